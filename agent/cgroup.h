@@ -1,0 +1,82 @@
+/*
+ * Per-slot cgroups for memory, process and CPU accounting, on cgroup v1
+ * (one hierarchy per controller) or v2 (one unified hierarchy), chosen at
+ * run time.  A slot's cgroup is <root>/<parent>/uid<U> in each hierarchy,
+ * where U is the slot's uid: uids are unique on a host even when several
+ * agents share it, slot numbers are not.  Only the job holding the slot's
+ * lock touches it, and each job starts by removing whatever a crashed
+ * predecessor left behind.  The functions below name a slot by its uid.
+ */
+#ifndef SLUICE_AGENT_CGROUP_H
+#define SLUICE_AGENT_CGROUP_H
+
+#include <limits.h>
+#include <linux/limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "error.h"
+#include "limits.h"
+
+enum cgroup_version {
+	CGROUP_NONE,
+	CGROUP_V1,
+	CGROUP_V2
+};
+
+struct cgroup_sys {
+	enum cgroup_version version;
+	char root[PATH_MAX / 4]; /* normally /sys/fs/cgroup */
+	char parent[64]; /* conf's cgroup_parent */
+	bool memory; /* controllers usable */
+	bool pids;
+	bool cpu; /* v1 cpuacct, v2 cpu.stat */
+	bool memsw; /* v1 swap accounting */
+	bool fake_fs; /* unit tests: plain files, created on
+					   write, removed with their directory */
+};
+
+struct cgroup_stats {
+	uint64_t cpu_ns;
+	uint64_t memory_peak_bytes; /* 0 when the kernel cannot tell */
+	uint64_t oom_kills;
+};
+
+/*
+ * Find out which cgroup version the node offers under root and which
+ * controllers are usable, following the configured mode.  A forced v1 or v2
+ * that is not there is an error; "auto" falls back to CGROUP_NONE.
+ */
+int cgroup_detect(struct cgroup_sys *cs, const char *root, const char *parent,
+    enum conf_cgroup mode, struct error *e);
+
+/* The version's name for info and results: "v1", "v2" or "none". */
+const char *cgroup_version_name(enum cgroup_version v);
+
+/*
+ * Make a fresh cgroup for slot: remove a stale one (killing what is in it),
+ * create it, and write the memory and process limits.
+ */
+int cgroup_prepare(const struct cgroup_sys *cs, uid_t slot,
+    const struct limits *l, struct error *e);
+
+/* Move pid into the slot's cgroup in every hierarchy. */
+int cgroup_attach(const struct cgroup_sys *cs, uid_t slot, pid_t pid,
+    struct error *e);
+
+/* The CPU time used so far by everything in the slot's cgroup. */
+int cgroup_cpu_ns(const struct cgroup_sys *cs, uid_t slot, uint64_t *ns);
+
+/* CPU, peak memory and OOM kills of the slot's cgroup. */
+int cgroup_stats(const struct cgroup_sys *cs, uid_t slot,
+    struct cgroup_stats *st, struct error *e);
+
+/* Kill everything left in the slot's cgroup and remove it. */
+int cgroup_destroy(const struct cgroup_sys *cs, uid_t slot, struct error *e);
+
+/* Whether the slot's cgroup exists (for tests: nothing may survive a job). */
+bool cgroup_exists(const struct cgroup_sys *cs, uid_t slot);
+
+#endif

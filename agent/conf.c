@@ -1,0 +1,372 @@
+/* agent.conf: see conf.h. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "conf.h"
+#include "result.h"
+#include "util.h"
+
+/* Built-in defaults and ceilings, as in INTERFACES.md; the file may lower them. */
+static const struct limits conf_builtin_defaults = {
+	.cpu_seconds = 5.0,
+	.wall_seconds = 10.0,
+	.memory_bytes = 268435456,
+	.processes = 32,
+	.output_bytes = 1048576,
+	.disk_bytes = 67108864,
+	.open_files = 64,
+};
+static const struct limits conf_builtin_ceilings = {
+	.cpu_seconds = 60.0,
+	.wall_seconds = 120.0,
+	.memory_bytes = 2147483648,
+	.processes = 128,
+	.output_bytes = 16777216,
+	.disk_bytes = 1073741824,
+	.open_files = 256,
+};
+
+/* Paths inside the sandbox that the agent itself provides. */
+static const char *conf_reserved[] = { "/job", "/out", "/tmp", "/dev", "/proc",
+	"/sys", NULL };
+
+/* Read a number that may be an int, an int64 or a float. */
+static int
+conf_number(const config_setting_t *s, double *out)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+		*out = (double)config_setting_get_int(s);
+		return 0;
+	case CONFIG_TYPE_INT64:
+		*out = (double)config_setting_get_int64(s);
+		return 0;
+	case CONFIG_TYPE_FLOAT:
+		*out = config_setting_get_float(s);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Read an integer that may be written with or without the L suffix. */
+static int
+conf_integer(const config_t *cf, const char *name, long long min, long long max,
+    long long *out, struct error *e)
+{
+	const config_setting_t *s = config_lookup(cf, name);
+	double d;
+
+	if (s == NULL)
+		return 1;
+	if (config_setting_type(s) == CONFIG_TYPE_FLOAT ||
+	    conf_number(s, &d) == -1)
+		return error_set_field(e, ERR_INVALID, name,
+		    "'%s' must be an integer", name);
+	if (d < (double)min || d > (double)max)
+		return error_set_field(e, ERR_INVALID, name,
+		    "'%s' must be between %lld and %lld", name, min, max);
+	*out = (long long)d;
+	return 0;
+}
+
+/* Read a group of limits; keys left out keep the value already in l. */
+static int
+conf_limits(const config_t *cf, const char *group, struct limits *l,
+    struct error *e)
+{
+	const config_setting_t *g = config_lookup(cf, group), *s;
+	double d;
+	int i, n;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return error_set_field(e, ERR_INVALID, group,
+		    "'%s' must be a group", group);
+	n = config_setting_length(g);
+	for (i = 0; i < n; i++) {
+		int k;
+
+		s = config_setting_get_elem(g, (unsigned)i);
+		for (k = 0; k < LIMITS_N; k++)
+			if (strcmp(limit_defs[k].name,
+				config_setting_name(s)) == 0)
+				break;
+		if (k == LIMITS_N)
+			return error_set_field(e, ERR_INVALID, group,
+			    "unknown limit '%s' in '%s'",
+			    config_setting_name(s), group);
+		if (conf_number(s, &d) == -1 ||
+		    limits_check_value(k, d, e) == -1)
+			return error_set_field(e, ERR_INVALID, group,
+			    "'%s.%s' must be a positive number within bounds",
+			    group, limit_defs[k].name);
+		limits_set(l, k, d);
+	}
+	return 0;
+}
+
+/* Copy a list of strings out of an array setting. */
+static int
+conf_strings(const config_setting_t *arr, const char *what, size_t max,
+    char ***out, size_t *n, struct error *e)
+{
+	int i, len;
+	char **v;
+
+	if (arr == NULL || !config_setting_is_array(arr))
+		return error_set(e, ERR_INVALID,
+		    "'%s' must be an array of "
+		    "strings",
+		    what);
+	len = config_setting_length(arr);
+	if ((size_t)len > max)
+		return error_set(e, ERR_INVALID, "'%s' has more than %zu items",
+		    what, max);
+	if ((v = calloc((size_t)len + 1, sizeof(*v))) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	*out = v;
+	for (i = 0; i < len; i++) {
+		const char *s = config_setting_get_string_elem(arr, i);
+
+		if (s == NULL)
+			return error_set(e, ERR_INVALID,
+			    "'%s' must hold only strings", what);
+		if ((v[i] = strdup(s)) == NULL)
+			return error_set(e, ERR_NOMEM, "out of memory");
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Check an absolute path to bind read-only into every sandbox. */
+int
+conf_bind_check(const char *path, struct error *e)
+{
+	size_t n;
+	int i;
+
+	if (path[0] != '/' || path[1] == '\0')
+		return error_set(e, ERR_INVALID,
+		    "bind '%s' must be an absolute path other than '/'", path);
+	if (util_path_check(path + 1, "binds", e) == -1)
+		return error_set(e, ERR_INVALID,
+		    "bind '%s' is not a clean path", path);
+	for (i = 0; conf_reserved[i] != NULL; i++) {
+		n = strlen(conf_reserved[i]);
+		if (strncmp(path, conf_reserved[i], n) == 0 &&
+		    (path[n] == '\0' || path[n] == '/'))
+			return error_set(e, ERR_INVALID,
+			    "bind '%s' would cover the sandbox's own '%s'",
+			    path, conf_reserved[i]);
+	}
+	return 0;
+}
+
+/* Read one runtime entry. */
+static int
+conf_runtime_read(const config_setting_t *s, struct runtime *rt,
+    struct error *e)
+{
+	const char *name, *version;
+	size_t i;
+
+	if (!config_setting_lookup_string(s, "name", &name) ||
+	    !util_token_ok(name, sizeof(rt->name) - 1))
+		return error_set(e, ERR_INVALID,
+		    "each runtime needs a 'name' of [A-Za-z0-9._+-]");
+	strcpy(rt->name, name);
+	if (conf_strings(config_setting_get_member(s, "command"), "command",
+		CONF_COMMAND_MAX, &rt->command, &rt->ncommand, e) == -1)
+		return error_wrap(e, "runtime '%s'", name);
+	if (rt->ncommand == 0 || rt->command[0][0] != '/')
+		return error_set(e, ERR_INVALID,
+		    "runtime '%s': 'command' must start with an absolute path",
+		    name);
+	if (config_setting_get_member(s, "binds") != NULL &&
+	    conf_strings(config_setting_get_member(s, "binds"), "binds",
+		CONF_BINDS_MAX, &rt->binds, &rt->nbinds, e) == -1)
+		return error_wrap(e, "runtime '%s'", name);
+	for (i = 0; i < rt->nbinds; i++)
+		if (conf_bind_check(rt->binds[i], e) == -1)
+			return error_wrap(e, "runtime '%s'", name);
+	if (config_setting_lookup_string(s, "version", &version) &&
+	    (rt->version = strdup(version)) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+/* Read the runtimes list. */
+static int
+conf_runtimes(const config_t *cf, struct agent_conf *c, struct error *e)
+{
+	const config_setting_t *list = config_lookup(cf, "runtimes");
+	int i, n;
+	size_t k;
+
+	if (list == NULL || !config_setting_is_list(list) ||
+	    (n = config_setting_length(list)) == 0)
+		return error_set_field(e, ERR_INVALID, "runtimes",
+		    "'runtimes' must be a non-empty list");
+	if (n > CONF_RUNTIMES_MAX)
+		return error_set_field(e, ERR_INVALID, "runtimes",
+		    "more than %d runtimes", CONF_RUNTIMES_MAX);
+	c->runtimes = calloc((size_t)n, sizeof(*c->runtimes));
+	if (c->runtimes == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		c->nruntimes++;
+		if (conf_runtime_read(config_setting_get_elem(list,
+					  (unsigned)i),
+			&c->runtimes[i], e) == -1)
+			return -1;
+		for (k = 0; k < (size_t)i; k++)
+			if (strcmp(c->runtimes[k].name, c->runtimes[i].name) ==
+			    0)
+				return error_set(e, ERR_INVALID,
+				    "runtime '%s' is defined twice",
+				    c->runtimes[i].name);
+	}
+	return 0;
+}
+
+/* Read the scalar settings. */
+static int
+conf_scalars(const config_t *cf, struct agent_conf *c, struct error *e)
+{
+	const char *s;
+	long long v;
+	int rc;
+
+	if (!config_lookup_string(cf, "base_dir", &s))
+		return error_set_field(e, ERR_INVALID, "base_dir",
+		    "'base_dir' is missing");
+	if (s[0] != '/' || strlen(s) > 512 ||
+	    (s[1] != '\0' && util_path_check(s + 1, "base_dir", e) == -1))
+		return error_set_field(e, ERR_INVALID, "base_dir",
+		    "'base_dir' must be a clean absolute path");
+	strcpy(c->base_dir, s);
+	c->slots = 4;
+	if ((rc = conf_integer(cf, "slots", 1, CONF_SLOTS_MAX, &v, e)) == -1)
+		return -1;
+	if (rc == 0)
+		c->slots = (unsigned)v;
+	if (conf_integer(cf, "uid_base", 1, 2000000000LL, &v, e) != 0)
+		return error_set_field(e, ERR_INVALID, "uid_base",
+		    "'uid_base' must be an integer from 1 to 2000000000");
+	c->uid_base = (uid_t)v;
+	c->gid_base = (gid_t)v;
+	if ((rc = conf_integer(cf, "gid_base", 1, 2000000000LL, &v, e)) == -1)
+		return -1;
+	if (rc == 0)
+		c->gid_base = (gid_t)v;
+	c->out_files_max = 1000;
+	if ((rc = conf_integer(cf, "out_files_max", 0, RESULT_OUT_FILES_MAX, &v,
+		 e)) == -1)
+		return -1;
+	if (rc == 0)
+		c->out_files_max = (unsigned)v;
+	c->cgroup = CONF_CGROUP_AUTO;
+	if (config_lookup_string(cf, "cgroup", &s)) {
+		if (strcmp(s, "auto") == 0)
+			c->cgroup = CONF_CGROUP_AUTO;
+		else if (strcmp(s, "v1") == 0)
+			c->cgroup = CONF_CGROUP_V1;
+		else if (strcmp(s, "v2") == 0)
+			c->cgroup = CONF_CGROUP_V2;
+		else if (strcmp(s, "none") == 0)
+			c->cgroup = CONF_CGROUP_NONE;
+		else
+			return error_set_field(e, ERR_INVALID, "cgroup",
+			    "'cgroup' must be auto, v1, v2 or none");
+	}
+	strcpy(c->cgroup_parent, "sluice");
+	if (config_lookup_string(cf, "cgroup_parent", &s)) {
+		if (!util_token_ok(s, sizeof(c->cgroup_parent) - 1))
+			return error_set_field(e, ERR_INVALID, "cgroup_parent",
+			    "'cgroup_parent' must be a plain name");
+		strcpy(c->cgroup_parent, s);
+	}
+	return 0;
+}
+
+/* Load and check a config file. */
+int
+conf_load(const char *path, struct agent_conf *out, struct error *e)
+{
+	struct agent_conf c;
+	config_t cf;
+	int i, rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	config_init(&cf);
+	if (!config_read_file(&cf, path)) {
+		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
+			error_set(e, ERR_IO, "cannot read config '%s'", path);
+		else
+			error_set(e, ERR_INVALID, "config '%s' line %d: %s",
+			    path, config_error_line(&cf),
+			    config_error_text(&cf));
+		goto out;
+	}
+	c.defaults = conf_builtin_defaults;
+	c.ceilings = conf_builtin_ceilings;
+	if (conf_scalars(&cf, &c, e) == -1 ||
+	    conf_limits(&cf, "defaults", &c.defaults, e) == -1 ||
+	    conf_limits(&cf, "ceilings", &c.ceilings, e) == -1 ||
+	    conf_runtimes(&cf, &c, e) == -1)
+		goto out;
+	for (i = 0; i < LIMITS_N; i++)
+		if (limits_get(&c.defaults, i) > limits_get(&c.ceilings, i)) {
+			error_set_field(e, ERR_INVALID, limit_defs[i].name,
+			    "default '%s' is above its ceiling",
+			    limit_defs[i].name);
+			goto out;
+		}
+	*out = c;
+	rc = 0;
+out:
+	config_destroy(&cf);
+	if (rc == -1)
+		conf_release(&c);
+	return rc;
+}
+
+/* Free what a config owns. */
+void
+conf_release(struct agent_conf *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nruntimes; i++) {
+		struct runtime *rt = &c->runtimes[i];
+
+		for (k = 0; k < rt->ncommand; k++)
+			free(rt->command[k]);
+		free(rt->command);
+		for (k = 0; k < rt->nbinds; k++)
+			free(rt->binds[k]);
+		free(rt->binds);
+		free(rt->version);
+	}
+	free(c->runtimes);
+	c->runtimes = NULL;
+	c->nruntimes = 0;
+}
+
+/* The runtime called name, or NULL. */
+const struct runtime *
+conf_runtime(const struct agent_conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nruntimes; i++)
+		if (strcmp(c->runtimes[i].name, name) == 0)
+			return &c->runtimes[i];
+	return NULL;
+}

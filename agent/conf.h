@@ -1,0 +1,65 @@
+/*
+ * agent.conf: the node owner's policy.  Everything a job may do on this node
+ * is bounded here; a manifest can ask for less, never for more.
+ */
+#ifndef SLUICE_AGENT_CONF_H
+#define SLUICE_AGENT_CONF_H
+
+#include <limits.h>
+#include <linux/limits.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "limits.h"
+
+#define CONF_DEFAULT_PATH "/etc/sluice/agent.conf"
+#define CONF_SLOTS_MAX 1024
+#define CONF_BINDS_MAX 32
+#define CONF_COMMAND_MAX 32
+#define CONF_RUNTIMES_MAX 64
+
+enum conf_cgroup {
+	CONF_CGROUP_AUTO,
+	CONF_CGROUP_V1,
+	CONF_CGROUP_V2,
+	CONF_CGROUP_NONE
+};
+
+struct runtime {
+	char name[65];
+	char **command; /* argv; "{entry}" stands for the entry file */
+	size_t ncommand;
+	char **binds; /* absolute host paths bound read-only */
+	size_t nbinds;
+	char *version; /* configured version, or NULL to ask */
+};
+
+struct agent_conf {
+	char base_dir[520]; /* at most 512 bytes */
+	unsigned slots;
+	uid_t uid_base;
+	gid_t gid_base;
+	struct limits defaults;
+	struct limits ceilings;
+	struct runtime *runtimes;
+	size_t nruntimes;
+	enum conf_cgroup cgroup;
+	char cgroup_parent[64]; /* name of the cgroup that holds the slots */
+	unsigned out_files_max; /* files copied back from /out */
+};
+
+/* Load and check a config file.  c is filled only on success. */
+int conf_load(const char *path, struct agent_conf *c, struct error *e);
+
+/* Free what c owns. */
+void conf_release(struct agent_conf *c);
+
+/* The runtime called name, or NULL. */
+const struct runtime *
+conf_runtime(const struct agent_conf *c, const char *name);
+
+/* Whether an absolute host path is acceptable as a bind (exported for tests). */
+int conf_bind_check(const char *path, struct error *e);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * Trees of untrusted files: the submission on the way in, the job's /out on
+ * the way back, and a job directory on its way out of existence.  Every
+ * walk works through directory descriptors, never follows a symbolic link,
+ * never blocks on a FIFO, and stops at hard caps on count and size.
+ */
+#ifndef SLUICE_AGENT_FILES_H
+#define SLUICE_AGENT_FILES_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "result.h"
+
+#define FILES_DEPTH_MAX 16
+
+/*
+ * Check the submission under dirfd before anything starts: only regular
+ * files and directories (a symbolic link or anything else is refused), at
+ * most max_files files and max_bytes bytes, and entry must be one of the
+ * regular files.
+ */
+int files_check(int dirfd, const char *entry, uint64_t max_files,
+    uint64_t max_bytes, struct error *e);
+
+/*
+ * Copy the submission from srcfd into dstfd, owned by uid:gid.  The same
+ * rules as files_check() hold; a change since the check is an error.
+ */
+int files_copy_in(int srcfd, int dstfd, uid_t uid, gid_t gid,
+    uint64_t max_files, uint64_t max_bytes, struct error *e);
+
+/*
+ * Copy what a job left in its /out (srcfd) to dstfd: regular files only,
+ * names sanitised, at most max_files files and max_bytes bytes in all.
+ * Each copied file is added to r->out_files; anything skipped or cut sets
+ * r->out_files_truncated and is counted in *skipped.
+ */
+int files_copy_out(int srcfd, int dstfd, unsigned max_files, uint64_t max_bytes,
+    struct result *r, unsigned *skipped, struct error *e);
+
+/* Remove the directory name under parentfd and everything below it. */
+int files_remove_tree(int parentfd, const char *name, struct error *e);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * The seccomp filter: see filter.h.  Every rule says why it exists.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <seccomp.h>
+
+#include "filter.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* A syscall refused outright with an errno. */
+struct filter_deny {
+	const char *name;
+	int err;
+	const char *why;
+};
+
+static const struct filter_deny filter_denies[] = {
+	/* Debugging other processes. */
+	{ "ptrace", EPERM,
+	    "no tracing: it reads and changes other processes "
+	    "and once bypassed seccomp (CVE-2017-5206)" },
+	{ "process_vm_readv", EPERM, "reads another process's memory" },
+	{ "process_vm_writev", EPERM, "writes another process's memory" },
+	{ "kcmp", EPERM,
+	    "compares kernel objects of other processes; an "
+	    "information leak with no use in a job" },
+
+	/* The filesystem tree is the sandbox's; the job may not reshape it. */
+	{ "mount", EPERM, "the sandbox's mounts are fixed" },
+	{ "umount2", EPERM, "unmounting could uncover what a mount hides" },
+	{ "pivot_root", EPERM, "the root is fixed" },
+	{ "chroot", EPERM, "classic chroot escapes need it" },
+	{ "open_tree", EPERM, "new mount API: same as mount" },
+	{ "move_mount", EPERM, "new mount API: same as mount" },
+	{ "fsopen", EPERM, "new mount API: same as mount" },
+	{ "fsconfig", EPERM, "new mount API: same as mount" },
+	{ "fsmount", EPERM, "new mount API: same as mount" },
+	{ "fspick", EPERM, "new mount API: same as mount" },
+	{ "mount_setattr", EPERM, "changes mount flags such as read-only" },
+	{ "name_to_handle_at", EPERM,
+	    "file handles are the first half of "
+	    "open_by_handle_at escapes" },
+	{ "open_by_handle_at", EPERM,
+	    "opens files by handle, outside the "
+	    "root (the 'shocker' escape)" },
+
+	/* Namespaces: a new user namespace would give back capabilities. */
+	{ "unshare", EPERM,
+	    "no new namespaces, above all no user namespace "
+	    "that would hand back capabilities" },
+	{ "setns", EPERM, "no entering other namespaces" },
+	{ "clone3", ENOSYS,
+	    "its flags sit in memory that a filter cannot "
+	    "read; ENOSYS makes libc fall back to clone, which is checked" },
+
+	/* Kernel keyrings are not namespaced. */
+	{ "keyctl", EPERM,
+	    "keyrings are shared across the host and outlive "
+	    "the job" },
+	{ "add_key", EPERM, "keyrings are shared across the host" },
+	{ "request_key", EPERM, "keyrings are shared across the host" },
+
+	/* Large kernel attack surfaces a job never needs. */
+	{ "bpf", EPERM, "eBPF is a large kernel attack surface" },
+	{ "perf_event_open", EPERM,
+	    "performance counters leak host activity "
+	    "and are a frequent source of kernel bugs" },
+	{ "userfaultfd", EPERM, "used to win kernel races in exploits" },
+	{ "io_uring_setup", ENOSYS,
+	    "io_uring performs I/O outside the "
+	    "per-syscall filter (it could create sockets)" },
+	{ "io_uring_enter", ENOSYS, "io_uring, as above" },
+	{ "io_uring_register", ENOSYS, "io_uring, as above" },
+	{ "lookup_dcookie", EPERM, "profiling interface; host paths" },
+
+	/* The machine itself. */
+	{ "kexec_load", EPERM, "loads a new kernel" },
+	{ "kexec_file_load", EPERM, "loads a new kernel" },
+	{ "init_module", EPERM, "loads kernel code" },
+	{ "finit_module", EPERM, "loads kernel code" },
+	{ "delete_module", EPERM, "unloads kernel code" },
+	{ "reboot", EPERM, "the host is not the job's to restart" },
+	{ "swapon", EPERM, "host swap configuration" },
+	{ "swapoff", EPERM, "host swap configuration" },
+	{ "acct", EPERM, "process accounting is host-wide" },
+	{ "quotactl", EPERM, "disk quotas are host-wide" },
+	{ "quotactl_fd", EPERM, "disk quotas are host-wide" },
+	{ "syslog", EPERM, "the kernel log leaks host addresses and events" },
+	{ "vhangup", EPERM, "terminal control of the host" },
+	{ "iopl", EPERM, "raw I/O port access" },
+	{ "ioperm", EPERM, "raw I/O port access" },
+
+	/* The clock is shared by the whole host. */
+	{ "settimeofday", EPERM, "the clock is the host's" },
+	{ "clock_settime", EPERM, "the clock is the host's" },
+	{ "clock_adjtime", EPERM, "the clock is the host's" },
+	{ "adjtimex", EPERM, "the clock is the host's" },
+};
+
+/* Namespace flags that clone may not carry. */
+static const unsigned long filter_clone_flags[] = {
+	CLONE_NEWNS,
+	CLONE_NEWCGROUP,
+	CLONE_NEWUTS,
+	CLONE_NEWIPC,
+	CLONE_NEWUSER,
+	CLONE_NEWPID,
+	CLONE_NEWNET,
+	CLONE_NEWTIME,
+};
+
+/* Add a rule by name; a name this libseccomp does not know is skipped. */
+static int
+filter_add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
+    const struct scmp_arg_cmp *cmp, struct error *e)
+{
+	int nr, rc;
+
+	nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR)
+		return 0;
+	rc = seccomp_rule_add_array(ctx, action, nr, n, cmp);
+	if (rc < 0)
+		return error_set(e, ERR_SYS, "seccomp rule for '%s': %s", name,
+		    strerror(-rc));
+	return 0;
+}
+
+/* How many rules the filter has. */
+int
+filter_rule_count(void)
+{
+	return (int)(sizeof(filter_denies) / sizeof(filter_denies[0]) +
+		   sizeof(filter_clone_flags) / sizeof(filter_clone_flags[0])) +
+	    7;
+}
+
+/* Build and load the filter. */
+int
+filter_load(uint64_t memory_bytes, int *notify_fd, struct error *e)
+{
+	scmp_filter_ctx ctx;
+	struct scmp_arg_cmp cmp[2];
+	size_t i;
+	int rc = -1, r;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		return error_set(e, ERR_SYS, "seccomp_init failed");
+	/* Foreign ABIs (i386 through int 0x80, x32) would skip a filter
+	   written for the native one: kill the process outright.  libseccomp
+	   also routes x32 numbers on x86-64 to this action. */
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+		 SCMP_ACT_KILL_PROCESS)) < 0 ||
+	    /* no_new_privs: no setuid or file-capability gain, ever. */
+	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1)) < 0) {
+		error_set(e, ERR_SYS, "seccomp attribute: %s", strerror(-r));
+		goto out;
+	}
+	for (i = 0; i < sizeof(filter_denies) / sizeof(filter_denies[0]); i++)
+		if (filter_add(ctx, SCMP_ACT_ERRNO(filter_denies[i].err),
+			filter_denies[i].name, 0, NULL, e) == -1)
+			goto out;
+
+	/* clone may create threads and processes, but no namespaces. */
+	for (i = 0;
+	     i < sizeof(filter_clone_flags) / sizeof(*filter_clone_flags);
+	     i++) {
+		cmp[0] = SCMP_A0(SCMP_CMP_MASKED_EQ, filter_clone_flags[i],
+		    filter_clone_flags[i]);
+		if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, cmp,
+			e) == -1)
+			goto out;
+	}
+
+	/* Only AF_UNIX sockets: the network namespace has nothing but
+	   loopback, and the other families (netlink, packet, vsock, ...) are
+	   kernel surfaces a job does not need. */
+	cmp[0] = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+	if (filter_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, cmp,
+		e) == -1 ||
+	    filter_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socketpair", 1, cmp,
+		e) == -1)
+		goto out;
+
+	/* TIOCSTI and TIOCLINUX push input into a terminal; the job has no
+	   terminal, but an inherited one must never be usable.  The command
+	   is compared on its low 32 bits only (CVE-2019-10063). */
+	cmp[0] = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI);
+	if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, cmp, e) == -1)
+		goto out;
+	cmp[0] = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX);
+	if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, cmp, e) == -1)
+		goto out;
+
+	/* personality can turn off ASLR or switch to odd execution domains;
+	   only the query (0xffffffff) is allowed. */
+	cmp[0] = SCMP_A0(SCMP_CMP_NE, 0xffffffffu);
+	if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "personality", 1, cmp, e) ==
+	    -1)
+		goto out;
+
+	/* A writable mapping larger than the whole memory limit can never
+	   fit.  The supervisor answers ENOMEM and so learns that the job ran
+	   into its memory limit, even if the program catches the error. */
+	cmp[0] = SCMP_A1(SCMP_CMP_GT, memory_bytes);
+	cmp[1] = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE, PROT_WRITE);
+	if (filter_add(ctx, SCMP_ACT_NOTIFY, "mmap", 2, cmp, e) == -1)
+		goto out;
+	cmp[0] = SCMP_A2(SCMP_CMP_GT, memory_bytes);
+	if (filter_add(ctx, SCMP_ACT_NOTIFY, "mremap", 1, cmp, e) == -1)
+		goto out;
+
+	if ((r = seccomp_load(ctx)) < 0) {
+		error_set(e, ERR_SYS, "cannot load the seccomp filter: %s",
+		    strerror(-r));
+		goto out;
+	}
+	if ((*notify_fd = seccomp_notify_fd(ctx)) < 0) {
+		error_set(e, ERR_SYS, "no seccomp notification descriptor");
+		goto out;
+	}
+	rc = 0;
+out:
+	seccomp_release(ctx);
+	return rc;
+}

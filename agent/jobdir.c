@@ -1,0 +1,444 @@
+/* Job directories and their event logs: see jobdir.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "jobdir.h"
+#include "slot.h"
+#include "util.h"
+
+#define JOBDIR_LINE_MAX (RESULT_MAX_BYTES + 4096)
+
+/* Open the job directory at path, refusing anything but base/jobs/name. */
+int
+jobdir_open(struct jobdir *jd, const struct agent_conf *c, const char *path,
+    struct error *e)
+{
+	char buf[PATH_MAX], jobs[PATH_MAX], *slash;
+	size_t n;
+
+	jd->parentfd = jd->fd = -1;
+	if (strlen(path) >= sizeof(buf))
+		return error_set(e, ERR_REFUSED, "job directory path too long");
+	strcpy(buf, path);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	snprintf(jobs, sizeof(jobs), "%s%sjobs", c->base_dir,
+	    strcmp(c->base_dir, "/") == 0 ? "" : "/");
+	if ((slash = strrchr(buf, '/')) == NULL)
+		return error_set(e, ERR_REFUSED, "'%s' is not under '%s/'",
+		    path, jobs);
+	*slash = '\0';
+	if (strcmp(buf, jobs) != 0)
+		return error_set(e, ERR_REFUSED,
+		    "'%s' is not directly under '%s/'", path, jobs);
+	if (!util_token_ok(slash + 1, sizeof(jd->name) - 1) || slash[1] == '.')
+		return error_set(e, ERR_REFUSED,
+		    "'%s' is not a valid job directory name", slash + 1);
+	strcpy(jd->name, slash + 1);
+	jd->parentfd = open(jobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (jd->parentfd == -1)
+		return error_set(e, ERR_REFUSED, "cannot open '%s': %s", jobs,
+		    strerror(errno));
+	jd->fd = openat(jd->parentfd, jd->name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (jd->fd == -1) {
+		error_set(e, ERR_REFUSED, "cannot open job directory '%s': %s",
+		    path,
+		    errno == ELOOP || errno == ENOTDIR
+			? "not a directory (symbolic links are refused)"
+			: strerror(errno));
+		jobdir_close(jd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Close a job directory. */
+void
+jobdir_close(struct jobdir *jd)
+{
+	if (jd->fd != -1)
+		close(jd->fd);
+	if (jd->parentfd != -1)
+		close(jd->parentfd);
+	jd->fd = jd->parentfd = -1;
+}
+
+/* Whether name exists in the job directory (without following links). */
+static bool
+jobdir_has(const struct jobdir *jd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(jd->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* The job's state. */
+enum jobdir_state
+jobdir_state(const struct jobdir *jd)
+{
+	if (jobdir_has(jd, "result.json"))
+		return JOBDIR_FINISHED;
+	if (jobdir_has(jd, "events"))
+		return JOBDIR_RUNNING;
+	return JOBDIR_STAGED;
+}
+
+/* The state's name. */
+const char *
+jobdir_state_name(enum jobdir_state st)
+{
+	switch (st) {
+	case JOBDIR_STAGED:
+		return "staged";
+	case JOBDIR_RUNNING:
+		return "running";
+	default:
+		return "finished";
+	}
+}
+
+/* Create and lock the events file. */
+int
+jobdir_claim(struct jobdir *jd, int *evfd, struct error *e)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd;
+
+	fd = openat(jd->fd, "events",
+	    O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			return error_set(e, ERR_STATE,
+			    "job '%s' has already been started; use wait",
+			    jd->name);
+		return error_set(e, ERR_IO, "cannot create events: %s",
+		    strerror(errno));
+	}
+	if (fcntl(fd, F_OFD_SETLK, &fl) == -1) {
+		close(fd);
+		return error_set(e, ERR_SYS, "cannot lock events: %s",
+		    strerror(errno));
+	}
+	*evfd = fd;
+	return 0;
+}
+
+/* Append one event line. */
+int
+jobdir_event(int evfd, json_t *ev)
+{
+	char at[40], *line;
+	size_t len;
+	int rc = -1;
+
+	util_now_rfc3339(at, sizeof(at));
+	if (ev == NULL || json_object_set_new(ev, "at", json_string(at)) == -1)
+		goto out;
+	if ((line = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
+	    NULL)
+		goto out;
+	len = strlen(line);
+	line[len] = '\n';
+	/* One write of the whole line: readers never see half an event. */
+	rc = util_write_all(evfd, line, len + 1);
+	free(line);
+out:
+	json_decref(ev);
+	return rc;
+}
+
+/* Whether a supervisor holds the events lock. */
+bool
+jobdir_supervisor_alive(const struct jobdir *jd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	bool alive;
+	int fd;
+
+	fd = openat(jd->fd, "events", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return false;
+	alive = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+	close(fd);
+	return alive;
+}
+
+/* Write result.json atomically. */
+int
+jobdir_write_result(const struct jobdir *jd, const struct result *r,
+    struct error *e)
+{
+	json_t *obj;
+	char *text = NULL;
+	int fd = -1, rc = -1;
+
+	if ((obj = result_to_json(r)) == NULL ||
+	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
+		NULL) {
+		error_set(e, ERR_NOMEM, "cannot encode the result");
+		goto out;
+	}
+	(void)unlinkat(jd->fd, "result.json.tmp", 0);
+	fd = openat(jd->fd, "result.json.tmp",
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd == -1 || util_write_all(fd, text, strlen(text)) == -1 ||
+	    util_write_all(fd, "\n", 1) == -1) {
+		error_set(e, ERR_IO, "cannot write result.json: %s",
+		    strerror(errno));
+		goto out;
+	}
+	/* rename replaces whatever is there, link or not, without
+	   following it. */
+	if (renameat(jd->fd, "result.json.tmp", jd->fd, "result.json") == -1) {
+		error_set(e, ERR_IO, "cannot rename result.json: %s",
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(text);
+	json_decref(obj);
+	return rc;
+}
+
+/* Read result.json as JSON. */
+json_t *
+jobdir_read_result(const struct jobdir *jd)
+{
+	char *text;
+	size_t len;
+	json_t *obj;
+
+	if (util_read_file_at(jd->fd, "result.json", RESULT_MAX_BYTES, &text,
+		&len, NULL) == -1)
+		return NULL;
+	obj = json_loadb(text, len, 0, NULL);
+	free(text);
+	return obj;
+}
+
+/*
+ * Scan the events: the slot named in the accepted event (or -1), whether a
+ * finished event is there, and whether the file ends mid-line.
+ */
+static void
+jobdir_scan(const struct jobdir *jd, int *slot, bool *finished, bool *partial)
+{
+	char *text, *line, *save = NULL;
+	size_t len;
+	json_t *ev;
+
+	*slot = -1;
+	*finished = *partial = false;
+	if (util_read_file_at(jd->fd, "events", JOBDIR_LINE_MAX * 4, &text,
+		&len, NULL) == -1)
+		return;
+	*partial = len > 0 && text[len - 1] != '\n';
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *name;
+
+		if ((ev = json_loads(line, 0, NULL)) == NULL)
+			continue;
+		name = json_string_value(json_object_get(ev, "event"));
+		if (name != NULL && strcmp(name, "accepted") == 0 &&
+		    json_is_integer(json_object_get(ev, "slot")))
+			*slot = (int)json_integer_value(
+			    json_object_get(ev, "slot"));
+		if (name != NULL && strcmp(name, "finished") == 0)
+			*finished = true;
+		json_decref(ev);
+	}
+	free(text);
+}
+
+/* Settle a started job whose supervisor died. */
+int
+jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
+    struct error *e)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct cgroup_sys cs;
+	struct result r;
+	json_t *ev, *res;
+	bool finished, partial;
+	int fd, slot, lfd, rc = -1;
+
+	result_init(&r);
+	fd = openat(jd->fd, "events",
+	    O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return error_set(e, ERR_IO, "cannot open events: %s",
+		    strerror(errno));
+	/* Taking the lock proves the supervisor is gone, and makes this
+	   process the only one that settles the job. */
+	if (fcntl(fd, F_OFD_SETLK, &fl) == -1) {
+		close(fd);
+		return 0;
+	}
+	jobdir_scan(jd, &slot, &finished, &partial);
+	if (finished) {
+		rc = 0;
+		goto out;
+	}
+	if (partial)
+		(void)util_write_all(fd, "\n", 1);
+	/* Its processes died with it (init has PDEATHSIG); remove its
+	   cgroup unless a newer job already holds the slot. */
+	if (slot >= 0 && (unsigned)slot < c->slots &&
+	    (lfd = slot_try(c, (unsigned)slot)) != -1) {
+		if (cgroup_detect(&cs, "/sys/fs/cgroup", c->cgroup_parent,
+			c->cgroup, NULL) == 0)
+			(void)cgroup_destroy(&cs, c->uid_base + (uid_t)slot,
+			    NULL);
+		close(lfd);
+	}
+	/* A result written just before the supervisor died stands. */
+	if ((res = jobdir_read_result(jd)) == NULL) {
+		r.verdict = VERDICT_SANDBOX_ERROR;
+		snprintf(r.message, sizeof(r.message),
+		    "the agent's supervisor died before the job finished");
+		util_now_rfc3339(r.finished_at, sizeof(r.finished_at));
+		snprintf(r.started_at, sizeof(r.started_at), "%s",
+		    r.finished_at);
+		r.limits = c->defaults;
+		if (jobdir_write_result(jd, &r, e) == -1)
+			goto out;
+		res = result_to_json(&r);
+	}
+	ev = json_pack("{s:s, s:o}", "event", "finished", "result", res);
+	if (jobdir_event(fd, ev) == -1) {
+		error_set(e, ERR_IO, "cannot write the finished event");
+		goto out;
+	}
+	rc = 0;
+out:
+	result_release(&r);
+	close(fd);
+	return rc;
+}
+
+/* Copy complete lines from buf to out_fd; note a finished event. */
+static int
+jobdir_emit(char *buf, size_t *len, int out_fd, bool *finished)
+{
+	char *start = buf, *nl;
+	json_t *ev;
+	size_t rest;
+
+	while (
+	    (nl = memchr(start, '\n', *len - (size_t)(start - buf))) != NULL) {
+		*nl = '\0';
+		if ((ev = json_loads(start, 0, NULL)) != NULL) {
+			const char *name = json_string_value(
+			    json_object_get(ev, "event"));
+
+			if (name != NULL && strcmp(name, "finished") == 0)
+				*finished = true;
+			json_decref(ev);
+		}
+		*nl = '\n';
+		if (util_write_all(out_fd, start, (size_t)(nl - start) + 1) ==
+		    -1)
+			return -1;
+		start = nl + 1;
+		if (*finished)
+			break;
+	}
+	rest = *len - (size_t)(start - buf);
+	memmove(buf, start, rest);
+	*len = rest;
+	return 0;
+}
+
+/* Follow the events until the finished event. */
+int
+jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
+    struct error *e)
+{
+	char path[64], *buf;
+	size_t len = 0;
+	bool finished = false;
+	struct pollfd pfd;
+	int fd = -1, ino = -1, rc = -1;
+	ssize_t n;
+
+	if ((buf = malloc(JOBDIR_LINE_MAX)) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	/* Watch before the first read so that no write falls between. */
+	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/events", jd->fd);
+	if (ino == -1 ||
+	    inotify_add_watch(ino, path, IN_MODIFY | IN_CLOSE_WRITE) == -1) {
+		error_set(e, ERR_SYS, "cannot watch events: %s",
+		    strerror(errno));
+		goto out;
+	}
+	fd = openat(jd->fd, "events", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		error_set(e, ERR_IO, "cannot open events: %s", strerror(errno));
+		goto out;
+	}
+	while (!finished) {
+		n = read(fd, buf + len, JOBDIR_LINE_MAX - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			error_set(e, ERR_IO, "cannot read events: %s",
+			    strerror(errno));
+			goto out;
+		}
+		if (n > 0) {
+			len += (size_t)n;
+			if (jobdir_emit(buf, &len, out_fd, &finished) == -1) {
+				error_set(e, ERR_IO, "cannot write events: %s",
+				    strerror(errno));
+				goto out;
+			}
+			if (len == JOBDIR_LINE_MAX) {
+				error_set(e, ERR_INVALID, "event too long");
+				goto out;
+			}
+			continue;
+		}
+		/* At the end of the file: wait for more, and once a second
+		   make sure there still is a supervisor to write it. */
+		pfd.fd = ino;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 1000) > 0) {
+			char drain[4096];
+
+			while (read(ino, drain, sizeof(drain)) > 0)
+				;
+			continue;
+		}
+		/* Settling takes the lock, so a live supervisor (or another
+		   waiter settling first) makes it a no-op. */
+		if (!jobdir_supervisor_alive(jd) &&
+		    jobdir_settle_lost(jd, c, e) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (ino != -1)
+		close(ino);
+	free(buf);
+	return rc;
+}

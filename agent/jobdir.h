@@ -1,0 +1,87 @@
+/*
+ * A job directory, <base_dir>/jobs/<name>/: how the agent finds it safely,
+ * what state it is in, and its event log.  The directory belongs to the
+ * dispatcher's account, so everything here goes through descriptors with
+ * O_NOFOLLOW and creates files with O_EXCL: root never follows a link that
+ * account could plant.
+ *
+ * The events file doubles as the supervisor's heartbeat: the supervisor
+ * holds an open-file-description write lock on it for as long as it lives.
+ */
+#ifndef SLUICE_AGENT_JOBDIR_H
+#define SLUICE_AGENT_JOBDIR_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+#include "error.h"
+#include "result.h"
+
+struct jobdir {
+	int parentfd; /* <base_dir>/jobs */
+	int fd; /* the job directory */
+	char name[256];
+};
+
+enum jobdir_state {
+	JOBDIR_STAGED,
+	JOBDIR_RUNNING,
+	JOBDIR_FINISHED
+};
+
+/*
+ * Open the job directory at path, which must be <base_dir>/jobs/<name>
+ * exactly (a trailing '/' is allowed) and a real directory, not a link.
+ * Anything else fails with ERR_REFUSED.
+ */
+int jobdir_open(struct jobdir *jd, const struct agent_conf *c, const char *path,
+    struct error *e);
+
+/* Close what jobdir_open() opened. */
+void jobdir_close(struct jobdir *jd);
+
+/* The state: finished once result.json exists, running once started. */
+enum jobdir_state jobdir_state(const struct jobdir *jd);
+
+/* The state's name for status output. */
+const char *jobdir_state_name(enum jobdir_state st);
+
+/*
+ * Mark the job started by creating its events file, which must not exist
+ * yet (ERR_STATE if it does), and lock it.  *evfd stays open (append mode)
+ * for the supervisor; the lock lives as long as that open file does.
+ */
+int jobdir_claim(struct jobdir *jd, int *evfd, struct error *e);
+
+/* Append one event: ev gets an "at" time, is written as one line, freed. */
+int jobdir_event(int evfd, json_t *ev);
+
+/* Whether a live supervisor holds the events lock. */
+bool jobdir_supervisor_alive(const struct jobdir *jd);
+
+/* Write result.json atomically (temporary file, then rename). */
+int jobdir_write_result(const struct jobdir *jd, const struct result *r,
+    struct error *e);
+
+/* Read result.json as JSON, or NULL. */
+json_t *jobdir_read_result(const struct jobdir *jd);
+
+/*
+ * For a started job whose supervisor is gone without a result: record a
+ * sandbox_error result and a finished event so the job ends exactly once.
+ * Does nothing if the supervisor is alive or the result exists.
+ */
+int jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
+    struct error *e);
+
+/*
+ * Copy the events to out_fd, line by line, following the file until the
+ * finished event has been copied.  Notices a supervisor that died and
+ * settles the job.  Returns 0 once finished was copied.
+ */
+int jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
+    struct error *e);
+
+#endif

@@ -1,0 +1,600 @@
+/*
+ * sluice-agent: runs one untrusted submission in a disposable sandbox.
+ * The verbs are in agent_verbs[] below; INTERFACES.md section 1 is the
+ * contract.  Exit status: 0 done, 2 bad usage, manifest or path (with a
+ * JSON error on stdout), 1 anything else.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cgroup.h"
+#include "conf.h"
+#include "files.h"
+#include "jobdir.h"
+#include "manifest.h"
+#include "plan.h"
+#include "slot.h"
+#include "supervise.h"
+#include "util.h"
+
+#define AGENT_FILES_MAX 10000
+#define AGENT_VERSION_PROBE_SECONDS 5
+
+struct agent {
+	const char *config_path;
+	struct agent_conf conf;
+	const char *jobdir_path;
+};
+
+/* Print a JSON object on stdout as one line. */
+static void
+agent_print(json_t *obj)
+{
+	char *text;
+
+	if (obj == NULL)
+		return;
+	if ((text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) !=
+	    NULL) {
+		printf("%s\n", text);
+		free(text);
+	}
+	fflush(stdout);
+	json_decref(obj);
+}
+
+/* Report an error as JSON and return the exit status it calls for. */
+static int
+agent_fail(const struct error *e)
+{
+	json_t *obj = json_pack("{s:s, s:s}", "error", e->msg, "code",
+	    error_code_name(e->code));
+
+	if (obj != NULL && e->field[0] != '\0')
+		json_object_set_new(obj, "field", json_string(e->field));
+	agent_print(obj);
+	switch (e->code) {
+	case ERR_USAGE:
+	case ERR_INVALID:
+	case ERR_REFUSED:
+	case ERR_NOTFOUND:
+	case ERR_STATE:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+/* Read and parse the manifest of an open job directory. */
+static int
+agent_manifest(const struct jobdir *jd, struct manifest *m, struct error *e)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	if (util_read_file_at(jd->fd, "job.json", MANIFEST_MAX_BYTES, &text,
+		&len, e) == -1) {
+		if (e->code == ERR_IO || e->code == ERR_NOTFOUND)
+			e->code = ERR_INVALID;
+		return error_wrap(e, "job.json");
+	}
+	rc = manifest_parse(text, len, m, e);
+	free(text);
+	return rc;
+}
+
+/* Everything run checks before it touches anything. */
+static int
+agent_run_check(struct agent *a, const struct jobdir *jd,
+    const struct manifest *m, struct error *e)
+{
+	struct limits applied;
+	struct stat st;
+	int files, rc;
+
+	if (conf_runtime(&a->conf, m->runtime) == NULL)
+		return error_set_field(e, ERR_INVALID, "runtime",
+		    "unknown runtime '%s'", m->runtime);
+	limits_resolve(&applied, &m->limits, m->limits_set, &a->conf.defaults,
+	    &a->conf.ceilings, NULL);
+	files = openat(jd->fd, "files",
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (files == -1)
+		return error_set_field(e, ERR_INVALID, "entry",
+		    "the job has no files/ directory, so entry '%s' is not a "
+		    "submitted file",
+		    m->entry);
+	rc = files_check(files, m->entry, AGENT_FILES_MAX, applied.disk_bytes,
+	    e);
+	close(files);
+	if (rc == -1)
+		return -1;
+	if (fstatat(jd->fd, "stdin", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode))
+		return error_set_field(e, ERR_REFUSED, "stdin",
+		    "stdin must be a regular file");
+	return 0;
+}
+
+/* Write a result with no run behind it (cancelled before start, or a
+   failure to start) and the finished event. */
+static int
+agent_settle(const struct jobdir *jd, int evfd, enum verdict v,
+    const struct limits *l, const char *msg, struct error *e)
+{
+	struct result r;
+	int rc;
+
+	result_init(&r);
+	r.verdict = v;
+	r.limits = *l;
+	snprintf(r.message, sizeof(r.message), "%s", msg);
+	util_now_rfc3339(r.started_at, sizeof(r.started_at));
+	snprintf(r.finished_at, sizeof(r.finished_at), "%s", r.started_at);
+	rc = jobdir_write_result(jd, &r, e);
+	if (rc == 0)
+		rc = jobdir_event(evfd,
+		    json_pack("{s:s, s:o}", "event", "finished", "result",
+			result_to_json(&r)));
+	result_release(&r);
+	return rc;
+}
+
+/* run: check, take a slot, start the supervisor, follow the events. */
+static int
+agent_run(struct agent *a, struct jobdir *jd, struct error *e)
+{
+	struct supervise_job sj;
+	struct cgroup_sys cs;
+	struct manifest m;
+	struct plan p;
+	unsigned slot;
+	int evfd = -1, slotfd = -1, status, rc = 1, devnull;
+	pid_t pid;
+
+	memset(&p, 0, sizeof(p));
+	if (agent_manifest(jd, &m, e) == -1)
+		return agent_fail(e);
+	if (agent_run_check(a, jd, &m, e) == -1 ||
+	    jobdir_state(jd) != JOBDIR_STAGED) {
+		if (e->code == ERR_NONE)
+			error_set(e, ERR_STATE,
+			    "job '%s' has already been "
+			    "started; use wait",
+			    jd->name);
+		rc = agent_fail(e);
+		goto out;
+	}
+	if (slot_dirs(&a->conf, e) == -1 ||
+	    cgroup_detect(&cs, "/sys/fs/cgroup", a->conf.cgroup_parent,
+		a->conf.cgroup, e) == -1 ||
+	    slot_acquire(&a->conf, &slot, &slotfd, e) == -1 ||
+	    plan_build(&p, &m, &a->conf, slot, cs.memory, e) == -1 ||
+	    jobdir_claim(jd, &evfd, e) == -1) {
+		rc = agent_fail(e);
+		goto out;
+	}
+	(void)jobdir_event(evfd,
+	    json_pack("{s:s, s:s, s:i}", "event", "accepted", "job", m.id,
+		"slot", (int)slot));
+	sj.conf = &a->conf;
+	sj.plan = &p;
+	sj.jd = jd;
+	sj.cg = &cs;
+	sj.evfd = evfd;
+	sj.slotfd = slotfd;
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		/* Detach: a new session, then a grandchild that init will
+		   adopt, with nothing of the caller's terminal or pipes. */
+		if (setsid() == -1 || (pid = fork()) == -1)
+			_exit(1);
+		if (pid > 0)
+			_exit(0);
+		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
+		    dup2(devnull, 2) == -1)
+			_exit(1);
+		if (devnull > 2)
+			close(devnull);
+		supervise_main(&sj);
+	}
+	if (pid == -1 || waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		(void)agent_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
+		    "sandbox error: cannot start the supervisor", e);
+		rc = 1;
+		goto out;
+	}
+	/* The supervisor holds its own references to both locks. */
+	close(evfd);
+	close(slotfd);
+	evfd = slotfd = -1;
+	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, e) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (evfd != -1)
+		close(evfd);
+	if (slotfd != -1)
+		close(slotfd);
+	plan_release(&p);
+	manifest_release(&m);
+	return rc;
+}
+
+/* wait: follow a started job's events to the end. */
+static int
+agent_wait(struct agent *a, struct jobdir *jd, struct error *e)
+{
+	if (jobdir_state(jd) == JOBDIR_STAGED) {
+		error_set(e, ERR_STATE, "job '%s' has not been started",
+		    jd->name);
+		return agent_fail(e);
+	}
+	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, e) == -1)
+		return errno == EPIPE ? 1 : agent_fail(e);
+	return 0;
+}
+
+/* The state and result of a job, settling one whose supervisor died. */
+static json_t *
+agent_status_json(struct agent *a, struct jobdir *jd, struct error *e)
+{
+	enum jobdir_state st = jobdir_state(jd);
+	json_t *res = NULL;
+
+	if (st == JOBDIR_RUNNING && !jobdir_supervisor_alive(jd)) {
+		if (jobdir_settle_lost(jd, &a->conf, e) == -1)
+			return NULL;
+		st = jobdir_state(jd);
+	}
+	if (st == JOBDIR_FINISHED)
+		res = jobdir_read_result(jd);
+	return json_pack("{s:s, s:o}", "state", jobdir_state_name(st), "result",
+	    res != NULL ? res : json_null());
+}
+
+/* status: one JSON object. */
+static int
+agent_status(struct agent *a, struct jobdir *jd, struct error *e)
+{
+	json_t *obj = agent_status_json(a, jd, e);
+
+	if (obj == NULL)
+		return agent_fail(e);
+	agent_print(obj);
+	return 0;
+}
+
+/* cancel: stop the job; its verdict becomes cancelled. */
+static int
+agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
+{
+	struct limits l = a->conf.defaults;
+	struct manifest m;
+	bool cancelled = false;
+	json_t *obj;
+	int evfd, fd, devnull;
+
+	if (jobdir_state(jd) == JOBDIR_STAGED) {
+		/* Never started: claim it so run refuses it, and end it. */
+		if (jobdir_claim(jd, &evfd, e) == 0) {
+			if (agent_manifest(jd, &m, e) == 0) {
+				limits_resolve(&l, &m.limits, m.limits_set,
+				    &a->conf.defaults, &a->conf.ceilings, NULL);
+				manifest_release(&m);
+			}
+			error_init(e);
+			if (agent_settle(jd, evfd, VERDICT_CANCELLED, &l,
+				"cancelled before it started", e) == -1) {
+				close(evfd);
+				return agent_fail(e);
+			}
+			close(evfd);
+			cancelled = true;
+		} else if (e->code != ERR_STATE)
+			return agent_fail(e);
+	}
+	if (jobdir_state(jd) == JOBDIR_RUNNING) {
+		fd = openat(jd->fd, "cancel",
+		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd == -1) {
+			error_set(e, ERR_IO, "cannot request cancel: %s",
+			    strerror(errno));
+			return agent_fail(e);
+		}
+		close(fd);
+		/* The supervisor sees the file at once; wait for the end. */
+		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (jobdir_follow(jd, &a->conf, devnull, e) == -1) {
+			close(devnull);
+			return agent_fail(e);
+		}
+		close(devnull);
+		cancelled = true;
+	}
+	if ((obj = agent_status_json(a, jd, e)) == NULL)
+		return agent_fail(e);
+	json_object_set_new(obj, "cancelled", json_boolean(cancelled));
+	agent_print(obj);
+	return 0;
+}
+
+/* clean: remove a job directory that nothing runs in. */
+static int
+agent_clean(struct agent *a, struct jobdir *jd, struct error *e)
+{
+	if (jobdir_state(jd) == JOBDIR_RUNNING) {
+		if (jobdir_supervisor_alive(jd)) {
+			error_set(e, ERR_BUSY,
+			    "job '%s' is running; cancel it first", jd->name);
+			return agent_fail(e);
+		}
+		if (jobdir_settle_lost(jd, &a->conf, e) == -1)
+			return agent_fail(e);
+	}
+	if (files_remove_tree(jd->parentfd, jd->name, e) == -1)
+		return agent_fail(e);
+	agent_print(json_pack("{s:b}", "cleaned", 1));
+	return 0;
+}
+
+/* Ask a runtime's interpreter for its version, as nobody, briefly. */
+static json_t *
+agent_runtime_version(const struct runtime *rt)
+{
+	char buf[4096], *line, *p;
+	struct pollfd pfd;
+	size_t got = 0;
+	int pipefd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (rt->version != NULL)
+		return json_string(rt->version);
+	if (pipe2(pipefd, O_CLOEXEC) == -1)
+		return json_null();
+	if ((pid = fork()) == 0) {
+		char *argv[] = { rt->command[0], (char *)"--version", NULL };
+		char *envp[] = { (char *)"PATH=/usr/bin:/bin", NULL };
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (devnull == -1 || dup2(devnull, 0) == -1 ||
+		    dup2(pipefd[1], 1) == -1 || dup2(pipefd[1], 2) == -1 ||
+		    setgroups(0, NULL) == -1 ||
+		    setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534) == -1 ||
+		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+			_exit(127);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	pfd.fd = pipefd[0];
+	pfd.events = POLLIN;
+	while (pid > 0 && got < sizeof(buf) - 1 &&
+	    poll(&pfd, 1, AGENT_VERSION_PROBE_SECONDS * 1000) > 0) {
+		if ((n = read(pipefd[0], buf + got, sizeof(buf) - 1 - got)) <=
+		    0)
+			break;
+		got += (size_t)n;
+	}
+	close(pipefd[0]);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	buf[got] = '\0';
+	for (line = buf; *line == '\n' || *line == ' '; line++)
+		;
+	line[strcspn(line, "\n")] = '\0';
+	for (p = line; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	if (strlen(line) > 128)
+		line[128] = '\0';
+	return line[0] != '\0' ? json_string(line) : json_null();
+}
+
+/* Whether the file holds the word (for /proc capability lists). */
+static bool
+agent_file_has(const char *path, const char *word)
+{
+	char *text;
+	bool has;
+
+	if (util_read_file_at(AT_FDCWD, path, 65536, &text, NULL, NULL) == -1)
+		return false;
+	has = strstr(text, word) != NULL;
+	free(text);
+	return has;
+}
+
+/* info: the node's capabilities as one JSON object. */
+static int
+agent_info(struct agent *a, struct error *e)
+{
+	static const char *ns[] = { "mnt", "pid", "net", "ipc", "uts", "cgroup",
+		NULL };
+	struct cgroup_sys cs;
+	struct utsname un;
+	json_t *features, *runtimes, *missing, *obj;
+	char path[64], key[32];
+	struct stat st;
+	size_t i, k;
+
+	if (cgroup_detect(&cs, "/sys/fs/cgroup", a->conf.cgroup_parent,
+		a->conf.cgroup, e) == -1)
+		return agent_fail(e);
+	uname(&un);
+	features = json_object();
+	json_object_set_new(features, "seccomp",
+	    json_boolean(
+		agent_file_has("/proc/sys/kernel/seccomp/actions_avail",
+		    "kill_process")));
+	json_object_set_new(features, "seccomp_notify",
+	    json_boolean(
+		agent_file_has("/proc/sys/kernel/seccomp/actions_avail",
+		    "user_notif")));
+	for (i = 0; ns[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns[i]);
+		snprintf(key, sizeof(key), "%s_ns", ns[i]);
+		json_object_set_new(features, key,
+		    json_boolean(access(path, F_OK) == 0));
+	}
+	json_object_set_new(features, "cgroup_memory", json_boolean(cs.memory));
+	json_object_set_new(features, "cgroup_pids", json_boolean(cs.pids));
+	json_object_set_new(features, "cgroup_cpu", json_boolean(cs.cpu));
+	runtimes = json_array();
+	missing = json_array();
+	for (i = 0; i < a->conf.nruntimes; i++) {
+		const struct runtime *rt = &a->conf.runtimes[i];
+
+		json_array_append_new(runtimes,
+		    json_pack("{s:s, s:o}", "name", rt->name, "version",
+			agent_runtime_version(rt)));
+		for (k = 0; k < rt->nbinds; k++)
+			if (lstat(rt->binds[k], &st) == -1)
+				json_array_append_new(missing,
+				    json_string(rt->binds[k]));
+	}
+	obj = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:o, s:o, s:o, s:o, "
+			"s:o}",
+	    "agent_version", PACKAGE_VERSION, "kernel", un.release, "base_dir",
+	    a->conf.base_dir, "slots", (int)a->conf.slots, "slots_busy",
+	    (int)slot_busy(&a->conf), "cgroup", cgroup_version_name(cs.version),
+	    "features", features, "runtimes", runtimes, "defaults",
+	    limits_to_json(&a->conf.defaults), "ceilings",
+	    limits_to_json(&a->conf.ceilings), "missing_binds", missing);
+	agent_print(obj);
+	return 0;
+}
+
+/* Print usage. */
+static void
+agent_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sluice-agent [--config FILE] run    JOBDIR\n"
+	    "       sluice-agent [--config FILE] wait   JOBDIR\n"
+	    "       sluice-agent [--config FILE] status JOBDIR\n"
+	    "       sluice-agent [--config FILE] cancel JOBDIR\n"
+	    "       sluice-agent [--config FILE] clean  JOBDIR\n"
+	    "       sluice-agent [--config FILE] info\n"
+	    "Runs untrusted code in a disposable sandbox; see "
+	    "sluice-agent(8).\n"
+	    "The default config is " CONF_DEFAULT_PATH ".\n");
+}
+
+typedef int (*agent_job_verb)(struct agent *, struct jobdir *, struct error *);
+
+static const struct {
+	const char *name;
+	agent_job_verb fn;
+} agent_verbs[] = {
+	{ "run", agent_run },
+	{ "wait", agent_wait },
+	{ "status", agent_status },
+	{ "cancel", agent_cancel },
+	{ "clean", agent_clean },
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct agent a;
+	struct jobdir jd;
+	struct error e;
+	const char *verb;
+	size_t i;
+	int c, rc;
+
+	memset(&a, 0, sizeof(a));
+	error_init(&e);
+	a.config_path = CONF_DEFAULT_PATH;
+	signal(SIGPIPE, SIG_IGN);
+	umask(022);
+	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			a.config_path = optarg;
+			break;
+		case 'h':
+			agent_usage(stdout);
+			return 0;
+		case 'V':
+			printf("sluice-agent %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			error_set(&e, ERR_USAGE, "unknown option; see --help");
+			return agent_fail(&e);
+		}
+	}
+	if (optind >= argc) {
+		error_set(&e, ERR_USAGE, "no verb given; see --help");
+		return agent_fail(&e);
+	}
+	verb = argv[optind++];
+	if (geteuid() != 0) {
+		error_set(&e, ERR_SYS, "sluice-agent must run as root");
+		return agent_fail(&e);
+	}
+	if (conf_load(a.config_path, &a.conf, &e) == -1)
+		return agent_fail(&e);
+	if (strcmp(verb, "info") == 0) {
+		if (optind != argc) {
+			error_set(&e, ERR_USAGE, "info takes no arguments");
+			rc = agent_fail(&e);
+		} else
+			rc = agent_info(&a, &e);
+		conf_release(&a.conf);
+		return rc;
+	}
+	for (i = 0; i < sizeof(agent_verbs) / sizeof(agent_verbs[0]); i++)
+		if (strcmp(agent_verbs[i].name, verb) == 0)
+			break;
+	if (i == sizeof(agent_verbs) / sizeof(agent_verbs[0])) {
+		error_set(&e, ERR_USAGE, "unknown verb '%.32s'; see --help",
+		    verb);
+		conf_release(&a.conf);
+		return agent_fail(&e);
+	}
+	if (optind != argc - 1) {
+		error_set(&e, ERR_USAGE, "%s takes exactly one JOBDIR", verb);
+		conf_release(&a.conf);
+		return agent_fail(&e);
+	}
+	if (jobdir_open(&jd, &a.conf, argv[optind], &e) == -1)
+		rc = agent_fail(&e);
+	else {
+		rc = agent_verbs[i].fn(&a, &jd, &e);
+		jobdir_close(&jd);
+	}
+	conf_release(&a.conf);
+	return rc;
+}

@@ -1,0 +1,392 @@
+/*
+ * The sandbox plan: see plan.h.  This file decides what a job's world looks
+ * like; sandbox.c only carries it out.  No system calls here.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "plan.h"
+#include "util.h"
+
+#define PLAN_STACK_BYTES (8 * 1024 * 1024)
+
+/* Append a mount step; the fixed array is sized for the worst case. */
+static struct plan_mount *
+plan_mount_add(struct plan *p, enum plan_mount_kind kind, const char *target,
+    const char *why)
+{
+	struct plan_mount *pm;
+
+	if (p->nmounts >= PLAN_MOUNTS_MAX)
+		return NULL;
+	pm = &p->mounts[p->nmounts++];
+	memset(pm, 0, sizeof(*pm));
+	pm->kind = kind;
+	snprintf(pm->target, sizeof(pm->target), "%s", target);
+	pm->why = why;
+	return pm;
+}
+
+/* Add a directory step. */
+static int
+plan_dir(struct plan *p, const char *target, mode_t mode, bool slot_owned,
+    const char *why)
+{
+	struct plan_mount *pm = plan_mount_add(p, PLAN_DIR, target, why);
+
+	if (pm == NULL)
+		return -1;
+	pm->mode = mode;
+	pm->slot_owned = slot_owned;
+	return 0;
+}
+
+/* Add a bind step. */
+static int
+plan_bind(struct plan *p, const char *source, const char *target,
+    unsigned long flags, bool in_root, bool optional, const char *why)
+{
+	struct plan_mount *pm = plan_mount_add(p, PLAN_BIND, target, why);
+
+	if (pm == NULL)
+		return -1;
+	snprintf(pm->source, sizeof(pm->source), "%s", source);
+	pm->flags = flags;
+	pm->in_root = in_root;
+	pm->host_optional = optional;
+	return 0;
+}
+
+/* Add a device step. */
+static int
+plan_device(struct plan *p, const char *node, unsigned long flags)
+{
+	struct plan_mount *pm = plan_mount_add(p, PLAN_DEVICE, node,
+	    "programs expect the standard character devices; each is bound "
+	    "alone so no other host device is reachable");
+
+	if (pm == NULL)
+		return -1;
+	snprintf(pm->source, sizeof(pm->source), "%s", node);
+	pm->flags = flags;
+	return 0;
+}
+
+/* Add a symbolic link step. */
+static int
+plan_symlink(struct plan *p, const char *target, const char *to,
+    const char *why)
+{
+	struct plan_mount *pm = plan_mount_add(p, PLAN_SYMLINK, target, why);
+
+	if (pm == NULL)
+		return -1;
+	snprintf(pm->source, sizeof(pm->source), "%s", to);
+	return 0;
+}
+
+/* The mount steps, in the order sandbox.c applies them. */
+static int
+plan_mounts(struct plan *p, const struct runtime *rt)
+{
+	const unsigned long rw = MS_NOSUID | MS_NODEV;
+	const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV;
+	uint64_t inodes;
+	struct plan_mount *pm;
+	size_t i;
+
+	/* Enough inodes for many small files, bounded so a job cannot
+	   exhaust kernel memory with empty files. */
+	inodes = p->limits.disk_bytes / 1024;
+	if (inodes < 8192)
+		inodes = 8192;
+	if (inodes > 1048576)
+		inodes = 1048576;
+	pm = plan_mount_add(p, PLAN_TMPFS, "/",
+	    "the root is a fresh tmpfs that dies with the job; /job, /out, "
+	    "/tmp and /dev/shm live on it, so one size caps them together");
+	if (pm == NULL)
+		return -1;
+	pm->flags = rw;
+	snprintf(pm->data, sizeof(pm->data),
+	    "size=%llu,nr_inodes=%llu,"
+	    "mode=0755",
+	    (unsigned long long)p->limits.disk_bytes,
+	    (unsigned long long)inodes);
+
+	if (plan_dir(p, "/job", 0755, true,
+		"the working directory: a writable copy of the submission") ||
+	    plan_dir(p, "/out", 0755, true,
+		"files left here are copied back as the job's outputs") ||
+	    plan_dir(p, "/tmp", 01777, true, "scratch space") ||
+	    plan_dir(p, "/dev", 0755, false, "holds the minimal device set") ||
+	    plan_dir(p, "/dev/shm", 01777, true,
+		"POSIX shared memory, private to this job") ||
+	    plan_dir(p, "/proc", 0555, false, "mount point for procfs"))
+		return -1;
+
+	/* Each writable directory becomes a mount of its own so that the
+	   root itself can be made read-only at the end. */
+	if (plan_bind(p, "/job", "/job", rw, true, false,
+		"stays writable after the root is made read-only") ||
+	    plan_bind(p, "/out", "/out", rw, true, false,
+		"stays writable after the root is made read-only") ||
+	    plan_bind(p, "/tmp", "/tmp", rw, true, false,
+		"stays writable after the root is made read-only") ||
+	    plan_bind(p, "/dev/shm", "/dev/shm", rw, true, false,
+		"stays writable after the root is made read-only"))
+		return -1;
+
+	if (plan_device(p, "/dev/null", MS_NOSUID | MS_NOEXEC) ||
+	    plan_device(p, "/dev/zero", MS_NOSUID | MS_NOEXEC) ||
+	    plan_device(p, "/dev/full", MS_NOSUID | MS_NOEXEC) ||
+	    plan_device(p, "/dev/random", MS_RDONLY | MS_NOSUID | MS_NOEXEC) ||
+	    plan_device(p, "/dev/urandom", MS_RDONLY | MS_NOSUID | MS_NOEXEC))
+		return -1;
+	if (plan_symlink(p, "/dev/fd", "/proc/self/fd",
+		"the usual aliases of the job's own descriptors") ||
+	    plan_symlink(p, "/dev/stdin", "/proc/self/fd/0",
+		"the usual aliases of the job's own descriptors") ||
+	    plan_symlink(p, "/dev/stdout", "/proc/self/fd/1",
+		"the usual aliases of the job's own descriptors") ||
+	    plan_symlink(p, "/dev/stderr", "/proc/self/fd/2",
+		"the usual aliases of the job's own descriptors"))
+		return -1;
+
+	/* The runtime's own files, read-only; no setuid, no devices.  A
+	   path that is a symbolic link on the node is recreated as that
+	   link (sandbox.c), so merged-/usr layouts keep working. */
+	for (i = 0; i < rt->nbinds; i++)
+		if (plan_bind(p, rt->binds[i], rt->binds[i], ro, false, true,
+			"the runtime's files, read-only"))
+			return -1;
+
+	pm = plan_mount_add(p, PLAN_PROC, "/proc",
+	    "a procfs of the job's own PID namespace: no host process is "
+	    "visible, and hidepid hides other users' processes");
+	if (pm == NULL)
+		return -1;
+	pm->flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	snprintf(pm->data, sizeof(pm->data), "hidepid=2");
+	if (plan_bind(p, "/proc/sys", "/proc/sys", ro, true, false,
+		"kernel tunables stay read-only even if a write were "
+		"otherwise allowed") ||
+	    plan_bind(p, "/proc/sysrq-trigger", "/proc/sysrq-trigger", ro, true,
+		true, "no magic SysRq from the job") ||
+	    plan_bind(p, "/proc/irq", "/proc/irq", ro, true, true,
+		"interrupt affinity is the host's business") ||
+	    plan_bind(p, "/proc/bus", "/proc/bus", ro, true, true,
+		"no raw bus access"))
+		return -1;
+
+	pm = plan_mount_add(p, PLAN_REMOUNT, "/",
+	    "the skeleton (mount points, /dev) cannot be changed by the job");
+	if (pm == NULL)
+		return -1;
+	pm->flags = ro;
+	return 0;
+}
+
+/* Append one rlimit step. */
+static void
+plan_rlimit(struct plan *p, int resource, rlim_t soft, rlim_t hard,
+    const char *why)
+{
+	struct plan_rlimit *r = &p->rlimits[p->nrlimits++];
+
+	r->resource = resource;
+	r->soft = soft;
+	r->hard = hard;
+	r->why = why;
+}
+
+/* The rlimits; hard equals soft (but for CPU) so the job cannot raise them. */
+static void
+plan_rlimits(struct plan *p)
+{
+	const struct limits *l = &p->limits;
+	rlim_t cpu = (rlim_t)ceil(l->cpu_seconds) + 1;
+	rlim_t stack = PLAN_STACK_BYTES;
+
+	if (stack > l->memory_bytes)
+		stack = l->memory_bytes;
+	plan_rlimit(p, RLIMIT_CPU, cpu, cpu + 1,
+	    "a backstop per process: the supervisor enforces the CPU time "
+	    "summed over the job, this catches a process if it lags");
+	if (!p->memory_by_cgroup)
+		plan_rlimit(p, RLIMIT_AS, l->memory_bytes, l->memory_bytes,
+		    "no memory cgroup on this node: cap each process's "
+		    "address space instead");
+	plan_rlimit(p, RLIMIT_FSIZE, l->disk_bytes, l->disk_bytes,
+	    "no single file larger than the job's disk");
+	plan_rlimit(p, RLIMIT_NOFILE, l->open_files, l->open_files,
+	    "the open_files limit");
+	plan_rlimit(p, RLIMIT_NPROC, l->processes, l->processes,
+	    "the processes limit; it counts per uid, and each slot has its "
+	    "own uid (pids.max backs it where there is a cgroup)");
+	plan_rlimit(p, RLIMIT_STACK, stack, stack, "a bounded stack");
+	plan_rlimit(p, RLIMIT_CORE, 0, 0,
+	    "no core dumps: they would fill the disk and leak memory");
+	plan_rlimit(p, RLIMIT_MEMLOCK, 65536, 65536,
+	    "the kernel's default; locked memory escapes accounting");
+	plan_rlimit(p, RLIMIT_MSGQUEUE, 0, 0,
+	    "no POSIX message queues: nothing in a job needs them");
+	plan_rlimit(p, RLIMIT_NICE, 0, 0, "priority cannot be raised");
+	plan_rlimit(p, RLIMIT_RTPRIO, 0, 0, "no real-time scheduling");
+	plan_rlimit(p, RLIMIT_SIGPENDING, 4096, 4096, "bounded queued signals");
+}
+
+/* Replace every "{entry}" in tmpl with the entry's path in the sandbox. */
+static char *
+plan_expand(const char *tmpl, const char *entry_path)
+{
+	static const char key[] = "{entry}";
+	size_t n = 0, klen = sizeof(key) - 1, elen = strlen(entry_path);
+	const char *s, *hit;
+	char *out, *d;
+
+	for (s = tmpl; (hit = strstr(s, key)) != NULL; s = hit + klen)
+		n++;
+	if ((out = malloc(strlen(tmpl) + n * elen + 1)) == NULL)
+		return NULL;
+	for (s = tmpl, d = out; (hit = strstr(s, key)) != NULL;
+	     s = hit + klen) {
+		memcpy(d, s, (size_t)(hit - s));
+		d += hit - s;
+		memcpy(d, entry_path, elen);
+		d += elen;
+	}
+	strcpy(d, s);
+	return out;
+}
+
+/* argv: the runtime's command with {entry} filled in, then the args. */
+static int
+plan_argv(struct plan *p, const struct runtime *rt, const struct manifest *m)
+{
+	char entry_path[8 + UTIL_PATH_MAX];
+	size_t i, n = 0;
+
+	snprintf(entry_path, sizeof(entry_path), "/job/%s", m->entry);
+	p->argv = calloc(rt->ncommand + m->nargs + 1, sizeof(char *));
+	if (p->argv == NULL)
+		return -1;
+	for (i = 0; i < rt->ncommand; i++)
+		if ((p->argv[n++] = plan_expand(rt->command[i], entry_path)) ==
+		    NULL)
+			return -1;
+	for (i = 0; i < m->nargs; i++)
+		if ((p->argv[n++] = strdup(m->args[i])) == NULL)
+			return -1;
+	return 0;
+}
+
+/* Whether the manifest sets this variable itself. */
+static bool
+plan_env_has(const struct manifest *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->nenv; i++)
+		if (strcmp(m->env_keys[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* env: the manifest's variables, then PATH, HOME and LANG unless given. */
+static int
+plan_env(struct plan *p, const struct manifest *m)
+{
+	static const char *base[][2] = {
+		{ "PATH", "/usr/local/bin:/usr/bin:/bin" },
+		{ "HOME", "/tmp" },
+		{ "LANG", "C.UTF-8" },
+	};
+	size_t i, n = 0;
+
+	p->envp = calloc(m->nenv + 4, sizeof(char *));
+	if (p->envp == NULL)
+		return -1;
+	for (i = 0; i < m->nenv; i++)
+		if (asprintf(&p->envp[n++], "%s=%s", m->env_keys[i],
+			m->env_values[i]) == -1) {
+			p->envp[n - 1] = NULL;
+			return -1;
+		}
+	for (i = 0; i < 3; i++) {
+		if (plan_env_has(m, base[i][0]))
+			continue;
+		if (asprintf(&p->envp[n++], "%s=%s", base[i][0], base[i][1]) ==
+		    -1) {
+			p->envp[n - 1] = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Build the plan for a manifest on a slot. */
+int
+plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
+    unsigned slot, bool memory_cgroup, struct error *e)
+{
+	const struct runtime *rt;
+
+	memset(p, 0, sizeof(*p));
+	if ((rt = conf_runtime(c, m->runtime)) == NULL)
+		return error_set_field(e, ERR_INVALID, "runtime",
+		    "unknown runtime '%s'", m->runtime);
+	if (slot >= c->slots)
+		return error_set(e, ERR_INTERNAL, "slot %u out of range", slot);
+	p->slot = slot;
+	p->uid = c->uid_base + slot;
+	p->gid = c->gid_base + slot;
+	limits_resolve(&p->limits, &m->limits, m->limits_set, &c->defaults,
+	    &c->ceilings, &p->clamped);
+	p->memory_by_cgroup = memory_cgroup;
+	strcpy(p->hostname, "sluice");
+	strcpy(p->workdir, "/job");
+	if (plan_mounts(p, rt) == -1) {
+		plan_release(p);
+		return error_set(e, ERR_INTERNAL, "too many mounts");
+	}
+	plan_rlimits(p);
+	if (plan_argv(p, rt, m) == -1 || plan_env(p, m) == -1) {
+		plan_release(p);
+		return error_set(e, ERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Free what a plan owns. */
+void
+plan_release(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; p->argv != NULL && p->argv[i] != NULL; i++)
+		free(p->argv[i]);
+	free(p->argv);
+	for (i = 0; p->envp != NULL && p->envp[i] != NULL; i++)
+		free(p->envp[i]);
+	free(p->envp);
+	p->argv = NULL;
+	p->envp = NULL;
+}
+
+/* Find the first mount with this target. */
+const struct plan_mount *
+plan_find_mount(const struct plan *p, const char *target)
+{
+	size_t i;
+
+	for (i = 0; i < p->nmounts; i++)
+		if (strcmp(p->mounts[i].target, target) == 0)
+			return &p->mounts[i];
+	return NULL;
+}

@@ -1,0 +1,88 @@
+/*
+ * A sandbox plan: the manifest and the node's policy turned into plain data
+ * (ids, limits, mounts, rlimits, argv, env) with no system calls, so that
+ * unit tests cover the policy without root.  sandbox.c applies a plan in one
+ * straight sequence; every mount here carries the reason it exists.
+ */
+#ifndef SLUICE_AGENT_PLAN_H
+#define SLUICE_AGENT_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "error.h"
+#include "limits.h"
+#include "manifest.h"
+
+#define PLAN_MOUNTS_MAX 64
+#define PLAN_RLIMITS_MAX 16
+#define PLAN_PATH_MAX 256
+
+enum plan_mount_kind {
+	PLAN_TMPFS, /* a new tmpfs at target; data holds its options */
+	PLAN_DIR, /* a directory at target */
+	PLAN_BIND, /* source bound at target, then remounted with flags */
+	PLAN_DEVICE, /* a host device node bound onto an empty file */
+	PLAN_SYMLINK, /* target is a symbolic link to source */
+	PLAN_PROC, /* a new procfs for the job's PID namespace */
+	PLAN_REMOUNT /* target remounted (as a bind) with flags */
+};
+
+struct plan_mount {
+	enum plan_mount_kind kind;
+	char source[PLAN_PATH_MAX]; /* host path; for PLAN_BIND with
+					   in_root, a path inside the root */
+	char target[PLAN_PATH_MAX]; /* path inside the sandbox root */
+	unsigned long flags; /* MS_* for the final mount state */
+	mode_t mode; /* PLAN_DIR */
+	bool slot_owned; /* PLAN_DIR: owned by the slot's ids */
+	bool in_root; /* PLAN_BIND: source is inside the root */
+	bool host_optional; /* PLAN_BIND: skip if the host lacks it */
+	char data[96]; /* PLAN_TMPFS, PLAN_PROC options */
+	const char *why;
+};
+
+struct plan_rlimit {
+	int resource;
+	rlim_t soft;
+	rlim_t hard;
+	const char *why;
+};
+
+struct plan {
+	unsigned slot;
+	uid_t uid;
+	gid_t gid;
+	struct limits limits; /* what is applied */
+	unsigned clamped; /* requested limits lowered to ceiling */
+	bool memory_by_cgroup; /* else RLIMIT_AS carries the limit */
+	char **argv; /* NULL-terminated */
+	char **envp; /* NULL-terminated, "KEY=value" */
+	struct plan_mount mounts[PLAN_MOUNTS_MAX];
+	size_t nmounts;
+	struct plan_rlimit rlimits[PLAN_RLIMITS_MAX];
+	size_t nrlimits;
+	char hostname[16];
+	char workdir[16];
+};
+
+/*
+ * Build the plan for manifest m on slot under policy c.  memory_cgroup says
+ * whether the node can limit memory with a cgroup.  Fails with ERR_INVALID
+ * for an unknown runtime.  Release with plan_release().
+ */
+int
+plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
+    unsigned slot, bool memory_cgroup, struct error *e);
+
+/* Free what p owns. */
+void plan_release(struct plan *p);
+
+/* Find the first mount with this target, or NULL (for tests and audits). */
+const struct plan_mount *
+plan_find_mount(const struct plan *p, const char *target);
+
+#endif

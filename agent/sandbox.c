@@ -1,0 +1,582 @@
+/*
+ * The sandbox's inside: init and the job (see sandbox.h).  Each step is a
+ * short function that fails closed: any failure reports an error to the
+ * supervisor and ends the process, so a job never runs in a half-built
+ * sandbox.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include "files.h"
+#include "filter.h"
+#include "sandbox.h"
+
+/* Send a message, with an optional descriptor. */
+int
+sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
+    const char *text, int fd)
+{
+	struct sandbox_msg m;
+	struct iovec iov = { &m, sizeof(m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	m.value = value;
+	if (text != NULL)
+		snprintf(m.text, sizeof(m.text), "%s", text);
+	if (fd != -1) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	return n == (ssize_t)sizeof(m) ? 0 : -1;
+}
+
+/* Receive a message and any descriptor that came with it. */
+int
+sandbox_recv(int sock, struct sandbox_msg *m, int *fd)
+{
+	struct iovec iov = { m, sizeof(*m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = { .msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*fd = -1;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*m) || (mh.msg_flags & MSG_CTRUNC))
+		return -1;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	m->text[sizeof(m->text) - 1] = '\0';
+	return 0;
+}
+
+/* Report a failure to the supervisor and end this process. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+sandbox_die(int sock, const char *fmt, ...)
+{
+	char text[sizeof(((struct sandbox_msg *)0)->text)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	(void)sandbox_send(sock, SANDBOX_ERROR, 0, text, -1);
+	_exit(127);
+}
+
+/* Wait for one message of the given type from the supervisor. */
+static void
+sandbox_expect(int sock, enum sandbox_msg_type type)
+{
+	struct sandbox_msg m;
+	int fd;
+
+	/* The supervisor's end closing means it died: so do we. */
+	if (sandbox_recv(sock, &m, &fd) == -1)
+		_exit(127);
+	if (fd != -1)
+		close(fd);
+	if (m.type != type)
+		sandbox_die(sock, "unexpected message %u from the supervisor",
+		    m.type);
+}
+
+/*
+ * Open (creating as needed) the node at target under the root, walking one
+ * component at a time without following any symbolic link, so nothing the
+ * setup creates can send a later mount outside the root.  A missing last
+ * component is created as a directory or, with as_file, an empty file; an
+ * existing one is opened as it is.  Returns an O_PATH descriptor, or -1.
+ */
+static int
+sandbox_open_target(int rootfd, const char *target, bool as_file)
+{
+	char buf[PLAN_PATH_MAX], *comp, *next;
+	struct stat st;
+	int dirfd, fd;
+	bool last;
+
+	snprintf(buf, sizeof(buf), "%s", target);
+	if ((dirfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	for (comp = buf; *comp == '/'; comp++)
+		;
+	while (*comp != '\0') {
+		if ((next = strchr(comp, '/')) != NULL)
+			*next = '\0';
+		last = next == NULL || next[1] == '\0';
+		fd = openat(dirfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1 && errno == ENOENT) {
+			if (last && as_file) {
+				fd = openat(dirfd, comp,
+				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+					O_CLOEXEC,
+				    0644);
+				if (fd != -1)
+					close(fd);
+			} else
+				fd = mkdirat(dirfd, comp, 0755);
+			if (fd != -1)
+				fd = openat(dirfd, comp,
+				    O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		}
+		close(dirfd);
+		if (fd == -1)
+			return -1;
+		/* A symbolic link anywhere on the way is refused. */
+		if (fstat(fd, &st) == -1 || S_ISLNK(st.st_mode) ||
+		    (!last && !S_ISDIR(st.st_mode))) {
+			close(fd);
+			errno = ELOOP;
+			return -1;
+		}
+		dirfd = fd;
+		if (last)
+			break;
+		comp = next + 1;
+	}
+	return dirfd;
+}
+
+/* Create target as a symbolic link to dest, making its parents. */
+static int
+sandbox_symlink(int rootfd, const char *target, const char *dest)
+{
+	char parent[PLAN_PATH_MAX], *slash;
+	int fd, rc;
+
+	snprintf(parent, sizeof(parent), "%s", target);
+	if ((slash = strrchr(parent, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	if ((fd = sandbox_open_target(rootfd, parent, false)) == -1)
+		return -1;
+	rc = symlinkat(dest, fd, slash + 1);
+	close(fd);
+	return rc;
+}
+
+/* Mount onto an O_PATH descriptor through its /proc/self/fd alias. */
+static int
+sandbox_mount_fd(const char *source, int fd, const char *fstype,
+    unsigned long flags, const char *data)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return mount(source, path, fstype, flags, data);
+}
+
+/* Bind source over target and remount it with the plan's flags. */
+static int
+sandbox_bind(int sock, int rootfd, const char *root,
+    const struct plan_mount *pm)
+{
+	char src[PATH_MAX], link[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (pm->in_root)
+		snprintf(src, sizeof(src), "%s%s", root, pm->source);
+	else
+		snprintf(src, sizeof(src), "%s", pm->source);
+	if (lstat(src, &st) == -1) {
+		if (errno == ENOENT && pm->host_optional)
+			return 0;
+		sandbox_die(sock, "cannot bind '%s': %s", pm->source,
+		    strerror(errno));
+	}
+	/* A bind path that is a symbolic link on the host stays that link,
+	   so that /lib -> usr/lib keeps resolving inside the root. */
+	if (S_ISLNK(st.st_mode) && !pm->in_root) {
+		if ((n = readlink(src, link, sizeof(link) - 1)) == -1)
+			sandbox_die(sock, "cannot read link '%s': %s", src,
+			    strerror(errno));
+		link[n] = '\0';
+		if (sandbox_symlink(rootfd, pm->target, link) == -1)
+			sandbox_die(sock, "cannot link '%s': %s", pm->target,
+			    strerror(errno));
+		return 0;
+	}
+	fd = sandbox_open_target(rootfd, pm->target, !S_ISDIR(st.st_mode));
+	if (fd == -1)
+		sandbox_die(sock, "cannot create '%s': %s", pm->target,
+		    strerror(errno));
+	/* Not MS_REC: mounts below a bound host path stay out of sight. */
+	if (sandbox_mount_fd(src, fd, NULL, MS_BIND, NULL) == -1)
+		sandbox_die(sock, "cannot bind '%s': %s", pm->source,
+		    strerror(errno));
+	close(fd);
+	/* The bind created a new mount at the target; reopen it so the
+	   remount acts on the new mount, not on what lies beneath. */
+	if ((fd = sandbox_open_target(rootfd, pm->target,
+		 !S_ISDIR(st.st_mode))) == -1 ||
+	    sandbox_mount_fd(NULL, fd, NULL, MS_REMOUNT | MS_BIND | pm->flags,
+		NULL) == -1)
+		sandbox_die(sock, "cannot remount '%s': %s", pm->target,
+		    strerror(errno));
+	close(fd);
+	return 0;
+}
+
+/* Carry out one mount step of the plan. */
+static void
+sandbox_mount_step(int sock, int rootfd, const char *root, const struct plan *p,
+    const struct plan_mount *pm)
+{
+	int fd;
+
+	switch (pm->kind) {
+	case PLAN_TMPFS:
+		/* Only the root is a tmpfs; it was mounted before rootfd. */
+		return;
+	case PLAN_DIR:
+		if ((fd = sandbox_open_target(rootfd, pm->target, false)) == -1)
+			sandbox_die(sock, "cannot create '%s': %s", pm->target,
+			    strerror(errno));
+		close(fd);
+		if (fchmodat(rootfd, pm->target + 1, pm->mode, 0) == -1 ||
+		    (pm->slot_owned &&
+			fchownat(rootfd, pm->target + 1, p->uid, p->gid,
+			    AT_SYMLINK_NOFOLLOW) == -1))
+			sandbox_die(sock, "cannot set up '%s': %s", pm->target,
+			    strerror(errno));
+		return;
+	case PLAN_BIND:
+		sandbox_bind(sock, rootfd, root, pm);
+		return;
+	case PLAN_DEVICE:
+		if ((fd = sandbox_open_target(rootfd, pm->target, true)) ==
+			-1 ||
+		    sandbox_mount_fd(pm->source, fd, NULL, MS_BIND, NULL) == -1)
+			sandbox_die(sock, "cannot bind device '%s': %s",
+			    pm->source, strerror(errno));
+		close(fd);
+		if ((fd = sandbox_open_target(rootfd, pm->target, true)) ==
+			-1 ||
+		    sandbox_mount_fd(NULL, fd, NULL,
+			MS_REMOUNT | MS_BIND | pm->flags, NULL) == -1)
+			sandbox_die(sock, "cannot remount device '%s': %s",
+			    pm->source, strerror(errno));
+		close(fd);
+		return;
+	case PLAN_SYMLINK:
+		if (sandbox_symlink(rootfd, pm->target, pm->source) == -1)
+			sandbox_die(sock, "cannot link '%s': %s", pm->target,
+			    strerror(errno));
+		return;
+	case PLAN_PROC:
+		if ((fd = sandbox_open_target(rootfd, pm->target, false)) ==
+			-1 ||
+		    sandbox_mount_fd("proc", fd, "proc", pm->flags, pm->data) ==
+			-1)
+			sandbox_die(sock, "cannot mount procfs: %s",
+			    strerror(errno));
+		close(fd);
+		return;
+	case PLAN_REMOUNT:
+		if ((fd = sandbox_open_target(rootfd, pm->target, false)) ==
+			-1 ||
+		    sandbox_mount_fd(NULL, fd, NULL,
+			MS_REMOUNT | MS_BIND | pm->flags, NULL) == -1)
+			sandbox_die(sock, "cannot remount '%s': %s", pm->target,
+			    strerror(errno));
+		close(fd);
+		return;
+	}
+}
+
+/* Build the job's root on root_dir: the tmpfs, then every plan step. */
+static void
+sandbox_build_root(int sock, const struct plan *p, const struct sandbox_io *io)
+{
+	const struct plan_mount *pm = &p->mounts[0];
+	int rootfd, jobfd;
+	size_t i;
+
+	/* Nothing done below may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		sandbox_die(sock, "cannot make mounts private: %s",
+		    strerror(errno));
+	if (pm->kind != PLAN_TMPFS ||
+	    mount("tmpfs", io->root_dir, "tmpfs", pm->flags, pm->data) == -1)
+		sandbox_die(sock, "cannot mount the root tmpfs: %s",
+		    strerror(errno));
+	rootfd = open(io->root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd == -1)
+		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
+	for (i = 1; i < p->nmounts; i++) {
+		sandbox_mount_step(sock, rootfd, io->root_dir, p,
+		    &p->mounts[i]);
+		/* The submission goes in once /job exists and before the root
+		   turns read-only; it counts against disk_bytes. */
+		if (strcmp(p->mounts[i].target, "/job") == 0 &&
+		    p->mounts[i].kind == PLAN_BIND) {
+			struct error e;
+
+			jobfd = openat(rootfd, "job",
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (jobfd == -1 ||
+			    files_copy_in(io->files_dirfd, jobfd, p->uid,
+				p->gid, io->files_max, p->limits.disk_bytes,
+				&e) == -1)
+				sandbox_die(sock,
+				    "cannot copy the submission: %s",
+				    jobfd == -1 ? strerror(errno) : e.msg);
+			close(jobfd);
+		}
+	}
+	close(rootfd);
+}
+
+/* Make the built root the process's root and detach the host's tree. */
+static void
+sandbox_pivot(int sock, const char *root)
+{
+	/* pivot_root(".", ".") stacks the old root on the new one; the
+	   lazy unmount then removes the host's whole tree from this
+	   namespace.  Unlike chroot, nothing of the host stays reachable. */
+	if (chdir(root) == -1 || syscall(SYS_pivot_root, ".", ".") == -1 ||
+	    umount2(".", MNT_DETACH) == -1 || chdir("/") == -1)
+		sandbox_die(sock, "cannot switch to the new root: %s",
+		    strerror(errno));
+}
+
+/* Bring up loopback in the new network namespace; nothing else exists. */
+static void
+sandbox_loopback(int sock)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		sandbox_die(sock, "cannot open a socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) == -1)
+		sandbox_die(sock, "cannot bring up loopback: %s",
+		    strerror(errno));
+	close(fd);
+}
+
+/* Write a value to a /proc file of this process. */
+static int
+sandbox_proc_write(const char *path, const char *val)
+{
+	int fd, rc;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/* Drop every capability from the bounding set and the ambient set. */
+static int
+sandbox_drop_bounding(void)
+{
+	int cap;
+
+	for (cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+		    errno != EINVAL)
+			return -1;
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
+/* Empty the permitted, effective and inheritable capability sets. */
+static int
+sandbox_drop_caps(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+		0 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/*
+ * The job: become the slot's user with nothing left of root, apply limits,
+ * load the filter, execute.  Runs as PID 2 of the namespace.
+ */
+static void __attribute__((noreturn))
+sandbox_job_main(const struct plan *p, int sock)
+{
+	struct error e;
+	size_t i;
+	int nfd;
+
+	/* A fresh session: no controlling terminal, so no TIOCSTI. */
+	if (setsid() == -1)
+		sandbox_die(sock, "setsid: %s", strerror(errno));
+	/* init is shielded from the OOM killer; the job must not be. */
+	if (sandbox_proc_write("/proc/self/oom_score_adj", "0") == -1)
+		sandbox_die(sock, "cannot reset oom_score_adj: %s",
+		    strerror(errno));
+	for (i = 0; i < p->nrlimits; i++) {
+		struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
+
+		if (setrlimit(p->rlimits[i].resource, &rl) == -1)
+			sandbox_die(sock, "setrlimit %d: %s",
+			    p->rlimits[i].resource, strerror(errno));
+	}
+	if (chdir(p->workdir) == -1)
+		sandbox_die(sock, "chdir '%s': %s", p->workdir,
+		    strerror(errno));
+	if (sandbox_drop_bounding() == -1)
+		sandbox_die(sock, "cannot drop capabilities: %s",
+		    strerror(errno));
+	/* The slot's ids only: no supplementary groups, real, effective and
+	   saved ids all changed, so every capability is gone. */
+	if (setgroups(0, NULL) == -1 ||
+	    setresgid(p->gid, p->gid, p->gid) == -1 ||
+	    setresuid(p->uid, p->uid, p->uid) == -1)
+		sandbox_die(sock, "cannot switch to uid %u: %s",
+		    (unsigned)p->uid, strerror(errno));
+	if (setresuid(0, 0, 0) == 0 || getuid() != p->uid ||
+	    geteuid() != p->uid || getgid() != p->gid)
+		sandbox_die(sock, "privileges were not dropped");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		sandbox_die(sock, "no_new_privs: %s", strerror(errno));
+	/* The filter comes last: everything above needed calls it refuses. */
+	if (filter_load(p->limits.memory_bytes, &nfd, &e) == -1)
+		sandbox_die(sock, "%s", e.msg);
+	if (sandbox_send(sock, SANDBOX_NOTIFY_FD, 0, NULL, nfd) == -1)
+		_exit(127);
+	close(nfd);
+	execve(p->argv[0], p->argv, p->envp);
+	sandbox_die(sock, "cannot execute '%s': %s", p->argv[0],
+	    strerror(errno));
+}
+
+/* Put descriptors in place: 0-2 for the job, 3 the socket, 4 the files. */
+static void
+sandbox_fds(const struct sandbox_io *io, int *sock, int *files)
+{
+	/* Move the two keepers above the stdio range first, then dup2. */
+	int s = fcntl(io->sock, F_DUPFD_CLOEXEC, 10);
+	int f = fcntl(io->files_dirfd, F_DUPFD_CLOEXEC, 10);
+
+	if (s == -1 || f == -1 || dup2(io->stdin_fd, 0) == -1 ||
+	    dup2(io->stdout_fd, 1) == -1 || dup2(io->stderr_fd, 2) == -1 ||
+	    dup3(s, 3, O_CLOEXEC) == -1 || dup3(f, 4, O_CLOEXEC) == -1)
+		_exit(127);
+	/* Nothing the agent had open reaches the job. */
+	if (syscall(SYS_close_range, 5, ~0U, 0) == -1)
+		_exit(127);
+	*sock = 3;
+	*files = 4;
+}
+
+/* The body of init: see sandbox.h. */
+void
+sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
+{
+	struct sandbox_io mine = *io;
+	pid_t job, pid;
+	int sock, files, status;
+
+	/* If the supervisor dies, so does init, and with it the namespace. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+		_exit(127);
+	sandbox_fds(io, &sock, &files);
+	mine.sock = sock;
+	mine.files_dirfd = files;
+	sandbox_expect(sock, SANDBOX_CGROUP_DONE);
+	/* Now inside the slot's cgroup: make it the job's cgroup root. */
+	if (unshare(CLONE_NEWCGROUP) == -1)
+		sandbox_die(sock, "cannot make a cgroup namespace: %s",
+		    strerror(errno));
+	/* Shield init from the OOM killer when the node lets us (it takes
+	   CAP_SYS_RESOURCE); if init were killed, the job would still end
+	   and its verdict would still come from the cgroup's OOM count. */
+	(void)sandbox_proc_write("/proc/self/oom_score_adj", "-1000");
+	sandbox_build_root(sock, p, &mine);
+	close(files);
+	sandbox_pivot(sock, io->root_dir);
+	if (sethostname(p->hostname, strlen(p->hostname)) == -1)
+		sandbox_die(sock, "sethostname: %s", strerror(errno));
+	sandbox_loopback(sock);
+	if (sandbox_send(sock, SANDBOX_READY, 0, NULL, -1) == -1)
+		_exit(127);
+	sandbox_expect(sock, SANDBOX_GO);
+
+	if ((job = fork()) == -1)
+		sandbox_die(sock, "fork: %s", strerror(errno));
+	if (job == 0)
+		sandbox_job_main(p, sock);
+	/* init needs no privilege from here on: it only reaps. */
+	close(0);
+	close(1);
+	close(2);
+	if (sandbox_drop_bounding() == -1 || sandbox_drop_caps() == -1)
+		sandbox_die(sock, "init cannot drop capabilities: %s",
+		    strerror(errno));
+	/* Reap everything; orphans of the job land here.  When the job
+	   itself ends, report and exit: the kernel then kills whatever is
+	   left in the namespace, double-forked daemons included. */
+	for (;;) {
+		pid = waitpid(-1, &status, __WALL);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid == -1)
+			sandbox_die(sock, "init lost the job: %s",
+			    strerror(errno));
+		if (pid == job)
+			break;
+	}
+	(void)sandbox_send(sock, SANDBOX_STATUS, status, NULL, -1);
+	_exit(0);
+}

@@ -1,0 +1,71 @@
+/*
+ * The sandbox: the two processes that live inside a job's namespaces.
+ *
+ *   supervisor (root, outside)
+ *     └─ init   PID 1 of the new PID namespace; builds the root, forks the
+ *        │      job, reaps everything, reports the job's status, then exits
+ *        │      so that the kernel kills whatever is left in the namespace
+ *        └─ job  drops to the slot's uid, limits itself, loads the seccomp
+ *                filter last and executes the runtime
+ *
+ * The supervisor and init talk over a SOCK_SEQPACKET pair with the messages
+ * below, in this order: CGROUP_DONE (supervisor), READY (init), GO
+ * (supervisor), NOTIFY_FD (job, with the seccomp listener attached), STATUS
+ * (init).  ERROR may come from init or the job at any step and is fatal.
+ */
+#ifndef SLUICE_AGENT_SANDBOX_H
+#define SLUICE_AGENT_SANDBOX_H
+
+#include <stdint.h>
+
+#include "plan.h"
+
+enum sandbox_msg_type {
+	SANDBOX_CGROUP_DONE = 1,
+	SANDBOX_READY,
+	SANDBOX_GO,
+	SANDBOX_NOTIFY_FD,
+	SANDBOX_STATUS,
+	SANDBOX_ERROR
+};
+
+struct sandbox_msg {
+	uint32_t type;
+	int32_t value; /* SANDBOX_STATUS: the job's wait status */
+	char text[480]; /* SANDBOX_ERROR: what failed */
+};
+
+/* What init needs from the supervisor besides the plan. */
+struct sandbox_io {
+	int stdin_fd;
+	int stdout_fd; /* write end of the stdout pipe */
+	int stderr_fd;
+	int sock; /* init's end of the message socket */
+	int files_dirfd; /* JOBDIR/files, copied into /job */
+	const char *root_dir; /* empty directory to build the root on */
+	uint64_t files_max; /* how many submitted files at most */
+};
+
+/* Namespaces a job gets; the cgroup namespace comes later (see init). */
+#define SANDBOX_CLONE_FLAGS \
+	(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | \
+	    CLONE_NEWUTS)
+
+/*
+ * The body of init, run in the child of clone(SANDBOX_CLONE_FLAGS).  Never
+ * returns.
+ */
+void sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
+    __attribute__((noreturn));
+
+/* Send a message; fd, if not -1, travels with it.  Returns 0 or -1. */
+int sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
+    const char *text, int fd);
+
+/*
+ * Receive a message; a descriptor that came with it is stored in *fd
+ * (else -1).  Returns 0, or -1 on error or when the peer has gone.
+ */
+int sandbox_recv(int sock, struct sandbox_msg *m, int *fd);
+
+#endif

@@ -1,0 +1,110 @@
+/* Slots and their locks: see slot.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "slot.h"
+
+/* Create a directory owned by root, closed to everyone else. */
+static int
+slot_mkdir(const char *path, struct error *e)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		return error_set(e, ERR_SYS, "cannot create '%s': %s", path,
+		    strerror(errno));
+	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != 0)
+		return error_set(e, ERR_SYS,
+		    "'%s' must be a directory owned by root", path);
+	return 0;
+}
+
+/* Create the agent's own directories. */
+int
+slot_dirs(const struct agent_conf *c, struct error *e)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/slots", c->base_dir);
+	if (slot_mkdir(path, e) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/root", c->base_dir);
+	return slot_mkdir(path, e);
+}
+
+/* Open slot i's lock file. */
+static int
+slot_open(const struct agent_conf *c, unsigned i, int flags)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/slots/%u.lock", c->base_dir, i);
+	return open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+/* Take slot i if it is free. */
+int
+slot_try(const struct agent_conf *c, unsigned i)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd;
+
+	if ((fd = slot_open(c, i, O_RDWR | O_CREAT)) == -1)
+		return -1;
+	if (fcntl(fd, F_OFD_SETLK, &fl) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Take a free slot. */
+int
+slot_acquire(const struct agent_conf *c, unsigned *slot, int *fd,
+    struct error *e)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	unsigned i;
+	int tries, lfd;
+
+	/* A job that just finished releases its slot a moment before its
+	   run command returns; allow that moment before saying busy. */
+	for (tries = 0; tries < 100; tries++) {
+		for (i = 0; i < c->slots; i++)
+			if ((lfd = slot_try(c, i)) != -1) {
+				*slot = i;
+				*fd = lfd;
+				return 0;
+			}
+		nanosleep(&pause, NULL);
+	}
+	return error_set(e, ERR_BUSY, "all %u slots are busy", c->slots);
+}
+
+/* How many slots are held. */
+unsigned
+slot_busy(const struct agent_conf *c)
+{
+	unsigned i, n = 0;
+	int fd;
+
+	for (i = 0; i < c->slots; i++) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+		if ((fd = slot_open(c, i, O_RDONLY)) == -1)
+			continue;
+		/* F_OFD_GETLK tests without taking the lock, so info never
+		   makes a starting job think a slot is busy. */
+		if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+			n++;
+		close(fd);
+	}
+	return n;
+}

@@ -1,0 +1,32 @@
+/*
+ * Slots: the sandboxes a node runs at once.  Slot i runs as uid_base + i and
+ * owns cgroup slot<i>; it is held through an open-file-description lock on
+ * <base_dir>/slots/<i>.lock, which the supervisor keeps until the job's
+ * last trace is gone.  Such a lock is tested without taking it (info) and
+ * dies with its holder, so a crashed supervisor frees its slot.
+ */
+#ifndef SLUICE_AGENT_SLOT_H
+#define SLUICE_AGENT_SLOT_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+#include "error.h"
+
+/* Create <base_dir>/slots and <base_dir>/root if they are missing. */
+int slot_dirs(const struct agent_conf *c, struct error *e);
+
+/*
+ * Take a free slot; *slot and *fd (the lock) are set on success.  Waits a
+ * moment for a slot that is being released; ERR_BUSY if none comes free.
+ */
+int slot_acquire(const struct agent_conf *c, unsigned *slot, int *fd,
+    struct error *e);
+
+/* Take slot i if it is free; returns the lock descriptor or -1. */
+int slot_try(const struct agent_conf *c, unsigned i);
+
+/* How many slots are held right now. */
+unsigned slot_busy(const struct agent_conf *c);
+
+#endif

@@ -1,0 +1,765 @@
+/*
+ * The supervisor: see supervise.h.  One job, one process, one epoll loop.
+ * Every limit is an event source: the wall limit a timerfd at the deadline,
+ * the CPU limit a timerfd re-armed for the earliest moment the summed CPU
+ * time could reach the limit, output a byte count on the pipes, memory the
+ * cgroup's OOM count and the filter's notifications, cancellation an
+ * inotify watch and SIGTERM.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "files.h"
+#include "sandbox.h"
+#include "supervise.h"
+#include "util.h"
+#include "verdict.h"
+
+#define SUPERVISE_SETUP_SECONDS 30
+#define SUPERVISE_CPU_TICK_MIN 0.005
+#define SUPERVISE_FILES_MAX 10000
+
+enum sup_source {
+	SRC_SIGNAL,
+	SRC_SOCK,
+	SRC_STDOUT,
+	SRC_STDERR,
+	SRC_WALL,
+	SRC_CPU,
+	SRC_CANCEL,
+	SRC_NOTIFY
+};
+
+/* One stream of captured output. */
+struct sup_stream {
+	const char *name;
+	int pipe; /* read end, -1 once at EOF */
+	int file; /* JOBDIR/stdout or stderr */
+	uint64_t kept; /* bytes written to the file */
+	uint64_t seen; /* bytes read from the pipe */
+};
+
+struct sup {
+	struct supervise_job *sj;
+	const struct plan *p;
+	pid_t init;
+	int sock, epfd, sigfd, wallfd, cpufd, inofd, notifyfd, outdirfd;
+	struct sup_stream out, err;
+	bool reaped;
+	struct rusage ru;
+	struct verdict_facts facts;
+	char error[480];
+	uint64_t cpu_base_ns;
+	int ncpu;
+	struct timespec start_mono, end_mono;
+	char started_at[40], finished_at[40];
+};
+
+/* Record a sandbox failure (the first one wins). */
+static void __attribute__((format(printf, 2, 3)))
+sup_fail(struct sup *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->facts.sandbox_failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	s->facts.sandbox_failed = true;
+	s->facts.error = s->error;
+}
+
+/* Kill the job: SIGKILL to init ends the whole PID namespace. */
+static void
+sup_kill(struct sup *s, enum verdict_kill why)
+{
+	if (s->facts.killed == KILL_NONE && why != KILL_NONE)
+		s->facts.killed = why;
+	if (s->init > 0 && !s->reaped)
+		kill(s->init, SIGKILL);
+}
+
+/* Add a descriptor to the loop. */
+static int
+sup_watch(struct sup *s, int fd, enum sup_source src)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = src };
+
+	return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Remove a descriptor from the loop and close it. */
+static void
+sup_unwatch(struct sup *s, int *fd)
+{
+	if (*fd == -1)
+		return;
+	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, *fd, NULL);
+	close(*fd);
+	*fd = -1;
+}
+
+/* Arm a timerfd to fire once after seconds. */
+static void
+sup_arm(int fd, double seconds)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	if (seconds < 1e-6)
+		seconds = 1e-6;
+	its.it_value.tv_sec = (time_t)seconds;
+	its.it_value.tv_nsec = (long)((seconds - floor(seconds)) * 1e9);
+	(void)timerfd_settime(fd, 0, &its, NULL);
+}
+
+/* Read utime+stime+cutime+cstime (in ticks) from /proc/<pid>/stat. */
+static uint64_t
+sup_proc_ticks(const char *pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v[4];
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* Fields after the command's closing parenthesis start at 3 (state);
+	   utime is field 14. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (i = 0; i < 11 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL ||
+	    sscanf(p, " %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3]) != 4)
+		return 0;
+	return v[0] + v[1] + v[2] + v[3];
+}
+
+/*
+ * CPU time of the job without a CPU cgroup: init's own and reaped
+ * children's ticks, plus every live process of the slot's uid (with its
+ * reaped children).  Each dead process is counted once, in the parent that
+ * reaped it.
+ */
+static double
+sup_cpu_fallback(struct sup *s)
+{
+	char pid[32];
+	struct dirent *de;
+	struct stat st;
+	uint64_t ticks;
+	DIR *d;
+
+	snprintf(pid, sizeof(pid), "%d", (int)s->init);
+	ticks = sup_proc_ticks(pid);
+	if ((d = opendir("/proc")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+			    fstatat(dirfd(d), de->d_name, &st, 0) == -1 ||
+			    st.st_uid != s->p->uid)
+				continue;
+			ticks += sup_proc_ticks(de->d_name);
+		}
+		closedir(d);
+	}
+	return (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds the job has used so far. */
+static double
+sup_cpu_used(struct sup *s)
+{
+	uint64_t ns;
+
+	if (s->sj->cg->cpu && cgroup_cpu_ns(s->sj->cg, s->p->uid, &ns) == 0)
+		return ns > s->cpu_base_ns ? (double)(ns - s->cpu_base_ns) / 1e9
+					   : 0;
+	return sup_cpu_fallback(s);
+}
+
+/* The CPU timer: kill at the limit, else check again at the earliest
+   moment the limit could be reached with every CPU busy. */
+static void
+sup_cpu_check(struct sup *s)
+{
+	double used = sup_cpu_used(s), left;
+
+	if (used >= s->p->limits.cpu_seconds) {
+		s->facts.cpu_seconds = used;
+		sup_kill(s, KILL_CPU);
+		return;
+	}
+	left = (s->p->limits.cpu_seconds - used) / s->ncpu;
+	sup_arm(s->cpufd,
+	    left < SUPERVISE_CPU_TICK_MIN ? SUPERVISE_CPU_TICK_MIN : left);
+}
+
+/* Read one chunk from an output pipe, keep what the limit allows. */
+static void
+sup_output(struct sup *s, struct sup_stream *st)
+{
+	char buf[65536];
+	uint64_t limit = s->p->limits.output_bytes, keep;
+	ssize_t n;
+
+	n = read(st->pipe, buf, sizeof(buf));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		sup_unwatch(s, &st->pipe);
+		return;
+	}
+	st->seen += (uint64_t)n;
+	if (st->kept < limit) {
+		keep = limit - st->kept;
+		if (keep > (uint64_t)n)
+			keep = (uint64_t)n;
+		if (util_write_all(st->file, buf, keep) == -1) {
+			sup_fail(s, "cannot save %s: %s", st->name,
+			    strerror(errno));
+			sup_kill(s, KILL_NONE);
+		}
+		st->kept += keep;
+	}
+	if (st->seen > limit && s->facts.killed == KILL_NONE) {
+		s->facts.output_stream = st->name;
+		sup_kill(s, KILL_OUTPUT);
+	}
+}
+
+/* A message from init or the job. */
+static void
+sup_message(struct sup *s)
+{
+	struct sandbox_msg m;
+	int fd;
+
+	if (sandbox_recv(s->sock, &m, &fd) == -1) {
+		sup_unwatch(s, &s->sock);
+		return;
+	}
+	switch (m.type) {
+	case SANDBOX_STATUS:
+		s->facts.have_status = true;
+		s->facts.status = m.value;
+		break;
+	case SANDBOX_NOTIFY_FD:
+		if (fd != -1 && s->notifyfd == -1) {
+			s->notifyfd = fd;
+			fd = -1;
+			if (sup_watch(s, s->notifyfd, SRC_NOTIFY) == -1)
+				sup_unwatch(s, &s->notifyfd);
+		}
+		break;
+	case SANDBOX_ERROR:
+		sup_fail(s, "%s", m.text);
+		sup_kill(s, KILL_NONE);
+		break;
+	default:
+		sup_fail(s, "unexpected message %u from the sandbox", m.type);
+		sup_kill(s, KILL_NONE);
+	}
+	if (fd != -1)
+		close(fd);
+}
+
+/* A seccomp notification: an allocation larger than the memory limit. */
+static void
+sup_notify(struct sup *s, uint32_t events)
+{
+	struct seccomp_notif *req = NULL;
+	struct seccomp_notif_resp *resp = NULL;
+
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		sup_unwatch(s, &s->notifyfd);
+		return;
+	}
+	if (seccomp_notify_alloc(&req, &resp) != 0)
+		return;
+	if (seccomp_notify_receive(s->notifyfd, req) == 0) {
+		resp->id = req->id;
+		resp->val = 0;
+		resp->error = -ENOMEM;
+		resp->flags = 0;
+		(void)seccomp_notify_respond(s->notifyfd, resp);
+		s->facts.memory_hit = true;
+	}
+	seccomp_notify_free(req, resp);
+}
+
+/* Signals: init's end, or a request to stop. */
+static void
+sup_signal(struct sup *s)
+{
+	struct signalfd_siginfo si;
+	int status;
+	pid_t pid;
+
+	if (read(s->sigfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo != SIGCHLD) {
+		sup_kill(s, KILL_CANCEL);
+		return;
+	}
+	while ((pid = wait4(-1, &status, WNOHANG, &s->ru)) > 0)
+		if (pid == s->init && !s->reaped) {
+			s->reaped = true;
+			clock_gettime(CLOCK_MONOTONIC, &s->end_mono);
+			util_now_rfc3339(s->finished_at,
+			    sizeof(s->finished_at));
+		}
+}
+
+/* The cancel watch: the cancel verb creates JOBDIR/cancel. */
+static void
+sup_cancel_watch(struct sup *s)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	const struct inotify_event *ev;
+	ssize_t n;
+	char *p;
+
+	if ((n = read(s->inofd, buf, sizeof(buf))) <= 0)
+		return;
+	for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+		ev = (const struct inotify_event *)p;
+		if (ev->len > 0 && strcmp(ev->name, "cancel") == 0)
+			sup_kill(s, KILL_CANCEL);
+	}
+}
+
+/* Dispatch one ready descriptor. */
+static void
+sup_dispatch(struct sup *s, const struct epoll_event *ev)
+{
+	uint64_t ticks;
+
+	switch ((enum sup_source)ev->data.u32) {
+	case SRC_SIGNAL:
+		sup_signal(s);
+		break;
+	case SRC_SOCK:
+		sup_message(s);
+		break;
+	case SRC_STDOUT:
+		sup_output(s, &s->out);
+		break;
+	case SRC_STDERR:
+		sup_output(s, &s->err);
+		break;
+	case SRC_WALL:
+		if (read(s->wallfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			sup_kill(s, KILL_WALL);
+		break;
+	case SRC_CPU:
+		if (read(s->cpufd, &ticks, sizeof(ticks)) == sizeof(ticks) &&
+		    !s->reaped)
+			sup_cpu_check(s);
+		break;
+	case SRC_CANCEL:
+		sup_cancel_watch(s);
+		break;
+	case SRC_NOTIFY:
+		sup_notify(s, ev->events);
+		break;
+	}
+}
+
+/* Create JOBDIR/<name> for captured output. */
+static int
+sup_output_file(struct sup *s, const char *name)
+{
+	int fd = openat(s->sj->jd->fd, name,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd == -1)
+		sup_fail(s, "cannot create %s: %s", name, strerror(errno));
+	return fd;
+}
+
+/* The job's stdin: JOBDIR/stdin if it is a regular file, else /dev/null. */
+static int
+sup_stdin(struct sup *s)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(s->sj->jd->fd, "stdin",
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		sup_fail(s, "stdin is not a regular file");
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	/* Reads from a regular file never block; clear the flag anyway so
+	   the program sees an ordinary descriptor. */
+	(void)fcntl(fd, F_SETFL, 0);
+	return fd;
+}
+
+/* Start init and take it through setup; false if it failed. */
+static bool
+sup_start(struct sup *s)
+{
+	struct sandbox_io io;
+	struct sandbox_msg m;
+	struct timeval tv = { SUPERVISE_SETUP_SECONDS, 0 };
+	char root[PATH_MAX], path[64];
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, sp[2] = { -1, -1 };
+	int in, files, fd;
+	struct error e;
+	sigset_t all;
+
+	if ((in = sup_stdin(s)) == -1)
+		return false;
+	files = openat(s->sj->jd->fd, "files",
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (files == -1) {
+		sup_fail(s, "cannot open files/: %s", strerror(errno));
+		close(in);
+		return false;
+	}
+	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		sup_fail(s, "cannot make pipes: %s", strerror(errno));
+		goto fail;
+	}
+	snprintf(root, sizeof(root), "%s/root", s->sj->conf->base_dir);
+	io.stdin_fd = in;
+	io.stdout_fd = outp[1];
+	io.stderr_fd = errp[1];
+	io.sock = sp[1];
+	io.files_dirfd = files;
+	io.root_dir = root;
+	io.files_max = SUPERVISE_FILES_MAX;
+
+	s->init = (pid_t)syscall(SYS_clone, SANDBOX_CLONE_FLAGS | SIGCHLD, NULL,
+	    NULL, NULL, NULL);
+	if (s->init == -1) {
+		sup_fail(s, "cannot create namespaces: %s", strerror(errno));
+		goto fail;
+	}
+	if (s->init == 0) {
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sandbox_init_main(s->p, &io);
+	}
+	close(in);
+	close(files);
+	close(outp[1]);
+	close(errp[1]);
+	close(sp[1]);
+	in = files = outp[1] = errp[1] = sp[1] = -1;
+	s->out.pipe = outp[0];
+	s->err.pipe = errp[0];
+	s->sock = sp[0];
+	(void)fcntl(s->out.pipe, F_SETFL, O_NONBLOCK);
+	(void)fcntl(s->err.pipe, F_SETFL, O_NONBLOCK);
+
+	if (cgroup_attach(s->sj->cg, s->p->uid, s->init, &e) == -1) {
+		sup_fail(s, "%s", e.msg);
+		return false;
+	}
+	if (sandbox_send(s->sock, SANDBOX_CGROUP_DONE, 0, NULL, -1) == -1) {
+		sup_fail(s, "the sandbox's init died during setup");
+		return false;
+	}
+	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (sandbox_recv(s->sock, &m, &fd) == -1) {
+		sup_fail(s, "the sandbox's init did not finish its setup");
+		return false;
+	}
+	if (fd != -1)
+		close(fd);
+	if (m.type == SANDBOX_ERROR) {
+		sup_fail(s, "%s", m.text);
+		return false;
+	}
+	if (m.type != SANDBOX_READY) {
+		sup_fail(s, "unexpected message %u during setup", m.type);
+		return false;
+	}
+	tv.tv_sec = 0;
+	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* Hold the job's /out open: the tmpfs outlives the namespace for as
+	   long as this descriptor does, so the files can be collected after
+	   every process of the job is dead. */
+	snprintf(path, sizeof(path), "/proc/%d/root/out", (int)s->init);
+	s->outdirfd = open(path,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->outdirfd == -1) {
+		sup_fail(s, "cannot open the job's /out: %s", strerror(errno));
+		return false;
+	}
+	if (s->sj->cg->cpu)
+		(void)cgroup_cpu_ns(s->sj->cg, s->p->uid, &s->cpu_base_ns);
+	clock_gettime(CLOCK_MONOTONIC, &s->start_mono);
+	util_now_rfc3339(s->started_at, sizeof(s->started_at));
+	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1) == -1) {
+		sup_fail(s, "the sandbox's init died before the start");
+		return false;
+	}
+	(void)jobdir_event(s->sj->evfd, json_pack("{s:s}", "event", "started"));
+	return true;
+fail:
+	for (fd = 0; fd < 2; fd++) {
+		if (outp[fd] != -1)
+			close(outp[fd]);
+		if (errp[fd] != -1)
+			close(errp[fd]);
+		if (sp[fd] != -1)
+			close(sp[fd]);
+	}
+	close(in);
+	close(files);
+	return false;
+}
+
+/* Set up the event sources of the loop. */
+static int
+sup_loop_init(struct sup *s)
+{
+	char path[64];
+
+	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	s->wallfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	s->cpufd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	s->inofd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->sj->jd->fd);
+	if (s->wallfd == -1 || s->cpufd == -1 || s->inofd == -1 ||
+	    inotify_add_watch(s->inofd, path, IN_CREATE | IN_MOVED_TO) == -1)
+		return -1;
+	if (sup_watch(s, s->sigfd, SRC_SIGNAL) == -1 ||
+	    sup_watch(s, s->wallfd, SRC_WALL) == -1 ||
+	    sup_watch(s, s->cpufd, SRC_CPU) == -1 ||
+	    sup_watch(s, s->inofd, SRC_CANCEL) == -1)
+		return -1;
+	return 0;
+}
+
+/* Run the loop until init is gone and both pipes are closed. */
+static void
+sup_loop(struct sup *s)
+{
+	struct epoll_event evs[16];
+	struct sandbox_msg m;
+	int n, i;
+
+	if (sup_watch(s, s->sock, SRC_SOCK) == -1 ||
+	    sup_watch(s, s->out.pipe, SRC_STDOUT) == -1 ||
+	    sup_watch(s, s->err.pipe, SRC_STDERR) == -1) {
+		sup_fail(s, "epoll: %s", strerror(errno));
+		sup_kill(s, KILL_NONE);
+	}
+	sup_arm(s->wallfd, s->p->limits.wall_seconds);
+	sup_arm(s->cpufd, s->p->limits.cpu_seconds / s->ncpu);
+	/* A cancel that came before the watch existed. */
+	if (faccessat(s->sj->jd->fd, "cancel", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		sup_kill(s, KILL_CANCEL);
+	while (!s->reaped || s->out.pipe != -1 || s->err.pipe != -1) {
+		n = epoll_wait(s->epfd, evs, 16, -1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			sup_fail(s, "epoll: %s", strerror(errno));
+			sup_kill(s, KILL_NONE);
+			break;
+		}
+		for (i = 0; i < n; i++)
+			sup_dispatch(s, &evs[i]);
+	}
+	/* init sends the status just before it exits; it may still be
+	   queued behind the SIGCHLD. */
+	while (s->sock != -1 && !s->facts.have_status) {
+		if (recv(s->sock, &m, sizeof(m), MSG_PEEK | MSG_DONTWAIT) <= 0)
+			break;
+		sup_message(s);
+	}
+}
+
+/* Write the result and the finished event, release everything, exit. */
+static void __attribute__((noreturn)) sup_finish(struct sup *s)
+{
+	struct cgroup_stats cst;
+	struct result r;
+	unsigned skipped = 0;
+	struct error e;
+	json_t *ev;
+	int outfd;
+
+	result_init(&r);
+	r.limits = s->p->limits;
+	if (s->started_at[0] == '\0')
+		util_now_rfc3339(s->started_at, sizeof(s->started_at));
+	if (s->finished_at[0] == '\0')
+		util_now_rfc3339(s->finished_at, sizeof(s->finished_at));
+	snprintf(r.started_at, sizeof(r.started_at), "%s", s->started_at);
+	snprintf(r.finished_at, sizeof(r.finished_at), "%s", s->finished_at);
+	if (s->start_mono.tv_sec != 0)
+		r.wall_seconds = util_elapsed(&s->start_mono, &s->end_mono);
+
+	/* Numbers first, while the cgroup still exists. */
+	if (cgroup_stats(s->sj->cg, s->p->uid, &cst, &e) == -1)
+		sup_fail(s, "%s", e.msg);
+	if (s->sj->cg->cpu)
+		r.cpu_seconds = cst.cpu_ns > s->cpu_base_ns
+		    ? (double)(cst.cpu_ns - s->cpu_base_ns) / 1e9
+		    : 0;
+	else
+		r.cpu_seconds = (double)s->ru.ru_utime.tv_sec +
+		    (double)s->ru.ru_utime.tv_usec / 1e6 +
+		    (double)s->ru.ru_stime.tv_sec +
+		    (double)s->ru.ru_stime.tv_usec / 1e6;
+	r.memory_peak_bytes = cst.memory_peak_bytes != 0
+	    ? cst.memory_peak_bytes
+	    : (uint64_t)s->ru.ru_maxrss * 1024;
+	if (cst.oom_kills > 0)
+		s->facts.memory_hit = true;
+	/* Nothing of the job may survive it. */
+	if (cgroup_destroy(s->sj->cg, s->p->uid, &e) == -1)
+		sup_fail(s, "%s", e.msg);
+
+	if (s->outdirfd != -1) {
+		if ((mkdirat(s->sj->jd->fd, "out", 0755) == -1 &&
+			errno != EEXIST) ||
+		    (outfd = openat(s->sj->jd->fd, "out",
+			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
+			-1)
+			sup_fail(s, "cannot create out/: %s", strerror(errno));
+		else {
+			if (files_copy_out(s->outdirfd, outfd,
+				s->sj->conf->out_files_max,
+				s->p->limits.disk_bytes, &r, &skipped,
+				&e) == -1)
+				sup_fail(s, "%s", e.msg);
+			close(outfd);
+		}
+		/* The last reference to the job's tmpfs. */
+		close(s->outdirfd);
+		s->outdirfd = -1;
+	}
+	r.stdout_bytes = s->out.kept;
+	r.stderr_bytes = s->err.kept;
+	r.stdout_truncated = s->out.seen > s->out.kept;
+	r.stderr_truncated = s->err.seen > s->err.kept;
+
+	if (s->facts.cpu_seconds < r.cpu_seconds)
+		s->facts.cpu_seconds = r.cpu_seconds;
+	s->facts.limits = &s->p->limits;
+	s->facts.clamped = s->p->clamped;
+	verdict_decide(&s->facts, &r);
+	if (skipped > 0) {
+		size_t n = strlen(r.message);
+
+		snprintf(r.message + n, sizeof(r.message) - n,
+		    "%s%u entries of /out were not copied (links, special "
+		    "files, or over the caps)",
+		    n > 0 ? "; " : "", skipped);
+	}
+	/* The slot is free once its cgroup and tmpfs are gone; free it
+	   before the finished event so the next job finds it. */
+	close(s->sj->slotfd);
+	if (jobdir_write_result(s->sj->jd, &r, &e) == -1)
+		_exit(1);
+	ev = json_pack("{s:s, s:o}", "event", "finished", "result",
+	    result_to_json(&r));
+	(void)jobdir_event(s->sj->evfd, ev);
+	result_release(&r);
+	_exit(0);
+}
+
+/* Run a job to its end; see supervise.h. */
+void
+supervise_main(struct supervise_job *sj)
+{
+	struct sup s;
+	struct error e;
+	cpu_set_t cpus;
+	sigset_t mask;
+
+	memset(&s, 0, sizeof(s));
+	s.sj = sj;
+	s.p = sj->plan;
+	s.sock = s.epfd = s.sigfd = s.wallfd = s.cpufd = s.inofd = -1;
+	s.notifyfd = s.outdirfd = -1;
+	s.out.name = "stdout";
+	s.err.name = "stderr";
+	s.out.pipe = s.err.pipe = s.out.file = s.err.file = -1;
+	s.ncpu = 1;
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
+	    CPU_COUNT(&cpus) > 0)
+		s.ncpu = CPU_COUNT(&cpus);
+	umask(022);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (s.sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1) {
+		sup_fail(&s, "signalfd: %s", strerror(errno));
+		sup_finish(&s);
+	}
+	if (cgroup_prepare(sj->cg, s.p->uid, &s.p->limits, &e) == -1) {
+		sup_fail(&s, "%s", e.msg);
+		sup_finish(&s);
+	}
+	if ((s.out.file = sup_output_file(&s, "stdout")) == -1 ||
+	    (s.err.file = sup_output_file(&s, "stderr")) == -1)
+		sup_finish(&s);
+	if (sup_loop_init(&s) == -1) {
+		sup_fail(&s, "cannot set up the supervisor: %s",
+		    strerror(errno));
+		sup_finish(&s);
+	}
+	if (!sup_start(&s)) {
+		sup_kill(&s, KILL_NONE);
+		/* Wait for init so nothing of it is left. */
+		if (s.init > 0)
+			while (waitpid(s.init, NULL, 0) == -1 && errno == EINTR)
+				;
+		s.reaped = true;
+		clock_gettime(CLOCK_MONOTONIC, &s.end_mono);
+		sup_finish(&s);
+	}
+	sup_loop(&s);
+	sup_finish(&s);
+}

@@ -1,0 +1,138 @@
+/* From observations to a verdict: see verdict.h. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "verdict.h"
+
+/* Append a formatted note to the result's message. */
+static void __attribute__((format(printf, 2, 3)))
+verdict_note(struct result *r, const char *fmt, ...)
+{
+	size_t n = strlen(r->message);
+	va_list ap;
+
+	if (n > 0 && n + 2 < sizeof(r->message)) {
+		strcpy(r->message + n, "; ");
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(r->message + n, sizeof(r->message) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Describe the wait status (exit code or signal) into r. */
+static void
+verdict_status(const struct verdict_facts *f, struct result *r)
+{
+	if (!f->have_status)
+		return;
+	if (WIFEXITED(f->status))
+		r->exit_code = WEXITSTATUS(f->status);
+	else if (WIFSIGNALED(f->status))
+		r->signal = WTERMSIG(f->status);
+}
+
+/* Name a signal for messages. */
+static const char *
+verdict_signame(int sig)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	return abbrev != NULL ? abbrev : "?";
+}
+
+/* Decide the verdict. */
+void
+verdict_decide(const struct verdict_facts *f, struct result *r)
+{
+	const struct limits *l = f->limits;
+	int i;
+
+	r->message[0] = '\0';
+	r->exit_code = -1;
+	r->signal = 0;
+	verdict_status(f, r);
+	if (f->sandbox_failed) {
+		r->verdict = VERDICT_SANDBOX_ERROR;
+		r->exit_code = -1;
+		r->signal = 0;
+		verdict_note(r, "sandbox error: %s",
+		    f->error != NULL ? f->error : "unknown");
+		goto clamps;
+	}
+	switch (f->killed) {
+	case KILL_CANCEL:
+		r->verdict = VERDICT_CANCELLED;
+		verdict_note(r, "cancelled");
+		goto clamps;
+	case KILL_OUTPUT:
+		r->verdict = VERDICT_OUTPUT_LIMIT;
+		verdict_note(r, "%s passed the output limit of %llu bytes",
+		    f->output_stream != NULL ? f->output_stream : "output",
+		    (unsigned long long)l->output_bytes);
+		goto clamps;
+	case KILL_WALL:
+		r->verdict = VERDICT_WALL_LIMIT;
+		verdict_note(r, "wall time limit of %g s exceeded",
+		    l->wall_seconds);
+		goto clamps;
+	case KILL_CPU:
+		r->verdict = VERDICT_CPU_LIMIT;
+		verdict_note(r,
+		    "CPU time limit of %g s exceeded (%.3f s "
+		    "used)",
+		    l->cpu_seconds, f->cpu_seconds);
+		goto clamps;
+	case KILL_NONE:
+		break;
+	}
+	if (f->memory_hit && !(r->exit_code == 0)) {
+		r->verdict = VERDICT_MEMORY_LIMIT;
+		verdict_note(r, "memory limit of %llu bytes exceeded",
+		    (unsigned long long)l->memory_bytes);
+		goto clamps;
+	}
+	if (r->signal != 0 && (r->signal == SIGXCPU || r->signal == SIGKILL) &&
+	    f->cpu_seconds >= l->cpu_seconds) {
+		r->verdict = VERDICT_CPU_LIMIT;
+		verdict_note(r,
+		    "CPU time limit of %g s exceeded (%.3f s "
+		    "used)",
+		    l->cpu_seconds, f->cpu_seconds);
+		goto clamps;
+	}
+	if (r->signal != 0) {
+		r->verdict = VERDICT_SIGNALED;
+		if (r->signal == SIGSYS)
+			verdict_note(r,
+			    "killed by signal %d (SIGSYS): the "
+			    "seccomp filter refused a system call from a "
+			    "foreign ABI",
+			    r->signal);
+		else
+			verdict_note(r, "killed by signal %d (SIG%s)",
+			    r->signal, verdict_signame(r->signal));
+	} else if (r->exit_code == 0) {
+		r->verdict = VERDICT_OK;
+		if (f->memory_hit)
+			verdict_note(r,
+			    "the program ran into its memory "
+			    "limit but exited 0");
+	} else if (r->exit_code > 0) {
+		r->verdict = VERDICT_EXITED;
+		verdict_note(r, "exited with status %d", r->exit_code);
+	} else {
+		r->verdict = VERDICT_SANDBOX_ERROR;
+		verdict_note(r, "sandbox error: the job's status was lost");
+	}
+clamps:
+	for (i = 0; i < LIMITS_N; i++)
+		if (f->clamped & (1u << i))
+			verdict_note(r, "%s lowered to the node's ceiling",
+			    limit_defs[i].name);
+}

@@ -1,0 +1,63 @@
+/*
+ * Small utilities both sides need: times on the wire, checks of names that
+ * come from users or nodes, and bounded reads of files through directory
+ * descriptors that never follow a symbolic link.
+ */
+#ifndef SLUICE_UTIL_H
+#define SLUICE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "error.h"
+
+#define UTIL_NAME_MAX 255 /* one path component */
+#define UTIL_PATH_MAX 1024 /* a relative path inside a job */
+#define UTIL_PATH_DEPTH 16
+
+/* Format a wall-clock time as RFC 3339 UTC with milliseconds. */
+void util_time_rfc3339(const struct timespec *ts, char *buf, size_t len);
+
+/* The current wall-clock time, formatted as util_time_rfc3339() does. */
+void util_now_rfc3339(char *buf, size_t len);
+
+/* Seconds from a to b, for CLOCK_MONOTONIC readings. */
+double util_elapsed(const struct timespec *a, const struct timespec *b);
+
+/*
+ * Check a relative path taken from untrusted input: not empty, no leading
+ * or trailing '/', no empty, "." or ".." components, no control characters,
+ * at most UTIL_PATH_DEPTH components of at most UTIL_NAME_MAX bytes each.
+ * field names the input for the error.
+ */
+int util_path_check(const char *path, const char *field, struct error *e);
+
+/* Whether s is 1..max characters of [A-Za-z0-9._+-], and not "." or "..". */
+bool util_token_ok(const char *s, size_t max);
+
+/*
+ * Sanitise one path component in place: bytes outside printable ASCII and
+ * '/' become '_', a leading '.' of "." or ".." becomes '_', and the name is
+ * cut to UTIL_NAME_MAX bytes.  Returns false if nothing usable is left.
+ */
+bool util_name_sanitise(char *name);
+
+/*
+ * Read a regular file relative to dirfd, never following a symbolic link,
+ * into a new NUL-terminated buffer.  A file larger than cap bytes, or one
+ * that is not a regular file, is an error.  *out is set only on success
+ * and is the caller's to free.
+ */
+int util_read_file_at(int dirfd, const char *name, size_t cap, char **out,
+    size_t *len, struct error *e);
+
+/* Write all of buf to fd, retrying on EINTR and short writes. */
+int util_write_all(int fd, const void *buf, size_t len);
+
+/* Parse a whole decimal unsigned integer; false if s is not one. */
+bool util_parse_u64(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,118 @@
+# Helpers for agent integration tests: a private base_dir and agent.conf per
+# test, jobs written as real files, the real sluice-agent run as root.
+# Source tests/lib/tap.sh first.  Each test passes a distinct uid_base so that
+# tests may run in parallel without sharing a slot uid or cgroup.
+
+: "${top_builddir:?run through make check, or set top_builddir}"
+: "${top_srcdir:?run through make check, or set top_srcdir}"
+
+AGENT_BIN="$top_builddir/sluice-agent"
+PYTHON=/usr/bin/python3
+
+# agent_setup UID_BASE [SLOTS] [EXTRA_CONFIG_LINES]
+agent_setup() {
+	[ "$(id -u)" -eq 0 ] || tap_skip_all "agent tests need root"
+	[ -x "$AGENT_BIN" ] || tap_skip_all "no $AGENT_BIN"
+	[ -x "$PYTHON" ] || tap_skip_all "no $PYTHON"
+	UID_BASE=$1
+	SLOTS=${2:-2}
+	T=$(mktemp -d /tmp/sluice-test.XXXXXX)
+	chmod 755 "$T"
+	BASE="$T/base"
+	CONF="$T/agent.conf"
+	mkdir -p "$BASE/jobs"
+	cat >"$CONF" <<EOC
+base_dir = "$BASE";
+slots = $SLOTS;
+uid_base = $UID_BASE;
+defaults = { cpu_seconds = 5.0; wall_seconds = 10.0; memory_bytes = 268435456L;
+             processes = 32; output_bytes = 1048576L; disk_bytes = 67108864L; open_files = 64; };
+ceilings = { cpu_seconds = 60.0; wall_seconds = 120.0; memory_bytes = 2147483648L;
+             processes = 128; output_bytes = 16777216L; disk_bytes = 1073741824L; open_files = 256; };
+runtimes = (
+  { name = "python3";
+    command = [ "$PYTHON", "-B", "-s", "{entry}" ];
+    binds = [ "/usr", "/lib", "/lib64", "/bin", "/etc/python3.11" ]; }
+);
+${3:-}
+EOC
+	trap agent_teardown EXIT
+}
+
+agent_teardown() {
+	local i
+	for i in $(seq 0 $((SLOTS - 1))); do
+		pkill -KILL -U $((UID_BASE + i)) 2>/dev/null
+	done
+	# Supervisors of this test's base dir, if a test left one behind.
+	pkill -KILL -f -- "--config $CONF" 2>/dev/null
+	rm -rf "$T"
+}
+
+# agent ARGS...: the agent with this test's config.
+agent() {
+	"$AGENT_BIN" --config "$CONF" "$@"
+}
+
+# job_new NAME: an empty staged job directory; prints its path.
+job_new() {
+	local d="$BASE/jobs/$1"
+	rm -rf "$d"
+	mkdir -p "$d/files"
+	echo "$d"
+}
+
+# job_py NAME CODE [LIMITS_JSON] [EXTRA_MANIFEST_FIELDS_JSON]: a Python job
+# whose entry main.py holds CODE.  Prints the job directory.
+job_py() {
+	local d limits=${3:-"{}"} extra=${4:-"{}"}
+	d=$(job_new "$1")
+	printf '%s\n' "$2" >"$d/files/main.py"
+	jq -n --argjson limits "$limits" --argjson extra "$extra" \
+		'{version: 1, id: "t", runtime: "python3", entry: "main.py",
+		  limits: $limits} + $extra' >"$d/job.json"
+	echo "$d"
+}
+
+# run_job DIR: run it to the end; sets RC (agent's exit status), EVENTS
+# (what run printed) and RESULT (result.json, or "{}").
+run_job() {
+	EVENTS=$(agent run "$1")
+	RC=$?
+	RESULT=$(cat "$1/result.json" 2>/dev/null || echo '{}')
+}
+
+# run_py NAME CODE [LIMITS_JSON]: job_py then run_job; sets DIR too.
+run_py() {
+	DIR=$(job_py "$@")
+	run_job "$DIR"
+}
+
+# r FILTER: a jq filter over RESULT.
+r() {
+	printf '%s' "$RESULT" | jq -r "$1"
+}
+
+# slot_procs: how many processes of this test's slot uids exist.
+slot_procs() {
+	local i n=0 c
+	for i in $(seq 0 $((SLOTS - 1))); do
+		c=$(pgrep -c -U $((UID_BASE + i)) 2>/dev/null || true)
+		n=$((n + ${c:-0}))
+	done
+	echo "$n"
+}
+
+# check_clean NAME: assert that nothing of the slots survives: no process of
+# a slot uid and no slot cgroup.
+check_clean() {
+	local i left=0
+	tap_is "$(slot_procs)" 0 "$1: no process of a slot uid is left"
+	for i in $(seq 0 $((SLOTS - 1))); do
+		for cg in /sys/fs/cgroup/*/sluice/uid$((UID_BASE + i)) \
+			/sys/fs/cgroup/sluice/uid$((UID_BASE + i)); do
+			[ -d "$cg" ] && left=$((left + 1))
+		done
+	done
+	tap_is "$left" 0 "$1: no cgroup of a slot is left"
+}

@@ -1,0 +1,84 @@
+# A small TAP emitter for integration tests (sourced by tests/integration/*.sh).
+# Every assertion prints one "ok N - name" or "not ok N - name" line; the plan
+# comes last from tap_done.  A failing assertion prints what it saw as TAP
+# diagnostics ("# ..."), so make check's logs say why.
+
+TAP_N=0
+TAP_FAILED=0
+
+# ok COND_EXIT_STATUS NAME: pass if the status is 0.
+tap_ok() {
+	local status=$1
+	shift
+	TAP_N=$((TAP_N + 1))
+	if [ "$status" -eq 0 ]; then
+		echo "ok $TAP_N - $*"
+	else
+		echo "not ok $TAP_N - $*"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+# is GOT WANT NAME
+tap_is() {
+	local got=$1 want=$2
+	shift 2
+	if [ "$got" = "$want" ]; then
+		tap_ok 0 "$*"
+	else
+		tap_ok 1 "$*"
+		tap_diag "got:  '$got'"
+		tap_diag "want: '$want'"
+	fi
+}
+
+# isnt GOT UNWANTED NAME
+tap_isnt() {
+	local got=$1 unwanted=$2
+	shift 2
+	if [ "$got" != "$unwanted" ]; then
+		tap_ok 0 "$*"
+	else
+		tap_ok 1 "$*"
+		tap_diag "got the unwanted value '$got'"
+	fi
+}
+
+# like GOT REGEX NAME
+tap_like() {
+	local got=$1 re=$2
+	shift 2
+	if printf '%s' "$got" | grep -Eq -- "$re"; then
+		tap_ok 0 "$*"
+	else
+		tap_ok 1 "$*"
+		tap_diag "got:  '$(printf '%s' "$got" | head -c 400)'"
+		tap_diag "want: /$re/"
+	fi
+}
+
+# cmp_num A OP B NAME: numeric comparison with awk (floats allowed).
+tap_cmp() {
+	local a=$1 op=$2 b=$3
+	shift 3
+	if awk -v a="$a" -v b="$b" "BEGIN { exit !(a $op b) }"; then
+		tap_ok 0 "$*"
+	else
+		tap_ok 1 "$*"
+		tap_diag "'$a' $op '$b' is false"
+	fi
+}
+
+tap_diag() {
+	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+tap_skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+tap_done() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}
