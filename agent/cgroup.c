@@ -416,6 +416,44 @@ cgroup_attach(const struct cgroup_sys *cs, uid_t slot, pid_t pid,
 	return 0;
 }
 
+/* Move the calling process into the slot's cgroups. */
+int
+cgroup_enter_self(const struct cgroup_sys *cs, uid_t slot, struct error *e)
+{
+	char dir[PATH_MAX];
+	int c;
+
+	if (cs->version == CGROUP_V2) {
+		cgroup_slot_dir(cs, 0, slot, dir, sizeof(dir));
+		return cgroup_write(cs, dir, "cgroup.procs", "0", e);
+	}
+	for (c = 0; cs->version == CGROUP_V1 && c < V1_N; c++) {
+		if (!cgroup_v1_has(cs, c))
+			continue;
+		cgroup_slot_dir(cs, c, slot, dir, sizeof(dir));
+		if (cgroup_write(cs, dir, "tasks", "0", e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Open the slot's v2 cgroup directory. */
+int
+cgroup_open_dir(const struct cgroup_sys *cs, uid_t slot, struct error *e)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (cs->version != CGROUP_V2)
+		return error_set(e, ERR_INTERNAL, "not a cgroup v2 node");
+	cgroup_slot_dir(cs, 0, slot, dir, sizeof(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return error_set(e, ERR_SYS, "cannot open '%s': %s", dir,
+		    strerror(errno));
+	return fd;
+}
+
 /* CPU time used so far by the slot's cgroup. */
 int
 cgroup_cpu_ns(const struct cgroup_sys *cs, uid_t slot, uint64_t *ns)

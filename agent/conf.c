@@ -285,6 +285,15 @@ conf_scalars(const config_t *cf, struct agent_conf *c, struct error *e)
 			return error_set_field(e, ERR_INVALID, "cgroup",
 			    "'cgroup' must be auto, v1, v2 or none");
 	}
+	strcpy(c->cgroup_root, "/sys/fs/cgroup");
+	if (config_lookup_string(cf, "cgroup_root", &s)) {
+		if (s[0] != '/' || strlen(s) >= sizeof(c->cgroup_root) ||
+		    (s[1] != '\0' &&
+			util_path_check(s + 1, "cgroup_root", e) == -1))
+			return error_set_field(e, ERR_INVALID, "cgroup_root",
+			    "'cgroup_root' must be a clean absolute path");
+		strcpy(c->cgroup_root, s);
+	}
 	strcpy(c->cgroup_parent, "sluice");
 	if (config_lookup_string(cf, "cgroup_parent", &s)) {
 		if (!util_token_ok(s, sizeof(c->cgroup_parent) - 1))

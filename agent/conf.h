@@ -45,6 +45,7 @@ struct agent_conf {
 	struct runtime *runtimes;
 	size_t nruntimes;
 	enum conf_cgroup cgroup;
+	char cgroup_root[256]; /* where cgroupfs is mounted */
 	char cgroup_parent[64]; /* name of the cgroup that holds the slots */
 	unsigned out_files_max; /* files copied back from /out */
 };

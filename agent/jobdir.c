@@ -302,7 +302,7 @@ jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
 	   cgroup unless a newer job already holds the slot. */
 	if (slot >= 0 && (unsigned)slot < c->slots &&
 	    (lfd = slot_try(c, (unsigned)slot)) != -1) {
-		if (cgroup_detect(&cs, "/sys/fs/cgroup", c->cgroup_parent,
+		if (cgroup_detect(&cs, c->cgroup_root, c->cgroup_parent,
 			c->cgroup, NULL) == 0)
 			(void)cgroup_destroy(&cs, c->uid_base + (uid_t)slot,
 			    NULL);
@@ -369,9 +369,9 @@ jobdir_emit(char *buf, size_t *len, int out_fd, bool *finished)
 /* Follow the events until the finished event. */
 int
 jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
-    struct error *e)
+    int wake_fd, struct error *e)
 {
-	char path[64], *buf;
+	char path[64], *buf, drain[4096];
 	size_t len = 0;
 	bool finished = false;
 	struct pollfd pfd;
@@ -381,19 +381,24 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 	if ((buf = malloc(JOBDIR_LINE_MAX)) == NULL)
 		return error_set(e, ERR_NOMEM, "out of memory");
 	/* Watch before the first read so that no write falls between. */
-	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/events", jd->fd);
-	if (ino == -1 ||
-	    inotify_add_watch(ino, path, IN_MODIFY | IN_CLOSE_WRITE) == -1) {
-		error_set(e, ERR_SYS, "cannot watch events: %s",
-		    strerror(errno));
-		goto out;
+	if (wake_fd == -1) {
+		ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d/events", jd->fd);
+		if (ino == -1 ||
+		    inotify_add_watch(ino, path, IN_MODIFY | IN_CLOSE_WRITE) ==
+			-1) {
+			error_set(e, ERR_SYS, "cannot watch events: %s",
+			    strerror(errno));
+			goto out;
+		}
 	}
 	fd = openat(jd->fd, "events", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1) {
 		error_set(e, ERR_IO, "cannot open events: %s", strerror(errno));
 		goto out;
 	}
+	pfd.fd = wake_fd != -1 ? wake_fd : ino;
+	pfd.events = POLLIN;
 	while (!finished) {
 		n = read(fd, buf + len, JOBDIR_LINE_MAX - len);
 		if (n == -1 && errno == EINTR)
@@ -417,15 +422,20 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 			continue;
 		}
 		/* At the end of the file: wait for more, and once a second
-		   make sure there still is a supervisor to write it. */
-		pfd.fd = ino;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 1000) > 0) {
-			char drain[4096];
-
-			while (read(ino, drain, sizeof(drain)) > 0)
-				;
+		   (or when the wake pipe closes) make sure there still is a
+		   supervisor to write it. */
+		if (pfd.fd != -1 && poll(&pfd, 1, 1000) > 0) {
+			n = read(pfd.fd, drain, sizeof(drain));
+			if (n > 0 || (n == -1 && errno == EAGAIN))
+				continue;
+			/* The supervisor closed its end: it has exited. */
+			pfd.fd = -1;
 			continue;
+		}
+		if (pfd.fd == -1) {
+			struct timespec pause = { 0, 50 * 1000 * 1000 };
+
+			nanosleep(&pause, NULL);
 		}
 		/* Settling takes the lock, so a live supervisor (or another
 		   waiter settling first) makes it a no-op. */

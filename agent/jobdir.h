@@ -80,8 +80,14 @@ int jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
  * Copy the events to out_fd, line by line, following the file until the
  * finished event has been copied.  Notices a supervisor that died and
  * settles the job.  Returns 0 once finished was copied.
+ *
+ * wake_fd is the read end of a pipe the supervisor writes a byte to after
+ * each event (run has one, since it starts the supervisor); with -1 the
+ * file is watched with inotify instead (wait, cancel).  Closing an inotify
+ * instance waits for an RCU grace period, about 10 ms, which run's hot path
+ * must not pay.
  */
 int jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
-    struct error *e);
+    int wake_fd, struct error *e);
 
 #endif

@@ -168,6 +168,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	struct plan p;
 	unsigned slot;
 	int evfd = -1, slotfd = -1, status, rc = 1, devnull;
+	int wake[2] = { -1, -1 };
 	pid_t pid;
 
 	memset(&p, 0, sizeof(p));
@@ -184,7 +185,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 		goto out;
 	}
 	if (slot_dirs(&a->conf, e) == -1 ||
-	    cgroup_detect(&cs, "/sys/fs/cgroup", a->conf.cgroup_parent,
+	    cgroup_detect(&cs, a->conf.cgroup_root, a->conf.cgroup_parent,
 		a->conf.cgroup, e) == -1 ||
 	    slot_acquire(&a->conf, &slot, &slotfd, e) == -1 ||
 	    plan_build(&p, &m, &a->conf, slot, cs.memory, e) == -1 ||
@@ -201,6 +202,14 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	sj.cg = &cs;
 	sj.evfd = evfd;
 	sj.slotfd = slotfd;
+	/* The supervisor rings run through this pipe after each event. */
+	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1) {
+		error_set(e, ERR_SYS, "pipe: %s", strerror(errno));
+		(void)agent_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
+		    "sandbox error: cannot start the supervisor", e);
+		goto out;
+	}
+	sj.wakefd = wake[1];
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
 		/* Detach: a new session, then a grandchild that init will
@@ -215,6 +224,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 			_exit(1);
 		if (devnull > 2)
 			close(devnull);
+		close(wake[0]);
 		supervise_main(&sj);
 	}
 	if (pid == -1 || waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
@@ -224,11 +234,13 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 		rc = 1;
 		goto out;
 	}
-	/* The supervisor holds its own references to both locks. */
+	/* The supervisor holds its own references to both locks and to the
+	   pipe's write end. */
 	close(evfd);
 	close(slotfd);
-	evfd = slotfd = -1;
-	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, e) == -1)
+	close(wake[1]);
+	evfd = slotfd = wake[1] = -1;
+	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, wake[0], e) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -236,6 +248,10 @@ out:
 		close(evfd);
 	if (slotfd != -1)
 		close(slotfd);
+	if (wake[0] != -1)
+		close(wake[0]);
+	if (wake[1] != -1)
+		close(wake[1]);
 	plan_release(&p);
 	manifest_release(&m);
 	return rc;
@@ -250,7 +266,7 @@ agent_wait(struct agent *a, struct jobdir *jd, struct error *e)
 		    jd->name);
 		return agent_fail(e);
 	}
-	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, e) == -1)
+	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, -1, e) == -1)
 		return errno == EPIPE ? 1 : agent_fail(e);
 	return 0;
 }
@@ -325,7 +341,7 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 		close(fd);
 		/* The supervisor sees the file at once; wait for the end. */
 		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (jobdir_follow(jd, &a->conf, devnull, e) == -1) {
+		if (jobdir_follow(jd, &a->conf, devnull, -1, e) == -1) {
 			close(devnull);
 			return agent_fail(e);
 		}
@@ -442,7 +458,7 @@ agent_info(struct agent *a, struct error *e)
 	struct stat st;
 	size_t i, k;
 
-	if (cgroup_detect(&cs, "/sys/fs/cgroup", a->conf.cgroup_parent,
+	if (cgroup_detect(&cs, a->conf.cgroup_root, a->conf.cgroup_parent,
 		a->conf.cgroup, e) == -1)
 		return agent_fail(e);
 	uname(&un);

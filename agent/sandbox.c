@@ -525,6 +525,7 @@ void
 sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 {
 	struct sandbox_io mine = *io;
+	struct error e;
 	pid_t job, pid;
 	int sock, files, status;
 
@@ -535,6 +536,8 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	mine.sock = sock;
 	mine.files_dirfd = files;
 	sandbox_expect(sock, SANDBOX_CGROUP_DONE);
+	if (io->enter_cgroup && cgroup_enter_self(io->cg, p->uid, &e) == -1)
+		sandbox_die(sock, "%s", e.msg);
 	/* Now inside the slot's cgroup: make it the job's cgroup root. */
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		sandbox_die(sock, "cannot make a cgroup namespace: %s",

@@ -9,7 +9,8 @@
  *                filter last and executes the runtime
  *
  * The supervisor and init talk over a SOCK_SEQPACKET pair with the messages
- * below, in this order: CGROUP_DONE (supervisor), READY (init), GO
+ * below, in this order: CGROUP_DONE (supervisor: init is in the slot's
+ * cgroup, or may now enter it itself), READY (init), GO
  * (supervisor), NOTIFY_FD (job, with the seccomp listener attached), STATUS
  * (init).  ERROR may come from init or the job at any step and is fatal.
  */
@@ -18,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "cgroup.h"
 #include "plan.h"
 
 enum sandbox_msg_type {
@@ -44,6 +46,9 @@ struct sandbox_io {
 	int files_dirfd; /* JOBDIR/files, copied into /job */
 	const char *root_dir; /* empty directory to build the root on */
 	uint64_t files_max; /* how many submitted files at most */
+	const struct cgroup_sys *cg;
+	bool enter_cgroup; /* init moves itself into the slot's cgroup (v1);
+			      on v2 it is born there */
 };
 
 /* Namespaces a job gets; the cgroup namespace comes later (see init). */

@@ -93,6 +93,19 @@ sup_fail(struct sup *s, const char *fmt, ...)
 	s->facts.error = s->error;
 }
 
+/* Append an event and wake run's follower. */
+static void
+sup_event(struct sup *s, json_t *ev)
+{
+	(void)jobdir_event(s->sj->evfd, ev);
+	if (s->sj->wakefd != -1 && write(s->sj->wakefd, "", 1) == -1 &&
+	    errno != EAGAIN) {
+		/* run has gone (a dropped link): nobody to wake. */
+		close(s->sj->wakefd);
+		s->sj->wakefd = -1;
+	}
+}
+
 /* Kill the job: SIGKILL to init ends the whole PID namespace. */
 static void
 sup_kill(struct sup *s, enum verdict_kill why)
@@ -431,6 +444,54 @@ sup_stdin(struct sup *s)
 	return fd;
 }
 
+/* The kernel's clone_args, as far as CLONE_INTO_CGROUP (Linux 5.7). */
+struct sup_clone_args {
+	uint64_t flags;
+	uint64_t pidfd;
+	uint64_t child_tid;
+	uint64_t parent_tid;
+	uint64_t exit_signal;
+	uint64_t stack;
+	uint64_t stack_size;
+	uint64_t tls;
+	uint64_t set_tid;
+	uint64_t set_tid_size;
+	uint64_t cgroup;
+};
+#define SUP_CLONE_INTO_CGROUP 0x200000000ULL
+
+/*
+ * Create init in new namespaces, like fork.  On cgroup v2 it is born inside
+ * the slot's cgroup (clone3 with CLONE_INTO_CGROUP), so no migration is
+ * needed; *attached says whether that happened.
+ */
+static pid_t
+sup_clone(struct sup *s, bool *attached)
+{
+	struct sup_clone_args args;
+	struct error e;
+	pid_t pid;
+	int fd;
+
+	*attached = false;
+	if (s->sj->cg->version == CGROUP_V2 &&
+	    (fd = cgroup_open_dir(s->sj->cg, s->p->uid, &e)) != -1) {
+		memset(&args, 0, sizeof(args));
+		args.flags = SANDBOX_CLONE_FLAGS | SUP_CLONE_INTO_CGROUP;
+		args.exit_signal = SIGCHLD;
+		args.cgroup = (uint64_t)fd;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		close(fd);
+		if (pid != -1) {
+			*attached = true;
+			return pid;
+		}
+		/* An older kernel: fall back to clone and a migration. */
+	}
+	return (pid_t)syscall(SYS_clone, SANDBOX_CLONE_FLAGS | SIGCHLD, NULL,
+	    NULL, NULL, NULL);
+}
+
 /* Start init and take it through setup; false if it failed. */
 static bool
 sup_start(struct sup *s)
@@ -441,6 +502,7 @@ sup_start(struct sup *s)
 	char root[PATH_MAX], path[64];
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, sp[2] = { -1, -1 };
 	int in, files, fd;
+	bool attached = false;
 	struct error e;
 	sigset_t all;
 
@@ -467,8 +529,9 @@ sup_start(struct sup *s)
 	io.root_dir = root;
 	io.files_max = SUPERVISE_FILES_MAX;
 
-	s->init = (pid_t)syscall(SYS_clone, SANDBOX_CLONE_FLAGS | SIGCHLD, NULL,
-	    NULL, NULL, NULL);
+	io.cg = s->sj->cg;
+	io.enter_cgroup = s->sj->cg->version == CGROUP_V1;
+	s->init = sup_clone(s, &attached);
 	if (s->init == -1) {
 		sup_fail(s, "cannot create namespaces: %s", strerror(errno));
 		goto fail;
@@ -492,7 +555,8 @@ sup_start(struct sup *s)
 	(void)fcntl(s->out.pipe, F_SETFL, O_NONBLOCK);
 	(void)fcntl(s->err.pipe, F_SETFL, O_NONBLOCK);
 
-	if (cgroup_attach(s->sj->cg, s->p->uid, s->init, &e) == -1) {
+	if (s->sj->cg->version == CGROUP_V2 && !attached &&
+	    cgroup_attach(s->sj->cg, s->p->uid, s->init, &e) == -1) {
 		sup_fail(s, "%s", e.msg);
 		return false;
 	}
@@ -535,7 +599,7 @@ sup_start(struct sup *s)
 		sup_fail(s, "the sandbox's init died before the start");
 		return false;
 	}
-	(void)jobdir_event(s->sj->evfd, json_pack("{s:s}", "event", "started"));
+	sup_event(s, json_pack("{s:s}", "event", "started"));
 	return true;
 fail:
 	for (fd = 0; fd < 2; fd++) {
@@ -700,7 +764,7 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 		_exit(1);
 	ev = json_pack("{s:s, s:o}", "event", "finished", "result",
 	    result_to_json(&r));
-	(void)jobdir_event(s->sj->evfd, ev);
+	sup_event(s, ev);
 	result_release(&r);
 	_exit(0);
 }

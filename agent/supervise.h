@@ -21,6 +21,7 @@ struct supervise_job {
 	const struct cgroup_sys *cg;
 	int evfd; /* the locked events file */
 	int slotfd; /* the slot's lock */
+	int wakefd; /* write end of run's wake pipe, or -1 */
 };
 
 /* Run the job to its end in this (already detached) process; never returns. */
