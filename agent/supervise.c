@@ -93,6 +93,8 @@ sup_fail(struct sup *s, const char *fmt, ...)
 	s->facts.error = s->error;
 }
 
+static double sup_cpu_fallback(struct sup *s);
+
 /* Append an event and wake run's follower. */
 static void
 sup_event(struct sup *s, json_t *ev)
@@ -110,6 +112,14 @@ sup_event(struct sup *s, json_t *ev)
 static void
 sup_kill(struct sup *s, enum verdict_kill why)
 {
+	double cpu;
+
+	/* Without a CPU cgroup, what the killed processes used is lost with
+	   them (the kernel does not add it to init's children's times), so
+	   read it now. */
+	if (!s->sj->cg->cpu && s->init > 0 && !s->reaped &&
+	    (cpu = sup_cpu_fallback(s)) > s->facts.cpu_seconds)
+		s->facts.cpu_seconds = cpu;
 	if (s->facts.killed == KILL_NONE && why != KILL_NONE)
 		s->facts.killed = why;
 	if (s->init > 0 && !s->reaped)
@@ -711,6 +721,8 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 		    (double)s->ru.ru_utime.tv_usec / 1e6 +
 		    (double)s->ru.ru_stime.tv_sec +
 		    (double)s->ru.ru_stime.tv_usec / 1e6;
+	if (!s->sj->cg->cpu && r.cpu_seconds < s->facts.cpu_seconds)
+		r.cpu_seconds = s->facts.cpu_seconds;
 	r.memory_peak_bytes = cst.memory_peak_bytes != 0
 	    ? cst.memory_peak_bytes
 	    : (uint64_t)s->ru.ru_maxrss * 1024;
