@@ -1,6 +1,7 @@
 /* agent.conf: see conf.h. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,10 @@ conf_bind_check(const char *path, struct error *e)
 	size_t n;
 	int i;
 
+	if (strlen(path) >= CONF_BIND_PATH_MAX)
+		return error_set(e, ERR_INVALID,
+		    "bind '%.64s...' is longer than %d bytes", path,
+		    CONF_BIND_PATH_MAX - 1);
 	if (path[0] != '/' || path[1] == '\0')
 		return error_set(e, ERR_INVALID,
 		    "bind '%s' must be an absolute path other than '/'", path);
@@ -304,23 +309,95 @@ conf_scalars(const config_t *cf, struct agent_conf *c, struct error *e)
 	return 0;
 }
 
+/*
+ * libconfig 1.5 (Debian 12) reads an integer above 2^31 - 1 that lacks the L
+ * suffix as a wrapped 32-bit value: 2147483648 becomes -2147483648 and
+ * 5368709120 becomes 1073741824.  The contract says the suffix is optional,
+ * so every such literal outside strings and comments gets its L before
+ * libconfig sees the text.  Returns a new string, or NULL without memory.
+ */
+static char *
+conf_promote_integers(const char *text)
+{
+	size_t len = strlen(text), i = 0, n = 0, start;
+	char *out;
+
+	/* At most one added byte per digit run. */
+	if ((out = malloc(len * 2 + 1)) == NULL)
+		return NULL;
+	while (i < len) {
+		char c = text[i];
+
+		if (c == '"') { /* a string, with backslash escapes */
+			out[n++] = text[i++];
+			while (i < len && text[i] != '"') {
+				if (text[i] == '\\' && i + 1 < len)
+					out[n++] = text[i++];
+				out[n++] = text[i++];
+			}
+			if (i < len)
+				out[n++] = text[i++];
+		} else if (c == '#' || (c == '/' && text[i + 1] == '/')) {
+			while (i < len && text[i] != '\n')
+				out[n++] = text[i++];
+		} else if (c == '/' && text[i + 1] == '*') {
+			out[n++] = text[i++];
+			out[n++] = text[i++];
+			while (
+			    i < len && !(text[i] == '*' && text[i + 1] == '/'))
+				out[n++] = text[i++];
+		} else if (c >= '0' && c <= '9' &&
+		    (i == 0 ||
+			!(text[i - 1] == '_' || text[i - 1] == '.' ||
+			    (text[i - 1] >= 'a' && text[i - 1] <= 'z') ||
+			    (text[i - 1] >= 'A' && text[i - 1] <= 'Z') ||
+			    (text[i - 1] >= '0' && text[i - 1] <= '9')))) {
+			char next;
+
+			start = i;
+			while (i < len && text[i] >= '0' && text[i] <= '9')
+				out[n++] = text[i++];
+			next = i < len ? text[i] : '\0';
+			/* Decimal integers only: not floats, hex or 10L. */
+			if (next != '.' && next != 'e' && next != 'E' &&
+			    next != 'L' && next != 'x' && next != 'X' &&
+			    (i - start > 10 ||
+				(i - start == 10 &&
+				    strncmp(text + start, "2147483647", 10) >
+					0)))
+				out[n++] = 'L';
+		} else
+			out[n++] = text[i++];
+	}
+	out[n] = '\0';
+	return out;
+}
+
 /* Load and check a config file. */
 int
 conf_load(const char *path, struct agent_conf *out, struct error *e)
 {
 	struct agent_conf c;
+	char *raw = NULL, *text = NULL;
 	config_t cf;
 	int i, rc = -1;
 
 	memset(&c, 0, sizeof(c));
 	config_init(&cf);
-	if (!config_read_file(&cf, path)) {
-		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
-			error_set(e, ERR_IO, "cannot read config '%s'", path);
-		else
-			error_set(e, ERR_INVALID, "config '%s' line %d: %s",
-			    path, config_error_line(&cf),
-			    config_error_text(&cf));
+	if (util_read_file_at(AT_FDCWD, path, CONF_FILE_MAX, &raw, NULL, e) ==
+	    -1) {
+		/* A missing or unreadable config is the node's problem. */
+		e->code = ERR_IO;
+		error_wrap(e, "cannot read config '%s'", path);
+		goto out;
+	}
+	if ((text = conf_promote_integers(raw)) == NULL) {
+		error_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!config_read_string(&cf, text)) {
+		error_set(e, ERR_INVALID, "config '%s' line %d: %s", path,
+		    config_error_line(&cf), config_error_text(&cf));
 		goto out;
 	}
 	c.defaults = conf_builtin_defaults;
@@ -341,6 +418,8 @@ conf_load(const char *path, struct agent_conf *out, struct error *e)
 	rc = 0;
 out:
 	config_destroy(&cf);
+	free(raw);
+	free(text);
 	if (rc == -1)
 		conf_release(&c);
 	return rc;

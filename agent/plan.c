@@ -22,7 +22,8 @@ plan_mount_add(struct plan *p, enum plan_mount_kind kind, const char *target,
 {
 	struct plan_mount *pm;
 
-	if (p->nmounts >= PLAN_MOUNTS_MAX)
+	/* Never a prefix of a path: that would be another directory. */
+	if (p->nmounts >= PLAN_MOUNTS_MAX || strlen(target) >= PLAN_PATH_MAX)
 		return NULL;
 	pm = &p->mounts[p->nmounts++];
 	memset(pm, 0, sizeof(*pm));
@@ -53,7 +54,7 @@ plan_bind(struct plan *p, const char *source, const char *target,
 {
 	struct plan_mount *pm = plan_mount_add(p, PLAN_BIND, target, why);
 
-	if (pm == NULL)
+	if (pm == NULL || strlen(source) >= sizeof(pm->source))
 		return -1;
 	snprintf(pm->source, sizeof(pm->source), "%s", source);
 	pm->flags = flags;
@@ -353,7 +354,8 @@ plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
 	strcpy(p->workdir, "/job");
 	if (plan_mounts(p, rt) == -1) {
 		plan_release(p);
-		return error_set(e, ERR_INTERNAL, "too many mounts");
+		return error_set(e, ERR_INVALID,
+		    "too many mounts, or a bind path that is too long");
 	}
 	plan_rlimits(p);
 	if (plan_argv(p, rt, m) == -1 || plan_env(p, m) == -1) {

@@ -19,7 +19,7 @@
 
 #define PLAN_MOUNTS_MAX 64
 #define PLAN_RLIMITS_MAX 16
-#define PLAN_PATH_MAX 256
+#define PLAN_PATH_MAX CONF_BIND_PATH_MAX
 
 enum plan_mount_kind {
 	PLAN_TMPFS, /* a new tmpfs at target; data holds its options */

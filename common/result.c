@@ -287,7 +287,9 @@ result_from_json(const json_t *obj, struct result *out, struct error *e)
 	r.stderr_truncated = json_is_true(v);
 	if (result_files(obj, &r, e) == -1)
 		goto fail;
-	v = json_object_get(obj, "out_files_truncated");
+	if ((v = result_field(obj, "out_files_truncated", JSON_TRUE, e)) ==
+	    NULL)
+		goto fail;
 	r.out_files_truncated = json_is_true(v);
 	if ((v = result_field(obj, "limits", JSON_OBJECT, e)) == NULL ||
 	    limits_from_json(v, &r.limits, &present, e) == -1)

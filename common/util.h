@@ -39,15 +39,17 @@ int util_path_check(const char *path, const char *field, struct error *e);
 bool util_token_ok(const char *s, size_t max);
 
 /*
- * Sanitise one path component in place: bytes outside printable ASCII and
- * '/' become '_', a leading '.' of "." or ".." becomes '_', and the name is
- * cut to UTIL_NAME_MAX bytes.  Returns false if nothing usable is left.
+ * Sanitise one path component in place: bytes outside printable ASCII, the
+ * space, '/' and '\\' become '_', the first '.' of "." or ".." becomes '_',
+ * and the name is cut to UTIL_NAME_MAX bytes.  Returns false if nothing
+ * usable is left.
  */
 bool util_name_sanitise(char *name);
 
 /*
- * Read a regular file relative to dirfd, never following a symbolic link,
- * into a new NUL-terminated buffer.  A file larger than cap bytes, or one
+ * Read a regular file relative to dirfd into a new NUL-terminated buffer.
+ * The last component of name is never followed if it is a symbolic link
+ * (callers that need more pass a single component).  A file larger than cap bytes, or one
  * that is not a regular file, is an error.  *out is set only on success
  * and is the caller's to free.
  */
