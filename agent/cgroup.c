@@ -23,6 +23,8 @@
 #include "util.h"
 
 #define CGROUP_FILE_MAX 65536
+/* The sandbox's init lives in the cgroup too, and is not the job's. */
+#define CGROUP_INIT_TASKS 1
 
 /* The v1 hierarchies we use, by controller name. */
 enum {
@@ -359,7 +361,7 @@ cgroup_prepare(const struct cgroup_sys *cs, uid_t slot, const struct limits *l,
 			cgroup_write(cs, dir, "memory.swap.max", "0", e) == -1))
 			return -1;
 		snprintf(val, sizeof(val), "%llu",
-		    (unsigned long long)l->processes);
+		    (unsigned long long)l->processes + CGROUP_INIT_TASKS);
 		if (cs->pids && cgroup_write(cs, dir, "pids.max", val, e) == -1)
 			return -1;
 		return 0;
@@ -385,7 +387,8 @@ cgroup_prepare(const struct cgroup_sys *cs, uid_t slot, const struct limits *l,
 				return -1;
 		} else if (c == V1_PIDS) {
 			snprintf(val, sizeof(val), "%llu",
-			    (unsigned long long)l->processes);
+			    (unsigned long long)l->processes +
+				CGROUP_INIT_TASKS);
 			if (cgroup_write(cs, dir, "pids.max", val, e) == -1)
 				return -1;
 		}

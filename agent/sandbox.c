@@ -465,13 +465,6 @@ sandbox_job_main(const struct plan *p, int sock)
 	if (sandbox_proc_write("/proc/self/oom_score_adj", "0") == -1)
 		sandbox_die(sock, "cannot reset oom_score_adj: %s",
 		    strerror(errno));
-	for (i = 0; i < p->nrlimits; i++) {
-		struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
-
-		if (setrlimit(p->rlimits[i].resource, &rl) == -1)
-			sandbox_die(sock, "setrlimit %d: %s",
-			    p->rlimits[i].resource, strerror(errno));
-	}
 	if (chdir(p->workdir) == -1)
 		sandbox_die(sock, "chdir '%s': %s", p->workdir,
 		    strerror(errno));
@@ -496,6 +489,16 @@ sandbox_job_main(const struct plan *p, int sock)
 	if (sandbox_send(sock, SANDBOX_NOTIFY_FD, 0, NULL, nfd) == -1)
 		_exit(127);
 	close(nfd);
+	/* The limits come last of all, so that the sandbox's own few
+	   descriptors and tasks never count against a job's small limit.
+	   Lowering a limit needs no privilege. */
+	for (i = 0; i < p->nrlimits; i++) {
+		struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
+
+		if (setrlimit(p->rlimits[i].resource, &rl) == -1)
+			sandbox_die(sock, "setrlimit %d: %s",
+			    p->rlimits[i].resource, strerror(errno));
+	}
 	execve(p->argv[0], p->argv, p->envp);
 	sandbox_die(sock, "cannot execute '%s': %s", p->argv[0],
 	    strerror(errno));

@@ -57,6 +57,16 @@ verdict_decide(const struct verdict_facts *f, struct result *r)
 	r->exit_code = -1;
 	r->signal = 0;
 	verdict_status(f, r);
+	if (f->sandbox_failed && f->memory_hit) {
+		r->verdict = VERDICT_MEMORY_LIMIT;
+		r->exit_code = -1;
+		r->signal = 0;
+		verdict_note(r,
+		    "memory limit of %llu bytes is too small to "
+		    "start the job",
+		    (unsigned long long)l->memory_bytes);
+		goto clamps;
+	}
 	if (f->sandbox_failed) {
 		r->verdict = VERDICT_SANDBOX_ERROR;
 		r->exit_code = -1;

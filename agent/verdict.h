@@ -36,7 +36,9 @@ struct verdict_facts {
 /*
  * Fill r's verdict, exit_code, signal and message from the facts.  The
  * order of the rules is the contract:
- *   1. a sandbox failure is sandbox_error (the node's fault);
+ *   1. a sandbox failure is sandbox_error (the node's fault), unless the
+ *      job's cgroup recorded an OOM kill: then its own memory limit was
+ *      too small to start it, and the verdict is memory_limit;
  *   2. what the supervisor killed for: cancelled, output_limit, wall_limit,
  *      cpu_limit;
  *   3. memory: an OOM kill or refused allocation is memory_limit unless the

@@ -124,7 +124,6 @@ verdict_decide__sandbox_failure__wins_over_everything(void **state)
 	f.sandbox_failed = true;
 	f.error = "cannot mount '/usr': No such file or directory";
 	f.killed = KILL_CANCEL;
-	f.memory_hit = true;
 	decide(&f, &r);
 	assert_int_equal(r.verdict, VERDICT_SANDBOX_ERROR);
 	assert_int_equal(r.exit_code, -1);
@@ -138,6 +137,24 @@ verdict_decide__sandbox_failure__wins_over_everything(void **state)
 	assert_int_equal(r.verdict, VERDICT_SANDBOX_ERROR);
 	assert_int_equal(r.exit_code, -1);
 	assert_true(r.message[0] != '\0');
+}
+
+static void
+verdict_decide__sandbox_failure_after_oom__memory_limit(void **state)
+{
+	struct verdict_facts f = exited(0);
+	struct result r;
+
+	/* A memory limit too small for the sandbox itself: the job asked
+	   for it, so it is the job's verdict, not a node fault. */
+	f.have_status = false;
+	f.sandbox_failed = true;
+	f.error = "fork: Cannot allocate memory";
+	f.memory_hit = true;
+	decide(&f, &r);
+	assert_int_equal(r.verdict, VERDICT_MEMORY_LIMIT);
+	assert_int_equal(r.exit_code, -1);
+	expect_note(&r, "memory limit");
 }
 
 static void
@@ -425,6 +442,8 @@ main(void)
 		cmocka_unit_test(verdict_decide__exit_nonzero__exited),
 		cmocka_unit_test(
 		    verdict_decide__sandbox_failure__wins_over_everything),
+		cmocka_unit_test(
+		    verdict_decide__sandbox_failure_after_oom__memory_limit),
 		cmocka_unit_test(verdict_decide__cancelled__wins_over_limits),
 		cmocka_unit_test(verdict_decide__output_kill__output_limit),
 		cmocka_unit_test(verdict_decide__wall_kill__wall_limit),
