@@ -19,7 +19,6 @@
 #define CONF_COMMAND_MAX 32
 #define CONF_RUNTIMES_MAX 64
 #define CONF_BIND_PATH_MAX 256 /* a bind path, NUL included (plan.h) */
-#define CONF_FILE_MAX (1024 * 1024)
 
 enum conf_cgroup {
 	CONF_CGROUP_AUTO,
