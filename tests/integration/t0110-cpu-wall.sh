@@ -16,21 +16,47 @@ tap_is "$(r .verdict)" cpu_limit "spin: verdict cpu_limit"
 tap_cmp "$(r .cpu_seconds)" '>=' 0.9 "spin: cpu_seconds at least 0.9"
 tap_cmp "$(r .cpu_seconds)" '<=' 1.6 "spin: cpu_seconds at most 1.6"
 tap_cmp "$(r .cpu_seconds)" '<=' 1.2 "spin: killed within 0.2 s of the CPU limit (cpu_seconds)"
-tap_cmp "$(r .wall_seconds)" '<=' 1.2 "spin: killed within 0.2 s of the CPU limit (wall_seconds)"
+# Wall time equals CPU time for a lone spinner on an idle machine; allow for
+# other tests sharing the CPUs (make check -j).
+tap_cmp "$(r .wall_seconds)" '<=' 1.5 "spin: killed soon after the CPU limit (wall_seconds)"
 tap_cmp "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" '<' 3 "spin: run returned promptly"
 tap_is "$(r .exit_code)" null "spin: no exit code"
 tap_is "$(r .limits.cpu_seconds)" 1 "spin: applied cpu limit reported"
 check_clean spin
 
 # Two processes spinning: the limit is on the CPU summed over the job.
-run_py spin2 'import os
+# Each spinner reports its own CPU time every 20 ms, so the test can tell
+# that neither reached the limit alone.
+run_py spin2 'import os, time
 os.fork()
-while True: pass' '{"cpu_seconds": 1, "wall_seconds": 10}'
+me, n = os.getpid(), 0
+while True:
+    n += 1
+    if n % 20000 == 0:
+        print(me, time.process_time(), flush=True)' '{"cpu_seconds": 1, "wall_seconds": 10}'
 tap_is "$(r .verdict)" cpu_limit "two spinners: verdict cpu_limit"
 tap_cmp "$(r .cpu_seconds)" '>=' 1.0 "two spinners: cpu_seconds >= 1 (both processes count)"
 tap_cmp "$(r .cpu_seconds)" '<=' 1.6 "two spinners: cpu_seconds at most 1.6"
-tap_cmp "$(r .wall_seconds)" '<' 0.8 "two spinners: wall_seconds about half the CPU time (2 cores)"
+per=$(awk '{ last[$1] = $2 } END { for (p in last) print last[p] }' "$DIR/stdout" | sort -n)
+tap_is "$(printf '%s\n' "$per" | grep -c .)" 2 "two spinners: both processes ran"
+tap_cmp "$(printf '%s\n' "$per" | tail -1)" '<' 0.9 "two spinners: neither used the limit alone"
+tap_cmp "$(printf '%s\n' "$per" | awk '{ s += $1 } END { print s }')" '>=' 0.8 "two spinners: together they used about the limit"
 check_clean "two spinners"
+# On two idle cores the two spinners share the limit in about half the wall
+# time.  Other tests running beside this one (make check -j) can take a
+# core away, so the best of three tries counts.
+if [ "$(nproc)" -ge 2 ]; then
+	best=$(r '.wall_seconds / .cpu_seconds')
+	for try in 1 2; do
+		awk -v b="$best" 'BEGIN { exit !(b < 0.75) }' && break
+		run_py "spin2-$try" 'import os
+os.fork()
+while True: pass' '{"cpu_seconds": 1, "wall_seconds": 10}'
+		best=$(awk -v a="$(r '.wall_seconds / .cpu_seconds')" -v b="$best" 'BEGIN { print (a < b) ? a : b }')
+	done
+	tap_cmp "$best" '<' 0.75 "two spinners: wall_seconds about half of cpu_seconds (2 cores; best of 3)"
+	check_clean "two spinners, again"
+fi
 
 # A spinner that forks a child which does the spinning and the parent waits:
 # the child's CPU must count too.
@@ -40,8 +66,23 @@ if pid == 0:
     while True: pass
 os.waitpid(pid, 0)' '{"cpu_seconds": 1, "wall_seconds": 10}'
 tap_is "$(r .verdict)" cpu_limit "spinning child: verdict cpu_limit"
-tap_cmp "$(r .wall_seconds)" '<=' 1.3 "spinning child: killed near the limit"
+tap_cmp "$(r .cpu_seconds)" '<=' 1.2 "spinning child: killed within 0.2 s of the limit (its CPU counts)"
 check_clean "spinning child"
+
+# Signals the job sends itself are its own, not a limit of ours.
+run_py selfkill 'import os, signal; os.kill(os.getpid(), signal.SIGKILL)' '{"cpu_seconds": 1}'
+tap_is "$(r .verdict)" signaled "self SIGKILL: verdict signaled (not cpu_limit)"
+tap_is "$(r .signal)" 9 "self SIGKILL: signal 9"
+run_py selfxcpu 'import os, signal; os.kill(os.getpid(), signal.SIGXCPU)' '{"cpu_seconds": 1}'
+tap_is "$(r .verdict)" signaled "self SIGXCPU: verdict signaled (not cpu_limit)"
+tap_is "$(r .signal)" 24 "self SIGXCPU: signal 24"
+# A job that ignores SIGXCPU still ends at its CPU limit.
+run_py ignorexcpu 'import signal
+signal.signal(signal.SIGXCPU, signal.SIG_IGN)
+while True: pass' '{"cpu_seconds": 1}'
+tap_is "$(r .verdict)" cpu_limit "SIGXCPU ignored: verdict cpu_limit"
+tap_cmp "$(r .cpu_seconds)" '<=' 1.2 "SIGXCPU ignored: killed within 0.2 s of the limit"
+check_clean "self signals"
 
 # Sleeping past the wall limit.
 t0=$(date +%s.%N)

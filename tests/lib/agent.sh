@@ -116,3 +116,35 @@ check_clean() {
 	done
 	tap_is "$left" 0 "$1: no cgroup of a slot is left"
 }
+
+# now: the time in seconds (with a fraction); since T0: seconds since T0.
+now() {
+	date +%s.%N
+}
+since() {
+	awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", b - a }'
+}
+
+# wait_event DIR EVENT [SECONDS]: wait (10 s by default) until DIR's events
+# file holds an event named EVENT; status 0 if it came in time.
+wait_event() {
+	local i n=$((${3:-10} * 20))
+	for ((i = 0; i < n; i++)); do
+		grep -qs "\"event\":\"$2\"" "$1/events" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# supervisor_pid DIR: the pid of the supervisor running DIR's job.  Of the
+# sluice-agent processes for DIR, it is the one in a session of its own
+# (run detaches it with setsid; a `run` the test started stays in the test's
+# session) whose parent is not one of them (its sandbox init's parent is
+# the supervisor).
+supervisor_pid() {
+	local pids
+	pids=$(pgrep -d, -f -- "--config $CONF run $1\$") || return 1
+	ps -o pid=,ppid=,sid= -p "$pids" | awk -v mysid="$(ps -o sid= -p $$ | tr -d ' ')" \
+		-v pids=",$pids," '$3 != mysid && index(pids, "," $2 ",") == 0 { print $1; found = 1 }
+		END { exit !found }'
+}
