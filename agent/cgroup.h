@@ -11,14 +11,14 @@
 #define SLUICE_AGENT_CGROUP_H
 
 #include <limits.h>
-#include <linux/limits.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "conf.h"
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 
 enum cgroup_version {
 	CGROUP_NONE,

@@ -221,7 +221,7 @@ conf_load(const char *path, struct agent_conf *out, struct error *e)
 	    conf_runtimes(&cf, &c, e) == -1)
 		goto out;
 	for (i = 0; i < LIMITS_N; i++)
-		if (limits_get(&c.defaults, i) > limits_get(&c.ceilings, i)) {
+		if (limit_get(&c.defaults, i) > limit_get(&c.ceilings, i)) {
 			error_set_field(e, ERR_INVALID, limit_defs[i].name,
 			    "default '%s' is above its ceiling",
 			    limit_defs[i].name);

@@ -6,12 +6,12 @@
 #define SLUICE_AGENT_CONF_H
 
 #include <limits.h>
-#include <linux/limits.h>
+
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 
 #define CONF_DEFAULT_PATH "/etc/sluice/agent.conf"
 #define CONF_SLOTS_MAX 1024

@@ -113,7 +113,7 @@ agent_run_check(struct agent *a, const struct jobdir *jd,
 	if (conf_runtime(&a->conf, m->runtime) == NULL)
 		return error_set_field(e, ERR_INVALID, "runtime",
 		    "unknown runtime '%s'", m->runtime);
-	limits_resolve(&applied, &m->limits, m->limits_set, &a->conf.defaults,
+	limit_resolve(&applied, &m->limits, m->limit_set, &a->conf.defaults,
 	    &a->conf.ceilings, NULL);
 	files = openat(jd->fd, "files",
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -315,7 +315,7 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 		/* Never started: claim it so run refuses it, and end it. */
 		if (jobdir_claim(jd, &evfd, e) == 0) {
 			if (agent_manifest(jd, &m, e) == 0) {
-				limits_resolve(&l, &m.limits, m.limits_set,
+				limit_resolve(&l, &m.limits, m.limit_set,
 				    &a->conf.defaults, &a->conf.ceilings, NULL);
 				manifest_release(&m);
 			}
@@ -499,8 +499,8 @@ agent_info(struct agent *a, struct error *e)
 	    a->conf.base_dir, "slots", (int)a->conf.slots, "slots_busy",
 	    (int)slot_busy(&a->conf), "cgroup", cgroup_version_name(cs.version),
 	    "features", features, "runtimes", runtimes, "defaults",
-	    limits_to_json(&a->conf.defaults), "ceilings",
-	    limits_to_json(&a->conf.ceilings), "missing_binds", missing);
+	    limit_to_json(&a->conf.defaults), "ceilings",
+	    limit_to_json(&a->conf.ceilings), "missing_binds", missing);
 	agent_print(obj);
 	return 0;
 }

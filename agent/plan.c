@@ -347,7 +347,7 @@ plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
 	p->slot = slot;
 	p->uid = c->uid_base + slot;
 	p->gid = c->gid_base + slot;
-	limits_resolve(&p->limits, &m->limits, m->limits_set, &c->defaults,
+	limit_resolve(&p->limits, &m->limits, m->limit_set, &c->defaults,
 	    &c->ceilings, &p->clamped);
 	p->memory_by_cgroup = memory_cgroup;
 	strcpy(p->hostname, "sluice");

@@ -14,7 +14,7 @@
 
 #include "conf.h"
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 #include "manifest.h"
 
 #define PLAN_MOUNTS_MAX 64

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "limits.h"
+#include "limit.h"
 #include "result.h"
 
 /* Why the supervisor itself ended the job, if it did. */

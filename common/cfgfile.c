@@ -140,11 +140,11 @@ cfgfile_limits(const config_t *cf, const char *group, struct limits *l,
 			    "unknown limit '%s' in '%s'",
 			    config_setting_name(s), group);
 		if (cfgfile_number(s, &d) == -1 ||
-		    limits_check_value(k, d, e) == -1)
+		    limit_check_value(k, d, e) == -1)
 			return error_set_field(e, ERR_INVALID, group,
 			    "'%s.%s' must be a positive number within bounds",
 			    group, limit_defs[k].name);
-		limits_set(l, k, d);
+		limit_set(l, k, d);
 	}
 	return 0;
 }

@@ -12,7 +12,7 @@
 #include <libconfig.h>
 
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 
 #define CFGFILE_MAX_BYTES (1024 * 1024)
 

@@ -196,7 +196,7 @@ manifest_parse(const char *buf, size_t len, struct manifest *m, struct error *e)
 	    manifest_parse_env(v, m, e) == -1)
 		goto out;
 	if ((v = json_object_get(root, "limits")) != NULL &&
-	    limits_from_json(v, &m->limits, &m->limits_set, e) == -1)
+	    limit_from_json(v, &m->limits, &m->limit_set, e) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -223,12 +223,12 @@ manifest_to_json(const struct manifest *m)
 		json_object_set_new(env, m->env_keys[i],
 		    json_string(m->env_values[i]));
 	for (k = 0; limits != NULL && k < LIMITS_N; k++) {
-		if (!(m->limits_set & (1u << k)))
+		if (!(m->limit_set & (1u << k)))
 			continue;
 		json_object_set_new(limits, limit_defs[k].name,
 		    limit_defs[k].kind == LIMIT_SECONDS
-			? json_real(limits_get(&m->limits, k))
-			: json_integer((json_int_t)limits_get(&m->limits, k)));
+			? json_real(limit_get(&m->limits, k))
+			: json_integer((json_int_t)limit_get(&m->limits, k)));
 	}
 	/* "o" steals each reference, also when packing fails. */
 	return json_pack("{s:i, s:s, s:s, s:s, s:o*, s:o*, s:o*}", "version",

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 
 #define MANIFEST_VERSION 1
 #define MANIFEST_MAX_BYTES (1024 * 1024)
@@ -33,8 +33,8 @@ struct manifest {
 	char **env_keys; /* nenv pairs */
 	char **env_values;
 	size_t nenv;
-	struct limits limits; /* only the limits whose bit is in limits_set */
-	unsigned limits_set;
+	struct limits limits; /* only the limits whose bit is in limit_set */
+	unsigned limit_set;
 };
 
 /*

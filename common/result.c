@@ -111,7 +111,7 @@ result_to_json(const struct result *r)
 	    (json_int_t)r->stderr_bytes, "stdout_truncated",
 	    r->stdout_truncated, "stderr_truncated", r->stderr_truncated,
 	    "out_files", files, "out_files_truncated", r->out_files_truncated,
-	    "limits", limits_to_json(&r->limits), "message", r->message,
+	    "limits", limit_to_json(&r->limits), "message", r->message,
 	    "started_at", r->started_at, "finished_at", r->finished_at);
 }
 
@@ -292,7 +292,7 @@ result_from_json(const json_t *obj, struct result *out, struct error *e)
 		goto fail;
 	r.out_files_truncated = json_is_true(v);
 	if ((v = result_field(obj, "limits", JSON_OBJECT, e)) == NULL ||
-	    limits_from_json(v, &r.limits, &present, e) == -1)
+	    limit_from_json(v, &r.limits, &present, e) == -1)
 		goto fail;
 	if (present != (1u << LIMITS_N) - 1) {
 		error_set_field(e, ERR_INVALID, "limits",

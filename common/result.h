@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 
 #define RESULT_VERSION 1
 #define RESULT_MAX_BYTES (4 * 1024 * 1024)

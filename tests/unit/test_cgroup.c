@@ -21,7 +21,7 @@
 
 #include "cgroup.h"
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 
 #define UID 61003
 

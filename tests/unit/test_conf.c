@@ -14,7 +14,7 @@
 
 #include "conf.h"
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 
 /* The example of INTERFACES.md, section 4, as it is written there. */
 static const char example[] =

@@ -187,7 +187,7 @@ manifest_parse__minimal__accepted(void **state)
 	assert_string_equal(m.entry, "main.py");
 	assert_int_equal(m.nargs, 0);
 	assert_int_equal(m.nenv, 0);
-	assert_int_equal(m.limits_set, 0);
+	assert_int_equal(m.limit_set, 0);
 	manifest_release(&m);
 	assert_null(m.entry);
 }
@@ -210,7 +210,7 @@ manifest_parse__full__accepted(void **state)
 	assert_int_equal(m.nenv, 1);
 	assert_string_equal(m.env_keys[0], "LANG");
 	assert_string_equal(m.env_values[0], "C.UTF-8");
-	assert_int_equal(m.limits_set, B_ALL);
+	assert_int_equal(m.limit_set, B_ALL);
 	assert_true(m.limits.cpu_seconds == 5.0);
 	assert_true(m.limits.wall_seconds == 10.0);
 	assert_int_equal(m.limits.memory_bytes, 268435456);
@@ -234,7 +234,7 @@ manifest_parse__nested_entry_and_empty_lists__accepted(void **state)
 	assert_string_equal(m.entry, "src/app/main.c");
 	assert_int_equal(m.nargs, 0);
 	assert_int_equal(m.nenv, 0);
-	assert_int_equal(m.limits_set, 0);
+	assert_int_equal(m.limit_set, 0);
 	manifest_release(&m);
 }
 
@@ -648,7 +648,7 @@ manifest_to_json__full__round_trips(void **state)
 	assert_int_equal(back.nenv, 1);
 	assert_string_equal(back.env_keys[0], "LANG");
 	assert_string_equal(back.env_values[0], "C.UTF-8");
-	assert_int_equal(back.limits_set, m.limits_set);
+	assert_int_equal(back.limit_set, m.limit_set);
 	assert_memory_equal(&back.limits, &m.limits, sizeof(m.limits));
 	manifest_release(&back);
 	manifest_release(&m);
@@ -677,7 +677,7 @@ manifest_to_json__some_limits__only_those_written(void **state)
 	error_init(&e);
 	assert_int_equal(manifest_parse(text, strlen(text), &back, &e), 0);
 	free(text);
-	assert_int_equal(back.limits_set, B_CPU | B_MEMORY);
+	assert_int_equal(back.limit_set, B_CPU | B_MEMORY);
 	assert_true(back.limits.cpu_seconds == 1.5);
 	assert_int_equal(back.limits.memory_bytes, 1048576);
 	assert_int_equal(back.nargs, 2);

@@ -15,7 +15,7 @@
 
 #include "conf.h"
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 #include "manifest.h"
 #include "plan.h"
 
@@ -280,7 +280,7 @@ plan_build__limits_within_ceilings__applied(void **state)
 	f->m.limits.cpu_seconds = 1.5;
 	f->m.limits.disk_bytes = 16777216;
 	f->m.limits.processes = 128; /* exactly the ceiling */
-	f->m.limits_set = B_CPU | B_DISK | B_PROCESSES;
+	f->m.limit_set = B_CPU | B_DISK | B_PROCESSES;
 	p = build(f, 1, true);
 	assert_true(p->limits.cpu_seconds == 1.5);
 	assert_int_equal(p->limits.disk_bytes, 16777216);
@@ -299,7 +299,7 @@ plan_build__memory_above_ceiling__clamped(void **state)
 	f->m.limits.memory_bytes = UINT64_C(1) << 40;
 	f->m.limits.wall_seconds = 3600;
 	f->m.limits.open_files = 16; /* within */
-	f->m.limits_set = B_MEMORY | B_WALL | B_FILES;
+	f->m.limit_set = B_MEMORY | B_WALL | B_FILES;
 	p = build(f, 0, true);
 	assert_int_equal(p->limits.memory_bytes, 2147483648ULL);
 	assert_true(p->limits.wall_seconds == 120.0);
@@ -405,7 +405,7 @@ plan_build__root_tmpfs__size_is_disk_bytes(void **state)
 	char *opt;
 
 	f->m.limits.disk_bytes = 33554432;
-	f->m.limits_set = B_DISK;
+	f->m.limit_set = B_DISK;
 	p = build(f, 0, true);
 	pm = &p->mounts[0];
 	assert_int_equal(pm->kind, PLAN_TMPFS);
@@ -570,7 +570,7 @@ plan_build__no_memory_cgroup__rlimit_as_is_memory(void **state)
 	struct plan *p;
 
 	f->m.limits.memory_bytes = 104857600;
-	f->m.limits_set = B_MEMORY;
+	f->m.limit_set = B_MEMORY;
 	p = build(f, 0, false);
 	assert_false(p->memory_by_cgroup);
 	r = must_rlimit(p, RLIMIT_AS);
@@ -589,7 +589,7 @@ plan_build__rlimits__follow_limits(void **state)
 	f->m.limits.open_files = 100;
 	f->m.limits.processes = 20;
 	f->m.limits.disk_bytes = 8388608;
-	f->m.limits_set = B_CPU | B_FILES | B_PROCESSES | B_DISK;
+	f->m.limit_set = B_CPU | B_FILES | B_PROCESSES | B_DISK;
 	p = build(f, 0, true);
 	r = must_rlimit(p, RLIMIT_NOFILE);
 	assert_int_equal(r->soft, 100);

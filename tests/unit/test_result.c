@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 #include "result.h"
 
 static const struct limits applied = {

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "limits.h"
+#include "limit.h"
 #include "result.h"
 #include "verdict.h"
 

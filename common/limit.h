@@ -3,8 +3,8 @@
  * defaults and ceilings, and the limits a result reports as applied.
  * Every limit is positive; seconds are real numbers, the rest integers.
  */
-#ifndef SLUICE_LIMITS_H
-#define SLUICE_LIMITS_H
+#ifndef SLUICE_LIMIT_H
+#define SLUICE_LIMIT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,39 +40,39 @@ struct limit_def {
 extern const struct limit_def limit_defs[LIMITS_N];
 
 /* The value of limit i of l, as a double. */
-double limits_get(const struct limits *l, int i);
+double limit_get(const struct limits *l, int i);
 
 /* Set limit i of l from a double (already validated). */
-void limits_set(struct limits *l, int i, double v);
+void limit_set(struct limits *l, int i, double v);
 
 /*
  * Check one value for limit i: positive, finite, below the sanity bound,
  * and integral for integer limits.  Returns 0 or -1 with e filled.
  */
-int limits_check_value(int i, double v, struct error *e);
+int limit_check_value(int i, double v, struct error *e);
 
 /*
  * Parse a JSON "limits" object strictly: unknown keys, non-numbers and
- * values that fail limits_check_value() are errors.  Sets the bit (1 << i)
+ * values that fail limit_check_value() are errors.  Sets the bit (1 << i)
  * in *present for every limit given.  l is written only on success.
  */
-int limits_from_json(const json_t *obj, struct limits *l, unsigned *present,
+int limit_from_json(const json_t *obj, struct limits *l, unsigned *present,
     struct error *e);
 
 /* A new JSON object with every limit of l. */
-json_t *limits_to_json(const struct limits *l);
+json_t *limit_to_json(const struct limits *l);
 
 /*
  * The limits to apply: each limit given in req (bit set in present), else the
  * default; then lowered to the ceiling.  Bit i of *clamped is set for every
  * requested limit that the ceiling lowered.
  */
-void limits_resolve(struct limits *out, const struct limits *req,
+void limit_resolve(struct limits *out, const struct limits *req,
     unsigned present, const struct limits *defaults,
     const struct limits *ceilings, unsigned *clamped);
 
 /* Whether every limit given in req is within ceilings. */
-bool limits_fit(const struct limits *req, unsigned present,
+bool limit_fit(const struct limits *req, unsigned present,
     const struct limits *ceilings);
 
 #endif

@@ -1,4 +1,4 @@
-/* Unit tests for common/limits.c: strict parsing, resolution, the JSON form. */
+/* Unit tests for common/limit.c: strict parsing, resolution, the JSON form. */
 #include "config.h"
 
 #include <math.h>
@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "error.h"
-#include "limits.h"
+#include "limit.h"
 
 /* Bit of each limit in a "present" or "clamped" set. */
 #define B_CPU (1u << 0)
@@ -53,7 +53,7 @@ static const struct limits sentinel = {
 	.open_files = 7777,
 };
 
-/* Parse text as JSON and run limits_from_json on it. */
+/* Parse text as JSON and run limit_from_json on it. */
 static int
 parse(const char *text, struct limits *l, unsigned *present, struct error *e)
 {
@@ -63,7 +63,7 @@ parse(const char *text, struct limits *l, unsigned *present, struct error *e)
 
 	if (obj == NULL)
 		fail_msg("test JSON does not parse: %s: %s", text, jerr.text);
-	rc = limits_from_json(obj, l, present, e);
+	rc = limit_from_json(obj, l, present, e);
 	json_decref(obj);
 	return rc;
 }
@@ -270,10 +270,10 @@ limits_check_value__not_finite__refused(void **state)
 
 	for (i = 0; i < LIMITS_N; i++) {
 		error_init(&e);
-		assert_int_equal(limits_check_value(i, NAN, &e), -1);
+		assert_int_equal(limit_check_value(i, NAN, &e), -1);
 		assert_string_equal(e.field, limit_defs[i].name);
-		assert_int_equal(limits_check_value(i, INFINITY, &e), -1);
-		assert_int_equal(limits_check_value(i, 1.0, &e), 0);
+		assert_int_equal(limit_check_value(i, INFINITY, &e), -1);
+		assert_int_equal(limit_check_value(i, 1.0, &e), 0);
 	}
 }
 
@@ -285,9 +285,9 @@ limits_get_set__each_limit__round_trips(void **state)
 
 	memset(&l, 0, sizeof(l));
 	for (i = 0; i < LIMITS_N; i++)
-		limits_set(&l, i, (double)(i + 1) * 1024);
+		limit_set(&l, i, (double)(i + 1) * 1024);
 	for (i = 0; i < LIMITS_N; i++)
-		assert_true(limits_get(&l, i) == (double)(i + 1) * 1024);
+		assert_true(limit_get(&l, i) == (double)(i + 1) * 1024);
 	assert_true(l.cpu_seconds == 1024.0);
 	assert_int_equal(l.memory_bytes, 3 * 1024);
 	assert_int_equal(l.open_files, 7 * 1024);
@@ -299,7 +299,7 @@ limits_resolve__nothing_requested__defaults(void **state)
 	struct limits out = sentinel, req = sentinel;
 	unsigned clamped = 0xff;
 
-	limits_resolve(&out, &req, 0, &defaults, &ceilings, &clamped);
+	limit_resolve(&out, &req, 0, &defaults, &ceilings, &clamped);
 	assert_memory_equal(&out, &defaults, sizeof(out));
 	assert_int_equal(clamped, 0);
 }
@@ -313,7 +313,7 @@ limits_resolve__requested_within_ceiling__applied(void **state)
 	req.cpu_seconds = 1.5;
 	req.memory_bytes = 1048576;
 	req.open_files = 256; /* exactly the ceiling */
-	limits_resolve(&out, &req, B_CPU | B_MEMORY | B_FILES, &defaults,
+	limit_resolve(&out, &req, B_CPU | B_MEMORY | B_FILES, &defaults,
 	    &ceilings, &clamped);
 	assert_true(out.cpu_seconds == 1.5);
 	assert_int_equal(out.memory_bytes, 1048576);
@@ -335,7 +335,7 @@ limits_resolve__requested_above_ceiling__clamped(void **state)
 	req.cpu_seconds = 600;
 	req.memory_bytes = UINT64_C(1) << 40;
 	req.processes = 16; /* within */
-	limits_resolve(&out, &req, B_CPU | B_MEMORY | B_PROCESSES, &defaults,
+	limit_resolve(&out, &req, B_CPU | B_MEMORY | B_PROCESSES, &defaults,
 	    &ceilings, &clamped);
 	assert_true(out.cpu_seconds == ceilings.cpu_seconds);
 	assert_int_equal(out.memory_bytes, ceilings.memory_bytes);
@@ -350,7 +350,7 @@ limits_resolve__default_above_ceiling__lowered_not_flagged(void **state)
 	unsigned clamped = 0xff;
 
 	low.disk_bytes = 1024; /* below the default */
-	limits_resolve(&out, &sentinel, 0, &defaults, &low, &clamped);
+	limit_resolve(&out, &sentinel, 0, &defaults, &low, &clamped);
 	assert_int_equal(out.disk_bytes, 1024);
 	/* Nothing the job asked for was lowered. */
 	assert_int_equal(clamped, 0);
@@ -362,7 +362,7 @@ limits_resolve__null_clamped__allowed(void **state)
 	struct limits out, req = sentinel;
 
 	req.wall_seconds = 1e6;
-	limits_resolve(&out, &req, B_WALL, &defaults, &ceilings, NULL);
+	limit_resolve(&out, &req, B_WALL, &defaults, &ceilings, NULL);
 	assert_true(out.wall_seconds == ceilings.wall_seconds);
 }
 
@@ -371,9 +371,9 @@ limits_fit__within_ceilings__true(void **state)
 {
 	struct limits req = ceilings;
 
-	assert_true(limits_fit(&req, B_ALL, &ceilings));
-	assert_true(limits_fit(&defaults, B_ALL, &ceilings));
-	assert_true(limits_fit(&sentinel, 0, &ceilings));
+	assert_true(limit_fit(&req, B_ALL, &ceilings));
+	assert_true(limit_fit(&defaults, B_ALL, &ceilings));
+	assert_true(limit_fit(&sentinel, 0, &ceilings));
 }
 
 static void
@@ -382,10 +382,10 @@ limits_fit__above_a_ceiling__false(void **state)
 	struct limits req = defaults;
 
 	req.output_bytes = ceilings.output_bytes + 1;
-	assert_false(limits_fit(&req, B_OUTPUT, &ceilings));
-	assert_false(limits_fit(&req, B_ALL, &ceilings));
+	assert_false(limit_fit(&req, B_OUTPUT, &ceilings));
+	assert_false(limit_fit(&req, B_ALL, &ceilings));
 	/* A limit that is not given does not count. */
-	assert_true(limits_fit(&req, B_ALL & ~B_OUTPUT, &ceilings));
+	assert_true(limit_fit(&req, B_ALL & ~B_OUTPUT, &ceilings));
 }
 
 static void
@@ -398,7 +398,7 @@ limits_to_json__round_trip__same_limits(void **state)
 
 	l.cpu_seconds = 2.75;
 	l.memory_bytes = (UINT64_C(1) << 50) - 1;
-	obj = limits_to_json(&l);
+	obj = limit_to_json(&l);
 	assert_non_null(obj);
 	assert_int_equal(json_object_size(obj), LIMITS_N);
 	assert_true(json_is_real(json_object_get(obj, "cpu_seconds")));
@@ -408,7 +408,7 @@ limits_to_json__round_trip__same_limits(void **state)
 	assert_int_equal(json_integer_value(json_object_get(obj, "processes")),
 	    32);
 	error_init(&e);
-	assert_int_equal(limits_from_json(obj, &back, &present, &e), 0);
+	assert_int_equal(limit_from_json(obj, &back, &present, &e), 0);
 	json_decref(obj);
 	assert_int_equal(present, B_ALL);
 	assert_memory_equal(&back, &l, sizeof(l));

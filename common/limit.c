@@ -1,11 +1,11 @@
-/* Job resource limits: see limits.h. */
+/* Job resource limits: see limit.h. */
 #include "config.h"
 
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
 
-#include "limits.h"
+#include "limit.h"
 
 #define SECONDS_MAX (7.0 * 24 * 3600) /* a week: nothing sane asks more */
 #define BYTES_MAX 1125899906842624.0 /* 1 PiB, exact in a double */
@@ -30,7 +30,7 @@ const struct limit_def limit_defs[LIMITS_N] = {
 
 /* The value of limit i of l, as a double. */
 double
-limits_get(const struct limits *l, int i)
+limit_get(const struct limits *l, int i)
 {
 	const char *p = (const char *)l + limit_defs[i].offset;
 	double d;
@@ -46,7 +46,7 @@ limits_get(const struct limits *l, int i)
 
 /* Set limit i of l from a double. */
 void
-limits_set(struct limits *l, int i, double v)
+limit_set(struct limits *l, int i, double v)
 {
 	char *p = (char *)l + limit_defs[i].offset;
 	uint64_t u;
@@ -61,7 +61,7 @@ limits_set(struct limits *l, int i, double v)
 
 /* Check one value for limit i. */
 int
-limits_check_value(int i, double v, struct error *e)
+limit_check_value(int i, double v, struct error *e)
 {
 	const struct limit_def *d = &limit_defs[i];
 
@@ -92,7 +92,7 @@ limits_index(const char *name)
 
 /* Parse a JSON "limits" object strictly. */
 int
-limits_from_json(const json_t *obj, struct limits *l, unsigned *present,
+limit_from_json(const json_t *obj, struct limits *l, unsigned *present,
     struct error *e)
 {
 	struct limits tmp;
@@ -112,9 +112,9 @@ limits_from_json(const json_t *obj, struct limits *l, unsigned *present,
 		if (!json_is_number(val))
 			return error_set_field(e, ERR_INVALID, key,
 			    "'%s' must be a number", key);
-		if (limits_check_value(i, json_number_value(val), e) == -1)
+		if (limit_check_value(i, json_number_value(val), e) == -1)
 			return -1;
-		limits_set(&tmp, i, json_number_value(val));
+		limit_set(&tmp, i, json_number_value(val));
 		seen |= 1u << i;
 	}
 	memcpy(l, &tmp, sizeof(tmp));
@@ -124,7 +124,7 @@ limits_from_json(const json_t *obj, struct limits *l, unsigned *present,
 
 /* A new JSON object with every limit of l. */
 json_t *
-limits_to_json(const struct limits *l)
+limit_to_json(const struct limits *l)
 {
 	json_t *obj, *v;
 	int i;
@@ -133,9 +133,9 @@ limits_to_json(const struct limits *l)
 		return NULL;
 	for (i = 0; i < LIMITS_N; i++) {
 		if (limit_defs[i].kind == LIMIT_SECONDS)
-			v = json_real(limits_get(l, i));
+			v = json_real(limit_get(l, i));
 		else
-			v = json_integer((json_int_t)limits_get(l, i));
+			v = json_integer((json_int_t)limit_get(l, i));
 		if (json_object_set_new(obj, limit_defs[i].name, v) == -1) {
 			json_decref(obj);
 			return NULL;
@@ -146,7 +146,7 @@ limits_to_json(const struct limits *l)
 
 /* The limits to apply: requested or default, lowered to the ceiling. */
 void
-limits_resolve(struct limits *out, const struct limits *req, unsigned present,
+limit_resolve(struct limits *out, const struct limits *req, unsigned present,
     const struct limits *defaults, const struct limits *ceilings,
     unsigned *clamped)
 {
@@ -155,15 +155,15 @@ limits_resolve(struct limits *out, const struct limits *req, unsigned present,
 	int i;
 
 	for (i = 0; i < LIMITS_N; i++) {
-		v = (present & (1u << i)) ? limits_get(req, i)
-					  : limits_get(defaults, i);
-		c = limits_get(ceilings, i);
+		v = (present & (1u << i)) ? limit_get(req, i)
+					  : limit_get(defaults, i);
+		c = limit_get(ceilings, i);
 		if (v > c) {
 			v = c;
 			if (present & (1u << i))
 				low |= 1u << i;
 		}
-		limits_set(out, i, v);
+		limit_set(out, i, v);
 	}
 	if (clamped != NULL)
 		*clamped = low;
@@ -171,14 +171,14 @@ limits_resolve(struct limits *out, const struct limits *req, unsigned present,
 
 /* Whether every given limit is within the ceilings. */
 bool
-limits_fit(const struct limits *req, unsigned present,
+limit_fit(const struct limits *req, unsigned present,
     const struct limits *ceilings)
 {
 	int i;
 
 	for (i = 0; i < LIMITS_N; i++)
 		if ((present & (1u << i)) &&
-		    limits_get(req, i) > limits_get(ceilings, i))
+		    limit_get(req, i) > limit_get(ceilings, i))
 			return false;
 	return true;
 }

@@ -1,0 +1,1172 @@
+/*
+ * The dispatcher's core: see core.h.  Every handler here follows the same
+ * order: check, commit the new state, then act (send a command, answer a
+ * waiter).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "core.h"
+#include "log.h"
+#include "request.h"
+#include "server.h"
+#include "util.h"
+
+#define CORE_INLINE_MAX (64 * 1024)
+#define CORE_TICK_MS 500
+
+struct core_waiter {
+	struct core *core;
+	struct evhttp_request *req;
+	int64_t id;
+	struct event *timer;
+	struct core_waiter *next;
+};
+
+static void core_schedule(struct core *c);
+
+/* Find an active job, or NULL. */
+static struct core_active *
+core_active_find(struct core *c, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nactive; i++)
+		if (c->active[i].id == id)
+			return &c->active[i];
+	return NULL;
+}
+
+/* Find a tenant's scheduling record, adding it if new. */
+static struct sched_tenant *
+core_tenant(struct core *c, const char *name)
+{
+	struct sched_tenant *t;
+	size_t i;
+
+	for (i = 0; i < c->ntenants; i++)
+		if (strcmp(c->tenants[i].name, name) == 0)
+			return &c->tenants[i];
+	t = realloc(c->tenants, (c->ntenants + 1) * sizeof(*t));
+	if (t == NULL)
+		fatal("out of memory");
+	c->tenants = t;
+	t = &c->tenants[c->ntenants++];
+	memset(t, 0, sizeof(*t));
+	if ((t->name = strdup(name)) == NULL)
+		fatal("out of memory");
+	return t;
+}
+
+/* Record a job as placed on node. */
+static void
+core_active_add(struct core *c, int64_t id, int node, int attempt,
+    const char *tenant, bool recovering)
+{
+	struct core_active *a;
+
+	a = realloc(c->active, (c->nactive + 1) * sizeof(*a));
+	if (a == NULL)
+		fatal("out of memory");
+	c->active = a;
+	a = &c->active[c->nactive++];
+	memset(a, 0, sizeof(*a));
+	a->id = id;
+	a->node = node;
+	a->attempt = attempt;
+	a->recovering = recovering;
+	snprintf(a->tenant, sizeof(a->tenant), "%s", tenant);
+	c->nodes[node].busy++;
+	core_tenant(c, tenant)->placed++;
+}
+
+/* Forget a placed job (it ended or went back to the queue). */
+static void
+core_active_remove(struct core *c, struct core_active *a)
+{
+	struct sched_tenant *t = core_tenant(c, a->tenant);
+	size_t i = (size_t)(a - c->active);
+
+	if (c->nodes[a->node].busy > 0)
+		c->nodes[a->node].busy--;
+	if (t->placed > 0)
+		t->placed--;
+	memmove(&c->active[i], &c->active[i + 1],
+	    (c->nactive - i - 1) * sizeof(*a));
+	c->nactive--;
+}
+
+/* Free a queued job's strings. */
+static void
+core_queued_release(struct core_queued *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->nlabels; i++)
+		free(q->labels[i]);
+	free(q->labels);
+}
+
+/* Build the scheduler's view of a stored job (labels and limits JSON). */
+static int
+core_queued_from_job(const struct job *j, struct core_queued *q)
+{
+	json_t *labels, *limits;
+	size_t i;
+
+	memset(q, 0, sizeof(*q));
+	q->id = j->id;
+	snprintf(q->tenant, sizeof(q->tenant), "%s", j->tenant);
+	snprintf(q->runtime, sizeof(q->runtime), "%s", j->runtime);
+	labels = json_loads(j->labels, 0, NULL);
+	limits = json_loads(j->limits, 0, NULL);
+	if (json_is_array(labels) && json_array_size(labels) > 0) {
+		q->labels = calloc(json_array_size(labels), sizeof(char *));
+		if (q->labels == NULL)
+			fatal("out of memory");
+		for (i = 0; i < json_array_size(labels); i++) {
+			const char *s = json_string_value(
+			    json_array_get(labels, i));
+
+			if (s == NULL)
+				continue;
+			if ((q->labels[q->nlabels] = strdup(s)) == NULL)
+				fatal("out of memory");
+			q->nlabels++;
+		}
+	}
+	if (limits != NULL)
+		(void)limit_from_json(limits, &q->limits, &q->limit_set, NULL);
+	json_decref(labels);
+	json_decref(limits);
+	return 0;
+}
+
+/* Append a job to the in-memory queue (ids only grow, so it stays
+   oldest first, except for requeued jobs which go by id too). */
+static void
+core_enqueue(struct core *c, const struct job *j)
+{
+	struct core_queued q, *nq;
+	size_t i;
+
+	core_queued_from_job(j, &q);
+	nq = realloc(c->queue, (c->nqueue + 1) * sizeof(*nq));
+	if (nq == NULL)
+		fatal("out of memory");
+	c->queue = nq;
+	for (i = c->nqueue; i > 0 && c->queue[i - 1].id > q.id; i--)
+		c->queue[i] = c->queue[i - 1];
+	c->queue[i] = q;
+	c->nqueue++;
+	(void)core_tenant(c, j->tenant);
+}
+
+/* Take a job out of the queue (by index). */
+static void
+core_dequeue(struct core *c, size_t i)
+{
+	core_queued_release(&c->queue[i]);
+	memmove(&c->queue[i], &c->queue[i + 1],
+	    (c->nqueue - i - 1) * sizeof(*c->queue));
+	c->nqueue--;
+}
+
+/* The scheduler's view of the nodes. */
+static struct sched_node *
+core_sched_nodes(struct core *c)
+{
+	struct sched_node *sn = calloc(c->nnodes, sizeof(*sn));
+	size_t i;
+
+	if (sn == NULL)
+		fatal("out of memory");
+	for (i = 0; i < c->nnodes; i++) {
+		struct core_node *n = &c->nodes[i];
+
+		sn[i].name = n->conf->name;
+		sn[i].state = n->state;
+		sn[i].known = n->known;
+		sn[i].slots = n->known ? n->info.slots : 0;
+		sn[i].busy = n->busy;
+		sn[i].runtimes = n->runtime_names;
+		sn[i].nruntimes = n->known ? n->info.nruntimes : 0;
+		sn[i].labels = (const char *const *)n->conf->labels;
+		sn[i].nlabels = n->conf->nlabels;
+		sn[i].ceilings = n->info.ceilings;
+	}
+	return sn;
+}
+
+/* The scheduler's view of a queued job. */
+static void
+core_sched_job(const struct core_queued *q, struct sched_job *sj)
+{
+	sj->id = q->id;
+	sj->tenant = q->tenant;
+	sj->runtime = q->runtime;
+	sj->labels = (const char *const *)q->labels;
+	sj->nlabels = q->nlabels;
+	sj->limits = q->limits;
+	sj->limit_set = q->limit_set;
+}
+
+/* Reply to every waiter of a job that has ended. */
+static void
+core_wake_waiters(struct core *c, const struct job *j)
+{
+	struct core_waiter **pw = &c->waiters, *w;
+	json_t *obj;
+
+	while ((w = *pw) != NULL) {
+		if (w->id != j->id) {
+			pw = &w->next;
+			continue;
+		}
+		*pw = w->next;
+		obj = core_job_json(c, j);
+		server_reply_json(c, w->req, 200, obj);
+		event_free(w->timer);
+		free(w);
+	}
+}
+
+/* Commit a job row; a failure here is fatal: the store is the truth. */
+static void
+core_save(struct core *c, const struct job *j)
+{
+	struct error e;
+
+	if (store_job_update(c->st, j, &e) == -1)
+		fatal("cannot commit job %lld: %s", (long long)j->id, e.msg);
+}
+
+/* Load a job row, which must exist. */
+static bool
+core_load(struct core *c, int64_t id, struct job *j)
+{
+	struct error e;
+
+	if (store_job_get(c->st, id, j, &e) == -1) {
+		log_error("cannot read job %lld: %s", (long long)id, e.msg);
+		return false;
+	}
+	return true;
+}
+
+/* Send a command to a node's worker for its current connection. */
+static void
+core_send(struct core *c, int node, enum pool_cmd_type type, int64_t id,
+    int attempt)
+{
+	struct pool_cmd cmd = { type, c->nodes[node].epoch, id, attempt };
+
+	pool_send(c->pool, node, &cmd);
+}
+
+/* End a job with a final state (committed), wake its waiters. */
+static void
+core_finish(struct core *c, struct job *j, enum job_state st,
+    const char *reason)
+{
+	j->state = st;
+	j->phase = PHASE_DONE;
+	if (reason != NULL)
+		snprintf(j->reason, sizeof(j->reason), "%s", reason);
+	util_now_rfc3339(j->finished_at, sizeof(j->finished_at));
+	core_save(c, j);
+	log_info("job %lld %s%s%s", (long long)j->id, job_state_name(st),
+	    j->reason[0] ? ": " : "", j->reason);
+	core_wake_waiters(c, j);
+}
+
+/*
+ * An attempt failed or its node was lost: queue the job again, or end it
+ * (NODE_FAIL for lost nodes, FAILED for other failures) once its attempts
+ * are used up.
+ */
+static void
+core_retry(struct core *c, struct job *j, bool node_lost, const char *reason)
+{
+	if (j->cancel_requested) {
+		core_finish(c, j, JOB_CANCELLED, "cancelled");
+		return;
+	}
+	if ((unsigned)j->attempts >= c->set.max_attempts) {
+		char r[JOB_REASON_MAX];
+
+		snprintf(r, sizeof(r), "%s after %d attempts: %s",
+		    node_lost ? "node lost" : "failed", j->attempts, reason);
+		core_finish(c, j, node_lost ? JOB_NODE_FAIL : JOB_FAILED, r);
+		return;
+	}
+	j->state = JOB_PENDING;
+	j->phase = PHASE_QUEUED;
+	snprintf(j->reason, sizeof(j->reason), "requeued: %s", reason);
+	core_save(c, j);
+	log_info("job %lld requeued: %s", (long long)j->id, reason);
+	core_enqueue(c, j);
+}
+
+/* Place queued jobs on free slots while the scheduler finds any. */
+static void
+core_schedule(struct core *c)
+{
+	struct sched_node *sn;
+	struct sched_job *sj;
+	size_t i, ji, ni;
+	struct job j;
+
+	if (c->draining || c->nqueue == 0)
+		return;
+	sn = core_sched_nodes(c);
+	sj = calloc(c->nqueue, sizeof(*sj));
+	if (sj == NULL)
+		fatal("out of memory");
+	for (;;) {
+		for (i = 0; i < c->nqueue; i++)
+			core_sched_job(&c->queue[i], &sj[i]);
+		if (!sched_pick(sn, c->nnodes, sj, c->nqueue, c->tenants,
+			c->ntenants, &ji, &ni))
+			break;
+		if (!core_load(c, c->queue[ji].id, &j)) {
+			core_dequeue(c, ji);
+			continue;
+		}
+		/* Commit the placement, then stage. */
+		j.state = JOB_PENDING;
+		j.phase = PHASE_STAGING;
+		j.attempts++;
+		snprintf(j.node, sizeof(j.node), "%s", c->nodes[ni].conf->name);
+		snprintf(j.reason, sizeof(j.reason), "staging on %s",
+		    c->nodes[ni].conf->name);
+		core_save(c, &j);
+		core_tenant(c, j.tenant)->last_served = ++c->serve_counter;
+		core_dequeue(c, ji);
+		core_active_add(c, j.id, (int)ni, j.attempts, j.tenant, false);
+		sn[ni].busy = c->nodes[ni].busy;
+		core_send(c, (int)ni, CMD_START, j.id, j.attempts);
+	}
+	/* Say why the rest waits (only when the reason changes). */
+	for (i = 0; i < c->nqueue; i++) {
+		char reason[JOB_REASON_MAX];
+
+		core_sched_job(&c->queue[i], &sj[i]);
+		sched_reason(sn, c->nnodes, &sj[i], reason, sizeof(reason));
+		if (!core_load(c, c->queue[i].id, &j) ||
+		    strcmp(j.reason, reason) == 0)
+			continue;
+		snprintf(j.reason, sizeof(j.reason), "%s", reason);
+		core_save(c, &j);
+	}
+	free(sj);
+	free(sn);
+}
+
+/* A node came up: record its info, recover its jobs, schedule. */
+static void
+core_node_up(struct core *c, struct pool_ev *ev)
+{
+	struct core_node *n = &c->nodes[ev->node];
+	size_t i;
+
+	if (n->seen && !n->connected)
+		n->reconnects++;
+	n->info = ev->info;
+	n->known = true;
+	n->connected = true;
+	n->seen = true;
+	n->epoch = ev->epoch;
+	for (i = 0; i < n->info.nruntimes; i++)
+		n->runtime_names[i] = n->info.runtimes[i];
+	n->state = n->drained ? (n->busy > 0 ? SCHED_DRAINING : SCHED_DRAINED)
+			      : SCHED_UP;
+	if (!n->drained)
+		n->reason[0] = '\0';
+	util_now_rfc3339(n->last_seen, sizeof(n->last_seen));
+	log_info("node %s is up: %u slots, agent %s", n->conf->name,
+	    n->info.slots, n->info.agent_version);
+	for (i = 0; i < c->nactive; i++) {
+		struct core_active *a = &c->active[i];
+		struct job j;
+
+		if (a->node != ev->node || !a->recovering)
+			continue;
+		a->recovering = false;
+		if (!core_load(c, a->id, &j))
+			continue;
+		core_send(c, ev->node,
+		    j.phase == PHASE_COLLECTING ? CMD_COLLECT : CMD_RECOVER,
+		    j.id, j.attempts);
+	}
+	core_schedule(c);
+}
+
+/* A node went down: its placed jobs go back to the queue (or end). */
+static void
+core_node_down(struct core *c, struct pool_ev *ev)
+{
+	struct core_node *n = &c->nodes[ev->node];
+	size_t i;
+
+	if (n->connected || !n->seen || strcmp(n->reason, ev->reason) != 0)
+		log_warn("node %s is down: %s", n->conf->name, ev->reason);
+	n->connected = false;
+	n->seen = true;
+	n->state = SCHED_DOWN;
+	snprintf(n->reason, sizeof(n->reason), "%s", ev->reason);
+	for (i = 0; i < c->nactive;) {
+		struct core_active *a = &c->active[i];
+		char reason[JOB_REASON_MAX];
+		struct job j;
+
+		if (a->node != ev->node) {
+			i++;
+			continue;
+		}
+		if (core_load(c, a->id, &j)) {
+			snprintf(reason, sizeof(reason), "node %s lost: %s",
+			    n->conf->name, ev->reason);
+			core_active_remove(c, a);
+			core_retry(c, &j, true, reason);
+		} else
+			core_active_remove(c, a);
+	}
+	core_schedule(c);
+}
+
+/* The job directories on a node that came up: purge every attempt that
+   is not placed there now (abandoned when the node was lost, or ended
+   before its directory could be cleaned). */
+static void
+core_node_dirs(struct core *c, struct pool_ev *ev)
+{
+	struct core_active *a;
+	size_t i;
+
+	for (i = 0; i < ev->ndirs; i++) {
+		a = core_active_find(c, ev->dir_ids[i]);
+		if (a != NULL && a->node == ev->node &&
+		    a->attempt == ev->dir_attempts[i])
+			continue;
+		log_info("purging job %lld attempt %d left on %s",
+		    (long long)ev->dir_ids[i], ev->dir_attempts[i],
+		    c->nodes[ev->node].conf->name);
+		core_send(c, ev->node, CMD_PURGE, ev->dir_ids[i],
+		    ev->dir_attempts[i]);
+	}
+}
+
+/* Events from the node pool. */
+static void
+core_on_event(struct pool_ev *ev, void *arg)
+{
+	struct core *c = arg;
+	struct core_active *a;
+	struct job j;
+
+	if (ev->type == EV_NODE_UP) {
+		core_node_up(c, ev);
+		goto out;
+	}
+	if (ev->type == EV_NODE_DOWN) {
+		core_node_down(c, ev);
+		goto out;
+	}
+	if (ev->type == EV_NODE_DIRS) {
+		core_node_dirs(c, ev);
+		goto out;
+	}
+	util_now_rfc3339(c->nodes[ev->node].last_seen,
+	    sizeof(c->nodes[ev->node].last_seen));
+	/* Only events about the current attempt on this node count: a late
+	   event from an attempt that was requeued is stale. */
+	a = core_active_find(c, ev->job_id);
+	if (ev->type == EV_JOB_CLEANED || a == NULL || a->node != ev->node ||
+	    a->attempt != ev->attempt || !core_load(c, ev->job_id, &j))
+		goto out;
+	switch (ev->type) {
+	case EV_JOB_ACCEPTED:
+		if (j.phase == PHASE_STAGING) {
+			j.state = JOB_RUNNING;
+			j.phase = PHASE_RUNNING;
+			snprintf(j.reason, sizeof(j.reason), "running on %s",
+			    c->nodes[ev->node].conf->name);
+			core_save(c, &j);
+		}
+		break;
+	case EV_JOB_STARTED:
+		if (j.started_at[0] == '\0') {
+			snprintf(j.started_at, sizeof(j.started_at), "%s",
+			    ev->at);
+			core_save(c, &j);
+		}
+		break;
+	case EV_JOB_FINISHED:
+		if (j.phase == PHASE_STAGING || j.phase == PHASE_RUNNING) {
+			j.state = JOB_COMPLETING;
+			j.phase = PHASE_COLLECTING;
+			snprintf(j.reason, sizeof(j.reason),
+			    "collecting from %s",
+			    c->nodes[ev->node].conf->name);
+			core_save(c, &j);
+		}
+		core_send(c, ev->node, CMD_COLLECT, j.id, j.attempts);
+		break;
+	case EV_JOB_COLLECTED: {
+		struct result *r = &ev->result;
+		int node = a->node;
+
+		j.has_result = true;
+		snprintf(j.verdict, sizeof(j.verdict), "%s",
+		    verdict_name(r->verdict));
+		j.exit_code = r->exit_code;
+		j.signal = r->signal;
+		j.cpu_seconds = r->cpu_seconds;
+		j.wall_seconds = r->wall_seconds;
+		j.memory_peak_bytes = r->memory_peak_bytes;
+		if (j.started_at[0] == '\0')
+			snprintf(j.started_at, sizeof(j.started_at), "%s",
+			    r->started_at);
+		core_active_remove(c, a);
+		core_finish(c, &j, job_state_for_verdict(r->verdict),
+		    r->message);
+		core_send(c, node, CMD_CLEAN, j.id, j.attempts);
+		break;
+	}
+	case EV_JOB_FAILED: {
+		int node = a->node;
+
+		core_active_remove(c, a);
+		if (ev->retryable)
+			core_retry(c, &j, false, ev->reason);
+		else
+			core_finish(c, &j, JOB_FAILED, ev->reason);
+		core_send(c, node, CMD_CLEAN, j.id, j.attempts);
+		break;
+	}
+	default:
+		break;
+	}
+out:
+	pool_ev_free(ev);
+	core_schedule(c);
+}
+
+/* Rebuild the queue and the placements from the store at start-up. */
+static int
+core_recover_job(const struct job *j, void *arg)
+{
+	struct core *c = arg;
+	struct job copy;
+	size_t i;
+
+	if (j->phase == PHASE_QUEUED) {
+		core_enqueue(c, j);
+		return 0;
+	}
+	for (i = 0; i < c->nnodes; i++)
+		if (strcmp(c->nodes[i].conf->name, j->node) == 0) {
+			core_active_add(c, j->id, (int)i, j->attempts,
+			    j->tenant, true);
+			return 0;
+		}
+	/* Its node is no longer configured: try again elsewhere. */
+	copy = *j;
+	core_retry(c, &copy, true, "its node is no longer configured");
+	return 0;
+}
+
+/* Load every unfinished job. */
+static int
+core_recover(struct core *c, struct error *e)
+{
+	static const enum job_phase phases[] = { PHASE_QUEUED, PHASE_STAGING,
+		PHASE_RUNNING, PHASE_COLLECTING };
+	size_t i;
+
+	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+		if (store_jobs_in_phase(c->st, phases[i], core_recover_job, c,
+			e) == -1)
+			return -1;
+	if (c->nactive > 0 || c->nqueue > 0)
+		log_info("recovered %zu queued and %zu placed jobs", c->nqueue,
+		    c->nactive);
+	return 0;
+}
+
+/* The first connection to a node failed: its recovering jobs move on. */
+static void
+core_requeue_unreachable(struct core *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nactive;) {
+		struct core_active *a = &c->active[i];
+		struct core_node *n = &c->nodes[a->node];
+		struct job j;
+
+		if (!a->recovering || !n->seen || n->connected) {
+			i++;
+			continue;
+		}
+		if (core_load(c, a->id, &j)) {
+			char reason[JOB_REASON_MAX];
+
+			snprintf(reason, sizeof(reason),
+			    "node %s unreachable "
+			    "after a restart: %s",
+			    n->conf->name, n->reason);
+			core_active_remove(c, a);
+			core_retry(c, &j, true, reason);
+		} else
+			core_active_remove(c, a);
+	}
+}
+
+/* The periodic tick: watchdog, and jobs stranded on unreachable nodes. */
+static void
+core_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct core *c = arg;
+
+	pool_watchdog(c->pool);
+	core_requeue_unreachable(c);
+	core_schedule(c);
+}
+
+/* SIGTERM or SIGINT: stop accepting, stop the workers, leave the loop. */
+static void
+core_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct core *c = arg;
+
+	if (c->draining)
+		return;
+	log_info("%s: draining (jobs on nodes go on; a restart attaches "
+		 "to them again)",
+	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	c->draining = true;
+	event_base_loopexit(c->base, NULL);
+}
+
+/* Create a directory if it is missing. */
+static int
+core_mkdir(const char *path, struct error *e)
+{
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		return error_set(e, ERR_SYS, "cannot create '%s': %s", path,
+		    strerror(errno));
+	return 0;
+}
+
+/* Load the config, open the store and spool, rebuild the queue. */
+int
+core_init(struct core *c, const char *config_path, struct error *e)
+{
+	char path[600];
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	if (settings_load(config_path, &c->set, e) == -1)
+		return -1;
+	if (core_mkdir(c->set.state_dir, e) == -1 ||
+	    spool_init(&c->sp, c->set.state_dir, e) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/sluice.db", c->set.state_dir);
+	if ((c->st = store_open(path, e)) == NULL)
+		return -1;
+	c->nnodes = c->set.nnodes;
+	if ((c->nodes = calloc(c->nnodes, sizeof(*c->nodes))) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < c->nnodes; i++) {
+		struct core_node *n = &c->nodes[i];
+
+		n->conf = &c->set.nodes[i];
+		n->state = SCHED_DOWN;
+		snprintf(n->reason, sizeof(n->reason), "connecting");
+		if (store_node_get(c->st, n->conf->name, &n->drained, n->reason,
+			sizeof(n->reason), e) == -1)
+			return -1;
+		if (!n->drained)
+			snprintf(n->reason, sizeof(n->reason), "connecting");
+	}
+	for (i = 0; i < c->set.ntokens; i++)
+		(void)core_tenant(c, c->set.tokens[i].name);
+	return core_recover(c, e);
+}
+
+/* Serve until a signal asks to stop. */
+int
+core_run(struct core *c, struct error *e)
+{
+	struct timeval tick = { 0, CORE_TICK_MS * 1000 };
+	int rc = -1;
+
+	if ((c->base = event_base_new()) == NULL)
+		return error_set(e, ERR_SYS, "cannot create the event loop");
+	if ((c->pool = pool_new(&c->set, &c->sp, c->base, core_on_event, c,
+		 e)) == NULL)
+		goto out;
+	if (server_start(c, e) == -1)
+		goto out;
+	c->ev_term = evsignal_new(c->base, SIGTERM, core_signal, c);
+	c->ev_int = evsignal_new(c->base, SIGINT, core_signal, c);
+	c->ev_tick = event_new(c->base, -1, EV_PERSIST, core_tick, c);
+	if (c->ev_term == NULL || c->ev_int == NULL || c->ev_tick == NULL ||
+	    event_add(c->ev_term, NULL) == -1 ||
+	    event_add(c->ev_int, NULL) == -1 ||
+	    event_add(c->ev_tick, &tick) == -1) {
+		error_set(e, ERR_SYS, "cannot set up signal handling");
+		goto out;
+	}
+	if (pool_start(c->pool, e) == -1)
+		goto out;
+	log_info("listening on %s:%u with %zu nodes", c->set.listen_host,
+	    c->set.listen_port, c->nnodes);
+	event_base_dispatch(c->base);
+	rc = 0;
+out:
+	/* Drain: nothing new is accepted (the listener goes first), the
+	   workers stop, and every write so far is committed already. */
+	server_stop(c);
+	if (c->pool != NULL)
+		pool_stop(c->pool);
+	return rc;
+}
+
+/* Free everything. */
+void
+core_release(struct core *c)
+{
+	struct core_waiter *w, *next;
+	size_t i;
+
+	for (w = c->waiters; w != NULL; w = next) {
+		next = w->next;
+		event_free(w->timer);
+		free(w);
+	}
+	if (c->pool != NULL)
+		pool_free(c->pool);
+	if (c->ev_term != NULL)
+		event_free(c->ev_term);
+	if (c->ev_int != NULL)
+		event_free(c->ev_int);
+	if (c->ev_tick != NULL)
+		event_free(c->ev_tick);
+	for (i = 0; i < c->nqueue; i++)
+		core_queued_release(&c->queue[i]);
+	free(c->queue);
+	free(c->active);
+	for (i = 0; i < c->ntenants; i++)
+		free((char *)c->tenants[i].name);
+	free(c->tenants);
+	free(c->nodes);
+	store_close(c->st);
+	if (c->base != NULL)
+		event_base_free(c->base);
+	settings_release(&c->set);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Write the submission to the spool. */
+static int
+core_spool_submission(struct core *c, int64_t id, const struct submission *sub,
+    struct error *e)
+{
+	struct manifest m;
+	char idtext[32], *text;
+	json_t *obj;
+	size_t i;
+	int rc = -1;
+
+	if (spool_job_create(&c->sp, id, e) == -1)
+		return -1;
+	for (i = 0; i < sub->nfiles; i++)
+		if (spool_write_file(&c->sp, id, sub->files[i].name,
+			sub->files[i].data, sub->files[i].len, e) == -1)
+			return -1;
+	if (sub->has_stdin &&
+	    spool_write(&c->sp, id, "in/stdin", sub->stdin_data, sub->stdin_len,
+		e) == -1)
+		return -1;
+	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+	if (request_manifest(sub, idtext, &m) == -1)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	obj = manifest_to_json(&m);
+	request_manifest_free(&m);
+	if (obj == NULL ||
+	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(17))) ==
+		NULL) {
+		json_decref(obj);
+		return error_set(e, ERR_NOMEM, "out of memory");
+	}
+	rc = spool_write(&c->sp, id, "in/job.json", text, strlen(text), e);
+	free(text);
+	json_decref(obj);
+	return rc;
+}
+
+/* Accept a submission. */
+int
+core_submit(struct core *c, const struct settings_token *tok, const char *body,
+    size_t len, struct job *out, int *status, struct error *e)
+{
+	struct submission sub;
+	struct sched_node *sn;
+	struct sched_job sj;
+	struct core_queued q;
+	json_t *labels, *limits;
+	struct job j;
+	char *text;
+	size_t i;
+	int64_t pending;
+	bool feasible;
+	int rc = -1;
+
+	if (c->draining) {
+		*status = 503;
+		return error_set(e, ERR_BUSY,
+		    "the dispatcher is shutting down");
+	}
+	if (request_parse(body, len, &c->set.caps, &sub, status, e) == -1)
+		return -1;
+	memset(&j, 0, sizeof(j));
+	snprintf(j.tenant, sizeof(j.tenant), "%s", tok->name);
+	snprintf(j.runtime, sizeof(j.runtime), "%s", sub.runtime);
+	labels = json_array();
+	for (i = 0; i < sub.nlabels; i++)
+		json_array_append_new(labels, json_string(sub.labels[i]));
+	limits = json_object();
+	for (i = 0; i < LIMITS_N; i++)
+		if (sub.limit_set & (1u << i))
+			json_object_set_new(limits, limit_defs[i].name,
+			    limit_defs[i].kind == LIMIT_SECONDS
+				? json_real(limit_get(&sub.limits, (int)i))
+				: json_integer(
+				      (json_int_t)limit_get(&sub.limits,
+					  (int)i)));
+	text = json_dumps(labels, JSON_COMPACT);
+	snprintf(j.labels, sizeof(j.labels), "%s", text ? text : "[]");
+	free(text);
+	text = json_dumps(limits, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	snprintf(j.limits, sizeof(j.limits), "%s", text ? text : "{}");
+	free(text);
+	json_decref(labels);
+	json_decref(limits);
+
+	/* A job that no node could ever run is refused now, not queued. */
+	core_queued_from_job(&j, &q);
+	core_sched_job(&q, &sj);
+	sn = core_sched_nodes(c);
+	feasible = sched_feasible(sn, c->nnodes, &sj);
+	free(sn);
+	core_queued_release(&q);
+	if (!feasible) {
+		*status = 422;
+		error_set_field(e, ERR_INVALID, "runtime",
+		    "no configured node can run this job (runtime '%s', its "
+		    "labels and limits)",
+		    sub.runtime);
+		goto out;
+	}
+	if (store_jobs_count(c->st, NULL, 1u << PHASE_QUEUED, &pending, e) ==
+	    -1) {
+		*status = 500;
+		goto out;
+	}
+	if (pending >= c->set.max_pending_total) {
+		*status = 429;
+		error_set(e, ERR_BUSY, "the queue is full (%lld jobs pending)",
+		    (long long)pending);
+		goto out;
+	}
+	j.state = JOB_PENDING;
+	j.phase = PHASE_QUEUED;
+	j.exit_code = -1;
+	snprintf(j.reason, sizeof(j.reason), "queued");
+	util_now_rfc3339(j.submitted_at, sizeof(j.submitted_at));
+	/* The row and the spool go in one transaction: the row is only
+	   committed once every file is on disk. */
+	*status = 500;
+	if (store_begin(c->st, e) == -1)
+		goto out;
+	if (store_job_insert(c->st, &j, e) == -1 ||
+	    core_spool_submission(c, j.id, &sub, e) == -1) {
+		store_rollback(c->st);
+		(void)spool_job_remove(&c->sp, j.id, NULL);
+		goto out;
+	}
+	if (store_commit(c->st, e) == -1) {
+		(void)spool_job_remove(&c->sp, j.id, NULL);
+		goto out;
+	}
+	*status = 201;
+	core_enqueue(c, &j);
+	*out = j;
+	rc = 0;
+	core_schedule(c);
+	(void)store_job_get(c->st, j.id, out, NULL);
+out:
+	request_release(&sub);
+	return rc;
+}
+
+/* Read a spool result file as text for inline display: at most 64 KiB,
+   invalid UTF-8 replaced.  Sets *cut if the file was longer. */
+static json_t *
+core_inline_text(struct core *c, int64_t id, const char *name, bool *cut)
+{
+	char *data = NULL, *fixed;
+	size_t len = 0, i, n = 0;
+	struct error e;
+	json_t *s;
+
+	*cut = false;
+	if (spool_read_result(&c->sp, id, name, 16 * 1024 * 1024, &data, &len,
+		&e) == -1)
+		return json_null();
+	if (len > CORE_INLINE_MAX) {
+		len = CORE_INLINE_MAX;
+		*cut = true;
+	}
+	/* Each bad byte becomes U+FFFD (3 bytes). */
+	if ((fixed = malloc(len * 3 + 1)) == NULL)
+		fatal("out of memory");
+	for (i = 0; i < len;) {
+		unsigned char b = (unsigned char)data[i];
+		size_t need = b < 0x80 ? 1
+		    : (b >> 5) == 6    ? 2
+		    : (b >> 4) == 14   ? 3
+		    : (b >> 3) == 30   ? 4
+				       : 0;
+		size_t k;
+		bool ok = need > 0 && i + need <= len;
+
+		for (k = 1; ok && k < need; k++)
+			ok = ((unsigned char)data[i + k] >> 6) == 2;
+		if (ok && need > 1) {
+			/* No overlong forms, surrogates or values past
+			   U+10FFFF: let jansson be the judge. */
+			json_t *probe = json_stringn(data + i, need);
+
+			ok = probe != NULL;
+			json_decref(probe);
+		}
+		if (ok) {
+			memcpy(fixed + n, data + i, need);
+			n += need;
+			i += need;
+		} else {
+			memcpy(fixed + n, "\xef\xbf\xbd", 3);
+			n += 3;
+			i++;
+		}
+	}
+	s = json_stringn(fixed, n);
+	free(fixed);
+	free(data);
+	return s != NULL ? s : json_null();
+}
+
+/* A number or null. */
+static json_t *
+core_num_or_null(bool have, double v)
+{
+	return have ? json_real(v) : json_null();
+}
+
+/* A string or null when empty. */
+static json_t *
+core_str_or_null(const char *s)
+{
+	return s[0] != '\0' ? json_string(s) : json_null();
+}
+
+/* The job object of the API. */
+json_t *
+core_job_json(struct core *c, const struct job *j)
+{
+	struct result r;
+	json_t *obj, *files, *limits = NULL, *root = NULL;
+	char idtext[32], *text = NULL;
+	bool cut_out = false, cut_err = false, have_r = false;
+	struct error e;
+	size_t len, i;
+
+	result_init(&r);
+	if (j->has_result &&
+	    spool_read_result(&c->sp, j->id, "result.json", RESULT_MAX_BYTES,
+		&text, &len, &e) == 0 &&
+	    (root = json_loadb(text, len, 0, NULL)) != NULL &&
+	    result_from_json(root, &r, &e) == 0)
+		have_r = true;
+	free(text);
+	json_decref(root);
+	snprintf(idtext, sizeof(idtext), "%lld", (long long)j->id);
+	files = json_array();
+	for (i = 0; have_r && i < r.n_out_files; i++)
+		json_array_append_new(files,
+		    json_pack("{s:s, s:I}", "name", r.out_files[i].name,
+			"bytes", (json_int_t)r.out_files[i].bytes));
+	if (have_r)
+		limits = limit_to_json(&r.limits);
+	else
+		limits = json_loads(j->limits, 0, NULL);
+	obj = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:i, s:o, s:o, "
+			"s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "id", idtext, "state", job_state_name(j->state), "verdict",
+	    j->has_result ? json_string(j->verdict) : json_null(), "reason",
+	    j->reason, "runtime", j->runtime, "tenant", j->tenant, "node",
+	    core_str_or_null(j->node), "attempts", j->attempts, "submitted_at",
+	    core_str_or_null(j->submitted_at), "started_at",
+	    core_str_or_null(j->started_at), "finished_at",
+	    core_str_or_null(j->finished_at), "exit_code",
+	    j->has_result && j->exit_code >= 0 ? json_integer(j->exit_code)
+					       : json_null(),
+	    "signal",
+	    j->has_result && j->signal > 0 ? json_integer(j->signal)
+					   : json_null(),
+	    "cpu_seconds", core_num_or_null(j->has_result, j->cpu_seconds),
+	    "wall_seconds", core_num_or_null(j->has_result, j->wall_seconds),
+	    "memory_peak_bytes",
+	    j->has_result ? json_integer((json_int_t)j->memory_peak_bytes)
+			  : json_null());
+	if (obj == NULL)
+		fatal("out of memory");
+	json_object_set_new(obj, "stdout",
+	    j->has_result ? core_inline_text(c, j->id, "stdout", &cut_out)
+			  : json_null());
+	json_object_set_new(obj, "stderr",
+	    j->has_result ? core_inline_text(c, j->id, "stderr", &cut_err)
+			  : json_null());
+	json_object_set_new(obj, "stdout_truncated",
+	    json_boolean(cut_out || (have_r && r.stdout_truncated)));
+	json_object_set_new(obj, "stderr_truncated",
+	    json_boolean(cut_err || (have_r && r.stderr_truncated)));
+	json_object_set_new(obj, "out_files", files);
+	json_object_set_new(obj, "out_files_truncated",
+	    json_boolean(have_r && r.out_files_truncated));
+	json_object_set_new(obj, "limits",
+	    limits != NULL ? limits : json_object());
+	json_object_set_new(obj, "labels", json_loads(j->labels, 0, NULL));
+	result_release(&r);
+	return obj;
+}
+
+/* A long poll that timed out: answer with the job as it is now. */
+static void
+core_wait_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct core_waiter *w = arg, **pw;
+	struct core *c = w->core;
+	struct job j;
+
+	for (pw = &c->waiters; *pw != NULL; pw = &(*pw)->next)
+		if (*pw == w) {
+			*pw = w->next;
+			break;
+		}
+	if (core_load(c, w->id, &j))
+		server_reply_json(c, w->req, 200, core_job_json(c, &j));
+	else
+		server_reply_error(c, w->req, 404, "no such job", NULL);
+	event_free(w->timer);
+	free(w);
+}
+
+/* Reply once the job has ended, or after the timeout. */
+void
+core_wait(struct core *c, struct evhttp_request *req, int64_t id,
+    double timeout_seconds)
+{
+	struct core_waiter *w;
+	struct timeval tv;
+	struct job j;
+
+	if (!core_load(c, id, &j)) {
+		server_reply_error(c, req, 404, "no such job", NULL);
+		return;
+	}
+	if (job_state_final(j.state) || timeout_seconds <= 0) {
+		server_reply_json(c, req, 200, core_job_json(c, &j));
+		return;
+	}
+	if (timeout_seconds > c->set.wait_max_seconds)
+		timeout_seconds = c->set.wait_max_seconds;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		fatal("out of memory");
+	w->core = c;
+	w->req = req;
+	w->id = id;
+	w->timer = evtimer_new(c->base, core_wait_timeout, w);
+	if (w->timer == NULL)
+		fatal("out of memory");
+	tv.tv_sec = (time_t)timeout_seconds;
+	tv.tv_usec = (suseconds_t)((timeout_seconds - (double)tv.tv_sec) * 1e6);
+	evtimer_add(w->timer, &tv);
+	w->next = c->waiters;
+	c->waiters = w;
+}
+
+/* The name of a node state. */
+static const char *
+core_node_state_name(enum sched_node_state s)
+{
+	switch (s) {
+	case SCHED_UP:
+		return "UP";
+	case SCHED_DRAINING:
+		return "DRAINING";
+	case SCHED_DRAINED:
+		return "DRAINED";
+	default:
+		return "DOWN";
+	}
+}
+
+/* The pool as the API shows it. */
+json_t *
+core_nodes_json(struct core *c)
+{
+	json_t *nodes = json_array(), *rts, *labels;
+	size_t i, k;
+
+	for (i = 0; i < c->nnodes; i++) {
+		struct core_node *n = &c->nodes[i];
+
+		rts = json_array();
+		for (k = 0; n->known && k < n->info.nruntimes; k++)
+			json_array_append_new(rts,
+			    json_pack("{s:s, s:o}", "name", n->info.runtimes[k],
+				"version",
+				core_str_or_null(n->info.versions[k])));
+		labels = json_array();
+		for (k = 0; k < n->conf->nlabels; k++)
+			json_array_append_new(labels,
+			    json_string(n->conf->labels[k]));
+		json_array_append_new(nodes,
+		    json_pack("{s:s, s:s, s:s, s:i, "
+			      "s:i, s:o, s:o, s:o}",
+			"name", n->conf->name, "state",
+			core_node_state_name(n->state), "reason", n->reason,
+			"slots", n->known ? (int)n->info.slots : 0, "busy",
+			(int)n->busy, "runtimes", rts, "labels", labels,
+			"last_seen", core_str_or_null(n->last_seen)));
+	}
+	return json_pack("{s:o}", "nodes", nodes);
+}

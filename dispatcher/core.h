@@ -1,0 +1,120 @@
+/*
+ * The dispatcher's core: everything the main thread owns.  The job store,
+ * the in-memory queue and node table, the scheduler's bookkeeping, the
+ * long-poll waiters, and the handling of every event from the node pool.
+ *
+ * The rule it keeps: a state change is committed to the store before the
+ * command that acts on it is sent.  A restart (after SIGKILL at any point)
+ * rebuilds the queue from the store and recovers every placed job on its
+ * node (stage again, attach, or collect), so no job is lost and none ends
+ * twice.
+ */
+#ifndef SLUICE_DISPATCHER_CORE_H
+#define SLUICE_DISPATCHER_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "job.h"
+#include "pool.h"
+#include "sched.h"
+#include "settings.h"
+#include "spool.h"
+#include "store.h"
+
+struct core_node {
+	const struct settings_node *conf;
+	enum sched_node_state state;
+	char reason[256];
+	bool connected; /* the worker reports the node UP */
+	bool seen; /* the first connection attempt has ended */
+	bool drained; /* an operator drained it (persisted) */
+	bool known; /* info has been received */
+	struct pool_info info;
+	const char *runtime_names[POOL_RUNTIMES_MAX];
+	uint64_t epoch;
+	unsigned busy;
+	char last_seen[40];
+	uint64_t reconnects;
+};
+
+/* A job placed on a node: staging, running or collecting. */
+struct core_active {
+	int64_t id;
+	int node;
+	int attempt;
+	char tenant[JOB_NAME_MAX];
+	bool recovering; /* restarted: waits for its node to come up */
+};
+
+/* A queued job, as the scheduler needs it. */
+struct core_queued {
+	int64_t id;
+	char tenant[JOB_NAME_MAX];
+	char runtime[65];
+	char **labels;
+	size_t nlabels;
+	struct limits limits;
+	unsigned limit_set;
+};
+
+struct core_waiter;
+
+struct core {
+	struct settings set;
+	struct store *st;
+	struct spool sp;
+	struct event_base *base;
+	struct evhttp *http;
+	struct pool *pool;
+	struct core_node *nodes;
+	size_t nnodes;
+	struct core_active *active;
+	size_t nactive;
+	struct core_queued *queue;
+	size_t nqueue;
+	struct sched_tenant *tenants;
+	size_t ntenants;
+	uint64_t serve_counter;
+	struct core_waiter *waiters;
+	struct event *ev_term;
+	struct event *ev_int;
+	struct event *ev_tick;
+	bool draining;
+	int64_t http_requests[6]; /* by status class: 1xx .. 5xx, other */
+};
+
+/* Load the config, open the store and spool, rebuild the queue. */
+int core_init(struct core *c, const char *config_path, struct error *e);
+
+/* Serve until SIGTERM or SIGINT, then drain and return. */
+int core_run(struct core *c, struct error *e);
+
+/* Free everything. */
+void core_release(struct core *c);
+
+/*
+ * Accept a submission from tenant tok: parse, check that some node could
+ * run it, store it PENDING with its files in the spool, and queue it.
+ * On failure *status is the HTTP status and e says why.
+ */
+int
+core_submit(struct core *c, const struct settings_token *tok, const char *body,
+    size_t len, struct job *out, int *status, struct error *e);
+
+/* The job object of the API (INTERFACES.md section 2). */
+json_t *core_job_json(struct core *c, const struct job *j);
+
+/* Reply with the job once it has ended, or after timeout seconds. */
+void core_wait(struct core *c, struct evhttp_request *req, int64_t id,
+    double timeout_seconds);
+
+/* The pool as the API shows it. */
+json_t *core_nodes_json(struct core *c);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * The node pool: one worker thread per configured node, each owning that
+ * node's SSH connection (remote.h) and doing all of its I/O: connecting
+ * with back-off, asking the agent for its info, staging jobs over SFTP,
+ * following the agent's events, collecting results into the spool, and
+ * cleaning up.  Workers never touch SQLite or libevent; they post events
+ * to the main thread, which commits each state change and only then sends
+ * the next command.  The research note's design (a): blocking libssh in
+ * one thread per session, a libevent main thread for everything else.
+ *
+ * Commands go main -> worker through a locked queue and a wake pipe;
+ * events go worker -> main through a locked queue and event_active().
+ */
+#ifndef SLUICE_DISPATCHER_POOL_H
+#define SLUICE_DISPATCHER_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "error.h"
+#include "limit.h"
+#include "result.h"
+#include "settings.h"
+#include "spool.h"
+
+#define POOL_RUNTIMES_MAX 64
+
+/* What a node's agent says about itself (checked: it is untrusted). */
+struct pool_info {
+	char agent_version[32];
+	char base_dir[512];
+	unsigned slots;
+	char cgroup[8];
+	struct limits defaults;
+	struct limits ceilings;
+	size_t nruntimes;
+	char runtimes[POOL_RUNTIMES_MAX][65];
+	char versions[POOL_RUNTIMES_MAX][129];
+};
+
+enum pool_cmd_type {
+	CMD_START, /* stage job dir and run it; if the directory is
+			   there already, recover it instead */
+	CMD_RECOVER, /* find out how far dir got (agent status) and go
+			   on: stage again, or attach with agent wait */
+	CMD_COLLECT, /* fetch the results of a finished job */
+	CMD_CLEAN, /* agent clean */
+	CMD_CANCEL, /* agent cancel */
+	CMD_PURGE /* agent cancel, then agent clean: an attempt the
+			   dispatcher abandoned (its node was lost) */
+};
+
+struct pool_cmd {
+	enum pool_cmd_type type;
+	uint64_t epoch; /* the connection the sender knew of: a
+				   command for an older one is dropped, since
+				   its jobs were requeued when it went down */
+	int64_t job_id;
+	int attempt;
+};
+
+enum pool_ev_type {
+	EV_NODE_UP, /* info is set */
+	EV_NODE_DOWN, /* reason says why; its jobs are lost */
+	EV_JOB_ACCEPTED, /* the agent took the job */
+	EV_JOB_STARTED, /* at is the agent's start time */
+	EV_JOB_FINISHED, /* the agent reported the end: collect it */
+	EV_JOB_COLLECTED, /* result is set; spool out/ holds the files */
+	EV_JOB_FAILED, /* this attempt failed; retryable or not */
+	EV_JOB_CLEANED,
+	EV_NODE_DIRS /* the job directories on a node that came up */
+};
+
+struct pool_ev {
+	enum pool_ev_type type;
+	int node;
+	uint64_t epoch; /* the worker's connection count */
+	int64_t job_id;
+	int attempt;
+	bool retryable;
+	char reason[256];
+	char at[40];
+	struct pool_info info;
+	struct result result; /* EV_JOB_COLLECTED; the receiver releases */
+	int64_t *dir_ids; /* EV_NODE_DIRS: ndirs id.attempt pairs */
+	int *dir_attempts;
+	size_t ndirs;
+	struct pool_ev *next;
+};
+
+struct pool;
+
+typedef void (*pool_event_cb)(struct pool_ev *ev, void *arg);
+
+/*
+ * Create the pool (no threads yet).  cb runs on base's thread for every
+ * event and must free it with pool_ev_free().
+ */
+struct pool *pool_new(const struct settings *s, const struct spool *sp,
+    struct event_base *base, pool_event_cb cb, void *arg, struct error *e);
+
+/* Start one worker per node. */
+int pool_start(struct pool *p, struct error *e);
+
+/* Queue a command for node's worker. */
+void pool_send(struct pool *p, int node, const struct pool_cmd *cmd);
+
+/*
+ * Break blocking calls that have run longer than the I/O timeout: called
+ * from a main-thread timer.  A broken call fails and the node goes DOWN.
+ */
+void pool_watchdog(struct pool *p);
+
+/* Stop every worker (their remote jobs go on) and wait for them. */
+void pool_stop(struct pool *p);
+
+/* Free the pool (after pool_stop). */
+void pool_free(struct pool *p);
+
+/* Free an event given to the callback. */
+void pool_ev_free(struct pool_ev *ev);
+
+/* Parse an agent's info JSON, as untrusted input. */
+int pool_info_parse(const char *text, size_t len, struct pool_info *out,
+    struct error *e);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * One SSH connection to one node (libssh 0.10), used by that node's worker
+ * thread only: libssh sessions are not shared between threads.  The session
+ * stays in blocking mode, because SFTP in libssh 0.10 works only there;
+ * long-running commands are read without blocking through their channels.
+ *
+ * See ../shared/research/libssh-libevent.md for the facts this follows:
+ * SSH_OPTIONS_NODELAY on, ssh config files never read, host keys checked
+ * strictly against the configured known_hosts and never enrolled, SFTP
+ * writes in pieces of at most 32 KiB, and SFTP calls that ignore timeouts
+ * broken by another thread with remote_abort().
+ *
+ * Everything a node sends back is untrusted: sizes are capped, only regular
+ * files are fetched, names are checked.
+ */
+#ifndef SLUICE_DISPATCHER_REMOTE_H
+#define SLUICE_DISPATCHER_REMOTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct remote_opts {
+	const char *host; /* name or address */
+	unsigned port;
+	const char *user;
+	const char *identity; /* private key file (no passphrase) */
+	const char *known_hosts; /* the only host keys trusted */
+	int connect_timeout_ms; /* TCP connect and SSH handshake */
+	int io_timeout_ms; /* each blocking libssh call */
+};
+
+struct remote;
+
+/*
+ * Connect: TCP (own socket with TCP_NODELAY, keepalive and
+ * TCP_USER_TIMEOUT), key exchange, strict host key check, public key
+ * authentication, SFTP.  On failure e explains in words an operator can act
+ * on, e.g. "host key of 127.0.0.1:2201 does not match known_hosts
+ * (SHA256:...)", "host 127.0.0.1:2201 is not in known_hosts".
+ * e->code is ERR_REFUSED for host key and authentication failures (do not
+ * retry quickly), ERR_IO for network failures (retry with back-off).
+ * ERR_INVALID means the options themselves are unusable (no host, a host
+ * with '@' or blanks, a port out of range, timeouts <= 0, an identity file
+ * that cannot be read or has a passphrase): fix the configuration.
+ * The whole of remote_connect() takes at most about connect_timeout_ms
+ * (and the getaddrinfo() time): a helper thread shuts the socket down at
+ * the deadline, since sftp_init() would otherwise wait forever on a node
+ * that hangs right after authentication.
+ */
+struct remote *remote_connect(const struct remote_opts *o, struct error *e);
+
+/* Disconnect and free (NULL is a no-op).  Running procs must be freed first. */
+void remote_free(struct remote *r);
+
+/*
+ * The command line for argv, each word single-quoted for the remote user's
+ * shell, so nothing in it is interpreted.  Returns a new string.
+ */
+char *remote_quote(const char *const *argv);
+
+/*
+ * Run argv to completion.  stdin_data (may be NULL) is sent and then EOF.
+ * stdout is captured into a new buffer of at most cap bytes (more is an
+ * error); stderr is read and dropped beyond a small cap.  *exit_status is
+ * the command's exit status, or -1 if it died by a signal.
+ *
+ * For short commands: a command that sends nothing and does not end for
+ * io_timeout_ms is an error (ERR_IO), as is output above cap (ERR_INVALID).
+ * ERR_BUSY: the node refused a new channel (its MaxSessions is used up).
+ * *out is NUL-terminated (not counted in *outlen) and the caller's to free;
+ * out may be NULL to drop stdout.
+ */
+int remote_run(struct remote *r, const char *const *argv,
+    const void *stdin_data, size_t stdin_len, size_t cap, char **out,
+    size_t *outlen, int *exit_status, struct error *e);
+
+/*
+ * The start of the last remote_run()'s stderr (at most 1023 bytes, other
+ * control characters than newline and tab replaced by '?'), "" if none:
+ * for error messages.  Valid until the next remote_run() or remote_free().
+ */
+const char *remote_run_stderr(const struct remote *r);
+
+/*
+ * A command left running while other work goes on (an agent's run).  Its
+ * stdin stays open (no EOF) until remote_proc_free().  Errors as for
+ * remote_run().
+ */
+struct remote_proc;
+
+struct remote_proc *
+remote_spawn(struct remote *r, const char *const *argv, struct error *e);
+
+/*
+ * Read whatever stdout the command has produced, without blocking, and
+ * pass each complete line (without its newline) to line_cb.  A line longer
+ * than max_line is an error.  Returns 1 while the command runs, 0 once it
+ * has exited (*exit_status set as in remote_run), -1 on error.
+ *
+ * line is NUL-terminated at len (it may hold other NUL bytes); a last line
+ * without a newline is passed at EOF.  A non-zero return from line_cb stops
+ * reading and makes this return -1 (ERR_INVALID).  The end is reported
+ * once stdout is at EOF and the exit status (or signal) has arrived; after
+ * 0 or -1, further calls repeat the answer, so free the proc then.  Stderr
+ * is read and dropped.  One call reads a bounded amount; remote_wait()
+ * returns at once while more is buffered.
+ */
+int remote_proc_poll(struct remote_proc *p, size_t max_line,
+    int (*line_cb)(const char *line, size_t len, void *arg), void *arg,
+    int *exit_status, struct error *e);
+
+/* Close the command's channel and free it.  The remote command may go on
+ * (that is what the agent's detach is for); cancel it with the agent. */
+void remote_proc_free(struct remote_proc *p);
+
+/*
+ * Wait until the session has data (for any proc) or wake_fd (may be -1) is
+ * readable, at most timeout_ms (< 0: no limit).  Returns 0, or -1 if the
+ * connection failed.
+ * It returns at once while a proc has output or news not yet taken by
+ * remote_proc_poll() (data that arrived during other calls is buffered
+ * and would not wake the poll).  wake_fd is watched during this call only
+ * and is not drained: that is the caller's job.
+ */
+int remote_wait(struct remote *r, int wake_fd, int timeout_ms, struct error *e);
+
+/*
+ * SFTP, all paths absolute on the node (ERR_INVALID otherwise).  Errors:
+ * ERR_NOTFOUND (no such file), ERR_REFUSED (permission denied), ERR_IO
+ * (connection lost, or another failure reported by the node).
+ */
+
+/* Create a directory; ERR_STATE if it exists already. */
+int remote_mkdir(struct remote *r, const char *path, int mode, struct error *e);
+
+/* Create a new file (O_EXCL) holding data, written in pieces <= 32 KiB. */
+int remote_put(struct remote *r, const char *path, const void *data, size_t len,
+    int mode, struct error *e);
+
+enum remote_type {
+	REMOTE_REG,
+	REMOTE_DIR,
+	REMOTE_LINK,
+	REMOTE_OTHER
+};
+
+struct remote_entry {
+	char name[256]; /* checked: one component, no '/', not . or .. */
+	enum remote_type type; /* from lstat: a link is a link */
+	uint64_t size;
+};
+
+/*
+ * List a directory (lstat semantics) into a new array of at most max
+ * entries (more is an error).  Entries with names that are not a single
+ * safe component are an error too: the node is lying.
+ * "." and ".." are skipped: OpenSSH's sftp-server lists them like
+ * readdir(3) does.  A name is refused (ERR_INVALID, the whole listing) if
+ * it is empty, longer than 255 bytes, or holds '/' or a control character.
+ * *out is the caller's to free (never NULL on success).
+ */
+int remote_list(struct remote *r, const char *dir, size_t max,
+    struct remote_entry **out, size_t *n, struct error *e);
+
+/*
+ * Fetch a regular file (checked with lstat first; anything else is
+ * refused) into a new local file dst_name under dst_dirfd (O_EXCL,
+ * O_NOFOLLOW), reading at most cap bytes: a file larger than cap is an
+ * error (ERR_INVALID).  Sets *bytes.
+ *
+ * Anything but a regular file is ERR_REFUSED without being opened (a FIFO
+ * would hang sftp-server).  After opening, fstat must agree with the lstat
+ * (else ERR_STATE): this narrows, but cannot close, the race with a job
+ * that swaps the file for a link or FIFO, so fetch only from directories
+ * the job can no longer write.  dst_name is one component; the local file
+ * is created 0600 and removed again on any failure (ERR_STATE if it
+ * exists).
+ */
+int remote_get(struct remote *r, const char *path, int dst_dirfd,
+    const char *dst_name, uint64_t cap, uint64_t *bytes, struct error *e);
+
+/* Liveness, see the research note: send a keepalive without waiting for
+ * its answer, and read the count of packets received so far.  A node whose
+ * count stops moving for a few keepalive intervals is dead or hung.
+ * remote_keepalive() returns 0, or -1 if the connection is known lost.
+ * The answer is taken in by later calls (remote_wait() above all). */
+int remote_keepalive(struct remote *r);
+uint64_t remote_packets_in(struct remote *r);
+
+/*
+ * For the watchdog, from another thread: how long the current blocking
+ * call has been going (0 if none; for remote_run(), since the node last
+ * sent something or took input), and remote_abort() to break it by
+ * shutting the socket down (the call then fails; the connection is lost).
+ * Safe while r is alive; the caller's lock must keep remote_free() out.
+ * Pick a limit above io_timeout_ms: calls that honour the timeout (all but
+ * SFTP in libssh 0.10) fail by themselves after it, and remote_run() waits
+ * that long for a silent command.  remote_connect() has its own deadline.
+ */
+int64_t remote_busy_ms(struct remote *r, int64_t now_ms);
+void remote_abort(struct remote *r);
+
+/* The clock remote_busy_ms() expects: CLOCK_MONOTONIC in milliseconds. */
+int64_t remote_now_ms(void);
+
+#endif

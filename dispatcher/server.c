@@ -1,0 +1,412 @@
+/*
+ * The HTTP API: see server.h.  One generic callback routes by path, since
+ * evhttp only matches exact paths; each route checks its method, the
+ * caller's token and the caller's right to the job before anything else.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
+
+#include "core.h"
+#include "digest.h"
+#include "log.h"
+#include "server.h"
+#include "util.h"
+
+#define SERVER_HEADERS_MAX (64 * 1024)
+#define SERVER_TIMEOUT_SECONDS 60
+#define SERVER_WAIT_DEFAULT 30.0
+
+/* The reason phrase of a status. */
+static const char *
+server_phrase(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Payload Too Large";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+/* Count a response for the metrics. */
+static void
+server_count(struct core *c, int status)
+{
+	int k = status / 100;
+
+	c->http_requests[k >= 1 && k <= 5 ? k - 1 : 5]++;
+}
+
+/* Reply with a JSON document. */
+void
+server_reply_json(struct core *c, struct evhttp_request *req, int status,
+    json_t *obj)
+{
+	struct evbuffer *buf = evbuffer_new();
+	char *text;
+
+	if (buf == NULL || obj == NULL ||
+	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
+		NULL) {
+		json_decref(obj);
+		if (buf != NULL)
+			evbuffer_free(buf);
+		evhttp_send_error(req, 500, "Internal Server Error");
+		server_count(c, 500);
+		return;
+	}
+	evbuffer_add(buf, text, strlen(text));
+	evbuffer_add(buf, "\n", 1);
+	free(text);
+	json_decref(obj);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(req, status, server_phrase(status), buf);
+	evbuffer_free(buf);
+	server_count(c, status);
+}
+
+/* Reply with an error document. */
+void
+server_reply_error(struct core *c, struct evhttp_request *req, int status,
+    const char *msg, const char *field)
+{
+	json_t *obj = json_pack("{s:s}", "error", msg);
+
+	if (obj != NULL && field != NULL && field[0] != '\0')
+		json_object_set_new(obj, "field", json_string(field));
+	server_reply_json(c, req, status, obj);
+}
+
+/* Reply with raw bytes. */
+static void
+server_reply_raw(struct core *c, struct evhttp_request *req, const char *data,
+    size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	if (buf == NULL) {
+		evhttp_send_error(req, 500, "Internal Server Error");
+		return;
+	}
+	evbuffer_add(buf, data, len);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/octet-stream");
+	evhttp_send_reply(req, 200, "OK", buf);
+	evbuffer_free(buf);
+	server_count(c, 200);
+}
+
+/* SHA-256 of a token. */
+void
+server_token_digest(const char *token, size_t len, unsigned char out[32])
+{
+	digest_sha256(token, len, out);
+}
+
+/* The caller's token, or NULL after replying 401. */
+static const struct settings_token *
+server_auth(struct core *c, struct evhttp_request *req)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(
+					       req),
+	    "Authorization");
+	const struct settings_token *t = NULL;
+	unsigned char digest[32];
+
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0 && h[7] != '\0' &&
+	    strlen(h + 7) <= 4096) {
+		server_token_digest(h + 7, strlen(h + 7), digest);
+		t = settings_token_find(&c->set, digest);
+	}
+	if (t == NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer");
+		server_reply_error(c, req, 401,
+		    h == NULL ? "missing bearer token" : "invalid token", NULL);
+	}
+	return t;
+}
+
+/* Parse a job id from a path component: decimal digits only. */
+static bool
+server_job_id(const char *s, size_t len, int64_t *id)
+{
+	char buf[24];
+	uint64_t v;
+
+	if (len == 0 || len > 18)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (strspn(buf, "0123456789") != len || !util_parse_u64(buf, &v) ||
+	    v == 0)
+		return false;
+	*id = (int64_t)v;
+	return true;
+}
+
+/* Answer a method that the path does not support. */
+static void
+server_bad_method(struct core *c, struct evhttp_request *req, const char *allow)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    allow);
+	server_reply_error(c, req, 405, "method not allowed", NULL);
+}
+
+/* POST /v1/jobs */
+static void
+server_submit(struct core *c, struct evhttp_request *req,
+    const struct settings_token *tok)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	char location[64];
+	struct error e;
+	struct job j;
+	const char *body;
+	int status;
+
+	error_init(&e);
+	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
+	if (core_submit(c, tok, body, len, &j, &status, &e) == -1) {
+		if (status == 429)
+			evhttp_add_header(evhttp_request_get_output_headers(
+					      req),
+			    "Retry-After", "5");
+		server_reply_error(c, req, status, e.msg, e.field);
+		return;
+	}
+	snprintf(location, sizeof(location), "/v1/jobs/%lld", (long long)j.id);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
+	    location);
+	server_reply_json(c, req, 201, core_job_json(c, &j));
+}
+
+/* The timeout_seconds of a long poll; false after replying 400. */
+static bool
+server_wait_timeout(struct core *c, struct evhttp_request *req, double *out)
+{
+	const char *q = evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq params;
+	const char *v;
+	char *end;
+	double d = SERVER_WAIT_DEFAULT;
+	bool ok = true;
+
+	TAILQ_INIT(&params);
+	if (q != NULL && evhttp_parse_query_str(q, &params) == -1)
+		ok = false;
+	else if ((v = evhttp_find_header(&params, "timeout_seconds")) != NULL) {
+		errno = 0;
+		d = strtod(v, &end);
+		ok = errno == 0 && end != v && *end == '\0' && d >= 0 &&
+		    d <= 1e6;
+	}
+	evhttp_clear_headers(&params);
+	if (!ok) {
+		server_reply_error(c, req, 400,
+		    "timeout_seconds must be a number of seconds",
+		    "timeout_seconds");
+		return false;
+	}
+	*out = d;
+	return true;
+}
+
+/* GET /v1/jobs/ID[/wait|/stdout|/stderr|/files/NAME] */
+static void
+server_job(struct core *c, struct evhttp_request *req,
+    const struct settings_token *tok, int64_t id, const char *rest)
+{
+	char rel[UTIL_PATH_MAX + 16], *data = NULL;
+	struct error e;
+	struct job j;
+	double timeout;
+	size_t len;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		server_bad_method(c, req, "GET");
+		return;
+	}
+	if (store_job_get(c->st, id, &j, &e) == -1) {
+		server_reply_error(c, req, e.code == ERR_NOTFOUND ? 404 : 500,
+		    e.code == ERR_NOTFOUND ? "no such job" : e.msg, NULL);
+		return;
+	}
+	/* A submit token sees its own jobs only. */
+	if (tok->role != ROLE_ADMIN && strcmp(j.tenant, tok->name) != 0) {
+		server_reply_error(c, req, 403,
+		    "this job belongs to another "
+		    "tenant",
+		    NULL);
+		return;
+	}
+	if (rest[0] == '\0') {
+		server_reply_json(c, req, 200, core_job_json(c, &j));
+		return;
+	}
+	if (strcmp(rest, "/wait") == 0) {
+		if (server_wait_timeout(c, req, &timeout))
+			core_wait(c, req, id, timeout);
+		return;
+	}
+	if (strcmp(rest, "/stdout") == 0 || strcmp(rest, "/stderr") == 0)
+		snprintf(rel, sizeof(rel), "%s", rest + 1);
+	else if (strncmp(rest, "/files/", 7) == 0) {
+		if (util_path_check(rest + 7, "name", &e) == -1) {
+			server_reply_error(c, req, 400, e.msg, "name");
+			return;
+		}
+		snprintf(rel, sizeof(rel), "files/%s", rest + 7);
+	} else {
+		server_reply_error(c, req, 404, "no such resource", NULL);
+		return;
+	}
+	if (!j.has_result) {
+		server_reply_error(c, req, 409, "the job has no output yet",
+		    NULL);
+		return;
+	}
+	if (spool_read_result(&c->sp, id, rel,
+		(size_t)c->set.max_result_file_bytes, &data, &len, &e) == -1) {
+		server_reply_error(c, req, e.code == ERR_NOTFOUND ? 404 : 500,
+		    e.code == ERR_NOTFOUND ? "no such file" : e.msg, NULL);
+		return;
+	}
+	server_reply_raw(c, req, data, len);
+	free(data);
+}
+
+/* Route every request. */
+static void
+server_route(struct evhttp_request *req, void *arg)
+{
+	struct core *c = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *raw = evhttp_uri_get_path(uri);
+	const struct settings_token *tok;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	char *path = NULL;
+	const char *rest;
+	size_t idlen, dlen;
+	int64_t id;
+
+	/* A decoded path with a NUL in it (%00) is refused outright. */
+	if (raw == NULL || (path = evhttp_uridecode(raw, 0, &dlen)) == NULL ||
+	    strlen(path) != dlen) {
+		server_reply_error(c, req, 400, "bad path", NULL);
+		goto out;
+	}
+	if (strcmp(path, "/v1/health") == 0) {
+		if (method != EVHTTP_REQ_GET)
+			server_bad_method(c, req, "GET");
+		else
+			server_reply_json(c, req, 200,
+			    json_pack("{s:s, s:b}", "status", "ok", "draining",
+				c->draining));
+		goto out;
+	}
+	if ((tok = server_auth(c, req)) == NULL)
+		goto out;
+	if (strcmp(path, "/v1/jobs") == 0) {
+		if (method == EVHTTP_REQ_POST)
+			server_submit(c, req, tok);
+		else
+			server_bad_method(c, req, "POST");
+		goto out;
+	}
+	if (strcmp(path, "/v1/nodes") == 0) {
+		if (method == EVHTTP_REQ_GET)
+			server_reply_json(c, req, 200, core_nodes_json(c));
+		else
+			server_bad_method(c, req, "GET");
+		goto out;
+	}
+	if (strncmp(path, "/v1/jobs/", 9) == 0) {
+		idlen = strcspn(path + 9, "/");
+		rest = path + 9 + idlen;
+		if (!server_job_id(path + 9, idlen, &id)) {
+			server_reply_error(c, req, 404, "no such job", NULL);
+			goto out;
+		}
+		server_job(c, req, tok, id, rest);
+		goto out;
+	}
+	server_reply_error(c, req, 404, "no such resource", NULL);
+out:
+	free(path);
+}
+
+/* Create the server and bind it. */
+int
+server_start(struct core *c, struct error *e)
+{
+	struct evhttp_bound_socket *bound;
+
+	if ((c->http = evhttp_new(c->base)) == NULL)
+		return error_set(e, ERR_SYS, "cannot create the HTTP server");
+	evhttp_set_max_body_size(c->http, (ev_ssize_t)c->set.max_body_bytes);
+	evhttp_set_max_headers_size(c->http, SERVER_HEADERS_MAX);
+	evhttp_set_timeout(c->http, SERVER_TIMEOUT_SECONDS);
+	/* Read the rest of an oversized body before closing, so the client
+	   sees the 413 instead of a reset. */
+	evhttp_set_flags(c->http, EVHTTP_SERVER_LINGERING_CLOSE);
+	evhttp_set_default_content_type(c->http, "application/json");
+	evhttp_set_allowed_methods(c->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+		EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD |
+		EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(c->http, server_route, c);
+	bound = evhttp_bind_socket_with_handle(c->http, c->set.listen_host,
+	    (ev_uint16_t)c->set.listen_port);
+	if (bound == NULL)
+		return error_set(e, ERR_SYS, "cannot listen on %s:%u: %s",
+		    c->set.listen_host, c->set.listen_port, strerror(errno));
+	return 0;
+}
+
+/* Stop the server. */
+void
+server_stop(struct core *c)
+{
+	if (c->http != NULL) {
+		evhttp_free(c->http);
+		c->http = NULL;
+	}
+}

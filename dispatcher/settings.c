@@ -1,0 +1,457 @@
+/* sluice.conf: see settings.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "cfgfile.h"
+#include "settings.h"
+#include "util.h"
+
+/* Read an optional number of seconds within [min, max]. */
+static int
+settings_seconds(const config_t *cf, const char *name, double min, double max,
+    double *out, struct error *e)
+{
+	const config_setting_t *s = config_lookup(cf, name);
+	double d;
+
+	if (s == NULL)
+		return 0;
+	if (cfgfile_number(s, &d) == -1 || d < min || d > max)
+		return error_set_field(e, ERR_INVALID, name,
+		    "'%s' must be a number of seconds from %g to %g", name, min,
+		    max);
+	*out = d;
+	return 0;
+}
+
+/* Read an optional integer within [min, max] into a 64-bit value. */
+static int
+settings_int(const config_t *cf, const char *name, long long min, long long max,
+    int64_t *out, struct error *e)
+{
+	long long v;
+	int rc;
+
+	if ((rc = cfgfile_integer(cf, name, min, max, &v, e)) == -1)
+		return -1;
+	if (rc == 0)
+		*out = v;
+	return 0;
+}
+
+/* Decode 64 hex digits into 32 bytes. */
+static int
+settings_hex32(const char *hex, unsigned char out[32])
+{
+	int i;
+
+	if (strlen(hex) != 64)
+		return -1;
+	for (i = 0; i < 64; i++) {
+		char c = hex[i];
+		int v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return -1;
+		if (i % 2 == 0)
+			out[i / 2] = (unsigned char)(v << 4);
+		else
+			out[i / 2] |= (unsigned char)v;
+	}
+	return 0;
+}
+
+/* Copy a required string member that must be a short token. */
+static int
+settings_token_str(const config_setting_t *g, const char *key, char *dst,
+    size_t size, const char *what, struct error *e)
+{
+	const char *s;
+
+	if (!config_setting_lookup_string(g, key, &s) ||
+	    !util_token_ok(s, size - 1))
+		return error_set_field(e, ERR_INVALID, what,
+		    "each of '%s' needs a '%s' of 1 to %zu characters of "
+		    "[A-Za-z0-9._+-]",
+		    what, key, size - 1);
+	strcpy(dst, s);
+	return 0;
+}
+
+/* Copy a required string member that must be an absolute path. */
+static int
+settings_path(const config_setting_t *g, const char *key, char *dst,
+    size_t size, const char *owner, struct error *e)
+{
+	const char *s;
+
+	if (!config_setting_lookup_string(g, key, &s) || s[0] != '/' ||
+	    strlen(s) >= size)
+		return error_set_field(e, ERR_INVALID, key,
+		    "%s: '%s' must be an absolute path", owner, key);
+	strcpy(dst, s);
+	return 0;
+}
+
+/* Read an optional integer member of a group. */
+static int
+settings_member_int(const config_setting_t *g, const char *key, int64_t *out)
+{
+	const config_setting_t *m = config_setting_get_member(g, key);
+	double d;
+
+	if (m == NULL)
+		return 0;
+	if (config_setting_type(m) == CONFIG_TYPE_FLOAT ||
+	    cfgfile_number(m, &d) == -1)
+		return -1;
+	*out = (int64_t)d;
+	return 0;
+}
+
+/* Read the tokens list. */
+static int
+settings_tokens(const config_t *cf, struct settings *s, struct error *e)
+{
+	const config_setting_t *list = config_lookup(cf, "tokens"), *g;
+	const char *hex, *role;
+	int i, n, k;
+
+	if (list == NULL || !config_setting_is_list(list) ||
+	    (n = config_setting_length(list)) == 0)
+		return error_set_field(e, ERR_INVALID, "tokens",
+		    "'tokens' must be a non-empty list");
+	if ((s->tokens = calloc((size_t)n, sizeof(*s->tokens))) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	s->ntokens = (size_t)n;
+	for (i = 0; i < n; i++) {
+		struct settings_token *t = &s->tokens[i];
+
+		g = config_setting_get_elem(list, (unsigned)i);
+		if (!config_setting_is_group(g))
+			return error_set_field(e, ERR_INVALID, "tokens",
+			    "each token must be a group");
+		if (settings_token_str(g, "name", t->name, sizeof(t->name),
+			"tokens", e) == -1)
+			return -1;
+		if (!config_setting_lookup_string(g, "sha256", &hex) ||
+		    settings_hex32(hex, t->sha256) == -1)
+			return error_set_field(e, ERR_INVALID, "tokens",
+			    "token '%s': 'sha256' must be 64 hex digits (the "
+			    "SHA-256 of the token)",
+			    t->name);
+		t->role = ROLE_SUBMIT;
+		if (config_setting_lookup_string(g, "role", &role)) {
+			if (strcmp(role, "admin") == 0)
+				t->role = ROLE_ADMIN;
+			else if (strcmp(role, "submit") != 0)
+				return error_set_field(e, ERR_INVALID, "tokens",
+				    "token '%s': role must be submit or admin",
+				    t->name);
+		}
+		t->max_pending = t->max_running = -1;
+		if (settings_member_int(g, "max_pending", &t->max_pending) ==
+			-1 ||
+		    settings_member_int(g, "max_running", &t->max_running) ==
+			-1)
+			return error_set_field(e, ERR_INVALID, "tokens",
+			    "token '%s': quotas must be integers", t->name);
+		if (t->max_pending == 0 || t->max_pending < -1 ||
+		    t->max_running == 0 || t->max_running < -1)
+			return error_set_field(e, ERR_INVALID, "tokens",
+			    "token '%s': quotas must be positive", t->name);
+		for (k = 0; k < i; k++) {
+			if (strcmp(s->tokens[k].name, t->name) == 0)
+				return error_set_field(e, ERR_INVALID, "tokens",
+				    "token name '%s' is used twice", t->name);
+			if (memcmp(s->tokens[k].sha256, t->sha256, 32) == 0)
+				return error_set_field(e, ERR_INVALID, "tokens",
+				    "tokens '%s' and '%s' have the "
+				    "same sha256",
+				    s->tokens[k].name, t->name);
+		}
+	}
+	return 0;
+}
+
+/* Read one node. */
+static int
+settings_node_read(const config_setting_t *g, struct settings_node *nd,
+    struct error *e)
+{
+	const char *host, *user;
+	int port = 22;
+
+	if (!config_setting_is_group(g))
+		return error_set_field(e, ERR_INVALID, "nodes",
+		    "each node must be a group");
+	if (settings_token_str(g, "name", nd->name, sizeof(nd->name), "nodes",
+		e) == -1)
+		return -1;
+	if (!config_setting_lookup_string(g, "host", &host) ||
+	    host[0] == '\0' || strlen(host) >= sizeof(nd->host) ||
+	    strpbrk(host, " \t\n/") != NULL)
+		return error_set_field(e, ERR_INVALID, "nodes",
+		    "node '%s' needs a 'host'", nd->name);
+	strcpy(nd->host, host);
+	if (config_setting_get_member(g, "port") != NULL &&
+	    (!config_setting_lookup_int(g, "port", &port) || port < 1 ||
+		port > 65535))
+		return error_set_field(e, ERR_INVALID, "nodes",
+		    "node '%s': 'port' must be 1 to 65535", nd->name);
+	nd->port = (unsigned)port;
+	if (!config_setting_lookup_string(g, "user", &user) ||
+	    !util_token_ok(user, sizeof(nd->user) - 1))
+		return error_set_field(e, ERR_INVALID, "nodes",
+		    "node '%s' needs a 'user'", nd->name);
+	strcpy(nd->user, user);
+	if (settings_path(g, "identity", nd->identity, sizeof(nd->identity),
+		nd->name, e) == -1 ||
+	    settings_path(g, "known_hosts", nd->known_hosts,
+		sizeof(nd->known_hosts), nd->name, e) == -1)
+		return -1;
+	if (cfgfile_strings(config_setting_get_member(g, "agent"), "agent", 32,
+		&nd->agent, &nd->nagent, e) == -1)
+		return error_wrap(e, "node '%s'", nd->name);
+	if (nd->nagent == 0 || nd->agent[0][0] != '/')
+		return error_set_field(e, ERR_INVALID, "nodes",
+		    "node '%s': 'agent' must start with an absolute path",
+		    nd->name);
+	if (config_setting_get_member(g, "labels") != NULL) {
+		size_t i;
+
+		if (cfgfile_strings(config_setting_get_member(g, "labels"),
+			"labels", 64, &nd->labels, &nd->nlabels, e) == -1)
+			return error_wrap(e, "node '%s'", nd->name);
+		for (i = 0; i < nd->nlabels; i++)
+			if (!util_token_ok(nd->labels[i], 64))
+				return error_set_field(e, ERR_INVALID, "nodes",
+				    "node '%s': label '%.64s' must be a plain "
+				    "name",
+				    nd->name, nd->labels[i]);
+	}
+	return 0;
+}
+
+/* Read the nodes list. */
+static int
+settings_nodes(const config_t *cf, struct settings *s, struct error *e)
+{
+	const config_setting_t *list = config_lookup(cf, "nodes");
+	int i, n, k;
+
+	if (list == NULL || !config_setting_is_list(list) ||
+	    (n = config_setting_length(list)) == 0)
+		return error_set_field(e, ERR_INVALID, "nodes",
+		    "'nodes' must be a non-empty list");
+	if ((s->nodes = calloc((size_t)n, sizeof(*s->nodes))) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		s->nnodes++;
+		if (settings_node_read(config_setting_get_elem(list,
+					   (unsigned)i),
+			&s->nodes[i], e) == -1)
+			return -1;
+		for (k = 0; k < i; k++)
+			if (strcmp(s->nodes[k].name, s->nodes[i].name) == 0)
+				return error_set_field(e, ERR_INVALID, "nodes",
+				    "node name '%s' is used twice",
+				    s->nodes[i].name);
+	}
+	return 0;
+}
+
+/* Read listen = "host:port". */
+static int
+settings_listen(const config_t *cf, struct settings *s, struct error *e)
+{
+	const char *v, *colon;
+	uint64_t port;
+
+	strcpy(s->listen_host, "127.0.0.1");
+	s->listen_port = 8750;
+	if (!config_lookup_string(cf, "listen", &v))
+		return 0;
+	if ((colon = strrchr(v, ':')) == NULL ||
+	    (size_t)(colon - v) >= sizeof(s->listen_host) || colon == v ||
+	    !util_parse_u64(colon + 1, &port) || port > 65535)
+		return error_set_field(e, ERR_INVALID, "listen",
+		    "'listen' must be \"address:port\"");
+	memcpy(s->listen_host, v, (size_t)(colon - v));
+	s->listen_host[colon - v] = '\0';
+	s->listen_port = (unsigned)port;
+	return 0;
+}
+
+/* Read the scalar settings, each with its default. */
+static int
+settings_scalars(const config_t *cf, struct settings *s, struct error *e)
+{
+	const char *v;
+	int64_t n;
+
+	if (!config_lookup_string(cf, "state_dir", &v) || v[0] != '/' ||
+	    strlen(v) >= sizeof(s->state_dir))
+		return error_set_field(e, ERR_INVALID, "state_dir",
+		    "'state_dir' must be an absolute path");
+	strcpy(s->state_dir, v);
+	n = 3;
+	if (settings_int(cf, "max_attempts", 1, 100, &n, e) == -1)
+		return -1;
+	s->max_attempts = (unsigned)n;
+	s->connect_timeout_seconds = 10;
+	s->io_timeout_seconds = 30;
+	s->keepalive_seconds = 2;
+	s->dead_after_seconds = 10;
+	s->reconnect_min_seconds = 0.5;
+	s->reconnect_max_seconds = 30;
+	s->wait_max_seconds = 300;
+	if (settings_seconds(cf, "connect_timeout_seconds", 0.1, 600,
+		&s->connect_timeout_seconds, e) == -1 ||
+	    settings_seconds(cf, "io_timeout_seconds", 0.1, 3600,
+		&s->io_timeout_seconds, e) == -1 ||
+	    settings_seconds(cf, "keepalive_seconds", 0.1, 600,
+		&s->keepalive_seconds, e) == -1 ||
+	    settings_seconds(cf, "dead_after_seconds", 0.2, 3600,
+		&s->dead_after_seconds, e) == -1 ||
+	    settings_seconds(cf, "reconnect_min_seconds", 0.01, 600,
+		&s->reconnect_min_seconds, e) == -1 ||
+	    settings_seconds(cf, "reconnect_max_seconds", 0.01, 3600,
+		&s->reconnect_max_seconds, e) == -1 ||
+	    settings_seconds(cf, "wait_max_seconds", 1, 86400,
+		&s->wait_max_seconds, e) == -1)
+		return -1;
+	if (s->dead_after_seconds < s->keepalive_seconds)
+		return error_set_field(e, ERR_INVALID, "dead_after_seconds",
+		    "'dead_after_seconds' must be at least "
+		    "'keepalive_seconds'");
+	if (s->reconnect_max_seconds < s->reconnect_min_seconds)
+		s->reconnect_max_seconds = s->reconnect_min_seconds;
+	n = 32 * 1024 * 1024;
+	if (settings_int(cf, "max_body_bytes", 1024, 1LL << 32, &n, e) == -1)
+		return -1;
+	s->max_body_bytes = (uint64_t)n;
+	n = 100000;
+	if (settings_int(cf, "max_pending_total", 1, 100000000, &n, e) == -1)
+		return -1;
+	s->max_pending_total = n;
+	n = 64 * 1024 * 1024;
+	if (settings_int(cf, "max_result_file_bytes", 1, 1LL << 40, &n, e) ==
+	    -1)
+		return -1;
+	s->max_result_file_bytes = (uint64_t)n;
+	n = 1000;
+	if (settings_int(cf, "max_out_files", 0, 10000, &n, e) == -1)
+		return -1;
+	s->max_out_files = (unsigned)n;
+	n = 100;
+	if (settings_int(cf, "max_files", 1, 10000, &n, e) == -1)
+		return -1;
+	s->caps.max_files = (size_t)n;
+	n = 8 * 1024 * 1024;
+	if (settings_int(cf, "max_file_bytes", 1, 1LL << 32, &n, e) == -1)
+		return -1;
+	s->caps.max_file_bytes = (uint64_t)n;
+	n = 16 * 1024 * 1024;
+	if (settings_int(cf, "max_submission_bytes", 1, 1LL << 32, &n, e) == -1)
+		return -1;
+	s->caps.max_total_bytes = (uint64_t)n;
+	s->caps.max_labels = 16;
+	return 0;
+}
+
+/* Load and check sluice.conf. */
+int
+settings_load(const char *path, struct settings *out, struct error *e)
+{
+	struct settings s;
+	config_t cf;
+	int rc = -1;
+
+	memset(&s, 0, sizeof(s));
+	config_init(&cf);
+	if (cfgfile_read(&cf, path, e) == -1)
+		goto out;
+	if (settings_listen(&cf, &s, e) == -1 ||
+	    settings_scalars(&cf, &s, e) == -1 ||
+	    settings_tokens(&cf, &s, e) == -1 ||
+	    settings_nodes(&cf, &s, e) == -1)
+		goto out;
+	*out = s;
+	rc = 0;
+out:
+	config_destroy(&cf);
+	if (rc == -1)
+		settings_release(&s);
+	return rc;
+}
+
+/* Free a string vector of n entries. */
+static void
+settings_free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Free what s owns. */
+void
+settings_release(struct settings *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nnodes; i++) {
+		settings_free_strv(s->nodes[i].agent, s->nodes[i].nagent);
+		settings_free_strv(s->nodes[i].labels, s->nodes[i].nlabels);
+	}
+	free(s->nodes);
+	free(s->tokens);
+	s->nodes = NULL;
+	s->tokens = NULL;
+	s->nnodes = s->ntokens = 0;
+}
+
+/* The token whose digest matches, compared in constant time. */
+const struct settings_token *
+settings_token_find(const struct settings *s, const unsigned char digest[32])
+{
+	const struct settings_token *found = NULL;
+	size_t i;
+	int k;
+
+	for (i = 0; i < s->ntokens; i++) {
+		unsigned char diff = 0;
+
+		for (k = 0; k < 32; k++)
+			diff |= s->tokens[i].sha256[k] ^ digest[k];
+		if (diff == 0)
+			found = &s->tokens[i];
+	}
+	return found;
+}
+
+/* The node called name. */
+const struct settings_node *
+settings_node_find(const struct settings *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nnodes; i++)
+		if (strcmp(s->nodes[i].name, name) == 0)
+			return &s->nodes[i];
+	return NULL;
+}

@@ -1,0 +1,84 @@
+/*
+ * sluice.conf: the dispatcher's configuration (INTERFACES.md section 4).
+ * Loaded once at start-up; everything here is checked before the daemon
+ * binds its port, so a typo stops it with a message instead of running
+ * with a default.
+ */
+#ifndef SLUICE_DISPATCHER_SETTINGS_H
+#define SLUICE_DISPATCHER_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "request.h"
+
+#define SETTINGS_DEFAULT_PATH "/etc/sluice/sluice.conf"
+#define SETTINGS_NAME_MAX 64
+
+enum settings_role {
+	ROLE_SUBMIT,
+	ROLE_ADMIN
+};
+
+struct settings_token {
+	char name[SETTINGS_NAME_MAX]; /* the tenant */
+	unsigned char sha256[32];
+	enum settings_role role;
+	int64_t max_pending; /* queued jobs at most; -1: no quota */
+	int64_t max_running; /* placed jobs at most; -1: no quota */
+};
+
+struct settings_node {
+	char name[SETTINGS_NAME_MAX];
+	char host[256];
+	unsigned port;
+	char user[SETTINGS_NAME_MAX];
+	char identity[512];
+	char known_hosts[512];
+	char **agent; /* argv of the agent command on the node */
+	size_t nagent;
+	char **labels;
+	size_t nlabels;
+};
+
+struct settings {
+	char listen_host[128];
+	unsigned listen_port;
+	char state_dir[400];
+	unsigned max_attempts; /* tries before NODE_FAIL */
+	struct settings_token *tokens;
+	size_t ntokens;
+	struct settings_node *nodes;
+	size_t nnodes;
+	double connect_timeout_seconds; /* TCP and SSH handshake */
+	double io_timeout_seconds; /* one blocking SSH/SFTP call; the
+					   watchdog breaks longer ones */
+	double keepalive_seconds; /* keepalive interval */
+	double dead_after_seconds; /* no packet for this long: DOWN */
+	double reconnect_min_seconds; /* back-off, doubled per failure */
+	double reconnect_max_seconds;
+	uint64_t max_body_bytes; /* HTTP request bodies */
+	int64_t max_pending_total; /* queued jobs of all tenants */
+	double wait_max_seconds; /* longest long poll */
+	uint64_t max_result_file_bytes; /* one file fetched from a node */
+	unsigned max_out_files; /* files fetched from a job's out/ */
+	struct request_caps caps;
+};
+
+/* Load and check the file.  s is filled only on success. */
+int settings_load(const char *path, struct settings *s, struct error *e);
+
+/* Free what s owns. */
+void settings_release(struct settings *s);
+
+/* The token whose SHA-256 is digest, or NULL. */
+const struct settings_token *
+settings_token_find(const struct settings *s, const unsigned char digest[32]);
+
+/* The node called name, or NULL. */
+const struct settings_node *
+settings_node_find(const struct settings *s, const char *name);
+
+#endif

@@ -1,0 +1,547 @@
+/*
+ * The spool of job files: see spool.h.
+ *
+ * Below <state_dir>/spool every name is reached from a directory
+ * descriptor one component at a time with O_NOFOLLOW, so a symbolic link
+ * planted anywhere in a job's tree (by a bug, or by anything that can write
+ * there) is refused rather than followed out of the spool.  The spool
+ * directory itself is the operator's and may be reached through links.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spool.h"
+#include "util.h"
+
+#define SPOOL_DIR_MODE 0700
+#define SPOOL_FILE_MODE 0600
+#define SPOOL_REMOVE_DEPTH 64 /* deeper trees are not ours */
+#define SPOOL_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+/* Fill e for a failed open or mkdir of name; ELOOP means a link.  -1. */
+static int
+spool_errno(int err, const char *what, const char *name, struct error *e)
+{
+	switch (err) {
+	case ELOOP:
+		return error_set(e, ERR_REFUSED,
+		    "cannot %s '%s': it is a symbolic link", what, name);
+	case ENOTDIR:
+		return error_set(e, ERR_REFUSED,
+		    "cannot %s '%s': a component is not a directory", what,
+		    name);
+	case ENOENT:
+		return error_set(e, ERR_NOTFOUND, "cannot %s '%s': %s", what,
+		    name, strerror(err));
+	case EEXIST:
+		return error_set(e, ERR_STATE, "cannot %s '%s': %s", what, name,
+		    strerror(err));
+	case ENOMEM:
+		return error_set(e, ERR_NOMEM, "cannot %s '%s': %s", what, name,
+		    strerror(err));
+	default:
+		return error_set(e, ERR_IO, "cannot %s '%s': %s", what, name,
+		    strerror(err));
+	}
+}
+
+/* Open the spool directory (the operator's path: links are followed). */
+static int
+spool_open_root(const struct spool *sp, int *fd, struct error *e)
+{
+	int dfd;
+
+	dfd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1)
+		return spool_errno(errno, "open spool", sp->dir, e);
+	*fd = dfd;
+	return 0;
+}
+
+/* The name of job id's directory inside the spool. */
+static int
+spool_job_name(int64_t id, char *buf, size_t len, struct error *e)
+{
+	if (id <= 0)
+		return error_set(e, ERR_INVALID,
+		    "job id %" PRId64 " is not positive", id);
+	snprintf(buf, len, "%" PRId64, id);
+	return 0;
+}
+
+/* Open job id's directory, never through a link. */
+static int
+spool_open_job(const struct spool *sp, int64_t id, int *fd, struct error *e)
+{
+	char name[32];
+	int root = -1, dfd, ret = -1;
+
+	if (spool_job_name(id, name, sizeof(name), e) == -1)
+		goto out;
+	if (spool_open_root(sp, &root, e) == -1)
+		goto out;
+	if ((dfd = openat(root, name, SPOOL_DIR_FLAGS)) == -1) {
+		if (errno == ENOENT)
+			error_set(e, ERR_NOTFOUND, "no spool for job %" PRId64,
+			    id);
+		else
+			spool_errno(errno, "open job directory", name, e);
+		goto out;
+	}
+	*fd = dfd;
+	ret = 0;
+out:
+	if (root != -1)
+		close(root);
+	return ret;
+}
+
+/*
+ * Walk the directories of path (relative, already checked or our own) from
+ * dirfd, one component at a time, without following links; with create,
+ * make the missing ones.  *fd is a new descriptor on the last one.
+ */
+static int
+spool_walk(int dirfd, const char *path, bool create, int *fd, struct error *e)
+{
+	char buf[UTIL_PATH_MAX + 1], *comp, *save = NULL;
+	int cur, next, ret = -1;
+
+	if ((cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return spool_errno(errno, "open", ".", e);
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+		error_set(e, ERR_INVALID, "path '%.64s' is too long", path);
+		goto out;
+	}
+	for (comp = strtok_r(buf, "/", &save); comp != NULL;
+	     comp = strtok_r(NULL, "/", &save)) {
+		if (create && mkdirat(cur, comp, SPOOL_DIR_MODE) == -1 &&
+		    errno != EEXIST) {
+			spool_errno(errno, "create directory", comp, e);
+			goto out;
+		}
+		/* An existing link or file in the way is refused here. */
+		if ((next = openat(cur, comp, SPOOL_DIR_FLAGS)) == -1) {
+			spool_errno(errno, "open directory", comp, e);
+			goto out;
+		}
+		close(cur);
+		cur = next;
+	}
+	*fd = cur;
+	cur = -1;
+	ret = 0;
+out:
+	if (cur != -1)
+		close(cur);
+	return ret;
+}
+
+/*
+ * Remove everything inside the directory open on dfd, never following a
+ * link (a link is removed, not its target).  depth bounds the recursion.
+ */
+static int
+spool_empty_dir(int dfd, int depth, struct error *e)
+{
+	DIR *d = NULL;
+	struct dirent *ent;
+	struct stat st;
+	int fd, sub, rc, removed, ret = -1;
+
+	if (depth > SPOOL_REMOVE_DEPTH)
+		return error_set(e, ERR_REFUSED,
+		    "cannot remove a tree deeper than %d", SPOOL_REMOVE_DEPTH);
+	if ((fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return spool_errno(errno, "read directory", ".", e);
+	if ((d = fdopendir(fd)) == NULL) {
+		spool_errno(errno, "read directory", ".", e);
+		close(fd);
+		return -1;
+	}
+	/*
+	 * Whether readdir() returns entries removed or added during the scan
+	 * is unspecified, so scan again until a scan removes nothing.
+	 */
+	do {
+		removed = 0;
+		rewinddir(d);
+		errno = 0;
+		while ((ent = readdir(d)) != NULL) {
+			if (strcmp(ent->d_name, ".") == 0 ||
+			    strcmp(ent->d_name, "..") == 0)
+				continue;
+			if (fstatat(dfd, ent->d_name, &st,
+				AT_SYMLINK_NOFOLLOW) == -1) {
+				spool_errno(errno, "inspect", ent->d_name, e);
+				goto out;
+			}
+			if (S_ISDIR(st.st_mode)) {
+				sub = openat(dfd, ent->d_name, SPOOL_DIR_FLAGS);
+				if (sub == -1) {
+					spool_errno(errno, "open directory",
+					    ent->d_name, e);
+					goto out;
+				}
+				rc = spool_empty_dir(sub, depth + 1, e);
+				close(sub);
+				if (rc == -1)
+					goto out;
+				rc = unlinkat(dfd, ent->d_name, AT_REMOVEDIR);
+			} else
+				rc = unlinkat(dfd, ent->d_name, 0);
+			if (rc == -1) {
+				spool_errno(errno, "remove", ent->d_name, e);
+				goto out;
+			}
+			removed++;
+			errno = 0;
+		}
+		if (errno != 0) {
+			spool_errno(errno, "read directory", ".", e);
+			goto out;
+		}
+	} while (removed > 0);
+	ret = 0;
+out:
+	closedir(d);
+	return ret;
+}
+
+/*
+ * Remove the entry name of dirfd and everything below it, never following
+ * a link.  A missing entry is not an error.
+ */
+static int
+spool_remove_at(int dirfd, const char *name, struct error *e)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return spool_errno(errno, "inspect", name, e);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT)
+			return spool_errno(errno, "remove", name, e);
+		return 0;
+	}
+	if ((fd = openat(dirfd, name, SPOOL_DIR_FLAGS)) == -1)
+		return spool_errno(errno, "open directory", name, e);
+	rc = spool_empty_dir(fd, 1, e);
+	close(fd);
+	if (rc == -1)
+		return error_wrap(e, "cannot remove '%s'", name);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
+		return spool_errno(errno, "remove directory", name, e);
+	return 0;
+}
+
+/* Create (if needed) and remember <state_dir>/spool. */
+int
+spool_init(struct spool *sp, const char *state_dir, struct error *e)
+{
+	struct spool s;
+	struct stat st;
+
+	if (snprintf(s.dir, sizeof(s.dir), "%s/spool", state_dir) >=
+	    (int)sizeof(s.dir))
+		return error_set(e, ERR_INVALID,
+		    "state directory '%.64s...' is longer than %zu bytes",
+		    state_dir, sizeof(s.dir) - sizeof("/spool"));
+	if (mkdir(s.dir, SPOOL_DIR_MODE) == -1 && errno != EEXIST)
+		return spool_errno(errno, "create spool", s.dir, e);
+	if (stat(s.dir, &st) == -1)
+		return spool_errno(errno, "inspect spool", s.dir, e);
+	if (!S_ISDIR(st.st_mode))
+		return error_set(e, ERR_INVALID,
+		    "spool '%s' is not a directory", s.dir);
+	*sp = s;
+	return 0;
+}
+
+/* The path of part of job id (the job's directory if part is NULL or ""). */
+void
+spool_path(const struct spool *sp, int64_t id, const char *part, char *buf,
+    size_t len)
+{
+	if (part == NULL || part[0] == '\0')
+		snprintf(buf, len, "%s/%" PRId64, sp->dir, id);
+	else
+		snprintf(buf, len, "%s/%" PRId64 "/%s", sp->dir, id, part);
+}
+
+/* Create the job's directory with an empty in/files/. */
+int
+spool_job_create(const struct spool *sp, int64_t id, struct error *e)
+{
+	char name[32];
+	int root = -1, job = -1, files = -1, ret = -1;
+
+	if (spool_job_name(id, name, sizeof(name), e) == -1)
+		goto out;
+	if (spool_open_root(sp, &root, e) == -1)
+		goto out;
+	/*
+	 * A directory already there is a leftover of a submission whose
+	 * transaction never committed (so its id is handed out again).
+	 */
+	if (spool_remove_at(root, name, e) == -1)
+		goto out;
+	if (mkdirat(root, name, SPOOL_DIR_MODE) == -1) {
+		spool_errno(errno, "create job directory", name, e);
+		goto out;
+	}
+	if ((job = openat(root, name, SPOOL_DIR_FLAGS)) == -1) {
+		spool_errno(errno, "open job directory", name, e);
+		goto out;
+	}
+	if (spool_walk(job, "in/files", true, &files, e) == -1)
+		goto out;
+	ret = 0;
+out:
+	if (files != -1)
+		close(files);
+	if (job != -1)
+		close(job);
+	if (root != -1)
+		close(root);
+	return ret;
+}
+
+/*
+ * Create the new file rel under the directory open on base (rel checked by
+ * the caller), making its parent directories, and write data into it.  A
+ * file that exists already, or a link in its place, is refused.
+ */
+static int
+spool_create_file(int base, const char *rel, const void *data, size_t len,
+    struct error *e)
+{
+	char dir[UTIL_PATH_MAX + 1];
+	const char *name;
+	char *slash;
+	struct stat st;
+	int parent = -1, fd = -1, ret = -1;
+
+	if (snprintf(dir, sizeof(dir), "%s", rel) >= (int)sizeof(dir))
+		return error_set(e, ERR_INVALID, "path '%.64s' is too long",
+		    rel);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		name = slash + 1;
+		if (spool_walk(base, dir, true, &parent, e) == -1)
+			goto out;
+	} else {
+		name = dir;
+		if (spool_walk(base, "", false, &parent, e) == -1)
+			goto out;
+	}
+	fd = openat(parent, name,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    SPOOL_FILE_MODE);
+	if (fd == -1) {
+		if (errno == EEXIST &&
+		    fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			errno = ELOOP;
+		spool_errno(errno, "create", rel, e);
+		goto out;
+	}
+	if (util_write_all(fd, data, len) == -1) {
+		spool_errno(errno, "write", rel, e);
+		/* Leave no half-written file for a later reader. */
+		(void)unlinkat(parent, name, 0);
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		spool_errno(errno, "write", rel, e);
+		(void)unlinkat(parent, name, 0);
+		goto out;
+	}
+	fd = -1;
+	ret = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (parent != -1)
+		close(parent);
+	return ret;
+}
+
+/* Write a file of the submission under in/files/, or in/job.json, in/stdin. */
+int
+spool_write(const struct spool *sp, int64_t id, const char *rel,
+    const void *data, size_t len, struct error *e)
+{
+	int job = -1, ret = -1;
+
+	if (strncmp(rel, "in/", 3) != 0)
+		return spool_write_file(sp, id, rel, data, len, e);
+	if (strcmp(rel, "in/job.json") != 0 && strcmp(rel, "in/stdin") != 0) {
+		error_set_field(e, ERR_INVALID, "name",
+		    "'%.64s' is neither in/job.json nor in/stdin", rel);
+		goto out;
+	}
+	if (spool_open_job(sp, id, &job, e) == -1)
+		goto out;
+	ret = spool_create_file(job, rel, data, len, e);
+out:
+	if (job != -1)
+		close(job);
+	return ret;
+}
+
+/* Write a file of the submission under in/files/, whatever its name. */
+int
+spool_write_file(const struct spool *sp, int64_t id, const char *rel,
+    const void *data, size_t len, struct error *e)
+{
+	int job = -1, files = -1, ret = -1;
+
+	if (util_path_check(rel, "name", e) == -1)
+		goto out;
+	if (spool_open_job(sp, id, &job, e) == -1)
+		goto out;
+	if (spool_walk(job, "in/files", false, &files, e) == -1)
+		goto out;
+	ret = spool_create_file(files, rel, data, len, e);
+out:
+	if (files != -1)
+		close(files);
+	if (job != -1)
+		close(job);
+	return ret;
+}
+
+/* Remove out.tmp/ if it exists and create it empty; returns its path. */
+int
+spool_results_begin(const struct spool *sp, int64_t id, char *path, size_t len,
+    struct error *e)
+{
+	char p[sizeof(sp->dir) + 64];
+	int job = -1, ret = -1;
+
+	spool_path(sp, id, "out.tmp", p, sizeof(p));
+	if (strlen(p) >= len) {
+		error_set(e, ERR_INVALID, "buffer too small for '%s'", p);
+		goto out;
+	}
+	if (spool_open_job(sp, id, &job, e) == -1)
+		goto out;
+	if (spool_remove_at(job, "out.tmp", e) == -1)
+		goto out;
+	if (mkdirat(job, "out.tmp", SPOOL_DIR_MODE) == -1) {
+		spool_errno(errno, "create directory", "out.tmp", e);
+		goto out;
+	}
+	memcpy(path, p, strlen(p) + 1);
+	ret = 0;
+out:
+	if (job != -1)
+		close(job);
+	return ret;
+}
+
+/* Replace out/ with out.tmp/. */
+int
+spool_results_commit(const struct spool *sp, int64_t id, struct error *e)
+{
+	struct stat st;
+	int job = -1, ret = -1;
+
+	if (spool_open_job(sp, id, &job, e) == -1)
+		goto out;
+	if (fstatat(job, "out.tmp", &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			error_set(e, ERR_STATE,
+			    "job %" PRId64 " has no results to commit", id);
+		else
+			spool_errno(errno, "inspect", "out.tmp", e);
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		error_set(e, ERR_REFUSED,
+		    "'out.tmp' of job %" PRId64 " is not a directory", id);
+		goto out;
+	}
+	/*
+	 * Not atomic: a crash between the two steps leaves out.tmp/ alone,
+	 * which the job's collection redoes after a restart.
+	 */
+	if (spool_remove_at(job, "out", e) == -1)
+		goto out;
+	if (renameat(job, "out.tmp", job, "out") == -1) {
+		spool_errno(errno, "rename", "out.tmp", e);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (job != -1)
+		close(job);
+	return ret;
+}
+
+/* Read a file of the job's results into a new buffer of at most cap bytes. */
+int
+spool_read_result(const struct spool *sp, int64_t id, const char *rel,
+    size_t cap, char **out, size_t *len, struct error *e)
+{
+	char dir[UTIL_PATH_MAX + 1];
+	const char *name;
+	char *slash;
+	int job = -1, parent = -1, ret = -1;
+
+	if (util_path_check(rel, "name", e) == -1)
+		goto out;
+	if (snprintf(dir, sizeof(dir), "out/%s", rel) >= (int)sizeof(dir)) {
+		error_set(e, ERR_INVALID, "path '%.64s' is too long", rel);
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	name = slash + 1;
+	if (spool_open_job(sp, id, &job, e) == -1)
+		goto out;
+	if (spool_walk(job, dir, false, &parent, e) == -1)
+		goto out;
+	/* util_read_file_at() refuses a link and anything not regular. */
+	ret = util_read_file_at(parent, name, cap, out, len, e);
+out:
+	if (parent != -1)
+		close(parent);
+	if (job != -1)
+		close(job);
+	return ret;
+}
+
+/* Remove everything of job id; a job with no spool is not an error. */
+int
+spool_job_remove(const struct spool *sp, int64_t id, struct error *e)
+{
+	char name[32];
+	int root = -1, ret = -1;
+
+	if (spool_job_name(id, name, sizeof(name), e) == -1)
+		goto out;
+	if (spool_open_root(sp, &root, e) == -1)
+		goto out;
+	ret = spool_remove_at(root, name, e);
+out:
+	if (root != -1)
+		close(root);
+	return ret;
+}

@@ -1,0 +1,89 @@
+/*
+ * The spool: files that belong to jobs, under <state_dir>/spool/<id>/.
+ *
+ *   in/job.json        the manifest sent to the node
+ *   in/files/...       the submission
+ *   in/stdin           optional
+ *   out/result.json    the checked result of the last attempt
+ *   out/stdout, out/stderr, out/files/...   what came back
+ *   out.tmp/           an attempt's results while they are downloaded;
+ *                      renamed to out/ once complete and checked
+ *
+ * Names inside a job come from users and nodes: every relative path is
+ * checked with util_path_check() and every file is created with O_NOFOLLOW
+ * and O_EXCL under directory descriptors.  Nothing here keeps state beyond
+ * struct spool, so any thread may call these functions.
+ */
+#ifndef SLUICE_DISPATCHER_SPOOL_H
+#define SLUICE_DISPATCHER_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct spool {
+	char dir[512]; /* <state_dir>/spool */
+};
+
+/*
+ * Create (if needed) and remember <state_dir>/spool.  The operator's path
+ * may contain links; nothing below it is ever reached through one.
+ */
+int spool_init(struct spool *sp, const char *state_dir, struct error *e);
+
+/*
+ * The path of part ("in", "in/files", "out", "out.tmp", ...) of job id.
+ * part NULL or "" gives the job's directory.  The path is cut to fit len.
+ */
+void spool_path(const struct spool *sp, int64_t id, const char *part, char *buf,
+    size_t len);
+
+/*
+ * Create the job's directory with an empty in/files/.  A directory left
+ * over under the same id (from a submission whose transaction never
+ * committed, so that its id is handed out again) is removed first.
+ */
+int spool_job_create(const struct spool *sp, int64_t id, struct error *e);
+
+/*
+ * Write a file of the submission: rel is a relative path under in/files/
+ * (checked; parent directories are created), or, with rel starting "in/",
+ * one of in/job.json and in/stdin (any other "in/..." is refused).  The
+ * file must not exist yet.  Names that come from users go through
+ * spool_write_file(), so that a user's "in/stdin" stays a file.
+ */
+int spool_write(const struct spool *sp, int64_t id, const char *rel,
+    const void *data, size_t len, struct error *e);
+
+/* As spool_write(), but rel is always under in/files/, whatever its name. */
+int spool_write_file(const struct spool *sp, int64_t id, const char *rel,
+    const void *data, size_t len, struct error *e);
+
+/*
+ * Remove out.tmp/ if it exists and create it empty; its path goes into
+ * path (ERR_INVALID if len is too small; path is set only on success).
+ */
+int spool_results_begin(const struct spool *sp, int64_t id, char *path,
+    size_t len, struct error *e);
+
+/*
+ * Replace out/ with out.tmp/ (the results of an attempt are complete).
+ * ERR_STATE if there is no out.tmp/.  Not atomic: the old out/ is removed,
+ * then out.tmp/ renamed; a crash in between leaves only out.tmp/.
+ */
+int spool_results_commit(const struct spool *sp, int64_t id, struct error *e);
+
+/*
+ * Read a file of the job's results (relative to out/, checked) into a new
+ * NUL-terminated buffer of at most cap bytes (more is ERR_INVALID), the
+ * caller's to free.  ERR_NOTFOUND if there is none; ERR_REFUSED for a link
+ * or anything but a regular file.
+ */
+int spool_read_result(const struct spool *sp, int64_t id, const char *rel,
+    size_t cap, char **out, size_t *len, struct error *e);
+
+/* Remove everything of job id, never following a link; none is not an error. */
+int spool_job_remove(const struct spool *sp, int64_t id, struct error *e);
+
+#endif

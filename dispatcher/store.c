@@ -1,0 +1,1085 @@
+/*
+ * The job store on SQLite: see store.h.
+ *
+ * Every statement the dispatcher runs more than once is prepared when the
+ * store opens and kept in struct store; each use binds every value, steps,
+ * and resets the statement before returning, so that no statement keeps a
+ * read transaction (and with it an old WAL snapshot) open between calls.
+ * SQLite's errors become struct error in store_error() and nowhere else.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+
+#define STORE_BUSY_TIMEOUT_MS 5000
+#define STORE_PHASE_BATCH 32 /* rows read per query by store_jobs_in_phase */
+
+/*
+ * The schema, one step per version: store_migrations[v] turns version v
+ * into v + 1.  A step is never edited once released; a change is a new
+ * step.  Each runs in its own transaction together with the user_version
+ * bump, so a database is always at exactly one version.
+ *
+ * States and phases are stored by their wire names, so the database reads
+ * plainly in the sqlite3 shell and does not depend on the order of the C
+ * enums.  ids come from AUTOINCREMENT: they only grow and are never reused,
+ * even after rows are deleted, so an id in a user's hands means one job.
+ * Every index ends in the rowid (id), so (tenant) serves "a tenant's jobs,
+ * newest first" and (state) "jobs in a state, newest first".
+ */
+static const char *const store_migrations[] = {
+	/* 0 -> 1: jobs and administrative node state. */
+	"CREATE TABLE jobs ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  tenant TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  phase TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  runtime TEXT NOT NULL,"
+	"  labels TEXT NOT NULL,"
+	"  limits TEXT NOT NULL,"
+	"  node TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL,"
+	"  cancel_requested INTEGER NOT NULL"
+	"    CHECK (cancel_requested IN (0, 1)),"
+	"  submitted_at TEXT NOT NULL,"
+	"  started_at TEXT NOT NULL,"
+	"  finished_at TEXT NOT NULL,"
+	"  has_result INTEGER NOT NULL CHECK (has_result IN (0, 1)),"
+	"  verdict TEXT NOT NULL,"
+	"  exit_code INTEGER NOT NULL,"
+	"  signal INTEGER NOT NULL,"
+	"  cpu_seconds REAL NOT NULL,"
+	"  wall_seconds REAL NOT NULL,"
+	"  memory_peak_bytes INTEGER NOT NULL"
+	");"
+	/* A restart resumes each phase oldest first. */
+	"CREATE INDEX jobs_phase_id ON jobs (phase, id);"
+	/* Quotas: how many jobs a tenant has in flight. */
+	"CREATE INDEX jobs_tenant_phase ON jobs (tenant, phase);"
+	/* Listing one tenant's jobs, newest first. */
+	"CREATE INDEX jobs_tenant_id ON jobs (tenant, id);"
+	/* Listing by state, newest first; final counts. */
+	"CREATE INDEX jobs_state_id ON jobs (state, id);"
+	"CREATE TABLE nodes ("
+	"  name TEXT PRIMARY KEY NOT NULL,"
+	"  drained INTEGER NOT NULL CHECK (drained IN (0, 1)),"
+	"  reason TEXT NOT NULL"
+	");",
+};
+
+_Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
+	STORE_SCHEMA_VERSION,
+    "one migration step per schema version");
+
+/* The columns of struct job after id, in the order every statement uses. */
+#define STORE_JOB_COLUMNS \
+	"tenant, state, phase, reason, runtime, labels, limits, node, " \
+	"attempts, cancel_requested, submitted_at, started_at, finished_at, " \
+	"has_result, verdict, exit_code, signal, cpu_seconds, wall_seconds, " \
+	"memory_peak_bytes"
+#define STORE_JOB_SELECT "SELECT id, " STORE_JOB_COLUMNS " FROM jobs "
+
+enum store_type {
+	STORE_TEXT, /* char[size] */
+	STORE_STATE, /* enum job_state, stored by name */
+	STORE_PHASE, /* enum job_phase, stored by name */
+	STORE_INT, /* int */
+	STORE_BOOL, /* bool, stored as 0 or 1 */
+	STORE_REAL, /* double */
+	STORE_U64 /* uint64_t, stored as its 64 bits */
+};
+
+/* How one field of struct job maps to a column. */
+struct store_column {
+	const char *name;
+	enum store_type type;
+	size_t offset;
+	size_t size;
+};
+
+#define STORE_FIELD(f) offsetof(struct job, f), sizeof(((struct job *)0)->f)
+
+/* In STORE_JOB_COLUMNS order: parameter i + 1, result column i + 1. */
+static const struct store_column store_job_columns[] = {
+	{ "tenant", STORE_TEXT, STORE_FIELD(tenant) },
+	{ "state", STORE_STATE, STORE_FIELD(state) },
+	{ "phase", STORE_PHASE, STORE_FIELD(phase) },
+	{ "reason", STORE_TEXT, STORE_FIELD(reason) },
+	{ "runtime", STORE_TEXT, STORE_FIELD(runtime) },
+	{ "labels", STORE_TEXT, STORE_FIELD(labels) },
+	{ "limits", STORE_TEXT, STORE_FIELD(limits) },
+	{ "node", STORE_TEXT, STORE_FIELD(node) },
+	{ "attempts", STORE_INT, STORE_FIELD(attempts) },
+	{ "cancel_requested", STORE_BOOL, STORE_FIELD(cancel_requested) },
+	{ "submitted_at", STORE_TEXT, STORE_FIELD(submitted_at) },
+	{ "started_at", STORE_TEXT, STORE_FIELD(started_at) },
+	{ "finished_at", STORE_TEXT, STORE_FIELD(finished_at) },
+	{ "has_result", STORE_BOOL, STORE_FIELD(has_result) },
+	{ "verdict", STORE_TEXT, STORE_FIELD(verdict) },
+	{ "exit_code", STORE_INT, STORE_FIELD(exit_code) },
+	{ "signal", STORE_INT, STORE_FIELD(signal) },
+	{ "cpu_seconds", STORE_REAL, STORE_FIELD(cpu_seconds) },
+	{ "wall_seconds", STORE_REAL, STORE_FIELD(wall_seconds) },
+	{ "memory_peak_bytes", STORE_U64, STORE_FIELD(memory_peak_bytes) },
+};
+#define STORE_NCOLUMNS \
+	(sizeof(store_job_columns) / sizeof(store_job_columns[0]))
+
+enum store_stmt {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_USER_VERSION,
+	STMT_JOB_INSERT,
+	STMT_JOB_GET,
+	STMT_JOB_UPDATE,
+	STMT_JOBS_IN_PHASE,
+	STMT_JOBS_LIST,
+	STMT_JOBS_LIST_TENANT,
+	STMT_JOBS_LIST_STATE,
+	STMT_JOBS_LIST_TENANT_STATE,
+	STMT_JOBS_COUNT,
+	STMT_JOBS_COUNT_TENANT,
+	STMT_JOBS_FINAL,
+	STMT_NODE_GET,
+	STMT_NODE_SET,
+	STMT_COUNT
+};
+
+/*
+ * The statements, by enum store_stmt.  The list statements share their
+ * parameters: ?1 the id to stay below, ?2 the page size, ?3 the tenant,
+ * ?4 the state.
+ */
+static const char *const store_sql[STMT_COUNT] = {
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_USER_VERSION] = "PRAGMA user_version",
+	[STMT_JOB_INSERT] = "INSERT INTO jobs (" STORE_JOB_COLUMNS ") VALUES "
+			    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+			    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+	[STMT_JOB_GET] = STORE_JOB_SELECT "WHERE id = ?1",
+	[STMT_JOB_UPDATE] = "UPDATE jobs SET tenant = ?1, state = ?2, "
+			    "phase = ?3, reason = ?4, runtime = ?5, "
+			    "labels = ?6, limits = ?7, node = ?8, "
+			    "attempts = ?9, cancel_requested = ?10, "
+			    "submitted_at = ?11, started_at = ?12, "
+			    "finished_at = ?13, has_result = ?14, "
+			    "verdict = ?15, exit_code = ?16, signal = ?17, "
+			    "cpu_seconds = ?18, wall_seconds = ?19, "
+			    "memory_peak_bytes = ?20 WHERE id = ?21",
+	[STMT_JOBS_IN_PHASE] = STORE_JOB_SELECT
+	"WHERE phase = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+	[STMT_JOBS_LIST] = STORE_JOB_SELECT
+	"WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+	[STMT_JOBS_LIST_TENANT] = STORE_JOB_SELECT
+	"WHERE tenant = ?3 AND id < ?1 ORDER BY id DESC LIMIT ?2",
+	[STMT_JOBS_LIST_STATE] = STORE_JOB_SELECT
+	"WHERE state = ?4 AND id < ?1 ORDER BY id DESC LIMIT ?2",
+	[STMT_JOBS_LIST_TENANT_STATE] = STORE_JOB_SELECT
+	"WHERE tenant = ?3 AND state = ?4 AND id < ?1 "
+	"ORDER BY id DESC LIMIT ?2",
+	[STMT_JOBS_COUNT] = "SELECT count(*) FROM jobs WHERE phase = ?1",
+	[STMT_JOBS_COUNT_TENANT] = "SELECT count(*) FROM jobs "
+				   "WHERE tenant = ?2 AND phase = ?1",
+	[STMT_JOBS_FINAL] = "SELECT state, count(*) FROM jobs GROUP BY state",
+	[STMT_NODE_GET] = "SELECT drained, reason FROM nodes WHERE name = ?1",
+	[STMT_NODE_SET] = "INSERT INTO nodes (name, drained, reason) "
+			  "VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE "
+			  "SET drained = excluded.drained, "
+			  "reason = excluded.reason",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+};
+
+/*
+ * Turn the SQLite result code rc of what just failed on db into e, with a
+ * formatted account of what was being done; the one place SQLite's errors
+ * are translated.  Returns -1.
+ */
+static int store_error(sqlite3 *db, int rc, struct error *e, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static int
+store_error(sqlite3 *db, int rc, struct error *e, const char *fmt, ...)
+{
+	enum error_code code;
+	const char *msg;
+	char what[256];
+	va_list ap;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		code = ERR_BUSY;
+		break;
+	case SQLITE_NOMEM:
+		code = ERR_NOMEM;
+		break;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_PROTOCOL:
+	case SQLITE_NOLFS:
+		code = ERR_IO;
+		break;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_TOOBIG:
+	case SQLITE_MISMATCH:
+		code = ERR_INVALID;
+		break;
+	default:
+		code = ERR_INTERNAL;
+		break;
+	}
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	/* Bind errors leave no message of their own on the connection. */
+	if (db != NULL && sqlite3_extended_errcode(db) == rc)
+		msg = sqlite3_errmsg(db);
+	else
+		msg = sqlite3_errstr(rc);
+	return error_set(e, code, "%s: %s", what, msg);
+}
+
+/* A database whose schema is newer than this release.  Returns -1. */
+static int
+store_too_new(const char *path, int version, struct error *e)
+{
+	return error_set(e, ERR_REFUSED,
+	    "database '%s' has schema version %d, and this release knows "
+	    "versions 0 to %d: it was written by a newer release of sluice",
+	    path, version, STORE_SCHEMA_VERSION);
+}
+
+/* A job row that cannot be what this release wrote.  Returns -1. */
+static int
+store_corrupt(int64_t id, const char *column, const char *why, struct error *e)
+{
+	return error_set(e, ERR_INTERNAL,
+	    "job %" PRId64 " in the store is corrupt: column '%s' %s", id,
+	    column, why);
+}
+
+/* Reset a cached statement after use, keeping no snapshot open. */
+static void
+store_done(sqlite3_stmt *stmt)
+{
+	/* sqlite3_reset() repeats the last step's error, already reported. */
+	(void)sqlite3_reset(stmt);
+	(void)sqlite3_clear_bindings(stmt);
+}
+
+/* Run one statement that returns no rows to completion. */
+static int
+store_step_done(struct store *st, sqlite3_stmt *stmt, struct error *e,
+    const char *what)
+{
+	int rc;
+
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		store_error(st->db, rc, e, "%s", what);
+		store_done(stmt);
+		return -1;
+	}
+	store_done(stmt);
+	return 0;
+}
+
+/* Read PRAGMA user_version with a statement of its own (before the cache). */
+static int
+store_read_version(sqlite3 *db, int *version, struct error *e)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc, ret = -1;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		store_error(db, rc, e, "cannot read the schema version");
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		store_error(db, rc, e, "cannot read the schema version");
+		goto out;
+	}
+	*version = sqlite3_column_int(stmt, 0);
+	ret = 0;
+out:
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+/* Run one or more statements of fixed SQL (schema, pragmas, migrations). */
+static int
+store_exec(sqlite3 *db, const char *sql, struct error *e, const char *what)
+{
+	int rc;
+
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return store_error(db, rc, e, "%s", what);
+	return 0;
+}
+
+/* Roll back a failed migration step if SQLite has not done so already. */
+static void
+store_abandon(sqlite3 *db)
+{
+	int rc;
+
+	if (sqlite3_get_autocommit(db))
+		return;
+	if ((rc = sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL)) != SQLITE_OK)
+		log_warn("cannot roll back: %s", sqlite3_errstr(rc));
+}
+
+/*
+ * Bring the schema up to STORE_SCHEMA_VERSION, one step per transaction.
+ * The version is read again inside each transaction (BEGIN IMMEDIATE takes
+ * the write lock), so two processes opening one old database at once do
+ * not both apply a step.
+ */
+static int
+store_migrate(sqlite3 *db, const char *path, struct error *e)
+{
+	char sql[64];
+	int version;
+
+	for (;;) {
+		if (store_exec(db, "BEGIN IMMEDIATE", e,
+			"cannot start a migration") == -1)
+			return -1;
+		if (store_read_version(db, &version, e) == -1)
+			goto fail;
+		if (version == STORE_SCHEMA_VERSION)
+			break;
+		if (version < 0 || version > STORE_SCHEMA_VERSION) {
+			store_too_new(path, version, e);
+			goto fail;
+		}
+		if (store_exec(db, store_migrations[version], e,
+			"cannot migrate the schema") == -1) {
+			error_wrap(e, "database '%s', version %d to %d", path,
+			    version, version + 1);
+			goto fail;
+		}
+		/* A constant of ours, not data: PRAGMA takes no parameters. */
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    version + 1);
+		if (store_exec(db, sql, e, "cannot set the schema version") ==
+		    -1)
+			goto fail;
+		if (store_exec(db, "COMMIT", e, "cannot commit a migration") ==
+		    -1)
+			goto fail;
+		log_info("database '%s' migrated to schema version %d", path,
+		    version + 1);
+	}
+	/* Nothing was written; end the transaction. */
+	if (store_exec(db, "COMMIT", e, "cannot end the migration check") == -1)
+		goto fail;
+	return 0;
+fail:
+	store_abandon(db);
+	return -1;
+}
+
+/* Set the connection's pragmas and check that WAL mode took. */
+static int
+store_configure(sqlite3 *db, const char *path, struct error *e)
+{
+	sqlite3_stmt *stmt = NULL;
+	const char *mode;
+	int rc, ret = -1;
+
+	rc = sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	if (rc != SQLITE_OK) {
+		store_error(db, rc, e, "cannot set the busy timeout");
+		goto out;
+	}
+	/* The pragma answers with the mode in force, which may not be WAL. */
+	rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &stmt,
+	    NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		store_error(db, rc, e, "cannot set WAL mode");
+		goto out;
+	}
+	mode = (const char *)sqlite3_column_text(stmt, 0);
+	if (mode == NULL || strcmp(mode, "wal") != 0) {
+		error_set(e, ERR_IO,
+		    "database '%s' cannot use WAL mode (journal mode is '%s')",
+		    path, mode == NULL ? "?" : mode);
+		goto out;
+	}
+	if (store_exec(db, "PRAGMA synchronous = NORMAL", e,
+		"cannot set synchronous mode") == -1)
+		goto out;
+	if (store_exec(db, "PRAGMA foreign_keys = ON", e,
+		"cannot enable foreign keys") == -1)
+		goto out;
+	ret = 0;
+out:
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+/* Open or create the database at path, migrate it and prepare statements. */
+struct store *
+store_open(const char *path, struct error *e)
+{
+	struct store *st = NULL, *ret = NULL;
+	size_t i;
+	int rc, version;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		error_set(e, ERR_NOMEM, "out of memory opening '%s'", path);
+		goto out;
+	}
+	rc = sqlite3_open_v2(path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		store_error(st->db, rc, e, "cannot open database '%s'", path);
+		goto out;
+	}
+	rc = sqlite3_extended_result_codes(st->db, 1);
+	if (rc != SQLITE_OK) {
+		store_error(st->db, rc, e, "cannot open database '%s'", path);
+		goto out;
+	}
+	/* Refuse a newer database before changing anything in it. */
+	if (store_read_version(st->db, &version, e) == -1) {
+		error_wrap(e, "database '%s'", path);
+		goto out;
+	}
+	if (version < 0 || version > STORE_SCHEMA_VERSION) {
+		store_too_new(path, version, e);
+		goto out;
+	}
+	if (store_configure(st->db, path, e) == -1)
+		goto out;
+	if (store_migrate(st->db, path, e) == -1)
+		goto out;
+	for (i = 0; i < STMT_COUNT; i++) {
+		rc = sqlite3_prepare_v3(st->db, store_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL);
+		if (rc != SQLITE_OK) {
+			store_error(st->db, rc, e,
+			    "cannot prepare a statement");
+			goto out;
+		}
+	}
+	ret = st;
+	st = NULL;
+out:
+	store_close(st);
+	return ret;
+}
+
+/* Finalize every statement and close the connection. */
+void
+store_close(struct store *st)
+{
+	size_t i;
+	int rc;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	/* An open transaction is rolled back by closing. */
+	if ((rc = sqlite3_close(st->db)) != SQLITE_OK)
+		log_warn("cannot close the database: %s", sqlite3_errstr(rc));
+	free(st);
+}
+
+/* The schema version of the open database; -1 if it cannot be read. */
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_USER_VERSION];
+	int version = -1;
+
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		version = sqlite3_column_int(stmt, 0);
+	store_done(stmt);
+	return version;
+}
+
+/* Start a write transaction; taking the write lock now avoids deadlocks. */
+int
+store_begin(struct store *st, struct error *e)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return error_set(e, ERR_STATE, "a transaction is already open");
+	return store_step_done(st, st->stmt[STMT_BEGIN], e,
+	    "cannot begin a transaction");
+}
+
+/* Commit the open transaction; on failure it stays open for a rollback. */
+int
+store_commit(struct store *st, struct error *e)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return error_set(e, ERR_STATE, "no transaction is open");
+	return store_step_done(st, st->stmt[STMT_COMMIT], e,
+	    "cannot commit a transaction");
+}
+
+/* Roll back the open transaction, if there is one. */
+void
+store_rollback(struct store *st)
+{
+	struct error e;
+
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	if (store_step_done(st, st->stmt[STMT_ROLLBACK], &e,
+		"cannot roll back a transaction") == -1)
+		log_warn("%s", e.msg);
+}
+
+/* Bind every field of j but id to parameters 1 to STORE_NCOLUMNS. */
+static int
+store_bind_job(struct store *st, sqlite3_stmt *stmt, const struct job *j,
+    struct error *e)
+{
+	const struct store_column *c;
+	const char *p = (const char *)j;
+	const char *text;
+	size_t i;
+	bool b;
+	int rc, iv;
+	double d;
+	uint64_t u;
+
+	for (i = 0; i < STORE_NCOLUMNS; i++) {
+		c = &store_job_columns[i];
+		switch (c->type) {
+		case STORE_TEXT:
+			/* Bounded: a field that lost its NUL stays in bounds. */
+			text = p + c->offset;
+			rc = sqlite3_bind_text(stmt, (int)i + 1, text,
+			    (int)strnlen(text, c->size), SQLITE_STATIC);
+			break;
+		case STORE_STATE:
+			if ((unsigned)j->state > JOB_NODE_FAIL)
+				return error_set_field(e, ERR_INVALID, "state",
+				    "job state %d is not a state", j->state);
+			rc = sqlite3_bind_text(stmt, (int)i + 1,
+			    job_state_name(j->state), -1, SQLITE_STATIC);
+			break;
+		case STORE_PHASE:
+			if ((unsigned)j->phase > PHASE_DONE)
+				return error_set_field(e, ERR_INVALID, "phase",
+				    "job phase %d is not a phase", j->phase);
+			rc = sqlite3_bind_text(stmt, (int)i + 1,
+			    job_phase_name(j->phase), -1, SQLITE_STATIC);
+			break;
+		case STORE_INT:
+			memcpy(&iv, p + c->offset, sizeof(iv));
+			rc = sqlite3_bind_int(stmt, (int)i + 1, iv);
+			break;
+		case STORE_BOOL:
+			memcpy(&b, p + c->offset, sizeof(b));
+			rc = sqlite3_bind_int(stmt, (int)i + 1, b ? 1 : 0);
+			break;
+		case STORE_REAL:
+			memcpy(&d, p + c->offset, sizeof(d));
+			rc = sqlite3_bind_double(stmt, (int)i + 1, d);
+			break;
+		case STORE_U64:
+			/* The 64 bits as they are; read back the same way. */
+			memcpy(&u, p + c->offset, sizeof(u));
+			rc = sqlite3_bind_int64(stmt, (int)i + 1,
+			    (sqlite3_int64)u);
+			break;
+		default:
+			rc = SQLITE_INTERNAL;
+			break;
+		}
+		if (rc != SQLITE_OK)
+			return store_error(st->db, rc, e,
+			    "cannot bind a job's values");
+	}
+	return 0;
+}
+
+/*
+ * Fill j from the current row of stmt (id, then the columns in order).  A
+ * value this release would never have written is refused, not truncated:
+ * a shortened tenant name would be another tenant.
+ */
+static int
+store_read_job(sqlite3_stmt *stmt, struct job *j, struct error *e)
+{
+	const struct store_column *c;
+	char *p = (char *)j;
+	const unsigned char *text;
+	sqlite3_int64 v;
+	size_t i, n;
+	int col, iv;
+	bool b;
+	double d;
+	uint64_t u;
+
+	memset(j, 0, sizeof(*j));
+	j->id = sqlite3_column_int64(stmt, 0);
+	for (i = 0; i < STORE_NCOLUMNS; i++) {
+		c = &store_job_columns[i];
+		col = (int)i + 1;
+		if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+			return store_corrupt(j->id, c->name, "is null", e);
+		switch (c->type) {
+		case STORE_TEXT:
+		case STORE_STATE:
+		case STORE_PHASE:
+			text = sqlite3_column_text(stmt, col);
+			n = (size_t)sqlite3_column_bytes(stmt, col);
+			if (text == NULL)
+				return error_set(e, ERR_NOMEM,
+				    "out of memory reading job %" PRId64,
+				    j->id);
+			if (c->type == STORE_STATE) {
+				if (job_state_parse((const char *)text,
+					&j->state) == -1)
+					return store_corrupt(j->id, c->name,
+					    "is not a state", e);
+				break;
+			}
+			if (c->type == STORE_PHASE) {
+				if (job_phase_parse((const char *)text,
+					&j->phase) == -1)
+					return store_corrupt(j->id, c->name,
+					    "is not a phase", e);
+				break;
+			}
+			if (n >= c->size)
+				return store_corrupt(j->id, c->name,
+				    "is too long", e);
+			memcpy(p + c->offset, text, n);
+			p[c->offset + n] = '\0';
+			break;
+		case STORE_INT:
+			v = sqlite3_column_int64(stmt, col);
+			/* An int if it survives the round trip. */
+			if ((sqlite3_int64)(int)v != v)
+				return store_corrupt(j->id, c->name,
+				    "is out of range", e);
+			iv = (int)v;
+			memcpy(p + c->offset, &iv, sizeof(iv));
+			break;
+		case STORE_BOOL:
+			v = sqlite3_column_int64(stmt, col);
+			if (v != 0 && v != 1)
+				return store_corrupt(j->id, c->name,
+				    "is not 0 or 1", e);
+			b = v == 1;
+			memcpy(p + c->offset, &b, sizeof(b));
+			break;
+		case STORE_REAL:
+			d = sqlite3_column_double(stmt, col);
+			memcpy(p + c->offset, &d, sizeof(d));
+			break;
+		case STORE_U64:
+			u = (uint64_t)sqlite3_column_int64(stmt, col);
+			memcpy(p + c->offset, &u, sizeof(u));
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Insert a new job and set its id. */
+int
+store_job_insert(struct store *st, struct job *j, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_JOB_INSERT];
+	int rc, ret = -1;
+
+	if (store_bind_job(st, stmt, j, e) == -1)
+		goto out;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		store_error(st->db, rc, e, "cannot insert a job");
+		goto out;
+	}
+	j->id = sqlite3_last_insert_rowid(st->db);
+	ret = 0;
+out:
+	store_done(stmt);
+	return ret;
+}
+
+/* Read one job by id. */
+int
+store_job_get(struct store *st, int64_t id, struct job *out, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_JOB_GET];
+	struct job j;
+	int rc, ret = -1;
+
+	rc = sqlite3_bind_int64(stmt, 1, id);
+	if (rc != SQLITE_OK) {
+		store_error(st->db, rc, e, "cannot read a job");
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		error_set(e, ERR_NOTFOUND, "no job %" PRId64, id);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		store_error(st->db, rc, e, "cannot read job %" PRId64, id);
+		goto out;
+	}
+	if (store_read_job(stmt, &j, e) == -1)
+		goto out;
+	*out = j;
+	ret = 0;
+out:
+	store_done(stmt);
+	return ret;
+}
+
+/* Write every field of an existing job. */
+int
+store_job_update(struct store *st, const struct job *j, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_JOB_UPDATE];
+	int rc, ret = -1;
+
+	if (store_bind_job(st, stmt, j, e) == -1)
+		goto out;
+	rc = sqlite3_bind_int64(stmt, (int)STORE_NCOLUMNS + 1, j->id);
+	if (rc != SQLITE_OK) {
+		store_error(st->db, rc, e, "cannot update a job");
+		goto out;
+	}
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		store_error(st->db, rc, e, "cannot update job %" PRId64, j->id);
+		goto out;
+	}
+	/* SQLite counts every row the WHERE matched, changed values or not. */
+	if (sqlite3_changes(st->db) == 0) {
+		error_set(e, ERR_NOTFOUND, "no job %" PRId64, j->id);
+		goto out;
+	}
+	ret = 0;
+out:
+	store_done(stmt);
+	return ret;
+}
+
+/*
+ * Read up to max jobs in phase with ids above after into out, oldest first,
+ * and reset the statement, so that the caller's callback runs with no
+ * statement active.
+ */
+static int
+store_phase_batch(struct store *st, enum job_phase phase, int64_t after,
+    struct job *out, int max, int *n, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_JOBS_IN_PHASE];
+	int got = 0, rc, ret = -1;
+
+	rc = sqlite3_bind_text(stmt, 1, job_phase_name(phase), -1,
+	    SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(stmt, 2, after);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 3, max);
+	if (rc != SQLITE_OK) {
+		store_error(st->db, rc, e, "cannot list jobs by phase");
+		goto out;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (store_read_job(stmt, &out[got], e) == -1)
+			goto out;
+		got++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st->db, rc, e, "cannot list jobs by phase");
+		goto out;
+	}
+	*n = got;
+	ret = 0;
+out:
+	store_done(stmt);
+	return ret;
+}
+
+/*
+ * Call fn for every job in phase, oldest first.  Rows are read in batches
+ * and fn runs between queries, so it may use the store, even to move the
+ * job it is given to another phase.
+ */
+int
+store_jobs_in_phase(struct store *st, enum job_phase phase,
+    int (*fn)(const struct job *j, void *arg), void *arg, struct error *e)
+{
+	struct job *batch = NULL;
+	int64_t after = 0;
+	int i, n, ret = -1;
+
+	if ((unsigned)phase > PHASE_DONE) {
+		error_set(e, ERR_INVALID, "job phase %d is not a phase", phase);
+		goto out;
+	}
+	if ((batch = calloc(STORE_PHASE_BATCH, sizeof(*batch))) == NULL) {
+		error_set(e, ERR_NOMEM, "out of memory listing jobs");
+		goto out;
+	}
+	do {
+		if (store_phase_batch(st, phase, after, batch,
+			STORE_PHASE_BATCH, &n, e) == -1)
+			goto out;
+		for (i = 0; i < n; i++) {
+			if (fn(&batch[i], arg) == -1) {
+				ret = 0;
+				goto out;
+			}
+			after = batch[i].id;
+		}
+	} while (n == STORE_PHASE_BATCH);
+	ret = 0;
+out:
+	free(batch);
+	return ret;
+}
+
+/* A page of jobs, newest first, with optional tenant and state filters. */
+int
+store_jobs_list(struct store *st, const char *tenant, int state, int64_t before,
+    int max, struct job *out, int *n, struct error *e)
+{
+	enum store_stmt which;
+	sqlite3_stmt *stmt = NULL;
+	int got = 0, rc, ret = -1;
+
+	if (state != -1 && (state < 0 || state > (int)JOB_NODE_FAIL))
+		return error_set_field(e, ERR_INVALID, "state",
+		    "job state %d is not a state", state);
+	if (max <= 0) {
+		*n = 0;
+		return 0;
+	}
+	if (tenant != NULL)
+		which = state == -1 ? STMT_JOBS_LIST_TENANT
+				    : STMT_JOBS_LIST_TENANT_STATE;
+	else
+		which = state == -1 ? STMT_JOBS_LIST : STMT_JOBS_LIST_STATE;
+	stmt = st->stmt[which];
+	/* ids are positive, so "below INT64_MAX" is "from the newest". */
+	rc = sqlite3_bind_int64(stmt, 1, before > 0 ? before : INT64_MAX);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 2, max);
+	if (rc == SQLITE_OK && tenant != NULL)
+		rc = sqlite3_bind_text(stmt, 3, tenant, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && state != -1)
+		rc = sqlite3_bind_text(stmt, 4,
+		    job_state_name((enum job_state)state), -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		store_error(st->db, rc, e, "cannot list jobs");
+		goto out;
+	}
+	while (got < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (store_read_job(stmt, &out[got], e) == -1)
+			goto out;
+		got++;
+	}
+	if (got < max && rc != SQLITE_DONE) {
+		store_error(st->db, rc, e, "cannot list jobs");
+		goto out;
+	}
+	*n = got;
+	ret = 0;
+out:
+	store_done(stmt);
+	return ret;
+}
+
+/* Count the jobs of one phase, of one tenant or of all. */
+static int
+store_count_phase(struct store *st, const char *tenant, enum job_phase phase,
+    int64_t *count, struct error *e)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret = -1;
+
+	stmt =
+	    st->stmt[tenant != NULL ? STMT_JOBS_COUNT_TENANT : STMT_JOBS_COUNT];
+	rc = sqlite3_bind_text(stmt, 1, job_phase_name(phase), -1,
+	    SQLITE_STATIC);
+	if (rc == SQLITE_OK && tenant != NULL)
+		rc = sqlite3_bind_text(stmt, 2, tenant, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		store_error(st->db, rc, e, "cannot count jobs");
+		goto out;
+	}
+	*count = sqlite3_column_int64(stmt, 0);
+	ret = 0;
+out:
+	store_done(stmt);
+	return ret;
+}
+
+/* How many jobs (of one tenant or all) are in the phases of phase_mask. */
+int
+store_jobs_count(struct store *st, const char *tenant, unsigned phase_mask,
+    int64_t *count, struct error *e)
+{
+	int64_t total = 0, n;
+	unsigned p;
+
+	for (p = PHASE_QUEUED; p <= PHASE_DONE; p++) {
+		if ((phase_mask & (1u << p)) == 0)
+			continue;
+		if (store_count_phase(st, tenant, (enum job_phase)p, &n, e) ==
+		    -1)
+			return -1;
+		total += n;
+	}
+	*count = total;
+	return 0;
+}
+
+/* How many jobs ended in each final state; other entries are 0. */
+int
+store_jobs_final_counts(struct store *st, int64_t counts[9], struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_JOBS_FINAL];
+	int64_t c[JOB_NODE_FAIL + 1] = { 0 };
+	enum job_state s;
+	const char *name;
+	int rc, ret = -1;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(stmt, 0);
+		if (name == NULL || job_state_parse(name, &s) == -1) {
+			error_set(e, ERR_INTERNAL,
+			    "the store is corrupt: a job has state '%s'",
+			    name == NULL ? "" : name);
+			goto out;
+		}
+		if (job_state_final(s))
+			c[s] = sqlite3_column_int64(stmt, 1);
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st->db, rc, e, "cannot count finished jobs");
+		goto out;
+	}
+	memcpy(counts, c, sizeof(c));
+	ret = 0;
+out:
+	store_done(stmt);
+	return ret;
+}
+
+/* Check a node name given to the node functions. */
+static int
+store_node_name_check(const char *name, struct error *e)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= JOB_NAME_MAX)
+		return error_set_field(e, ERR_INVALID, "name",
+		    "node name must be 1 to %d bytes", JOB_NAME_MAX - 1);
+	return 0;
+}
+
+/* Read a node's administrative state; never drained if it has no row. */
+int
+store_node_get(struct store *st, const char *name, bool *drained, char *reason,
+    size_t reason_len, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_NODE_GET];
+	const unsigned char *text = NULL;
+	sqlite3_int64 d = 0;
+	int rc, ret = -1;
+
+	if (store_node_name_check(name, e) == -1)
+		return -1;
+	rc = sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		d = sqlite3_column_int64(stmt, 0);
+		text = sqlite3_column_text(stmt, 1);
+		if ((d != 0 && d != 1) || text == NULL) {
+			error_set(e, ERR_INTERNAL,
+			    "node '%s' in the store is corrupt", name);
+			goto out;
+		}
+	} else if (rc != SQLITE_DONE) {
+		store_error(st->db, rc, e, "cannot read node '%s'", name);
+		goto out;
+	}
+	*drained = d == 1;
+	if (reason != NULL && reason_len > 0)
+		snprintf(reason, reason_len, "%s",
+		    text == NULL ? "" : (const char *)text);
+	ret = 0;
+out:
+	store_done(stmt);
+	return ret;
+}
+
+/* Record a node's administrative state. */
+int
+store_node_set(struct store *st, const char *name, bool drained,
+    const char *reason, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_NODE_SET];
+	int rc, ret = -1;
+
+	if (store_node_name_check(name, e) == -1)
+		return -1;
+	if (reason == NULL)
+		reason = "";
+	if (strlen(reason) >= JOB_REASON_MAX)
+		return error_set_field(e, ERR_INVALID, "reason",
+		    "reason is longer than %d bytes", JOB_REASON_MAX - 1);
+	rc = sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 2, drained ? 1 : 0);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 3, reason, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE) {
+		store_error(st->db, rc, e, "cannot record node '%s'", name);
+		goto out;
+	}
+	ret = 0;
+out:
+	store_done(stmt);
+	return ret;
+}

@@ -1,0 +1,112 @@
+/*
+ * The job store: one SQLite database in WAL mode, owned by the main thread
+ * (one connection, SQLITE_OPEN_NOMUTEX).  Every state change is committed
+ * before anything acts on it: callers update the row, and only then start
+ * the work the new state stands for.  synchronous=NORMAL: in WAL mode a
+ * commit survives the daemon being killed (not a power cut; see README).
+ *
+ * The schema is versioned with PRAGMA user_version; store_open() migrates
+ * an older database step by step in one transaction each, and refuses a
+ * database written by a newer release.
+ *
+ * Large data (submissions, outputs, result.json) lives in the spool
+ * (spool.h), not here.
+ */
+#ifndef SLUICE_DISPATCHER_STORE_H
+#define SLUICE_DISPATCHER_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "job.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/*
+ * Open or create the database at path and migrate it.  NULL on failure;
+ * ERR_REFUSED for a database written by a newer release.
+ */
+struct store *store_open(const char *path, struct error *e);
+
+/* Close the database (NULL is a no-op). */
+void store_close(struct store *st);
+
+/* The schema version of an open database (for tests); -1 on error. */
+int store_schema_version(struct store *st);
+
+/*
+ * Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Not nested: a second
+ * store_begin() is ERR_STATE.  If store_commit() fails the transaction may
+ * still be open; call store_rollback(), which does nothing if none is.
+ */
+int store_begin(struct store *st, struct error *e);
+int store_commit(struct store *st, struct error *e);
+void store_rollback(struct store *st);
+
+/*
+ * Insert a new job; sets j->id (j->id on entry is ignored).  Every field of
+ * j is stored.  ids only grow and are never reused once committed.
+ */
+int store_job_insert(struct store *st, struct job *j, struct error *e);
+
+/*
+ * Read one job.  ERR_NOTFOUND if there is none with that id; ERR_INTERNAL
+ * for a row this release would not have written (a string too long for
+ * its field, an unknown state), which is never truncated.
+ */
+int
+store_job_get(struct store *st, int64_t id, struct job *out, struct error *e);
+
+/* Write every field of an existing job (by j->id).  ERR_NOTFOUND if gone. */
+int store_job_update(struct store *st, const struct job *j, struct error *e);
+
+/*
+ * Call fn for every job in phase, oldest first; fn returning -1 stops the
+ * walk, and store_jobs_in_phase() then returns 0 (fn reports its own
+ * failure, e.g. through arg): -1 always means e is filled.  Rows are read
+ * in small batches and fn runs with no statement active, so fn may use the
+ * store, even to move the job it is given to another phase; a job that
+ * enters the phase with a higher id during the walk is visited too.
+ */
+int store_jobs_in_phase(struct store *st, enum job_phase phase,
+    int (*fn)(const struct job *j, void *arg), void *arg, struct error *e);
+
+/*
+ * A page of jobs, newest first.  tenant NULL means every tenant; state -1
+ * means every state (any other value outside enum job_state is
+ * ERR_INVALID); before 0 means from the newest, else only ids below it.
+ * Fills at most max jobs into out and sets *n (0 if max <= 0).
+ */
+int store_jobs_list(struct store *st, const char *tenant, int state,
+    int64_t before, int max, struct job *out, int *n, struct error *e);
+
+/*
+ * How many jobs of tenant (NULL: all tenants) are in one of the phases
+ * whose bit (1 << phase) is set in phase_mask (other bits are ignored).
+ */
+int store_jobs_count(struct store *st, const char *tenant, unsigned phase_mask,
+    int64_t *count, struct error *e);
+
+/*
+ * How many jobs ended in each final state (index enum job_state; the
+ * entries of states that are not final are 0).
+ */
+int
+store_jobs_final_counts(struct store *st, int64_t counts[9], struct error *e);
+
+/*
+ * Administrative node state that must survive a restart: whether an
+ * operator drained the node, and why.  A node never drained reads as
+ * drained = false, reason "".  Names are 1 to JOB_NAME_MAX - 1 bytes; a
+ * reason (NULL: "") at most JOB_REASON_MAX - 1, else ERR_INVALID.  The
+ * reason read is cut to fit reason_len (reason may be NULL).
+ */
+int store_node_get(struct store *st, const char *name, bool *drained,
+    char *reason, size_t reason_len, struct error *e);
+int store_node_set(struct store *st, const char *name, bool drained,
+    const char *reason, struct error *e);
+
+#endif

@@ -1,0 +1,122 @@
+#!/bin/bash
+# Failure is normal: a node killed in the middle of its jobs, a hung node,
+# the daemon killed with SIGKILL while jobs are in flight and restarted,
+# SIGTERM draining, and a host key that does not match.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/dispatcher.sh"
+
+disp_setup 74100 2 2
+disp_start_nodes
+disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }
+disp_wait_nodes UP 20
+tap_ok $? "both nodes come UP"
+
+# --- A node dies in the middle of its jobs.
+ids=""
+for i in 1 2 3 4; do
+	ids="$ids $(submit_py "import time; time.sleep(4); print('done $i')")"
+done
+# Wait until all four run (two per node).
+for n in $(seq 1 100); do
+	running=0
+	for id in $ids; do
+		[ "$(api GET "/v1/jobs/$id" | jq -r .state)" = RUNNING ] && running=$((running + 1))
+	done
+	[ "$running" -eq 4 ] && break
+	sleep 0.1
+done
+tap_is "$running" 4 "four jobs run, two on each node"
+on_node1=""
+for id in $ids; do
+	[ "$(api GET "/v1/jobs/$id" | jq -r .node)" = node1 ] && on_node1="$on_node1 $id"
+done
+# Kill node1 entirely: its sshd and sessions, its agents, its jobs.
+node_stop node1
+pkill -KILL -f -- "--config $T/node1.agent.conf"
+for s in 0 1; do pkill -KILL -U $((74100 + s)); done
+disp_wait_node node1 DOWN 10
+tap_ok $? "the lost node shows DOWN"
+tap_like "$(api GET /v1/nodes | jq -r '.nodes[] | select(.name == "node1") | .reason')" '.' \
+	"the lost node has a reason"
+for id in $ids; do
+	job=$(wait_job "$id" 60)
+	if printf '%s' "$on_node1" | grep -qw "$id"; then
+		tap_is "$(printf '%s' "$job" | jq -r '[.state, .node, .attempts] | @tsv')" \
+			"$(printf 'COMPLETED\tnode2\t2')" "job $id from the lost node completes on node2, attempt 2"
+	else
+		tap_is "$(printf '%s' "$job" | jq -r '[.state, .attempts] | @tsv')" \
+			"$(printf 'COMPLETED\t1')" "job $id on the surviving node completes"
+	fi
+done
+node_start node1 "$NODE_PORT_node1"
+disp_wait_node node1 UP 20
+tap_ok $? "the node returns to UP once its sshd is back"
+
+# --- A hung node (its sshd stopped) is detected within the timeout.
+node_pause node2
+start=$(date +%s.%N)
+disp_wait_node node2 DOWN 15
+tap_ok $? "a hung node goes DOWN"
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+tap_cmp "$elapsed" "<" 8 "hung node detected within dead_after (3 s) plus slack"
+node_resume node2
+disp_wait_node node2 UP 20
+tap_ok $? "the resumed node comes back UP"
+
+# --- SIGKILL of the daemon with 12 jobs in flight, then a restart.
+ids=""
+for i in $(seq 1 12); do
+	ids="$ids $(submit_py "import time; time.sleep(0.5); print('job $i')")"
+done
+sleep 0.7
+disp_stop KILL
+sleep 0.5
+disp_serve
+tap_ok $? "the daemon restarts on the same state"
+done_ok=0
+once=0
+for id in $ids; do
+	job=$(wait_job "$id" 90)
+	[ "$(printf '%s' "$job" | jq -r .state)" = COMPLETED ] && done_ok=$((done_ok + 1))
+	[ "$(printf '%s' "$job" | jq -r .attempts)" = 1 ] && once=$((once + 1))
+done
+tap_is "$done_ok" 12 "all 12 in-flight jobs complete after the restart"
+tap_is "$once" 12 "each ran exactly once (one attempt, no requeue)"
+# Exactly once on the nodes too: every job directory ran one agent.
+# Directories of attempts abandoned on the killed node are purged when it
+# comes back, and the rest are cleaned after collection.
+for n in $(seq 1 50); do
+	[ "$(ls -d "$T"/node*.base/jobs/* 2>/dev/null | wc -l)" -eq 0 ] && break
+	sleep 0.1
+done
+tap_is "$(ls -d "$T"/node*.base/jobs/* 2>/dev/null | wc -l)" 0 \
+	"no job directory is left on any node"
+
+# --- SIGTERM drains: nothing new is accepted, the daemon exits 0, and a
+# job that was running goes on and is collected after a restart.
+id=$(submit_py 'import time; time.sleep(2); print("survived")')
+for n in $(seq 1 50); do
+	[ "$(api GET "/v1/jobs/$id" | jq -r .state)" = RUNNING ] && break
+	sleep 0.1
+done
+disp_stop TERM
+tap_is "$DISP_STATUS" 0 "SIGTERM: the daemon exits 0"
+disp_serve
+job=$(wait_job "$id" 30)
+tap_is "$(printf '%s' "$job" | jq -r '[.state, (.stdout | rtrimstr("\n")), .attempts] | @tsv')" \
+	"$(printf 'COMPLETED\tsurvived\t1')" "a job running across the drain completes once"
+
+# --- A host key that does not match is refused with a clear reason.
+disp_stop TERM
+node_stop node2
+node_rekey node2
+node_start node2 "$NODE_PORT_node2"
+disp_serve
+disp_wait_node node1 UP 20
+sleep 1
+reason=$(api GET /v1/nodes | jq -r '.nodes[] | select(.name == "node2") | "\(.state) \(.reason)"')
+tap_like "$reason" '^DOWN .*(known_hosts|host key)' "a changed host key keeps the node DOWN, and says why"
+id=$(submit_py 'print("still served")')
+tap_is "$(wait_job "$id" 30 | jq -r .node)" node1 "jobs go to the node whose key matches"
+
+tap_done

@@ -1,0 +1,83 @@
+#!/bin/bash
+# A node whose agent lies: a fake agent script answers info honestly enough
+# to be used, then returns malformed or hostile results.  Each attempt must
+# fail with a reason, nothing outside the spool may be written, and the
+# daemon must keep serving.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/dispatcher.sh"
+
+DISP_MAX_ATTEMPTS=1
+disp_setup 74200 1 2 'max_result_file_bytes = 100000;'
+fake="$T/fake-agent"
+cat >"$fake" <<'EOS'
+#!/bin/bash
+# sluice-agent impostor: the mode file says how to lie.
+conf=$2 verb=$3 dir=$4
+base=$(sed -n 's/^base_dir = "\(.*\)";/\1/p' "$conf")
+mode=$(cat "$base/mode" 2>/dev/null)
+limits='{"cpu_seconds":5.0,"wall_seconds":10.0,"memory_bytes":268435456,"processes":32,"output_bytes":1048576,"disk_bytes":67108864,"open_files":64}'
+case $verb in
+info)
+	echo "{\"agent_version\":\"0.1.0\",\"kernel\":\"x\",\"base_dir\":\"$base\",\"slots\":2,\"slots_busy\":0,\"cgroup\":\"v1\",\"features\":{},\"runtimes\":[{\"name\":\"python3\",\"version\":\"Python 3.11.2\"}],\"defaults\":$limits,\"ceilings\":$limits}"
+	exit 0 ;;
+status|wait) echo '{"state":"staged","result":null}'; exit 0 ;;
+clean) rm -rf "$dir"; echo '{"cleaned":true}'; exit 0 ;;
+cancel) exit 0 ;;
+run) ;;
+*) exit 2 ;;
+esac
+good="{\"version\":1,\"verdict\":\"ok\",\"exit_code\":0,\"signal\":null,\"cpu_seconds\":0.01,\"wall_seconds\":0.02,\"memory_peak_bytes\":1000,\"stdout_bytes\":3,\"stderr_bytes\":0,\"stdout_truncated\":false,\"stderr_truncated\":false,\"out_files\":[],\"out_files_truncated\":false,\"limits\":$limits,\"message\":\"\",\"started_at\":\"2026-01-01T00:00:00.000Z\",\"finished_at\":\"2026-01-01T00:00:01.000Z\"}"
+echo "{\"event\":\"accepted\",\"job\":\"1\",\"slot\":0,\"at\":\"2026-01-01T00:00:00.000Z\"}"
+echo '{"event":"started","at":"2026-01-01T00:00:00.000Z"}'
+printf 'hi\n' >"$dir/stdout"; : >"$dir/stderr"; mkdir -p "$dir/out"
+case $mode in
+notjson) echo 'this is { not json' >"$dir/result.json" ;;
+badverdict) echo "$good" | sed 's/"ok"/"pwned"/' >"$dir/result.json" ;;
+badname) echo "$good" | sed 's|"out_files":\[\]|"out_files":[{"name":"../../etc/passwd","bytes":1}]|' >"$dir/result.json" ;;
+hugeexit) echo "$good" | sed 's/"exit_code":0/"exit_code":99999999999/' >"$dir/result.json" ;;
+bigstdout) echo "$good" >"$dir/result.json"; head -c 300000 /dev/zero >"$dir/stdout" ;;
+symlinks) echo "$good" >"$dir/result.json"; ln -s /etc/shadow "$dir/out/shadow"; ln -s /etc "$dir/out/etc"
+	printf 'real' >"$dir/out/real.txt"; mkfifo "$dir/out/fifo" ;;
+linkstdout) echo "$good" >"$dir/result.json"; rm -f "$dir/stdout"; ln -s /etc/shadow "$dir/stdout" ;;
+garbage) head -c 5000 /dev/urandom; echo ;;
+longline) head -c 5000000 /dev/zero | tr '\0' 'x'; echo ;;
+*) echo "$good" >"$dir/result.json" ;;
+esac
+echo "{\"event\":\"finished\",\"at\":\"2026-01-01T00:00:01.000Z\",\"result\":$good}"
+exit 0
+EOS
+chmod +x "$fake"
+sed -i "s|agent = \[ \"$AGENT_BIN\"|agent = [ \"$fake\"|" "$T/sluice.conf"
+disp_start_nodes
+disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }
+disp_wait_nodes UP 20
+tap_ok $? "the fake node comes UP"
+
+lie() {
+	local mode=$1 want=$2 name=$3 id job
+	echo "$mode" >"$T/node1.base/mode"
+	id=$(submit_py 'print(1)')
+	job=$(wait_job "$id" 30)
+	tap_is "$(printf '%s' "$job" | jq -r .state)" "$want" "$name: $want"
+	if [ "$want" = FAILED ]; then
+		tap_like "$(printf '%s' "$job" | jq -r .reason)" '.' "$name: the reason is given"
+	fi
+	LAST_JOB=$job
+}
+lie honest COMPLETED "an honest answer"
+lie notjson FAILED "result.json that is not JSON"
+lie badverdict FAILED "an unknown verdict"
+tap_like "$(printf '%s' "$LAST_JOB" | jq -r .reason)" 'verdict' "the reason names the bad field"
+lie badname FAILED "an out file named ../../etc/passwd"
+lie hugeexit FAILED "an exit code out of range"
+lie bigstdout FAILED "stdout larger than the cap"
+lie linkstdout FAILED "stdout that is a symbolic link"
+lie symlinks COMPLETED "links and a FIFO in out/"
+tap_is "$(printf '%s' "$LAST_JOB" | jq -c '[.out_files[].name]')" '["real.txt"]' \
+	"only the regular file comes back"
+tap_is "$(find "$T/state/spool" -type l | wc -l)" 0 "no symbolic link reached the spool"
+lie garbage FAILED "random bytes instead of events"
+lie longline FAILED "an endless line instead of events"
+tap_is "$(curl -fsS "$DISP_URL/v1/health" | jq -r .status)" ok "the daemon still serves"
+tap_ok "$(kill -0 "$DISP_PID" 2>/dev/null; echo $?)" "the daemon did not crash"
+tap_done

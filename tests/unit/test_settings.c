@@ -1,0 +1,249 @@
+/* Unit tests for dispatcher/settings.c: sluice.conf, checked at start-up. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "settings.h"
+
+#define SHA_A "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+#define SHA_B "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"
+
+static char conf_path[] = "/tmp/sluice-settings-XXXXXX";
+
+/* Write text as the config file. */
+static void
+write_conf(const char *text)
+{
+	FILE *f = fopen(conf_path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A valid config with a hole for one more line. */
+static void
+write_valid(const char *extra)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf),
+	    "state_dir = \"/var/lib/sluice-dispatcher\";\n"
+	    "tokens = ( { name = \"webapp\"; sha256 = \"" SHA_A "\"; "
+	    "role = \"submit\"; max_pending = 10; },\n"
+	    "  { name = \"ops\"; sha256 = \"" SHA_B
+	    "\"; role = \"admin\"; } );\n"
+	    "nodes = ( { name = \"node1\"; host = \"10.0.0.5\"; port = 22; "
+	    "user = \"sluice\"; identity = \"/etc/sluice/id_ed25519\"; "
+	    "known_hosts = \"/etc/sluice/known_hosts\"; "
+	    "agent = [ \"/usr/local/bin/sluice-agent\", \"--config\", "
+	    "\"/etc/sluice/agent.conf\" ]; labels = [ \"big-memory\" ]; } );\n"
+	    "%s\n",
+	    extra);
+	write_conf(buf);
+}
+
+static int
+setup(void **state)
+{
+	int fd = mkstemp(conf_path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	unlink(conf_path);
+	strcpy(conf_path, "/tmp/sluice-settings-XXXXXX");
+	return 0;
+}
+
+static void
+settings_load__example__read(void **state)
+{
+	struct settings s;
+	struct error e;
+	unsigned char digest[32];
+
+	write_valid("max_attempts = 4; listen = \"0.0.0.0:9000\";");
+	error_init(&e);
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_string_equal(s.listen_host, "0.0.0.0");
+	assert_int_equal(s.listen_port, 9000);
+	assert_int_equal(s.max_attempts, 4);
+	assert_int_equal(s.ntokens, 2);
+	assert_string_equal(s.tokens[0].name, "webapp");
+	assert_int_equal(s.tokens[0].role, ROLE_SUBMIT);
+	assert_int_equal(s.tokens[0].max_pending, 10);
+	assert_int_equal(s.tokens[0].max_running, -1);
+	assert_int_equal(s.tokens[1].role, ROLE_ADMIN);
+	assert_int_equal(s.nnodes, 1);
+	assert_string_equal(s.nodes[0].host, "10.0.0.5");
+	assert_int_equal(s.nodes[0].nagent, 3);
+	assert_string_equal(s.nodes[0].agent[2], "/etc/sluice/agent.conf");
+	assert_int_equal(s.nodes[0].nlabels, 1);
+	/* sha256("test") is SHA_A. */
+	memset(digest, 0, sizeof(digest));
+	digest[0] = 0x9f;
+	assert_null(settings_token_find(&s, digest));
+	assert_non_null(settings_node_find(&s, "node1"));
+	assert_null(settings_node_find(&s, "node2"));
+	settings_release(&s);
+}
+
+static void
+settings_load__defaults__applied(void **state)
+{
+	struct settings s;
+	struct error e;
+
+	write_valid("");
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_int_equal(s.max_attempts, 3);
+	assert_string_equal(s.listen_host, "127.0.0.1");
+	assert_int_equal(s.listen_port, 8750);
+	assert_true(s.io_timeout_seconds > 0);
+	assert_true(s.dead_after_seconds >= s.keepalive_seconds);
+	assert_int_equal(s.caps.max_files, 100);
+	assert_int_equal(s.max_out_files, 1000);
+	settings_release(&s);
+}
+
+/* Each line must make the config fail, naming the field. */
+static void
+refuse(const char *extra, const char *field)
+{
+	struct settings s;
+	struct error e;
+
+	write_valid(extra);
+	error_init(&e);
+	assert_int_equal(settings_load(conf_path, &s, &e), -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	if (field != NULL)
+		assert_string_equal(e.field, field);
+}
+
+static void
+settings_load__bad_values__refused(void **state)
+{
+	refuse("max_attempts = 0;", "max_attempts");
+	refuse("io_timeout_seconds = -1;", "io_timeout_seconds");
+	refuse("keepalive_seconds = 5; dead_after_seconds = 1;",
+	    "dead_after_seconds");
+	refuse("listen = \"nowhere\";", "listen");
+	refuse("listen = \"127.0.0.1:99999\";", "listen");
+}
+
+static void
+settings_load__bad_tokens__refused(void **state)
+{
+	write_conf("state_dir = \"/x\"; tokens = ( { name = \"a\"; sha256 = "
+		   "\"zz\"; } ); nodes = ( );");
+	{
+		struct settings s;
+		struct error e;
+
+		assert_int_equal(settings_load(conf_path, &s, &e), -1);
+		assert_string_equal(e.field, "tokens");
+	}
+	write_conf(
+	    "state_dir = \"/x\"; tokens = ( { name = \"a\"; sha256 = \"" SHA_A
+	    "\"; }, { name = \"a\"; sha256 = \"" SHA_B
+	    "\"; } ); nodes = ( { name = \"n\"; host = \"h\"; user = "
+	    "\"u\"; identity = \"/i\"; known_hosts = \"/k\"; agent = "
+	    "[ \"/a\" ]; } );");
+	{
+		struct settings s;
+		struct error e;
+
+		assert_int_equal(settings_load(conf_path, &s, &e), -1);
+		assert_non_null(strstr(e.msg, "twice"));
+	}
+}
+
+static void
+settings_load__bad_nodes__refused(void **state)
+{
+	static const char *bad[] = {
+		/* relative agent */
+		"nodes = ( { name = \"n\"; host = \"h\"; user = \"u\"; "
+		"identity = \"/i\"; known_hosts = \"/k\"; agent = "
+		"[ \"sluice-agent\" ]; } );",
+		/* relative identity */
+		"nodes = ( { name = \"n\"; host = \"h\"; user = \"u\"; "
+		"identity = \"i\"; known_hosts = \"/k\"; agent = [ \"/a\" ]; } "
+		");",
+		/* port out of range */
+		"nodes = ( { name = \"n\"; host = \"h\"; port = 70000; user = "
+		"\"u\"; identity = \"/i\"; known_hosts = \"/k\"; agent = "
+		"[ \"/a\" ]; } );",
+		/* a name with a slash */
+		"nodes = ( { name = \"a/b\"; host = \"h\"; user = \"u\"; "
+		"identity = \"/i\"; known_hosts = \"/k\"; agent = [ \"/a\" ]; "
+		"} );",
+		/* a host with a space */
+		"nodes = ( { name = \"n\"; host = \"h h\"; user = \"u\"; "
+		"identity = \"/i\"; known_hosts = \"/k\"; agent = [ \"/a\" ]; "
+		"} );",
+		NULL,
+	};
+	char buf[2048];
+	struct settings s;
+	struct error e;
+	int i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		snprintf(buf, sizeof(buf),
+		    "state_dir = \"/x\"; tokens = ( { name = \"a\"; sha256 = "
+		    "\"" SHA_A "\"; } );\n%s",
+		    bad[i]);
+		write_conf(buf);
+		error_init(&e);
+		assert_int_equal(settings_load(conf_path, &s, &e), -1);
+		assert_int_equal(e.code, ERR_INVALID);
+	}
+}
+
+static void
+settings_load__missing_file__io_error(void **state)
+{
+	struct settings s;
+	struct error e;
+
+	assert_int_equal(settings_load("/nonexistent/sluice.conf", &s, &e), -1);
+	assert_int_equal(e.code, ERR_IO);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(settings_load__example__read,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__defaults__applied, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__bad_values__refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__bad_tokens__refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__bad_nodes__refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__missing_file__io_error, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("settings", tests, NULL, NULL);
+}

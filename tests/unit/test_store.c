@@ -1,0 +1,1055 @@
+/*
+ * Unit tests for dispatcher/store.c, on real SQLite files in a temporary
+ * directory: every field round trips, paging and counting, node state,
+ * transactions, and the schema versioning (migration and refusal).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "error.h"
+#include "job.h"
+#include "log.h"
+#include "store.h"
+
+/* One test's directory, database path and open store. */
+struct fixture {
+	char dir[4096];
+	char path[4200];
+	struct store *st;
+	int nfds; /* open descriptors before the test */
+};
+
+/* How many descriptors the process has open, to catch leaks. */
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Remove one entry of a tree (nftw callback). */
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Make the temporary directory, without opening a store. */
+static int
+dir_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *base = getenv("TMPDIR");
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "%s/sluice-test-store.XXXXXX",
+	    base != NULL && base[0] != '\0' ? base : "/tmp");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/sluice.db", f->dir);
+	f->nfds = count_fds();
+	*state = f;
+	return 0;
+}
+
+/* Close the store, remove the directory, and fail on a leaked descriptor. */
+static int
+fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+	int leaked;
+
+	store_close(f->st);
+	leaked = count_fds() - f->nfds;
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	if (leaked != 0) {
+		fprintf(stderr, "%d descriptors leaked\n", leaked);
+		return -1;
+	}
+	return 0;
+}
+
+/* Make the temporary directory and open a new store in it. */
+static int
+store_setup(void **state)
+{
+	struct fixture *f;
+	struct error e;
+
+	if (dir_setup(state) == -1)
+		return -1;
+	f = *state;
+	if ((f->st = store_open(f->path, &e)) == NULL) {
+		fprintf(stderr, "store_open: %s\n", e.msg);
+		fixture_teardown(state);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run SQL on the file through a connection of the test's own. */
+static void
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* One text value of a query, read through the test's own connection. */
+static void
+raw_text(const char *path, const char *sql, char *buf, size_t len)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
+	    SQLITE_OK);
+	buf[0] = '\0';
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		snprintf(buf, len, "%s",
+		    (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* One integer value of a query, through the test's own connection. */
+static int64_t
+raw_int(const char *path, const char *sql)
+{
+	char buf[64];
+
+	raw_text(path, sql, buf, sizeof(buf));
+	return strtoll(buf, NULL, 10);
+}
+
+/* A job with every field set to something distinct that depends on n. */
+static void
+job_fill(struct job *j, int n)
+{
+	memset(j, 0, sizeof(*j));
+	snprintf(j->tenant, sizeof(j->tenant), "tenant-%d", n % 3);
+	j->phase = (enum job_phase)(n % 5);
+	j->state = j->phase == PHASE_DONE ? JOB_OUT_OF_MEMORY
+					  : job_phase_state(j->phase);
+	snprintf(j->reason, sizeof(j->reason), "reason %d: it's \"quoted\"", n);
+	snprintf(j->runtime, sizeof(j->runtime), "python3.%d", n);
+	snprintf(j->labels, sizeof(j->labels), "[\"gpu\",\"l%d\"]", n);
+	snprintf(j->limits, sizeof(j->limits),
+	    "{\"cpu_seconds\":%d.5,\"memory_bytes\":268435456}", n);
+	snprintf(j->node, sizeof(j->node), "node%d", n);
+	j->attempts = n + 1;
+	j->cancel_requested = n % 2 == 1;
+	snprintf(j->submitted_at, sizeof(j->submitted_at),
+	    "2024-01-02T03:04:%02d.123Z", n % 60);
+	snprintf(j->started_at, sizeof(j->started_at),
+	    "2024-01-02T03:05:%02d.456Z", n % 60);
+	snprintf(j->finished_at, sizeof(j->finished_at),
+	    "2024-01-02T03:06:%02d.789Z", n % 60);
+	j->has_result = n % 2 == 0;
+	snprintf(j->verdict, sizeof(j->verdict), "memory_limit");
+	j->exit_code = -1 - n;
+	j->signal = 9 + n;
+	j->cpu_seconds = 0.125 + n;
+	j->wall_seconds = 1.0 / 3.0 + n;
+	j->memory_peak_bytes = UINT64_MAX - (uint64_t)n;
+}
+
+/* Two jobs are equal field by field (and the id too). */
+static void
+assert_job_equal(const struct job *a, const struct job *b)
+{
+	assert_int_equal(a->id, b->id);
+	assert_string_equal(a->tenant, b->tenant);
+	assert_int_equal(a->state, b->state);
+	assert_int_equal(a->phase, b->phase);
+	assert_string_equal(a->reason, b->reason);
+	assert_string_equal(a->runtime, b->runtime);
+	assert_string_equal(a->labels, b->labels);
+	assert_string_equal(a->limits, b->limits);
+	assert_string_equal(a->node, b->node);
+	assert_int_equal(a->attempts, b->attempts);
+	assert_int_equal(a->cancel_requested, b->cancel_requested);
+	assert_string_equal(a->submitted_at, b->submitted_at);
+	assert_string_equal(a->started_at, b->started_at);
+	assert_string_equal(a->finished_at, b->finished_at);
+	assert_int_equal(a->has_result, b->has_result);
+	assert_string_equal(a->verdict, b->verdict);
+	assert_int_equal(a->exit_code, b->exit_code);
+	assert_int_equal(a->signal, b->signal);
+	assert_true(a->cpu_seconds == b->cpu_seconds);
+	assert_true(a->wall_seconds == b->wall_seconds);
+	assert_true(a->memory_peak_bytes == b->memory_peak_bytes);
+}
+
+/* Insert a job made by job_fill(n) with a given phase and state. */
+static int64_t
+insert_job(struct store *st, int n, const char *tenant, enum job_phase p,
+    enum job_state s)
+{
+	struct job j;
+	struct error e;
+
+	job_fill(&j, n);
+	snprintf(j.tenant, sizeof(j.tenant), "%s", tenant);
+	j.phase = p;
+	j.state = s;
+	if (store_job_insert(st, &j, &e) == -1)
+		fail_msg("store_job_insert: %s", e.msg);
+	return j.id;
+}
+
+/* A new database is at the current version and in WAL mode. */
+static void
+store_open__new_file__current_version_and_wal(void **state)
+{
+	struct fixture *f = *state;
+	char mode[32];
+
+	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
+	raw_text(f->path, "PRAGMA journal_mode", mode, sizeof(mode));
+	assert_string_equal(mode, "wal");
+}
+
+/* Every field written comes back as it was, the id chosen by the store. */
+static void
+store_job_insert__every_field__round_trips(void **state)
+{
+	struct fixture *f = *state;
+	struct job j, got;
+	struct error e;
+
+	job_fill(&j, 4);
+	j.id = 999; /* ignored */
+	assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+	assert_int_equal(j.id, 1);
+	assert_int_equal(store_job_get(f->st, j.id, &got, &e), 0);
+	assert_job_equal(&got, &j);
+}
+
+/* Strings fill their fields to the last byte and stay intact. */
+static void
+store_job_insert__longest_strings__round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct job j, got;
+	struct error e;
+
+	job_fill(&j, 1);
+	memset(j.tenant, 't', sizeof(j.tenant) - 1);
+	memset(j.reason, 'r', sizeof(j.reason) - 1);
+	memset(j.labels, 'l', sizeof(j.labels) - 1);
+	memset(j.finished_at, 'f', sizeof(j.finished_at) - 1);
+	assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+	assert_int_equal(store_job_get(f->st, j.id, &got, &e), 0);
+	assert_job_equal(&got, &j);
+	assert_int_equal(strlen(got.tenant), sizeof(got.tenant) - 1);
+}
+
+/* Text that looks like SQL is data: stored verbatim, harming nothing. */
+static void
+store_job_insert__sql_in_strings__stored_verbatim(void **state)
+{
+	struct fixture *f = *state;
+	struct job j, got;
+	struct error e;
+	int64_t n;
+
+	job_fill(&j, 2);
+	snprintf(j.tenant, sizeof(j.tenant), "x'); DROP TABLE jobs; --");
+	snprintf(j.reason, sizeof(j.reason), "\"; DELETE FROM jobs; %%s");
+	assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+	assert_int_equal(store_job_get(f->st, j.id, &got, &e), 0);
+	assert_job_equal(&got, &j);
+	assert_int_equal(store_jobs_count(f->st, NULL, 0x1f, &n, &e), 0);
+	assert_int_equal(n, 1);
+}
+
+/* A state or phase outside the enums is refused and nothing stored. */
+static void
+store_job_insert__bad_state__invalid(void **state)
+{
+	struct fixture *f = *state;
+	struct job j;
+	struct error e;
+	int64_t n;
+
+	job_fill(&j, 0);
+	j.state = (enum job_state)42;
+	assert_int_equal(store_job_insert(f->st, &j, &e), -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	job_fill(&j, 0);
+	j.phase = (enum job_phase)5;
+	assert_int_equal(store_job_insert(f->st, &j, &e), -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	assert_int_equal(store_jobs_count(f->st, NULL, 0x1f, &n, &e), 0);
+	assert_int_equal(n, 0);
+}
+
+/* Each insert gets a larger id than the one before. */
+static void
+store_job_insert__several__ids_increasing(void **state)
+{
+	struct fixture *f = *state;
+	int64_t prev = 0, id;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		id = insert_job(f->st, i, "a", PHASE_QUEUED, JOB_PENDING);
+		assert_true(id > prev);
+		prev = id;
+	}
+}
+
+/* A job that does not exist is ERR_NOTFOUND, and out is untouched. */
+static void
+store_job_get__missing__not_found(void **state)
+{
+	struct fixture *f = *state;
+	struct job got;
+	struct error e;
+
+	memset(&got, 0x5a, sizeof(got));
+	insert_job(f->st, 0, "a", PHASE_QUEUED, JOB_PENDING);
+	assert_int_equal(store_job_get(f->st, 2, &got, &e), -1);
+	assert_int_equal(e.code, ERR_NOTFOUND);
+	assert_int_equal(got.attempts, 0x5a5a5a5a);
+}
+
+/* A row with a value too long for its field is refused, not cut. */
+static void
+store_job_get__oversize_text__refused(void **state)
+{
+	struct fixture *f = *state;
+	struct job got;
+	struct error e;
+	int64_t id;
+
+	id = insert_job(f->st, 0, "a", PHASE_QUEUED, JOB_PENDING);
+	raw_exec(f->path,
+	    "UPDATE jobs SET tenant = printf('%.100c', 'x') WHERE id = 1");
+	assert_int_equal(store_job_get(f->st, id, &got, &e), -1);
+	assert_int_equal(e.code, ERR_INTERNAL);
+	assert_non_null(strstr(e.msg, "tenant"));
+}
+
+/* A row with a state this release does not know is refused. */
+static void
+store_job_get__unknown_state__refused(void **state)
+{
+	struct fixture *f = *state;
+	struct job got;
+	struct error e;
+	int64_t id;
+
+	id = insert_job(f->st, 0, "a", PHASE_QUEUED, JOB_PENDING);
+	raw_exec(f->path, "UPDATE jobs SET state = 'LOST' WHERE id = 1");
+	assert_int_equal(store_job_get(f->st, id, &got, &e), -1);
+	assert_int_equal(e.code, ERR_INTERNAL);
+	assert_non_null(strstr(e.msg, "state"));
+}
+
+/* An update rewrites every field of the row. */
+static void
+store_job_update__every_field__round_trips(void **state)
+{
+	struct fixture *f = *state;
+	struct job a, b, got;
+	struct error e;
+
+	job_fill(&a, 1);
+	assert_int_equal(store_job_insert(f->st, &a, &e), 0);
+	job_fill(&b, 8);
+	b.id = a.id;
+	assert_int_equal(store_job_update(f->st, &b, &e), 0);
+	assert_int_equal(store_job_get(f->st, a.id, &got, &e), 0);
+	assert_job_equal(&got, &b);
+}
+
+/* Updating a job that is not there is ERR_NOTFOUND and changes nothing. */
+static void
+store_job_update__missing_row__not_found(void **state)
+{
+	struct fixture *f = *state;
+	struct job j, other, got;
+	struct error e;
+	int64_t n;
+
+	job_fill(&other, 3);
+	assert_int_equal(store_job_insert(f->st, &other, &e), 0);
+	job_fill(&j, 5);
+	j.id = other.id + 1;
+	assert_int_equal(store_job_update(f->st, &j, &e), -1);
+	assert_int_equal(e.code, ERR_NOTFOUND);
+	assert_int_equal(store_jobs_count(f->st, NULL, 0x1f, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_job_get(f->st, other.id, &got, &e), 0);
+	assert_job_equal(&got, &other);
+}
+
+/* Writing the values a row already has is a success, not "not found". */
+static void
+store_job_update__same_values__succeeds(void **state)
+{
+	struct fixture *f = *state;
+	struct job j;
+	struct error e;
+
+	job_fill(&j, 6);
+	assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+	assert_int_equal(store_job_update(f->st, &j, &e), 0);
+	assert_int_equal(store_job_update(f->st, &j, &e), 0);
+}
+
+struct collect {
+	int64_t ids[200];
+	int n;
+	int stop_after; /* 0: never */
+	struct store *st; /* set: move each job to DONE */
+};
+
+/* Record each job's id; stop or move the job as asked. */
+static int
+collect_fn(const struct job *j, void *arg)
+{
+	struct collect *c = arg;
+	struct job moved;
+	struct error e;
+
+	assert_true(c->n < 200);
+	c->ids[c->n++] = j->id;
+	if (c->st != NULL) {
+		moved = *j;
+		moved.phase = PHASE_DONE;
+		moved.state = JOB_CANCELLED;
+		assert_int_equal(store_job_update(c->st, &moved, &e), 0);
+	}
+	if (c->stop_after != 0 && c->n == c->stop_after)
+		return -1;
+	return 0;
+}
+
+/* Every job in the phase, oldest first, across several batches. */
+static void
+store_jobs_in_phase__mixed_phases__oldest_first(void **state)
+{
+	struct fixture *f = *state;
+	struct collect c = { .n = 0 };
+	struct error e;
+	int64_t want[100];
+	int i, nwant = 0;
+	int64_t id;
+
+	for (i = 0; i < 100; i++) {
+		enum job_phase p = i % 3 == 0 ? PHASE_RUNNING : PHASE_QUEUED;
+
+		id = insert_job(f->st, i, "a", p, job_phase_state(p));
+		if (p == PHASE_RUNNING)
+			want[nwant++] = id;
+	}
+	assert_int_equal(store_jobs_in_phase(f->st, PHASE_RUNNING, collect_fn,
+			     &c, &e),
+	    0);
+	assert_int_equal(c.n, nwant);
+	for (i = 0; i < nwant; i++)
+		assert_int_equal(c.ids[i], want[i]);
+	c.n = 0;
+	assert_int_equal(store_jobs_in_phase(f->st, PHASE_COLLECTING,
+			     collect_fn, &c, &e),
+	    0);
+	assert_int_equal(c.n, 0);
+}
+
+/* fn returning -1 ends the walk there; the walk itself succeeded. */
+static void
+store_jobs_in_phase__fn_returns_minus_one__stops(void **state)
+{
+	struct fixture *f = *state;
+	struct collect c = { .stop_after = 3 };
+	struct error e;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		insert_job(f->st, i, "a", PHASE_STAGING, JOB_PENDING);
+	assert_int_equal(store_jobs_in_phase(f->st, PHASE_STAGING, collect_fn,
+			     &c, &e),
+	    0);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.ids[0], 1);
+	assert_int_equal(c.ids[2], 3);
+}
+
+/* fn may move the job it is given out of the phase; each is seen once. */
+static void
+store_jobs_in_phase__fn_moves_jobs__each_seen_once(void **state)
+{
+	struct fixture *f = *state;
+	struct collect c = { .n = 0 };
+	struct error e;
+	int64_t n;
+	int i;
+
+	for (i = 0; i < 70; i++)
+		insert_job(f->st, i, "a", PHASE_RUNNING, JOB_RUNNING);
+	c.st = f->st;
+	assert_int_equal(store_jobs_in_phase(f->st, PHASE_RUNNING, collect_fn,
+			     &c, &e),
+	    0);
+	assert_int_equal(c.n, 70);
+	for (i = 0; i < 70; i++)
+		assert_int_equal(c.ids[i], i + 1);
+	assert_int_equal(store_jobs_count(f->st, NULL, 1u << PHASE_DONE, &n,
+			     &e),
+	    0);
+	assert_int_equal(n, 70);
+}
+
+/* Pages run newest first; before continues where the last page ended. */
+static void
+store_jobs_list__all__newest_first_paged(void **state)
+{
+	struct fixture *f = *state;
+	struct job page[4];
+	struct error e;
+	int i, n;
+
+	for (i = 0; i < 10; i++)
+		insert_job(f->st, i, i % 2 ? "a" : "b", PHASE_QUEUED,
+		    JOB_PENDING);
+	assert_int_equal(store_jobs_list(f->st, NULL, -1, 0, 4, page, &n, &e),
+	    0);
+	assert_int_equal(n, 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(page[i].id, 10 - i);
+	assert_string_equal(page[0].tenant, "a");
+	assert_int_equal(store_jobs_list(f->st, NULL, -1, page[3].id, 4, page,
+			     &n, &e),
+	    0);
+	assert_int_equal(n, 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(page[i].id, 6 - i);
+	assert_int_equal(store_jobs_list(f->st, NULL, -1, page[3].id, 4, page,
+			     &n, &e),
+	    0);
+	assert_int_equal(n, 2);
+	assert_int_equal(page[0].id, 2);
+	assert_int_equal(page[1].id, 1);
+	assert_int_equal(store_jobs_list(f->st, NULL, -1, 1, 4, page, &n, &e),
+	    0);
+	assert_int_equal(n, 0);
+}
+
+/* Tenant and state filters, alone and together, with before. */
+static void
+store_jobs_list__tenant_and_state__filtered(void **state)
+{
+	struct fixture *f = *state;
+	struct job page[10];
+	struct error e;
+	int i, n;
+
+	/* ids 1..12: tenant a on odd ids; COMPLETED on ids divisible by 3. */
+	for (i = 1; i <= 12; i++)
+		insert_job(f->st, i, i % 2 ? "a" : "b",
+		    i % 3 ? PHASE_QUEUED : PHASE_DONE,
+		    i % 3 ? JOB_PENDING : JOB_COMPLETED);
+	assert_int_equal(store_jobs_list(f->st, "a", -1, 0, 10, page, &n, &e),
+	    0);
+	assert_int_equal(n, 6);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(page[i].tenant, "a");
+		assert_int_equal(page[i].id, 11 - 2 * i);
+	}
+	assert_int_equal(store_jobs_list(f->st, NULL, JOB_COMPLETED, 0, 10,
+			     page, &n, &e),
+	    0);
+	assert_int_equal(n, 4);
+	assert_int_equal(page[0].id, 12);
+	assert_int_equal(page[3].id, 3);
+	assert_int_equal(store_jobs_list(f->st, "a", JOB_COMPLETED, 0, 10, page,
+			     &n, &e),
+	    0);
+	assert_int_equal(n, 2);
+	assert_int_equal(page[0].id, 9);
+	assert_int_equal(page[1].id, 3);
+	assert_int_equal(store_jobs_list(f->st, "a", JOB_COMPLETED, 9, 10, page,
+			     &n, &e),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(page[0].id, 3);
+	assert_int_equal(store_jobs_list(f->st, "nobody", -1, 0, 10, page, &n,
+			     &e),
+	    0);
+	assert_int_equal(n, 0);
+}
+
+/* A state filter outside the enum is an error, not "every state". */
+static void
+store_jobs_list__bad_state__invalid(void **state)
+{
+	struct fixture *f = *state;
+	struct job page[2];
+	struct error e;
+	int n = 77;
+
+	insert_job(f->st, 0, "a", PHASE_QUEUED, JOB_PENDING);
+	assert_int_equal(store_jobs_list(f->st, NULL, 9, 0, 2, page, &n, &e),
+	    -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	assert_int_equal(store_jobs_list(f->st, NULL, -2, 0, 2, page, &n, &e),
+	    -1);
+	assert_int_equal(n, 77);
+}
+
+/* Counts follow the phase mask, for one tenant or for all. */
+static void
+store_jobs_count__phase_mask_and_tenant__counted(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	unsigned inflight = (1u << PHASE_STAGING) | (1u << PHASE_RUNNING) |
+	    (1u << PHASE_COLLECTING);
+	int64_t n;
+
+	insert_job(f->st, 0, "a", PHASE_QUEUED, JOB_PENDING);
+	insert_job(f->st, 1, "a", PHASE_QUEUED, JOB_PENDING);
+	insert_job(f->st, 2, "a", PHASE_RUNNING, JOB_RUNNING);
+	insert_job(f->st, 3, "a", PHASE_DONE, JOB_COMPLETED);
+	insert_job(f->st, 4, "b", PHASE_STAGING, JOB_PENDING);
+	insert_job(f->st, 5, "b", PHASE_COLLECTING, JOB_COMPLETING);
+	insert_job(f->st, 6, "b", PHASE_QUEUED, JOB_PENDING);
+	assert_int_equal(store_jobs_count(f->st, "a", 1u << PHASE_QUEUED, &n,
+			     &e),
+	    0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_jobs_count(f->st, "a", inflight, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_jobs_count(f->st, "b", inflight, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_jobs_count(f->st, NULL, inflight, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_jobs_count(f->st, NULL, 1u << PHASE_QUEUED, &n,
+			     &e),
+	    0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_jobs_count(f->st, NULL, 0, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_jobs_count(f->st, "c", 0x1f, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_jobs_count(f->st, NULL, 0x1f, &n, &e), 0);
+	assert_int_equal(n, 7);
+}
+
+/* Final counts cover the final states only, each under its own index. */
+static void
+store_jobs_final_counts__mixed__final_states_only(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	int64_t counts[9];
+	int i;
+
+	insert_job(f->st, 0, "a", PHASE_QUEUED, JOB_PENDING);
+	insert_job(f->st, 1, "a", PHASE_RUNNING, JOB_RUNNING);
+	insert_job(f->st, 2, "a", PHASE_DONE, JOB_COMPLETED);
+	insert_job(f->st, 3, "b", PHASE_DONE, JOB_COMPLETED);
+	insert_job(f->st, 4, "b", PHASE_DONE, JOB_NODE_FAIL);
+	insert_job(f->st, 5, "b", PHASE_DONE, JOB_OUT_OF_MEMORY);
+	insert_job(f->st, 6, "b", PHASE_DONE, JOB_TIMEOUT);
+	insert_job(f->st, 7, "b", PHASE_DONE, JOB_TIMEOUT);
+	insert_job(f->st, 8, "b", PHASE_DONE, JOB_TIMEOUT);
+	for (i = 0; i < 9; i++)
+		counts[i] = -5;
+	assert_int_equal(store_jobs_final_counts(f->st, counts, &e), 0);
+	assert_int_equal(counts[JOB_PENDING], 0);
+	assert_int_equal(counts[JOB_RUNNING], 0);
+	assert_int_equal(counts[JOB_COMPLETING], 0);
+	assert_int_equal(counts[JOB_COMPLETED], 2);
+	assert_int_equal(counts[JOB_FAILED], 0);
+	assert_int_equal(counts[JOB_TIMEOUT], 3);
+	assert_int_equal(counts[JOB_OUT_OF_MEMORY], 1);
+	assert_int_equal(counts[JOB_CANCELLED], 0);
+	assert_int_equal(counts[JOB_NODE_FAIL], 1);
+}
+
+/* A node nobody drained reads as not drained, with no reason. */
+static void
+store_node_get__never_set__not_drained(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	char reason[64] = "stale";
+	bool drained = true;
+
+	assert_int_equal(store_node_get(f->st, "n1", &drained, reason,
+			     sizeof(reason), &e),
+	    0);
+	assert_false(drained);
+	assert_string_equal(reason, "");
+}
+
+/* Drain with a reason, then resume: each state reads back. */
+static void
+store_node_set__drain_then_resume__round_trips(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	char reason[64];
+	bool drained = false;
+
+	assert_int_equal(store_node_set(f->st, "n1", true, "disk 'sda' dying",
+			     &e),
+	    0);
+	assert_int_equal(store_node_get(f->st, "n1", &drained, reason,
+			     sizeof(reason), &e),
+	    0);
+	assert_true(drained);
+	assert_string_equal(reason, "disk 'sda' dying");
+	assert_int_equal(store_node_get(f->st, "n2", &drained, reason,
+			     sizeof(reason), &e),
+	    0);
+	assert_false(drained);
+	assert_int_equal(store_node_set(f->st, "n1", false, NULL, &e), 0);
+	assert_int_equal(store_node_get(f->st, "n1", &drained, reason,
+			     sizeof(reason), &e),
+	    0);
+	assert_false(drained);
+	assert_string_equal(reason, "");
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM nodes"), 1);
+}
+
+/* A reason read into a short buffer is cut and terminated. */
+static void
+store_node_get__short_buffer__cut(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	char reason[5];
+	bool drained = false;
+
+	assert_int_equal(store_node_set(f->st, "n1", true, "maintenance", &e),
+	    0);
+	assert_int_equal(store_node_get(f->st, "n1", &drained, reason,
+			     sizeof(reason), &e),
+	    0);
+	assert_string_equal(reason, "main");
+}
+
+/* Empty or overlong names and overlong reasons are refused. */
+static void
+store_node_set__bad_values__invalid(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	char name[JOB_NAME_MAX + 1], reason[JOB_REASON_MAX + 1];
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	assert_int_equal(store_node_set(f->st, "", true, "x", &e), -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	assert_int_equal(store_node_set(f->st, name, true, "x", &e), -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	assert_int_equal(store_node_set(f->st, "n1", true, reason, &e), -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM nodes"), 0);
+}
+
+/* Closing and opening again keeps jobs, nodes, and the id sequence. */
+static void
+store_open__reopen__keeps_data(void **state)
+{
+	struct fixture *f = *state;
+	struct job j, got;
+	struct error e;
+	char reason[64];
+	bool drained = false;
+
+	job_fill(&j, 7);
+	assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+	assert_int_equal(store_node_set(f->st, "n1", true, "why", &e), 0);
+	store_close(f->st);
+	f->st = store_open(f->path, &e);
+	assert_non_null(f->st);
+	assert_int_equal(store_job_get(f->st, j.id, &got, &e), 0);
+	assert_job_equal(&got, &j);
+	assert_int_equal(store_node_get(f->st, "n1", &drained, reason,
+			     sizeof(reason), &e),
+	    0);
+	assert_true(drained);
+	assert_string_equal(reason, "why");
+	assert_true(
+	    insert_job(f->st, 1, "a", PHASE_QUEUED, JOB_PENDING) > j.id);
+}
+
+/* A database at version 0 (made by someone else) is migrated. */
+static void
+store_open__version_zero__migrated(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+
+	raw_exec(f->path,
+	    "CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('keep');"
+	    "PRAGMA user_version = 0;");
+	f->st = store_open(f->path, &e);
+	assert_non_null(f->st);
+	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
+	assert_int_equal(insert_job(f->st, 0, "a", PHASE_QUEUED, JOB_PENDING),
+	    1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM notes"), 1);
+	assert_int_equal(raw_int(f->path,
+			     "SELECT count(*) FROM sqlite_master WHERE "
+			     "type = 'index' AND name LIKE 'jobs_%'"),
+	    4);
+}
+
+/* An empty file is a database at version 0 too. */
+static void
+store_open__empty_file__migrated(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	FILE *fp;
+
+	fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	f->st = store_open(f->path, &e);
+	assert_non_null(f->st);
+	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
+}
+
+/* A database from a newer release is refused and left as it was. */
+static void
+store_open__newer_version__refused(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	char mode[32];
+
+	raw_exec(f->path, "CREATE TABLE jobs (x); PRAGMA user_version = 99;");
+	f->st = store_open(f->path, &e);
+	assert_null(f->st);
+	assert_int_equal(e.code, ERR_REFUSED);
+	assert_non_null(strstr(e.msg, "99"));
+	assert_non_null(strstr(e.msg, "newer"));
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);
+	raw_text(f->path, "PRAGMA journal_mode", mode, sizeof(mode));
+	assert_string_equal(mode, "delete");
+}
+
+/* A migration step that fails leaves the database at its old version. */
+static void
+store_open__failing_migration__rolled_back(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+
+	/* A table in the way makes step 0 -> 1 fail half-way. */
+	raw_exec(f->path, "CREATE TABLE nodes (x);");
+	f->st = store_open(f->path, &e);
+	assert_null(f->st);
+	assert_non_null(strstr(e.msg, "nodes"));
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 0);
+	assert_int_equal(raw_int(f->path,
+			     "SELECT count(*) FROM sqlite_master WHERE "
+			     "name LIKE 'jobs%'"),
+	    0);
+}
+
+/* A file that is not a database is an I/O error, not a crash. */
+static void
+store_open__not_a_database__io_error(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	FILE *fp;
+	int i;
+
+	fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	for (i = 0; i < 200; i++)
+		fputs("this is not a database. ", fp);
+	fclose(fp);
+	f->st = store_open(f->path, &e);
+	assert_null(f->st);
+	assert_int_equal(e.code, ERR_IO);
+	assert_non_null(strstr(e.msg, f->path));
+}
+
+/* A directory that does not exist cannot hold a database. */
+static void
+store_open__missing_directory__io_error(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	char path[4300];
+
+	snprintf(path, sizeof(path), "%s/none/sluice.db", f->dir);
+	f->st = store_open(path, &e);
+	assert_null(f->st);
+	assert_int_equal(e.code, ERR_IO);
+}
+
+/* A transaction rolled back leaves nothing behind. */
+static void
+store_rollback__after_writes__nothing_left(void **state)
+{
+	struct fixture *f = *state;
+	struct job got;
+	struct error e;
+	int64_t id, n;
+	bool drained = false;
+
+	assert_int_equal(store_begin(f->st, &e), 0);
+	id = insert_job(f->st, 0, "a", PHASE_QUEUED, JOB_PENDING);
+	assert_int_equal(store_node_set(f->st, "n1", true, "x", &e), 0);
+	store_rollback(f->st);
+	assert_int_equal(store_job_get(f->st, id, &got, &e), -1);
+	assert_int_equal(e.code, ERR_NOTFOUND);
+	assert_int_equal(store_jobs_count(f->st, NULL, 0x1f, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_node_get(f->st, "n1", &drained, NULL, 0, &e), 0);
+	assert_false(drained);
+	/* Rolling back with no transaction open does nothing. */
+	store_rollback(f->st);
+}
+
+/* A committed transaction is visible to another connection. */
+static void
+store_commit__after_insert__visible(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+
+	assert_int_equal(store_begin(f->st, &e), 0);
+	insert_job(f->st, 0, "a", PHASE_QUEUED, JOB_PENDING);
+	insert_job(f->st, 1, "a", PHASE_QUEUED, JOB_PENDING);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM jobs"), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM jobs"), 2);
+}
+
+/* Transactions do not nest; committing none is an error too. */
+static void
+store_begin__twice__state_error(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+
+	assert_int_equal(store_commit(f->st, &e), -1);
+	assert_int_equal(e.code, ERR_STATE);
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(store_begin(f->st, &e), -1);
+	assert_int_equal(e.code, ERR_STATE);
+	store_rollback(f->st);
+	assert_int_equal(store_begin(f->st, &e), 0);
+	assert_int_equal(store_commit(f->st, &e), 0);
+}
+
+/* Another writer holding the lock past the timeout is ERR_BUSY. */
+static void
+store_begin__locked_by_other__busy(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+	    SQLITE_OK);
+	/* Waits the 5 s busy timeout, then gives up. */
+	assert_int_equal(store_begin(f->st, &e), -1);
+	assert_int_equal(e.code, ERR_BUSY);
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	assert_int_equal(store_begin(f->st, &e), 0);
+	store_rollback(f->st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) \
+	cmocka_unit_test_setup_teardown(name, store_setup, fixture_teardown)
+#define D(name) \
+	cmocka_unit_test_setup_teardown(name, dir_setup, fixture_teardown)
+		T(store_open__new_file__current_version_and_wal),
+		T(store_job_insert__every_field__round_trips),
+		T(store_job_insert__longest_strings__round_trip),
+		T(store_job_insert__sql_in_strings__stored_verbatim),
+		T(store_job_insert__bad_state__invalid),
+		T(store_job_insert__several__ids_increasing),
+		T(store_job_get__missing__not_found),
+		T(store_job_get__oversize_text__refused),
+		T(store_job_get__unknown_state__refused),
+		T(store_job_update__every_field__round_trips),
+		T(store_job_update__missing_row__not_found),
+		T(store_job_update__same_values__succeeds),
+		T(store_jobs_in_phase__mixed_phases__oldest_first),
+		T(store_jobs_in_phase__fn_returns_minus_one__stops),
+		T(store_jobs_in_phase__fn_moves_jobs__each_seen_once),
+		T(store_jobs_list__all__newest_first_paged),
+		T(store_jobs_list__tenant_and_state__filtered),
+		T(store_jobs_list__bad_state__invalid),
+		T(store_jobs_count__phase_mask_and_tenant__counted),
+		T(store_jobs_final_counts__mixed__final_states_only),
+		T(store_node_get__never_set__not_drained),
+		T(store_node_set__drain_then_resume__round_trips),
+		T(store_node_get__short_buffer__cut),
+		T(store_node_set__bad_values__invalid),
+		T(store_open__reopen__keeps_data),
+		D(store_open__version_zero__migrated),
+		D(store_open__empty_file__migrated),
+		D(store_open__newer_version__refused),
+		D(store_open__failing_migration__rolled_back),
+		D(store_open__not_a_database__io_error),
+		D(store_open__missing_directory__io_error),
+		T(store_rollback__after_writes__nothing_left),
+		T(store_commit__after_insert__visible),
+		T(store_begin__twice__state_error),
+		T(store_begin__locked_by_other__busy),
+#undef T
+#undef D
+	};
+
+	/* Migrations log at info; keep the TAP stream to warnings. */
+	log_open("test_store", LOG_LEVEL_WARN);
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
