@@ -1,45 +1,76 @@
-#!/bin/sh
-# Quick start: install what sluice needs (Debian 12, as root), build it, and
-# run examples/hello.py through sluice-agent in a throwaway sandbox, then
-# show what happened.  Leaves nothing behind but the build in build/.
-set -eu
+#!/bin/bash
+# Quick start: on one Debian 12 machine, as root, with nothing configured by
+# hand.  Installs what sluice needs, builds it, generates SSH keys, starts a
+# loopback sshd "node" with its own config and port, starts the dispatcher
+# (sluice serve), submits examples/hello.py over the HTTP API, prints the
+# job, and stops everything it started.
+set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "quickstart: run as root (the agent builds namespaces and cgroups)" >&2
 	exit 1
 fi
+echo "== installing packages and building"
 .ci/install-deps >/dev/null
 [ -x configure ] || ./autogen.sh >/dev/null 2>&1
 mkdir -p build
-cd build
-[ -f Makefile ] || ../configure >/dev/null
-make -j"$(nproc)" sluice-agent >/dev/null
-cd "$top"
+(cd build && { [ -f Makefile ] || ../configure >/dev/null; } &&
+	make -j"$(nproc)" sluice sluice-agent >/dev/null)
 
-work=$(mktemp -d /tmp/sluice-quickstart.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-chmod 755 "$work"
-mkdir -p "$work/base/jobs/hello.1/files"
-sed "s|^base_dir = .*|base_dir = \"$work/base\";|" etc/agent.conf >"$work/agent.conf"
-cp examples/hello.py "$work/base/jobs/hello.1/files/hello.py"
-cat >"$work/base/jobs/hello.1/job.json" <<JSON
-{ "version": 1, "id": "hello", "runtime": "python3", "entry": "hello.py",
-  "limits": { "cpu_seconds": 2, "wall_seconds": 5, "memory_bytes": 134217728 } }
-JSON
+T=$(mktemp -d /tmp/sluice-quickstart.XXXXXX)
+chmod 755 "$T"
+daemon=
+cleanup() {
+	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	node_teardown_all
+	rm -rf "$T"
+}
+trap cleanup EXIT
+# The same helpers the integration tests use to run a loopback sshd node.
+. tests/lib/node.sh
 
-echo "\$ sluice-agent run $work/base/jobs/hello.1"
-build/sluice-agent --config "$work/agent.conf" run "$work/base/jobs/hello.1" |
-	jq -r '.event + "  " + .at'
-dir="$work/base/jobs/hello.1"
+echo "== a node: sshd on 127.0.0.1 with its own host key, and an agent"
+node_init
+node_port=$(node_free_port)
+node_start node1 "$node_port"
+mkdir -p "$T/node1/jobs"
+sed "s|^base_dir = .*|base_dir = \"$T/node1\";|" etc/agent.conf >"$T/agent.conf"
+
+echo "== the dispatcher"
+api_port=$(node_free_port)
+token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+cat >"$T/sluice.conf" <<EOC
+listen = "127.0.0.1:$api_port";
+state_dir = "$T/state";
+tokens = ( { name = "quickstart"; role = "admin";
+             sha256 = "$(printf %s "$token" | sha256sum | cut -d' ' -f1)"; } );
+nodes = ( { name = "node1"; host = "127.0.0.1"; port = $node_port; user = "root";
+            identity = "$T/ssh/id_ed25519"; known_hosts = "$T/ssh/known_hosts";
+            agent = [ "$top/build/sluice-agent", "--config", "$T/agent.conf" ]; } );
+EOC
+build/sluice serve --config "$T/sluice.conf" 2>"$T/serve.log" &
+daemon=$!
+api() {
+	curl -fsS -H "Authorization: Bearer $token" "$@"
+}
+for i in $(seq 1 100); do
+	[ "$(api "http://127.0.0.1:$api_port/v1/nodes" 2>/dev/null |
+		jq -r '.nodes[0].state')" = UP ] && break
+	sleep 0.1
+done
+
+echo "== POST /v1/jobs with examples/hello.py"
+body=$(jq -n --rawfile src examples/hello.py \
+	'{runtime: "python3", entry: "hello.py", files: {"hello.py": $src},
+	  limits: {cpu_seconds: 2, wall_seconds: 5, memory_bytes: 134217728}}')
+id=$(api -H 'Content-Type: application/json' --data-binary "$body" \
+	"http://127.0.0.1:$api_port/v1/jobs" | jq -r .id)
+echo "job $id submitted; waiting for it (GET /v1/jobs/$id/wait)"
+job=$(api "http://127.0.0.1:$api_port/v1/jobs/$id/wait?timeout_seconds=30")
 echo
-echo "--- stdout"
-cat "$dir/stdout"
-echo "--- stderr"
-cat "$dir/stderr"
-echo "---"
-jq -r '"verdict:  \(.verdict)\(if .exit_code != null then " (exit \(.exit_code))" else "" end)\(if .signal != null then " (signal \(.signal))" else "" end)",
-       "cpu:      \(.cpu_seconds) s of \(.limits.cpu_seconds) s",
-       "wall:     \(.wall_seconds) s of \(.limits.wall_seconds) s",
-       "memory:   \(.memory_peak_bytes / 1048576 * 10 | floor / 10) MiB peak of \(.limits.memory_bytes / 1048576) MiB",
-       "message:  \(if .message == "" then "-" else .message end)"' "$dir/result.json"
+printf '%s\n' "$job" | jq '{id, state, verdict, node, attempts, exit_code,
+	cpu_seconds, wall_seconds, memory_peak_bytes, stdout, stderr}'
+echo
+echo "--- the program's output"
+printf '%s\n' "$job" | jq -r .stdout
