@@ -88,6 +88,7 @@ core_active_add(struct core *c, int64_t id, int node, int attempt,
 	a->node = node;
 	a->attempt = attempt;
 	a->recovering = recovering;
+	a->holds_slot = true;
 	snprintf(a->tenant, sizeof(a->tenant), "%s", tenant);
 	c->nodes[node].busy++;
 	core_tenant(c, tenant)->placed++;
@@ -100,7 +101,7 @@ core_active_remove(struct core *c, struct core_active *a)
 	struct sched_tenant *t = core_tenant(c, a->tenant);
 	size_t i = (size_t)(a - c->active);
 
-	if (c->nodes[a->node].busy > 0)
+	if (a->holds_slot && c->nodes[a->node].busy > 0)
 		c->nodes[a->node].busy--;
 	if (t->placed > 0)
 		t->placed--;
@@ -358,6 +359,8 @@ core_schedule(struct core *c)
 		core_dequeue(c, ji);
 		core_active_add(c, j.id, (int)ni, j.attempts, j.tenant, false);
 		sn[ni].busy = c->nodes[ni].busy;
+		log_debug("job %lld: placed on %s", (long long)j.id,
+		    c->nodes[ni].conf->name);
 		core_send(c, (int)ni, CMD_START, j.id, j.attempts);
 	}
 	/* Say why the rest waits (only when the reason changes). */
@@ -498,6 +501,14 @@ core_on_event(struct pool_ev *ev, void *arg)
 	if (ev->type == EV_JOB_CLEANED || a == NULL || a->node != ev->node ||
 	    a->attempt != ev->attempt || !core_load(c, ev->job_id, &j))
 		goto out;
+	log_debug("job %lld: %s from %s", (long long)ev->job_id,
+	    ev->type == EV_JOB_ACCEPTED        ? "accepted"
+		: ev->type == EV_JOB_STARTED   ? "started"
+		: ev->type == EV_JOB_FINISHED  ? "finished"
+		: ev->type == EV_JOB_COLLECTED ? "collected"
+		: ev->type == EV_JOB_FAILED    ? "failed"
+					       : "event",
+	    c->nodes[ev->node].conf->name);
 	switch (ev->type) {
 	case EV_JOB_ACCEPTED:
 		if (j.phase == PHASE_STAGING) {
@@ -516,6 +527,13 @@ core_on_event(struct pool_ev *ev, void *arg)
 		}
 		break;
 	case EV_JOB_FINISHED:
+		/* The agent's sandbox is gone: its slot can take the next
+		   job while this one's results come back. */
+		if (a->holds_slot) {
+			a->holds_slot = false;
+			if (c->nodes[a->node].busy > 0)
+				c->nodes[a->node].busy--;
+		}
 		if (j.phase == PHASE_STAGING || j.phase == PHASE_RUNNING) {
 			j.state = JOB_COMPLETING;
 			j.phase = PHASE_COLLECTING;

@@ -50,6 +50,9 @@ struct core_active {
 	int attempt;
 	char tenant[JOB_NAME_MAX];
 	bool recovering; /* restarted: waits for its node to come up */
+	bool holds_slot; /* false once the agent has finished: collecting
+			    needs SFTP, not a sandbox, so the next job may
+			    start meanwhile */
 };
 
 /* A queued job, as the scheduler needs it. */

@@ -23,6 +23,7 @@
 #include <libssh/libssh.h>
 
 #include "job.h"
+#include "log.h"
 #include "manifest.h"
 #include "pool.h"
 #include "remote.h"
@@ -64,6 +65,9 @@ struct pool_worker {
 	struct pool_info info;
 	struct pool_job *jobs;
 	size_t njobs;
+	struct remote_proc **aux; /* agent clean and cancel, running
+					   while the worker does other work */
+	size_t naux;
 	double backoff;
 };
 
@@ -740,6 +744,58 @@ out:
 	return rc;
 }
 
+/* Start an agent verb whose outcome nobody waits for. */
+static void
+worker_spawn_aux(struct pool_worker *w, struct remote *r, const char *verb,
+    const char *path)
+{
+	struct remote_proc **aux, *p;
+	const char **argv = worker_argv(w, verb, path);
+	struct error e;
+
+	if (argv == NULL)
+		return;
+	p = remote_spawn(r, argv, &e);
+	free(argv);
+	if (p == NULL) {
+		log_warn("%s: agent %s %s: %s", w->conf->name, verb, path,
+		    e.msg);
+		return;
+	}
+	if ((aux = realloc(w->aux, (w->naux + 1) * sizeof(*aux))) == NULL) {
+		remote_proc_free(p);
+		return;
+	}
+	w->aux = aux;
+	w->aux[w->naux++] = p;
+}
+
+/* Ignore the output of an auxiliary command. */
+static int
+worker_aux_line(const char *line, size_t len, void *arg)
+{
+	return 0;
+}
+
+/* Reap auxiliary commands that have ended. */
+static void
+worker_poll_aux(struct pool_worker *w)
+{
+	struct error e;
+	size_t i = 0;
+	int status;
+
+	while (i < w->naux) {
+		if (remote_proc_poll(w->aux[i], 65536, worker_aux_line, NULL,
+			&status, &e) == 1) {
+			i++;
+			continue;
+		}
+		remote_proc_free(w->aux[i]);
+		w->aux[i] = w->aux[--w->naux];
+	}
+}
+
 /* Carry out one command; -1 only when the connection is unusable. */
 static int
 worker_command(struct pool_worker *w, struct remote *r,
@@ -748,6 +804,7 @@ worker_command(struct pool_worker *w, struct remote *r,
 	struct pool_job *j;
 	struct pool_ev *ev;
 	char path[640], dir[64], *out = NULL;
+	int64_t t0;
 	size_t len;
 	int status;
 
@@ -760,10 +817,16 @@ worker_command(struct pool_worker *w, struct remote *r,
 			return 0;
 		}
 		worker_job_path(w, j->dir, path, sizeof(path));
+		t0 = pool_now_ms();
 		if (c->type == CMD_START &&
 		    remote_mkdir(r, path, 0755, e) == 0) {
-			if (worker_stage(w, r, j, e) == 0)
+			if (worker_stage(w, r, j, e) == 0) {
+				log_debug("%s: job %lld staged and started in "
+					  "%lld ms",
+				    w->conf->name, (long long)j->id,
+				    (long long)(pool_now_ms() - t0));
 				return 0;
+			}
 		} else if (c->type == CMD_RECOVER || e->code == ERR_STATE) {
 			if (worker_recover(w, r, j, e) == 0)
 				return 0;
@@ -789,9 +852,13 @@ worker_command(struct pool_worker *w, struct remote *r,
 		ev->epoch = w->epoch;
 		ev->job_id = c->job_id;
 		ev->attempt = c->attempt;
-		if (worker_collect(w, r, j, ev, e) == 0)
+		t0 = pool_now_ms();
+		if (worker_collect(w, r, j, ev, e) == 0) {
 			ev->type = EV_JOB_COLLECTED;
-		else {
+			log_debug("%s: job %lld collected in %lld ms",
+			    w->conf->name, (long long)j->id,
+			    (long long)(pool_now_ms() - t0));
+		} else {
 			ev->type = EV_JOB_FAILED;
 			ev->retryable = true;
 			snprintf(ev->reason, sizeof(ev->reason),
@@ -802,13 +869,10 @@ worker_command(struct pool_worker *w, struct remote *r,
 		pool_post(w->pool, ev);
 		return 0;
 	case CMD_CLEAN:
+		/* Nothing waits for a clean: start it and move on. */
 		job_dir_name(c->job_id, c->attempt, dir, sizeof(dir));
 		worker_job_path(w, dir, path, sizeof(path));
-		if (worker_agent(w, r, "clean", path, &out, &len, &status, e) ==
-		    0)
-			worker_post(w, EV_JOB_CLEANED, c->job_id, c->attempt,
-			    false, status == 0 ? NULL : out);
-		free(out);
+		worker_spawn_aux(w, r, "clean", path);
 		return 0;
 	case CMD_PURGE:
 		/* Stop it if it still runs, then remove it; either step may
@@ -827,9 +891,7 @@ worker_command(struct pool_worker *w, struct remote *r,
 		   the cancelled verdict. */
 		job_dir_name(c->job_id, c->attempt, dir, sizeof(dir));
 		worker_job_path(w, dir, path, sizeof(path));
-		(void)worker_agent(w, r, "cancel", path, &out, &len, &status,
-		    e);
-		free(out);
+		worker_spawn_aux(w, r, "cancel", path);
 		return 0;
 	}
 	return 0;
@@ -1024,6 +1086,7 @@ worker_session(struct pool_worker *w, struct remote *r, struct error *e)
 			if (w->jobs[i].proc == NULL ||
 			    !worker_poll_job(w, &w->jobs[i]))
 				i++;
+		worker_poll_aux(w);
 		now = pool_now_ms();
 		if (now - last_ka >= (int64_t)(set->keepalive_seconds * 1000)) {
 			if (remote_keepalive(r) == -1)
@@ -1083,6 +1146,11 @@ worker_reset(struct pool_worker *w)
 	free(w->jobs);
 	w->jobs = NULL;
 	w->njobs = 0;
+	for (i = 0; i < w->naux; i++)
+		remote_proc_free(w->aux[i]);
+	free(w->aux);
+	w->aux = NULL;
+	w->naux = 0;
 	/* Commands for the old connection: their jobs are requeued. */
 	pthread_mutex_lock(&w->lock);
 	free(w->cmds);

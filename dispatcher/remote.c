@@ -112,11 +112,30 @@ remote_busy_begin(struct remote *r)
 	atomic_store(&r->busy_since_ms, now > 0 ? now : 1);
 }
 
+/*
+ * Acknowledge what has arrived now, not after the kernel's delayed-ACK
+ * timer.  sshd sends the output of commands without a terminal with Nagle
+ * on, so each small packet (an agent event line, an SFTP reply) waits for
+ * our ACK of the one before: with a delayed ACK that is 40 ms each time.
+ * Setting TCP_QUICKACK sends a pending ACK at once (the flag does not
+ * stick, so it is set again after every exchange).
+ */
+static void
+remote_quickack(struct remote *r)
+{
+	int one = 1;
+
+	if (r->fd >= 0)
+		(void)setsockopt(r->fd, IPPROTO_TCP, TCP_QUICKACK, &one,
+		    sizeof(one));
+}
+
 /* Mark the end of a blocking libssh call. */
 static void
 remote_busy_end(struct remote *r)
 {
 	atomic_store(&r->busy_since_ms, 0);
+	remote_quickack(r);
 }
 
 /* How long the current blocking call has been going, for the watchdog. */
@@ -1249,6 +1268,8 @@ remote_wait(struct remote *r, int wake_fd, int timeout_ms, struct error *e)
 	for (;;) {
 		in_before = r->pkt_count.in_packets;
 		rc = ssh_event_dopoll(r->ev, left);
+		if (r->pkt_count.in_packets != in_before)
+			remote_quickack(r);
 		if (rc == SSH_ERROR || woken || rc == SSH_AGAIN ||
 		    r->pkt_count.in_packets != in_before ||
 		    !ssh_is_connected(r->s))

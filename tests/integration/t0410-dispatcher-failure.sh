@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/dispatcher.sh"
 
-disp_setup 74100 2 2
+disp_setup 75000 2 2
 disp_start_nodes
 disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }
 disp_wait_nodes UP 20
@@ -26,6 +26,9 @@ for n in $(seq 1 100); do
 	sleep 0.1
 done
 tap_is "$running" 4 "four jobs run, two on each node"
+[ "$running" -eq 4 ] || for id in $ids; do
+	tap_diag "job $id: $(api GET "/v1/jobs/$id" | jq -c '[.state, .reason]')"
+done
 on_node1=""
 for id in $ids; do
 	[ "$(api GET "/v1/jobs/$id" | jq -r .node)" = node1 ] && on_node1="$on_node1 $id"
@@ -33,7 +36,7 @@ done
 # Kill node1 entirely: its sshd and sessions, its agents, its jobs.
 node_stop node1
 pkill -KILL -f -- "--config $T/node1.agent.conf"
-for s in 0 1; do pkill -KILL -U $((74100 + s)); done
+for s in 0 1; do pkill -KILL -U $((75000 + s)); done
 disp_wait_node node1 DOWN 10
 tap_ok $? "the lost node shows DOWN"
 tap_like "$(api GET /v1/nodes | jq -r '.nodes[] | select(.name == "node1") | .reason')" '.' \
@@ -43,6 +46,8 @@ for id in $ids; do
 	if printf '%s' "$on_node1" | grep -qw "$id"; then
 		tap_is "$(printf '%s' "$job" | jq -r '[.state, .node, .attempts] | @tsv')" \
 			"$(printf 'COMPLETED\tnode2\t2')" "job $id from the lost node completes on node2, attempt 2"
+		[ "$(printf '%s' "$job" | jq -r .state)" = COMPLETED ] ||
+			tap_diag "reason: $(printf '%s' "$job" | jq -r .reason)"
 	else
 		tap_is "$(printf '%s' "$job" | jq -r '[.state, .attempts] | @tsv')" \
 			"$(printf 'COMPLETED\t1')" "job $id on the surviving node completes"

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/dispatcher.sh"
 
 DISP_MAX_ATTEMPTS=1
-disp_setup 74200 1 2 'max_result_file_bytes = 100000;'
+disp_setup 76000 1 2 'max_result_file_bytes = 100000;'
 fake="$T/fake-agent"
 cat >"$fake" <<'EOS'
 #!/bin/bash

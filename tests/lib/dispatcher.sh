@@ -15,6 +15,8 @@ TOKEN_B=token-beta-$$
 TOKEN_ADMIN=token-admin-$$
 
 # disp_setup UID_BASE [NODES] [SLOTS] [EXTRA_CONF]: make $T, NODES nodes
+# (node i runs as UID_BASE + 100 (i - 1) + slot: give each test its own
+# thousand, so that tests running at once never share a uid or cgroup)
 # (default 2) called node1.., each with SLOTS slots (default 2), and a
 # sluice.conf; nothing is started yet.
 disp_setup() {
