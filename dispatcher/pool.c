@@ -535,6 +535,8 @@ worker_recover(struct pool_worker *w, struct remote *r, struct pool_job *j,
 	if (status == 2) {
 		/* No such job directory: stage it afresh. */
 		free(out);
+		if (remote_mkdir(r, path, 0755, e) == -1)
+			return -1;
 		return worker_stage(w, r, j, e);
 	}
 	if (status != 0 || (root = json_loadb(out, len, 0, NULL)) == NULL ||
@@ -556,7 +558,8 @@ worker_recover(struct pool_worker *w, struct remote *r, struct pool_job *j,
 			    status);
 			goto out;
 		}
-		rc = worker_stage(w, r, j, e);
+		if (remote_mkdir(r, path, 0755, e) == 0)
+			rc = worker_stage(w, r, j, e);
 	} else if (strcmp(state, "running") == 0 ||
 	    strcmp(state, "finished") == 0)
 		rc = worker_attach(w, r, j, e);
@@ -709,9 +712,7 @@ worker_collect(struct pool_worker *w, struct remote *r, struct pool_job *j,
 	/* Keep the node's account of the run, but list the out files from
 	   what really came back, not from what the node claims. */
 	res = claimed;
-	claimed.out_files = NULL;
-	claimed.n_out_files = 0;
-	res.out_files = NULL;
+	res.out_files = NULL;	/* claimed keeps (and frees) its own list */
 	res.n_out_files = 0;
 	if (mkdirat(dfd, "files", 0755) == -1 ||
 	    (filesfd = openat(dfd, "files",

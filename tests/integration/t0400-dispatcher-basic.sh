@@ -112,4 +112,5 @@ tap_is "$(printf '%s\n' $nodes_used | sort -u | tr '\n' ' ')" "node1 node2 " \
 
 disp_stop TERM
 tap_is "$DISP_STATUS" 0 "SIGTERM stops the daemon cleanly"
+[ "$DISP_STATUS" -eq 0 ] || tap_diag "$(tail -40 "$T/serve.log")"
 tap_done

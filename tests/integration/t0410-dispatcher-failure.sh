@@ -87,6 +87,7 @@ for id in $ids; do
 done
 tap_is "$done_ok" 12 "all 12 in-flight jobs complete after the restart"
 tap_is "$once" 12 "each ran exactly once (one attempt, no requeue)"
+[ "$once" -eq 12 ] && [ "$done_ok" -eq 12 ] || tap_diag "$(grep -E 'requeued|FAILED|down' "$T/serve.log")"
 # Exactly once on the nodes too: every job directory ran one agent.
 # Directories of attempts abandoned on the killed node are purged when it
 # comes back, and the rest are cleaned after collection.
