@@ -712,7 +712,7 @@ worker_collect(struct pool_worker *w, struct remote *r, struct pool_job *j,
 	/* Keep the node's account of the run, but list the out files from
 	   what really came back, not from what the node claims. */
 	res = claimed;
-	res.out_files = NULL;	/* claimed keeps (and frees) its own list */
+	res.out_files = NULL; /* claimed keeps (and frees) its own list */
 	res.n_out_files = 0;
 	if (mkdirat(dfd, "files", 0755) == -1 ||
 	    (filesfd = openat(dfd, "files",
