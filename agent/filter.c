@@ -10,7 +10,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include <seccomp.h>
 
@@ -139,23 +146,15 @@ filter_add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
 	return 0;
 }
 
-/* How many rules the filter has. */
+/* Compile the filter into prog. */
 int
-filter_rule_count(void)
-{
-	return (int)(sizeof(filter_denies) / sizeof(filter_denies[0]) +
-		   sizeof(filter_clone_flags) / sizeof(filter_clone_flags[0])) +
-	    7;
-}
-
-/* Build and load the filter. */
-int
-filter_load(uint64_t memory_bytes, int *notify_fd, struct error *e)
+filter_build(uint64_t memory_bytes, struct filter_prog *prog, struct error *e)
 {
 	scmp_filter_ctx ctx;
 	struct scmp_arg_cmp cmp[2];
+	struct stat st;
 	size_t i;
-	int rc = -1, r;
+	int rc = -1, r, fd = -1;
 
 	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
 		return error_set(e, ERR_SYS, "seccomp_init failed");
@@ -163,9 +162,7 @@ filter_load(uint64_t memory_bytes, int *notify_fd, struct error *e)
 	   written for the native one: kill the process outright.  libseccomp
 	   also routes x32 numbers on x86-64 to this action. */
 	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-		 SCMP_ACT_KILL_PROCESS)) < 0 ||
-	    /* no_new_privs: no setuid or file-capability gain, ever. */
-	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1)) < 0) {
+		 SCMP_ACT_KILL_PROCESS)) < 0) {
 		error_set(e, ERR_SYS, "seccomp attribute: %s", strerror(-r));
 		goto out;
 	}
@@ -223,17 +220,51 @@ filter_load(uint64_t memory_bytes, int *notify_fd, struct error *e)
 	if (filter_add(ctx, SCMP_ACT_NOTIFY, "mremap", 1, cmp, e) == -1)
 		goto out;
 
-	if ((r = seccomp_load(ctx)) < 0) {
-		error_set(e, ERR_SYS, "cannot load the seccomp filter: %s",
+	/* libseccomp 2.5 exports only to a descriptor. */
+	if ((fd = memfd_create("sluice-filter", MFD_CLOEXEC)) == -1) {
+		error_set(e, ERR_SYS, "memfd_create: %s", strerror(errno));
+		goto out;
+	}
+	if ((r = seccomp_export_bpf(ctx, fd)) < 0) {
+		error_set(e, ERR_SYS, "cannot compile the seccomp filter: %s",
 		    strerror(-r));
 		goto out;
 	}
-	if ((*notify_fd = seccomp_notify_fd(ctx)) < 0) {
-		error_set(e, ERR_SYS, "no seccomp notification descriptor");
+	if (fstat(fd, &st) == -1 || st.st_size <= 0 ||
+	    st.st_size % sizeof(prog->insns[0]) != 0 ||
+	    (size_t)st.st_size > sizeof(prog->insns) ||
+	    pread(fd, prog->insns, (size_t)st.st_size, 0) != st.st_size) {
+		error_set(e, ERR_SYS,
+		    "the compiled seccomp filter is unusable");
 		goto out;
 	}
+	prog->len = (unsigned short)(st.st_size / sizeof(prog->insns[0]));
 	rc = 0;
 out:
+	if (fd != -1)
+		close(fd);
 	seccomp_release(ctx);
 	return rc;
+}
+
+/* Install a compiled filter in the calling process. */
+int
+filter_install(const struct filter_prog *prog, int *notify_fd, struct error *e)
+{
+	struct sock_fprog fprog = { prog->len,
+		(struct sock_filter *)(uintptr_t)prog->insns };
+	long fd;
+
+	/* no_new_privs: no setuid or file-capability gain, ever; the kernel
+	   also requires it of an unprivileged process installing a filter. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return error_set(e, ERR_SYS, "no_new_privs: %s",
+		    strerror(errno));
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	    SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+	if (fd < 0)
+		return error_set(e, ERR_SYS,
+		    "cannot install the seccomp filter: %s", strerror(errno));
+	*notify_fd = (int)fd;
+	return 0;
 }

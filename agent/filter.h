@@ -12,15 +12,34 @@
 
 #include "error.h"
 
-/*
- * Build and load the filter in the calling process.  Allocations with write
- * access larger than memory_bytes are sent to a user-notification listener;
- * its descriptor is returned in *notify_fd (the supervisor answers ENOMEM
- * and records that the memory limit was hit).
- */
-int filter_load(uint64_t memory_bytes, int *notify_fd, struct error *e);
+#define FILTER_INSNS_MAX 512
 
-/* How many rules the filter has (for info and tests). */
-int filter_rule_count(void);
+/* A compiled filter, ready to install (the kernel's struct sock_filter). */
+struct filter_prog {
+	unsigned short len;
+	struct {
+		uint16_t code;
+		uint8_t jt;
+		uint8_t jf;
+		uint32_t k;
+	} insns[FILTER_INSNS_MAX];
+};
+
+/*
+ * Compile the filter for a job.  Writable mappings larger than
+ * memory_bytes go to a user-notification listener (the supervisor answers
+ * ENOMEM and records that the memory limit was hit).  No system call is
+ * filtered yet: the supervisor compiles it while init builds the root, and
+ * the job installs it with filter_install().
+ */
+int
+filter_build(uint64_t memory_bytes, struct filter_prog *prog, struct error *e);
+
+/*
+ * Set no_new_privs and install prog in the calling process; the listener's
+ * descriptor is returned in *notify_fd.
+ */
+int
+filter_install(const struct filter_prog *prog, int *notify_fd, struct error *e);
 
 #endif

@@ -67,6 +67,22 @@ sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
 	return n == (ssize_t)sizeof(m) ? 0 : -1;
 }
 
+/* Send the compiled filter to init. */
+int
+sandbox_send_filter(int sock, const struct filter_prog *prog)
+{
+	static struct sandbox_msg m;
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SANDBOX_FILTER;
+	m.filter = *prog;
+	do
+		n = send(sock, &m, sizeof(m), MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	return n == (ssize_t)sizeof(m) ? 0 : -1;
+}
+
 /* Receive a message and any descriptor that came with it. */
 int
 sandbox_recv(int sock, struct sandbox_msg *m, int *fd)
@@ -127,6 +143,23 @@ sandbox_expect(int sock, enum sandbox_msg_type type)
 	if (m.type != type)
 		sandbox_die(sock, "unexpected message %u from the supervisor",
 		    m.type);
+}
+
+/* Wait for the compiled filter from the supervisor. */
+static void
+sandbox_expect_filter(int sock, struct filter_prog *prog)
+{
+	static struct sandbox_msg m;
+	int fd;
+
+	if (sandbox_recv(sock, &m, &fd) == -1)
+		_exit(127);
+	if (fd != -1)
+		close(fd);
+	if (m.type != SANDBOX_FILTER || m.filter.len == 0 ||
+	    m.filter.len > FILTER_INSNS_MAX)
+		sandbox_die(sock, "no seccomp filter from the supervisor");
+	*prog = m.filter;
 }
 
 /*
@@ -452,7 +485,7 @@ sandbox_drop_caps(void)
  * load the filter, execute.  Runs as PID 2 of the namespace.
  */
 static void __attribute__((noreturn))
-sandbox_job_main(const struct plan *p, int sock)
+sandbox_job_main(const struct plan *p, const struct filter_prog *prog, int sock)
 {
 	struct error e;
 	size_t i;
@@ -481,10 +514,9 @@ sandbox_job_main(const struct plan *p, int sock)
 	if (setresuid(0, 0, 0) == 0 || getuid() != p->uid ||
 	    geteuid() != p->uid || getgid() != p->gid)
 		sandbox_die(sock, "privileges were not dropped");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		sandbox_die(sock, "no_new_privs: %s", strerror(errno));
-	/* The filter comes last: everything above needed calls it refuses. */
-	if (filter_load(p->limits.memory_bytes, &nfd, &e) == -1)
+	/* The filter comes last: everything above needed calls it refuses.
+	   filter_install sets no_new_privs first. */
+	if (filter_install(prog, &nfd, &e) == -1)
 		sandbox_die(sock, "%s", e.msg);
 	if (sandbox_send(sock, SANDBOX_NOTIFY_FD, 0, NULL, nfd) == -1)
 		_exit(127);
@@ -527,6 +559,7 @@ sandbox_fds(const struct sandbox_io *io, int *sock, int *files)
 void
 sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 {
+	static struct filter_prog filter;
 	struct sandbox_io mine = *io;
 	struct error e;
 	pid_t job, pid;
@@ -557,12 +590,13 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	sandbox_loopback(sock);
 	if (sandbox_send(sock, SANDBOX_READY, 0, NULL, -1) == -1)
 		_exit(127);
+	sandbox_expect_filter(sock, &filter);
 	sandbox_expect(sock, SANDBOX_GO);
 
 	if ((job = fork()) == -1)
 		sandbox_die(sock, "fork: %s", strerror(errno));
 	if (job == 0)
-		sandbox_job_main(p, sock);
+		sandbox_job_main(p, &filter, sock);
 	/* init needs no privilege from here on: it only reaps. */
 	close(0);
 	close(1);

@@ -10,7 +10,8 @@
  *
  * The supervisor and init talk over a SOCK_SEQPACKET pair with the messages
  * below, in this order: CGROUP_DONE (supervisor: init is in the slot's
- * cgroup, or may now enter it itself), READY (init), GO
+ * cgroup, or may now enter it itself), FILTER (supervisor: the compiled
+ * seccomp filter, made while init builds the root), READY (init), GO
  * (supervisor), NOTIFY_FD (job, with the seccomp listener attached), STATUS
  * (init).  ERROR may come from init or the job at any step and is fatal.
  */
@@ -20,11 +21,13 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "filter.h"
 #include "plan.h"
 
 enum sandbox_msg_type {
 	SANDBOX_CGROUP_DONE = 1,
 	SANDBOX_READY,
+	SANDBOX_FILTER,
 	SANDBOX_GO,
 	SANDBOX_NOTIFY_FD,
 	SANDBOX_STATUS,
@@ -35,6 +38,7 @@ struct sandbox_msg {
 	uint32_t type;
 	int32_t value; /* SANDBOX_STATUS: the job's wait status */
 	char text[480]; /* SANDBOX_ERROR: what failed */
+	struct filter_prog filter; /* SANDBOX_FILTER */
 };
 
 /* What init needs from the supervisor besides the plan. */
@@ -66,6 +70,9 @@ void sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 /* Send a message; fd, if not -1, travels with it.  Returns 0 or -1. */
 int sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
     const char *text, int fd);
+
+/* Send the compiled filter to init. */
+int sandbox_send_filter(int sock, const struct filter_prog *prog);
 
 /*
  * Receive a message; a descriptor that came with it is stored in *fd

@@ -71,6 +71,7 @@ struct sup {
 	bool reaped;
 	struct rusage ru;
 	struct verdict_facts facts;
+	struct filter_prog filter;
 	char error[480];
 	uint64_t cpu_base_ns;
 	int ncpu;
@@ -572,6 +573,13 @@ sup_start(struct sup *s)
 	}
 	if (sandbox_send(s->sock, SANDBOX_CGROUP_DONE, 0, NULL, -1) == -1) {
 		sup_fail(s, "the sandbox's init died during setup");
+		return false;
+	}
+	/* Compile the filter while init builds the root on the other CPU. */
+	error_init(&e);
+	if (filter_build(s->p->limits.memory_bytes, &s->filter, &e) == -1 ||
+	    sandbox_send_filter(s->sock, &s->filter) == -1) {
+		sup_fail(s, "%s", e.msg[0] ? e.msg : "cannot send the filter");
 		return false;
 	}
 	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
