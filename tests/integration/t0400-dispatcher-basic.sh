@@ -110,6 +110,27 @@ tap_is "$ok" 40 "forty concurrent jobs complete"
 tap_is "$(printf '%s\n' $nodes_used | sort -u | tr '\n' ' ')" "node1 node2 " \
 	"the forty jobs ran on both nodes"
 
+# Fairness: one tenant's queue does not starve another tenant's job.
+ids_a=""
+for i in $(seq 1 30); do
+	ids_a="$ids_a $(submit_py 'import time; time.sleep(1)')"
+done
+id_b=$(submit_py 'print("beta")' '{}' "$TOKEN_B")
+job_b=$(wait_job "$id_b" 60 "$TOKEN_B")
+tap_is "$(printf '%s' "$job_b" | jq -r .state)" COMPLETED "the other tenant's single job completes"
+fin_b=$(printf '%s' "$job_b" | jq -r .finished_at)
+later=0
+for id in $ids_a; do
+	fin=$(wait_job "$id" 120 | jq -r .finished_at)
+	[[ "$fin" > "$fin_b" ]] && later=$((later + 1))
+done
+tap_cmp "$later" ">=" 15 "it ran before most of the 30 jobs queued ahead of it by another tenant"
+pend=$(submit_py 'import time; time.sleep(5)' '{"labels":["n1"], "limits":{"wall_seconds":10}}')
+pend2=$(submit_py 'import time; time.sleep(5)' '{"labels":["n1"], "limits":{"wall_seconds":10}}')
+waiting=$(submit_py 'print(1)' '{"labels":["n1"]}')
+sleep 1
+tap_like "$(api GET "/v1/jobs/$waiting" | jq -r .reason)" 'slot' "a waiting job says why it waits"
+
 disp_stop TERM
 tap_is "$DISP_STATUS" 0 "SIGTERM stops the daemon cleanly"
 [ "$DISP_STATUS" -eq 0 ] || tap_diag "$(tail -40 "$T/serve.log")"
