@@ -39,6 +39,7 @@ bigstdout) echo "$good" >"$dir/result.json"; head -c 300000 /dev/zero >"$dir/std
 symlinks) echo "$good" >"$dir/result.json"; ln -s /etc/shadow "$dir/out/shadow"; ln -s /etc "$dir/out/etc"
 	printf 'real' >"$dir/out/real.txt"; mkfifo "$dir/out/fifo" ;;
 linkstdout) echo "$good" >"$dir/result.json"; rm -f "$dir/stdout"; ln -s /etc/shadow "$dir/stdout" ;;
+hang) sleep 60 ;;
 garbage) head -c 5000 /dev/urandom; echo ;;
 longline) head -c 5000000 /dev/zero | tr '\0' 'x'; echo ;;
 *) echo "$good" >"$dir/result.json" ;;
@@ -78,6 +79,19 @@ tap_is "$(printf '%s' "$LAST_JOB" | jq -c '[.out_files[].name]')" '["real.txt"]'
 tap_is "$(find "$T/state/spool" -type l | wc -l)" 0 "no symbolic link reached the spool"
 lie garbage FAILED "random bytes instead of events"
 lie longline FAILED "an endless line instead of events"
+# A node lost in the middle of a job that has used its last attempt: the
+# job ends NODE_FAIL.
+echo hang >"$T/node1.base/mode"
+id=$(submit_py 'print(1)')
+for n in $(seq 1 50); do
+	[ "$(api GET "/v1/jobs/$id" | jq -r .state)" = RUNNING ] && break
+	sleep 0.1
+done
+node_stop node1
+job=$(wait_job "$id" 30)
+tap_is "$(printf '%s' "$job" | jq -r '[.state, .attempts] | @tsv')" "$(printf 'NODE_FAIL\t1')" \
+	"a lost node with no attempts left: NODE_FAIL"
+tap_like "$(printf '%s' "$job" | jq -r .reason)" 'node' "NODE_FAIL says the node was lost"
 tap_is "$(curl -fsS "$DISP_URL/v1/health" | jq -r .status)" ok "the daemon still serves"
 tap_ok "$(kill -0 "$DISP_PID" 2>/dev/null; echo $?)" "the daemon did not crash"
 tap_done
