@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,79 @@ struct core_waiter {
 	struct core_waiter *next;
 };
 
+#define CORE_BUCKETS 12
+
+/* Seconds-valued histogram buckets, Prometheus style (cumulative). */
+static const double core_buckets[CORE_BUCKETS] = { 0.01, 0.025, 0.05, 0.1, 0.25,
+	0.5, 1, 2.5, 5, 10, 30, 60 };
+
+struct core_histogram {
+	uint64_t counts[CORE_BUCKETS + 1]; /* the last is +Inf */
+	double sum;
+	uint64_t n;
+};
+
+struct core_metrics {
+	struct core_histogram run; /* wall time of finished jobs */
+	struct core_histogram wait; /* from submission to start */
+	struct {
+		int code;
+		uint64_t n;
+	} http[32];
+	size_t nhttp;
+};
+
 static void core_schedule(struct core *c);
+static const char *core_node_state_name(enum sched_node_state s);
+static void core_node_settle(struct core_node *n);
+
+/* Record one observation in a histogram. */
+static void
+core_observe(struct core_histogram *h, double v)
+{
+	int i;
+
+	for (i = 0; i < CORE_BUCKETS && v > core_buckets[i]; i++)
+		;
+	h->counts[i]++;
+	h->sum += v;
+	h->n++;
+}
+
+/* Seconds since the epoch of an RFC 3339 time of ours, or -1. */
+static double
+core_time(const char *s)
+{
+	struct tm tm;
+	char *rest;
+	double frac = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*rest == '.')
+		frac = strtod(rest, NULL);
+	return (double)timegm(&tm) + frac;
+}
+
+/* Count an API response. */
+void
+core_count_response(struct core *c, int status)
+{
+	struct core_metrics *m = c->metrics;
+	size_t i;
+
+	for (i = 0; i < m->nhttp; i++)
+		if (m->http[i].code == status) {
+			m->http[i].n++;
+			return;
+		}
+	if (m->nhttp < sizeof(m->http) / sizeof(m->http[0])) {
+		m->http[m->nhttp].code = status;
+		m->http[m->nhttp].n = 1;
+		m->nhttp++;
+	}
+}
 
 /* Find an active job, or NULL. */
 static struct core_active *
@@ -103,11 +176,26 @@ core_active_remove(struct core *c, struct core_active *a)
 
 	if (a->holds_slot && c->nodes[a->node].busy > 0)
 		c->nodes[a->node].busy--;
+	if (c->nodes[a->node].state != SCHED_DOWN)
+		core_node_settle(&c->nodes[a->node]);
 	if (t->placed > 0)
 		t->placed--;
 	memmove(&c->active[i], &c->active[i + 1],
 	    (c->nactive - i - 1) * sizeof(*a));
 	c->nactive--;
+}
+
+/* A drained node's state follows its load: DRAINING while jobs run on
+   it, DRAINED once they are done. */
+static void
+core_node_settle(struct core_node *n)
+{
+	if (!n->connected)
+		n->state = SCHED_DOWN;
+	else if (n->drained)
+		n->state = n->busy > 0 ? SCHED_DRAINING : SCHED_DRAINED;
+	else
+		n->state = SCHED_UP;
 }
 
 /* Free a queued job's strings. */
@@ -322,13 +410,35 @@ core_retry(struct core *c, struct job *j, bool node_lost, const char *reason)
 	core_enqueue(c, j);
 }
 
+/* The token of a tenant, or NULL. */
+static const struct settings_token *
+core_token(struct core *c, const char *tenant)
+{
+	size_t i;
+
+	for (i = 0; i < c->set.ntokens; i++)
+		if (strcmp(c->set.tokens[i].name, tenant) == 0)
+			return &c->set.tokens[i];
+	return NULL;
+}
+
+/* Whether a tenant runs as many jobs as its quota allows. */
+static bool
+core_at_running_quota(struct core *c, const char *tenant)
+{
+	const struct settings_token *t = core_token(c, tenant);
+
+	return t != NULL && t->max_running > 0 &&
+	    (int64_t)core_tenant(c, tenant)->placed >= t->max_running;
+}
+
 /* Place queued jobs on free slots while the scheduler finds any. */
 static void
 core_schedule(struct core *c)
 {
 	struct sched_node *sn;
 	struct sched_job *sj;
-	size_t i, ji, ni;
+	size_t i, ji, ni, *idx;
 	struct job j;
 
 	if (c->draining || c->nqueue == 0)
@@ -337,12 +447,22 @@ core_schedule(struct core *c)
 	sj = calloc(c->nqueue, sizeof(*sj));
 	if (sj == NULL)
 		fatal("out of memory");
+	if ((idx = calloc(c->nqueue, sizeof(*idx))) == NULL)
+		fatal("out of memory");
 	for (;;) {
-		for (i = 0; i < c->nqueue; i++)
-			core_sched_job(&c->queue[i], &sj[i]);
-		if (!sched_pick(sn, c->nnodes, sj, c->nqueue, c->tenants,
-			c->ntenants, &ji, &ni))
+		size_t n = 0;
+
+		/* A tenant at its running quota waits; the others go on. */
+		for (i = 0; i < c->nqueue; i++) {
+			if (core_at_running_quota(c, c->queue[i].tenant))
+				continue;
+			core_sched_job(&c->queue[i], &sj[n]);
+			idx[n++] = i;
+		}
+		if (!sched_pick(sn, c->nnodes, sj, n, c->tenants, c->ntenants,
+			&ji, &ni))
 			break;
+		ji = idx[ji];
 		if (!core_load(c, c->queue[ji].id, &j)) {
 			core_dequeue(c, ji);
 			continue;
@@ -368,13 +488,20 @@ core_schedule(struct core *c)
 		char reason[JOB_REASON_MAX];
 
 		core_sched_job(&c->queue[i], &sj[i]);
-		sched_reason(sn, c->nnodes, &sj[i], reason, sizeof(reason));
+		if (core_at_running_quota(c, c->queue[i].tenant))
+			snprintf(reason, sizeof(reason),
+			    "tenant '%s' is at its running quota",
+			    c->queue[i].tenant);
+		else
+			sched_reason(sn, c->nnodes, &sj[i], reason,
+			    sizeof(reason));
 		if (!core_load(c, c->queue[i].id, &j) ||
 		    strcmp(j.reason, reason) == 0)
 			continue;
 		snprintf(j.reason, sizeof(j.reason), "%s", reason);
 		core_save(c, &j);
 	}
+	free(idx);
 	free(sj);
 	free(sn);
 }
@@ -395,8 +522,7 @@ core_node_up(struct core *c, struct pool_ev *ev)
 	n->epoch = ev->epoch;
 	for (i = 0; i < n->info.nruntimes; i++)
 		n->runtime_names[i] = n->info.runtimes[i];
-	n->state = n->drained ? (n->busy > 0 ? SCHED_DRAINING : SCHED_DRAINED)
-			      : SCHED_UP;
+	core_node_settle(n);
 	if (!n->drained)
 		n->reason[0] = '\0';
 	util_now_rfc3339(n->last_seen, sizeof(n->last_seen));
@@ -521,9 +647,14 @@ core_on_event(struct pool_ev *ev, void *arg)
 		break;
 	case EV_JOB_STARTED:
 		if (j.started_at[0] == '\0') {
+			double sub = core_time(j.submitted_at),
+			       st = core_time(ev->at);
+
 			snprintf(j.started_at, sizeof(j.started_at), "%s",
 			    ev->at);
 			core_save(c, &j);
+			if (sub >= 0 && st >= sub)
+				core_observe(&c->metrics->wait, st - sub);
 		}
 		break;
 	case EV_JOB_FINISHED:
@@ -533,6 +664,7 @@ core_on_event(struct pool_ev *ev, void *arg)
 			a->holds_slot = false;
 			if (c->nodes[a->node].busy > 0)
 				c->nodes[a->node].busy--;
+			core_node_settle(&c->nodes[a->node]);
 		}
 		if (j.phase == PHASE_STAGING || j.phase == PHASE_RUNNING) {
 			j.state = JOB_COMPLETING;
@@ -560,8 +692,15 @@ core_on_event(struct pool_ev *ev, void *arg)
 			snprintf(j.started_at, sizeof(j.started_at), "%s",
 			    r->started_at);
 		core_active_remove(c, a);
-		core_finish(c, &j, job_state_for_verdict(r->verdict),
-		    r->message);
+		core_observe(&c->metrics->run, r->wall_seconds);
+		/* A cancel asked for while the results came back still ends
+		   the job CANCELLED; the verdict says what the program did. */
+		core_finish(c, &j,
+		    j.cancel_requested ? JOB_CANCELLED
+				       : job_state_for_verdict(r->verdict),
+		    j.cancel_requested && r->verdict != VERDICT_CANCELLED
+			? "cancelled while its results came back"
+			: r->message);
 		core_send(c, node, CMD_CLEAN, j.id, j.attempts);
 		break;
 	}
@@ -569,7 +708,9 @@ core_on_event(struct pool_ev *ev, void *arg)
 		int node = a->node;
 
 		core_active_remove(c, a);
-		if (ev->retryable)
+		if (j.cancel_requested)
+			core_finish(c, &j, JOB_CANCELLED, "cancelled");
+		else if (ev->retryable)
 			core_retry(c, &j, false, ev->reason);
 		else
 			core_finish(c, &j, JOB_FAILED, ev->reason);
@@ -699,6 +840,8 @@ core_init(struct core *c, const char *config_path, struct error *e)
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
+	if ((c->metrics = calloc(1, sizeof(*c->metrics))) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
 	if (settings_load(config_path, &c->set, e) == -1)
 		return -1;
 	if (core_mkdir(c->set.state_dir, e) == -1 ||
@@ -794,6 +937,7 @@ core_release(struct core *c)
 		free((char *)c->tenants[i].name);
 	free(c->tenants);
 	free(c->nodes);
+	free(c->metrics);
 	store_close(c->st);
 	if (c->base != NULL)
 		event_base_free(c->base);
@@ -913,6 +1057,21 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 		    (long long)pending);
 		goto out;
 	}
+	if (tok->max_pending > 0) {
+		if (store_jobs_count(c->st, tok->name, 1u << PHASE_QUEUED,
+			&pending, e) == -1) {
+			*status = 500;
+			goto out;
+		}
+		if (pending >= tok->max_pending) {
+			*status = 429;
+			error_set(e, ERR_BUSY,
+			    "tenant '%s' has %lld jobs "
+			    "pending, its quota",
+			    tok->name, (long long)pending);
+			goto out;
+		}
+	}
 	j.state = JOB_PENDING;
 	j.phase = PHASE_QUEUED;
 	j.exit_code = -1;
@@ -1015,9 +1174,9 @@ core_str_or_null(const char *s)
 	return s[0] != '\0' ? json_string(s) : json_null();
 }
 
-/* The job object of the API. */
-json_t *
-core_job_json(struct core *c, const struct job *j)
+/* The job object; with_output adds the inline stdout and stderr. */
+static json_t *
+core_job_object(struct core *c, const struct job *j, bool with_output)
 {
 	struct result r;
 	json_t *obj, *files, *limits = NULL, *root = NULL;
@@ -1066,12 +1225,16 @@ core_job_json(struct core *c, const struct job *j)
 			  : json_null());
 	if (obj == NULL)
 		fatal("out of memory");
-	json_object_set_new(obj, "stdout",
-	    j->has_result ? core_inline_text(c, j->id, "stdout", &cut_out)
-			  : json_null());
-	json_object_set_new(obj, "stderr",
-	    j->has_result ? core_inline_text(c, j->id, "stderr", &cut_err)
-			  : json_null());
+	if (with_output) {
+		json_object_set_new(obj, "stdout",
+		    j->has_result
+			? core_inline_text(c, j->id, "stdout", &cut_out)
+			: json_null());
+		json_object_set_new(obj, "stderr",
+		    j->has_result
+			? core_inline_text(c, j->id, "stderr", &cut_err)
+			: json_null());
+	}
 	json_object_set_new(obj, "stdout_truncated",
 	    json_boolean(cut_out || (have_r && r.stdout_truncated)));
 	json_object_set_new(obj, "stderr_truncated",
@@ -1084,6 +1247,248 @@ core_job_json(struct core *c, const struct job *j)
 	json_object_set_new(obj, "labels", json_loads(j->labels, 0, NULL));
 	result_release(&r);
 	return obj;
+}
+
+/* The job object of the API. */
+json_t *
+core_job_json(struct core *c, const struct job *j)
+{
+	return core_job_object(c, j, true);
+}
+
+/* The job object without its inline output. */
+json_t *
+core_job_json_brief(struct core *c, const struct job *j)
+{
+	return core_job_object(c, j, false);
+}
+
+/* Cancel a job. */
+int
+core_cancel(struct core *c, int64_t id, struct job *out, struct error *e)
+{
+	struct core_active *a;
+	struct job j;
+	size_t i;
+
+	if (store_job_get(c->st, id, &j, e) == -1)
+		return -1;
+	if (job_state_final(j.state))
+		return error_set(e, ERR_STATE,
+		    "job %lld has already ended (%s)", (long long)id,
+		    job_state_name(j.state));
+	if (j.phase == PHASE_QUEUED) {
+		for (i = 0; i < c->nqueue; i++)
+			if (c->queue[i].id == id) {
+				core_dequeue(c, i);
+				break;
+			}
+		core_finish(c, &j, JOB_CANCELLED, "cancelled before it ran");
+		*out = j;
+		return 0;
+	}
+	/* Placed: commit the request, then ask the node to stop it; the
+	   job ends when its node reports the end (or is lost). */
+	if (!j.cancel_requested) {
+		j.cancel_requested = true;
+		snprintf(j.reason, sizeof(j.reason), "cancelling");
+		core_save(c, &j);
+	}
+	a = core_active_find(c, id);
+	if (a != NULL && !a->recovering && c->nodes[a->node].connected &&
+	    j.phase != PHASE_COLLECTING)
+		core_send(c, a->node, CMD_CANCEL, id, a->attempt);
+	*out = j;
+	return 0;
+}
+
+/* The node called name, or NULL. */
+static struct core_node *
+core_node_find(struct core *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nnodes; i++)
+		if (strcmp(c->nodes[i].conf->name, name) == 0)
+			return &c->nodes[i];
+	return NULL;
+}
+
+/* Drain or resume a node (persisted, so a restart keeps it). */
+int
+core_drain(struct core *c, const char *name, bool drain, const char *reason,
+    struct error *e)
+{
+	struct core_node *n = core_node_find(c, name);
+	char text[256];
+
+	if (n == NULL)
+		return error_set(e, ERR_NOTFOUND, "no node '%s'", name);
+	if (drain)
+		snprintf(text, sizeof(text), "drained%s%s",
+		    reason != NULL && reason[0] ? ": " : "",
+		    reason != NULL ? reason : "");
+	else
+		text[0] = '\0';
+	if (store_node_set(c->st, name, drain, text, e) == -1)
+		return -1;
+	n->drained = drain;
+	if (drain)
+		snprintf(n->reason, sizeof(n->reason), "%s", text);
+	else if (n->connected)
+		n->reason[0] = '\0';
+	core_node_settle(n);
+	log_info("node %s %s", name, drain ? text : "resumed");
+	core_schedule(c);
+	return 0;
+}
+
+/* The runtimes the nodes offer, one entry per name and version. */
+json_t *
+core_runtimes_json(struct core *c)
+{
+	json_t *list = json_array(), *entry, *x;
+	const char *name, *ver, *xv;
+	size_t i, k, m;
+
+	for (i = 0; i < c->nnodes; i++) {
+		struct core_node *n = &c->nodes[i];
+
+		for (k = 0; n->known && k < n->info.nruntimes; k++) {
+			name = n->info.runtimes[k];
+			ver = n->info.versions[k];
+			entry = NULL;
+			for (m = 0; m < json_array_size(list); m++) {
+				x = json_array_get(list, m);
+				xv = json_string_value(
+				    json_object_get(x, "version"));
+				if (strcmp(json_string_value(
+					       json_object_get(x, "name")),
+					name) == 0 &&
+				    strcmp(xv != NULL ? xv : "", ver) == 0)
+					entry = x;
+			}
+			if (entry == NULL) {
+				entry = json_pack("{s:s, s:o, s:[]}", "name",
+				    name, "version", core_str_or_null(ver),
+				    "nodes");
+				json_array_append_new(list, entry);
+			}
+			json_array_append_new(json_object_get(entry, "nodes"),
+			    json_string(n->conf->name));
+		}
+	}
+	return json_pack("{s:o}", "runtimes", list);
+}
+
+/* Append formatted text to a growing buffer. */
+static void __attribute__((format(printf, 2, 3)))
+core_textf(struct evbuffer *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+/* Write one histogram in Prometheus text format. */
+static void
+core_histogram_text(struct evbuffer *b, const char *name, const char *help,
+    const struct core_histogram *h)
+{
+	uint64_t cum = 0;
+	int i;
+
+	core_textf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (i = 0; i < CORE_BUCKETS; i++) {
+		cum += h->counts[i];
+		core_textf(b, "%s_bucket{le=\"%g\"} %llu\n", name,
+		    core_buckets[i], (unsigned long long)cum);
+	}
+	cum += h->counts[CORE_BUCKETS];
+	core_textf(b, "%s_bucket{le=\"+Inf\"} %llu\n", name,
+	    (unsigned long long)cum);
+	core_textf(b, "%s_sum %.6f\n%s_count %llu\n", name, h->sum, name,
+	    (unsigned long long)h->n);
+}
+
+/* The metrics in Prometheus text format. */
+char *
+core_metrics_text(struct core *c)
+{
+	static const enum job_phase live[] = { PHASE_QUEUED, PHASE_STAGING,
+		PHASE_RUNNING, PHASE_COLLECTING };
+	static const enum sched_node_state nstates[] = { SCHED_UP, SCHED_DOWN,
+		SCHED_DRAINING, SCHED_DRAINED };
+	struct evbuffer *b = evbuffer_new();
+	int64_t counts[9], n;
+	struct error e;
+	size_t i, k, len;
+	char *text;
+
+	if (b == NULL)
+		return NULL;
+	core_textf(b,
+	    "# HELP sluice_jobs Jobs not yet ended, by state and "
+	    "phase.\n# TYPE sluice_jobs gauge\n");
+	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+		if (store_jobs_count(c->st, NULL, 1u << live[i], &n, &e) == -1)
+			n = 0;
+		core_textf(b, "sluice_jobs{state=\"%s\",phase=\"%s\"} %lld\n",
+		    job_state_name(job_phase_state(live[i])),
+		    job_phase_name(live[i]), (long long)n);
+	}
+	core_textf(b,
+	    "# HELP sluice_jobs_finished_total Jobs that ended, by "
+	    "final state.\n# TYPE sluice_jobs_finished_total "
+	    "counter\n");
+	if (store_jobs_final_counts(c->st, counts, &e) == -1)
+		memset(counts, 0, sizeof(counts));
+	for (i = 0; i < 9; i++)
+		if (job_state_final((enum job_state)i))
+			core_textf(b,
+			    "sluice_jobs_finished_total{state=\"%s\"} %lld\n",
+			    job_state_name((enum job_state)i),
+			    (long long)counts[i]);
+	core_histogram_text(b, "sluice_job_run_seconds",
+	    "Wall time of finished jobs on their node.", &c->metrics->run);
+	core_histogram_text(b, "sluice_job_wait_seconds",
+	    "Time from submission to start.", &c->metrics->wait);
+	core_textf(b,
+	    "# HELP sluice_nodes Nodes by state.\n"
+	    "# TYPE sluice_nodes gauge\n");
+	for (i = 0; i < sizeof(nstates) / sizeof(nstates[0]); i++) {
+		n = 0;
+		for (k = 0; k < c->nnodes; k++)
+			if (c->nodes[k].state == nstates[i])
+				n++;
+		core_textf(b, "sluice_nodes{state=\"%s\"} %lld\n",
+		    core_node_state_name(nstates[i]), (long long)n);
+	}
+	core_textf(b,
+	    "# HELP sluice_ssh_reconnects_total Reconnections to a "
+	    "node after it was up.\n"
+	    "# TYPE sluice_ssh_reconnects_total counter\n");
+	for (k = 0; k < c->nnodes; k++)
+		core_textf(b, "sluice_ssh_reconnects_total{node=\"%s\"} %llu\n",
+		    c->nodes[k].conf->name,
+		    (unsigned long long)c->nodes[k].reconnects);
+	core_textf(b,
+	    "# HELP sluice_http_requests_total API responses by "
+	    "status code.\n"
+	    "# TYPE sluice_http_requests_total counter\n");
+	for (i = 0; i < c->metrics->nhttp; i++)
+		core_textf(b, "sluice_http_requests_total{code=\"%d\"} %llu\n",
+		    c->metrics->http[i].code,
+		    (unsigned long long)c->metrics->http[i].n);
+	len = evbuffer_get_length(b);
+	if ((text = malloc(len + 1)) != NULL) {
+		evbuffer_remove(b, text, len);
+		text[len] = '\0';
+	}
+	evbuffer_free(b);
+	return text;
 }
 
 /* A long poll that timed out: answer with the job as it is now. */
@@ -1157,34 +1562,43 @@ core_node_state_name(enum sched_node_state s)
 	}
 }
 
+/* One node as the API shows it. */
+static json_t *
+core_node_object(struct core_node *n)
+{
+	json_t *rts = json_array(), *labels = json_array();
+	size_t k;
+
+	for (k = 0; n->known && k < n->info.nruntimes; k++)
+		json_array_append_new(rts,
+		    json_pack("{s:s, s:o}", "name", n->info.runtimes[k],
+			"version", core_str_or_null(n->info.versions[k])));
+	for (k = 0; k < n->conf->nlabels; k++)
+		json_array_append_new(labels, json_string(n->conf->labels[k]));
+	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:o}", "name",
+	    n->conf->name, "state", core_node_state_name(n->state), "reason",
+	    n->reason, "slots", n->known ? (int)n->info.slots : 0, "busy",
+	    (int)n->busy, "runtimes", rts, "labels", labels, "last_seen",
+	    core_str_or_null(n->last_seen));
+}
+
 /* The pool as the API shows it. */
 json_t *
 core_nodes_json(struct core *c)
 {
-	json_t *nodes = json_array(), *rts, *labels;
-	size_t i, k;
+	json_t *nodes = json_array();
+	size_t i;
 
-	for (i = 0; i < c->nnodes; i++) {
-		struct core_node *n = &c->nodes[i];
-
-		rts = json_array();
-		for (k = 0; n->known && k < n->info.nruntimes; k++)
-			json_array_append_new(rts,
-			    json_pack("{s:s, s:o}", "name", n->info.runtimes[k],
-				"version",
-				core_str_or_null(n->info.versions[k])));
-		labels = json_array();
-		for (k = 0; k < n->conf->nlabels; k++)
-			json_array_append_new(labels,
-			    json_string(n->conf->labels[k]));
-		json_array_append_new(nodes,
-		    json_pack("{s:s, s:s, s:s, s:i, "
-			      "s:i, s:o, s:o, s:o}",
-			"name", n->conf->name, "state",
-			core_node_state_name(n->state), "reason", n->reason,
-			"slots", n->known ? (int)n->info.slots : 0, "busy",
-			(int)n->busy, "runtimes", rts, "labels", labels,
-			"last_seen", core_str_or_null(n->last_seen)));
-	}
+	for (i = 0; i < c->nnodes; i++)
+		json_array_append_new(nodes, core_node_object(&c->nodes[i]));
 	return json_pack("{s:o}", "nodes", nodes);
+}
+
+/* One node as the API shows it, or NULL. */
+json_t *
+core_node_json(struct core *c, const char *name)
+{
+	struct core_node *n = core_node_find(c, name);
+
+	return n != NULL ? core_node_object(n) : NULL;
 }

@@ -67,6 +67,7 @@ struct core_queued {
 };
 
 struct core_waiter;
+struct core_metrics;
 
 struct core {
 	struct settings set;
@@ -89,7 +90,7 @@ struct core {
 	struct event *ev_int;
 	struct event *ev_tick;
 	bool draining;
-	int64_t http_requests[6]; /* by status class: 1xx .. 5xx, other */
+	struct core_metrics *metrics;
 };
 
 /* Load the config, open the store and spool, rebuild the queue. */
@@ -119,5 +120,31 @@ void core_wait(struct core *c, struct evhttp_request *req, int64_t id,
 
 /* The pool as the API shows it. */
 json_t *core_nodes_json(struct core *c);
+
+/* One node as the API shows it, or NULL if there is no such node. */
+json_t *core_node_json(struct core *c, const char *name);
+
+/*
+ * Cancel a job: a queued one ends CANCELLED at once; a placed one is
+ * stopped on its node and ends CANCELLED when that is done.  -1 with
+ * ERR_STATE once the job has ended.
+ */
+int core_cancel(struct core *c, int64_t id, struct job *out, struct error *e);
+
+/* Drain a node (no new jobs; the running ones finish) or resume it. */
+int core_drain(struct core *c, const char *node, bool drain, const char *reason,
+    struct error *e);
+
+/* The runtimes the nodes offer: {"runtimes": [{name, version, nodes}]}. */
+json_t *core_runtimes_json(struct core *c);
+
+/* The job object without its inline output (for lists). */
+json_t *core_job_json_brief(struct core *c, const struct job *j);
+
+/* Count an API response (for /metrics). */
+void core_count_response(struct core *c, int status);
+
+/* The metrics in Prometheus text format (a new string). */
+char *core_metrics_text(struct core *c);
 
 #endif

@@ -65,9 +65,7 @@ server_phrase(int status)
 static void
 server_count(struct core *c, int status)
 {
-	int k = status / 100;
-
-	c->http_requests[k >= 1 && k <= 5 ? k - 1 : 5]++;
+	core_count_response(c, status);
 }
 
 /* Reply with a JSON document. */
@@ -202,6 +200,15 @@ server_submit(struct core *c, struct evhttp_request *req,
 	int status;
 
 	error_init(&e);
+	/* evhttp's own cap is higher and answers in HTML; this one answers
+	   in JSON. */
+	if (len > c->set.max_body_bytes) {
+		server_reply_error(c, req, 413,
+		    "the request body is larger "
+		    "than max_body_bytes",
+		    NULL);
+		return;
+	}
 	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
 	if (core_submit(c, tok, body, len, &j, &status, &e) == -1) {
 		if (status == 429)
@@ -260,8 +267,12 @@ server_job(struct core *c, struct evhttp_request *req,
 	double timeout;
 	size_t len;
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		server_bad_method(c, req, "GET");
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+
+	if (!(method == EVHTTP_REQ_GET ||
+		(method == EVHTTP_REQ_DELETE && rest[0] == '\0'))) {
+		server_bad_method(c, req,
+		    rest[0] == '\0' ? "GET, DELETE" : "GET");
 		return;
 	}
 	if (store_job_get(c->st, id, &j, &e) == -1) {
@@ -275,6 +286,14 @@ server_job(struct core *c, struct evhttp_request *req,
 		    "this job belongs to another "
 		    "tenant",
 		    NULL);
+		return;
+	}
+	if (rest[0] == '\0' && method == EVHTTP_REQ_DELETE) {
+		if (core_cancel(c, id, &j, &e) == -1)
+			server_reply_error(c, req,
+			    e.code == ERR_STATE ? 409 : 500, e.msg, NULL);
+		else
+			server_reply_json(c, req, 202, core_job_json(c, &j));
 		return;
 	}
 	if (rest[0] == '\0') {
@@ -313,6 +332,186 @@ server_job(struct core *c, struct evhttp_request *req,
 	free(data);
 }
 
+/* Read an optional query parameter that must be a positive integer. */
+static int
+server_query_int(const struct evkeyvalq *params, const char *name, int64_t max,
+    int64_t *out)
+{
+	const char *v = evhttp_find_header(params, name);
+	uint64_t u;
+
+	if (v == NULL)
+		return 0;
+	if (!util_parse_u64(v, &u) || u == 0 || u > (uint64_t)max)
+		return -1;
+	*out = (int64_t)u;
+	return 0;
+}
+
+/* GET /v1/jobs?state=S&limit=N&before=ID: newest first. */
+static void
+server_list(struct core *c, struct evhttp_request *req,
+    const struct settings_token *tok)
+{
+	const char *q = evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq params;
+	const char *sv, *field = NULL;
+	enum job_state st;
+	int64_t limit = 50, before = 0;
+	struct job *jobs = NULL;
+	json_t *list, *obj;
+	struct error e;
+	int state = -1, n = 0, i;
+
+	TAILQ_INIT(&params);
+	if (q != NULL && evhttp_parse_query_str(q, &params) == -1)
+		field = "query";
+	else if (server_query_int(&params, "limit", 1000, &limit) == -1)
+		field = "limit";
+	else if (server_query_int(&params, "before", INT64_MAX / 2, &before) ==
+	    -1)
+		field = "before";
+	else if ((sv = evhttp_find_header(&params, "state")) != NULL) {
+		if (job_state_parse(sv, &st) == -1)
+			field = "state";
+		else
+			state = (int)st;
+	}
+	evhttp_clear_headers(&params);
+	if (field != NULL) {
+		server_reply_error(c, req, 400,
+		    "bad query: state must be a job state, limit 1 to 1000, "
+		    "before a job id",
+		    field);
+		return;
+	}
+	if ((jobs = calloc((size_t)limit + 1, sizeof(*jobs))) == NULL) {
+		server_reply_error(c, req, 500, "out of memory", NULL);
+		return;
+	}
+	/* One more than asked for tells whether there is a next page. */
+	if (store_jobs_list(c->st, tok->role == ROLE_ADMIN ? NULL : tok->name,
+		state, before, (int)limit + 1, jobs, &n, &e) == -1) {
+		free(jobs);
+		server_reply_error(c, req, 500, e.msg, NULL);
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < n && i < limit; i++)
+		json_array_append_new(list, core_job_json_brief(c, &jobs[i]));
+	obj = json_pack("{s:o}", "jobs", list);
+	if (n > limit) {
+		char next[32];
+
+		snprintf(next, sizeof(next), "%lld",
+		    (long long)jobs[limit - 1].id);
+		json_object_set_new(obj, "next_before", json_string(next));
+	} else
+		json_object_set_new(obj, "next_before", json_null());
+	free(jobs);
+	server_reply_json(c, req, 200, obj);
+}
+
+/* POST /v1/nodes/NAME/drain and .../resume: admin only. */
+static void
+server_node(struct core *c, struct evhttp_request *req,
+    const struct settings_token *tok, const char *rest)
+{
+	char name[SETTINGS_NAME_MAX + 1], reason[200] = "";
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t nlen = strcspn(rest, "/"), len;
+	const char *verb = rest + nlen;
+	json_t *body = NULL, *v, *node;
+	struct error e;
+	bool drain;
+
+	if (nlen == 0 || nlen >= sizeof(name) ||
+	    (strcmp(verb, "/drain") != 0 && strcmp(verb, "/resume") != 0 &&
+		strcmp(verb, "") != 0)) {
+		server_reply_error(c, req, 404, "no such resource", NULL);
+		return;
+	}
+	memcpy(name, rest, nlen);
+	name[nlen] = '\0';
+	if (verb[0] == '\0') {
+		if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+			server_bad_method(c, req, "GET");
+			return;
+		}
+		if ((node = core_node_json(c, name)) == NULL)
+			server_reply_error(c, req, 404, "no such node", NULL);
+		else
+			server_reply_json(c, req, 200, node);
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		server_bad_method(c, req, "POST");
+		return;
+	}
+	if (tok->role != ROLE_ADMIN) {
+		server_reply_error(c, req, 403,
+		    "draining and resuming nodes "
+		    "needs an admin token",
+		    NULL);
+		return;
+	}
+	drain = strcmp(verb, "/drain") == 0;
+	len = evbuffer_get_length(in);
+	if (len > 0) {
+		body = json_loadb((const char *)evbuffer_pullup(in, -1), len,
+		    JSON_REJECT_DUPLICATES, NULL);
+		v = json_object_get(body, "reason");
+		if (!json_is_object(body) || json_object_size(body) > 1 ||
+		    (json_object_size(body) == 1 &&
+			(!json_is_string(v) || json_string_length(v) >= 200 ||
+			    strlen(json_string_value(v)) !=
+				json_string_length(v)))) {
+			json_decref(body);
+			server_reply_error(c, req, 400,
+			    "the body must be "
+			    "{\"reason\": \"text\"} (at most 199 bytes)",
+			    "reason");
+			return;
+		}
+		if (v != NULL)
+			snprintf(reason, sizeof(reason), "%s",
+			    json_string_value(v));
+		json_decref(body);
+	}
+	/* A reason becomes part of a status line: no control characters. */
+	for (len = 0; reason[len] != '\0'; len++)
+		if ((unsigned char)reason[len] < 0x20)
+			reason[len] = ' ';
+	if (core_drain(c, name, drain, reason, &e) == -1) {
+		server_reply_error(c, req, e.code == ERR_NOTFOUND ? 404 : 500,
+		    e.msg, NULL);
+		return;
+	}
+	server_reply_json(c, req, 200, core_node_json(c, name));
+}
+
+/* GET /metrics: Prometheus text format. */
+static void
+server_metrics(struct core *c, struct evhttp_request *req)
+{
+	struct evbuffer *buf;
+	char *text = core_metrics_text(c);
+
+	if (text == NULL || (buf = evbuffer_new()) == NULL) {
+		free(text);
+		server_reply_error(c, req, 500, "out of memory", NULL);
+		return;
+	}
+	core_count_response(c, 200);
+	evbuffer_add(buf, text, strlen(text));
+	free(text);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", buf);
+	evbuffer_free(buf);
+}
+
 /* Route every request. */
 static void
 server_route(struct evhttp_request *req, void *arg)
@@ -347,13 +546,33 @@ server_route(struct evhttp_request *req, void *arg)
 	if (strcmp(path, "/v1/jobs") == 0) {
 		if (method == EVHTTP_REQ_POST)
 			server_submit(c, req, tok);
+		else if (method == EVHTTP_REQ_GET)
+			server_list(c, req, tok);
 		else
-			server_bad_method(c, req, "POST");
+			server_bad_method(c, req, "GET, POST");
 		goto out;
 	}
 	if (strcmp(path, "/v1/nodes") == 0) {
 		if (method == EVHTTP_REQ_GET)
 			server_reply_json(c, req, 200, core_nodes_json(c));
+		else
+			server_bad_method(c, req, "GET");
+		goto out;
+	}
+	if (strncmp(path, "/v1/nodes/", 10) == 0) {
+		server_node(c, req, tok, path + 10);
+		goto out;
+	}
+	if (strcmp(path, "/v1/runtimes") == 0) {
+		if (method == EVHTTP_REQ_GET)
+			server_reply_json(c, req, 200, core_runtimes_json(c));
+		else
+			server_bad_method(c, req, "GET");
+		goto out;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		if (method == EVHTTP_REQ_GET)
+			server_metrics(c, req);
 		else
 			server_bad_method(c, req, "GET");
 		goto out;
@@ -381,7 +600,10 @@ server_start(struct core *c, struct error *e)
 
 	if ((c->http = evhttp_new(c->base)) == NULL)
 		return error_set(e, ERR_SYS, "cannot create the HTTP server");
-	evhttp_set_max_body_size(c->http, (ev_ssize_t)c->set.max_body_bytes);
+	/* Bodies up to twice the configured cap reach server_submit, which
+	   answers 413 in JSON; only beyond that does evhttp answer itself. */
+	evhttp_set_max_body_size(c->http,
+	    (ev_ssize_t)(c->set.max_body_bytes * 2 + 65536));
 	evhttp_set_max_headers_size(c->http, SERVER_HEADERS_MAX);
 	evhttp_set_timeout(c->http, SERVER_TIMEOUT_SECONDS);
 	/* Read the rest of an oversized body before closing, so the client
