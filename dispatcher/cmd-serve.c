@@ -54,12 +54,12 @@ cmd_serve_exec(int argc, char **argv)
 			return 0;
 		default:
 			cmd_serve_usage(stderr);
-			return 2;
+			return 64;
 		}
 	}
 	if (optind != argc) {
 		cmd_serve_usage(stderr);
-		return 2;
+		return 64;
 	}
 	log_open("sluice", level);
 	/* libevent writes without MSG_NOSIGNAL. */

@@ -12,5 +12,13 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_serve_entry;
+extern const struct cmd_entry cmd_submit_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_output_entry;
+extern const struct cmd_entry cmd_cancel_entry;
+extern const struct cmd_entry cmd_nodes_entry;
+extern const struct cmd_entry cmd_drain_entry;
+extern const struct cmd_entry cmd_resume_entry;
 
 #endif

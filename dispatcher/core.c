@@ -1324,10 +1324,10 @@ core_drain(struct core *c, const char *name, bool drain, const char *reason,
 
 	if (n == NULL)
 		return error_set(e, ERR_NOTFOUND, "no node '%s'", name);
+	/* The operator's words, as given; "drained" if there were none. */
 	if (drain)
-		snprintf(text, sizeof(text), "drained%s%s",
-		    reason != NULL && reason[0] ? ": " : "",
-		    reason != NULL ? reason : "");
+		snprintf(text, sizeof(text), "%s",
+		    reason != NULL && reason[0] ? reason : "drained");
 	else
 		text[0] = '\0';
 	if (store_node_set(c->st, name, drain, text, e) == -1)
@@ -1338,7 +1338,8 @@ core_drain(struct core *c, const char *name, bool drain, const char *reason,
 	else if (n->connected)
 		n->reason[0] = '\0';
 	core_node_settle(n);
-	log_info("node %s %s", name, drain ? text : "resumed");
+	log_info("node %s %s%s", name, drain ? "drained: " : "resumed",
+	    drain ? text : "");
 	core_schedule(c);
 	return 0;
 }

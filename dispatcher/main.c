@@ -7,11 +7,20 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "cmd.h"
 
 static const struct cmd_entry *sluice_cmds[] = {
 	&cmd_serve_entry,
+	&cmd_submit_entry,
+	&cmd_status_entry,
+	&cmd_list_entry,
+	&cmd_output_entry,
+	&cmd_cancel_entry,
+	&cmd_nodes_entry,
+	&cmd_drain_entry,
+	&cmd_resume_entry,
 };
 
 /* Print the list of verbs. */
@@ -35,7 +44,7 @@ main(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		sluice_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+		return argc < 2 ? EX_USAGE : 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("sluice %s\n", PACKAGE_VERSION);
@@ -46,5 +55,5 @@ main(int argc, char **argv)
 			return sluice_cmds[i]->exec(argc - 1, argv + 1);
 	fprintf(stderr, "sluice: unknown verb '%s'; run 'sluice --help'\n",
 	    argv[1]);
-	return 2;
+	return EX_USAGE;
 }

@@ -1,0 +1,84 @@
+/* sluice drain: take a node out of service once its jobs are done. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+enum {
+	CMD_DRAIN_REASON = CLI_OPT_VERB,
+	CMD_DRAIN_JSON
+};
+
+/* Print the verb's usage. */
+static void
+cmd_drain_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sluice drain NODE [--reason TEXT] [--json]\n"
+	    "Drains NODE (admin token): it takes no new jobs and shows "
+	    "DRAINING until\nthe jobs on it end, then DRAINED.  `sluice "
+	    "resume NODE` undoes it.  Prints\n\"NODE: STATE (REASON)\".\n\n"
+	    "  --reason TEXT      why, shown by `sluice nodes` (at most 199 "
+	    "bytes)\n"
+	    "  --json             print the node object\n"
+	    "%s\n%s",
+	    cli_common_help, cli_exit_help);
+}
+
+/* Drain a node. */
+static int
+cmd_drain_exec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, CMD_DRAIN_REASON },
+		{ "json", no_argument, NULL, CMD_DRAIN_JSON },
+		CLI_OPTION_SERVER,
+		CLI_OPTION_TOKEN_FILE,
+		CLI_OPTION_HELP,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL;
+	json_t *body = NULL;
+	bool json = false;
+	struct cli cli;
+	int ch, rc;
+
+	cli_init(&cli, "drain");
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+		case CLI_OPT_HELP:
+			cmd_drain_usage(stdout);
+			return 0;
+		case CMD_DRAIN_REASON:
+			reason = optarg;
+			break;
+		case CMD_DRAIN_JSON:
+			json = true;
+			break;
+		default:
+			if (!cli_option(&cli, ch, optarg))
+				return cli_bad_option(&cli, ch, argv);
+			break;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(&cli, "give one NODE");
+	if ((rc = cli_connect(&cli)) != 0)
+		return rc;
+	if (reason != NULL &&
+	    (body = json_pack("{s:s}", "reason", reason)) == NULL)
+		return cli_usage_error(&cli, "the reason must be UTF-8 text");
+	rc = cli_node_post(&cli, argv[optind], "drain", body, json);
+	json_decref(body);
+	return rc;
+}
+
+const struct cmd_entry cmd_drain_entry = {
+	"drain",
+	"stop sending jobs to a node (admin)",
+	cmd_drain_exec,
+};

@@ -1,0 +1,629 @@
+/* sluice submit: send files to run; with --wait, run them like a program. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "limit.h"
+#include "util.h"
+
+#define CMD_SUBMIT_WAIT_SECONDS 30 /* one long poll, without a terminal */
+#define CMD_SUBMIT_RETRIES 30 /* lost connections while waiting, 1 s apart */
+
+enum {
+	CMD_SUBMIT_ENTRY = CLI_OPT_VERB,
+	CMD_SUBMIT_RUNTIME,
+	CMD_SUBMIT_STDIN,
+	CMD_SUBMIT_ARG,
+	CMD_SUBMIT_ENV,
+	CMD_SUBMIT_CPU,
+	CMD_SUBMIT_WALL,
+	CMD_SUBMIT_MEMORY,
+	CMD_SUBMIT_LABEL,
+	CMD_SUBMIT_LIMIT,
+	CMD_SUBMIT_WAIT,
+	CMD_SUBMIT_JSON
+};
+
+/* Print the verb's usage. */
+static void
+cmd_submit_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sluice submit FILE... [--entry F] [--runtime R] "
+	    "[--stdin FILE]\n"
+	    "                     [--arg A]... [--env NAME=VALUE]... "
+	    "[--cpu S] [--wall S]\n"
+	    "                     [--memory SIZE] [--label L]... [--wait] "
+	    "[--json]\n"
+	    "                     [--limit NAME=VALUE]...\n"
+	    "Submits FILEs (sent under their base names) to run in a "
+	    "sandbox on a node.\n"
+	    "Prints the job id, or with --json the job object.\n\n"
+	    "  --entry F          the file to run (default: the first FILE)\n"
+	    "  --runtime R        the environment to run it in (default: "
+	    "python3)\n"
+	    "  --stdin FILE       the program's standard input\n"
+	    "  --arg A            an argument for the program (repeatable)\n"
+	    "  --env NAME=VALUE   an environment variable (repeatable)\n"
+	    "  --cpu S            CPU time limit in seconds\n"
+	    "  --wall S           wall-clock time limit in seconds\n"
+	    "  --memory SIZE      memory limit: bytes, or 256M, 1.5G, 512Ki "
+	    "(K M G T and\n"
+	    "                     Ki Mi Gi Ti are all powers of 1024)\n"
+	    "  --limit NAME=VALUE any limit: cpu_seconds, wall_seconds, "
+	    "memory_bytes,\n"
+	    "                     processes, output_bytes, disk_bytes, "
+	    "open_files\n"
+	    "                     (sizes as for --memory; repeatable)\n"
+	    "  --label L          run only on nodes with label L "
+	    "(repeatable)\n"
+	    "  --wait             wait for the job, print its stdout and "
+	    "stderr as they\n"
+	    "                     are and exit with its status (below); on "
+	    "a terminal,\n"
+	    "                     show its state and elapsed time on "
+	    "stderr\n"
+	    "  --json             print the job object (with --wait: the "
+	    "ended job's,\n"
+	    "                     instead of its output, and exit 0)\n"
+	    "%s\n"
+	    "With --wait the exit status is the program's:\n"
+	    "  N        it exited with status N (0 when it COMPLETED)\n"
+	    "  128+S    it was killed by signal S (137 for SIGKILL)\n"
+	    "  123      it wrote more output than its limit (output_limit)\n"
+	    "  124      TIMEOUT: its CPU or wall-clock limit\n"
+	    "  125      OUT_OF_MEMORY\n"
+	    "  130      CANCELLED\n"
+	    "  75       NODE_FAIL: its node was lost on every attempt\n"
+	    "  70       sandbox_error or any other failure\n"
+	    "and the statuses below when the dispatcher itself fails, so a "
+	    "script that\nmust tell them apart uses --wait --json.\n\n%s",
+	    cli_common_help, cli_exit_help);
+}
+
+/* The options and files of one submission. */
+struct cmd_submit {
+	const char *entry;
+	const char *runtime;
+	const char *stdin_path;
+	bool wait;
+	bool json;
+	json_t *args;
+	json_t *env;
+	json_t *limits;
+	json_t *labels;
+};
+
+/* The base name of a path ("" for one that ends in '/'). */
+static const char *
+cmd_submit_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+/* Add data under name to the "files"/"files_base64" objects, or as stdin. */
+static int
+cmd_submit_add_data(json_t *body, const char *text_key, const char *b64_key,
+    const char *name, const unsigned char *data, size_t len)
+{
+	json_t *obj, *v;
+	const char *key;
+	char *b64;
+
+	if (cli_utf8_text(data, len)) {
+		key = text_key;
+		v = json_stringn((const char *)data, len);
+	} else {
+		key = b64_key;
+		if ((b64 = cli_base64_encode(data, len)) == NULL)
+			return -1;
+		v = json_string(b64);
+		free(b64);
+	}
+	if (v == NULL)
+		return -1;
+	if (name == NULL)
+		return json_object_set_new(body, key, v);
+	if ((obj = json_object_get(body, key)) == NULL) {
+		if ((obj = json_object()) == NULL ||
+		    json_object_set_new(body, key, obj) == -1) {
+			json_decref(v);
+			return -1;
+		}
+	}
+	return json_object_set_new(obj, name, v);
+}
+
+/* Read every file into the request body; returns 0 or an exit status. */
+static int
+cmd_submit_files(struct cli *cli, struct cmd_submit *s, char **files,
+    int nfiles, json_t *body)
+{
+	unsigned char *data = NULL;
+	const char *name, *entry = NULL;
+	struct error e;
+	size_t len;
+	int i, j, rc = EX_OSERR;
+
+	error_init(&e);
+	for (i = 0; i < nfiles; i++) {
+		name = cmd_submit_base(files[i]);
+		if (name[0] == '\0' || strcmp(name, ".") == 0 ||
+		    strcmp(name, "..") == 0)
+			return cli_usage_error(cli, "'%s' does not name a file",
+			    files[i]);
+		for (j = 0; j < i; j++)
+			if (strcmp(cmd_submit_base(files[j]), name) == 0)
+				return cli_usage_error(cli,
+				    "'%s' and '%s' would both be sent as '%s'",
+				    files[j], files[i], name);
+		if (s->entry != NULL ? strcmp(s->entry, name) == 0 : i == 0)
+			entry = name;
+	}
+	if (entry == NULL)
+		return cli_usage_error(cli,
+		    "--entry '%s' is not the base name of one of the files",
+		    s->entry);
+	for (i = 0; i < nfiles; i++) {
+		if (cli_file_read(files[i], CLI_FILE_MAX, &data, &len, &e) ==
+		    -1) {
+			cli_warn("%s", e.msg);
+			return e.code == ERR_NOMEM ? EX_OSERR : EX_NOINPUT;
+		}
+		if (cmd_submit_add_data(body, "files", "files_base64",
+			cmd_submit_base(files[i]), data, len) == -1)
+			goto nomem;
+		free(data);
+		data = NULL;
+	}
+	if (s->stdin_path != NULL) {
+		if (cli_file_read(s->stdin_path, CLI_FILE_MAX, &data, &len,
+			&e) == -1) {
+			cli_warn("%s", e.msg);
+			return e.code == ERR_NOMEM ? EX_OSERR : EX_NOINPUT;
+		}
+		if (cmd_submit_add_data(body, "stdin", "stdin_base64", NULL,
+			data, len) == -1)
+			goto nomem;
+		free(data);
+		data = NULL;
+	}
+	if (json_object_set_new(body, "entry", json_string(entry)) == -1)
+		goto nomem;
+	return 0;
+nomem:
+	free(data);
+	cli_warn("out of memory");
+	return rc;
+}
+
+/* The whole request body; returns 0 or an exit status. */
+static int
+cmd_submit_body(struct cli *cli, struct cmd_submit *s, char **files, int nfiles,
+    json_t **out)
+{
+	json_t *body = json_object();
+	int rc = EX_OSERR;
+
+	if (body == NULL ||
+	    json_object_set_new(body, "runtime", json_string(s->runtime)) == -1)
+		goto out;
+	if ((rc = cmd_submit_files(cli, s, files, nfiles, body)) != 0)
+		goto out;
+	rc = EX_OSERR;
+	if ((json_array_size(s->args) > 0 &&
+		json_object_set(body, "args", s->args) == -1) ||
+	    (json_object_size(s->env) > 0 &&
+		json_object_set(body, "env", s->env) == -1) ||
+	    (json_object_size(s->limits) > 0 &&
+		json_object_set(body, "limits", s->limits) == -1) ||
+	    (json_array_size(s->labels) > 0 &&
+		json_object_set(body, "labels", s->labels) == -1))
+		goto out;
+	*out = body;
+	body = NULL;
+	rc = 0;
+out:
+	if (rc == EX_OSERR)
+		cli_warn("out of memory");
+	json_decref(body);
+	return rc;
+}
+
+/* The width of the terminal on stderr. */
+static size_t
+cmd_submit_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
+/* Show the job's state and elapsed time on the terminal, in place. */
+static void
+cmd_submit_progress(const json_t *job, double elapsed)
+{
+	const char *state = cli_json_str(job, "state");
+	const char *node = cli_json_str(job, "node");
+	const char *reason = cli_json_str(job, "reason");
+	char line[512], t[32];
+	size_t i, n, cols = cmd_submit_columns();
+
+	cli_elapsed_format(floor(elapsed + 0.5), t, sizeof(t));
+	if (state == NULL)
+		state = "?";
+	if (strcmp(state, "PENDING") == 0 && reason != NULL &&
+	    reason[0] != '\0')
+		snprintf(line, sizeof(line), "job %s: %s %s (%s)",
+		    cli_json_str(job, "id"), state, t, reason);
+	else if (node != NULL)
+		snprintf(line, sizeof(line), "job %s: %s %s on %s",
+		    cli_json_str(job, "id"), state, t, node);
+	else
+		snprintf(line, sizeof(line), "job %s: %s %s",
+		    cli_json_str(job, "id"), state, t);
+	n = strlen(line);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
+	/* A line that wraps could not be redrawn in place. */
+	if (n > cols - 1)
+		line[cols - 1] = '\0';
+	fprintf(stderr, "\r\033[K%s", line);
+	fflush(stderr);
+}
+
+/* Seconds on the monotonic clock. */
+static double
+cmd_submit_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Long-poll until the job ends; returns 0 with *job updated, or a status. */
+static int
+cmd_submit_wait(struct cli *cli, json_t **job, bool tty)
+{
+	char path[CLI_PATH_MAX], what[64];
+	const char *id = cli_json_str(*job, "id");
+	struct client_response r;
+	double start = cmd_submit_now();
+	int rc = 0, failures = 0, wait_s;
+	json_error_t jerr;
+	struct error e;
+	json_t *v;
+
+	client_response_init(&r);
+	snprintf(what, sizeof(what), "job %s", id);
+	/* On a terminal, short polls redraw the elapsed time each second. */
+	wait_s = tty ? 1 : CMD_SUBMIT_WAIT_SECONDS;
+	snprintf(path, sizeof(path), "/v1/jobs/%s/wait?timeout_seconds=%d", id,
+	    wait_s);
+	while (!cli_state_final(cli_json_str(*job, "state"))) {
+		if (tty)
+			cmd_submit_progress(*job, cmd_submit_now() - start);
+		snprintf(cli->method, sizeof(cli->method), "GET");
+		snprintf(cli->path, sizeof(cli->path), "%s", path);
+		error_init(&e);
+		if (client_request(&cli->client, "GET", path, NULL, NULL, 0,
+			(wait_s + 30) * 1000, CLIENT_JSON_MAX, -1, &r,
+			&e) == -1 ||
+		    r.status == 502 || r.status == 503) {
+			/* The dispatcher restarting picks its jobs up again:
+			   wait for it a while, quietly. */
+			if (e.code != ERR_NONE && e.code != ERR_IO &&
+			    e.code != ERR_SYS) {
+				rc = cli_error_exit(&e);
+				goto out;
+			}
+			if (++failures > CMD_SUBMIT_RETRIES) {
+				rc = e.code != ERR_NONE
+				    ? cli_error_exit(&e)
+				    : cli_http_exit(cli, &r, what);
+				goto out;
+			}
+			sleep(1);
+			continue;
+		}
+		if (r.status != 200) {
+			rc = cli_http_exit(cli, &r, what);
+			goto out;
+		}
+		failures = 0;
+		v = json_loadb(r.body, r.body_len, JSON_ALLOW_NUL, &jerr);
+		if (!json_is_object(v) || cli_json_str(v, "state") == NULL) {
+			json_decref(v);
+			cli_warn("the dispatcher's answer about %s is not a "
+				 "job object",
+			    what);
+			rc = EX_PROTOCOL;
+			goto out;
+		}
+		json_decref(*job);
+		*job = v;
+	}
+out:
+	if (tty) {
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
+	client_response_release(&r);
+	return rc;
+}
+
+/* Copy the job's stdout or stderr to fd, as raw bytes. */
+static int
+cmd_submit_output(struct cli *cli, const char *id, const char *stream, int fd)
+{
+	char path[CLI_PATH_MAX], what[64];
+	struct client_response r;
+	int rc;
+
+	client_response_init(&r);
+	snprintf(path, sizeof(path), "/v1/jobs/%s/%s", id, stream);
+	snprintf(what, sizeof(what), "job %s", id);
+	rc = cli_request(cli, "GET", path, NULL, 0, CLIENT_JSON_MAX, fd, &r);
+	/* A job that never ran has no output, which is no error here. */
+	if (rc == 0 && r.status / 100 != 2 && r.status != 409 &&
+	    r.status != 404)
+		rc = cli_http_exit(cli, &r, what);
+	client_response_release(&r);
+	return rc;
+}
+
+/* On a terminal, say in one line how a job that did not succeed ended. */
+static void
+cmd_submit_summary(const json_t *job, int status)
+{
+	const char *verdict = cli_json_str(job, "verdict");
+	const char *reason = cli_json_str(job, "reason");
+	const char *why = reason != NULL && reason[0] != '\0' ? reason
+							      : verdict;
+	char line[512];
+	size_t i, n;
+
+	if (status == 0)
+		return;
+	snprintf(line, sizeof(line), "sluice: job %s %s%s%s%s",
+	    cli_json_str(job, "id"), cli_json_str(job, "state"),
+	    why != NULL ? " (" : "", why != NULL ? why : "",
+	    why != NULL ? ")" : "");
+	n = strlen(line);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
+	fprintf(stderr, "%s\n", line);
+}
+
+/* Set limit name from text (seconds, a size, a count); 0 or a status. */
+static int
+cmd_submit_limit(struct cli *cli, struct cmd_submit *s, const char *name,
+    size_t name_len, const char *text)
+{
+	const struct limit_def *d = NULL;
+	struct error e;
+	uint64_t u;
+	double v;
+	int i;
+
+	for (i = 0; i < LIMITS_N; i++)
+		if (strlen(limit_defs[i].name) == name_len &&
+		    strncmp(limit_defs[i].name, name, name_len) == 0)
+			d = &limit_defs[i];
+	if (d == NULL)
+		return cli_usage_error(cli, "no limit is called '%.*s'",
+		    (int)name_len, name);
+	if (d->kind == LIMIT_SECONDS) {
+		if (cli_seconds_parse(text, &v) == -1)
+			return cli_usage_error(cli,
+			    "%s wants a positive number of seconds, not '%s'",
+			    d->name, text);
+	} else {
+		/* Sizes for *_bytes; plain counts for the others. */
+		if (strstr(d->name, "_bytes") != NULL
+			? cli_size_parse(text, &u) == -1
+			: !util_parse_u64(text, &u))
+			return cli_usage_error(cli, "%s wants %s, not '%s'",
+			    d->name,
+			    strstr(d->name, "_bytes") != NULL
+				? "a size like 256M"
+				: "a whole number",
+			    text);
+		v = (double)u;
+	}
+	error_init(&e);
+	if (limit_check_value((int)(d - limit_defs), v, &e) == -1)
+		return cli_usage_error(cli, "%s", e.msg);
+	if (json_object_set_new(s->limits, d->name,
+		d->kind == LIMIT_SECONDS ? json_real(v)
+					 : json_integer((json_int_t)v)) == -1) {
+		cli_warn("out of memory");
+		return EX_OSERR;
+	}
+	return 0;
+}
+
+/* Parse one option into s; returns 0 or an exit status. */
+static int
+cmd_submit_option(struct cli *cli, struct cmd_submit *s, int ch,
+    const char *arg)
+{
+	const char *eq;
+	json_t *v;
+	int rc = 0;
+
+	switch (ch) {
+	case CMD_SUBMIT_ENTRY:
+		s->entry = arg;
+		break;
+	case CMD_SUBMIT_RUNTIME:
+		s->runtime = arg;
+		break;
+	case CMD_SUBMIT_STDIN:
+		s->stdin_path = arg;
+		break;
+	case CMD_SUBMIT_ARG:
+		rc = json_array_append_new(s->args, json_string(arg));
+		break;
+	case CMD_SUBMIT_ENV:
+		if ((eq = strchr(arg, '=')) == NULL || eq == arg)
+			return cli_usage_error(cli,
+			    "--env wants NAME=VALUE, not '%s'", arg);
+		v = json_string(eq + 1);
+		rc = json_object_setn_new(s->env, arg, (size_t)(eq - arg), v);
+		break;
+	case CMD_SUBMIT_CPU:
+		return cmd_submit_limit(cli, s, "cpu_seconds", 11, arg);
+	case CMD_SUBMIT_WALL:
+		return cmd_submit_limit(cli, s, "wall_seconds", 12, arg);
+	case CMD_SUBMIT_MEMORY:
+		return cmd_submit_limit(cli, s, "memory_bytes", 12, arg);
+	case CMD_SUBMIT_LIMIT:
+		if ((eq = strchr(arg, '=')) == NULL)
+			return cli_usage_error(cli,
+			    "--limit wants NAME=VALUE, not '%s'", arg);
+		return cmd_submit_limit(cli, s, arg, (size_t)(eq - arg),
+		    eq + 1);
+	case CMD_SUBMIT_LABEL:
+		rc = json_array_append_new(s->labels, json_string(arg));
+		break;
+	case CMD_SUBMIT_WAIT:
+		s->wait = true;
+		break;
+	case CMD_SUBMIT_JSON:
+		s->json = true;
+		break;
+	default:
+		return EX_SOFTWARE;
+	}
+	if (rc == -1) {
+		cli_warn("out of memory, or '%s' is not UTF-8", arg);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+/* Submit, and maybe wait. */
+static int
+cmd_submit_exec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "entry", required_argument, NULL, CMD_SUBMIT_ENTRY },
+		{ "runtime", required_argument, NULL, CMD_SUBMIT_RUNTIME },
+		{ "stdin", required_argument, NULL, CMD_SUBMIT_STDIN },
+		{ "arg", required_argument, NULL, CMD_SUBMIT_ARG },
+		{ "env", required_argument, NULL, CMD_SUBMIT_ENV },
+		{ "cpu", required_argument, NULL, CMD_SUBMIT_CPU },
+		{ "wall", required_argument, NULL, CMD_SUBMIT_WALL },
+		{ "memory", required_argument, NULL, CMD_SUBMIT_MEMORY },
+		{ "label", required_argument, NULL, CMD_SUBMIT_LABEL },
+		{ "limit", required_argument, NULL, CMD_SUBMIT_LIMIT },
+		{ "wait", no_argument, NULL, CMD_SUBMIT_WAIT },
+		{ "json", no_argument, NULL, CMD_SUBMIT_JSON },
+		CLI_OPTION_SERVER,
+		CLI_OPTION_TOKEN_FILE,
+		CLI_OPTION_HELP,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmd_submit s = { NULL, "python3", NULL, false, false, NULL, NULL,
+		NULL, NULL };
+	json_t *body = NULL, *job = NULL;
+	const char *id;
+	struct cli cli;
+	int ch, rc = EX_OSERR;
+	bool tty;
+
+	cli_init(&cli, "submit");
+	s.args = json_array();
+	s.env = json_object();
+	s.limits = json_object();
+	s.labels = json_array();
+	if (s.args == NULL || s.env == NULL || s.limits == NULL ||
+	    s.labels == NULL) {
+		cli_warn("out of memory");
+		goto out;
+	}
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (ch == 'h' || ch == CLI_OPT_HELP) {
+			cmd_submit_usage(stdout);
+			rc = 0;
+			goto out;
+		}
+		if (ch == '?' || ch == ':') {
+			rc = cli_bad_option(&cli, ch, argv);
+			goto out;
+		}
+		if (cli_option(&cli, ch, optarg))
+			continue;
+		if ((rc = cmd_submit_option(&cli, &s, ch, optarg)) != 0)
+			goto out;
+	}
+	if (optind == argc) {
+		rc = cli_usage_error(&cli, "no FILE to submit");
+		goto out;
+	}
+	if ((rc = cli_connect(&cli)) != 0 ||
+	    (rc = cmd_submit_body(&cli, &s, argv + optind, argc - optind,
+		 &body)) != 0 ||
+	    (rc = cli_call(&cli, "POST", "/v1/jobs", body, 0, NULL, &job)) != 0)
+		goto out;
+	if ((id = cli_json_str(job, "id")) == NULL || !cli_job_id_ok(id)) {
+		cli_warn("the dispatcher's answer has no job id");
+		rc = EX_PROTOCOL;
+		goto out;
+	}
+	if (!s.wait) {
+		if (s.json)
+			rc = cli_print_json(job);
+		else {
+			printf("%s\n", id);
+			rc = fflush(stdout) == EOF ? EX_IOERR : 0;
+		}
+		goto out;
+	}
+	tty = isatty(STDERR_FILENO);
+	if ((rc = cmd_submit_wait(&cli, &job, tty)) != 0)
+		goto out;
+	id = cli_json_str(job, "id");
+	if (s.json) {
+		rc = cli_print_json(job);
+		goto out;
+	}
+	fflush(stdout);
+	if ((rc = cmd_submit_output(&cli, id, "stdout", STDOUT_FILENO)) != 0 ||
+	    (rc = cmd_submit_output(&cli, id, "stderr", STDERR_FILENO)) != 0)
+		goto out;
+	rc = cli_job_exit_status(job);
+	if (tty)
+		cmd_submit_summary(job, rc);
+out:
+	json_decref(s.args);
+	json_decref(s.env);
+	json_decref(s.limits);
+	json_decref(s.labels);
+	json_decref(body);
+	json_decref(job);
+	return rc;
+}
+
+const struct cmd_entry cmd_submit_entry = {
+	"submit",
+	"submit files to run; --wait runs them like a program",
+	cmd_submit_exec,
+};

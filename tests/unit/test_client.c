@@ -1,0 +1,1289 @@
+/*
+ * Unit tests for the CLI's client side: dispatcher/client.c (URLs, HTTP
+ * responses, requests over a real socket to a forked canned server) and
+ * the pure parts of dispatcher/cli.c (sizes, states, times, exit
+ * statuses, rows and tables).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cli.h"
+#include "client.h"
+#include "error.h"
+
+/* --- URLs ------------------------------------------------------------ */
+
+static void
+client_url_parse__good__taken_apart(void **state)
+{
+	struct client_url u;
+	struct error e;
+
+	(void)state;
+	assert_int_equal(client_url_parse("http://127.0.0.1:8750", &u, &e), 0);
+	assert_string_equal(u.host, "127.0.0.1");
+	assert_string_equal(u.port, "8750");
+	assert_string_equal(u.prefix, "");
+	assert_int_equal(client_url_parse("HTTP://example.org/", &u, &e), 0);
+	assert_string_equal(u.host, "example.org");
+	assert_string_equal(u.port, "80");
+	assert_string_equal(u.prefix, "");
+	assert_int_equal(client_url_parse("http://[::1]:9/sluice/api//", &u,
+			     &e),
+	    0);
+	assert_string_equal(u.host, "::1");
+	assert_string_equal(u.port, "9");
+	assert_string_equal(u.prefix, "/sluice/api");
+	assert_int_equal(client_url_parse("http://h-1.b_c:65535", &u, &e), 0);
+	assert_string_equal(u.port, "65535");
+}
+
+static void
+client_url_parse__bad__refused_and_u_untouched(void **state)
+{
+	static const char *bad[] = {
+		"",
+		"127.0.0.1:8750",
+		"https://127.0.0.1:8750",
+		"ftp://h",
+		"http://",
+		"http://:8750",
+		"http://h:",
+		"http://h:0",
+		"http://h:65536",
+		"http://h:123456",
+		"http://h:80x",
+		"http://h:-1",
+		"http://user:pw@h",
+		"http://h/?q=1",
+		"http://h/#f",
+		"http://h /",
+		"http://h\r\nX: y",
+		"http://[::1",
+		"http://[]:80",
+		"http://[::1]x",
+		"http://[g::1]",
+		"http://h%20",
+	};
+	struct client_url u;
+	struct error e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&u, 'x', sizeof(u));
+		error_init(&e);
+		if (client_url_parse(bad[i], &u, &e) != -1)
+			fail_msg("accepted '%s'", bad[i]);
+		assert_int_equal(e.code, ERR_USAGE);
+		assert_int_equal(u.host[0], 'x');
+	}
+}
+
+static void
+client_init__token__checked(void **state)
+{
+	char big[CLIENT_TOKEN_MAX + 2];
+	struct client c;
+	struct error e;
+
+	(void)state;
+	assert_int_equal(client_init(&c, "http://h:1", "abc.DEF-123", &e), 0);
+	assert_string_equal(c.token, "abc.DEF-123");
+	assert_int_equal(client_init(&c, "http://h:1", NULL, &e), 0);
+	assert_string_equal(c.token, "");
+	assert_int_equal(client_init(&c, "http://h:1", "a b", &e), -1);
+	assert_int_equal(client_init(&c, "http://h:1", "a\r\nX: y", &e), -1);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(client_init(&c, "http://h:1", big, &e), -1);
+	big[sizeof(big) - 2] = '\0';
+	assert_int_equal(client_init(&c, "http://h:1", big, &e), 0);
+}
+
+static void
+client_escape__reserved__percent_encoded(void **state)
+{
+	char out[64] = "/v1/x/";
+
+	(void)state;
+	assert_int_equal(client_escape("sub/a b%.txt", true, out, sizeof(out)),
+	    0);
+	assert_string_equal(out, "/v1/x/sub/a%20b%25.txt");
+	out[0] = '\0';
+	assert_int_equal(client_escape("a/b?c#\xc3\xa9", false, out,
+			     sizeof(out)),
+	    0);
+	assert_string_equal(out, "a%2Fb%3Fc%23%C3%A9");
+	out[0] = '\0';
+	assert_int_equal(client_escape("abc", false, out, 4), 0);
+	out[0] = '\0';
+	assert_int_equal(client_escape("abcd", false, out, 4), -1);
+	out[0] = '\0';
+	assert_int_equal(client_escape(" ", false, out, 3), -1);
+}
+
+/* --- HTTP responses -------------------------------------------------- */
+
+/* Parse text as a whole response; returns what client_response_parse does. */
+static int
+parse(const char *text, bool eof, size_t cap, struct client_response *r,
+    struct error *e)
+{
+	client_response_release(r);
+	error_init(e);
+	return client_response_parse(text, strlen(text), eof, cap, r, e);
+}
+
+static void
+client_head_parse__status_and_headers__read(void **state)
+{
+	const char *text = "HTTP/1.1 429 Too Many Requests\r\n"
+			   "content-type:  application/json \r\n"
+			   "Retry-After: 5\r\n"
+			   "X-Other: a: b\r\n"
+			   "Content-Length: 2\r\n"
+			   "\r\n"
+			   "{}";
+	struct client_response r;
+	struct error e;
+	size_t head = 0;
+
+	(void)state;
+	client_response_init(&r);
+	assert_int_equal(client_head_parse(text, strlen(text), &r, &head, &e),
+	    1);
+	assert_int_equal(r.status, 429);
+	assert_string_equal(r.reason, "Too Many Requests");
+	assert_string_equal(r.content_type, "application/json");
+	assert_string_equal(r.retry_after, "5");
+	assert_int_equal(r.content_length, 2);
+	assert_int_equal(head, strlen(text) - 2);
+	/* Bare LF line ends, HTTP/1.0 and no reason phrase. */
+	text = "HTTP/1.0 200\nContent-Length: 0\n\n";
+	assert_int_equal(client_head_parse(text, strlen(text), &r, &head, &e),
+	    1);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.reason, "");
+	assert_int_equal(head, strlen(text));
+	/* 204 has no body whatever it says. */
+	text = "HTTP/1.1 204 No Content\r\n\r\n";
+	assert_int_equal(client_head_parse(text, strlen(text), &r, &head, &e),
+	    1);
+	assert_int_equal(r.content_length, 0);
+	client_response_release(&r);
+}
+
+static void
+client_head_parse__incomplete__needs_more(void **state)
+{
+	static const char *partial[] = {
+		"",
+		"H",
+		"HTTP/1",
+		"HTTP/1.1 200 OK",
+		"HTTP/1.1 200 OK\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r",
+	};
+	struct client_response r;
+	struct error e;
+	size_t i, head;
+
+	(void)state;
+	client_response_init(&r);
+	for (i = 0; i < sizeof(partial) / sizeof(partial[0]); i++)
+		if (client_head_parse(partial[i], strlen(partial[i]), &r, &head,
+			&e) != 0)
+			fail_msg("'%s' is not incomplete", partial[i]);
+}
+
+static void
+client_head_parse__malformed__refused(void **state)
+{
+	static const char *bad[] = {
+		"SSH-2.0-OpenSSH_9.2\r\n",
+		"<html>",
+		"HTTP/2 200\r\n\r\n",
+		"HTTP/1.1 20 OK\r\n\r\n",
+		"HTTP/1.1 2000 OK\r\n\r\n",
+		"HTTP/1.1 600 What\r\n\r\n",
+		"HTTP/1.1 099 What\r\n\r\n",
+		"HTTP/1.1 100 Continue\r\n\r\n",
+		"HTTP/1.1 200OK\r\n\r\n",
+		"HTTP/1.1 abc OK\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+		"HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nA: b\r\n folded\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: "
+		"99999999999999999999\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: "
+		"2\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+	};
+	struct client_response r;
+	const char *text;
+	struct error e;
+	size_t i, head;
+
+	(void)state;
+	client_response_init(&r);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		error_init(&e);
+		if (client_head_parse(bad[i], strlen(bad[i]), &r, &head, &e) !=
+		    -1)
+			fail_msg("accepted '%s'", bad[i]);
+		assert_int_equal(e.code, ERR_INVALID);
+		assert_true(e.msg[0] != '\0');
+	}
+	/* The same Content-Length twice is fine; identity coding too. */
+	text = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\ncontent-length: "
+	       "1\r\nTransfer-Encoding: identity\r\n\r\n";
+	assert_int_equal(client_head_parse(text, strlen(text), &r, &head, &e),
+	    1);
+}
+
+static void
+client_head_parse__nul_in_head__refused_but_fine_in_body(void **state)
+{
+	static const char with_nul[] = "HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n";
+	static const char body_nul[] = "HTTP/1.1 200 OK\r\nContent-Length: "
+				       "3\r\n\r\na\0b";
+	struct client_response r;
+	struct error e;
+	size_t head;
+
+	(void)state;
+	client_response_init(&r);
+	assert_int_equal(client_head_parse(with_nul, sizeof(with_nul) - 1, &r,
+			     &head, &e),
+	    -1);
+	assert_int_equal(client_response_parse(body_nul, sizeof(body_nul) - 1,
+			     false, 10, &r, &e),
+	    1);
+	assert_int_equal(r.body_len, 3);
+	assert_memory_equal(r.body, "a\0b", 3);
+	client_response_release(&r);
+}
+
+static void
+client_head_parse__head_too_large__refused(void **state)
+{
+	size_t n = CLIENT_HEAD_MAX + 10, head;
+	struct client_response r;
+	struct error e;
+	char *big = malloc(n);
+
+	(void)state;
+	assert_non_null(big);
+	client_response_init(&r);
+	memcpy(big, "HTTP/1.1 200 OK\r\nX: ", 20);
+	memset(big + 20, 'a', n - 20);
+	/* Just below the cap it may still end; at the cap it is an error. */
+	assert_int_equal(client_head_parse(big, CLIENT_HEAD_MAX - 1, &r, &head,
+			     &e),
+	    0);
+	assert_int_equal(client_head_parse(big, n, &r, &head, &e), -1);
+	assert_non_null(strstr(e.msg, "longer than"));
+	/* A head that ends, but past the cap, is refused too. */
+	memcpy(big + n - 4, "\r\n\r\n", 4);
+	assert_int_equal(client_head_parse(big, n, &r, &head, &e), -1);
+	free(big);
+}
+
+static void
+client_response_parse__content_length__body_exact(void **state)
+{
+	struct client_response r;
+	struct error e;
+
+	(void)state;
+	client_response_init(&r);
+	assert_int_equal(parse("HTTP/1.1 201 Created\r\nContent-Length: "
+			       "5\r\n\r\nhello, and more",
+			     false, 100, &r, &e),
+	    1);
+	assert_int_equal(r.status, 201);
+	assert_int_equal(r.body_len, 5);
+	assert_string_equal(r.body, "hello");
+	/* Not all there yet: more is needed, unless the peer has closed. */
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: "
+			       "5\r\n\r\nhel",
+			     false, 100, &r, &e),
+	    0);
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: "
+			       "5\r\n\r\nhel",
+			     true, 100, &r, &e),
+	    -1);
+	assert_non_null(strstr(e.msg, "cut short"));
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+			     false, 100, &r, &e),
+	    1);
+	assert_int_equal(r.body_len, 0);
+	assert_string_equal(r.body, "");
+	client_response_release(&r);
+}
+
+static void
+client_response_parse__close_delimited__ends_at_eof(void **state)
+{
+	struct client_response r;
+	struct error e;
+
+	(void)state;
+	client_response_init(&r);
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\n\r\nsome body", false, 100,
+			     &r, &e),
+	    0);
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\n\r\nsome body", true, 100,
+			     &r, &e),
+	    1);
+	assert_string_equal(r.body, "some body");
+	assert_int_equal(r.content_length, -1);
+	client_response_release(&r);
+}
+
+static void
+client_response_parse__over_cap__refused(void **state)
+{
+	struct client_response r;
+	struct error e;
+
+	(void)state;
+	client_response_init(&r);
+	/* A declared length above the cap fails before the body arrives. */
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n",
+			     false, 10, &r, &e),
+	    -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+			       "0123456789",
+			     false, 10, &r, &e),
+	    1);
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\n\r\n01234567890", false, 10,
+			     &r, &e),
+	    -1);
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\n\r\n0123456789", true, 10,
+			     &r, &e),
+	    1);
+	client_response_release(&r);
+}
+
+static void
+client_response_parse__closed_early__refused(void **state)
+{
+	struct client_response r;
+	struct error e;
+
+	(void)state;
+	client_response_init(&r);
+	assert_int_equal(parse("", true, 10, &r, &e), -1);
+	assert_non_null(strstr(e.msg, "without an answer"));
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\nA: b\r\n", true, 10, &r, &e),
+	    -1);
+	assert_non_null(strstr(e.msg, "headers"));
+	client_response_release(&r);
+}
+
+/* --- Requests over a socket -------------------------------------------- */
+
+/*
+ * A canned server on 127.0.0.1: listen, fork a child that accepts one
+ * connection, reads the request head (and a body of Content-Length),
+ * then answers with reply (or the request itself after a reply head when
+ * echo is set), waits linger_ms and closes.  Returns the child's pid.
+ */
+static pid_t
+canned_server(const char *reply, size_t reply_len, bool echo, int linger_ms,
+    char *url, size_t url_size)
+{
+	struct sockaddr_in sa;
+	socklen_t slen = sizeof(sa);
+	char req[65536], head[128], *end;
+	size_t len = 0;
+	ssize_t n;
+	long clen;
+	pid_t pid;
+	int ls, fd;
+
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(ls >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &slen), 0);
+	snprintf(url, url_size, "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid > 0) {
+		close(ls);
+		return pid;
+	}
+	if ((fd = accept(ls, NULL, NULL)) == -1)
+		_exit(1);
+	for (;;) {
+		n = read(fd, req + len, sizeof(req) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		req[len] = '\0';
+		if ((end = strstr(req, "\r\n\r\n")) == NULL)
+			continue;
+		clen = 0;
+		if (strstr(req, "Content-Length: ") != NULL)
+			clen = atol(strstr(req, "Content-Length: ") + 16);
+		if ((size_t)(end + 4 - req) + (size_t)clen <= len)
+			break;
+	}
+	if (echo) {
+		snprintf(head, sizeof(head),
+		    "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", len);
+		(void)!write(fd, head, strlen(head));
+		(void)!write(fd, req, len);
+	} else if (reply != NULL)
+		(void)!write(fd, reply, reply_len);
+	if (linger_ms > 0)
+		usleep((useconds_t)linger_ms * 1000);
+	close(fd);
+	_exit(0);
+}
+
+/* Reap the canned server. */
+static void
+canned_wait(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+static void
+client_request__request__has_token_close_and_body(void **state)
+{
+	struct client_response r;
+	struct client c;
+	struct error e;
+	char url[64];
+	pid_t pid;
+
+	(void)state;
+	pid = canned_server(NULL, 0, true, 0, url, sizeof(url));
+	assert_int_equal(client_init(&c, url, "tok-123", &e), 0);
+	client_response_init(&r);
+	assert_int_equal(client_request(&c, "POST", "/v1/jobs",
+			     "application/json", "{\"a\":1}", 7, 2000, 65536,
+			     -1, &r, &e),
+	    0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "POST /v1/jobs HTTP/1.1\r\n"));
+	assert_non_null(
+	    strstr(r.body, "\r\nAuthorization: Bearer tok-123\r\n"));
+	assert_non_null(strstr(r.body, "\r\nConnection: close\r\n"));
+	assert_non_null(strstr(r.body, "\r\nContent-Length: 7\r\n"));
+	assert_non_null(strstr(r.body, "\r\nHost: 127.0.0.1:"));
+	assert_non_null(strstr(r.body, "\r\n\r\n{\"a\":1}"));
+	client_response_release(&r);
+	canned_wait(pid);
+	/* Without a token there is no Authorization header at all. */
+	pid = canned_server(NULL, 0, true, 0, url, sizeof(url));
+	assert_int_equal(client_init(&c, url, NULL, &e), 0);
+	assert_int_equal(client_request(&c, "GET", "/v1/health", NULL, NULL, 0,
+			     2000, 65536, -1, &r, &e),
+	    0);
+	assert_null(strstr(r.body, "Authorization"));
+	client_response_release(&r);
+	canned_wait(pid);
+}
+
+static void
+client_request__close_delimited__body_read(void **state)
+{
+	static const char reply[] = "HTTP/1.1 404 Not Found\r\n"
+				    "Content-Type: application/json\r\n\r\n"
+				    "{\"error\": \"no such job\"}";
+	struct client_response r;
+	struct client c;
+	struct error e;
+	char url[64];
+	pid_t pid;
+
+	(void)state;
+	pid = canned_server(reply, sizeof(reply) - 1, false, 0, url,
+	    sizeof(url));
+	assert_int_equal(client_init(&c, url, "t", &e), 0);
+	client_response_init(&r);
+	assert_int_equal(client_request(&c, "GET", "/v1/jobs/1", NULL, NULL, 0,
+			     2000, 65536, -1, &r, &e),
+	    0);
+	assert_int_equal(r.status, 404);
+	assert_string_equal(r.body, "{\"error\": \"no such job\"}");
+	client_response_release(&r);
+	canned_wait(pid);
+}
+
+static void
+client_request__sink__streams_2xx_bodies_only(void **state)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n"
+				 "a\0\xff\n";
+	static const char bad[] = "HTTP/1.1 409 Conflict\r\nContent-Length: "
+				  "13\r\n\r\n{\"error\":\"x\"}";
+	struct client_response r;
+	struct client c;
+	struct error e;
+	char url[64], got[16];
+	int p[2];
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	pid = canned_server(ok, sizeof(ok) - 1, false, 0, url, sizeof(url));
+	assert_int_equal(client_init(&c, url, "t", &e), 0);
+	client_response_init(&r);
+	assert_int_equal(client_request(&c, "GET", "/x", NULL, NULL, 0, 2000,
+			     16, p[1], &r, &e),
+	    0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.streamed, 4);
+	assert_null(r.body);
+	assert_int_equal(read(p[0], got, sizeof(got)), 4);
+	assert_memory_equal(got, "a\0\xff\n", 4);
+	canned_wait(pid);
+	/* An error's body is kept for its message, not streamed. */
+	pid = canned_server(bad, sizeof(bad) - 1, false, 0, url, sizeof(url));
+	assert_int_equal(client_init(&c, url, "t", &e), 0);
+	assert_int_equal(client_request(&c, "GET", "/x", NULL, NULL, 0, 2000,
+			     64, p[1], &r, &e),
+	    0);
+	assert_int_equal(r.status, 409);
+	assert_int_equal(r.streamed, 0);
+	assert_string_equal(r.body, "{\"error\":\"x\"}");
+	client_response_release(&r);
+	canned_wait(pid);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void
+client_request__refused__err_io(void **state)
+{
+	struct sockaddr_in sa;
+	socklen_t slen = sizeof(sa);
+	struct client_response r;
+	struct client c;
+	struct error e;
+	char url[64];
+	int s;
+
+	(void)state;
+	/* A port that was just free: bound, then closed. */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &slen), 0);
+	close(s);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	assert_int_equal(client_init(&c, url, "t", &e), 0);
+	client_response_init(&r);
+	error_init(&e);
+	assert_int_equal(client_request(&c, "GET", "/v1/nodes", NULL, NULL, 0,
+			     1000, 100, -1, &r, &e),
+	    -1);
+	assert_int_equal(e.code, ERR_IO);
+	assert_non_null(strstr(e.msg, "Connection refused"));
+	assert_non_null(strstr(e.msg, url));
+}
+
+static void
+client_request__silent_server__times_out(void **state)
+{
+	struct client_response r;
+	struct client c;
+	struct error e;
+	char url[64];
+	pid_t pid;
+
+	(void)state;
+	pid = canned_server(NULL, 0, false, 5000, url, sizeof(url));
+	assert_int_equal(client_init(&c, url, "t", &e), 0);
+	client_response_init(&r);
+	error_init(&e);
+	assert_int_equal(client_request(&c, "GET", "/v1/nodes", NULL, NULL, 0,
+			     200, 100, -1, &r, &e),
+	    -1);
+	assert_int_equal(e.code, ERR_SYS);
+	assert_non_null(strstr(e.msg, "did not answer"));
+	canned_wait(pid);
+}
+
+static void
+client_request__garbage_or_too_big__err_invalid(void **state)
+{
+	static const char garbage[] = "SSH-2.0-OpenSSH_9.2\r\n";
+	static const char big[] = "HTTP/1.1 200 OK\r\n\r\n0123456789abcdef";
+	struct client_response r;
+	struct client c;
+	struct error e;
+	char url[64];
+	pid_t pid;
+
+	(void)state;
+	client_response_init(&r);
+	pid = canned_server(garbage, sizeof(garbage) - 1, false, 2000, url,
+	    sizeof(url));
+	assert_int_equal(client_init(&c, url, "t", &e), 0);
+	error_init(&e);
+	/* Refused as soon as it is seen, not after the server closes. */
+	assert_int_equal(client_request(&c, "GET", "/", NULL, NULL, 0, 1000,
+			     100, -1, &r, &e),
+	    -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	canned_wait(pid);
+	pid = canned_server(big, sizeof(big) - 1, false, 0, url, sizeof(url));
+	assert_int_equal(client_init(&c, url, "t", &e), 0);
+	error_init(&e);
+	assert_int_equal(client_request(&c, "GET", "/", NULL, NULL, 0, 1000, 10,
+			     -1, &r, &e),
+	    -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	canned_wait(pid);
+}
+
+/* --- cli.c: sizes, states, times ---------------------------------------- */
+
+static void
+cli_size_parse__forms__bytes(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t want;
+	} good[] = {
+		{ "0", 0 },
+		{ "100", 100 },
+		{ "268435456", 268435456 },
+		{ "256M", 268435456 },
+		{ "256m", 268435456 },
+		{ "256Mi", 268435456 },
+		{ "256MiB", 268435456 },
+		{ "256MB", 268435456 },
+		{ "512K", 524288 },
+		{ "512ki", 524288 },
+		{ "1G", 1073741824 },
+		{ "1Gi", 1073741824 },
+		{ "2T", 2199023255552ULL },
+		{ "1.5K", 1536 },
+		{ "1.5G", 1610612736 },
+		{ "0.5M", 524288 },
+		{ "10B", 10 },
+		{ "1.0", 1 },
+		{ "8192T", 1ULL << 53 },
+		{ "9007199254740992", 1ULL << 53 },
+	};
+	static const char *bad[] = { "", "M", "-1", "+1", " 1M", "1M ", "1X",
+		"1e3", "1.", ".5M", "1.5", "0.3K", "1.0000001K", "1MiX", "1iM",
+		"0x10", "1,5M", "8193T", "9007199254740993",
+		"99999999999999999999", "18446744073709551616" };
+	uint64_t v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		v = 12345;
+		if (cli_size_parse(good[i].s, &v) != 0)
+			fail_msg("refused '%s'", good[i].s);
+		if (v != good[i].want)
+			fail_msg("'%s' gave %llu, want %llu", good[i].s,
+			    (unsigned long long)v,
+			    (unsigned long long)good[i].want);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 12345;
+		if (cli_size_parse(bad[i], &v) != -1)
+			fail_msg("accepted '%s'", bad[i]);
+		assert_int_equal(v, 12345);
+	}
+}
+
+static void
+cli_seconds_parse__forms__checked(void **state)
+{
+	double d;
+
+	(void)state;
+	assert_int_equal(cli_seconds_parse("10", &d), 0);
+	assert_true(d == 10.0);
+	assert_int_equal(cli_seconds_parse("0.5", &d), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(cli_seconds_parse(".25", &d), 0);
+	assert_true(d == 0.25);
+	assert_int_equal(cli_seconds_parse("0", &d), -1);
+	assert_int_equal(cli_seconds_parse("-1", &d), -1);
+	assert_int_equal(cli_seconds_parse("", &d), -1);
+	assert_int_equal(cli_seconds_parse("1e3", &d), -1);
+	assert_int_equal(cli_seconds_parse("inf", &d), -1);
+	assert_int_equal(cli_seconds_parse("nan", &d), -1);
+	assert_int_equal(cli_seconds_parse("5s", &d), -1);
+	assert_int_equal(cli_seconds_parse("0x10", &d), -1);
+	assert_int_equal(cli_seconds_parse("1.2.3", &d), -1);
+}
+
+static void
+cli_size_format__units__short(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	cli_size_format(0, buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	cli_size_format(1023, buf, sizeof(buf));
+	assert_string_equal(buf, "1023");
+	cli_size_format(1024, buf, sizeof(buf));
+	assert_string_equal(buf, "1K");
+	cli_size_format(1536, buf, sizeof(buf));
+	assert_string_equal(buf, "1.5K");
+	cli_size_format(268435456, buf, sizeof(buf));
+	assert_string_equal(buf, "256M");
+	cli_size_format(8597504, buf, sizeof(buf));
+	assert_string_equal(buf, "8.2M");
+}
+
+static void
+cli_state_code__every_state__squeue_codes(void **state)
+{
+	static const char *map[][2] = {
+		{ "PENDING", "PD" },
+		{ "RUNNING", "R" },
+		{ "COMPLETING", "CG" },
+		{ "COMPLETED", "CD" },
+		{ "FAILED", "F" },
+		{ "TIMEOUT", "TO" },
+		{ "OUT_OF_MEMORY", "OOM" },
+		{ "CANCELLED", "CA" },
+		{ "NODE_FAIL", "NF" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		assert_string_equal(cli_state_code(map[i][0]), map[i][1]);
+		assert_string_equal(cli_state_canonical(map[i][1]), map[i][0]);
+	}
+	assert_string_equal(cli_state_code("SUSPENDED"), "?");
+	assert_string_equal(cli_state_code("running"), "?");
+	assert_string_equal(cli_state_code(NULL), "?");
+	assert_string_equal(cli_state_canonical("running"), "RUNNING");
+	assert_string_equal(cli_state_canonical("pd"), "PENDING");
+	assert_string_equal(cli_state_canonical("oom"), "OUT_OF_MEMORY");
+	assert_null(cli_state_canonical("RUN"));
+	assert_null(cli_state_canonical(""));
+	assert_false(cli_state_final("PENDING"));
+	assert_false(cli_state_final("RUNNING"));
+	assert_false(cli_state_final("COMPLETING"));
+	assert_true(cli_state_final("COMPLETED"));
+	assert_true(cli_state_final("NODE_FAIL"));
+	assert_true(cli_state_final("CANCELLED"));
+	assert_false(cli_state_final(NULL));
+	assert_false(cli_state_final("WHATEVER"));
+}
+
+static void
+cli_time_parse__rfc3339__epoch_seconds(void **state)
+{
+	double t;
+
+	(void)state;
+	assert_int_equal(cli_time_parse("1970-01-01T00:00:00Z", &t), 0);
+	assert_true(t == 0);
+	assert_int_equal(cli_time_parse("2024-02-29T12:34:56.250Z", &t), 0);
+	assert_true(t == 1709210096.25);
+	assert_int_equal(cli_time_parse("2024-02-29t14:34:56+02:00", &t), 0);
+	assert_true(t == 1709210096);
+	assert_int_equal(cli_time_parse("2024-02-29T10:04:56-02:30", &t), 0);
+	assert_true(t == 1709210096);
+	assert_int_equal(cli_time_parse("2024-02-29T12:34:56", &t), -1);
+	assert_int_equal(cli_time_parse("2024-02-29 12:34:56Z", &t), -1);
+	assert_int_equal(cli_time_parse("2024-13-01T00:00:00Z", &t), -1);
+	assert_int_equal(cli_time_parse("2024-02-29T12:34:56.Z", &t), -1);
+	assert_int_equal(cli_time_parse("2024-02-29T12:34:56Zx", &t), -1);
+	assert_int_equal(cli_time_parse("", &t), -1);
+	assert_int_equal(cli_time_parse("2024", &t), -1);
+}
+
+static void
+cli_elapsed_format__ranges__like_squeue(void **state)
+{
+	static const struct {
+		double s;
+		const char *want;
+	} cases[] = {
+		{ 0, "0:00" },
+		{ 0.9, "0:00" },
+		{ -5, "0:00" },
+		{ 21, "0:21" },
+		{ 61, "1:01" },
+		{ 3599, "59:59" },
+		{ 3600, "1:00:00" },
+		{ 3723, "1:02:03" },
+		{ 86399, "23:59:59" },
+		{ 86400, "1-00:00:00" },
+		{ 93784, "1-02:03:04" },
+		{ 864000 + 3600, "10-01:00:00" },
+	};
+	char buf[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cli_elapsed_format(cases[i].s, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].want);
+	}
+}
+
+/* A job object from JSON text. */
+static json_t *
+job_json(const char *text)
+{
+	json_t *v = json_loads(text, 0, NULL);
+
+	assert_non_null(v);
+	return v;
+}
+
+static void
+cli_job_elapsed__start_end_now__seconds(void **state)
+{
+	json_t *j;
+
+	(void)state;
+	j = job_json("{\"started_at\": null, \"finished_at\": null}");
+	assert_true(cli_job_elapsed(j, 1e9) == 0);
+	json_decref(j);
+	j = job_json("{\"started_at\": \"2024-01-01T00:00:00Z\", "
+		     "\"finished_at\": null}");
+	assert_true(cli_job_elapsed(j, 1704067200 + 75.5) == 75.5);
+	/* A client clock behind the dispatcher's never shows negative. */
+	assert_true(cli_job_elapsed(j, 1704067200 - 10) == 0);
+	json_decref(j);
+	j = job_json("{\"started_at\": \"2024-01-01T00:00:00.000Z\", "
+		     "\"finished_at\": \"2024-01-01T01:02:03.000Z\"}");
+	assert_true(cli_job_elapsed(j, 1e10) == 3723);
+	json_decref(j);
+}
+
+static void
+cli_job_exit_status__every_ending__documented_codes(void **state)
+{
+	static const struct {
+		const char *job;
+		int want;
+	} cases[] = {
+		{ "{\"state\":\"COMPLETED\",\"verdict\":\"ok\",\"exit_code\":"
+		  "0}",
+		    0 },
+		{ "{\"state\":\"FAILED\",\"verdict\":\"exited\",\"exit_code\":"
+		  "3}",
+		    3 },
+		{ "{\"state\":\"FAILED\",\"verdict\":\"exited\",\"exit_code\":"
+		  "255}",
+		    255 },
+		{ "{\"state\":\"FAILED\",\"verdict\":\"signaled\",\"exit_"
+		  "code\":"
+		  "null,\"signal\":9}",
+		    137 },
+		{ "{\"state\":\"FAILED\",\"verdict\":\"signaled\",\"signal\":"
+		  "11}",
+		    139 },
+		{ "{\"state\":\"FAILED\",\"verdict\":\"output_limit\","
+		  "\"signal\":9}",
+		    123 },
+		{ "{\"state\":\"TIMEOUT\",\"verdict\":\"cpu_limit\",\"signal\":"
+		  "9}",
+		    124 },
+		{ "{\"state\":\"TIMEOUT\",\"verdict\":\"wall_limit\"}", 124 },
+		{ "{\"state\":\"OUT_OF_MEMORY\",\"verdict\":\"memory_limit\"}",
+		    125 },
+		{ "{\"state\":\"CANCELLED\",\"verdict\":null}", 130 },
+		{ "{\"state\":\"CANCELLED\",\"verdict\":\"cancelled\"}", 130 },
+		{ "{\"state\":\"NODE_FAIL\",\"verdict\":null}", 75 },
+		{ "{\"state\":\"FAILED\",\"verdict\":\"sandbox_error\"}", 70 },
+		{ "{\"state\":\"FAILED\",\"verdict\":\"exited\",\"exit_code\":"
+		  "0}",
+		    70 },
+		{ "{\"state\":\"FAILED\",\"verdict\":\"signaled\"}", 70 },
+		{ "{\"state\":\"FAILED\",\"verdict\":null}", 70 },
+		{ "{\"state\":\"SOMETHING_NEW\"}", 70 },
+		{ "{}", 70 },
+	};
+	size_t i;
+	json_t *j;
+	int got;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		j = job_json(cases[i].job);
+		got = cli_job_exit_status(j);
+		json_decref(j);
+		if (got != cases[i].want)
+			fail_msg("%s: got %d, want %d", cases[i].job, got,
+			    cases[i].want);
+	}
+}
+
+static void
+cli_job_row__pending_running_ended__cells(void **state)
+{
+	struct cli_job_row row;
+	json_t *j;
+
+	(void)state;
+	j = job_json(
+	    "{\"id\":\"42\",\"state\":\"PENDING\",\"tenant\":\"webapp\","
+	    "\"runtime\":\"python3\",\"node\":null,\"reason\":"
+	    "\"waiting for a free slot\",\"started_at\":null}");
+	cli_job_row(j, 1e9, &row);
+	assert_string_equal(row.id, "42");
+	assert_string_equal(row.tenant, "webapp");
+	assert_string_equal(row.runtime, "python3");
+	assert_string_equal(row.st, "PD");
+	assert_string_equal(row.time, "0:00");
+	assert_string_equal(row.where, "(waiting for a free slot)");
+	json_decref(j);
+	j = job_json(
+	    "{\"id\":\"7\",\"state\":\"RUNNING\",\"tenant\":\"a\","
+	    "\"runtime\":\"python3\",\"node\":\"node2\",\"reason\":\"\","
+	    "\"started_at\":\"2024-01-01T00:00:00Z\","
+	    "\"finished_at\":null}");
+	cli_job_row(j, 1704067200 + 3725, &row);
+	assert_string_equal(row.st, "R");
+	assert_string_equal(row.time, "1:02:05");
+	assert_string_equal(row.where, "node2");
+	json_decref(j);
+	/* Cancelled before it ran: no node, so the reason. */
+	j = job_json("{\"id\":\"8\",\"state\":\"CANCELLED\",\"node\":null,"
+		     "\"reason\":\"\"}");
+	cli_job_row(j, 1e9, &row);
+	assert_string_equal(row.st, "CA");
+	assert_string_equal(row.where, "(None)");
+	assert_string_equal(row.tenant, "");
+	json_decref(j);
+}
+
+static void
+cli_node_row__node__cells(void **state)
+{
+	struct cli_node_row row;
+	json_t *n;
+
+	(void)state;
+	n = job_json("{\"name\":\"node1\",\"state\":\"DRAINED\",\"reason\":"
+		     "\"disk swap\",\"slots\":4,\"busy\":0,\"runtimes\":"
+		     "[{\"name\":\"python3\",\"version\":\"Python 3.11\"},"
+		     "{\"name\":\"node\",\"version\":\"v20\"}],\"labels\":[],"
+		     "\"last_seen\":null}");
+	cli_node_row(n, &row);
+	assert_string_equal(row.name, "node1");
+	assert_string_equal(row.state, "DRAINED");
+	assert_string_equal(row.slots, "4");
+	assert_string_equal(row.busy, "0");
+	assert_string_equal(row.runtimes, "python3,node");
+	assert_string_equal(row.reason, "disk swap");
+	json_decref(n);
+	n = job_json("{\"name\":\"n2\",\"state\":\"DOWN\",\"slots\":null,"
+		     "\"runtimes\":[]}");
+	cli_node_row(n, &row);
+	assert_string_equal(row.slots, "");
+	assert_string_equal(row.runtimes, "");
+	assert_string_equal(row.reason, "");
+	json_decref(n);
+}
+
+/* --- cli.c: tables ------------------------------------------------------- */
+
+/* Print t into a string (the caller's). */
+static char *
+table_text(const struct cli_table *t, enum cli_table_mode mode, bool header)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	cli_table_print(t, f, mode, header);
+	fclose(f);
+	return buf;
+}
+
+static void
+cli_table_print__aligned_and_parsable__exact_text(void **state)
+{
+	static const char *const headers[] = { "JOBID", "ST", "TIME",
+		"NODE(REASON)" };
+	static const bool right[] = { true, true, true, false };
+	static const char *const r1[] = { "7", "R", "1:02:05", "node2" };
+	static const char *const r2[] = { "12345", "PD", "0:00",
+		"(waiting for a slot)" };
+	static const char *const r3[] = { "9", "OOM", "", "a|b\tc\x1b[2J" };
+	struct cli_table t;
+	char *s;
+
+	(void)state;
+	cli_table_init(&t, 4, headers, right);
+	assert_int_equal(cli_table_add(&t, r1), 0);
+	assert_int_equal(cli_table_add(&t, r2), 0);
+	assert_int_equal(cli_table_add(&t, r3), 0);
+	s = table_text(&t, CLI_TABLE_ALIGNED, true);
+	assert_string_equal(s,
+	    "JOBID  ST    TIME NODE(REASON)\n"
+	    "    7   R 1:02:05 node2\n"
+	    "12345  PD    0:00 (waiting for a slot)\n"
+	    "    9 OOM       - a|b?c?[2J\n");
+	free(s);
+	s = table_text(&t, CLI_TABLE_ALIGNED, false);
+	assert_string_equal(s,
+	    "    7   R 1:02:05 node2\n"
+	    "12345  PD    0:00 (waiting for a slot)\n"
+	    "    9 OOM       - a|b?c?[2J\n");
+	free(s);
+	s = table_text(&t, CLI_TABLE_PARSABLE, true);
+	assert_string_equal(s,
+	    "JOBID|ST|TIME|NODE(REASON)\n"
+	    "7|R|1:02:05|node2\n"
+	    "12345|PD|0:00|(waiting for a slot)\n"
+	    "9|OOM||a?b?c?[2J\n");
+	free(s);
+	s = table_text(&t, CLI_TABLE_PARSABLE, false);
+	assert_string_equal(s,
+	    "7|R|1:02:05|node2\n"
+	    "12345|PD|0:00|(waiting for a slot)\n"
+	    "9|OOM||a?b?c?[2J\n");
+	free(s);
+	cli_table_release(&t);
+}
+
+static void
+cli_table_print__utf8_and_left_columns__padded_by_characters(void **state)
+{
+	static const char *const headers[] = { "NAME", "STATE", "REASON" };
+	static const char *const r1[] = { "n\xc3\xa9", "UP", "" };
+	static const char *const r2[] = { "node10", "DRAINED", "disk" };
+	struct cli_table t;
+	char *s;
+
+	(void)state;
+	cli_table_init(&t, 3, headers, NULL);
+	assert_int_equal(cli_table_add(&t, r1), 0);
+	assert_int_equal(cli_table_add(&t, r2), 0);
+	s = table_text(&t, CLI_TABLE_ALIGNED, true);
+	/* No trailing blanks after the last column. */
+	assert_string_equal(s,
+	    "NAME   STATE   REASON\n"
+	    "n\xc3\xa9     UP      -\n"
+	    "node10 DRAINED disk\n");
+	free(s);
+	cli_table_release(&t);
+	/* An empty table prints its header only. */
+	cli_table_init(&t, 3, headers, NULL);
+	s = table_text(&t, CLI_TABLE_PARSABLE, true);
+	assert_string_equal(s, "NAME|STATE|REASON\n");
+	free(s);
+	s = table_text(&t, CLI_TABLE_PARSABLE, false);
+	assert_string_equal(s, "");
+	free(s);
+	cli_table_release(&t);
+}
+
+/* --- cli.c: submission helpers -------------------------------------------- */
+
+static void
+cli_utf8_text__forms__text_or_not(void **state)
+{
+	(void)state;
+	assert_true(cli_utf8_text((const unsigned char *)"", 0));
+	assert_true(cli_utf8_text((const unsigned char *)"print(1)\n", 9));
+	assert_true(cli_utf8_text((const unsigned char *)"\xc3\xa9\xe2\x82\xac"
+							 "\xf0\x9f\x98\x80",
+	    9));
+	assert_false(cli_utf8_text((const unsigned char *)"a\0b", 3));
+	assert_false(cli_utf8_text((const unsigned char *)"\xff", 1));
+	assert_false(cli_utf8_text((const unsigned char *)"\xc3", 1));
+	assert_false(cli_utf8_text((const unsigned char *)"\xc0\xaf", 2));
+	assert_false(cli_utf8_text((const unsigned char *)"\xe0\x80\xaf", 3));
+	assert_false(cli_utf8_text((const unsigned char *)"\xed\xa0\x80", 3));
+	assert_false(
+	    cli_utf8_text((const unsigned char *)"\xf4\x90\x80\x80", 4));
+	assert_false(cli_utf8_text((const unsigned char *)"\xe2\x82", 2));
+	assert_false(cli_utf8_text((const unsigned char *)"\x80", 1));
+}
+
+static void
+cli_base64_encode__rfc4648_vectors__encoded(void **state)
+{
+	static const char *vec[][2] = {
+		{ "", "" },
+		{ "f", "Zg==" },
+		{ "fo", "Zm8=" },
+		{ "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" },
+		{ "fooba", "Zm9vYmE=" },
+		{ "foobar", "Zm9vYmFy" },
+	};
+	unsigned char all[256];
+	char *s;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		s = cli_base64_encode((const unsigned char *)vec[i][0],
+		    strlen(vec[i][0]));
+		assert_non_null(s);
+		assert_string_equal(s, vec[i][1]);
+		free(s);
+	}
+	for (i = 0; i < 256; i++)
+		all[i] = (unsigned char)i;
+	s = cli_base64_encode(all + 250, 6);
+	assert_string_equal(s, "+vv8/f7/");
+	free(s);
+}
+
+static void
+cli_token_load__file__first_line_stripped(void **state)
+{
+	char path[] = "/tmp/sluice-test-token.XXXXXX", buf[64];
+	struct error e;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "tok-abc \r\nsecond line\n", 22), 22);
+	close(fd);
+	error_init(&e);
+	assert_int_equal(cli_token_load(path, buf, sizeof(buf), &e), 0);
+	assert_string_equal(buf, "tok-abc");
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "\n", 1), 1);
+	close(fd);
+	strcpy(buf, "kept");
+	assert_int_equal(cli_token_load(path, buf, sizeof(buf), &e), -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	assert_string_equal(buf, "kept");
+	unlink(path);
+	assert_int_equal(cli_token_load(path, buf, sizeof(buf), &e), -1);
+	assert_int_equal(e.code, ERR_IO);
+}
+
+static void
+cli_job_id_ok__forms__digits_only(void **state)
+{
+	(void)state;
+	assert_true(cli_job_id_ok("1"));
+	assert_true(cli_job_id_ok("123456789012345678"));
+	assert_false(cli_job_id_ok("1234567890123456789"));
+	assert_false(cli_job_id_ok(""));
+	assert_false(cli_job_id_ok("-1"));
+	assert_false(cli_job_id_ok("42/stdout"));
+	assert_false(cli_job_id_ok("4 2"));
+}
+
+static void
+cli_http_status_exit__statuses__sysexits(void **state)
+{
+	(void)state;
+	assert_int_equal(cli_http_status_exit(200), 0);
+	assert_int_equal(cli_http_status_exit(202), 0);
+	assert_int_equal(cli_http_status_exit(400), 65);
+	assert_int_equal(cli_http_status_exit(422), 65);
+	assert_int_equal(cli_http_status_exit(413), 65);
+	assert_int_equal(cli_http_status_exit(409), 65);
+	assert_int_equal(cli_http_status_exit(401), 77);
+	assert_int_equal(cli_http_status_exit(403), 77);
+	assert_int_equal(cli_http_status_exit(404), 66);
+	assert_int_equal(cli_http_status_exit(429), 75);
+	assert_int_equal(cli_http_status_exit(500), 69);
+	assert_int_equal(cli_http_status_exit(503), 69);
+	assert_int_equal(cli_http_status_exit(405), 76);
+	assert_int_equal(cli_http_status_exit(302), 76);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(client_url_parse__good__taken_apart),
+		cmocka_unit_test(
+		    client_url_parse__bad__refused_and_u_untouched),
+		cmocka_unit_test(client_init__token__checked),
+		cmocka_unit_test(client_escape__reserved__percent_encoded),
+		cmocka_unit_test(client_head_parse__status_and_headers__read),
+		cmocka_unit_test(client_head_parse__incomplete__needs_more),
+		cmocka_unit_test(client_head_parse__malformed__refused),
+		cmocka_unit_test(
+		    client_head_parse__nul_in_head__refused_but_fine_in_body),
+		cmocka_unit_test(client_head_parse__head_too_large__refused),
+		cmocka_unit_test(
+		    client_response_parse__content_length__body_exact),
+		cmocka_unit_test(
+		    client_response_parse__close_delimited__ends_at_eof),
+		cmocka_unit_test(client_response_parse__over_cap__refused),
+		cmocka_unit_test(client_response_parse__closed_early__refused),
+		cmocka_unit_test(
+		    client_request__request__has_token_close_and_body),
+		cmocka_unit_test(client_request__close_delimited__body_read),
+		cmocka_unit_test(client_request__sink__streams_2xx_bodies_only),
+		cmocka_unit_test(client_request__refused__err_io),
+		cmocka_unit_test(client_request__silent_server__times_out),
+		cmocka_unit_test(
+		    client_request__garbage_or_too_big__err_invalid),
+		cmocka_unit_test(cli_size_parse__forms__bytes),
+		cmocka_unit_test(cli_seconds_parse__forms__checked),
+		cmocka_unit_test(cli_size_format__units__short),
+		cmocka_unit_test(cli_state_code__every_state__squeue_codes),
+		cmocka_unit_test(cli_time_parse__rfc3339__epoch_seconds),
+		cmocka_unit_test(cli_elapsed_format__ranges__like_squeue),
+		cmocka_unit_test(cli_job_elapsed__start_end_now__seconds),
+		cmocka_unit_test(
+		    cli_job_exit_status__every_ending__documented_codes),
+		cmocka_unit_test(cli_job_row__pending_running_ended__cells),
+		cmocka_unit_test(cli_node_row__node__cells),
+		cmocka_unit_test(
+		    cli_table_print__aligned_and_parsable__exact_text),
+		cmocka_unit_test(
+		    cli_table_print__utf8_and_left_columns__padded_by_characters),
+		cmocka_unit_test(cli_utf8_text__forms__text_or_not),
+		cmocka_unit_test(cli_base64_encode__rfc4648_vectors__encoded),
+		cmocka_unit_test(cli_token_load__file__first_line_stripped),
+		cmocka_unit_test(cli_job_id_ok__forms__digits_only),
+		cmocka_unit_test(cli_http_status_exit__statuses__sysexits),
+	};
+
+	return cmocka_run_group_tests_name("client", tests, NULL, NULL);
+}
