@@ -32,6 +32,13 @@ static const struct limits conf_builtin_ceilings = {
 	.open_files = 256,
 };
 
+/* Every setting agent.conf may hold (anything else is a typo). */
+static const char *const conf_known[] = { "base_dir", "slots", "uid_base",
+	"gid_base", "defaults", "ceilings", "runtimes", "out_files_max",
+	"cgroup", "cgroup_root", "cgroup_parent", NULL };
+static const char *const conf_runtime_known[] = { "name", "command", "binds",
+	"version", NULL };
+
 /* Paths inside the sandbox that the agent itself provides. */
 static const char *conf_reserved[] = { "/job", "/out", "/tmp", "/dev", "/proc",
 	"/sys", NULL };
@@ -77,6 +84,8 @@ conf_runtime_read(const config_setting_t *s, struct runtime *rt,
 		return error_set(e, ERR_INVALID,
 		    "each runtime needs a 'name' of [A-Za-z0-9._+-]");
 	strcpy(rt->name, name);
+	if (cfgfile_known(s, conf_runtime_known, "runtime", e) == -1)
+		return error_wrap(e, "runtime '%s'", name);
 	if (cfgfile_strings(config_setting_get_member(s, "command"), "command",
 		CONF_COMMAND_MAX, &rt->command, &rt->ncommand, e) == -1)
 		return error_wrap(e, "runtime '%s'", name);
@@ -212,6 +221,9 @@ conf_load(const char *path, struct agent_conf *out, struct error *e)
 	memset(&c, 0, sizeof(c));
 	config_init(&cf);
 	if (cfgfile_read(&cf, path, e) == -1)
+		goto out;
+	if (cfgfile_known(config_root_setting(&cf), conf_known, "agent.conf",
+		e) == -1)
 		goto out;
 	c.defaults = conf_builtin_defaults;
 	c.ceilings = conf_builtin_ceilings;

@@ -13,7 +13,7 @@
 #include "error.h"
 #include "limit.h"
 
-#define CONF_DEFAULT_PATH "/etc/sluice/agent.conf"
+#define CONF_DEFAULT_PATH SYSCONFDIR "/sluice/agent.conf"
 #define CONF_SLOTS_MAX 1024
 #define CONF_BINDS_MAX 32
 #define CONF_COMMAND_MAX 32

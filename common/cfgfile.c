@@ -210,3 +210,30 @@ out:
 	free(text);
 	return rc;
 }
+
+/* Refuse unknown settings in a group. */
+int
+cfgfile_known(const config_setting_t *group, const char *const *known,
+    const char *where, struct error *e)
+{
+	const config_setting_t *s;
+	const char *name;
+	int i, n, k;
+
+	if (group == NULL || !config_setting_is_group(group))
+		return 0;
+	n = config_setting_length(group);
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(group, (unsigned)i);
+		name = config_setting_name(s);
+		for (k = 0; known[k] != NULL; k++)
+			if (name != NULL && strcmp(known[k], name) == 0)
+				break;
+		if (known[k] == NULL)
+			return error_set_field(e, ERR_INVALID,
+			    name != NULL ? name : "?",
+			    "%s: unknown setting '%s'", where,
+			    name != NULL ? name : "?");
+	}
+	return 0;
+}

@@ -45,4 +45,12 @@ int cfgfile_limits(const config_t *cf, const char *group, struct limits *l,
 int cfgfile_strings(const config_setting_t *arr, const char *what, size_t max,
     char ***out, size_t *n, struct error *e);
 
+/*
+ * Refuse a group holding a setting not in known (NULL-terminated): a typo
+ * must stop the program, not fall back to a default.  where names the
+ * group in the error ("agent.conf", "node 'n1'").
+ */
+int cfgfile_known(const config_setting_t *group, const char *const *known,
+    const char *where, struct error *e);
+
 #endif

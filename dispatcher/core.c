@@ -693,6 +693,15 @@ core_on_event(struct pool_ev *ev, void *arg)
 			    r->started_at);
 		core_active_remove(c, a);
 		core_observe(&c->metrics->run, r->wall_seconds);
+		/* A sandbox error is the node's fault, not the program's:
+		   another attempt, on any node, may well succeed. */
+		if (r->verdict == VERDICT_SANDBOX_ERROR &&
+		    !j.cancel_requested &&
+		    (unsigned)j.attempts < c->set.max_attempts) {
+			core_retry(c, &j, false, r->message);
+			core_send(c, node, CMD_CLEAN, j.id, j.attempts);
+			break;
+		}
 		/* A cancel asked for while the results came back still ends
 		   the job CANCELLED; the verdict says what the program did. */
 		core_finish(c, &j,

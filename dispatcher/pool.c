@@ -593,7 +593,10 @@ worker_fetch_tree(struct pool_worker *w, struct remote *r, const char *rdir,
 		    (int)sizeof(rel))
 			continue;
 		if (ents[i].type == REMOTE_REG) {
-			if (res->n_out_files >= set->max_out_files) {
+			/* Too many, or one too large to keep: skip it and say
+			   so, rather than fail the whole job. */
+			if (res->n_out_files >= set->max_out_files ||
+			    ents[i].size > set->max_result_file_bytes) {
 				res->out_files_truncated = true;
 				continue;
 			}

@@ -11,6 +11,19 @@
 #include "settings.h"
 #include "util.h"
 
+/* Every setting sluice.conf may hold (anything else is a typo). */
+static const char *const settings_known[] = { "listen", "state_dir",
+	"max_attempts", "tokens", "nodes", "connect_timeout_seconds",
+	"io_timeout_seconds", "keepalive_seconds", "dead_after_seconds",
+	"reconnect_min_seconds", "reconnect_max_seconds", "max_body_bytes",
+	"max_pending_total", "wait_max_seconds", "max_result_file_bytes",
+	"max_out_files", "max_files", "max_file_bytes", "max_submission_bytes",
+	NULL };
+static const char *const settings_token_known[] = { "name", "sha256", "role",
+	"max_pending", "max_running", NULL };
+static const char *const settings_node_known[] = { "name", "host", "port",
+	"user", "identity", "known_hosts", "agent", "labels", NULL };
+
 /* Read an optional number of seconds within [min, max]. */
 static int
 settings_seconds(const config_t *cf, const char *name, double min, double max,
@@ -145,6 +158,8 @@ settings_tokens(const config_t *cf, struct settings *s, struct error *e)
 		if (settings_token_str(g, "name", t->name, sizeof(t->name),
 			"tokens", e) == -1)
 			return -1;
+		if (cfgfile_known(g, settings_token_known, "token", e) == -1)
+			return error_wrap(e, "token '%s'", t->name);
 		if (!config_setting_lookup_string(g, "sha256", &hex) ||
 		    settings_hex32(hex, t->sha256) == -1)
 			return error_set_field(e, ERR_INVALID, "tokens",
@@ -199,6 +214,8 @@ settings_node_read(const config_setting_t *g, struct settings_node *nd,
 	if (settings_token_str(g, "name", nd->name, sizeof(nd->name), "nodes",
 		e) == -1)
 		return -1;
+	if (cfgfile_known(g, settings_node_known, "node", e) == -1)
+		return error_wrap(e, "node '%s'", nd->name);
 	if (!config_setting_lookup_string(g, "host", &host) ||
 	    host[0] == '\0' || strlen(host) >= sizeof(nd->host) ||
 	    strpbrk(host, " \t\n/") != NULL)
@@ -382,6 +399,9 @@ settings_load(const char *path, struct settings *out, struct error *e)
 	memset(&s, 0, sizeof(s));
 	config_init(&cf);
 	if (cfgfile_read(&cf, path, e) == -1)
+		goto out;
+	if (cfgfile_known(config_root_setting(&cf), settings_known,
+		"sluice.conf", e) == -1)
 		goto out;
 	if (settings_listen(&cf, &s, e) == -1 ||
 	    settings_scalars(&cf, &s, e) == -1 ||

@@ -14,7 +14,7 @@
 #include "error.h"
 #include "request.h"
 
-#define SETTINGS_DEFAULT_PATH "/etc/sluice/sluice.conf"
+#define SETTINGS_DEFAULT_PATH SYSCONFDIR "/sluice/sluice.conf"
 #define SETTINGS_NAME_MAX 64
 
 enum settings_role {

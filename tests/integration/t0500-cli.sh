@@ -301,11 +301,11 @@ run drain node2 --reason "disk swap"
 tap_is "$rc" 77 "drain with a submit token is 77"
 tap_like "$(err)" 'admin' "and says an admin token is needed"
 SLUICE_TOKEN=$TOKEN_ADMIN run drain node2 --reason "disk swap"
-tap_like "$rc/$(out)" '^0/node2: DRAIN(ING|ED) \((drained: )?disk swap\)$' "drain with the admin token"
+tap_like "$rc/$(out)" '^0/node2: DRAIN(ING|ED) \(disk swap\)$' "drain with the admin token"
 disp_wait_node node2 DRAINED 10
 tap_ok $? "the idle node becomes DRAINED"
 run nodes --parsable -h
-tap_like "$(grep '^node2|' "$T/out")" '^node2\|DRAINED\|2\|0\|python3\|(drained: )?disk swap$' \
+tap_like "$(grep '^node2|' "$T/out")" '^node2\|DRAINED\|2\|0\|python3\|disk swap$' \
 	"nodes shows DRAINED and the reason"
 run submit --wait --json "$T/hello.py"
 tap_is "$(jq -r .node "$T/out")" node1 "a new job avoids the drained node"

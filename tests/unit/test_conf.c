@@ -115,6 +115,19 @@ expect_refused(const char *text, const char *field)
 }
 
 static void
+conf_load__unknown_setting__refused(void **state)
+{
+	/* A typo must stop the agent, not leave it on a default. */
+	expect_refused("base_dir = \"/var/lib/sluice\"; uid_base = 61000;\n"
+		       "slotz = 3;\n" RUNTIMES,
+	    "slotz");
+	expect_refused("base_dir = \"/var/lib/sluice\"; uid_base = 61000;\n"
+		       "runtimes = ( { name = \"python3\"; command = "
+		       "[ \"/usr/bin/python3\" ]; bind = [ \"/usr\" ]; } );\n",
+	    "bind");
+}
+
+static void
 conf_load__interfaces_example__loaded(void **state)
 {
 	struct agent_conf c;
@@ -508,6 +521,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(conf_load__interfaces_example__loaded),
+		cmocka_unit_test(conf_load__unknown_setting__refused),
 		cmocka_unit_test(conf_load__integers_without_L__loaded),
 		cmocka_unit_test(
 		    conf_load__large_integers_without_L__read_exactly),

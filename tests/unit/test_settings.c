@@ -145,6 +145,8 @@ settings_load__bad_values__refused(void **state)
 	    "dead_after_seconds");
 	refuse("listen = \"nowhere\";", "listen");
 	refuse("listen = \"127.0.0.1:99999\";", "listen");
+	/* A typo stops the daemon instead of falling back to a default. */
+	refuse("max_attemps = 3;", "max_attemps");
 }
 
 static void
