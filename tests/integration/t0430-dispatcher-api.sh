@@ -35,6 +35,18 @@ tap_is "$(printf '%s' "$job" | jq -r '[.state, .verdict] | @tsv')" "$(printf 'CA
 api DELETE "/v1/jobs/$run" >/dev/null
 tap_is "$(http_status)" 409 "DELETE of an ended job answers 409"
 
+# --- Cancel while staging: ninety files take a while to upload, and the
+# job is placed (staging) before POST answers.
+jq -cn '{runtime: "python3", entry: "main.py",
+	files: (([range(90)] | map({key: "f\(.).txt", value: ("x" * 1000)})
+	        | from_entries) + {"main.py": "import time; time.sleep(20)"})}' >"$T/many.json"
+out=$(curl -s -H "Authorization: Bearer $TOKEN_A" --data-binary @"$T/many.json" "$DISP_URL/v1/jobs")
+stg=$(printf '%s' "$out" | jq -r .id)
+tap_like "$(printf '%s' "$out" | jq -r .reason)" '^staging on node' "a new job is staging when POST answers"
+api DELETE "/v1/jobs/$stg" >/dev/null
+tap_is "$(http_status)" 202 "DELETE while staging answers 202"
+tap_is "$(wait_job "$stg" 20 | jq -r .state)" CANCELLED "a job cancelled while staging ends CANCELLED"
+
 # --- Cancel a queued job: both slots busy, a third job waits.
 b1=$(submit_py 'import time; time.sleep(3)')
 b2=$(submit_py 'import time; time.sleep(3)')
