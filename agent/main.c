@@ -36,6 +36,7 @@
 
 #define AGENT_FILES_MAX 10000
 #define AGENT_VERSION_PROBE_SECONDS 5
+#define AGENT_CLEAN_MAX 1000
 
 struct agent {
 	const char *config_path;
@@ -514,7 +515,7 @@ agent_usage(FILE *f)
 	    "       sluice-agent [--config FILE] wait   JOBDIR\n"
 	    "       sluice-agent [--config FILE] status JOBDIR\n"
 	    "       sluice-agent [--config FILE] cancel JOBDIR\n"
-	    "       sluice-agent [--config FILE] clean  JOBDIR\n"
+	    "       sluice-agent [--config FILE] clean  JOBDIR...\n"
 	    "       sluice-agent [--config FILE] info\n"
 	    "Runs untrusted code in a disposable sandbox; see "
 	    "sluice-agent(8).\n"
@@ -600,16 +601,30 @@ main(int argc, char **argv)
 		conf_release(&a.conf);
 		return agent_fail(&e);
 	}
-	if (optind != argc - 1) {
-		error_set(&e, ERR_USAGE, "%s takes exactly one JOBDIR", verb);
+	/* clean takes any number of JOBDIRs (the dispatcher batches them);
+	   the other verbs exactly one. */
+	if (optind == argc ||
+	    (optind != argc - 1 && agent_verbs[i].fn != agent_clean) ||
+	    argc - optind > AGENT_CLEAN_MAX) {
+		error_set(&e, ERR_USAGE, "%s takes exactly one JOBDIR%s", verb,
+		    agent_verbs[i].fn == agent_clean ? " (or up to 1000)" : "");
 		conf_release(&a.conf);
 		return agent_fail(&e);
 	}
-	if (jobdir_open(&jd, &a.conf, argv[optind], &e) == -1)
-		rc = agent_fail(&e);
-	else {
-		rc = agent_verbs[i].fn(&a, &jd, &e);
-		jobdir_close(&jd);
+	rc = 0;
+	for (; optind < argc; optind++) {
+		int one;
+
+		error_init(&e);
+		if (jobdir_open(&jd, &a.conf, argv[optind], &e) == -1)
+			one = agent_fail(&e);
+		else {
+			one = agent_verbs[i].fn(&a, &jd, &e);
+			jobdir_close(&jd);
+		}
+		/* The first failure decides the exit status. */
+		if (rc == 0)
+			rc = one;
 	}
 	conf_release(&a.conf);
 	return rc;

@@ -220,6 +220,7 @@ core_queued_from_job(const struct job *j, struct core_queued *q)
 	q->id = j->id;
 	snprintf(q->tenant, sizeof(q->tenant), "%s", j->tenant);
 	snprintf(q->runtime, sizeof(q->runtime), "%s", j->runtime);
+	snprintf(q->reason, sizeof(q->reason), "%s", j->reason);
 	labels = json_loads(j->labels, 0, NULL);
 	limits = json_loads(j->limits, 0, NULL);
 	if (json_is_array(labels) && json_array_size(labels) > 0) {
@@ -495,10 +496,14 @@ core_schedule(struct core *c)
 		else
 			sched_reason(sn, c->nnodes, &sj[i], reason,
 			    sizeof(reason));
-		if (!core_load(c, c->queue[i].id, &j) ||
-		    strcmp(j.reason, reason) == 0)
+		/* Compared in memory: the store is written only on a
+		   change, not for every queued job at every event. */
+		if (strcmp(c->queue[i].reason, reason) == 0 ||
+		    !core_load(c, c->queue[i].id, &j))
 			continue;
 		snprintf(j.reason, sizeof(j.reason), "%s", reason);
+		snprintf(c->queue[i].reason, sizeof(c->queue[i].reason), "%s",
+		    reason);
 		core_save(c, &j);
 	}
 	free(idx);

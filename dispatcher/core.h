@@ -64,6 +64,7 @@ struct core_queued {
 	size_t nlabels;
 	struct limits limits;
 	unsigned limit_set;
+	char reason[JOB_REASON_MAX]; /* as last committed */
 };
 
 struct core_waiter;

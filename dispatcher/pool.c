@@ -33,6 +33,8 @@
 #define POOL_SMALL_OUTPUT (64 * 1024)
 #define POOL_TREE_DEPTH 16
 #define POOL_WAIT_MS 250
+#define POOL_CLEAN_BATCH 32
+#define POOL_CLEAN_DELAY_MS 200
 
 /* A job a worker follows on its node. */
 struct pool_job {
@@ -68,6 +70,10 @@ struct pool_worker {
 	struct remote_proc **aux; /* agent clean and cancel, running
 					   while the worker does other work */
 	size_t naux;
+	char cleans[POOL_CLEAN_BATCH][640]; /* directories waiting for one
+					       batched agent clean */
+	size_t ncleans;
+	int64_t cleans_since; /* when the oldest was queued */
 	double backoff;
 };
 
@@ -774,6 +780,40 @@ worker_spawn_aux(struct pool_worker *w, struct remote *r, const char *verb,
 	w->aux[w->naux++] = p;
 }
 
+/* Start one agent clean for every queued directory. */
+static void
+worker_flush_cleans(struct pool_worker *w, struct remote *r)
+{
+	struct remote_proc **aux, *p;
+	const char **argv;
+	struct error e;
+	size_t i, n = w->conf->nagent;
+
+	if (w->ncleans == 0)
+		return;
+	if ((argv = calloc(n + w->ncleans + 2, sizeof(*argv))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		argv[i] = w->conf->agent[i];
+	argv[n] = "clean";
+	for (i = 0; i < w->ncleans; i++)
+		argv[n + 1 + i] = w->cleans[i];
+	p = remote_spawn(r, argv, &e);
+	free(argv);
+	w->ncleans = 0;
+	if (p == NULL) {
+		/* What is left is purged when the node next comes up. */
+		log_warn("%s: agent clean: %s", w->conf->name, e.msg);
+		return;
+	}
+	if ((aux = realloc(w->aux, (w->naux + 1) * sizeof(*aux))) == NULL) {
+		remote_proc_free(p);
+		return;
+	}
+	w->aux = aux;
+	w->aux[w->naux++] = p;
+}
+
 /* Ignore the output of an auxiliary command. */
 static int
 worker_aux_line(const char *line, size_t len, void *arg)
@@ -873,10 +913,15 @@ worker_command(struct pool_worker *w, struct remote *r,
 		pool_post(w->pool, ev);
 		return 0;
 	case CMD_CLEAN:
-		/* Nothing waits for a clean: start it and move on. */
+		/* Nothing waits for a clean: queue it for the next batch,
+		   one remote command for many directories. */
 		job_dir_name(c->job_id, c->attempt, dir, sizeof(dir));
-		worker_job_path(w, dir, path, sizeof(path));
-		worker_spawn_aux(w, r, "clean", path);
+		if (w->ncleans == 0)
+			w->cleans_since = pool_now_ms();
+		worker_job_path(w, dir, w->cleans[w->ncleans],
+		    sizeof(w->cleans[0]));
+		if (++w->ncleans == POOL_CLEAN_BATCH)
+			worker_flush_cleans(w, r);
 		return 0;
 	case CMD_PURGE:
 		/* Stop it if it still runs, then remove it; either step may
@@ -1091,6 +1136,9 @@ worker_session(struct pool_worker *w, struct remote *r, struct error *e)
 			    !worker_poll_job(w, &w->jobs[i]))
 				i++;
 		worker_poll_aux(w);
+		if (w->ncleans > 0 &&
+		    pool_now_ms() - w->cleans_since >= POOL_CLEAN_DELAY_MS)
+			worker_flush_cleans(w, r);
 		now = pool_now_ms();
 		if (now - last_ka >= (int64_t)(set->keepalive_seconds * 1000)) {
 			if (remote_keepalive(r) == -1)
@@ -1150,6 +1198,7 @@ worker_reset(struct pool_worker *w)
 	free(w->jobs);
 	w->jobs = NULL;
 	w->njobs = 0;
+	w->ncleans = 0;
 	for (i = 0; i < w->naux; i++)
 		remote_proc_free(w->aux[i]);
 	free(w->aux);
