@@ -35,4 +35,16 @@ run_py raise 'raise ValueError("boom")'
 tap_is "$(r .verdict)" exited "uncaught exception: exited"
 tap_like "$(cat "$DIR/stderr")" 'ValueError: boom' "uncaught exception: traceback on stderr"
 
+# clean takes several job directories (the dispatcher batches them).
+run_py c1 'print(1)'
+run_py c2 'print(2)'
+out=$(agent clean "$BASE/jobs/c1" "$BASE/jobs/c2")
+tap_is "$?" 0 "clean of two job directories exits 0"
+tap_is "$(printf '%s\n' "$out" | jq -r .cleaned | tr '\n' ' ')" "true true " "one answer per directory"
+tap_is "$(ls "$BASE/jobs" | grep -c '^c[12]$')" 0 "both directories are gone"
+run_py c3 'print(3)'
+agent clean /etc "$BASE/jobs/c3" >/dev/null
+tap_is "$?" 2 "a refused directory among them decides the exit status"
+tap_is "$([ -d "$BASE/jobs/c3" ] && echo kept || echo gone)" gone "and the good ones are still cleaned"
+
 tap_done
