@@ -131,11 +131,7 @@ cfgfile_limits(const config_t *cf, const char *group, struct limits *l,
 		int k;
 
 		s = config_setting_get_elem(g, (unsigned)i);
-		for (k = 0; k < LIMITS_N; k++)
-			if (strcmp(limit_defs[k].name,
-				config_setting_name(s)) == 0)
-				break;
-		if (k == LIMITS_N)
+		if ((k = limit_index(config_setting_name(s))) == -1)
 			return error_set_field(e, ERR_INVALID, group,
 			    "unknown limit '%s' in '%s'",
 			    config_setting_name(s), group);

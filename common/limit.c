@@ -78,9 +78,9 @@ limit_check_value(int i, double v, struct error *e)
 	return 0;
 }
 
-/* Find limit i by name, or -1. */
-static int
-limits_index(const char *name)
+/* The index of the limit called name, or -1. */
+int
+limit_index(const char *name)
 {
 	int i;
 
@@ -106,7 +106,7 @@ limit_from_json(const json_t *obj, struct limits *l, unsigned *present,
 		    "'limits' must be an object");
 	memcpy(&tmp, l, sizeof(tmp));
 	json_object_foreach ((json_t *)obj, key, val) {
-		if ((i = limits_index(key)) < 0)
+		if ((i = limit_index(key)) < 0)
 			return error_set_field(e, ERR_INVALID, "limits",
 			    "unknown limit '%.64s'", key);
 		if (!json_is_number(val))

@@ -39,6 +39,9 @@ struct limit_def {
 #define LIMITS_N 7
 extern const struct limit_def limit_defs[LIMITS_N];
 
+/* The index in limit_defs of the limit called name, or -1. */
+int limit_index(const char *name);
+
 /* The value of limit i of l, as a double. */
 double limit_get(const struct limits *l, int i);
 
