@@ -380,15 +380,3 @@ plan_release(struct plan *p)
 	p->argv = NULL;
 	p->envp = NULL;
 }
-
-/* Find the first mount with this target. */
-const struct plan_mount *
-plan_find_mount(const struct plan *p, const char *target)
-{
-	size_t i;
-
-	for (i = 0; i < p->nmounts; i++)
-		if (strcmp(p->mounts[i].target, target) == 0)
-			return &p->mounts[i];
-	return NULL;
-}

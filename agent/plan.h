@@ -81,8 +81,4 @@ plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
 /* Free what p owns. */
 void plan_release(struct plan *p);
 
-/* Find the first mount with this target, or NULL (for tests and audits). */
-const struct plan_mount *
-plan_find_mount(const struct plan *p, const char *target);
-
 #endif
