@@ -14,6 +14,8 @@
 #include "result.h"
 
 #define FILES_DEPTH_MAX 16
+/* Files a submission may hold: run checks it, init copies under it again. */
+#define FILES_SUBMISSION_MAX 10000
 
 /*
  * Check the submission under dirfd before anything starts: only regular

@@ -34,7 +34,6 @@
 #include "supervise.h"
 #include "util.h"
 
-#define AGENT_FILES_MAX 10000
 #define AGENT_VERSION_PROBE_SECONDS 5
 #define AGENT_CLEAN_MAX 1000
 
@@ -123,8 +122,8 @@ agent_run_check(struct agent *a, const struct jobdir *jd,
 		    "the job has no files/ directory, so entry '%s' is not a "
 		    "submitted file",
 		    m->entry);
-	rc = files_check(files, m->entry, AGENT_FILES_MAX, applied.disk_bytes,
-	    e);
+	rc = files_check(files, m->entry, FILES_SUBMISSION_MAX,
+	    applied.disk_bytes, e);
 	close(files);
 	if (rc == -1)
 		return -1;

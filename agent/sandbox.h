@@ -49,7 +49,6 @@ struct sandbox_io {
 	int sock; /* init's end of the message socket */
 	int files_dirfd; /* JOBDIR/files, copied into /job */
 	const char *root_dir; /* empty directory to build the root on */
-	uint64_t files_max; /* how many submitted files at most */
 	const struct cgroup_sys *cg;
 	bool enter_cgroup; /* init moves itself into the slot's cgroup (v1);
 			      on v2 it is born there */

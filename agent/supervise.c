@@ -40,7 +40,6 @@
 
 #define SUPERVISE_SETUP_SECONDS 30
 #define SUPERVISE_CPU_TICK_MIN 0.005
-#define SUPERVISE_FILES_MAX 10000
 
 enum sup_source {
 	SRC_SIGNAL,
@@ -538,8 +537,6 @@ sup_start(struct sup *s)
 	io.sock = sp[1];
 	io.files_dirfd = files;
 	io.root_dir = root;
-	io.files_max = SUPERVISE_FILES_MAX;
-
 	io.cg = s->sj->cg;
 	io.enter_cgroup = s->sj->cg->version == CGROUP_V1;
 	s->init = sup_clone(s, &attached);
