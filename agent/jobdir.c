@@ -216,6 +216,38 @@ out:
 	return rc;
 }
 
+/* Append the finished event carrying res (a new reference, which it takes). */
+static int
+jobdir_finished_event(int evfd, json_t *res, struct error *e)
+{
+	if (jobdir_event(evfd,
+		json_pack("{s:s, s:o}", "event", "finished", "result", res)) ==
+	    -1)
+		return error_set(e, ERR_IO, "cannot write the finished event");
+	return 0;
+}
+
+/* Settle a job with no run behind it. */
+int
+jobdir_settle(const struct jobdir *jd, int evfd, enum verdict v,
+    const struct limits *l, const char *msg, struct error *e)
+{
+	struct result r;
+	int rc;
+
+	result_init(&r);
+	r.verdict = v;
+	r.limits = *l;
+	snprintf(r.message, sizeof(r.message), "%s", msg);
+	util_now_rfc3339(r.started_at, sizeof(r.started_at));
+	snprintf(r.finished_at, sizeof(r.finished_at), "%s", r.started_at);
+	rc = jobdir_write_result(jd, &r, e);
+	if (rc == 0)
+		rc = jobdir_finished_event(evfd, result_to_json(&r), e);
+	result_release(&r);
+	return rc;
+}
+
 /* Read result.json as JSON. */
 json_t *
 jobdir_read_result(const struct jobdir *jd)
@@ -274,12 +306,10 @@ jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	struct cgroup_sys cs;
-	struct result r;
-	json_t *ev, *res;
 	bool finished, partial;
-	int fd, slot, lfd, rc = -1;
+	int fd, slot, lfd, rc = 0;
+	json_t *res;
 
-	result_init(&r);
 	fd = openat(jd->fd, "events",
 	    O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
@@ -292,10 +322,8 @@ jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
 		return 0;
 	}
 	jobdir_scan(jd, &slot, &finished, &partial);
-	if (finished) {
-		rc = 0;
+	if (finished)
 		goto out;
-	}
 	if (partial)
 		(void)util_write_all(fd, "\n", 1);
 	/* Its processes died with it (init has PDEATHSIG); remove its
@@ -309,26 +337,12 @@ jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
 		close(lfd);
 	}
 	/* A result written just before the supervisor died stands. */
-	if ((res = jobdir_read_result(jd)) == NULL) {
-		r.verdict = VERDICT_SANDBOX_ERROR;
-		snprintf(r.message, sizeof(r.message),
-		    "the agent's supervisor died before the job finished");
-		util_now_rfc3339(r.finished_at, sizeof(r.finished_at));
-		snprintf(r.started_at, sizeof(r.started_at), "%s",
-		    r.finished_at);
-		r.limits = c->defaults;
-		if (jobdir_write_result(jd, &r, e) == -1)
-			goto out;
-		res = result_to_json(&r);
-	}
-	ev = json_pack("{s:s, s:o}", "event", "finished", "result", res);
-	if (jobdir_event(fd, ev) == -1) {
-		error_set(e, ERR_IO, "cannot write the finished event");
-		goto out;
-	}
-	rc = 0;
+	if ((res = jobdir_read_result(jd)) != NULL)
+		rc = jobdir_finished_event(fd, res, e);
+	else
+		rc = jobdir_settle(jd, fd, VERDICT_SANDBOX_ERROR, &c->defaults,
+		    "the agent's supervisor died before the job finished", e);
 out:
-	result_release(&r);
 	close(fd);
 	return rc;
 }

@@ -65,6 +65,14 @@ bool jobdir_supervisor_alive(const struct jobdir *jd);
 int jobdir_write_result(const struct jobdir *jd, const struct result *r,
     struct error *e);
 
+/*
+ * Settle a job that has no run behind it (cancelled before it started, or
+ * a supervisor that could not start or that died): write a result with
+ * verdict v, limits l and message msg, then the finished event on evfd.
+ */
+int jobdir_settle(const struct jobdir *jd, int evfd, enum verdict v,
+    const struct limits *l, const char *msg, struct error *e);
+
 /* Read result.json as JSON, or NULL. */
 json_t *jobdir_read_result(const struct jobdir *jd);
 

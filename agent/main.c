@@ -134,30 +134,6 @@ agent_run_check(struct agent *a, const struct jobdir *jd,
 	return 0;
 }
 
-/* Write a result with no run behind it (cancelled before start, or a
-   failure to start) and the finished event. */
-static int
-agent_settle(const struct jobdir *jd, int evfd, enum verdict v,
-    const struct limits *l, const char *msg, struct error *e)
-{
-	struct result r;
-	int rc;
-
-	result_init(&r);
-	r.verdict = v;
-	r.limits = *l;
-	snprintf(r.message, sizeof(r.message), "%s", msg);
-	util_now_rfc3339(r.started_at, sizeof(r.started_at));
-	snprintf(r.finished_at, sizeof(r.finished_at), "%s", r.started_at);
-	rc = jobdir_write_result(jd, &r, e);
-	if (rc == 0)
-		rc = jobdir_event(evfd,
-		    json_pack("{s:s, s:o}", "event", "finished", "result",
-			result_to_json(&r)));
-	result_release(&r);
-	return rc;
-}
-
 /* run: check, take a slot, start the supervisor, follow the events. */
 static int
 agent_run(struct agent *a, struct jobdir *jd, struct error *e)
@@ -205,7 +181,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	/* The supervisor rings run through this pipe after each event. */
 	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1) {
 		error_set(e, ERR_SYS, "pipe: %s", strerror(errno));
-		(void)agent_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
+		(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
 		    "sandbox error: cannot start the supervisor", e);
 		goto out;
 	}
@@ -229,7 +205,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	}
 	if (pid == -1 || waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0) {
-		(void)agent_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
+		(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
 		    "sandbox error: cannot start the supervisor", e);
 		rc = 1;
 		goto out;
@@ -320,7 +296,7 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 				manifest_release(&m);
 			}
 			error_init(e);
-			if (agent_settle(jd, evfd, VERDICT_CANCELLED, &l,
+			if (jobdir_settle(jd, evfd, VERDICT_CANCELLED, &l,
 				"cancelled before it started", e) == -1) {
 				close(evfd);
 				return agent_fail(e);
