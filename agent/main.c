@@ -150,13 +150,13 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	memset(&p, 0, sizeof(p));
 	if (agent_manifest(jd, &m, e) == -1)
 		return agent_fail(e);
-	if (agent_run_check(a, jd, &m, e) == -1 ||
-	    jobdir_state(jd) != JOBDIR_STAGED) {
-		if (e->code == ERR_NONE)
-			error_set(e, ERR_STATE,
-			    "job '%s' has already been "
-			    "started; use wait",
-			    jd->name);
+	if (agent_run_check(a, jd, &m, e) == -1) {
+		rc = agent_fail(e);
+		goto out;
+	}
+	if (jobdir_state(jd) != JOBDIR_STAGED) {
+		error_set(e, ERR_STATE,
+		    "job '%s' has already been started; use wait", jd->name);
 		rc = agent_fail(e);
 		goto out;
 	}
