@@ -396,48 +396,46 @@ cgroup_prepare(const struct cgroup_sys *cs, uid_t slot, const struct limits *l,
 	return 0;
 }
 
-/* Move a process into the slot's cgroup everywhere. */
-int
-cgroup_attach(const struct cgroup_sys *cs, uid_t slot, pid_t pid,
-    struct error *e)
-{
-	char dir[PATH_MAX], val[32];
-	int c;
-
-	snprintf(val, sizeof(val), "%d", (int)pid);
-	if (cs->version == CGROUP_V2) {
-		cgroup_slot_dir(cs, 0, slot, dir, sizeof(dir));
-		return cgroup_write(cs, dir, "cgroup.procs", val, e);
-	}
-	for (c = 0; cs->version == CGROUP_V1 && c < V1_N; c++) {
-		if (!cgroup_v1_has(cs, c))
-			continue;
-		cgroup_slot_dir(cs, c, slot, dir, sizeof(dir));
-		if (cgroup_write(cs, dir, "cgroup.procs", val, e) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* Move the calling process into the slot's cgroups. */
-int
-cgroup_enter_self(const struct cgroup_sys *cs, uid_t slot, struct error *e)
+/* Write val to a file in each of the slot's directories: v1_file in every
+   v1 hierarchy, v2_file in the v2 one. */
+static int
+cgroup_write_slot(const struct cgroup_sys *cs, uid_t slot, const char *v1_file,
+    const char *v2_file, const char *val, struct error *e)
 {
 	char dir[PATH_MAX];
 	int c;
 
 	if (cs->version == CGROUP_V2) {
 		cgroup_slot_dir(cs, 0, slot, dir, sizeof(dir));
-		return cgroup_write(cs, dir, "cgroup.procs", "0", e);
+		return cgroup_write(cs, dir, v2_file, val, e);
 	}
 	for (c = 0; cs->version == CGROUP_V1 && c < V1_N; c++) {
 		if (!cgroup_v1_has(cs, c))
 			continue;
 		cgroup_slot_dir(cs, c, slot, dir, sizeof(dir));
-		if (cgroup_write(cs, dir, "tasks", "0", e) == -1)
+		if (cgroup_write(cs, dir, v1_file, val, e) == -1)
 			return -1;
 	}
 	return 0;
+}
+
+/* Move a process into the slot's cgroup everywhere. */
+int
+cgroup_attach(const struct cgroup_sys *cs, uid_t slot, pid_t pid,
+    struct error *e)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	return cgroup_write_slot(cs, slot, "cgroup.procs", "cgroup.procs", val,
+	    e);
+}
+
+/* Move the calling process into the slot's cgroups. */
+int
+cgroup_enter_self(const struct cgroup_sys *cs, uid_t slot, struct error *e)
+{
+	return cgroup_write_slot(cs, slot, "tasks", "cgroup.procs", "0", e);
 }
 
 /* Open the slot's v2 cgroup directory. */
