@@ -219,6 +219,13 @@ sup_cpu_fallback(struct sup *s)
 	return (double)ticks / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* The job's CPU seconds in a reading of the cgroup's CPU time. */
+static double
+sup_cpu_cgroup(const struct sup *s, uint64_t ns)
+{
+	return ns > s->cpu_base_ns ? (double)(ns - s->cpu_base_ns) / 1e9 : 0;
+}
+
 /* CPU seconds the job has used so far. */
 static double
 sup_cpu_used(struct sup *s)
@@ -226,8 +233,7 @@ sup_cpu_used(struct sup *s)
 	uint64_t ns;
 
 	if (s->sj->cg->cpu && cgroup_cpu_ns(s->sj->cg, s->p->uid, &ns) == 0)
-		return ns > s->cpu_base_ns ? (double)(ns - s->cpu_base_ns) / 1e9
-					   : 0;
+		return sup_cpu_cgroup(s, ns);
 	return sup_cpu_fallback(s);
 }
 
@@ -718,16 +724,16 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 	if (cgroup_stats(s->sj->cg, s->p->uid, &cst, &e) == -1)
 		sup_fail(s, "%s", e.msg);
 	if (s->sj->cg->cpu)
-		r.cpu_seconds = cst.cpu_ns > s->cpu_base_ns
-		    ? (double)(cst.cpu_ns - s->cpu_base_ns) / 1e9
-		    : 0;
-	else
+		r.cpu_seconds = sup_cpu_cgroup(s, cst.cpu_ns);
+	else {
 		r.cpu_seconds = (double)s->ru.ru_utime.tv_sec +
 		    (double)s->ru.ru_utime.tv_usec / 1e6 +
 		    (double)s->ru.ru_stime.tv_sec +
 		    (double)s->ru.ru_stime.tv_usec / 1e6;
-	if (!s->sj->cg->cpu && r.cpu_seconds < s->facts.cpu_seconds)
-		r.cpu_seconds = s->facts.cpu_seconds;
+		/* What /proc showed before a kill, which the rusage lacks. */
+		if (r.cpu_seconds < s->facts.cpu_seconds)
+			r.cpu_seconds = s->facts.cpu_seconds;
+	}
 	r.memory_peak_bytes = cst.memory_peak_bytes != 0
 	    ? cst.memory_peak_bytes
 	    : (uint64_t)s->ru.ru_maxrss * 1024;
