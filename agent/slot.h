@@ -1,9 +1,10 @@
 /*
  * Slots: the sandboxes a node runs at once.  Slot i runs as uid_base + i and
- * owns cgroup slot<i>; it is held through an open-file-description lock on
- * <base_dir>/slots/<i>.lock, which the supervisor keeps until the job's
- * last trace is gone.  Such a lock is tested without taking it (info) and
- * dies with its holder, so a crashed supervisor frees its slot.
+ * owns that uid's cgroup (cgroup.h); it is held through an
+ * open-file-description lock on <base_dir>/slots/<i>.lock, which the
+ * supervisor keeps until the job's last trace is gone.  Such a lock is
+ * tested without taking it (info) and dies with its holder, so a crashed
+ * supervisor frees its slot.
  */
 #ifndef SLUICE_AGENT_SLOT_H
 #define SLUICE_AGENT_SLOT_H
