@@ -118,6 +118,15 @@ cli_bad_option(const struct cli *cli, int ch, char *const *argv)
 	    optopt);
 }
 
+/* Make s safe for a terminal. */
+void
+cli_printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 /* Print a one-line message on stderr. */
 void
 cli_warn(const char *fmt, ...)
@@ -306,7 +315,6 @@ cli_error_text(const struct client_response *r, char *msg, size_t msize,
 {
 	json_t *v = NULL;
 	const char *m = NULL, *f = NULL;
-	size_t i, n;
 
 	msg[0] = field[0] = '\0';
 	if (r->body != NULL)
@@ -330,12 +338,8 @@ cli_error_text(const struct client_response *r, char *msg, size_t msize,
 		snprintf(field, fsize, "%s", f);
 	json_decref(v);
 	/* Nothing unprintable reaches the terminal. */
-	for (n = strlen(msg), i = 0; i < n; i++)
-		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
-			msg[i] = '?';
-	for (n = strlen(field), i = 0; i < n; i++)
-		if ((unsigned char)field[i] < 0x20 || field[i] == 0x7f)
-			field[i] = '?';
+	cli_printable(msg);
+	cli_printable(field);
 }
 
 /* Print why a non-2xx answer failed. */
@@ -1048,9 +1052,7 @@ cli_table_add(struct cli_table *t, const char *const *row)
 			return -1;
 		}
 		t->cells[t->nrows * t->ncols + i] = p;
-		for (; *p != '\0'; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = '?';
+		cli_printable(p);
 	}
 	t->nrows++;
 	return 0;

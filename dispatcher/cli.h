@@ -73,6 +73,9 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
  */
 int cli_bad_option(const struct cli *cli, int ch, char *const *argv);
 
+/* Make s printable in place: control characters and DEL become '?'. */
+void cli_printable(char *s);
+
 /* Print "sluice: message" on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -259,7 +259,7 @@ cmd_submit_progress(const json_t *job, double elapsed)
 	const char *node = cli_json_str(job, "node");
 	const char *reason = cli_json_str(job, "reason");
 	char line[512], t[32];
-	size_t i, n, cols = cmd_submit_columns();
+	size_t cols = cmd_submit_columns();
 
 	cli_elapsed_format(floor(elapsed + 0.5), t, sizeof(t));
 	if (state == NULL)
@@ -274,12 +274,9 @@ cmd_submit_progress(const json_t *job, double elapsed)
 	else
 		snprintf(line, sizeof(line), "job %s: %s %s",
 		    cli_json_str(job, "id"), state, t);
-	n = strlen(line);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
+	cli_printable(line);
 	/* A line that wraps could not be redrawn in place. */
-	if (n > cols - 1)
+	if (strlen(line) > cols - 1)
 		line[cols - 1] = '\0';
 	fprintf(stderr, "\r\033[K%s", line);
 	fflush(stderr);
@@ -395,7 +392,6 @@ cmd_submit_summary(const json_t *job, int status)
 	const char *why = reason != NULL && reason[0] != '\0' ? reason
 							      : verdict;
 	char line[512];
-	size_t i, n;
 
 	if (status == 0)
 		return;
@@ -403,10 +399,7 @@ cmd_submit_summary(const json_t *job, int status)
 	    cli_json_str(job, "id"), cli_json_str(job, "state"),
 	    why != NULL ? " (" : "", why != NULL ? why : "",
 	    why != NULL ? ")" : "");
-	n = strlen(line);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
+	cli_printable(line);
 	fprintf(stderr, "%s\n", line);
 }
 
