@@ -144,18 +144,38 @@ cmd_submit_add_data(json_t *body, const char *text_key, const char *b64_key,
 	return json_object_set_new(obj, name, v);
 }
 
+/* Read the file at path and add it as cmd_submit_add_data() does. */
+static int
+cmd_submit_add_file(json_t *body, const char *text_key, const char *b64_key,
+    const char *name, const char *path)
+{
+	unsigned char *data;
+	struct error e;
+	size_t len;
+	int rc;
+
+	error_init(&e);
+	if (cli_file_read(path, CLI_FILE_MAX, &data, &len, &e) == -1) {
+		cli_warn("%s", e.msg);
+		return e.code == ERR_NOMEM ? EX_OSERR : EX_NOINPUT;
+	}
+	rc = cmd_submit_add_data(body, text_key, b64_key, name, data, len);
+	free(data);
+	if (rc == -1) {
+		cli_warn("out of memory");
+		return EX_OSERR;
+	}
+	return 0;
+}
+
 /* Read every file into the request body; returns 0 or an exit status. */
 static int
 cmd_submit_files(struct cli *cli, struct cmd_submit *s, char **files,
     int nfiles, json_t *body)
 {
-	unsigned char *data = NULL;
 	const char *name, *entry = NULL;
-	struct error e;
-	size_t len;
-	int i, j, rc = EX_OSERR;
+	int i, j, rc;
 
-	error_init(&e);
 	for (i = 0; i < nfiles; i++) {
 		name = cmd_submit_base(files[i]);
 		if (name[0] == '\0' || strcmp(name, ".") == 0 ||
@@ -174,37 +194,19 @@ cmd_submit_files(struct cli *cli, struct cmd_submit *s, char **files,
 		return cli_usage_error(cli,
 		    "--entry '%s' is not the base name of one of the files",
 		    s->entry);
-	for (i = 0; i < nfiles; i++) {
-		if (cli_file_read(files[i], CLI_FILE_MAX, &data, &len, &e) ==
-		    -1) {
-			cli_warn("%s", e.msg);
-			return e.code == ERR_NOMEM ? EX_OSERR : EX_NOINPUT;
-		}
-		if (cmd_submit_add_data(body, "files", "files_base64",
-			cmd_submit_base(files[i]), data, len) == -1)
-			goto nomem;
-		free(data);
-		data = NULL;
+	for (i = 0; i < nfiles; i++)
+		if ((rc = cmd_submit_add_file(body, "files", "files_base64",
+			 cmd_submit_base(files[i]), files[i])) != 0)
+			return rc;
+	if (s->stdin_path != NULL &&
+	    (rc = cmd_submit_add_file(body, "stdin", "stdin_base64", NULL,
+		 s->stdin_path)) != 0)
+		return rc;
+	if (json_object_set_new(body, "entry", json_string(entry)) == -1) {
+		cli_warn("out of memory");
+		return EX_OSERR;
 	}
-	if (s->stdin_path != NULL) {
-		if (cli_file_read(s->stdin_path, CLI_FILE_MAX, &data, &len,
-			&e) == -1) {
-			cli_warn("%s", e.msg);
-			return e.code == ERR_NOMEM ? EX_OSERR : EX_NOINPUT;
-		}
-		if (cmd_submit_add_data(body, "stdin", "stdin_base64", NULL,
-			data, len) == -1)
-			goto nomem;
-		free(data);
-		data = NULL;
-	}
-	if (json_object_set_new(body, "entry", json_string(entry)) == -1)
-		goto nomem;
 	return 0;
-nomem:
-	free(data);
-	cli_warn("out of memory");
-	return rc;
 }
 
 /* The whole request body; returns 0 or an exit status. */
