@@ -69,19 +69,25 @@ cli_init(struct cli *cli, const char *verb)
 	cli->verb = verb;
 }
 
-/* Take --server or --token-file. */
-bool
-cli_option(struct cli *cli, int ch, const char *arg)
+/* The next option that is not --server or --token-file. */
+int
+cli_getopt(struct cli *cli, int argc, char *const *argv, const char *optstring,
+    const struct option *opts)
 {
-	switch (ch) {
-	case CLI_OPT_SERVER:
-		cli->server = arg;
-		return true;
-	case CLI_OPT_TOKEN_FILE:
-		cli->token_file = arg;
-		return true;
-	default:
-		return false;
+	int ch;
+
+	opterr = 0;
+	for (;;) {
+		switch ((ch = getopt_long(argc, argv, optstring, opts, NULL))) {
+		case CLI_OPT_SERVER:
+			cli->server = optarg;
+			break;
+		case CLI_OPT_TOKEN_FILE:
+			cli->token_file = optarg;
+			break;
+		default:
+			return ch;
+		}
 	}
 }
 

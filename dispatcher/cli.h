@@ -59,17 +59,22 @@ struct cli {
 /* Start a verb's state. */
 void cli_init(struct cli *cli, const char *verb);
 
-/* Take a common option; false if ch is not one (--help is the verb's). */
-bool cli_option(struct cli *cli, int ch, const char *arg);
+/*
+ * getopt_long() for a client verb, with opterr off: takes --server and
+ * --token-file into cli itself and returns the rest as getopt_long() does
+ * (the verb's options, CLI_OPT_HELP, ':' or '?', -1 at the end).  The
+ * verb's optstring starts with ':' so that a missing value is ':'.
+ */
+int cli_getopt(struct cli *cli, int argc, char *const *argv,
+    const char *optstring, const struct option *opts);
 
 /* Print "sluice VERB: message" and a hint to --help; returns EX_USAGE. */
 int cli_usage_error(const struct cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
- * Report what getopt_long() returned for a bad option (':' for a missing
- * value, '?' for an unknown option; the verb's optstring starts with ':'
- * and opterr is 0); returns EX_USAGE.
+ * Report what cli_getopt() returned for a bad option (':' for a missing
+ * value, '?' for an unknown option); returns EX_USAGE.
  */
 int cli_bad_option(const struct cli *cli, int ch, char *const *argv);
 

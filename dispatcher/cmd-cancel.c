@@ -61,14 +61,15 @@ cmd_cancel_exec(int argc, char **argv)
 	int ch, i, rc, first = 0;
 
 	cli_init(&cli, "cancel");
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (ch == 'h' || ch == CLI_OPT_HELP) {
+	while ((ch = cli_getopt(&cli, argc, argv, ":h", opts)) != -1) {
+		switch (ch) {
+		case 'h':
+		case CLI_OPT_HELP:
 			cmd_cancel_usage(stdout);
 			return 0;
-		}
-		if (!cli_option(&cli, ch, optarg))
+		default:
 			return cli_bad_option(&cli, ch, argv);
+		}
 	}
 	if (optind == argc)
 		return cli_usage_error(&cli, "give the ID of a job to cancel");

@@ -46,8 +46,7 @@ cmd_drain_exec(int argc, char **argv)
 	int ch, rc;
 
 	cli_init(&cli, "drain");
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(&cli, argc, argv, ":h", opts)) != -1) {
 		switch (ch) {
 		case 'h':
 		case CLI_OPT_HELP:
@@ -60,9 +59,7 @@ cmd_drain_exec(int argc, char **argv)
 			json = true;
 			break;
 		default:
-			if (!cli_option(&cli, ch, optarg))
-				return cli_bad_option(&cli, ch, argv);
-			break;
+			return cli_bad_option(&cli, ch, argv);
 		}
 	}
 	if (argc - optind != 1)

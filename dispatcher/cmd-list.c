@@ -145,8 +145,7 @@ cmd_list_exec(int argc, char **argv)
 
 	cli_init(&cli, "list");
 	cli_table_init(&t, 6, headers, right);
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":ht:", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(&cli, argc, argv, ":ht:", opts)) != -1) {
 		switch (ch) {
 		case CLI_OPT_HELP:
 			cmd_list_usage(stdout);
@@ -174,9 +173,7 @@ cmd_list_exec(int argc, char **argv)
 			parsable = true;
 			break;
 		default:
-			if (!cli_option(&cli, ch, optarg))
-				return cli_bad_option(&cli, ch, argv);
-			break;
+			return cli_bad_option(&cli, ch, argv);
 		}
 	}
 	if (optind != argc)

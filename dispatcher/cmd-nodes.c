@@ -57,8 +57,7 @@ cmd_nodes_exec(int argc, char **argv)
 
 	cli_init(&cli, "nodes");
 	cli_table_init(&t, 6, headers, right);
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(&cli, argc, argv, ":h", opts)) != -1) {
 		switch (ch) {
 		case CLI_OPT_HELP:
 			cmd_nodes_usage(stdout);
@@ -73,9 +72,7 @@ cmd_nodes_exec(int argc, char **argv)
 			parsable = true;
 			break;
 		default:
-			if (!cli_option(&cli, ch, optarg))
-				return cli_bad_option(&cli, ch, argv);
-			break;
+			return cli_bad_option(&cli, ch, argv);
 		}
 	}
 	if (optind != argc)

@@ -39,8 +39,7 @@ cmd_resume_exec(int argc, char **argv)
 	int ch, rc;
 
 	cli_init(&cli, "resume");
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(&cli, argc, argv, ":h", opts)) != -1) {
 		switch (ch) {
 		case 'h':
 		case CLI_OPT_HELP:
@@ -50,9 +49,7 @@ cmd_resume_exec(int argc, char **argv)
 			json = true;
 			break;
 		default:
-			if (!cli_option(&cli, ch, optarg))
-				return cli_bad_option(&cli, ch, argv);
-			break;
+			return cli_bad_option(&cli, ch, argv);
 		}
 	}
 	if (argc - optind != 1)

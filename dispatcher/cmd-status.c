@@ -206,16 +206,18 @@ cmd_status_exec(int argc, char **argv)
 	int ch, rc;
 
 	cli_init(&cli, "status");
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (ch == 'h' || ch == CLI_OPT_HELP) {
+	while ((ch = cli_getopt(&cli, argc, argv, ":h", opts)) != -1) {
+		switch (ch) {
+		case 'h':
+		case CLI_OPT_HELP:
 			cmd_status_usage(stdout);
 			return 0;
-		}
-		if (ch == 'j')
+		case 'j':
 			json = true;
-		else if (!cli_option(&cli, ch, optarg))
+			break;
+		default:
 			return cli_bad_option(&cli, ch, argv);
+		}
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(&cli, "give one job ID");

@@ -553,8 +553,7 @@ cmd_submit_exec(int argc, char **argv)
 		cli_warn("out of memory");
 		goto out;
 	}
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(&cli, argc, argv, ":h", opts)) != -1) {
 		if (ch == 'h' || ch == CLI_OPT_HELP) {
 			cmd_submit_usage(stdout);
 			rc = 0;
@@ -564,8 +563,6 @@ cmd_submit_exec(int argc, char **argv)
 			rc = cli_bad_option(&cli, ch, argv);
 			goto out;
 		}
-		if (cli_option(&cli, ch, optarg))
-			continue;
 		if ((rc = cmd_submit_option(&cli, &s, ch, optarg)) != 0)
 			goto out;
 	}
