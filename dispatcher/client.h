@@ -11,6 +11,7 @@
  *   ERR_SYS      the connection failed or timed out after it was made;
  *   ERR_INVALID  the answer is not a well-formed HTTP response, or too big;
  *   ERR_USAGE    a bad URL or token;
+ *   ERR_INTERNAL the body could not be written to the sink descriptor;
  *   ERR_NOMEM    out of memory.
  */
 #ifndef SLUICE_DISPATCHER_CLIENT_H
