@@ -4,7 +4,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
+#include <sysexits.h>
 
 #include <event2/thread.h>
 
@@ -54,12 +54,12 @@ cmd_serve_exec(int argc, char **argv)
 			return 0;
 		default:
 			cmd_serve_usage(stderr);
-			return 64;
+			return EX_USAGE;
 		}
 	}
 	if (optind != argc) {
 		cmd_serve_usage(stderr);
-		return 64;
+		return EX_USAGE;
 	}
 	log_open("sluice", level);
 	/* libevent writes without MSG_NOSIGNAL. */
