@@ -314,13 +314,17 @@ cli_http_status_exit(int status)
 	}
 }
 
-/* Copy the dispatcher's error message (or what stands for it) into buf. */
+/*
+ * Copy the dispatcher's error message (or what stands for it) into msg and
+ * the field it names, if any, into field.
+ */
 static void
 cli_error_text(const struct client_response *r, char *msg, size_t msize,
     char *field, size_t fsize)
 {
 	json_t *v = NULL;
 	const char *m = NULL, *f = NULL;
+	size_t line;
 
 	msg[0] = field[0] = '\0';
 	if (r->body != NULL)
@@ -332,13 +336,12 @@ cli_error_text(const struct client_response *r, char *msg, size_t msize,
 	if (m != NULL && m[0] != '\0')
 		snprintf(msg, msize, "%s", m);
 	else if (r->body != NULL && r->body_len > 0 &&
-	    strncasecmp(r->content_type, "text/", 5) == 0)
-		snprintf(msg, msize, "%.*s",
-		    (int)strcspn(r->body, "\r\n") > 200
-			? 200
-			: (int)strcspn(r->body, "\r\n"),
+	    strncasecmp(r->content_type, "text/", 5) == 0) {
+		/* The first line of a text answer, at most 200 bytes. */
+		line = strcspn(r->body, "\r\n");
+		snprintf(msg, msize, "%.*s", (int)(line > 200 ? 200 : line),
 		    r->body);
-	else
+	} else
 		snprintf(msg, msize, "%d %s", r->status, r->reason);
 	if (f != NULL)
 		snprintf(field, fsize, "%s", f);
