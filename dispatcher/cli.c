@@ -232,8 +232,7 @@ cli_connect(struct cli *cli)
 /* Send a request and read its answer. */
 int
 cli_request(struct cli *cli, const char *method, const char *path,
-    const json_t *body, int timeout_ms, size_t body_cap, int sink_fd,
-    struct client_response *r)
+    const json_t *body, int sink_fd, struct client_response *r)
 {
 	char *text = NULL;
 	struct error e;
@@ -247,8 +246,8 @@ cli_request(struct cli *cli, const char *method, const char *path,
 		return EX_OSERR;
 	}
 	rc = client_request(&cli->client, method, path, "application/json",
-	    text, text != NULL ? strlen(text) : 0, timeout_ms, body_cap,
-	    sink_fd, r, &e);
+	    text, text != NULL ? strlen(text) : 0, 0, CLIENT_JSON_MAX, sink_fd,
+	    r, &e);
 	free(text);
 	return rc == -1 ? cli_error_exit(&e) : 0;
 }
@@ -256,7 +255,7 @@ cli_request(struct cli *cli, const char *method, const char *path,
 /* A request whose answer is a JSON object. */
 int
 cli_call(struct cli *cli, const char *method, const char *path,
-    const json_t *body, int timeout_ms, const char *what, json_t **out)
+    const json_t *body, const char *what, json_t **out)
 {
 	struct client_response r;
 	json_error_t jerr;
@@ -264,8 +263,7 @@ cli_call(struct cli *cli, const char *method, const char *path,
 	int rc;
 
 	client_response_init(&r);
-	if ((rc = cli_request(cli, method, path, body, timeout_ms,
-		 CLIENT_JSON_MAX, -1, &r)) != 0)
+	if ((rc = cli_request(cli, method, path, body, -1, &r)) != 0)
 		goto out;
 	if (r.status / 100 != 2) {
 		rc = cli_http_exit(cli, &r, what);
@@ -478,7 +476,7 @@ cli_node_post(struct cli *cli, const char *node, const char *action,
 	strcat(path, "/");
 	strcat(path, action);
 	snprintf(what, sizeof(what), "node %.*s", CLIENT_HOST_MAX, node);
-	if ((rc = cli_call(cli, "POST", path, body, 0, what, &obj)) != 0)
+	if ((rc = cli_call(cli, "POST", path, body, what, &obj)) != 0)
 		return rc;
 	if (json)
 		rc = cli_print_json(obj);

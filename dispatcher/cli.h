@@ -98,14 +98,13 @@ int cli_connect(struct cli *cli);
 int cli_token_load(const char *path, char *buf, size_t size, struct error *e);
 
 /*
- * Send a request (body, if not NULL, as JSON) and read its answer into r;
- * timeout_ms 0 is the client's default.  body_cap and sink_fd as in
- * client_request().  Returns 0 if there is an answer, whatever its status,
- * or an exit status after printing why there is none.
+ * Send a request (body, if not NULL, as JSON) and read its answer into r,
+ * with the client's timeouts and a body of at most CLIENT_JSON_MAX bytes;
+ * sink_fd as in client_request().  Returns 0 if there is an answer,
+ * whatever its status, or an exit status after printing why there is none.
  */
 int cli_request(struct cli *cli, const char *method, const char *path,
-    const json_t *body, int timeout_ms, size_t body_cap, int sink_fd,
-    struct client_response *r);
+    const json_t *body, int sink_fd, struct client_response *r);
 
 /*
  * A request whose 2xx answer is a JSON object, returned in *out (the
@@ -113,7 +112,7 @@ int cli_request(struct cli *cli, const char *method, const char *path,
  * ("job 42") names the object for messages.
  */
 int cli_call(struct cli *cli, const char *method, const char *path,
-    const json_t *body, int timeout_ms, const char *what, json_t **out);
+    const json_t *body, const char *what, json_t **out);
 
 /* Print why a non-2xx answer failed and return its exit status. */
 int cli_http_exit(const struct cli *cli, const struct client_response *r,

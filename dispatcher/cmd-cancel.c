@@ -35,7 +35,7 @@ cmd_cancel_one(struct cli *cli, const char *id)
 
 	snprintf(path, sizeof(path), "/v1/jobs/%s", id);
 	snprintf(what, sizeof(what), "job %s", id);
-	if ((rc = cli_call(cli, "DELETE", path, NULL, 0, what, &job)) != 0)
+	if ((rc = cli_call(cli, "DELETE", path, NULL, what, &job)) != 0)
 		return rc;
 	state = cli_json_str(job, "state");
 	if (state != NULL && strcmp(state, "CANCELLED") == 0)

@@ -72,8 +72,7 @@ cmd_list_fetch(struct cli *cli, const char *state, long limit, json_t **out)
 			    "&before=%s", before);
 		json_decref(page);
 		page = NULL;
-		if ((rc = cli_call(cli, "GET", path, NULL, 0, NULL, &page)) !=
-		    0)
+		if ((rc = cli_call(cli, "GET", path, NULL, NULL, &page)) != 0)
 			goto out;
 		jobs = json_object_get(page, "jobs");
 		if (!json_is_array(jobs)) {

@@ -82,8 +82,7 @@ cmd_nodes_exec(int argc, char **argv)
 		return cli_usage_error(&cli,
 		    "--json and --parsable exclude each other");
 	if ((rc = cli_connect(&cli)) != 0 ||
-	    (rc = cli_call(&cli, "GET", "/v1/nodes", NULL, 0, NULL, &list)) !=
-		0)
+	    (rc = cli_call(&cli, "GET", "/v1/nodes", NULL, NULL, &list)) != 0)
 		goto out;
 	if (json) {
 		rc = cli_print_json(list);

@@ -86,9 +86,8 @@ cmd_output_exec(int argc, char **argv)
 	if ((rc = cli_connect(&cli)) != 0)
 		return rc;
 	client_response_init(&r);
-	if ((rc = cli_request(&cli, "GET", path, NULL, 0, CLIENT_JSON_MAX,
-		 STDOUT_FILENO, &r)) == 0 &&
-	    r.status / 100 != 2)
+	rc = cli_request(&cli, "GET", path, NULL, STDOUT_FILENO, &r);
+	if (rc == 0 && r.status / 100 != 2)
 		rc = cli_http_exit(&cli, &r, what);
 	client_response_release(&r);
 	return rc;

@@ -228,7 +228,7 @@ cmd_status_exec(int argc, char **argv)
 		return rc;
 	snprintf(path, sizeof(path), "/v1/jobs/%s", argv[optind]);
 	snprintf(what, sizeof(what), "job %s", argv[optind]);
-	if ((rc = cli_call(&cli, "GET", path, NULL, 0, what, &job)) != 0)
+	if ((rc = cli_call(&cli, "GET", path, NULL, what, &job)) != 0)
 		return rc;
 	if (json)
 		rc = cli_print_json(job);

@@ -376,7 +376,7 @@ cmd_submit_output(struct cli *cli, const char *id, const char *stream, int fd)
 	client_response_init(&r);
 	snprintf(path, sizeof(path), "/v1/jobs/%s/%s", id, stream);
 	snprintf(what, sizeof(what), "job %s", id);
-	rc = cli_request(cli, "GET", path, NULL, 0, CLIENT_JSON_MAX, fd, &r);
+	rc = cli_request(cli, "GET", path, NULL, fd, &r);
 	/* A job that never ran has no output, which is no error here. */
 	if (rc == 0 && r.status / 100 != 2 && r.status != 409 &&
 	    r.status != 404)
@@ -573,7 +573,7 @@ cmd_submit_exec(int argc, char **argv)
 	if ((rc = cli_connect(&cli)) != 0 ||
 	    (rc = cmd_submit_body(&cli, &s, argv + optind, argc - optind,
 		 &body)) != 0 ||
-	    (rc = cli_call(&cli, "POST", "/v1/jobs", body, 0, NULL, &job)) != 0)
+	    (rc = cli_call(&cli, "POST", "/v1/jobs", body, NULL, &job)) != 0)
 		goto out;
 	if ((id = cli_json_str(job, "id")) == NULL || !cli_job_id_ok(id)) {
 		cli_warn("the dispatcher's answer has no job id");
