@@ -535,8 +535,7 @@ cmd_submit_exec(int argc, char **argv)
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cmd_submit s = { NULL, "python3", NULL, false, false, NULL, NULL,
-		NULL, NULL };
+	struct cmd_submit s = { .runtime = "python3" };
 	json_t *body = NULL, *job = NULL;
 	const char *id;
 	struct cli cli;
