@@ -105,22 +105,34 @@ pool_post(struct pool *p, struct pool_ev *ev)
 	event_active(p->notify, EV_READ, 0);
 }
 
-/* Build and post an event about a job or the node. */
-static void
-worker_post(struct pool_worker *w, enum pool_ev_type type, int64_t job,
-    int attempt, bool retryable, const char *reason)
+/* A new event from this worker's node and connection, or NULL. */
+static struct pool_ev *
+worker_ev_new(struct pool_worker *w, enum pool_ev_type type, int64_t job,
+    int attempt)
 {
 	struct pool_ev *ev = calloc(1, sizeof(*ev));
 
 	if (ev == NULL)
-		return; /* the main thread will see the node go down */
+		return NULL;
 	ev->type = type;
 	ev->node = w->index;
 	ev->epoch = w->epoch;
 	ev->job_id = job;
 	ev->attempt = attempt;
-	ev->retryable = retryable;
 	result_init(&ev->result);
+	return ev;
+}
+
+/* Build and post an event about a job or the node. */
+static void
+worker_post(struct pool_worker *w, enum pool_ev_type type, int64_t job,
+    int attempt, bool retryable, const char *reason)
+{
+	struct pool_ev *ev = worker_ev_new(w, type, job, attempt);
+
+	if (ev == NULL)
+		return; /* the main thread will see the node go down */
+	ev->retryable = retryable;
 	if (reason != NULL)
 		snprintf(ev->reason, sizeof(ev->reason), "%s", reason);
 	if (type == EV_NODE_UP)
@@ -869,9 +881,9 @@ worker_command(struct pool_worker *w, struct remote *r,
 		worker_job_drop(w, j);
 		return 0;
 	case CMD_COLLECT:
-		if ((ev = calloc(1, sizeof(*ev))) == NULL)
+		if ((ev = worker_ev_new(w, EV_JOB_COLLECTED, c->job_id,
+			 c->attempt)) == NULL)
 			return 0;
-		result_init(&ev->result);
 		j = worker_job(w, c->job_id);
 		if (j == NULL) {
 			/* Recovered after a restart straight into collecting. */
@@ -881,13 +893,8 @@ worker_command(struct pool_worker *w, struct remote *r,
 				return 0;
 			}
 		}
-		ev->node = w->index;
-		ev->epoch = w->epoch;
-		ev->job_id = c->job_id;
-		ev->attempt = c->attempt;
 		t0 = remote_now_ms();
 		if (worker_collect(w, r, j, ev, e) == 0) {
-			ev->type = EV_JOB_COLLECTED;
 			log_debug("%s: job %lld collected in %lld ms",
 			    w->conf->name, (long long)j->id,
 			    (long long)(remote_now_ms() - t0));
@@ -979,15 +986,10 @@ worker_poll_job(struct pool_worker *w, struct pool_job *j)
 	if (!was_accepted && j->accepted)
 		worker_post(w, EV_JOB_ACCEPTED, j->id, j->attempt, false, NULL);
 	if (j->started_at[0] != '\0') {
-		struct pool_ev *ev = calloc(1, sizeof(*ev));
+		struct pool_ev *ev = worker_ev_new(w, EV_JOB_STARTED, j->id,
+		    j->attempt);
 
 		if (ev != NULL) {
-			ev->type = EV_JOB_STARTED;
-			ev->node = w->index;
-			ev->epoch = w->epoch;
-			ev->job_id = j->id;
-			ev->attempt = j->attempt;
-			result_init(&ev->result);
 			strcpy(ev->at, j->started_at);
 			pool_post(w->pool, ev);
 		}
@@ -1034,17 +1036,13 @@ worker_list_dirs(struct pool_worker *w, struct remote *r, struct error *e)
 	snprintf(path, sizeof(path), "%s/jobs", w->info.base_dir);
 	if (remote_list(r, path, 100000, &ents, &n, e) == -1)
 		return -1;
-	if ((ev = calloc(1, sizeof(*ev))) == NULL ||
+	if ((ev = worker_ev_new(w, EV_NODE_DIRS, 0, 0)) == NULL ||
 	    (ev->dir_ids = calloc(n + 1, sizeof(*ev->dir_ids))) == NULL ||
 	    (ev->dir_attempts = calloc(n + 1, sizeof(int))) == NULL) {
 		pool_ev_free(ev);
 		free(ents);
 		return error_set(e, ERR_NOMEM, "out of memory");
 	}
-	ev->type = EV_NODE_DIRS;
-	ev->node = w->index;
-	ev->epoch = w->epoch;
-	result_init(&ev->result);
 	for (i = 0; i < n; i++) {
 		unsigned long long id;
 		int attempt, used = 0;
