@@ -755,13 +755,27 @@ out:
 	return rc;
 }
 
+/* Keep a started auxiliary command until it ends (worker_poll_aux). */
+static void
+worker_aux_add(struct pool_worker *w, struct remote_proc *p)
+{
+	struct remote_proc **aux;
+
+	if ((aux = realloc(w->aux, (w->naux + 1) * sizeof(*aux))) == NULL) {
+		remote_proc_free(p);
+		return;
+	}
+	w->aux = aux;
+	w->aux[w->naux++] = p;
+}
+
 /* Start an agent verb whose outcome nobody waits for. */
 static void
 worker_spawn_aux(struct pool_worker *w, struct remote *r, const char *verb,
     const char *path)
 {
-	struct remote_proc **aux, *p;
 	const char **argv = worker_argv(w, verb, path);
+	struct remote_proc *p;
 	struct error e;
 
 	if (argv == NULL)
@@ -773,19 +787,14 @@ worker_spawn_aux(struct pool_worker *w, struct remote *r, const char *verb,
 		    e.msg);
 		return;
 	}
-	if ((aux = realloc(w->aux, (w->naux + 1) * sizeof(*aux))) == NULL) {
-		remote_proc_free(p);
-		return;
-	}
-	w->aux = aux;
-	w->aux[w->naux++] = p;
+	worker_aux_add(w, p);
 }
 
 /* Start one agent clean for every queued directory. */
 static void
 worker_flush_cleans(struct pool_worker *w, struct remote *r)
 {
-	struct remote_proc **aux, *p;
+	struct remote_proc *p;
 	const char **argv;
 	struct error e;
 	size_t i, n = w->conf->nagent;
@@ -807,12 +816,7 @@ worker_flush_cleans(struct pool_worker *w, struct remote *r)
 		log_warn("%s: agent clean: %s", w->conf->name, e.msg);
 		return;
 	}
-	if ((aux = realloc(w->aux, (w->naux + 1) * sizeof(*aux))) == NULL) {
-		remote_proc_free(p);
-		return;
-	}
-	w->aux = aux;
-	w->aux[w->naux++] = p;
+	worker_aux_add(w, p);
 }
 
 /* Ignore the output of an auxiliary command. */
