@@ -511,7 +511,7 @@ core_schedule(struct core *c)
 	free(sn);
 }
 
-/* A node came up: record its info, recover its jobs, schedule. */
+/* A node came up: record its info and recover its jobs. */
 static void
 core_node_up(struct core *c, struct pool_ev *ev)
 {
@@ -546,7 +546,6 @@ core_node_up(struct core *c, struct pool_ev *ev)
 		    j.phase == PHASE_COLLECTING ? CMD_COLLECT : CMD_RECOVER,
 		    j.id, j.attempts);
 	}
-	core_schedule(c);
 }
 
 /* A node went down: its placed jobs go back to the queue (or end). */
@@ -579,7 +578,6 @@ core_node_down(struct core *c, struct pool_ev *ev)
 		} else
 			core_active_remove(c, a);
 	}
-	core_schedule(c);
 }
 
 /* The job directories on a node that came up: purge every attempt that
@@ -604,7 +602,7 @@ core_node_dirs(struct core *c, struct pool_ev *ev)
 	}
 }
 
-/* Events from the node pool. */
+/* Events from the node pool; each ends with one scheduling pass. */
 static void
 core_on_event(struct pool_ev *ev, void *arg)
 {
