@@ -995,6 +995,36 @@ core_spool_submission(struct core *c, int64_t id, const struct submission *sub,
 	return rc;
 }
 
+/* Keep the labels and limits a submission asks for in its job row (JSON). */
+static void
+core_job_request(struct job *j, const struct submission *sub)
+{
+	json_t *labels, *limits;
+	char *text;
+	size_t i;
+
+	labels = json_array();
+	for (i = 0; i < sub->nlabels; i++)
+		json_array_append_new(labels, json_string(sub->labels[i]));
+	limits = json_object();
+	for (i = 0; i < LIMITS_N; i++)
+		if (sub->limit_set & (1u << i))
+			json_object_set_new(limits, limit_defs[i].name,
+			    limit_defs[i].kind == LIMIT_SECONDS
+				? json_real(limit_get(&sub->limits, (int)i))
+				: json_integer(
+				      (json_int_t)limit_get(&sub->limits,
+					  (int)i)));
+	text = json_dumps(labels, JSON_COMPACT);
+	snprintf(j->labels, sizeof(j->labels), "%s", text ? text : "[]");
+	free(text);
+	text = json_dumps(limits, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	snprintf(j->limits, sizeof(j->limits), "%s", text ? text : "{}");
+	free(text);
+	json_decref(labels);
+	json_decref(limits);
+}
+
 /* Accept a submission. */
 int
 core_submit(struct core *c, const struct settings_token *tok, const char *body,
@@ -1003,11 +1033,7 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 	struct submission sub;
 	struct sched_node *sn;
 	struct sched_job sj;
-	struct core_queued q;
-	json_t *labels, *limits;
 	struct job j;
-	char *text;
-	size_t i;
 	int64_t pending;
 	bool feasible;
 	int rc = -1;
@@ -1022,34 +1048,19 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 	memset(&j, 0, sizeof(j));
 	snprintf(j.tenant, sizeof(j.tenant), "%s", tok->name);
 	snprintf(j.runtime, sizeof(j.runtime), "%s", sub.runtime);
-	labels = json_array();
-	for (i = 0; i < sub.nlabels; i++)
-		json_array_append_new(labels, json_string(sub.labels[i]));
-	limits = json_object();
-	for (i = 0; i < LIMITS_N; i++)
-		if (sub.limit_set & (1u << i))
-			json_object_set_new(limits, limit_defs[i].name,
-			    limit_defs[i].kind == LIMIT_SECONDS
-				? json_real(limit_get(&sub.limits, (int)i))
-				: json_integer(
-				      (json_int_t)limit_get(&sub.limits,
-					  (int)i)));
-	text = json_dumps(labels, JSON_COMPACT);
-	snprintf(j.labels, sizeof(j.labels), "%s", text ? text : "[]");
-	free(text);
-	text = json_dumps(limits, JSON_COMPACT | JSON_REAL_PRECISION(17));
-	snprintf(j.limits, sizeof(j.limits), "%s", text ? text : "{}");
-	free(text);
-	json_decref(labels);
-	json_decref(limits);
+	core_job_request(&j, &sub);
 
 	/* A job that no node could ever run is refused now, not queued. */
-	core_queued_from_job(&j, &q);
-	core_sched_job(&q, &sj);
+	memset(&sj, 0, sizeof(sj));
+	sj.tenant = j.tenant;
+	sj.runtime = j.runtime;
+	sj.labels = (const char *const *)sub.labels;
+	sj.nlabels = sub.nlabels;
+	sj.limits = sub.limits;
+	sj.limit_set = sub.limit_set;
 	sn = core_sched_nodes(c);
 	feasible = sched_feasible(sn, c->nnodes, &sj);
 	free(sn);
-	core_queued_release(&q);
 	if (!feasible) {
 		*status = 422;
 		error_set_field(e, ERR_INVALID, "runtime",
