@@ -210,7 +210,7 @@ core_queued_release(struct core_queued *q)
 }
 
 /* Build the scheduler's view of a stored job (labels and limits JSON). */
-static int
+static void
 core_queued_from_job(const struct job *j, struct core_queued *q)
 {
 	json_t *labels, *limits;
@@ -242,7 +242,6 @@ core_queued_from_job(const struct job *j, struct core_queued *q)
 		(void)limit_from_json(limits, &q->limits, &q->limit_set, NULL);
 	json_decref(labels);
 	json_decref(limits);
-	return 0;
 }
 
 /* Append a job to the in-memory queue (ids only grow, so it stays
