@@ -547,6 +547,19 @@ core_node_up(struct core *c, struct pool_ev *ev)
 	}
 }
 
+/* A placed job's node is lost: forget the placement, then queue the job
+   again (or end it, once its attempts are used up). */
+static void
+core_active_lost(struct core *c, struct core_active *a, const char *reason)
+{
+	struct job j;
+	bool loaded = core_load(c, a->id, &j);
+
+	core_active_remove(c, a);
+	if (loaded)
+		core_retry(c, &j, true, reason);
+}
+
 /* A node went down: its placed jobs go back to the queue (or end). */
 static void
 core_node_down(struct core *c, struct pool_ev *ev)
@@ -563,19 +576,14 @@ core_node_down(struct core *c, struct pool_ev *ev)
 	for (i = 0; i < c->nactive;) {
 		struct core_active *a = &c->active[i];
 		char reason[JOB_REASON_MAX];
-		struct job j;
 
 		if (a->node != ev->node) {
 			i++;
 			continue;
 		}
-		if (core_load(c, a->id, &j)) {
-			snprintf(reason, sizeof(reason), "node %s lost: %s",
-			    n->conf->name, ev->reason);
-			core_active_remove(c, a);
-			core_retry(c, &j, true, reason);
-		} else
-			core_active_remove(c, a);
+		snprintf(reason, sizeof(reason), "node %s lost: %s",
+		    n->conf->name, ev->reason);
+		core_active_lost(c, a, reason);
 	}
 }
 
@@ -787,23 +795,16 @@ core_requeue_unreachable(struct core *c)
 	for (i = 0; i < c->nactive;) {
 		struct core_active *a = &c->active[i];
 		struct core_node *n = &c->nodes[a->node];
-		struct job j;
+		char reason[JOB_REASON_MAX];
 
 		if (!a->recovering || !n->seen || n->connected) {
 			i++;
 			continue;
 		}
-		if (core_load(c, a->id, &j)) {
-			char reason[JOB_REASON_MAX];
-
-			snprintf(reason, sizeof(reason),
-			    "node %s unreachable "
-			    "after a restart: %s",
-			    n->conf->name, n->reason);
-			core_active_remove(c, a);
-			core_retry(c, &j, true, reason);
-		} else
-			core_active_remove(c, a);
+		snprintf(reason, sizeof(reason),
+		    "node %s unreachable after a restart: %s", n->conf->name,
+		    n->reason);
+		core_active_lost(c, a, reason);
 	}
 }
 
