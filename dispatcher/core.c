@@ -870,7 +870,6 @@ core_init(struct core *c, const char *config_path, struct error *e)
 
 		n->conf = &c->set.nodes[i];
 		n->state = SCHED_DOWN;
-		snprintf(n->reason, sizeof(n->reason), "connecting");
 		if (store_node_get(c->st, n->conf->name, &n->drained, n->reason,
 			sizeof(n->reason), e) == -1)
 			return -1;
