@@ -123,6 +123,18 @@ core_active_find(struct core *c, int64_t id)
 	return NULL;
 }
 
+/* The node called name, or NULL. */
+static struct core_node *
+core_node_find(struct core *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nnodes; i++)
+		if (strcmp(c->nodes[i].conf->name, name) == 0)
+			return &c->nodes[i];
+	return NULL;
+}
+
 /* Find a tenant's scheduling record, adding it if new. */
 static struct sched_tenant *
 core_tenant(struct core *c, const char *name)
@@ -749,19 +761,18 @@ static int
 core_recover_job(const struct job *j, void *arg)
 {
 	struct core *c = arg;
+	struct core_node *n;
 	struct job copy;
-	size_t i;
 
 	if (j->phase == PHASE_QUEUED) {
 		core_enqueue(c, j);
 		return 0;
 	}
-	for (i = 0; i < c->nnodes; i++)
-		if (strcmp(c->nodes[i].conf->name, j->node) == 0) {
-			core_active_add(c, j->id, (int)i, j->attempts,
-			    j->tenant, true);
-			return 0;
-		}
+	if ((n = core_node_find(c, j->node)) != NULL) {
+		core_active_add(c, j->id, (int)(n - c->nodes), j->attempts,
+		    j->tenant, true);
+		return 0;
+	}
 	/* Its node is no longer configured: try again elsewhere. */
 	copy = *j;
 	core_retry(c, &copy, true, "its node is no longer configured");
@@ -1322,18 +1333,6 @@ core_cancel(struct core *c, int64_t id, struct job *out, struct error *e)
 		core_send(c, a->node, CMD_CANCEL, id, a->attempt);
 	*out = j;
 	return 0;
-}
-
-/* The node called name, or NULL. */
-static struct core_node *
-core_node_find(struct core *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->nnodes; i++)
-		if (strcmp(c->nodes[i].conf->name, name) == 0)
-			return &c->nodes[i];
-	return NULL;
 }
 
 /* Drain or resume a node (persisted, so a restart keeps it). */
