@@ -128,13 +128,6 @@ server_reply_raw(struct core *c, struct evhttp_request *req, const char *data,
 	server_count(c, 200);
 }
 
-/* SHA-256 of a token. */
-void
-server_token_digest(const char *token, size_t len, unsigned char out[32])
-{
-	digest_sha256(token, len, out);
-}
-
 /* The caller's token, or NULL after replying 401. */
 static const struct settings_token *
 server_auth(struct core *c, struct evhttp_request *req)
@@ -147,7 +140,7 @@ server_auth(struct core *c, struct evhttp_request *req)
 
 	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0 && h[7] != '\0' &&
 	    strlen(h + 7) <= 4096) {
-		server_token_digest(h + 7, strlen(h + 7), digest);
+		digest_sha256(h + 7, strlen(h + 7), digest);
 		t = settings_token_find(&c->set, digest);
 	}
 	if (t == NULL) {

@@ -30,7 +30,4 @@ void server_reply_json(struct core *c, struct evhttp_request *req, int status,
 void server_reply_error(struct core *c, struct evhttp_request *req, int status,
     const char *msg, const char *field);
 
-/* SHA-256 of a token, as the configuration stores it (for tests). */
-void server_token_digest(const char *token, size_t len, unsigned char out[32]);
-
 #endif
