@@ -61,13 +61,6 @@ server_phrase(int status)
 	}
 }
 
-/* Count a response for the metrics. */
-static void
-server_count(struct core *c, int status)
-{
-	core_count_response(c, status);
-}
-
 /* Reply with a JSON document. */
 void
 server_reply_json(struct core *c, struct evhttp_request *req, int status,
@@ -83,7 +76,7 @@ server_reply_json(struct core *c, struct evhttp_request *req, int status,
 		if (buf != NULL)
 			evbuffer_free(buf);
 		evhttp_send_error(req, 500, "Internal Server Error");
-		server_count(c, 500);
+		core_count_response(c, 500);
 		return;
 	}
 	evbuffer_add(buf, text, strlen(text));
@@ -94,7 +87,7 @@ server_reply_json(struct core *c, struct evhttp_request *req, int status,
 	    "Content-Type", "application/json");
 	evhttp_send_reply(req, status, server_phrase(status), buf);
 	evbuffer_free(buf);
-	server_count(c, status);
+	core_count_response(c, status);
 }
 
 /* Reply with an error document. */
@@ -125,7 +118,7 @@ server_reply_raw(struct core *c, struct evhttp_request *req, const char *data,
 	    "Content-Type", "application/octet-stream");
 	evhttp_send_reply(req, 200, "OK", buf);
 	evbuffer_free(buf);
-	server_count(c, 200);
+	core_count_response(c, 200);
 }
 
 /* The caller's token, or NULL after replying 401. */
