@@ -797,6 +797,27 @@ out:
 }
 
 /*
+ * Step stmt (bound already) and read up to max job rows into out, setting
+ * *n; the caller resets stmt.  what says what failed in e.
+ */
+static int
+store_read_jobs(struct store *st, sqlite3_stmt *stmt, struct job *out, int max,
+    int *n, struct error *e, const char *what)
+{
+	int got = 0, rc = SQLITE_DONE;
+
+	while (got < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (store_read_job(stmt, &out[got], e) == -1)
+			return -1;
+		got++;
+	}
+	if (got < max && rc != SQLITE_DONE)
+		return store_error(st->db, rc, e, "%s", what);
+	*n = got;
+	return 0;
+}
+
+/*
  * Read up to max jobs in phase with ids above after into out, oldest first,
  * and reset the statement, so that the caller's callback runs with no
  * statement active.
@@ -806,7 +827,7 @@ store_phase_batch(struct store *st, enum job_phase phase, int64_t after,
     struct job *out, int max, int *n, struct error *e)
 {
 	sqlite3_stmt *stmt = st->stmt[STMT_JOBS_IN_PHASE];
-	int got = 0, rc, ret = -1;
+	int rc, ret = -1;
 
 	rc = sqlite3_bind_text(stmt, 1, job_phase_name(phase), -1,
 	    SQLITE_STATIC);
@@ -818,17 +839,8 @@ store_phase_batch(struct store *st, enum job_phase phase, int64_t after,
 		store_error(st->db, rc, e, "cannot list jobs by phase");
 		goto out;
 	}
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (store_read_job(stmt, &out[got], e) == -1)
-			goto out;
-		got++;
-	}
-	if (rc != SQLITE_DONE) {
-		store_error(st->db, rc, e, "cannot list jobs by phase");
-		goto out;
-	}
-	*n = got;
-	ret = 0;
+	ret = store_read_jobs(st, stmt, out, max, n, e,
+	    "cannot list jobs by phase");
 out:
 	store_done(stmt);
 	return ret;
@@ -880,7 +892,7 @@ store_jobs_list(struct store *st, const char *tenant, int state, int64_t before,
 {
 	enum store_stmt which;
 	sqlite3_stmt *stmt = NULL;
-	int got = 0, rc, ret = -1;
+	int rc, ret = -1;
 
 	if (state != -1 && (state < 0 || state > (int)JOB_NODE_FAIL))
 		return error_set_field(e, ERR_INVALID, "state",
@@ -908,17 +920,7 @@ store_jobs_list(struct store *st, const char *tenant, int state, int64_t before,
 		store_error(st->db, rc, e, "cannot list jobs");
 		goto out;
 	}
-	while (got < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (store_read_job(stmt, &out[got], e) == -1)
-			goto out;
-		got++;
-	}
-	if (got < max && rc != SQLITE_DONE) {
-		store_error(st->db, rc, e, "cannot list jobs");
-		goto out;
-	}
-	*n = got;
-	ret = 0;
+	ret = store_read_jobs(st, stmt, out, max, n, e, "cannot list jobs");
 out:
 	store_done(stmt);
 	return ret;
