@@ -646,8 +646,8 @@ core_on_event(struct pool_ev *ev, void *arg)
 	/* Only events about the current attempt on this node count: a late
 	   event from an attempt that was requeued is stale. */
 	a = core_active_find(c, ev->job_id);
-	if (ev->type == EV_JOB_CLEANED || a == NULL || a->node != ev->node ||
-	    a->attempt != ev->attempt || !core_load(c, ev->job_id, &j))
+	if (a == NULL || a->node != ev->node || a->attempt != ev->attempt ||
+	    !core_load(c, ev->job_id, &j))
 		goto out;
 	log_debug("job %lld: %s from %s", (long long)ev->job_id,
 	    ev->type == EV_JOB_ACCEPTED        ? "accepted"

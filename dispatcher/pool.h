@@ -70,7 +70,6 @@ enum pool_ev_type {
 	EV_JOB_FINISHED, /* the agent reported the end: collect it */
 	EV_JOB_COLLECTED, /* result is set; spool out/ holds the files */
 	EV_JOB_FAILED, /* this attempt failed; retryable or not */
-	EV_JOB_CLEANED,
 	EV_NODE_DIRS /* the job directories on a node that came up */
 };
 
