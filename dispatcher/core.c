@@ -325,12 +325,12 @@ core_sched_job(const struct core_queued *q, struct sched_job *sj)
 	sj->limit_set = q->limit_set;
 }
 
-/* Reply to every waiter of a job that has ended. */
+/* Reply to every waiter of a job that has ended (one job object for all). */
 static void
 core_wake_waiters(struct core *c, const struct job *j)
 {
 	struct core_waiter **pw = &c->waiters, *w;
-	json_t *obj;
+	json_t *obj = NULL;
 
 	while ((w = *pw) != NULL) {
 		if (w->id != j->id) {
@@ -338,11 +338,13 @@ core_wake_waiters(struct core *c, const struct job *j)
 			continue;
 		}
 		*pw = w->next;
-		obj = core_job_json(c, j);
-		server_reply_json(c, w->req, 200, obj);
+		if (obj == NULL)
+			obj = core_job_json(c, j);
+		server_reply_json(c, w->req, 200, json_incref(obj));
 		event_free(w->timer);
 		free(w);
 	}
+	json_decref(obj);
 }
 
 /* Commit a job row; a failure here is fatal: the store is the truth. */
