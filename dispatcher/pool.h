@@ -3,9 +3,9 @@
  * node's SSH connection (remote.h) and doing all of its I/O: connecting
  * with back-off, asking the agent for its info, staging jobs over SFTP,
  * following the agent's events, collecting results into the spool, and
- * cleaning up.  Workers never touch SQLite or libevent; they post events
- * to the main thread, which commits each state change and only then sends
- * the next command.  The research note's design (a): blocking libssh in
+ * cleaning up.  Workers never touch SQLite, nor libevent beyond
+ * event_active(); they post events to the main thread, which commits each
+ * state change and only then sends the next command.  The research note's design (a): blocking libssh in
  * one thread per session, a libevent main thread for everything else.
  *
  * Commands go main -> worker through a locked queue and a wake pipe;

@@ -73,8 +73,9 @@ struct submission {
  * Parse and check a submission body.  On failure e says what and which
  * field, and *http_status is 400 (not JSON, wrong shape or type), 422
  * (well-formed but invalid: bad name, bad base64, bad limit, entry not a
- * file, ...), 413 (too large) or 500 (out of memory), as detailed below.  Whether the runtime exists and the limits fit some node is
- * the scheduler's question, not this one.  sub is filled only on success;
+ * file, ...), 413 (too large) or 500 (out of memory), as detailed below.
+ * Whether the runtime exists and the limits fit some node is the
+ * scheduler's question, not this one.  sub is filled only on success;
  * release it with request_release().
  *
  * In detail (the unit tests pin every case):
@@ -86,13 +87,13 @@ struct submission {
  *        "files_base64", or forms mixed ("source" with "files",
  *        "files_base64" or "entry"; "stdin" with "stdin_base64").
  *   422  a value that is well typed but wrong: runtime not a token, a bad
- *        file name, a name in both "files" and "files_base64", a name that is also a directory of
- *        another ("a" and "a/b"), bad base64, no files, entry missing with
- *        several files or not one of them, more than max_files files or
- *        max_labels labels, args or env beyond manifest.h's bounds, a NUL
- *        where a C string is needed, an unknown limit or one that
- *        limit_check_value() refuses, a label that is not a token or is
- *        given twice.
+ *        file name, a name in both "files" and "files_base64", a name that
+ *        is also a directory of another ("a" and "a/b"), bad base64, no
+ *        files, entry missing with several files or not one of them, more
+ *        than max_files files or max_labels labels, args or env beyond
+ *        manifest.h's bounds, a NUL where a C string is needed, an
+ *        unknown limit or one that limit_check_value() refuses, a label
+ *        that is not a token or is given twice.
  *   413  a file larger than max_file_bytes, or files and stdin together
  *        larger than max_total_bytes, once decoded (INTERFACES.md says 413
  *        for "too large", as the server answers for an oversized body).

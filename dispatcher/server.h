@@ -1,7 +1,8 @@
 /*
  * The HTTP API (INTERFACES.md section 2) on libevent's evhttp, on the main
  * thread.  Every response is JSON with Content-Type application/json except
- * the raw output endpoints; errors are {"error": ..., "field": ...}.
+ * the raw output endpoints and /metrics (Prometheus text); errors are
+ * {"error": ..., "field": ...}.
  * Every request but /v1/health carries "Authorization: Bearer TOKEN"; the
  * token's SHA-256 must match one in the configuration, and that token's
  * name is the tenant.
