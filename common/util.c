@@ -33,6 +33,16 @@ util_now_rfc3339(char *buf, size_t len)
 	util_time_rfc3339(&ts, buf, len);
 }
 
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t
+util_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Seconds from a to b. */
 double
 util_elapsed(const struct timespec *a, const struct timespec *b)

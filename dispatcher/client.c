@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "net.h"
 #include "util.h"
 
 #define CLIENT_READ_CHUNK (64 * 1024)
@@ -366,62 +366,20 @@ client_poll(int fd, short events, int timeout_ms)
 	return n;
 }
 
-/* Connect to the dispatcher, trying each address in turn. */
+/* Connect to the dispatcher within connect_timeout_ms. */
 static int
 client_connect(const struct client *c, int *fdp, struct error *e)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	int fd = -1, gai, err = ECONNREFUSED, rc = -1, n;
-	socklen_t elen;
+	int fd, gai, err;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if ((gai = getaddrinfo(c->u.host, c->u.port, &hints, &res)) != 0) {
-		error_set(e, ERR_IO, "cannot reach the dispatcher at %s: %s",
-		    c->url,
-		    gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
-		goto out;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family,
-		    ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    ai->ai_protocol);
-		if (fd == -1) {
-			err = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		if (errno == EINPROGRESS) {
-			n = client_poll(fd, POLLOUT, c->connect_timeout_ms);
-			elen = sizeof(err);
-			if (n == 0)
-				err = ETIMEDOUT;
-			else if (n == -1)
-				err = errno;
-			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-				     &elen) == -1)
-				err = errno;
-			if (n > 0 && err == 0)
-				break;
-		} else
-			err = errno;
-		close(fd);
-		fd = -1;
-	}
-	if (fd == -1) {
-		error_set(e, ERR_IO, "cannot reach the dispatcher at %s: %s",
-		    c->url, strerror(err));
-		goto out;
-	}
+	fd = net_connect(c->u.host, c->u.port,
+	    util_now_ms() + c->connect_timeout_ms, &gai, &err);
+	if (fd == -1)
+		return error_set(e, ERR_IO,
+		    "cannot reach the dispatcher at %s: %s", c->url,
+		    net_strerror(gai, err));
 	*fdp = fd;
-	rc = 0;
-out:
-	if (res != NULL)
-		freeaddrinfo(res);
-	return rc;
+	return 0;
 }
 
 /* Send all of buf; errno says why not. */

@@ -284,16 +284,6 @@ cmd_submit_progress(const json_t *job, double elapsed)
 	fflush(stderr);
 }
 
-/* Seconds on the monotonic clock. */
-static double
-cmd_submit_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Long-poll until the job ends; returns 0 with *job updated, or a status. */
 static int
 cmd_submit_wait(struct cli *cli, json_t **job, bool tty)
@@ -301,7 +291,7 @@ cmd_submit_wait(struct cli *cli, json_t **job, bool tty)
 	char path[CLI_PATH_MAX], what[64];
 	const char *id = cli_json_str(*job, "id");
 	struct client_response r;
-	double start = cmd_submit_now();
+	int64_t start_ms = util_now_ms();
 	int rc = 0, failures = 0, wait_s;
 	json_error_t jerr;
 	struct error e;
@@ -315,7 +305,8 @@ cmd_submit_wait(struct cli *cli, json_t **job, bool tty)
 	    wait_s);
 	while (!cli_state_final(cli_json_str(*job, "state"))) {
 		if (tty)
-			cmd_submit_progress(*job, cmd_submit_now() - start);
+			cmd_submit_progress(*job,
+			    (double)(util_now_ms() - start_ms) / 1000);
 		snprintf(cli->method, sizeof(cli->method), "GET");
 		snprintf(cli->path, sizeof(cli->path), "%s", path);
 		error_init(&e);

@@ -866,14 +866,14 @@ worker_command(struct pool_worker *w, struct remote *r,
 			return 0;
 		}
 		worker_job_path(w, j->dir, path, sizeof(path));
-		t0 = remote_now_ms();
+		t0 = util_now_ms();
 		if (c->type == CMD_START &&
 		    remote_mkdir(r, path, 0755, e) == 0) {
 			if (worker_stage(w, r, j, e) == 0) {
 				log_debug("%s: job %lld staged and started in "
 					  "%lld ms",
 				    w->conf->name, (long long)j->id,
-				    (long long)(remote_now_ms() - t0));
+				    (long long)(util_now_ms() - t0));
 				return 0;
 			}
 		} else if (c->type == CMD_RECOVER || e->code == ERR_STATE) {
@@ -897,11 +897,11 @@ worker_command(struct pool_worker *w, struct remote *r,
 				return 0;
 			}
 		}
-		t0 = remote_now_ms();
+		t0 = util_now_ms();
 		if (worker_collect(w, r, j, ev, e) == 0) {
 			log_debug("%s: job %lld collected in %lld ms",
 			    w->conf->name, (long long)j->id,
-			    (long long)(remote_now_ms() - t0));
+			    (long long)(util_now_ms() - t0));
 		} else {
 			ev->type = EV_JOB_FAILED;
 			ev->retryable = true;
@@ -917,7 +917,7 @@ worker_command(struct pool_worker *w, struct remote *r,
 		   one remote command for many directories. */
 		job_dir_name(c->job_id, c->attempt, dir, sizeof(dir));
 		if (w->ncleans == 0)
-			w->cleans_since = remote_now_ms();
+			w->cleans_since = util_now_ms();
 		worker_job_path(w, dir, w->cleans[w->ncleans],
 		    sizeof(w->cleans[0]));
 		if (++w->ncleans == POOL_CLEAN_BATCH)
@@ -1104,7 +1104,7 @@ worker_session(struct pool_worker *w, struct remote *r, struct error *e)
 	size_t n, i;
 	bool quit;
 
-	last_ka = last_move = remote_now_ms();
+	last_ka = last_move = util_now_ms();
 	last_packets = remote_packets_in(r);
 	for (;;) {
 		if (remote_wait(r, w->wake[0], POOL_WAIT_MS, e) == -1)
@@ -1128,9 +1128,9 @@ worker_session(struct pool_worker *w, struct remote *r, struct error *e)
 				i++;
 		worker_poll_aux(w);
 		if (w->ncleans > 0 &&
-		    remote_now_ms() - w->cleans_since >= POOL_CLEAN_DELAY_MS)
+		    util_now_ms() - w->cleans_since >= POOL_CLEAN_DELAY_MS)
 			worker_flush_cleans(w, r);
-		now = remote_now_ms();
+		now = util_now_ms();
 		if (now - last_ka >= (int64_t)(set->keepalive_seconds * 1000)) {
 			if (remote_keepalive(r) == -1)
 				return error_set(e, ERR_IO,
@@ -1352,7 +1352,7 @@ pool_send(struct pool *p, int node, const struct pool_cmd *cmd)
 void
 pool_watchdog(struct pool *p)
 {
-	int64_t now = remote_now_ms(),
+	int64_t now = util_now_ms(),
 		limit = (int64_t)(p->set->io_timeout_seconds * 1000);
 	size_t i;
 

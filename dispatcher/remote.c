@@ -4,7 +4,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -24,6 +23,7 @@
 #include <libssh/server.h> /* ssh_send_keepalive() is declared here */
 #include <libssh/sftp.h>
 
+#include "net.h"
 #include "remote.h"
 #include "util.h"
 
@@ -93,21 +93,11 @@ struct remote_deadline {
 	bool done, fired;
 };
 
-/* The clock remote_busy_ms() expects: CLOCK_MONOTONIC in milliseconds. */
-int64_t
-remote_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Mark the start of a blocking libssh call for the watchdog. */
 static void
 remote_busy_begin(struct remote *r)
 {
-	int64_t now = remote_now_ms();
+	int64_t now = util_now_ms();
 
 	atomic_store(&r->busy_since_ms, now > 0 ? now : 1);
 }
@@ -266,33 +256,6 @@ remote_name_ok(const char *name)
 	return true;
 }
 
-/* Wait for the end of a non-blocking connect() until deadline_ms. */
-static int
-remote_tcp_wait(int fd, int64_t deadline_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	socklen_t len = sizeof(int);
-	int64_t left;
-	int n, err = 0;
-
-	for (;;) {
-		left = deadline_ms - remote_now_ms();
-		if (left <= 0)
-			return ETIMEDOUT;
-		n = poll(&pfd, 1, (int)left);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return errno;
-		if (n == 0)
-			return ETIMEDOUT;
-		break;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-		return errno;
-	return err;
-}
-
 /* Tune a connected socket for one long-lived SSH session. */
 static int
 remote_tcp_tune(int fd, int io_timeout_ms, struct error *e)
@@ -329,61 +292,27 @@ static int
 remote_tcp_connect(struct remote *r, const struct remote_opts *o,
     int64_t deadline_ms, struct error *e)
 {
-	struct addrinfo hints, *res = NULL, *ai;
 	char port[16];
-	int fd = -1, gai, err = 0, rc = -1;
+	int fd, gai, err;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%u", o->port);
-	gai = getaddrinfo(o->host, port, &hints, &res);
-	if (gai != 0) {
-		error_set(e, ERR_IO, "cannot resolve '%s': %s", o->host,
-		    gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
-		goto out;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family,
-		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd == -1) {
-			err = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		err = errno == EINPROGRESS ? remote_tcp_wait(fd, deadline_ms)
-					   : errno;
-		if (err == 0)
-			break;
-		close(fd);
-		fd = -1;
+	if ((fd = net_connect(o->host, port, deadline_ms, &gai, &err)) == -1) {
+		if (gai != 0)
+			return error_set(e, ERR_IO, "cannot resolve '%s': %s",
+			    o->host, net_strerror(gai, err));
 		if (err == ETIMEDOUT)
-			break;
-	}
-	if (fd == -1) {
-		if (err == ETIMEDOUT)
-			error_set(e, ERR_IO,
+			return error_set(e, ERR_IO,
 			    "cannot connect to %s: no answer within %d ms",
 			    r->label, o->connect_timeout_ms);
-		else
-			error_set(e, ERR_IO, "cannot connect to %s: %s",
-			    r->label, strerror(err));
-		goto out;
+		return error_set(e, ERR_IO, "cannot connect to %s: %s",
+		    r->label, strerror(err));
 	}
-	if (remote_tcp_tune(fd, o->io_timeout_ms, e) == -1)
-		goto out;
-	r->fd = fd;
-	fd = -1;
-	rc = 0;
-out:
-	if (fd != -1)
+	if (remote_tcp_tune(fd, o->io_timeout_ms, e) == -1) {
 		close(fd);
-	if (res != NULL)
-		freeaddrinfo(res);
-	return rc;
+		return -1;
+	}
+	r->fd = fd;
+	return 0;
 }
 
 /* The deadline thread: shut the socket down unless told to stop first. */
@@ -614,7 +543,7 @@ remote_connect(const struct remote_opts *o, struct error *e)
 
 	if (remote_opts_check(o, e) == -1)
 		return NULL;
-	deadline_ms = remote_now_ms() + o->connect_timeout_ms;
+	deadline_ms = util_now_ms() + o->connect_timeout_ms;
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		error_set(e, ERR_NOMEM, "out of memory");
 		return NULL;
@@ -1263,7 +1192,7 @@ remote_wait(struct remote *r, int wake_fd, int timeout_ms, struct error *e)
 		SSH_OK)
 		return error_set(e, ERR_NOMEM, "cannot watch descriptor %d",
 		    wake_fd);
-	deadline = remote_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	deadline = util_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	left = timeout_ms;
 	for (;;) {
 		in_before = r->pkt_count.in_packets;
@@ -1277,7 +1206,7 @@ remote_wait(struct remote *r, int wake_fd, int timeout_ms, struct error *e)
 		/* libssh polls for POLLOUT once after every write it makes:
 		 * that, or half a packet, is no reason to return. */
 		if (timeout_ms >= 0) {
-			int64_t now = remote_now_ms();
+			int64_t now = util_now_ms();
 
 			if (now >= deadline)
 				break;

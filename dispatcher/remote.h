@@ -192,7 +192,7 @@ uint64_t remote_packets_in(struct remote *r);
 
 /*
  * For the watchdog, from another thread: how long the current blocking
- * call has been going (0 if none; for remote_run(), since the node last
+ * call has been going at now_ms (util_now_ms()) (0 if none; for remote_run(), since the node last
  * sent something or took input), and remote_abort() to break it by
  * shutting the socket down (the call then fails; the connection is lost).
  * Safe while r is alive; the caller's lock must keep remote_free() out.
@@ -202,8 +202,5 @@ uint64_t remote_packets_in(struct remote *r);
  */
 int64_t remote_busy_ms(struct remote *r, int64_t now_ms);
 void remote_abort(struct remote *r);
-
-/* The clock remote_busy_ms() expects: CLOCK_MONOTONIC in milliseconds. */
-int64_t remote_now_ms(void);
 
 #endif

@@ -45,6 +45,7 @@
 
 #include "error.h"
 #include "remote.h"
+#include "util.h"
 
 #define PROBE_CAP_DEFAULT (16 * 1024 * 1024)
 
@@ -132,7 +133,7 @@ probe_watchdog_main(void *arg)
 			break;
 		}
 		if (wd->r != NULL &&
-		    remote_busy_ms(wd->r, remote_now_ms()) > wd->limit_ms) {
+		    remote_busy_ms(wd->r, util_now_ms()) > wd->limit_ms) {
 			remote_abort(wd->r);
 			wd->fired = true;
 		}
@@ -272,7 +273,7 @@ probe_line(const char *line, size_t len, void *arg)
 	(*(size_t *)arg)++;
 	probe_set_bytes(o, "line", line, len);
 	json_object_set_new(o, "t_ms",
-	    json_integer(remote_now_ms() - probe_t0));
+	    json_integer(util_now_ms() - probe_t0));
 	probe_print(o);
 	return 0;
 }
@@ -420,13 +421,13 @@ probe_keepalive(struct remote *r, int argc, char **argv, json_t *res,
 	json_array_append_new(counts,
 	    json_integer((json_int_t)remote_packets_in(r)));
 	for (i = 0; i < rounds; i++) {
-		int64_t until = remote_now_ms() + interval, now;
+		int64_t until = util_now_ms() + interval, now;
 
 		if (remote_keepalive(r) == -1)
 			return error_set(e, ERR_IO,
 			    "keepalive: connection lost");
 		/* keep servicing the session for the whole interval */
-		while ((now = remote_now_ms()) < until)
+		while ((now = util_now_ms()) < until)
 			if (remote_wait(r, -1, (int)(until - now), e) == -1)
 				return -1;
 		json_array_append_new(counts,
@@ -481,10 +482,10 @@ probe_wait(struct remote *r, int argc, char **argv, json_t *res,
 		w.after_ms = wake_after;
 		pthread_create(&th, NULL, probe_waker_main, &w);
 	}
-	t = remote_now_ms();
+	t = util_now_ms();
 	rc = remote_wait(r, pfd[0], (int)timeout, e);
 	json_object_set_new(res, "waited_ms",
-	    json_integer(remote_now_ms() - t));
+	    json_integer(util_now_ms() - t));
 	if (wake_after >= 0) {
 		pthread_join(th, NULL);
 		close(pfd[0]);
@@ -702,10 +703,10 @@ main(int argc, char **argv)
 	cmd = argv[0];
 	error_init(&e);
 	res = json_object();
-	t = remote_now_ms();
+	t = util_now_ms();
 	r = remote_connect(&o, &e);
 	json_object_set_new(res, "connect_ms",
-	    json_integer(remote_now_ms() - t));
+	    json_integer(util_now_ms() - t));
 	if (r == NULL) {
 		json_object_set_new(res, "ok", json_false());
 		json_object_set_new(res, "stage", json_string("connect"));
@@ -718,7 +719,7 @@ main(int argc, char **argv)
 	if (sync_dir != NULL)
 		probe_sync(sync_dir);
 	probe_watchdog_start(r, abort_after);
-	probe_t0 = t = remote_now_ms();
+	probe_t0 = t = util_now_ms();
 	if (strcmp(cmd, "connect") == 0)
 		rc = 0;
 	else if (strcmp(cmd, "run") == 0)
@@ -743,7 +744,7 @@ main(int argc, char **argv)
 	else
 		probe_usage();
 	json_object_set_new(res, "elapsed_ms",
-	    json_integer(remote_now_ms() - t));
+	    json_integer(util_now_ms() - t));
 	probe_watchdog_stop();
 	json_object_set_new(res, "aborted", json_boolean(probe_wd.fired));
 	json_object_set_new(res, "ok", json_boolean(rc == 0));
@@ -752,9 +753,9 @@ main(int argc, char **argv)
 		    json_string(error_code_name(e.code)));
 		json_object_set_new(res, "error", json_string(e.msg));
 	}
-	t = remote_now_ms();
+	t = util_now_ms();
 	remote_free(r);
-	json_object_set_new(res, "free_ms", json_integer(remote_now_ms() - t));
+	json_object_set_new(res, "free_ms", json_integer(util_now_ms() - t));
 	probe_print(res);
 	return rc == 0 ? 0 : 1;
 }

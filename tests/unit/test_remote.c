@@ -24,6 +24,7 @@
 
 #include "error.h"
 #include "remote.h"
+#include "util.h"
 
 /* Quote argv and compare with want. */
 static void
@@ -166,9 +167,9 @@ remote_now_ms__monotonic__never_goes_back(void **state)
 	int64_t a, b;
 
 	(void)state;
-	a = remote_now_ms();
+	a = util_now_ms();
 	usleep(2000);
-	b = remote_now_ms();
+	b = util_now_ms();
 	assert_true(a > 0);
 	assert_true(b >= a + 1);
 }
@@ -247,11 +248,11 @@ remote_connect__refused_port__io_error(void **state)
 		.connect_timeout_ms = 10000,
 		.io_timeout_ms = 1000 };
 	error_init(&e);
-	t0 = remote_now_ms();
+	t0 = util_now_ms();
 	assert_null(remote_connect(&o, &e));
 	assert_int_equal(e.code, ERR_IO);
 	assert_non_null(strstr(e.msg, "refused"));
-	assert_true(remote_now_ms() - t0 < 5000);
+	assert_true(util_now_ms() - t0 < 5000);
 	close(s);
 	unlink(key);
 	rmdir(dir);
