@@ -57,11 +57,15 @@ tap_like() {
 	fi
 }
 
-# cmp_num A OP B NAME: numeric comparison with awk (floats allowed).
+# cmp A OP B NAME: numeric comparison with awk (floats allowed).  A value
+# that is not a number (a measurement that is missing, "null" from jq) fails
+# the comparison: awk would compare it as a string, and "" < 8 holds.
 tap_cmp() {
 	local a=$1 op=$2 b=$3
+	local num='^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$'
 	shift 3
-	if awk -v a="$a" -v b="$b" "BEGIN { exit !(a $op b) }"; then
+	if [[ $a =~ $num && $b =~ $num ]] &&
+		awk -v a="$a" -v b="$b" "BEGIN { exit !(a $op b) }"; then
 		tap_ok 0 "$*"
 	else
 		tap_ok 1 "$*"
