@@ -39,7 +39,7 @@ pkill -KILL -f -- "--config $T/node1.agent.conf"
 for s in 0 1; do pkill -KILL -U $((75000 + s)); done
 disp_wait_node node1 DOWN 10
 tap_ok $? "the lost node shows DOWN"
-tap_like "$(api GET /v1/nodes | jq -r '.nodes[] | select(.name == "node1") | .reason')" '.' \
+tap_like "$(api GET /v1/nodes | jq -r '.nodes[] | select(.name == "node1") | .reason // empty')" '.' \
 	"the lost node has a reason"
 for id in $ids; do
 	job=$(wait_job "$id" 60)

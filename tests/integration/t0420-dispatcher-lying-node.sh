@@ -61,7 +61,7 @@ lie() {
 	job=$(wait_job "$id" 30)
 	tap_is "$(printf '%s' "$job" | jq -r .state)" "$want" "$name: $want"
 	if [ "$want" = FAILED ]; then
-		tap_like "$(printf '%s' "$job" | jq -r .reason)" '.' "$name: the reason is given"
+		tap_like "$(printf '%s' "$job" | jq -r '.reason // empty')" '.' "$name: the reason is given"
 	fi
 	LAST_JOB=$job
 }
