@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +20,7 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "helpers.h"
 #include "limit.h"
 
 #define UID 61003
@@ -32,27 +32,15 @@ struct fixture {
 	struct limits l;
 };
 
-/* Remove one entry of a tree (nftw callback). */
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 /* Make the fake root and a v2 layout with every controller. */
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *base = getenv("TMPDIR");
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->root, sizeof(f->root), "%s/sluice-test-cgroup.XXXXXX",
-	    base != NULL && base[0] != '\0' ? base : "/tmp");
-	if (mkdtemp(f->root) == NULL) {
+	if (helpers_mkdtemp(f->root, sizeof(f->root), "cgroup") == -1) {
 		free(f);
 		return -1;
 	}
@@ -92,7 +80,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	helpers_rmtree(f->root);
 	free(f);
 	return 0;
 }

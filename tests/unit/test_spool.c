@@ -5,10 +5,8 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -23,6 +21,7 @@
 #include <cmocka.h>
 
 #include "error.h"
+#include "helpers.h"
 #include "spool.h"
 
 /* The state directory, a directory outside the spool, and the spool. */
@@ -33,54 +32,27 @@ struct fixture {
 	int nfds; /* open descriptors before the test */
 };
 
-/* How many descriptors the process has open, to catch leaks. */
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
-/* Remove one entry of a tree (nftw callback). */
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 /* Make a state directory with a spool, and a directory beside it. */
 static int
 spool_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *base = getenv("TMPDIR");
 	struct error e;
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/sluice-test-spool.XXXXXX",
-	    base != NULL && base[0] != '\0' ? base : "/tmp");
-	if (mkdtemp(f->dir) == NULL) {
+	if (helpers_mkdtemp(f->dir, sizeof(f->dir), "spool") == -1) {
 		free(f);
 		return -1;
 	}
 	snprintf(f->outside, sizeof(f->outside), "%s/outside", f->dir);
 	if (mkdir(f->outside, 0700) == -1 ||
 	    spool_init(&f->sp, f->dir, &e) == -1) {
-		nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		helpers_rmtree(f->dir);
 		free(f);
 		return -1;
 	}
-	f->nfds = count_fds();
+	f->nfds = helpers_count_fds();
 	*state = f;
 	return 0;
 }
@@ -90,9 +62,9 @@ static int
 spool_teardown(void **state)
 {
 	struct fixture *f = *state;
-	int leaked = count_fds() - f->nfds;
+	int leaked = helpers_count_fds() - f->nfds;
 
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	helpers_rmtree(f->dir);
 	free(f);
 	if (leaked != 0) {
 		fprintf(stderr, "%d descriptors leaked\n", leaked);

@@ -5,8 +5,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "error.h"
+#include "helpers.h"
 #include "job.h"
 #include "log.h"
 #include "store.h"
@@ -33,47 +32,20 @@ struct fixture {
 	int nfds; /* open descriptors before the test */
 };
 
-/* How many descriptors the process has open, to catch leaks. */
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
-/* Remove one entry of a tree (nftw callback). */
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 /* Make the temporary directory, without opening a store. */
 static int
 dir_setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *base = getenv("TMPDIR");
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/sluice-test-store.XXXXXX",
-	    base != NULL && base[0] != '\0' ? base : "/tmp");
-	if (mkdtemp(f->dir) == NULL) {
+	if (helpers_mkdtemp(f->dir, sizeof(f->dir), "store") == -1) {
 		free(f);
 		return -1;
 	}
 	snprintf(f->path, sizeof(f->path), "%s/sluice.db", f->dir);
-	f->nfds = count_fds();
+	f->nfds = helpers_count_fds();
 	*state = f;
 	return 0;
 }
@@ -86,8 +58,8 @@ fixture_teardown(void **state)
 	int leaked;
 
 	store_close(f->st);
-	leaked = count_fds() - f->nfds;
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	leaked = helpers_count_fds() - f->nfds;
+	helpers_rmtree(f->dir);
 	free(f);
 	if (leaked != 0) {
 		fprintf(stderr, "%d descriptors leaked\n", leaked);

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +18,7 @@
 #include <cmocka.h>
 
 #include "error.h"
+#include "helpers.h"
 #include "util.h"
 
 /* A fresh temporary directory for one test, with a descriptor on it. */
@@ -27,27 +27,15 @@ struct tmpdir {
 	int fd;
 };
 
-/* Remove one entry of a tree (nftw callback). */
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 /* Create the temporary directory a file test works in. */
 static int
 tmpdir_setup(void **state)
 {
 	struct tmpdir *t = calloc(1, sizeof(*t));
-	const char *base = getenv("TMPDIR");
 
 	if (t == NULL)
 		return -1;
-	snprintf(t->path, sizeof(t->path), "%s/sluice-test-util.XXXXXX",
-	    base != NULL && base[0] != '\0' ? base : "/tmp");
-	if (mkdtemp(t->path) == NULL) {
+	if (helpers_mkdtemp(t->path, sizeof(t->path), "util") == -1) {
 		free(t);
 		return -1;
 	}
@@ -67,7 +55,7 @@ tmpdir_teardown(void **state)
 	struct tmpdir *t = *state;
 
 	close(t->fd);
-	nftw(t->path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	helpers_rmtree(t->path);
 	free(t);
 	return 0;
 }
