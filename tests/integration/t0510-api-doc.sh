@@ -191,7 +191,13 @@ shape: only documented: $(comm -23 "$T/want.shape" "$T/got.shape" | tr '\n' ';')
 shape: only in the answer: $(comm -13 "$T/want.shape" "$T/got.shape" | tr '\n' ';')"
 			fi
 			for p in $(cat "$f.exact"); do
-				w=$(jq -c "$p" "$T/want.body" 2>&1)
+				# A path jq cannot apply to the documented body
+				# would fail the same way on the answer: an error.
+				if ! w=$(jq -c "$p" "$T/want.body" 2>&1); then
+					problems="$problems
+$p: not a path of the documented body: $w"
+					continue
+				fi
 				g=$(jq -c "$p" "$T/got.body" 2>&1)
 				[ "$w" = "$g" ] || problems="$problems
 $p: got $g, documented $w"
