@@ -101,10 +101,7 @@ tap_is "$(ls -d "$T"/node*.base/jobs/* 2>/dev/null | wc -l)" 0 \
 # --- SIGTERM drains: nothing new is accepted, the daemon exits 0, and a
 # job that was running goes on and is collected after a restart.
 id=$(submit_py 'import time; time.sleep(2); print("survived")')
-for n in $(seq 1 50); do
-	[ "$(api GET "/v1/jobs/$id" | jq -r .state)" = RUNNING ] && break
-	sleep 0.1
-done
+wait_state "$id" RUNNING
 disp_stop TERM
 tap_is "$DISP_STATUS" 0 "SIGTERM: the daemon exits 0"
 disp_serve

@@ -83,10 +83,7 @@ lie longline FAILED "an endless line instead of events"
 # job ends NODE_FAIL.
 echo hang >"$T/node1.base/mode"
 id=$(submit_py 'print(1)')
-for n in $(seq 1 50); do
-	[ "$(api GET "/v1/jobs/$id" | jq -r .state)" = RUNNING ] && break
-	sleep 0.1
-done
+wait_state "$id" RUNNING
 node_stop node1
 job=$(wait_job "$id" 30)
 tap_is "$(printf '%s' "$job" | jq -r '[.state, .attempts] | @tsv')" "$(printf 'NODE_FAIL\t1')" \

@@ -14,16 +14,6 @@ disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }
 disp_wait_nodes UP 20
 tap_ok $? "both nodes UP"
 
-state_of() { api GET "/v1/jobs/$1" "" "${2:-$TOKEN_A}" | jq -r .state; }
-wait_state() { # ID STATE [TOKEN]
-	local n
-	for n in $(seq 1 100); do
-		[ "$(state_of "$1" "${3:-$TOKEN_A}")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # --- Cancel a running job.
 run=$(submit_py 'import time; time.sleep(30)')
 wait_state "$run" RUNNING

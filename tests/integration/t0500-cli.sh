@@ -30,19 +30,6 @@ run() {
 out() { cat "$T/out"; }
 err() { cat "$T/err"; }
 
-# state_of ID: the job's state, through the API.
-state_of() { api GET "/v1/jobs/$1" | jq -r .state; }
-
-# wait_state ID STATE: wait up to 10 s for the job to reach STATE.
-wait_state() {
-	local n
-	for n in $(seq 1 100); do
-		[ "$(state_of "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # The programs.
 cat >"$T/hello.py" <<'EOF'
 print("hello, world")
@@ -352,10 +339,7 @@ tap_is "$rc" 64 "a server URL that is not http:// is 64"
 
 # --- A quota: beta may have one job pending and one running.
 b1=$(SLUICE_TOKEN=$TOKEN_B "$S" submit "$T/sleep30.py")
-for n in $(seq 1 100); do
-	[ "$(api GET "/v1/jobs/$b1" "" "$TOKEN_B" | jq -r .state)" = RUNNING ] && break
-	sleep 0.1
-done
+wait_state "$b1" RUNNING "$TOKEN_B"
 b2=$(SLUICE_TOKEN=$TOKEN_B "$S" submit "$T/sleep30.py")
 SLUICE_TOKEN=$TOKEN_B run submit "$T/hello.py"
 tap_is "$rc" 75 "over the quota (429) is 75"

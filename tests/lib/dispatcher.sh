@@ -179,3 +179,19 @@ submit_py() {
 wait_job() {
 	api GET "/v1/jobs/$1/wait?timeout_seconds=${2:-60}" "" "${3:-$TOKEN_A}"
 }
+
+# state_of ID [TOKEN]: the job's state.
+state_of() {
+	api GET "/v1/jobs/$1" "" "${2:-$TOKEN_A}" | jq -r .state
+}
+
+# wait_state ID STATE [TOKEN]: wait up to 10 s until the job shows STATE;
+# status 0 if it did.
+wait_state() {
+	local n
+	for n in $(seq 1 100); do
+		[ "$(state_of "$1" "${3:-$TOKEN_A}")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
