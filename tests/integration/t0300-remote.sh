@@ -235,18 +235,32 @@ node_stop k
 
 PB=$(node_free_port)
 node_start b "$PB"
-S="$T/sync-abort"
-mkdir -p "$S"
-timeout 60 "$PROBE" --port "$PB" --identity "$T/ssh/id_ed25519" \
-	--known-hosts "$T/ssh/known_hosts" --io-timeout-ms 1000 \
-	--abort-after-ms 1500 --sync "$S" list /tmp >"$T/abort.out" &
-PID=$!
-wait_file "$S/connected"
+
+# probe_sync NAME [OPTIONS] COMMAND...: start the probe against node b in
+# the background with --sync, and return once it has connected, so that
+# the test can break the node under it; probe_go then lets the command go
+# on, waits for the probe and sets RC and OUT.
+probe_sync() {
+	SYNC="$T/sync-$1"
+	SYNC_OUT="$T/$1.out"
+	shift
+	mkdir -p "$SYNC"
+	timeout 60 "$PROBE" --port "$PB" --identity "$T/ssh/id_ed25519" \
+		--known-hosts "$T/ssh/known_hosts" --sync "$SYNC" "$@" \
+		>"$SYNC_OUT" &
+	SYNC_PID=$!
+	wait_file "$SYNC/connected"
+}
+probe_go() {
+	touch "$SYNC/go"
+	wait "$SYNC_PID"
+	RC=$?
+	OUT=$(tail -n 1 "$SYNC_OUT")
+}
+
+probe_sync abort --io-timeout-ms 1000 --abort-after-ms 1500 list /tmp
 node_pause b
-touch "$S/go"
-wait "$PID"
-RC=$?
-OUT=$(tail -n 1 "$T/abort.out")
+probe_go
 tap_isnt "$RC" 124 "paused node: the SFTP call returned (it was not killed by timeout)"
 tap_is "$(j .ok),$(j .code)" "false,io" "paused node: the SFTP call fails with ERR_IO"
 tap_is "$(j .aborted)" true "paused node: the watchdog's remote_abort() broke the call"
@@ -254,17 +268,9 @@ tap_cmp "$(j .elapsed_ms)" "<" 5000 "paused node: the call returned soon after t
 tap_cmp "$(j .free_ms)" "<" 2000 "paused node: remote_free() does not wait for the node"
 node_resume b
 
-S="$T/sync-keepalive"
-mkdir -p "$S"
-timeout 60 "$PROBE" --port "$PB" --identity "$T/ssh/id_ed25519" \
-	--known-hosts "$T/ssh/known_hosts" --io-timeout-ms 1000 \
-	--sync "$S" keepalive --rounds 4 --interval-ms 250 >"$T/ka.out" &
-PID=$!
-wait_file "$S/connected"
+probe_sync keepalive --io-timeout-ms 1000 keepalive --rounds 4 --interval-ms 250
 node_pause b
-touch "$S/go"
-wait "$PID"
-OUT=$(tail -n 1 "$T/ka.out")
+probe_go
 tap_is "$(j .ok)" true "paused node: keepalives are sent without blocking"
 tap_is "$(j '.packets_in | (last - first)')" 0 "paused node: no packet comes back"
 node_resume b
@@ -274,17 +280,9 @@ tap_is "$(j .ok)" true "live node: keepalive ok"
 tap_cmp "$(j '.packets_in | last - first')" ">=" 2 \
 	"live node: keepalives bring packets back"
 
-S="$T/sync-run"
-mkdir -p "$S"
-timeout 60 "$PROBE" --port "$PB" --identity "$T/ssh/id_ed25519" \
-	--known-hosts "$T/ssh/known_hosts" --io-timeout-ms 1000 \
-	--sync "$S" run -- echo never >"$T/run.out" &
-PID=$!
-wait_file "$S/connected"
+probe_sync run --io-timeout-ms 1000 run -- echo never
 node_pause b
-touch "$S/go"
-wait "$PID"
-OUT=$(tail -n 1 "$T/run.out")
+probe_go
 tap_is "$(j .ok),$(j .code),$(j .aborted)" "false,io,false" \
 	"paused node: a command fails with ERR_IO by itself (no watchdog)"
 tap_like "$(j .error)" "did not answer" "paused node: the error says the node did not answer"
@@ -295,18 +293,10 @@ tap_is "$(j .ok),$(j .code)" "false,io" "paused node: a new connection fails wit
 tap_cmp "$(j .connect_ms)" "<" 4000 "paused node: within about connect_timeout_ms"
 node_resume b
 
-S="$T/sync-dead"
-mkdir -p "$S"
-timeout 60 "$PROBE" --port "$PB" --identity "$T/ssh/id_ed25519" \
-	--known-hosts "$T/ssh/known_hosts" --io-timeout-ms 5000 \
-	--sync "$S" run -- echo too late >"$T/dead.out" &
-PID=$!
-wait_file "$S/connected"
+probe_sync dead --io-timeout-ms 5000 run -- echo too late
 node_stop b
 tap_is "$(node_pids b)" "" "node_stop: no process of the node is left"
-touch "$S/go"
-wait "$PID"
-OUT=$(tail -n 1 "$T/dead.out")
+probe_go
 tap_is "$(j .ok),$(j .code)" "false,io" "dead node (sessions killed): run fails with ERR_IO"
 tap_cmp "$(j .elapsed_ms)" "<" 2000 "dead node: at once, not after a timeout"
 
