@@ -69,23 +69,20 @@ print("mypid", os.getpid())
 print("ppid", os.getppid())
 print("see1", os.path.exists("/proc/1"))
 print("see-host-test", os.path.exists("/proc/'"$$"'"))
-for p in ("/proc/sys/kernel/hostname", "/proc/sys/vm/drop_caches",
-          "/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger"):
+def write(p, data):
     try:
         with open(p, "w") as f:
-            f.write("1\n")
+            f.write(data)
         print("write", p, "OK")
     except OSError as e:
         print("write", p, "FAIL", errno.errorcode.get(e.errno, e.errno))
+for p in ("/proc/sys/kernel/hostname", "/proc/sys/vm/drop_caches",
+          "/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger"):
+    write(p, "1\n")
 print("sys", os.path.exists("/sys"), os.path.exists("/sys/fs/cgroup"))
 for p in ("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes",
           "/sys/fs/cgroup/cgroup.procs", "/sys/kernel/notes"):
-    try:
-        with open(p, "w") as f:
-            f.write("max\n")
-        print("write", p, "OK")
-    except OSError as e:
-        print("write", p, "FAIL", errno.errorcode.get(e.errno, e.errno))
+    write(p, "max\n")
 for line in open("/proc/self/cgroup"):
     print("cgroup", line.strip())
 print("hostname", os.uname().nodename)
