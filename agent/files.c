@@ -313,9 +313,12 @@ files_out_level(struct files_out *o, int srcfd, int dstfd, const char *prefix,
 			    clean, rel, e);
 			continue;
 		}
-		/* Links, FIFOs, sockets, devices: never followed or read. */
+		/* Links, FIFOs, sockets, devices: never followed or read.  A
+		   directory whose path leaves no room for the '/' below
+		   could hold nothing that fits either. */
 		if (!S_ISDIR(st.st_mode) || depth >= FILES_DEPTH_MAX ||
-		    o->r->n_out_files >= o->max_files) {
+		    o->r->n_out_files >= o->max_files ||
+		    strlen(rel) + 1 >= sizeof(rel)) {
 			o->skipped++;
 			continue;
 		}

@@ -595,10 +595,15 @@ worker_fetch_tree(struct pool_worker *w, struct remote *r, const char *rdir,
 	if (remote_list(r, rdir, set->max_out_files + 64, &ents, &n, e) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		snprintf(rpath, sizeof(rpath), "%s/%s", rdir, ents[i].name);
-		if (snprintf(rel, sizeof(rel), "%s%s", prefix, ents[i].name) >=
-		    (int)sizeof(rel))
+		/* A path too long to name here is skipped, not cut short: a
+		   shorter one would be another file. */
+		if (snprintf(rpath, sizeof(rpath), "%s/%s", rdir,
+			ents[i].name) >= (int)sizeof(rpath) ||
+		    snprintf(rel, sizeof(rel), "%s%s", prefix, ents[i].name) >=
+			(int)sizeof(rel)) {
+			res->out_files_truncated = true;
 			continue;
+		}
 		if (ents[i].type == REMOTE_REG) {
 			/* Too many, or one too large to keep: skip it and say
 			   so, rather than fail the whole job. */
@@ -616,6 +621,11 @@ worker_fetch_tree(struct pool_worker *w, struct remote *r, const char *rdir,
 			}
 		} else if (ents[i].type == REMOTE_DIR &&
 		    depth < POOL_TREE_DEPTH) {
+			/* Its entries' paths need room for a '/' as well. */
+			if (strlen(rel) + 1 >= sizeof(rel)) {
+				res->out_files_truncated = true;
+				continue;
+			}
 			if (mkdirat(dstfd, ents[i].name, 0755) == -1 ||
 			    (sub = openat(dstfd, ents[i].name,
 				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |

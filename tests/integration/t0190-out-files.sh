@@ -134,6 +134,23 @@ agent clean "$DIR" >/dev/null
 tap_ok "$([ ! -e "$DIR" ]; echo $?)" "deep /out: clean removes the copied tree"
 check_clean "deep /out"
 
+# A directory whose path inside /out is exactly 1024 bytes, the longest a
+# name may be, leaves no room for a '/' and anything below it: the agent
+# skips it and says so, and is not overrun (it once wrote a byte past its
+# path buffer here).
+run_py longdir 'import os
+d = "/out/" + "/".join(["a" * 255, "b" * 255, "c" * 255, "d" * 254, "e"])
+assert len(d) - len("/out/") == 1024
+os.makedirs(d)
+open(d + "/f", "w").write("too deep")
+open("/out/short.txt", "w").write("short")
+print("long done")'
+tap_is "$RC,$(r .verdict)" "0,ok" "1024-byte /out directory: run exits 0, verdict ok"
+tap_is "$(cat "$DIR/stdout")" "long done" "1024-byte /out directory: the job built its tree"
+tap_is "$(r '[.out_files[].name] | join(",")')" "short.txt" "1024-byte /out directory: only the file that fits comes back"
+tap_is "$(r .out_files_truncated)" true "1024-byte /out directory: out_files_truncated says something was left"
+check_clean "1024-byte /out directory"
+
 # A failing job with a hostile /out keeps its own verdict.
 run_py failing 'import os, sys
 os.mkfifo("/out/fifo")

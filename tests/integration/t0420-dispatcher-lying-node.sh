@@ -39,6 +39,9 @@ bigstdout) echo "$good" >"$dir/result.json"; head -c 300000 /dev/zero >"$dir/std
 symlinks) echo "$good" >"$dir/result.json"; ln -s /etc/shadow "$dir/out/shadow"; ln -s /etc "$dir/out/etc"
 	printf 'real' >"$dir/out/real.txt"; mkfifo "$dir/out/fifo" ;;
 linkstdout) echo "$good" >"$dir/result.json"; rm -f "$dir/stdout"; ln -s /etc/shadow "$dir/stdout" ;;
+longpath) echo "$good" >"$dir/result.json"; long="$dir/out/$(printf 'a%.0s' {1..255})/$(printf 'b%.0s' {1..255})"
+	long="$long/$(printf 'c%.0s' {1..255})/$(printf 'd%.0s' {1..254})/e"; mkdir -p "$long"
+	printf 'deep' >"$long/f"; printf 'real' >"$dir/out/real.txt" ;;
 hang) sleep 60 ;;
 garbage) head -c 5000 /dev/urandom; echo ;;
 longline) head -c 5000000 /dev/zero | tr '\0' 'x'; echo ;;
@@ -77,6 +80,12 @@ lie symlinks COMPLETED "links and a FIFO in out/"
 tap_is "$(printf '%s' "$LAST_JOB" | jq -c '[.out_files[].name]')" '["real.txt"]' \
 	"only the regular file comes back"
 tap_is "$(find "$T/state/spool" -type l | wc -l)" 0 "no symbolic link reached the spool"
+# A directory whose path in out/ is 1024 bytes, the longest a name may be,
+# has no room for anything below it: skipped, and said so (the dispatcher
+# once wrote a byte past its path buffer here).
+lie longpath COMPLETED "a 1024-byte directory path in out/"
+tap_is "$(printf '%s' "$LAST_JOB" | jq -c '[[.out_files[].name], .out_files_truncated]')" '[["real.txt"],true]' \
+	"the file that fits comes back, and out_files_truncated says one was left"
 lie garbage FAILED "random bytes instead of events"
 lie longline FAILED "an endless line instead of events"
 # A node lost in the middle of a job that has used its last attempt: the
