@@ -243,9 +243,7 @@ manifest_release(struct manifest *m)
 	size_t i;
 
 	free(m->entry);
-	for (i = 0; m->args != NULL && i < m->nargs; i++)
-		free(m->args[i]);
-	free(m->args);
+	util_strv_free(m->args, m->nargs);
 	for (i = 0; m->env_keys != NULL && i < m->nenv; i++) {
 		free(m->env_keys[i]);
 		free(m->env_values[i]);

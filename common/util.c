@@ -33,6 +33,17 @@ util_now_rfc3339(char *buf, size_t len)
 	util_time_rfc3339(&ts, buf, len);
 }
 
+/* Free a vector of n strings. */
+void
+util_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t
 util_now_ms(void)

@@ -24,6 +24,9 @@ void util_time_rfc3339(const struct timespec *ts, char *buf, size_t len);
 /* The current wall-clock time, formatted as util_time_rfc3339() does. */
 void util_now_rfc3339(char *buf, size_t len);
 
+/* Free n strings of v, then v itself (v may be NULL). */
+void util_strv_free(char **v, size_t n);
+
 /* Milliseconds on CLOCK_MONOTONIC: for deadlines and timeouts. */
 int64_t util_now_ms(void);
 

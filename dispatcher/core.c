@@ -214,11 +214,7 @@ core_node_settle(struct core_node *n)
 static void
 core_queued_release(struct core_queued *q)
 {
-	size_t i;
-
-	for (i = 0; i < q->nlabels; i++)
-		free(q->labels[i]);
-	free(q->labels);
+	util_strv_free(q->labels, q->nlabels);
 }
 
 /* Build the scheduler's view of a stored job (labels and limits JSON). */

@@ -737,17 +737,6 @@ out:
 	return rc;
 }
 
-/* Free an array of n strings. */
-static void
-request_free_strv(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Free what a submission owns. */
 void
 request_release(struct submission *sub)
@@ -761,10 +750,10 @@ request_release(struct submission *sub)
 	free(sub->files);
 	free(sub->entry);
 	free(sub->stdin_data);
-	request_free_strv(sub->args, sub->nargs);
-	request_free_strv(sub->env_keys, sub->nenv);
-	request_free_strv(sub->env_values, sub->nenv);
-	request_free_strv(sub->labels, sub->nlabels);
+	util_strv_free(sub->args, sub->nargs);
+	util_strv_free(sub->env_keys, sub->nenv);
+	util_strv_free(sub->env_values, sub->nenv);
+	util_strv_free(sub->labels, sub->nlabels);
 	memset(sub, 0, sizeof(*sub));
 }
 

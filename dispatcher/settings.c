@@ -417,17 +417,6 @@ out:
 	return rc;
 }
 
-/* Free a string vector of n entries. */
-static void
-settings_free_strv(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Free what s owns. */
 void
 settings_release(struct settings *s)
@@ -435,8 +424,8 @@ settings_release(struct settings *s)
 	size_t i;
 
 	for (i = 0; i < s->nnodes; i++) {
-		settings_free_strv(s->nodes[i].agent, s->nodes[i].nagent);
-		settings_free_strv(s->nodes[i].labels, s->nodes[i].nlabels);
+		util_strv_free(s->nodes[i].agent, s->nodes[i].nagent);
+		util_strv_free(s->nodes[i].labels, s->nodes[i].nlabels);
 	}
 	free(s->nodes);
 	free(s->tokens);
