@@ -126,12 +126,21 @@ limit_from_json(const json_t *obj, struct limits *l, unsigned *present,
 json_t *
 limit_to_json(const struct limits *l)
 {
+	return limit_to_json_set(l, (1u << LIMITS_N) - 1);
+}
+
+/* A new JSON object with the limits of l that present names. */
+json_t *
+limit_to_json_set(const struct limits *l, unsigned present)
+{
 	json_t *obj, *v;
 	int i;
 
 	if ((obj = json_object()) == NULL)
 		return NULL;
 	for (i = 0; i < LIMITS_N; i++) {
+		if (!(present & (1u << i)))
+			continue;
 		if (limit_defs[i].kind == LIMIT_SECONDS)
 			v = json_real(limit_get(l, i));
 		else

@@ -62,8 +62,12 @@ int limit_check_value(int i, double v, struct error *e);
 int limit_from_json(const json_t *obj, struct limits *l, unsigned *present,
     struct error *e);
 
-/* A new JSON object with every limit of l. */
+/* A new JSON object with every limit of l, or NULL without memory. */
 json_t *limit_to_json(const struct limits *l);
+
+/* As limit_to_json(), with only the limits whose bit (1 << i) is set in
+   present. */
+json_t *limit_to_json_set(const struct limits *l, unsigned present);
 
 /*
  * The limits to apply: each limit given in req (bit set in present), else the

@@ -212,24 +212,15 @@ manifest_to_json(const struct manifest *m)
 {
 	json_t *args, *env, *limits;
 	size_t i;
-	int k;
 
 	args = json_array();
 	env = json_object();
-	limits = json_object();
+	limits = limit_to_json_set(&m->limits, m->limit_set);
 	for (i = 0; args != NULL && i < m->nargs; i++)
 		json_array_append_new(args, json_string(m->args[i]));
 	for (i = 0; env != NULL && i < m->nenv; i++)
 		json_object_set_new(env, m->env_keys[i],
 		    json_string(m->env_values[i]));
-	for (k = 0; limits != NULL && k < LIMITS_N; k++) {
-		if (!(m->limit_set & (1u << k)))
-			continue;
-		json_object_set_new(limits, limit_defs[k].name,
-		    limit_defs[k].kind == LIMIT_SECONDS
-			? json_real(limit_get(&m->limits, k))
-			: json_integer((json_int_t)limit_get(&m->limits, k)));
-	}
 	/* "o" steals each reference, also when packing fails. */
 	return json_pack("{s:i, s:s, s:s, s:s, s:o*, s:o*, s:o*}", "version",
 	    MANIFEST_VERSION, "id", m->id, "runtime", m->runtime, "entry",

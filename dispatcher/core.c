@@ -1014,15 +1014,7 @@ core_job_request(struct job *j, const struct submission *sub)
 	labels = json_array();
 	for (i = 0; i < sub->nlabels; i++)
 		json_array_append_new(labels, json_string(sub->labels[i]));
-	limits = json_object();
-	for (i = 0; i < LIMITS_N; i++)
-		if (sub->limit_set & (1u << i))
-			json_object_set_new(limits, limit_defs[i].name,
-			    limit_defs[i].kind == LIMIT_SECONDS
-				? json_real(limit_get(&sub->limits, (int)i))
-				: json_integer(
-				      (json_int_t)limit_get(&sub->limits,
-					  (int)i)));
+	limits = limit_to_json_set(&sub->limits, sub->limit_set);
 	text = json_dumps(labels, JSON_COMPACT);
 	snprintf(j->labels, sizeof(j->labels), "%s", text ? text : "[]");
 	free(text);
