@@ -100,11 +100,14 @@ tap_is "$(cat "$DIR/stdout")" "zombies 20" "zombies: the job made its 20 zombies
 check_clean zombies
 
 # --- kill(-1, SIGKILL) -------------------------------------------------------
-# Host processes: one as nobody, one as the very uid of the job's slot.
+# Host processes: one as nobody, one as the very uid of the job's slot,
+# and one as root, as the test itself runs.
 setpriv --reuid=65534 --regid=65534 --clear-groups sleep 300 &
 nobody_sleep=$!
 setpriv --reuid="$UID_BASE" --regid="$UID_BASE" --clear-groups sleep 300 &
 slot_sleep=$!
+sleep 300 &
+root_sleep=$!
 sleep 0.2
 # The job has a child of its own, which kill(-1) may take; ESRCH (nothing
 # to signal) is a fine answer too.
@@ -127,10 +130,10 @@ kill -0 "$nobody_sleep" 2>/dev/null
 tap_ok $? "kill(-1): a host process of another uid survives"
 kill -0 "$slot_sleep" 2>/dev/null
 tap_ok $? "kill(-1): a host process of the job's own uid survives"
-kill -0 $$ 2>/dev/null
-tap_ok $? "kill(-1): the test itself survives"
-kill -KILL "$nobody_sleep" "$slot_sleep" 2>/dev/null
-wait "$nobody_sleep" "$slot_sleep" 2>/dev/null
+kill -0 "$root_sleep" 2>/dev/null
+tap_ok $? "kill(-1): the test itself survives (a root process beside it)"
+kill -KILL "$nobody_sleep" "$slot_sleep" "$root_sleep" 2>/dev/null
+wait "$nobody_sleep" "$slot_sleep" "$root_sleep" 2>/dev/null
 check_clean "kill(-1)"
 
 # --- kill(1, SIGKILL) and kill(1, SIGTERM) -----------------------------------
