@@ -79,7 +79,7 @@ lie linkstdout FAILED "stdout that is a symbolic link"
 lie symlinks COMPLETED "links and a FIFO in out/"
 tap_is "$(printf '%s' "$LAST_JOB" | jq -c '[.out_files[].name]')" '["real.txt"]' \
 	"only the regular file comes back"
-tap_is "$(find "$T/state/spool" -type l | wc -l)" 0 "no symbolic link reached the spool"
+tap_is "$([ -d "$T/state/spool" ] && find "$T/state/spool" -type l | wc -l)" 0 "no symbolic link reached the spool"
 # A directory whose path in out/ is 1024 bytes, the longest a name may be,
 # has no room for anything below it: skipped, and said so (the dispatcher
 # once wrote a byte past its path buffer here).
