@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,9 @@
 #define CGROUP_FILE_MAX 65536
 /* The sandbox's init lives in the cgroup too, and is not the job's. */
 #define CGROUP_INIT_TASKS 1
+/* Pids pinned per pass of a kill; the caller repeats until the cgroup is
+   empty. */
+#define CGROUP_KILL_BATCH 1024
 
 /* The v1 hierarchies we use, by controller name. */
 enum {
@@ -250,56 +254,150 @@ cgroup_fake_clear(const char *dir)
 	closedir(d);
 }
 
-/* Kill every process listed in dir/cgroup.procs; returns how many. */
-static int
-cgroup_kill_listed(const char *dir)
+/* Whether fd is a directory of a cgroup filesystem (unit tests: any). */
+static bool
+cgroup_fd_ok(const struct cgroup_sys *cs, int fd)
+{
+	struct statfs sf;
+
+	if (cs->fake_fs)
+		return true;
+	return fstatfs(fd, &sf) == 0 &&
+	    ((long)sf.f_type == CGROUP_SUPER_MAGIC ||
+		(long)sf.f_type == CGROUP2_SUPER_MAGIC);
+}
+
+/* Read the pids listed in dirfd's cgroup.procs; returns how many. */
+static size_t
+cgroup_procs_at(int dirfd, pid_t *pids, size_t max)
 {
 	char buf[CGROUP_FILE_MAX], *line, *save = NULL;
 	uint64_t pid;
-	int n = 0;
+	size_t n = 0;
+	ssize_t got;
+	int fd;
 
-	if (cgroup_read(dir, "cgroup.procs", buf, sizeof(buf)) == -1)
+	fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
 		return 0;
-	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got < 0)
+		return 0;
+	buf[got] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line != NULL && n < max;
 	     line = strtok_r(NULL, "\n", &save))
-		if (util_parse_u64(line, &pid) && pid > 1 && pid < INT32_MAX) {
-			/* A stopped task is woken so that the kill lands. */
-			kill((pid_t)pid, SIGKILL);
-			kill((pid_t)pid, SIGCONT);
-			n++;
-		}
+		if (util_parse_u64(line, &pid) && pid > 1 && pid < INT32_MAX)
+			pids[n++] = (pid_t)pid;
 	return n;
 }
 
-/* Empty one slot directory and remove it, retrying while tasks die. */
+/*
+ * Kill every process listed in the cgroup open as dirfd; returns how many.
+ * Each pid is first pinned with a pidfd, and signalled only if the cgroup
+ * still lists it afterwards: a pid that ended and was given to another
+ * process between the read and the kill is never hit.
+ */
+static int
+cgroup_kill_listed(int dirfd)
+{
+	pid_t pids[CGROUP_KILL_BATCH], now[CGROUP_KILL_BATCH];
+	int pidfds[CGROUP_KILL_BATCH];
+	size_t n, m, i, k;
+	int hit = 0;
+
+	n = cgroup_procs_at(dirfd, pids, CGROUP_KILL_BATCH);
+	for (i = 0; i < n; i++)
+		pidfds[i] = (int)syscall(SYS_pidfd_open, pids[i], 0);
+	m = cgroup_procs_at(dirfd, now, CGROUP_KILL_BATCH);
+	for (i = 0; i < n; i++) {
+		if (pidfds[i] == -1)
+			continue;
+		for (k = 0; k < m && now[k] != pids[i]; k++)
+			;
+		if (k < m) {
+			/* A stopped task is woken so that the kill lands. */
+			syscall(SYS_pidfd_send_signal, pidfds[i], SIGKILL, NULL,
+			    0);
+			syscall(SYS_pidfd_send_signal, pidfds[i], SIGCONT, NULL,
+			    0);
+			hit++;
+		}
+		close(pidfds[i]);
+	}
+	return hit;
+}
+
+/*
+ * Empty one slot directory and remove it, retrying while tasks die.  The
+ * directory is opened once, checked to be a cgroup, and everything after
+ * that goes through the descriptors: its name is never looked up again
+ * between the check and the kill.
+ */
 static int
 cgroup_remove_dir(const struct cgroup_sys *cs, const char *dir, struct error *e)
 {
 	struct timespec pause = { 0, 2 * 1000 * 1000 };
-	int tries;
+	char parent[PATH_MAX], *name;
+	int tries, pfd = -1, fd = -1, kfd, rc = -1;
 
-	if (access(dir, F_OK) == -1)
-		return 0;
 	if (cs->fake_fs) {
+		if (access(dir, F_OK) == -1)
+			return 0;
 		cgroup_fake_clear(dir);
 		if (rmdir(dir) == -1)
 			return error_set(e, ERR_SYS, "cannot remove '%s': %s",
 			    dir, strerror(errno));
 		return 0;
 	}
-	/* cgroup.kill (v2, Linux 5.14) kills the whole tree at once. */
-	if (cs->version == CGROUP_V2)
-		(void)cgroup_write(cs, dir, "cgroup.kill", "1", NULL);
-	for (tries = 0; tries < 2500; tries++) {
-		cgroup_kill_listed(dir);
-		if (rmdir(dir) == 0 || errno == ENOENT)
+	snprintf(parent, sizeof(parent), "%s", dir);
+	if ((name = strrchr(parent, '/')) == NULL)
+		return error_set(e, ERR_SYS, "bad cgroup path '%s'", dir);
+	*name++ = '\0';
+	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd == -1) {
+		if (errno == ENOENT)
 			return 0;
+		return error_set(e, ERR_SYS, "cannot open cgroup '%s': %s",
+		    parent, strerror(errno));
+	}
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			rc = 0;
+		else
+			error_set(e, ERR_SYS, "cannot open cgroup '%s': %s",
+			    dir, strerror(errno));
+		goto out;
+	}
+	if (!cgroup_fd_ok(cs, pfd) || !cgroup_fd_ok(cs, fd)) {
+		error_set(e, ERR_SYS, "'%s' is not a cgroup directory", dir);
+		goto out;
+	}
+	/* cgroup.kill (v2, Linux 5.14) kills the whole tree at once. */
+	if (cs->version == CGROUP_V2 &&
+	    (kfd = openat(fd, "cgroup.kill",
+		 O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) != -1) {
+		(void)util_write_all(kfd, "1", 1);
+		close(kfd);
+	}
+	for (tries = 0; tries < 2500; tries++) {
+		cgroup_kill_listed(fd);
+		if (unlinkat(pfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
+			rc = 0;
+			goto out;
+		}
 		if (errno != EBUSY)
 			break;
 		nanosleep(&pause, NULL);
 	}
-	return error_set(e, ERR_SYS, "cannot remove cgroup '%s': %s", dir,
+	error_set(e, ERR_SYS, "cannot remove cgroup '%s': %s", dir,
 	    strerror(errno));
+out:
+	if (fd != -1)
+		close(fd);
+	close(pfd);
+	return rc;
 }
 
 /* Create the parent cgroups and, on v2, delegate the controllers. */

@@ -1,9 +1,11 @@
 /* agent.conf: see conf.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -214,13 +216,28 @@ conf_scalars(const config_t *cf, struct agent_conf *c, struct error *e)
 int
 conf_load(const char *path, struct agent_conf *out, struct error *e)
 {
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1)
+		return error_set(e, ERR_IO, "cannot read config '%s': %s", path,
+		    strerror(errno));
+	rc = conf_load_fd(fd, path, out, e);
+	close(fd);
+	return rc;
+}
+
+/* Load and check an open config file. */
+int
+conf_load_fd(int fd, const char *path, struct agent_conf *out, struct error *e)
+{
 	struct agent_conf c;
 	config_t cf;
 	int i, rc = -1;
 
 	memset(&c, 0, sizeof(c));
 	config_init(&cf);
-	if (cfgfile_read(&cf, path, e) == -1)
+	if (cfgfile_read_fd(&cf, fd, path, e) == -1)
 		goto out;
 	if (cfgfile_known(config_root_setting(&cf), conf_known, "agent.conf",
 		e) == -1)

@@ -13,7 +13,11 @@
 #include "error.h"
 #include "limit.h"
 
+/* The node owner's policy.  A test build may pin another path, as a node
+   owner's build never needs to. */
+#ifndef CONF_DEFAULT_PATH
 #define CONF_DEFAULT_PATH SYSCONFDIR "/sluice/agent.conf"
+#endif
 #define CONF_SLOTS_MAX 1024
 #define CONF_BINDS_MAX 32
 #define CONF_COMMAND_MAX 32
@@ -53,6 +57,10 @@ struct agent_conf {
 
 /* Load and check a config file.  c is filled only on success. */
 int conf_load(const char *path, struct agent_conf *c, struct error *e);
+
+/* The same for an open file (path names it in messages); fd stays open. */
+int
+conf_load_fd(int fd, const char *path, struct agent_conf *c, struct error *e);
 
 /* Free what c owns. */
 void conf_release(struct agent_conf *c);

@@ -17,6 +17,7 @@
 
 /* Running totals of one walk. */
 struct files_walk {
+	uid_t owner; /* every entry must be this account's */
 	uint64_t files;
 	uint64_t bytes;
 	uint64_t max_files;
@@ -57,6 +58,24 @@ files_copy_bytes(int in, int out, uint64_t len)
 	return 0;
 }
 
+/* Whether a submitted entry is the staging account's own, and (a file)
+   has no second name: a hard link could be to a file it may not read. */
+static int
+files_owned(const struct files_walk *w, const struct stat *st, const char *name,
+    struct error *e)
+{
+	if (st->st_uid != w->owner)
+		return error_set(e, ERR_REFUSED,
+		    "submitted file '%s' is owned by uid %u, not by the job "
+		    "directory's owner (uid %u)",
+		    name, (unsigned)st->st_uid, (unsigned)w->owner);
+	if (S_ISREG(st->st_mode) && st->st_nlink != 1)
+		return error_set(e, ERR_REFUSED,
+		    "submitted file '%s' has %lu links: hard links are refused",
+		    name, (unsigned long)st->st_nlink);
+	return 0;
+}
+
 /* Walk (and with dstfd != -1, copy) one submitted directory level. */
 static int
 files_in_level(int srcfd, int dstfd, uid_t uid, gid_t gid, struct files_walk *w,
@@ -85,12 +104,22 @@ files_in_level(int srcfd, int dstfd, uid_t uid, gid_t gid, struct files_walk *w,
 			    strerror(errno));
 			goto out;
 		}
+		if ((S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) &&
+		    files_owned(w, &st, de->d_name, e) == -1)
+			goto out;
 		if (S_ISDIR(st.st_mode)) {
 			sub = openat(dirfd(d), de->d_name,
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub == -1) {
+			if (sub == -1 || fstat(sub, &st) == -1) {
 				error_set(e, ERR_IO, "cannot open '%s': %s",
 				    de->d_name, strerror(errno));
+				if (sub != -1)
+					close(sub);
+				goto out;
+			}
+			/* Checked again on what was opened. */
+			if (files_owned(w, &st, de->d_name, e) == -1) {
+				close(sub);
 				goto out;
 			}
 			dsub = -1;
@@ -142,8 +171,14 @@ files_in_level(int srcfd, int dstfd, uid_t uid, gid_t gid, struct files_walk *w,
 		/* The copy is made from what is opened, checked again. */
 		in = openat(dirfd(d), de->d_name,
 		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		if (in == -1 || fstat(in, &st) == -1 || !S_ISREG(st.st_mode) ||
-		    (out = openat(dstfd, de->d_name,
+		if (in == -1 || fstat(in, &st) == -1 || !S_ISREG(st.st_mode)) {
+			error_set(e, ERR_IO, "cannot copy '%s': %s", de->d_name,
+			    errno ? strerror(errno) : "changed");
+			goto out;
+		}
+		if (files_owned(w, &st, de->d_name, e) == -1)
+			goto out;
+		if ((out = openat(dstfd, de->d_name,
 			 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			 (st.st_mode & 0111) ? 0755 : 0644)) == -1 ||
 		    fchown(out, uid, gid) == -1 ||
@@ -173,10 +208,10 @@ out:
 
 /* Check the submission. */
 int
-files_check(int dirfd, const char *entry, uint64_t max_files,
+files_check(int dirfd, uid_t owner, const char *entry, uint64_t max_files,
     uint64_t max_bytes, struct error *e)
 {
-	struct files_walk w = { 0, 0, max_files, max_bytes };
+	struct files_walk w = { owner, 0, 0, max_files, max_bytes };
 	struct stat st;
 	char path[UTIL_PATH_MAX + 1], *comp, *next;
 	int fd, sub;
@@ -208,10 +243,10 @@ files_check(int dirfd, const char *entry, uint64_t max_files,
 
 /* Copy the submission into the sandbox. */
 int
-files_copy_in(int srcfd, int dstfd, uid_t uid, gid_t gid, uint64_t max_files,
-    uint64_t max_bytes, struct error *e)
+files_copy_in(int srcfd, uid_t owner, int dstfd, uid_t uid, gid_t gid,
+    uint64_t max_files, uint64_t max_bytes, struct error *e)
 {
-	struct files_walk w = { 0, 0, max_files, max_bytes };
+	struct files_walk w = { owner, 0, 0, max_files, max_bytes };
 
 	return files_in_level(srcfd, dstfd, uid, gid, &w, 0, e);
 }

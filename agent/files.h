@@ -19,18 +19,19 @@
 
 /*
  * Check the submission under dirfd before anything starts: only regular
- * files and directories (a symbolic link or anything else is refused), at
- * most max_files files and max_bytes bytes, and entry must be one of the
- * regular files.
+ * files and directories (a symbolic link or anything else is refused), each
+ * owned by owner (the account that staged the job) and each file with one
+ * link only, at most max_files files and max_bytes bytes, and entry must be
+ * one of the regular files.
  */
-int files_check(int dirfd, const char *entry, uint64_t max_files,
+int files_check(int dirfd, uid_t owner, const char *entry, uint64_t max_files,
     uint64_t max_bytes, struct error *e);
 
 /*
  * Copy the submission from srcfd into dstfd, owned by uid:gid.  The same
  * rules as files_check() hold; a change since the check is an error.
  */
-int files_copy_in(int srcfd, int dstfd, uid_t uid, gid_t gid,
+int files_copy_in(int srcfd, uid_t owner, int dstfd, uid_t uid, gid_t gid,
     uint64_t max_files, uint64_t max_bytes, struct error *e);
 
 /*

@@ -20,9 +20,10 @@
 
 /* Open the job directory at path, refusing anything but base/jobs/name. */
 int
-jobdir_open(struct jobdir *jd, const struct agent_conf *c, const char *path,
-    struct error *e)
+jobdir_open(struct jobdir *jd, const struct agent_conf *c, int jobsfd,
+    const char *path, struct error *e)
 {
+	struct stat st;
 	char buf[PATH_MAX], jobs[PATH_MAX], *slash;
 	size_t n;
 
@@ -46,9 +47,11 @@ jobdir_open(struct jobdir *jd, const struct agent_conf *c, const char *path,
 		return error_set(e, ERR_REFUSED,
 		    "'%s' is not a valid job directory name", slash + 1);
 	strcpy(jd->name, slash + 1);
-	jd->parentfd = open(jobs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* jobs was opened once, checked, without following links; the name
+	   is one component, opened below without following a link either. */
+	jd->parentfd = fcntl(jobsfd, F_DUPFD_CLOEXEC, 0);
 	if (jd->parentfd == -1)
-		return error_set(e, ERR_REFUSED, "cannot open '%s': %s", jobs,
+		return error_set(e, ERR_SYS, "cannot use '%s': %s", jobs,
 		    strerror(errno));
 	jd->fd = openat(jd->parentfd, jd->name,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -61,6 +64,39 @@ jobdir_open(struct jobdir *jd, const struct agent_conf *c, const char *path,
 		jobdir_close(jd);
 		return -1;
 	}
+	if (fstat(jd->fd, &st) == -1) {
+		error_set(e, ERR_SYS, "cannot stat '%s': %s", path,
+		    strerror(errno));
+		jobdir_close(jd);
+		return -1;
+	}
+	jd->owner = st.st_uid;
+	return 0;
+}
+
+/* Check a file opened in the job directory: see jobdir.h. */
+int
+jobdir_owned(const struct jobdir *jd, int fd, const char *name, bool dir,
+    struct error *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return error_set(e, ERR_IO, "cannot stat '%s': %s", name,
+		    strerror(errno));
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return error_set(e, ERR_REFUSED, "'%s' is not a %s", name,
+		    dir ? "directory" : "regular file");
+	if (st.st_uid != jd->owner)
+		return error_set(e, ERR_REFUSED,
+		    "'%s' is owned by uid %u, not by the job directory's "
+		    "owner (uid %u)",
+		    name, (unsigned)st.st_uid, (unsigned)jd->owner);
+	/* A second name is a hard link: the file may be someone else's. */
+	if (S_ISREG(st.st_mode) && st.st_nlink != 1)
+		return error_set(e, ERR_REFUSED,
+		    "'%s' has %lu links: hard links are refused", name,
+		    (unsigned long)st.st_nlink);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #define SLUICE_AGENT_JOBDIR_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -23,6 +24,7 @@ struct jobdir {
 	int parentfd; /* <base_dir>/jobs */
 	int fd; /* the job directory */
 	char name[256];
+	uid_t owner; /* who owns the directory: the account that staged it */
 };
 
 enum jobdir_state {
@@ -34,9 +36,22 @@ enum jobdir_state {
 /*
  * Open the job directory at path, which must be <base_dir>/jobs/<name>
  * exactly (a trailing '/' is allowed) and a real directory, not a link.
- * Anything else fails with ERR_REFUSED.
+ * jobsfd is <base_dir>/jobs, already opened and checked (trust_open()); it
+ * is duplicated, never looked up again by name.  Anything else fails with
+ * ERR_REFUSED.
  */
-int jobdir_open(struct jobdir *jd, const struct agent_conf *c, const char *path,
+int jobdir_open(struct jobdir *jd, const struct agent_conf *c, int jobsfd,
+    const char *path, struct error *e);
+
+/*
+ * Check fd, a regular file (a directory if dir) opened in the job directory
+ * by name: it
+ * must be owned by the job directory's owner and, if a regular file, have
+ * exactly one link.  Root reads these files for the account that staged
+ * them; a hard link to a file that account does not own (possible where
+ * fs.protected_hardlinks is 0) would hand that file to the job.
+ */
+int jobdir_owned(const struct jobdir *jd, int fd, const char *name, bool dir,
     struct error *e);
 
 /* Close what jobdir_open() opened. */

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "plan.h"
 #include "slot.h"
 #include "supervise.h"
+#include "trust.h"
 #include "util.h"
 
 #define AGENT_VERSION_PROBE_SECONDS 5
@@ -40,7 +42,7 @@
 struct agent {
 	const char *config_path;
 	struct agent_conf conf;
-	const char *jobdir_path;
+	int jobsfd; /* <base_dir>/jobs, checked by trust_open() */
 };
 
 /* Print a JSON object on stdout as one line. */
@@ -88,14 +90,26 @@ agent_manifest(const struct jobdir *jd, struct manifest *m, struct error *e)
 {
 	char *text;
 	size_t len;
-	int rc;
+	int fd, rc;
 
-	if (util_read_file_at(jd->fd, "job.json", MANIFEST_MAX_BYTES, &text,
-		&len, e) == -1) {
+	fd = openat(jd->fd, "job.json",
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		error_set(e, ERR_INVALID, "cannot open job.json: %s",
+		    errno == ELOOP ? "a symbolic link" : strerror(errno));
+		return -1;
+	}
+	/* Root reads it, and a parse error quotes it: only the staging
+	   account's own file, never a link to another. */
+	if (jobdir_owned(jd, fd, "job.json", false, e) == -1 ||
+	    util_read_fd(fd, "job.json", MANIFEST_MAX_BYTES, &text, &len, e) ==
+		-1) {
+		close(fd);
 		if (e->code == ERR_IO || e->code == ERR_NOTFOUND)
 			e->code = ERR_INVALID;
 		return error_wrap(e, "job.json");
 	}
+	close(fd);
 	rc = manifest_parse(text, len, m, e);
 	free(text);
 	return rc;
@@ -107,8 +121,7 @@ agent_run_check(struct agent *a, const struct jobdir *jd,
     const struct manifest *m, struct error *e)
 {
 	struct limits applied;
-	struct stat st;
-	int files, rc;
+	int files, fd, rc;
 
 	if (conf_runtime(&a->conf, m->runtime) == NULL)
 		return error_set_field(e, ERR_INVALID, "runtime",
@@ -122,15 +135,26 @@ agent_run_check(struct agent *a, const struct jobdir *jd,
 		    "the job has no files/ directory, so entry '%s' is not a "
 		    "submitted file",
 		    m->entry);
-	rc = files_check(files, m->entry, FILES_SUBMISSION_MAX,
-	    applied.disk_bytes, e);
+	rc = jobdir_owned(jd, files, "files", true, e);
+	if (rc == 0)
+		rc = files_check(files, jd->owner, m->entry,
+		    FILES_SUBMISSION_MAX, applied.disk_bytes, e);
 	close(files);
 	if (rc == -1)
 		return -1;
-	if (fstatat(jd->fd, "stdin", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !S_ISREG(st.st_mode))
+	fd = openat(jd->fd, "stdin",
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 && errno != ENOENT)
 		return error_set_field(e, ERR_REFUSED, "stdin",
 		    "stdin must be a regular file");
+	if (fd != -1) {
+		rc = jobdir_owned(jd, fd, "stdin", false, e);
+		close(fd);
+		if (rc == -1) {
+			snprintf(e->field, sizeof(e->field), "stdin");
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -510,6 +534,49 @@ static const struct {
 	{ "clean", agent_clean },
 };
 
+/*
+ * Load the node's policy and check who may have chosen it: the config file,
+ * base_dir and (for the job verbs) the jobs directory must be root's alone,
+ * and the slot ids must belong to no account.
+ */
+static int
+agent_load(struct agent *a, bool need_jobs, struct error *e)
+{
+	char jobs[PATH_MAX];
+	int fd, rc;
+
+	if ((fd = trust_open(a->config_path, false, e)) == -1)
+		return error_wrap(e, "config '%s'", a->config_path);
+	rc = conf_load_fd(fd, a->config_path, &a->conf, e);
+	close(fd);
+	if (rc == -1)
+		return -1;
+	if (trust_ids(&a->conf, e) == -1)
+		goto fail;
+	if ((fd = trust_open(a->conf.base_dir, true, e)) == -1) {
+		/* info describes a node that has no jobs yet, too. */
+		if (!need_jobs && e->code == ERR_NOTFOUND) {
+			error_init(e);
+			return 0;
+		}
+		error_wrap(e, "base_dir");
+		goto fail;
+	}
+	close(fd);
+	if (!need_jobs)
+		return 0;
+	snprintf(jobs, sizeof(jobs), "%s%sjobs", a->conf.base_dir,
+	    strcmp(a->conf.base_dir, "/") == 0 ? "" : "/");
+	if ((a->jobsfd = trust_open(jobs, true, e)) == -1) {
+		error_wrap(e, "the jobs directory");
+		goto fail;
+	}
+	return 0;
+fail:
+	conf_release(&a->conf);
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -523,10 +590,12 @@ main(int argc, char **argv)
 	struct jobdir jd;
 	struct error e;
 	const char *verb;
+	bool config_given = false;
 	size_t i;
 	int c, rc;
 
 	memset(&a, 0, sizeof(a));
+	a.jobsfd = -1;
 	error_init(&e);
 	a.config_path = CONF_DEFAULT_PATH;
 	signal(SIGPIPE, SIG_IGN);
@@ -534,6 +603,14 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			/* getopt keeps the last of several: a caller could
+			   append its own to an operator's command line. */
+			if (config_given) {
+				error_set(&e, ERR_USAGE,
+				    "--config is given twice");
+				return agent_fail(&e);
+			}
+			config_given = true;
 			a.config_path = optarg;
 			break;
 		case 'h':
@@ -556,7 +633,15 @@ main(int argc, char **argv)
 		error_set(&e, ERR_SYS, "sluice-agent must run as root");
 		return agent_fail(&e);
 	}
-	if (conf_load(a.config_path, &a.conf, &e) == -1)
+	/* Root held for another account (sudo, doas, setuid) runs the node
+	   owner's policy, never one the caller names. */
+	if (config_given && trust_on_behalf()) {
+		error_set(&e, ERR_REFUSED,
+		    "--config is refused when sluice-agent runs as root on "
+		    "behalf of another account; it reads " CONF_DEFAULT_PATH);
+		return agent_fail(&e);
+	}
+	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
 		return agent_fail(&e);
 	if (strcmp(verb, "info") == 0) {
 		if (optind != argc) {
@@ -573,8 +658,8 @@ main(int argc, char **argv)
 	if (i == sizeof(agent_verbs) / sizeof(agent_verbs[0])) {
 		error_set(&e, ERR_USAGE, "unknown verb '%.32s'; see --help",
 		    verb);
-		conf_release(&a.conf);
-		return agent_fail(&e);
+		rc = agent_fail(&e);
+		goto out;
 	}
 	/* clean takes any number of JOBDIRs (the dispatcher batches them);
 	   the other verbs exactly one. */
@@ -583,15 +668,15 @@ main(int argc, char **argv)
 	    argc - optind > AGENT_CLEAN_MAX) {
 		error_set(&e, ERR_USAGE, "%s takes exactly one JOBDIR%s", verb,
 		    agent_verbs[i].fn == agent_clean ? " (or up to 1000)" : "");
-		conf_release(&a.conf);
-		return agent_fail(&e);
+		rc = agent_fail(&e);
+		goto out;
 	}
 	rc = 0;
 	for (; optind < argc; optind++) {
 		int one;
 
 		error_init(&e);
-		if (jobdir_open(&jd, &a.conf, argv[optind], &e) == -1)
+		if (jobdir_open(&jd, &a.conf, a.jobsfd, argv[optind], &e) == -1)
 			one = agent_fail(&e);
 		else {
 			one = agent_verbs[i].fn(&a, &jd, &e);
@@ -601,6 +686,9 @@ main(int argc, char **argv)
 		if (rc == 0)
 			rc = one;
 	}
+out:
+	if (a.jobsfd != -1)
+		close(a.jobsfd);
 	conf_release(&a.conf);
 	return rc;
 }

@@ -399,8 +399,8 @@ sandbox_build_root(int sock, const struct plan *p, const struct sandbox_io *io)
 			jobfd = openat(rootfd, "job",
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (jobfd == -1 ||
-			    files_copy_in(io->files_dirfd, jobfd, p->uid,
-				p->gid, FILES_SUBMISSION_MAX,
+			    files_copy_in(io->files_dirfd, io->files_owner,
+				jobfd, p->uid, p->gid, FILES_SUBMISSION_MAX,
 				p->limits.disk_bytes, &e) == -1)
 				sandbox_die(sock,
 				    "cannot copy the submission: %s",

@@ -48,6 +48,7 @@ struct sandbox_io {
 	int stderr_fd;
 	int sock; /* init's end of the message socket */
 	int files_dirfd; /* JOBDIR/files, copied into /job */
+	uid_t files_owner; /* who staged them: each must be this account's */
 	const char *root_dir; /* empty directory to build the root on */
 	const struct cgroup_sys *cg;
 	bool enter_cgroup; /* init moves itself into the slot's cgroup (v1);

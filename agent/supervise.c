@@ -441,6 +441,7 @@ sup_output_file(struct sup *s, const char *name)
 static int
 sup_stdin(struct sup *s)
 {
+	struct error e;
 	struct stat st;
 	int fd;
 
@@ -452,6 +453,11 @@ sup_stdin(struct sup *s)
 		sup_fail(s, "stdin is not a regular file");
 		if (fd != -1)
 			close(fd);
+		return -1;
+	}
+	if (jobdir_owned(s->sj->jd, fd, "stdin", false, &e) == -1) {
+		sup_fail(s, "%s", e.msg);
+		close(fd);
 		return -1;
 	}
 	/* Reads from a regular file never block; clear the flag anyway so
@@ -542,6 +548,7 @@ sup_start(struct sup *s)
 	io.stderr_fd = errp[1];
 	io.sock = sp[1];
 	io.files_dirfd = files;
+	io.files_owner = s->sj->jd->owner;
 	io.root_dir = root;
 	io.cg = s->sj->cg;
 	io.enter_cgroup = s->sj->cg->version == CGROUP_V1;

@@ -1,9 +1,11 @@
 /* Reading libconfig files: see cfgfile.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfgfile.h"
 #include "util.h"
@@ -182,11 +184,27 @@ cfgfile_strings(const config_setting_t *arr, const char *what, size_t max,
 int
 cfgfile_read(config_t *cf, const char *path, struct error *e)
 {
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
+		/* A missing or unreadable config is the host's problem. */
+		return error_set(e, ERR_IO, "cannot read config '%s': %s", path,
+		    errno == ELOOP ? "a symbolic link" : strerror(errno));
+	}
+	rc = cfgfile_read_fd(cf, fd, path, e);
+	close(fd);
+	return rc;
+}
+
+/* Read and parse an open config file. */
+int
+cfgfile_read_fd(config_t *cf, int fd, const char *path, struct error *e)
+{
 	char *raw = NULL, *text = NULL;
 	int rc = -1;
 
-	if (util_read_file_at(AT_FDCWD, path, CFGFILE_MAX_BYTES, &raw, NULL,
-		e) == -1) {
+	if (util_read_fd(fd, path, CFGFILE_MAX_BYTES, &raw, NULL, e) == -1) {
 		/* A missing or unreadable config is the host's problem. */
 		e->code = ERR_IO;
 		return error_wrap(e, "cannot read config '%s'", path);

@@ -23,6 +23,9 @@
  */
 int cfgfile_read(config_t *cf, const char *path, struct error *e);
 
+/* The same for an open file; path names it in messages.  fd stays open. */
+int cfgfile_read_fd(config_t *cf, int fd, const char *path, struct error *e);
+
 /* Read a number that may be an int, an int64 or a float. */
 int cfgfile_number(const config_setting_t *s, double *out);
 

@@ -156,11 +156,7 @@ int
 util_read_file_at(int dirfd, const char *name, size_t cap, char **out,
     size_t *len, struct error *e)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int fd, rc = -1;
+	int fd, rc;
 
 	fd = openat(dirfd, name,
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -171,6 +167,22 @@ util_read_file_at(int dirfd, const char *name, size_t cap, char **out,
 		return error_set(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO,
 		    "cannot open '%s': %s", name, strerror(errno));
 	}
+	rc = util_read_fd(fd, name, cap, out, len, e);
+	close(fd);
+	return rc;
+}
+
+/* Read an open, capped regular file from its current offset. */
+int
+util_read_fd(int fd, const char *name, size_t cap, char **out, size_t *len,
+    struct error *e)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int rc = -1;
+
 	if (fstat(fd, &st) == -1) {
 		error_set(e, ERR_IO, "cannot stat '%s': %s", name,
 		    strerror(errno));
@@ -215,7 +227,6 @@ util_read_file_at(int dirfd, const char *name, size_t cap, char **out,
 	rc = 0;
 out:
 	free(buf);
-	close(fd);
 	return rc;
 }
 

@@ -62,6 +62,10 @@ bool util_name_sanitise(char *name);
 int util_read_file_at(int dirfd, const char *name, size_t cap, char **out,
     size_t *len, struct error *e);
 
+/* The same for an open descriptor (name is for messages); fd stays open. */
+int util_read_fd(int fd, const char *name, size_t cap, char **out, size_t *len,
+    struct error *e);
+
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int util_write_all(int fd, const void *buf, size_t len);
 

@@ -1,0 +1,176 @@
+/* Who may choose the node's policy: see trust.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trust.h"
+
+/* Whether a privilege tool says a caller other than root started us. */
+static bool
+trust_env_caller(const char *name, const char *root)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && strcmp(v, root) != 0;
+}
+
+/* Whether root is held on behalf of an account that is not root. */
+bool
+trust_on_behalf(void)
+{
+	uid_t r, eff, s;
+
+	if (getresuid(&r, &eff, &s) == -1 || r != 0 || eff != 0 || s != 0)
+		return true;
+	/* sudo, doas and pkexec set these themselves; a caller cannot. */
+	return trust_env_caller("SUDO_UID", "0") ||
+	    trust_env_caller("DOAS_USER", "root") ||
+	    trust_env_caller("PKEXEC_UID", "0");
+}
+
+/* Check one opened component of a path (shown is the path up to it). */
+static int
+trust_check(int fd, const char *shown, bool want_file, struct error *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return error_set(e, ERR_REFUSED, "cannot stat '%s': %s", shown,
+		    strerror(errno));
+	if (want_file && !S_ISREG(st.st_mode))
+		return error_set(e, ERR_REFUSED, "'%s' is not a regular file",
+		    shown);
+	if (st.st_uid != 0)
+		return error_set(e, ERR_REFUSED,
+		    "'%s' is owned by uid %u, not root: the node's policy "
+		    "must be root's alone",
+		    shown, (unsigned)st.st_uid);
+	/* A sticky directory's entries can be renamed only by their owners,
+	   and the next component is checked to be root's. */
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) != 0))
+		return error_set(e, ERR_REFUSED,
+		    "'%s' is writable by %s: the node's policy must be "
+		    "root's alone",
+		    shown, (st.st_mode & S_IWOTH) ? "others" : "its group");
+	return 0;
+}
+
+/* Open a path component by component, checking each. */
+int
+trust_open(const char *path, bool dir, struct error *e)
+{
+	char buf[PATH_MAX], cwd[PATH_MAX], *comp, *next;
+	int fd, sub, flags;
+	bool last;
+
+	if (path[0] == '\0')
+		return error_set(e, ERR_REFUSED, "an empty path");
+	if (path[0] == '/') {
+		if (strlen(path) >= sizeof(buf))
+			return error_set(e, ERR_REFUSED, "path too long");
+		strcpy(buf, path);
+	} else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return error_set(e, ERR_REFUSED,
+			    "cannot find the current directory: %s",
+			    strerror(errno));
+		if ((size_t)snprintf(buf, sizeof(buf), "%s/%s", cwd, path) >=
+		    sizeof(buf))
+			return error_set(e, ERR_REFUSED, "path too long");
+	}
+	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return error_set(e, ERR_SYS, "cannot open '/': %s",
+		    strerror(errno));
+	if (trust_check(fd, "/", false, e) == -1)
+		goto fail;
+	for (comp = buf + 1; *comp != '\0'; comp = next + 1) {
+		if ((next = strchr(comp, '/')) != NULL)
+			*next = '\0';
+		last = next == NULL || next[1 + strspn(next + 1, "/")] == '\0';
+		if (*comp != '\0') {
+			flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+			flags |= last && !dir ? O_NONBLOCK | O_NOCTTY
+					      : O_DIRECTORY;
+			if ((sub = openat(fd, comp, flags)) == -1) {
+				error_set(e,
+				    errno == ENOENT ? ERR_NOTFOUND
+						    : ERR_REFUSED,
+				    "cannot open '%s': %s", buf,
+				    errno == ELOOP ? "a symbolic link"
+						   : strerror(errno));
+				goto fail;
+			}
+			close(fd);
+			fd = sub;
+			if (trust_check(fd, buf, last && !dir, e) == -1)
+				goto fail;
+		}
+		if (next == NULL)
+			break;
+		*next = '/';
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Check one id range against the accounts or groups of the system. */
+static int
+trust_id_range(unsigned base, unsigned n, bool group, struct error *e)
+{
+	const char *what = group ? "gid_base" : "uid_base";
+	const char *owner;
+	struct passwd *pw;
+	struct group *gr;
+	unsigned i;
+
+	if (base < 1000)
+		return error_set_field(e, ERR_INVALID, what,
+		    "'%s' is %u: slot ids must start at 1000 or above, away "
+		    "from the system's own accounts",
+		    what, base);
+	for (i = 0; i < n; i++) {
+		errno = 0;
+		owner = NULL;
+		if (group) {
+			if ((gr = getgrgid((gid_t)(base + i))) != NULL)
+				owner = gr->gr_name;
+		} else if ((pw = getpwuid((uid_t)(base + i))) != NULL)
+			owner = pw->pw_name;
+		if (owner != NULL)
+			return error_set_field(e, ERR_INVALID, what,
+			    "slot %u's %s %u belongs to the existing %s '%s'; "
+			    "choose a %s whose %u ids no account or group uses",
+			    i, group ? "gid" : "uid", base + i,
+			    group ? "group" : "account", owner, what, n);
+		/* Not found is NULL with errno 0, ENOENT, ESRCH, EBADF or
+		   EPERM (getpwuid(3)); anything else is a failed lookup. */
+		if (errno != 0 && errno != ENOENT && errno != ESRCH &&
+		    errno != EBADF && errno != EPERM)
+			return error_set_field(e, ERR_SYS, what,
+			    "cannot look up %s %u: %s", group ? "gid" : "uid",
+			    base + i, strerror(errno));
+	}
+	return 0;
+}
+
+/* Check the slot ids against the system's accounts and groups. */
+int
+trust_ids(const struct agent_conf *c, struct error *e)
+{
+	if (trust_id_range((unsigned)c->uid_base, c->slots, false, e) == -1 ||
+	    trust_id_range((unsigned)c->gid_base, c->slots, true, e) == -1)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * Who may choose the node's policy, and which files may carry it.  The agent
+ * is root, but it is started by the dispatcher's SSH account (through sudo or
+ * a forced command).  That account must never choose the policy: not the
+ * config file, not the directories the agent works in, not the uids the jobs
+ * run as.  Everything here fails closed.
+ */
+#ifndef SLUICE_AGENT_TRUST_H
+#define SLUICE_AGENT_TRUST_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+#include "error.h"
+
+/*
+ * Whether the agent holds root on behalf of an account that is not root:
+ * a real or saved uid other than 0 (setuid), or a privilege tool's record of
+ * a non-root caller (SUDO_UID, DOAS_USER, PKEXEC_UID).  Such a caller gets
+ * the compiled-in config and nothing else.
+ */
+bool trust_on_behalf(void);
+
+/*
+ * Open path (a regular file, or a directory when dir is true) by walking
+ * from "/" one component at a time without following symbolic links, and
+ * check every component as sshd's StrictModes does: owned by root and not
+ * writable by group or others, except that a sticky directory (such as
+ * /tmp) may be, since what is in it must be root's own in turn.  A relative
+ * path is taken from the current directory.  Returns the descriptor
+ * (O_RDONLY, close-on-exec) or -1.
+ */
+int trust_open(const char *path, bool dir, struct error *e);
+
+/*
+ * Check the slot ids: uid_base and gid_base at least 1000, and no uid or
+ * gid of a slot belonging to an existing account or group.
+ */
+int trust_ids(const struct agent_conf *c, struct error *e);
+
+#endif
