@@ -82,6 +82,12 @@ tap_skip_all() {
 	exit 0
 }
 
+# tap_bail REASON: stop the test as a failure (a dependency is missing).
+tap_bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
 tap_done() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" -eq 0 ]
