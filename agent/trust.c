@@ -65,6 +65,16 @@ trust_check(int fd, const char *shown, bool want_file, struct error *e)
 	return 0;
 }
 
+/* Whether name in dirfd is a symbolic link (for messages only). */
+static bool
+trust_is_link(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode);
+}
+
 /* Open a path component by component, checking each. */
 int
 trust_open(const char *path, bool dir, struct error *e)
@@ -106,8 +116,8 @@ trust_open(const char *path, bool dir, struct error *e)
 				    errno == ENOENT ? ERR_NOTFOUND
 						    : ERR_REFUSED,
 				    "cannot open '%s': %s", buf,
-				    errno == ELOOP ? "a symbolic link"
-						   : strerror(errno));
+				    trust_is_link(fd, comp) ? "a symbolic link"
+							    : strerror(errno));
 				goto fail;
 			}
 			close(fd);

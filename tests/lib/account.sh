@@ -47,7 +47,7 @@ account_setup() {
 	# Names of at most 32 bytes; one per test run.
 	ACCOUNT="sluicet$$"
 	userdel -r "$ACCOUNT" >/dev/null 2>&1
-	useradd -r -M -d /nonexistent -s /bin/sh "$ACCOUNT" || return 1
+	useradd -M -d /nonexistent -s /bin/sh "$ACCOUNT" || return 1
 	mkdir -p "$base" && chmod 0755 "$base" || return 1
 	install -d -o root -g "$ACCOUNT" -m 1770 "$base/jobs" || return 1
 	account_write_config "$base" "$uidb" || return 1
