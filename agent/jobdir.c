@@ -111,6 +111,30 @@ jobdir_close(struct jobdir *jd)
 	jd->fd = jd->parentfd = -1;
 }
 
+/* Open a file the agent itself wrote in the job directory: see jobdir.h. */
+int
+jobdir_open_own(const struct jobdir *jd, const char *name, int flags)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(jd->fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	/* The account may have swapped it for a FIFO, or (where
+	   fs.protected_hardlinks is 0) for a hard link to a file of root's:
+	   the agent's own file is root's, regular, and has one name. */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    st.st_nlink != 1) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	if ((flags & O_NONBLOCK) == 0)
+		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 /* Whether name exists in the job directory (without following links). */
 static bool
 jobdir_has(const struct jobdir *jd, const char *name)
@@ -204,8 +228,7 @@ jobdir_supervisor_alive(const struct jobdir *jd)
 	bool alive;
 	int fd;
 
-	fd = openat(jd->fd, "events", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
+	if ((fd = jobdir_open_own(jd, "events", O_RDONLY)) == -1)
 		return false;
 	alive = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 	close(fd);
@@ -292,8 +315,14 @@ jobdir_read_result(const struct jobdir *jd)
 	size_t len;
 	json_t *obj;
 
-	if (util_read_file_at(jd->fd, "result.json", RESULT_MAX_BYTES, &text,
-		&len, NULL) == -1)
+	int fd, rc;
+
+	if ((fd = jobdir_open_own(jd, "result.json", O_RDONLY)) == -1)
+		return NULL;
+	rc = util_read_fd(fd, "result.json", RESULT_MAX_BYTES, &text, &len,
+	    NULL);
+	close(fd);
+	if (rc == -1)
 		return NULL;
 	obj = json_loadb(text, len, 0, NULL);
 	free(text);
@@ -311,10 +340,15 @@ jobdir_scan(const struct jobdir *jd, int *slot, bool *finished, bool *partial)
 	size_t len;
 	json_t *ev;
 
+	int fd, rc;
+
 	*slot = -1;
 	*finished = *partial = false;
-	if (util_read_file_at(jd->fd, "events", JOBDIR_LINE_MAX * 4, &text,
-		&len, NULL) == -1)
+	if ((fd = jobdir_open_own(jd, "events", O_RDONLY)) == -1)
+		return;
+	rc = util_read_fd(fd, "events", JOBDIR_LINE_MAX * 4, &text, &len, NULL);
+	close(fd);
+	if (rc == -1)
 		return;
 	*partial = len > 0 && text[len - 1] != '\n';
 	for (line = strtok_r(text, "\n", &save); line != NULL;
@@ -346,11 +380,10 @@ jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
 	int fd, slot, lfd, rc = 0;
 	json_t *res;
 
-	fd = openat(jd->fd, "events",
-	    O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
+	if ((fd = jobdir_open_own(jd, "events", O_WRONLY | O_APPEND)) == -1)
 		return error_set(e, ERR_IO, "cannot open events: %s",
-		    strerror(errno));
+		    errno == EPERM ? "not the agent's own file"
+				   : strerror(errno));
 	/* Taking the lock proves the supervisor is gone, and makes this
 	   process the only one that settles the job. */
 	if (fcntl(fd, F_OFD_SETLK, &fl) == -1) {
@@ -442,9 +475,10 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 			goto out;
 		}
 	}
-	fd = openat(jd->fd, "events", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1) {
-		error_set(e, ERR_IO, "cannot open events: %s", strerror(errno));
+	if ((fd = jobdir_open_own(jd, "events", O_RDONLY)) == -1) {
+		error_set(e, ERR_IO, "cannot open events: %s",
+		    errno == EPERM ? "not the agent's own file"
+				   : strerror(errno));
 		goto out;
 	}
 	pfd.fd = wake_fd != -1 ? wake_fd : ino;

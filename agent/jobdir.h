@@ -54,6 +54,15 @@ int jobdir_open(struct jobdir *jd, const struct agent_conf *c, int jobsfd,
 int jobdir_owned(const struct jobdir *jd, int fd, const char *name, bool dir,
     struct error *e);
 
+/*
+ * Open name, a file the agent itself wrote in the job directory (events,
+ * result.json), with flags plus O_NOFOLLOW: it must be a regular file owned
+ * by root with one link.  The account owns the directory and may replace
+ * any entry; root must never read out or append to what it put there.
+ * Returns the descriptor, or -1 with errno (EPERM: not the agent's file).
+ */
+int jobdir_open_own(const struct jobdir *jd, const char *name, int flags);
+
 /* Close what jobdir_open() opened. */
 void jobdir_close(struct jobdir *jd);
 

@@ -331,8 +331,11 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 			return agent_fail(e);
 	}
 	if (jobdir_state(jd) == JOBDIR_RUNNING) {
+		/* Nothing is written: whatever the account put there (a
+		   link, a FIFO) is not followed, truncated or waited on. */
 		fd = openat(jd->fd, "cancel",
-		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		    0644);
 		if (fd == -1) {
 			error_set(e, ERR_IO, "cannot request cancel: %s",
 			    strerror(errno));

@@ -196,6 +196,32 @@ account_do ln "$T/secret" "$D/job.json"
 out=$(account_agent run "$D")
 tap_is "$?" 2 "hard link as job.json: refused (exit 2)"
 tap_ok "$(printf '%s' "$out" | grep -q secret; echo $((!$?)))" "hard link as job.json: the error quotes nothing of the file"
+# The agent's own files in the account's directory: swapped for a hard link
+# to root's file, root must neither print it (wait) nor append to it when
+# it settles a job whose supervisor is gone (status).
+D=$(stage swapped 'print(1)')
+account_agent run "$D" >/dev/null
+sum_before=$(sha256sum <"$T/secret")
+account_do sh -c 'cd "$1" && rm -f result.json && mv events events.old && ln "$2" events' sh "$D" "$T/secret"
+out=$(account_do timeout 20 sudo -n "$ACCOUNT_AGENT" wait "$D")
+tap_ok "$(printf '%s' "$out" | grep -q secret; echo $((!$?)))" "events swapped for a hard link: wait prints nothing of root's file"
+out=$(account_do timeout 20 sudo -n "$ACCOUNT_AGENT" status "$D")
+tap_is "$(sha256sum <"$T/secret")" "$sum_before" "events swapped for a hard link: status appends nothing to root's file"
+tap_ok "$(printf '%s' "$out" | grep -q secret; echo $((!$?)))" "events swapped for a hard link: status prints nothing of it"
+account_do sh -c 'cd "$1" && rm -f events && mkfifo events' sh "$D"
+account_do timeout 20 sudo -n "$ACCOUNT_AGENT" wait "$D" >/dev/null
+tap_isnt "$?" 124 "events swapped for a FIFO: wait does not hang"
+D=$(stage fifocancel 'import time; time.sleep(30)')
+account_agent run "$D" >/dev/null &
+runpid=$!
+for i in $(seq 1 100); do grep -qs started "$D/events" && break; sleep 0.05; done
+account_do mkfifo "$D/cancel"
+account_do timeout 20 sudo -n "$ACCOUNT_AGENT" cancel "$D" >/dev/null
+tap_isnt "$?" 124 "cancel planted as a FIFO: cancel does not hang"
+account_do rm -f "$D/cancel"
+account_agent cancel "$D" >/dev/null
+wait "$runpid"
+tap_is "$(jq -r .verdict "$D/result.json" 2>/dev/null)" cancelled "cancel planted as a FIFO: a later cancel still works"
 # Where the job directory is root's (a node that logs in as root), the
 # owner matches: the link count alone must catch it.
 cp "$PINNED_CONFIG" "$T/root.conf"
