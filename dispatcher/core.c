@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
 #include <event2/http.h>
 #include <jansson.h>
 
@@ -25,8 +23,8 @@
 #include "request.h"
 #include "server.h"
 #include "util.h"
+#include "view.h"
 
-#define CORE_INLINE_MAX (64 * 1024)
 #define CORE_TICK_MS 500
 
 struct core_waiter {
@@ -37,44 +35,8 @@ struct core_waiter {
 	struct core_waiter *next;
 };
 
-#define CORE_BUCKETS 12
-
-/* Seconds-valued histogram buckets, Prometheus style (cumulative). */
-static const double core_buckets[CORE_BUCKETS] = { 0.01, 0.025, 0.05, 0.1, 0.25,
-	0.5, 1, 2.5, 5, 10, 30, 60 };
-
-struct core_histogram {
-	uint64_t counts[CORE_BUCKETS + 1]; /* the last is +Inf */
-	double sum;
-	uint64_t n;
-};
-
-struct core_metrics {
-	struct core_histogram run; /* wall time of finished jobs */
-	struct core_histogram wait; /* from submission to start */
-	struct {
-		int code;
-		uint64_t n;
-	} http[32];
-	size_t nhttp;
-};
-
 static void core_schedule(struct core *c);
-static const char *core_node_state_name(enum sched_node_state s);
 static void core_node_settle(struct core_node *n);
-
-/* Record one observation in a histogram. */
-static void
-core_observe(struct core_histogram *h, double v)
-{
-	int i;
-
-	for (i = 0; i < CORE_BUCKETS && v > core_buckets[i]; i++)
-		;
-	h->counts[i]++;
-	h->sum += v;
-	h->n++;
-}
 
 /* Seconds since the epoch of an RFC 3339 time of ours, or -1. */
 static double
@@ -92,25 +54,6 @@ core_time(const char *s)
 	return (double)timegm(&tm) + frac;
 }
 
-/* Count an API response. */
-void
-core_count_response(struct core *c, int status)
-{
-	struct core_metrics *m = c->metrics;
-	size_t i;
-
-	for (i = 0; i < m->nhttp; i++)
-		if (m->http[i].code == status) {
-			m->http[i].n++;
-			return;
-		}
-	if (m->nhttp < sizeof(m->http) / sizeof(m->http[0])) {
-		m->http[m->nhttp].code = status;
-		m->http[m->nhttp].n = 1;
-		m->nhttp++;
-	}
-}
-
 /* Find an active job, or NULL. */
 static struct core_active *
 core_active_find(struct core *c, int64_t id)
@@ -124,7 +67,7 @@ core_active_find(struct core *c, int64_t id)
 }
 
 /* The node called name, or NULL. */
-static struct core_node *
+struct core_node *
 core_node_find(struct core *c, const char *name)
 {
 	size_t i;
@@ -335,7 +278,7 @@ core_wake_waiters(struct core *c, const struct job *j)
 		}
 		*pw = w->next;
 		if (obj == NULL)
-			obj = core_job_json(c, j);
+			obj = view_job_json(c, j);
 		server_reply_json(c, w->req, 200, json_incref(obj));
 		event_free(w->timer);
 		free(w);
@@ -674,7 +617,7 @@ core_on_event(struct pool_ev *ev, void *arg)
 			    ev->at);
 			core_save(c, &j);
 			if (sub >= 0 && st >= sub)
-				core_observe(&c->metrics->wait, st - sub);
+				metrics_observe_wait(&c->metrics, st - sub);
 		}
 		break;
 	case EV_JOB_FINISHED:
@@ -712,7 +655,7 @@ core_on_event(struct pool_ev *ev, void *arg)
 			snprintf(j.started_at, sizeof(j.started_at), "%s",
 			    r->started_at);
 		core_active_remove(c, a);
-		core_observe(&c->metrics->run, r->wall_seconds);
+		metrics_observe_run(&c->metrics, r->wall_seconds);
 		/* A sandbox error is the node's fault, not the program's:
 		   another attempt, on any node, may well succeed. */
 		if (r->verdict == VERDICT_SANDBOX_ERROR &&
@@ -861,8 +804,6 @@ core_init(struct core *c, const char *config_path, struct error *e)
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
-	if ((c->metrics = calloc(1, sizeof(*c->metrics))) == NULL)
-		return error_set(e, ERR_NOMEM, "out of memory");
 	if (settings_load(config_path, &c->set, e) == -1)
 		return -1;
 	if (core_mkdir(c->set.state_dir, e) == -1 ||
@@ -957,7 +898,6 @@ core_release(struct core *c)
 		free((char *)c->tenants[i].name);
 	free(c->tenants);
 	free(c->nodes);
-	free(c->metrics);
 	store_close(c->st);
 	if (c->base != NULL)
 		event_base_free(c->base);
@@ -1126,166 +1066,6 @@ out:
 	return rc;
 }
 
-/* Read a spool result file as text for inline display: at most 64 KiB,
-   invalid UTF-8 replaced.  Sets *cut if the file was longer. */
-static json_t *
-core_inline_text(struct core *c, int64_t id, const char *name, bool *cut)
-{
-	char *data = NULL, *fixed;
-	size_t len = 0, i, n = 0;
-	struct error e;
-	json_t *s;
-
-	*cut = false;
-	if (spool_read_result(&c->sp, id, name, 16 * 1024 * 1024, &data, &len,
-		&e) == -1)
-		return json_null();
-	if (len > CORE_INLINE_MAX) {
-		len = CORE_INLINE_MAX;
-		*cut = true;
-	}
-	/* Each bad byte becomes U+FFFD (3 bytes). */
-	if ((fixed = malloc(len * 3 + 1)) == NULL)
-		fatal("out of memory");
-	for (i = 0; i < len;) {
-		unsigned char b = (unsigned char)data[i];
-		size_t need = b < 0x80 ? 1
-		    : (b >> 5) == 6    ? 2
-		    : (b >> 4) == 14   ? 3
-		    : (b >> 3) == 30   ? 4
-				       : 0;
-		size_t k;
-		bool ok = need > 0 && i + need <= len;
-
-		for (k = 1; ok && k < need; k++)
-			ok = ((unsigned char)data[i + k] >> 6) == 2;
-		if (ok && need > 1) {
-			/* No overlong forms, surrogates or values past
-			   U+10FFFF: let jansson be the judge. */
-			json_t *probe = json_stringn(data + i, need);
-
-			ok = probe != NULL;
-			json_decref(probe);
-		}
-		if (ok) {
-			memcpy(fixed + n, data + i, need);
-			n += need;
-			i += need;
-		} else {
-			memcpy(fixed + n, "\xef\xbf\xbd", 3);
-			n += 3;
-			i++;
-		}
-	}
-	s = json_stringn(fixed, n);
-	free(fixed);
-	free(data);
-	return s != NULL ? s : json_null();
-}
-
-/* A number or null. */
-static json_t *
-core_num_or_null(bool have, double v)
-{
-	return have ? json_real(v) : json_null();
-}
-
-/* A string or null when empty. */
-static json_t *
-core_str_or_null(const char *s)
-{
-	return s[0] != '\0' ? json_string(s) : json_null();
-}
-
-/* The job object; with_output adds the inline stdout and stderr. */
-static json_t *
-core_job_object(struct core *c, const struct job *j, bool with_output)
-{
-	struct result r;
-	json_t *obj, *files, *limits = NULL, *root = NULL;
-	char idtext[32], *text = NULL;
-	bool cut_out = false, cut_err = false, have_r = false;
-	struct error e;
-	size_t len, i;
-
-	result_init(&r);
-	if (j->has_result &&
-	    spool_read_result(&c->sp, j->id, "result.json", RESULT_MAX_BYTES,
-		&text, &len, &e) == 0 &&
-	    (root = json_loadb(text, len, 0, NULL)) != NULL &&
-	    result_from_json(root, &r, &e) == 0)
-		have_r = true;
-	free(text);
-	json_decref(root);
-	snprintf(idtext, sizeof(idtext), "%lld", (long long)j->id);
-	files = json_array();
-	for (i = 0; have_r && i < r.n_out_files; i++)
-		json_array_append_new(files,
-		    json_pack("{s:s, s:I}", "name", r.out_files[i].name,
-			"bytes", (json_int_t)r.out_files[i].bytes));
-	if (have_r)
-		limits = limit_to_json(&r.limits);
-	else
-		limits = json_loads(j->limits, 0, NULL);
-	obj = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:i, s:o, s:o, "
-			"s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "id", idtext, "state", job_state_name(j->state), "verdict",
-	    j->has_result ? json_string(j->verdict) : json_null(), "reason",
-	    j->reason, "runtime", j->runtime, "tenant", j->tenant, "node",
-	    core_str_or_null(j->node), "attempts", j->attempts, "submitted_at",
-	    core_str_or_null(j->submitted_at), "started_at",
-	    core_str_or_null(j->started_at), "finished_at",
-	    core_str_or_null(j->finished_at), "exit_code",
-	    j->has_result && j->exit_code >= 0 ? json_integer(j->exit_code)
-					       : json_null(),
-	    "signal",
-	    j->has_result && j->signal > 0 ? json_integer(j->signal)
-					   : json_null(),
-	    "cpu_seconds", core_num_or_null(j->has_result, j->cpu_seconds),
-	    "wall_seconds", core_num_or_null(j->has_result, j->wall_seconds),
-	    "memory_peak_bytes",
-	    j->has_result ? json_integer((json_int_t)j->memory_peak_bytes)
-			  : json_null());
-	if (obj == NULL)
-		fatal("out of memory");
-	if (with_output) {
-		json_object_set_new(obj, "stdout",
-		    j->has_result
-			? core_inline_text(c, j->id, "stdout", &cut_out)
-			: json_null());
-		json_object_set_new(obj, "stderr",
-		    j->has_result
-			? core_inline_text(c, j->id, "stderr", &cut_err)
-			: json_null());
-	}
-	json_object_set_new(obj, "stdout_truncated",
-	    json_boolean(cut_out || (have_r && r.stdout_truncated)));
-	json_object_set_new(obj, "stderr_truncated",
-	    json_boolean(cut_err || (have_r && r.stderr_truncated)));
-	json_object_set_new(obj, "out_files", files);
-	json_object_set_new(obj, "out_files_truncated",
-	    json_boolean(have_r && r.out_files_truncated));
-	json_object_set_new(obj, "limits",
-	    limits != NULL ? limits : json_object());
-	json_object_set_new(obj, "labels", json_loads(j->labels, 0, NULL));
-	result_release(&r);
-	return obj;
-}
-
-/* The job object of the API. */
-json_t *
-core_job_json(struct core *c, const struct job *j)
-{
-	return core_job_object(c, j, true);
-}
-
-/* The job object without its inline output. */
-json_t *
-core_job_json_brief(struct core *c, const struct job *j)
-{
-	return core_job_object(c, j, false);
-}
-
 /* Cancel a job. */
 int
 core_cancel(struct core *c, int64_t id, struct job *out, struct error *e)
@@ -1355,154 +1135,6 @@ core_drain(struct core *c, const char *name, bool drain, const char *reason,
 	return 0;
 }
 
-/* The runtimes the nodes offer, one entry per name and version. */
-json_t *
-core_runtimes_json(struct core *c)
-{
-	json_t *list = json_array(), *entry, *x;
-	const char *name, *ver, *xv;
-	size_t i, k, m;
-
-	for (i = 0; i < c->nnodes; i++) {
-		struct core_node *n = &c->nodes[i];
-
-		for (k = 0; n->known && k < n->info.nruntimes; k++) {
-			name = n->info.runtimes[k];
-			ver = n->info.versions[k];
-			entry = NULL;
-			for (m = 0; m < json_array_size(list); m++) {
-				x = json_array_get(list, m);
-				xv = json_string_value(
-				    json_object_get(x, "version"));
-				if (strcmp(json_string_value(
-					       json_object_get(x, "name")),
-					name) == 0 &&
-				    strcmp(xv != NULL ? xv : "", ver) == 0)
-					entry = x;
-			}
-			if (entry == NULL) {
-				entry = json_pack("{s:s, s:o, s:[]}", "name",
-				    name, "version", core_str_or_null(ver),
-				    "nodes");
-				json_array_append_new(list, entry);
-			}
-			json_array_append_new(json_object_get(entry, "nodes"),
-			    json_string(n->conf->name));
-		}
-	}
-	return json_pack("{s:o}", "runtimes", list);
-}
-
-/* Append formatted text to a growing buffer. */
-static void __attribute__((format(printf, 2, 3)))
-core_textf(struct evbuffer *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	evbuffer_add_vprintf(b, fmt, ap);
-	va_end(ap);
-}
-
-/* Write one histogram in Prometheus text format. */
-static void
-core_histogram_text(struct evbuffer *b, const char *name, const char *help,
-    const struct core_histogram *h)
-{
-	uint64_t cum = 0;
-	int i;
-
-	core_textf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
-	for (i = 0; i < CORE_BUCKETS; i++) {
-		cum += h->counts[i];
-		core_textf(b, "%s_bucket{le=\"%g\"} %llu\n", name,
-		    core_buckets[i], (unsigned long long)cum);
-	}
-	cum += h->counts[CORE_BUCKETS];
-	core_textf(b, "%s_bucket{le=\"+Inf\"} %llu\n", name,
-	    (unsigned long long)cum);
-	core_textf(b, "%s_sum %.6f\n%s_count %llu\n", name, h->sum, name,
-	    (unsigned long long)h->n);
-}
-
-/* The metrics in Prometheus text format. */
-char *
-core_metrics_text(struct core *c)
-{
-	static const enum job_phase live[] = { PHASE_QUEUED, PHASE_STAGING,
-		PHASE_RUNNING, PHASE_COLLECTING };
-	static const enum sched_node_state nstates[] = { SCHED_UP, SCHED_DOWN,
-		SCHED_DRAINING, SCHED_DRAINED };
-	struct evbuffer *b = evbuffer_new();
-	int64_t counts[9], n;
-	struct error e;
-	size_t i, k, len;
-	char *text;
-
-	if (b == NULL)
-		return NULL;
-	core_textf(b,
-	    "# HELP sluice_jobs Jobs not yet ended, by state and "
-	    "phase.\n# TYPE sluice_jobs gauge\n");
-	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
-		if (store_jobs_count(c->st, NULL, 1u << live[i], &n, &e) == -1)
-			n = 0;
-		core_textf(b, "sluice_jobs{state=\"%s\",phase=\"%s\"} %lld\n",
-		    job_state_name(job_phase_state(live[i])),
-		    job_phase_name(live[i]), (long long)n);
-	}
-	core_textf(b,
-	    "# HELP sluice_jobs_finished_total Jobs that ended, by "
-	    "final state.\n# TYPE sluice_jobs_finished_total "
-	    "counter\n");
-	if (store_jobs_final_counts(c->st, counts, &e) == -1)
-		memset(counts, 0, sizeof(counts));
-	for (i = 0; i < 9; i++)
-		if (job_state_final((enum job_state)i))
-			core_textf(b,
-			    "sluice_jobs_finished_total{state=\"%s\"} %lld\n",
-			    job_state_name((enum job_state)i),
-			    (long long)counts[i]);
-	core_histogram_text(b, "sluice_job_run_seconds",
-	    "Wall time of finished jobs on their node.", &c->metrics->run);
-	core_histogram_text(b, "sluice_job_wait_seconds",
-	    "Time from submission to start.", &c->metrics->wait);
-	core_textf(b,
-	    "# HELP sluice_nodes Nodes by state.\n"
-	    "# TYPE sluice_nodes gauge\n");
-	for (i = 0; i < sizeof(nstates) / sizeof(nstates[0]); i++) {
-		n = 0;
-		for (k = 0; k < c->nnodes; k++)
-			if (c->nodes[k].state == nstates[i])
-				n++;
-		core_textf(b, "sluice_nodes{state=\"%s\"} %lld\n",
-		    core_node_state_name(nstates[i]), (long long)n);
-	}
-	core_textf(b,
-	    "# HELP sluice_ssh_reconnects_total Reconnections to a "
-	    "node after it was up.\n"
-	    "# TYPE sluice_ssh_reconnects_total counter\n");
-	for (k = 0; k < c->nnodes; k++)
-		core_textf(b, "sluice_ssh_reconnects_total{node=\"%s\"} %llu\n",
-		    c->nodes[k].conf->name,
-		    (unsigned long long)c->nodes[k].reconnects);
-	core_textf(b,
-	    "# HELP sluice_http_requests_total API responses by "
-	    "status code.\n"
-	    "# TYPE sluice_http_requests_total counter\n");
-	for (i = 0; i < c->metrics->nhttp; i++)
-		core_textf(b, "sluice_http_requests_total{code=\"%d\"} %llu\n",
-		    c->metrics->http[i].code,
-		    (unsigned long long)c->metrics->http[i].n);
-	len = evbuffer_get_length(b);
-	if ((text = malloc(len + 1)) != NULL) {
-		evbuffer_remove(b, text, len);
-		text[len] = '\0';
-	}
-	evbuffer_free(b);
-	return text;
-}
-
 /* A long poll that timed out: answer with the job as it is now. */
 static void
 core_wait_timeout(evutil_socket_t fd, short what, void *arg)
@@ -1517,7 +1149,7 @@ core_wait_timeout(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 	if (core_load(c, w->id, &j))
-		server_reply_json(c, w->req, 200, core_job_json(c, &j));
+		server_reply_json(c, w->req, 200, view_job_json(c, &j));
 	else
 		server_reply_error(c, w->req, 404, "no such job", NULL);
 	event_free(w->timer);
@@ -1538,7 +1170,7 @@ core_wait(struct core *c, struct evhttp_request *req, int64_t id,
 		return;
 	}
 	if (job_state_final(j.state) || timeout_seconds <= 0) {
-		server_reply_json(c, req, 200, core_job_json(c, &j));
+		server_reply_json(c, req, 200, view_job_json(c, &j));
 		return;
 	}
 	if (timeout_seconds > c->set.wait_max_seconds)
@@ -1556,61 +1188,4 @@ core_wait(struct core *c, struct evhttp_request *req, int64_t id,
 	evtimer_add(w->timer, &tv);
 	w->next = c->waiters;
 	c->waiters = w;
-}
-
-/* The name of a node state. */
-static const char *
-core_node_state_name(enum sched_node_state s)
-{
-	switch (s) {
-	case SCHED_UP:
-		return "UP";
-	case SCHED_DRAINING:
-		return "DRAINING";
-	case SCHED_DRAINED:
-		return "DRAINED";
-	default:
-		return "DOWN";
-	}
-}
-
-/* One node as the API shows it. */
-static json_t *
-core_node_object(struct core_node *n)
-{
-	json_t *rts = json_array(), *labels = json_array();
-	size_t k;
-
-	for (k = 0; n->known && k < n->info.nruntimes; k++)
-		json_array_append_new(rts,
-		    json_pack("{s:s, s:o}", "name", n->info.runtimes[k],
-			"version", core_str_or_null(n->info.versions[k])));
-	for (k = 0; k < n->conf->nlabels; k++)
-		json_array_append_new(labels, json_string(n->conf->labels[k]));
-	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:o}", "name",
-	    n->conf->name, "state", core_node_state_name(n->state), "reason",
-	    n->reason, "slots", n->known ? (int)n->info.slots : 0, "busy",
-	    (int)n->busy, "runtimes", rts, "labels", labels, "last_seen",
-	    core_str_or_null(n->last_seen));
-}
-
-/* The pool as the API shows it. */
-json_t *
-core_nodes_json(struct core *c)
-{
-	json_t *nodes = json_array();
-	size_t i;
-
-	for (i = 0; i < c->nnodes; i++)
-		json_array_append_new(nodes, core_node_object(&c->nodes[i]));
-	return json_pack("{s:o}", "nodes", nodes);
-}
-
-/* One node as the API shows it, or NULL. */
-json_t *
-core_node_json(struct core *c, const char *name)
-{
-	struct core_node *n = core_node_find(c, name);
-
-	return n != NULL ? core_node_object(n) : NULL;
 }

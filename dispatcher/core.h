@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "job.h"
+#include "metrics.h"
 #include "pool.h"
 #include "sched.h"
 #include "settings.h"
@@ -68,7 +69,6 @@ struct core_queued {
 };
 
 struct core_waiter;
-struct core_metrics;
 
 struct core {
 	struct settings set;
@@ -91,7 +91,7 @@ struct core {
 	struct event *ev_int;
 	struct event *ev_tick;
 	bool draining;
-	struct core_metrics *metrics;
+	struct metrics metrics;
 };
 
 /* Load the config, open the store and spool, rebuild the queue. */
@@ -112,18 +112,9 @@ int
 core_submit(struct core *c, const struct settings_token *tok, const char *body,
     size_t len, struct job *out, int *status, struct error *e);
 
-/* The job object of the API (INTERFACES.md section 2). */
-json_t *core_job_json(struct core *c, const struct job *j);
-
 /* Reply with the job once it has ended, or after timeout seconds. */
 void core_wait(struct core *c, struct evhttp_request *req, int64_t id,
     double timeout_seconds);
-
-/* The pool as the API shows it. */
-json_t *core_nodes_json(struct core *c);
-
-/* One node as the API shows it, or NULL if there is no such node. */
-json_t *core_node_json(struct core *c, const char *name);
 
 /*
  * Cancel a job: a queued one ends CANCELLED at once; a placed one is
@@ -132,20 +123,11 @@ json_t *core_node_json(struct core *c, const char *name);
  */
 int core_cancel(struct core *c, int64_t id, struct job *out, struct error *e);
 
+/* The node called name, or NULL. */
+struct core_node *core_node_find(struct core *c, const char *name);
+
 /* Drain a node (no new jobs; the running ones finish) or resume it. */
 int core_drain(struct core *c, const char *node, bool drain, const char *reason,
     struct error *e);
-
-/* The runtimes the nodes offer: {"runtimes": [{name, version, nodes}]}. */
-json_t *core_runtimes_json(struct core *c);
-
-/* The job object without its inline output (for lists). */
-json_t *core_job_json_brief(struct core *c, const struct job *j);
-
-/* Count an API response (for /metrics). */
-void core_count_response(struct core *c, int status);
-
-/* The metrics in Prometheus text format (a new string). */
-char *core_metrics_text(struct core *c);
 
 #endif

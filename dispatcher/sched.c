@@ -191,3 +191,19 @@ sched_pick(const struct sched_node *nodes, size_t nnodes,
 	*node_index = best_node;
 	return true;
 }
+
+/* The name of a node state. */
+const char *
+sched_state_name(enum sched_node_state s)
+{
+	switch (s) {
+	case SCHED_UP:
+		return "UP";
+	case SCHED_DRAINING:
+		return "DRAINING";
+	case SCHED_DRAINED:
+		return "DRAINED";
+	default:
+		return "DOWN";
+	}
+}

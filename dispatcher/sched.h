@@ -31,6 +31,9 @@ enum sched_node_state {
 	SCHED_DRAINED
 };
 
+/* The name of a node state as the API shows it: "UP", "DOWN", ... */
+const char *sched_state_name(enum sched_node_state s);
+
 struct sched_node {
 	const char *name;
 	enum sched_node_state state;

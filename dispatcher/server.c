@@ -20,6 +20,7 @@
 #include "log.h"
 #include "server.h"
 #include "util.h"
+#include "view.h"
 
 #define SERVER_HEADERS_MAX (64 * 1024)
 #define SERVER_TIMEOUT_SECONDS 60
@@ -76,7 +77,7 @@ server_reply_json(struct core *c, struct evhttp_request *req, int status,
 		if (buf != NULL)
 			evbuffer_free(buf);
 		evhttp_send_error(req, 500, "Internal Server Error");
-		core_count_response(c, 500);
+		metrics_count_response(&c->metrics, 500);
 		return;
 	}
 	evbuffer_add(buf, text, strlen(text));
@@ -87,7 +88,7 @@ server_reply_json(struct core *c, struct evhttp_request *req, int status,
 	    "Content-Type", "application/json");
 	evhttp_send_reply(req, status, server_phrase(status), buf);
 	evbuffer_free(buf);
-	core_count_response(c, status);
+	metrics_count_response(&c->metrics, status);
 }
 
 /* Reply with an error document. */
@@ -118,7 +119,7 @@ server_reply_raw(struct core *c, struct evhttp_request *req, const char *data,
 	    "Content-Type", "application/octet-stream");
 	evhttp_send_reply(req, 200, "OK", buf);
 	evbuffer_free(buf);
-	core_count_response(c, 200);
+	metrics_count_response(&c->metrics, 200);
 }
 
 /* The caller's token, or NULL after replying 401. */
@@ -207,7 +208,7 @@ server_submit(struct core *c, struct evhttp_request *req,
 	snprintf(location, sizeof(location), "/v1/jobs/%lld", (long long)j.id);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
 	    location);
-	server_reply_json(c, req, 201, core_job_json(c, &j));
+	server_reply_json(c, req, 201, view_job_json(c, &j));
 }
 
 /* The timeout_seconds of a long poll; false after replying 400. */
@@ -261,7 +262,7 @@ server_job(struct core *c, struct evhttp_request *req,
 		    rest[0] == '\0' ? "GET, DELETE" : "GET");
 		return;
 	}
-	if (store_job_get(c->st, id, &j, &e) == -1) {
+	if (view_job_get(c, id, &j, &e) == -1) {
 		server_reply_error(c, req, e.code == ERR_NOTFOUND ? 404 : 500,
 		    e.code == ERR_NOTFOUND ? "no such job" : e.msg, NULL);
 		return;
@@ -279,11 +280,11 @@ server_job(struct core *c, struct evhttp_request *req,
 			server_reply_error(c, req,
 			    e.code == ERR_STATE ? 409 : 500, e.msg, NULL);
 		else
-			server_reply_json(c, req, 202, core_job_json(c, &j));
+			server_reply_json(c, req, 202, view_job_json(c, &j));
 		return;
 	}
 	if (rest[0] == '\0') {
-		server_reply_json(c, req, 200, core_job_json(c, &j));
+		server_reply_json(c, req, 200, view_job_json(c, &j));
 		return;
 	}
 	if (strcmp(rest, "/wait") == 0) {
@@ -308,8 +309,7 @@ server_job(struct core *c, struct evhttp_request *req,
 		    NULL);
 		return;
 	}
-	if (spool_read_result(&c->sp, id, rel,
-		(size_t)c->set.max_result_file_bytes, &data, &len, &e) == -1) {
+	if (view_output(c, id, rel, &data, &len, &e) == -1) {
 		server_reply_error(c, req, e.code == ERR_NOTFOUND ? 404 : 500,
 		    e.code == ERR_NOTFOUND ? "no such file" : e.msg, NULL);
 		return;
@@ -377,15 +377,15 @@ server_list(struct core *c, struct evhttp_request *req,
 		return;
 	}
 	/* One more than asked for tells whether there is a next page. */
-	if (store_jobs_list(c->st, tok->role == ROLE_ADMIN ? NULL : tok->name,
-		state, before, (int)limit + 1, jobs, &n, &e) == -1) {
+	if (view_jobs_list(c, tok->role == ROLE_ADMIN ? NULL : tok->name, state,
+		before, (int)limit + 1, jobs, &n, &e) == -1) {
 		free(jobs);
 		server_reply_error(c, req, 500, e.msg, NULL);
 		return;
 	}
 	list = json_array();
 	for (i = 0; i < n && i < limit; i++)
-		json_array_append_new(list, core_job_json_brief(c, &jobs[i]));
+		json_array_append_new(list, view_job_json_brief(c, &jobs[i]));
 	obj = json_pack("{s:o}", "jobs", list);
 	if (n > limit) {
 		char next[32];
@@ -425,7 +425,7 @@ server_node(struct core *c, struct evhttp_request *req,
 			server_bad_method(c, req, "GET");
 			return;
 		}
-		if ((node = core_node_json(c, name)) == NULL)
+		if ((node = view_node_json(c, name)) == NULL)
 			server_reply_error(c, req, 404, "no such node", NULL);
 		else
 			server_reply_json(c, req, 200, node);
@@ -474,7 +474,7 @@ server_node(struct core *c, struct evhttp_request *req,
 		    e.msg, NULL);
 		return;
 	}
-	server_reply_json(c, req, 200, core_node_json(c, name));
+	server_reply_json(c, req, 200, view_node_json(c, name));
 }
 
 /* GET /metrics: Prometheus text format. */
@@ -482,14 +482,14 @@ static void
 server_metrics(struct core *c, struct evhttp_request *req)
 {
 	struct evbuffer *buf;
-	char *text = core_metrics_text(c);
+	char *text = view_metrics_text(c);
 
 	if (text == NULL || (buf = evbuffer_new()) == NULL) {
 		free(text);
 		server_reply_error(c, req, 500, "out of memory", NULL);
 		return;
 	}
-	core_count_response(c, 200);
+	metrics_count_response(&c->metrics, 200);
 	evbuffer_add(buf, text, strlen(text));
 	free(text);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -540,7 +540,7 @@ server_route(struct evhttp_request *req, void *arg)
 	}
 	if (strcmp(path, "/v1/nodes") == 0) {
 		if (method == EVHTTP_REQ_GET)
-			server_reply_json(c, req, 200, core_nodes_json(c));
+			server_reply_json(c, req, 200, view_nodes_json(c));
 		else
 			server_bad_method(c, req, "GET");
 		goto out;
@@ -551,7 +551,7 @@ server_route(struct evhttp_request *req, void *arg)
 	}
 	if (strcmp(path, "/v1/runtimes") == 0) {
 		if (method == EVHTTP_REQ_GET)
-			server_reply_json(c, req, 200, core_runtimes_json(c));
+			server_reply_json(c, req, 200, view_runtimes_json(c));
 		else
 			server_bad_method(c, req, "GET");
 		goto out;

@@ -1,0 +1,351 @@
+/*
+ * The read side of the API: see view.h.  Nothing here changes a job, a
+ * node or the store.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <jansson.h>
+
+#include "log.h"
+#include "view.h"
+
+#define VIEW_INLINE_MAX (64 * 1024)
+
+/* Read a job row. */
+int
+view_job_get(struct core *c, int64_t id, struct job *out, struct error *e)
+{
+	return store_job_get(c->st, id, out, e);
+}
+
+/* List jobs, newest first. */
+int
+view_jobs_list(struct core *c, const char *tenant, int state, int64_t before,
+    int limit, struct job *out, int *n, struct error *e)
+{
+	return store_jobs_list(c->st, tenant, state, before, limit, out, n, e);
+}
+
+/* Read a file of a job's results. */
+int
+view_output(struct core *c, int64_t id, const char *rel, char **out,
+    size_t *len, struct error *e)
+{
+	return spool_read_result(&c->sp, id, rel,
+	    (size_t)c->set.max_result_file_bytes, out, len, e);
+}
+
+/* Read a spool result file as text for inline display: at most 64 KiB,
+   invalid UTF-8 replaced.  Sets *cut if the file was longer. */
+static json_t *
+view_inline_text(struct core *c, int64_t id, const char *name, bool *cut)
+{
+	char *data = NULL, *fixed;
+	size_t len = 0, i, n = 0;
+	struct error e;
+	json_t *s;
+
+	*cut = false;
+	if (spool_read_result(&c->sp, id, name, 16 * 1024 * 1024, &data, &len,
+		&e) == -1)
+		return json_null();
+	if (len > VIEW_INLINE_MAX) {
+		len = VIEW_INLINE_MAX;
+		*cut = true;
+	}
+	/* Each bad byte becomes U+FFFD (3 bytes). */
+	if ((fixed = malloc(len * 3 + 1)) == NULL)
+		fatal("out of memory");
+	for (i = 0; i < len;) {
+		unsigned char b = (unsigned char)data[i];
+		size_t need = b < 0x80 ? 1
+		    : (b >> 5) == 6    ? 2
+		    : (b >> 4) == 14   ? 3
+		    : (b >> 3) == 30   ? 4
+				       : 0;
+		size_t k;
+		bool ok = need > 0 && i + need <= len;
+
+		for (k = 1; ok && k < need; k++)
+			ok = ((unsigned char)data[i + k] >> 6) == 2;
+		if (ok && need > 1) {
+			/* No overlong forms, surrogates or values past
+			   U+10FFFF: let jansson be the judge. */
+			json_t *probe = json_stringn(data + i, need);
+
+			ok = probe != NULL;
+			json_decref(probe);
+		}
+		if (ok) {
+			memcpy(fixed + n, data + i, need);
+			n += need;
+			i += need;
+		} else {
+			memcpy(fixed + n, "\xef\xbf\xbd", 3);
+			n += 3;
+			i++;
+		}
+	}
+	s = json_stringn(fixed, n);
+	free(fixed);
+	free(data);
+	return s != NULL ? s : json_null();
+}
+
+/* A number or null. */
+static json_t *
+view_num_or_null(bool have, double v)
+{
+	return have ? json_real(v) : json_null();
+}
+
+/* A string or null when empty. */
+static json_t *
+view_str_or_null(const char *s)
+{
+	return s[0] != '\0' ? json_string(s) : json_null();
+}
+
+/* The job object; with_output adds the inline stdout and stderr. */
+static json_t *
+view_job_object(struct core *c, const struct job *j, bool with_output)
+{
+	struct result r;
+	json_t *obj, *files, *limits = NULL, *root = NULL;
+	char idtext[32], *text = NULL;
+	bool cut_out = false, cut_err = false, have_r = false;
+	struct error e;
+	size_t len, i;
+
+	result_init(&r);
+	if (j->has_result &&
+	    spool_read_result(&c->sp, j->id, "result.json", RESULT_MAX_BYTES,
+		&text, &len, &e) == 0 &&
+	    (root = json_loadb(text, len, 0, NULL)) != NULL &&
+	    result_from_json(root, &r, &e) == 0)
+		have_r = true;
+	free(text);
+	json_decref(root);
+	snprintf(idtext, sizeof(idtext), "%lld", (long long)j->id);
+	files = json_array();
+	for (i = 0; have_r && i < r.n_out_files; i++)
+		json_array_append_new(files,
+		    json_pack("{s:s, s:I}", "name", r.out_files[i].name,
+			"bytes", (json_int_t)r.out_files[i].bytes));
+	if (have_r)
+		limits = limit_to_json(&r.limits);
+	else
+		limits = json_loads(j->limits, 0, NULL);
+	obj = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:i, s:o, s:o, "
+			"s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "id", idtext, "state", job_state_name(j->state), "verdict",
+	    j->has_result ? json_string(j->verdict) : json_null(), "reason",
+	    j->reason, "runtime", j->runtime, "tenant", j->tenant, "node",
+	    view_str_or_null(j->node), "attempts", j->attempts, "submitted_at",
+	    view_str_or_null(j->submitted_at), "started_at",
+	    view_str_or_null(j->started_at), "finished_at",
+	    view_str_or_null(j->finished_at), "exit_code",
+	    j->has_result && j->exit_code >= 0 ? json_integer(j->exit_code)
+					       : json_null(),
+	    "signal",
+	    j->has_result && j->signal > 0 ? json_integer(j->signal)
+					   : json_null(),
+	    "cpu_seconds", view_num_or_null(j->has_result, j->cpu_seconds),
+	    "wall_seconds", view_num_or_null(j->has_result, j->wall_seconds),
+	    "memory_peak_bytes",
+	    j->has_result ? json_integer((json_int_t)j->memory_peak_bytes)
+			  : json_null());
+	if (obj == NULL)
+		fatal("out of memory");
+	if (with_output) {
+		json_object_set_new(obj, "stdout",
+		    j->has_result
+			? view_inline_text(c, j->id, "stdout", &cut_out)
+			: json_null());
+		json_object_set_new(obj, "stderr",
+		    j->has_result
+			? view_inline_text(c, j->id, "stderr", &cut_err)
+			: json_null());
+	}
+	json_object_set_new(obj, "stdout_truncated",
+	    json_boolean(cut_out || (have_r && r.stdout_truncated)));
+	json_object_set_new(obj, "stderr_truncated",
+	    json_boolean(cut_err || (have_r && r.stderr_truncated)));
+	json_object_set_new(obj, "out_files", files);
+	json_object_set_new(obj, "out_files_truncated",
+	    json_boolean(have_r && r.out_files_truncated));
+	json_object_set_new(obj, "limits",
+	    limits != NULL ? limits : json_object());
+	json_object_set_new(obj, "labels", json_loads(j->labels, 0, NULL));
+	result_release(&r);
+	return obj;
+}
+
+/* The job object of the API. */
+json_t *
+view_job_json(struct core *c, const struct job *j)
+{
+	return view_job_object(c, j, true);
+}
+
+/* The job object without its inline output. */
+json_t *
+view_job_json_brief(struct core *c, const struct job *j)
+{
+	return view_job_object(c, j, false);
+}
+
+/* The runtimes the nodes offer, one entry per name and version. */
+json_t *
+view_runtimes_json(struct core *c)
+{
+	json_t *list = json_array(), *entry, *x;
+	const char *name, *ver, *xv;
+	size_t i, k, m;
+
+	for (i = 0; i < c->nnodes; i++) {
+		struct core_node *n = &c->nodes[i];
+
+		for (k = 0; n->known && k < n->info.nruntimes; k++) {
+			name = n->info.runtimes[k];
+			ver = n->info.versions[k];
+			entry = NULL;
+			for (m = 0; m < json_array_size(list); m++) {
+				x = json_array_get(list, m);
+				xv = json_string_value(
+				    json_object_get(x, "version"));
+				if (strcmp(json_string_value(
+					       json_object_get(x, "name")),
+					name) == 0 &&
+				    strcmp(xv != NULL ? xv : "", ver) == 0)
+					entry = x;
+			}
+			if (entry == NULL) {
+				entry = json_pack("{s:s, s:o, s:[]}", "name",
+				    name, "version", view_str_or_null(ver),
+				    "nodes");
+				json_array_append_new(list, entry);
+			}
+			json_array_append_new(json_object_get(entry, "nodes"),
+			    json_string(n->conf->name));
+		}
+	}
+	return json_pack("{s:o}", "runtimes", list);
+}
+
+/* The metrics in Prometheus text format. */
+char *
+view_metrics_text(struct core *c)
+{
+	static const enum job_phase live[] = { PHASE_QUEUED, PHASE_STAGING,
+		PHASE_RUNNING, PHASE_COLLECTING };
+	static const enum sched_node_state nstates[] = { SCHED_UP, SCHED_DOWN,
+		SCHED_DRAINING, SCHED_DRAINED };
+	struct evbuffer *b = evbuffer_new();
+	int64_t counts[9], n;
+	struct error e;
+	size_t i, k, len;
+	char *text;
+
+	if (b == NULL)
+		return NULL;
+	evbuffer_add_printf(b,
+	    "# HELP sluice_jobs Jobs not yet ended, by state and "
+	    "phase.\n# TYPE sluice_jobs gauge\n");
+	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+		if (store_jobs_count(c->st, NULL, 1u << live[i], &n, &e) == -1)
+			n = 0;
+		evbuffer_add_printf(b,
+		    "sluice_jobs{state=\"%s\",phase=\"%s\"} %lld\n",
+		    job_state_name(job_phase_state(live[i])),
+		    job_phase_name(live[i]), (long long)n);
+	}
+	evbuffer_add_printf(b,
+	    "# HELP sluice_jobs_finished_total Jobs that ended, by "
+	    "final state.\n# TYPE sluice_jobs_finished_total "
+	    "counter\n");
+	if (store_jobs_final_counts(c->st, counts, &e) == -1)
+		memset(counts, 0, sizeof(counts));
+	for (i = 0; i < 9; i++)
+		if (job_state_final((enum job_state)i))
+			evbuffer_add_printf(b,
+			    "sluice_jobs_finished_total{state=\"%s\"} %lld\n",
+			    job_state_name((enum job_state)i),
+			    (long long)counts[i]);
+	metrics_text_jobs(&c->metrics, b);
+	evbuffer_add_printf(b,
+	    "# HELP sluice_nodes Nodes by state.\n"
+	    "# TYPE sluice_nodes gauge\n");
+	for (i = 0; i < sizeof(nstates) / sizeof(nstates[0]); i++) {
+		n = 0;
+		for (k = 0; k < c->nnodes; k++)
+			if (c->nodes[k].state == nstates[i])
+				n++;
+		evbuffer_add_printf(b, "sluice_nodes{state=\"%s\"} %lld\n",
+		    sched_state_name(nstates[i]), (long long)n);
+	}
+	evbuffer_add_printf(b,
+	    "# HELP sluice_ssh_reconnects_total Reconnections to a "
+	    "node after it was up.\n"
+	    "# TYPE sluice_ssh_reconnects_total counter\n");
+	for (k = 0; k < c->nnodes; k++)
+		evbuffer_add_printf(b,
+		    "sluice_ssh_reconnects_total{node=\"%s\"} %llu\n",
+		    c->nodes[k].conf->name,
+		    (unsigned long long)c->nodes[k].reconnects);
+	metrics_text_responses(&c->metrics, b);
+	len = evbuffer_get_length(b);
+	if ((text = malloc(len + 1)) != NULL) {
+		evbuffer_remove(b, text, len);
+		text[len] = '\0';
+	}
+	evbuffer_free(b);
+	return text;
+}
+
+/* One node as the API shows it. */
+static json_t *
+view_node_object(struct core_node *n)
+{
+	json_t *rts = json_array(), *labels = json_array();
+	size_t k;
+
+	for (k = 0; n->known && k < n->info.nruntimes; k++)
+		json_array_append_new(rts,
+		    json_pack("{s:s, s:o}", "name", n->info.runtimes[k],
+			"version", view_str_or_null(n->info.versions[k])));
+	for (k = 0; k < n->conf->nlabels; k++)
+		json_array_append_new(labels, json_string(n->conf->labels[k]));
+	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:o}", "name",
+	    n->conf->name, "state", sched_state_name(n->state), "reason",
+	    n->reason, "slots", n->known ? (int)n->info.slots : 0, "busy",
+	    (int)n->busy, "runtimes", rts, "labels", labels, "last_seen",
+	    view_str_or_null(n->last_seen));
+}
+
+/* The pool as the API shows it. */
+json_t *
+view_nodes_json(struct core *c)
+{
+	json_t *nodes = json_array();
+	size_t i;
+
+	for (i = 0; i < c->nnodes; i++)
+		json_array_append_new(nodes, view_node_object(&c->nodes[i]));
+	return json_pack("{s:o}", "nodes", nodes);
+}
+
+/* One node as the API shows it, or NULL. */
+json_t *
+view_node_json(struct core *c, const char *name)
+{
+	struct core_node *n = core_node_find(c, name);
+
+	return n != NULL ? view_node_object(n) : NULL;
+}

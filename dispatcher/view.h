@@ -1,0 +1,56 @@
+/*
+ * The read side of the API: every answer the HTTP server gives about jobs,
+ * nodes, runtimes and metrics is built here, from the store, the spool and
+ * the core's node table, and every read the server makes goes through
+ * here.  Nothing here changes anything; changes go through core.h.
+ *
+ * The JSON objects are the API's (docs/api.md); each function returns a
+ * new reference (NULL only where said).
+ */
+#ifndef SLUICE_DISPATCHER_VIEW_H
+#define SLUICE_DISPATCHER_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core.h"
+
+/* Read job id (ERR_NOTFOUND if there is none). */
+int view_job_get(struct core *c, int64_t id, struct job *out, struct error *e);
+
+/*
+ * Up to limit jobs, newest first, with ids below before (0: no bound),
+ * of tenant (NULL: all) and in state (-1: any), into out; *n is the count.
+ */
+int view_jobs_list(struct core *c, const char *tenant, int state,
+    int64_t before, int limit, struct job *out, int *n, struct error *e);
+
+/*
+ * A file of a job's results, rel as the API names it ("stdout", "stderr"
+ * or "files/NAME", NAME checked), in a new buffer of at most the
+ * configured max_result_file_bytes: as spool_read_result().
+ */
+int view_output(struct core *c, int64_t id, const char *rel, char **out,
+    size_t *len, struct error *e);
+
+/* The job object, with its stdout and stderr inline (cut at 64 KiB). */
+json_t *view_job_json(struct core *c, const struct job *j);
+
+/* The job object without its inline output (for lists). */
+json_t *view_job_json_brief(struct core *c, const struct job *j);
+
+/* The pool: {"nodes": [...]}. */
+json_t *view_nodes_json(struct core *c);
+
+/* One node, or NULL if there is no node called name. */
+json_t *view_node_json(struct core *c, const char *name);
+
+/* The runtimes the nodes offer: {"runtimes": [{name, version, nodes}]}. */
+json_t *view_runtimes_json(struct core *c);
+
+/* The metrics in Prometheus text format (a new string, NULL if no memory). */
+char *view_metrics_text(struct core *c);
+
+#endif
