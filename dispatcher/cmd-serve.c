@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "core.h"
 #include "log.h"
+#include "server.h"
 
 /* Print the verb's usage. */
 static void
@@ -37,9 +38,10 @@ cmd_serve_exec(int argc, char **argv)
 	};
 	const char *config = SETTINGS_DEFAULT_PATH;
 	enum log_level level = LOG_LEVEL_INFO;
+	struct server *srv = NULL;
 	struct core c;
 	struct error e;
-	int ch, rc;
+	int ch, rc = -1;
 
 	while ((ch = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -67,12 +69,13 @@ cmd_serve_exec(int argc, char **argv)
 	if (evthread_use_pthreads() == -1)
 		fatal("cannot enable libevent's thread support");
 	error_init(&e);
-	if (core_init(&c, config, &e) == -1) {
-		log_error("%s", e.msg);
-		core_release(&c);
-		return 1;
-	}
-	rc = core_run(&c, &e);
+	/* The listener goes before the workers stop: nothing new is
+	   accepted while they do, and every write so far is committed. */
+	if (core_init(&c, config, &e) == 0 && core_start(&c, &e) == 0 &&
+	    (srv = server_new(&c, &e)) != NULL)
+		rc = core_run(&c, &e);
+	server_free(srv);
+	core_stop(&c);
 	if (rc == -1)
 		log_error("%s", e.msg);
 	else

@@ -1,7 +1,7 @@
 /*
  * The dispatcher's core: see core.h.  Every handler here follows the same
- * order: check, commit the new state, then act (send a command, answer a
- * waiter).
+ * order: check, commit the new state, then act (send a command, call the
+ * on_final hook).
  */
 #include "config.h"
 
@@ -15,25 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/http.h>
 #include <jansson.h>
 
 #include "core.h"
 #include "log.h"
 #include "request.h"
-#include "server.h"
 #include "util.h"
-#include "view.h"
 
 #define CORE_TICK_MS 500
-
-struct core_waiter {
-	struct core *core;
-	struct evhttp_request *req;
-	int64_t id;
-	struct event *timer;
-	struct core_waiter *next;
-};
 
 static void core_schedule(struct core *c);
 static void core_node_settle(struct core_node *n);
@@ -264,28 +253,6 @@ core_sched_job(const struct core_queued *q, struct sched_job *sj)
 	sj->limit_set = q->limit_set;
 }
 
-/* Reply to every waiter of a job that has ended (one job object for all). */
-static void
-core_wake_waiters(struct core *c, const struct job *j)
-{
-	struct core_waiter **pw = &c->waiters, *w;
-	json_t *obj = NULL;
-
-	while ((w = *pw) != NULL) {
-		if (w->id != j->id) {
-			pw = &w->next;
-			continue;
-		}
-		*pw = w->next;
-		if (obj == NULL)
-			obj = view_job_json(c, j);
-		server_reply_json(c, w->req, 200, json_incref(obj));
-		event_free(w->timer);
-		free(w);
-	}
-	json_decref(obj);
-}
-
 /* Commit a job row; a failure here is fatal: the store is the truth. */
 static void
 core_save(struct core *c, const struct job *j)
@@ -319,7 +286,7 @@ core_send(struct core *c, int node, enum pool_cmd_type type, int64_t id,
 	pool_send(c->pool, node, &cmd);
 }
 
-/* End a job with a final state (committed), wake its waiters. */
+/* End a job with a final state (committed), then tell the hook. */
 static void
 core_finish(struct core *c, struct job *j, enum job_state st,
     const char *reason)
@@ -332,7 +299,8 @@ core_finish(struct core *c, struct job *j, enum job_state st,
 	core_save(c, j);
 	log_info("job %lld %s%s%s", (long long)j->id, job_state_name(st),
 	    j->reason[0] ? ": " : "", j->reason);
-	core_wake_waiters(c, j);
+	if (c->on_final != NULL)
+		c->on_final(j, c->on_final_arg);
 }
 
 /*
@@ -831,57 +799,60 @@ core_init(struct core *c, const char *config_path, struct error *e)
 	return core_recover(c, e);
 }
 
-/* Serve until a signal asks to stop. */
+/* Create the event loop, the node pool (not started), signals and tick. */
 int
-core_run(struct core *c, struct error *e)
+core_start(struct core *c, struct error *e)
 {
 	struct timeval tick = { 0, CORE_TICK_MS * 1000 };
-	int rc = -1;
 
 	if ((c->base = event_base_new()) == NULL)
 		return error_set(e, ERR_SYS, "cannot create the event loop");
 	if ((c->pool = pool_new(&c->set, &c->sp, c->base, core_on_event, c,
 		 e)) == NULL)
-		goto out;
-	if (server_start(c, e) == -1)
-		goto out;
+		return -1;
 	c->ev_term = evsignal_new(c->base, SIGTERM, core_signal, c);
 	c->ev_int = evsignal_new(c->base, SIGINT, core_signal, c);
 	c->ev_tick = event_new(c->base, -1, EV_PERSIST, core_tick, c);
 	if (c->ev_term == NULL || c->ev_int == NULL || c->ev_tick == NULL ||
 	    event_add(c->ev_term, NULL) == -1 ||
 	    event_add(c->ev_int, NULL) == -1 ||
-	    event_add(c->ev_tick, &tick) == -1) {
-		error_set(e, ERR_SYS, "cannot set up signal handling");
-		goto out;
-	}
+	    event_add(c->ev_tick, &tick) == -1)
+		return error_set(e, ERR_SYS, "cannot set up signal handling");
+	return 0;
+}
+
+/* Start the node pool and serve until a signal asks to stop. */
+int
+core_run(struct core *c, struct error *e)
+{
 	if (pool_start(c->pool, e) == -1)
-		goto out;
-	log_info("listening on %s:%u with %zu nodes", c->set.listen_host,
-	    c->set.listen_port, c->nnodes);
+		return -1;
 	event_base_dispatch(c->base);
-	rc = 0;
-out:
-	/* Drain: nothing new is accepted (the listener goes first), the
-	   workers stop, and every write so far is committed already. */
-	server_stop(c);
+	return 0;
+}
+
+/* Stop the node pool's workers (their jobs on the nodes go on). */
+void
+core_stop(struct core *c)
+{
 	if (c->pool != NULL)
 		pool_stop(c->pool);
-	return rc;
+}
+
+/* Set the hook called after each final state is committed. */
+void
+core_on_final(struct core *c, core_final_cb cb, void *arg)
+{
+	c->on_final = cb;
+	c->on_final_arg = arg;
 }
 
 /* Free everything. */
 void
 core_release(struct core *c)
 {
-	struct core_waiter *w, *next;
 	size_t i;
 
-	for (w = c->waiters; w != NULL; w = next) {
-		next = w->next;
-		event_free(w->timer);
-		free(w);
-	}
 	if (c->pool != NULL)
 		pool_free(c->pool);
 	if (c->ev_term != NULL)
@@ -1133,59 +1104,4 @@ core_drain(struct core *c, const char *name, bool drain, const char *reason,
 	    drain ? text : "");
 	core_schedule(c);
 	return 0;
-}
-
-/* A long poll that timed out: answer with the job as it is now. */
-static void
-core_wait_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct core_waiter *w = arg, **pw;
-	struct core *c = w->core;
-	struct job j;
-
-	for (pw = &c->waiters; *pw != NULL; pw = &(*pw)->next)
-		if (*pw == w) {
-			*pw = w->next;
-			break;
-		}
-	if (core_load(c, w->id, &j))
-		server_reply_json(c, w->req, 200, view_job_json(c, &j));
-	else
-		server_reply_error(c, w->req, 404, "no such job", NULL);
-	event_free(w->timer);
-	free(w);
-}
-
-/* Reply once the job has ended, or after the timeout. */
-void
-core_wait(struct core *c, struct evhttp_request *req, int64_t id,
-    double timeout_seconds)
-{
-	struct core_waiter *w;
-	struct timeval tv;
-	struct job j;
-
-	if (!core_load(c, id, &j)) {
-		server_reply_error(c, req, 404, "no such job", NULL);
-		return;
-	}
-	if (job_state_final(j.state) || timeout_seconds <= 0) {
-		server_reply_json(c, req, 200, view_job_json(c, &j));
-		return;
-	}
-	if (timeout_seconds > c->set.wait_max_seconds)
-		timeout_seconds = c->set.wait_max_seconds;
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatal("out of memory");
-	w->core = c;
-	w->req = req;
-	w->id = id;
-	w->timer = evtimer_new(c->base, core_wait_timeout, w);
-	if (w->timer == NULL)
-		fatal("out of memory");
-	tv.tv_sec = (time_t)timeout_seconds;
-	tv.tv_usec = (suseconds_t)((timeout_seconds - (double)tv.tv_sec) * 1e6);
-	evtimer_add(w->timer, &tv);
-	w->next = c->waiters;
-	c->waiters = w;
 }

@@ -1,7 +1,10 @@
 /*
- * The dispatcher's core: everything the main thread owns.  The job store,
- * the in-memory queue and node table, the scheduler's bookkeeping, the
- * long-poll waiters, and the handling of every event from the node pool.
+ * The dispatcher's core: the state the main thread owns and the decisions
+ * about it.  The job store, the in-memory queue and node table, the
+ * scheduler's bookkeeping, and the handling of every event from the node
+ * pool.  It knows nothing of HTTP: the server calls it for every change
+ * (submit, cancel, drain), reads through view.h, and hears of the end of
+ * each job through the on_final hook.
  *
  * The rule it keeps: a state change is committed to the store before the
  * command that acts on it is sent.  A restart (after SIGKILL at any point)
@@ -17,8 +20,6 @@
 #include <stdint.h>
 
 #include <event2/event.h>
-#include <event2/http.h>
-#include <jansson.h>
 
 #include "job.h"
 #include "metrics.h"
@@ -68,14 +69,14 @@ struct core_queued {
 	char reason[JOB_REASON_MAX]; /* as last committed */
 };
 
-struct core_waiter;
+/* Called on the main thread once a job's final state is committed. */
+typedef void (*core_final_cb)(const struct job *j, void *arg);
 
 struct core {
 	struct settings set;
 	struct store *st;
 	struct spool sp;
 	struct event_base *base;
-	struct evhttp *http;
 	struct pool *pool;
 	struct core_node *nodes;
 	size_t nnodes;
@@ -86,7 +87,8 @@ struct core {
 	struct sched_tenant *tenants;
 	size_t ntenants;
 	uint64_t serve_counter;
-	struct core_waiter *waiters;
+	core_final_cb on_final;
+	void *on_final_arg;
 	struct event *ev_term;
 	struct event *ev_int;
 	struct event *ev_tick;
@@ -97,11 +99,27 @@ struct core {
 /* Load the config, open the store and spool, rebuild the queue. */
 int core_init(struct core *c, const char *config_path, struct error *e);
 
-/* Serve until SIGTERM or SIGINT, then drain and return. */
+/*
+ * Create the event loop (c->base, for the HTTP server too), the node pool
+ * (not started yet), the signal handlers and the periodic tick.
+ */
+int core_start(struct core *c, struct error *e);
+
+/*
+ * Start the node pool's workers and serve until SIGTERM or SIGINT, which
+ * leave the loop (draining: nothing new is accepted; jobs on the nodes go
+ * on, and a restart attaches to them again).
+ */
 int core_run(struct core *c, struct error *e);
 
-/* Free everything. */
+/* Stop the workers and wait for them (after the listener is gone). */
+void core_stop(struct core *c);
+
+/* Free everything (after core_stop(); any step may have failed). */
 void core_release(struct core *c);
+
+/* Set (or clear, with NULL) the hook called after every final state. */
+void core_on_final(struct core *c, core_final_cb cb, void *arg);
 
 /*
  * Accept a submission from tenant tok: parse, check that some node could
@@ -111,10 +129,6 @@ void core_release(struct core *c);
 int
 core_submit(struct core *c, const struct settings_token *tok, const char *body,
     size_t len, struct job *out, int *status, struct error *e);
-
-/* Reply with the job once it has ended, or after timeout seconds. */
-void core_wait(struct core *c, struct evhttp_request *req, int64_t id,
-    double timeout_seconds);
 
 /*
  * Cancel a job: a queued one ends CANCELLED at once; a placed one is

@@ -18,109 +18,21 @@
 #include "core.h"
 #include "digest.h"
 #include "log.h"
+#include "reply.h"
 #include "server.h"
 #include "util.h"
 #include "view.h"
+#include "waiter.h"
 
 #define SERVER_HEADERS_MAX (64 * 1024)
 #define SERVER_TIMEOUT_SECONDS 60
 #define SERVER_WAIT_DEFAULT 30.0
 
-/* The reason phrase of a status. */
-static const char *
-server_phrase(int status)
-{
-	switch (status) {
-	case 200:
-		return "OK";
-	case 201:
-		return "Created";
-	case 202:
-		return "Accepted";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 409:
-		return "Conflict";
-	case 413:
-		return "Payload Too Large";
-	case 422:
-		return "Unprocessable Entity";
-	case 429:
-		return "Too Many Requests";
-	case 503:
-		return "Service Unavailable";
-	default:
-		return status >= 500 ? "Internal Server Error" : "Error";
-	}
-}
-
-/* Reply with a JSON document. */
-void
-server_reply_json(struct core *c, struct evhttp_request *req, int status,
-    json_t *obj)
-{
-	struct evbuffer *buf = evbuffer_new();
-	char *text;
-
-	if (buf == NULL || obj == NULL ||
-	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
-		NULL) {
-		json_decref(obj);
-		if (buf != NULL)
-			evbuffer_free(buf);
-		evhttp_send_error(req, 500, "Internal Server Error");
-		metrics_count_response(&c->metrics, 500);
-		return;
-	}
-	evbuffer_add(buf, text, strlen(text));
-	evbuffer_add(buf, "\n", 1);
-	free(text);
-	json_decref(obj);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json");
-	evhttp_send_reply(req, status, server_phrase(status), buf);
-	evbuffer_free(buf);
-	metrics_count_response(&c->metrics, status);
-}
-
-/* Reply with an error document. */
-void
-server_reply_error(struct core *c, struct evhttp_request *req, int status,
-    const char *msg, const char *field)
-{
-	json_t *obj = json_pack("{s:s}", "error", msg);
-
-	if (obj != NULL && field != NULL && field[0] != '\0')
-		json_object_set_new(obj, "field", json_string(field));
-	server_reply_json(c, req, status, obj);
-}
-
-/* Reply with raw bytes. */
-static void
-server_reply_raw(struct core *c, struct evhttp_request *req, const char *data,
-    size_t len)
-{
-	struct evbuffer *buf = evbuffer_new();
-
-	if (buf == NULL) {
-		evhttp_send_error(req, 500, "Internal Server Error");
-		return;
-	}
-	evbuffer_add(buf, data, len);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/octet-stream");
-	evhttp_send_reply(req, 200, "OK", buf);
-	evbuffer_free(buf);
-	metrics_count_response(&c->metrics, 200);
-}
+struct server {
+	struct core *core;
+	struct evhttp *http;
+	struct waiter_set *waiters;
+};
 
 /* The caller's token, or NULL after replying 401. */
 static const struct settings_token *
@@ -140,7 +52,7 @@ server_auth(struct core *c, struct evhttp_request *req)
 	if (t == NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer");
-		server_reply_error(c, req, 401,
+		reply_error(&c->metrics, req, 401,
 		    h == NULL ? "missing bearer token" : "invalid token", NULL);
 	}
 	return t;
@@ -170,7 +82,7 @@ server_bad_method(struct core *c, struct evhttp_request *req, const char *allow)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
 	    allow);
-	server_reply_error(c, req, 405, "method not allowed", NULL);
+	reply_error(&c->metrics, req, 405, "method not allowed", NULL);
 }
 
 /* POST /v1/jobs */
@@ -190,7 +102,7 @@ server_submit(struct core *c, struct evhttp_request *req,
 	/* evhttp's own cap is higher and answers in HTML; this one answers
 	   in JSON. */
 	if (len > c->set.max_body_bytes) {
-		server_reply_error(c, req, 413,
+		reply_error(&c->metrics, req, 413,
 		    "the request body is larger "
 		    "than max_body_bytes",
 		    NULL);
@@ -202,13 +114,13 @@ server_submit(struct core *c, struct evhttp_request *req,
 			evhttp_add_header(evhttp_request_get_output_headers(
 					      req),
 			    "Retry-After", "5");
-		server_reply_error(c, req, status, e.msg, e.field);
+		reply_error(&c->metrics, req, status, e.msg, e.field);
 		return;
 	}
 	snprintf(location, sizeof(location), "/v1/jobs/%lld", (long long)j.id);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
 	    location);
-	server_reply_json(c, req, 201, view_job_json(c, &j));
+	reply_json(&c->metrics, req, 201, view_job_json(c, &j));
 }
 
 /* The timeout_seconds of a long poll; false after replying 400. */
@@ -234,7 +146,7 @@ server_wait_timeout(struct core *c, struct evhttp_request *req, double *out)
 	}
 	evhttp_clear_headers(&params);
 	if (!ok) {
-		server_reply_error(c, req, 400,
+		reply_error(&c->metrics, req, 400,
 		    "timeout_seconds must be a number of seconds",
 		    "timeout_seconds");
 		return false;
@@ -245,9 +157,10 @@ server_wait_timeout(struct core *c, struct evhttp_request *req, double *out)
 
 /* GET /v1/jobs/ID[/wait|/stdout|/stderr|/files/NAME] */
 static void
-server_job(struct core *c, struct evhttp_request *req,
+server_job(struct server *s, struct evhttp_request *req,
     const struct settings_token *tok, int64_t id, const char *rest)
 {
+	struct core *c = s->core;
 	char rel[UTIL_PATH_MAX + 16], *data = NULL;
 	struct error e;
 	struct job j;
@@ -263,13 +176,14 @@ server_job(struct core *c, struct evhttp_request *req,
 		return;
 	}
 	if (view_job_get(c, id, &j, &e) == -1) {
-		server_reply_error(c, req, e.code == ERR_NOTFOUND ? 404 : 500,
+		reply_error(&c->metrics, req,
+		    e.code == ERR_NOTFOUND ? 404 : 500,
 		    e.code == ERR_NOTFOUND ? "no such job" : e.msg, NULL);
 		return;
 	}
 	/* A submit token sees its own jobs only. */
 	if (tok->role != ROLE_ADMIN && strcmp(j.tenant, tok->name) != 0) {
-		server_reply_error(c, req, 403,
+		reply_error(&c->metrics, req, 403,
 		    "this job belongs to another "
 		    "tenant",
 		    NULL);
@@ -277,44 +191,45 @@ server_job(struct core *c, struct evhttp_request *req,
 	}
 	if (rest[0] == '\0' && method == EVHTTP_REQ_DELETE) {
 		if (core_cancel(c, id, &j, &e) == -1)
-			server_reply_error(c, req,
+			reply_error(&c->metrics, req,
 			    e.code == ERR_STATE ? 409 : 500, e.msg, NULL);
 		else
-			server_reply_json(c, req, 202, view_job_json(c, &j));
+			reply_json(&c->metrics, req, 202, view_job_json(c, &j));
 		return;
 	}
 	if (rest[0] == '\0') {
-		server_reply_json(c, req, 200, view_job_json(c, &j));
+		reply_json(&c->metrics, req, 200, view_job_json(c, &j));
 		return;
 	}
 	if (strcmp(rest, "/wait") == 0) {
 		if (server_wait_timeout(c, req, &timeout))
-			core_wait(c, req, id, timeout);
+			waiter_add(s->waiters, req, &j, timeout);
 		return;
 	}
 	if (strcmp(rest, "/stdout") == 0 || strcmp(rest, "/stderr") == 0)
 		snprintf(rel, sizeof(rel), "%s", rest + 1);
 	else if (strncmp(rest, "/files/", 7) == 0) {
 		if (util_path_check(rest + 7, "name", &e) == -1) {
-			server_reply_error(c, req, 400, e.msg, "name");
+			reply_error(&c->metrics, req, 400, e.msg, "name");
 			return;
 		}
 		snprintf(rel, sizeof(rel), "files/%s", rest + 7);
 	} else {
-		server_reply_error(c, req, 404, "no such resource", NULL);
+		reply_error(&c->metrics, req, 404, "no such resource", NULL);
 		return;
 	}
 	if (!j.has_result) {
-		server_reply_error(c, req, 409, "the job has no output yet",
+		reply_error(&c->metrics, req, 409, "the job has no output yet",
 		    NULL);
 		return;
 	}
 	if (view_output(c, id, rel, &data, &len, &e) == -1) {
-		server_reply_error(c, req, e.code == ERR_NOTFOUND ? 404 : 500,
+		reply_error(&c->metrics, req,
+		    e.code == ERR_NOTFOUND ? 404 : 500,
 		    e.code == ERR_NOTFOUND ? "no such file" : e.msg, NULL);
 		return;
 	}
-	server_reply_raw(c, req, data, len);
+	reply_raw(&c->metrics, req, "application/octet-stream", data, len);
 	free(data);
 }
 
@@ -366,21 +281,21 @@ server_list(struct core *c, struct evhttp_request *req,
 	}
 	evhttp_clear_headers(&params);
 	if (field != NULL) {
-		server_reply_error(c, req, 400,
+		reply_error(&c->metrics, req, 400,
 		    "bad query: state must be a job state, limit 1 to 1000, "
 		    "before a job id",
 		    field);
 		return;
 	}
 	if ((jobs = calloc((size_t)limit + 1, sizeof(*jobs))) == NULL) {
-		server_reply_error(c, req, 500, "out of memory", NULL);
+		reply_error(&c->metrics, req, 500, "out of memory", NULL);
 		return;
 	}
 	/* One more than asked for tells whether there is a next page. */
 	if (view_jobs_list(c, tok->role == ROLE_ADMIN ? NULL : tok->name, state,
 		before, (int)limit + 1, jobs, &n, &e) == -1) {
 		free(jobs);
-		server_reply_error(c, req, 500, e.msg, NULL);
+		reply_error(&c->metrics, req, 500, e.msg, NULL);
 		return;
 	}
 	list = json_array();
@@ -396,7 +311,7 @@ server_list(struct core *c, struct evhttp_request *req,
 	} else
 		json_object_set_new(obj, "next_before", json_null());
 	free(jobs);
-	server_reply_json(c, req, 200, obj);
+	reply_json(&c->metrics, req, 200, obj);
 }
 
 /* POST /v1/nodes/NAME/drain and .../resume: admin only. */
@@ -415,7 +330,7 @@ server_node(struct core *c, struct evhttp_request *req,
 	if (nlen == 0 || nlen >= sizeof(name) ||
 	    (strcmp(verb, "/drain") != 0 && strcmp(verb, "/resume") != 0 &&
 		strcmp(verb, "") != 0)) {
-		server_reply_error(c, req, 404, "no such resource", NULL);
+		reply_error(&c->metrics, req, 404, "no such resource", NULL);
 		return;
 	}
 	memcpy(name, rest, nlen);
@@ -426,9 +341,10 @@ server_node(struct core *c, struct evhttp_request *req,
 			return;
 		}
 		if ((node = view_node_json(c, name)) == NULL)
-			server_reply_error(c, req, 404, "no such node", NULL);
+			reply_error(&c->metrics, req, 404, "no such node",
+			    NULL);
 		else
-			server_reply_json(c, req, 200, node);
+			reply_json(&c->metrics, req, 200, node);
 		return;
 	}
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
@@ -436,7 +352,7 @@ server_node(struct core *c, struct evhttp_request *req,
 		return;
 	}
 	if (tok->role != ROLE_ADMIN) {
-		server_reply_error(c, req, 403,
+		reply_error(&c->metrics, req, 403,
 		    "draining and resuming nodes "
 		    "needs an admin token",
 		    NULL);
@@ -454,7 +370,7 @@ server_node(struct core *c, struct evhttp_request *req,
 			    strlen(json_string_value(v)) !=
 				json_string_length(v)))) {
 			json_decref(body);
-			server_reply_error(c, req, 400,
+			reply_error(&c->metrics, req, 400,
 			    "the body must be "
 			    "{\"reason\": \"text\"} (at most 199 bytes)",
 			    "reason");
@@ -470,39 +386,34 @@ server_node(struct core *c, struct evhttp_request *req,
 		if ((unsigned char)reason[len] < 0x20)
 			reason[len] = ' ';
 	if (core_drain(c, name, drain, reason, &e) == -1) {
-		server_reply_error(c, req, e.code == ERR_NOTFOUND ? 404 : 500,
-		    e.msg, NULL);
+		reply_error(&c->metrics, req,
+		    e.code == ERR_NOTFOUND ? 404 : 500, e.msg, NULL);
 		return;
 	}
-	server_reply_json(c, req, 200, view_node_json(c, name));
+	reply_json(&c->metrics, req, 200, view_node_json(c, name));
 }
 
 /* GET /metrics: Prometheus text format. */
 static void
 server_metrics(struct core *c, struct evhttp_request *req)
 {
-	struct evbuffer *buf;
 	char *text = view_metrics_text(c);
 
-	if (text == NULL || (buf = evbuffer_new()) == NULL) {
-		free(text);
-		server_reply_error(c, req, 500, "out of memory", NULL);
+	if (text == NULL) {
+		reply_error(&c->metrics, req, 500, "out of memory", NULL);
 		return;
 	}
-	metrics_count_response(&c->metrics, 200);
-	evbuffer_add(buf, text, strlen(text));
+	reply_raw(&c->metrics, req, "text/plain; version=0.0.4; charset=utf-8",
+	    text, strlen(text));
 	free(text);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, 200, "OK", buf);
-	evbuffer_free(buf);
 }
 
 /* Route every request. */
 static void
 server_route(struct evhttp_request *req, void *arg)
 {
-	struct core *c = arg;
+	struct server *s = arg;
+	struct core *c = s->core;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *raw = evhttp_uri_get_path(uri);
 	const struct settings_token *tok;
@@ -515,14 +426,14 @@ server_route(struct evhttp_request *req, void *arg)
 	/* A decoded path with a NUL in it (%00) is refused outright. */
 	if (raw == NULL || (path = evhttp_uridecode(raw, 0, &dlen)) == NULL ||
 	    strlen(path) != dlen) {
-		server_reply_error(c, req, 400, "bad path", NULL);
+		reply_error(&c->metrics, req, 400, "bad path", NULL);
 		goto out;
 	}
 	if (strcmp(path, "/v1/health") == 0) {
 		if (method != EVHTTP_REQ_GET)
 			server_bad_method(c, req, "GET");
 		else
-			server_reply_json(c, req, 200,
+			reply_json(&c->metrics, req, 200,
 			    json_pack("{s:s, s:b}", "status", "ok", "draining",
 				c->draining));
 		goto out;
@@ -540,7 +451,7 @@ server_route(struct evhttp_request *req, void *arg)
 	}
 	if (strcmp(path, "/v1/nodes") == 0) {
 		if (method == EVHTTP_REQ_GET)
-			server_reply_json(c, req, 200, view_nodes_json(c));
+			reply_json(&c->metrics, req, 200, view_nodes_json(c));
 		else
 			server_bad_method(c, req, "GET");
 		goto out;
@@ -551,7 +462,8 @@ server_route(struct evhttp_request *req, void *arg)
 	}
 	if (strcmp(path, "/v1/runtimes") == 0) {
 		if (method == EVHTTP_REQ_GET)
-			server_reply_json(c, req, 200, view_runtimes_json(c));
+			reply_json(&c->metrics, req, 200,
+			    view_runtimes_json(c));
 		else
 			server_bad_method(c, req, "GET");
 		goto out;
@@ -567,54 +479,76 @@ server_route(struct evhttp_request *req, void *arg)
 		idlen = strcspn(path + 9, "/");
 		rest = path + 9 + idlen;
 		if (!server_job_id(path + 9, idlen, &id)) {
-			server_reply_error(c, req, 404, "no such job", NULL);
+			reply_error(&c->metrics, req, 404, "no such job", NULL);
 			goto out;
 		}
-		server_job(c, req, tok, id, rest);
+		server_job(s, req, tok, id, rest);
 		goto out;
 	}
-	server_reply_error(c, req, 404, "no such resource", NULL);
+	reply_error(&c->metrics, req, 404, "no such resource", NULL);
 out:
 	free(path);
 }
 
-/* Create the server and bind it. */
-int
-server_start(struct core *c, struct error *e)
+/* Create the server, bind it, and hold the long polls. */
+struct server *
+server_new(struct core *c, struct error *e)
 {
 	struct evhttp_bound_socket *bound;
+	struct server *s;
 
-	if ((c->http = evhttp_new(c->base)) == NULL)
-		return error_set(e, ERR_SYS, "cannot create the HTTP server");
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		error_set(e, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	s->core = c;
+	if ((s->waiters = waiter_set_new(c)) == NULL) {
+		error_set(e, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((s->http = evhttp_new(c->base)) == NULL) {
+		error_set(e, ERR_SYS, "cannot create the HTTP server");
+		goto fail;
+	}
 	/* Bodies up to twice the configured cap reach server_submit, which
 	   answers 413 in JSON; only beyond that does evhttp answer itself. */
-	evhttp_set_max_body_size(c->http,
+	evhttp_set_max_body_size(s->http,
 	    (ev_ssize_t)(c->set.max_body_bytes * 2 + 65536));
-	evhttp_set_max_headers_size(c->http, SERVER_HEADERS_MAX);
-	evhttp_set_timeout(c->http, SERVER_TIMEOUT_SECONDS);
+	evhttp_set_max_headers_size(s->http, SERVER_HEADERS_MAX);
+	evhttp_set_timeout(s->http, SERVER_TIMEOUT_SECONDS);
 	/* Read the rest of an oversized body before closing, so the client
 	   sees the 413 instead of a reset. */
-	evhttp_set_flags(c->http, EVHTTP_SERVER_LINGERING_CLOSE);
-	evhttp_set_default_content_type(c->http, "application/json");
-	evhttp_set_allowed_methods(c->http,
+	evhttp_set_flags(s->http, EVHTTP_SERVER_LINGERING_CLOSE);
+	evhttp_set_default_content_type(s->http, "application/json");
+	evhttp_set_allowed_methods(s->http,
 	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
 		EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD |
 		EVHTTP_REQ_OPTIONS);
-	evhttp_set_gencb(c->http, server_route, c);
-	bound = evhttp_bind_socket_with_handle(c->http, c->set.listen_host,
+	evhttp_set_gencb(s->http, server_route, s);
+	bound = evhttp_bind_socket_with_handle(s->http, c->set.listen_host,
 	    (ev_uint16_t)c->set.listen_port);
-	if (bound == NULL)
-		return error_set(e, ERR_SYS, "cannot listen on %s:%u: %s",
+	if (bound == NULL) {
+		error_set(e, ERR_SYS, "cannot listen on %s:%u: %s",
 		    c->set.listen_host, c->set.listen_port, strerror(errno));
-	return 0;
+		goto fail;
+	}
+	log_info("listening on %s:%u with %zu nodes", c->set.listen_host,
+	    c->set.listen_port, c->nnodes);
+	return s;
+fail:
+	server_free(s);
+	return NULL;
 }
 
-/* Stop the server. */
+/* Stop listening and free the server. */
 void
-server_stop(struct core *c)
+server_free(struct server *s)
 {
-	if (c->http != NULL) {
-		evhttp_free(c->http);
-		c->http = NULL;
-	}
+	if (s == NULL)
+		return;
+	/* The held long polls go with their connections. */
+	if (s->http != NULL)
+		evhttp_free(s->http);
+	waiter_set_free(s->waiters);
+	free(s);
 }

@@ -3,6 +3,8 @@
  * thread.  Every response is JSON with Content-Type application/json except
  * the raw output endpoints and /metrics (Prometheus text); errors are
  * {"error": ..., "field": ...}.
+ * Reads go through view.h, changes through core.h, long polls through
+ * waiter.h, and replies through reply.h.
  * Every request but /v1/health carries "Authorization: Bearer TOKEN"; the
  * token's SHA-256 must match one in the configuration, and that token's
  * name is the tenant.
@@ -10,25 +12,20 @@
 #ifndef SLUICE_DISPATCHER_SERVER_H
 #define SLUICE_DISPATCHER_SERVER_H
 
-#include <event2/http.h>
-#include <jansson.h>
+#include "core.h"
 
-#include "error.h"
+struct server;
 
-struct core;
+/*
+ * Create the HTTP server on the core's event base (core_start() made it),
+ * bind it, and hook the long polls to the core's on_final.
+ */
+struct server *server_new(struct core *c, struct error *e);
 
-/* Create the HTTP server on the core's event base and bind it. */
-int server_start(struct core *c, struct error *e);
-
-/* Stop listening and free the server. */
-void server_stop(struct core *c);
-
-/* Reply with a JSON document (obj is consumed). */
-void server_reply_json(struct core *c, struct evhttp_request *req, int status,
-    json_t *obj);
-
-/* Reply with {"error": msg, "field": field}. */
-void server_reply_error(struct core *c, struct evhttp_request *req, int status,
-    const char *msg, const char *field);
+/*
+ * Stop listening and free the server; requests still held (long polls)
+ * are dropped with their connections.  NULL is a no-op.
+ */
+void server_free(struct server *s);
 
 #endif

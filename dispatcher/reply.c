@@ -1,0 +1,105 @@
+/* Answers to HTTP requests: see reply.h. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "reply.h"
+
+/* The reason phrase of a status. */
+static const char *
+reply_phrase(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Payload Too Large";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+/* Reply with a JSON document. */
+void
+reply_json(struct metrics *m, struct evhttp_request *req, int status,
+    json_t *obj)
+{
+	struct evbuffer *buf = evbuffer_new();
+	char *text;
+
+	if (buf == NULL || obj == NULL ||
+	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
+		NULL) {
+		json_decref(obj);
+		if (buf != NULL)
+			evbuffer_free(buf);
+		evhttp_send_error(req, 500, "Internal Server Error");
+		metrics_count_response(m, 500);
+		return;
+	}
+	evbuffer_add(buf, text, strlen(text));
+	evbuffer_add(buf, "\n", 1);
+	free(text);
+	json_decref(obj);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(req, status, reply_phrase(status), buf);
+	evbuffer_free(buf);
+	metrics_count_response(m, status);
+}
+
+/* Reply with an error document. */
+void
+reply_error(struct metrics *m, struct evhttp_request *req, int status,
+    const char *msg, const char *field)
+{
+	json_t *obj = json_pack("{s:s}", "error", msg);
+
+	if (obj != NULL && field != NULL && field[0] != '\0')
+		json_object_set_new(obj, "field", json_string(field));
+	reply_json(m, req, status, obj);
+}
+
+/* Reply with raw bytes. */
+void
+reply_raw(struct metrics *m, struct evhttp_request *req,
+    const char *content_type, const char *data, size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	if (buf == NULL) {
+		evhttp_send_error(req, 500, "Internal Server Error");
+		return;
+	}
+	evbuffer_add(buf, data, len);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", content_type);
+	evhttp_send_reply(req, 200, "OK", buf);
+	evbuffer_free(buf);
+	metrics_count_response(m, 200);
+}

@@ -1,0 +1,28 @@
+/*
+ * Answers to HTTP requests on libevent's evhttp: JSON documents, the API's
+ * error documents, and raw bytes.  Each reply is counted in m for /metrics
+ * (metrics.h).  Used on the main thread by the server and the long polls.
+ */
+#ifndef SLUICE_DISPATCHER_REPLY_H
+#define SLUICE_DISPATCHER_REPLY_H
+
+#include <stddef.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "metrics.h"
+
+/* Reply with a JSON document (obj is consumed; NULL answers 500). */
+void reply_json(struct metrics *m, struct evhttp_request *req, int status,
+    json_t *obj);
+
+/* Reply with {"error": msg, "field": field} (field may be NULL). */
+void reply_error(struct metrics *m, struct evhttp_request *req, int status,
+    const char *msg, const char *field);
+
+/* Reply 200 with len bytes of data of the given Content-Type. */
+void reply_raw(struct metrics *m, struct evhttp_request *req,
+    const char *content_type, const char *data, size_t len);
+
+#endif

@@ -1,0 +1,141 @@
+/* Long polls: see waiter.h. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <sys/time.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "reply.h"
+#include "view.h"
+#include "waiter.h"
+
+struct waiter {
+	struct waiter_set *set;
+	struct evhttp_request *req;
+	int64_t id;
+	struct event *timer;
+	struct waiter *next;
+};
+
+struct waiter_set {
+	struct core *core;
+	struct waiter *head;
+};
+
+/* Take w out of its set and free it (its request is answered already). */
+static void
+waiter_remove(struct waiter *w)
+{
+	struct waiter **pw;
+
+	for (pw = &w->set->head; *pw != NULL; pw = &(*pw)->next)
+		if (*pw == w) {
+			*pw = w->next;
+			break;
+		}
+	event_free(w->timer);
+	free(w);
+}
+
+/* The core's on_final hook: answer every waiter of the job that ended
+   (one job object for all). */
+static void
+waiter_on_final(const struct job *j, void *arg)
+{
+	struct waiter_set *ws = arg;
+	struct core *c = ws->core;
+	struct waiter **pw = &ws->head, *w;
+	json_t *obj = NULL;
+
+	while ((w = *pw) != NULL) {
+		if (w->id != j->id) {
+			pw = &w->next;
+			continue;
+		}
+		*pw = w->next;
+		if (obj == NULL)
+			obj = view_job_json(c, j);
+		reply_json(&c->metrics, w->req, 200, json_incref(obj));
+		event_free(w->timer);
+		free(w);
+	}
+	json_decref(obj);
+}
+
+/* A long poll that timed out: answer with the job as it is now. */
+static void
+waiter_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct waiter *w = arg;
+	struct core *c = w->set->core;
+	struct error e;
+	struct job j;
+
+	if (view_job_get(c, w->id, &j, &e) == 0)
+		reply_json(&c->metrics, w->req, 200, view_job_json(c, &j));
+	else
+		reply_error(&c->metrics, w->req, 404, "no such job", NULL);
+	waiter_remove(w);
+}
+
+/* Create the set and hook it to the core. */
+struct waiter_set *
+waiter_set_new(struct core *c)
+{
+	struct waiter_set *ws;
+
+	if ((ws = calloc(1, sizeof(*ws))) == NULL)
+		return NULL;
+	ws->core = c;
+	core_on_final(c, waiter_on_final, ws);
+	return ws;
+}
+
+/* Unhook and free the set. */
+void
+waiter_set_free(struct waiter_set *ws)
+{
+	struct waiter *w, *next;
+
+	if (ws == NULL)
+		return;
+	core_on_final(ws->core, NULL, NULL);
+	for (w = ws->head; w != NULL; w = next) {
+		next = w->next;
+		event_free(w->timer);
+		free(w);
+	}
+	free(ws);
+}
+
+/* Answer once the job has ended, or after the timeout. */
+void
+waiter_add(struct waiter_set *ws, struct evhttp_request *req,
+    const struct job *j, double timeout_seconds)
+{
+	struct core *c = ws->core;
+	struct waiter *w;
+	struct timeval tv;
+
+	if (job_state_final(j->state) || timeout_seconds <= 0) {
+		reply_json(&c->metrics, req, 200, view_job_json(c, j));
+		return;
+	}
+	if (timeout_seconds > c->set.wait_max_seconds)
+		timeout_seconds = c->set.wait_max_seconds;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		fatal("out of memory");
+	w->set = ws;
+	w->req = req;
+	w->id = j->id;
+	w->timer = evtimer_new(c->base, waiter_timeout, w);
+	if (w->timer == NULL)
+		fatal("out of memory");
+	tv.tv_sec = (time_t)timeout_seconds;
+	tv.tv_usec = (suseconds_t)((timeout_seconds - (double)tv.tv_sec) * 1e6);
+	evtimer_add(w->timer, &tv);
+	w->next = ws->head;
+	ws->head = w;
+}

@@ -1,0 +1,36 @@
+/*
+ * Long polls (GET /v1/jobs/ID/wait): requests held until their job ends
+ * or their timeout passes, on the main thread.  The core tells of every
+ * end through its on_final hook (core_on_final()), which is how it
+ * answers requests without knowing of HTTP.
+ */
+#ifndef SLUICE_DISPATCHER_WAITER_H
+#define SLUICE_DISPATCHER_WAITER_H
+
+#include <event2/http.h>
+
+#include "core.h"
+
+struct waiter_set;
+
+/*
+ * The long polls of one server, hooked to c's on_final (which must be
+ * free).  NULL if out of memory.
+ */
+struct waiter_set *waiter_set_new(struct core *c);
+
+/*
+ * Unhook and free the set.  The held requests are not answered: call this
+ * after evhttp_free(), which drops their connections.
+ */
+void waiter_set_free(struct waiter_set *ws);
+
+/*
+ * Answer req with job j once it has ended, or as it is then after timeout
+ * seconds (capped by the configured wait_max_seconds); at once if it has
+ * ended already or timeout is 0.
+ */
+void waiter_add(struct waiter_set *ws, struct evhttp_request *req,
+    const struct job *j, double timeout_seconds);
+
+#endif
