@@ -894,8 +894,8 @@ core_spool_submission(struct core *c, int64_t id, const struct submission *sub,
 			sub->files[i].data, sub->files[i].len, e) == -1)
 			return -1;
 	if (sub->has_stdin &&
-	    spool_write(&c->sp, id, "in/stdin", sub->stdin_data, sub->stdin_len,
-		e) == -1)
+	    spool_write(&c->sp, id, SPOOL_STDIN, sub->stdin_data,
+		sub->stdin_len, e) == -1)
 		return -1;
 	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
 	if (request_manifest(sub, idtext, &m) == -1)
@@ -908,7 +908,7 @@ core_spool_submission(struct core *c, int64_t id, const struct submission *sub,
 		json_decref(obj);
 		return error_set(e, ERR_NOMEM, "out of memory");
 	}
-	rc = spool_write(&c->sp, id, "in/job.json", text, strlen(text), e);
+	rc = spool_write(&c->sp, id, SPOOL_MANIFEST, text, strlen(text), e);
 	free(text);
 	json_decref(obj);
 	return rc;

@@ -451,62 +451,46 @@ static int
 worker_stage(struct pool_worker *w, struct remote *r, struct pool_job *j,
     struct error *e)
 {
-	char in[640], path[640], sub[700], *data;
+	const struct spool *sp = w->pool->sp;
+	char path[640], sub[700], *data;
 	const char **argv;
 	size_t len;
-	int infd, filesfd, rc = -1;
+	int filesfd, rc;
 
-	spool_path(w->pool->sp, j->id, "in", in, sizeof(in));
 	worker_job_path(w, j->dir, path, sizeof(path));
-	if ((infd = open(in, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return error_set(e, ERR_IO, "cannot open spool '%s': %s", in,
-		    strerror(errno));
-	if (util_read_file_at(infd, "job.json", MANIFEST_MAX_BYTES, &data, &len,
-		e) == -1)
-		goto out;
+	if (spool_read_input(sp, j->id, SPOOL_MANIFEST, MANIFEST_MAX_BYTES,
+		&data, &len, e) == -1)
+		return -1;
 	snprintf(sub, sizeof(sub), "%s/job.json", path);
 	rc = remote_put(r, sub, data, len, 0644, e);
 	free(data);
 	if (rc == -1)
-		goto out;
-	rc = -1;
+		return -1;
 	snprintf(sub, sizeof(sub), "%s/files", path);
 	if (remote_mkdir(r, sub, 0755, e) == -1)
-		goto out;
-	filesfd = openat(infd, "files",
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (filesfd == -1) {
-		error_set(e, ERR_IO, "spool of job %lld has no files",
+		return -1;
+	if (spool_open_files(sp, j->id, &filesfd, e) == -1)
+		return error_set(e, ERR_IO, "spool of job %lld has no files",
 		    (long long)j->id);
-		goto out;
-	}
 	rc = worker_put_tree(w, r, filesfd, sub, 0, e);
 	close(filesfd);
 	if (rc == -1)
-		goto out;
-	if (util_read_file_at(infd, "stdin",
+		return -1;
+	if (spool_read_input(sp, j->id, SPOOL_STDIN,
 		(size_t)w->pool->set->caps.max_total_bytes, &data, &len,
 		e) == 0) {
 		snprintf(sub, sizeof(sub), "%s/stdin", path);
 		rc = remote_put(r, sub, data, len, 0644, e);
 		free(data);
 		if (rc == -1)
-			goto out;
+			return -1;
 	} else if (e->code != ERR_NOTFOUND)
-		goto out;
-	rc = -1;
-	if ((argv = worker_argv(w, "run", path)) == NULL) {
-		error_set(e, ERR_NOMEM, "out of memory");
-		goto out;
-	}
+		return -1;
+	if ((argv = worker_argv(w, "run", path)) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
 	j->proc = remote_spawn(r, argv, e);
 	free(argv);
-	if (j->proc == NULL)
-		goto out;
-	rc = 0;
-out:
-	close(infd);
-	return rc;
+	return j->proc == NULL ? -1 : 0;
 }
 
 /* Attach to a started job with agent wait. */
@@ -650,38 +634,6 @@ out:
 	return rc;
 }
 
-/* Replace result.json in dirfd with the checked result. */
-static int
-worker_write_result(int dirfd, const struct result *res, struct error *e)
-{
-	json_t *obj = result_to_json(res);
-	char *text = NULL;
-	int fd = -1, rc = -1;
-
-	if (obj == NULL ||
-	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
-		NULL) {
-		error_set(e, ERR_NOMEM, "cannot encode the result");
-		goto out;
-	}
-	if (unlinkat(dirfd, "result.json", 0) == -1 ||
-	    (fd = openat(dirfd, "result.json",
-		 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) ==
-		-1 ||
-	    util_write_all(fd, text, strlen(text)) == -1) {
-		error_set(e, ERR_IO, "cannot write result.json: %s",
-		    strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	free(text);
-	json_decref(obj);
-	return rc;
-}
-
 /* Fetch a finished job's result and outputs into the spool. */
 static int
 worker_collect(struct pool_worker *w, struct remote *r, struct pool_job *j,
@@ -706,10 +658,10 @@ worker_collect(struct pool_worker *w, struct remote *r, struct pool_job *j,
 	}
 	worker_job_path(w, j->dir, path, sizeof(path));
 	snprintf(rpath, sizeof(rpath), "%s/result.json", path);
-	if (remote_get(r, rpath, dfd, "result.json", RESULT_MAX_BYTES, &bytes,
+	if (remote_get(r, rpath, dfd, SPOOL_RESULT, RESULT_MAX_BYTES, &bytes,
 		e) == -1)
 		goto out;
-	if (util_read_file_at(dfd, "result.json", RESULT_MAX_BYTES, &text, &len,
+	if (util_read_file_at(dfd, SPOOL_RESULT, RESULT_MAX_BYTES, &text, &len,
 		e) == -1)
 		goto out;
 	if ((root = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL)) ==
@@ -722,11 +674,11 @@ worker_collect(struct pool_worker *w, struct remote *r, struct pool_job *j,
 		goto out;
 	}
 	snprintf(rpath, sizeof(rpath), "%s/stdout", path);
-	if (remote_get(r, rpath, dfd, "stdout", set->max_result_file_bytes,
+	if (remote_get(r, rpath, dfd, SPOOL_STDOUT, set->max_result_file_bytes,
 		&bytes, e) == -1)
 		goto out;
 	snprintf(rpath, sizeof(rpath), "%s/stderr", path);
-	if (remote_get(r, rpath, dfd, "stderr", set->max_result_file_bytes,
+	if (remote_get(r, rpath, dfd, SPOOL_STDERR, set->max_result_file_bytes,
 		&bytes, e) == -1)
 		goto out;
 	/* Keep the node's account of the run, but list the out files from
@@ -734,8 +686,8 @@ worker_collect(struct pool_worker *w, struct remote *r, struct pool_job *j,
 	res = claimed;
 	res.out_files = NULL; /* claimed keeps (and frees) its own list */
 	res.n_out_files = 0;
-	if (mkdirat(dfd, "files", 0755) == -1 ||
-	    (filesfd = openat(dfd, "files",
+	if (mkdirat(dfd, SPOOL_FILES, 0755) == -1 ||
+	    (filesfd = openat(dfd, SPOOL_FILES,
 		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		error_set(e, ERR_IO, "cannot create files/: %s",
 		    strerror(errno));
@@ -746,7 +698,7 @@ worker_collect(struct pool_worker *w, struct remote *r, struct pool_job *j,
 		goto out;
 	/* What the spool keeps is the checked result, re-encoded: nothing
 	   of the node's own file is passed on. */
-	if (worker_write_result(dfd, &res, e) == -1 ||
+	if (spool_result_put(dfd, &res, e) == -1 ||
 	    spool_results_commit(w->pool->sp, j->id, e) == -1)
 		goto out;
 	ev->result = res;

@@ -161,11 +161,13 @@ server_job(struct server *s, struct evhttp_request *req,
     const struct settings_token *tok, int64_t id, const char *rest)
 {
 	struct core *c = s->core;
-	char rel[UTIL_PATH_MAX + 16], *data = NULL;
+	const char *file = NULL;
+	char *data = NULL;
 	struct error e;
 	struct job j;
 	double timeout;
 	size_t len;
+	int rc;
 
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 
@@ -206,15 +208,14 @@ server_job(struct server *s, struct evhttp_request *req,
 			waiter_add(s->waiters, req, &j, timeout);
 		return;
 	}
-	if (strcmp(rest, "/stdout") == 0 || strcmp(rest, "/stderr") == 0)
-		snprintf(rel, sizeof(rel), "%s", rest + 1);
-	else if (strncmp(rest, "/files/", 7) == 0) {
-		if (util_path_check(rest + 7, "name", &e) == -1) {
+	if (strncmp(rest, "/files/", 7) == 0) {
+		file = rest + 7;
+		if (util_path_check(file, "name", &e) == -1) {
 			reply_error(&c->metrics, req, 400, e.msg, "name");
 			return;
 		}
-		snprintf(rel, sizeof(rel), "files/%s", rest + 7);
-	} else {
+	} else if (strcmp(rest, "/stdout") != 0 &&
+	    strcmp(rest, "/stderr") != 0) {
 		reply_error(&c->metrics, req, 404, "no such resource", NULL);
 		return;
 	}
@@ -223,7 +224,12 @@ server_job(struct server *s, struct evhttp_request *req,
 		    NULL);
 		return;
 	}
-	if (view_output(c, id, rel, &data, &len, &e) == -1) {
+	if (file != NULL)
+		rc = view_out_file(c, id, file, &data, &len, &e);
+	else
+		rc = view_stream(c, id, strcmp(rest, "/stderr") == 0, &data,
+		    &len, &e);
+	if (rc == -1) {
 		reply_error(&c->metrics, req,
 		    e.code == ERR_NOTFOUND ? 404 : 500,
 		    e.code == ERR_NOTFOUND ? "no such file" : e.msg, NULL);

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "spool.h"
 #include "util.h"
 
@@ -27,6 +29,9 @@
 #define SPOOL_FILE_MODE 0600
 #define SPOOL_REMOVE_DEPTH 64 /* deeper trees are not ours */
 #define SPOOL_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+#define SPOOL_IN_FILES "in/files"
+#define SPOOL_OUT "out"
+#define SPOOL_OUT_TMP "out.tmp"
 
 /* Fill e for a failed open or mkdir of name; ELOOP means a link.  -1. */
 static int
@@ -308,7 +313,7 @@ spool_job_create(const struct spool *sp, int64_t id, struct error *e)
 		spool_errno(errno, "open job directory", name, e);
 		goto out;
 	}
-	if (spool_walk(job, "in/files", true, &files, e) == -1)
+	if (spool_walk(job, SPOOL_IN_FILES, true, &files, e) == -1)
 		goto out;
 	ret = 0;
 out:
@@ -391,7 +396,7 @@ spool_write(const struct spool *sp, int64_t id, const char *rel,
 
 	if (strncmp(rel, "in/", 3) != 0)
 		return spool_write_file(sp, id, rel, data, len, e);
-	if (strcmp(rel, "in/job.json") != 0 && strcmp(rel, "in/stdin") != 0) {
+	if (strcmp(rel, SPOOL_MANIFEST) != 0 && strcmp(rel, SPOOL_STDIN) != 0) {
 		error_set_field(e, ERR_INVALID, "name",
 		    "'%.64s' is neither in/job.json nor in/stdin", rel);
 		goto out;
@@ -416,7 +421,7 @@ spool_write_file(const struct spool *sp, int64_t id, const char *rel,
 		goto out;
 	if (spool_open_job(sp, id, &job, e) == -1)
 		goto out;
-	if (spool_walk(job, "in/files", false, &files, e) == -1)
+	if (spool_walk(job, SPOOL_IN_FILES, false, &files, e) == -1)
 		goto out;
 	ret = spool_create_file(files, rel, data, len, e);
 out:
@@ -424,6 +429,67 @@ out:
 		close(files);
 	if (job != -1)
 		close(job);
+	return ret;
+}
+
+/*
+ * Read a file below the job's directory, rel relative to it (checked or
+ * our own, with a directory part), into a new buffer of at most cap bytes.
+ */
+static int
+spool_read_at(const struct spool *sp, int64_t id, const char *rel, size_t cap,
+    char **out, size_t *len, struct error *e)
+{
+	char dir[UTIL_PATH_MAX + 1];
+	const char *name;
+	char *slash;
+	int job = -1, parent = -1, ret = -1;
+
+	if (snprintf(dir, sizeof(dir), "%s", rel) >= (int)sizeof(dir)) {
+		error_set(e, ERR_INVALID, "path '%.64s' is too long", rel);
+		goto out;
+	}
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		error_set(e, ERR_INVALID, "'%.64s' is not in a directory", rel);
+		goto out;
+	}
+	*slash = '\0';
+	name = slash + 1;
+	if (spool_open_job(sp, id, &job, e) == -1)
+		goto out;
+	if (spool_walk(job, dir, false, &parent, e) == -1)
+		goto out;
+	/* util_read_file_at() refuses a link and anything not regular. */
+	ret = util_read_file_at(parent, name, cap, out, len, e);
+out:
+	if (parent != -1)
+		close(parent);
+	if (job != -1)
+		close(job);
+	return ret;
+}
+
+/* Read SPOOL_MANIFEST or SPOOL_STDIN. */
+int
+spool_read_input(const struct spool *sp, int64_t id, const char *rel,
+    size_t cap, char **out, size_t *len, struct error *e)
+{
+	if (strcmp(rel, SPOOL_MANIFEST) != 0 && strcmp(rel, SPOOL_STDIN) != 0)
+		return error_set(e, ERR_INVALID, "'%.64s' is neither %s nor %s",
+		    rel, SPOOL_MANIFEST, SPOOL_STDIN);
+	return spool_read_at(sp, id, rel, cap, out, len, e);
+}
+
+/* Open in/files/. */
+int
+spool_open_files(const struct spool *sp, int64_t id, int *fd, struct error *e)
+{
+	int job = -1, ret;
+
+	if (spool_open_job(sp, id, &job, e) == -1)
+		return -1;
+	ret = spool_walk(job, SPOOL_IN_FILES, false, fd, e);
+	close(job);
 	return ret;
 }
 
@@ -435,17 +501,17 @@ spool_results_begin(const struct spool *sp, int64_t id, char *path, size_t len,
 	char p[sizeof(sp->dir) + 64];
 	int job = -1, ret = -1;
 
-	spool_path(sp, id, "out.tmp", p, sizeof(p));
+	spool_path(sp, id, SPOOL_OUT_TMP, p, sizeof(p));
 	if (strlen(p) >= len) {
 		error_set(e, ERR_INVALID, "buffer too small for '%s'", p);
 		goto out;
 	}
 	if (spool_open_job(sp, id, &job, e) == -1)
 		goto out;
-	if (spool_remove_at(job, "out.tmp", e) == -1)
+	if (spool_remove_at(job, SPOOL_OUT_TMP, e) == -1)
 		goto out;
-	if (mkdirat(job, "out.tmp", SPOOL_DIR_MODE) == -1) {
-		spool_errno(errno, "create directory", "out.tmp", e);
+	if (mkdirat(job, SPOOL_OUT_TMP, SPOOL_DIR_MODE) == -1) {
+		spool_errno(errno, "create directory", SPOOL_OUT_TMP, e);
 		goto out;
 	}
 	memcpy(path, p, strlen(p) + 1);
@@ -465,12 +531,12 @@ spool_results_commit(const struct spool *sp, int64_t id, struct error *e)
 
 	if (spool_open_job(sp, id, &job, e) == -1)
 		goto out;
-	if (fstatat(job, "out.tmp", &st, AT_SYMLINK_NOFOLLOW) == -1) {
+	if (fstatat(job, SPOOL_OUT_TMP, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			error_set(e, ERR_STATE,
 			    "job %" PRId64 " has no results to commit", id);
 		else
-			spool_errno(errno, "inspect", "out.tmp", e);
+			spool_errno(errno, "inspect", SPOOL_OUT_TMP, e);
 		goto out;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -482,10 +548,10 @@ spool_results_commit(const struct spool *sp, int64_t id, struct error *e)
 	 * Not atomic: a crash between the two steps leaves out.tmp/ alone,
 	 * which the job's collection redoes after a restart.
 	 */
-	if (spool_remove_at(job, "out", e) == -1)
+	if (spool_remove_at(job, SPOOL_OUT, e) == -1)
 		goto out;
-	if (renameat(job, "out.tmp", job, "out") == -1) {
-		spool_errno(errno, "rename", "out.tmp", e);
+	if (renameat(job, SPOOL_OUT_TMP, job, SPOOL_OUT) == -1) {
+		spool_errno(errno, "rename", SPOOL_OUT_TMP, e);
 		goto out;
 	}
 	ret = 0;
@@ -500,32 +566,85 @@ int
 spool_read_result(const struct spool *sp, int64_t id, const char *rel,
     size_t cap, char **out, size_t *len, struct error *e)
 {
-	char dir[UTIL_PATH_MAX + 1];
-	const char *name;
-	char *slash;
-	int job = -1, parent = -1, ret = -1;
+	char path[UTIL_PATH_MAX + 1];
 
 	if (util_path_check(rel, "name", e) == -1)
-		goto out;
-	if (snprintf(dir, sizeof(dir), "out/%s", rel) >= (int)sizeof(dir)) {
-		error_set(e, ERR_INVALID, "path '%.64s' is too long", rel);
+		return -1;
+	if (snprintf(path, sizeof(path), SPOOL_OUT "/%s", rel) >=
+	    (int)sizeof(path))
+		return error_set(e, ERR_INVALID, "path '%.64s' is too long",
+		    rel);
+	return spool_read_at(sp, id, path, cap, out, len, e);
+}
+
+/* Read a file the job left in /out. */
+int
+spool_read_out_file(const struct spool *sp, int64_t id, const char *name,
+    size_t cap, char **out, size_t *len, struct error *e)
+{
+	char rel[UTIL_PATH_MAX + 16];
+
+	if (util_path_check(name, "name", e) == -1)
+		return -1;
+	snprintf(rel, sizeof(rel), SPOOL_FILES "/%s", name);
+	return spool_read_result(sp, id, rel, cap, out, len, e);
+}
+
+/* Replace the node's result.json in an attempt's directory with r. */
+int
+spool_result_put(int dirfd, const struct result *r, struct error *e)
+{
+	json_t *obj = result_to_json(r);
+	char *text = NULL;
+	int fd = -1, rc = -1;
+
+	if (obj == NULL ||
+	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
+		NULL) {
+		error_set(e, ERR_NOMEM, "cannot encode the result");
 		goto out;
 	}
-	slash = strrchr(dir, '/');
-	*slash = '\0';
-	name = slash + 1;
-	if (spool_open_job(sp, id, &job, e) == -1)
+	if (unlinkat(dirfd, SPOOL_RESULT, 0) == -1 ||
+	    (fd = openat(dirfd, SPOOL_RESULT,
+		 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) ==
+		-1 ||
+	    util_write_all(fd, text, strlen(text)) == -1) {
+		error_set(e, ERR_IO, "cannot write " SPOOL_RESULT ": %s",
+		    strerror(errno));
 		goto out;
-	if (spool_walk(job, dir, false, &parent, e) == -1)
-		goto out;
-	/* util_read_file_at() refuses a link and anything not regular. */
-	ret = util_read_file_at(parent, name, cap, out, len, e);
+	}
+	rc = 0;
 out:
-	if (parent != -1)
-		close(parent);
-	if (job != -1)
-		close(job);
-	return ret;
+	if (fd != -1)
+		close(fd);
+	free(text);
+	json_decref(obj);
+	return rc;
+}
+
+/* Read and check the job's last result. */
+int
+spool_result_get(const struct spool *sp, int64_t id, struct result *r,
+    struct error *e)
+{
+	json_t *root = NULL;
+	char *text = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (spool_read_result(sp, id, SPOOL_RESULT, RESULT_MAX_BYTES, &text,
+		&len, e) == -1)
+		return -1;
+	if ((root = json_loadb(text, len, 0, NULL)) == NULL) {
+		error_set(e, ERR_INVALID,
+		    SPOOL_RESULT " of job %" PRId64 " is not JSON", id);
+		goto out;
+	}
+	rc = result_from_json(root, r, e);
+out:
+	json_decref(root);
+	free(text);
+	return rc;
 }
 
 /* Remove everything of job id; a job with no spool is not an error. */

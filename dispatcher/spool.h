@@ -9,6 +9,9 @@
  *   out.tmp/           an attempt's results while they are downloaded;
  *                      renamed to out/ once complete and checked
  *
+ * Those names are defined here and nowhere else: the rest of the
+ * dispatcher uses the SPOOL_ names and the functions below.
+ *
  * Names inside a job come from users and nodes: every relative path is
  * checked with util_path_check() and every file is created with O_NOFOLLOW
  * and O_EXCL under directory descriptors.  Nothing here keeps state beyond
@@ -21,6 +24,20 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "result.h"
+
+/* The inputs, as spool_write() and spool_read_input() name them. */
+#define SPOOL_MANIFEST "in/job.json"
+#define SPOOL_STDIN "in/stdin"
+
+/*
+ * The results of an attempt, in the directory spool_results_begin() makes
+ * and, once committed, under out/ (spool_read_result() names).
+ */
+#define SPOOL_RESULT "result.json"
+#define SPOOL_STDOUT "stdout"
+#define SPOOL_STDERR "stderr"
+#define SPOOL_FILES "files" /* a directory: what the job left in /out */
 
 struct spool {
 	char dir[512]; /* <state_dir>/spool */
@@ -61,6 +78,21 @@ int spool_write_file(const struct spool *sp, int64_t id, const char *rel,
     const void *data, size_t len, struct error *e);
 
 /*
+ * Read an input of the submission, SPOOL_MANIFEST or SPOOL_STDIN (any other
+ * name is ERR_INVALID), into a new buffer of at most cap bytes, as
+ * spool_read_result() does.  ERR_NOTFOUND if there is none.
+ */
+int spool_read_input(const struct spool *sp, int64_t id, const char *rel,
+    size_t cap, char **out, size_t *len, struct error *e);
+
+/*
+ * Open the submission's files (in/files/) for reading: *fd is a new
+ * descriptor on the directory, the caller's to close.
+ */
+int
+spool_open_files(const struct spool *sp, int64_t id, int *fd, struct error *e);
+
+/*
  * Remove out.tmp/ if it exists and create it empty; its path goes into
  * path (ERR_INVALID if len is too small; path is set only on success).
  */
@@ -81,6 +113,26 @@ int spool_results_commit(const struct spool *sp, int64_t id, struct error *e);
  * or anything but a regular file.
  */
 int spool_read_result(const struct spool *sp, int64_t id, const char *rel,
+    size_t cap, char **out, size_t *len, struct error *e);
+
+/*
+ * Write r as SPOOL_RESULT in the attempt's directory open on dirfd (made
+ * by spool_results_begin()), replacing the file the node sent.
+ */
+int spool_result_put(int dirfd, const struct result *r, struct error *e);
+
+/*
+ * Read and check the result of the job's last collected attempt
+ * (out/result.json) into r (result_init() first; the caller releases it).
+ */
+int spool_result_get(const struct spool *sp, int64_t id, struct result *r,
+    struct error *e);
+
+/*
+ * Read a file the job left in /out, name relative to it (checked), as
+ * spool_read_result() does.
+ */
+int spool_read_out_file(const struct spool *sp, int64_t id, const char *name,
     size_t cap, char **out, size_t *len, struct error *e);
 
 /* Remove everything of job id, never following a link; none is not an error. */

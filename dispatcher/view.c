@@ -32,12 +32,21 @@ view_jobs_list(struct core *c, const char *tenant, int state, int64_t before,
 	return store_jobs_list(c->st, tenant, state, before, limit, out, n, e);
 }
 
-/* Read a file of a job's results. */
+/* Read a job's stdout or stderr. */
 int
-view_output(struct core *c, int64_t id, const char *rel, char **out,
+view_stream(struct core *c, int64_t id, bool err, char **out, size_t *len,
+    struct error *e)
+{
+	return spool_read_result(&c->sp, id, err ? SPOOL_STDERR : SPOOL_STDOUT,
+	    (size_t)c->set.max_result_file_bytes, out, len, e);
+}
+
+/* Read a file the job left in /out. */
+int
+view_out_file(struct core *c, int64_t id, const char *name, char **out,
     size_t *len, struct error *e)
 {
-	return spool_read_result(&c->sp, id, rel,
+	return spool_read_out_file(&c->sp, id, name,
 	    (size_t)c->set.max_result_file_bytes, out, len, e);
 }
 
@@ -117,21 +126,15 @@ static json_t *
 view_job_object(struct core *c, const struct job *j, bool with_output)
 {
 	struct result r;
-	json_t *obj, *files, *limits = NULL, *root = NULL;
-	char idtext[32], *text = NULL;
+	json_t *obj, *files, *limits = NULL;
 	bool cut_out = false, cut_err = false, have_r = false;
+	char idtext[32];
 	struct error e;
-	size_t len, i;
+	size_t i;
 
 	result_init(&r);
-	if (j->has_result &&
-	    spool_read_result(&c->sp, j->id, "result.json", RESULT_MAX_BYTES,
-		&text, &len, &e) == 0 &&
-	    (root = json_loadb(text, len, 0, NULL)) != NULL &&
-	    result_from_json(root, &r, &e) == 0)
+	if (j->has_result && spool_result_get(&c->sp, j->id, &r, &e) == 0)
 		have_r = true;
-	free(text);
-	json_decref(root);
 	snprintf(idtext, sizeof(idtext), "%lld", (long long)j->id);
 	files = json_array();
 	for (i = 0; have_r && i < r.n_out_files; i++)
@@ -166,11 +169,11 @@ view_job_object(struct core *c, const struct job *j, bool with_output)
 	if (with_output) {
 		json_object_set_new(obj, "stdout",
 		    j->has_result
-			? view_inline_text(c, j->id, "stdout", &cut_out)
+			? view_inline_text(c, j->id, SPOOL_STDOUT, &cut_out)
 			: json_null());
 		json_object_set_new(obj, "stderr",
 		    j->has_result
-			? view_inline_text(c, j->id, "stderr", &cut_err)
+			? view_inline_text(c, j->id, SPOOL_STDERR, &cut_err)
 			: json_null());
 	}
 	json_object_set_new(obj, "stdout_truncated",

@@ -10,6 +10,7 @@
 #ifndef SLUICE_DISPATCHER_VIEW_H
 #define SLUICE_DISPATCHER_VIEW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,11 +29,14 @@ int view_jobs_list(struct core *c, const char *tenant, int state,
     int64_t before, int limit, struct job *out, int *n, struct error *e);
 
 /*
- * A file of a job's results, rel as the API names it ("stdout", "stderr"
- * or "files/NAME", NAME checked), in a new buffer of at most the
- * configured max_result_file_bytes: as spool_read_result().
+ * A job's raw stdout (err false) or stderr, in a new buffer of at most
+ * the configured max_result_file_bytes: as spool_read_result().
  */
-int view_output(struct core *c, int64_t id, const char *rel, char **out,
+int view_stream(struct core *c, int64_t id, bool err, char **out, size_t *len,
+    struct error *e);
+
+/* A file the job left in /out, name as the API gives it: as view_stream(). */
+int view_out_file(struct core *c, int64_t id, const char *name, char **out,
     size_t *len, struct error *e);
 
 /* The job object, with its stdout and stderr inline (cut at 64 KiB). */

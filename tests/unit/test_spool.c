@@ -703,6 +703,146 @@ spool_job_remove__missing__ok(void **state)
 	assert_int_equal(e.code, ERR_INVALID);
 }
 
+/* The inputs are read back by their names, and only those are. */
+static void
+spool_read_input__manifest_and_stdin__read(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	char *data = NULL;
+	size_t len = 0;
+	int fd;
+
+	assert_int_equal(spool_job_create(&f->sp, 3, &e), 0);
+	assert_int_equal(spool_read_input(&f->sp, 3, SPOOL_STDIN, 100, &data,
+			     &len, &e),
+	    -1);
+	assert_int_equal(e.code, ERR_NOTFOUND);
+	assert_int_equal(spool_write(&f->sp, 3, SPOOL_MANIFEST, "{}", 2, &e),
+	    0);
+	assert_int_equal(spool_write(&f->sp, 3, SPOOL_STDIN, "a\0b", 3, &e), 0);
+	assert_int_equal(spool_write_file(&f->sp, 3, "main.py", "x", 1, &e), 0);
+	assert_int_equal(spool_read_input(&f->sp, 3, SPOOL_MANIFEST, 100, &data,
+			     &len, &e),
+	    0);
+	assert_string_equal(data, "{}");
+	free(data);
+	assert_int_equal(spool_read_input(&f->sp, 3, SPOOL_STDIN, 100, &data,
+			     &len, &e),
+	    0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(data, "a\0b", 3);
+	free(data);
+	assert_int_equal(spool_read_input(&f->sp, 3, "in/files/main.py", 100,
+			     &data, &len, &e),
+	    -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	assert_int_equal(spool_open_files(&f->sp, 3, &fd, &e), 0);
+	assert_true(faccessat(fd, "main.py", F_OK, AT_SYMLINK_NOFOLLOW) == 0);
+	close(fd);
+}
+
+/* The submission's files are never opened through a planted link. */
+static void
+spool_open_files__symlinked_files__refused(void **state)
+{
+	struct fixture *f = *state;
+	char p[8192];
+	struct error e;
+	int fd = -1;
+
+	assert_int_equal(spool_job_create(&f->sp, 4, &e), 0);
+	fpath(f, "spool/4/in/files", p, sizeof(p));
+	assert_int_equal(rmdir(p), 0);
+	plant(f, "spool/4/in/files", f->outside);
+	assert_int_equal(spool_open_files(&f->sp, 4, &fd, &e), -1);
+	assert_int_equal(e.code, ERR_REFUSED);
+	assert_int_equal(fd, -1);
+}
+
+/* A checked result put into an attempt is the one read back. */
+static void
+spool_result_put__committed__read_back(void **state)
+{
+	struct fixture *f = *state;
+	char path[8192], *data = NULL;
+	struct result r, back;
+	struct error e;
+	size_t len;
+	int dfd;
+
+	result_init(&r);
+	result_init(&back);
+	r.exit_code = 3;
+	r.wall_seconds = 1.5;
+	r.limits = (struct limits){ .cpu_seconds = 5.0,
+		.wall_seconds = 10.0,
+		.memory_bytes = 268435456,
+		.processes = 16,
+		.output_bytes = 1048576,
+		.disk_bytes = 16777216,
+		.open_files = 64 };
+	snprintf(r.started_at, sizeof(r.started_at),
+	    "2024-01-02T03:04:05.678Z");
+	snprintf(r.finished_at, sizeof(r.finished_at),
+	    "2024-01-02T03:04:06.712Z");
+	assert_int_equal(result_add_file(&r, "a.txt", 7), 0);
+	assert_int_equal(spool_job_create(&f->sp, 2, &e), 0);
+	assert_int_equal(spool_results_begin(&f->sp, 2, path, sizeof(path), &e),
+	    0);
+	put(f, "spool/2/out.tmp/" SPOOL_RESULT, "{\"the node\": \"lies\"}");
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	assert_int_equal(spool_result_put(dfd, &r, &e), 0);
+	close(dfd);
+	assert_int_equal(spool_result_get(&f->sp, 2, &back, &e), -1);
+	assert_int_equal(e.code, ERR_NOTFOUND);
+	assert_int_equal(spool_results_commit(&f->sp, 2, &e), 0);
+	assert_int_equal(spool_result_get(&f->sp, 2, &back, &e), 0);
+	assert_int_equal(back.exit_code, 3);
+	assert_true(back.wall_seconds == 1.5);
+	assert_int_equal(back.n_out_files, 1);
+	assert_string_equal(back.out_files[0].name, "a.txt");
+	assert_int_equal(spool_read_result(&f->sp, 2, SPOOL_RESULT, 4096, &data,
+			     &len, &e),
+	    0);
+	assert_null(strstr(data, "lies"));
+	free(data);
+	result_release(&r);
+	result_release(&back);
+}
+
+/* A file the job left is read by its own name, never outside files/. */
+static void
+spool_read_out_file__names__only_below_files(void **state)
+{
+	struct fixture *f = *state;
+	char path[8192], *data = NULL;
+	struct error e;
+	size_t len;
+
+	assert_int_equal(spool_job_create(&f->sp, 2, &e), 0);
+	assert_int_equal(spool_results_begin(&f->sp, 2, path, sizeof(path), &e),
+	    0);
+	put(f, "spool/2/out.tmp/" SPOOL_STDOUT, "out");
+	mkd(f, "spool/2/out.tmp/" SPOOL_FILES);
+	put(f, "spool/2/out.tmp/" SPOOL_FILES "/a", "file a");
+	assert_int_equal(spool_results_commit(&f->sp, 2, &e), 0);
+	assert_int_equal(spool_read_out_file(&f->sp, 2, "a", 100, &data, &len,
+			     &e),
+	    0);
+	assert_string_equal(data, "file a");
+	free(data);
+	assert_int_equal(spool_read_out_file(&f->sp, 2, "../" SPOOL_STDOUT, 100,
+			     &data, &len, &e),
+	    -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	assert_int_equal(spool_read_out_file(&f->sp, 2, SPOOL_STDOUT, 100,
+			     &data, &len, &e),
+	    -1);
+	assert_int_equal(e.code, ERR_NOTFOUND);
+}
+
 int
 main(void)
 {
@@ -735,6 +875,10 @@ main(void)
 		T(spool_job_remove__tree_with_links__targets_kept),
 		T(spool_job_remove__job_dir_is_link__link_removed),
 		T(spool_job_remove__missing__ok),
+		T(spool_read_input__manifest_and_stdin__read),
+		T(spool_open_files__symlinked_files__refused),
+		T(spool_result_put__committed__read_back),
+		T(spool_read_out_file__names__only_below_files),
 #undef T
 	};
 
