@@ -402,7 +402,7 @@ core_schedule(struct core *c)
 		sn[ni].busy = c->nodes[ni].busy;
 		log_debug("job %lld: placed on %s", (long long)j.id,
 		    c->nodes[ni].conf->name);
-		core_send(c, (int)ni, CMD_START, j.id, j.attempts);
+		core_send(c, (int)ni, POOL_CMD_START, j.id, j.attempts);
 	}
 	/* Say why the rest waits (only when the reason changes). */
 	for (i = 0; i < c->nqueue; i++) {
@@ -463,7 +463,8 @@ core_node_up(struct core *c, struct pool_ev *ev)
 		if (!core_load(c, a->id, &j))
 			continue;
 		core_send(c, ev->node,
-		    j.phase == PHASE_COLLECTING ? CMD_COLLECT : CMD_RECOVER,
+		    j.phase == PHASE_COLLECTING ? POOL_CMD_COLLECT
+						: POOL_CMD_RECOVER,
 		    j.id, j.attempts);
 	}
 }
@@ -525,7 +526,7 @@ core_node_dirs(struct core *c, struct pool_ev *ev)
 		log_info("purging job %lld attempt %d left on %s",
 		    (long long)ev->dir_ids[i], ev->dir_attempts[i],
 		    c->nodes[ev->node].conf->name);
-		core_send(c, ev->node, CMD_PURGE, ev->dir_ids[i],
+		core_send(c, ev->node, POOL_CMD_PURGE, ev->dir_ids[i],
 		    ev->dir_attempts[i]);
 	}
 }
@@ -538,15 +539,15 @@ core_on_event(struct pool_ev *ev, void *arg)
 	struct core_active *a;
 	struct job j;
 
-	if (ev->type == EV_NODE_UP) {
+	if (ev->type == POOL_EV_NODE_UP) {
 		core_node_up(c, ev);
 		goto out;
 	}
-	if (ev->type == EV_NODE_DOWN) {
+	if (ev->type == POOL_EV_NODE_DOWN) {
 		core_node_down(c, ev);
 		goto out;
 	}
-	if (ev->type == EV_NODE_DIRS) {
+	if (ev->type == POOL_EV_NODE_DIRS) {
 		core_node_dirs(c, ev);
 		goto out;
 	}
@@ -559,15 +560,15 @@ core_on_event(struct pool_ev *ev, void *arg)
 	    !core_load(c, ev->job_id, &j))
 		goto out;
 	log_debug("job %lld: %s from %s", (long long)ev->job_id,
-	    ev->type == EV_JOB_ACCEPTED        ? "accepted"
-		: ev->type == EV_JOB_STARTED   ? "started"
-		: ev->type == EV_JOB_FINISHED  ? "finished"
-		: ev->type == EV_JOB_COLLECTED ? "collected"
-		: ev->type == EV_JOB_FAILED    ? "failed"
-					       : "event",
+	    ev->type == POOL_EV_JOB_ACCEPTED        ? "accepted"
+		: ev->type == POOL_EV_JOB_STARTED   ? "started"
+		: ev->type == POOL_EV_JOB_FINISHED  ? "finished"
+		: ev->type == POOL_EV_JOB_COLLECTED ? "collected"
+		: ev->type == POOL_EV_JOB_FAILED    ? "failed"
+						    : "event",
 	    c->nodes[ev->node].conf->name);
 	switch (ev->type) {
-	case EV_JOB_ACCEPTED:
+	case POOL_EV_JOB_ACCEPTED:
 		if (j.phase == PHASE_STAGING) {
 			j.state = JOB_RUNNING;
 			j.phase = PHASE_RUNNING;
@@ -576,7 +577,7 @@ core_on_event(struct pool_ev *ev, void *arg)
 			core_save(c, &j);
 		}
 		break;
-	case EV_JOB_STARTED:
+	case POOL_EV_JOB_STARTED:
 		if (j.started_at[0] == '\0') {
 			double sub = core_time(j.submitted_at),
 			       st = core_time(ev->at);
@@ -588,7 +589,7 @@ core_on_event(struct pool_ev *ev, void *arg)
 				metrics_observe_wait(&c->metrics, st - sub);
 		}
 		break;
-	case EV_JOB_FINISHED:
+	case POOL_EV_JOB_FINISHED:
 		/* The agent's sandbox is gone: its slot can take the next
 		   job while this one's results come back. */
 		if (a->holds_slot) {
@@ -605,9 +606,9 @@ core_on_event(struct pool_ev *ev, void *arg)
 			    c->nodes[ev->node].conf->name);
 			core_save(c, &j);
 		}
-		core_send(c, ev->node, CMD_COLLECT, j.id, j.attempts);
+		core_send(c, ev->node, POOL_CMD_COLLECT, j.id, j.attempts);
 		break;
-	case EV_JOB_COLLECTED: {
+	case POOL_EV_JOB_COLLECTED: {
 		struct result *r = &ev->result;
 		int node = a->node;
 
@@ -630,7 +631,7 @@ core_on_event(struct pool_ev *ev, void *arg)
 		    !j.cancel_requested &&
 		    (unsigned)j.attempts < c->set.max_attempts) {
 			core_retry(c, &j, false, r->message);
-			core_send(c, node, CMD_CLEAN, j.id, j.attempts);
+			core_send(c, node, POOL_CMD_CLEAN, j.id, j.attempts);
 			break;
 		}
 		/* A cancel asked for while the results came back still ends
@@ -641,10 +642,10 @@ core_on_event(struct pool_ev *ev, void *arg)
 		    j.cancel_requested && r->verdict != VERDICT_CANCELLED
 			? "cancelled while its results came back"
 			: r->message);
-		core_send(c, node, CMD_CLEAN, j.id, j.attempts);
+		core_send(c, node, POOL_CMD_CLEAN, j.id, j.attempts);
 		break;
 	}
-	case EV_JOB_FAILED: {
+	case POOL_EV_JOB_FAILED: {
 		int node = a->node;
 
 		core_active_remove(c, a);
@@ -654,7 +655,7 @@ core_on_event(struct pool_ev *ev, void *arg)
 			core_retry(c, &j, false, ev->reason);
 		else
 			core_finish(c, &j, JOB_FAILED, ev->reason);
-		core_send(c, node, CMD_CLEAN, j.id, j.attempts);
+		core_send(c, node, POOL_CMD_CLEAN, j.id, j.attempts);
 		break;
 	}
 	default:
@@ -1071,7 +1072,7 @@ core_cancel(struct core *c, int64_t id, struct job *out, struct error *e)
 	a = core_active_find(c, id);
 	if (a != NULL && !a->recovering && c->nodes[a->node].connected &&
 	    j.phase != PHASE_COLLECTING)
-		core_send(c, a->node, CMD_CANCEL, id, a->attempt);
+		core_send(c, a->node, POOL_CMD_CANCEL, id, a->attempt);
 	*out = j;
 	return 0;
 }

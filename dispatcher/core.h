@@ -37,8 +37,8 @@ struct core_node {
 	bool seen; /* the first connection attempt has ended */
 	bool drained; /* an operator drained it (persisted) */
 	bool known; /* info has been received */
-	struct pool_info info;
-	const char *runtime_names[POOL_RUNTIMES_MAX];
+	struct agentproto_info info;
+	const char *runtime_names[AGENTPROTO_RUNTIMES_MAX];
 	uint64_t epoch;
 	unsigned busy;
 	char last_seen[40];

@@ -1,9 +1,9 @@
 /*
  * The node pool: one worker thread per configured node, each owning that
  * node's SSH connection (remote.h) and doing all of its I/O: connecting
- * with back-off, asking the agent for its info, staging jobs over SFTP,
- * following the agent's events, collecting results into the spool, and
- * cleaning up.  Workers never touch SQLite, nor libevent beyond
+ * with back-off, asking the agent for its info (agentproto.h), staging
+ * jobs (stage.h), following the agent's events, collecting results into
+ * the spool (collect.h), and cleaning up.  Workers never touch SQLite, nor libevent beyond
  * event_active(); they post events to the main thread, which commits each
  * state change and only then sends the next command.  The research note's design (a): blocking libssh in
  * one thread per session, a libevent main thread for everything else.
@@ -20,37 +20,22 @@
 
 #include <event2/event.h>
 
+#include "agentproto.h"
 #include "error.h"
-#include "limit.h"
 #include "result.h"
 #include "settings.h"
 #include "spool.h"
 
-#define POOL_RUNTIMES_MAX 64
-
-/* What a node's agent says about itself (checked: it is untrusted). */
-struct pool_info {
-	char agent_version[32];
-	char base_dir[512];
-	unsigned slots;
-	char cgroup[8];
-	struct limits defaults;
-	struct limits ceilings;
-	size_t nruntimes;
-	char runtimes[POOL_RUNTIMES_MAX][65];
-	char versions[POOL_RUNTIMES_MAX][129];
-};
-
 enum pool_cmd_type {
-	CMD_START, /* stage job dir and run it; if the directory is
+	POOL_CMD_START, /* stage job dir and run it; if the directory is
 			   there already, recover it instead */
-	CMD_RECOVER, /* find out how far dir got (agent status) and go
-			   on: stage again, or attach with agent wait */
-	CMD_COLLECT, /* fetch the results of a finished job */
-	CMD_CLEAN, /* agent clean */
-	CMD_CANCEL, /* agent cancel */
-	CMD_PURGE /* agent cancel, then agent clean: an attempt the
-			   dispatcher abandoned (its node was lost) */
+	POOL_CMD_RECOVER, /* find out how far dir got (agent status) and
+			     go on: stage again, or attach with agent wait */
+	POOL_CMD_COLLECT, /* fetch the results of a finished job */
+	POOL_CMD_CLEAN, /* agent clean */
+	POOL_CMD_CANCEL, /* agent cancel */
+	POOL_CMD_PURGE /* agent cancel, then agent clean: an attempt the
+			  dispatcher abandoned (its node was lost) */
 };
 
 struct pool_cmd {
@@ -63,14 +48,14 @@ struct pool_cmd {
 };
 
 enum pool_ev_type {
-	EV_NODE_UP, /* info is set */
-	EV_NODE_DOWN, /* reason says why; its jobs are lost */
-	EV_JOB_ACCEPTED, /* the agent took the job */
-	EV_JOB_STARTED, /* at is the agent's start time */
-	EV_JOB_FINISHED, /* the agent reported the end: collect it */
-	EV_JOB_COLLECTED, /* result is set; spool out/ holds the files */
-	EV_JOB_FAILED, /* this attempt failed; retryable or not */
-	EV_NODE_DIRS /* the job directories on a node that came up */
+	POOL_EV_NODE_UP, /* info is set */
+	POOL_EV_NODE_DOWN, /* reason says why; its jobs are lost */
+	POOL_EV_JOB_ACCEPTED, /* the agent took the job */
+	POOL_EV_JOB_STARTED, /* at is the agent's start time */
+	POOL_EV_JOB_FINISHED, /* the agent reported the end: collect it */
+	POOL_EV_JOB_COLLECTED, /* result is set; spool out/ holds the files */
+	POOL_EV_JOB_FAILED, /* this attempt failed; retryable or not */
+	POOL_EV_NODE_DIRS /* the job directories on a node that came up */
 };
 
 struct pool_ev {
@@ -82,9 +67,9 @@ struct pool_ev {
 	bool retryable;
 	char reason[256];
 	char at[40];
-	struct pool_info info;
-	struct result result; /* EV_JOB_COLLECTED; the receiver releases */
-	int64_t *dir_ids; /* EV_NODE_DIRS: ndirs id.attempt pairs */
+	struct agentproto_info info; /* POOL_EV_NODE_UP */
+	struct result result; /* POOL_EV_JOB_COLLECTED; pool_ev_free() */
+	int64_t *dir_ids; /* POOL_EV_NODE_DIRS: ndirs id.attempt pairs */
 	int *dir_attempts;
 	size_t ndirs;
 	struct pool_ev *next;
@@ -104,7 +89,10 @@ struct pool *pool_new(const struct settings *s, const struct spool *sp,
 /* Start one worker per node. */
 int pool_start(struct pool *p, struct error *e);
 
-/* Queue a command for node's worker. */
+/*
+ * Queue a command for node's worker.  Out of memory is fatal: a command
+ * dropped would leave its job placed until a restart.
+ */
 void pool_send(struct pool *p, int node, const struct pool_cmd *cmd);
 
 /*
@@ -121,9 +109,5 @@ void pool_free(struct pool *p);
 
 /* Free an event given to the callback. */
 void pool_ev_free(struct pool_ev *ev);
-
-/* Parse an agent's info JSON, as untrusted input. */
-int pool_info_parse(const char *text, size_t len, struct pool_info *out,
-    struct error *e);
 
 #endif

@@ -543,6 +543,8 @@ remote_connect(const struct remote_opts *o, struct error *e)
 
 	if (remote_opts_check(o, e) == -1)
 		return NULL;
+	/* libssh's own logging goes to stderr; its level is per thread. */
+	ssh_set_log_level(SSH_LOG_NOLOG);
 	deadline_ms = util_now_ms() + o->connect_timeout_ms;
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		error_set(e, ERR_NOMEM, "out of memory");

@@ -1,0 +1,169 @@
+/* Collecting a finished job's results into the spool: see collect.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "collect.h"
+#include "util.h"
+
+#define COLLECT_TREE_DEPTH 16
+
+/* Fetch one level of a job's out/ into the spool. */
+static int
+collect_tree(struct remote *r, const struct settings *set, const char *rdir,
+    int dstfd, const char *prefix, int depth, struct result *res,
+    struct error *e)
+{
+	struct remote_entry *ents = NULL;
+	char rpath[1536], rel[UTIL_PATH_MAX + 1];
+	uint64_t bytes;
+	size_t n, i;
+	int sub, rc = -1;
+
+	if (remote_list(r, rdir, set->max_out_files + 64, &ents, &n, e) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		/* A path too long to name here is skipped, not cut short: a
+		   shorter one would be another file. */
+		if (snprintf(rpath, sizeof(rpath), "%s/%s", rdir,
+			ents[i].name) >= (int)sizeof(rpath) ||
+		    snprintf(rel, sizeof(rel), "%s%s", prefix, ents[i].name) >=
+			(int)sizeof(rel)) {
+			res->out_files_truncated = true;
+			continue;
+		}
+		if (ents[i].type == REMOTE_REG) {
+			/* Too many, or one too large to keep: skip it and say
+			   so, rather than fail the whole job. */
+			if (res->n_out_files >= set->max_out_files ||
+			    ents[i].size > set->max_result_file_bytes) {
+				res->out_files_truncated = true;
+				continue;
+			}
+			if (remote_get(r, rpath, dstfd, ents[i].name,
+				set->max_result_file_bytes, &bytes, e) == -1)
+				goto out;
+			if (result_add_file(res, rel, bytes) == -1) {
+				error_set(e, ERR_NOMEM, "out of memory");
+				goto out;
+			}
+		} else if (ents[i].type == REMOTE_DIR &&
+		    depth < COLLECT_TREE_DEPTH) {
+			/* Its entries' paths need room for a '/' as well. */
+			if (strlen(rel) + 1 >= sizeof(rel)) {
+				res->out_files_truncated = true;
+				continue;
+			}
+			if (mkdirat(dstfd, ents[i].name, 0755) == -1 ||
+			    (sub = openat(dstfd, ents[i].name,
+				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				     O_CLOEXEC)) == -1) {
+				error_set(e, ERR_IO, "cannot create '%s': %s",
+				    rel, strerror(errno));
+				goto out;
+			}
+			strcat(rel, "/");
+			rc = collect_tree(r, set, rpath, sub, rel, depth + 1,
+			    res, e);
+			close(sub);
+			if (rc == -1)
+				goto out;
+			rc = -1;
+		}
+		/* Links and special files: never fetched. */
+	}
+	rc = 0;
+out:
+	free(ents);
+	return rc;
+}
+
+/* Fetch a finished job's result and outputs into the spool. */
+int
+collect_job(struct remote *r, const struct spool *sp,
+    const struct settings *set, int64_t id, const char *path,
+    struct result *out, struct error *e)
+{
+	char tmp[640], rpath[700], *text = NULL;
+	struct result res, claimed;
+	uint64_t bytes;
+	json_t *root = NULL;
+	size_t len;
+	int dfd = -1, filesfd = -1, rc = -1;
+
+	result_init(&res);
+	result_init(&claimed);
+	if (spool_results_begin(sp, id, tmp, sizeof(tmp), e) == -1)
+		return -1;
+	if ((dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		error_set(e, ERR_IO, "cannot open '%s': %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	snprintf(rpath, sizeof(rpath), "%s/" AGENTPROTO_RESULT, path);
+	if (remote_get(r, rpath, dfd, SPOOL_RESULT, RESULT_MAX_BYTES, &bytes,
+		e) == -1)
+		goto out;
+	if (util_read_file_at(dfd, SPOOL_RESULT, RESULT_MAX_BYTES, &text, &len,
+		e) == -1)
+		goto out;
+	if ((root = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL)) ==
+	    NULL) {
+		error_set(e, ERR_INVALID, "result.json is not JSON");
+		goto out;
+	}
+	if (result_from_json(root, &claimed, e) == -1) {
+		error_wrap(e, "malformed result.json");
+		goto out;
+	}
+	snprintf(rpath, sizeof(rpath), "%s/" AGENTPROTO_STDOUT, path);
+	if (remote_get(r, rpath, dfd, SPOOL_STDOUT, set->max_result_file_bytes,
+		&bytes, e) == -1)
+		goto out;
+	snprintf(rpath, sizeof(rpath), "%s/" AGENTPROTO_STDERR, path);
+	if (remote_get(r, rpath, dfd, SPOOL_STDERR, set->max_result_file_bytes,
+		&bytes, e) == -1)
+		goto out;
+	/* Keep the node's account of the run, but list the out files from
+	   what really came back, not from what the node claims. */
+	res = claimed;
+	res.out_files = NULL; /* claimed keeps (and frees) its own list */
+	res.n_out_files = 0;
+	if (mkdirat(dfd, SPOOL_FILES, 0755) == -1 ||
+	    (filesfd = openat(dfd, SPOOL_FILES,
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		error_set(e, ERR_IO, "cannot create files/: %s",
+		    strerror(errno));
+		goto out;
+	}
+	snprintf(rpath, sizeof(rpath), "%s/" AGENTPROTO_OUT, path);
+	if (collect_tree(r, set, rpath, filesfd, "", 0, &res, e) == -1)
+		goto out;
+	/* What the spool keeps is the checked result, re-encoded: nothing
+	   of the node's own file is passed on. */
+	if (spool_result_put(dfd, &res, e) == -1 ||
+	    spool_results_commit(sp, id, e) == -1)
+		goto out;
+	*out = res;
+	res.out_files = NULL;
+	res.n_out_files = 0;
+	rc = 0;
+out:
+	if (filesfd != -1)
+		close(filesfd);
+	if (dfd != -1)
+		close(dfd);
+	json_decref(root);
+	free(text);
+	result_release(&res);
+	result_release(&claimed);
+	return rc;
+}
