@@ -144,7 +144,7 @@ agentproto_reset(struct agentproto *ap)
 
 	ap->ncleans = 0;
 	for (i = 0; i < ap->naux; i++)
-		remote_proc_free(ap->aux[i]);
+		remote_channel_free(ap->aux[i]);
 	free(ap->aux);
 	ap->aux = NULL;
 	ap->naux = 0;
@@ -187,8 +187,8 @@ agentproto_call(struct agentproto *ap, struct remote *r, const char *verb,
 
 	if (argv == NULL)
 		return error_set(e, ERR_NOMEM, "out of memory");
-	rc = remote_run(r, argv, NULL, 0, AGENTPROTO_OUTPUT_MAX, out, outlen,
-	    status, e);
+	rc = remote_channel_run(r, argv, NULL, 0, AGENTPROTO_OUTPUT_MAX, out,
+	    outlen, status, e);
 	free(argv);
 	return rc;
 }
@@ -219,14 +219,14 @@ out:
 /* Start agent run or agent wait on a job directory. */
 int
 agentproto_start(struct agentproto *ap, struct remote *r, const char *path,
-    bool attach, struct remote_proc **proc, struct error *e)
+    bool attach, struct remote_channel **proc, struct error *e)
 {
 	const char **argv = agentproto_argv(ap, attach ? "wait" : "run", path);
-	struct remote_proc *p;
+	struct remote_channel *p;
 
 	if (argv == NULL)
 		return error_set(e, ERR_NOMEM, "out of memory");
-	p = remote_spawn(r, argv, e);
+	p = remote_channel_spawn(r, argv, e);
 	free(argv);
 	if (p == NULL)
 		return -1;
@@ -314,9 +314,9 @@ agentproto_purge(struct agentproto *ap, struct remote *r, const char *path)
 
 /* Keep a started verb until it ends (agentproto_poll()). */
 static void
-agentproto_aux_add(struct agentproto *ap, struct remote_proc *p)
+agentproto_aux_add(struct agentproto *ap, struct remote_channel *p)
 {
-	struct remote_proc **aux;
+	struct remote_channel **aux;
 
 	aux = realloc(ap->aux, (ap->naux + 1) * sizeof(*aux));
 	if (aux == NULL)
@@ -330,12 +330,12 @@ void
 agentproto_cancel(struct agentproto *ap, struct remote *r, const char *path)
 {
 	const char **argv = agentproto_argv(ap, "cancel", path);
-	struct remote_proc *p;
+	struct remote_channel *p;
 	struct error e;
 
 	if (argv == NULL)
 		fatal("out of memory");
-	p = remote_spawn(r, argv, &e);
+	p = remote_channel_spawn(r, argv, &e);
 	free(argv);
 	if (p == NULL) {
 		log_warn("%s: agent cancel %s: %s", ap->conf->name, path,
@@ -349,7 +349,7 @@ agentproto_cancel(struct agentproto *ap, struct remote *r, const char *path)
 static void
 agentproto_flush_cleans(struct agentproto *ap, struct remote *r)
 {
-	struct remote_proc *p;
+	struct remote_channel *p;
 	const char **argv;
 	struct error e;
 	size_t i, n = ap->conf->nagent;
@@ -363,7 +363,7 @@ agentproto_flush_cleans(struct agentproto *ap, struct remote *r)
 	argv[n] = "clean";
 	for (i = 0; i < ap->ncleans; i++)
 		argv[n + 1 + i] = ap->cleans[i];
-	p = remote_spawn(r, argv, &e);
+	p = remote_channel_spawn(r, argv, &e);
 	free(argv);
 	ap->ncleans = 0;
 	if (p == NULL) {
@@ -401,12 +401,12 @@ agentproto_poll(struct agentproto *ap, struct remote *r)
 	int status;
 
 	while (i < ap->naux) {
-		if (remote_proc_poll(ap->aux[i], 65536, agentproto_aux_line,
+		if (remote_channel_poll(ap->aux[i], 65536, agentproto_aux_line,
 			NULL, &status, &e) == 1) {
 			i++;
 			continue;
 		}
-		remote_proc_free(ap->aux[i]);
+		remote_channel_free(ap->aux[i]);
 		ap->aux[i] = ap->aux[--ap->naux];
 	}
 	if (ap->ncleans > 0 &&
@@ -426,7 +426,7 @@ agentproto_dirs(struct agentproto *ap, struct remote *r, int64_t **ids,
 	int *atv;
 
 	snprintf(path, sizeof(path), "%s/jobs", ap->info.base_dir);
-	if (remote_list(r, path, AGENTPROTO_DIRS_MAX, &ents, &n, e) == -1)
+	if (remote_sftp_list(r, path, AGENTPROTO_DIRS_MAX, &ents, &n, e) == -1)
 		return -1;
 	if ((idv = calloc(n + 1, sizeof(*idv))) == NULL ||
 	    (atv = calloc(n + 1, sizeof(*atv))) == NULL)

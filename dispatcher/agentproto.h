@@ -55,7 +55,7 @@ struct agentproto {
 	const struct settings_node
 	    *conf; /* the agent's argv, the node's name */
 	struct agentproto_info info; /* set by agentproto_info() */
-	struct remote_proc **aux; /* cancel and clean, running meanwhile */
+	struct remote_channel **aux; /* cancel and clean, running meanwhile */
 	size_t naux;
 	char cleans[AGENTPROTO_CLEAN_BATCH][640]; /* directories waiting for
 						     one batched clean */
@@ -100,7 +100,7 @@ void agentproto_job_path(const struct agentproto *ap, int64_t id, int attempt,
  * path: *proc follows its events (agentproto_event_line()).
  */
 int agentproto_start(struct agentproto *ap, struct remote *r, const char *path,
-    bool attach, struct remote_proc **proc, struct error *e);
+    bool attach, struct remote_channel **proc, struct error *e);
 
 /* Ask agent status how far the job directory at path got. */
 int agentproto_status(struct agentproto *ap, struct remote *r, const char *path,
@@ -142,7 +142,7 @@ int agentproto_dirs(struct agentproto *ap, struct remote *r, int64_t **ids,
     int **attempts, size_t *n, struct error *e);
 
 /*
- * A remote_proc_poll() line callback for agent run and wait: arg is a
+ * A remote_channel_poll() line callback for agent run and wait: arg is a
  * struct agentproto_events that records what the line says.  A line that
  * is not an event is ignored.
  */

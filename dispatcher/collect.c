@@ -28,7 +28,8 @@ collect_tree(struct remote *r, const struct settings *set, const char *rdir,
 	size_t n, i;
 	int sub, rc = -1;
 
-	if (remote_list(r, rdir, set->max_out_files + 64, &ents, &n, e) == -1)
+	if (remote_sftp_list(r, rdir, set->max_out_files + 64, &ents, &n, e) ==
+	    -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		/* A path too long to name here is skipped, not cut short: a
@@ -48,7 +49,7 @@ collect_tree(struct remote *r, const struct settings *set, const char *rdir,
 				res->out_files_truncated = true;
 				continue;
 			}
-			if (remote_get(r, rpath, dstfd, ents[i].name,
+			if (remote_sftp_get(r, rpath, dstfd, ents[i].name,
 				set->max_result_file_bytes, &bytes, e) == -1)
 				goto out;
 			if (result_add_file(res, rel, bytes) == -1) {
@@ -109,8 +110,8 @@ collect_job(struct remote *r, const struct spool *sp,
 		goto out;
 	}
 	snprintf(rpath, sizeof(rpath), "%s/" AGENTPROTO_RESULT, path);
-	if (remote_get(r, rpath, dfd, SPOOL_RESULT, RESULT_MAX_BYTES, &bytes,
-		e) == -1)
+	if (remote_sftp_get(r, rpath, dfd, SPOOL_RESULT, RESULT_MAX_BYTES,
+		&bytes, e) == -1)
 		goto out;
 	if (util_read_file_at(dfd, SPOOL_RESULT, RESULT_MAX_BYTES, &text, &len,
 		e) == -1)
@@ -125,12 +126,12 @@ collect_job(struct remote *r, const struct spool *sp,
 		goto out;
 	}
 	snprintf(rpath, sizeof(rpath), "%s/" AGENTPROTO_STDOUT, path);
-	if (remote_get(r, rpath, dfd, SPOOL_STDOUT, set->max_result_file_bytes,
-		&bytes, e) == -1)
+	if (remote_sftp_get(r, rpath, dfd, SPOOL_STDOUT,
+		set->max_result_file_bytes, &bytes, e) == -1)
 		goto out;
 	snprintf(rpath, sizeof(rpath), "%s/" AGENTPROTO_STDERR, path);
-	if (remote_get(r, rpath, dfd, SPOOL_STDERR, set->max_result_file_bytes,
-		&bytes, e) == -1)
+	if (remote_sftp_get(r, rpath, dfd, SPOOL_STDERR,
+		set->max_result_file_bytes, &bytes, e) == -1)
 		goto out;
 	/* Keep the node's account of the run, but list the out files from
 	   what really came back, not from what the node claims. */

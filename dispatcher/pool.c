@@ -30,7 +30,7 @@ struct pool_job {
 	int64_t id;
 	int attempt;
 	char path[640]; /* its directory on the node */
-	struct remote_proc *proc; /* agent run or wait; NULL once done */
+	struct remote_channel *proc; /* agent run or wait; NULL once done */
 	struct agentproto_events seen; /* what it said so far */
 };
 
@@ -168,7 +168,7 @@ pool_job_add(struct pool_worker *w, int64_t id, int attempt)
 
 	if ((j = pool_job_find(w, id)) != NULL) {
 		if (j->proc != NULL)
-			remote_proc_free(j->proc);
+			remote_channel_free(j->proc);
 	} else {
 		jobs = realloc(w->jobs, (w->njobs + 1) * sizeof(*jobs));
 		if (jobs == NULL)
@@ -190,7 +190,7 @@ pool_job_drop(struct pool_worker *w, struct pool_job *j)
 	size_t i = (size_t)(j - w->jobs);
 
 	if (j->proc != NULL)
-		remote_proc_free(j->proc);
+		remote_channel_free(j->proc);
 	memmove(&w->jobs[i], &w->jobs[i + 1], (w->njobs - i - 1) * sizeof(*j));
 	w->njobs--;
 }
@@ -279,7 +279,7 @@ pool_poll_job(struct pool_worker *w, struct pool_job *j)
 	int status = -1, rc;
 
 	error_init(&e);
-	rc = remote_proc_poll(j->proc, AGENTPROTO_LINE_MAX,
+	rc = remote_channel_poll(j->proc, AGENTPROTO_LINE_MAX,
 	    agentproto_event_line, &j->seen, &status, &e);
 	if (!was_accepted && j->seen.accepted)
 		pool_tell(w, POOL_EV_JOB_ACCEPTED, j->id, j->attempt, false,
@@ -297,7 +297,7 @@ pool_poll_job(struct pool_worker *w, struct pool_job *j)
 		    NULL);
 	if (rc == 1)
 		return false;
-	remote_proc_free(j->proc);
+	remote_channel_free(j->proc);
 	j->proc = NULL;
 	if (j->seen.finished)
 		return false; /* waiting for POOL_CMD_COLLECT */
@@ -454,7 +454,7 @@ pool_reset(struct pool_worker *w)
 
 	for (i = 0; i < w->njobs; i++)
 		if (w->jobs[i].proc != NULL)
-			remote_proc_free(w->jobs[i].proc);
+			remote_channel_free(w->jobs[i].proc);
 	free(w->jobs);
 	w->jobs = NULL;
 	w->njobs = 0;
@@ -617,15 +617,14 @@ pool_send(struct pool *p, int node, const struct pool_cmd *cmd)
 void
 pool_watchdog(struct pool *p)
 {
-	int64_t now = util_now_ms(),
-		limit = (int64_t)(p->set->io_timeout_seconds * 1000);
+	int64_t now = util_now_ms();
 	size_t i;
 
 	for (i = 0; i < p->n; i++) {
 		struct pool_worker *w = &p->workers[i];
 
 		pthread_mutex_lock(&w->lock);
-		if (w->remote != NULL && remote_busy_ms(w->remote, now) > limit)
+		if (w->remote != NULL && remote_overdue(w->remote, now))
 			remote_abort(w->remote);
 		pthread_mutex_unlock(&w->lock);
 	}

@@ -3,6 +3,10 @@
  * thread only: libssh sessions are not shared between threads.  The session
  * stays in blocking mode, because SFTP in libssh 0.10 works only there;
  * long-running commands are read without blocking through their channels.
+ * Three files, as OpenSSH keeps them apart: remote.c is the session
+ * (connect, liveness, waiting, the timeouts below), remote-channel.c runs
+ * commands on channels (remote_channel_*), remote-sftp.c moves files over
+ * the session's one SFTP channel (remote_sftp_*).
  *
  * See ../shared/research/libssh-libevent.md for the facts this follows:
  * SSH_OPTIONS_NODELAY on, ssh config files never read, host keys checked
@@ -12,6 +16,26 @@
  *
  * Everything a node sends back is untrusted: sizes are capped, only regular
  * files are fetched, names are checked.
+ *
+ * Timeouts.  Every wait on the node is bounded, each by one rule:
+ *
+ * 1. Connecting: remote_connect() as a whole takes at most
+ *    connect_timeout_ms (TCP connect, handshake, authentication, SFTP
+ *    start); a helper thread shuts the socket down at the deadline.
+ * 2. One blocking call: at most io_timeout_ms without the node answering.
+ *    libssh's own timeout (SSH_OPTIONS_TIMEOUT) ends a channel open, an
+ *    exec request, and remote_channel_run()'s wait for a silent command.
+ *    SFTP in libssh 0.10 ignores it; there two guards end the call, both
+ *    at io_timeout_ms: the kernel (TCP_USER_TIMEOUT) when what was sent is
+ *    not acknowledged (a dead path), and the caller's watchdog, from
+ *    another thread, when remote_overdue() says a call has been busy that
+ *    long on a path that still acknowledges (a hung sftp-server): it calls
+ *    remote_abort().  A call ended by either fails with ERR_IO and the
+ *    connection is lost.
+ * 3. An idle session: the caller sends remote_keepalive() every so often
+ *    and calls the node dead once remote_packets_in() stops moving for
+ *    longer than it allows (its dead_after); the kernel's keepalive only
+ *    backs that up (about a minute).
  */
 #ifndef SLUICE_DISPATCHER_REMOTE_H
 #define SLUICE_DISPATCHER_REMOTE_H
@@ -34,6 +58,8 @@ struct remote_opts {
 
 struct remote;
 
+/* remote.c: the session. */
+
 /*
  * Connect: TCP (own socket with TCP_NODELAY, keepalive and
  * TCP_USER_TIMEOUT), key exchange, strict host key check, public key
@@ -52,14 +78,50 @@ struct remote;
  */
 struct remote *remote_connect(const struct remote_opts *o, struct error *e);
 
-/* Disconnect and free (NULL is a no-op).  Running procs must be freed first. */
+/* Disconnect and free (NULL is a no-op).  Live channels must be freed
+ * first. */
 void remote_free(struct remote *r);
+
+/*
+ * Liveness (timeouts, rule 3): send a keepalive without waiting for its
+ * answer, and read the count of packets received so far.
+ * remote_keepalive() returns 0, or -1 if the connection is known lost.
+ * The answer is taken in by later calls (remote_wait() above all).
+ */
+int remote_keepalive(struct remote *r);
+uint64_t remote_packets_in(struct remote *r);
+
+/*
+ * The watchdog (timeouts, rule 2), from another thread, while the caller's
+ * lock keeps remote_free() out: how long the current blocking call has
+ * been going at now_ms (util_now_ms()) (0 if none; for
+ * remote_channel_run(), since the node last sent something or took input);
+ * whether that is more than io_timeout_ms; and remote_abort() to break it
+ * by shutting the socket down (the call then fails; the connection is
+ * lost).
+ */
+int64_t remote_busy_ms(struct remote *r, int64_t now_ms);
+bool remote_overdue(struct remote *r, int64_t now_ms);
+void remote_abort(struct remote *r);
+
+/*
+ * Wait until the session has data (for any channel) or wake_fd (may be -1)
+ * is readable, at most timeout_ms (< 0: no limit).  Returns 0, or -1 if the
+ * connection failed.
+ * It returns at once while a channel has output or news not yet taken by
+ * remote_channel_poll() (data that arrived during other calls is buffered
+ * and would not wake the poll).  wake_fd is watched during this call only
+ * and is not drained: that is the caller's job.
+ */
+int remote_wait(struct remote *r, int wake_fd, int timeout_ms, struct error *e);
+
+/* remote-channel.c: commands. */
 
 /*
  * The command line for argv, each word single-quoted for the remote user's
  * shell, so nothing in it is interpreted.  Returns a new string.
  */
-char *remote_quote(const char *const *argv);
+char *remote_channel_quote(const char *const *argv);
 
 /*
  * Run argv to completion.  stdin_data (may be NULL) is sent and then EOF.
@@ -73,72 +135,63 @@ char *remote_quote(const char *const *argv);
  * *out is NUL-terminated (not counted in *outlen) and the caller's to free;
  * out may be NULL to drop stdout.
  */
-int remote_run(struct remote *r, const char *const *argv,
+int remote_channel_run(struct remote *r, const char *const *argv,
     const void *stdin_data, size_t stdin_len, size_t cap, char **out,
     size_t *outlen, int *exit_status, struct error *e);
 
 /*
- * The start of the last remote_run()'s stderr (at most 1023 bytes, other
+ * The start of the last remote_channel_run()'s stderr (at most 1023 bytes, other
  * control characters than newline and tab replaced by '?'), "" if none:
- * for error messages.  Valid until the next remote_run() or remote_free().
+ * for error messages.  Valid until the next remote_channel_run() or
+ * remote_free().
  */
-const char *remote_run_stderr(const struct remote *r);
+const char *remote_channel_stderr(const struct remote *r);
 
 /*
  * A command left running while other work goes on (an agent's run).  Its
- * stdin stays open (no EOF) until remote_proc_free().  Errors as for
- * remote_run().
+ * stdin stays open (no EOF) until remote_channel_free().  Errors as for
+ * remote_channel_run().
  */
-struct remote_proc;
+struct remote_channel;
 
-struct remote_proc *
-remote_spawn(struct remote *r, const char *const *argv, struct error *e);
+struct remote_channel *remote_channel_spawn(struct remote *r,
+    const char *const *argv, struct error *e);
 
 /*
  * Read whatever stdout the command has produced, without blocking, and
  * pass each complete line (without its newline) to line_cb.  A line longer
  * than max_line is an error.  Returns 1 while the command runs, 0 once it
- * has exited (*exit_status set as in remote_run), -1 on error.
+ * has exited (*exit_status set as in remote_channel_run), -1 on error.
  *
  * line is NUL-terminated at len (it may hold other NUL bytes); a last line
  * without a newline is passed at EOF.  A non-zero return from line_cb stops
  * reading and makes this return -1 (ERR_INVALID).  The end is reported
  * once stdout is at EOF and the exit status (or signal) has arrived; after
- * 0 or -1, further calls repeat the answer, so free the proc then.  Stderr
+ * 0 or -1, further calls repeat the answer, so free the channel then.  Stderr
  * is read and dropped.  One call reads a bounded amount; remote_wait()
  * returns at once while more is buffered.
  */
-int remote_proc_poll(struct remote_proc *p, size_t max_line,
+int remote_channel_poll(struct remote_channel *p, size_t max_line,
     int (*line_cb)(const char *line, size_t len, void *arg), void *arg,
     int *exit_status, struct error *e);
 
 /* Close the command's channel and free it.  The remote command may go on
  * (that is what the agent's detach is for); cancel it with the agent. */
-void remote_proc_free(struct remote_proc *p);
+void remote_channel_free(struct remote_channel *p);
 
 /*
- * Wait until the session has data (for any proc) or wake_fd (may be -1) is
- * readable, at most timeout_ms (< 0: no limit).  Returns 0, or -1 if the
- * connection failed.
- * It returns at once while a proc has output or news not yet taken by
- * remote_proc_poll() (data that arrived during other calls is buffered
- * and would not wake the poll).  wake_fd is watched during this call only
- * and is not drained: that is the caller's job.
- */
-int remote_wait(struct remote *r, int wake_fd, int timeout_ms, struct error *e);
-
-/*
- * SFTP, all paths absolute on the node (ERR_INVALID otherwise).  Errors:
+ * remote-sftp.c: files.  All paths absolute on the node (ERR_INVALID otherwise).  Errors:
  * ERR_NOTFOUND (no such file), ERR_REFUSED (permission denied), ERR_IO
  * (connection lost, or another failure reported by the node).
  */
 
 /* Create a directory; ERR_STATE if it exists already. */
-int remote_mkdir(struct remote *r, const char *path, int mode, struct error *e);
+int remote_sftp_mkdir(struct remote *r, const char *path, int mode,
+    struct error *e);
 
 /* Create a new file (O_EXCL) holding data, written in pieces <= 32 KiB. */
-int remote_put(struct remote *r, const char *path, const void *data, size_t len,
-    int mode, struct error *e);
+int remote_sftp_put(struct remote *r, const char *path, const void *data,
+    size_t len, int mode, struct error *e);
 
 enum remote_type {
 	REMOTE_REG,
@@ -162,7 +215,7 @@ struct remote_entry {
  * it is empty, longer than 255 bytes, or holds '/' or a control character.
  * *out is the caller's to free (never NULL on success).
  */
-int remote_list(struct remote *r, const char *dir, size_t max,
+int remote_sftp_list(struct remote *r, const char *dir, size_t max,
     struct remote_entry **out, size_t *n, struct error *e);
 
 /*
@@ -179,28 +232,7 @@ int remote_list(struct remote *r, const char *dir, size_t max,
  * is created 0600 and removed again on any failure (ERR_STATE if it
  * exists).
  */
-int remote_get(struct remote *r, const char *path, int dst_dirfd,
+int remote_sftp_get(struct remote *r, const char *path, int dst_dirfd,
     const char *dst_name, uint64_t cap, uint64_t *bytes, struct error *e);
-
-/* Liveness, see the research note: send a keepalive without waiting for
- * its answer, and read the count of packets received so far.  A node whose
- * count stops moving for a few keepalive intervals is dead or hung.
- * remote_keepalive() returns 0, or -1 if the connection is known lost.
- * The answer is taken in by later calls (remote_wait() above all). */
-int remote_keepalive(struct remote *r);
-uint64_t remote_packets_in(struct remote *r);
-
-/*
- * For the watchdog, from another thread: how long the current blocking
- * call has been going at now_ms (util_now_ms()) (0 if none; for remote_run(), since the node last
- * sent something or took input), and remote_abort() to break it by
- * shutting the socket down (the call then fails; the connection is lost).
- * Safe while r is alive; the caller's lock must keep remote_free() out.
- * Pick a limit above io_timeout_ms: calls that honour the timeout (all but
- * SFTP in libssh 0.10) fail by themselves after it, and remote_run() waits
- * that long for a silent command.  remote_connect() has its own deadline.
- */
-int64_t remote_busy_ms(struct remote *r, int64_t now_ms);
-void remote_abort(struct remote *r);
 
 #endif

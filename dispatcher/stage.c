@@ -56,7 +56,7 @@ stage_put_tree(struct remote *r, int dirfd, const char *rpath, int depth,
 				    "cannot open spool directory: %s",
 				    strerror(errno));
 			else {
-				rc = remote_mkdir(r, child, 0755, e);
+				rc = remote_sftp_mkdir(r, child, 0755, e);
 				if (rc == 0)
 					rc = stage_put_tree(r, sub, child,
 					    depth + 1, max_bytes, e);
@@ -66,7 +66,8 @@ stage_put_tree(struct remote *r, int dirfd, const char *rpath, int depth,
 			rc = util_read_file_at(dirfd, de->d_name,
 			    (size_t)max_bytes, &data, &len, e);
 			if (rc == 0) {
-				rc = remote_put(r, child, data, len, 0644, e);
+				rc = remote_sftp_put(r, child, data, len, 0644,
+				    e);
 				free(data);
 			}
 		}
@@ -78,8 +79,8 @@ stage_put_tree(struct remote *r, int dirfd, const char *rpath, int depth,
 /* Upload a job's spool in/ to its directory at path and start the agent. */
 static int
 stage_upload(struct agentproto *ap, struct remote *r, const struct spool *sp,
-    uint64_t max_bytes, int64_t id, const char *path, struct remote_proc **proc,
-    struct error *e)
+    uint64_t max_bytes, int64_t id, const char *path,
+    struct remote_channel **proc, struct error *e)
 {
 	char sub[700], *data;
 	size_t len;
@@ -89,12 +90,12 @@ stage_upload(struct agentproto *ap, struct remote *r, const struct spool *sp,
 		&len, e) == -1)
 		return -1;
 	snprintf(sub, sizeof(sub), "%s/" AGENTPROTO_MANIFEST, path);
-	rc = remote_put(r, sub, data, len, 0644, e);
+	rc = remote_sftp_put(r, sub, data, len, 0644, e);
 	free(data);
 	if (rc == -1)
 		return -1;
 	snprintf(sub, sizeof(sub), "%s/" AGENTPROTO_FILES, path);
-	if (remote_mkdir(r, sub, 0755, e) == -1)
+	if (remote_sftp_mkdir(r, sub, 0755, e) == -1)
 		return -1;
 	if (spool_open_files(sp, id, &filesfd, e) == -1)
 		return error_set(e, ERR_IO, "spool of job %lld has no files",
@@ -106,7 +107,7 @@ stage_upload(struct agentproto *ap, struct remote *r, const struct spool *sp,
 	if (spool_read_input(sp, id, SPOOL_STDIN, (size_t)max_bytes, &data,
 		&len, e) == 0) {
 		snprintf(sub, sizeof(sub), "%s/" AGENTPROTO_STDIN, path);
-		rc = remote_put(r, sub, data, len, 0644, e);
+		rc = remote_sftp_put(r, sub, data, len, 0644, e);
 		free(data);
 		if (rc == -1)
 			return -1;
@@ -118,12 +119,12 @@ stage_upload(struct agentproto *ap, struct remote *r, const struct spool *sp,
 /* Stage an attempt in a new directory, or recover one that exists. */
 int
 stage_start(struct agentproto *ap, struct remote *r, const struct spool *sp,
-    uint64_t max_bytes, int64_t id, const char *path, struct remote_proc **proc,
-    struct error *e)
+    uint64_t max_bytes, int64_t id, const char *path,
+    struct remote_channel **proc, struct error *e)
 {
 	int64_t t0 = util_now_ms();
 
-	if (remote_mkdir(r, path, 0755, e) == -1) {
+	if (remote_sftp_mkdir(r, path, 0755, e) == -1) {
 		if (e->code != ERR_STATE)
 			return -1;
 		return stage_recover(ap, r, sp, max_bytes, id, path, proc, e);
@@ -138,8 +139,8 @@ stage_start(struct agentproto *ap, struct remote *r, const struct spool *sp,
 /* Find out how far an attempt got on the node and go on from there. */
 int
 stage_recover(struct agentproto *ap, struct remote *r, const struct spool *sp,
-    uint64_t max_bytes, int64_t id, const char *path, struct remote_proc **proc,
-    struct error *e)
+    uint64_t max_bytes, int64_t id, const char *path,
+    struct remote_channel **proc, struct error *e)
 {
 	enum agentproto_state st;
 
@@ -157,7 +158,7 @@ stage_recover(struct agentproto *ap, struct remote *r, const struct spool *sp,
 	case AGENTPROTO_STARTED:
 		return agentproto_start(ap, r, path, true, proc, e);
 	}
-	if (remote_mkdir(r, path, 0755, e) == -1)
+	if (remote_sftp_mkdir(r, path, 0755, e) == -1)
 		return -1;
 	return stage_upload(ap, r, sp, max_bytes, id, path, proc, e);
 }

@@ -23,8 +23,8 @@
  * of the spool larger than max_bytes is read.  *proc follows the agent.
  */
 int stage_start(struct agentproto *ap, struct remote *r, const struct spool *sp,
-    uint64_t max_bytes, int64_t id, const char *path, struct remote_proc **proc,
-    struct error *e);
+    uint64_t max_bytes, int64_t id, const char *path,
+    struct remote_channel **proc, struct error *e);
 
 /*
  * Find out with agent status how far the attempt at path got and go on:
@@ -33,6 +33,6 @@ int stage_start(struct agentproto *ap, struct remote *r, const struct spool *sp,
  */
 int stage_recover(struct agentproto *ap, struct remote *r,
     const struct spool *sp, uint64_t max_bytes, int64_t id, const char *path,
-    struct remote_proc **proc, struct error *e);
+    struct remote_channel **proc, struct error *e);
 
 #endif

@@ -251,15 +251,16 @@ probe_run(struct remote *r, int argc, char **argv, json_t *res, struct error *e)
 		else
 			probe_usage();
 	}
-	if (remote_run(r, probe_words(argc, argv, i), in, in ? strlen(in) : 0,
-		cap, &out, &outlen, &status, e) == -1) {
+	if (remote_channel_run(r, probe_words(argc, argv, i), in,
+		in ? strlen(in) : 0, cap, &out, &outlen, &status, e) == -1) {
 		json_object_set_new(res, "stderr",
-		    json_string(remote_run_stderr(r)));
+		    json_string(remote_channel_stderr(r)));
 		return -1;
 	}
 	json_object_set_new(res, "exit", json_integer(status));
 	probe_set_bytes(res, "stdout", out, outlen);
-	json_object_set_new(res, "stderr", json_string(remote_run_stderr(r)));
+	json_object_set_new(res, "stderr",
+	    json_string(remote_channel_stderr(r)));
 	free(out);
 	return 0;
 }
@@ -283,7 +284,7 @@ static int
 probe_spawn_lines(struct remote *r, int argc, char **argv, json_t *res,
     struct error *e)
 {
-	struct remote_proc *p;
+	struct remote_channel *p;
 	size_t max_line = 4096, lines = 0;
 	int i = 1, rc, status = 0, polls = 0;
 
@@ -295,17 +296,18 @@ probe_spawn_lines(struct remote *r, int argc, char **argv, json_t *res,
 		else
 			probe_usage();
 	}
-	if ((p = remote_spawn(r, probe_words(argc, argv, i), e)) == NULL)
+	if ((p = remote_channel_spawn(r, probe_words(argc, argv, i), e)) ==
+	    NULL)
 		return -1;
-	while ((rc = remote_proc_poll(p, max_line, probe_line, &lines, &status,
-		    e)) == 1) {
+	while ((rc = remote_channel_poll(p, max_line, probe_line, &lines,
+		    &status, e)) == 1) {
 		polls++;
 		if (remote_wait(r, -1, 1000, e) == -1) {
 			rc = -1;
 			break;
 		}
 	}
-	remote_proc_free(p);
+	remote_channel_free(p);
 	json_object_set_new(res, "lines", json_integer((json_int_t)lines));
 	json_object_set_new(res, "polls", json_integer(polls));
 	if (rc == -1)
@@ -328,7 +330,7 @@ probe_put(struct remote *r, int argc, char **argv, json_t *res, struct error *e)
 		mode = (int)strtol(argv[4], NULL, 8);
 	if (probe_slurp(argv[1], &buf, &len, e) == -1)
 		return -1;
-	rc = remote_put(r, argv[2], buf, len, mode, e);
+	rc = remote_sftp_put(r, argv[2], buf, len, mode, e);
 	if (rc == 0)
 		json_object_set_new(res, "bytes",
 		    json_integer((json_int_t)len));
@@ -350,7 +352,7 @@ probe_get(struct remote *r, int argc, char **argv, json_t *res, struct error *e)
 	if ((dfd = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return error_set(e, ERR_SYS, "cannot open '%s': %s", argv[2],
 		    strerror(errno));
-	rc = remote_get(r, argv[1], dfd, argv[3], cap, &bytes, e);
+	rc = remote_sftp_get(r, argv[1], dfd, argv[3], cap, &bytes, e);
 	close(dfd);
 	if (rc == 0)
 		json_object_set_new(res, "bytes",
@@ -387,7 +389,7 @@ probe_list(struct remote *r, int argc, char **argv, json_t *res,
 		probe_usage();
 	if (argc >= 4 && strcmp(argv[2], "--max") == 0)
 		max = (size_t)probe_num(argv[3]);
-	if (remote_list(r, argv[1], max, &list, &n, e) == -1)
+	if (remote_sftp_list(r, argv[1], max, &list, &n, e) == -1)
 		return -1;
 	arr = json_array();
 	for (i = 0; i < n; i++)
@@ -538,7 +540,7 @@ probe_bench(struct remote *r, const struct remote_opts *o, int argc,
 	char data[1024], *out;
 	double *v, t;
 	int n = 20, i, status, dfd, rc = -1;
-	struct remote_proc *p;
+	struct remote_channel *p;
 	struct remote *c;
 	uint64_t bytes;
 	size_t lines = 0;
@@ -568,13 +570,13 @@ probe_bench(struct remote *r, const struct remote_opts *o, int argc,
 	probe_stat(st, "connect_auth_sftp", v, n);
 	for (i = 0; i < n; i++) {
 		t = probe_ms();
-		if ((p = remote_spawn(r, tru, e)) == NULL)
+		if ((p = remote_channel_spawn(r, tru, e)) == NULL)
 			goto out;
 		v[i] = probe_ms() - t;
-		while ((rc = remote_proc_poll(p, 100, probe_line, &lines,
+		while ((rc = remote_channel_poll(p, 100, probe_line, &lines,
 			    &status, e)) == 1)
 			remote_wait(r, -1, 1000, e);
-		remote_proc_free(p);
+		remote_channel_free(p);
 		if (rc == -1)
 			goto out;
 	}
@@ -582,21 +584,21 @@ probe_bench(struct remote *r, const struct remote_opts *o, int argc,
 	probe_stat(st, "spawn_channel_open_exec", v, n);
 	for (i = 0; i < n; i++) {
 		t = probe_ms();
-		if (remote_run(r, tru, NULL, 0, 100, &out, NULL, &status, e) ==
-		    -1)
+		if (remote_channel_run(r, tru, NULL, 0, 100, &out, NULL,
+			&status, e) == -1)
 			goto out;
 		v[i] = probe_ms() - t;
 		free(out);
 	}
 	probe_stat(st, "run_true", v, n);
 	t = probe_ms();
-	if (remote_mkdir(r, dir, 0755, e) == -1)
+	if (remote_sftp_mkdir(r, dir, 0755, e) == -1)
 		goto out;
 	json_object_set_new(st, "mkdir_one", json_real(probe_ms() - t));
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/f%d", dir, i);
 		t = probe_ms();
-		if (remote_put(r, path, data, sizeof(data), 0644, e) == -1)
+		if (remote_sftp_put(r, path, data, sizeof(data), 0644, e) == -1)
 			goto out;
 		v[i] = probe_ms() - t;
 	}
@@ -605,7 +607,7 @@ probe_bench(struct remote *r, const struct remote_opts *o, int argc,
 		snprintf(path, sizeof(path), "%s/f%d", dir, i);
 		snprintf(name, sizeof(name), "f%d", i);
 		t = probe_ms();
-		if (remote_get(r, path, dfd, name, 4096, &bytes, e) == -1)
+		if (remote_sftp_get(r, path, dfd, name, 4096, &bytes, e) == -1)
 			goto out;
 		v[i] = probe_ms() - t;
 		unlinkat(dfd, name, 0);
@@ -616,7 +618,7 @@ probe_bench(struct remote *r, const struct remote_opts *o, int argc,
 		size_t cnt;
 
 		t = probe_ms();
-		if (remote_list(r, dir, 1000, &l, &cnt, e) == -1)
+		if (remote_sftp_list(r, dir, 1000, &l, &cnt, e) == -1)
 			goto out;
 		v[i] = probe_ms() - t;
 		free(l);
@@ -627,7 +629,8 @@ out : {
 	const char *rm[] = { "rm", "-rf", dir, NULL };
 	struct error e2;
 
-	if (remote_run(r, rm, NULL, 0, 100, NULL, NULL, &status, &e2) == -1)
+	if (remote_channel_run(r, rm, NULL, 0, 100, NULL, NULL, &status,
+		&e2) == -1)
 		fprintf(stderr, "remote-probe: cleanup: %s\n", e2.msg);
 }
 	close(dfd);
@@ -734,7 +737,7 @@ main(int argc, char **argv)
 		rc = probe_list(r, argc, argv, res, &e);
 	else if (strcmp(cmd, "mkdir") == 0)
 		rc = argc < 2 ? (probe_usage(), -1)
-			      : remote_mkdir(r, argv[1], 0755, &e);
+			      : remote_sftp_mkdir(r, argv[1], 0755, &e);
 	else if (strcmp(cmd, "keepalive") == 0)
 		rc = probe_keepalive(r, argc, argv, res, &e);
 	else if (strcmp(cmd, "wait") == 0)

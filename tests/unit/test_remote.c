@@ -30,7 +30,7 @@
 static void
 check_quote(const char *const *argv, const char *want)
 {
-	char *got = remote_quote(argv);
+	char *got = remote_channel_quote(argv);
 
 	assert_non_null(got);
 	assert_string_equal(got, want);
@@ -58,7 +58,7 @@ check_shell_roundtrip(const char *shell, const char *const *words)
 	for (i = 0; words[i] != NULL; i++)
 		argv[n++] = words[i];
 	argv[n] = NULL;
-	assert_non_null(cmd = remote_quote(argv));
+	assert_non_null(cmd = remote_channel_quote(argv));
 	assert_int_equal(pipe(pfd), 0);
 	pid = fork();
 	assert_true(pid != -1);
@@ -95,7 +95,7 @@ static const char *const nasty[] = { "", "two words", "it's", "'", "''",
 
 /* An empty argument still makes a word. */
 static void
-remote_quote__empty_argument__two_quotes(void **state)
+remote_channel_quote__empty_argument__two_quotes(void **state)
 {
 	const char *argv[] = { "printf", "", NULL };
 
@@ -105,7 +105,7 @@ remote_quote__empty_argument__two_quotes(void **state)
 
 /* No words at all give an empty command line. */
 static void
-remote_quote__no_words__empty_string(void **state)
+remote_channel_quote__no_words__empty_string(void **state)
 {
 	const char *argv[] = { NULL };
 
@@ -115,7 +115,7 @@ remote_quote__no_words__empty_string(void **state)
 
 /* Blanks stay inside one word. */
 static void
-remote_quote__spaces__one_word(void **state)
+remote_channel_quote__spaces__one_word(void **state)
 {
 	const char *argv[] = { "echo", "a b  c", NULL };
 
@@ -125,7 +125,7 @@ remote_quote__spaces__one_word(void **state)
 
 /* A single quote closes the quote, is escaped, and reopens it. */
 static void
-remote_quote__single_quote__escaped_outside(void **state)
+remote_channel_quote__single_quote__escaped_outside(void **state)
 {
 	const char *argv[] = { "it's", "'", NULL };
 
@@ -135,7 +135,7 @@ remote_quote__single_quote__escaped_outside(void **state)
 
 /* Double quotes, $, backticks and newlines are plain inside '...'. */
 static void
-remote_quote__metacharacters__kept_verbatim(void **state)
+remote_channel_quote__metacharacters__kept_verbatim(void **state)
 {
 	const char *argv[] = { "\"x\"", "$HOME", "$(id)", "`id`", "a\nb", "\\",
 		NULL };
@@ -146,7 +146,7 @@ remote_quote__metacharacters__kept_verbatim(void **state)
 
 /* /bin/sh gives back exactly the words that were quoted. */
 static void
-remote_quote__through_sh__words_verbatim(void **state)
+remote_channel_quote__through_sh__words_verbatim(void **state)
 {
 	(void)state;
 	check_shell_roundtrip("/bin/sh", nasty);
@@ -154,7 +154,7 @@ remote_quote__through_sh__words_verbatim(void **state)
 
 /* bash (the usual login shell on nodes) does too. */
 static void
-remote_quote__through_bash__words_verbatim(void **state)
+remote_channel_quote__through_bash__words_verbatim(void **state)
 {
 	(void)state;
 	check_shell_roundtrip("/bin/bash", nasty);
@@ -262,13 +262,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(remote_quote__empty_argument__two_quotes),
-		cmocka_unit_test(remote_quote__no_words__empty_string),
-		cmocka_unit_test(remote_quote__spaces__one_word),
-		cmocka_unit_test(remote_quote__single_quote__escaped_outside),
-		cmocka_unit_test(remote_quote__metacharacters__kept_verbatim),
-		cmocka_unit_test(remote_quote__through_sh__words_verbatim),
-		cmocka_unit_test(remote_quote__through_bash__words_verbatim),
+		cmocka_unit_test(
+		    remote_channel_quote__empty_argument__two_quotes),
+		cmocka_unit_test(remote_channel_quote__no_words__empty_string),
+		cmocka_unit_test(remote_channel_quote__spaces__one_word),
+		cmocka_unit_test(
+		    remote_channel_quote__single_quote__escaped_outside),
+		cmocka_unit_test(
+		    remote_channel_quote__metacharacters__kept_verbatim),
+		cmocka_unit_test(
+		    remote_channel_quote__through_sh__words_verbatim),
+		cmocka_unit_test(
+		    remote_channel_quote__through_bash__words_verbatim),
 		cmocka_unit_test(remote_now_ms__monotonic__never_goes_back),
 		cmocka_unit_test(remote_connect__bad_options__invalid),
 		cmocka_unit_test(remote_connect__refused_port__io_error),
