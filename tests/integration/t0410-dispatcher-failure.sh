@@ -102,6 +102,10 @@ tap_is "$(ls -d "$T"/node*.base/jobs/* 2>/dev/null | wc -l)" 0 \
 # job that was running goes on and is collected after a restart.
 id=$(submit_py 'import time; time.sleep(2); print("survived")')
 wait_state "$id" RUNNING
+# The positive control of "no job directory is left" above: a running
+# job's directory is found where that check looks.
+tap_is "$(ls -d "$T"/node*.base/jobs/* 2>/dev/null | sed 's|.*/||' | tr '\n' ' ')" "$id.1 " \
+	"a running job's directory is node*.base/jobs/ID.ATTEMPT, where the leftover check looks"
 disp_stop TERM
 tap_is "$DISP_STATUS" 0 "SIGTERM: the daemon exits 0"
 disp_serve
