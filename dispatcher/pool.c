@@ -136,18 +136,6 @@ pool_notify_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Free an event. */
-void
-pool_ev_free(struct pool_ev *ev)
-{
-	if (ev == NULL)
-		return;
-	result_release(&ev->result);
-	free(ev->dir_ids);
-	free(ev->dir_attempts);
-	free(ev);
-}
-
 /* The job this worker follows with that id, or NULL. */
 static struct pool_job *
 pool_job_find(struct pool_worker *w, int64_t id)

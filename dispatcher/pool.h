@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <event2/event.h>
 
@@ -107,7 +108,19 @@ void pool_stop(struct pool *p);
 /* Free the pool (after pool_stop). */
 void pool_free(struct pool *p);
 
-/* Free an event given to the callback. */
-void pool_ev_free(struct pool_ev *ev);
+/*
+ * Free an event given to the callback (NULL is a no-op).  Inline, so that
+ * a fake pool (tests/unit/test_core.c) frees events as the real one does.
+ */
+static inline void
+pool_ev_free(struct pool_ev *ev)
+{
+	if (ev == NULL)
+		return;
+	result_release(&ev->result);
+	free(ev->dir_ids);
+	free(ev->dir_attempts);
+	free(ev);
+}
 
 #endif

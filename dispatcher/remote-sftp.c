@@ -76,6 +76,20 @@ remote_sftp_name_ok(const char *name)
 	return true;
 }
 
+/* Close f (NULL is a no-op) as a blocking call; sftp_close()'s result. */
+static int
+remote_sftp_close(struct remote *r, sftp_file f)
+{
+	int rc;
+
+	if (f == NULL)
+		return SSH_NO_ERROR;
+	remote_busy_begin(r);
+	rc = sftp_close(f);
+	remote_busy_end(r);
+	return rc;
+}
+
 /* Create a directory: see remote.h. */
 int
 remote_sftp_mkdir(struct remote *r, const char *path, int mode, struct error *e)
@@ -144,9 +158,7 @@ remote_sftp_put(struct remote *r, const char *path, const void *data,
 		}
 		off += (size_t)n;
 	}
-	remote_busy_begin(r);
-	closed = sftp_close(f);
-	remote_busy_end(r);
+	closed = remote_sftp_close(r, f);
 	f = NULL;
 	if (closed != SSH_NO_ERROR) {
 		remote_sftp_error(r, e, "cannot close", path);
@@ -154,11 +166,7 @@ remote_sftp_put(struct remote *r, const char *path, const void *data,
 	}
 	rc = 0;
 out:
-	if (f != NULL) {
-		remote_busy_begin(r);
-		sftp_close(f);
-		remote_busy_end(r);
-	}
+	remote_sftp_close(r, f);
 	/* A partial file would make the retry fail with ERR_STATE. */
 	if (rc == -1 && ssh_is_connected(r->s) && !atomic_load(&r->aborted)) {
 		remote_busy_begin(r);
@@ -422,11 +430,7 @@ remote_sftp_get(struct remote *r, const char *path, int dst_dirfd,
 	*bytes = total;
 	rc = 0;
 out:
-	if (f != NULL) {
-		remote_busy_begin(r);
-		sftp_close(f);
-		remote_busy_end(r);
-	}
+	remote_sftp_close(r, f);
 	sftp_attributes_free(fa);
 	sftp_attributes_free(a);
 	if (fd != -1)

@@ -1,7 +1,7 @@
 /*
  * Unit tests for dispatcher/core.c, the state machine, with a fake node
- * pool: this file defines the pool_* functions core.c calls, so the real
- * pool.c (threads, SSH) is never linked in.  The fake records every command
+ * pool: this file defines the pool_* functions core.c calls (pool_ev_free()
+ * is pool.h's own), so the real pool.c (threads, SSH) is never linked in.  The fake records every command
  * the core sends; the tests play the pool's events in by hand, in the order
  * a scenario needs, and check the job rows the core commits to a real
  * store in a temporary state directory.
@@ -86,17 +86,6 @@ pool_stop(struct pool *p)
 void
 pool_free(struct pool *p)
 {
-}
-
-void
-pool_ev_free(struct pool_ev *ev)
-{
-	if (ev == NULL)
-		return;
-	result_release(&ev->result);
-	free(ev->dir_ids);
-	free(ev->dir_attempts);
-	free(ev);
 }
 
 /* A test's state directory, its config, and the core. */
@@ -396,13 +385,43 @@ expect_final(struct fixture *f, int64_t id, enum job_state st,
 	assert_int_equal(n, 1);
 }
 
-/* Take job id from submission to running on node 0 (attempt 1). */
+/* Submit a job that node 0 starts staging at once (attempt 1). */
 static int64_t
-running_job(struct fixture *f)
+staging_job(struct fixture *f)
 {
 	int64_t id = submit(f);
 
 	expect_cmd(0, POOL_CMD_START, id, 1);
+	return id;
+}
+
+/* Cancel job id, which has not ended: the job as the core answers. */
+static struct job
+cancel(struct fixture *f, int64_t id)
+{
+	struct error e;
+	struct job j;
+
+	if (core_cancel(&f->c, id, &j, &e) == -1)
+		fail_msg("cancel: %s", e.msg);
+	return j;
+}
+
+/* The attempt failed, and the core cleans its directory. */
+static void
+job_failed_cleaned(int node, int64_t id, int attempt, bool retryable,
+    const char *reason)
+{
+	job_failed(node, id, attempt, retryable, reason);
+	expect_cmd(node, POOL_CMD_CLEAN, id, attempt);
+}
+
+/* Take job id from submission to running on node 0 (attempt 1). */
+static int64_t
+running_job(struct fixture *f)
+{
+	int64_t id = staging_job(f);
+
 	job_ev(POOL_EV_JOB_ACCEPTED, 0, id, 1);
 	job_ev(POOL_EV_JOB_STARTED, 0, id, 1);
 	assert_job(f, id, JOB_RUNNING, PHASE_RUNNING);
@@ -431,8 +450,7 @@ core__job_life__completed(void **state)
 
 	node_up(0, 1);
 	expect_no_cmd();
-	id = submit(f);
-	expect_cmd(0, POOL_CMD_START, id, 1);
+	id = staging_job(f);
 	j = row(f, id);
 	assert_job(f, id, JOB_PENDING, PHASE_STAGING);
 	assert_string_equal(j.reason, "staging on node1");
@@ -481,13 +499,12 @@ static void
 core__cancel_queued__cancelled_at_once(void **state)
 {
 	struct fixture *f = *state;
-	struct error e;
 	struct job j;
 	int64_t id;
 
 	id = submit(f); /* no node is up: it waits */
 	assert_job(f, id, JOB_PENDING, PHASE_QUEUED);
-	assert_int_equal(core_cancel(&f->c, id, &j, &e), 0);
+	j = cancel(f, id);
 	assert_int_equal(j.state, JOB_CANCELLED);
 	expect_final(f, id, JOB_CANCELLED, "cancelled before it ran");
 	node_up(0, 1);
@@ -501,14 +518,12 @@ static void
 core__cancel_staging__cancel_sent(void **state)
 {
 	struct fixture *f = *state;
-	struct error e;
 	struct job j;
 	int64_t id;
 
 	node_up(0, 1);
-	id = submit(f);
-	expect_cmd(0, POOL_CMD_START, id, 1);
-	assert_int_equal(core_cancel(&f->c, id, &j, &e), 0);
+	id = staging_job(f);
+	j = cancel(f, id);
 	assert_true(j.cancel_requested);
 	assert_string_equal(row(f, id).reason, "cancelling");
 	assert_job(f, id, JOB_PENDING, PHASE_STAGING);
@@ -525,18 +540,14 @@ static void
 core__cancel_staging_then_failure__cancelled(void **state)
 {
 	struct fixture *f = *state;
-	struct error e;
-	struct job j;
 	int64_t id;
 
 	node_up(0, 1);
-	id = submit(f);
-	expect_cmd(0, POOL_CMD_START, id, 1);
-	assert_int_equal(core_cancel(&f->c, id, &j, &e), 0);
+	id = staging_job(f);
+	cancel(f, id);
 	expect_cmd(0, POOL_CMD_CANCEL, id, 1);
-	job_failed(0, id, 1, true, "the agent was killed");
+	job_failed_cleaned(0, id, 1, true, "the agent was killed");
 	expect_final(f, id, JOB_CANCELLED, "cancelled");
-	expect_cmd(0, POOL_CMD_CLEAN, id, 1);
 	expect_no_cmd();
 }
 
@@ -545,17 +556,15 @@ static void
 core__cancel_running__cancelled(void **state)
 {
 	struct fixture *f = *state;
-	struct error e;
-	struct job j;
 	int64_t id;
 
 	node_up(0, 1);
 	id = running_job(f);
-	assert_int_equal(core_cancel(&f->c, id, &j, &e), 0);
+	cancel(f, id);
 	expect_cmd(0, POOL_CMD_CANCEL, id, 1);
 	assert_job(f, id, JOB_RUNNING, PHASE_RUNNING);
 	/* A second DELETE changes nothing and sends the cancel again. */
-	assert_int_equal(core_cancel(&f->c, id, &j, &e), 0);
+	cancel(f, id);
 	expect_cmd(0, POOL_CMD_CANCEL, id, 1);
 	job_ev(POOL_EV_JOB_FINISHED, 0, id, 1);
 	expect_cmd(0, POOL_CMD_COLLECT, id, 1);
@@ -570,13 +579,11 @@ static void
 core__cancel_collecting__cancelled_with_verdict(void **state)
 {
 	struct fixture *f = *state;
-	struct error e;
-	struct job j;
 	int64_t id;
 
 	node_up(0, 1);
 	id = collecting_job(f);
-	assert_int_equal(core_cancel(&f->c, id, &j, &e), 0);
+	cancel(f, id);
 	expect_no_cmd();
 	job_collected(0, id, 1, VERDICT_OK);
 	expect_final(f, id, JOB_CANCELLED,
@@ -606,13 +613,11 @@ static void
 core__cancel_then_node_lost__cancelled(void **state)
 {
 	struct fixture *f = *state;
-	struct error e;
-	struct job j;
 	int64_t id;
 
 	node_up(0, 1);
 	id = running_job(f);
-	assert_int_equal(core_cancel(&f->c, id, &j, &e), 0);
+	cancel(f, id);
 	expect_cmd(0, POOL_CMD_CANCEL, id, 1);
 	node_down(0, "connection reset");
 	expect_final(f, id, JOB_CANCELLED, "cancelled");
@@ -647,8 +652,7 @@ node_lost_in(struct fixture *f, enum job_phase phase)
 
 	node_up(0, 1);
 	if (phase == PHASE_STAGING) {
-		id = submit(f);
-		expect_cmd(0, POOL_CMD_START, id, 1);
+		id = staging_job(f);
 	} else if (phase == PHASE_RUNNING)
 		id = running_job(f);
 	else
@@ -732,20 +736,15 @@ core__failures__retried_or_failed(void **state)
 	int64_t a, b;
 
 	node_up(0, 1);
-	a = submit(f);
-	expect_cmd(0, POOL_CMD_START, a, 1);
-	job_failed(0, a, 1, true, "cannot upload");
-	expect_cmd(0, POOL_CMD_CLEAN, a, 1);
+	a = staging_job(f);
+	job_failed_cleaned(0, a, 1, true, "cannot upload");
 	expect_cmd(0, POOL_CMD_START, a, 2);
-	job_failed(0, a, 2, true, "cannot upload");
+	job_failed_cleaned(0, a, 2, true, "cannot upload");
 	expect_final(f, a, JOB_FAILED,
 	    "failed after 2 attempts: cannot upload");
-	expect_cmd(0, POOL_CMD_CLEAN, a, 2);
-	b = submit(f);
-	expect_cmd(0, POOL_CMD_START, b, 1);
-	job_failed(0, b, 1, false, "the agent refused the manifest");
+	b = staging_job(f);
+	job_failed_cleaned(0, b, 1, false, "the agent refused the manifest");
 	expect_final(f, b, JOB_FAILED, "the agent refused the manifest");
-	expect_cmd(0, POOL_CMD_CLEAN, b, 1);
 	expect_no_cmd();
 }
 
@@ -833,8 +832,7 @@ core__running_quota__tenant_waits(void **state)
 	    "tenant 'beta' is at its running quota");
 	c = submit_as(f, 0);
 	expect_cmd(0, POOL_CMD_START, c, 1);
-	job_failed(0, a, 1, false, "refused");
-	expect_cmd(0, POOL_CMD_CLEAN, a, 1);
+	job_failed_cleaned(0, a, 1, false, "refused");
 	expect_cmd(0, POOL_CMD_START, b, 1);
 }
 
@@ -850,8 +848,7 @@ core__restart__every_phase_recovered(void **state)
 	node_up(0, 2);
 	collecting = collecting_job(f);
 	running = running_job(f);
-	staging = submit(f);
-	expect_cmd(0, POOL_CMD_START, staging, 1);
+	staging = staging_job(f);
 	queued = submit(f);
 	expect_no_cmd();
 
@@ -888,14 +885,13 @@ static void
 core__restart_node_unreachable__requeued(void **state)
 {
 	struct fixture *f = *state;
-	struct error e;
 	struct job j;
 	int64_t a, b;
 
 	node_up(0, 2);
 	a = running_job(f);
 	b = running_job(f);
-	assert_int_equal(core_cancel(&f->c, b, &j, &e), 0);
+	cancel(f, b);
 	expect_cmd(0, POOL_CMD_CANCEL, b, 1);
 	core_down(f);
 	core_up(f);
