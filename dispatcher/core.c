@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -85,6 +86,11 @@ core_tenant(struct core *c, const char *name)
 	memset(t, 0, sizeof(*t));
 	if ((t->name = strdup(name)) == NULL)
 		fatal("out of memory");
+	/* Its running quota, from its token (if it still has one). */
+	for (i = 0; i < c->set.ntokens; i++)
+		if (strcmp(c->set.tokens[i].name, name) == 0 &&
+		    c->set.tokens[i].max_running > 0)
+			t->max_placed = c->set.tokens[i].max_running;
 	return t;
 }
 
@@ -331,85 +337,102 @@ core_retry(struct core *c, struct job *j, bool node_lost, const char *reason)
 	core_enqueue(c, j);
 }
 
-/* The token of a tenant, or NULL. */
-static const struct settings_token *
-core_token(struct core *c, const char *tenant)
+/*
+ * Apply one placement of a plan: commit job id's attempt on node, then
+ * send it there.  False if its row cannot be read (the job leaves the
+ * queue, and the slot stays free).
+ */
+static bool
+core_place(struct core *c, int64_t id, int node)
 {
+	const char *name = c->nodes[node].conf->name;
+	struct job j;
 	size_t i;
 
-	for (i = 0; i < c->set.ntokens; i++)
-		if (strcmp(c->set.tokens[i].name, tenant) == 0)
-			return &c->set.tokens[i];
-	return NULL;
+	for (i = 0; i < c->nqueue && c->queue[i].id != id; i++)
+		;
+	assert(i < c->nqueue); /* the plan was made from the queue */
+	if (!core_load(c, id, &j)) {
+		core_dequeue(c, i);
+		return false;
+	}
+	/* Commit the placement, then stage. */
+	j.state = JOB_PENDING;
+	j.phase = PHASE_STAGING;
+	j.attempts++;
+	snprintf(j.node, sizeof(j.node), "%s", name);
+	snprintf(j.reason, sizeof(j.reason), "staging on %s", name);
+	core_save(c, &j);
+	core_tenant(c, j.tenant)->last_served = ++c->serve_counter;
+	core_dequeue(c, i);
+	core_active_add(c, j.id, node, j.attempts, j.tenant, false);
+	log_debug("job %lld: placed on %s", (long long)j.id, name);
+	core_send(c, node, POOL_CMD_START, j.id, j.attempts);
+	return true;
 }
 
-/* Whether a tenant runs as many jobs as its quota allows. */
-static bool
-core_at_running_quota(struct core *c, const char *tenant)
+/* The scheduler's view of the queue (pointing into it). */
+static struct sched_job *
+core_sched_queue(struct core *c)
 {
-	const struct settings_token *t = core_token(c, tenant);
+	struct sched_job *sj = calloc(c->nqueue + 1, sizeof(*sj));
+	size_t i;
 
-	return t != NULL && t->max_running > 0 &&
-	    (int64_t)core_tenant(c, tenant)->placed >= t->max_running;
+	if (sj == NULL)
+		fatal("out of memory");
+	for (i = 0; i < c->nqueue; i++)
+		core_sched_job(&c->queue[i], &sj[i]);
+	return sj;
 }
 
-/* Place queued jobs on free slots while the scheduler finds any. */
+/*
+ * A scheduling pass: the scheduler plans the placements (sched_plan()),
+ * the core applies them in order, then says why the rest waits.
+ */
 static void
 core_schedule(struct core *c)
 {
+	struct sched_placement *plan;
 	struct sched_node *sn;
 	struct sched_job *sj;
-	size_t i, ji, ni, *idx;
+	int64_t *ids;
+	size_t i, n;
+	bool applied;
 	struct job j;
 
 	if (c->draining || c->nqueue == 0)
 		return;
-	sn = core_sched_nodes(c);
-	sj = calloc(c->nqueue, sizeof(*sj));
-	if (sj == NULL)
+	plan = calloc(c->nqueue + 1, sizeof(*plan));
+	ids = calloc(c->nqueue + 1, sizeof(*ids));
+	if (plan == NULL || ids == NULL)
 		fatal("out of memory");
-	if ((idx = calloc(c->nqueue, sizeof(*idx))) == NULL)
-		fatal("out of memory");
-	for (;;) {
-		size_t n = 0;
-
-		/* A tenant at its running quota waits; the others go on. */
-		for (i = 0; i < c->nqueue; i++) {
-			if (core_at_running_quota(c, c->queue[i].tenant))
-				continue;
-			core_sched_job(&c->queue[i], &sj[n]);
-			idx[n++] = i;
-		}
-		if (!sched_pick(sn, c->nnodes, sj, n, c->tenants, c->ntenants,
-			&ji, &ni))
-			break;
-		ji = idx[ji];
-		if (!core_load(c, c->queue[ji].id, &j)) {
-			core_dequeue(c, ji);
-			continue;
-		}
-		/* Commit the placement, then stage. */
-		j.state = JOB_PENDING;
-		j.phase = PHASE_STAGING;
-		j.attempts++;
-		snprintf(j.node, sizeof(j.node), "%s", c->nodes[ni].conf->name);
-		snprintf(j.reason, sizeof(j.reason), "staging on %s",
-		    c->nodes[ni].conf->name);
-		core_save(c, &j);
-		core_tenant(c, j.tenant)->last_served = ++c->serve_counter;
-		core_dequeue(c, ji);
-		core_active_add(c, j.id, (int)ni, j.attempts, j.tenant, false);
-		sn[ni].busy = c->nodes[ni].busy;
-		log_debug("job %lld: placed on %s", (long long)j.id,
-		    c->nodes[ni].conf->name);
-		core_send(c, (int)ni, POOL_CMD_START, j.id, j.attempts);
-	}
+	do {
+		sn = core_sched_nodes(c);
+		sj = core_sched_queue(c);
+		if (sched_plan(sn, c->nnodes, sj, c->nqueue, c->tenants,
+			c->ntenants, c->serve_counter, plan, &n) == -1)
+			fatal("out of memory");
+		free(sj);
+		free(sn);
+		/* The plan names queue positions, which move as jobs leave. */
+		for (i = 0; i < n; i++)
+			ids[i] = c->queue[plan[i].job].id;
+		applied = true;
+		for (i = 0; i < n; i++)
+			if (!core_place(c, ids[i], (int)plan[i].node))
+				applied = false;
+		/* A row that could not be read left its slot free: plan
+		   again for it. */
+	} while (!applied);
+	free(ids);
+	free(plan);
 	/* Say why the rest waits (only when the reason changes). */
+	sn = core_sched_nodes(c);
+	sj = core_sched_queue(c);
 	for (i = 0; i < c->nqueue; i++) {
 		char reason[JOB_REASON_MAX];
 
-		core_sched_job(&c->queue[i], &sj[i]);
-		if (core_at_running_quota(c, c->queue[i].tenant))
+		if (sched_tenant_full(core_tenant(c, c->queue[i].tenant)))
 			snprintf(reason, sizeof(reason),
 			    "tenant '%s' is at its running quota",
 			    c->queue[i].tenant);
@@ -426,7 +449,6 @@ core_schedule(struct core *c)
 		    reason);
 		core_save(c, &j);
 	}
-	free(idx);
 	free(sj);
 	free(sn);
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sched.h"
@@ -137,7 +138,7 @@ static struct sched_tenant
 sched_tenant_of(const struct sched_tenant *tenants, size_t n,
     const struct sched_job *job)
 {
-	struct sched_tenant none = { job->tenant, 0, 0 };
+	struct sched_tenant none = { job->tenant, 0, 0, 0 };
 	size_t i;
 
 	for (i = 0; i < n; i++)
@@ -169,7 +170,7 @@ sched_pick(const struct sched_node *nodes, size_t nnodes,
     const struct sched_tenant *tenants, size_t ntenants, size_t *job_index,
     size_t *node_index)
 {
-	struct sched_tenant best_tenant = { NULL, 0, 0 }, t;
+	struct sched_tenant best_tenant = { NULL, 0, 0, 0 }, t;
 	size_t i, best_job = 0, best_node = 0;
 	bool found = false;
 	long nd;
@@ -206,4 +207,84 @@ sched_state_name(enum sched_node_state s)
 	default:
 		return "DOWN";
 	}
+}
+
+/* Whether a tenant is at its running quota. */
+bool
+sched_tenant_full(const struct sched_tenant *t)
+{
+	return t->max_placed > 0 && (int64_t)t->placed >= t->max_placed;
+}
+
+/* The tenant called name in tenants, or NULL. */
+static struct sched_tenant *
+sched_tenant_find(struct sched_tenant *tenants, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(tenants[i].name, name) == 0)
+			return &tenants[i];
+	return NULL;
+}
+
+/* Plan a scheduling pass. */
+int
+sched_plan(const struct sched_node *nodes, size_t nnodes,
+    const struct sched_job *queue, size_t nqueue,
+    const struct sched_tenant *tenants, size_t ntenants, uint64_t serve_counter,
+    struct sched_placement *out, size_t *n)
+{
+	struct sched_node *sn = NULL;
+	struct sched_tenant *st = NULL, *t;
+	struct sched_job *cand = NULL;
+	size_t *idx = NULL, i, ji, ni, ncand, count = 0;
+	bool *taken = NULL;
+	int rc = -1;
+
+	/* Working copies: what each placement changes before the next. */
+	if ((sn = calloc(nnodes + 1, sizeof(*sn))) == NULL ||
+	    (st = calloc(ntenants + 1, sizeof(*st))) == NULL ||
+	    (cand = calloc(nqueue + 1, sizeof(*cand))) == NULL ||
+	    (idx = calloc(nqueue + 1, sizeof(*idx))) == NULL ||
+	    (taken = calloc(nqueue + 1, sizeof(*taken))) == NULL)
+		goto out;
+	if (nnodes > 0)
+		memcpy(sn, nodes, nnodes * sizeof(*sn));
+	if (ntenants > 0)
+		memcpy(st, tenants, ntenants * sizeof(*st));
+	for (;;) {
+		/* A tenant at its running quota waits; the others go on. */
+		ncand = 0;
+		for (i = 0; i < nqueue; i++) {
+			t = sched_tenant_find(st, ntenants, queue[i].tenant);
+			if (taken[i] || (t != NULL && sched_tenant_full(t)))
+				continue;
+			cand[ncand] = queue[i];
+			idx[ncand++] = i;
+		}
+		if (!sched_pick(sn, nnodes, cand, ncand, st, ntenants, &ji,
+			&ni))
+			break;
+		ji = idx[ji];
+		taken[ji] = true;
+		sn[ni].busy++;
+		if ((t = sched_tenant_find(st, ntenants, queue[ji].tenant)) !=
+		    NULL) {
+			t->placed++;
+			t->last_served = ++serve_counter;
+		}
+		out[count].job = ji;
+		out[count].node = ni;
+		count++;
+	}
+	*n = count;
+	rc = 0;
+out:
+	free(taken);
+	free(idx);
+	free(cand);
+	free(st);
+	free(sn);
+	return rc;
 }

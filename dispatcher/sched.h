@@ -90,7 +90,11 @@ struct sched_tenant {
 	const char *name;
 	unsigned placed; /* staging + running + collecting */
 	uint64_t last_served; /* a counter value; 0 = never */
+	int64_t max_placed; /* its running quota; 0 = none */
 };
+
+/* Whether tenant t has as many jobs placed as its quota allows. */
+bool sched_tenant_full(const struct sched_tenant *t);
 
 /*
  * Choose the next placement.  queue holds the queued jobs oldest first;
@@ -112,5 +116,26 @@ bool sched_pick(const struct sched_node *nodes, size_t nnodes,
     const struct sched_job *queue, size_t nqueue,
     const struct sched_tenant *tenants, size_t ntenants, size_t *job_index,
     size_t *node_index);
+
+/* One placement of a plan: queue[job] goes on nodes[node]. */
+struct sched_placement {
+	size_t job;
+	size_t node;
+};
+
+/*
+ * Plan a whole scheduling pass: the placements sched_pick() makes one after
+ * the other, each counted before the next pick (the node one busier, the
+ * tenant one more placed and served last), with the jobs of tenants that
+ * are full (sched_tenant_full()) left out.  nodes and tenants are not
+ * changed: the caller applies the plan, in its order, and gives the
+ * placements the next values of its serve_counter, as the plan did.
+ * out has room for nqueue placements; *n is how many there are (0 if no
+ * queued job fits a free slot).  Returns 0, or -1 if out of memory.
+ */
+int sched_plan(const struct sched_node *nodes, size_t nnodes,
+    const struct sched_job *queue, size_t nqueue,
+    const struct sched_tenant *tenants, size_t ntenants, uint64_t serve_counter,
+    struct sched_placement *out, size_t *n);
 
 #endif

@@ -346,7 +346,7 @@ static void
 sched_pick__nothing_queued__false(void **state)
 {
 	struct sched_node n = node("a", 1, 0);
-	struct sched_tenant t = { "a", 0, 0 };
+	struct sched_tenant t = { "a", 0, 0, 0 };
 	size_t ji = 99, ni = 99;
 
 	(void)state;
@@ -359,7 +359,7 @@ static void
 sched_pick__no_nodes__false(void **state)
 {
 	struct sched_job j = job(1, "a");
-	struct sched_tenant t = { "a", 0, 0 };
+	struct sched_tenant t = { "a", 0, 0, 0 };
 	size_t ji = 99, ni = 99;
 
 	(void)state;
@@ -373,7 +373,7 @@ sched_pick__node_not_up__never_chosen(void **state)
 	struct sched_node n[4] = { node("down", 8, 0), node("draining", 8, 0),
 		node("drained", 8, 0), node("up", 8, 7) };
 	struct sched_job j = job(1, "a");
-	struct sched_tenant t = { "a", 0, 0 };
+	struct sched_tenant t = { "a", 0, 0, 0 };
 	size_t ji = 99, ni = 99;
 
 	(void)state;
@@ -392,7 +392,7 @@ sched_pick__no_free_slot__false(void **state)
 	struct sched_node n[3] = { node("full", 2, 2), node("over", 2, 3),
 		node("none", 0, 0) };
 	struct sched_job j = job(1, "a");
-	struct sched_tenant t = { "a", 0, 0 };
+	struct sched_tenant t = { "a", 0, 0, 0 };
 	size_t ji = 99, ni = 99;
 
 	(void)state;
@@ -407,7 +407,7 @@ sched_pick__unknown_node__never_chosen(void **state)
 {
 	struct sched_node n[2] = { node("new", 8, 0), node("old", 2, 1) };
 	struct sched_job j = job(1, "a");
-	struct sched_tenant t = { "a", 0, 0 };
+	struct sched_tenant t = { "a", 0, 0, 0 };
 	size_t ji = 99, ni = 99;
 
 	(void)state;
@@ -422,7 +422,7 @@ sched_pick__most_free_slots__wins_then_first(void **state)
 	struct sched_node n[4] = { node("a", 4, 3), node("b", 4, 0),
 		node("c", 8, 4), node("d", 4, 0) };
 	struct sched_job j = job(1, "a");
-	struct sched_tenant t = { "a", 0, 0 };
+	struct sched_tenant t = { "a", 0, 0, 0 };
 	size_t ji = 99, ni = 99;
 
 	(void)state;
@@ -440,7 +440,7 @@ sched_pick__most_free_slots__among_fitting_nodes_only(void **state)
 	struct sched_node n[3] = { node("small", 16, 0), node("big1", 4, 3),
 		node("big2", 4, 2) };
 	struct sched_job j = job(1, "a");
-	struct sched_tenant t = { "a", 0, 0 };
+	struct sched_tenant t = { "a", 0, 0, 0 };
 	size_t ji = 99, ni = 99;
 
 	(void)state;
@@ -503,7 +503,7 @@ static void
 sched_pick__thousand_jobs_then_one__other_tenant_second(void **state)
 {
 	struct sched_node n = node("n", 2000, 0);
-	struct sched_tenant t[2] = { { "a", 0, 0 }, { "b", 0, 0 } };
+	struct sched_tenant t[2] = { { "a", 0, 0, 0 }, { "b", 0, 0, 0 } };
 	struct sched_job *q;
 	struct sim s;
 	int64_t i, id;
@@ -534,7 +534,7 @@ static void
 sched_pick__heavy_tenant_already_placed__light_tenant_first(void **state)
 {
 	struct sched_node n = node("n", 4, 1);
-	struct sched_tenant t[2] = { { "a", 3, 7 }, { "b", 0, 0 } };
+	struct sched_tenant t[2] = { { "a", 3, 7, 0 }, { "b", 0, 0, 0 } };
 	struct sched_job *q;
 	size_t ji, ni, i;
 
@@ -553,8 +553,8 @@ static void
 sched_pick__three_equal_tenants__round_robin(void **state)
 {
 	struct sched_node n[2] = { node("n1", 50, 0), node("n2", 50, 0) };
-	struct sched_tenant t[3] = { { "a", 0, 0 }, { "b", 0, 0 },
-		{ "c", 0, 0 } };
+	struct sched_tenant t[3] = { { "a", 0, 0, 0 }, { "b", 0, 0, 0 },
+		{ "c", 0, 0, 0 } };
 	struct sched_job q[15];
 	struct sim s;
 	int64_t id, want;
@@ -585,8 +585,8 @@ static void
 sched_pick__equal_placed__least_recently_served_first(void **state)
 {
 	struct sched_node n = node("n", 4, 0);
-	struct sched_tenant t[3] = { { "a", 1, 9 }, { "b", 1, 4 },
-		{ "c", 1, 6 } };
+	struct sched_tenant t[3] = { { "a", 1, 9, 0 }, { "b", 1, 4, 0 },
+		{ "c", 1, 6, 0 } };
 	struct sched_job q[3] = { job(1, "a"), job(2, "c"), job(3, "b") };
 	size_t ji, ni;
 
@@ -602,7 +602,7 @@ static void
 sched_pick__fewer_placed__beats_less_recently_served(void **state)
 {
 	struct sched_node n = node("n", 4, 0);
-	struct sched_tenant t[2] = { { "a", 2, 1 }, { "b", 1, 50 } };
+	struct sched_tenant t[2] = { { "a", 2, 1, 0 }, { "b", 1, 50, 0 } };
 	struct sched_job q[2] = { job(1, "a"), job(2, "b") };
 	size_t ji, ni;
 
@@ -615,7 +615,7 @@ static void
 sched_pick__oldest_fits_nowhere_now__later_job_of_tenant_goes(void **state)
 {
 	struct sched_node n[2] = { node("plain", 4, 0), node("gpu", 1, 0) };
-	struct sched_tenant t[1] = { { "a", 0, 0 } };
+	struct sched_tenant t[1] = { { "a", 0, 0, 0 } };
 	struct sched_job q[3];
 	size_t ji, ni;
 
@@ -646,7 +646,7 @@ static void
 sched_pick__tenant_with_nothing_placeable__others_go(void **state)
 {
 	struct sched_node n[2] = { node("plain", 4, 0), node("gpu", 1, 1) };
-	struct sched_tenant t[2] = { { "a", 0, 0 }, { "b", 5, 3 } };
+	struct sched_tenant t[2] = { { "a", 0, 0, 0 }, { "b", 5, 3, 0 } };
 	struct sched_job q[3];
 	size_t ji, ni;
 
@@ -669,7 +669,7 @@ static void
 sched_pick__tenant_not_listed__counts_as_new(void **state)
 {
 	struct sched_node n = node("n", 4, 0);
-	struct sched_tenant t[1] = { { "a", 2, 5 } };
+	struct sched_tenant t[1] = { { "a", 2, 5, 0 } };
 	struct sched_job q[2] = { job(1, "a"), job(2, "stranger") };
 	size_t ji, ni;
 
@@ -682,7 +682,7 @@ static void
 sched_pick__slots_scarce__tenants_alternate(void **state)
 {
 	struct sched_node n[2] = { node("n1", 1, 0), node("n2", 1, 0) };
-	struct sched_tenant t[2] = { { "a", 0, 0 }, { "b", 0, 0 } };
+	struct sched_tenant t[2] = { { "a", 0, 0, 0 }, { "b", 0, 0, 0 } };
 	struct sched_job q[20];
 	struct sim s;
 	int i;
@@ -711,6 +711,85 @@ sched_pick__slots_scarce__tenants_alternate(void **state)
 	t[1].placed--;
 	assert_int_equal(sim_step(&s), 3);
 	assert_int_equal(sim_step(&s), 103);
+}
+
+/* ---- sched_plan: a whole pass ---- */
+
+/* The plan is the picks one after the other: slots fill, tenants take
+   turns, and what fits nowhere stays. */
+static void
+sched_plan__two_tenants__slots_filled_in_turn(void **state)
+{
+	struct sched_node n[2] = { node("n1", 2, 0), node("n2", 1, 0) };
+	struct sched_tenant t[2] = { { "a", 0, 0, 0 }, { "b", 0, 0, 0 } };
+	struct sched_job q[5] = { job(1, "a"), job(2, "a"), job(3, "a"),
+		job(4, "b"), job(5, "b") };
+	struct sched_placement p[5];
+	size_t k;
+
+	(void)state;
+	q[2].runtime = "sh"; /* no node offers it */
+	assert_int_equal(sched_plan(n, 2, q, 5, t, 2, 10, p, &k), 0);
+	assert_int_equal(k, 3);
+	assert_int_equal(q[p[0].job].id, 1);
+	assert_int_equal(p[0].node, 0);
+	assert_int_equal(q[p[1].job].id, 4);
+	assert_int_equal(q[p[2].job].id, 2);
+	/* Nothing of the caller's changed. */
+	assert_int_equal(n[0].busy, 0);
+	assert_int_equal(t[0].placed, 0);
+	assert_int_equal(t[0].last_served, 0);
+}
+
+/* A tenant at its running quota is passed over; one below it goes up to
+   the quota within the pass. */
+static void
+sched_plan__quota__tenant_capped(void **state)
+{
+	struct sched_node n[1] = { node("n1", 8, 0) };
+	struct sched_tenant t[2] = { { "a", 1, 0, 2 }, { "b", 0, 0, 1 } };
+	struct sched_job q[5] = { job(1, "a"), job(2, "a"), job(3, "a"),
+		job(4, "b"), job(5, "b") };
+	struct sched_placement p[5];
+	size_t k;
+
+	(void)state;
+	assert_true(sched_tenant_full(&(struct sched_tenant){ "x", 3, 0, 3 }));
+	assert_false(sched_tenant_full(&(struct sched_tenant){ "x", 9, 0, 0 }));
+	assert_int_equal(sched_plan(n, 1, q, 5, t, 2, 0, p, &k), 0);
+	assert_int_equal(k, 2);
+	assert_int_equal(q[p[0].job].id, 4);
+	assert_int_equal(q[p[1].job].id, 1);
+	t[0].placed = 2;
+	t[1].placed = 1;
+	assert_int_equal(sched_plan(n, 1, q, 5, t, 2, 0, p, &k), 0);
+	assert_int_equal(k, 0);
+}
+
+/* The plan equals sched_pick() applied step by step. */
+static void
+sched_plan__same_as_picks(void **state)
+{
+	struct sched_node n[2] = { node("n1", 1, 0), node("n2", 1, 0) };
+	struct sched_tenant t[2] = { { "a", 0, 0, 0 }, { "b", 0, 0, 0 } };
+	struct sched_job q[20], copy[20];
+	struct sched_placement p[20];
+	struct sim s;
+	size_t k, i;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		q[i] = job(1 + (int64_t)i, "a");
+		q[10 + i] = job(101 + (int64_t)i, "b");
+	}
+	n[0].slots = 3;
+	assert_int_equal(sched_plan(n, 2, q, 20, t, 2, 0, p, &k), 0);
+	memcpy(copy, q, sizeof(q));
+	s = (struct sim){ n, 2, copy, 20, t, 2, 0 };
+	for (i = 0; i < k; i++)
+		assert_int_equal(q[p[i].job].id, sim_step(&s));
+	assert_int_equal(sim_step(&s), -1);
+	assert_int_equal(k, 4);
 }
 
 int
@@ -757,6 +836,9 @@ main(void)
 		    sched_pick__tenant_with_nothing_placeable__others_go),
 		cmocka_unit_test(sched_pick__tenant_not_listed__counts_as_new),
 		cmocka_unit_test(sched_pick__slots_scarce__tenants_alternate),
+		cmocka_unit_test(sched_plan__two_tenants__slots_filled_in_turn),
+		cmocka_unit_test(sched_plan__quota__tenant_capped),
+		cmocka_unit_test(sched_plan__same_as_picks),
 	};
 
 	return cmocka_run_group_tests_name("sched", tests, NULL, NULL);
