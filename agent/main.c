@@ -240,8 +240,10 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	close(slotfd);
 	close(wake[1]);
 	evfd = slotfd = wake[1] = -1;
-	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, wake[0], e) == -1)
+	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, wake[0], e) == -1) {
+		rc = errno == EPIPE ? 1 : agent_fail(e);
 		goto out;
+	}
 	rc = 0;
 out:
 	if (evfd != -1)
@@ -331,11 +333,14 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 			return agent_fail(e);
 	}
 	if (jobdir_state(jd) == JOBDIR_RUNNING) {
-		/* Nothing is written: whatever the account put there (a
-		   link, a FIFO) is not followed, truncated or waited on. */
+		/* Only created: whatever the account put there already (a
+		   link, a FIFO) is a request made, never opened. */
 		fd = openat(jd->fd, "cancel",
-		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK |
+			O_CLOEXEC,
 		    0644);
+		if (fd == -1 && errno == EEXIST)
+			fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (fd == -1) {
 			error_set(e, ERR_IO, "cannot request cancel: %s",
 			    strerror(errno));
@@ -371,8 +376,19 @@ agent_clean(struct agent *a, struct jobdir *jd, struct error *e)
 		if (jobdir_settle_lost(jd, &a->conf, e) == -1)
 			return agent_fail(e);
 	}
-	if (files_remove_tree(jd->parentfd, jd->name, e) == -1)
+	if (files_remove_tree(jd->fd, e) == -1)
 		return agent_fail(e);
+	/* The name goes only if it is still the directory just emptied. */
+	if (!jobdir_in_place(jd)) {
+		error_set(e, ERR_STATE, "job directory '%s' was moved",
+		    jd->name);
+		return agent_fail(e);
+	}
+	if (unlinkat(jd->parentfd, jd->name, AT_REMOVEDIR) == -1) {
+		error_set(e, ERR_IO, "cannot remove '%s': %s", jd->name,
+		    strerror(errno));
+		return agent_fail(e);
+	}
 	agent_print(json_pack("{s:b}", "cleaned", 1));
 	return 0;
 }
@@ -538,6 +554,28 @@ static const struct {
 };
 
 /*
+ * Root held for another account works only on that account's own job
+ * directories: not on root's, nor on another account's sharing the node.
+ */
+static int
+agent_caller_check(const struct jobdir *jd, struct error *e)
+{
+	uid_t caller;
+
+	if (!trust_on_behalf())
+		return 0;
+	if (trust_caller(&caller) == -1)
+		return error_set(e, ERR_REFUSED,
+		    "cannot tell which account runs sluice-agent");
+	if (jd->owner != caller)
+		return error_set(e, ERR_REFUSED,
+		    "job directory '%s' belongs to uid %u, not to the "
+		    "caller (uid %u)",
+		    jd->name, (unsigned)jd->owner, (unsigned)caller);
+	return 0;
+}
+
+/*
  * Load the node's policy and check who may have chosen it: the config file,
  * base_dir and (for the job verbs) the jobs directory must be root's alone,
  * and the slot ids must belong to no account.
@@ -644,6 +682,12 @@ main(int argc, char **argv)
 		    "behalf of another account; it reads " CONF_DEFAULT_PATH);
 		return agent_fail(&e);
 	}
+	/* Root needs no supplementary group, and with none the account's
+	   file-system ids (jobdir_open_own()) carry only its own rights. */
+	if (setgroups(0, NULL) == -1) {
+		error_set(&e, ERR_SYS, "setgroups: %s", strerror(errno));
+		return agent_fail(&e);
+	}
 	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
 		return agent_fail(&e);
 	if (strcmp(verb, "info") == 0) {
@@ -681,7 +725,10 @@ main(int argc, char **argv)
 		error_init(&e);
 		if (jobdir_open(&jd, &a.conf, a.jobsfd, argv[optind], &e) == -1)
 			one = agent_fail(&e);
-		else {
+		else if (agent_caller_check(&jd, &e) == -1) {
+			one = agent_fail(&e);
+			jobdir_close(&jd);
+		} else {
 			one = agent_verbs[i].fn(&a, &jd, &e);
 			jobdir_close(&jd);
 		}
