@@ -28,6 +28,7 @@
 #include "cgroup.h"
 #include "conf.h"
 #include "files.h"
+#include "filter.h"
 #include "jobdir.h"
 #include "manifest.h"
 #include "plan.h"
@@ -520,6 +521,8 @@ agent_info(struct agent *a, struct error *e)
 	    "features", features, "runtimes", runtimes, "defaults",
 	    limit_to_json(&a->conf.defaults), "ceilings",
 	    limit_to_json(&a->conf.ceilings), "missing_binds", missing);
+	if (obj != NULL)
+		json_object_set_new(obj, "filter", filter_describe());
 	agent_print(obj);
 	return 0;
 }
