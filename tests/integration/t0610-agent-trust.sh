@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/lib/account.sh"
 [ "$(id -u)" -eq 0 ] || tap_skip_all "needs root (accounts, sudo rules)"
 
-UIDB=72100
+UIDB=73100
 T=$(mktemp -d /tmp/sluice-test.XXXXXX)
 chmod 755 "$T"
 HL_SAVED=$(sysctl -n fs.protected_hardlinks)
