@@ -301,6 +301,53 @@ sandbox_bind(int sock, int rootfd, const char *root,
 	return 0;
 }
 
+/*
+ * Hide a /proc path: an empty read-only tmpfs over a directory, the root's
+ * /dev/null, read-only, over a file.  A path this kernel lacks cannot leak;
+ * any other failure is fatal.
+ */
+static void
+sandbox_mask(int sock, int rootfd, const char *root,
+    const struct plan_mount *pm)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s%s", root, pm->target);
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return;
+		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
+		    strerror(errno));
+	}
+	if ((fd = sandbox_open_target(rootfd, pm->target,
+		 !S_ISDIR(st.st_mode))) == -1)
+		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
+		    strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		if (sandbox_mount_fd("sluice", fd, "tmpfs",
+			MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			"size=4k,nr_inodes=1,mode=0555") == -1)
+			sandbox_die(sock, "cannot mask '%s': %s", pm->target,
+			    strerror(errno));
+		close(fd);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/dev/null", root);
+	if (sandbox_mount_fd(path, fd, NULL, MS_BIND, NULL) == -1)
+		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
+		    strerror(errno));
+	close(fd);
+	if ((fd = sandbox_open_target(rootfd, pm->target, true)) == -1 ||
+	    sandbox_mount_fd(NULL, fd, NULL,
+		MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+		NULL) == -1)
+		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
+		    strerror(errno));
+	close(fd);
+}
+
 /* Carry out one mount step of the plan. */
 static void
 sandbox_mount_step(int sock, int rootfd, const char *root, const struct plan *p,
@@ -355,6 +402,9 @@ sandbox_mount_step(int sock, int rootfd, const char *root, const struct plan *p,
 			sandbox_die(sock, "cannot mount procfs: %s",
 			    strerror(errno));
 		close(fd);
+		return;
+	case PLAN_MASK:
+		sandbox_mask(sock, rootfd, root, pm);
 		return;
 	case PLAN_REMOUNT:
 		if ((fd = sandbox_open_target(rootfd, pm->target, false)) ==
