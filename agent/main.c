@@ -32,6 +32,7 @@
 #include "jobdir.h"
 #include "manifest.h"
 #include "plan.h"
+#include "sftp.h"
 #include "slot.h"
 #include "supervise.h"
 #include "trust.h"
@@ -538,6 +539,7 @@ agent_usage(FILE *f)
 	    "       sluice-agent [--config FILE] cancel JOBDIR\n"
 	    "       sluice-agent [--config FILE] clean  JOBDIR...\n"
 	    "       sluice-agent [--config FILE] info\n"
+	    "       sluice-agent [--config FILE] sftp\n"
 	    "Runs untrusted code in a disposable sandbox; see "
 	    "sluice-agent(8).\n"
 	    "The default config is " CONF_DEFAULT_PATH ".\n");
@@ -693,6 +695,18 @@ main(int argc, char **argv)
 	}
 	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
 		return agent_fail(&e);
+	if (strcmp(verb, "sftp") == 0) {
+		char jobs[PATH_MAX];
+
+		snprintf(jobs, sizeof(jobs), "%s%sjobs", a.conf.base_dir,
+		    strcmp(a.conf.base_dir, "/") == 0 ? "" : "/");
+		if (optind != argc)
+			error_set(&e, ERR_USAGE, "sftp takes no arguments");
+		else
+			(void)sftp_serve(&a.conf, a.jobsfd, jobs, &e);
+		rc = agent_fail(&e);
+		goto out;
+	}
 	if (strcmp(verb, "info") == 0) {
 		if (optind != argc) {
 			error_set(&e, ERR_USAGE, "info takes no arguments");
