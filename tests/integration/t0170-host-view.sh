@@ -201,4 +201,22 @@ done
 tap_is "$(grep '^meminfo ' "$DIR/stdout")" "meminfo True" "masked /proc: what programs need (meminfo) is still there"
 check_clean "masked /proc"
 
+# --- mountinfo names no host device --------------------------------------
+run_py mountinfo 'print(open("/proc/self/mountinfo").read(), end="")
+print(open("/proc/self/mounts").read(), end="")'
+tap_is "$(r .verdict)" ok "mountinfo: the job reads its mountinfo"
+tap_like "$(cat "$DIR/stdout")" " /usr " "mountinfo: the runtime's /usr is listed (positive control)"
+devs=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { print $(i + 2); break } }' /proc/self/mountinfo |
+	grep '^/dev/' | sort -u)
+if [ -z "$devs" ]; then
+	tap_ok 0 "mountinfo: no host device name # SKIP no filesystem here is mounted from a /dev device"
+else
+	leaked=""
+	for d in $devs; do
+		grep -qF -- "$d" "$DIR/stdout" && leaked="$leaked $d"
+	done
+	tap_is "$leaked" "" "mountinfo: none of the host's devices ($(echo $devs)) is named"
+fi
+check_clean "mountinfo"
+
 tap_done
