@@ -37,7 +37,7 @@ static const struct limits conf_builtin_ceilings = {
 /* Every setting agent.conf may hold (anything else is a typo). */
 static const char *const conf_known[] = { "base_dir", "slots", "uid_base",
 	"gid_base", "defaults", "ceilings", "runtimes", "out_files_max",
-	"cgroup", "cgroup_root", "cgroup_parent", NULL };
+	"cgroup", "cgroup_root", "cgroup_parent", "sftp_server", NULL };
 static const char *const conf_runtime_known[] = { "name", "command", "binds",
 	"version", NULL };
 
@@ -201,6 +201,14 @@ conf_scalars(const config_t *cf, struct agent_conf *c, struct error *e)
 			return error_set_field(e, ERR_INVALID, "cgroup_root",
 			    "'cgroup_root' must be a clean absolute path");
 		strcpy(c->cgroup_root, s);
+	}
+	strcpy(c->sftp_server, "/usr/lib/openssh/sftp-server");
+	if (config_lookup_string(cf, "sftp_server", &s)) {
+		if (s[0] != '/' || strlen(s) >= sizeof(c->sftp_server) ||
+		    util_path_check(s + 1, "sftp_server", e) == -1)
+			return error_set_field(e, ERR_INVALID, "sftp_server",
+			    "'sftp_server' must be a clean absolute path");
+		strcpy(c->sftp_server, s);
 	}
 	strcpy(c->cgroup_parent, "sluice");
 	if (config_lookup_string(cf, "cgroup_parent", &s)) {

@@ -53,6 +53,7 @@ struct agent_conf {
 	char cgroup_root[256]; /* where cgroupfs is mounted */
 	char cgroup_parent[64]; /* name of the cgroup that holds the slots */
 	unsigned out_files_max; /* files copied back from /out */
+	char sftp_server[256]; /* what `sluice-agent sftp` runs */
 };
 
 /* Load and check a config file.  c is filled only on success. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "result.h"
 #include "util.h"
 
 /* Running totals of one walk. */
@@ -251,12 +252,24 @@ files_copy_in(int srcfd, uid_t owner, int dstfd, uid_t uid, gid_t gid,
 	return files_in_level(srcfd, dstfd, uid, gid, &w, 0, e);
 }
 
+/*
+ * What a directory copied out costs against the byte budget: on the host it
+ * takes an inode and a block that root owns, which no quota counts.
+ */
+#define FILES_DIR_BYTES 4096
+/* Room for the list of files in result.json: each name at most doubled by
+   JSON escapes, plus the object around it; half the result's cap. */
+#define FILES_OUT_LIST_BYTES (RESULT_MAX_BYTES / 2)
+#define FILES_OUT_ENTRY_BYTES(name) (2 * strlen(name) + 64)
+
 /* State of one copy-out. */
 struct files_out {
 	struct result *r;
-	unsigned max_files;
+	unsigned max_files; /* files and directories together */
 	uint64_t max_bytes;
 	uint64_t bytes;
+	unsigned dirs;
+	uint64_t list_bytes; /* what the list of files adds to the result */
 	unsigned skipped;
 };
 
@@ -278,7 +291,9 @@ files_out_file(struct files_out *o, int srcdir, const char *name, int dstdir,
 			close(in);
 		return 0;
 	}
-	if (o->r->n_out_files >= o->max_files) {
+	if (o->r->n_out_files + o->dirs >= o->max_files ||
+	    o->list_bytes + FILES_OUT_ENTRY_BYTES(relpath) >
+		FILES_OUT_LIST_BYTES) {
 		o->skipped++;
 		close(in);
 		return 0;
@@ -305,6 +320,7 @@ files_out_file(struct files_out *o, int srcdir, const char *name, int dstdir,
 		goto out;
 	}
 	o->bytes += len;
+	o->list_bytes += FILES_OUT_ENTRY_BYTES(relpath);
 	if (result_add_file(o->r, relpath, len) == -1) {
 		error_set(e, ERR_NOMEM, "out of memory");
 		goto out;
@@ -352,7 +368,8 @@ files_out_level(struct files_out *o, int srcfd, int dstfd, const char *prefix,
 		   directory whose path leaves no room for the '/' below
 		   could hold nothing that fits either. */
 		if (!S_ISDIR(st.st_mode) || depth >= FILES_DEPTH_MAX ||
-		    o->r->n_out_files >= o->max_files ||
+		    o->r->n_out_files + o->dirs >= o->max_files ||
+		    o->bytes + FILES_DIR_BYTES > o->max_bytes ||
 		    strlen(rel) + 1 >= sizeof(rel)) {
 			o->skipped++;
 			continue;
@@ -369,6 +386,9 @@ files_out_level(struct files_out *o, int srcfd, int dstfd, const char *prefix,
 			o->skipped++;
 			continue;
 		}
+		/* Counted once made, whatever it turns out to hold. */
+		o->dirs++;
+		o->bytes += FILES_DIR_BYTES;
 		strcat(rel, "/");
 		rc = files_out_level(o, sub, dsub, rel, depth + 1, e);
 		close(sub);
@@ -383,7 +403,7 @@ int
 files_copy_out(int srcfd, int dstfd, unsigned max_files, uint64_t max_bytes,
     struct result *r, unsigned *skipped, struct error *e)
 {
-	struct files_out o = { r, max_files, max_bytes, 0, 0 };
+	struct files_out o = { r, max_files, max_bytes, 0, 0, 0, 0 };
 	int rc;
 
 	rc = files_out_level(&o, srcfd, dstfd, "", 0, e);
@@ -435,21 +455,9 @@ files_remove_level(int fd, int depth, struct error *e)
 	return rc;
 }
 
-/* Remove a directory tree. */
+/* Remove everything below a directory. */
 int
-files_remove_tree(int parentfd, const char *name, struct error *e)
+files_remove_tree(int fd, struct error *e)
 {
-	int fd, rc;
-
-	fd = openat(parentfd, name,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
-		return error_set(e, ERR_IO, "cannot open '%s': %s", name,
-		    strerror(errno));
-	rc = files_remove_level(fd, 0, e);
-	close(fd);
-	if (rc == 0 && unlinkat(parentfd, name, AT_REMOVEDIR) == -1)
-		rc = error_set(e, ERR_IO, "cannot remove '%s': %s", name,
-		    strerror(errno));
-	return rc;
+	return files_remove_level(fd, 0, e);
 }

@@ -36,14 +36,20 @@ int files_copy_in(int srcfd, uid_t owner, int dstfd, uid_t uid, gid_t gid,
 
 /*
  * Copy what a job left in its /out (srcfd) to dstfd: regular files only,
- * names sanitised, at most max_files files and max_bytes bytes in all.
+ * names sanitised, at most max_files files and directories together and
+ * max_bytes bytes in all (each directory costs 4096), and no more names
+ * than half of result.json's cap can list.
  * Each copied file is added to r->out_files; anything skipped or cut sets
  * r->out_files_truncated and is counted in *skipped.
  */
 int files_copy_out(int srcfd, int dstfd, unsigned max_files, uint64_t max_bytes,
     struct result *r, unsigned *skipped, struct error *e);
 
-/* Remove the directory name under parentfd and everything below it. */
-int files_remove_tree(int parentfd, const char *name, struct error *e);
+/*
+ * Remove everything below the open directory fd (not fd itself: its name
+ * is the caller's to remove, once it has checked that the name is still
+ * this directory).  Links are removed, never followed.
+ */
+int files_remove_tree(int fd, struct error *e);
 
 #endif

@@ -19,6 +19,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include <jansson.h>
 #include <seccomp.h>
 
 #include "filter.h"
@@ -115,6 +116,20 @@ static const struct filter_deny filter_denies[] = {
 	{ "clock_settime", EPERM, "the clock is the host's" },
 	{ "clock_adjtime", EPERM, "the clock is the host's" },
 	{ "adjtimex", EPERM, "the clock is the host's" },
+
+	/* Watching files: the runtime binds are shared by every slot and
+	   the host, so a watch would show what other tenants' jobs import
+	   and what the host runs.  ENOSYS, as on a kernel without them:
+	   file watchers fall back to polling their own files. */
+	{ "inotify_init", ENOSYS,
+	    "watches on shared read-only binds show other jobs' "
+	    "and the host's file activity" },
+	{ "inotify_init1", ENOSYS, "inotify, as above" },
+	{ "inotify_add_watch", ENOSYS, "inotify, as above" },
+	{ "fanotify_init", EPERM,
+	    "fanotify reports every access to a mount or "
+	    "filesystem the job shares with others" },
+	{ "fanotify_mark", EPERM, "fanotify, as above" },
 };
 
 /* Namespace flags that clone may not carry. */
@@ -129,47 +144,76 @@ static const unsigned long filter_clone_flags[] = {
 	CLONE_NEWTIME,
 };
 
-/* Add a rule by name; a name this libseccomp does not know is skipped. */
-static int
-filter_add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
-    const struct scmp_arg_cmp *cmp, struct error *e)
+/* A system call's number for a rule: see filter.h. */
+int
+filter_resolve(const char *name, int *nr, struct error *e)
 {
-	int nr, rc;
+	int n = seccomp_syscall_resolve_name(name);
 
-	nr = seccomp_syscall_resolve_name(name);
-	if (nr == __NR_SCMP_ERROR)
-		return 0;
-	rc = seccomp_rule_add_array(ctx, action, nr, n, cmp);
-	if (rc < 0)
-		return error_set(e, ERR_SYS, "seccomp rule for '%s': %s", name,
-		    strerror(-rc));
+	if (n == __NR_SCMP_ERROR)
+		return error_set(e, ERR_SYS,
+		    "the seccomp rule for '%s' cannot be installed: this "
+		    "libseccomp does not know the system call",
+		    name);
+	*nr = n;
 	return 0;
 }
 
-/* Compile the filter into prog. */
-int
-filter_build(uint64_t memory_bytes, struct filter_prog *prog, struct error *e)
+/*
+ * Add a rule by name.  A name that this libseccomp does not know is an
+ * error: on a deny-list, a rule skipped is a hole.  A system call that the
+ * native architecture does not have resolves to a negative pseudo-number,
+ * which libseccomp accepts and drops: there is nothing to refuse.  With
+ * log, the rule is also described there (what: the action in words).
+ */
+static int
+filter_add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
+    const struct scmp_arg_cmp *cmp, const char *what, json_t *log,
+    struct error *e)
 {
-	scmp_filter_ctx ctx;
-	struct scmp_arg_cmp cmp[2];
-	struct stat st;
-	size_t i;
-	int rc = -1, r, fd = -1;
+	int nr = 0, rc;
 
-	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
-		return error_set(e, ERR_SYS, "seccomp_init failed");
-	/* Foreign ABIs (i386 through int 0x80, x32) would skip a filter
-	   written for the native one: kill the process outright.  libseccomp
-	   also routes x32 numbers on x86-64 to this action. */
-	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-		 SCMP_ACT_KILL_PROCESS)) < 0) {
-		error_set(e, ERR_SYS, "seccomp attribute: %s", strerror(-r));
-		goto out;
+	if (filter_resolve(name, &nr, e) == -1)
+		return -1;
+	rc = seccomp_rule_add_array(ctx, action, nr, n, cmp);
+	if (rc < 0)
+		return error_set(e, ERR_SYS,
+		    "the seccomp rule for '%s' cannot be installed: %s", name,
+		    strerror(-rc));
+	if (log != NULL)
+		json_array_append_new(log,
+		    json_pack("{s:s, s:s, s:b}", "syscall", name, "action",
+			what, "native", nr >= 0));
+	return 0;
+}
+
+/* An errno's name for the description of a rule. */
+static const char *
+filter_errno_name(int err)
+{
+	switch (err) {
+	case EPERM:
+		return "errno EPERM";
+	case ENOSYS:
+		return "errno ENOSYS";
+	default:
+		return "errno";
 	}
+}
+
+/* Add every rule of the filter to ctx (and describe each in log). */
+static int
+filter_rules(scmp_filter_ctx ctx, uint64_t memory_bytes, json_t *log,
+    struct error *e)
+{
+	struct scmp_arg_cmp cmp[2];
+	size_t i;
+
 	for (i = 0; i < sizeof(filter_denies) / sizeof(filter_denies[0]); i++)
 		if (filter_add(ctx, SCMP_ACT_ERRNO(filter_denies[i].err),
-			filter_denies[i].name, 0, NULL, e) == -1)
-			goto out;
+			filter_denies[i].name, 0, NULL,
+			filter_errno_name(filter_denies[i].err), log, e) == -1)
+			return -1;
 
 	/* clone may create threads and processes, but no namespaces. */
 	for (i = 0;
@@ -178,8 +222,9 @@ filter_build(uint64_t memory_bytes, struct filter_prog *prog, struct error *e)
 		cmp[0] = SCMP_A0(SCMP_CMP_MASKED_EQ, filter_clone_flags[i],
 		    filter_clone_flags[i]);
 		if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, cmp,
-			e) == -1)
-			goto out;
+			"errno EPERM with a namespace flag",
+			i == 0 ? log : NULL, e) == -1)
+			return -1;
 	}
 
 	/* Only AF_UNIX sockets: the network namespace has nothing but
@@ -187,39 +232,82 @@ filter_build(uint64_t memory_bytes, struct filter_prog *prog, struct error *e)
 	   kernel surfaces a job does not need. */
 	cmp[0] = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
 	if (filter_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, cmp,
-		e) == -1 ||
+		"errno EAFNOSUPPORT unless AF_UNIX", log, e) == -1 ||
 	    filter_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socketpair", 1, cmp,
-		e) == -1)
-		goto out;
+		"errno EAFNOSUPPORT unless AF_UNIX", log, e) == -1)
+		return -1;
 
 	/* TIOCSTI and TIOCLINUX push input into a terminal; the job has no
 	   terminal, but an inherited one must never be usable.  The command
 	   is compared on its low 32 bits only (CVE-2019-10063). */
 	cmp[0] = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI);
-	if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, cmp, e) == -1)
-		goto out;
+	if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, cmp,
+		"errno EPERM for TIOCSTI", log, e) == -1)
+		return -1;
 	cmp[0] = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX);
-	if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, cmp, e) == -1)
-		goto out;
+	if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, cmp,
+		"errno EPERM for TIOCLINUX", log, e) == -1)
+		return -1;
 
 	/* personality can turn off ASLR or switch to odd execution domains;
 	   only the query (0xffffffff) is allowed. */
 	cmp[0] = SCMP_A0(SCMP_CMP_NE, 0xffffffffu);
-	if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "personality", 1, cmp, e) ==
-	    -1)
-		goto out;
+	if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "personality", 1, cmp,
+		"errno EPERM except the query", log, e) == -1)
+		return -1;
 
 	/* A writable mapping larger than the whole memory limit can never
 	   fit.  The supervisor answers ENOMEM and so learns that the job ran
 	   into its memory limit, even if the program catches the error. */
 	cmp[0] = SCMP_A1(SCMP_CMP_GT, memory_bytes);
 	cmp[1] = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE, PROT_WRITE);
-	if (filter_add(ctx, SCMP_ACT_NOTIFY, "mmap", 2, cmp, e) == -1)
-		goto out;
+	if (filter_add(ctx, SCMP_ACT_NOTIFY, "mmap", 2, cmp,
+		"ENOMEM from the supervisor above the memory limit", log,
+		e) == -1)
+		return -1;
 	cmp[0] = SCMP_A2(SCMP_CMP_GT, memory_bytes);
-	if (filter_add(ctx, SCMP_ACT_NOTIFY, "mremap", 1, cmp, e) == -1)
-		goto out;
+	if (filter_add(ctx, SCMP_ACT_NOTIFY, "mremap", 1, cmp,
+		"ENOMEM from the supervisor above the memory limit", log,
+		e) == -1)
+		return -1;
+	return 0;
+}
 
+/* A new filter context: allow by default, kill foreign ABIs. */
+static scmp_filter_ctx
+filter_new(struct error *e)
+{
+	scmp_filter_ctx ctx;
+	int r;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
+		error_set(e, ERR_SYS, "seccomp_init failed");
+		return NULL;
+	}
+	/* Foreign ABIs (i386 through int 0x80, x32) would skip a filter
+	   written for the native one: kill the process outright.  libseccomp
+	   also routes x32 numbers on x86-64 to this action. */
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+		 SCMP_ACT_KILL_PROCESS)) < 0) {
+		error_set(e, ERR_SYS, "seccomp attribute: %s", strerror(-r));
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* Compile the filter into prog. */
+int
+filter_build(uint64_t memory_bytes, struct filter_prog *prog, struct error *e)
+{
+	scmp_filter_ctx ctx;
+	struct stat st;
+	int rc = -1, r, fd = -1;
+
+	if ((ctx = filter_new(e)) == NULL)
+		return -1;
+	if (filter_rules(ctx, memory_bytes, NULL, e) == -1)
+		goto out;
 	/* libseccomp 2.5 exports only to a descriptor. */
 	if ((fd = memfd_create("sluice-filter", MFD_CLOEXEC)) == -1) {
 		error_set(e, ERR_SYS, "memfd_create: %s", strerror(errno));
@@ -245,6 +333,28 @@ out:
 		close(fd);
 	seccomp_release(ctx);
 	return rc;
+}
+
+/* The filter's rules, as info shows them. */
+json_t *
+filter_describe(void)
+{
+	scmp_filter_ctx ctx;
+	struct error e;
+	json_t *rules, *obj;
+
+	error_init(&e);
+	if ((rules = json_array()) == NULL)
+		return NULL;
+	if ((ctx = filter_new(&e)) != NULL) {
+		(void)filter_rules(ctx, 1, rules, &e);
+		seccomp_release(ctx);
+	}
+	obj = json_pack("{s:s, s:o}", "default", "allow", "rules", rules);
+	if (obj != NULL)
+		json_object_set_new(obj, "error",
+		    e.msg[0] != '\0' ? json_string(e.msg) : json_null());
+	return obj;
 }
 
 /* Install a compiled filter in the calling process. */

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "error.h"
 
 #define FILTER_INSNS_MAX 512
@@ -34,6 +36,22 @@ struct filter_prog {
  */
 int
 filter_build(uint64_t memory_bytes, struct filter_prog *prog, struct error *e);
+
+/*
+ * The number of the system call name for a rule.  A name this libseccomp
+ * does not know fails (a deny-list that skipped it would have a hole); a
+ * call the native architecture lacks gives a negative pseudo-number, which
+ * a rule accepts and drops.
+ */
+int filter_resolve(const char *name, int *nr, struct error *e);
+
+/*
+ * The filter's rules as info shows them: {"default": "allow", "rules":
+ * [{"syscall", "action", "native"}, ...], "error": null or why a rule cannot
+ * be installed here (then every job ends in sandbox_error)}.  "native" is
+ * false for a call this architecture does not have (nothing to refuse).
+ */
+json_t *filter_describe(void);
 
 /*
  * Set no_new_privs and install prog in the calling process; the listener's

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -71,6 +72,9 @@ jobdir_open(struct jobdir *jd, const struct agent_conf *c, int jobsfd,
 		return -1;
 	}
 	jd->owner = st.st_uid;
+	jd->group = st.st_gid;
+	jd->dev = st.st_dev;
+	jd->ino = st.st_ino;
 	return 0;
 }
 
@@ -116,16 +120,26 @@ int
 jobdir_open_own(const struct jobdir *jd, const char *name, int flags)
 {
 	struct stat st;
-	int fd;
+	uid_t fsuid;
+	gid_t fsgid;
+	int fd, err;
 
+	/* With the account's file-system ids (and no supplementary group:
+	   main() drops them), the kernel lets root open only what the
+	   account itself could: whatever it put at this name, a link to a
+	   file of root's is refused. */
+	fsgid = (gid_t)setfsgid(jd->group);
+	fsuid = (uid_t)setfsuid(jd->owner);
 	fd = openat(jd->fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1)
+	err = errno;
+	(void)setfsuid(fsuid);
+	(void)setfsgid(fsgid);
+	if (fd == -1) {
+		errno = err;
 		return -1;
-	/* The account may have swapped it for a FIFO, or (where
-	   fs.protected_hardlinks is 0) for a hard link to a file of root's:
-	   the agent's own file is root's, regular, and has one name. */
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-	    st.st_nlink != 1) {
+	}
+	/* A FIFO or a device is never the agent's. */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		errno = EPERM;
 		return -1;
@@ -133,6 +147,36 @@ jobdir_open_own(const struct jobdir *jd, const char *name, int flags)
 	if ((flags & O_NONBLOCK) == 0)
 		(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;
+}
+
+/* Whether fd and name in the job directory are one file. */
+static bool
+jobdir_same(const struct jobdir *jd, int fd, const char *name)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 &&
+	    fstatat(jd->fd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Whether the job directory is still at its name in jobs. */
+bool
+jobdir_in_place(const struct jobdir *jd)
+{
+	struct stat st;
+
+	return fstatat(jd->parentfd, jd->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == jd->dev && st.st_ino == jd->ino;
+}
+
+/* Whether an open events file holds a supervisor's lock. */
+static bool
+jobdir_locked(int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 }
 
 /* Whether name exists in the job directory (without following links). */
@@ -192,6 +236,13 @@ jobdir_claim(struct jobdir *jd, int *evfd, struct error *e)
 		return error_set(e, ERR_SYS, "cannot lock events: %s",
 		    strerror(errno));
 	}
+	/* The account's, so that settling a lost job can append to it with
+	   the account's rights (jobdir_open_own()). */
+	if (fchown(fd, jd->owner, jd->group) == -1) {
+		close(fd);
+		return error_set(e, ERR_SYS,
+		    "cannot give events to its owner: %s", strerror(errno));
+	}
 	*evfd = fd;
 	return 0;
 }
@@ -224,13 +275,12 @@ out:
 bool
 jobdir_supervisor_alive(const struct jobdir *jd)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	bool alive;
 	int fd;
 
 	if ((fd = jobdir_open_own(jd, "events", O_RDONLY)) == -1)
 		return false;
-	alive = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+	alive = jobdir_locked(fd);
 	close(fd);
 	return alive;
 }
@@ -463,10 +513,17 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 
 	if ((buf = malloc(JOBDIR_LINE_MAX)) == NULL)
 		return error_set(e, ERR_NOMEM, "out of memory");
-	/* Watch before the first read so that no write falls between. */
+	if ((fd = jobdir_open_own(jd, "events", O_RDONLY)) == -1) {
+		error_set(e, ERR_IO, "cannot open events: %s",
+		    errno == EPERM ? "not the agent's own file"
+				   : strerror(errno));
+		goto out;
+	}
+	/* Watch the file opened, not a name, and before the first read so
+	   that no write falls between. */
 	if (wake_fd == -1) {
 		ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-		snprintf(path, sizeof(path), "/proc/self/fd/%d/events", jd->fd);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		if (ino == -1 ||
 		    inotify_add_watch(ino, path, IN_MODIFY | IN_CLOSE_WRITE) ==
 			-1) {
@@ -474,12 +531,6 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 			    strerror(errno));
 			goto out;
 		}
-	}
-	if ((fd = jobdir_open_own(jd, "events", O_RDONLY)) == -1) {
-		error_set(e, ERR_IO, "cannot open events: %s",
-		    errno == EPERM ? "not the agent's own file"
-				   : strerror(errno));
-		goto out;
 	}
 	pfd.fd = wake_fd != -1 ? wake_fd : ino;
 	pfd.events = POLLIN;
@@ -521,10 +572,17 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 
 			nanosleep(&pause, NULL);
 		}
+		/* Everything below concerns the file being read: one that
+		   was swapped away under us is an error, never a loop. */
+		if (!jobdir_same(jd, fd, "events")) {
+			error_set(e, ERR_STATE,
+			    "job '%s': events was replaced while it was read",
+			    jd->name);
+			goto out;
+		}
 		/* Settling takes the lock, so a live supervisor (or another
 		   waiter settling first) makes it a no-op. */
-		if (!jobdir_supervisor_alive(jd) &&
-		    jobdir_settle_lost(jd, c, e) == -1)
+		if (!jobdir_locked(fd) && jobdir_settle_lost(jd, c, e) == -1)
 			goto out;
 	}
 	rc = 0;

@@ -25,6 +25,9 @@ struct jobdir {
 	int fd; /* the job directory */
 	char name[256];
 	uid_t owner; /* who owns the directory: the account that staged it */
+	gid_t group;
+	dev_t dev; /* the directory as opened */
+	ino_t ino;
 };
 
 enum jobdir_state {
@@ -56,12 +59,18 @@ int jobdir_owned(const struct jobdir *jd, int fd, const char *name, bool dir,
 
 /*
  * Open name, a file the agent itself wrote in the job directory (events,
- * result.json), with flags plus O_NOFOLLOW: it must be a regular file owned
- * by root with one link.  The account owns the directory and may replace
- * any entry; root must never read out or append to what it put there.
- * Returns the descriptor, or -1 with errno (EPERM: not the agent's file).
+ * result.json), with flags plus O_NOFOLLOW, with the file-system ids of the
+ * directory's owner: root opens only what the account could open itself.
+ * The account owns the directory and may replace any entry (with a FIFO,
+ * or with a hard link to root's file where fs.protected_hardlinks is 0);
+ * root must never read out or append to such a file for it.  Returns the
+ * descriptor of a regular file, or -1 with errno (EPERM: not a regular
+ * file).
  */
 int jobdir_open_own(const struct jobdir *jd, const char *name, int flags);
+
+/* Whether the job directory is still the one at its name in jobs. */
+bool jobdir_in_place(const struct jobdir *jd);
 
 /* Close what jobdir_open() opened. */
 void jobdir_close(struct jobdir *jd);

@@ -28,9 +28,11 @@
 #include "cgroup.h"
 #include "conf.h"
 #include "files.h"
+#include "filter.h"
 #include "jobdir.h"
 #include "manifest.h"
 #include "plan.h"
+#include "sftp.h"
 #include "slot.h"
 #include "supervise.h"
 #include "trust.h"
@@ -240,8 +242,10 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	close(slotfd);
 	close(wake[1]);
 	evfd = slotfd = wake[1] = -1;
-	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, wake[0], e) == -1)
+	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, wake[0], e) == -1) {
+		rc = errno == EPIPE ? 1 : agent_fail(e);
 		goto out;
+	}
 	rc = 0;
 out:
 	if (evfd != -1)
@@ -331,11 +335,14 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 			return agent_fail(e);
 	}
 	if (jobdir_state(jd) == JOBDIR_RUNNING) {
-		/* Nothing is written: whatever the account put there (a
-		   link, a FIFO) is not followed, truncated or waited on. */
+		/* Only created: whatever the account put there already (a
+		   link, a FIFO) is a request made, never opened. */
 		fd = openat(jd->fd, "cancel",
-		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK |
+			O_CLOEXEC,
 		    0644);
+		if (fd == -1 && errno == EEXIST)
+			fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (fd == -1) {
 			error_set(e, ERR_IO, "cannot request cancel: %s",
 			    strerror(errno));
@@ -371,8 +378,19 @@ agent_clean(struct agent *a, struct jobdir *jd, struct error *e)
 		if (jobdir_settle_lost(jd, &a->conf, e) == -1)
 			return agent_fail(e);
 	}
-	if (files_remove_tree(jd->parentfd, jd->name, e) == -1)
+	if (files_remove_tree(jd->fd, e) == -1)
 		return agent_fail(e);
+	/* The name goes only if it is still the directory just emptied. */
+	if (!jobdir_in_place(jd)) {
+		error_set(e, ERR_STATE, "job directory '%s' was moved",
+		    jd->name);
+		return agent_fail(e);
+	}
+	if (unlinkat(jd->parentfd, jd->name, AT_REMOVEDIR) == -1) {
+		error_set(e, ERR_IO, "cannot remove '%s': %s", jd->name,
+		    strerror(errno));
+		return agent_fail(e);
+	}
 	agent_print(json_pack("{s:b}", "cleaned", 1));
 	return 0;
 }
@@ -504,6 +522,8 @@ agent_info(struct agent *a, struct error *e)
 	    "features", features, "runtimes", runtimes, "defaults",
 	    limit_to_json(&a->conf.defaults), "ceilings",
 	    limit_to_json(&a->conf.ceilings), "missing_binds", missing);
+	if (obj != NULL)
+		json_object_set_new(obj, "filter", filter_describe());
 	agent_print(obj);
 	return 0;
 }
@@ -519,6 +539,7 @@ agent_usage(FILE *f)
 	    "       sluice-agent [--config FILE] cancel JOBDIR\n"
 	    "       sluice-agent [--config FILE] clean  JOBDIR...\n"
 	    "       sluice-agent [--config FILE] info\n"
+	    "       sluice-agent [--config FILE] sftp\n"
 	    "Runs untrusted code in a disposable sandbox; see "
 	    "sluice-agent(8).\n"
 	    "The default config is " CONF_DEFAULT_PATH ".\n");
@@ -536,6 +557,28 @@ static const struct {
 	{ "cancel", agent_cancel },
 	{ "clean", agent_clean },
 };
+
+/*
+ * Root held for another account works only on that account's own job
+ * directories: not on root's, nor on another account's sharing the node.
+ */
+static int
+agent_caller_check(const struct jobdir *jd, struct error *e)
+{
+	uid_t caller;
+
+	if (!trust_on_behalf())
+		return 0;
+	if (trust_caller(&caller) == -1)
+		return error_set(e, ERR_REFUSED,
+		    "cannot tell which account runs sluice-agent");
+	if (jd->owner != caller)
+		return error_set(e, ERR_REFUSED,
+		    "job directory '%s' belongs to uid %u, not to the "
+		    "caller (uid %u)",
+		    jd->name, (unsigned)jd->owner, (unsigned)caller);
+	return 0;
+}
 
 /*
  * Load the node's policy and check who may have chosen it: the config file,
@@ -644,8 +687,26 @@ main(int argc, char **argv)
 		    "behalf of another account; it reads " CONF_DEFAULT_PATH);
 		return agent_fail(&e);
 	}
+	/* Root needs no supplementary group, and with none the account's
+	   file-system ids (jobdir_open_own()) carry only its own rights. */
+	if (setgroups(0, NULL) == -1) {
+		error_set(&e, ERR_SYS, "setgroups: %s", strerror(errno));
+		return agent_fail(&e);
+	}
 	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
 		return agent_fail(&e);
+	if (strcmp(verb, "sftp") == 0) {
+		char jobs[PATH_MAX];
+
+		snprintf(jobs, sizeof(jobs), "%s%sjobs", a.conf.base_dir,
+		    strcmp(a.conf.base_dir, "/") == 0 ? "" : "/");
+		if (optind != argc)
+			error_set(&e, ERR_USAGE, "sftp takes no arguments");
+		else
+			(void)sftp_serve(&a.conf, a.jobsfd, jobs, &e);
+		rc = agent_fail(&e);
+		goto out;
+	}
 	if (strcmp(verb, "info") == 0) {
 		if (optind != argc) {
 			error_set(&e, ERR_USAGE, "info takes no arguments");
@@ -681,7 +742,10 @@ main(int argc, char **argv)
 		error_init(&e);
 		if (jobdir_open(&jd, &a.conf, a.jobsfd, argv[optind], &e) == -1)
 			one = agent_fail(&e);
-		else {
+		else if (agent_caller_check(&jd, &e) == -1) {
+			one = agent_fail(&e);
+			jobdir_close(&jd);
+		} else {
 			one = agent_verbs[i].fn(&a, &jd, &e);
 			jobdir_close(&jd);
 		}

@@ -33,6 +33,54 @@ plan_mount_add(struct plan *p, enum plan_mount_kind kind, const char *target,
 	return pm;
 }
 
+/*
+ * /proc paths that describe the host rather than the job, hidden as runc
+ * hides them (its masked and read-only lists) and more.  A path this kernel
+ * lacks is skipped at mount time: it cannot leak.
+ */
+static const struct {
+	const char *path;
+	const char *why;
+} plan_proc_masks[] = {
+	{ "/proc/kcore", "the host's physical memory as an ELF core" },
+	{ "/proc/kallsyms", "kernel symbol addresses defeat KASLR" },
+	{ "/proc/config.gz", "the host kernel's exact build configuration" },
+	{ "/proc/modules", "which kernel modules the host has loaded" },
+	{ "/proc/keys", "key descriptions of the host's keyrings" },
+	{ "/proc/key-users", "keyring use per host uid" },
+	{ "/proc/timer_list", "every pending timer on the host, with pids" },
+	{ "/proc/timer_stats", "timer use of host processes" },
+	{ "/proc/sched_debug", "the host scheduler's view of every task" },
+	{ "/proc/latency_stats", "latency of host tasks" },
+	{ "/proc/iomem", "the host's physical memory map" },
+	{ "/proc/ioports", "the host's I/O port map" },
+	{ "/proc/vmallocinfo", "kernel virtual memory map" },
+	{ "/proc/slabinfo", "kernel allocator state, a heap-exploit aid" },
+	{ "/proc/pagetypeinfo", "host memory fragmentation" },
+	{ "/proc/buddyinfo", "host memory fragmentation" },
+	{ "/proc/zoneinfo", "host memory zones" },
+	{ "/proc/kpagecount", "per-page use of host memory" },
+	{ "/proc/kpageflags", "per-page flags of host memory" },
+	{ "/proc/kpagecgroup", "per-page cgroups of host memory" },
+	{ "/proc/locks", "file locks of every process on the host, by inode" },
+	{ "/proc/cmdline", "the host kernel's command line" },
+	{ "/proc/partitions", "the host's block devices" },
+	{ "/proc/diskstats", "I/O of the host's block devices" },
+	{ "/proc/swaps", "the host's swap devices" },
+	{ "/proc/interrupts", "interrupt counts: a side channel on the host" },
+	{ "/proc/softirqs", "softirq counts: a side channel on the host" },
+	{ "/proc/mtrr", "memory type ranges of the host" },
+	{ "/proc/consoles", "the host's consoles" },
+	{ "/proc/devices", "the host's device drivers" },
+	{ "/proc/misc", "the host's misc devices" },
+	{ "/proc/acpi", "the host's firmware interface" },
+	{ "/proc/asound", "the host's sound cards" },
+	{ "/proc/scsi", "the host's storage devices" },
+	{ "/proc/driver", "driver state of the host" },
+	{ "/proc/fs", "filesystem state by host device (ext4, nfsd, ...)" },
+	{ "/proc/tty", "the host's terminal drivers" },
+};
+
 /* Add a directory step. */
 static int
 plan_dir(struct plan *p, const char *target, mode_t mode, bool slot_owned,
@@ -184,6 +232,11 @@ plan_mounts(struct plan *p, const struct runtime *rt)
 	    plan_bind(p, "/proc/bus", "/proc/bus", ro, true, true,
 		"no raw bus access"))
 		return -1;
+	for (i = 0; i < sizeof(plan_proc_masks) / sizeof(plan_proc_masks[0]);
+	     i++)
+		if (plan_mount_add(p, PLAN_MASK, plan_proc_masks[i].path,
+			plan_proc_masks[i].why) == NULL)
+			return -1;
 
 	pm = plan_mount_add(p, PLAN_REMOUNT, "/",
 	    "the skeleton (mount points, /dev) cannot be changed by the job");

@@ -17,7 +17,7 @@
 #include "limit.h"
 #include "manifest.h"
 
-#define PLAN_MOUNTS_MAX 64
+#define PLAN_MOUNTS_MAX 128
 #define PLAN_RLIMITS_MAX 16
 #define PLAN_PATH_MAX CONF_BIND_PATH_MAX
 
@@ -28,7 +28,9 @@ enum plan_mount_kind {
 	PLAN_DEVICE, /* a host device node bound onto an empty file */
 	PLAN_SYMLINK, /* target is a symbolic link to source */
 	PLAN_PROC, /* a new procfs for the job's PID namespace */
-	PLAN_REMOUNT /* target remounted (as a bind) with flags */
+	PLAN_REMOUNT, /* target remounted (as a bind) with flags */
+	PLAN_MASK /* a /proc path hidden: /dev/null over a file, an empty
+		     read-only tmpfs over a directory; skipped if absent */
 };
 
 struct plan_mount {

@@ -250,10 +250,10 @@ sandbox_mount_fd(const char *source, int fd, const char *fstype,
 
 /* Bind source over target and remount it with the plan's flags. */
 static int
-sandbox_bind(int sock, int rootfd, const char *root,
+sandbox_bind(int sock, int rootfd, const char *root, int emptyfd,
     const struct plan_mount *pm)
 {
-	char src[PATH_MAX], link[PATH_MAX];
+	char src[PATH_MAX], link[PATH_MAX], data[PATH_MAX + 64];
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -284,8 +284,22 @@ sandbox_bind(int sock, int rootfd, const char *root,
 	if (fd == -1)
 		sandbox_die(sock, "cannot create '%s': %s", pm->target,
 		    strerror(errno));
+	/* A bind carries the host mount's device name (/dev/vda, an LVM
+	   volume) into the job's mountinfo.  A read-only overlay of the one
+	   directory, named "sluice", shows the same files without it (a
+	   second, empty lower layer is what overlayfs needs to mount without
+	   an upper one).  Like the bind it does not reach mounts below the
+	   path.  Where overlayfs cannot stack on the host's filesystem, and
+	   for a file, a plain bind. */
+	if (!(pm->in_root || !S_ISDIR(st.st_mode) || emptyfd == -1 ||
+		strpbrk(src, ":,\\") != NULL) &&
+	    (size_t)snprintf(data, sizeof(data), "lowerdir=%s:/proc/self/fd/%d",
+		src, emptyfd) < sizeof(data) &&
+	    sandbox_mount_fd("sluice", fd, "overlay",
+		MS_RDONLY | MS_NOSUID | MS_NODEV, data) == 0)
+		;
 	/* Not MS_REC: mounts below a bound host path stay out of sight. */
-	if (sandbox_mount_fd(src, fd, NULL, MS_BIND, NULL) == -1)
+	else if (sandbox_mount_fd(src, fd, NULL, MS_BIND, NULL) == -1)
 		sandbox_die(sock, "cannot bind '%s': %s", pm->source,
 		    strerror(errno));
 	close(fd);
@@ -301,10 +315,57 @@ sandbox_bind(int sock, int rootfd, const char *root,
 	return 0;
 }
 
+/*
+ * Hide a /proc path: an empty read-only tmpfs over a directory, the root's
+ * /dev/null, read-only, over a file.  A path this kernel lacks cannot leak;
+ * any other failure is fatal.
+ */
+static void
+sandbox_mask(int sock, int rootfd, const char *root,
+    const struct plan_mount *pm)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s%s", root, pm->target);
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return;
+		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
+		    strerror(errno));
+	}
+	if ((fd = sandbox_open_target(rootfd, pm->target,
+		 !S_ISDIR(st.st_mode))) == -1)
+		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
+		    strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		if (sandbox_mount_fd("sluice", fd, "tmpfs",
+			MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			"size=4k,nr_inodes=1,mode=0555") == -1)
+			sandbox_die(sock, "cannot mask '%s': %s", pm->target,
+			    strerror(errno));
+		close(fd);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/dev/null", root);
+	if (sandbox_mount_fd(path, fd, NULL, MS_BIND, NULL) == -1)
+		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
+		    strerror(errno));
+	close(fd);
+	if ((fd = sandbox_open_target(rootfd, pm->target, true)) == -1 ||
+	    sandbox_mount_fd(NULL, fd, NULL,
+		MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+		NULL) == -1)
+		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
+		    strerror(errno));
+	close(fd);
+}
+
 /* Carry out one mount step of the plan. */
 static void
-sandbox_mount_step(int sock, int rootfd, const char *root, const struct plan *p,
-    const struct plan_mount *pm)
+sandbox_mount_step(int sock, int rootfd, const char *root, int emptyfd,
+    const struct plan *p, const struct plan_mount *pm)
 {
 	int fd;
 
@@ -325,7 +386,7 @@ sandbox_mount_step(int sock, int rootfd, const char *root, const struct plan *p,
 			    strerror(errno));
 		return;
 	case PLAN_BIND:
-		sandbox_bind(sock, rootfd, root, pm);
+		sandbox_bind(sock, rootfd, root, emptyfd, pm);
 		return;
 	case PLAN_DEVICE:
 		if ((fd = sandbox_open_target(rootfd, pm->target, true)) ==
@@ -356,6 +417,9 @@ sandbox_mount_step(int sock, int rootfd, const char *root, const struct plan *p,
 			    strerror(errno));
 		close(fd);
 		return;
+	case PLAN_MASK:
+		sandbox_mask(sock, rootfd, root, pm);
+		return;
 	case PLAN_REMOUNT:
 		if ((fd = sandbox_open_target(rootfd, pm->target, false)) ==
 			-1 ||
@@ -373,7 +437,7 @@ static void
 sandbox_build_root(int sock, const struct plan *p, const struct sandbox_io *io)
 {
 	const struct plan_mount *pm = &p->mounts[0];
-	int rootfd, jobfd;
+	int rootfd, jobfd, emptyfd;
 	size_t i;
 
 	/* Nothing done below may propagate back to the host. */
@@ -387,8 +451,13 @@ sandbox_build_root(int sock, const struct plan *p, const struct sandbox_io *io)
 	rootfd = open(io->root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd == -1)
 		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
+	/* Without it, runtime binds are plain binds (see sandbox_bind()). */
+	emptyfd = io->empty_dir == NULL
+	    ? -1
+	    : open(io->empty_dir,
+		  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	for (i = 1; i < p->nmounts; i++) {
-		sandbox_mount_step(sock, rootfd, io->root_dir, p,
+		sandbox_mount_step(sock, rootfd, io->root_dir, emptyfd, p,
 		    &p->mounts[i]);
 		/* The submission goes in once /job exists and before the root
 		   turns read-only; it counts against disk_bytes. */
@@ -408,6 +477,8 @@ sandbox_build_root(int sock, const struct plan *p, const struct sandbox_io *io)
 			close(jobfd);
 		}
 	}
+	if (emptyfd != -1)
+		close(emptyfd);
 	close(rootfd);
 }
 

@@ -50,6 +50,7 @@ struct sandbox_io {
 	int files_dirfd; /* JOBDIR/files, copied into /job */
 	uid_t files_owner; /* who staged them: each must be this account's */
 	const char *root_dir; /* empty directory to build the root on */
+	const char *empty_dir; /* an empty directory of root's (overlays) */
 	const struct cgroup_sys *cg;
 	bool enter_cgroup; /* init moves itself into the slot's cgroup (v1);
 			      on v2 it is born there */

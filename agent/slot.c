@@ -35,6 +35,9 @@ slot_dirs(const struct agent_conf *c, struct error *e)
 	snprintf(path, sizeof(path), "%s/slots", c->base_dir);
 	if (slot_mkdir(path, e) == -1)
 		return -1;
+	snprintf(path, sizeof(path), "%s/empty", c->base_dir);
+	if (slot_mkdir(path, e) == -1)
+		return -1;
 	snprintf(path, sizeof(path), "%s/root", c->base_dir);
 	return slot_mkdir(path, e);
 }

@@ -521,7 +521,7 @@ sup_start(struct sup *s)
 	struct sandbox_io io;
 	struct sandbox_msg m;
 	struct timeval tv = { SUPERVISE_SETUP_SECONDS, 0 };
-	char root[PATH_MAX], path[64];
+	char root[PATH_MAX], empty[PATH_MAX], path[64];
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, sp[2] = { -1, -1 };
 	int in, files, fd;
 	bool attached = false;
@@ -550,6 +550,8 @@ sup_start(struct sup *s)
 	io.files_dirfd = files;
 	io.files_owner = s->sj->jd->owner;
 	io.root_dir = root;
+	snprintf(empty, sizeof(empty), "%s/empty", s->sj->conf->base_dir);
+	io.empty_dir = empty;
 	io.cg = s->sj->cg;
 	io.enter_cgroup = s->sj->cg->version == CGROUP_V1;
 	s->init = sup_clone(s, &attached);

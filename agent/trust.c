@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdint.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "trust.h"
+#include "util.h"
 
 /* Whether a privilege tool says a caller other than root started us. */
 static bool
@@ -35,6 +37,31 @@ trust_on_behalf(void)
 	return trust_env_caller("SUDO_UID", "0") ||
 	    trust_env_caller("DOAS_USER", "root") ||
 	    trust_env_caller("PKEXEC_UID", "0");
+}
+
+/* The account root is held for. */
+int
+trust_caller(uid_t *uid)
+{
+	struct passwd *pw;
+	const char *v;
+	uint64_t n;
+
+	if (getuid() != 0) {
+		*uid = getuid();
+		return 0;
+	}
+	if (((v = getenv("SUDO_UID")) != NULL ||
+		(v = getenv("PKEXEC_UID")) != NULL) &&
+	    util_parse_u64(v, &n) && n < (uint64_t)UINT32_MAX) {
+		*uid = (uid_t)n;
+		return 0;
+	}
+	if ((v = getenv("DOAS_USER")) != NULL && (pw = getpwnam(v)) != NULL) {
+		*uid = pw->pw_uid;
+		return 0;
+	}
+	return -1;
 }
 
 /* Check one opened component of a path (shown is the path up to it). */
@@ -175,12 +202,50 @@ trust_id_range(unsigned base, unsigned n, bool group, struct error *e)
 	return 0;
 }
 
+/*
+ * Check one id range against the subordinate ranges in file (/etc/subuid
+ * or /etc/subgid, "name:start:count" lines): an account may map those ids
+ * into a user namespace of its own, and so would hold a slot's uid.
+ */
+static int
+trust_sub_range(const char *file, const char *what, unsigned base, unsigned n,
+    struct error *e)
+{
+	char line[512], *name, *start, *count, *save = NULL;
+	unsigned long long lo, len;
+	FILE *f;
+	int rc = 0;
+
+	if ((f = fopen(file, "re")) == NULL)
+		return 0; /* no file: no subordinate ids */
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		if ((name = strtok_r(line, ":\n", &save)) == NULL ||
+		    (start = strtok_r(NULL, ":\n", &save)) == NULL ||
+		    (count = strtok_r(NULL, ":\n", &save)) == NULL)
+			continue;
+		lo = strtoull(start, NULL, 10);
+		len = strtoull(count, NULL, 10);
+		if ((unsigned long long)base < lo + len &&
+		    lo < (unsigned long long)base + n)
+			rc = error_set_field(e, ERR_INVALID, what,
+			    "the slot ids from %u overlap '%s', which %s lists "
+			    "from %llu for %llu ids",
+			    base, name, file, lo, len);
+	}
+	fclose(f);
+	return rc;
+}
+
 /* Check the slot ids against the system's accounts and groups. */
 int
 trust_ids(const struct agent_conf *c, struct error *e)
 {
 	if (trust_id_range((unsigned)c->uid_base, c->slots, false, e) == -1 ||
-	    trust_id_range((unsigned)c->gid_base, c->slots, true, e) == -1)
+	    trust_id_range((unsigned)c->gid_base, c->slots, true, e) == -1 ||
+	    trust_sub_range("/etc/subuid", "uid_base", (unsigned)c->uid_base,
+		c->slots, e) == -1 ||
+	    trust_sub_range("/etc/subgid", "gid_base", (unsigned)c->gid_base,
+		c->slots, e) == -1)
 		return -1;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #define SLUICE_AGENT_TRUST_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "conf.h"
 #include "error.h"
@@ -22,6 +23,13 @@
 bool trust_on_behalf(void);
 
 /*
+ * The account root is held for (see trust_on_behalf()): the real uid if it
+ * is not 0, else SUDO_UID, PKEXEC_UID or DOAS_USER's uid.  -1 if none can
+ * be told, which callers treat as a refusal.
+ */
+int trust_caller(uid_t *uid);
+
+/*
  * Open path (a regular file, or a directory when dir is true) by walking
  * from "/" one component at a time without following symbolic links, and
  * check every component as sshd's StrictModes does: owned by root and not
@@ -33,8 +41,9 @@ bool trust_on_behalf(void);
 int trust_open(const char *path, bool dir, struct error *e);
 
 /*
- * Check the slot ids: uid_base and gid_base at least 1000, and no uid or
- * gid of a slot belonging to an existing account or group.
+ * Check the slot ids: uid_base and gid_base at least 1000, no uid or gid of
+ * a slot belonging to an existing account or group, and none inside an
+ * account's subordinate range (/etc/subuid, /etc/subgid).
  */
 int trust_ids(const struct agent_conf *c, struct error *e);
 

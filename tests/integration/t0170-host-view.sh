@@ -169,4 +169,54 @@ EVENTS=$(agent run "$DIR")
 tap_is "$(cat "$DIR/stdout")" "C /job" "environment: the manifest's LANG and HOME win"
 check_clean "environment 2"
 
+# --- /proc paths that describe the host: masked (empty or an empty dir) ----
+MASKED="kcore kallsyms config.gz modules keys key-users timer_list timer_stats
+sched_debug latency_stats iomem ioports vmallocinfo slabinfo pagetypeinfo
+buddyinfo zoneinfo kpagecount kpageflags kpagecgroup locks cmdline partitions
+diskstats swaps interrupts softirqs mtrr consoles devices misc acpi asound scsi
+driver fs tty"
+run_py procmask 'import os
+for name in """'"$MASKED"'""".split():
+    p = "/proc/" + name
+    try:
+        if os.path.isdir(p):
+            print(name, "dir", len(os.listdir(p)))
+        else:
+            print(name, "file", len(open(p, "rb").read(65536)))
+    except OSError as e:
+        print(name, "refused", e.errno)
+print("meminfo", len(open("/proc/meminfo").read()) > 0)
+print("end")'
+tap_is "$(tail -1 "$DIR/stdout")" end "masked /proc: the probe ran to its end"
+for name in $MASKED; do
+	host=present
+	[ -e "/proc/$name" ] || host=absent
+	got=$(grep "^$name " "$DIR/stdout")
+	if [ "$host" = absent ]; then
+		tap_like "$got" "^$name (refused|file 0|dir 0)" "masked /proc: $name (absent on this host) shows nothing"
+	else
+		tap_like "$got" "^$name (file 0|dir 0|refused [0-9]+)$" "masked /proc: $name shows nothing of the host"
+	fi
+done
+tap_is "$(grep '^meminfo ' "$DIR/stdout")" "meminfo True" "masked /proc: what programs need (meminfo) is still there"
+check_clean "masked /proc"
+
+# --- mountinfo names no host device --------------------------------------
+run_py mountinfo 'print(open("/proc/self/mountinfo").read(), end="")
+print(open("/proc/self/mounts").read(), end="")'
+tap_is "$(r .verdict)" ok "mountinfo: the job reads its mountinfo"
+tap_like "$(cat "$DIR/stdout")" " /usr " "mountinfo: the runtime's /usr is listed (positive control)"
+devs=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { print $(i + 2); break } }' /proc/self/mountinfo |
+	grep '^/dev/' | sort -u)
+if [ -z "$devs" ]; then
+	tap_ok 0 "mountinfo: no host device name # SKIP no filesystem here is mounted from a /dev device"
+else
+	leaked=""
+	for d in $devs; do
+		grep -qF -- "$d" "$DIR/stdout" && leaked="$leaked $d"
+	done
+	tap_is "$leaked" "" "mountinfo: none of the host's devices ($(echo $devs)) is named"
+fi
+check_clean "mountinfo"
+
 tap_done

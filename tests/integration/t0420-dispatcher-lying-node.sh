@@ -21,6 +21,7 @@ info)
 	echo "{\"agent_version\":\"0.1.0\",\"kernel\":\"x\",\"base_dir\":\"$base\",\"slots\":2,\"slots_busy\":0,\"cgroup\":\"v1\",\"features\":{},\"runtimes\":[{\"name\":\"python3\",\"version\":\"Python 3.11.2\"}],\"defaults\":$limits,\"ceilings\":$limits}"
 	exit 0 ;;
 status|wait) echo '{"state":"staged","result":null}'; exit 0 ;;
+sftp) exec "${AGENT_BIN:?}" --config "$conf" sftp ;;
 clean) rm -rf "$dir"; echo '{"cleaned":true}'; exit 0 ;;
 cancel) exit 0 ;;
 run) ;;
@@ -50,8 +51,10 @@ esac
 echo "{\"event\":\"finished\",\"at\":\"2026-01-01T00:00:01.000Z\",\"result\":$good}"
 exit 0
 EOS
+sed -i "s|^#!/bin/bash\$|#!/bin/bash\nAGENT_BIN='$AGENT_BIN'|" "$fake"
 chmod +x "$fake"
-sed -i "s|agent = \[ \"$AGENT_BIN\"|agent = [ \"$fake\"|" "$T/sluice.conf"
+# The node's forced command runs the impostor instead of the agent.
+sed -i "s|-- $AGENT_BIN |-- $fake |" "$(node_dir node1)/forced"
 disp_start_nodes
 disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }
 disp_wait_nodes UP 20

@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/lib/account.sh"
 [ "$(id -u)" -eq 0 ] || tap_skip_all "needs root (accounts, sudo rules)"
 
-UIDB=72100
+UIDB=73100
 T=$(mktemp -d /tmp/sluice-test.XXXXXX)
 chmod 755 "$T"
 HL_SAVED=$(sysctl -n fs.protected_hardlinks)
@@ -20,6 +20,7 @@ cleanup() {
 	[ -n "$VICTIM_PID" ] && kill -KILL "$VICTIM_PID" 2>/dev/null
 	[ -n "${FLIPPER:-}" ] && kill -KILL "$FLIPPER" 2>/dev/null
 	rm -f /etc/sudoers.d/sluice-test-wild-$$
+	[ -n "${SUBUID_ADDED:-}" ] && sed -i "/^$ACCOUNT:/d" /etc/subuid
 	account_teardown
 	pkill -KILL -U "$UIDB" 2>/dev/null
 	pkill -KILL -U $((UIDB + 1)) 2>/dev/null
@@ -222,6 +223,39 @@ account_do rm -f "$D/cancel"
 account_agent cancel "$D" >/dev/null
 wait "$runpid"
 tap_is "$(jq -r .verdict "$D/result.json" 2>/dev/null)" cancelled "cancel planted as a FIFO: a later cancel still works"
+# The same with a link whose original root has since replaced (as useradd
+# replaces /etc/shadow): one link, owned by root, and still root's secret.
+echo "root-only replaced" >"$T/secret2" && chmod 0600 "$T/secret2"
+D=$(stage replaced 'print(1)')
+account_agent run "$D" >/dev/null
+account_do sh -c 'cd "$1" && rm -f result.json && mv events events.old && ln "$2" events' sh "$D" "$T/secret2"
+rm "$T/secret2"
+tap_is "$(stat -c %h:%u "$D/events")" "1:0" "replaced original: the link is root's file with one link"
+out=$(account_do timeout 20 sudo -n "$ACCOUNT_AGENT" wait "$D")
+tap_ok "$(printf '%s' "$out" | grep -q replaced; echo $((!$?)))" "replaced original: wait prints nothing of root's file"
+out=$(account_do timeout 20 sudo -n "$ACCOUNT_AGENT" status "$D")
+tap_is "$(cat "$D/events")" "root-only replaced" "replaced original: status appends nothing to root's file"
+tap_ok "$(printf '%s' "$out" | grep -q replaced; echo $((!$?)))" "replaced original: status prints nothing of it"
+# A symbolic link as events tells nothing of where it points.
+D=$(stage symev 'print(1)')
+account_agent run "$D" >/dev/null
+mkdir -p "$T/hidden" && chmod 0700 "$T/hidden" && : >"$T/hidden/present"
+account_do sh -c 'cd "$1" && rm -f result.json events && ln -s "$2/present" events' sh "$D" "$T/hidden"
+out1=$(err "$(account_agent wait "$D")")
+account_do sh -c 'cd "$1" && rm -f events && ln -s "$2/absent" events' sh "$D" "$T/hidden"
+out2=$(err "$(account_agent wait "$D")")
+tap_is "$out1" "$out2" "events as a symlink: the same error whether its target exists or not"
+# events swapped, while wait reads it, for another that says finished: wait
+# must notice the swap, not read the old file for ever.
+D=$(stage swapwait 'print(1)')
+account_agent run "$D" >/dev/null
+account_do sh -c 'cd "$1" && rm -f result.json && head -n 1 events >events.new && cp events events.fin && mv events.new events' sh "$D"
+account_do timeout 20 sudo -n "$ACCOUNT_AGENT" wait "$D" >/dev/null &
+waitpid=$!
+sleep 0.3
+account_do mv "$D/events.fin" "$D/events"
+wait "$waitpid"
+tap_isnt "$?" 124 "events swapped under wait: wait ends instead of looping"
 # Where the job directory is root's (a node that logs in as root), the
 # owner matches: the link count alone must catch it.
 cp "$PINNED_CONFIG" "$T/root.conf"
@@ -242,6 +276,45 @@ account_do sh -c 'echo mine >"$1/files/data.txt"' sh "$D"
 out=$(account_agent run "$D")
 tap_is "$?" 0 "control: the account's own files run"
 tap_is "$(cat "$D/stdout")" mine "control: the job read the account's file"
+
+# --- Other owners' job directories. ---
+D="$BASE/jobs/rootowned"
+mkdir -p "$D/files" && echo 'print(1)' >"$D/files/main.py"
+echo '{"version":1,"id":"t","runtime":"python3","entry":"main.py"}' >"$D/job.json"
+for verb in status run cancel clean; do
+	out=$(account_agent "$verb" "$D")
+	tap_is "$?" 2 "root's job directory: $verb by the account is refused (exit 2)"
+	tap_like "$(err "$out")" "belongs to uid 0, not to the caller" "root's job directory: $verb: the error says whose it is"
+done
+tap_ok "$([ -f "$D/files/main.py" ] && [ ! -e "$D/events" ]; echo $?)" "root's job directory: untouched"
+rm -rf "$D"
+
+# --- What a job leaves in /out: directories count, the list fits. ---
+D=$(stage manydirs 'import os
+for i in range(3000):
+    os.mkdir("/out/d%d" % i)')
+account_agent run "$D" >/dev/null
+tap_cmp "$(find "$D/out" -mindepth 1 -type d | wc -l)" '<=' 1000 "3000 directories in /out: at most out_files_max copied"
+tap_is "$(jq -r .out_files_truncated "$D/result.json")" true "3000 directories in /out: out_files_truncated"
+account_write_config "$BASE" "$UIDB" "out_files_max = 10000;"
+D=$(stage longnames 'for i in range(4000):
+    open("/out/" + ("%04d" % i) + "\"" * 250, "w").close()')
+account_agent run "$D" >/dev/null
+tap_is "$?" 0 "4000 long names in /out: run ends normally"
+tap_cmp "$(stat -c %s "$D/result.json")" '<' 4194304 "4000 long names in /out: result.json stays under its cap"
+out=$(account_agent status "$D")
+tap_is "$(printf '%s' "$out" | jq -r .result.out_files_truncated)" true "4000 long names in /out: status reads the result, truncated"
+account_write_config "$BASE" "$UIDB"
+
+# --- Subordinate ids: an account's user namespace could hold a slot's uid. ---
+sub=$(awk -F: -v a="$ACCOUNT" '$1 == a { print $2; exit }' /etc/subuid 2>/dev/null)
+if [ -z "$sub" ]; then
+	printf '%s:%s:%s\n' "$ACCOUNT" 300000 65536 >>/etc/subuid
+	sub=300000
+	SUBUID_ADDED=1
+fi
+ids_refused "uid_base in the account's /etc/subuid range" "$sub" "gid_base = $UIDB;" "overlap '$ACCOUNT'"
+account_write_config "$BASE" "$UIDB"
 
 # --- 6. A cgroup path that flips: root never kills outside a cgroup. ---
 # The node owner points cgroup_root at a symbolic link that a race flips

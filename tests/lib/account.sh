@@ -48,6 +48,8 @@ account_setup() {
 	ACCOUNT="sluicet$$"
 	userdel -r "$ACCOUNT" >/dev/null 2>&1
 	useradd -M -d /nonexistent -s /bin/sh "$ACCOUNT" || return 1
+	# No password, but not locked: sshd (UsePAM no) refuses a locked one.
+	usermod -p "*" "$ACCOUNT" || return 1
 	mkdir -p "$base" && chmod 0755 "$base" || return 1
 	install -d -o root -g "$ACCOUNT" -m 1770 "$base/jobs" || return 1
 	account_write_config "$base" "$uidb" || return 1

@@ -10,6 +10,7 @@
 
 SLUICE_BIN="$top_builddir/sluice"
 AGENT_BIN="$top_builddir/sluice-agent"
+NODESHELL_BIN="$top_builddir/sluice-node-shell"
 TOKEN_A=token-alpha-$$
 TOKEN_B=token-beta-$$
 TOKEN_ADMIN=token-admin-$$
@@ -36,9 +37,15 @@ disp_setup() {
 	for i in $(seq 1 "$DISP_NODES"); do
 		disp_agent_conf "node$i" $((DISP_UID_BASE + (i - 1) * 100))
 		eval "NODE_PORT_node$i=\$(node_free_port)"
+		# The node's key is restricted as README sets a real node up:
+		# the forced command runs the agent's verbs (and SFTP, confined
+		# to the jobs directory) and nothing else.
+		mkdir -p "$(node_dir "node$i")"
+		echo "$NODESHELL_BIN --jobs $T/node$i.base/jobs -- $AGENT_BIN --config $T/node$i.agent.conf" \
+			>"$(node_dir "node$i")/forced"
 		nodes="$nodes{ name = \"node$i\"; host = \"127.0.0.1\"; port = $(eval echo \$NODE_PORT_node$i); user = \"root\";
     identity = \"$T/ssh/id_ed25519\"; known_hosts = \"$T/ssh/known_hosts\";
-    agent = [ \"$AGENT_BIN\", \"--config\", \"$T/node$i.agent.conf\" ];
+    agent = [ \"$AGENT_BIN\" ];
     labels = [ \"n$i\" ]; },
 "
 	done

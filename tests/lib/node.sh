@@ -8,6 +8,8 @@
 #   node_init                        # $T/ssh/id_ed25519{,.pub}, known_hosts
 #   port=$(node_free_port)
 #   node_start a "$port"             # $T/node-a/, enrolled in known_hosts
+#                                    # ($T/node-a/forced, if it exists, is the
+#                                    # key's forced command)
 #   node_pause a ; node_resume a     # SIGSTOP / SIGCONT the whole node
 #   node_rekey a                     # new host key (known_hosts unchanged)
 #   node_stop a                      # listener, sessions and their commands
@@ -116,7 +118,14 @@ node_start() {
 		ln "$NODE_SSHD" "$d/sshd" 2>/dev/null ||
 			cp "$NODE_SSHD" "$d/sshd" || return 1
 	fi
-	cp "$T/ssh/id_ed25519.pub" "$d/authorized_keys"
+	# A node with a forced command (the file "forced", as a real node's
+	# authorized_keys or ForceCommand has it) lets the key run that only.
+	if [ -f "$d/forced" ]; then
+		printf 'restrict,command="%s" %s\n' "$(cat "$d/forced")" \
+			"$(cat "$T/ssh/id_ed25519.pub")" >"$d/authorized_keys"
+	else
+		cp "$T/ssh/id_ed25519.pub" "$d/authorized_keys"
+	fi
 	node_write_config "$name" "$port"
 	grep -qxF "$name" "$T/nodes.list" 2>/dev/null ||
 		echo "$name" >>"$T/nodes.list"

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,6 +90,12 @@ refusals(void)
 	errno = 0;
 	if (syscall(SYS_bpf, 0, NULL, 0) != -1 || errno != EPERM)
 		return 10;
+	errno = 0;
+	if (syscall(SYS_inotify_init1, 0) != -1 || errno != ENOSYS)
+		return 11;
+	errno = 0;
+	if (syscall(SYS_fanotify_init, 0, 0) != -1 || errno != EPERM)
+		return 12;
 	/* And what a job needs still works. */
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		return 20;
@@ -201,6 +208,53 @@ filter__oversized_mapping__sent_to_listener(void **state)
 	close(sv[0]);
 }
 
+/* A rule whose call libseccomp does not know fails: no silent hole. */
+static void
+filter_resolve__unknown_name__refused(void **state)
+{
+	struct error e;
+	int nr = -7;
+
+	(void)state;
+	error_init(&e);
+	assert_int_equal(filter_resolve("no_such_call_sluice", &nr, &e), -1);
+	assert_non_null(strstr(e.msg, "no_such_call_sluice"));
+	assert_int_equal(nr, -7);
+	assert_int_equal(filter_resolve("ptrace", &nr, &e), 0);
+	assert_true(nr >= 0);
+}
+
+/* info's description lists every rule, the new ones too, and no error. */
+static void
+filter_describe__rules__listed(void **state)
+{
+	json_t *d = filter_describe(), *rules, *r;
+	bool inotify = false, fanotify = false, clone = false;
+	size_t i;
+
+	(void)state;
+	assert_non_null(d);
+	assert_true(json_is_null(json_object_get(d, "error")));
+	rules = json_object_get(d, "rules");
+	assert_true(json_array_size(rules) > 40);
+	json_array_foreach (rules, i, r) {
+		const char *name = json_string_value(
+		    json_object_get(r, "syscall"));
+
+		assert_non_null(name);
+		assert_non_null(
+		    json_string_value(json_object_get(r, "action")));
+		if (strcmp(name, "inotify_init1") == 0)
+			inotify = true;
+		if (strcmp(name, "fanotify_init") == 0)
+			fanotify = true;
+		if (strcmp(name, "clone") == 0)
+			clone = true;
+	}
+	assert_true(inotify && fanotify && clone);
+	json_decref(d);
+}
+
 int
 main(void)
 {
@@ -208,6 +262,8 @@ main(void)
 		cmocka_unit_test(filter__job_checks__refused_and_allowed),
 		cmocka_unit_test(filter__x32_syscall__killed),
 		cmocka_unit_test(filter__oversized_mapping__sent_to_listener),
+		cmocka_unit_test(filter_resolve__unknown_name__refused),
+		cmocka_unit_test(filter_describe__rules__listed),
 	};
 
 	return cmocka_run_group_tests_name("filter", tests, NULL, NULL);
