@@ -190,6 +190,11 @@ plan_mounts(struct plan *p, const struct runtime *rt)
 	    plan_bind(p, "/dev/shm", "/dev/shm", rw, true, false,
 		"stays writable after the root is made read-only"))
 		return -1;
+	if (plan_mount_add(p, PLAN_COPY_IN, "/job",
+		"the submission, a writable copy on the root's tmpfs so it "
+		"counts against disk_bytes; before the root turns "
+		"read-only") == NULL)
+		return -1;
 
 	if (plan_device(p, "/dev/null", MS_NOSUID | MS_NOEXEC) ||
 	    plan_device(p, "/dev/zero", MS_NOSUID | MS_NOEXEC) ||

@@ -29,8 +29,10 @@ enum plan_mount_kind {
 	PLAN_SYMLINK, /* target is a symbolic link to source */
 	PLAN_PROC, /* a new procfs for the job's PID namespace */
 	PLAN_REMOUNT, /* target remounted (as a bind) with flags */
-	PLAN_MASK /* a /proc path hidden: /dev/null over a file, an empty
+	PLAN_MASK, /* a /proc path hidden: /dev/null over a file, an empty
 		     read-only tmpfs over a directory; skipped if absent */
+	PLAN_COPY_IN /* the submission (JOBDIR/files) copied into target,
+			owned by the slot's ids */
 };
 
 struct plan_mount {

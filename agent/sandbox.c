@@ -364,9 +364,11 @@ sandbox_mask(int sock, int rootfd, const char *root,
 
 /* Carry out one mount step of the plan. */
 static void
-sandbox_mount_step(int sock, int rootfd, const char *root, int emptyfd,
-    const struct plan *p, const struct plan_mount *pm)
+sandbox_mount_step(int sock, int rootfd, const struct sandbox_io *io,
+    int emptyfd, const struct plan *p, const struct plan_mount *pm)
 {
+	const char *root = io->root_dir;
+	struct error e;
 	int fd;
 
 	switch (pm->kind) {
@@ -420,6 +422,19 @@ sandbox_mount_step(int sock, int rootfd, const char *root, int emptyfd,
 	case PLAN_MASK:
 		sandbox_mask(sock, rootfd, root, pm);
 		return;
+	case PLAN_COPY_IN:
+		if ((fd = openat(rootfd, pm->target + 1,
+			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
+		    -1)
+			sandbox_die(sock, "cannot copy the submission: %s",
+			    strerror(errno));
+		if (files_copy_in(io->files_dirfd, io->files_owner, fd, p->uid,
+			p->gid, FILES_SUBMISSION_MAX, p->limits.disk_bytes,
+			&e) == -1)
+			sandbox_die(sock, "cannot copy the submission: %s",
+			    e.msg);
+		close(fd);
+		return;
 	case PLAN_REMOUNT:
 		if ((fd = sandbox_open_target(rootfd, pm->target, false)) ==
 			-1 ||
@@ -437,7 +452,7 @@ static void
 sandbox_build_root(int sock, const struct plan *p, const struct sandbox_io *io)
 {
 	const struct plan_mount *pm = &p->mounts[0];
-	int rootfd, jobfd, emptyfd;
+	int rootfd, emptyfd;
 	size_t i;
 
 	/* Nothing done below may propagate back to the host. */
@@ -456,27 +471,8 @@ sandbox_build_root(int sock, const struct plan *p, const struct sandbox_io *io)
 	    ? -1
 	    : open(io->empty_dir,
 		  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	for (i = 1; i < p->nmounts; i++) {
-		sandbox_mount_step(sock, rootfd, io->root_dir, emptyfd, p,
-		    &p->mounts[i]);
-		/* The submission goes in once /job exists and before the root
-		   turns read-only; it counts against disk_bytes. */
-		if (strcmp(p->mounts[i].target, "/job") == 0 &&
-		    p->mounts[i].kind == PLAN_BIND) {
-			struct error e;
-
-			jobfd = openat(rootfd, "job",
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (jobfd == -1 ||
-			    files_copy_in(io->files_dirfd, io->files_owner,
-				jobfd, p->uid, p->gid, FILES_SUBMISSION_MAX,
-				p->limits.disk_bytes, &e) == -1)
-				sandbox_die(sock,
-				    "cannot copy the submission: %s",
-				    jobfd == -1 ? strerror(errno) : e.msg);
-			close(jobfd);
-		}
-	}
+	for (i = 1; i < p->nmounts; i++)
+		sandbox_mount_step(sock, rootfd, io, emptyfd, p, &p->mounts[i]);
 	if (emptyfd != -1)
 		close(emptyfd);
 	close(rootfd);

@@ -460,6 +460,33 @@ plan_build__last_mount__read_only_remount_of_root(void **state)
 	assert_int_equal(last->flags & RO, RO);
 }
 
+/* The submission is copied once, into /job's own mount, while the root
+   is still writable. */
+static void
+plan_build__copy_in__once_into_job_before_root_read_only(void **state)
+{
+	struct fixture *f = *state;
+	struct plan *p = build(f, 0, true);
+	size_t i, copy = 0, ncopy = 0, bind = 0, remount = 0;
+
+	for (i = 0; i < p->nmounts; i++) {
+		const struct plan_mount *pm = &p->mounts[i];
+
+		if (pm->kind == PLAN_COPY_IN) {
+			copy = i;
+			ncopy++;
+			assert_string_equal(pm->target, "/job");
+		}
+		if (pm->kind == PLAN_BIND && strcmp(pm->target, "/job") == 0)
+			bind = i;
+		if (pm->kind == PLAN_REMOUNT && strcmp(pm->target, "/") == 0)
+			remount = i;
+	}
+	assert_int_equal(ncopy, 1);
+	assert_true(bind > 0 && copy > bind);
+	assert_true(copy < remount);
+}
+
 static void
 plan_build__argv__entry_expanded_and_args_appended(void **state)
 {
@@ -694,6 +721,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    plan_build__last_mount__read_only_remount_of_root, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    plan_build__copy_in__once_into_job_before_root_read_only,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    plan_build__argv__entry_expanded_and_args_appended, setup,
 		    teardown),
