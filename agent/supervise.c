@@ -68,6 +68,7 @@ struct sup {
 	int sock, epfd, sigfd, wallfd, cpufd, inofd, notifyfd, outdirfd;
 	struct sup_stream out, err;
 	bool reaped;
+	bool attached; /* init was born in its v2 cgroup */
 	struct rusage ru;
 	struct verdict_facts facts;
 	struct filter_prog filter;
@@ -514,19 +515,32 @@ sup_clone(struct sup *s, bool *attached)
 	    NULL, NULL, NULL);
 }
 
-/* Start init and take it through setup; false if it failed. */
-static bool
-sup_start(struct sup *s)
+/* Close both ends of each pair that is still open. */
+static void
+sup_close_pairs(int *fds, size_t n)
 {
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] != -1) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+/*
+ * Start init in its namespaces with the job's stdio, the socket and the
+ * submission's directory; keep the read ends, the socket and whether init
+ * was born in its cgroup.
+ */
+static bool
+sup_spawn(struct sup *s)
+{
+	char root[PATH_MAX], empty[PATH_MAX];
+	int fds[6] = { -1, -1, -1, -1, -1, -1 }; /* out, err, socket pairs */
 	struct sandbox_io io;
-	struct sandbox_msg m;
-	struct timeval tv = { SUPERVISE_SETUP_SECONDS, 0 };
-	char root[PATH_MAX], empty[PATH_MAX], path[64];
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, sp[2] = { -1, -1 };
-	int in, files, fd;
-	bool attached = false;
-	struct error e;
 	sigset_t all;
+	int in, files;
 
 	if ((in = sup_stdin(s)) == -1)
 		return false;
@@ -537,27 +551,28 @@ sup_start(struct sup *s)
 		close(in);
 		return false;
 	}
-	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+	if (pipe2(&fds[0], O_CLOEXEC) == -1 ||
+	    pipe2(&fds[2], O_CLOEXEC) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, &fds[4]) ==
+		-1) {
 		sup_fail(s, "cannot make pipes: %s", strerror(errno));
-		goto fail;
+		goto out;
 	}
 	snprintf(root, sizeof(root), "%s/root", s->sj->conf->base_dir);
+	snprintf(empty, sizeof(empty), "%s/empty", s->sj->conf->base_dir);
 	io.stdin_fd = in;
-	io.stdout_fd = outp[1];
-	io.stderr_fd = errp[1];
-	io.sock = sp[1];
+	io.stdout_fd = fds[1];
+	io.stderr_fd = fds[3];
+	io.sock = fds[5];
 	io.files_dirfd = files;
 	io.files_owner = s->sj->jd->owner;
 	io.root_dir = root;
-	snprintf(empty, sizeof(empty), "%s/empty", s->sj->conf->base_dir);
 	io.empty_dir = empty;
 	io.cg = s->sj->cg;
 	io.enter_cgroup = s->sj->cg->version == CGROUP_V1;
-	s->init = sup_clone(s, &attached);
-	if (s->init == -1) {
+	if ((s->init = sup_clone(s, &s->attached)) == -1) {
 		sup_fail(s, "cannot create namespaces: %s", strerror(errno));
-		goto fail;
+		goto out;
 	}
 	if (s->init == 0) {
 		sigemptyset(&all);
@@ -566,19 +581,29 @@ sup_start(struct sup *s)
 		signal(SIGHUP, SIG_DFL);
 		sandbox_init_main(s->p, &io);
 	}
-	close(in);
-	close(files);
-	close(outp[1]);
-	close(errp[1]);
-	close(sp[1]);
-	in = files = outp[1] = errp[1] = sp[1] = -1;
-	s->out.pipe = outp[0];
-	s->err.pipe = errp[0];
-	s->sock = sp[0];
+	s->out.pipe = fds[0];
+	s->err.pipe = fds[2];
+	s->sock = fds[4];
+	fds[0] = fds[2] = fds[4] = -1;
 	(void)fcntl(s->out.pipe, F_SETFL, O_NONBLOCK);
 	(void)fcntl(s->err.pipe, F_SETFL, O_NONBLOCK);
+out:
+	sup_close_pairs(fds, 6);
+	close(in);
+	close(files);
+	return s->init > 0;
+}
 
-	if (s->sj->cg->version == CGROUP_V2 && !attached &&
+/* Take init through its setup: cgroup, filter, root; until it is ready. */
+static bool
+sup_setup(struct sup *s)
+{
+	struct timeval tv = { SUPERVISE_SETUP_SECONDS, 0 };
+	struct sandbox_msg m;
+	struct error e;
+	int fd;
+
+	if (s->sj->cg->version == CGROUP_V2 && !s->attached &&
 	    cgroup_attach(s->sj->cg, s->p->uid, s->init, &e) == -1) {
 		sup_fail(s, "%s", e.msg);
 		return false;
@@ -601,19 +626,24 @@ sup_start(struct sup *s)
 	}
 	if (fd != -1)
 		close(fd);
-	if (m.type == SANDBOX_ERROR) {
-		sup_fail(s, "%s", m.text);
-		return false;
-	}
-	if (m.type != SANDBOX_READY) {
-		sup_fail(s, "unexpected message %u during setup", m.type);
-		return false;
-	}
 	tv.tv_sec = 0;
 	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	/* Hold the job's /out open: the tmpfs outlives the namespace for as
-	   long as this descriptor does, so the files can be collected after
-	   every process of the job is dead. */
+	if (m.type == SANDBOX_ERROR)
+		sup_fail(s, "%s", m.text);
+	else if (m.type != SANDBOX_READY)
+		sup_fail(s, "unexpected message %u during setup", m.type);
+	return m.type == SANDBOX_READY;
+}
+
+/* Hold the job's /out, start the clocks and let the job go. */
+static bool
+sup_go(struct sup *s)
+{
+	char path[64];
+
+	/* The tmpfs outlives the namespace for as long as this descriptor
+	   does, so the files can be collected after every process of the
+	   job is dead. */
 	snprintf(path, sizeof(path), "/proc/%d/root/out", (int)s->init);
 	s->outdirfd = open(path,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -631,18 +661,13 @@ sup_start(struct sup *s)
 	}
 	sup_event(s, json_pack("{s:s}", "event", "started"));
 	return true;
-fail:
-	for (fd = 0; fd < 2; fd++) {
-		if (outp[fd] != -1)
-			close(outp[fd]);
-		if (errp[fd] != -1)
-			close(errp[fd]);
-		if (sp[fd] != -1)
-			close(sp[fd]);
-	}
-	close(in);
-	close(files);
-	return false;
+}
+
+/* Start init and take it through setup; false if it failed. */
+static bool
+sup_start(struct sup *s)
+{
+	return sup_spawn(s) && sup_setup(s) && sup_go(s);
 }
 
 /* Set up the event sources of the loop. */
@@ -708,95 +733,105 @@ sup_loop(struct sup *s)
 	}
 }
 
-/* Write the result and the finished event, release everything, exit. */
-static void __attribute__((noreturn)) sup_finish(struct sup *s)
+/* Times, CPU and memory into r while the cgroup exists, then remove it:
+   nothing of the job may survive it. */
+static void
+sup_measure(struct sup *s, struct result *r)
 {
 	struct cgroup_stats cst;
-	struct result r;
-	unsigned skipped = 0;
 	struct error e;
-	json_t *ev;
-	int outfd;
 
-	result_init(&r);
-	r.limits = s->p->limits;
 	if (s->started_at[0] == '\0')
 		util_now_rfc3339(s->started_at, sizeof(s->started_at));
 	if (s->finished_at[0] == '\0')
 		util_now_rfc3339(s->finished_at, sizeof(s->finished_at));
-	snprintf(r.started_at, sizeof(r.started_at), "%s", s->started_at);
-	snprintf(r.finished_at, sizeof(r.finished_at), "%s", s->finished_at);
+	snprintf(r->started_at, sizeof(r->started_at), "%s", s->started_at);
+	snprintf(r->finished_at, sizeof(r->finished_at), "%s", s->finished_at);
 	if (s->start_mono.tv_sec != 0)
-		r.wall_seconds = util_elapsed(&s->start_mono, &s->end_mono);
-
-	/* Numbers first, while the cgroup still exists. */
+		r->wall_seconds = util_elapsed(&s->start_mono, &s->end_mono);
 	if (cgroup_stats(s->sj->cg, s->p->uid, &cst, &e) == -1)
 		sup_fail(s, "%s", e.msg);
 	if (s->sj->cg->cpu)
-		r.cpu_seconds = sup_cpu_cgroup(s, cst.cpu_ns);
+		r->cpu_seconds = sup_cpu_cgroup(s, cst.cpu_ns);
 	else {
-		r.cpu_seconds = (double)s->ru.ru_utime.tv_sec +
+		r->cpu_seconds = (double)s->ru.ru_utime.tv_sec +
 		    (double)s->ru.ru_utime.tv_usec / 1e6 +
 		    (double)s->ru.ru_stime.tv_sec +
 		    (double)s->ru.ru_stime.tv_usec / 1e6;
 		/* What /proc showed before a kill, which the rusage lacks. */
-		if (r.cpu_seconds < s->facts.cpu_seconds)
-			r.cpu_seconds = s->facts.cpu_seconds;
+		if (r->cpu_seconds < s->facts.cpu_seconds)
+			r->cpu_seconds = s->facts.cpu_seconds;
 	}
-	r.memory_peak_bytes = cst.memory_peak_bytes != 0
+	r->memory_peak_bytes = cst.memory_peak_bytes != 0
 	    ? cst.memory_peak_bytes
 	    : (uint64_t)s->ru.ru_maxrss * 1024;
 	if (cst.oom_kills > 0)
 		s->facts.memory_hit = true;
-	/* Nothing of the job may survive it. */
 	if (cgroup_destroy(s->sj->cg, s->p->uid, &e) == -1)
 		sup_fail(s, "%s", e.msg);
+}
 
-	if (s->outdirfd != -1) {
-		if ((mkdirat(s->sj->jd->fd, "out", 0755) == -1 &&
-			errno != EEXIST) ||
-		    (outfd = openat(s->sj->jd->fd, "out",
-			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
-			-1)
-			sup_fail(s, "cannot create out/: %s", strerror(errno));
-		else {
-			if (files_copy_out(s->outdirfd, outfd,
-				s->sj->conf->out_files_max,
-				s->p->limits.disk_bytes, &r, &skipped,
-				&e) == -1)
-				sup_fail(s, "%s", e.msg);
-			close(outfd);
-		}
-		/* The last reference to the job's tmpfs. */
-		close(s->outdirfd);
-		s->outdirfd = -1;
+/* Copy the job's /out into JOBDIR/out and drop the last reference to its
+   tmpfs; returns how many entries were not copied. */
+static unsigned
+sup_collect(struct sup *s, struct result *r)
+{
+	unsigned skipped = 0;
+	struct error e;
+	int outfd;
+
+	if (s->outdirfd == -1)
+		return 0;
+	if ((mkdirat(s->sj->jd->fd, "out", 0755) == -1 && errno != EEXIST) ||
+	    (outfd = openat(s->sj->jd->fd, "out",
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		sup_fail(s, "cannot create out/: %s", strerror(errno));
+	else {
+		if (files_copy_out(s->outdirfd, outfd,
+			s->sj->conf->out_files_max, s->p->limits.disk_bytes, r,
+			&skipped, &e) == -1)
+			sup_fail(s, "%s", e.msg);
+		close(outfd);
 	}
+	close(s->outdirfd);
+	s->outdirfd = -1;
+	return skipped;
+}
+
+/* Write the result and the finished event, release everything, exit. */
+static void __attribute__((noreturn)) sup_finish(struct sup *s)
+{
+	struct result r;
+	unsigned skipped;
+	struct error e;
+	size_t n;
+
+	result_init(&r);
+	r.limits = s->p->limits;
+	sup_measure(s, &r);
+	skipped = sup_collect(s, &r);
 	r.stdout_bytes = s->out.kept;
 	r.stderr_bytes = s->err.kept;
 	r.stdout_truncated = s->out.seen > s->out.kept;
 	r.stderr_truncated = s->err.seen > s->err.kept;
-
 	if (s->facts.cpu_seconds < r.cpu_seconds)
 		s->facts.cpu_seconds = r.cpu_seconds;
 	s->facts.limits = &s->p->limits;
 	s->facts.clamped = s->p->clamped;
 	verdict_decide(&s->facts, &r);
-	if (skipped > 0) {
-		size_t n = strlen(r.message);
-
+	if (skipped > 0 && (n = strlen(r.message)) < sizeof(r.message))
 		snprintf(r.message + n, sizeof(r.message) - n,
 		    "%s%u entries of /out were not copied (links, special "
 		    "files, or over the caps)",
 		    n > 0 ? "; " : "", skipped);
-	}
 	/* The slot is free once its cgroup and tmpfs are gone; free it
 	   before the finished event so the next job finds it. */
 	close(s->sj->slotfd);
 	if (jobdir_write_result(s->sj->jd, &r, &e) == -1)
 		_exit(1);
-	ev = json_pack("{s:s, s:o}", "event", "finished", "result",
-	    result_to_json(&r));
-	sup_event(s, ev);
+	sup_event(s,
+	    json_pack("{s:s, s:o}", "event", "finished", "result",
+		result_to_json(&r)));
 	result_release(&r);
 	_exit(0);
 }
