@@ -220,21 +220,6 @@ conf_scalars(const config_t *cf, struct agent_conf *c, struct error *e)
 	return 0;
 }
 
-/* Load and check a config file. */
-int
-conf_load(const char *path, struct agent_conf *out, struct error *e)
-{
-	int fd, rc;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) ==
-	    -1)
-		return error_set(e, ERR_IO, "cannot read config '%s': %s", path,
-		    strerror(errno));
-	rc = conf_load_fd(fd, path, out, e);
-	close(fd);
-	return rc;
-}
-
 /* Load and check an open config file. */
 int
 conf_load_fd(int fd, const char *path, struct agent_conf *out, struct error *e)

@@ -56,10 +56,9 @@ struct agent_conf {
 	char sftp_server[256]; /* what `sluice-agent sftp` runs */
 };
 
-/* Load and check a config file.  c is filled only on success. */
-int conf_load(const char *path, struct agent_conf *c, struct error *e);
-
-/* The same for an open file (path names it in messages); fd stays open. */
+/* Load and check an open config file (path names it in messages); fd
+   stays open, and c is filled only on success.  main.c opens the file
+   through trust_open(). */
 int
 conf_load_fd(int fd, const char *path, struct agent_conf *c, struct error *e);
 

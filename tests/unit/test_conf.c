@@ -75,9 +75,11 @@ load(const char *text, struct agent_conf *c, struct error *e)
 	f = fdopen(fd, "w");
 	assert_non_null(f);
 	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(fflush(f), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	error_init(e);
-	rc = conf_load(path, c, e);
+	rc = conf_load_fd(fd, path, c, e);
+	assert_int_equal(fclose(f), 0);
 	unlink(path);
 	return rc;
 }
@@ -252,18 +254,6 @@ conf_load__optional_settings__read(void **state)
 	expect_loaded(SCALARS "cgroup = \"none\";\n" RUNTIMES, &c);
 	assert_int_equal(c.cgroup, CONF_CGROUP_NONE);
 	conf_release(&c);
-}
-
-static void
-conf_load__missing_file__io_error(void **state)
-{
-	struct agent_conf c;
-	struct error e;
-
-	error_init(&e);
-	assert_int_equal(conf_load("/nonexistent/sluice/agent.conf", &c, &e),
-	    -1);
-	assert_int_equal(e.code, ERR_IO);
 }
 
 static void
@@ -527,7 +517,6 @@ main(void)
 		    conf_load__large_integers_without_L__read_exactly),
 		cmocka_unit_test(conf_load__limits_left_out__builtin_values),
 		cmocka_unit_test(conf_load__optional_settings__read),
-		cmocka_unit_test(conf_load__missing_file__io_error),
 		cmocka_unit_test(conf_load__syntax_error__refused),
 		cmocka_unit_test(conf_load__missing_base_dir__refused),
 		cmocka_unit_test(conf_load__relative_base_dir__refused),
