@@ -32,6 +32,7 @@
 #include "jobdir.h"
 #include "manifest.h"
 #include "plan.h"
+#include "serve.h"
 #include "sftp.h"
 #include "slot.h"
 #include "supervise.h"
@@ -540,6 +541,7 @@ agent_usage(FILE *f)
 	    "       sluice-agent [--config FILE] clean  JOBDIR...\n"
 	    "       sluice-agent [--config FILE] info\n"
 	    "       sluice-agent [--config FILE] sftp\n"
+	    "       sluice-agent [--config FILE] serve\n"
 	    "Runs untrusted code in a disposable sandbox; see "
 	    "sluice-agent(8).\n"
 	    "The default config is " CONF_DEFAULT_PATH ".\n");
@@ -623,6 +625,93 @@ fail:
 	return -1;
 }
 
+/* One verb with its arguments, under the policy in config_path. */
+static int
+agent_verb(const char *config_path, const char *verb, int nargs, char **args)
+{
+	struct agent a;
+	struct jobdir jd;
+	struct error e;
+	size_t i;
+	int k, rc;
+
+	memset(&a, 0, sizeof(a));
+	a.jobsfd = -1;
+	a.config_path = config_path;
+	error_init(&e);
+	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
+		return agent_fail(&e);
+	if (strcmp(verb, "sftp") == 0) {
+		char jobs[PATH_MAX];
+
+		snprintf(jobs, sizeof(jobs), "%s%sjobs", a.conf.base_dir,
+		    strcmp(a.conf.base_dir, "/") == 0 ? "" : "/");
+		if (nargs != 0)
+			error_set(&e, ERR_USAGE, "sftp takes no arguments");
+		else
+			(void)sftp_serve(&a.conf, a.jobsfd, jobs, &e);
+		rc = agent_fail(&e);
+		goto out;
+	}
+	if (strcmp(verb, "info") == 0) {
+		if (nargs != 0) {
+			error_set(&e, ERR_USAGE, "info takes no arguments");
+			rc = agent_fail(&e);
+		} else
+			rc = agent_info(&a, &e);
+		goto out;
+	}
+	for (i = 0; i < sizeof(agent_verbs) / sizeof(agent_verbs[0]); i++)
+		if (strcmp(agent_verbs[i].name, verb) == 0)
+			break;
+	if (i == sizeof(agent_verbs) / sizeof(agent_verbs[0])) {
+		error_set(&e, ERR_USAGE, "unknown verb '%.32s'; see --help",
+		    verb);
+		rc = agent_fail(&e);
+		goto out;
+	}
+	/* clean takes any number of JOBDIRs (the dispatcher batches them);
+	   the other verbs exactly one. */
+	if (nargs == 0 || (nargs != 1 && agent_verbs[i].fn != agent_clean) ||
+	    nargs > AGENT_CLEAN_MAX) {
+		error_set(&e, ERR_USAGE, "%s takes exactly one JOBDIR%s", verb,
+		    agent_verbs[i].fn == agent_clean ? " (or up to 1000)" : "");
+		rc = agent_fail(&e);
+		goto out;
+	}
+	rc = 0;
+	for (k = 0; k < nargs; k++) {
+		int one;
+
+		error_init(&e);
+		if (jobdir_open(&jd, &a.conf, a.jobsfd, args[k], &e) == -1)
+			one = agent_fail(&e);
+		else if (agent_caller_check(&jd, &e) == -1) {
+			one = agent_fail(&e);
+			jobdir_close(&jd);
+		} else {
+			one = agent_verbs[i].fn(&a, &jd, &e);
+			jobdir_close(&jd);
+		}
+		/* The first failure decides the exit status. */
+		if (rc == 0)
+			rc = one;
+	}
+out:
+	if (a.jobsfd != -1)
+		close(a.jobsfd);
+	conf_release(&a.conf);
+	return rc;
+}
+
+/* A session's request (serve.c), in its own child: the config is read
+   anew for each, so a changed policy applies from the next request. */
+static int
+agent_serve_verb(const char *verb, int nargs, char **args, void *arg)
+{
+	return agent_verb(arg, verb, nargs, args);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -632,18 +721,12 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct agent a;
-	struct jobdir jd;
-	struct error e;
-	const char *verb;
+	const char *config_path = CONF_DEFAULT_PATH, *verb;
 	bool config_given = false;
-	size_t i;
-	int c, rc;
+	struct error e;
+	int c;
 
-	memset(&a, 0, sizeof(a));
-	a.jobsfd = -1;
 	error_init(&e);
-	a.config_path = CONF_DEFAULT_PATH;
 	signal(SIGPIPE, SIG_IGN);
 	umask(022);
 	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
@@ -657,7 +740,7 @@ main(int argc, char **argv)
 				return agent_fail(&e);
 			}
 			config_given = true;
-			a.config_path = optarg;
+			config_path = optarg;
 			break;
 		case 'h':
 			agent_usage(stdout);
@@ -693,69 +776,12 @@ main(int argc, char **argv)
 		error_set(&e, ERR_SYS, "setgroups: %s", strerror(errno));
 		return agent_fail(&e);
 	}
-	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
-		return agent_fail(&e);
-	if (strcmp(verb, "sftp") == 0) {
-		char jobs[PATH_MAX];
-
-		snprintf(jobs, sizeof(jobs), "%s%sjobs", a.conf.base_dir,
-		    strcmp(a.conf.base_dir, "/") == 0 ? "" : "/");
-		if (optind != argc)
-			error_set(&e, ERR_USAGE, "sftp takes no arguments");
-		else
-			(void)sftp_serve(&a.conf, a.jobsfd, jobs, &e);
-		rc = agent_fail(&e);
-		goto out;
-	}
-	if (strcmp(verb, "info") == 0) {
+	if (strcmp(verb, "serve") == 0) {
 		if (optind != argc) {
-			error_set(&e, ERR_USAGE, "info takes no arguments");
-			rc = agent_fail(&e);
-		} else
-			rc = agent_info(&a, &e);
-		conf_release(&a.conf);
-		return rc;
-	}
-	for (i = 0; i < sizeof(agent_verbs) / sizeof(agent_verbs[0]); i++)
-		if (strcmp(agent_verbs[i].name, verb) == 0)
-			break;
-	if (i == sizeof(agent_verbs) / sizeof(agent_verbs[0])) {
-		error_set(&e, ERR_USAGE, "unknown verb '%.32s'; see --help",
-		    verb);
-		rc = agent_fail(&e);
-		goto out;
-	}
-	/* clean takes any number of JOBDIRs (the dispatcher batches them);
-	   the other verbs exactly one. */
-	if (optind == argc ||
-	    (optind != argc - 1 && agent_verbs[i].fn != agent_clean) ||
-	    argc - optind > AGENT_CLEAN_MAX) {
-		error_set(&e, ERR_USAGE, "%s takes exactly one JOBDIR%s", verb,
-		    agent_verbs[i].fn == agent_clean ? " (or up to 1000)" : "");
-		rc = agent_fail(&e);
-		goto out;
-	}
-	rc = 0;
-	for (; optind < argc; optind++) {
-		int one;
-
-		error_init(&e);
-		if (jobdir_open(&jd, &a.conf, a.jobsfd, argv[optind], &e) == -1)
-			one = agent_fail(&e);
-		else if (agent_caller_check(&jd, &e) == -1) {
-			one = agent_fail(&e);
-			jobdir_close(&jd);
-		} else {
-			one = agent_verbs[i].fn(&a, &jd, &e);
-			jobdir_close(&jd);
+			error_set(&e, ERR_USAGE, "serve takes no arguments");
+			return agent_fail(&e);
 		}
-		/* The first failure decides the exit status. */
-		if (rc == 0)
-			rc = one;
+		return serve_main(agent_serve_verb, (void *)config_path);
 	}
-out:
-	if (a.jobsfd != -1)
-		close(a.jobsfd);
-	conf_release(&a.conf);
-	return rc;
+	return agent_verb(config_path, verb, argc - optind, argv + optind);
 }

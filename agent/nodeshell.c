@@ -3,8 +3,8 @@
  * it for every session of the dispatcher's key (ForceCommand, or command=
  * in authorized_keys) with the client's command in SSH_ORIGINAL_COMMAND.
  * It lets through only what the dispatcher sends: one of the agent's verbs
- * on job directories directly under the jobs directory, or the SFTP
- * subsystem; it runs the agent command it was given for them, and nothing
+ * on job directories directly under the jobs directory, a session of them
+ * (serve, whose requests the agent checks itself), or the SFTP subsystem; it runs the agent command it was given for them, and nothing
  * the client chose beyond the checked verb and paths.  It runs as the
  * account and needs no privilege.
  *
@@ -133,7 +133,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const verbs[] = { "run", "wait", "status", "cancel",
-		"clean", "info" };
+		"clean", "info", "serve" };
 	char *words[NODESHELL_WORDS_MAX], *cmd,
 	    *out[NODESHELL_AGENT_MAX + NODESHELL_WORDS_MAX];
 	const char *jobs = NULL, *orig, *base;
@@ -179,7 +179,8 @@ main(int argc, char **argv)
 	if (k == sizeof(verbs) / sizeof(verbs[0]))
 		nodeshell_refuse("not one of the agent's verbs (options such "
 				 "as --config are refused)");
-	if (strcmp(words[1], "info") == 0        ? n != 2
+	if (strcmp(words[1], "info") == 0 || strcmp(words[1], "serve") == 0
+		? n != 2
 		: strcmp(words[1], "clean") == 0 ? n < 3
 						 : n != 3)
 		nodeshell_refuse("wrong number of job directories");

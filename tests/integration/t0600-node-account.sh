@@ -34,7 +34,7 @@ as_key() {
 	timeout 20 ssh -i "$T/ssh/id_ed25519" -p "$PORT" \
 		-o UserKnownHostsFile="$T/ssh/known_hosts" -o BatchMode=yes \
 		-o StrictHostKeyChecking=yes -o LogLevel=ERROR "${opts[@]}" \
-		"$ACCOUNT@127.0.0.1" "$@" </dev/null 2>&1
+		"$ACCOUNT@127.0.0.1" "$@" <"${AS_KEY_IN:-/dev/null}" 2>&1
 }
 
 # --- The key runs the agent (positive control). ---
@@ -119,6 +119,21 @@ sftp_refused ".. out of jobs" "get $BASE/jobs/../../../../etc/shadow $T/shadow2"
 printf 'ls /\n' >"$T/sftp.ls"
 out=$(sftp_as_key "$T/sftp.ls")
 tap_ok "$(printf '%s' "$out" | grep -qE '/(home|root|var|proc|boot)\b'; echo $((!$?)))" "sftp: / holds no /home, /root, /var, /proc or /boot"
+
+# --- A session (serve) through the forced command and sudo: the account's
+# requests get what its single commands get, and no more. ---
+mkdir -p "$BASE/jobs/rootjob"
+printf 's1 info\ns2 status %s\ns3 clean %s\ns4 status /etc\n' \
+	"$BASE/jobs/rootjob" "$BASE/jobs/rootjob" >"$T/serve.in"
+out=$(AS_KEY_IN="$T/serve.in" as_key -- "sluice-agent serve")
+tap_is "$?" 0 "serve: a session runs through the forced command"
+tap_is "$(printf '%s\n' "$out" | sed -n 's/^s1 {/{/p' | jq -r .base_dir)" "$BASE" "serve: info answers with the node's own config"
+tap_like "$(printf '%s\n' "$out" | grep '^s2 {')" "belongs to uid 0, not to the caller" "serve: root's job directory is refused to the account"
+tap_like "$(printf '%s\n' "$out" | grep '^s3 exit')" "^s3 exit 2$" "serve: so is cleaning it"
+tap_ok "$([ -d "$BASE/jobs/rootjob" ]; echo $?)" "serve: root's job directory is still there"
+tap_like "$(printf '%s\n' "$out" | grep '^s4 {')" "not directly under" "serve: a path outside jobs is refused"
+rmdir "$BASE/jobs/rootjob"
+refused "serve with an argument" "sluice-agent serve $BASE/jobs/x"
 
 # --- A real job through the dispatcher, unchanged, as the account. ---
 disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }

@@ -1,0 +1,345 @@
+/*
+ * sluice-agent serve: see serve.h.  One poll loop over stdin and the
+ * children's pipes.  The loop parses no more than a tag, a verb from a
+ * fixed list and words; everything else is the verb's own checking, in a
+ * child that is the same code path as a verb run from the command line.
+ * Every answer line is prefixed with the tag of the child that printed it,
+ * so one request's output can never pass for another's.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "serve.h"
+
+struct serve_child {
+	pid_t pid;
+	int fd; /* read end of the child's stdout */
+	char tag[SERVE_TAG_MAX + 1];
+	char *buf; /* an unfinished line */
+	size_t len, cap;
+	bool skipping; /* dropping the rest of an overlong line */
+};
+
+struct serve {
+	serve_verb_fn fn;
+	void *arg;
+	struct serve_child kids[SERVE_INFLIGHT_MAX];
+	size_t nkids;
+	char *in; /* unparsed bytes from stdin */
+	size_t inlen;
+	bool in_open; /* stdin has not ended */
+	bool in_skipping; /* dropping the rest of an overlong request */
+	bool out_gone; /* stdout is closed: nobody listens */
+};
+
+/* The verbs a session may ask for: the job verbs and info.  Not sftp
+   (it would speak SFTP on the session) and not serve itself. */
+static const char *const serve_verbs[] = { "run", "wait", "status", "cancel",
+	"clean", "info" };
+
+/* Write all of it to stdout, or note that nobody listens any more. */
+static void
+serve_write(struct serve *s, const char *tag, const char *line, size_t n)
+{
+	struct iovec iov[4] = {
+		{ (void *)tag, strlen(tag) },
+		{ (void *)" ", 1 },
+		{ (void *)line, n },
+		{ (void *)"\n", 1 },
+	};
+	struct iovec *v = iov;
+	int nv = 4;
+	ssize_t w;
+
+	while (!s->out_gone && nv > 0) {
+		if ((w = writev(STDOUT_FILENO, v, nv)) == -1) {
+			if (errno != EINTR)
+				s->out_gone = true;
+			continue;
+		}
+		for (; nv > 0 && (size_t)w >= v->iov_len; v++, nv--)
+			w -= (ssize_t)v->iov_len;
+		if (nv > 0) {
+			v->iov_base = (char *)v->iov_base + w;
+			v->iov_len -= (size_t)w;
+		}
+	}
+}
+
+/* Answer a request that never ran: its error, then its exit status. */
+static void
+serve_refuse(struct serve *s, const char *tag, const char *code, int status,
+    const char *why)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line),
+	    "{\"error\":\"sluice-agent serve: %s\",\"code\":\"%s\"}", why,
+	    code);
+	serve_write(s, tag, line, strlen(line));
+	if (tag[0] != '-') {
+		snprintf(line, sizeof(line), "exit %d", status);
+		serve_write(s, tag, line, strlen(line));
+	}
+}
+
+/* Whether tag is a valid request tag. */
+static bool
+serve_tag_ok(const char *tag)
+{
+	size_t n = strlen(tag), i;
+
+	if (n == 0 || n > SERVE_TAG_MAX || tag[0] == '-')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((tag[i] >= 'a' && tag[i] <= 'z') ||
+			(tag[i] >= 'A' && tag[i] <= 'Z') ||
+			(tag[i] >= '0' && tag[i] <= '9') || tag[i] == '_' ||
+			tag[i] == '.' || tag[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Start one request: words[0] the verb, the rest its arguments. */
+static void
+serve_start(struct serve *s, const char *tag, char **words, size_t n)
+{
+	struct serve_child *k;
+	size_t i;
+	int p[2], devnull, rc;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(serve_verbs) / sizeof(serve_verbs[0]); i++)
+		if (strcmp(words[0], serve_verbs[i]) == 0)
+			break;
+	if (i == sizeof(serve_verbs) / sizeof(serve_verbs[0])) {
+		serve_refuse(s, tag, "usage", 2, "not a verb of a session");
+		return;
+	}
+	for (i = 0; i < s->nkids; i++)
+		if (strcmp(s->kids[i].tag, tag) == 0) {
+			serve_refuse(s, tag, "usage", 2,
+			    "a request with this tag is still running");
+			return;
+		}
+	if (s->nkids == SERVE_INFLIGHT_MAX) {
+		serve_refuse(s, tag, "busy", 1, "too many requests at once");
+		return;
+	}
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		serve_refuse(s, tag, "system", 1, "cannot make a pipe");
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		serve_refuse(s, tag, "system", 1, "cannot fork");
+		return;
+	}
+	if (pid == 0) {
+		/* The verb sees what it would from the command line: no
+		   input, its own stdout, the session's stderr, nothing else
+		   of the loop's. */
+		devnull = open("/dev/null", O_RDONLY);
+		if (devnull == -1 || dup2(devnull, STDIN_FILENO) == -1 ||
+		    dup2(p[1], STDOUT_FILENO) == -1 ||
+		    syscall(SYS_close_range, 3, ~0U, 0) == -1)
+			_exit(1);
+		rc = s->fn(words[0], (int)(n - 1), words + 1, s->arg);
+		fflush(stdout);
+		_exit(rc);
+	}
+	close(p[1]);
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	k = &s->kids[s->nkids++];
+	memset(k, 0, sizeof(*k));
+	k->pid = pid;
+	k->fd = p[0];
+	snprintf(k->tag, sizeof(k->tag), "%s", tag);
+}
+
+/* One request line: "TAG VERB [ARG...]", words split by single blanks. */
+static void
+serve_request(struct serve *s, char *line)
+{
+	char *words[SERVE_WORDS_MAX + 1], *tag, *w;
+	size_t n = 0;
+
+	tag = strsep(&line, " ");
+	if (!serve_tag_ok(tag)) {
+		serve_refuse(s, "-", "usage", 2,
+		    "a request is TAG VERB [JOBDIR...], TAG of [A-Za-z0-9_.-]");
+		return;
+	}
+	while (line != NULL && (w = strsep(&line, " ")) != NULL) {
+		if (w[0] == '\0' || n == SERVE_WORDS_MAX) {
+			serve_refuse(s, tag, "usage", 2,
+			    w[0] == '\0' ? "a stray blank" : "too many words");
+			return;
+		}
+		words[n++] = w;
+	}
+	if (n == 0) {
+		serve_refuse(s, tag, "usage", 2, "no verb");
+		return;
+	}
+	words[n] = NULL;
+	serve_start(s, tag, words, n);
+}
+
+/* Take what stdin has; false once it has ended. */
+static bool
+serve_input(struct serve *s)
+{
+	char *nl, *line;
+	ssize_t r;
+	size_t used;
+
+	r = read(STDIN_FILENO, s->in + s->inlen, SERVE_REQUEST_MAX - s->inlen);
+	if (r == -1 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (r <= 0)
+		return false;
+	s->inlen += (size_t)r;
+	used = 0;
+	while ((nl = memchr(s->in + used, '\n', s->inlen - used)) != NULL) {
+		*nl = '\0';
+		line = s->in + used;
+		used = (size_t)(nl - s->in) + 1;
+		if (s->in_skipping) {
+			s->in_skipping = false;
+			continue;
+		}
+		if (strlen(line) != (size_t)(nl - line))
+			serve_refuse(s, "-", "usage", 2, "a NUL byte");
+		else
+			serve_request(s, line);
+	}
+	memmove(s->in, s->in + used, s->inlen - used);
+	s->inlen -= used;
+	if (s->inlen == SERVE_REQUEST_MAX) {
+		if (!s->in_skipping)
+			serve_refuse(s, "-", "usage", 2, "a request too long");
+		s->in_skipping = true;
+		s->inlen = 0;
+	}
+	return true;
+}
+
+/* Pass on a child's complete lines; at its end, its exit status. */
+static void
+serve_output(struct serve *s, size_t i)
+{
+	struct serve_child *k = &s->kids[i];
+	char chunk[65536], line[64], *nl, *p;
+	size_t n, start;
+	ssize_t r;
+	int status;
+
+	if ((r = read(k->fd, chunk, sizeof(chunk))) == -1 &&
+	    (errno == EINTR || errno == EAGAIN))
+		return;
+	for (start = 0; r > 0 && start < (size_t)r; start = n + 1) {
+		p = chunk + start;
+		nl = memchr(p, '\n', (size_t)r - start);
+		n = nl != NULL ? (size_t)(nl - chunk) : (size_t)r;
+		if (!k->skipping && k->len + (n - start) > SERVE_LINE_MAX) {
+			k->skipping = true;
+			k->len = 0;
+		}
+		if (!k->skipping) {
+			if (k->len + (n - start) > k->cap) {
+				k->cap = (k->len + (n - start)) * 2 + 256;
+				if ((k->buf = realloc(k->buf, k->cap)) == NULL)
+					abort();
+			}
+			memcpy(k->buf + k->len, p, n - start);
+			k->len += n - start;
+		}
+		if (nl == NULL)
+			break;
+		if (k->skipping)
+			serve_refuse(s, k->tag, "io", 0,
+			    "an answer line too long was dropped");
+		else
+			serve_write(s, k->tag, k->buf, k->len);
+		k->len = 0;
+		k->skipping = false;
+	}
+	if (r > 0)
+		return;
+	/* The verb has ended (a verb never closes its stdout early). */
+	if (k->len > 0 && !k->skipping)
+		serve_write(s, k->tag, k->buf, k->len);
+	while (waitpid(k->pid, &status, 0) == -1 && errno == EINTR)
+		;
+	snprintf(line, sizeof(line), "exit %d",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	serve_write(s, k->tag, line, strlen(line));
+	close(k->fd);
+	free(k->buf);
+	s->kids[i] = s->kids[--s->nkids];
+}
+
+/* See serve.h. */
+int
+serve_main(serve_verb_fn fn, void *arg)
+{
+	static struct serve s;
+	struct pollfd pfd[SERVE_INFLIGHT_MAX + 2];
+	size_t i;
+	int n;
+
+	memset(&s, 0, sizeof(s));
+	s.fn = fn;
+	s.arg = arg;
+	s.in_open = true;
+	if ((s.in = malloc(SERVE_REQUEST_MAX)) == NULL)
+		return 1;
+	/* Input that ends takes no more requests; those running finish and
+	   are answered.  Output that ends (whoever opened the session has
+	   gone) ends the loop at once: the children's next line then fails
+	   with EPIPE, as a verb's does when its SSH link drops.  No job
+	   stops with either. */
+	for (;;) {
+		pfd[0].fd = s.in_open ? STDIN_FILENO : -1;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = STDOUT_FILENO;
+		pfd[1].events = 0; /* only POLLERR and POLLHUP */
+		for (i = 0; i < s.nkids; i++) {
+			pfd[i + 2].fd = s.kids[i].fd;
+			pfd[i + 2].events = POLLIN;
+		}
+		if ((n = poll(pfd, s.nkids + 2, -1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents != 0)
+			break;
+		/* Children first, from the last: serve_output() may move the
+		   last child into slot i. */
+		for (i = s.nkids; i > 0; i--)
+			if (pfd[i + 1].revents != 0)
+				serve_output(&s, i - 1);
+		if (pfd[0].revents != 0 && !serve_input(&s))
+			s.in_open = false;
+		if (s.out_gone || (!s.in_open && s.nkids == 0))
+			break;
+	}
+	for (i = 0; i < s.nkids; i++)
+		close(s.kids[i].fd);
+	free(s.in);
+	return 0;
+}

@@ -1,0 +1,25 @@
+/*
+ * sluice-agent serve: many requests over one long-lived session (an SSH
+ * exec channel), instead of one process start per verb.  Each request line
+ * "TAG VERB [JOBDIR...]" runs in a child of its own, exactly as
+ * "sluice-agent VERB JOBDIR..." would (the config read anew), and each line
+ * the child prints comes back as "TAG LINE", then "TAG exit STATUS".  A
+ * job's supervisor is detached as always: a session that ends stops no job.
+ */
+#ifndef SLUICE_AGENT_SERVE_H
+#define SLUICE_AGENT_SERVE_H
+
+#define SERVE_TAG_MAX 32 /* [A-Za-z0-9_.-], at most this many */
+#define SERVE_REQUEST_MAX (128 * 1024) /* bytes in one request line */
+#define SERVE_WORDS_MAX 1001 /* clean and 1000 JOBDIRs */
+#define SERVE_INFLIGHT_MAX 256 /* requests running at once */
+#define SERVE_LINE_MAX (8 * 1024 * 1024) /* bytes of one answer line */
+
+/* Runs one verb (in the child) and returns its exit status. */
+typedef int (
+    *serve_verb_fn)(const char *verb, int nargs, char **args, void *arg);
+
+/* Serve requests from stdin until it ends; the exit status. */
+int serve_main(serve_verb_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,149 @@
+#!/bin/bash
+# sluice-agent serve: many requests over one session.  Concurrent runs come
+# back each under its own tag and end with their exit status; a changed
+# agent.conf applies from the next request; malformed requests are refused
+# one by one and the session goes on; a session that ends stops no job, and
+# a new one re-attaches.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/agent.sh"
+agent_setup 71940
+
+SLEEP2='import time
+print("start", flush=True)
+time.sleep(2)
+print("done", flush=True)'
+
+# lines TAG FILE: the JSON lines a session printed under TAG (exit excluded).
+lines() {
+	awk -v t="$1" '$1 == t && $2 != "exit" { sub(/^[^ ]+ /, ""); print }' "$2"
+}
+# status TAG FILE: the exit status a session reported for TAG.
+status() {
+	awk -v t="$1" '$1 == t && $2 == "exit" { print $3 }' "$2"
+}
+
+# --- two runs at once, each under its own tag -------------------------------
+A=$(job_py serve-a "$SLEEP2")
+B=$(job_py serve-b 'print("b")')
+{
+	echo "ja run $A"
+	echo "jb run $B"
+	sleep 0.3
+	echo "st status $A"
+	# Keep the session open until both have finished.
+	for _ in $(seq 100); do
+		[ -e "$A/result.json" ] && [ -e "$B/result.json" ] && break
+		sleep 0.1
+	done
+	sleep 0.3
+} | agent serve >"$T/two.out" 2>"$T/two.err"
+tap_is "$?" 0 "two runs: serve exits 0 when its input ends"
+tap_is "$(lines ja "$T/two.out" | jq -r .event | tr '\n' ' ')" "accepted started finished " "two runs: ja carries A's events"
+tap_is "$(lines ja "$T/two.out" | tail -1 | jq -r .result.verdict)" ok "two runs: A ran ok"
+tap_is "$(lines jb "$T/two.out" | tail -1 | jq -r .result.verdict)" ok "two runs: B ran ok"
+tap_is "$(cat "$B/stdout")" b "two runs: B printed its own output"
+tap_is "$(status ja "$T/two.out")" 0 "two runs: ja ends with exit 0"
+tap_is "$(status jb "$T/two.out")" 0 "two runs: jb ends with exit 0"
+tap_is "$(lines st "$T/two.out" | jq -r .state)" running "two runs: status, asked meanwhile, says running"
+tap_is "$(awk '{print $1}' "$T/two.out" | sort -u | tr '\n' ' ')" "ja jb st " "two runs: every line carries a request's tag"
+tap_is "$(grep -c . "$T/two.out")" 10 "two runs: 3+3 events, 1 status, 3 exits, nothing else"
+check_clean "two runs"
+
+# --- a changed agent.conf applies from the next request --------------------
+{
+	echo "i1 info"
+	for _ in $(seq 50); do grep -q . "$T/conf.out" 2>/dev/null && break; sleep 0.1; done
+	sed -i 's/^slots = 2;/slots = 3;/' "$CONF"
+	echo "i2 info"
+	sleep 0.5
+} | agent serve >"$T/conf.out" 2>/dev/null
+sed -i 's/^slots = 3;/slots = 2;/' "$CONF"
+tap_is "$(lines i1 "$T/conf.out" | jq -r .slots)" 2 "config: the first info saw 2 slots"
+tap_is "$(lines i2 "$T/conf.out" | jq -r .slots)" 3 "config: the next request read the changed file"
+
+# --- bad requests are refused one by one; the session goes on -------------
+LONG=$(head -c 200000 /dev/zero | tr '\0' x)
+{
+	echo "bad/tag info"
+	echo "-x info"
+	echo "s1 sftp"
+	echo "s2 serve"
+	echo "s3 info  extra"
+	echo "s4"
+	echo "s5 run /etc"
+	echo "s6 run $BASE/jobs/../../x"
+	echo "s7 $LONG"
+	printf 's8 info\0 x\n'
+	echo "s9 info"
+	sleep 0.5
+} | agent serve >"$T/bad.out" 2>/dev/null
+tap_is "$(grep -c '^- ' "$T/bad.out")" 4 "bad: a bad tag, a NUL and an overlong request are answered untagged"
+tap_is "$(lines s1 "$T/bad.out" | jq -r .code)/$(status s1 "$T/bad.out")" usage/2 "bad: sftp is no verb of a session"
+tap_is "$(lines s2 "$T/bad.out" | jq -r .code)/$(status s2 "$T/bad.out")" usage/2 "bad: nor is serve"
+tap_is "$(status s3 "$T/bad.out")" 2 "bad: a stray blank is refused"
+tap_is "$(status s4 "$T/bad.out")" 2 "bad: a tag without a verb is refused"
+tap_is "$(lines s5 "$T/bad.out" | jq -r .code)/$(status s5 "$T/bad.out")" refused/2 "bad: a path outside the jobs directory is refused by the verb"
+tap_is "$(status s6 "$T/bad.out")" 2 "bad: a .. path is refused"
+tap_is "$(status s7 "$T/bad.out")" "" "bad: nothing ran for the overlong request"
+tap_is "$(lines s9 "$T/bad.out" | jq -r .slots)/$(status s9 "$T/bad.out")" 2/0 "bad: the session still answers after all that"
+
+# --- a tag still running is not taken twice --------------------------------
+C=$(job_py serve-c "$SLEEP2")
+{
+	echo "dup run $C"
+	sleep 0.3
+	echo "dup info"
+	for _ in $(seq 100); do [ -e "$C/result.json" ] && break; sleep 0.1; done
+	sleep 0.3
+} | agent serve >"$T/dup.out" 2>/dev/null
+tap_is "$(grep -c '^dup exit 2$' "$T/dup.out")" 1 "dup tag: the second request is refused"
+tap_is "$(lines dup "$T/dup.out" | jq -r 'select(.event == "finished") | .result.verdict')" ok "dup tag: the first still finishes under it"
+check_clean "dup tag"
+
+# --- input that ends: the requests running are still answered ------------
+F=$(job_py serve-f "$SLEEP2")
+echo "r run $F" | agent serve >"$T/eof.out" 2>/dev/null
+tap_is "$(lines r "$T/eof.out" | jq -r .event | tr '\n' ' ')" "accepted started finished " "input ends: the running request is answered to its end"
+tap_is "$(status r "$T/eof.out")" 0 "input ends: and its exit status"
+
+# --- whoever reads the session goes: serve ends, the job goes on, a new
+# session re-attaches ---------------------------------------------------------
+SLEEP4='import time
+print("start", flush=True)
+time.sleep(4)
+print("done", flush=True)'
+D=$(job_py serve-d "$SLEEP4")
+mkfifo "$T/din" "$T/dout"
+agent serve <"$T/din" >"$T/dout" 2>/dev/null &
+SERVE=$!
+exec 8>"$T/din"
+echo "r run $D" >&8
+timeout 10 head -2 <"$T/dout" >"$T/drop.out"
+tap_is "$(lines r "$T/drop.out" | jq -r .event | tr '\n' ' ')" "accepted started " "dropped: the session saw the start"
+for _ in $(seq 30); do kill -0 "$SERVE" 2>/dev/null || break; sleep 0.1; done
+tap_ok "$(kill -0 "$SERVE" 2>/dev/null; echo $((!$?)))" "dropped: serve ended when its reader went, its input still open"
+exec 8>&-
+tap_is "$(agent status "$D" | jq -r .state)" running "dropped: the job still runs"
+out=$(echo "w wait $D" | agent serve 2>/dev/null)
+tap_is "$(printf '%s\n' "$out" | lines w /dev/stdin | tail -1 | jq -r .result.verdict)" ok "dropped: a new session's wait sees it finish ok"
+tap_is "$(cat "$D/stdout" | tr '\n' ' ')" "start done " "dropped: the job ran to its end"
+tap_is "$(printf '%s\n' "$out" | status w /dev/stdin)" 0 "dropped: wait ends with exit 0"
+check_clean "dropped"
+
+# --- a session killed outright stops no job ---------------------------------
+E=$(job_py serve-e "$SLEEP2")
+mkfifo "$T/in"
+agent serve <"$T/in" >"$T/kill.out" 2>/dev/null &
+SERVE=$!
+exec 7>"$T/in"
+echo "k run $E" >&7
+wait_event "$E" started 5
+tap_ok $? "killed: the job started"
+kill -9 "$SERVE"
+wait "$SERVE" 2>/dev/null
+exec 7>&-
+out=$(agent wait "$E")
+tap_is "$(printf '%s\n' "$out" | tail -1 | jq -r .result.verdict)" ok "killed: the job finished ok without its session"
+check_clean "killed"
+
+tap_done
