@@ -502,6 +502,8 @@ agent_info(struct agent *a, struct error *e)
 	json_object_set_new(features, "cgroup_memory", json_boolean(cs.memory));
 	json_object_set_new(features, "cgroup_pids", json_boolean(cs.pids));
 	json_object_set_new(features, "cgroup_cpu", json_boolean(cs.cpu));
+	/* Requests over one session: sluice-agent serve. */
+	json_object_set_new(features, "serve", json_true());
 	runtimes = json_array();
 	missing = json_array();
 	for (i = 0; i < a->conf.nruntimes; i++) {

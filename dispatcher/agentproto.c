@@ -17,6 +17,8 @@
 #define AGENTPROTO_CLEAN_DELAY_MS 200
 /* The most directories a node's jobs/ may hold before it is a lie. */
 #define AGENTPROTO_DIRS_MAX 100000
+/* Sessions lost on one connection before its verbs go as commands. */
+#define AGENTPROTO_SESSION_RETRIES 3
 
 /* Copy a short printable string from JSON, or fail. */
 static int
@@ -121,6 +123,8 @@ agentproto_info_parse(const char *text, size_t len, struct agentproto_info *out,
 		}
 		in.nruntimes++;
 	}
+	v = json_object_get(json_object_get(root, "features"), "serve");
+	in.serve = json_is_true(v);
 	*out = in;
 	rc = 0;
 out:
@@ -143,6 +147,10 @@ agentproto_reset(struct agentproto *ap)
 	size_t i;
 
 	ap->ncleans = 0;
+	if (ap->session != NULL)
+		remote_channel_free(ap->session);
+	ap->session = NULL;
+	ap->session_failures = 0;
 	for (i = 0; i < ap->naux; i++)
 		remote_channel_free(ap->aux[i]);
 	free(ap->aux);
@@ -216,15 +224,145 @@ out:
 	return rc;
 }
 
+/*
+ * Send one request over the session: "TAG VERB PATH..." (the paths are job
+ * directories: no blank, no newline).  False if there is no session or it
+ * is lost; the caller then runs the verb as a command.
+ */
+static bool
+agentproto_request(struct agentproto *ap, const char *tag, const char *verb,
+    const char *const *paths, size_t n)
+{
+	struct error e;
+	size_t len, i, off;
+	char *line;
+
+	if (ap->session == NULL)
+		return false;
+	len = strlen(tag) + strlen(verb) + 3;
+	for (i = 0; i < n; i++)
+		len += strlen(paths[i]) + 1;
+	if ((line = malloc(len)) == NULL)
+		fatal("out of memory");
+	off = (size_t)snprintf(line, len, "%s %s", tag, verb);
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(line + off, len - off, " %s", paths[i]);
+	line[off++] = '\n';
+	if (remote_channel_write(ap->session, line, off, &e) == -1) {
+		log_warn("%s: the agent session is lost: %s", ap->conf->name,
+		    e.msg);
+		remote_channel_free(ap->session);
+		ap->session = NULL;
+		ap->session_failures++;
+	}
+	free(line);
+	return ap->session != NULL;
+}
+
+/* Open the resident session: see agentproto.h. */
+void
+agentproto_session_open(struct agentproto *ap, struct remote *r)
+{
+	const char **argv;
+	struct error e;
+
+	/* A node whose sessions keep ending is served by commands. */
+	if (!ap->info.serve || ap->session != NULL ||
+	    ap->session_failures >= AGENTPROTO_SESSION_RETRIES)
+		return;
+	if ((argv = agentproto_argv(ap, "serve", NULL)) == NULL)
+		fatal("out of memory");
+	ap->session = remote_channel_spawn(r, argv, &e);
+	free(argv);
+	if (ap->session == NULL) {
+		log_warn("%s: no agent session, one command per verb: %s",
+		    ap->conf->name, e.msg);
+		ap->session_failures++;
+	}
+}
+
+/* The session's lines, routed to the job whose directory is the tag. */
+struct agentproto_route {
+	agentproto_session_cb cb;
+	void *arg;
+};
+
+static int
+agentproto_session_line(const char *line, size_t len, void *arg)
+{
+	struct agentproto_route *rt = arg;
+	unsigned long long id;
+	const char *sp;
+	int attempt, used = 0, status;
+
+	/* Tags of requests no job follows (cancel, clean) start with a
+	   letter; a job's is its directory's name.  Anything else from
+	   the node is ignored. */
+	if ((sp = memchr(line, ' ', len)) == NULL ||
+	    sscanf(line, "%llu.%d%n", &id, &attempt, &used) != 2 ||
+	    line + used != sp || attempt < 1)
+		return 0;
+	sp++;
+	len -= (size_t)(sp - line);
+	if (len > 5 && strncmp(sp, "exit ", 5) == 0) {
+		if (sscanf(sp + 5, "%d%n", &status, &used) != 1 ||
+		    (size_t)used != len - 5 || status < 0 || status > 255)
+			return 0;
+		rt->cb((int64_t)id, attempt, NULL, 0, true, status, rt->arg);
+		return 0;
+	}
+	rt->cb((int64_t)id, attempt, sp, len, false, 0, rt->arg);
+	return 0;
+}
+
+/* Read the session: see agentproto.h. */
+int
+agentproto_session_poll(struct agentproto *ap, struct remote *r,
+    agentproto_session_cb cb, void *arg)
+{
+	struct agentproto_route rt = { cb, arg };
+	struct error e;
+	int status = -1, rc;
+
+	if (ap->session == NULL)
+		return 1;
+	error_init(&e);
+	rc = remote_channel_poll(ap->session, AGENTPROTO_LINE_MAX + 64,
+	    agentproto_session_line, &rt, &status, &e);
+	if (rc == 1)
+		return 1;
+	log_warn("%s: the agent session ended (%s)", ap->conf->name,
+	    rc == -1 ? e.msg : "its command exited");
+	remote_channel_free(ap->session);
+	ap->session = NULL;
+	ap->session_failures++;
+	agentproto_session_open(ap, r);
+	return 0;
+}
+
+/* The tag of a request that no job follows. */
+static void
+agentproto_tag(struct agentproto *ap, char prefix, char *buf, size_t len)
+{
+	snprintf(buf, len, "%c%llu", prefix, (unsigned long long)++ap->tags);
+}
+
 /* Start agent run or agent wait on a job directory. */
 int
 agentproto_start(struct agentproto *ap, struct remote *r, const char *path,
     bool attach, struct remote_channel **proc, struct error *e)
 {
-	const char **argv = agentproto_argv(ap, attach ? "wait" : "run", path);
+	const char **argv;
 	struct remote_channel *p;
+	const char *name = strrchr(path, '/');
 
-	if (argv == NULL)
+	if (name != NULL &&
+	    agentproto_request(ap, name + 1, attach ? "wait" : "run", &path,
+		1)) {
+		*proc = NULL;
+		return 0;
+	}
+	if ((argv = agentproto_argv(ap, attach ? "wait" : "run", path)) == NULL)
 		return error_set(e, ERR_NOMEM, "out of memory");
 	p = remote_channel_spawn(r, argv, e);
 	free(argv);
@@ -329,11 +467,15 @@ agentproto_aux_add(struct agentproto *ap, struct remote_channel *p)
 void
 agentproto_cancel(struct agentproto *ap, struct remote *r, const char *path)
 {
-	const char **argv = agentproto_argv(ap, "cancel", path);
+	const char **argv;
 	struct remote_channel *p;
 	struct error e;
+	char tag[32];
 
-	if (argv == NULL)
+	agentproto_tag(ap, 'x', tag, sizeof(tag));
+	if (agentproto_request(ap, tag, "cancel", &path, 1))
+		return;
+	if ((argv = agentproto_argv(ap, "cancel", path)) == NULL)
 		fatal("out of memory");
 	p = remote_channel_spawn(r, argv, &e);
 	free(argv);
@@ -354,8 +496,18 @@ agentproto_flush_cleans(struct agentproto *ap, struct remote *r)
 	struct error e;
 	size_t i, n = ap->conf->nagent;
 
+	const char *paths[AGENTPROTO_CLEAN_BATCH];
+	char tag[32];
+
 	if (ap->ncleans == 0)
 		return;
+	for (i = 0; i < ap->ncleans; i++)
+		paths[i] = ap->cleans[i];
+	agentproto_tag(ap, 'c', tag, sizeof(tag));
+	if (agentproto_request(ap, tag, "clean", paths, ap->ncleans)) {
+		ap->ncleans = 0;
+		return;
+	}
 	if ((argv = calloc(n + ap->ncleans + 2, sizeof(*argv))) == NULL)
 		fatal("out of memory");
 	for (i = 0; i < n; i++)

@@ -48,6 +48,7 @@ struct agentproto_info {
 	size_t nruntimes;
 	char runtimes[AGENTPROTO_RUNTIMES_MAX][65];
 	char versions[AGENTPROTO_RUNTIMES_MAX][129];
+	bool serve; /* features.serve: sluice-agent serve is there */
 };
 
 /* One node's agent: its command, its info, and verbs still running. */
@@ -61,6 +62,9 @@ struct agentproto {
 						     one batched clean */
 	size_t ncleans;
 	int64_t cleans_since; /* when the oldest was queued */
+	struct remote_channel *session; /* sluice-agent serve, or NULL */
+	int session_failures; /* sessions lost on this connection */
+	uint64_t tags; /* for requests that no job follows */
 };
 
 /* How far a job directory got, from agent status. */
@@ -97,7 +101,9 @@ void agentproto_job_path(const struct agentproto *ap, int64_t id, int attempt,
 
 /*
  * Start agent run (or, with attach, agent wait) on the job directory at
- * path: *proc follows its events (agentproto_event_line()).
+ * path: *proc follows its events (agentproto_event_line()), or, when the
+ * request went over the session, *proc is NULL and its events come through
+ * agentproto_session_poll().
  */
 int agentproto_start(struct agentproto *ap, struct remote *r, const char *path,
     bool attach, struct remote_channel **proc, struct error *e);
@@ -140,6 +146,28 @@ void agentproto_poll(struct agentproto *ap, struct remote *r);
  */
 int agentproto_dirs(struct agentproto *ap, struct remote *r, int64_t **ids,
     int **attempts, size_t *n, struct error *e);
+
+/*
+ * Open the resident session if the agent offers one (after
+ * agentproto_info()).  Without one, every verb is a command of its own.
+ */
+void agentproto_session_open(struct agentproto *ap, struct remote *r);
+
+/*
+ * What the session says about one job's run or wait: a line of its events
+ * (ended false), or its end with the verb's exit status (ended true).
+ */
+typedef void (*agentproto_session_cb)(int64_t id, int attempt, const char *line,
+    size_t len, bool ended, int exit_status, void *arg);
+
+/*
+ * Read the session's lines and pass those of jobs to cb.  Returns 1 while
+ * the session lasts (or there is none), 0 once it has ended: it is closed,
+ * and the jobs it followed must be attached again (agentproto_start()
+ * with attach, which opens a new session or falls back to commands).
+ */
+int agentproto_session_poll(struct agentproto *ap, struct remote *r,
+    agentproto_session_cb cb, void *arg);
 
 /*
  * A remote_channel_poll() line callback for agent run and wait: arg is a

@@ -31,7 +31,11 @@ struct pool_job {
 	int attempt;
 	char path[640]; /* its directory on the node */
 	struct remote_channel *proc; /* agent run or wait; NULL once done */
+	bool via_session; /* run or wait went over the agent session */
+	bool ended; /* via_session: the verb's exit status came */
+	int status; /* ... and this is it */
 	struct agentproto_events seen; /* what it said so far */
+	bool told_accepted, told_finished; /* posted to the main thread */
 };
 
 struct pool_worker {
@@ -199,6 +203,11 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 	switch (c->type) {
 	case POOL_CMD_START:
 	case POOL_CMD_RECOVER:
+		/* Followed over the session already: a second request with
+		   the same tag would be refused, and read as the job's. */
+		if ((j = pool_job_find(w, c->job_id)) != NULL &&
+		    j->attempt == c->attempt && j->via_session && !j->ended)
+			return 0;
 		j = pool_job_add(w, c->job_id, c->attempt);
 		if (c->type == POOL_CMD_START)
 			rc = stage_start(&w->ap, r, sp,
@@ -208,8 +217,10 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 			rc = stage_recover(&w->ap, r, sp,
 			    set->caps.max_total_bytes, j->id, j->path, &j->proc,
 			    e);
-		if (rc == 0)
+		if (rc == 0) {
+			j->via_session = j->proc == NULL;
 			return 0;
+		}
 		pool_tell(w, POOL_EV_JOB_FAILED, c->job_id, c->attempt, true,
 		    e->msg);
 		pool_job_drop(w, j);
@@ -262,16 +273,22 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 static bool
 pool_poll_job(struct pool_worker *w, struct pool_job *j)
 {
-	bool was_accepted = j->seen.accepted, was_finished = j->seen.finished;
 	struct error e;
 	int status = -1, rc;
 
 	error_init(&e);
-	rc = remote_channel_poll(j->proc, AGENTPROTO_LINE_MAX,
-	    agentproto_event_line, &j->seen, &status, &e);
-	if (!was_accepted && j->seen.accepted)
+	if (j->via_session) {
+		/* Its lines came through pool_session_line(). */
+		rc = j->ended ? 0 : 1;
+		status = j->status;
+	} else
+		rc = remote_channel_poll(j->proc, AGENTPROTO_LINE_MAX,
+		    agentproto_event_line, &j->seen, &status, &e);
+	if (!j->told_accepted && j->seen.accepted) {
+		j->told_accepted = true;
 		pool_tell(w, POOL_EV_JOB_ACCEPTED, j->id, j->attempt, false,
 		    NULL);
+	}
 	if (j->seen.started_at[0] != '\0') {
 		struct pool_ev *ev = pool_ev_new(w, POOL_EV_JOB_STARTED, j->id,
 		    j->attempt);
@@ -280,13 +297,16 @@ pool_poll_job(struct pool_worker *w, struct pool_job *j)
 		pool_post(w->pool, ev);
 		j->seen.started_at[0] = '\0';
 	}
-	if (!was_finished && j->seen.finished)
+	if (!j->told_finished && j->seen.finished) {
+		j->told_finished = true;
 		pool_tell(w, POOL_EV_JOB_FINISHED, j->id, j->attempt, false,
 		    NULL);
+	}
 	if (rc == 1)
 		return false;
 	remote_channel_free(j->proc);
 	j->proc = NULL;
+	j->via_session = false;
 	if (j->seen.finished)
 		return false; /* waiting for POOL_CMD_COLLECT */
 	if (rc == -1)
@@ -353,6 +373,56 @@ pool_drain_wake(struct pool_worker *w)
 		;
 }
 
+/* A line (or the end) of a job's run or wait, from the agent session. */
+static void
+pool_session_line(int64_t id, int attempt, const char *line, size_t len,
+    bool ended, int status, void *arg)
+{
+	struct pool_worker *w = arg;
+	struct pool_job *j = pool_job_find(w, id);
+
+	/* Only the attempt this worker follows through the session; the
+	   node's lines are untrusted, and a tag may be stale. */
+	if (j == NULL || j->attempt != attempt || !j->via_session || j->ended)
+		return;
+	if (ended) {
+		j->ended = true;
+		j->status = status;
+	} else
+		(void)agentproto_event_line(line, len, &j->seen);
+}
+
+/*
+ * The session ended: attach again, with agent wait, to every job it
+ * followed (over a new session, or as commands).  The events start over;
+ * pool_poll_job() tells the main thread only what is new.
+ */
+static void
+pool_session_lost(struct pool_worker *w, struct remote *r)
+{
+	struct error e;
+	size_t i;
+
+	for (i = 0; i < w->njobs;) {
+		struct pool_job *j = &w->jobs[i];
+
+		if (!j->via_session || j->ended) {
+			i++;
+			continue;
+		}
+		error_init(&e);
+		if (agentproto_start(&w->ap, r, j->path, true, &j->proc, &e) ==
+		    0) {
+			j->via_session = j->proc == NULL;
+			i++;
+			continue;
+		}
+		pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt, true,
+		    e.msg);
+		pool_job_drop(w, j);
+	}
+}
+
 /* Serve one connection until it fails or the pool stops. */
 static int
 pool_session(struct pool_worker *w, struct remote *r, struct error *e)
@@ -382,8 +452,12 @@ pool_session(struct pool_worker *w, struct remote *r, struct error *e)
 		free(cmds);
 		if (quit)
 			return 0;
+		if (agentproto_session_poll(&w->ap, r, pool_session_line, w) ==
+		    0)
+			pool_session_lost(w, r);
 		for (i = 0; i < w->njobs;)
-			if (w->jobs[i].proc == NULL ||
+			if ((w->jobs[i].proc == NULL &&
+				!w->jobs[i].via_session) ||
 			    !pool_poll_job(w, &w->jobs[i]))
 				i++;
 		agentproto_poll(&w->ap, r);
@@ -485,6 +559,7 @@ pool_main(void *arg)
 			pthread_mutex_unlock(&w->lock);
 			if (!quit && agentproto_info(&w->ap, r, &e) == 0) {
 				w->backoff = 0;
+				agentproto_session_open(&w->ap, r);
 				pool_tell(w, POOL_EV_NODE_UP, 0, 0, false,
 				    NULL);
 				if (pool_list_dirs(w, r, &e) == 0 &&

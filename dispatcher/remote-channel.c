@@ -375,6 +375,33 @@ remote_channel_spawn(struct remote *r, const char *const *argv, struct error *e)
 	return p;
 }
 
+/* Send data to a running command's stdin: see remote.h. */
+int
+remote_channel_write(struct remote_channel *p, const void *data, size_t len,
+    struct error *e)
+{
+	struct remote *r = p->r;
+	const char *in = data;
+	size_t sent = 0, chunk;
+	int n, rc = 0;
+
+	remote_busy_begin(r);
+	while (sent < len) {
+		chunk = len - sent;
+		if (chunk > REMOTE_SFTP_CHUNK)
+			chunk = REMOTE_SFTP_CHUNK;
+		if ((n = ssh_channel_write(p->ch, in + sent,
+			 (uint32_t)chunk)) <= 0) {
+			rc = remote_fail(r, e, ERR_IO,
+			    "cannot send input to '%s'", p->name);
+			break;
+		}
+		sent += (size_t)n;
+	}
+	remote_busy_end(r);
+	return rc;
+}
+
 /* Move what the command has sent into out (at most cap) and run_stderr. */
 static int
 remote_channel_run_drain(struct remote_channel *p, char *out, size_t *len,

@@ -175,6 +175,14 @@ int remote_channel_poll(struct remote_channel *p, size_t max_line,
     int (*line_cb)(const char *line, size_t len, void *arg), void *arg,
     int *exit_status, struct error *e);
 
+/*
+ * Send data to the command's stdin, all of it (blocking, in pieces of at
+ * most 32 KiB, within the timeouts' rule 2).  A failure loses the
+ * connection, as for remote_channel_run().
+ */
+int remote_channel_write(struct remote_channel *p, const void *data, size_t len,
+    struct error *e);
+
 /* Close the command's channel and free it.  The remote command may go on
  * (that is what the agent's detach is for); cancel it with the agent. */
 void remote_channel_free(struct remote_channel *p);

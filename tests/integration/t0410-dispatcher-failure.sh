@@ -113,6 +113,50 @@ job=$(wait_job "$id" 30)
 tap_is "$(printf '%s' "$job" | jq -r '[.state, (.stdout | rtrimstr("\n")), .attempts] | @tsv')" \
 	"$(printf 'COMPLETED\tsurvived\t1')" "a job running across the drain completes once"
 
+# --- The agent session: each node's jobs go as requests over one
+# `sluice-agent serve`, not one SSH command each.  A session killed mid-job
+# (its serving process and the verbs it runs: the SSH channel closes) loses
+# no job: each is attached again and finishes once.
+# session_parents: the serving processes of this test's nodes: a serve
+# that sshd started (its requests and their detached supervisors are forks
+# of it, named the same).
+session_parents() {
+	local p pp
+	for p in $(pgrep -f -- "$T/node[12].agent.conf serve"); do
+		pp=$(ps -o ppid= -p "$p" | tr -d ' ')
+		tr '\0' ' ' <"/proc/$pp/cmdline" 2>/dev/null | grep -q "^sshd" && echo "$p"
+	done
+}
+ids=""
+for i in 1 2 3 4; do
+	ids="$ids $(submit_py "import time; time.sleep(2.5); print('s$i')")"
+done
+for id in $ids; do wait_state "$id" RUNNING; done
+tap_is "$(pgrep -fc -- "$T/node[12].agent.conf run ")" 0 "session: no job runs as an SSH command of its own"
+parents=$(session_parents)
+tap_is "$(printf '%s\n' $parents | grep -c .)" 2 "session: one serving process per node"
+for p in $parents; do
+	kill -9 $(ps -o pid= --ppid "$p") "$p" 2>/dev/null
+done
+done_ok=0
+once=0
+outs=""
+for id in $ids; do
+	job=$(wait_job "$id" 60)
+	outs="$outs$(printf '%s' "$job" | jq -r .stdout) "
+	[ "$(printf '%s' "$job" | jq -r .state)" = COMPLETED ] && done_ok=$((done_ok + 1))
+	[ "$(printf '%s' "$job" | jq -r .attempts)" = 1 ] && once=$((once + 1))
+done
+tap_is "$done_ok" 4 "session killed: every running job completes"
+tap_is "$once" 4 "session killed: each in its first attempt (attached again, not requeued)"
+tap_is "$outs" "s1 s2 s3 s4 " "session killed: each printed its own output, once"
+tap_like "$(grep -c 'agent session ended' "$T/serve.log")" '^[1-9]' "session killed: the daemon saw the session end"
+tap_is "$(api GET /v1/nodes | jq -r '[.nodes[].state] | join(" ")')" "UP UP" "session killed: no node went down for it"
+id=$(submit_py 'print("after")')
+tap_is "$(wait_job "$id" 30 | jq -r .stdout)" after "session killed: the next job runs"
+new=$(session_parents)
+tap_ok "$([ -n "$new" ] && [ "$new" != "$parents" ]; echo $?)" "session killed: a new session serves it"
+
 # --- A host key that does not match is refused with a clear reason.
 disp_stop TERM
 node_stop node2
