@@ -136,16 +136,11 @@ cgroup_dir(const struct cgroup_sys *cs, size_t h, int depth, uid_t slot,
 {
 	const char *name = cgroup_layouts[cs->version].hier[h];
 
-	if (depth == 0)
-		snprintf(buf, CGROUP_DIR_MAX, "%s%s%s", cs->root,
-		    name[0] != '\0' ? "/" : "", name);
-	else if (depth == 1)
-		snprintf(buf, CGROUP_DIR_MAX, "%s%s%s/%s", cs->root,
-		    name[0] != '\0' ? "/" : "", name, cs->parent);
-	else
-		snprintf(buf, CGROUP_DIR_MAX, "%s%s%s/%s/uid%u", cs->root,
-		    name[0] != '\0' ? "/" : "", name, cs->parent,
-		    (unsigned)slot);
+	snprintf(buf, CGROUP_DIR_MAX, "%s%s%s/%s/uid%u", cs->root,
+	    name[0] != '\0' ? "/" : "", name, cs->parent, (unsigned)slot);
+	/* Cut "/uid<U>", then "/<parent>" (a plain name, see conf.c). */
+	while (depth++ < 2)
+		*strrchr(buf, '/') = '\0';
 }
 
 /* The slot's directories, one per hierarchy in use. */
@@ -276,18 +271,19 @@ cgroup_read_u64(const char *dir, const char *file, const char *key,
     uint64_t *out)
 {
 	char path[PATH_MAX], buf[4096], *line, *save = NULL;
+	size_t klen = key != NULL ? strlen(key) : 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	if (cgroup_read(AT_FDCWD, path, buf, sizeof(buf)) == -1)
 		return -1;
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (key == NULL)
-			return util_parse_u64(line, out) ? 0 : -1;
-		if (strncmp(line, key, strlen(key)) == 0 &&
-		    line[strlen(key)] == ' ')
-			return util_parse_u64(line + strlen(key) + 1, out) ? 0
-									   : -1;
+		if (key != NULL &&
+		    (strncmp(line, key, klen) != 0 || line[klen] != ' '))
+			continue;
+		return util_parse_u64(line + (key != NULL ? klen + 1 : 0), out)
+		    ? 0
+		    : -1;
 	}
 	return -1;
 }
