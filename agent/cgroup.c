@@ -1,16 +1,17 @@
 /*
  * Per-slot cgroups: see cgroup.h.  All knowledge of the two cgroup layouts
  * lives here; the rest of the agent asks for limits, attachment, numbers and
- * removal, and never sees a cgroup path.
+ * removal, and never sees a cgroup path.  The layouts differ only by the
+ * tables below: cgroup_plan() and cgroup_slot_dirs() turn a table into data
+ * (what to create and write, where a slot lives), and one short piece of
+ * code applies that data on either version.
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -30,90 +31,230 @@
    empty. */
 #define CGROUP_KILL_BATCH 1024
 
-/* The v1 hierarchies we use, by controller name. */
+/* Controllers, as bits of a mask. */
 enum {
-	V1_MEMORY,
-	V1_PIDS,
-	V1_CPUACCT,
-	V1_N
+	CG_MEMORY = 1,
+	CG_PIDS = 2,
+	CG_CPU = 4,
+	CG_MEMSW = 8 /* v1 swap accounting */
 };
-static const char *v1_names[V1_N] = { "memory", "pids", "cpuacct" };
+
+/* What a limit file is given: an index into cgroup_plan()'s values. */
+enum {
+	CG_VAL_MEMORY,
+	CG_VAL_PROCS, /* the processes limit plus init */
+	CG_VAL_ZERO
+};
+
+/* Everything that sets one version's layout apart. */
+struct cgroup_layout {
+	const char *name;
+	const char *hier[CGROUP_HIER_MAX]; /* under root; "" is root itself */
+	unsigned hier_ctl[CGROUP_HIER_MAX]; /* 0: every one, always used */
+	struct {
+		unsigned ctl; /* the controller it needs */
+		const char *file;
+		int value;
+	} limit[3]; /* in the order written */
+	const char *enter; /* a process writes 0 here to move itself in */
+	const char *delegate; /* ancestors pass controllers on here */
+	const char *cpu, *cpu_key; /* key NULL: the file is the number */
+	uint64_t cpu_ns_per_unit;
+	const char *peak, *oom; /* peak memory; the oom_kill count */
+};
+
+static const struct cgroup_layout cgroup_layouts[] = {
+	[CGROUP_NONE] = { .name = "none" },
+	[CGROUP_V1] = {
+	    .name = "v1",
+	    .hier = { "memory", "pids", "cpuacct" },
+	    .hier_ctl = { CG_MEMORY | CG_MEMSW, CG_PIDS, CG_CPU },
+	    /* memsw must not be below the memory limit, so it is written
+	       second; with it, swap cannot extend the limit. */
+	    .limit = { { CG_MEMORY, "memory.limit_in_bytes", CG_VAL_MEMORY },
+		{ CG_MEMSW, "memory.memsw.limit_in_bytes", CG_VAL_MEMORY },
+		{ CG_PIDS, "pids.max", CG_VAL_PROCS } },
+	    /* The caller's thread only: see cgroup_enter_self(). */
+	    .enter = "tasks",
+	    .cpu = "cpuacct.usage",
+	    .cpu_ns_per_unit = 1,
+	    .peak = "memory.max_usage_in_bytes",
+	    /* oom_kill in memory.oom_control needs Linux 4.13. */
+	    .oom = "memory.oom_control",
+	},
+	[CGROUP_V2] = {
+	    .name = "v2",
+	    .hier = { "" },
+	    .limit = { { CG_MEMORY, "memory.max", CG_VAL_MEMORY },
+		{ CG_MEMORY, "memory.swap.max", CG_VAL_ZERO },
+		{ CG_PIDS, "pids.max", CG_VAL_PROCS } },
+	    .enter = "cgroup.procs",
+	    /* Controllers reach a child only if every ancestor passes them
+	       on. */
+	    .delegate = "cgroup.subtree_control",
+	    /* usage_usec is there without the cpu controller enabled. */
+	    .cpu = "cpu.stat",
+	    .cpu_key = "usage_usec",
+	    .cpu_ns_per_unit = 1000,
+	    /* memory.peak needs Linux 5.19; without it peak stays 0. */
+	    .peak = "memory.peak",
+	    .oom = "memory.events",
+	},
+};
 
 /* The version's name. */
 const char *
 cgroup_version_name(enum cgroup_version v)
 {
-	switch (v) {
-	case CGROUP_V1:
-		return "v1";
-	case CGROUP_V2:
-		return "v2";
-	default:
-		return "none";
-	}
+	return v == CGROUP_V1 || v == CGROUP_V2 ? cgroup_layouts[v].name
+						: "none";
 }
 
-/* Whether a v1 controller is usable in this layout. */
+/* The usable controllers, as a mask. */
+static unsigned
+cgroup_usable(const struct cgroup_sys *cs)
+{
+	return (cs->memory ? CG_MEMORY : 0) | (cs->pids ? CG_PIDS : 0) |
+	    (cs->cpu ? CG_CPU : 0) | (cs->memory && cs->memsw ? CG_MEMSW : 0);
+}
+
+/* Whether hierarchy h is in use and holds a usable controller of mask. */
 static bool
-cgroup_v1_has(const struct cgroup_sys *cs, int c)
+cgroup_hier_has(const struct cgroup_sys *cs, size_t h, unsigned mask)
 {
-	switch (c) {
-	case V1_MEMORY:
-		return cs->memory;
-	case V1_PIDS:
-		return cs->pids;
-	default:
-		return cs->cpu;
-	}
+	const struct cgroup_layout *ly = &cgroup_layouts[cs->version];
+
+	return ly->hier[h] != NULL &&
+	    (ly->hier_ctl[h] == 0 ||
+		(ly->hier_ctl[h] & mask & cgroup_usable(cs)) != 0);
 }
 
-/* The slot's directory: in hierarchy c for v1, the only one for v2. */
+/* Hierarchy h's top (depth 0), the parent in it (1) or the slot's (2). */
 static void
-cgroup_slot_dir(const struct cgroup_sys *cs, int c, uid_t slot, char *buf,
-    size_t len)
+cgroup_dir(const struct cgroup_sys *cs, size_t h, int depth, uid_t slot,
+    char buf[CGROUP_DIR_MAX])
 {
-	if (cs->version == CGROUP_V1)
-		snprintf(buf, len, "%s/%s/%s/uid%u", cs->root, v1_names[c],
-		    cs->parent, (unsigned)slot);
-	else
-		snprintf(buf, len, "%s/%s/uid%u", cs->root, cs->parent,
-		    (unsigned)slot);
+	const char *name = cgroup_layouts[cs->version].hier[h];
+
+	snprintf(buf, CGROUP_DIR_MAX, "%s%s%s/%s/uid%u", cs->root,
+	    name[0] != '\0' ? "/" : "", name, cs->parent, (unsigned)slot);
+	/* Cut "/uid<U>", then "/<parent>" (a plain name, see conf.c). */
+	while (depth++ < 2)
+		*strrchr(buf, '/') = '\0';
+}
+
+/* The slot's directories, one per hierarchy in use. */
+size_t
+cgroup_slot_dirs(const struct cgroup_sys *cs, uid_t slot,
+    char dirs[CGROUP_HIER_MAX][CGROUP_DIR_MAX])
+{
+	size_t h, n = 0;
+
+	for (h = 0; h < CGROUP_HIER_MAX; h++)
+		if (cgroup_hier_has(cs, h, ~0u))
+			cgroup_dir(cs, h, 2, slot, dirs[n++]);
+	return n;
+}
+
+/* The slot's directory in the hierarchy that holds controller c, if any. */
+static bool
+cgroup_ctl_dir(const struct cgroup_sys *cs, uid_t slot, unsigned c,
+    char buf[CGROUP_DIR_MAX])
+{
+	size_t h;
+
+	for (h = 0; h < CGROUP_HIER_MAX; h++)
+		if (cgroup_hier_has(cs, h, c)) {
+			cgroup_dir(cs, h, 2, slot, buf);
+			return true;
+		}
+	return false;
+}
+
+/* Append a step to steps[*n]: mkdir if file is NULL, else a write. */
+static void
+cgroup_step(struct cgroup_step *steps, size_t *n, const struct cgroup_sys *cs,
+    size_t h, int depth, uid_t slot, const char *file, const char *value)
+{
+	struct cgroup_step *st = &steps[(*n)++];
+
+	cgroup_dir(cs, h, depth, slot, st->dir);
+	st->file = file;
+	snprintf(st->value, sizeof(st->value), "%s", value);
+}
+
+/* The steps that create a slot's cgroup and write its limits. */
+size_t
+cgroup_plan(const struct cgroup_sys *cs, uid_t slot, const struct limits *l,
+    struct cgroup_step *steps)
+{
+	const struct cgroup_layout *ly = &cgroup_layouts[cs->version];
+	uint64_t vals[] = { l->memory_bytes, l->processes + CGROUP_INIT_TASKS,
+		0 };
+	char val[32], ctl[32];
+	size_t h, i, n = 0;
+	unsigned c;
+
+	snprintf(ctl, sizeof(ctl), "%s%s%s", cs->memory ? "+memory" : "",
+	    cs->memory && cs->pids ? " " : "", cs->pids ? "+pids" : "");
+	for (h = 0; h < CGROUP_HIER_MAX; h++) {
+		if (!cgroup_hier_has(cs, h, ~0u))
+			continue;
+		cgroup_step(steps, &n, cs, h, 1, slot, NULL, "");
+		if (ly->delegate != NULL && ctl[0] != '\0') {
+			cgroup_step(steps, &n, cs, h, 0, slot, ly->delegate,
+			    ctl);
+			cgroup_step(steps, &n, cs, h, 1, slot, ly->delegate,
+			    ctl);
+		}
+	}
+	for (h = 0; h < CGROUP_HIER_MAX; h++) {
+		if (!cgroup_hier_has(cs, h, ~0u))
+			continue;
+		cgroup_step(steps, &n, cs, h, 2, slot, NULL, "");
+		for (i = 0; i < 3; i++) {
+			c = ly->limit[i].ctl;
+			/* v2's hierarchy holds every controller, usable or
+			   not. */
+			if ((c & cgroup_usable(cs)) == 0 ||
+			    !cgroup_hier_has(cs, h, c))
+				continue;
+			snprintf(val, sizeof(val), "%llu",
+			    (unsigned long long)vals[ly->limit[i].value]);
+			cgroup_step(steps, &n, cs, h, 2, slot,
+			    ly->limit[i].file, val);
+		}
+	}
+	return n;
 }
 
 /* Write a short string to dir/file. */
 static int
-cgroup_write(const struct cgroup_sys *cs, const char *dir, const char *file,
-    const char *val, struct error *e)
+cgroup_write(const char *dir, const char *file, const char *val,
+    struct error *e)
 {
 	char path[PATH_MAX];
-	int fd, flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW;
+	int fd, rc;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (cs->fake_fs)
-		flags |= O_CREAT | O_TRUNC;
-	if ((fd = open(path, flags, 0644)) == -1)
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return error_set(e, ERR_SYS, "cannot open '%s': %s", path,
 		    strerror(errno));
-	if (util_write_all(fd, val, strlen(val)) == -1) {
+	if ((rc = util_write_all(fd, val, strlen(val))) == -1)
 		error_set(e, ERR_SYS, "cannot write '%s' to '%s': %s", val,
 		    path, strerror(errno));
-		close(fd);
-		return -1;
-	}
 	close(fd);
-	return 0;
+	return rc;
 }
 
-/* Read dir/file into buf (NUL-terminated); -1 if it is missing. */
+/* Read name, relative to dirfd, into buf (NUL-terminated); -1 if missing. */
 static int
-cgroup_read(const char *dir, const char *file, char *buf, size_t len)
+cgroup_read(int dirfd, const char *name, char *buf, size_t len)
 {
-	char path[PATH_MAX];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return -1;
 	n = read(fd, buf, len - 1);
 	close(fd);
@@ -123,32 +264,27 @@ cgroup_read(const char *dir, const char *file, char *buf, size_t len)
 	return 0;
 }
 
-/* Read a file that holds one number. */
+/* Read the number in dir/file, or the "key value" line of a flat-keyed file
+   such as cpu.stat. */
 static int
-cgroup_read_u64(const char *dir, const char *file, uint64_t *out)
-{
-	char buf[64];
-
-	if (cgroup_read(dir, file, buf, sizeof(buf)) == -1)
-		return -1;
-	buf[strcspn(buf, "\n")] = '\0';
-	return util_parse_u64(buf, out) ? 0 : -1;
-}
-
-/* Find "key value" in a flat-keyed file such as cpu.stat. */
-static int
-cgroup_read_key(const char *dir, const char *file, const char *key,
+cgroup_read_u64(const char *dir, const char *file, const char *key,
     uint64_t *out)
 {
-	char buf[4096], *line, *save = NULL;
-	size_t klen = strlen(key);
+	char path[PATH_MAX], buf[4096], *line, *save = NULL;
+	size_t klen = key != NULL ? strlen(key) : 0;
 
-	if (cgroup_read(dir, file, buf, sizeof(buf)) == -1)
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (cgroup_read(AT_FDCWD, path, buf, sizeof(buf)) == -1)
 		return -1;
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
-			return util_parse_u64(line + klen + 1, out) ? 0 : -1;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (key != NULL &&
+		    (strncmp(line, key, klen) != 0 || line[klen] != ' '))
+			continue;
+		return util_parse_u64(line + (key != NULL ? klen + 1 : 0), out)
+		    ? 0
+		    : -1;
+	}
 	return -1;
 }
 
@@ -161,28 +297,15 @@ cgroup_is_fs(const char *path, long magic)
 	return statfs(path, &sf) == 0 && (long)sf.f_type == magic;
 }
 
-/* Which controllers the v2 root offers. */
-static void
-cgroup_v2_controllers(struct cgroup_sys *cs)
-{
-	char buf[1024];
-
-	if (cgroup_read(cs->root, "cgroup.controllers", buf, sizeof(buf)) == -1)
-		return;
-	cs->memory = strstr(buf, "memory") != NULL;
-	cs->pids = strstr(buf, "pids") != NULL;
-	cs->cpu = true; /* cpu.stat usage_usec exists without the cpu
-			   controller being enabled */
-}
-
 /* Find out the node's cgroup layout. */
 int
 cgroup_detect(struct cgroup_sys *cs, const char *root, const char *parent,
     enum conf_cgroup mode, struct error *e)
 {
-	char path[PATH_MAX];
+	const struct cgroup_layout *ly = &cgroup_layouts[CGROUP_V1];
+	char path[PATH_MAX], buf[1024];
 	bool v2, v1 = false;
-	int c;
+	size_t h;
 
 	memset(cs, 0, sizeof(*cs));
 	snprintf(cs->root, sizeof(cs->root), "%s", root);
@@ -190,24 +313,18 @@ cgroup_detect(struct cgroup_sys *cs, const char *root, const char *parent,
 	if (mode == CONF_CGROUP_NONE)
 		return 0;
 	v2 = cgroup_is_fs(root, CGROUP2_SUPER_MAGIC);
-	if (!v2) {
-		for (c = 0; c < V1_N; c++) {
-			snprintf(path, sizeof(path), "%s/%s", root,
-			    v1_names[c]);
-			if (!cgroup_is_fs(path, CGROUP_SUPER_MAGIC))
-				continue;
-			v1 = true;
-			if (c == V1_MEMORY)
-				cs->memory = true;
-			else if (c == V1_PIDS)
-				cs->pids = true;
-			else
-				cs->cpu = true;
-		}
-		snprintf(path, sizeof(path),
-		    "%s/memory/memory.memsw.limit_in_bytes", root);
-		cs->memsw = cs->memory && access(path, F_OK) == 0;
+	for (h = 0; !v2 && h < CGROUP_HIER_MAX; h++) {
+		snprintf(path, sizeof(path), "%s/%s", root, ly->hier[h]);
+		if (!cgroup_is_fs(path, CGROUP_SUPER_MAGIC))
+			continue;
+		v1 = true;
+		cs->memory |= (ly->hier_ctl[h] & CG_MEMORY) != 0;
+		cs->pids |= (ly->hier_ctl[h] & CG_PIDS) != 0;
+		cs->cpu |= (ly->hier_ctl[h] & CG_CPU) != 0;
 	}
+	snprintf(path, sizeof(path), "%s/memory/memory.memsw.limit_in_bytes",
+	    root);
+	cs->memsw = v1 && cs->memory && access(path, F_OK) == 0;
 	if (mode == CONF_CGROUP_V2 && !v2)
 		return error_set(e, ERR_SYS,
 		    "cgroup v2 is configured but '%s' is not a cgroup2 mount",
@@ -217,51 +334,22 @@ cgroup_detect(struct cgroup_sys *cs, const char *root, const char *parent,
 		    "cgroup v1 is configured but no v1 controller is mounted "
 		    "under '%s'",
 		    root);
-	if (v2) {
-		cs->version = CGROUP_V2;
-		cgroup_v2_controllers(cs);
-	} else if (v1)
-		cs->version = CGROUP_V1;
-	return 0;
-}
-
-/* mkdir that tolerates an existing directory. */
-static int
-cgroup_mkdir(const char *path, struct error *e)
-{
-	if (mkdir(path, 0755) == -1 && errno != EEXIST)
-		return error_set(e, ERR_SYS, "cannot create cgroup '%s': %s",
-		    path, strerror(errno));
-	return 0;
-}
-
-/* Remove a fake directory's plain files (unit tests only). */
-static void
-cgroup_fake_clear(const char *dir)
-{
-	struct dirent *de;
-	char path[PATH_MAX];
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
+	cs->version = v2 ? CGROUP_V2 : v1 ? CGROUP_V1 : CGROUP_NONE;
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
+	if (v2 && cgroup_read(AT_FDCWD, path, buf, sizeof(buf)) == 0) {
+		cs->memory = strstr(buf, "memory") != NULL;
+		cs->pids = strstr(buf, "pids") != NULL;
+		cs->cpu = true; /* cpu.stat: see cgroup_layouts */
 	}
-	closedir(d);
+	return 0;
 }
 
-/* Whether fd is a directory of a cgroup filesystem (unit tests: any). */
+/* Whether fd is a directory of a cgroup filesystem. */
 static bool
-cgroup_fd_ok(const struct cgroup_sys *cs, int fd)
+cgroup_fd_ok(int fd)
 {
 	struct statfs sf;
 
-	if (cs->fake_fs)
-		return true;
 	return fstatfs(fd, &sf) == 0 &&
 	    ((long)sf.f_type == CGROUP_SUPER_MAGIC ||
 		(long)sf.f_type == CGROUP2_SUPER_MAGIC);
@@ -274,17 +362,9 @@ cgroup_procs_at(int dirfd, pid_t *pids, size_t max)
 	char buf[CGROUP_FILE_MAX], *line, *save = NULL;
 	uint64_t pid;
 	size_t n = 0;
-	ssize_t got;
-	int fd;
 
-	fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1)
+	if (cgroup_read(dirfd, "cgroup.procs", buf, sizeof(buf)) == -1)
 		return 0;
-	got = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (got < 0)
-		return 0;
-	buf[got] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line != NULL && n < max;
 	     line = strtok_r(NULL, "\n", &save))
 		if (util_parse_u64(line, &pid) && pid > 1 && pid < INT32_MAX)
@@ -293,18 +373,17 @@ cgroup_procs_at(int dirfd, pid_t *pids, size_t max)
 }
 
 /*
- * Kill every process listed in the cgroup open as dirfd; returns how many.
- * Each pid is first pinned with a pidfd, and signalled only if the cgroup
- * still lists it afterwards: a pid that ended and was given to another
- * process between the read and the kill is never hit.
+ * Kill every process listed in the cgroup open as dirfd.  Each pid is first
+ * pinned with a pidfd, and signalled only if the cgroup still lists it
+ * afterwards: a pid that ended and was given to another process between the
+ * read and the kill is never hit.
  */
-static int
+static void
 cgroup_kill_listed(int dirfd)
 {
 	pid_t pids[CGROUP_KILL_BATCH], now[CGROUP_KILL_BATCH];
 	int pidfds[CGROUP_KILL_BATCH];
 	size_t n, m, i, k;
-	int hit = 0;
 
 	n = cgroup_procs_at(dirfd, pids, CGROUP_KILL_BATCH);
 	for (i = 0; i < n; i++)
@@ -321,11 +400,9 @@ cgroup_kill_listed(int dirfd)
 			    0);
 			syscall(SYS_pidfd_send_signal, pidfds[i], SIGCONT, NULL,
 			    0);
-			hit++;
 		}
 		close(pidfds[i]);
 	}
-	return hit;
 }
 
 /*
@@ -341,15 +418,6 @@ cgroup_remove_dir(const struct cgroup_sys *cs, const char *dir, struct error *e)
 	char parent[PATH_MAX], *name;
 	int tries, pfd = -1, fd = -1, kfd, rc = -1;
 
-	if (cs->fake_fs) {
-		if (access(dir, F_OK) == -1)
-			return 0;
-		cgroup_fake_clear(dir);
-		if (rmdir(dir) == -1)
-			return error_set(e, ERR_SYS, "cannot remove '%s': %s",
-			    dir, strerror(errno));
-		return 0;
-	}
 	snprintf(parent, sizeof(parent), "%s", dir);
 	if ((name = strrchr(parent, '/')) == NULL)
 		return error_set(e, ERR_SYS, "bad cgroup path '%s'", dir);
@@ -370,7 +438,7 @@ cgroup_remove_dir(const struct cgroup_sys *cs, const char *dir, struct error *e)
 			    dir, strerror(errno));
 		goto out;
 	}
-	if (!cgroup_fd_ok(cs, pfd) || !cgroup_fd_ok(cs, fd)) {
+	if (!cgroup_fd_ok(pfd) || !cgroup_fd_ok(fd)) {
 		error_set(e, ERR_SYS, "'%s' is not a cgroup directory", dir);
 		goto out;
 	}
@@ -400,120 +468,41 @@ out:
 	return rc;
 }
 
-/* Create the parent cgroups and, on v2, delegate the controllers. */
-static int
-cgroup_parents(const struct cgroup_sys *cs, struct error *e)
-{
-	char path[PATH_MAX], ctl[64] = "";
-	int c;
-
-	if (cs->version == CGROUP_V1) {
-		for (c = 0; c < V1_N; c++) {
-			if (!cgroup_v1_has(cs, c))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s/%s", cs->root,
-			    v1_names[c], cs->parent);
-			if (cgroup_mkdir(path, e) == -1)
-				return -1;
-		}
-		return 0;
-	}
-	if (cs->memory)
-		strcat(ctl, "+memory ");
-	if (cs->pids)
-		strcat(ctl, "+pids ");
-	snprintf(path, sizeof(path), "%s/%s", cs->root, cs->parent);
-	if (cgroup_mkdir(path, e) == -1)
-		return -1;
-	if (ctl[0] == '\0')
-		return 0;
-	ctl[strlen(ctl) - 1] = '\0';
-	/* Controllers reach a child only if every ancestor passes them on. */
-	if (cgroup_write(cs, cs->root, "cgroup.subtree_control", ctl, e) ==
-		-1 ||
-	    cgroup_write(cs, path, "cgroup.subtree_control", ctl, e) == -1)
-		return -1;
-	return 0;
-}
-
-/* Make a fresh cgroup for a slot and write its limits. */
+/* Make a fresh cgroup for a slot: remove the stale one, apply the plan. */
 int
 cgroup_prepare(const struct cgroup_sys *cs, uid_t slot, const struct limits *l,
     struct error *e)
 {
-	char dir[PATH_MAX], val[32];
-	int c;
+	struct cgroup_step steps[CGROUP_PLAN_MAX];
+	size_t i, n;
 
-	if (cs->version == CGROUP_NONE)
-		return 0;
-	if (cgroup_destroy(cs, slot, e) == -1 || cgroup_parents(cs, e) == -1)
+	if (cgroup_destroy(cs, slot, e) == -1)
 		return -1;
-	if (cs->version == CGROUP_V2) {
-		cgroup_slot_dir(cs, 0, slot, dir, sizeof(dir));
-		if (cgroup_mkdir(dir, e) == -1)
-			return -1;
-		snprintf(val, sizeof(val), "%llu",
-		    (unsigned long long)l->memory_bytes);
-		if (cs->memory &&
-		    (cgroup_write(cs, dir, "memory.max", val, e) == -1 ||
-			cgroup_write(cs, dir, "memory.swap.max", "0", e) == -1))
-			return -1;
-		snprintf(val, sizeof(val), "%llu",
-		    (unsigned long long)l->processes + CGROUP_INIT_TASKS);
-		if (cs->pids && cgroup_write(cs, dir, "pids.max", val, e) == -1)
-			return -1;
-		return 0;
-	}
-	for (c = 0; c < V1_N; c++) {
-		if (!cgroup_v1_has(cs, c))
-			continue;
-		cgroup_slot_dir(cs, c, slot, dir, sizeof(dir));
-		if (cgroup_mkdir(dir, e) == -1)
-			return -1;
-		if (c == V1_MEMORY) {
-			snprintf(val, sizeof(val), "%llu",
-			    (unsigned long long)l->memory_bytes);
-			/* memsw must not be below the memory limit, so it is
-			   written second; with it, swap cannot extend the
-			   limit. */
-			if (cgroup_write(cs, dir, "memory.limit_in_bytes", val,
-				e) == -1 ||
-			    (cs->memsw &&
-				cgroup_write(cs, dir,
-				    "memory.memsw.limit_in_bytes", val,
-				    e) == -1))
+	n = cgroup_plan(cs, slot, l, steps);
+	for (i = 0; i < n; i++) {
+		if (steps[i].file != NULL) {
+			if (cgroup_write(steps[i].dir, steps[i].file,
+				steps[i].value, e) == -1)
 				return -1;
-		} else if (c == V1_PIDS) {
-			snprintf(val, sizeof(val), "%llu",
-			    (unsigned long long)l->processes +
-				CGROUP_INIT_TASKS);
-			if (cgroup_write(cs, dir, "pids.max", val, e) == -1)
-				return -1;
-		}
+		} else if (mkdir(steps[i].dir, 0755) == -1 && errno != EEXIST)
+			return error_set(e, ERR_SYS,
+			    "cannot create cgroup '%s': %s", steps[i].dir,
+			    strerror(errno));
 	}
 	return 0;
 }
 
-/* Write val to a file in each of the slot's directories: v1_file in every
-   v1 hierarchy, v2_file in the v2 one. */
+/* Write val to file in each of the slot's directories. */
 static int
-cgroup_write_slot(const struct cgroup_sys *cs, uid_t slot, const char *v1_file,
-    const char *v2_file, const char *val, struct error *e)
+cgroup_write_slot(const struct cgroup_sys *cs, uid_t slot, const char *file,
+    const char *val, struct error *e)
 {
-	char dir[PATH_MAX];
-	int c;
+	char dirs[CGROUP_HIER_MAX][CGROUP_DIR_MAX];
+	size_t i, n = cgroup_slot_dirs(cs, slot, dirs);
 
-	if (cs->version == CGROUP_V2) {
-		cgroup_slot_dir(cs, 0, slot, dir, sizeof(dir));
-		return cgroup_write(cs, dir, v2_file, val, e);
-	}
-	for (c = 0; cs->version == CGROUP_V1 && c < V1_N; c++) {
-		if (!cgroup_v1_has(cs, c))
-			continue;
-		cgroup_slot_dir(cs, c, slot, dir, sizeof(dir));
-		if (cgroup_write(cs, dir, v1_file, val, e) == -1)
+	for (i = 0; i < n; i++)
+		if (cgroup_write(dirs[i], file, val, e) == -1)
 			return -1;
-	}
 	return 0;
 }
 
@@ -525,27 +514,27 @@ cgroup_attach(const struct cgroup_sys *cs, uid_t slot, pid_t pid,
 	char val[32];
 
 	snprintf(val, sizeof(val), "%d", (int)pid);
-	return cgroup_write_slot(cs, slot, "cgroup.procs", "cgroup.procs", val,
-	    e);
+	return cgroup_write_slot(cs, slot, "cgroup.procs", val, e);
 }
 
 /* Move the calling process into the slot's cgroups. */
 int
 cgroup_enter_self(const struct cgroup_sys *cs, uid_t slot, struct error *e)
 {
-	return cgroup_write_slot(cs, slot, "tasks", "cgroup.procs", "0", e);
+	return cgroup_write_slot(cs, slot, cgroup_layouts[cs->version].enter,
+	    "0", e);
 }
 
 /* Open the slot's v2 cgroup directory. */
 int
 cgroup_open_dir(const struct cgroup_sys *cs, uid_t slot, struct error *e)
 {
-	char dir[PATH_MAX];
+	char dir[CGROUP_DIR_MAX];
 	int fd;
 
 	if (cs->version != CGROUP_V2)
 		return error_set(e, ERR_INTERNAL, "not a cgroup v2 node");
-	cgroup_slot_dir(cs, 0, slot, dir, sizeof(dir));
+	cgroup_dir(cs, 0, 2, slot, dir);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
 		return error_set(e, ERR_SYS, "cannot open '%s': %s", dir,
@@ -557,20 +546,15 @@ cgroup_open_dir(const struct cgroup_sys *cs, uid_t slot, struct error *e)
 int
 cgroup_cpu_ns(const struct cgroup_sys *cs, uid_t slot, uint64_t *ns)
 {
-	char dir[PATH_MAX];
-	uint64_t usec;
+	const struct cgroup_layout *ly = &cgroup_layouts[cs->version];
+	char dir[CGROUP_DIR_MAX];
+	uint64_t v;
 
-	if (cs->version == CGROUP_V2) {
-		cgroup_slot_dir(cs, 0, slot, dir, sizeof(dir));
-		if (cgroup_read_key(dir, "cpu.stat", "usage_usec", &usec) == -1)
-			return -1;
-		*ns = usec * 1000;
-		return 0;
-	}
-	if (cs->version != CGROUP_V1 || !cs->cpu)
+	if (!cgroup_ctl_dir(cs, slot, CG_CPU, dir) ||
+	    cgroup_read_u64(dir, ly->cpu, ly->cpu_key, &v) == -1)
 		return -1;
-	cgroup_slot_dir(cs, V1_CPUACCT, slot, dir, sizeof(dir));
-	return cgroup_read_u64(dir, "cpuacct.usage", ns);
+	*ns = v * ly->cpu_ns_per_unit;
+	return 0;
 }
 
 /* CPU, peak memory and OOM kills of a slot's cgroup. */
@@ -578,34 +562,20 @@ int
 cgroup_stats(const struct cgroup_sys *cs, uid_t slot, struct cgroup_stats *st,
     struct error *e)
 {
-	char dir[PATH_MAX];
+	const struct cgroup_layout *ly = &cgroup_layouts[cs->version];
+	char dir[CGROUP_DIR_MAX];
 
 	memset(st, 0, sizeof(*st));
 	if (cs->version == CGROUP_NONE)
 		return 0;
 	if (cs->cpu && cgroup_cpu_ns(cs, slot, &st->cpu_ns) == -1)
 		return error_set(e, ERR_SYS, "cannot read the job's CPU time");
-	if (!cs->memory)
+	if (!cs->memory || !cgroup_ctl_dir(cs, slot, CG_MEMORY, dir))
 		return 0;
-	if (cs->version == CGROUP_V2) {
-		cgroup_slot_dir(cs, 0, slot, dir, sizeof(dir));
-		/* memory.peak needs Linux 5.19; without it peak stays 0. */
-		(void)cgroup_read_u64(dir, "memory.peak",
-		    &st->memory_peak_bytes);
-		if (cgroup_read_key(dir, "memory.events", "oom_kill",
-			&st->oom_kills) == -1)
-			return error_set(e, ERR_SYS,
-			    "cannot read '%s/memory.events'", dir);
-		return 0;
-	}
-	cgroup_slot_dir(cs, V1_MEMORY, slot, dir, sizeof(dir));
-	(void)cgroup_read_u64(dir, "memory.max_usage_in_bytes",
-	    &st->memory_peak_bytes);
-	/* oom_kill in memory.oom_control needs Linux 4.13. */
-	if (cgroup_read_key(dir, "memory.oom_control", "oom_kill",
-		&st->oom_kills) == -1)
-		return error_set(e, ERR_SYS,
-		    "cannot read '%s/memory.oom_control'", dir);
+	(void)cgroup_read_u64(dir, ly->peak, NULL, &st->memory_peak_bytes);
+	if (cgroup_read_u64(dir, ly->oom, "oom_kill", &st->oom_kills) == -1)
+		return error_set(e, ERR_SYS, "cannot read '%s/%s'", dir,
+		    ly->oom);
 	return 0;
 }
 
@@ -613,38 +583,11 @@ cgroup_stats(const struct cgroup_sys *cs, uid_t slot, struct cgroup_stats *st,
 int
 cgroup_destroy(const struct cgroup_sys *cs, uid_t slot, struct error *e)
 {
-	char dir[PATH_MAX];
-	int c;
+	char dirs[CGROUP_HIER_MAX][CGROUP_DIR_MAX];
+	size_t i, n = cgroup_slot_dirs(cs, slot, dirs);
 
-	if (cs->version == CGROUP_V2) {
-		cgroup_slot_dir(cs, 0, slot, dir, sizeof(dir));
-		return cgroup_remove_dir(cs, dir, e);
-	}
-	for (c = 0; cs->version == CGROUP_V1 && c < V1_N; c++) {
-		if (!cgroup_v1_has(cs, c))
-			continue;
-		cgroup_slot_dir(cs, c, slot, dir, sizeof(dir));
-		if (cgroup_remove_dir(cs, dir, e) == -1)
+	for (i = 0; i < n; i++)
+		if (cgroup_remove_dir(cs, dirs[i], e) == -1)
 			return -1;
-	}
 	return 0;
-}
-
-/* Whether any of the slot's cgroup directories exists. */
-bool
-cgroup_exists(const struct cgroup_sys *cs, uid_t slot)
-{
-	char dir[PATH_MAX];
-	int c;
-
-	if (cs->version == CGROUP_V2) {
-		cgroup_slot_dir(cs, 0, slot, dir, sizeof(dir));
-		return access(dir, F_OK) == 0;
-	}
-	for (c = 0; cs->version == CGROUP_V1 && c < V1_N; c++) {
-		cgroup_slot_dir(cs, c, slot, dir, sizeof(dir));
-		if (cgroup_v1_has(cs, c) && access(dir, F_OK) == 0)
-			return true;
-	}
-	return false;
 }

@@ -34,8 +34,21 @@ struct cgroup_sys {
 	bool pids;
 	bool cpu; /* v1 cpuacct, v2 cpu.stat */
 	bool memsw; /* v1 swap accounting */
-	bool fake_fs; /* unit tests: plain files, created on
-					   write, removed with their directory */
+};
+
+/* A slot's directory: root, hierarchy, parent, uid<U>. */
+#define CGROUP_DIR_MAX (PATH_MAX / 4 + 128)
+/* The hierarchies a slot spans at most (v1: memory, pids, cpuacct). */
+#define CGROUP_HIER_MAX 3
+/* The steps of a plan at most (v1: 3 parents, 3 slots, 3 limits). */
+#define CGROUP_PLAN_MAX 12
+
+/* One step of making a slot's cgroup: mkdir dir when file is NULL (an
+   existing directory is fine), else write value to dir/file. */
+struct cgroup_step {
+	char dir[CGROUP_DIR_MAX];
+	const char *file; /* static */
+	char value[32];
 };
 
 struct cgroup_stats {
@@ -56,8 +69,23 @@ int cgroup_detect(struct cgroup_sys *cs, const char *root, const char *parent,
 const char *cgroup_version_name(enum cgroup_version v);
 
 /*
+ * The steps that create slot's cgroup and write its limits, in order, into
+ * steps (CGROUP_PLAN_MAX of them); returns how many.  No system calls: this
+ * is the whole difference between the layouts' prepares, as data.
+ */
+size_t cgroup_plan(const struct cgroup_sys *cs, uid_t slot,
+    const struct limits *l, struct cgroup_step *steps);
+
+/*
+ * The slot's directory in each hierarchy in use, into dirs; returns how many
+ * (0 without cgroups).  No system calls.
+ */
+size_t cgroup_slot_dirs(const struct cgroup_sys *cs, uid_t slot,
+    char dirs[CGROUP_HIER_MAX][CGROUP_DIR_MAX]);
+
+/*
  * Make a fresh cgroup for slot: remove a stale one (killing what is in it),
- * create it, and write the memory and process limits.
+ * then apply cgroup_plan().
  */
 int cgroup_prepare(const struct cgroup_sys *cs, uid_t slot,
     const struct limits *l, struct error *e);
@@ -89,8 +117,5 @@ int cgroup_stats(const struct cgroup_sys *cs, uid_t slot,
 
 /* Kill everything left in the slot's cgroup and remove it. */
 int cgroup_destroy(const struct cgroup_sys *cs, uid_t slot, struct error *e);
-
-/* Whether the slot's cgroup exists (for tests: nothing may survive a job). */
-bool cgroup_exists(const struct cgroup_sys *cs, uid_t slot);
 
 #endif

@@ -1,11 +1,15 @@
 /*
- * Unit tests for agent/cgroup.c against a fake cgroupfs: plain files in a
- * temporary directory (fake_fs).  This is the only place the cgroup v2 code
- * runs on a v1 machine, so both layouts are covered file by file.
+ * Unit tests for agent/cgroup.c.  What prepare creates and writes is data
+ * (cgroup_plan(), cgroup_slot_dirs()), compared here list against list for
+ * both layouts, so the v2 code is covered on a v1 machine without any test
+ * path in the agent.  Reading the numbers, attaching and the refusal to
+ * remove a directory that is not on a cgroup filesystem run for real
+ * against plain files in a temporary directory.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,15 +28,23 @@
 #include "limit.h"
 
 #define UID 61003
+/* The plans are computed for the usual root; nothing is touched there. */
+#define R "/sys/fs/cgroup"
 
-/* A fake cgroupfs and the layout a test describes on it. */
+/* A temporary root and the layout a test describes on it. */
 struct fixture {
 	char root[256];
-	struct cgroup_sys cs;
+	struct cgroup_sys cs; /* on root */
+	struct cgroup_sys sys; /* the same layout on R, for plans */
 	struct limits l;
 };
 
-/* Make the fake root and a v2 layout with every controller. */
+/* One expected step: mkdir when file is NULL. */
+struct want {
+	const char *dir, *file, *value;
+};
+
+/* Make the temporary root and a v2 layout with every controller. */
 static int
 setup(void **state)
 {
@@ -51,7 +63,6 @@ setup(void **state)
 	f->cs.pids = true;
 	f->cs.cpu = true;
 	f->cs.memsw = false;
-	f->cs.fake_fs = true;
 	f->l = (struct limits){ 5.0, 10.0, 268435456, 32, 1048576, 67108864,
 		64 };
 	*state = f;
@@ -62,19 +73,11 @@ setup(void **state)
 static void
 use_v1(struct fixture *f, bool memsw)
 {
-	static const char *ctl[] = { "memory", "pids", "cpuacct", NULL };
-	char path[512];
-	int i;
-
-	for (i = 0; ctl[i] != NULL; i++) {
-		snprintf(path, sizeof(path), "%s/%s", f->root, ctl[i]);
-		assert_int_equal(mkdir(path, 0755), 0);
-	}
 	f->cs.version = CGROUP_V1;
 	f->cs.memsw = memsw;
 }
 
-/* Remove the fake root and everything in it. */
+/* Remove the temporary root and everything in it. */
 static int
 teardown(void **state)
 {
@@ -141,20 +144,86 @@ put(const struct fixture *f, const char *rel, const char *text)
 	assert_int_equal(fclose(fp), 0);
 }
 
-/* cgroup_prepare() for UID, which must succeed. */
+/* mkdir -p path. */
 static void
-prepare(struct fixture *f, uid_t uid)
+mkdir_p(const char *path)
 {
-	struct error e;
+	char buf[1024], *p;
 
-	error_init(&e);
-	if (cgroup_prepare(&f->cs, uid, &f->l, &e) != 0)
-		fail_msg("cgroup_prepare: %s", e.msg);
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p != '\0'; p++)
+		if (*p == '/') {
+			*p = '\0';
+			(void)mkdir(buf, 0755);
+			*p = '/';
+		}
+	if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+		fail_msg("cannot create '%s': %s", buf, strerror(errno));
 }
+
+/* Make the slot's directories in the temporary root, as a kernel would. */
+static void
+make_slot(struct fixture *f, uid_t uid)
+{
+	char dirs[CGROUP_HIER_MAX][CGROUP_DIR_MAX];
+	size_t i, n = cgroup_slot_dirs(&f->cs, uid, dirs);
+
+	for (i = 0; i < n; i++)
+		mkdir_p(dirs[i]);
+}
+
+/* Expect f's layout, moved to R, to plan exactly the n steps of w. */
+static void
+expect_plan(struct fixture *f, uid_t uid, const struct want *w, size_t n)
+{
+	struct cgroup_step st[CGROUP_PLAN_MAX];
+	struct cgroup_sys cs = f->cs;
+	size_t got, i;
+
+	snprintf(cs.root, sizeof(cs.root), "%s", R);
+	got = cgroup_plan(&cs, uid, &f->l, st);
+	for (i = 0; i < got && i < n; i++) {
+		if (strcmp(st[i].dir, w[i].dir) != 0)
+			fail_msg("step %zu: dir '%s', expected '%s'", i,
+			    st[i].dir, w[i].dir);
+		if (w[i].file == NULL && st[i].file != NULL)
+			fail_msg("step %zu: writes '%s', expected a mkdir", i,
+			    st[i].file);
+		if (w[i].file == NULL)
+			continue;
+		if (st[i].file == NULL)
+			fail_msg("step %zu: a mkdir, expected '%s'", i,
+			    w[i].file);
+		if (strcmp(st[i].file, w[i].file) != 0 ||
+		    strcmp(st[i].value, w[i].value) != 0)
+			fail_msg("step %zu: '%s' = '%s', expected '%s' = '%s'",
+			    i, st[i].file, st[i].value, w[i].file, w[i].value);
+	}
+	if (got != n)
+		fail_msg("%zu steps, expected %zu", got, n);
+}
+
+/* Expect f's layout, moved to R, to put the slot in exactly dirs. */
+static void
+expect_dirs(struct fixture *f, uid_t uid, const char *const *want, size_t n)
+{
+	char dirs[CGROUP_HIER_MAX][CGROUP_DIR_MAX];
+	struct cgroup_sys cs = f->cs;
+	size_t got, i;
+
+	snprintf(cs.root, sizeof(cs.root), "%s", R);
+	got = cgroup_slot_dirs(&cs, uid, dirs);
+	assert_int_equal(got, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(dirs[i], want[i]);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static void
 cgroup_version_name__each__named(void **state)
 {
+	(void)state;
 	assert_string_equal(cgroup_version_name(CGROUP_V1), "v1");
 	assert_string_equal(cgroup_version_name(CGROUP_V2), "v2");
 	assert_string_equal(cgroup_version_name(CGROUP_NONE), "none");
@@ -174,7 +243,6 @@ cgroup_detect__plain_directory__no_cgroup(void **state)
 	assert_int_equal(cs.version, CGROUP_NONE);
 	assert_string_equal(cs.root, f->root);
 	assert_string_equal(cs.parent, "sluice");
-	assert_false(cs.fake_fs);
 	assert_int_equal(cgroup_detect(&cs, f->root, "sluice", CONF_CGROUP_NONE,
 			     &e),
 	    0);
@@ -192,129 +260,264 @@ cgroup_detect__plain_directory__no_cgroup(void **state)
 }
 
 static void
-cgroup_prepare__v2__writes_limits(void **state)
+cgroup_plan__v2__delegates_then_writes_limits(void **state)
 {
 	struct fixture *f = *state;
+	/* Every ancestor passes the controllers on; the swap limit is 0 and
+	   pids.max one more than the job may have: init counts too. */
+	static const struct want w[] = {
+		{ R "/sluice", NULL, NULL },
+		{ R, "cgroup.subtree_control", "+memory +pids" },
+		{ R "/sluice", "cgroup.subtree_control", "+memory +pids" },
+		{ R "/sluice/uid61003", NULL, NULL },
+		{ R "/sluice/uid61003", "memory.max", "104857600" },
+		{ R "/sluice/uid61003", "memory.swap.max", "0" },
+		{ R "/sluice/uid61003", "pids.max", "18" },
+	};
 
 	f->l.memory_bytes = 104857600;
 	f->l.processes = 17;
-	prepare(f, UID);
-	assert_true(exists(f, "sluice/uid61003"));
-	expect_file(f, "sluice/uid61003/memory.max", "104857600");
-	expect_file(f, "sluice/uid61003/memory.swap.max", "0");
-	/* One more than the job may have: the sandbox's init counts too. */
-	expect_file(f, "sluice/uid61003/pids.max", "18");
-	/* Nothing of v1 on a v2 layout. */
-	assert_false(exists(f, "sluice/uid61003/memory.limit_in_bytes"));
-	assert_false(exists(f, "memory"));
+	expect_plan(f, UID, w, N(w));
 }
 
 static void
-cgroup_prepare__v2__delegates_memory_and_pids(void **state)
+cgroup_plan__v2_pids_only__no_memory_files(void **state)
 {
 	struct fixture *f = *state;
-
-	prepare(f, UID);
-	/* Every ancestor passes the controllers on to the slot. */
-	expect_file(f, "cgroup.subtree_control", "+memory +pids");
-	expect_file(f, "sluice/cgroup.subtree_control", "+memory +pids");
-	assert_false(exists(f, "sluice/uid61003/cgroup.subtree_control"));
-}
-
-static void
-cgroup_prepare__v2_pids_only__no_memory_files(void **state)
-{
-	struct fixture *f = *state;
+	static const struct want w[] = {
+		{ R "/sluice", NULL, NULL },
+		{ R, "cgroup.subtree_control", "+pids" },
+		{ R "/sluice", "cgroup.subtree_control", "+pids" },
+		{ R "/sluice/uid61003", NULL, NULL },
+		{ R "/sluice/uid61003", "pids.max", "33" },
+	};
 
 	f->cs.memory = false;
-	prepare(f, UID);
-	expect_file(f, "cgroup.subtree_control", "+pids");
-	expect_file(f, "sluice/cgroup.subtree_control", "+pids");
-	expect_file(f, "sluice/uid61003/pids.max", "33");
-	assert_false(exists(f, "sluice/uid61003/memory.max"));
-	assert_false(exists(f, "sluice/uid61003/memory.swap.max"));
+	expect_plan(f, UID, w, N(w));
 }
 
 static void
-cgroup_prepare__v2_memory_only__no_pids_file(void **state)
+cgroup_plan__v2_memory_only__no_pids_file(void **state)
 {
 	struct fixture *f = *state;
+	static const struct want w[] = {
+		{ R "/sluice", NULL, NULL },
+		{ R, "cgroup.subtree_control", "+memory" },
+		{ R "/sluice", "cgroup.subtree_control", "+memory" },
+		{ R "/sluice/uid61003", NULL, NULL },
+		{ R "/sluice/uid61003", "memory.max", "268435456" },
+		{ R "/sluice/uid61003", "memory.swap.max", "0" },
+	};
 
 	f->cs.pids = false;
-	prepare(f, UID);
-	expect_file(f, "cgroup.subtree_control", "+memory");
-	expect_file(f, "sluice/uid61003/memory.max", "268435456");
-	assert_false(exists(f, "sluice/uid61003/pids.max"));
+	expect_plan(f, UID, w, N(w));
 }
 
 static void
-cgroup_prepare__v2_no_controllers__directory_only(void **state)
+cgroup_plan__v2_no_controllers__directories_only(void **state)
 {
 	struct fixture *f = *state;
+	/* Nothing to delegate, nothing to limit; the slot still gets its
+	   cgroup, for CPU time and removal. */
+	static const struct want w[] = {
+		{ R "/sluice", NULL, NULL },
+		{ R "/sluice/uid61003", NULL, NULL },
+	};
 
 	f->cs.memory = false;
 	f->cs.pids = false;
-	prepare(f, UID);
-	assert_true(exists(f, "sluice/uid61003"));
-	assert_false(exists(f, "cgroup.subtree_control"));
-	assert_false(exists(f, "sluice/cgroup.subtree_control"));
-	assert_false(exists(f, "sluice/uid61003/memory.max"));
-	assert_false(exists(f, "sluice/uid61003/pids.max"));
+	f->cs.cpu = false;
+	expect_plan(f, UID, w, N(w));
 }
 
 static void
-cgroup_prepare__v2__stale_cgroup_replaced(void **state)
+cgroup_plan__v2_custom_parent__used(void **state)
 {
 	struct fixture *f = *state;
-	struct error e;
-
-	/* What a crashed predecessor left behind. */
-	assert_int_equal(mkdir(at(f, "sluice"), 0755), 0);
-	assert_int_equal(mkdir(at(f, "sluice/uid61003"), 0755), 0);
-	put(f, "sluice/uid61003/memory.max", "1");
-	put(f, "sluice/uid61003/cgroup.procs", "4242\n");
-	put(f, "sluice/uid61003/junk", "x");
-	prepare(f, UID);
-	expect_file(f, "sluice/uid61003/memory.max", "268435456");
-	assert_false(exists(f, "sluice/uid61003/cgroup.procs"));
-	assert_false(exists(f, "sluice/uid61003/junk"));
-	/* Preparing again is just as good. */
-	error_init(&e);
-	assert_int_equal(cgroup_attach(&f->cs, UID, 777, &e), 0);
-	prepare(f, UID);
-	assert_false(exists(f, "sluice/uid61003/cgroup.procs"));
-	expect_file(f, "sluice/uid61003/pids.max", "33");
-}
-
-static void
-cgroup_prepare__v2_custom_parent__used(void **state)
-{
-	struct fixture *f = *state;
+	static const struct want w[] = {
+		{ R "/sluice-b", NULL, NULL },
+		{ R, "cgroup.subtree_control", "+memory +pids" },
+		{ R "/sluice-b", "cgroup.subtree_control", "+memory +pids" },
+		{ R "/sluice-b/uid70001", NULL, NULL },
+		{ R "/sluice-b/uid70001", "memory.max", "268435456" },
+		{ R "/sluice-b/uid70001", "memory.swap.max", "0" },
+		{ R "/sluice-b/uid70001", "pids.max", "33" },
+	};
+	static const char *const dirs[] = { R "/sluice-b/uid70001" };
 
 	snprintf(f->cs.parent, sizeof(f->cs.parent), "sluice-b");
-	prepare(f, 70001);
-	expect_file(f, "sluice-b/uid70001/memory.max", "268435456");
-	expect_file(f, "sluice-b/cgroup.subtree_control", "+memory +pids");
-	assert_false(exists(f, "sluice"));
-	assert_true(cgroup_exists(&f->cs, 70001));
+	expect_plan(f, 70001, w, N(w));
+	expect_dirs(f, 70001, dirs, N(dirs));
 }
 
 static void
-cgroup_prepare__v2__slots_are_separate(void **state)
+cgroup_plan__zero_limits__written_as_given(void **state)
 {
 	struct fixture *f = *state;
-	struct error e;
+	/* plan.c resolves every limit to a positive value before this; the
+	   cgroup plan adds init's task and invents nothing else. */
+	static const struct want w2[] = {
+		{ R "/sluice", NULL, NULL },
+		{ R, "cgroup.subtree_control", "+memory +pids" },
+		{ R "/sluice", "cgroup.subtree_control", "+memory +pids" },
+		{ R "/sluice/uid61003", NULL, NULL },
+		{ R "/sluice/uid61003", "memory.max", "0" },
+		{ R "/sluice/uid61003", "memory.swap.max", "0" },
+		{ R "/sluice/uid61003", "pids.max", "1" },
+	};
+	static const struct want w1[] = {
+		{ R "/memory/sluice", NULL, NULL },
+		{ R "/pids/sluice", NULL, NULL },
+		{ R "/cpuacct/sluice", NULL, NULL },
+		{ R "/memory/sluice/uid61003", NULL, NULL },
+		{ R "/memory/sluice/uid61003", "memory.limit_in_bytes", "0" },
+		{ R "/memory/sluice/uid61003", "memory.memsw.limit_in_bytes",
+		    "0" },
+		{ R "/pids/sluice/uid61003", NULL, NULL },
+		{ R "/pids/sluice/uid61003", "pids.max", "1" },
+		{ R "/cpuacct/sluice/uid61003", NULL, NULL },
+	};
 
-	prepare(f, 61000);
-	f->l.memory_bytes = 1048576;
-	prepare(f, 61001);
-	expect_file(f, "sluice/uid61000/memory.max", "268435456");
-	expect_file(f, "sluice/uid61001/memory.max", "1048576");
-	error_init(&e);
-	assert_int_equal(cgroup_destroy(&f->cs, 61000, &e), 0);
-	assert_false(cgroup_exists(&f->cs, 61000));
-	assert_true(cgroup_exists(&f->cs, 61001));
-	expect_file(f, "sluice/uid61001/memory.max", "1048576");
+	memset(&f->l, 0, sizeof(f->l));
+	expect_plan(f, UID, w2, N(w2));
+	use_v1(f, true);
+	expect_plan(f, UID, w1, N(w1));
+}
+
+static void
+cgroup_plan__slots__differ_only_by_uid(void **state)
+{
+	struct fixture *f = *state;
+	struct cgroup_step a[CGROUP_PLAN_MAX], b[CGROUP_PLAN_MAX];
+	size_t na, nb, i;
+
+	use_v1(f, true);
+	na = cgroup_plan(&f->cs, 61000, &f->l, a);
+	nb = cgroup_plan(&f->cs, 61001, &f->l, b);
+	assert_int_equal(na, nb);
+	for (i = 0; i < na; i++) {
+		if (strstr(a[i].dir, "/uid61000") != NULL)
+			assert_non_null(strstr(b[i].dir, "/uid61001"));
+		else
+			assert_string_equal(a[i].dir, b[i].dir);
+		assert_string_equal(a[i].value, b[i].value);
+	}
+}
+
+static void
+cgroup_plan__v1__one_hierarchy_per_controller(void **state)
+{
+	struct fixture *f = *state;
+	/* Parents first, then each slot with its own limits; with swap
+	   accounting, memory+swap is held to the same figure, after it. */
+	static const struct want w[] = {
+		{ R "/memory/sluice", NULL, NULL },
+		{ R "/pids/sluice", NULL, NULL },
+		{ R "/cpuacct/sluice", NULL, NULL },
+		{ R "/memory/sluice/uid61003", NULL, NULL },
+		{ R "/memory/sluice/uid61003", "memory.limit_in_bytes",
+		    "52428800" },
+		{ R "/memory/sluice/uid61003", "memory.memsw.limit_in_bytes",
+		    "52428800" },
+		{ R "/pids/sluice/uid61003", NULL, NULL },
+		{ R "/pids/sluice/uid61003", "pids.max", "10" },
+		{ R "/cpuacct/sluice/uid61003", NULL, NULL },
+	};
+	static const char *const dirs[] = { R "/memory/sluice/uid61003",
+		R "/pids/sluice/uid61003", R "/cpuacct/sluice/uid61003" };
+
+	use_v1(f, true);
+	f->l.memory_bytes = 52428800;
+	f->l.processes = 9;
+	expect_plan(f, UID, w, N(w));
+	expect_dirs(f, UID, dirs, N(dirs));
+}
+
+static void
+cgroup_plan__v1_without_memsw__memory_limit_only(void **state)
+{
+	struct fixture *f = *state;
+	static const struct want w[] = {
+		{ R "/memory/sluice", NULL, NULL },
+		{ R "/pids/sluice", NULL, NULL },
+		{ R "/cpuacct/sluice", NULL, NULL },
+		{ R "/memory/sluice/uid61003", NULL, NULL },
+		{ R "/memory/sluice/uid61003", "memory.limit_in_bytes",
+		    "268435456" },
+		{ R "/pids/sluice/uid61003", NULL, NULL },
+		{ R "/pids/sluice/uid61003", "pids.max", "33" },
+		{ R "/cpuacct/sluice/uid61003", NULL, NULL },
+	};
+
+	static const struct want no_memory[] = {
+		{ R "/pids/sluice", NULL, NULL },
+		{ R "/cpuacct/sluice", NULL, NULL },
+		{ R "/pids/sluice/uid61003", NULL, NULL },
+		{ R "/pids/sluice/uid61003", "pids.max", "33" },
+		{ R "/cpuacct/sluice/uid61003", NULL, NULL },
+	};
+
+	use_v1(f, false);
+	expect_plan(f, UID, w, N(w));
+	/* memsw without the memory controller means nothing. */
+	f->cs.memsw = true;
+	f->cs.memory = false;
+	expect_plan(f, UID, no_memory, N(no_memory));
+}
+
+static void
+cgroup_plan__v1_missing_controllers__their_hierarchies_skipped(void **state)
+{
+	struct fixture *f = *state;
+	static const struct want no_pids[] = {
+		{ R "/memory/sluice", NULL, NULL },
+		{ R "/cpuacct/sluice", NULL, NULL },
+		{ R "/memory/sluice/uid61003", NULL, NULL },
+		{ R "/memory/sluice/uid61003", "memory.limit_in_bytes",
+		    "268435456" },
+		{ R "/cpuacct/sluice/uid61003", NULL, NULL },
+	};
+	static const struct want pids_only[] = {
+		{ R "/pids/sluice", NULL, NULL },
+		{ R "/pids/sluice/uid61003", NULL, NULL },
+		{ R "/pids/sluice/uid61003", "pids.max", "33" },
+	};
+	static const char *const dirs[] = { R "/memory/sluice/uid61003",
+		R "/cpuacct/sluice/uid61003" };
+	static const char *const pids_dir[] = { R "/pids/sluice/uid61003" };
+
+	use_v1(f, false);
+	f->cs.pids = false;
+	expect_plan(f, UID, no_pids, N(no_pids));
+	expect_dirs(f, UID, dirs, N(dirs));
+	f->cs.pids = true;
+	f->cs.memory = false;
+	f->cs.cpu = false;
+	expect_plan(f, UID, pids_only, N(pids_only));
+	expect_dirs(f, UID, pids_dir, N(pids_dir));
+}
+
+static void
+cgroup_plan__none__nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	f->cs.version = CGROUP_NONE;
+	expect_plan(f, UID, NULL, 0);
+	expect_dirs(f, UID, NULL, 0);
+}
+
+static void
+cgroup_slot_dirs__v2__one_even_without_controllers(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const dirs[] = { R "/sluice/uid61003" };
+
+	expect_dirs(f, UID, dirs, N(dirs));
+	f->cs.memory = false;
+	f->cs.pids = false;
+	f->cs.cpu = false;
+	expect_dirs(f, UID, dirs, N(dirs));
 }
 
 static void
@@ -323,11 +526,111 @@ cgroup_attach__v2__writes_pid(void **state)
 	struct fixture *f = *state;
 	struct error e;
 
-	prepare(f, UID);
+	make_slot(f, UID);
+	put(f, "sluice/uid61003/cgroup.procs", "");
 	error_init(&e);
 	assert_int_equal(cgroup_attach(&f->cs, UID, 12345, &e), 0);
 	expect_file(f, "sluice/uid61003/cgroup.procs", "12345");
-	assert_false(exists(f, "sluice/cgroup.procs"));
+	put(f, "sluice/uid61003/cgroup.procs", "");
+	assert_int_equal(cgroup_enter_self(&f->cs, UID, &e), 0);
+	expect_file(f, "sluice/uid61003/cgroup.procs", "0");
+	assert_false(exists(f, "sluice/uid61003/tasks"));
+}
+
+static void
+cgroup_attach__v1__every_hierarchy_self_by_thread(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const h[] = { "memory", "pids", "cpuacct" };
+	char rel[64];
+	struct error e;
+	int i;
+
+	use_v1(f, false);
+	make_slot(f, UID);
+	for (i = 0; i < 3; i++) {
+		snprintf(rel, sizeof(rel), "%s/sluice/uid61003/cgroup.procs",
+		    h[i]);
+		put(f, rel, "");
+		snprintf(rel, sizeof(rel), "%s/sluice/uid61003/tasks", h[i]);
+		put(f, rel, "");
+	}
+	error_init(&e);
+	assert_int_equal(cgroup_attach(&f->cs, UID, 2468, &e), 0);
+	/* The caller moves only its own thread: "tasks", not cgroup.procs. */
+	assert_int_equal(cgroup_enter_self(&f->cs, UID, &e), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(rel, sizeof(rel), "%s/sluice/uid61003/cgroup.procs",
+		    h[i]);
+		expect_file(f, rel, "2468");
+		snprintf(rel, sizeof(rel), "%s/sluice/uid61003/tasks", h[i]);
+		expect_file(f, rel, "0");
+	}
+}
+
+static void
+cgroup_attach__missing_cgroup__fails(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+
+	error_init(&e);
+	assert_int_equal(cgroup_attach(&f->cs, UID, 1, &e), -1);
+	assert_int_equal(e.code, ERR_SYS);
+	assert_false(exists(f, "sluice"));
+}
+
+static void
+cgroup_open_dir__v2_only(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	int fd;
+
+	make_slot(f, UID);
+	error_init(&e);
+	fd = cgroup_open_dir(&f->cs, UID, &e);
+	assert_true(fd >= 0);
+	close(fd);
+	use_v1(f, false);
+	assert_int_equal(cgroup_open_dir(&f->cs, UID, &e), -1);
+	assert_int_equal(e.code, ERR_INTERNAL);
+}
+
+static void
+cgroup_destroy__not_a_cgroup_filesystem__refused(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+
+	/* A plain directory whose cgroup.procs names a victim: root must
+	   neither kill through it nor remove it. */
+	make_slot(f, UID);
+	put(f, "sluice/uid61003/cgroup.procs", "1\n");
+	error_init(&e);
+	assert_int_equal(cgroup_destroy(&f->cs, UID, &e), -1);
+	assert_int_equal(e.code, ERR_SYS);
+	assert_non_null(strstr(e.msg, "not a cgroup directory"));
+	assert_true(exists(f, "sluice/uid61003/cgroup.procs"));
+	/* And prepare stops there, before writing anything. */
+	error_init(&e);
+	assert_int_equal(cgroup_prepare(&f->cs, UID, &f->l, &e), -1);
+	assert_false(exists(f, "sluice/uid61003/memory.max"));
+	assert_false(exists(f, "cgroup.subtree_control"));
+}
+
+static void
+cgroup_destroy__nothing_there__not_an_error(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+
+	error_init(&e);
+	assert_int_equal(cgroup_destroy(&f->cs, UID, &e), 0);
+	use_v1(f, true);
+	assert_int_equal(cgroup_destroy(&f->cs, UID, &e), 0);
+	mkdir_p(at(f, "memory/sluice"));
+	assert_int_equal(cgroup_destroy(&f->cs, UID, &e), 0);
 }
 
 static void
@@ -336,7 +639,7 @@ cgroup_cpu_ns__v2__parses_usage_usec(void **state)
 	struct fixture *f = *state;
 	uint64_t ns = 0;
 
-	prepare(f, UID);
+	make_slot(f, UID);
 	put(f, "sluice/uid61003/cpu.stat",
 	    "usage_usecs_bogus 1\nuser_usec 1000000\nusage_usec 1234567\n"
 	    "system_usec 234567\nnr_periods 0\n");
@@ -350,7 +653,7 @@ cgroup_cpu_ns__v2__missing_or_garbled__fails(void **state)
 	struct fixture *f = *state;
 	uint64_t ns = 99;
 
-	prepare(f, UID);
+	make_slot(f, UID);
 	assert_int_equal(cgroup_cpu_ns(&f->cs, UID, &ns), -1);
 	put(f, "sluice/uid61003/cpu.stat", "user_usec 5\nsystem_usec 6\n");
 	assert_int_equal(cgroup_cpu_ns(&f->cs, UID, &ns), -1);
@@ -366,7 +669,7 @@ cgroup_stats__v2__peak_and_oom_kill(void **state)
 	struct cgroup_stats st;
 	struct error e;
 
-	prepare(f, UID);
+	make_slot(f, UID);
 	put(f, "sluice/uid61003/cpu.stat",
 	    "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n");
 	put(f, "sluice/uid61003/memory.peak", "104857600\n");
@@ -387,7 +690,7 @@ cgroup_stats__v2_without_memory_peak__peak_zero(void **state)
 	struct error e;
 
 	/* Kernels before 5.19 have no memory.peak. */
-	prepare(f, UID);
+	make_slot(f, UID);
 	put(f, "sluice/uid61003/cpu.stat", "usage_usec 10\n");
 	put(f, "sluice/uid61003/memory.events",
 	    "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n");
@@ -406,7 +709,7 @@ cgroup_stats__v2_without_memory_events__fails(void **state)
 	struct cgroup_stats st;
 	struct error e;
 
-	prepare(f, UID);
+	make_slot(f, UID);
 	put(f, "sluice/uid61003/cpu.stat", "usage_usec 10\n");
 	put(f, "sluice/uid61003/memory.peak", "4096\n");
 	error_init(&e);
@@ -421,7 +724,7 @@ cgroup_stats__v2_without_cpu_stat__fails(void **state)
 	struct cgroup_stats st;
 	struct error e;
 
-	prepare(f, UID);
+	make_slot(f, UID);
 	put(f, "sluice/uid61003/memory.events", "oom_kill 0\n");
 	error_init(&e);
 	assert_int_equal(cgroup_stats(&f->cs, UID, &st, &e), -1);
@@ -436,7 +739,7 @@ cgroup_stats__v2_without_memory_controller__cpu_only(void **state)
 	struct error e;
 
 	f->cs.memory = false;
-	prepare(f, UID);
+	make_slot(f, UID);
 	put(f, "sluice/uid61003/cpu.stat", "usage_usec 3\n");
 	error_init(&e);
 	assert_int_equal(cgroup_stats(&f->cs, UID, &st, &e), 0);
@@ -446,128 +749,13 @@ cgroup_stats__v2_without_memory_controller__cpu_only(void **state)
 }
 
 static void
-cgroup_destroy__v2__removes_directory(void **state)
-{
-	struct fixture *f = *state;
-	struct error e;
-
-	prepare(f, UID);
-	error_init(&e);
-	assert_int_equal(cgroup_attach(&f->cs, UID, 4321, &e), 0);
-	put(f, "sluice/uid61003/cpu.stat", "usage_usec 1\n");
-	assert_true(cgroup_exists(&f->cs, UID));
-	assert_int_equal(cgroup_destroy(&f->cs, UID, &e), 0);
-	assert_false(exists(f, "sluice/uid61003"));
-	assert_false(cgroup_exists(&f->cs, UID));
-	/* The parent stays for the other slots. */
-	assert_true(exists(f, "sluice"));
-	/* Destroying what is gone is not an error. */
-	assert_int_equal(cgroup_destroy(&f->cs, UID, &e), 0);
-}
-
-static void
-cgroup_exists__v2__only_after_prepare(void **state)
-{
-	struct fixture *f = *state;
-
-	assert_false(cgroup_exists(&f->cs, UID));
-	prepare(f, UID);
-	assert_true(cgroup_exists(&f->cs, UID));
-	assert_false(cgroup_exists(&f->cs, UID + 1));
-}
-
-static void
-cgroup_prepare__v1__writes_limits(void **state)
-{
-	struct fixture *f = *state;
-
-	use_v1(f, true);
-	f->l.memory_bytes = 52428800;
-	f->l.processes = 9;
-	prepare(f, UID);
-	expect_file(f, "memory/sluice/uid61003/memory.limit_in_bytes",
-	    "52428800");
-	/* With swap accounting, memory+swap is held to the same figure. */
-	expect_file(f, "memory/sluice/uid61003/memory.memsw.limit_in_bytes",
-	    "52428800");
-	expect_file(f, "pids/sluice/uid61003/pids.max", "10");
-	assert_true(exists(f, "cpuacct/sluice/uid61003"));
-	/* Nothing of v2 on a v1 layout. */
-	assert_false(exists(f, "sluice"));
-	assert_false(exists(f, "cgroup.subtree_control"));
-	assert_false(exists(f, "memory/sluice/uid61003/memory.max"));
-	assert_false(exists(f, "memory/sluice/uid61003/pids.max"));
-	assert_false(exists(f, "pids/sluice/uid61003/memory.limit_in_bytes"));
-}
-
-static void
-cgroup_prepare__v1_without_memsw__memory_only(void **state)
-{
-	struct fixture *f = *state;
-
-	use_v1(f, false);
-	prepare(f, UID);
-	expect_file(f, "memory/sluice/uid61003/memory.limit_in_bytes",
-	    "268435456");
-	assert_false(
-	    exists(f, "memory/sluice/uid61003/memory.memsw.limit_in_bytes"));
-}
-
-static void
-cgroup_prepare__v1_without_pids__no_pids_cgroup(void **state)
-{
-	struct fixture *f = *state;
-	struct error e;
-
-	use_v1(f, false);
-	f->cs.pids = false;
-	prepare(f, UID);
-	assert_false(exists(f, "pids/sluice"));
-	assert_true(exists(f, "memory/sluice/uid61003"));
-	error_init(&e);
-	assert_int_equal(cgroup_attach(&f->cs, UID, 99, &e), 0);
-	assert_false(exists(f, "pids/sluice/uid61003/cgroup.procs"));
-	expect_file(f, "memory/sluice/uid61003/cgroup.procs", "99");
-}
-
-static void
-cgroup_prepare__v1__stale_cgroup_replaced(void **state)
-{
-	struct fixture *f = *state;
-
-	use_v1(f, false);
-	assert_int_equal(mkdir(at(f, "pids/sluice"), 0755), 0);
-	assert_int_equal(mkdir(at(f, "pids/sluice/uid61003"), 0755), 0);
-	put(f, "pids/sluice/uid61003/pids.max", "1");
-	put(f, "pids/sluice/uid61003/cgroup.procs", "4242\n");
-	prepare(f, UID);
-	expect_file(f, "pids/sluice/uid61003/pids.max", "33");
-	assert_false(exists(f, "pids/sluice/uid61003/cgroup.procs"));
-}
-
-static void
-cgroup_attach__v1__writes_pid_everywhere(void **state)
-{
-	struct fixture *f = *state;
-	struct error e;
-
-	use_v1(f, true);
-	prepare(f, UID);
-	error_init(&e);
-	assert_int_equal(cgroup_attach(&f->cs, UID, 2468, &e), 0);
-	expect_file(f, "memory/sluice/uid61003/cgroup.procs", "2468");
-	expect_file(f, "pids/sluice/uid61003/cgroup.procs", "2468");
-	expect_file(f, "cpuacct/sluice/uid61003/cgroup.procs", "2468");
-}
-
-static void
 cgroup_cpu_ns__v1__parses_cpuacct_usage(void **state)
 {
 	struct fixture *f = *state;
 	uint64_t ns = 0;
 
 	use_v1(f, false);
-	prepare(f, UID);
+	make_slot(f, UID);
 	put(f, "cpuacct/sluice/uid61003/cpuacct.usage", "987654321\n");
 	assert_int_equal(cgroup_cpu_ns(&f->cs, UID, &ns), 0);
 	assert_int_equal(ns, 987654321);
@@ -583,7 +771,7 @@ cgroup_cpu_ns__v1_without_cpuacct__fails(void **state)
 
 	use_v1(f, false);
 	f->cs.cpu = false;
-	prepare(f, UID);
+	make_slot(f, UID);
 	assert_false(exists(f, "cpuacct/sluice"));
 	assert_int_equal(cgroup_cpu_ns(&f->cs, UID, &ns), -1);
 	assert_int_equal(ns, 5);
@@ -597,7 +785,7 @@ cgroup_stats__v1__peak_and_oom_kill(void **state)
 	struct error e;
 
 	use_v1(f, true);
-	prepare(f, UID);
+	make_slot(f, UID);
 	put(f, "cpuacct/sluice/uid61003/cpuacct.usage", "1500000000\n");
 	put(f, "memory/sluice/uid61003/memory.max_usage_in_bytes",
 	    "73400320\n");
@@ -620,46 +808,13 @@ cgroup_stats__v1_old_kernel_oom_control__fails(void **state)
 
 	/* Before Linux 4.13 memory.oom_control has no oom_kill line. */
 	use_v1(f, false);
-	prepare(f, UID);
+	make_slot(f, UID);
 	put(f, "cpuacct/sluice/uid61003/cpuacct.usage", "1\n");
 	put(f, "memory/sluice/uid61003/memory.oom_control",
 	    "oom_kill_disable 0\nunder_oom 0\n");
 	error_init(&e);
 	assert_int_equal(cgroup_stats(&f->cs, UID, &st, &e), -1);
 	assert_int_equal(e.code, ERR_SYS);
-}
-
-static void
-cgroup_destroy__v1__removes_every_hierarchy(void **state)
-{
-	struct fixture *f = *state;
-	struct error e;
-
-	use_v1(f, true);
-	prepare(f, UID);
-	error_init(&e);
-	assert_int_equal(cgroup_attach(&f->cs, UID, 1357, &e), 0);
-	put(f, "cpuacct/sluice/uid61003/cpuacct.usage", "1\n");
-	assert_true(cgroup_exists(&f->cs, UID));
-	assert_int_equal(cgroup_destroy(&f->cs, UID, &e), 0);
-	assert_false(exists(f, "memory/sluice/uid61003"));
-	assert_false(exists(f, "pids/sluice/uid61003"));
-	assert_false(exists(f, "cpuacct/sluice/uid61003"));
-	assert_false(cgroup_exists(&f->cs, UID));
-	assert_true(exists(f, "memory/sluice"));
-}
-
-static void
-cgroup_exists__v1__any_hierarchy_counts(void **state)
-{
-	struct fixture *f = *state;
-
-	use_v1(f, false);
-	assert_false(cgroup_exists(&f->cs, UID));
-	/* A leftover in one hierarchy alone is still a cgroup that exists. */
-	assert_int_equal(mkdir(at(f, "cpuacct/sluice"), 0755), 0);
-	assert_int_equal(mkdir(at(f, "cpuacct/sluice/uid61003"), 0755), 0);
-	assert_true(cgroup_exists(&f->cs, UID));
 }
 
 static void
@@ -674,8 +829,8 @@ cgroup_none__every_call__a_harmless_no_op(void **state)
 	error_init(&e);
 	assert_int_equal(cgroup_prepare(&f->cs, UID, &f->l, &e), 0);
 	assert_false(exists(f, "sluice"));
-	assert_false(cgroup_exists(&f->cs, UID));
 	assert_int_equal(cgroup_attach(&f->cs, UID, 1, &e), 0);
+	assert_int_equal(cgroup_enter_self(&f->cs, UID, &e), 0);
 	assert_false(exists(f, "sluice"));
 	assert_int_equal(cgroup_cpu_ns(&f->cs, UID, &ns), -1);
 	assert_int_equal(ns, 7);
@@ -685,6 +840,7 @@ cgroup_none__every_call__a_harmless_no_op(void **state)
 	assert_int_equal(st.memory_peak_bytes, 0);
 	assert_int_equal(st.oom_kills, 0);
 	assert_int_equal(cgroup_destroy(&f->cs, UID, &e), 0);
+	assert_int_equal(cgroup_open_dir(&f->cs, UID, &e), -1);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -695,15 +851,24 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(cgroup_version_name__each__named),
 		T(cgroup_detect__plain_directory__no_cgroup),
-		T(cgroup_prepare__v2__writes_limits),
-		T(cgroup_prepare__v2__delegates_memory_and_pids),
-		T(cgroup_prepare__v2_pids_only__no_memory_files),
-		T(cgroup_prepare__v2_memory_only__no_pids_file),
-		T(cgroup_prepare__v2_no_controllers__directory_only),
-		T(cgroup_prepare__v2__stale_cgroup_replaced),
-		T(cgroup_prepare__v2_custom_parent__used),
-		T(cgroup_prepare__v2__slots_are_separate),
+		T(cgroup_plan__v2__delegates_then_writes_limits),
+		T(cgroup_plan__v2_pids_only__no_memory_files),
+		T(cgroup_plan__v2_memory_only__no_pids_file),
+		T(cgroup_plan__v2_no_controllers__directories_only),
+		T(cgroup_plan__v2_custom_parent__used),
+		T(cgroup_plan__zero_limits__written_as_given),
+		T(cgroup_plan__slots__differ_only_by_uid),
+		T(cgroup_plan__v1__one_hierarchy_per_controller),
+		T(cgroup_plan__v1_without_memsw__memory_limit_only),
+		T(cgroup_plan__v1_missing_controllers__their_hierarchies_skipped),
+		T(cgroup_plan__none__nothing),
+		T(cgroup_slot_dirs__v2__one_even_without_controllers),
 		T(cgroup_attach__v2__writes_pid),
+		T(cgroup_attach__v1__every_hierarchy_self_by_thread),
+		T(cgroup_attach__missing_cgroup__fails),
+		T(cgroup_open_dir__v2_only),
+		T(cgroup_destroy__not_a_cgroup_filesystem__refused),
+		T(cgroup_destroy__nothing_there__not_an_error),
 		T(cgroup_cpu_ns__v2__parses_usage_usec),
 		T(cgroup_cpu_ns__v2__missing_or_garbled__fails),
 		T(cgroup_stats__v2__peak_and_oom_kill),
@@ -711,19 +876,10 @@ main(void)
 		T(cgroup_stats__v2_without_memory_events__fails),
 		T(cgroup_stats__v2_without_cpu_stat__fails),
 		T(cgroup_stats__v2_without_memory_controller__cpu_only),
-		T(cgroup_destroy__v2__removes_directory),
-		T(cgroup_exists__v2__only_after_prepare),
-		T(cgroup_prepare__v1__writes_limits),
-		T(cgroup_prepare__v1_without_memsw__memory_only),
-		T(cgroup_prepare__v1_without_pids__no_pids_cgroup),
-		T(cgroup_prepare__v1__stale_cgroup_replaced),
-		T(cgroup_attach__v1__writes_pid_everywhere),
 		T(cgroup_cpu_ns__v1__parses_cpuacct_usage),
 		T(cgroup_cpu_ns__v1_without_cpuacct__fails),
 		T(cgroup_stats__v1__peak_and_oom_kill),
 		T(cgroup_stats__v1_old_kernel_oom_control__fails),
-		T(cgroup_destroy__v1__removes_every_hierarchy),
-		T(cgroup_exists__v1__any_hierarchy_counts),
 		T(cgroup_none__every_call__a_harmless_no_op),
 	};
 
