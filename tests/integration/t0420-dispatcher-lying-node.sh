@@ -43,6 +43,8 @@ linkstdout) echo "$good" >"$dir/result.json"; rm -f "$dir/stdout"; ln -s /etc/sh
 longpath) echo "$good" >"$dir/result.json"; long="$dir/out/$(printf 'a%.0s' {1..255})/$(printf 'b%.0s' {1..255})"
 	long="$long/$(printf 'c%.0s' {1..255})/$(printf 'd%.0s' {1..254})/e"; mkdir -p "$long"
 	printf 'deep' >"$long/f"; printf 'real' >"$dir/out/real.txt" ;;
+emptyclaim) echo "$good" | sed 's/"stdout_bytes":3/"stdout_bytes":0/' >"$dir/result.json"
+	head -c 300000 /dev/zero >"$dir/stdout"; rm -f "$dir/stderr"; ln -s /etc/shadow "$dir/stderr" ;;
 hang) sleep 60 ;;
 garbage) head -c 5000 /dev/urandom; echo ;;
 longline) head -c 5000000 /dev/zero | tr '\0' 'x'; echo ;;
@@ -79,6 +81,10 @@ lie badname FAILED "an out file named ../../etc/passwd"
 lie hugeexit FAILED "an exit code out of range"
 lie bigstdout FAILED "stdout larger than the cap"
 lie linkstdout FAILED "stdout that is a symbolic link"
+# Streams the node calls empty are not fetched: what it left there, larger
+# than the cap or a link, is never read, and the job's output is empty.
+lie emptyclaim COMPLETED "streams claimed empty"
+tap_is "$(printf '%s' "$LAST_JOB" | jq -r '[.stdout, .stderr] | @json')" '["",""]' "streams claimed empty: nothing of them is taken"
 lie symlinks COMPLETED "links and a FIFO in out/"
 tap_is "$(printf '%s' "$LAST_JOB" | jq -c '[.out_files[].name]')" '["real.txt"]' \
 	"only the regular file comes back"
