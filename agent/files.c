@@ -171,7 +171,7 @@ files_in_level(int srcfd, int dstfd, uid_t uid, gid_t gid, struct files_walk *w,
 			continue;
 		/* The copy is made from what is opened, checked again. */
 		in = openat(dirfd(d), de->d_name,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		if (in == -1 || fstat(in, &st) == -1 || !S_ISREG(st.st_mode)) {
 			error_set(e, ERR_IO, "cannot copy '%s': %s", de->d_name,
 			    errno ? strerror(errno) : "changed");
@@ -284,7 +284,7 @@ files_out_file(struct files_out *o, int srcdir, const char *name, int dstdir,
 
 	/* O_NONBLOCK: a FIFO that got here anyway cannot block us. */
 	in = openat(srcdir, name,
-	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (in == -1 || fstat(in, &st) == -1 || !S_ISREG(st.st_mode)) {
 		o->skipped++;
 		if (in != -1)

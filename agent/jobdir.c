@@ -130,7 +130,8 @@ jobdir_open_own(const struct jobdir *jd, const char *name, int flags)
 	   file of root's is refused. */
 	fsgid = (gid_t)setfsgid(jd->group);
 	fsuid = (uid_t)setfsuid(jd->owner);
-	fd = openat(jd->fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = openat(jd->fd, name,
+	    flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	err = errno;
 	(void)setfsuid(fsuid);
 	(void)setfsgid(fsgid);

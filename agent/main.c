@@ -96,7 +96,7 @@ agent_manifest(const struct jobdir *jd, struct manifest *m, struct error *e)
 	int fd, rc;
 
 	fd = openat(jd->fd, "job.json",
-	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd == -1) {
 		error_set(e, ERR_INVALID, "cannot open job.json: %s",
 		    errno == ELOOP ? "a symbolic link" : strerror(errno));
@@ -146,7 +146,7 @@ agent_run_check(struct agent *a, const struct jobdir *jd,
 	if (rc == -1)
 		return -1;
 	fd = openat(jd->fd, "stdin",
-	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd == -1 && errno != ENOENT)
 		return error_set_field(e, ERR_REFUSED, "stdin",
 		    "stdin must be a regular file");
@@ -170,7 +170,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	struct manifest m;
 	struct plan p;
 	unsigned slot;
-	int evfd = -1, slotfd = -1, status, rc = 1, devnull;
+	int evfd = -1, slotfd = -1, rc = 1, devnull;
 	int wake[2] = { -1, -1 };
 	pid_t pid;
 
@@ -215,12 +215,17 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	sj.wakefd = wake[1];
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
-		/* Detach: a new session, then a grandchild that init will
-		   adopt, with nothing of the caller's terminal or pipes. */
-		if (setsid() == -1 || (pid = fork()) == -1)
+		/* Detach: a session of its own, with nothing of the caller's
+		   terminal or pipes; when run exits, init adopts it.  One
+		   fork, not two (a grandchild costs the job's start a couple
+		   of milliseconds): the supervisor leads its session but can
+		   never gain a controlling terminal, since every file it opens
+		   by a name the account controls is opened O_NOCTTY (and
+		   O_NOFOLLOW, checked to be a regular file), and the rest are
+		   its own or the kernel's.  If it dies before it starts, the
+		   events lock is left unheld and follow settles the job. */
+		if (setsid() == -1)
 			_exit(1);
-		if (pid > 0)
-			_exit(0);
 		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
 		    dup2(devnull, 2) == -1)
@@ -230,8 +235,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 		close(wake[0]);
 		supervise_main(&sj);
 	}
-	if (pid == -1 || waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
+	if (pid == -1) {
 		(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
 		    "sandbox error: cannot start the supervisor", e);
 		rc = 1;

@@ -447,7 +447,7 @@ sup_stdin(struct sup *s)
 	int fd;
 
 	fd = openat(s->sj->jd->fd, "stdin",
-	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT)
 		return open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {

@@ -137,14 +137,13 @@ wait_event() {
 }
 
 # supervisor_pid DIR: the pid of the supervisor running DIR's job.  Of the
-# sluice-agent processes for DIR, it is the one in a session of its own
-# (run detaches it with setsid; a `run` the test started stays in the test's
-# session) whose parent is not one of them (its sandbox init's parent is
-# the supervisor).
+# sluice-agent processes for DIR, it is the one that leads a session of its
+# own (run detaches it with setsid; a `run` the test started stays in the
+# test's session, and the sandbox's init and job are in the supervisor's
+# session or one the job made, never leading the supervisor's).
 supervisor_pid() {
 	local pids
 	pids=$(pgrep -d, -f -- "--config $CONF run $1\$") || return 1
-	ps -o pid=,ppid=,sid= -p "$pids" | awk -v mysid="$(ps -o sid= -p $$ | tr -d ' ')" \
-		-v pids=",$pids," '$3 != mysid && index(pids, "," $2 ",") == 0 { print $1; found = 1 }
+	ps -o pid=,sid= -p "$pids" | awk '$1 == $2 { print $1; found = 1 }
 		END { exit !found }'
 }
