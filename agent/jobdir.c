@@ -291,39 +291,7 @@ int
 jobdir_write_result(const struct jobdir *jd, const struct result *r,
     struct error *e)
 {
-	json_t *obj;
-	char *text = NULL;
-	int fd = -1, rc = -1;
-
-	if ((obj = result_to_json(r)) == NULL ||
-	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
-		NULL) {
-		error_set(e, ERR_NOMEM, "cannot encode the result");
-		goto out;
-	}
-	(void)unlinkat(jd->fd, "result.json.tmp", 0);
-	fd = openat(jd->fd, "result.json.tmp",
-	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd == -1 || util_write_all(fd, text, strlen(text)) == -1 ||
-	    util_write_all(fd, "\n", 1) == -1) {
-		error_set(e, ERR_IO, "cannot write result.json: %s",
-		    strerror(errno));
-		goto out;
-	}
-	/* rename replaces whatever is there, link or not, without
-	   following it. */
-	if (renameat(jd->fd, "result.json.tmp", jd->fd, "result.json") == -1) {
-		error_set(e, ERR_IO, "cannot rename result.json: %s",
-		    strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	free(text);
-	json_decref(obj);
-	return rc;
+	return result_write_at(jd->fd, "result.json", r, e);
 }
 
 /* Append the finished event carrying res (a new reference, which it takes). */

@@ -169,7 +169,7 @@ sandbox_expect_filter(int sock, struct filter_prog *prog)
  * component is created as a directory or, with as_file, an empty file; an
  * existing one is opened as it is.  Returns an O_PATH descriptor, or -1.
  */
-static int
+int
 sandbox_open_target(int rootfd, const char *target, bool as_file)
 {
 	char buf[PLAN_PATH_MAX], *comp, *next;
@@ -238,7 +238,7 @@ sandbox_symlink(int rootfd, const char *target, const char *dest)
 }
 
 /* Mount onto an O_PATH descriptor through its /proc/self/fd alias. */
-static int
+int
 sandbox_mount_fd(const char *source, int fd, const char *fstype,
     unsigned long flags, const char *data)
 {

@@ -81,4 +81,16 @@ int sandbox_send_filter(int sock, const struct filter_prog *prog);
  */
 int sandbox_recv(int sock, struct sandbox_msg *m, int *fd);
 
+/*
+ * Open (creating as needed: directories, or with as_file an empty last
+ * file) the node at target under rootfd, one component at a time, refusing
+ * any symbolic link on the way.  An O_PATH descriptor, or -1 with errno.
+ * sftp.c builds its root with it too.
+ */
+int sandbox_open_target(int rootfd, const char *target, bool as_file);
+
+/* mount(2) onto an O_PATH descriptor, through its /proc/self/fd alias. */
+int sandbox_mount_fd(const char *source, int fd, const char *fstype,
+    unsigned long flags, const char *data);
+
 #endif

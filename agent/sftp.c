@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "sftp.h"
 #include "trust.h"
 
@@ -31,45 +32,6 @@
 	"mkdir,realpath"
 #define SFTP_GROUPS_MAX 64
 
-/* Make every directory of path (absolute) under dirfd; returns the last. */
-static int
-sftp_mkdirs(int rootfd, const char *path)
-{
-	char buf[PATH_MAX], *comp, *next;
-	int fd, sub;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	if ((fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0)) == -1)
-		return -1;
-	for (comp = buf; *comp == '/'; comp++)
-		;
-	while (*comp != '\0') {
-		if ((next = strchr(comp, '/')) != NULL)
-			*next = '\0';
-		if (mkdirat(fd, comp, 0755) == -1 && errno != EEXIST)
-			sub = -1;
-		else
-			sub = openat(fd, comp,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		if ((fd = sub) == -1 || next == NULL)
-			break;
-		comp = next + 1;
-	}
-	return fd;
-}
-
-/* Mount onto an open directory through its /proc/self/fd alias. */
-static int
-sftp_mount_at(const char *source, int fd, const char *fstype,
-    unsigned long flags, const char *data)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	return mount(source, path, fstype, flags, data);
-}
-
 /* Bind source (a path, or "/proc/self/fd/N") at target and remount it. */
 static int
 sftp_bind(int rootfd, const char *source, const char *target,
@@ -77,13 +39,13 @@ sftp_bind(int rootfd, const char *source, const char *target,
 {
 	int fd, rc = -1;
 
-	if ((fd = sftp_mkdirs(rootfd, target)) == -1)
+	if ((fd = sandbox_open_target(rootfd, target, false)) == -1)
 		return -1;
-	if (sftp_mount_at(source, fd, NULL, MS_BIND, NULL) == 0) {
+	if (sandbox_mount_fd(source, fd, NULL, MS_BIND, NULL) == 0) {
 		close(fd);
 		/* Reopen: the remount must act on the new mount. */
-		if ((fd = sftp_mkdirs(rootfd, target)) != -1)
-			rc = sftp_mount_at(NULL, fd, NULL,
+		if ((fd = sandbox_open_target(rootfd, target, false)) != -1)
+			rc = sandbox_mount_fd(NULL, fd, NULL,
 			    MS_REMOUNT | MS_BIND | flags, NULL);
 	}
 	if (fd != -1)
@@ -181,7 +143,7 @@ sftp_serve(const struct agent_conf *c, int jobsfd, const char *jobs,
 	close(fd);
 	if ((fd = openat(rootfd, "dev/null",
 		 O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    sftp_mount_at("/dev/null", fd, NULL, MS_BIND, NULL) == -1)
+	    sandbox_mount_fd("/dev/null", fd, NULL, MS_BIND, NULL) == -1)
 		return error_set(e, ERR_SYS, "cannot bind /dev/null: %s",
 		    strerror(errno));
 	close(fd);

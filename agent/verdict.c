@@ -46,6 +46,16 @@ verdict_signame(int sig)
 	return abbrev != NULL ? abbrev : "?";
 }
 
+/* The CPU limit's verdict and its note. */
+static void
+verdict_cpu(struct result *r, const struct verdict_facts *f,
+    const struct limits *l)
+{
+	r->verdict = VERDICT_CPU_LIMIT;
+	verdict_note(r, "CPU time limit of %g s exceeded (%.3f s used)",
+	    l->cpu_seconds, f->cpu_seconds);
+}
+
 /* Decide the verdict. */
 void
 verdict_decide(const struct verdict_facts *f, struct result *r)
@@ -92,11 +102,7 @@ verdict_decide(const struct verdict_facts *f, struct result *r)
 		    l->wall_seconds);
 		goto clamps;
 	case KILL_CPU:
-		r->verdict = VERDICT_CPU_LIMIT;
-		verdict_note(r,
-		    "CPU time limit of %g s exceeded (%.3f s "
-		    "used)",
-		    l->cpu_seconds, f->cpu_seconds);
+		verdict_cpu(r, f, l);
 		goto clamps;
 	case KILL_NONE:
 		break;
@@ -109,11 +115,7 @@ verdict_decide(const struct verdict_facts *f, struct result *r)
 	}
 	if (r->signal != 0 && (r->signal == SIGXCPU || r->signal == SIGKILL) &&
 	    f->cpu_seconds >= l->cpu_seconds) {
-		r->verdict = VERDICT_CPU_LIMIT;
-		verdict_note(r,
-		    "CPU time limit of %g s exceeded (%.3f s "
-		    "used)",
-		    l->cpu_seconds, f->cpu_seconds);
+		verdict_cpu(r, f, l);
 		goto clamps;
 	}
 	if (r->signal != 0) {

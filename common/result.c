@@ -1,10 +1,13 @@
 /* Job results: see result.h. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "result.h"
 #include "util.h"
@@ -324,4 +327,45 @@ result_release(struct result *r)
 	free(r->out_files);
 	r->out_files = NULL;
 	r->n_out_files = 0;
+}
+
+/* Write a result file atomically: see result.h. */
+int
+result_write_at(int dirfd, const char *name, const struct result *r,
+    struct error *e)
+{
+	json_t *obj = result_to_json(r);
+	char tmp[256], *text = NULL;
+	int fd = -1, rc = -1;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	if (obj == NULL ||
+	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
+		NULL) {
+		error_set(e, ERR_NOMEM, "cannot encode the result");
+		goto out;
+	}
+	(void)unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd == -1 || util_write_all(fd, text, strlen(text)) == -1 ||
+	    util_write_all(fd, "\n", 1) == -1) {
+		error_set(e, ERR_IO, "cannot write %s: %s", name,
+		    strerror(errno));
+		goto out;
+	}
+	/* rename replaces whatever is there, link or not, without
+	   following it. */
+	if (renameat(dirfd, tmp, dirfd, name) == -1) {
+		error_set(e, ERR_IO, "cannot rename %s: %s", name,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(text);
+	json_decref(obj);
+	return rc;
 }

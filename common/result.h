@@ -73,6 +73,13 @@ int result_add_file(struct result *r, const char *name, uint64_t bytes);
 json_t *result_to_json(const struct result *r);
 
 /*
+ * Write r as name in dirfd, atomically: into name.tmp (created afresh,
+ * never through a link), then renamed over name.
+ */
+int result_write_at(int dirfd, const char *name, const struct result *r,
+    struct error *e);
+
+/*
  * Parse and check a result from untrusted JSON: every known field must be
  * present with the right type and within bounds, out file names must pass
  * util_path_check().  r is filled only on success.

@@ -594,32 +594,7 @@ spool_read_out_file(const struct spool *sp, int64_t id, const char *name,
 int
 spool_result_put(int dirfd, const struct result *r, struct error *e)
 {
-	json_t *obj = result_to_json(r);
-	char *text = NULL;
-	int fd = -1, rc = -1;
-
-	if (obj == NULL ||
-	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
-		NULL) {
-		error_set(e, ERR_NOMEM, "cannot encode the result");
-		goto out;
-	}
-	if (unlinkat(dirfd, SPOOL_RESULT, 0) == -1 ||
-	    (fd = openat(dirfd, SPOOL_RESULT,
-		 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) ==
-		-1 ||
-	    util_write_all(fd, text, strlen(text)) == -1) {
-		error_set(e, ERR_IO, "cannot write " SPOOL_RESULT ": %s",
-		    strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	free(text);
-	json_decref(obj);
-	return rc;
+	return result_write_at(dirfd, SPOOL_RESULT, r, e);
 }
 
 /* Read and check the job's last result. */
