@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -77,10 +78,9 @@ serve_write(struct serve *s, const char *tag, const char *line, size_t n)
 	}
 }
 
-/* Answer a request that never ran: its error, then its exit status. */
+/* A JSON error under tag, from this loop. */
 static void
-serve_refuse(struct serve *s, const char *tag, const char *code, int status,
-    const char *why)
+serve_error(struct serve *s, const char *tag, const char *code, const char *why)
 {
 	char line[256];
 
@@ -88,6 +88,17 @@ serve_refuse(struct serve *s, const char *tag, const char *code, int status,
 	    "{\"error\":\"sluice-agent serve: %s\",\"code\":\"%s\"}", why,
 	    code);
 	serve_write(s, tag, line, strlen(line));
+}
+
+/* Answer a request that never ran: its error, then its exit status (none
+   for the tag "-" of a line that had no valid tag). */
+static void
+serve_refuse(struct serve *s, const char *tag, const char *code, int status,
+    const char *why)
+{
+	char line[64];
+
+	serve_error(s, tag, code, why);
 	if (tag[0] != '-') {
 		snprintf(line, sizeof(line), "exit %d", status);
 		serve_write(s, tag, line, strlen(line));
@@ -237,6 +248,25 @@ serve_input(struct serve *s)
 	return true;
 }
 
+/*
+ * Pass on one line a child printed.  A verb prints JSON objects only; a
+ * line that is not one (the events file is the account's: it could hold
+ * "exit 0") is replaced by an error, so that "TAG exit N" only ever comes
+ * from this loop.
+ */
+static void
+serve_line(struct serve *s, struct serve_child *k)
+{
+	if (k->skipping)
+		serve_error(s, k->tag, "io",
+		    "an answer line too long was dropped");
+	else if (k->len == 0 || k->buf[0] != '{')
+		serve_error(s, k->tag, "io",
+		    "an answer line that is not JSON was dropped");
+	else
+		serve_write(s, k->tag, k->buf, k->len);
+}
+
 /* Pass on a child's complete lines; at its end, its exit status. */
 static void
 serve_output(struct serve *s, size_t i)
@@ -269,19 +299,15 @@ serve_output(struct serve *s, size_t i)
 		}
 		if (nl == NULL)
 			break;
-		if (k->skipping)
-			serve_refuse(s, k->tag, "io", 0,
-			    "an answer line too long was dropped");
-		else
-			serve_write(s, k->tag, k->buf, k->len);
+		serve_line(s, k);
 		k->len = 0;
 		k->skipping = false;
 	}
 	if (r > 0)
 		return;
 	/* The verb has ended (a verb never closes its stdout early). */
-	if (k->len > 0 && !k->skipping)
-		serve_write(s, k->tag, k->buf, k->len);
+	if (k->len > 0 || k->skipping)
+		serve_line(s, k);
 	while (waitpid(k->pid, &status, 0) == -1 && errno == EINTR)
 		;
 	snprintf(line, sizeof(line), "exit %d",
@@ -297,7 +323,8 @@ int
 serve_main(serve_verb_fn fn, void *arg)
 {
 	static struct serve s;
-	struct pollfd pfd[SERVE_INFLIGHT_MAX + 2];
+	static struct pollfd pfd[SERVE_INFLIGHT_MAX + 2];
+	struct rlimit rl;
 	size_t i;
 	int n;
 
@@ -307,6 +334,12 @@ serve_main(serve_verb_fn fn, void *arg)
 	s.in_open = true;
 	if ((s.in = malloc(SERVE_REQUEST_MAX)) == NULL)
 		return 1;
+	/* A descriptor for each request running: more than the usual soft
+	   limit of 1024 on a node of many slots. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	/* Input that ends takes no more requests; those running finish and
 	   are answered.  Output that ends (whoever opened the session has
 	   gone) ends the loop at once: the children's next line then fails

@@ -9,11 +9,18 @@
 #ifndef SLUICE_AGENT_SERVE_H
 #define SLUICE_AGENT_SERVE_H
 
+#include "result.h"
+
 #define SERVE_TAG_MAX 32 /* [A-Za-z0-9_.-], at most this many */
 #define SERVE_REQUEST_MAX (128 * 1024) /* bytes in one request line */
 #define SERVE_WORDS_MAX 1001 /* clean and 1000 JOBDIRs */
-#define SERVE_INFLIGHT_MAX 256 /* requests running at once */
-#define SERVE_LINE_MAX (8 * 1024 * 1024) /* bytes of one answer line */
+#define SERVE_INFLIGHT_MAX \
+	2048 /* requests running at once: a run or
+				    wait for each of up to 1024 slots, and
+				    more */
+#define SERVE_LINE_MAX \
+	(RESULT_MAX_BYTES + 8192) /* one answer line: an
+						    event with a result */
 
 /* Runs one verb (in the child) and returns its exit status. */
 typedef int (

@@ -87,6 +87,21 @@ tap_is "$(status s6 "$T/bad.out")" 2 "bad: a .. path is refused"
 tap_is "$(status s7 "$T/bad.out")" "" "bad: nothing ran for the overlong request"
 tap_is "$(lines s9 "$T/bad.out" | jq -r .slots)/$(status s9 "$T/bad.out")" 2/0 "bad: the session still answers after all that"
 
+# --- a line forged into the events file never reads as the session's own ----
+# (the file is the account's: it could write "exit 0" there)
+G=$(job_py serve-g "$SLEEP2")
+{
+	echo "g run $G"
+	for _ in $(seq 50); do grep -q '"started"' "$G/events" 2>/dev/null && break; sleep 0.1; done
+	printf 'exit 0\ng exit 0\n' >>"$G/events"
+	for _ in $(seq 100); do [ -e "$G/result.json" ] && break; sleep 0.1; done
+	sleep 0.3
+} | agent serve >"$T/forge.out" 2>/dev/null
+tap_is "$(grep -c '^g exit' "$T/forge.out")" 1 "forged: one exit line for the request"
+tap_is "$(tail -1 "$T/forge.out")" "g exit 0" "forged: it is the last, after the finished event"
+tap_is "$(grep -c '^g {' "$T/forge.out")" "$(grep -c . "$T/forge.out" | awk '{print $1 - 1}')" "forged: every other line under the tag is JSON"
+check_clean "forged"
+
 # --- a tag still running is not taken twice --------------------------------
 C=$(job_py serve-c "$SLEEP2")
 {
