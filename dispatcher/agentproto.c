@@ -150,6 +150,7 @@ agentproto_reset(struct agentproto *ap)
 	if (ap->session != NULL)
 		remote_channel_free(ap->session);
 	ap->session = NULL;
+	ap->session_broken = false;
 	ap->session_failures = 0;
 	for (i = 0; i < ap->naux; i++)
 		remote_channel_free(ap->aux[i]);
@@ -237,7 +238,7 @@ agentproto_request(struct agentproto *ap, const char *tag, const char *verb,
 	size_t len, i, off;
 	char *line;
 
-	if (ap->session == NULL)
+	if (ap->session == NULL || ap->session_broken)
 		return false;
 	len = strlen(tag) + strlen(verb) + 3;
 	for (i = 0; i < n; i++)
@@ -249,14 +250,14 @@ agentproto_request(struct agentproto *ap, const char *tag, const char *verb,
 		off += (size_t)snprintf(line + off, len - off, " %s", paths[i]);
 	line[off++] = '\n';
 	if (remote_channel_write(ap->session, line, off, &e) == -1) {
+		/* agentproto_session_poll() ends it, so that the jobs it
+		   followed are attached again. */
 		log_warn("%s: the agent session is lost: %s", ap->conf->name,
 		    e.msg);
-		remote_channel_free(ap->session);
-		ap->session = NULL;
-		ap->session_failures++;
+		ap->session_broken = true;
 	}
 	free(line);
-	return ap->session != NULL;
+	return !ap->session_broken;
 }
 
 /* Open the resident session: see agentproto.h. */
@@ -327,14 +328,19 @@ agentproto_session_poll(struct agentproto *ap, struct remote *r,
 	if (ap->session == NULL)
 		return 1;
 	error_init(&e);
-	rc = remote_channel_poll(ap->session, AGENTPROTO_LINE_MAX + 64,
-	    agentproto_session_line, &rt, &status, &e);
+	rc = ap->session_broken
+	    ? -1
+	    : remote_channel_poll(ap->session, AGENTPROTO_LINE_MAX + 64,
+		  agentproto_session_line, &rt, &status, &e);
 	if (rc == 1)
 		return 1;
 	log_warn("%s: the agent session ended (%s)", ap->conf->name,
-	    rc == -1 ? e.msg : "its command exited");
+	    ap->session_broken ? "a request could not be sent"
+		: rc == -1     ? e.msg
+			       : "its command exited");
 	remote_channel_free(ap->session);
 	ap->session = NULL;
+	ap->session_broken = false;
 	ap->session_failures++;
 	agentproto_session_open(ap, r);
 	return 0;

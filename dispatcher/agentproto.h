@@ -63,6 +63,7 @@ struct agentproto {
 	size_t ncleans;
 	int64_t cleans_since; /* when the oldest was queued */
 	struct remote_channel *session; /* sluice-agent serve, or NULL */
+	bool session_broken; /* a request could not be sent on it */
 	int session_failures; /* sessions lost on this connection */
 	uint64_t tags; /* for requests that no job follows */
 };

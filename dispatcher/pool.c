@@ -24,6 +24,8 @@
 #include "util.h"
 
 #define POOL_WAIT_MS 250
+/* Times a job is followed again after its run or wait was killed. */
+#define POOL_REATTACH_MAX 3
 
 /* A job a worker follows on its node. */
 struct pool_job {
@@ -36,6 +38,7 @@ struct pool_job {
 	int status; /* ... and this is it */
 	struct agentproto_events seen; /* what it said so far */
 	bool told_accepted, told_finished; /* posted to the main thread */
+	int reattached; /* times followed again after its verb was killed */
 };
 
 struct pool_worker {
@@ -309,6 +312,22 @@ pool_poll_job(struct pool_worker *w, struct pool_job *j)
 	j->via_session = false;
 	if (j->seen.finished)
 		return false; /* waiting for POOL_CMD_COLLECT */
+	/* A run or wait killed by a signal (its session or channel went,
+	   not the agent's own answer) leaves the job running on the node:
+	   follow it again with wait, a few times at most, before the
+	   attempt is given up. */
+	if (rc == 0 && (status < 0 || status >= 128) &&
+	    j->reattached < POOL_REATTACH_MAX) {
+		j->reattached++;
+		j->ended = false;
+		error_init(&e);
+		if (agentproto_start(&w->ap, w->remote, j->path, true, &j->proc,
+			&e) == 0) {
+			j->via_session = j->proc == NULL;
+			return false;
+		}
+		rc = -1;
+	}
 	if (rc == -1)
 		pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt, true,
 		    e.msg);

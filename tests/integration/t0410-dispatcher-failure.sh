@@ -150,6 +150,10 @@ done
 tap_is "$done_ok" 4 "session killed: every running job completes"
 tap_is "$once" 4 "session killed: each in its first attempt (attached again, not requeued)"
 tap_is "$outs" "s1 s2 s3 s4 " "session killed: each printed its own output, once"
+[ "$once" -eq 4 ] && [ "$done_ok" -eq 4 ] || {
+	tap_diag "$(for id in $ids; do api GET "/v1/jobs/$id" | jq -c '[.id, .state, .attempts, .reason]'; done)"
+	tap_diag "$(grep -E 'requeued|FAILED|failed|down|session|agent' "$T/serve.log" | tail -30)"
+}
 tap_like "$(grep -c 'agent session ended' "$T/serve.log")" '^[1-9]' "session killed: the daemon saw the session end"
 tap_is "$(api GET /v1/nodes | jq -r '[.nodes[].state] | join(" ")')" "UP UP" "session killed: no node went down for it"
 id=$(submit_py 'print("after")')
