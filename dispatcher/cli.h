@@ -18,19 +18,21 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "fmt.h"
+#include "table.h"
 #include "error.h"
 
 #define CLI_SERVER_DEFAULT "http://127.0.0.1:8750"
 #define CLI_FILE_MAX (256 * 1024 * 1024) /* one file that submit reads */
-#define CLI_JOB_ID_MAX 18 /* digits, as the dispatcher takes them */
 #define CLI_PATH_MAX 2048 /* an escaped request path */
-#define CLI_TABLE_COLS_MAX 16
 
 /* getopt_long values of the options every client verb has. */
 enum {
 	CLI_OPT_SERVER = 0x100,
 	CLI_OPT_TOKEN_FILE,
 	CLI_OPT_HELP,
+	CLI_OPT_JSON, /* a listing's --json */
+	CLI_OPT_PARSABLE, /* a listing's --parsable */
 	CLI_OPT_VERB = 0x200 /* the first of a verb's own long options */
 };
 
@@ -40,6 +42,11 @@ enum {
 #define CLI_OPTION_TOKEN_FILE \
 	{ "token-file", required_argument, NULL, CLI_OPT_TOKEN_FILE }
 #define CLI_OPTION_HELP { "help", no_argument, NULL, CLI_OPT_HELP }
+/* A listing's output options: -h/--noheader, --json, --parsable. */
+#define CLI_OPTIONS_LISTING \
+	{ "noheader", no_argument, NULL, 'h' }, \
+	{ "json", no_argument, NULL, CLI_OPT_JSON }, \
+	{ "parsable", no_argument, NULL, CLI_OPT_PARSABLE }
 /* clang-format on */
 
 /* Help text for --server and --token-file, and the exit statuses. */
@@ -77,9 +84,6 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
  * value, '?' for an unknown option); returns EX_USAGE.
  */
 int cli_bad_option(const struct cli *cli, int ch, char *const *argv);
-
-/* Make s printable in place: control characters and DEL become '?'. */
-void cli_printable(char *s);
 
 /* Print "sluice: message" on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -134,44 +138,10 @@ int cli_node_post(struct cli *cli, const char *node, const char *action,
 /* Print a JSON value on stdout, indented; returns 0 or an exit status. */
 int cli_print_json(const json_t *v);
 
-/* Whether s is a job id: 1 to CLI_JOB_ID_MAX decimal digits. */
-bool cli_job_id_ok(const char *s);
-
 /*
- * Parse a size: a whole number of bytes, or a number (a decimal fraction
- * allowed) with a suffix K, M, G, T (powers of 1024, as Slurm reads them),
- * Ki, Mi, Gi, Ti, any of them with a trailing B, in either case.  The
- * result must be a whole number of bytes and fit in 2^53.
+ * Read a regular file of at most cap bytes into a new buffer (a NUL after
+ * its len bytes); *out is the caller's and set only on success.
  */
-int cli_size_parse(const char *s, uint64_t *out);
-
-/* Parse a positive, finite number of seconds ("10", "0.5"). */
-int cli_seconds_parse(const char *s, double *out);
-
-/* A size for people: "512", "1.5K", "256M", "2.0G". */
-void cli_size_format(uint64_t bytes, char *buf, size_t size);
-
-/* The squeue-like code of a job state ("PD", "R", ...), "?" if unknown. */
-const char *cli_state_code(const char *state);
-
-/* A job state from a name or a code, any case ("pd", "Running"); or NULL. */
-const char *cli_state_canonical(const char *arg);
-
-/* Whether a job state is final. */
-bool cli_state_final(const char *state);
-
-/* Seconds since the epoch of an RFC 3339 time; -1 if s is not one. */
-int cli_time_parse(const char *s, double *out);
-
-/* Elapsed seconds as squeue prints TIME: M:SS, H:MM:SS or D-HH:MM:SS. */
-void cli_elapsed_format(double seconds, char *buf, size_t size);
-
-/*
- * The seconds a job has run: from started_at to finished_at, or to now
- * if it has not finished; 0 if it has not started (never negative).
- */
-double cli_job_elapsed(const json_t *job, double now);
-
 /*
  * The exit status of `sluice submit --wait` for an ended job: its exit
  * code, 128 + a signal, or 123 (output_limit), 124 (TIMEOUT),
@@ -179,79 +149,39 @@ double cli_job_elapsed(const json_t *job, double now);
  */
 int cli_job_exit_status(const json_t *job);
 
-/* One line of `sluice list`: JOBID TENANT RUNTIME ST TIME NODE(REASON). */
-struct cli_job_row {
-	char id[32];
-	char tenant[128];
-	char runtime[128];
-	char st[8];
-	char time[32];
-	char where[512]; /* the node, or "(reason)" while pending */
-};
-
-/* The cells of a job's line, its TIME counted up to now if it runs. */
-void cli_job_row(const json_t *job, double now, struct cli_job_row *row);
-
-/* One line of `sluice nodes`: NODE STATE SLOTS BUSY RUNTIMES REASON. */
-struct cli_node_row {
-	char name[128];
-	char state[16];
-	char slots[24];
-	char busy[24];
-	char runtimes[512]; /* names, comma-separated */
-	char reason[512];
-};
-
-/* The cells of a node's line. */
-void cli_node_row(const json_t *node, struct cli_node_row *row);
-
-/* A string member of obj, or NULL if it is missing or not a string. */
-const char *cli_json_str(const json_t *obj, const char *key);
-
-/* Whether buf holds UTF-8 text without NUL bytes (sent as a JSON string). */
-bool cli_utf8_text(const unsigned char *buf, size_t len);
-
-/* Base64 (RFC 4648, padded) of buf in a new string; NULL without memory. */
-char *cli_base64_encode(const unsigned char *buf, size_t len);
-
 /*
- * Read a regular file of at most cap bytes into a new buffer (a NUL after
- * its len bytes); *out is the caller's and set only on success.
+ * The exit status of `sluice submit --wait` for an ended job: its exit
+ * code, 128 + a signal, or 123 (output_limit), 124 (TIMEOUT),
+ * 125 (OUT_OF_MEMORY), 130 (CANCELLED), 75 (NODE_FAIL), 70 (anything else).
  */
+int cli_job_exit_status(const json_t *job);
 int cli_file_read(const char *path, size_t cap, unsigned char **out,
     size_t *len, struct error *e);
 
-enum cli_table_mode {
-	CLI_TABLE_ALIGNED, /* padded columns; an empty cell shows "-" */
-	CLI_TABLE_PARSABLE /* '|' between cells, none at the end */
+/* How a listing (list, nodes) prints: see CLI_OPTIONS_LISTING. */
+struct cli_listing {
+	bool header; /* false with -h */
+	bool json;
+	bool parsable;
 };
+
+/* Start with a header, aligned. */
+void cli_listing_init(struct cli_listing *l);
+
+/* Take a listing option cli_getopt() returned; false if ch is not one. */
+bool cli_listing_opt(struct cli_listing *l, int ch);
+
+/* Refuse options that exclude each other; 0 or an exit status. */
+int cli_listing_check(const struct cli *cli, const struct cli_listing *l);
 
 /*
- * A table of text cells, printed aligned (squeue-like) or parsable.
- * Cells are copied in; control characters become '?', and in parsable
- * output so does '|'.
+ * Print what the API gave: obj itself with --json, else a table with a
+ * row for each member of items (an array, named what for messages), its
+ * cells from row(item, cells, arg) (pointing into arg), printed aligned or
+ * parsable.  Returns the exit status.
  */
-struct cli_table {
-	size_t ncols;
-	const char *const *headers;
-	const bool *right; /* right-justify column i; NULL: none */
-	char **cells; /* nrows * ncols */
-	size_t nrows;
-	size_t cap;
-};
-
-/* Start an empty table; headers and right must outlive it. */
-void cli_table_init(struct cli_table *t, size_t ncols,
-    const char *const *headers, const bool *right);
-
-/* Add a row of ncols cells (NULL is empty); -1 without memory. */
-int cli_table_add(struct cli_table *t, const char *const *row);
-
-/* Print the table, with its header line unless header is false. */
-void cli_table_print(const struct cli_table *t, FILE *f,
-    enum cli_table_mode mode, bool header);
-
-/* Free the table's cells. */
-void cli_table_release(struct cli_table *t);
+int cli_listing_print(const struct cli_listing *l, const json_t *obj,
+    const char *what, struct table *t,
+    void (*row)(const json_t *item, const char **cells, void *arg), void *arg);
 
 #endif

@@ -37,7 +37,7 @@ cmd_cancel_one(struct cli *cli, const char *id)
 	snprintf(what, sizeof(what), "job %s", id);
 	if ((rc = cli_call(cli, "DELETE", path, NULL, what, &job)) != 0)
 		return rc;
-	state = cli_json_str(job, "state");
+	state = fmt_json_str(job, "state");
 	if (state != NULL && strcmp(state, "CANCELLED") == 0)
 		printf("job %s: cancelled\n", id);
 	else
@@ -74,7 +74,7 @@ cmd_cancel_exec(int argc, char **argv)
 	if (optind == argc)
 		return cli_usage_error(&cli, "give the ID of a job to cancel");
 	for (i = optind; i < argc; i++)
-		if (!cli_job_id_ok(argv[i]))
+		if (!fmt_job_id_ok(argv[i]))
 			return cli_usage_error(&cli, "'%s' is not a job id",
 			    argv[i]);
 	if ((rc = cli_connect(&cli)) != 0)

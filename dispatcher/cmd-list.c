@@ -15,9 +15,7 @@
 
 enum {
 	CMD_LIST_STATE = CLI_OPT_VERB,
-	CMD_LIST_LIMIT,
-	CMD_LIST_JSON,
-	CMD_LIST_PARSABLE
+	CMD_LIST_LIMIT
 };
 
 /* Print the verb's usage. */
@@ -91,7 +89,7 @@ cmd_list_fetch(struct cli *cli, const char *state, long limit, json_t **out)
 		next = json_object_get(page, "next_before");
 		if ((long)json_array_size(all) >= limit ||
 		    json_array_size(jobs) == 0 || !json_is_string(next) ||
-		    !cli_job_id_ok(json_string_value(next)) ||
+		    !fmt_job_id_ok(json_string_value(next)) ||
 		    strcmp(json_string_value(next), before) == 0)
 			break;
 		snprintf(before, sizeof(before), "%s", json_string_value(next));
@@ -112,6 +110,26 @@ out:
 	return rc;
 }
 
+/* A job's line, in rows (cells point into it). */
+struct cmd_list_rows {
+	double now;
+	struct fmt_job_row row;
+};
+
+static void
+cmd_list_row(const json_t *job, const char **cells, void *arg)
+{
+	struct cmd_list_rows *rows = arg;
+
+	fmt_job_row(job, rows->now, &rows->row);
+	cells[0] = rows->row.id;
+	cells[1] = rows->row.tenant;
+	cells[2] = rows->row.runtime;
+	cells[3] = rows->row.st;
+	cells[4] = rows->row.time;
+	cells[5] = rows->row.where;
+}
+
 /* List jobs. */
 static int
 cmd_list_exec(int argc, char **argv)
@@ -119,9 +137,7 @@ cmd_list_exec(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, 't' },
 		{ "limit", required_argument, NULL, CMD_LIST_LIMIT },
-		{ "noheader", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, CMD_LIST_JSON },
-		{ "parsable", no_argument, NULL, CMD_LIST_PARSABLE },
+		CLI_OPTIONS_LISTING,
 		CLI_OPTION_SERVER,
 		CLI_OPTION_TOKEN_FILE,
 		CLI_OPTION_HELP,
@@ -130,27 +146,27 @@ cmd_list_exec(int argc, char **argv)
 	static const char *const headers[] = { "JOBID", "TENANT", "RUNTIME",
 		"ST", "TIME", "NODE(REASON)" };
 	static const bool right[] = { true, false, false, true, true, false };
-	const char *state = NULL, *cells[6];
-	bool header = true, json = false, parsable = false;
-	struct cli_job_row row;
-	struct cli_table t;
+	struct cmd_list_rows rows;
+	struct cli_listing out;
+	const char *state = NULL;
+	struct table t;
 	struct timespec now;
-	json_t *list = NULL, *job;
+	json_t *list = NULL;
 	long limit = CMD_LIST_DEFAULT;
 	struct cli cli;
 	char *end;
-	size_t i;
 	int ch, rc;
 
 	cli_init(&cli, "list");
-	cli_table_init(&t, 6, headers, right);
+	cli_listing_init(&out);
+	table_init(&t, 6, headers, right);
 	while ((ch = cli_getopt(&cli, argc, argv, ":ht:", opts)) != -1) {
 		switch (ch) {
 		case CLI_OPT_HELP:
 			cmd_list_usage(stdout);
 			return 0;
 		case 't':
-			if ((state = cli_state_canonical(optarg)) == NULL)
+			if ((state = fmt_state_canonical(optarg)) == NULL)
 				return cli_usage_error(&cli,
 				    "'%s' is not a job state", optarg);
 			break;
@@ -162,53 +178,25 @@ cmd_list_exec(int argc, char **argv)
 				    "--limit wants 1 to %d, not '%s'",
 				    CMD_LIST_MAX, optarg);
 			break;
-		case 'h':
-			header = false;
-			break;
-		case CMD_LIST_JSON:
-			json = true;
-			break;
-		case CMD_LIST_PARSABLE:
-			parsable = true;
-			break;
 		default:
+			if (cli_listing_opt(&out, ch))
+				break;
 			return cli_bad_option(&cli, ch, argv);
 		}
 	}
 	if (optind != argc)
 		return cli_usage_error(&cli, "unexpected argument '%s'",
 		    argv[optind]);
-	if (json && parsable)
-		return cli_usage_error(&cli,
-		    "--json and --parsable exclude each other");
+	if ((rc = cli_listing_check(&cli, &out)) != 0)
+		return rc;
 	if ((rc = cli_connect(&cli)) != 0 ||
 	    (rc = cmd_list_fetch(&cli, state, limit, &list)) != 0)
 		goto out;
-	if (json) {
-		rc = cli_print_json(list);
-		goto out;
-	}
 	clock_gettime(CLOCK_REALTIME, &now);
-	json_array_foreach (json_object_get(list, "jobs"), i, job) {
-		cli_job_row(job, (double)now.tv_sec + (double)now.tv_nsec / 1e9,
-		    &row);
-		cells[0] = row.id;
-		cells[1] = row.tenant;
-		cells[2] = row.runtime;
-		cells[3] = row.st;
-		cells[4] = row.time;
-		cells[5] = row.where;
-		if (cli_table_add(&t, cells) == -1) {
-			cli_warn("out of memory");
-			rc = EX_OSERR;
-			goto out;
-		}
-	}
-	cli_table_print(&t, stdout,
-	    parsable ? CLI_TABLE_PARSABLE : CLI_TABLE_ALIGNED, header);
-	rc = fflush(stdout) == EOF ? EX_IOERR : 0;
+	rows.now = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	rc = cli_listing_print(&out, list, "jobs", &t, cmd_list_row, &rows);
 out:
-	cli_table_release(&t);
+	table_release(&t);
 	json_decref(list);
 	return rc;
 }

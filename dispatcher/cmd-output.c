@@ -69,7 +69,7 @@ cmd_output_exec(int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_usage_error(&cli, "give one job ID");
 	id = argv[optind];
-	if (!cli_job_id_ok(id))
+	if (!fmt_job_id_ok(id))
 		return cli_usage_error(&cli, "'%s' is not a job id", id);
 	if (err && file != NULL)
 		return cli_usage_error(&cli,

@@ -121,7 +121,7 @@ cmd_status_print(const json_t *job, const char *id)
 	struct timespec now;
 	size_t i, n;
 
-	cmd_status_line("JobId", cli_json_str(job, "id"));
+	cmd_status_line("JobId", fmt_json_str(job, "id"));
 	cmd_status_member(job, "state", "State");
 	cmd_status_member(job, "verdict", "Verdict");
 	cmd_status_member(job, "reason", "Reason");
@@ -133,8 +133,8 @@ cmd_status_print(const json_t *job, const char *id)
 	cmd_status_member(job, "started_at", "StartTime");
 	cmd_status_member(job, "finished_at", "EndTime");
 	clock_gettime(CLOCK_REALTIME, &now);
-	cli_elapsed_format(cli_job_elapsed(job,
-			       (double)now.tv_sec + (double)now.tv_nsec / 1e9),
+	fmt_elapsed(fmt_job_elapsed(job,
+			(double)now.tv_sec + (double)now.tv_nsec / 1e9),
 	    buf, sizeof(buf));
 	cmd_status_line("RunTime", buf);
 	cmd_status_member(job, "exit_code", "ExitCode");
@@ -143,8 +143,7 @@ cmd_status_print(const json_t *job, const char *id)
 	cmd_status_member(job, "wall_seconds", "WallSeconds");
 	v = json_object_get(job, "memory_peak_bytes");
 	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		cli_size_format((uint64_t)json_integer_value(v), size,
-		    sizeof(size));
+		fmt_size((uint64_t)json_integer_value(v), size, sizeof(size));
 		snprintf(buf, sizeof(buf), "%lld (%s)",
 		    (long long)json_integer_value(v), size);
 		cmd_status_line("MemoryPeak", buf);
@@ -175,7 +174,7 @@ cmd_status_print(const json_t *job, const char *id)
 		v = json_object_get(f, "bytes");
 		snprintf(buf + n, sizeof(buf) - n, "%s%s (%lld bytes)",
 		    n ? ", " : "",
-		    cli_json_str(f, "name") ? cli_json_str(f, "name") : "?",
+		    fmt_json_str(f, "name") ? fmt_json_str(f, "name") : "?",
 		    json_is_integer(v) ? (long long)json_integer_value(v) : 0);
 	}
 	if (json_is_true(json_object_get(job, "out_files_truncated"))) {
@@ -221,7 +220,7 @@ cmd_status_exec(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(&cli, "give one job ID");
-	if (!cli_job_id_ok(argv[optind]))
+	if (!fmt_job_id_ok(argv[optind]))
 		return cli_usage_error(&cli, "'%s' is not a job id",
 		    argv[optind]);
 	if ((rc = cli_connect(&cli)) != 0)

@@ -120,12 +120,12 @@ cmd_submit_add_data(json_t *body, const char *text_key, const char *b64_key,
 	const char *key;
 	char *b64;
 
-	if (cli_utf8_text(data, len)) {
+	if (fmt_utf8_text(data, len)) {
 		key = text_key;
 		v = json_stringn((const char *)data, len);
 	} else {
 		key = b64_key;
-		if ((b64 = cli_base64_encode(data, len)) == NULL)
+		if ((b64 = fmt_base64(data, len)) == NULL)
 			return -1;
 		v = json_string(b64);
 		free(b64);
@@ -257,26 +257,26 @@ cmd_submit_columns(void)
 static void
 cmd_submit_progress(const json_t *job, double elapsed)
 {
-	const char *state = cli_json_str(job, "state");
-	const char *node = cli_json_str(job, "node");
-	const char *reason = cli_json_str(job, "reason");
+	const char *state = fmt_json_str(job, "state");
+	const char *node = fmt_json_str(job, "node");
+	const char *reason = fmt_json_str(job, "reason");
 	char line[512], t[32];
 	size_t cols = cmd_submit_columns();
 
-	cli_elapsed_format(floor(elapsed + 0.5), t, sizeof(t));
+	fmt_elapsed(floor(elapsed + 0.5), t, sizeof(t));
 	if (state == NULL)
 		state = "?";
 	if (strcmp(state, "PENDING") == 0 && reason != NULL &&
 	    reason[0] != '\0')
 		snprintf(line, sizeof(line), "job %s: %s %s (%s)",
-		    cli_json_str(job, "id"), state, t, reason);
+		    fmt_json_str(job, "id"), state, t, reason);
 	else if (node != NULL)
 		snprintf(line, sizeof(line), "job %s: %s %s on %s",
-		    cli_json_str(job, "id"), state, t, node);
+		    fmt_json_str(job, "id"), state, t, node);
 	else
 		snprintf(line, sizeof(line), "job %s: %s %s",
-		    cli_json_str(job, "id"), state, t);
-	cli_printable(line);
+		    fmt_json_str(job, "id"), state, t);
+	fmt_printable(line);
 	/* A line that wraps could not be redrawn in place. */
 	if (strlen(line) > cols - 1)
 		line[cols - 1] = '\0';
@@ -289,7 +289,7 @@ static int
 cmd_submit_wait(struct cli *cli, json_t **job, bool tty)
 {
 	char path[CLI_PATH_MAX], what[64];
-	const char *id = cli_json_str(*job, "id");
+	const char *id = fmt_json_str(*job, "id");
 	struct client_response r;
 	int64_t start_ms = util_now_ms();
 	int rc = 0, failures = 0, wait_s;
@@ -303,7 +303,7 @@ cmd_submit_wait(struct cli *cli, json_t **job, bool tty)
 	wait_s = tty ? 1 : CMD_SUBMIT_WAIT_SECONDS;
 	snprintf(path, sizeof(path), "/v1/jobs/%s/wait?timeout_seconds=%d", id,
 	    wait_s);
-	while (!cli_state_final(cli_json_str(*job, "state"))) {
+	while (!fmt_state_final(fmt_json_str(*job, "state"))) {
 		if (tty)
 			cmd_submit_progress(*job,
 			    (double)(util_now_ms() - start_ms) / 1000);
@@ -336,7 +336,7 @@ cmd_submit_wait(struct cli *cli, json_t **job, bool tty)
 		}
 		failures = 0;
 		v = json_loadb(r.body, r.body_len, JSON_ALLOW_NUL, &jerr);
-		if (!json_is_object(v) || cli_json_str(v, "state") == NULL) {
+		if (!json_is_object(v) || fmt_json_str(v, "state") == NULL) {
 			json_decref(v);
 			cli_warn("the dispatcher's answer about %s is not a "
 				 "job object",
@@ -380,8 +380,8 @@ cmd_submit_output(struct cli *cli, const char *id, const char *stream, int fd)
 static void
 cmd_submit_summary(const json_t *job, int status)
 {
-	const char *verdict = cli_json_str(job, "verdict");
-	const char *reason = cli_json_str(job, "reason");
+	const char *verdict = fmt_json_str(job, "verdict");
+	const char *reason = fmt_json_str(job, "reason");
 	const char *why = reason != NULL && reason[0] != '\0' ? reason
 							      : verdict;
 	char line[512];
@@ -389,10 +389,10 @@ cmd_submit_summary(const json_t *job, int status)
 	if (status == 0)
 		return;
 	snprintf(line, sizeof(line), "sluice: job %s %s%s%s%s",
-	    cli_json_str(job, "id"), cli_json_str(job, "state"),
+	    fmt_json_str(job, "id"), fmt_json_str(job, "state"),
 	    why != NULL ? " (" : "", why != NULL ? why : "",
 	    why != NULL ? ")" : "");
-	cli_printable(line);
+	fmt_printable(line);
 	fprintf(stderr, "%s\n", line);
 }
 
@@ -415,14 +415,14 @@ cmd_submit_limit(struct cli *cli, struct cmd_submit *s, const char *name,
 		return cli_usage_error(cli, "no limit is called '%.*s'",
 		    (int)name_len, name);
 	if (d->kind == LIMIT_SECONDS) {
-		if (cli_seconds_parse(text, &v) == -1)
+		if (fmt_seconds_parse(text, &v) == -1)
 			return cli_usage_error(cli,
 			    "%s wants a positive number of seconds, not '%s'",
 			    d->name, text);
 	} else {
 		/* Sizes for *_bytes; plain counts for the others. */
 		if (strstr(d->name, "_bytes") != NULL
-			? cli_size_parse(text, &u) == -1
+			? fmt_size_parse(text, &u) == -1
 			: !util_parse_u64(text, &u))
 			return cli_usage_error(cli, "%s wants %s, not '%s'",
 			    d->name,
@@ -565,7 +565,7 @@ cmd_submit_exec(int argc, char **argv)
 		 &body)) != 0 ||
 	    (rc = cli_call(&cli, "POST", "/v1/jobs", body, NULL, &job)) != 0)
 		goto out;
-	if ((id = cli_json_str(job, "id")) == NULL || !cli_job_id_ok(id)) {
+	if ((id = fmt_json_str(job, "id")) == NULL || !fmt_job_id_ok(id)) {
 		cli_warn("the dispatcher's answer has no job id");
 		rc = EX_PROTOCOL;
 		goto out;
@@ -582,7 +582,7 @@ cmd_submit_exec(int argc, char **argv)
 	tty = isatty(STDERR_FILENO);
 	if ((rc = cmd_submit_wait(&cli, &job, tty)) != 0)
 		goto out;
-	id = cli_json_str(job, "id");
+	id = fmt_json_str(job, "id");
 	if (s.json) {
 		rc = cli_print_json(job);
 		goto out;

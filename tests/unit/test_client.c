@@ -716,7 +716,7 @@ cli_size_parse__forms__bytes(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		v = 12345;
-		if (cli_size_parse(good[i].s, &v) != 0)
+		if (fmt_size_parse(good[i].s, &v) != 0)
 			fail_msg("refused '%s'", good[i].s);
 		if (v != good[i].want)
 			fail_msg("'%s' gave %llu, want %llu", good[i].s,
@@ -725,7 +725,7 @@ cli_size_parse__forms__bytes(void **state)
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		v = 12345;
-		if (cli_size_parse(bad[i], &v) != -1)
+		if (fmt_size_parse(bad[i], &v) != -1)
 			fail_msg("accepted '%s'", bad[i]);
 		assert_int_equal(v, 12345);
 	}
@@ -737,21 +737,21 @@ cli_seconds_parse__forms__checked(void **state)
 	double d;
 
 	(void)state;
-	assert_int_equal(cli_seconds_parse("10", &d), 0);
+	assert_int_equal(fmt_seconds_parse("10", &d), 0);
 	assert_true(d == 10.0);
-	assert_int_equal(cli_seconds_parse("0.5", &d), 0);
+	assert_int_equal(fmt_seconds_parse("0.5", &d), 0);
 	assert_true(d == 0.5);
-	assert_int_equal(cli_seconds_parse(".25", &d), 0);
+	assert_int_equal(fmt_seconds_parse(".25", &d), 0);
 	assert_true(d == 0.25);
-	assert_int_equal(cli_seconds_parse("0", &d), -1);
-	assert_int_equal(cli_seconds_parse("-1", &d), -1);
-	assert_int_equal(cli_seconds_parse("", &d), -1);
-	assert_int_equal(cli_seconds_parse("1e3", &d), -1);
-	assert_int_equal(cli_seconds_parse("inf", &d), -1);
-	assert_int_equal(cli_seconds_parse("nan", &d), -1);
-	assert_int_equal(cli_seconds_parse("5s", &d), -1);
-	assert_int_equal(cli_seconds_parse("0x10", &d), -1);
-	assert_int_equal(cli_seconds_parse("1.2.3", &d), -1);
+	assert_int_equal(fmt_seconds_parse("0", &d), -1);
+	assert_int_equal(fmt_seconds_parse("-1", &d), -1);
+	assert_int_equal(fmt_seconds_parse("", &d), -1);
+	assert_int_equal(fmt_seconds_parse("1e3", &d), -1);
+	assert_int_equal(fmt_seconds_parse("inf", &d), -1);
+	assert_int_equal(fmt_seconds_parse("nan", &d), -1);
+	assert_int_equal(fmt_seconds_parse("5s", &d), -1);
+	assert_int_equal(fmt_seconds_parse("0x10", &d), -1);
+	assert_int_equal(fmt_seconds_parse("1.2.3", &d), -1);
 }
 
 static void
@@ -760,17 +760,17 @@ cli_size_format__units__short(void **state)
 	char buf[32];
 
 	(void)state;
-	cli_size_format(0, buf, sizeof(buf));
+	fmt_size(0, buf, sizeof(buf));
 	assert_string_equal(buf, "0");
-	cli_size_format(1023, buf, sizeof(buf));
+	fmt_size(1023, buf, sizeof(buf));
 	assert_string_equal(buf, "1023");
-	cli_size_format(1024, buf, sizeof(buf));
+	fmt_size(1024, buf, sizeof(buf));
 	assert_string_equal(buf, "1K");
-	cli_size_format(1536, buf, sizeof(buf));
+	fmt_size(1536, buf, sizeof(buf));
 	assert_string_equal(buf, "1.5K");
-	cli_size_format(268435456, buf, sizeof(buf));
+	fmt_size(268435456, buf, sizeof(buf));
 	assert_string_equal(buf, "256M");
-	cli_size_format(8597504, buf, sizeof(buf));
+	fmt_size(8597504, buf, sizeof(buf));
 	assert_string_equal(buf, "8.2M");
 }
 
@@ -792,25 +792,25 @@ cli_state_code__every_state__squeue_codes(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		assert_string_equal(cli_state_code(map[i][0]), map[i][1]);
-		assert_string_equal(cli_state_canonical(map[i][1]), map[i][0]);
+		assert_string_equal(fmt_state_code(map[i][0]), map[i][1]);
+		assert_string_equal(fmt_state_canonical(map[i][1]), map[i][0]);
 	}
-	assert_string_equal(cli_state_code("SUSPENDED"), "?");
-	assert_string_equal(cli_state_code("running"), "?");
-	assert_string_equal(cli_state_code(NULL), "?");
-	assert_string_equal(cli_state_canonical("running"), "RUNNING");
-	assert_string_equal(cli_state_canonical("pd"), "PENDING");
-	assert_string_equal(cli_state_canonical("oom"), "OUT_OF_MEMORY");
-	assert_null(cli_state_canonical("RUN"));
-	assert_null(cli_state_canonical(""));
-	assert_false(cli_state_final("PENDING"));
-	assert_false(cli_state_final("RUNNING"));
-	assert_false(cli_state_final("COMPLETING"));
-	assert_true(cli_state_final("COMPLETED"));
-	assert_true(cli_state_final("NODE_FAIL"));
-	assert_true(cli_state_final("CANCELLED"));
-	assert_false(cli_state_final(NULL));
-	assert_false(cli_state_final("WHATEVER"));
+	assert_string_equal(fmt_state_code("SUSPENDED"), "?");
+	assert_string_equal(fmt_state_code("running"), "?");
+	assert_string_equal(fmt_state_code(NULL), "?");
+	assert_string_equal(fmt_state_canonical("running"), "RUNNING");
+	assert_string_equal(fmt_state_canonical("pd"), "PENDING");
+	assert_string_equal(fmt_state_canonical("oom"), "OUT_OF_MEMORY");
+	assert_null(fmt_state_canonical("RUN"));
+	assert_null(fmt_state_canonical(""));
+	assert_false(fmt_state_final("PENDING"));
+	assert_false(fmt_state_final("RUNNING"));
+	assert_false(fmt_state_final("COMPLETING"));
+	assert_true(fmt_state_final("COMPLETED"));
+	assert_true(fmt_state_final("NODE_FAIL"));
+	assert_true(fmt_state_final("CANCELLED"));
+	assert_false(fmt_state_final(NULL));
+	assert_false(fmt_state_final("WHATEVER"));
 }
 
 static void
@@ -819,21 +819,21 @@ cli_time_parse__rfc3339__epoch_seconds(void **state)
 	double t;
 
 	(void)state;
-	assert_int_equal(cli_time_parse("1970-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(fmt_time_parse("1970-01-01T00:00:00Z", &t), 0);
 	assert_true(t == 0);
-	assert_int_equal(cli_time_parse("2024-02-29T12:34:56.250Z", &t), 0);
+	assert_int_equal(fmt_time_parse("2024-02-29T12:34:56.250Z", &t), 0);
 	assert_true(t == 1709210096.25);
-	assert_int_equal(cli_time_parse("2024-02-29t14:34:56+02:00", &t), 0);
+	assert_int_equal(fmt_time_parse("2024-02-29t14:34:56+02:00", &t), 0);
 	assert_true(t == 1709210096);
-	assert_int_equal(cli_time_parse("2024-02-29T10:04:56-02:30", &t), 0);
+	assert_int_equal(fmt_time_parse("2024-02-29T10:04:56-02:30", &t), 0);
 	assert_true(t == 1709210096);
-	assert_int_equal(cli_time_parse("2024-02-29T12:34:56", &t), -1);
-	assert_int_equal(cli_time_parse("2024-02-29 12:34:56Z", &t), -1);
-	assert_int_equal(cli_time_parse("2024-13-01T00:00:00Z", &t), -1);
-	assert_int_equal(cli_time_parse("2024-02-29T12:34:56.Z", &t), -1);
-	assert_int_equal(cli_time_parse("2024-02-29T12:34:56Zx", &t), -1);
-	assert_int_equal(cli_time_parse("", &t), -1);
-	assert_int_equal(cli_time_parse("2024", &t), -1);
+	assert_int_equal(fmt_time_parse("2024-02-29T12:34:56", &t), -1);
+	assert_int_equal(fmt_time_parse("2024-02-29 12:34:56Z", &t), -1);
+	assert_int_equal(fmt_time_parse("2024-13-01T00:00:00Z", &t), -1);
+	assert_int_equal(fmt_time_parse("2024-02-29T12:34:56.Z", &t), -1);
+	assert_int_equal(fmt_time_parse("2024-02-29T12:34:56Zx", &t), -1);
+	assert_int_equal(fmt_time_parse("", &t), -1);
+	assert_int_equal(fmt_time_parse("2024", &t), -1);
 }
 
 static void
@@ -861,7 +861,7 @@ cli_elapsed_format__ranges__like_squeue(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		cli_elapsed_format(cases[i].s, buf, sizeof(buf));
+		fmt_elapsed(cases[i].s, buf, sizeof(buf));
 		assert_string_equal(buf, cases[i].want);
 	}
 }
@@ -883,17 +883,17 @@ cli_job_elapsed__start_end_now__seconds(void **state)
 
 	(void)state;
 	j = job_json("{\"started_at\": null, \"finished_at\": null}");
-	assert_true(cli_job_elapsed(j, 1e9) == 0);
+	assert_true(fmt_job_elapsed(j, 1e9) == 0);
 	json_decref(j);
 	j = job_json("{\"started_at\": \"2024-01-01T00:00:00Z\", "
 		     "\"finished_at\": null}");
-	assert_true(cli_job_elapsed(j, 1704067200 + 75.5) == 75.5);
+	assert_true(fmt_job_elapsed(j, 1704067200 + 75.5) == 75.5);
 	/* A client clock behind the dispatcher's never shows negative. */
-	assert_true(cli_job_elapsed(j, 1704067200 - 10) == 0);
+	assert_true(fmt_job_elapsed(j, 1704067200 - 10) == 0);
 	json_decref(j);
 	j = job_json("{\"started_at\": \"2024-01-01T00:00:00.000Z\", "
 		     "\"finished_at\": \"2024-01-01T01:02:03.000Z\"}");
-	assert_true(cli_job_elapsed(j, 1e10) == 3723);
+	assert_true(fmt_job_elapsed(j, 1e10) == 3723);
 	json_decref(j);
 }
 
@@ -959,7 +959,7 @@ cli_job_exit_status__every_ending__documented_codes(void **state)
 static void
 cli_job_row__pending_running_ended__cells(void **state)
 {
-	struct cli_job_row row;
+	struct fmt_job_row row;
 	json_t *j;
 
 	(void)state;
@@ -967,7 +967,7 @@ cli_job_row__pending_running_ended__cells(void **state)
 	    "{\"id\":\"42\",\"state\":\"PENDING\",\"tenant\":\"webapp\","
 	    "\"runtime\":\"python3\",\"node\":null,\"reason\":"
 	    "\"waiting for a free slot\",\"started_at\":null}");
-	cli_job_row(j, 1e9, &row);
+	fmt_job_row(j, 1e9, &row);
 	assert_string_equal(row.id, "42");
 	assert_string_equal(row.tenant, "webapp");
 	assert_string_equal(row.runtime, "python3");
@@ -980,7 +980,7 @@ cli_job_row__pending_running_ended__cells(void **state)
 	    "\"runtime\":\"python3\",\"node\":\"node2\",\"reason\":\"\","
 	    "\"started_at\":\"2024-01-01T00:00:00Z\","
 	    "\"finished_at\":null}");
-	cli_job_row(j, 1704067200 + 3725, &row);
+	fmt_job_row(j, 1704067200 + 3725, &row);
 	assert_string_equal(row.st, "R");
 	assert_string_equal(row.time, "1:02:05");
 	assert_string_equal(row.where, "node2");
@@ -988,7 +988,7 @@ cli_job_row__pending_running_ended__cells(void **state)
 	/* Cancelled before it ran: no node, so the reason. */
 	j = job_json("{\"id\":\"8\",\"state\":\"CANCELLED\",\"node\":null,"
 		     "\"reason\":\"\"}");
-	cli_job_row(j, 1e9, &row);
+	fmt_job_row(j, 1e9, &row);
 	assert_string_equal(row.st, "CA");
 	assert_string_equal(row.where, "(None)");
 	assert_string_equal(row.tenant, "");
@@ -998,7 +998,7 @@ cli_job_row__pending_running_ended__cells(void **state)
 static void
 cli_node_row__node__cells(void **state)
 {
-	struct cli_node_row row;
+	struct fmt_node_row row;
 	json_t *n;
 
 	(void)state;
@@ -1007,7 +1007,7 @@ cli_node_row__node__cells(void **state)
 		     "[{\"name\":\"python3\",\"version\":\"Python 3.11\"},"
 		     "{\"name\":\"node\",\"version\":\"v20\"}],\"labels\":[],"
 		     "\"last_seen\":null}");
-	cli_node_row(n, &row);
+	fmt_node_row(n, &row);
 	assert_string_equal(row.name, "node1");
 	assert_string_equal(row.state, "DRAINED");
 	assert_string_equal(row.slots, "4");
@@ -1017,7 +1017,7 @@ cli_node_row__node__cells(void **state)
 	json_decref(n);
 	n = job_json("{\"name\":\"n2\",\"state\":\"DOWN\",\"slots\":null,"
 		     "\"runtimes\":[]}");
-	cli_node_row(n, &row);
+	fmt_node_row(n, &row);
 	assert_string_equal(row.slots, "");
 	assert_string_equal(row.runtimes, "");
 	assert_string_equal(row.reason, "");
@@ -1028,14 +1028,14 @@ cli_node_row__node__cells(void **state)
 
 /* Print t into a string (the caller's). */
 static char *
-table_text(const struct cli_table *t, enum cli_table_mode mode, bool header)
+table_text(const struct table *t, enum table_mode mode, bool header)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	cli_table_print(t, f, mode, header);
+	table_print(t, f, mode, header);
 	fclose(f);
 	return buf;
 }
@@ -1050,41 +1050,41 @@ cli_table_print__aligned_and_parsable__exact_text(void **state)
 	static const char *const r2[] = { "12345", "PD", "0:00",
 		"(waiting for a slot)" };
 	static const char *const r3[] = { "9", "OOM", "", "a|b\tc\x1b[2J" };
-	struct cli_table t;
+	struct table t;
 	char *s;
 
 	(void)state;
-	cli_table_init(&t, 4, headers, right);
-	assert_int_equal(cli_table_add(&t, r1), 0);
-	assert_int_equal(cli_table_add(&t, r2), 0);
-	assert_int_equal(cli_table_add(&t, r3), 0);
-	s = table_text(&t, CLI_TABLE_ALIGNED, true);
+	table_init(&t, 4, headers, right);
+	assert_int_equal(table_add(&t, r1), 0);
+	assert_int_equal(table_add(&t, r2), 0);
+	assert_int_equal(table_add(&t, r3), 0);
+	s = table_text(&t, TABLE_ALIGNED, true);
 	assert_string_equal(s,
 	    "JOBID  ST    TIME NODE(REASON)\n"
 	    "    7   R 1:02:05 node2\n"
 	    "12345  PD    0:00 (waiting for a slot)\n"
 	    "    9 OOM       - a|b?c?[2J\n");
 	free(s);
-	s = table_text(&t, CLI_TABLE_ALIGNED, false);
+	s = table_text(&t, TABLE_ALIGNED, false);
 	assert_string_equal(s,
 	    "    7   R 1:02:05 node2\n"
 	    "12345  PD    0:00 (waiting for a slot)\n"
 	    "    9 OOM       - a|b?c?[2J\n");
 	free(s);
-	s = table_text(&t, CLI_TABLE_PARSABLE, true);
+	s = table_text(&t, TABLE_PARSABLE, true);
 	assert_string_equal(s,
 	    "JOBID|ST|TIME|NODE(REASON)\n"
 	    "7|R|1:02:05|node2\n"
 	    "12345|PD|0:00|(waiting for a slot)\n"
 	    "9|OOM||a?b?c?[2J\n");
 	free(s);
-	s = table_text(&t, CLI_TABLE_PARSABLE, false);
+	s = table_text(&t, TABLE_PARSABLE, false);
 	assert_string_equal(s,
 	    "7|R|1:02:05|node2\n"
 	    "12345|PD|0:00|(waiting for a slot)\n"
 	    "9|OOM||a?b?c?[2J\n");
 	free(s);
-	cli_table_release(&t);
+	table_release(&t);
 }
 
 static void
@@ -1093,30 +1093,30 @@ cli_table_print__utf8_and_left_columns__padded_by_characters(void **state)
 	static const char *const headers[] = { "NAME", "STATE", "REASON" };
 	static const char *const r1[] = { "n\xc3\xa9", "UP", "" };
 	static const char *const r2[] = { "node10", "DRAINED", "disk" };
-	struct cli_table t;
+	struct table t;
 	char *s;
 
 	(void)state;
-	cli_table_init(&t, 3, headers, NULL);
-	assert_int_equal(cli_table_add(&t, r1), 0);
-	assert_int_equal(cli_table_add(&t, r2), 0);
-	s = table_text(&t, CLI_TABLE_ALIGNED, true);
+	table_init(&t, 3, headers, NULL);
+	assert_int_equal(table_add(&t, r1), 0);
+	assert_int_equal(table_add(&t, r2), 0);
+	s = table_text(&t, TABLE_ALIGNED, true);
 	/* No trailing blanks after the last column. */
 	assert_string_equal(s,
 	    "NAME   STATE   REASON\n"
 	    "n\xc3\xa9     UP      -\n"
 	    "node10 DRAINED disk\n");
 	free(s);
-	cli_table_release(&t);
+	table_release(&t);
 	/* An empty table prints its header only. */
-	cli_table_init(&t, 3, headers, NULL);
-	s = table_text(&t, CLI_TABLE_PARSABLE, true);
+	table_init(&t, 3, headers, NULL);
+	s = table_text(&t, TABLE_PARSABLE, true);
 	assert_string_equal(s, "NAME|STATE|REASON\n");
 	free(s);
-	s = table_text(&t, CLI_TABLE_PARSABLE, false);
+	s = table_text(&t, TABLE_PARSABLE, false);
 	assert_string_equal(s, "");
 	free(s);
-	cli_table_release(&t);
+	table_release(&t);
 }
 
 /* --- cli.c: submission helpers -------------------------------------------- */
@@ -1125,21 +1125,21 @@ static void
 cli_utf8_text__forms__text_or_not(void **state)
 {
 	(void)state;
-	assert_true(cli_utf8_text((const unsigned char *)"", 0));
-	assert_true(cli_utf8_text((const unsigned char *)"print(1)\n", 9));
-	assert_true(cli_utf8_text((const unsigned char *)"\xc3\xa9\xe2\x82\xac"
+	assert_true(fmt_utf8_text((const unsigned char *)"", 0));
+	assert_true(fmt_utf8_text((const unsigned char *)"print(1)\n", 9));
+	assert_true(fmt_utf8_text((const unsigned char *)"\xc3\xa9\xe2\x82\xac"
 							 "\xf0\x9f\x98\x80",
 	    9));
-	assert_false(cli_utf8_text((const unsigned char *)"a\0b", 3));
-	assert_false(cli_utf8_text((const unsigned char *)"\xff", 1));
-	assert_false(cli_utf8_text((const unsigned char *)"\xc3", 1));
-	assert_false(cli_utf8_text((const unsigned char *)"\xc0\xaf", 2));
-	assert_false(cli_utf8_text((const unsigned char *)"\xe0\x80\xaf", 3));
-	assert_false(cli_utf8_text((const unsigned char *)"\xed\xa0\x80", 3));
+	assert_false(fmt_utf8_text((const unsigned char *)"a\0b", 3));
+	assert_false(fmt_utf8_text((const unsigned char *)"\xff", 1));
+	assert_false(fmt_utf8_text((const unsigned char *)"\xc3", 1));
+	assert_false(fmt_utf8_text((const unsigned char *)"\xc0\xaf", 2));
+	assert_false(fmt_utf8_text((const unsigned char *)"\xe0\x80\xaf", 3));
+	assert_false(fmt_utf8_text((const unsigned char *)"\xed\xa0\x80", 3));
 	assert_false(
-	    cli_utf8_text((const unsigned char *)"\xf4\x90\x80\x80", 4));
-	assert_false(cli_utf8_text((const unsigned char *)"\xe2\x82", 2));
-	assert_false(cli_utf8_text((const unsigned char *)"\x80", 1));
+	    fmt_utf8_text((const unsigned char *)"\xf4\x90\x80\x80", 4));
+	assert_false(fmt_utf8_text((const unsigned char *)"\xe2\x82", 2));
+	assert_false(fmt_utf8_text((const unsigned char *)"\x80", 1));
 }
 
 static void
@@ -1160,7 +1160,7 @@ cli_base64_encode__rfc4648_vectors__encoded(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
-		s = cli_base64_encode((const unsigned char *)vec[i][0],
+		s = fmt_base64((const unsigned char *)vec[i][0],
 		    strlen(vec[i][0]));
 		assert_non_null(s);
 		assert_string_equal(s, vec[i][1]);
@@ -1168,7 +1168,7 @@ cli_base64_encode__rfc4648_vectors__encoded(void **state)
 	}
 	for (i = 0; i < 256; i++)
 		all[i] = (unsigned char)i;
-	s = cli_base64_encode(all + 250, 6);
+	s = fmt_base64(all + 250, 6);
 	assert_string_equal(s, "+vv8/f7/");
 	free(s);
 }
@@ -1205,13 +1205,13 @@ static void
 cli_job_id_ok__forms__digits_only(void **state)
 {
 	(void)state;
-	assert_true(cli_job_id_ok("1"));
-	assert_true(cli_job_id_ok("123456789012345678"));
-	assert_false(cli_job_id_ok("1234567890123456789"));
-	assert_false(cli_job_id_ok(""));
-	assert_false(cli_job_id_ok("-1"));
-	assert_false(cli_job_id_ok("42/stdout"));
-	assert_false(cli_job_id_ok("4 2"));
+	assert_true(fmt_job_id_ok("1"));
+	assert_true(fmt_job_id_ok("123456789012345678"));
+	assert_false(fmt_job_id_ok("1234567890123456789"));
+	assert_false(fmt_job_id_ok(""));
+	assert_false(fmt_job_id_ok("-1"));
+	assert_false(fmt_job_id_ok("42/stdout"));
+	assert_false(fmt_job_id_ok("4 2"));
 }
 
 static void
