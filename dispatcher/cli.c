@@ -615,8 +615,12 @@ cli_listing_opt(struct cli_listing *l, int ch)
 }
 
 int
-cli_listing_check(const struct cli *cli, const struct cli_listing *l)
+cli_listing_check(const struct cli *cli, const struct cli_listing *l, int argc,
+    char *const *argv)
 {
+	if (optind != argc)
+		return cli_usage_error(cli, "unexpected argument '%s'",
+		    argv[optind]);
 	if (l->json && l->parsable)
 		return cli_usage_error(cli,
 		    "--json and --parsable exclude each other");

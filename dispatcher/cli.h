@@ -171,8 +171,10 @@ void cli_listing_init(struct cli_listing *l);
 /* Take a listing option cli_getopt() returned; false if ch is not one. */
 bool cli_listing_opt(struct cli_listing *l, int ch);
 
-/* Refuse options that exclude each other; 0 or an exit status. */
-int cli_listing_check(const struct cli *cli, const struct cli_listing *l);
+/* After the options: refuse an argument left over (a listing takes none)
+   and options that exclude each other; 0 or an exit status. */
+int cli_listing_check(const struct cli *cli, const struct cli_listing *l,
+    int argc, char *const *argv);
 
 /*
  * Print what the API gave: obj itself with --json, else a table with a

@@ -184,10 +184,7 @@ cmd_list_exec(int argc, char **argv)
 			return cli_bad_option(&cli, ch, argv);
 		}
 	}
-	if (optind != argc)
-		return cli_usage_error(&cli, "unexpected argument '%s'",
-		    argv[optind]);
-	if ((rc = cli_listing_check(&cli, &out)) != 0)
+	if ((rc = cli_listing_check(&cli, &out, argc, argv)) != 0)
 		return rc;
 	if ((rc = cli_connect(&cli)) != 0 ||
 	    (rc = cmd_list_fetch(&cli, state, limit, &list)) != 0)

@@ -75,10 +75,7 @@ cmd_nodes_exec(int argc, char **argv)
 			return cli_bad_option(&cli, ch, argv);
 		}
 	}
-	if (optind != argc)
-		return cli_usage_error(&cli, "unexpected argument '%s'",
-		    argv[optind]);
-	if ((rc = cli_listing_check(&cli, &out)) != 0)
+	if ((rc = cli_listing_check(&cli, &out, argc, argv)) != 0)
 		return rc;
 	if ((rc = cli_connect(&cli)) != 0 ||
 	    (rc = cli_call(&cli, "GET", "/v1/nodes", NULL, NULL, &list)) != 0)
