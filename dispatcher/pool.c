@@ -272,6 +272,31 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 	return 0;
 }
 
+/*
+ * Follow a job again whose run or wait ended without its end (a session or
+ * channel lost, a follower killed): with wait if it started, with run if
+ * its run never reached the agent (the directory is still staged).
+ */
+static int
+pool_follow_again(struct pool_worker *w, struct pool_job *j, struct error *e)
+{
+	enum agentproto_state st = AGENTPROTO_STARTED;
+
+	if (!j->seen.accepted &&
+	    agentproto_status(&w->ap, w->remote, j->path, &st, e) == -1)
+		return -1;
+	if (st == AGENTPROTO_ABSENT)
+		return error_set(e, ERR_IO, "its directory is gone from %s",
+		    w->conf->name);
+	j->reattached++;
+	j->ended = false;
+	if (agentproto_start(&w->ap, w->remote, j->path,
+		st == AGENTPROTO_STARTED, &j->proc, e) == -1)
+		return -1;
+	j->via_session = j->proc == NULL;
+	return 0;
+}
+
 /* Read a job's events; post what they mean.  True if j was dropped. */
 static bool
 pool_poll_job(struct pool_worker *w, struct pool_job *j)
@@ -318,14 +343,9 @@ pool_poll_job(struct pool_worker *w, struct pool_job *j)
 	   attempt is given up. */
 	if (rc == 0 && (status < 0 || status >= 128) &&
 	    j->reattached < POOL_REATTACH_MAX) {
-		j->reattached++;
-		j->ended = false;
 		error_init(&e);
-		if (agentproto_start(&w->ap, w->remote, j->path, true, &j->proc,
-			&e) == 0) {
-			j->via_session = j->proc == NULL;
+		if (pool_follow_again(w, j, &e) == 0)
 			return false;
-		}
 		rc = -1;
 	}
 	if (rc == -1)
@@ -343,8 +363,10 @@ pool_poll_job(struct pool_worker *w, struct pool_job *j)
 		    w->conf->name, status,
 		    j->seen.error[0] != '\0' ? j->seen.error
 					     : "no reason given");
-		pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt, status != 2,
-		    reason);
+		/* After a second start, exit 2 is about how far the job got,
+		   not about the job itself: try it again elsewhere. */
+		pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt,
+		    status != 2 || j->reattached > 0, reason);
 	}
 	pool_job_drop(w, j);
 	return true;
@@ -412,12 +434,13 @@ pool_session_line(int64_t id, int attempt, const char *line, size_t len,
 }
 
 /*
- * The session ended: attach again, with agent wait, to every job it
- * followed (over a new session, or as commands).  The events start over;
+ * The session ended: follow every job it followed again (pool_follow_again:
+ * wait, or run if the request never reached the agent), over a new
+ * session or as commands.  The events start over;
  * pool_poll_job() tells the main thread only what is new.
  */
 static void
-pool_session_lost(struct pool_worker *w, struct remote *r)
+pool_session_lost(struct pool_worker *w)
 {
 	struct error e;
 	size_t i;
@@ -430,9 +453,7 @@ pool_session_lost(struct pool_worker *w, struct remote *r)
 			continue;
 		}
 		error_init(&e);
-		if (agentproto_start(&w->ap, r, j->path, true, &j->proc, &e) ==
-		    0) {
-			j->via_session = j->proc == NULL;
+		if (pool_follow_again(w, j, &e) == 0) {
 			i++;
 			continue;
 		}
@@ -473,7 +494,7 @@ pool_session(struct pool_worker *w, struct remote *r, struct error *e)
 			return 0;
 		if (agentproto_session_poll(&w->ap, r, pool_session_line, w) ==
 		    0)
-			pool_session_lost(w, r);
+			pool_session_lost(w);
 		for (i = 0; i < w->njobs;)
 			if ((w->jobs[i].proc == NULL &&
 				!w->jobs[i].via_session) ||

@@ -161,6 +161,23 @@ tap_is "$(wait_job "$id" 30 | jq -r .stdout)" after "session killed: the next jo
 new=$(session_parents)
 tap_ok "$([ -n "$new" ] && [ "$new" != "$parents" ]; echo $?)" "session killed: a new session serves it"
 
+# --- A run request its session lost before the agent read it: the job's
+# directory is still staged, so it is run (not waited for), in its first
+# attempt.
+parents=$(session_parents)
+kill -STOP $parents
+id=$(submit_py 'print("lost request")')
+for _ in $(seq 100); do
+	ls "$T"/node*.base/jobs/"$id".1/job.json >/dev/null 2>&1 && break
+	sleep 0.1
+done
+sleep 0.5
+tap_is "$(ls "$T"/node*.base/jobs/"$id".1/ 2>/dev/null | tr '\n' ' ')" "files job.json " "lost request: staged, and not started (its session is stopped)"
+kill -9 $parents
+job=$(wait_job "$id" 60)
+tap_is "$(printf '%s' "$job" | jq -r '[.state, (.stdout | rtrimstr("\n")), .attempts] | @tsv')" \
+	"$(printf 'COMPLETED\tlost request\t1')" "lost request: run when the session came back, in its first attempt"
+
 # --- A host key that does not match is refused with a clear reason.
 disp_stop TERM
 node_stop node2
