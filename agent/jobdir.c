@@ -370,6 +370,14 @@ jobdir_scan(const struct jobdir *jd, int *slot, bool *finished, bool *partial)
 	if (rc == -1)
 		return;
 	*partial = len > 0 && text[len - 1] != '\n';
+	/* Only whole lines count: an unterminated last line is what the
+	   supervisor was writing when it died, or what the account (whose
+	   file it is) put there; a follower never reads it as an event. */
+	if (*partial) {
+		while (len > 0 && text[len - 1] != '\n')
+			len--;
+		text[len] = '\0';
+	}
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		const char *name;
@@ -476,8 +484,10 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 	char path[64], *buf, drain[4096];
 	size_t len = 0;
 	bool finished = false;
-	struct pollfd pfd;
-	int fd = -1, ino = -1, rc = -1;
+	struct pollfd pfd[2];
+	int fd = -1, ino = -1, rc = -1, settles = 0;
+	struct stat st;
+	off_t pos = 0;
 	ssize_t n;
 
 	if ((buf = malloc(JOBDIR_LINE_MAX)) == NULL)
@@ -501,10 +511,16 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 			goto out;
 		}
 	}
-	pfd.fd = wake_fd != -1 ? wake_fd : ino;
-	pfd.events = POLLIN;
+	pfd[0].fd = wake_fd != -1 ? wake_fd : ino;
+	pfd[0].events = POLLIN;
+	/* Whoever reads the events: once it has gone (a dropped SSH
+	   session, a session's serve that ended), so does this follower. */
+	pfd[1].fd = out_fd;
+	pfd[1].events = 0;
 	while (!finished) {
 		n = read(fd, buf + len, JOBDIR_LINE_MAX - len);
+		if (n > 0)
+			pos += n;
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -528,18 +544,20 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 		/* At the end of the file: wait for more, and once a second
 		   (or when the wake pipe closes) make sure there still is a
 		   supervisor to write it. */
-		if (pfd.fd != -1 && poll(&pfd, 1, 1000) > 0) {
-			n = read(pfd.fd, drain, sizeof(drain));
+		if (poll(pfd, 2, pfd[0].fd != -1 ? 1000 : 50) > 0) {
+			if (pfd[1].revents != 0) {
+				errno = EPIPE;
+				error_set(e, ERR_IO,
+				    "the reader of events "
+				    "has gone");
+				goto out;
+			}
+			n = read(pfd[0].fd, drain, sizeof(drain));
 			if (n > 0 || (n == -1 && errno == EAGAIN))
 				continue;
 			/* The supervisor closed its end: it has exited. */
-			pfd.fd = -1;
+			pfd[0].fd = -1;
 			continue;
-		}
-		if (pfd.fd == -1) {
-			struct timespec pause = { 0, 50 * 1000 * 1000 };
-
-			nanosleep(&pause, NULL);
 		}
 		/* Everything below concerns the file being read: one that
 		   was swapped away under us is an error, never a loop. */
@@ -549,10 +567,31 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 			    jd->name);
 			goto out;
 		}
-		/* Settling takes the lock, so a live supervisor (or another
-		   waiter settling first) makes it a no-op. */
-		if (!jobdir_locked(fd) && jobdir_settle_lost(jd, c, e) == -1)
+		/* Only the agent appends to it; a file that shrank was
+		   truncated by the account, and what follows is not this
+		   job's account. */
+		if (fstat(fd, &st) == -1 || st.st_size < pos) {
+			error_set(e, ERR_STATE,
+			    "job '%s': events was truncated while it was read",
+			    jd->name);
 			goto out;
+		}
+		/* Settling takes the lock, so a live supervisor (or another
+		   waiter settling first) makes it a no-op.  With nobody
+		   holding it, settling ends the file with a finished event;
+		   a file that still has none after that (its last line is
+		   not the agent's) ends the follow with an error. */
+		if (!jobdir_locked(fd)) {
+			if (++settles > 2) {
+				error_set(e, ERR_STATE,
+				    "job '%s': its events end without a "
+				    "finished event",
+				    jd->name);
+				goto out;
+			}
+			if (jobdir_settle_lost(jd, c, e) == -1)
+				goto out;
+		}
 	}
 	rc = 0;
 out:

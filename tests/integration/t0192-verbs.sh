@@ -183,4 +183,35 @@ wait "$RUN_BG"
 tap_is "$(agent info | jq -r .slots_busy)" 0 "info: slots_busy back to 0 after it"
 check_clean info
 
+# --- events the job directory's owner wrote or cut: every verb ends -------
+# (the account owns its events file; a follower must never loop on it)
+DIR=$(job_py forged 'print(1)')
+printf '{"event":"finished"}' >"$DIR/events"
+for verb in wait status cancel; do
+	t0=$(now)
+	timeout 20 "$AGENT_BIN" --config "$CONF" $verb "$DIR" >"$T/forged.$verb" 2>&1
+	rc=$?
+	tap_isnt "$rc" 124 "forged unterminated finished: $verb ends"
+	tap_cmp "$(since "$t0")" '<' 10 "forged unterminated finished: $verb ends within seconds"
+done
+tap_is "$(agent status "$DIR" | jq -r .state)" finished "forged unterminated finished: the job is settled finished"
+tap_is "$(agent status "$DIR" | jq -r .result.verdict)" sandbox_error "forged unterminated finished: as a sandbox error"
+
+DIR=$(job_py truncated 'import time
+time.sleep(2)
+print("done")')
+agent run "$DIR" >"$T/trunc.out" 2>&1 &
+RUN_BG=$!
+wait_event "$DIR" started 5
+: >"$DIR/events"
+t0=$(now)
+for _ in $(seq 200); do kill -0 "$RUN_BG" 2>/dev/null || break; sleep 0.1; done
+tap_ok "$(kill -0 "$RUN_BG" 2>/dev/null; echo $((!$?)))" "truncated events: run ends"
+wait "$RUN_BG"
+tap_isnt "$?" 0 "truncated events: and says it failed"
+tap_like "$(cat "$T/trunc.out")" "truncated" "truncated events: the error says why"
+for _ in $(seq 100); do [ -e "$DIR/result.json" ] && break; sleep 0.1; done
+tap_is "$(jq -r .verdict "$DIR/result.json" 2>/dev/null)" ok "truncated events: the job itself ran to its end"
+check_clean "truncated events"
+
 tap_done
