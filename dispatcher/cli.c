@@ -21,8 +21,8 @@
 const char cli_common_help[] =
     "  --server URL       the dispatcher (default: $SLUICE_SERVER, or\n"
     "                     " CLI_SERVER_DEFAULT ")\n"
-    "  --token-file FILE  read the API token from FILE (default: "
-    "$SLUICE_TOKEN)\n"
+    "  --token-file FILE  read the API token from FILE (default: the "
+    "token\n                     itself in $SLUICE_TOKEN)\n"
     "  --help             print this help\n";
 
 const char cli_exit_help[] =
