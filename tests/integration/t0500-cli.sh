@@ -126,10 +126,19 @@ tap_is "$(out)|$(err)" "to stdout|to stderr" "stdout to stdout, stderr to stderr
 run submit --wait "$T/kill.py"
 tap_is "$rc" 137 "--wait: SIGKILL exits 137"
 tap_is "$(out)" "before" "output written before the signal is kept"
+# limit_diag: what the job and the daemon said, when a limit case fails.
+limit_diag() {
+	tap_diag "stdout: $(out) stderr: $(err)"
+	tap_diag "$("$S" list --parsable 2>&1 | head -3)"
+	tap_diag "$(api GET "/v1/jobs?limit=1" | jq -c '.jobs[0] | {id, state, verdict, reason, attempts, message}')"
+	tap_diag "$(grep -v '^$' "$T/serve.log" | tail -12)"
+}
 run submit --wait --cpu 1 "$T/spin.py"
 tap_is "$rc" 124 "--wait: the CPU limit (TIMEOUT) exits 124"
+[ "$rc" = 124 ] || limit_diag
 run submit --wait --wall 1 "$T/sleep30.py"
 tap_is "$rc" 124 "--wait: the wall limit (TIMEOUT) exits 124"
+[ "$rc" = 124 ] || limit_diag
 run submit --wait --memory 64M "$T/oom.py"
 tap_is "$rc" 125 "--wait: OUT_OF_MEMORY exits 125"
 run submit --wait --limit output_bytes=1000 "$T/loud.py"
