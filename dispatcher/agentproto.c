@@ -292,16 +292,15 @@ static int
 agentproto_session_line(const char *line, size_t len, void *arg)
 {
 	struct agentproto_route *rt = arg;
-	unsigned long long id;
-	const char *sp;
 	int attempt, used = 0, status;
+	const char *sp;
+	int64_t id;
 
 	/* Tags of requests no job follows (cancel, clean) start with a
 	   letter; a job's is its directory's name.  Anything else from
 	   the node is ignored. */
 	if ((sp = memchr(line, ' ', len)) == NULL ||
-	    sscanf(line, "%llu.%d%n", &id, &attempt, &used) != 2 ||
-	    line + used != sp || attempt < 1)
+	    !job_dir_parse(line, (size_t)(sp - line), &id, &attempt))
 		return 0;
 	sp++;
 	len -= (size_t)(sp - line);
@@ -309,10 +308,10 @@ agentproto_session_line(const char *line, size_t len, void *arg)
 		if (sscanf(sp + 5, "%d%n", &status, &used) != 1 ||
 		    (size_t)used != len - 5 || status < 0 || status > 255)
 			return 0;
-		rt->cb((int64_t)id, attempt, NULL, 0, true, status, rt->arg);
+		rt->cb(id, attempt, NULL, 0, true, status, rt->arg);
 		return 0;
 	}
-	rt->cb((int64_t)id, attempt, sp, len, false, 0, rt->arg);
+	rt->cb(id, attempt, sp, len, false, 0, rt->arg);
 	return 0;
 }
 
@@ -590,19 +589,12 @@ agentproto_dirs(struct agentproto *ap, struct remote *r, int64_t **ids,
 	    (atv = calloc(n + 1, sizeof(*atv))) == NULL)
 		fatal("out of memory");
 	for (i = 0; i < n; i++) {
-		unsigned long long id;
-		int attempt, used = 0;
-
 		/* Only our own names, <id>.<attempt>; anything else there is
 		   the operator's. */
-		if (ents[i].type != REMOTE_DIR ||
-		    sscanf(ents[i].name, "%llu.%d%n", &id, &attempt, &used) !=
-			2 ||
-		    ents[i].name[used] != '\0' || attempt < 1)
-			continue;
-		idv[k] = (int64_t)id;
-		atv[k] = attempt;
-		k++;
+		if (ents[i].type == REMOTE_DIR &&
+		    job_dir_parse(ents[i].name, strlen(ents[i].name), &idv[k],
+			&atv[k]))
+			k++;
 	}
 	free(ents);
 	*ids = idv;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -144,4 +145,36 @@ void
 job_dir_name(int64_t id, int attempt, char *buf, size_t len)
 {
 	snprintf(buf, len, "%" PRId64 ".%d", id, attempt);
+}
+
+/* Read one number of decimal digits from s[*i] on; false if none, or if
+   it is above max. */
+static bool
+job_dir_number(const char *s, size_t len, size_t *i, int64_t max, int64_t *out)
+{
+	int64_t v = 0;
+	size_t start = *i;
+
+	for (; *i < len && s[*i] >= '0' && s[*i] <= '9'; (*i)++) {
+		if (v > (max - (s[*i] - '0')) / 10)
+			return false;
+		v = v * 10 + (s[*i] - '0');
+	}
+	*out = v;
+	return *i > start;
+}
+
+/* The inverse of job_dir_name(). */
+bool
+job_dir_parse(const char *s, size_t len, int64_t *id, int *attempt)
+{
+	int64_t a;
+	size_t i = 0;
+
+	if (!job_dir_number(s, len, &i, INT64_MAX, id) || i == len ||
+	    s[i++] != '.' || !job_dir_number(s, len, &i, INT_MAX, &a) ||
+	    i != len || a < 1)
+		return false;
+	*attempt = (int)a;
+	return true;
 }

@@ -104,4 +104,11 @@ enum job_state job_state_for_verdict(enum verdict v);
 /* The remote directory name of an attempt: "<id>.<attempt>", cut to len. */
 void job_dir_name(int64_t id, int attempt, char *buf, size_t len);
 
+/*
+ * The inverse: whether the len bytes at s are exactly such a name (decimal
+ * digits only, attempt at least 1), with its id and attempt.  Names and
+ * tags that come back from a node are read with it.
+ */
+bool job_dir_parse(const char *s, size_t len, int64_t *id, int *attempt);
+
 #endif

@@ -185,6 +185,31 @@ job_dir_name__small_buffer__terminated(void **state)
 	assert_int_equal(buf[5], 'x');
 }
 
+/* The inverse reads exactly what job_dir_name() writes, and nothing else
+   (names and tags from a node are untrusted). */
+static void
+job_dir_parse__names__exact(void **state)
+{
+	static const char *const bad[] = { "", "42", "42.", ".1", "42.0",
+		"42.1x", "42.1.1", " 42.1", "+42.1", "-42.1", "42.-1", "42.+1",
+		"a42.1", "99999999999999999999.1", "42.99999999999", "42 .1" };
+	int64_t id;
+	int attempt;
+	size_t i;
+
+	(void)state;
+	assert_true(job_dir_parse("42.1", 4, &id, &attempt));
+	assert_int_equal(id, 42);
+	assert_int_equal(attempt, 1);
+	assert_true(
+	    job_dir_parse("9007199254740993.12 exit 0", 19, &id, &attempt));
+	assert_int_equal(id, 9007199254740993LL);
+	assert_int_equal(attempt, 12);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (job_dir_parse(bad[i], strlen(bad[i]), &id, &attempt))
+			fail_msg("'%s' was read as a directory name", bad[i]);
+}
+
 int
 main(void)
 {
@@ -202,6 +227,7 @@ main(void)
 		cmocka_unit_test(job_state_for_verdict__every_verdict__final),
 		cmocka_unit_test(job_dir_name__id_and_attempt__dotted),
 		cmocka_unit_test(job_dir_name__small_buffer__terminated),
+		cmocka_unit_test(job_dir_parse__names__exact),
 	};
 
 	return cmocka_run_group_tests_name("job", tests, NULL, NULL);
