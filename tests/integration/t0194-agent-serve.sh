@@ -28,7 +28,7 @@ B=$(job_py serve-b 'print("b")')
 {
 	echo "ja run $A"
 	echo "jb run $B"
-	sleep 0.3
+	for _ in $(seq 100); do grep -qs '"started"' "$A/events" && break; sleep 0.1; done
 	echo "st status $A"
 	# Keep the session open until both have finished.
 	for _ in $(seq 100); do
