@@ -9,6 +9,7 @@
 #include <event2/thread.h>
 
 #include "cmd.h"
+#include "conns.h"
 #include "core.h"
 #include "log.h"
 #include "server.h"
@@ -71,9 +72,13 @@ cmd_serve_exec(int argc, char **argv)
 	error_init(&e);
 	/* The listener goes before the workers stop: nothing new is
 	   accepted while they do, and every write so far is committed. */
-	if (core_init(&c, config, &e) == 0 && core_start(&c, &e) == 0 &&
-	    (srv = server_new(&c, &e)) != NULL)
-		rc = core_run(&c, &e);
+	if (core_init(&c, config, &e) == 0) {
+		/* Before the nodes' connections and the clients' are made. */
+		conns_raise_limit(c.nnodes);
+		if (core_start(&c, &e) == 0 &&
+		    (srv = server_new(&c, &e)) != NULL)
+			rc = core_run(&c, &e);
+	}
 	server_free(srv);
 	core_stop(&c);
 	if (rc == -1)

@@ -98,4 +98,16 @@ metrics_text_responses(const struct metrics *m, struct evbuffer *b)
 		evbuffer_add_printf(b,
 		    "sluice_http_requests_total{code=\"%d\"} %llu\n",
 		    m->http[i].code, (unsigned long long)m->http[i].n);
+	evbuffer_add_printf(b,
+	    "# HELP sluice_http_connections Client connections open.\n"
+	    "# TYPE sluice_http_connections gauge\n"
+	    "sluice_http_connections %llu\n"
+	    "# HELP sluice_http_refused_total Connections answered 503 "
+	    "on arrival, by cause.\n"
+	    "# TYPE sluice_http_refused_total counter\n"
+	    "sluice_http_refused_total{cause=\"max_connections\"} %llu\n"
+	    "sluice_http_refused_total{cause=\"descriptors\"} %llu\n",
+	    (unsigned long long)m->http_open,
+	    (unsigned long long)m->http_refused_full,
+	    (unsigned long long)m->http_refused_fds);
 }

@@ -30,6 +30,9 @@ struct metrics {
 		uint64_t n;
 	} http[METRICS_CODES_MAX]; /* codes past the last are not counted */
 	size_t nhttp;
+	uint64_t http_open; /* client connections open now (conns.c) */
+	uint64_t http_refused_full; /* answered 503: at max_connections */
+	uint64_t http_refused_fds; /* answered 503: out of descriptors */
 };
 
 /* Record the wall time of a job whose results came back. */

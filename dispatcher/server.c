@@ -15,6 +15,7 @@
 #include <event2/keyvalq_struct.h>
 #include <sys/queue.h>
 
+#include "conns.h"
 #include "core.h"
 #include "digest.h"
 #include "log.h"
@@ -31,6 +32,7 @@
 struct server {
 	struct core *core;
 	struct evhttp *http;
+	struct conns *conns;
 	struct waiter_set *waiters;
 };
 
@@ -501,6 +503,7 @@ struct server *
 server_new(struct core *c, struct error *e)
 {
 	struct evhttp_bound_socket *bound;
+	struct conns_conf cc;
 	struct server *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -517,7 +520,8 @@ server_new(struct core *c, struct error *e)
 		goto fail;
 	}
 	/* Bodies up to twice the configured cap reach server_submit, which
-	   answers 413 in JSON; only beyond that does evhttp answer itself. */
+	   answers 413 in JSON; a longer one is answered by conns.c as soon
+	   as its length is read. */
 	evhttp_set_max_body_size(s->http,
 	    (ev_ssize_t)(c->set.max_body_bytes * 2 + 65536));
 	evhttp_set_max_headers_size(s->http, SERVER_HEADERS_MAX);
@@ -538,6 +542,12 @@ server_new(struct core *c, struct error *e)
 		    c->set.listen_host, c->set.listen_port, strerror(errno));
 		goto fail;
 	}
+	cc.max_connections = c->set.max_connections;
+	cc.header_timeout_seconds = c->set.header_timeout_seconds;
+	cc.max_body_bytes = c->set.max_body_bytes * 2 + 65536;
+	cc.metrics = &c->metrics;
+	if ((s->conns = conns_new(c->base, s->http, bound, &cc, e)) == NULL)
+		goto fail;
 	log_info("listening on %s:%u with %zu nodes", c->set.listen_host,
 	    c->set.listen_port, c->nnodes);
 	return s;
@@ -552,6 +562,7 @@ server_free(struct server *s)
 {
 	if (s == NULL)
 		return;
+	conns_free(s->conns);
 	/* The held long polls go with their connections. */
 	if (s->http != NULL)
 		evhttp_free(s->http);

@@ -18,7 +18,7 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"reconnect_min_seconds", "reconnect_max_seconds", "max_body_bytes",
 	"max_pending_total", "wait_max_seconds", "max_result_file_bytes",
 	"max_out_files", "max_files", "max_file_bytes", "max_submission_bytes",
-	NULL };
+	"max_connections", "header_timeout_seconds", NULL };
 static const char *const settings_token_known[] = { "name", "sha256", "role",
 	"max_pending", "max_running", NULL };
 static const char *const settings_node_known[] = { "name", "host", "port",
@@ -334,6 +334,7 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 	s->reconnect_min_seconds = 0.5;
 	s->reconnect_max_seconds = 30;
 	s->wait_max_seconds = 300;
+	s->header_timeout_seconds = 10;
 	if (settings_seconds(cf, "connect_timeout_seconds", 0.1, 600,
 		&s->connect_timeout_seconds, e) == -1 ||
 	    settings_seconds(cf, "io_timeout_seconds", 0.1, 3600,
@@ -347,7 +348,9 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 	    settings_seconds(cf, "reconnect_max_seconds", 0.01, 3600,
 		&s->reconnect_max_seconds, e) == -1 ||
 	    settings_seconds(cf, "wait_max_seconds", 1, 86400,
-		&s->wait_max_seconds, e) == -1)
+		&s->wait_max_seconds, e) == -1 ||
+	    settings_seconds(cf, "header_timeout_seconds", 0.1, 3600,
+		&s->header_timeout_seconds, e) == -1)
 		return -1;
 	if (s->dead_after_seconds < s->keepalive_seconds)
 		return error_set_field(e, ERR_INVALID, "dead_after_seconds",
@@ -359,6 +362,10 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 	if (settings_int(cf, "max_body_bytes", 1024, 1LL << 32, &n, e) == -1)
 		return -1;
 	s->max_body_bytes = (uint64_t)n;
+	n = 10000;
+	if (settings_int(cf, "max_connections", 1, 1000000, &n, e) == -1)
+		return -1;
+	s->max_connections = (size_t)n;
 	n = 100000;
 	if (settings_int(cf, "max_pending_total", 1, 100000000, &n, e) == -1)
 		return -1;

@@ -62,6 +62,8 @@ struct settings {
 	uint64_t max_body_bytes; /* HTTP request bodies */
 	int64_t max_pending_total; /* queued jobs of all tenants */
 	double wait_max_seconds; /* longest long poll */
+	size_t max_connections; /* API clients at once (conns.h) */
+	double header_timeout_seconds; /* to send a request's headers */
 	uint64_t max_result_file_bytes; /* one file fetched from a node */
 	unsigned max_out_files; /* files fetched from a job's out/ */
 	struct request_caps caps;
