@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -259,22 +260,154 @@ core_sched_job(const struct core_queued *q, struct sched_job *sj)
 	sj->limit_set = q->limit_set;
 }
 
-/* Commit a job row; a failure here is fatal: the store is the truth. */
+/* Bytes free to the daemon under its state directory (UINT64_MAX if the
+   system will not say). */
+uint64_t
+core_free_bytes(const struct core *c)
+{
+	struct statvfs sv;
+
+	if (statvfs(c->set.state_dir, &sv) == -1)
+		return UINT64_MAX;
+	return (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+}
+
+/* At or under the free space kept in reserve. */
+static bool
+core_space_low(const struct core *c)
+{
+	return core_free_bytes(c) <= c->set.min_free_bytes;
+}
+
+/* The unsaved row of job id, or NULL. */
+static struct core_unsaved *
+core_unsaved_find(struct core *c, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < c->nunsaved; i++)
+		if (c->unsaved[i].j.id == id)
+			return &c->unsaved[i];
+	return NULL;
+}
+
+/* A commit failed: say so once, and stop placing until it heals. */
 static void
+core_store_failed(struct core *c, const struct job *j, const char *msg)
+{
+	c->commit_failures++;
+	if (!c->store_failing)
+		log_error("cannot commit job %lld: %s; placing nothing and "
+			  "refusing submissions (507) until commits succeed "
+			  "again",
+		    (long long)j->id, msg);
+	c->store_failing = true;
+	snprintf(c->store_error, sizeof(c->store_error), "%s", msg);
+}
+
+static void core_send(struct core *c, int node, enum pool_cmd_type type,
+    int64_t id, int attempt);
+
+/* What waited on an unsaved row's commit, now that it is committed. */
+static void
+core_unsaved_settle(struct core *c, size_t i)
+{
+	struct core_unsaved u = c->unsaved[i];
+
+	c->unsaved[i] = c->unsaved[--c->nunsaved];
+	if (u.final_owed) {
+		log_info("job %lld %s%s%s (committed late)", (long long)u.j.id,
+		    job_state_name(u.j.state), u.j.reason[0] ? ": " : "",
+		    u.j.reason);
+		if (c->on_final != NULL)
+			c->on_final(&u.j, c->on_final_arg);
+	}
+	if (u.clean_owed)
+		core_send(c, u.clean_node, POOL_CMD_CLEAN, u.j.id,
+		    u.clean_attempt);
+}
+
+/*
+ * Commit a job row.  If the store refuses (a full disk), the row is kept
+ * in memory as the job's newest state (core_load() reads it), committed
+ * again at each tick, and false is returned: the caller defers what must
+ * follow a commit (see core_finish() and core_send()).
+ */
+static bool
 core_save(struct core *c, const struct job *j)
+{
+	struct core_unsaved *u, *v;
+	struct error e;
+
+	if (store_job_update(c->st, j, &e) == 0) {
+		/* An older unsaved state of it is superseded; what it owed is
+		   owed no longer, except the clean of its directory. */
+		if ((u = core_unsaved_find(c, j->id)) != NULL) {
+			u->final_owed = false;
+			core_unsaved_settle(c, (size_t)(u - c->unsaved));
+		}
+		return true;
+	}
+	core_store_failed(c, j, e.msg);
+	if ((u = core_unsaved_find(c, j->id)) == NULL) {
+		if ((v = realloc(c->unsaved, (c->nunsaved + 1) * sizeof(*v))) ==
+		    NULL)
+			fatal("out of memory");
+		c->unsaved = v;
+		u = &c->unsaved[c->nunsaved++];
+		memset(u, 0, sizeof(*u));
+	}
+	u->j = *j;
+	return false;
+}
+
+/* Commit the unsaved rows again; once all are in and there is room, place
+   and take submissions again. */
+static void
+core_flush(struct core *c)
 {
 	struct error e;
 
-	if (store_job_update(c->st, j, &e) == -1)
-		fatal("cannot commit job %lld: %s", (long long)j->id, e.msg);
+	while (c->nunsaved > 0) {
+		if (store_job_update(c->st, &c->unsaved[0].j, &e) == -1) {
+			snprintf(c->store_error, sizeof(c->store_error), "%s",
+			    e.msg);
+			return;
+		}
+		core_unsaved_settle(c, 0);
+	}
+	if (c->store_failing && !core_space_low(c)) {
+		log_info("commits succeed again; placing and taking "
+			 "submissions");
+		c->store_failing = false;
+		c->store_error[0] = '\0';
+	}
 }
 
-/* Load a job row, which must exist. */
+/* A job row: its unsaved state if it has one. */
+int
+core_job_get(struct core *c, int64_t id, struct job *out, struct error *e)
+{
+	struct core_unsaved *u = core_unsaved_find(c, id);
+
+	if (u != NULL) {
+		*out = u->j;
+		return 0;
+	}
+	return store_job_get(c->st, id, out, e);
+}
+
+/* Load a job row, which must exist: its unsaved state if it has one. */
 static bool
 core_load(struct core *c, int64_t id, struct job *j)
 {
+	struct core_unsaved *u = core_unsaved_find(c, id);
 	struct error e;
 
+	if (u != NULL) {
+		*j = u->j;
+		return true;
+	}
 	if (store_job_get(c->st, id, j, &e) == -1) {
 		log_error("cannot read job %lld: %s", (long long)id, e.msg);
 		return false;
@@ -288,7 +421,15 @@ core_send(struct core *c, int node, enum pool_cmd_type type, int64_t id,
     int attempt)
 {
 	struct pool_cmd cmd = { type, c->nodes[node].epoch, id, attempt };
+	struct core_unsaved *u;
 
+	/* The node keeps a job's results until its end is committed. */
+	if (type == POOL_CMD_CLEAN && (u = core_unsaved_find(c, id)) != NULL) {
+		u->clean_owed = true;
+		u->clean_node = node;
+		u->clean_attempt = attempt;
+		return;
+	}
 	pool_send(c->pool, node, &cmd);
 }
 
@@ -302,7 +443,14 @@ core_finish(struct core *c, struct job *j, enum job_state st,
 	if (reason != NULL)
 		snprintf(j->reason, sizeof(j->reason), "%s", reason);
 	util_now_rfc3339(j->finished_at, sizeof(j->finished_at));
-	core_save(c, j);
+	if (!core_save(c, j)) {
+		struct core_unsaved *u = core_unsaved_find(c, j->id);
+
+		/* Answered once committed (core_flush()). */
+		if (u != NULL)
+			u->final_owed = true;
+		return;
+	}
 	log_info("job %lld %s%s%s", (long long)j->id, job_state_name(st),
 	    j->reason[0] ? ": " : "", j->reason);
 	if (c->on_final != NULL)
@@ -346,6 +494,7 @@ static bool
 core_place(struct core *c, int64_t id, int node)
 {
 	const char *name = c->nodes[node].conf->name;
+	struct error e;
 	struct job j;
 	size_t i;
 
@@ -362,7 +511,12 @@ core_place(struct core *c, int64_t id, int node)
 	j.attempts++;
 	snprintf(j.node, sizeof(j.node), "%s", name);
 	snprintf(j.reason, sizeof(j.reason), "staging on %s", name);
-	core_save(c, &j);
+	/* Placed only once committed: a placement the store refused never
+	   happened (the job stays queued, kept in no memory of ours). */
+	if (store_job_update(c->st, &j, &e) == -1) {
+		core_store_failed(c, &j, e.msg);
+		return true;
+	}
 	core_tenant(c, j.tenant)->last_served = ++c->serve_counter;
 	core_dequeue(c, i);
 	core_active_add(c, j.id, node, j.attempts, j.tenant, false);
@@ -400,7 +554,9 @@ core_schedule(struct core *c)
 	bool applied;
 	struct job j;
 
-	if (c->draining || c->nqueue == 0)
+	/* While commits fail, nothing is placed (a placement is committed
+	   first) and no waiting reason is rewritten. */
+	if (c->draining || c->nqueue == 0 || c->store_failing)
 		return;
 	plan = calloc(c->nqueue + 1, sizeof(*plan));
 	ids = calloc(c->nqueue + 1, sizeof(*ids));
@@ -418,9 +574,14 @@ core_schedule(struct core *c)
 		for (i = 0; i < n; i++)
 			ids[i] = c->queue[plan[i].job].id;
 		applied = true;
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n && !c->store_failing; i++)
 			if (!core_place(c, ids[i], (int)plan[i].node))
 				applied = false;
+		if (c->store_failing) {
+			free(ids);
+			free(plan);
+			return;
+		}
 		/* A row that could not be read left its slot free: plan
 		   again for it. */
 	} while (!applied);
@@ -670,6 +831,20 @@ core_on_event(struct pool_ev *ev, void *arg)
 	case POOL_EV_JOB_FAILED: {
 		int node = a->node;
 
+		/* Results that could not be written into a full state
+		   directory are the dispatcher's trouble, not the job's nor
+		   the node's: they wait on the node, and are fetched again
+		   once there is room (core_tick()). */
+		if (j.phase == PHASE_COLLECTING && ev->retryable &&
+		    (c->store_failing || core_space_low(c))) {
+			if (!a->collect_again)
+				log_warn("job %lld: its results wait on %s: %s",
+				    (long long)j.id, c->nodes[node].conf->name,
+				    ev->reason);
+			a->collect_again = true;
+			break;
+		}
+
 		core_active_remove(c, a);
 		if (j.cancel_requested)
 			core_finish(c, &j, JOB_CANCELLED, "cancelled");
@@ -756,8 +931,22 @@ static void
 core_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct core *c = arg;
+	size_t i;
 
 	pool_watchdog(c->pool);
+	core_flush(c);
+	/* Results that could not be written here: fetched again once there
+	   is room. */
+	for (i = 0; i < c->nactive && !c->store_failing && !core_space_low(c);
+	     i++) {
+		struct core_active *a = &c->active[i];
+
+		if (a->collect_again && c->nodes[a->node].connected) {
+			a->collect_again = false;
+			core_send(c, a->node, POOL_CMD_COLLECT, a->id,
+			    a->attempt);
+		}
+	}
 	core_requeue_unreachable(c);
 	core_schedule(c);
 }
@@ -888,6 +1077,7 @@ core_release(struct core *c)
 		core_queued_release(&c->queue[i]);
 	free(c->queue);
 	free(c->active);
+	free(c->unsaved);
 	for (i = 0; i < c->ntenants; i++)
 		free((char *)c->tenants[i].name);
 	free(c->tenants);
@@ -977,6 +1167,22 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 		return error_set(e, ERR_BUSY,
 		    "the dispatcher is shutting down");
 	}
+	/* Nothing is accepted that might not be kept. */
+	if (c->store_failing) {
+		*status = 507;
+		return error_set(e, ERR_BUSY,
+		    "the dispatcher cannot commit to its store (%s); try again "
+		    "later",
+		    c->store_error);
+	}
+	if (core_space_low(c)) {
+		*status = 507;
+		return error_set(e, ERR_BUSY,
+		    "the state directory has %llu bytes free, no more than "
+		    "min_free_bytes (%llu); try again later",
+		    (unsigned long long)core_free_bytes(c),
+		    (unsigned long long)c->set.min_free_bytes);
+	}
 	if (request_parse(body, len, &c->set.caps, &sub, status, e) == -1)
 		return -1;
 	memset(&j, 0, sizeof(j));
@@ -1056,6 +1262,9 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 	core_schedule(c);
 	(void)store_job_get(c->st, j.id, out, NULL);
 out:
+	/* The disk filled up under this very submission. */
+	if (rc == -1 && *status == 500 && core_space_low(c))
+		*status = 507;
 	request_release(&sub);
 	return rc;
 }
@@ -1068,7 +1277,7 @@ core_cancel(struct core *c, int64_t id, struct job *out, struct error *e)
 	struct job j;
 	size_t i;
 
-	if (store_job_get(c->st, id, &j, e) == -1)
+	if (core_job_get(c, id, &j, e) == -1)
 		return -1;
 	if (job_state_final(j.state))
 		return error_set(e, ERR_STATE,

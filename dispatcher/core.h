@@ -55,6 +55,24 @@ struct core_active {
 	bool holds_slot; /* false once the agent has finished: collecting
 			    needs SFTP, not a sandbox, so the next job may
 			    start meanwhile */
+	bool collect_again; /* its results could not be written here (the
+			       state directory full): fetch them again once
+			       there is room, without spending an attempt */
+};
+
+/*
+ * A job row whose commit failed (the state directory full, say): its newest
+ * state, kept in memory, read in place of the store's, and committed again
+ * at each tick.  What waits on the commit waits with it: the final state's
+ * answer to waiters, and the clean of its directory on the node (which
+ * holds the results until the end is committed).
+ */
+struct core_unsaved {
+	struct job j;
+	bool final_owed; /* on_final() when committed */
+	bool clean_owed; /* POOL_CMD_CLEAN when committed */
+	int clean_node;
+	int clean_attempt;
 };
 
 /* A queued job, as the scheduler needs it. */
@@ -94,7 +112,22 @@ struct core {
 	struct event *ev_tick;
 	bool draining;
 	struct metrics metrics;
+	/* The store refused a commit: nothing is placed, and submissions are
+	   answered 507, until every unsaved row is committed and the state
+	   directory has min_free_bytes free again. */
+	bool store_failing;
+	char store_error[256];
+	struct core_unsaved *unsaved;
+	size_t nunsaved;
+	uint64_t commit_failures;
 };
+
+/* A job row, as the core knows it: a state whose commit failed and waits
+   to be retried reads as the newest. */
+int core_job_get(struct core *c, int64_t id, struct job *out, struct error *e);
+
+/* Bytes free under the state directory (UINT64_MAX if unknown). */
+uint64_t core_free_bytes(const struct core *c);
 
 /* Load the config, open the store and spool, rebuild the queue. */
 int core_init(struct core *c, const char *config_path, struct error *e);

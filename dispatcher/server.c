@@ -112,7 +112,7 @@ server_submit(struct core *c, struct evhttp_request *req,
 	}
 	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
 	if (core_submit(c, tok, body, len, &j, &status, &e) == -1) {
-		if (status == 429)
+		if (status == 429 || status == 507)
 			evhttp_add_header(evhttp_request_get_output_headers(
 					      req),
 			    "Retry-After", "5");
@@ -438,12 +438,19 @@ server_route(struct evhttp_request *req, void *arg)
 		goto out;
 	}
 	if (strcmp(path, "/v1/health") == 0) {
+		bool full = core_free_bytes(c) <= c->set.min_free_bytes;
+
 		if (method != EVHTTP_REQ_GET)
 			server_bad_method(c, req, "GET");
 		else
 			reply_json(&c->metrics, req, 200,
-			    json_pack("{s:s, s:b}", "status", "ok", "draining",
-				c->draining));
+			    json_pack("{s:s, s:b, s:s, s:I}", "status",
+				c->store_failing || full ? "degraded" : "ok",
+				"draining", c->draining, "store",
+				c->store_failing ? "failing"
+				    : full       ? "full"
+						 : "ok",
+				"unsaved_jobs", (json_int_t)c->nunsaved));
 		goto out;
 	}
 	if ((tok = server_auth(c, req)) == NULL)

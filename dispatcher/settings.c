@@ -18,7 +18,7 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"reconnect_min_seconds", "reconnect_max_seconds", "max_body_bytes",
 	"max_pending_total", "wait_max_seconds", "max_result_file_bytes",
 	"max_out_files", "max_files", "max_file_bytes", "max_submission_bytes",
-	"max_connections", "header_timeout_seconds", NULL };
+	"max_connections", "header_timeout_seconds", "min_free_bytes", NULL };
 static const char *const settings_token_known[] = { "name", "sha256", "role",
 	"max_pending", "max_running", NULL };
 static const char *const settings_node_known[] = { "name", "host", "port",
@@ -366,6 +366,10 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 	if (settings_int(cf, "max_connections", 1, 1000000, &n, e) == -1)
 		return -1;
 	s->max_connections = (size_t)n;
+	n = 64 * 1024 * 1024;
+	if (settings_int(cf, "min_free_bytes", 0, 1LL << 50, &n, e) == -1)
+		return -1;
+	s->min_free_bytes = (uint64_t)n;
 	n = 100000;
 	if (settings_int(cf, "max_pending_total", 1, 100000000, &n, e) == -1)
 		return -1;

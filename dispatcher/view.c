@@ -21,7 +21,7 @@
 int
 view_job_get(struct core *c, int64_t id, struct job *out, struct error *e)
 {
-	return store_job_get(c->st, id, out, e);
+	return core_job_get(c, id, out, e);
 }
 
 /* List jobs, newest first. */
@@ -303,6 +303,21 @@ view_metrics_text(struct core *c)
 		    c->nodes[k].conf->name,
 		    (unsigned long long)c->nodes[k].reconnects);
 	metrics_text_responses(&c->metrics, b);
+	evbuffer_add_printf(b,
+	    "# HELP sluice_store_unsaved_jobs Job states whose commit "
+	    "failed and is retried.\n"
+	    "# TYPE sluice_store_unsaved_jobs gauge\n"
+	    "sluice_store_unsaved_jobs %zu\n"
+	    "# HELP sluice_store_commit_failures_total Commits of a job's "
+	    "state the store refused.\n"
+	    "# TYPE sluice_store_commit_failures_total counter\n"
+	    "sluice_store_commit_failures_total %llu\n"
+	    "# HELP sluice_state_free_bytes Bytes free under the state "
+	    "directory.\n"
+	    "# TYPE sluice_state_free_bytes gauge\n"
+	    "sluice_state_free_bytes %llu\n",
+	    c->nunsaved, (unsigned long long)c->commit_failures,
+	    (unsigned long long)core_free_bytes(c));
 	len = evbuffer_get_length(b);
 	if ((text = malloc(len + 1)) != NULL) {
 		evbuffer_remove(b, text, len);
