@@ -603,6 +603,27 @@ agentproto_dirs(struct agentproto *ap, struct remote *r, int64_t **ids,
 	return 0;
 }
 
+/* The start of an untrusted line, quoted and printable, into dst. */
+static void
+agentproto_quote(const char *line, size_t len, char *dst, size_t size)
+{
+	size_t i, k = 0;
+
+	dst[k++] = '\'';
+	/* Room kept for an escape, "...", the quote and the NUL. */
+	for (i = 0; i < len && k + 10 < size; i++) {
+		unsigned char ch = (unsigned char)line[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\'' && ch != '\\')
+			dst[k++] = (char)ch;
+		else
+			k += (size_t)snprintf(dst + k, size - k, "\\x%02x", ch);
+	}
+	if (i < len)
+		k += (size_t)snprintf(dst + k, size - k, "...");
+	snprintf(dst + k, size - k, "'");
+}
+
 /* One line of agent events from a job's channel (untrusted). */
 int
 agentproto_event_line(const char *line, size_t len, void *arg)
@@ -611,15 +632,25 @@ agentproto_event_line(const char *line, size_t len, void *arg)
 	const char *name, *at;
 	json_t *root;
 
-	if ((root = json_loadb(line, len, 0, NULL)) == NULL)
-		return 0; /* not an event; ignore it */
+	if ((root = json_loadb(line, len, 0, NULL)) == NULL) {
+		/* Not an event: ignored, but its start is kept to be quoted
+		   if the verb ends without one. */
+		if (ev->garbage[0] == '\0')
+			agentproto_quote(line, len, ev->garbage,
+			    sizeof(ev->garbage));
+		return 0;
+	}
 	name = json_string_value(json_object_get(root, "event"));
 	if (name == NULL) {
 		const char *err = json_string_value(
 		    json_object_get(root, "error"));
+		const char *code = json_string_value(
+		    json_object_get(root, "code"));
 
 		if (err != NULL)
 			snprintf(ev->error, sizeof(ev->error), "%s", err);
+		if (code != NULL && strlen(code) < sizeof(ev->code))
+			strcpy(ev->code, code);
 	} else if (strcmp(name, "accepted") == 0)
 		ev->accepted = true;
 	else if (strcmp(name, "finished") == 0)

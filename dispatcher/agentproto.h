@@ -81,6 +81,9 @@ struct agentproto_events {
 	bool finished;
 	char started_at[40]; /* the agent's start time, once sent; "" */
 	char error[256]; /* the agent's JSON error, if any */
+	char code[16]; /* ... and its code ("busy": a transient refusal) */
+	char garbage[100]; /* the start of the first line that was not
+			      JSON, printable, quoted; "" if none */
 };
 
 /* Parse an agent's info JSON, as untrusted input. */

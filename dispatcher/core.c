@@ -118,6 +118,38 @@ core_active_add(struct core *c, int64_t id, int node, int attempt,
 	core_tenant(c, tenant)->placed++;
 }
 
+static void core_queued_release(struct core_queued *q);
+static void core_queued_from_job(const struct job *j, struct core_queued *q);
+
+/* The deadline of an attempt of a job with these limits, starting now on
+   node: the wall limit its node will apply, plus the margin for staging,
+   a wait for a slot, and collection. */
+static int64_t
+core_deadline(const struct core *c, int node, const struct limits *req,
+    unsigned limit_set)
+{
+	const struct core_node *n = &c->nodes[node];
+	struct limits l;
+
+	limit_resolve(&l, req, limit_set, &n->info.defaults, &n->info.ceilings,
+	    NULL);
+	return util_now_ms() +
+	    (int64_t)((l.wall_seconds + c->set.attempt_margin_seconds) * 1000);
+}
+
+/* The deadline of job j's attempt, from its row's limits. */
+static int64_t
+core_deadline_of(struct core *c, int node, const struct job *j)
+{
+	struct core_queued q;
+	int64_t d;
+
+	core_queued_from_job(j, &q);
+	d = core_deadline(c, node, &q.limits, q.limit_set);
+	core_queued_release(&q);
+	return d;
+}
+
 /* Forget a placed job (it ended or went back to the queue). */
 static void
 core_active_remove(struct core *c, struct core_active *a)
@@ -494,6 +526,7 @@ static bool
 core_place(struct core *c, int64_t id, int node)
 {
 	const char *name = c->nodes[node].conf->name;
+	int64_t deadline;
 	struct error e;
 	struct job j;
 	size_t i;
@@ -518,8 +551,11 @@ core_place(struct core *c, int64_t id, int node)
 		return true;
 	}
 	core_tenant(c, j.tenant)->last_served = ++c->serve_counter;
+	deadline = core_deadline(c, node, &c->queue[i].limits,
+	    c->queue[i].limit_set);
 	core_dequeue(c, i);
 	core_active_add(c, j.id, node, j.attempts, j.tenant, false);
+	c->active[c->nactive - 1].deadline_ms = deadline;
 	log_debug("job %lld: placed on %s", (long long)j.id, name);
 	core_send(c, node, POOL_CMD_START, j.id, j.attempts);
 	return true;
@@ -645,6 +681,7 @@ core_node_up(struct core *c, struct pool_ev *ev)
 		a->recovering = false;
 		if (!core_load(c, a->id, &j))
 			continue;
+		a->deadline_ms = core_deadline_of(c, ev->node, &j);
 		core_send(c, ev->node,
 		    j.phase == PHASE_COLLECTING ? POOL_CMD_COLLECT
 						: POOL_CMD_RECOVER,
@@ -926,6 +963,46 @@ core_requeue_unreachable(struct core *c)
 	}
 }
 
+/*
+ * Attempts past their deadline (an agent that never ends its events, a
+ * node that hangs): cancelled on their node, and given up as failed
+ * attempts, which the job may retry elsewhere.
+ */
+static void
+core_deadlines(struct core *c)
+{
+	int64_t now = util_now_ms();
+	char reason[JOB_REASON_MAX];
+	size_t i = 0;
+	struct job j;
+
+	while (i < c->nactive) {
+		struct core_active *a = &c->active[i];
+		int node = a->node, attempt = a->attempt;
+
+		if (a->deadline_ms == 0 || now < a->deadline_ms ||
+		    a->recovering || a->collect_again) {
+			i++;
+			continue;
+		}
+		snprintf(reason, sizeof(reason),
+		    "no end from %s by the attempt's deadline (its wall "
+		    "limit plus attempt_margin_seconds); cancelled there",
+		    c->nodes[node].conf->name);
+		log_warn("job %lld: %s", (long long)a->id, reason);
+		if (!core_load(c, a->id, &j)) {
+			core_active_remove(c, a);
+			continue;
+		}
+		core_active_remove(c, a);
+		if (c->nodes[node].connected) {
+			core_send(c, node, POOL_CMD_CANCEL, j.id, attempt);
+			core_send(c, node, POOL_CMD_CLEAN, j.id, attempt);
+		}
+		core_retry(c, &j, false, reason);
+	}
+}
+
 /* The periodic tick: watchdog, and jobs stranded on unreachable nodes. */
 static void
 core_tick(evutil_socket_t fd, short what, void *arg)
@@ -935,6 +1012,7 @@ core_tick(evutil_socket_t fd, short what, void *arg)
 
 	pool_watchdog(c->pool);
 	core_flush(c);
+	core_deadlines(c);
 	/* Results that could not be written here: fetched again once there
 	   is room. */
 	for (i = 0; i < c->nactive && !c->store_failing && !core_space_low(c);

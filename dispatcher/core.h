@@ -55,6 +55,11 @@ struct core_active {
 	bool holds_slot; /* false once the agent has finished: collecting
 			    needs SFTP, not a sandbox, so the next job may
 			    start meanwhile */
+	int64_t deadline_ms; /* util_now_ms() past which the attempt is
+				given up and cancelled on its node: its wall
+				limit plus attempt_margin_seconds from its
+				placement (or its node's return after a
+				restart); 0 until known */
 	bool collect_again; /* its results could not be written here (the
 			       state directory full): fetch them again once
 			       there is room, without spending an attempt */

@@ -26,6 +26,12 @@
 #define POOL_WAIT_MS 250
 /* Times a job is followed again after its run or wait was killed. */
 #define POOL_REATTACH_MAX 3
+/* An agent whose slots are all taken (by jobs this daemon no longer
+   counts, say) is asked again, with back-off, for this long before the
+   attempt is given up as failed. */
+#define POOL_BUSY_MAX_MS 60000
+#define POOL_BUSY_BACKOFF_MIN_MS 200
+#define POOL_BUSY_BACKOFF_MAX_MS 2000
 
 /* A job a worker follows on its node. */
 struct pool_job {
@@ -39,6 +45,9 @@ struct pool_job {
 	struct agentproto_events seen; /* what it said so far */
 	bool told_accepted, told_finished; /* posted to the main thread */
 	int reattached; /* times followed again after its verb was killed */
+	int64_t busy_since; /* first "all slots are busy" refusal; 0 */
+	int64_t run_at; /* ask the agent to run it again then; 0 */
+	int busy_backoff_ms;
 };
 
 struct pool_worker {
@@ -297,6 +306,57 @@ pool_follow_again(struct pool_worker *w, struct pool_job *j, struct error *e)
 	return 0;
 }
 
+/* Schedule another run request for a job the agent refused as busy;
+   false once it has waited long enough. */
+static bool
+pool_busy_again(struct pool_worker *w, struct pool_job *j)
+{
+	int64_t now = util_now_ms();
+
+	if (j->busy_since == 0) {
+		j->busy_since = now;
+		j->busy_backoff_ms = POOL_BUSY_BACKOFF_MIN_MS;
+		log_info("%s: job %lld waits: %s", w->conf->name,
+		    (long long)j->id, j->seen.error);
+	} else if (now - j->busy_since >= POOL_BUSY_MAX_MS)
+		return false;
+	else if ((j->busy_backoff_ms *= 2) > POOL_BUSY_BACKOFF_MAX_MS)
+		j->busy_backoff_ms = POOL_BUSY_BACKOFF_MAX_MS;
+	j->run_at = now + j->busy_backoff_ms;
+	memset(&j->seen, 0, sizeof(j->seen));
+	return true;
+}
+
+/* Send the run requests whose back-off is over. */
+static void
+pool_run_due(struct pool_worker *w)
+{
+	int64_t now = util_now_ms();
+	struct error e;
+	size_t i;
+
+	for (i = 0; i < w->njobs;) {
+		struct pool_job *j = &w->jobs[i];
+
+		if (j->run_at == 0 || now < j->run_at) {
+			i++;
+			continue;
+		}
+		j->run_at = 0;
+		j->ended = false;
+		error_init(&e);
+		if (agentproto_start(&w->ap, w->remote, j->path, false,
+			&j->proc, &e) == 0) {
+			j->via_session = j->proc == NULL;
+			i++;
+			continue;
+		}
+		pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt, true,
+		    e.msg);
+		pool_job_drop(w, j);
+	}
+}
+
 /* Read a job's events; post what they mean.  True if j was dropped. */
 static bool
 pool_poll_job(struct pool_worker *w, struct pool_job *j)
@@ -348,6 +408,12 @@ pool_poll_job(struct pool_worker *w, struct pool_job *j)
 			return false;
 		rc = -1;
 	}
+	/* Refused for now (every slot taken): not the job's fault nor a
+	   lost node's, so no attempt is spent; its directory is still as
+	   staged, and the agent is asked again a little later. */
+	if (rc == 0 && status == 1 && strcmp(j->seen.code, "busy") == 0 &&
+	    !j->seen.accepted && j->reattached == 0 && pool_busy_again(w, j))
+		return false;
 	if (rc == -1)
 		pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt, true,
 		    e.msg);
@@ -357,12 +423,20 @@ pool_poll_job(struct pool_worker *w, struct pool_job *j)
 		/* The agent refused the job (exit 2: its manifest or files
 		   are bad, which no other node will like better), or failed
 		   in some other way (try again elsewhere). */
-		snprintf(reason, sizeof(reason),
-		    "the agent on %s exited with "
-		    "status %d: %s",
-		    w->conf->name, status,
-		    j->seen.error[0] != '\0' ? j->seen.error
-					     : "no reason given");
+		if (j->seen.error[0] != '\0')
+			snprintf(reason, sizeof(reason),
+			    "the agent on %s exited with status %d: %s",
+			    w->conf->name, status, j->seen.error);
+		else if (j->seen.garbage[0] != '\0')
+			snprintf(reason, sizeof(reason),
+			    "the agent on %s exited with status %d after "
+			    "output that is not the agent's: %s",
+			    w->conf->name, status, j->seen.garbage);
+		else
+			snprintf(reason, sizeof(reason),
+			    "the agent on %s exited with status %d and no "
+			    "reason",
+			    w->conf->name, status);
 		/* After a second start, exit 2 is about how far the job got,
 		   not about the job itself: try it again elsewhere. */
 		pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt,
@@ -495,6 +569,7 @@ pool_session(struct pool_worker *w, struct remote *r, struct error *e)
 		if (agentproto_session_poll(&w->ap, r, pool_session_line, w) ==
 		    0)
 			pool_session_lost(w);
+		pool_run_due(w);
 		for (i = 0; i < w->njobs;)
 			if ((w->jobs[i].proc == NULL &&
 				!w->jobs[i].via_session) ||

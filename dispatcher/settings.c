@@ -18,7 +18,8 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"reconnect_min_seconds", "reconnect_max_seconds", "max_body_bytes",
 	"max_pending_total", "wait_max_seconds", "max_result_file_bytes",
 	"max_out_files", "max_files", "max_file_bytes", "max_submission_bytes",
-	"max_connections", "header_timeout_seconds", "min_free_bytes", NULL };
+	"max_connections", "header_timeout_seconds", "min_free_bytes",
+	"attempt_margin_seconds", NULL };
 static const char *const settings_token_known[] = { "name", "sha256", "role",
 	"max_pending", "max_running", NULL };
 static const char *const settings_node_known[] = { "name", "host", "port",
@@ -335,6 +336,7 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 	s->reconnect_max_seconds = 30;
 	s->wait_max_seconds = 300;
 	s->header_timeout_seconds = 10;
+	s->attempt_margin_seconds = 300;
 	if (settings_seconds(cf, "connect_timeout_seconds", 0.1, 600,
 		&s->connect_timeout_seconds, e) == -1 ||
 	    settings_seconds(cf, "io_timeout_seconds", 0.1, 3600,
@@ -350,7 +352,9 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 	    settings_seconds(cf, "wait_max_seconds", 1, 86400,
 		&s->wait_max_seconds, e) == -1 ||
 	    settings_seconds(cf, "header_timeout_seconds", 0.1, 3600,
-		&s->header_timeout_seconds, e) == -1)
+		&s->header_timeout_seconds, e) == -1 ||
+	    settings_seconds(cf, "attempt_margin_seconds", 1, 86400,
+		&s->attempt_margin_seconds, e) == -1)
 		return -1;
 	if (s->dead_after_seconds < s->keepalive_seconds)
 		return error_set_field(e, ERR_INVALID, "dead_after_seconds",

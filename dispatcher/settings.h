@@ -65,6 +65,7 @@ struct settings {
 	size_t max_connections; /* API clients at once (conns.h) */
 	double header_timeout_seconds; /* to send a request's headers */
 	uint64_t min_free_bytes; /* under state_dir, below which 507 */
+	double attempt_margin_seconds; /* over the wall limit, per attempt */
 	uint64_t max_result_file_bytes; /* one file fetched from a node */
 	unsigned max_out_files; /* files fetched from a job's out/ */
 	struct request_caps caps;

@@ -7,7 +7,8 @@
 . "$top_srcdir/tests/lib/dispatcher.sh"
 
 DISP_MAX_ATTEMPTS=1
-disp_setup 76000 1 2 'max_result_file_bytes = 100000;'
+disp_setup 76000 1 2 'max_result_file_bytes = 100000;
+attempt_margin_seconds = 2;'
 fake="$T/fake-agent"
 cat >"$fake" <<'EOS'
 #!/bin/bash
@@ -23,7 +24,7 @@ info)
 status|wait) echo '{"state":"staged","result":null}'; exit 0 ;;
 sftp) exec "${AGENT_BIN:?}" --config "$conf" sftp ;;
 clean) rm -rf "$dir"; echo '{"cleaned":true}'; exit 0 ;;
-cancel) exit 0 ;;
+cancel) echo "$dir" >>"$base/cancelled"; exit 0 ;;
 run) ;;
 *) exit 2 ;;
 esac
@@ -47,6 +48,7 @@ emptyclaim) echo "$good" | sed 's/"stdout_bytes":3/"stdout_bytes":0/' >"$dir/res
 	head -c 300000 /dev/zero >"$dir/stdout"; rm -f "$dir/stderr"; ln -s /etc/shadow "$dir/stderr" ;;
 hang) sleep 60 ;;
 garbage) head -c 5000 /dev/urandom; echo ;;
+garbageexit) printf 'Traceback (most recent call last):\n\033[31mboom\n'; exit 1 ;;
 longline) head -c 5000000 /dev/zero | tr '\0' 'x'; echo ;;
 *) echo "$good" >"$dir/result.json" ;;
 esac
@@ -97,6 +99,20 @@ tap_is "$(printf '%s' "$LAST_JOB" | jq -c '[[.out_files[].name], .out_files_trun
 	"the file that fits comes back, and out_files_truncated says one was left"
 lie garbage FAILED "random bytes instead of events"
 lie longline FAILED "an endless line instead of events"
+# Output that is not the agent's, then an exit with no JSON error: the
+# reason quotes its start, escaped (once: "no reason given").
+lie garbageexit FAILED "an exit after output that is not events"
+tap_like "$(printf '%s' "$LAST_JOB" | jq -r .reason)" "not the agent's: 'Traceback \\(most recent call last\\):'" \
+	"the reason quotes the start of what the node printed"
+# An agent whose events never end: at the attempt's deadline (its wall
+# limit, 1 s, plus attempt_margin_seconds, 2 s) the attempt is given up,
+# and cancelled on the node.
+echo hang >"$T/node1.base/mode"
+id=$(api POST /v1/jobs '{"runtime":"python3","source":"print(1)","limits":{"wall_seconds":1}}' | jq -r .id)
+job=$(wait_job "$id" 30)
+tap_is "$(printf '%s' "$job" | jq -r .state)" FAILED "events that never end: the attempt is given up at its deadline"
+tap_like "$(printf '%s' "$job" | jq -r .reason)" "deadline" "  and the reason says so"
+tap_like "$(cat "$T/node1.base/cancelled" 2>/dev/null)" "/$id\\.1\$" "  and it is cancelled on its node"
 # A node lost in the middle of a job that has used its last attempt: the
 # job ends NODE_FAIL.
 echo hang >"$T/node1.base/mode"
