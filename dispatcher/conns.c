@@ -31,8 +31,8 @@
 enum conns_state {
 	CONNS_HEAD, /* reading a request line and headers */
 	CONNS_BODY, /* skipping a body of known length */
-	CONNS_BLIND /* framing not followed (chunked, or a line too long):
-		       evhttp's own limits apply */
+	CONNS_BLIND /* a chunked body: framing no longer followed, evhttp's
+		       own limits apply from here on */
 };
 
 struct conns_entry {
@@ -40,13 +40,23 @@ struct conns_entry {
 	struct evbuffer_cb_entry *watch;
 	struct conns *g;
 	enum conns_state state;
+	uint64_t added; /* bytes of the stream so far */
+	uint64_t fed; /* bytes of it this parser has gone through */
 	double head_began; /* when this head's first byte came; 0: none yet */
+	uint64_t head_at; /* where in the stream this head began */
 	uint64_t body_left;
 	bool seen_request_line;
-	bool cut; /* answered or timed out by us: evhttp sees it end */
-	bool length_bad; /* a Content-Length too large to be a number */
+	bool may_have_body; /* POST, PUT or PATCH: evhttp reads a body */
+	bool chunked; /* a Transfer-Encoding header */
 	bool length_seen;
+	bool length_bad; /* not a length evhttp would take or answer */
+	bool last_was_framing; /* the last header was Content-Length or
+				  Transfer-Encoding (for folded lines) */
 	uint64_t length;
+	bool cut; /* answered or timed out by us: evhttp sees it end */
+	int pending; /* a status to answer once evhttp is at this head */
+	const char *pending_why;
+	uint64_t pending_at;
 	size_t line_len; /* of the current line, all of it */
 	char line[CONNS_LINE_MAX];
 };
@@ -66,8 +76,11 @@ struct conns {
 	bool ours; /* our acceptor has the listening socket */
 	bool paused; /* no descriptor even in reserve: the acceptor waits */
 	bool starved; /* accept() has failed for want of descriptors */
+	bool starve_logged; /* ... and said so */
+	double starved_until; /* keep the listener until then (back-off) */
+	double starve_backoff;
 	uint64_t refused_episode;
-	double last_log;
+	double last_log, last_error_log;
 };
 
 static size_t conns_keep_back = 64;
@@ -110,11 +123,13 @@ conns_raise_limit(size_t nnodes)
 		log_info("descriptor limit %llu", (unsigned long long)was);
 }
 
-/* Answer a connection we will not serve, and close it. */
-static void
+/* Answer a connection we will not serve, and shut its writing side; true
+   if the whole answer went. */
+static bool
 conns_refuse(int fd, int status, const char *why)
 {
 	char text[512], body[256];
+	ssize_t sent;
 	int n;
 
 	snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", why);
@@ -128,10 +143,23 @@ conns_refuse(int fd, int status, const char *why)
 				: "Bad Request",
 	    status == 503 ? "Retry-After: " CONNS_RETRY_AFTER "\r\n" : "",
 	    strlen(body), body);
-	/* A small answer on a fresh socket: it fits in the send buffer, so
-	   one non-blocking write is all it takes, or the peer has gone. */
-	(void)!send(fd, text, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* A small answer on a socket with nothing else queued (a fresh one,
+	   or one whose output is empty): one non-blocking send, or the
+	   answer is not given at all. */
+	sent = send(fd, text, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	(void)shutdown(fd, SHUT_WR);
+	return sent == n;
+}
+
+/* Whether evhttp still has this connection (bufferevent_free() clears the
+   callbacks; while evhttp has it, its event callback is always set). */
+static bool
+conns_held(const struct conns_entry *c)
+{
+	bufferevent_event_cb eventcb;
+
+	bufferevent_getcb(c->bev, NULL, NULL, &eventcb, NULL);
+	return eventcb != NULL;
 }
 
 /* Forget a connection evhttp has freed: our reference closes it. */
@@ -148,22 +176,41 @@ conns_drop(struct conns *g, size_t i)
 	g->cf.metrics->http_open = g->n;
 }
 
-/* Cut a connection evhttp still has: it sees the end and frees it. */
+/* Cut a connection evhttp still has, answering status first (0: none):
+   evhttp sees the end and frees it. */
 static void
 conns_cut(struct conns_entry *c, int status, const char *why)
 {
 	evutil_socket_t fd = bufferevent_getfd(c->bev);
 
 	c->cut = true;
+	c->pending = 0;
 	if (fd == -1)
 		return;
-	/* Only between answers: never inside one evhttp is still sending. */
-	if (status != 0 &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-		conns_refuse(fd, status, why);
+	if (status != 0 && conns_refuse(fd, status, why))
 		metrics_count_response(c->g->cf.metrics, status);
-	}
 	(void)shutdown(fd, SHUT_RDWR);
+}
+
+/*
+ * Answer a pending 400 or 413 once it is this head's turn: evhttp has read
+ * up to it (so every earlier request was read), is reading (so none is
+ * still being answered, as a held long poll is) and has nothing left to
+ * send (so every earlier answer went).  Answers stay in request order.
+ */
+static void
+conns_try_pending(struct conns_entry *c)
+{
+	uint64_t consumed;
+
+	if (c->pending == 0 || c->cut)
+		return;
+	consumed = c->added -
+	    evbuffer_get_length(bufferevent_get_input(c->bev));
+	if (consumed >= c->pending_at &&
+	    (bufferevent_get_enabled(c->bev) & EV_READ) &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conns_cut(c, c->pending, c->pending_why);
 }
 
 /* Hand the listening socket to evhttp, or take it for our acceptor. */
@@ -195,32 +242,44 @@ conns_have_descriptor(void)
 	return true;
 }
 
-/* Drop what evhttp freed, cut heads that took too long, and give the
-   listening socket back to evhttp once there is room. */
+/* Drop what evhttp freed; cut heads that took too long. */
 static void
-conns_sweep(struct conns *g)
+conns_collect(struct conns *g)
 {
-	bufferevent_event_cb eventcb;
 	double now = conns_now();
 	size_t i = 0;
 
 	while (i < g->n) {
 		struct conns_entry *c = g->v[i];
 
-		/* bufferevent_free() clears the callbacks; while evhttp has
-		   the connection its event callback is always set. */
-		bufferevent_getcb(c->bev, NULL, NULL, &eventcb, NULL);
-		if (eventcb == NULL) {
+		if (!conns_held(c)) {
 			conns_drop(g, i);
 			continue;
 		}
-		if (!c->cut && c->state == CONNS_HEAD && c->head_began > 0 &&
+		conns_try_pending(c);
+		/* evhttp reads nothing while it answers (a held long poll):
+		   a head it has not asked for yet is not late. */
+		if (!(bufferevent_get_enabled(c->bev) & EV_READ)) {
+			if (c->head_began > 0)
+				c->head_began = now;
+		} else if (!c->cut && c->state == CONNS_HEAD &&
+		    c->head_began > 0 &&
 		    now - c->head_began > g->cf.header_timeout_seconds)
 			conns_cut(c, 408,
 			    "the request's headers took longer than "
 			    "header_timeout_seconds");
 		i++;
 	}
+}
+
+/* The periodic sweep; the listening socket goes back to evhttp once there
+   is room and any back-off for want of descriptors is over. */
+static void
+conns_sweep(struct conns *g)
+{
+	double now = conns_now();
+
+	conns_collect(g);
 	if (g->paused && g->reserve == -1)
 		g->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (g->paused && g->reserve != -1) {
@@ -228,10 +287,11 @@ conns_sweep(struct conns *g)
 		if (g->ours)
 			event_add(g->acceptor, NULL);
 	}
-	if (g->starved && conns_have_descriptor()) {
-		log_info("accepting connections again (%llu refused with 503 "
-			 "meanwhile)",
-		    (unsigned long long)g->refused_episode);
+	if (g->starved && now >= g->starved_until && conns_have_descriptor()) {
+		if (g->starve_logged)
+			log_info("accepting connections again (%llu refused "
+				 "with 503 meanwhile)",
+			    (unsigned long long)g->refused_episode);
 		g->starved = false;
 	}
 	if (!g->starved && g->n < g->cap)
@@ -258,7 +318,11 @@ conns_count_refused(struct conns *g, bool for_descriptors)
 	metrics_count_response(g->cf.metrics, 503);
 }
 
-/* accept() failed for want of descriptors: say so once an episode. */
+/*
+ * accept() failed for want of descriptors (or memory): our acceptor takes
+ * the socket for at least a second, doubling while it goes on, and the
+ * episode is logged once (and its end only if its start was).
+ */
 static void
 conns_starve(struct conns *g, int err)
 {
@@ -267,7 +331,13 @@ conns_starve(struct conns *g, int err)
 	if (!g->starved) {
 		g->starved = true;
 		g->refused_episode = 0;
-		if (now - g->last_log >= CONNS_LOG_EVERY_SECONDS) {
+		g->starve_backoff = g->starve_backoff > 0 &&
+			now - g->starved_until < 10
+		    ? (g->starve_backoff * 2 > 30 ? 30 : g->starve_backoff * 2)
+		    : 1;
+		g->starved_until = now + g->starve_backoff;
+		g->starve_logged = now - g->last_log >= CONNS_LOG_EVERY_SECONDS;
+		if (g->starve_logged) {
 			g->last_log = now;
 			log_warn("cannot accept connections: %s (%zu open); "
 				 "answering 503 until descriptors free up",
@@ -277,20 +347,27 @@ conns_starve(struct conns *g, int err)
 	conns_take_listener(g, true);
 }
 
+/* Stop reading the listening socket until a sweep finds a descriptor. */
+static void
+conns_pause(struct conns *g, int err)
+{
+	conns_starve(g, err);
+	g->paused = true;
+	event_del(g->acceptor);
+}
+
 /* Our acceptor: every connection it takes is answered 503. */
 static void
 conns_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct conns *g = arg;
-	int fd, i;
+	int fd, i, err;
 
 	(void)what;
-	conns_sweep(g);
-	if (!g->ours)
-		return; /* room again: evhttp takes it from the backlog */
 	for (i = 0; i < CONNS_ACCEPT_BATCH; i++) {
 		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1 && (errno == EMFILE || errno == ENFILE) &&
+		err = errno;
+		if (fd == -1 && (err == EMFILE || err == ENFILE) &&
 		    g->reserve != -1) {
 			/* The descriptor kept for this: answer, then keep
 			   one again. */
@@ -298,35 +375,41 @@ conns_accept_cb(evutil_socket_t lfd, short what, void *arg)
 			g->reserve = -1;
 			fd = accept4(lfd, NULL, NULL,
 			    SOCK_NONBLOCK | SOCK_CLOEXEC);
+			err = errno;
 			if (fd != -1) {
-				conns_refuse(fd, 503,
-				    "the server is out of descriptors; try "
-				    "again shortly");
+				if (conns_refuse(fd, 503,
+					"the server is out of descriptors; try "
+					"again shortly"))
+					conns_count_refused(g, true);
 				close(fd);
-				conns_count_refused(g, true);
 			}
 			g->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (fd == -1 && (err == EAGAIN || err == EWOULDBLOCK))
+				break;
 			if (g->reserve != -1)
 				continue;
-			errno = EMFILE;
-			fd = -1;
+			conns_pause(g, EMFILE);
+			break;
 		}
 		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE) {
-				/* Not even the reserve: stop reading the
-				   socket until a sweep finds one again. */
-				conns_starve(g, errno);
-				g->paused = true;
-				event_del(g->acceptor);
+			if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+			    err == ENOMEM)
+				conns_pause(g, err);
+			else if (err != EAGAIN && err != EWOULDBLOCK &&
+			    err != EINTR && err != ECONNABORTED &&
+			    conns_now() - g->last_error_log >=
+				CONNS_LOG_EVERY_SECONDS) {
+				g->last_error_log = conns_now();
+				log_warn("accept: %s", strerror(err));
 			}
 			break;
 		}
-		conns_refuse(fd, 503,
-		    g->starved ? "the server is out of descriptors; try again "
-				 "shortly"
-			       : "too many connections; try again shortly");
+		if (conns_refuse(fd, 503,
+			g->starved ? "the server is out of descriptors; try "
+				     "again shortly"
+				   : "too many connections; try again shortly"))
+			conns_count_refused(g, g->starved);
 		close(fd);
-		conns_count_refused(g, g->starved);
 	}
 }
 
@@ -344,44 +427,100 @@ conns_listener_error(struct evconnlistener *l, void *arg)
 	}
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
 		conns_starve(g, err);
-	else
+	else if (conns_now() - g->last_error_log >= CONNS_LOG_EVERY_SECONDS) {
+		g->last_error_log = conns_now();
 		log_warn("accept: %s", strerror(err));
+	}
+}
+
+/* Decide at the end of a head, or of a line of it, that its length is not
+   one evhttp would read or answer: answered 400 or 413 in its turn. */
+static void
+conns_refuse_head(struct conns_entry *c, int status, const char *why)
+{
+	if (c->pending != 0)
+		return;
+	c->pending = status;
+	c->pending_why = why;
+	c->pending_at = c->head_at;
+	c->state = CONNS_BLIND; /* nothing after it will be read */
+}
+
+/* The value of a Content-Length, read as evhttp reads it (strtoll: blanks,
+   a sign, digits); length_bad if evhttp would wait for it forever. */
+static void
+conns_length(struct conns_entry *c, const char *v)
+{
+	uint64_t n = 0;
+	bool digits = false;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v == '-')
+		return; /* negative: evhttp answers 400 itself */
+	if (*v == '+')
+		v++;
+	for (; *v >= '0' && *v <= '9'; v++) {
+		digits = true;
+		if (n > (UINT64_C(1) << 62)) {
+			c->length_bad = true; /* past 2^63 */
+			continue;
+		}
+		n = n * 10 + (uint64_t)(*v - '0');
+	}
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (!digits || *v != '\0')
+		return; /* not a number: evhttp answers 400 itself */
+	if (n > INT64_MAX)
+		c->length_bad = true;
+	c->length = n;
 }
 
 /* A header line of the head being read. */
 static void
 conns_header(struct conns_entry *c)
 {
-	const char *v;
-	char *end;
-	size_t k;
+	bool whole = c->line_len < sizeof(c->line);
 
-	if (c->line_len >= sizeof(c->line)) {
-		/* Longer than any name and length we look for: only a
-		   Content-Length or Transfer-Encoding line could matter. */
-		if (strncasecmp(c->line, "content-length:", 15) == 0 ||
-		    strncasecmp(c->line, "transfer-encoding:", 18) == 0)
-			c->state = CONNS_BLIND;
+	if (whole)
+		c->line[c->line_len] = '\0';
+	else
+		c->line[sizeof(c->line) - 1] = '\0';
+	/* A folded line continues the header before it: of the framing
+	   headers, refused rather than guessed at. */
+	if (c->line[0] == ' ' || c->line[0] == '\t') {
+		if (c->last_was_framing)
+			c->length_bad = true;
 		return;
 	}
-	c->line[c->line_len] = '\0';
+	c->last_was_framing = false;
 	if (strncasecmp(c->line, "transfer-encoding:", 18) == 0) {
-		c->state = CONNS_BLIND;
-		return;
+		c->chunked = true;
+		c->last_was_framing = true;
+	} else if (strncasecmp(c->line, "content-length:", 15) == 0) {
+		c->last_was_framing = true;
+		/* Two lengths, or one too long to read here: no way to be
+		   sure which evhttp would use. */
+		if (c->length_seen || !whole)
+			c->length_bad = true;
+		else
+			conns_length(c, c->line + 15);
+		c->length_seen = true;
 	}
-	if (strncasecmp(c->line, "content-length:", 15) != 0)
-		return;
-	for (v = c->line + 15; *v == ' ' || *v == '\t'; v++)
-		;
-	k = strspn(v, "0123456789");
-	/* Not digits: evhttp answers 400 itself. */
-	if (k == 0 || v[k + strspn(v + k, " \t")] != '\0')
-		return;
-	errno = 0;
-	c->length = strtoull(v, &end, 10);
-	if (errno == ERANGE || c->length > INT64_MAX)
-		c->length_bad = true;
-	c->length_seen = true;
+}
+
+/* The request line: only whether the method has a body matters (evhttp
+   reads one for POST, PUT and PATCH only). */
+static void
+conns_request_line(struct conns_entry *c)
+{
+	c->line[c->line_len < sizeof(c->line) ? c->line_len
+					      : sizeof(c->line) - 1] = '\0';
+	c->may_have_body = strncmp(c->line, "POST ", 5) == 0 ||
+	    strncmp(c->line, "PUT ", 4) == 0 ||
+	    strncmp(c->line, "PATCH ", 6) == 0;
+	c->seen_request_line = true;
 }
 
 /* The end of a head: decide about its body. */
@@ -392,16 +531,21 @@ conns_head_done(struct conns_entry *c)
 
 	c->head_began = 0;
 	c->seen_request_line = false;
-	if (c->length_bad)
-		conns_cut(c, 400, "Content-Length is too large to be a length");
-	else if (c->length_seen && c->length > g->cf.max_body_bytes)
-		conns_cut(c, 413,
+	if (c->may_have_body && c->length_bad)
+		conns_refuse_head(c, 400,
+		    "Content-Length is repeated, folded or too large");
+	else if (c->may_have_body && c->chunked)
+		c->state = CONNS_BLIND;
+	else if (c->may_have_body && c->length_seen &&
+	    c->length > g->cf.max_body_bytes)
+		conns_refuse_head(c, 413,
 		    "the request body is larger than max_body_bytes");
-	else if (c->length_seen && c->length > 0) {
+	else if (c->may_have_body && c->length_seen && c->length > 0) {
 		c->state = CONNS_BODY;
 		c->body_left = c->length;
 	}
-	c->length_seen = c->length_bad = false;
+	c->length_seen = c->length_bad = c->chunked = false;
+	c->may_have_body = c->last_was_framing = false;
 	c->length = 0;
 }
 
@@ -415,13 +559,16 @@ conns_feed(struct conns_entry *c, const unsigned char *p, size_t n)
 		if (c->state == CONNS_BODY) {
 			take = n - i < c->body_left ? n - i : c->body_left;
 			c->body_left -= take;
+			c->fed += take;
 			i += take;
 			if (c->body_left == 0)
 				c->state = CONNS_HEAD;
 			continue;
 		}
-		if (c->head_began == 0)
+		if (c->head_began == 0 && p[i] != '\r' && p[i] != '\n') {
 			c->head_began = conns_now();
+			c->head_at = c->fed;
+		}
 		if (p[i] == '\n') {
 			if (c->line_len > 0 && c->line_len <= sizeof(c->line) &&
 			    c->line[c->line_len - 1] == '\r')
@@ -431,7 +578,7 @@ conns_feed(struct conns_entry *c, const unsigned char *p, size_t n)
 			else if (c->line_len == 0)
 				; /* blank lines before a request */
 			else if (!c->seen_request_line)
-				c->seen_request_line = true;
+				conns_request_line(c);
 			else
 				conns_header(c);
 			c->line_len = 0;
@@ -440,6 +587,7 @@ conns_feed(struct conns_entry *c, const unsigned char *p, size_t n)
 				c->line[c->line_len] = (char)p[i];
 			c->line_len++;
 		}
+		c->fed++;
 		i++;
 	}
 }
@@ -455,11 +603,20 @@ conns_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	size_t len = evbuffer_get_length(buf), done = 0, k;
 	ev_ssize_t got;
 
-	if (info->n_added == 0 || c->cut || c->state == CONNS_BLIND)
+	if (info->n_added == 0)
 		return;
-	if (evbuffer_ptr_set(buf, &pos, len - info->n_added,
-		EVBUFFER_PTR_SET) == -1)
+	c->added += info->n_added;
+	/* Freed by evhttp: read no more until the sweep closes it. */
+	if (!conns_held(c)) {
+		bufferevent_disable(c->bev, EV_READ);
 		return;
+	}
+	if (c->cut || c->state == CONNS_BLIND ||
+	    evbuffer_ptr_set(buf, &pos, len - info->n_added,
+		EVBUFFER_PTR_SET) == -1) {
+		conns_try_pending(c);
+		return;
+	}
 	while (done < info->n_added && !c->cut && c->state != CONNS_BLIND) {
 		k = info->n_added - done;
 		if (k > sizeof(chunk))
@@ -467,19 +624,21 @@ conns_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 		if (c->state == CONNS_BODY && c->body_left >= k) {
 			/* Bodies are only counted, never copied. */
 			c->body_left -= k;
+			c->fed += k;
 			if (c->body_left == 0)
 				c->state = CONNS_HEAD;
 		} else {
 			if ((got = evbuffer_copyout_from(buf, &pos, chunk,
 				 k)) <= 0)
-				return;
+				break;
 			k = (size_t)got;
 			conns_feed(c, chunk, k);
 		}
 		done += k;
 		if (evbuffer_ptr_set(buf, &pos, k, EVBUFFER_PTR_ADD) == -1)
-			return;
+			break;
 	}
+	conns_try_pending(c);
 }
 
 /* evhttp's new connection: its bufferevent, counted. */
@@ -490,6 +649,11 @@ conns_bev_cb(struct event_base *base, void *arg)
 	struct conns_entry *c, **v;
 	struct bufferevent *bev;
 
+	/* Near the cap, count again first: some may have ended since the
+	   last sweep.  (Not after adding this one, which evhttp has not
+	   given its callbacks yet.) */
+	if (g->n + 1 >= g->cap)
+		conns_collect(g);
 	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
 	    NULL)
 		return NULL; /* evhttp makes its own, uncounted */
