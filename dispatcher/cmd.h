@@ -20,5 +20,6 @@ extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_nodes_entry;
 extern const struct cmd_entry cmd_drain_entry;
 extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_purge_entry;
 
 #endif

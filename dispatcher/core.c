@@ -25,6 +25,10 @@
 #include "util.h"
 
 #define CORE_TICK_MS 500
+/* Retention removes at most this many jobs a pass, every ten seconds (or
+   at the next tick after a full batch). */
+#define CORE_RETAIN_BATCH 200
+#define CORE_RETAIN_EVERY_MS 10000
 
 static void core_schedule(struct core *c);
 static void core_node_settle(struct core_node *n);
@@ -963,6 +967,129 @@ core_requeue_unreachable(struct core *c)
 	}
 }
 
+/* RFC 3339 UTC of `seconds` ago, as the store keeps times. */
+static void
+core_time_ago(double seconds, char *buf, size_t len)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec -= (time_t)seconds;
+	util_time_rfc3339(&ts, buf, len);
+}
+
+/*
+ * Remove up to limit ended jobs of state st (at most CORE_RETAIN_BATCH):
+ * those that ended before `before`, or the oldest if before is NULL.  The
+ * rows go first, in one transaction, then their spool: a crash in between
+ * leaves spool entries no row names, never a row without its results.
+ * Returns how many went, or -1.
+ */
+static int
+core_remove_ended(struct core *c, enum job_state st, const char *before,
+    int limit, struct error *e)
+{
+	int64_t ids[CORE_RETAIN_BATCH];
+	int n, removed, i;
+
+	if (limit > CORE_RETAIN_BATCH)
+		limit = CORE_RETAIN_BATCH;
+	if (limit <= 0)
+		return 0;
+	if (store_jobs_expired(c->st, st, before, limit, ids, &n, e) == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	if (store_jobs_remove(c->st, st, ids, n, &removed, e) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		(void)spool_job_remove(&c->sp, ids[i], NULL);
+	return removed;
+}
+
+/*
+ * Retention: every CORE_RETAIN_EVERY_MS, or at once after a full batch,
+ * remove a batch of the ended jobs that are older than their state's
+ * max_age_seconds or past its max_jobs, oldest first: small batches, so
+ * the loop never stalls on a large backlog.
+ */
+static void
+core_retain(struct core *c)
+{
+	int64_t now = util_now_ms(), live[9];
+	char before[40];
+	int removed = 0, r, budget = CORE_RETAIN_BATCH;
+	struct error e;
+	unsigned s;
+
+	if (c->store_failing || now < c->retain_next_ms)
+		return;
+	c->retain_next_ms = now + CORE_RETAIN_EVERY_MS;
+	if (store_jobs_ended_counts(c->st, false, live, &e) == -1) {
+		log_warn("retention: %s", e.msg);
+		return;
+	}
+	for (s = 0; s < 9 && budget > 0; s++) {
+		if (!job_state_final((enum job_state)s))
+			continue;
+		r = 0;
+		if (c->set.retention[s].max_age_seconds > 0) {
+			core_time_ago(c->set.retention[s].max_age_seconds,
+			    before, sizeof(before));
+			r = core_remove_ended(c, (enum job_state)s, before,
+			    budget, &e);
+		}
+		if (r >= 0 && c->set.retention[s].max_jobs > 0 &&
+		    live[s] - r > c->set.retention[s].max_jobs) {
+			int over = (int)(live[s] - r -
+			    c->set.retention[s].max_jobs);
+			int more = core_remove_ended(c, (enum job_state)s, NULL,
+			    over < budget - r ? over : budget - r, &e);
+
+			r = more == -1 ? -1 : r + more;
+		}
+		if (r == -1) {
+			log_warn("retention: %s", e.msg);
+			return;
+		}
+		removed += r;
+		budget -= r;
+	}
+	if (removed > 0)
+		log_info("retention: removed %d ended jobs", removed);
+	/* A full batch: there may be more; go on at the next tick. */
+	if (budget <= 0)
+		c->retain_next_ms = now;
+}
+
+/* Remove ended jobs at an operator's request; see core.h. */
+int
+core_purge(struct core *c, const char *before, unsigned state_mask, int limit,
+    int *removed, bool *more, struct error *e)
+{
+	int total = 0, r;
+	unsigned s;
+
+	*more = false;
+	if (limit > CORE_RETAIN_BATCH)
+		limit = CORE_RETAIN_BATCH;
+	for (s = 0; s < 9 && total < limit; s++) {
+		if (!job_state_final((enum job_state)s) ||
+		    (state_mask & (1u << s)) == 0)
+			continue;
+		if ((r = core_remove_ended(c, (enum job_state)s, before,
+			 limit - total, e)) == -1)
+			return -1;
+		total += r;
+	}
+	*more = total >= limit;
+	*removed = total;
+	if (total > 0)
+		log_info("purge: removed %d ended jobs that ended before %s",
+		    total, before);
+	return 0;
+}
+
 /*
  * Attempts past their deadline (an agent that never ends its events, a
  * node that hangs): cancelled on their node, and given up as failed
@@ -1013,6 +1140,7 @@ core_tick(evutil_socket_t fd, short what, void *arg)
 	pool_watchdog(c->pool);
 	core_flush(c);
 	core_deadlines(c);
+	core_retain(c);
 	/* Results that could not be written here: fetched again once there
 	   is room. */
 	for (i = 0; i < c->nactive && !c->store_failing && !core_space_low(c);

@@ -125,11 +125,21 @@ struct core {
 	struct core_unsaved *unsaved;
 	size_t nunsaved;
 	uint64_t commit_failures;
+	int64_t retain_next_ms; /* the next retention pass (util_now_ms) */
 };
 
 /* A job row, as the core knows it: a state whose commit failed and waits
    to be retried reads as the newest. */
 int core_job_get(struct core *c, int64_t id, struct job *out, struct error *e);
+
+/*
+ * Remove at most limit (and at most 200) jobs that ended before `before`
+ * (RFC 3339 UTC) in the final states whose bit (1 << state) is in
+ * state_mask, oldest first: their rows and their spool.  *more is true if
+ * the limit was reached (call again).
+ */
+int core_purge(struct core *c, const char *before, unsigned state_mask,
+    int limit, int *removed, bool *more, struct error *e);
 
 /* Bytes free under the state directory (UINT64_MAX if unknown). */
 uint64_t core_free_bytes(const struct core *c);

@@ -21,6 +21,7 @@ static const struct cmd_entry *sluice_cmds[] = {
 	&cmd_nodes_entry,
 	&cmd_drain_entry,
 	&cmd_resume_entry,
+	&cmd_purge_entry,
 };
 
 /* Print the list of verbs. */

@@ -401,6 +401,102 @@ server_node(struct core *c, struct evhttp_request *req,
 	reply_json(&c->metrics, req, 200, view_node_json(c, name));
 }
 
+/* A time given to purge: "YYYY-MM-DD" (midnight UTC) or RFC 3339 in UTC
+   ("...Z"), as the store writes times; false if it is neither. */
+static bool
+server_purge_time(const char *s, char *out, size_t len)
+{
+	struct timespec ts = { 0, 0 };
+	struct tm tm;
+	const char *rest;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) != NULL) {
+		if (*rest == '.')
+			rest += 1 + strspn(rest + 1, "0123456789");
+		if (strcmp(rest, "Z") != 0)
+			return false;
+	} else {
+		memset(&tm, 0, sizeof(tm));
+		if ((rest = strptime(s, "%Y-%m-%d", &tm)) == NULL ||
+		    *rest != '\0')
+			return false;
+	}
+	if ((ts.tv_sec = timegm(&tm)) == (time_t)-1)
+		return false;
+	util_time_rfc3339(&ts, out, len);
+	return true;
+}
+
+/*
+ * POST /v1/purge {"before": TIME, "states": [STATE...]}: admin only.
+ * Removes at most 200 ended jobs a call; "more" says to call again.
+ */
+static void
+server_purge(struct core *c, struct evhttp_request *req,
+    const struct settings_token *tok)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in), i;
+	json_t *body, *before, *states, *v;
+	char when[40];
+	enum job_state st;
+	unsigned mask = 0;
+	struct error e;
+	int removed;
+	bool more;
+
+	if (tok->role != ROLE_ADMIN) {
+		reply_error(&c->metrics, req, 403,
+		    "purging jobs needs an admin token", NULL);
+		return;
+	}
+	body = json_loadb(len > 0 ? (const char *)evbuffer_pullup(in, -1) : "",
+	    len, JSON_REJECT_DUPLICATES, NULL);
+	before = json_object_get(body, "before");
+	states = json_object_get(body, "states");
+	if (!json_is_object(body) ||
+	    json_object_size(body) != 1 + (states != NULL) ||
+	    !json_is_string(before) ||
+	    !server_purge_time(json_string_value(before), when, sizeof(when))) {
+		json_decref(body);
+		reply_error(&c->metrics, req, 400,
+		    "the body must be {\"before\": \"YYYY-MM-DD\" or an "
+		    "RFC 3339 time in UTC, \"states\": [final states]}",
+		    "before");
+		return;
+	}
+	if (states == NULL)
+		mask = ~0u;
+	else if (!json_is_array(states) || json_array_size(states) == 0)
+		mask = 0;
+	else
+		json_array_foreach (states, i, v) {
+			if (!json_is_string(v) ||
+			    job_state_parse(json_string_value(v), &st) == -1 ||
+			    !job_state_final(st)) {
+				mask = 0;
+				break;
+			}
+			mask |= 1u << st;
+		}
+	json_decref(body);
+	if (mask == 0) {
+		reply_error(&c->metrics, req, 400,
+		    "'states' must list final states (COMPLETED, FAILED, "
+		    "TIMEOUT, ...)",
+		    "states");
+		return;
+	}
+	if (core_purge(c, when, mask, 200, &removed, &more, &e) == -1) {
+		reply_error(&c->metrics, req, 500, e.msg, NULL);
+		return;
+	}
+	reply_json(&c->metrics, req, 200,
+	    json_pack("{s:i, s:b, s:s}", "purged", removed, "more", more,
+		"before", when));
+}
+
 /* GET /metrics: Prometheus text format. */
 static void
 server_metrics(struct core *c, struct evhttp_request *req)
@@ -481,6 +577,13 @@ server_route(struct evhttp_request *req, void *arg)
 			    view_runtimes_json(c));
 		else
 			server_bad_method(c, req, "GET");
+		goto out;
+	}
+	if (strcmp(path, "/v1/purge") == 0) {
+		if (method == EVHTTP_REQ_POST)
+			server_purge(c, req, tok);
+		else
+			server_bad_method(c, req, "POST");
 		goto out;
 	}
 	if (strcmp(path, "/metrics") == 0) {

@@ -8,6 +8,7 @@
 #include <libconfig.h>
 
 #include "cfgfile.h"
+#include "job.h"
 #include "settings.h"
 #include "util.h"
 
@@ -19,7 +20,11 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"max_pending_total", "wait_max_seconds", "max_result_file_bytes",
 	"max_out_files", "max_files", "max_file_bytes", "max_submission_bytes",
 	"max_connections", "header_timeout_seconds", "min_free_bytes",
-	"attempt_margin_seconds", NULL };
+	"attempt_margin_seconds", "retention", NULL };
+static const char *const settings_retention_known[] = { "max_age_seconds",
+	"max_jobs", "states", NULL };
+static const char *const settings_retention_state_known[] = { "state",
+	"max_age_seconds", "max_jobs", NULL };
 static const char *const settings_token_known[] = { "name", "sha256", "role",
 	"max_pending", "max_running", NULL };
 static const char *const settings_node_known[] = { "name", "host", "port",
@@ -403,6 +408,92 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 	return 0;
 }
 
+/* One retention rule's numbers, from group g (either may be absent). */
+static int
+settings_retention_rule(const config_setting_t *g, const char *what,
+    double *age, int64_t *max, struct error *e)
+{
+	const config_setting_t *m;
+	double d;
+
+	if ((m = config_setting_get_member(g, "max_age_seconds")) != NULL) {
+		if (cfgfile_number(m, &d) == -1 || d < 0 || d > 1e10)
+			return error_set_field(e, ERR_INVALID, "retention",
+			    "%s: 'max_age_seconds' must be a number of seconds "
+			    "from 0 (no limit) to 1e10",
+			    what);
+		*age = d;
+	}
+	if ((m = config_setting_get_member(g, "max_jobs")) != NULL) {
+		if (config_setting_type(m) != CONFIG_TYPE_INT &&
+		    config_setting_type(m) != CONFIG_TYPE_INT64)
+			return error_set_field(e, ERR_INVALID, "retention",
+			    "%s: 'max_jobs' must be an integer", what);
+		*max = config_setting_get_int64(m);
+		if (*max < 0 || *max > 1000000000)
+			return error_set_field(e, ERR_INVALID, "retention",
+			    "%s: 'max_jobs' must be from 0 (no cap) to "
+			    "1000000000",
+			    what);
+	}
+	return 0;
+}
+
+/*
+ * retention = { max_age_seconds = S; max_jobs = N;
+ *               states = ( { state = "COMPLETED"; max_age_seconds = S;
+ *                            max_jobs = N; }, ... ); };
+ * The first two apply to every final state, an entry of states to its own.
+ */
+static int
+settings_retention(const config_t *cf, struct settings *s, struct error *e)
+{
+	const config_setting_t *g = config_lookup(cf, "retention"), *list, *st;
+	double age = 30 * 86400;
+	int64_t max = 0;
+	const char *name;
+	enum job_state js;
+	char what[64];
+	int i, n;
+
+	if (g != NULL && !config_setting_is_group(g))
+		return error_set_field(e, ERR_INVALID, "retention",
+		    "'retention' must be a group { ... }");
+	if (g != NULL &&
+	    (cfgfile_known(g, settings_retention_known, "retention", e) == -1 ||
+		settings_retention_rule(g, "retention", &age, &max, e) == -1))
+		return -1;
+	for (i = 0; i < 9; i++) {
+		s->retention[i].max_age_seconds = age;
+		s->retention[i].max_jobs = max;
+	}
+	if (g == NULL ||
+	    (list = config_setting_get_member(g, "states")) == NULL)
+		return 0;
+	if (!config_setting_is_list(list))
+		return error_set_field(e, ERR_INVALID, "retention",
+		    "'retention.states' must be a list ( { ... }, ... )");
+	n = config_setting_length(list);
+	for (i = 0; i < n; i++) {
+		st = config_setting_get_elem(list, (unsigned)i);
+		if (!config_setting_is_group(st) ||
+		    !config_setting_lookup_string(st, "state", &name) ||
+		    job_state_parse(name, &js) == -1 || !job_state_final(js))
+			return error_set_field(e, ERR_INVALID, "retention",
+			    "each of 'retention.states' needs a 'state' that "
+			    "is a final state (COMPLETED, FAILED, TIMEOUT, "
+			    "...)");
+		snprintf(what, sizeof(what), "retention of %s", name);
+		if (cfgfile_known(st, settings_retention_state_known, what,
+			e) == -1 ||
+		    settings_retention_rule(st, what,
+			&s->retention[js].max_age_seconds,
+			&s->retention[js].max_jobs, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* Load and check sluice.conf. */
 int
 settings_load(const char *path, struct settings *out, struct error *e)
@@ -421,7 +512,8 @@ settings_load(const char *path, struct settings *out, struct error *e)
 	if (settings_listen(&cf, &s, e) == -1 ||
 	    settings_scalars(&cf, &s, e) == -1 ||
 	    settings_tokens(&cf, &s, e) == -1 ||
-	    settings_nodes(&cf, &s, e) == -1)
+	    settings_nodes(&cf, &s, e) == -1 ||
+	    settings_retention(&cf, &s, e) == -1)
 		goto out;
 	*out = s;
 	rc = 0;

@@ -69,6 +69,13 @@ struct settings {
 	uint64_t max_result_file_bytes; /* one file fetched from a node */
 	unsigned max_out_files; /* files fetched from a job's out/ */
 	struct request_caps caps;
+	/* How long ended jobs are kept, by final state (index enum
+	   job_state): removed once older than max_age_seconds (0: kept
+	   whatever their age), and the oldest beyond max_jobs (0: no cap). */
+	struct {
+		double max_age_seconds;
+		int64_t max_jobs;
+	} retention[9];
 };
 
 /* Load and check the file.  s is filled only on success. */

@@ -76,6 +76,12 @@ static const char *const store_migrations[] = {
 	"  drained INTEGER NOT NULL CHECK (drained IN (0, 1)),"
 	"  reason TEXT NOT NULL"
 	");",
+	/* 1 -> 2: how many ended jobs of each final state were removed
+	   (retention, purge), so that counts of ended jobs never go down. */
+	"CREATE TABLE purged ("
+	"  state TEXT PRIMARY KEY NOT NULL,"
+	"  n INTEGER NOT NULL"
+	");",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
@@ -152,6 +158,11 @@ enum store_stmt {
 	STMT_JOBS_COUNT,
 	STMT_JOBS_COUNT_TENANT,
 	STMT_JOBS_FINAL,
+	STMT_JOBS_PURGED,
+	STMT_JOBS_EXPIRED,
+	STMT_JOBS_OLDEST,
+	STMT_JOB_DELETE,
+	STMT_PURGED_ADD,
 	STMT_NODE_GET,
 	STMT_NODE_SET,
 	STMT_COUNT
@@ -195,6 +206,14 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_JOBS_COUNT_TENANT] = "SELECT count(*) FROM jobs "
 				   "WHERE tenant = ?2 AND phase = ?1",
 	[STMT_JOBS_FINAL] = "SELECT state, count(*) FROM jobs GROUP BY state",
+	[STMT_JOBS_PURGED] = "SELECT state, n FROM purged",
+	[STMT_JOBS_EXPIRED] = "SELECT id FROM jobs WHERE state = ?1 AND "
+			      "finished_at < ?2 ORDER BY id LIMIT ?3",
+	[STMT_JOBS_OLDEST] = "SELECT id FROM jobs WHERE state = ?1 "
+			     "ORDER BY id LIMIT ?2",
+	[STMT_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1 AND state = ?2",
+	[STMT_PURGED_ADD] = "INSERT INTO purged (state, n) VALUES (?1, ?2) "
+			    "ON CONFLICT (state) DO UPDATE SET n = n + ?2",
 	[STMT_NODE_GET] = "SELECT drained, reason FROM nodes WHERE name = ?1",
 	[STMT_NODE_SET] = "INSERT INTO nodes (name, drained, reason) "
 			  "VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE "
@@ -977,6 +996,14 @@ store_jobs_count(struct store *st, const char *tenant, unsigned phase_mask,
 int
 store_jobs_final_counts(struct store *st, int64_t counts[9], struct error *e)
 {
+	return store_jobs_ended_counts(st, true, counts, e);
+}
+
+/* Ended jobs by final state, with those removed since or not. */
+int
+store_jobs_ended_counts(struct store *st, bool removed_too, int64_t counts[9],
+    struct error *e)
+{
 	sqlite3_stmt *stmt = st->stmt[STMT_JOBS_FINAL];
 	int64_t c[JOB_NODE_FAIL + 1] = { 0 };
 	enum job_state s;
@@ -998,11 +1025,107 @@ store_jobs_final_counts(struct store *st, int64_t counts[9], struct error *e)
 		store_error(st->db, rc, e, "cannot count finished jobs");
 		goto out;
 	}
+	store_done(stmt);
+	if (!removed_too) {
+		memcpy(counts, c, sizeof(c));
+		return 0;
+	}
+	/* And those removed since: the counts only grow. */
+	stmt = st->stmt[STMT_JOBS_PURGED];
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(stmt, 0);
+		if (name != NULL && job_state_parse(name, &s) == 0 &&
+		    job_state_final(s))
+			c[s] += sqlite3_column_int64(stmt, 1);
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st->db, rc, e, "cannot count removed jobs");
+		goto out;
+	}
 	memcpy(counts, c, sizeof(c));
 	ret = 0;
 out:
 	store_done(stmt);
 	return ret;
+}
+
+/* Ended jobs of a state to remove; see store.h. */
+int
+store_jobs_expired(struct store *st, enum job_state state, const char *before,
+    int limit, int64_t *ids, int *n, struct error *e)
+{
+	sqlite3_stmt *stmt =
+	    st->stmt[before != NULL ? STMT_JOBS_EXPIRED : STMT_JOBS_OLDEST];
+	int rc, k = 0, ret = -1;
+
+	if (!job_state_final(state))
+		return error_set(e, ERR_INTERNAL, "only ended jobs go");
+	rc = sqlite3_bind_text(stmt, 1, job_state_name(state), -1,
+	    SQLITE_STATIC);
+	if (rc == SQLITE_OK && before != NULL)
+		rc = sqlite3_bind_text(stmt, 2, before, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, before != NULL ? 3 : 2, limit);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+			break;
+		if (k < limit)
+			ids[k++] = sqlite3_column_int64(stmt, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st->db, rc, e, "cannot find jobs to remove");
+		goto out;
+	}
+	*n = k;
+	ret = 0;
+out:
+	store_done(stmt);
+	return ret;
+}
+
+/* Remove ended jobs' rows; see store.h. */
+int
+store_jobs_remove(struct store *st, enum job_state state, const int64_t *ids,
+    int n, int *removed, struct error *e)
+{
+	sqlite3_stmt *del = st->stmt[STMT_JOB_DELETE];
+	sqlite3_stmt *add = st->stmt[STMT_PURGED_ADD];
+	int i, rc = SQLITE_OK, count = 0;
+
+	if (!job_state_final(state))
+		return error_set(e, ERR_INTERNAL, "only ended jobs go");
+	if (store_begin(st, e) == -1)
+		return -1;
+	for (i = 0; i < n && rc == SQLITE_OK; i++) {
+		rc = sqlite3_bind_int64(del, 1, ids[i]);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_text(del, 2, job_state_name(state),
+			    -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK &&
+		    (rc = sqlite3_step(del)) == SQLITE_DONE) {
+			count += sqlite3_changes(st->db);
+			rc = SQLITE_OK;
+		}
+		store_done(del);
+	}
+	if (rc == SQLITE_OK && count > 0) {
+		rc = sqlite3_bind_text(add, 1, job_state_name(state), -1,
+		    SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int(add, 2, count);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(add)) == SQLITE_DONE)
+			rc = SQLITE_OK;
+		store_done(add);
+	}
+	if (rc != SQLITE_OK) {
+		store_error(st->db, rc, e, "cannot remove jobs");
+		store_rollback(st);
+		return -1;
+	}
+	if (store_commit(st, e) == -1)
+		return -1;
+	*removed = count;
+	return 0;
 }
 
 /* Check a node name given to the node functions. */

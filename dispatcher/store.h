@@ -21,7 +21,7 @@
 #include "error.h"
 #include "job.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -92,10 +92,31 @@ int store_jobs_count(struct store *st, const char *tenant, unsigned phase_mask,
 
 /*
  * How many jobs ended in each final state (index enum job_state; the
- * entries of states that are not final are 0).
+ * entries of states that are not final are 0), those removed since
+ * included.
  */
 int
 store_jobs_final_counts(struct store *st, int64_t counts[9], struct error *e);
+
+/* The same, with (removed_too) or without the jobs removed since. */
+int store_jobs_ended_counts(struct store *st, bool removed_too,
+    int64_t counts[9], struct error *e);
+
+/*
+ * Up to limit ids (into ids, *n of them) of jobs that ended in state, the
+ * oldest first: those that ended before `before` (RFC 3339 UTC, as the
+ * store keeps finished_at), or any if before is NULL.
+ */
+int store_jobs_expired(struct store *st, enum job_state state,
+    const char *before, int limit, int64_t *ids, int *n, struct error *e);
+
+/*
+ * Remove the rows of those of ids still in the final state, in one
+ * transaction that also counts them as removed (store_jobs_final_counts()
+ * keeps counting them); *removed says how many went.
+ */
+int store_jobs_remove(struct store *st, enum job_state state,
+    const int64_t *ids, int n, int *removed, struct error *e);
 
 /*
  * Administrative node state that must survive a restart: whether an
