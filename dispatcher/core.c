@@ -203,7 +203,6 @@ core_queued_from_job(const struct job *j, struct core_queued *q)
 	q->id = j->id;
 	snprintf(q->tenant, sizeof(q->tenant), "%s", j->tenant);
 	snprintf(q->runtime, sizeof(q->runtime), "%s", j->runtime);
-	snprintf(q->reason, sizeof(q->reason), "%s", j->reason);
 	labels = json_loads(j->labels, 0, NULL);
 	limits = json_loads(j->limits, 0, NULL);
 	if (json_is_array(labels) && json_array_size(labels) > 0) {
@@ -227,34 +226,148 @@ core_queued_from_job(const struct job *j, struct core_queued *q)
 	json_decref(limits);
 }
 
-/* Append a job to the in-memory queue (ids only grow, so it stays
-   oldest first, except for requeued jobs which go by id too). */
+/* A job's class: what the scheduler looks at, as the row stores it. */
+static char *
+core_class_key(const struct job *j)
+{
+	char *key;
+
+	if (asprintf(&key, "%s\n%s\n%s\n%s", j->tenant, j->runtime, j->labels,
+		j->limits) == -1)
+		fatal("out of memory");
+	return key;
+}
+
+/* Where id is, or would go, among a class's ids (binary search). */
+static size_t
+core_class_pos(const struct core_class *k, int64_t id)
+{
+	size_t lo = k->head, hi = k->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (k->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Add a job to the queue, in its class, by id (new jobs go last; a
+   requeued one goes back to its place). */
 static void
 core_enqueue(struct core *c, const struct job *j)
 {
-	struct core_queued q, *nq;
-	size_t i;
+	struct core_class *k = NULL, *v;
+	char *key = core_class_key(j);
+	size_t i, pos;
+	int64_t *ids;
 
-	core_queued_from_job(j, &q);
-	nq = realloc(c->queue, (c->nqueue + 1) * sizeof(*nq));
-	if (nq == NULL)
-		fatal("out of memory");
-	c->queue = nq;
-	for (i = c->nqueue; i > 0 && c->queue[i - 1].id > q.id; i--)
-		c->queue[i] = c->queue[i - 1];
-	c->queue[i] = q;
+	for (i = 0; i < c->nclasses; i++)
+		if (strcmp(c->classes[i].key, key) == 0) {
+			k = &c->classes[i];
+			break;
+		}
+	if (k == NULL) {
+		if ((v = realloc(c->classes, (c->nclasses + 1) * sizeof(*v))) ==
+		    NULL)
+			fatal("out of memory");
+		c->classes = v;
+		k = &c->classes[c->nclasses++];
+		memset(k, 0, sizeof(*k));
+		core_queued_from_job(j, &k->q);
+		k->key = key;
+	} else
+		free(key);
+	if (k->n == k->cap) {
+		/* Room at the end: what was taken from the front goes first. */
+		if (k->head > 0) {
+			memmove(k->ids, k->ids + k->head,
+			    (k->n - k->head) * sizeof(*k->ids));
+			k->n -= k->head;
+			k->head = 0;
+		}
+		if (k->n == k->cap) {
+			k->cap = k->cap ? k->cap * 2 : 16;
+			if ((ids = realloc(k->ids, k->cap * sizeof(*ids))) ==
+			    NULL)
+				fatal("out of memory");
+			k->ids = ids;
+		}
+	}
+	pos = k->n > k->head && k->ids[k->n - 1] > j->id
+	    ? core_class_pos(k, j->id)
+	    : k->n;
+	memmove(&k->ids[pos + 1], &k->ids[pos], (k->n - pos) * sizeof(*k->ids));
+	k->ids[pos] = j->id;
+	k->n++;
 	c->nqueue++;
 	(void)core_tenant(c, j->tenant);
 }
 
-/* Take a job out of the queue (by index). */
+/* Free a class that has no job left. */
 static void
-core_dequeue(struct core *c, size_t i)
+core_class_free(struct core *c, size_t i)
 {
-	core_queued_release(&c->queue[i]);
-	memmove(&c->queue[i], &c->queue[i + 1],
-	    (c->nqueue - i - 1) * sizeof(*c->queue));
-	c->nqueue--;
+	core_queued_release(&c->classes[i].q);
+	free(c->classes[i].key);
+	free(c->classes[i].ids);
+	c->classes[i] = c->classes[--c->nclasses];
+}
+
+/* Take job id out of the queue; false if it is not queued.  Classes left
+   empty are freed at once unless keep_empty (a pass is using them). */
+static bool
+core_dequeue(struct core *c, int64_t id, bool keep_empty)
+{
+	struct core_class *k;
+	size_t i, pos;
+
+	for (i = 0; i < c->nclasses; i++) {
+		k = &c->classes[i];
+		pos = core_class_pos(k, id);
+		if (pos == k->n || k->ids[pos] != id)
+			continue;
+		if (pos == k->head)
+			k->head++;
+		else {
+			memmove(&k->ids[pos], &k->ids[pos + 1],
+			    (k->n - pos - 1) * sizeof(*k->ids));
+			k->n--;
+		}
+		c->nqueue--;
+		if (k->head == k->n && !keep_empty)
+			core_class_free(c, i);
+		return true;
+	}
+	return false;
+}
+
+/* Free every class left empty by a pass. */
+static void
+core_classes_tidy(struct core *c)
+{
+	size_t i = 0;
+
+	while (i < c->nclasses)
+		if (c->classes[i].head == c->classes[i].n)
+			core_class_free(c, i);
+		else
+			i++;
+}
+
+/* Jobs queued by one tenant. */
+static int64_t
+core_tenant_queued(const struct core *c, const char *tenant)
+{
+	int64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < c->nclasses; i++)
+		if (strcmp(c->classes[i].q.tenant, tenant) == 0)
+			n += (int64_t)(c->classes[i].n - c->classes[i].head);
+	return n;
 }
 
 /* The scheduler's view of the nodes. */
@@ -530,16 +643,11 @@ static bool
 core_place(struct core *c, int64_t id, int node)
 {
 	const char *name = c->nodes[node].conf->name;
-	int64_t deadline;
 	struct error e;
 	struct job j;
-	size_t i;
 
-	for (i = 0; i < c->nqueue && c->queue[i].id != id; i++)
-		;
-	assert(i < c->nqueue); /* the plan was made from the queue */
 	if (!core_load(c, id, &j)) {
-		core_dequeue(c, i);
+		(void)core_dequeue(c, id, true);
 		return false;
 	}
 	/* Commit the placement, then stage. */
@@ -555,28 +663,58 @@ core_place(struct core *c, int64_t id, int node)
 		return true;
 	}
 	core_tenant(c, j.tenant)->last_served = ++c->serve_counter;
-	deadline = core_deadline(c, node, &c->queue[i].limits,
-	    c->queue[i].limit_set);
-	core_dequeue(c, i);
+	(void)core_dequeue(c, id, true);
 	core_active_add(c, j.id, node, j.attempts, j.tenant, false);
-	c->active[c->nactive - 1].deadline_ms = deadline;
+	c->active[c->nactive - 1].deadline_ms = core_deadline_of(c, node, &j);
 	log_debug("job %lld: placed on %s", (long long)j.id, name);
 	core_send(c, node, POOL_CMD_START, j.id, j.attempts);
 	return true;
 }
 
-/* The scheduler's view of the queue (pointing into it). */
+/*
+ * The jobs a pass may place, for the scheduler (pointing into the
+ * classes): the oldest `free` of each class, since a pass places at most
+ * as many jobs as there are free slots, and jobs of one class fit the same
+ * nodes.  So the scheduler sees what it would choose from the whole queue,
+ * in a pass whose cost does not grow with it.
+ */
 static struct sched_job *
-core_sched_queue(struct core *c)
+core_sched_candidates(struct core *c, unsigned free, size_t *n)
 {
-	struct sched_job *sj = calloc(c->nqueue + 1, sizeof(*sj));
+	struct sched_job *sj;
+	size_t i, k, take, count = 0;
+
+	for (i = 0; i < c->nclasses; i++) {
+		take = c->classes[i].n - c->classes[i].head;
+		count += take < free ? take : free;
+	}
+	if ((sj = calloc(count + 1, sizeof(*sj))) == NULL)
+		fatal("out of memory");
+	count = 0;
+	for (i = 0; i < c->nclasses; i++) {
+		struct core_class *cl = &c->classes[i];
+
+		for (k = cl->head; k < cl->n && k - cl->head < free; k++) {
+			core_sched_job(&cl->q, &sj[count]);
+			sj[count++].id = cl->ids[k];
+		}
+	}
+	*n = count;
+	return sj;
+}
+
+/* Free slots on nodes that take jobs. */
+static unsigned
+core_free_slots(const struct core *c)
+{
+	unsigned free = 0;
 	size_t i;
 
-	if (sj == NULL)
-		fatal("out of memory");
-	for (i = 0; i < c->nqueue; i++)
-		core_sched_job(&c->queue[i], &sj[i]);
-	return sj;
+	for (i = 0; i < c->nnodes; i++)
+		if (c->nodes[i].state == SCHED_UP && c->nodes[i].known &&
+		    c->nodes[i].info.slots > c->nodes[i].busy)
+			free += c->nodes[i].info.slots - c->nodes[i].busy;
+	return free;
 }
 
 /*
@@ -589,69 +727,57 @@ core_schedule(struct core *c)
 	struct sched_placement *plan;
 	struct sched_node *sn;
 	struct sched_job *sj;
-	int64_t *ids;
-	size_t i, n;
+	unsigned free_slots;
+	size_t i, n, ncand;
 	bool applied;
-	struct job j;
 
 	/* While commits fail, nothing is placed (a placement is committed
-	   first) and no waiting reason is rewritten. */
+	   first).  Why the rest waits is worked out when asked
+	   (core_waiting_reason()), not written for every queued job. */
 	if (c->draining || c->nqueue == 0 || c->store_failing)
 		return;
-	plan = calloc(c->nqueue + 1, sizeof(*plan));
-	ids = calloc(c->nqueue + 1, sizeof(*ids));
-	if (plan == NULL || ids == NULL)
-		fatal("out of memory");
 	do {
+		if ((free_slots = core_free_slots(c)) == 0)
+			break;
 		sn = core_sched_nodes(c);
-		sj = core_sched_queue(c);
-		if (sched_plan(sn, c->nnodes, sj, c->nqueue, c->tenants,
+		sj = core_sched_candidates(c, free_slots, &ncand);
+		if ((plan = calloc(ncand + 1, sizeof(*plan))) == NULL ||
+		    sched_plan(sn, c->nnodes, sj, ncand, c->tenants,
 			c->ntenants, c->serve_counter, plan, &n) == -1)
 			fatal("out of memory");
-		free(sj);
 		free(sn);
-		/* The plan names queue positions, which move as jobs leave. */
-		for (i = 0; i < n; i++)
-			ids[i] = c->queue[plan[i].job].id;
 		applied = true;
 		for (i = 0; i < n && !c->store_failing; i++)
-			if (!core_place(c, ids[i], (int)plan[i].node))
+			if (!core_place(c, sj[plan[i].job].id,
+				(int)plan[i].node))
 				applied = false;
-		if (c->store_failing) {
-			free(ids);
-			free(plan);
-			return;
-		}
+		free(sj);
+		free(plan);
+		core_classes_tidy(c);
 		/* A row that could not be read left its slot free: plan
 		   again for it. */
-	} while (!applied);
-	free(ids);
-	free(plan);
-	/* Say why the rest waits (only when the reason changes). */
-	sn = core_sched_nodes(c);
-	sj = core_sched_queue(c);
-	for (i = 0; i < c->nqueue; i++) {
-		char reason[JOB_REASON_MAX];
+	} while (!applied && !c->store_failing);
+}
 
-		if (sched_tenant_full(core_tenant(c, c->queue[i].tenant)))
-			snprintf(reason, sizeof(reason),
-			    "tenant '%s' is at its running quota",
-			    c->queue[i].tenant);
-		else
-			sched_reason(sn, c->nnodes, &sj[i], reason,
-			    sizeof(reason));
-		/* Compared in memory: the store is written only on a
-		   change, not for every queued job at every event. */
-		if (strcmp(c->queue[i].reason, reason) == 0 ||
-		    !core_load(c, c->queue[i].id, &j))
-			continue;
-		snprintf(j.reason, sizeof(j.reason), "%s", reason);
-		snprintf(c->queue[i].reason, sizeof(c->queue[i].reason), "%s",
-		    reason);
-		core_save(c, &j);
+/* Why a queued job waits, as the scheduler sees it now. */
+void
+core_waiting_reason(struct core *c, const struct job *j, char *buf, size_t len)
+{
+	struct sched_node *sn;
+	struct core_queued q;
+	struct sched_job sj;
+
+	if (sched_tenant_full(core_tenant(c, j->tenant))) {
+		snprintf(buf, len, "tenant '%s' is at its running quota",
+		    j->tenant);
+		return;
 	}
-	free(sj);
+	core_queued_from_job(j, &q);
+	core_sched_job(&q, &sj);
+	sn = core_sched_nodes(c);
+	sched_reason(sn, c->nnodes, &sj, buf, len);
 	free(sn);
+	core_queued_release(&q);
 }
 
 /* A node came up: record its info and recover its jobs. */
@@ -1279,9 +1405,9 @@ core_release(struct core *c)
 		event_free(c->ev_int);
 	if (c->ev_tick != NULL)
 		event_free(c->ev_tick);
-	for (i = 0; i < c->nqueue; i++)
-		core_queued_release(&c->queue[i]);
-	free(c->queue);
+	while (c->nclasses > 0)
+		core_class_free(c, c->nclasses - 1);
+	free(c->classes);
 	free(c->active);
 	free(c->unsaved);
 	for (i = 0; i < c->ntenants; i++)
@@ -1415,11 +1541,8 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 		    sub.runtime);
 		goto out;
 	}
-	if (store_jobs_count(c->st, NULL, 1u << PHASE_QUEUED, &pending, e) ==
-	    -1) {
-		*status = 500;
-		goto out;
-	}
+	/* Counted in memory: the queue is the QUEUED rows. */
+	pending = (int64_t)c->nqueue;
 	if (pending >= c->set.max_pending_total) {
 		*status = 429;
 		error_set(e, ERR_BUSY, "the queue is full (%lld jobs pending)",
@@ -1427,11 +1550,7 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 		goto out;
 	}
 	if (tok->max_pending > 0) {
-		if (store_jobs_count(c->st, tok->name, 1u << PHASE_QUEUED,
-			&pending, e) == -1) {
-			*status = 500;
-			goto out;
-		}
+		pending = core_tenant_queued(c, tok->name);
 		if (pending >= tok->max_pending) {
 			*status = 429;
 			error_set(e, ERR_BUSY,
@@ -1467,6 +1586,8 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 	rc = 0;
 	core_schedule(c);
 	(void)store_job_get(c->st, j.id, out, NULL);
+	if (out->phase == PHASE_QUEUED)
+		core_waiting_reason(c, out, out->reason, sizeof(out->reason));
 out:
 	/* The disk filled up under this very submission. */
 	if (rc == -1 && *status == 500 && core_space_low(c))
@@ -1481,7 +1602,6 @@ core_cancel(struct core *c, int64_t id, struct job *out, struct error *e)
 {
 	struct core_active *a;
 	struct job j;
-	size_t i;
 
 	if (core_job_get(c, id, &j, e) == -1)
 		return -1;
@@ -1490,11 +1610,7 @@ core_cancel(struct core *c, int64_t id, struct job *out, struct error *e)
 		    "job %lld has already ended (%s)", (long long)id,
 		    job_state_name(j.state));
 	if (j.phase == PHASE_QUEUED) {
-		for (i = 0; i < c->nqueue; i++)
-			if (c->queue[i].id == id) {
-				core_dequeue(c, i);
-				break;
-			}
+		(void)core_dequeue(c, id, false);
 		core_finish(c, &j, JOB_CANCELLED, "cancelled before it ran");
 		*out = j;
 		return 0;

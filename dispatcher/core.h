@@ -89,7 +89,20 @@ struct core_queued {
 	size_t nlabels;
 	struct limits limits;
 	unsigned limit_set;
-	char reason[JOB_REASON_MAX]; /* as last committed */
+};
+
+/*
+ * The queue, by class: jobs that are alike to the scheduler (one tenant,
+ * runtime, labels and limits) fit the same nodes, so of each class only
+ * the oldest few can be placed in one pass (as many as there are free
+ * slots).  A pass looks at those only, whatever the queue's length; ids
+ * are kept oldest first.
+ */
+struct core_class {
+	struct core_queued q; /* the class (q.id unused) */
+	char *key; /* tenant, runtime, labels and limits as stored */
+	int64_t *ids; /* queued: ids[head] to ids[n - 1] */
+	size_t head, n, cap;
 };
 
 /* Called on the main thread once a job's final state is committed. */
@@ -105,8 +118,9 @@ struct core {
 	size_t nnodes;
 	struct core_active *active;
 	size_t nactive;
-	struct core_queued *queue;
-	size_t nqueue;
+	struct core_class *classes;
+	size_t nclasses;
+	size_t nqueue; /* jobs queued, in all classes */
 	struct sched_tenant *tenants;
 	size_t ntenants;
 	uint64_t serve_counter;
@@ -140,6 +154,11 @@ int core_job_get(struct core *c, int64_t id, struct job *out, struct error *e);
  */
 int core_purge(struct core *c, const char *before, unsigned state_mask,
     int limit, int *removed, bool *more, struct error *e);
+
+/* Why queued job j waits, as the scheduler sees it now ("waiting for a
+   free slot", "tenant 'T' is at its running quota", ...). */
+void
+core_waiting_reason(struct core *c, const struct job *j, char *buf, size_t len);
 
 /* Bytes free under the state directory (UINT64_MAX if unknown). */
 uint64_t core_free_bytes(const struct core *c);

@@ -17,19 +17,32 @@
 
 #define VIEW_INLINE_MAX (64 * 1024)
 
-/* Read a job row. */
+/* Read a job row; a queued job says why it waits now. */
 int
 view_job_get(struct core *c, int64_t id, struct job *out, struct error *e)
 {
-	return core_job_get(c, id, out, e);
+	if (core_job_get(c, id, out, e) == -1)
+		return -1;
+	if (out->phase == PHASE_QUEUED)
+		core_waiting_reason(c, out, out->reason, sizeof(out->reason));
+	return 0;
 }
 
-/* List jobs, newest first. */
+/* List jobs, newest first; queued ones say why they wait now. */
 int
 view_jobs_list(struct core *c, const char *tenant, int state, int64_t before,
     int limit, struct job *out, int *n, struct error *e)
 {
-	return store_jobs_list(c->st, tenant, state, before, limit, out, n, e);
+	int i;
+
+	if (store_jobs_list(c->st, tenant, state, before, limit, out, n, e) ==
+	    -1)
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (out[i].phase == PHASE_QUEUED)
+			core_waiting_reason(c, &out[i], out[i].reason,
+			    sizeof(out[i].reason));
+	return 0;
 }
 
 /* Read a job's stdout or stderr. */

@@ -328,6 +328,19 @@ row(struct fixture *f, int64_t id)
 	return j;
 }
 
+/* Why queued job id waits, as the API shows it: worked out when asked,
+   not committed. */
+static const char *
+waiting(struct fixture *f, int64_t id)
+{
+	static char reason[JOB_REASON_MAX];
+	struct job j = row(f, id);
+
+	assert_int_equal(j.phase, PHASE_QUEUED);
+	core_waiting_reason(&f->c, &j, reason, sizeof(reason));
+	return reason;
+}
+
 /* Check the committed state and phase of job id. */
 #define assert_job(f, id, st, ph) \
 	do { \
@@ -487,7 +500,7 @@ core__finished__slot_freed_for_next(void **state)
 	a = running_job(f);
 	b = submit(f);
 	expect_no_cmd();
-	assert_string_equal(row(f, b).reason, "waiting for a free slot");
+	assert_string_equal(waiting(f, b), "waiting for a free slot");
 	job_ev(POOL_EV_JOB_FINISHED, 0, a, 1);
 	expect_cmd(0, POOL_CMD_COLLECT, a, 1);
 	expect_cmd(0, POOL_CMD_START, b, 1);
@@ -662,7 +675,7 @@ node_lost_in(struct fixture *f, enum job_phase phase)
 	j = row(f, id);
 	assert_job(f, id, JOB_PENDING, PHASE_QUEUED);
 	/* The scheduler says why it waits now. */
-	assert_string_equal(j.reason, "no node offering 'python3' is up");
+	assert_string_equal(waiting(f, id), "no node offering 'python3' is up");
 	assert_int_equal(j.attempts, 1);
 	expect_no_cmd();
 	node_up(0, 1);
@@ -816,6 +829,100 @@ core__drain__no_new_jobs(void **state)
 	assert_int_equal(e.code, ERR_NOTFOUND);
 }
 
+#ifndef CORE_TEST_QUEUE
+#define CORE_TEST_QUEUE 100000
+#endif
+
+/* Queue n jobs of a tenant straight into the store, in one transaction
+   (as if submitted); returns the first id. */
+static int64_t
+queue_rows(struct fixture *f, const char *tenant, size_t n)
+{
+	struct error e;
+	struct job j;
+	int64_t first = 0;
+	size_t i;
+
+	assert_int_equal(store_begin(f->c.st, &e), 0);
+	for (i = 0; i < n; i++) {
+		memset(&j, 0, sizeof(j));
+		snprintf(j.tenant, sizeof(j.tenant), "%s", tenant);
+		snprintf(j.runtime, sizeof(j.runtime), "python3");
+		snprintf(j.labels, sizeof(j.labels), "[]");
+		snprintf(j.limits, sizeof(j.limits), "{}");
+		snprintf(j.reason, sizeof(j.reason), "queued");
+		snprintf(j.submitted_at, sizeof(j.submitted_at),
+		    "2030-01-01T00:00:00.000Z");
+		j.state = JOB_PENDING;
+		j.phase = PHASE_QUEUED;
+		assert_int_equal(store_job_insert(f->c.st, &j, &e), 0);
+		if (i == 0)
+			first = j.id;
+	}
+	assert_int_equal(store_commit(f->c.st, &e), 0);
+	return first;
+}
+
+/*
+ * A queue of 100,000 jobs (the default max_pending_total), recovered at
+ * start-up: placement is still oldest first within a tenant, fair between
+ * tenants and within running quotas, and a pass looks only at the head of
+ * each class of jobs.
+ */
+static void
+core__queue_100k__order_and_fairness(void **state)
+{
+	struct fixture *f = *state;
+	int64_t first_a, first_b;
+
+	first_a = queue_rows(f, "alpha", CORE_TEST_QUEUE - 3);
+	first_b = queue_rows(f, "beta", 3);
+	core_down(f);
+	core_up(f);
+	assert_int_equal(f->c.nqueue, CORE_TEST_QUEUE);
+	assert_int_equal(f->c.nclasses, 2);
+	expect_no_cmd();
+	/* A full queue refuses the next submission (429). */
+	{
+		static const char body[] = "{\"runtime\": \"python3\", "
+					   "\"source\": \"print(1)\"}";
+		struct error e;
+		struct job j;
+		int status;
+
+		assert_int_equal(core_submit(&f->c, &f->c.set.tokens[0], body,
+				     strlen(body), &j, &status, &e),
+		    -1);
+		assert_int_equal(status, 429);
+	}
+	/* Two slots: the oldest of each tenant, the older tenant's first. */
+	node_up(0, 2);
+	expect_cmd(0, POOL_CMD_START, first_a, 1);
+	expect_cmd(0, POOL_CMD_START, first_b, 1);
+	expect_no_cmd();
+	/* A slot frees: a tie in jobs placed (both still collect), so the
+	   tenant served longer ago goes, with its oldest. */
+	job_ev(POOL_EV_JOB_FINISHED, 0, first_a, 1);
+	expect_cmd(0, POOL_CMD_COLLECT, first_a, 1);
+	expect_cmd(0, POOL_CMD_START, first_a + 1, 1);
+	/* beta is at its running quota (1) while its job collects. */
+	job_ev(POOL_EV_JOB_FINISHED, 0, first_b, 1);
+	expect_cmd(0, POOL_CMD_COLLECT, first_b, 1);
+	expect_cmd(0, POOL_CMD_START, first_a + 2, 1);
+	assert_string_equal(waiting(f, first_b + 1),
+	    "tenant 'beta' is at its running quota");
+	job_collected(0, first_b, 1, VERDICT_OK);
+	expect_cmd(0, POOL_CMD_CLEAN, first_b, 1);
+	expect_no_cmd();
+	assert_string_equal(waiting(f, first_b + 1), "waiting for a free slot");
+	/* The next free slot goes to beta, which has none placed. */
+	job_ev(POOL_EV_JOB_FINISHED, 0, first_a + 1, 1);
+	expect_cmd(0, POOL_CMD_COLLECT, first_a + 1, 1);
+	expect_cmd(0, POOL_CMD_START, first_b + 1, 1);
+	expect_no_cmd();
+	assert_int_equal(f->c.nqueue, CORE_TEST_QUEUE - 5);
+}
+
 /* A tenant at its running quota waits, and says so; others go on. */
 static void
 core__running_quota__tenant_waits(void **state)
@@ -828,7 +935,7 @@ core__running_quota__tenant_waits(void **state)
 	expect_cmd(0, POOL_CMD_START, a, 1);
 	b = submit_as(f, 1);
 	expect_no_cmd();
-	assert_string_equal(row(f, b).reason,
+	assert_string_equal(waiting(f, b),
 	    "tenant 'beta' is at its running quota");
 	c = submit_as(f, 0);
 	expect_cmd(0, POOL_CMD_START, c, 1);
@@ -951,6 +1058,7 @@ main(void)
 		T(core__node_dirs__abandoned_purged),
 		T(core__drain__no_new_jobs),
 		T(core__running_quota__tenant_waits),
+		T(core__queue_100k__order_and_fairness),
 		T(core__restart__every_phase_recovered),
 		T(core__restart_node_unreachable__requeued),
 		T(core__restart_node_removed__requeued),
