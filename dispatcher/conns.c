@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +56,7 @@ struct conns_entry {
 				  Transfer-Encoding (for folded lines) */
 	uint64_t length;
 	bool cut; /* answered or timed out by us: evhttp sees it end */
+	bool nodelay; /* TCP_NODELAY set */
 	int pending; /* a status to answer once evhttp is at this head */
 	const char *pending_why;
 	uint64_t pending_at;
@@ -610,6 +613,15 @@ conns_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	if (!conns_held(c)) {
 		bufferevent_disable(c->bev, EV_READ);
 		return;
+	}
+	/* An answer larger than a segment must not wait for the client's
+	   delayed ACK of its first part (Nagle: 40 ms for a list of jobs). */
+	if (!c->nodelay) {
+		int one = 1;
+
+		c->nodelay = true;
+		(void)setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP,
+		    TCP_NODELAY, &one, sizeof(one));
 	}
 	if (c->cut || c->state == CONNS_BLIND ||
 	    evbuffer_ptr_set(buf, &pos, len - info->n_added,
