@@ -154,12 +154,19 @@ core_deadline_of(struct core *c, int node, const struct job *j)
 	return d;
 }
 
-/* Forget a placed job (it ended or went back to the queue). */
+/* Forget a placed job (its attempt ended, as outcome says, or went back to
+   the queue); the attempt's end goes into its history. */
 static void
-core_active_remove(struct core *c, struct core_active *a)
+core_active_remove(struct core *c, struct core_active *a, const char *outcome)
 {
 	struct sched_tenant *t = core_tenant(c, a->tenant);
 	size_t i = (size_t)(a - c->active);
+	char now[40];
+	struct error e;
+
+	util_now_rfc3339(now, sizeof(now));
+	if (store_attempt_end(c->st, a->id, a->attempt, now, outcome, &e) == -1)
+		log_warn("job %lld: %s", (long long)a->id, e.msg);
 
 	if (a->holds_slot && c->nodes[a->node].busy > 0)
 		c->nodes[a->node].busy--;
@@ -643,6 +650,7 @@ static bool
 core_place(struct core *c, int64_t id, int node)
 {
 	const char *name = c->nodes[node].conf->name;
+	char now[40];
 	struct error e;
 	struct job j;
 
@@ -663,6 +671,10 @@ core_place(struct core *c, int64_t id, int node)
 		return true;
 	}
 	core_tenant(c, j.tenant)->last_served = ++c->serve_counter;
+	/* Its history: informative, so a failure here stops nothing. */
+	util_now_rfc3339(now, sizeof(now));
+	if (store_attempt_begin(c->st, j.id, j.attempts, name, now, &e) == -1)
+		log_warn("job %lld: %s", (long long)j.id, e.msg);
 	(void)core_dequeue(c, id, true);
 	core_active_add(c, j.id, node, j.attempts, j.tenant, false);
 	c->active[c->nactive - 1].deadline_ms = core_deadline_of(c, node, &j);
@@ -827,7 +839,7 @@ core_active_lost(struct core *c, struct core_active *a, const char *reason)
 	struct job j;
 	bool loaded = core_load(c, a->id, &j);
 
-	core_active_remove(c, a);
+	core_active_remove(c, a, reason);
 	if (loaded)
 		core_retry(c, &j, true, reason);
 }
@@ -960,6 +972,7 @@ core_on_event(struct pool_ev *ev, void *arg)
 		break;
 	case POOL_EV_JOB_COLLECTED: {
 		struct result *r = &ev->result;
+		char outcome[JOB_REASON_MAX];
 		int node = a->node;
 
 		j.has_result = true;
@@ -973,7 +986,10 @@ core_on_event(struct pool_ev *ev, void *arg)
 		if (j.started_at[0] == '\0')
 			snprintf(j.started_at, sizeof(j.started_at), "%s",
 			    r->started_at);
-		core_active_remove(c, a);
+		snprintf(outcome, sizeof(outcome), "ended: %s%s%s",
+		    verdict_name(r->verdict), r->message[0] ? ": " : "",
+		    r->message);
+		core_active_remove(c, a, outcome);
 		metrics_observe_run(&c->metrics, r->wall_seconds);
 		/* A sandbox error is the node's fault, not the program's:
 		   another attempt, on any node, may well succeed. */
@@ -1012,7 +1028,7 @@ core_on_event(struct pool_ev *ev, void *arg)
 			break;
 		}
 
-		core_active_remove(c, a);
+		core_active_remove(c, a, ev->reason);
 		if (j.cancel_requested)
 			core_finish(c, &j, JOB_CANCELLED, "cancelled");
 		else if (ev->retryable)
@@ -1244,10 +1260,10 @@ core_deadlines(struct core *c)
 		    c->nodes[node].conf->name);
 		log_warn("job %lld: %s", (long long)a->id, reason);
 		if (!core_load(c, a->id, &j)) {
-			core_active_remove(c, a);
+			core_active_remove(c, a, reason);
 			continue;
 		}
-		core_active_remove(c, a);
+		core_active_remove(c, a, reason);
 		if (c->nodes[node].connected) {
 			core_send(c, node, POOL_CMD_CANCEL, j.id, attempt);
 			core_send(c, node, POOL_CMD_CLEAN, j.id, attempt);

@@ -210,6 +210,19 @@ server_job(struct server *s, struct evhttp_request *req,
 			waiter_add(s->waiters, req, &j, timeout);
 		return;
 	}
+	if (strcmp(rest, "/attempts") == 0) {
+		json_t *list;
+		char idtext[24];
+
+		snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+		if (view_job_attempts(c, id, &list, &e) == -1)
+			reply_error(&c->metrics, req, 500, e.msg, NULL);
+		else
+			reply_json(&c->metrics, req, 200,
+			    json_pack("{s:s, s:o}", "id", idtext, "attempts",
+				list));
+		return;
+	}
 	if (strncmp(rest, "/files/", 7) == 0) {
 		file = rest + 7;
 		if (util_path_check(file, "name", &e) == -1) {

@@ -82,6 +82,16 @@ static const char *const store_migrations[] = {
 	"  state TEXT PRIMARY KEY NOT NULL,"
 	"  n INTEGER NOT NULL"
 	");",
+	/* 2 -> 3: every attempt of a job, where it ran and how it ended. */
+	"CREATE TABLE attempts ("
+	"  job_id INTEGER NOT NULL,"
+	"  attempt INTEGER NOT NULL,"
+	"  node TEXT NOT NULL,"
+	"  placed_at TEXT NOT NULL,"
+	"  ended_at TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  PRIMARY KEY (job_id, attempt)"
+	");",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
@@ -163,6 +173,10 @@ enum store_stmt {
 	STMT_JOBS_OLDEST,
 	STMT_JOB_DELETE,
 	STMT_PURGED_ADD,
+	STMT_ATTEMPT_BEGIN,
+	STMT_ATTEMPT_END,
+	STMT_ATTEMPTS_GET,
+	STMT_ATTEMPTS_DELETE,
 	STMT_NODE_GET,
 	STMT_NODE_SET,
 	STMT_COUNT
@@ -212,6 +226,16 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_JOBS_OLDEST] = "SELECT id FROM jobs WHERE state = ?1 "
 			     "ORDER BY id LIMIT ?2",
 	[STMT_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1 AND state = ?2",
+	[STMT_ATTEMPT_BEGIN] = "INSERT OR REPLACE INTO attempts (job_id, "
+			       "attempt, node, placed_at, ended_at, outcome) "
+			       "VALUES (?1, ?2, ?3, ?4, '', '')",
+	[STMT_ATTEMPT_END] = "UPDATE attempts SET ended_at = ?3, outcome = ?4 "
+			     "WHERE job_id = ?1 AND attempt = ?2 AND "
+			     "ended_at = ''",
+	[STMT_ATTEMPTS_GET] = "SELECT attempt, node, placed_at, ended_at, "
+			      "outcome FROM attempts WHERE job_id = ?1 "
+			      "ORDER BY attempt LIMIT 1000",
+	[STMT_ATTEMPTS_DELETE] = "DELETE FROM attempts WHERE job_id = ?1",
 	[STMT_PURGED_ADD] = "INSERT INTO purged (state, n) VALUES (?1, ?2) "
 			    "ON CONFLICT (state) DO UPDATE SET n = n + ?2",
 	[STMT_NODE_GET] = "SELECT drained, reason FROM nodes WHERE name = ?1",
@@ -1083,6 +1107,90 @@ out:
 	return ret;
 }
 
+/* Run one statement of text parameters after a job id and attempt. */
+static int
+store_attempt_exec(struct store *st, enum store_stmt which, int64_t id,
+    int attempt, const char *a, const char *b, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[which];
+	int rc;
+
+	rc = sqlite3_bind_int64(stmt, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 2, attempt);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 3, a, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 4, b, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	store_done(stmt);
+	if (rc != SQLITE_DONE)
+		return store_error(st->db, rc, e,
+		    "cannot record attempt %d of job %lld", attempt,
+		    (long long)id);
+	return 0;
+}
+
+/* An attempt placed; see store.h. */
+int
+store_attempt_begin(struct store *st, int64_t id, int attempt, const char *node,
+    const char *at, struct error *e)
+{
+	return store_attempt_exec(st, STMT_ATTEMPT_BEGIN, id, attempt, node, at,
+	    e);
+}
+
+/* An attempt ended; see store.h. */
+int
+store_attempt_end(struct store *st, int64_t id, int attempt, const char *at,
+    const char *outcome, struct error *e)
+{
+	return store_attempt_exec(st, STMT_ATTEMPT_END, id, attempt, at,
+	    outcome, e);
+}
+
+/* A job's attempts; see store.h. */
+int
+store_attempts_get(struct store *st, int64_t id, json_t **out, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_ATTEMPTS_GET];
+	json_t *list = json_array(), *one;
+	const char *t[4];
+	int rc, k;
+
+	if (list == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	rc = sqlite3_bind_int64(stmt, 1, id);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+			break;
+		for (k = 0; k < 4; k++)
+			t[k] = (const char *)sqlite3_column_text(stmt, k + 1);
+		if (t[0] == NULL || t[1] == NULL || t[2] == NULL ||
+		    t[3] == NULL)
+			continue;
+		one = json_pack("{s:i, s:s, s:s, s:o, s:o}", "attempt",
+		    sqlite3_column_int(stmt, 0), "node", t[0], "placed_at",
+		    t[1], "ended_at",
+		    t[2][0] != '\0' ? json_string(t[2]) : json_null(),
+		    "outcome",
+		    t[3][0] != '\0' ? json_string(t[3]) : json_null());
+		if (one != NULL)
+			json_array_append_new(list, one);
+	}
+	store_done(stmt);
+	if (rc != SQLITE_DONE) {
+		json_decref(list);
+		return store_error(st->db, rc, e,
+		    "cannot read the attempts of "
+		    "job %lld",
+		    (long long)id);
+	}
+	*out = list;
+	return 0;
+}
+
 /* Remove ended jobs' rows; see store.h. */
 int
 store_jobs_remove(struct store *st, enum job_state state, const int64_t *ids,
@@ -1107,6 +1215,15 @@ store_jobs_remove(struct store *st, enum job_state state, const int64_t *ids,
 			rc = SQLITE_OK;
 		}
 		store_done(del);
+		if (rc == SQLITE_OK && sqlite3_changes(st->db) > 0) {
+			sqlite3_stmt *hist = st->stmt[STMT_ATTEMPTS_DELETE];
+
+			rc = sqlite3_bind_int64(hist, 1, ids[i]);
+			if (rc == SQLITE_OK &&
+			    (rc = sqlite3_step(hist)) == SQLITE_DONE)
+				rc = SQLITE_OK;
+			store_done(hist);
+		}
 	}
 	if (rc == SQLITE_OK && count > 0) {
 		rc = sqlite3_bind_text(add, 1, job_state_name(state), -1,

@@ -21,7 +21,7 @@
 #include "error.h"
 #include "job.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -97,6 +97,19 @@ int store_jobs_count(struct store *st, const char *tenant, unsigned phase_mask,
  */
 int
 store_jobs_final_counts(struct store *st, int64_t counts[9], struct error *e);
+
+/*
+ * The history of a job's attempts: one row an attempt, written when it is
+ * placed (node, time) and when it ends (time, and the outcome in words).
+ * store_attempts_get() gives them as a JSON array of {attempt, node,
+ * placed_at, ended_at, outcome} (the last two null while it runs).
+ */
+int store_attempt_begin(struct store *st, int64_t id, int attempt,
+    const char *node, const char *at, struct error *e);
+int store_attempt_end(struct store *st, int64_t id, int attempt, const char *at,
+    const char *outcome, struct error *e);
+int
+store_attempts_get(struct store *st, int64_t id, json_t **out, struct error *e);
 
 /* The same, with (removed_too) or without the jobs removed since. */
 int store_jobs_ended_counts(struct store *st, bool removed_too,

@@ -28,6 +28,13 @@ view_job_get(struct core *c, int64_t id, struct job *out, struct error *e)
 	return 0;
 }
 
+/* A job's attempts: where each ran and how it ended. */
+int
+view_job_attempts(struct core *c, int64_t id, json_t **out, struct error *e)
+{
+	return store_attempts_get(c->st, id, out, e);
+}
+
 /* List jobs, newest first; queued ones say why they wait now. */
 int
 view_jobs_list(struct core *c, const char *tenant, int state, int64_t before,

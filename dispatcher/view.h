@@ -21,6 +21,10 @@
 /* Read job id (ERR_NOTFOUND if there is none). */
 int view_job_get(struct core *c, int64_t id, struct job *out, struct error *e);
 
+/* A job's attempts, as a JSON array (see store_attempts_get()). */
+int
+view_job_attempts(struct core *c, int64_t id, json_t **out, struct error *e);
+
 /*
  * Up to limit jobs, newest first, with ids below before (0: no bound),
  * of tenant (NULL: all) and in state (-1: any), into out; *n is the count.

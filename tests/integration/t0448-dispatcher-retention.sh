@@ -47,6 +47,9 @@ for _ in $(seq 1 40); do gone "${ok[1]}" && gone "$bad" && break; sleep 0.5; don
 tap_ok "$(gone "${ok[0]}"; echo $?)" "the oldest COMPLETED job is removed (max_jobs = 3)"
 tap_ok "$(gone "${ok[1]}"; echo $?)" "  and the second oldest"
 tap_ok "$(spool_has "${ok[0]}"; echo $((!$?)))" "  with its spool"
+tap_is "$(sqlite3 "$T/state/sluice.db" "SELECT count(*) FROM attempts WHERE job_id = ${ok[0]}")" 0 "  and its history"
+tap_is "$(sqlite3 "$T/state/sluice.db" "SELECT count(*) FROM attempts WHERE job_id = ${ok[4]}")" 1 \
+	"  (a job kept keeps its own)"
 tap_is "$(api GET "/v1/jobs/${ok[2]}" | jq -r .stdout)" 3 "the newest three COMPLETED stay, with their output"
 tap_is "$(api GET "/v1/jobs/${ok[4]}" | jq -r .stdout)" 5 "  (the newest too)"
 tap_ok "$(gone "$bad"; echo $?)" "a FAILED job is removed once 4 s old"

@@ -45,5 +45,14 @@ tap_is "$(printf '%s' "$ja" | jq -r '[.state, (.stdout | rtrimstr("\n")), .attem
 tap_is "$(printf '%s' "$jb" | jq -r '[.state, (.stdout | rtrimstr("\n")), .attempts] | @tsv')" "$(printf 'COMPLETED\tb\t2')" \
 	"b too"
 tap_is "$(ls "$T/node1.base/jobs" | grep -c '\.1$')" 0 "no first attempt is left on the node"
+# The job's history: both attempts, where they ran and how they ended.
+hist=$(api GET "/v1/jobs/$a/attempts")
+tap_is "$(http_status)" 200 "GET /v1/jobs/ID/attempts answers"
+tap_is "$(printf '%s' "$hist" | jq -c '[.attempts[] | [.attempt, .node]]')" '[[1,"node1"],[2,"node1"]]' \
+	"  with both attempts and their node"
+tap_like "$(printf '%s' "$hist" | jq -r '.attempts[0].outcome')" 'node1' "  the first ended with its node's loss"
+tap_is "$(printf '%s' "$hist" | jq -r '.attempts[1].outcome')" "ended: ok" "  the second with the verdict"
+tap_is "$(printf '%s' "$hist" | jq '[.attempts[] | select(.placed_at == null or .ended_at == null)] | length')" 0 \
+	"  each with its times"
 
 tap_done

@@ -259,6 +259,7 @@ DELETE /v1/jobs/ID|-X DELETE .*/v1/jobs/[$][A-Z_]+
 GET /v1/jobs (list)|/v1/jobs[?]
 GET /v1/nodes|SLUICE_SERVER/v1/nodes( |$)
 POST /v1/purge|SLUICE_SERVER/v1/purge
+GET /v1/jobs/ID/attempts|/v1/jobs/[$][A-Z_]+/attempts
 GET /v1/nodes/NAME|SLUICE_SERVER/v1/nodes/[a-z0-9]+( |$)
 POST /v1/nodes/NAME/drain|/v1/nodes/[a-z0-9]+/drain
 POST /v1/nodes/NAME/resume|/v1/nodes/[a-z0-9]+/resume
