@@ -26,7 +26,6 @@
 #include "waiter.h"
 
 #define SERVER_HEADERS_MAX (64 * 1024)
-#define SERVER_TIMEOUT_SECONDS 60
 #define SERVER_WAIT_DEFAULT 30.0
 
 struct server {
@@ -648,7 +647,9 @@ server_new(struct core *c, struct error *e)
 	evhttp_set_max_body_size(s->http,
 	    (ev_ssize_t)(c->set.max_body_bytes * 2 + 65536));
 	evhttp_set_max_headers_size(s->http, SERVER_HEADERS_MAX);
-	evhttp_set_timeout(s->http, SERVER_TIMEOUT_SECONDS);
+	/* Idle between requests, or stalled in one (a held long poll is
+	   not idle: evhttp does not read while it holds it). */
+	evhttp_set_timeout(s->http, (int)c->set.idle_timeout_seconds);
 	/* Read the rest of an oversized body before closing, so the client
 	   sees the 413 instead of a reset. */
 	evhttp_set_flags(s->http, EVHTTP_SERVER_LINGERING_CLOSE);

@@ -20,7 +20,7 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"max_pending_total", "wait_max_seconds", "max_result_file_bytes",
 	"max_out_files", "max_files", "max_file_bytes", "max_submission_bytes",
 	"max_connections", "header_timeout_seconds", "min_free_bytes",
-	"attempt_margin_seconds", "retention", NULL };
+	"attempt_margin_seconds", "retention", "idle_timeout_seconds", NULL };
 static const char *const settings_retention_known[] = { "max_age_seconds",
 	"max_jobs", "states", NULL };
 static const char *const settings_retention_state_known[] = { "state",
@@ -341,6 +341,7 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 	s->reconnect_max_seconds = 30;
 	s->wait_max_seconds = 300;
 	s->header_timeout_seconds = 10;
+	s->idle_timeout_seconds = 60;
 	s->attempt_margin_seconds = 300;
 	if (settings_seconds(cf, "connect_timeout_seconds", 0.1, 600,
 		&s->connect_timeout_seconds, e) == -1 ||
@@ -358,6 +359,8 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 		&s->wait_max_seconds, e) == -1 ||
 	    settings_seconds(cf, "header_timeout_seconds", 0.1, 3600,
 		&s->header_timeout_seconds, e) == -1 ||
+	    settings_seconds(cf, "idle_timeout_seconds", 1, 3600,
+		&s->idle_timeout_seconds, e) == -1 ||
 	    settings_seconds(cf, "attempt_margin_seconds", 1, 86400,
 		&s->attempt_margin_seconds, e) == -1)
 		return -1;

@@ -64,6 +64,7 @@ struct settings {
 	double wait_max_seconds; /* longest long poll */
 	size_t max_connections; /* API clients at once (conns.h) */
 	double header_timeout_seconds; /* to send a request's headers */
+	double idle_timeout_seconds; /* a connection with nothing going on */
 	uint64_t min_free_bytes; /* under state_dir, below which 507 */
 	double attempt_margin_seconds; /* over the wall limit, per attempt */
 	uint64_t max_result_file_bytes; /* one file fetched from a node */

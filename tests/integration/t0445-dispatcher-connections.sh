@@ -174,9 +174,16 @@ fi
 
 # --- max_connections: the next connection is answered 503 with Retry-After.
 disp_stop
-echo 'max_connections = 20;' >>"$T/sluice.conf"
+echo 'max_connections = 20;
+idle_timeout_seconds = 2;' >>"$T/sluice.conf"
 disp_serve
 tap_like "$(cat "$T/serve.log")" 'up to 20 client connections' "max_connections is taken"
+t0=$(date +%s.%N)
+out=$(raw "b'GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n'" 15)
+t1=$(date +%s.%N)
+tap_ok "$(printf '%s' "$out" | grep -q '<timeout>$'; echo $((!$?)))" \
+	"a kept-alive connection idle past idle_timeout_seconds (2 s) is closed"
+tap_cmp "$(echo "$t1 - $t0" | bc)" "<" 10 "  within seconds"
 python3 - "$DISP_PORT" >"$T/cap.out" <<'PY'
 import socket, sys, time
 port = int(sys.argv[1])
@@ -208,7 +215,7 @@ tap_like "$(api GET /metrics '' "$TOKEN_ADMIN")" 'sluice_http_refused_total\{cau
 
 # --- The descriptor limit, lowered under the running daemon.
 disp_stop
-sed -i '/^max_connections/d' "$T/sluice.conf"
+sed -i -e '/^max_connections/d' -e '/^idle_timeout_seconds/d' "$T/sluice.conf"
 disp_serve
 inuse=$(ls "/proc/$DISP_PID/fd" | wc -l)
 lim=$((inuse + 30))
