@@ -261,22 +261,57 @@ core_class_pos(const struct core_class *k, int64_t id)
 	return lo;
 }
 
+/* FNV-1a of a class key. */
+static uint32_t
+core_class_hash(const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h;
+}
+
+/* The index of the class with this key, or -1 (a hash lookup: a tenant
+   with many classes costs no scan of them all). */
+static long
+core_class_find(const struct core *c, const char *key, uint32_t h)
+{
+	size_t x;
+
+	for (x = c->class_bucket[h % CORE_CLASS_BUCKETS]; x != 0;
+	     x = c->classes[x - 1].next)
+		if (strcmp(c->classes[x - 1].key, key) == 0)
+			return (long)(x - 1);
+	return -1;
+}
+
+/* Make the bucket link that names class index `from` name `to`. */
+static void
+core_class_relink(struct core *c, size_t from, size_t to)
+{
+	size_t *link =
+	    &c->class_bucket[c->classes[from].hash % CORE_CLASS_BUCKETS];
+
+	while (*link != 0 && *link != from + 1)
+		link = &c->classes[*link - 1].next;
+	if (*link == from + 1)
+		*link = to == (size_t)-1 ? c->classes[from].next : to + 1;
+}
+
 /* Add a job to the queue, in its class, by id (new jobs go last; a
    requeued one goes back to its place). */
 static void
 core_enqueue(struct core *c, const struct job *j)
 {
-	struct core_class *k = NULL, *v;
+	struct core_class *k, *v;
 	char *key = core_class_key(j);
-	size_t i, pos;
+	uint32_t h = core_class_hash(key);
+	long found = core_class_find(c, key, h);
+	size_t pos;
 	int64_t *ids;
 
-	for (i = 0; i < c->nclasses; i++)
-		if (strcmp(c->classes[i].key, key) == 0) {
-			k = &c->classes[i];
-			break;
-		}
-	if (k == NULL) {
+	if (found < 0) {
 		if ((v = realloc(c->classes, (c->nclasses + 1) * sizeof(*v))) ==
 		    NULL)
 			fatal("out of memory");
@@ -285,8 +320,13 @@ core_enqueue(struct core *c, const struct job *j)
 		memset(k, 0, sizeof(*k));
 		core_queued_from_job(j, &k->q);
 		k->key = key;
-	} else
+		k->hash = h;
+		k->next = c->class_bucket[h % CORE_CLASS_BUCKETS];
+		c->class_bucket[h % CORE_CLASS_BUCKETS] = c->nclasses;
+	} else {
+		k = &c->classes[found];
 		free(key);
+	}
 	if (k->n == k->cap) {
 		/* Room at the end: what was taken from the front goes first. */
 		if (k->head > 0) {
@@ -313,20 +353,59 @@ core_enqueue(struct core *c, const struct job *j)
 	(void)core_tenant(c, j->tenant);
 }
 
-/* Free a class that has no job left. */
+/* Free a class that has no job left; the last class takes its index. */
 static void
 core_class_free(struct core *c, size_t i)
 {
+	size_t last = c->nclasses - 1;
+
+	core_class_relink(c, i, (size_t)-1);
 	core_queued_release(&c->classes[i].q);
 	free(c->classes[i].key);
 	free(c->classes[i].ids);
-	c->classes[i] = c->classes[--c->nclasses];
+	if (i != last) {
+		core_class_relink(c, last, i);
+		c->classes[i] = c->classes[last];
+	}
+	c->nclasses--;
 }
 
-/* Take job id out of the queue; false if it is not queued.  Classes left
-   empty are freed at once unless keep_empty (a pass is using them). */
+/* Take job j out of the queue (found by its class); false if it is not
+   queued.  A class left empty is freed at once unless keep_empty (a pass
+   is using it). */
 static bool
-core_dequeue(struct core *c, int64_t id, bool keep_empty)
+core_dequeue(struct core *c, const struct job *j, bool keep_empty)
+{
+	char *key = core_class_key(j);
+	long found = core_class_find(c, key, core_class_hash(key));
+	struct core_class *k;
+	size_t pos;
+
+	free(key);
+	if (found < 0)
+		return false;
+	k = &c->classes[found];
+	pos = core_class_pos(k, j->id);
+	if (pos == k->n || k->ids[pos] != j->id)
+		return false;
+	if (pos == k->head)
+		k->head++;
+	else {
+		memmove(&k->ids[pos], &k->ids[pos + 1],
+		    (k->n - pos - 1) * sizeof(*k->ids));
+		k->n--;
+	}
+	c->nqueue--;
+	if (k->head == k->n && !keep_empty)
+		core_class_free(c, (size_t)found);
+	return true;
+}
+
+/* Take id out of whichever class has it, its row unreadable (a scan of
+   every class: only for a row the store has lost).  Its class stays for
+   core_classes_tidy(). */
+static void
+core_dequeue_id(struct core *c, int64_t id)
 {
 	struct core_class *k;
 	size_t i, pos;
@@ -336,19 +415,12 @@ core_dequeue(struct core *c, int64_t id, bool keep_empty)
 		pos = core_class_pos(k, id);
 		if (pos == k->n || k->ids[pos] != id)
 			continue;
-		if (pos == k->head)
-			k->head++;
-		else {
-			memmove(&k->ids[pos], &k->ids[pos + 1],
-			    (k->n - pos - 1) * sizeof(*k->ids));
-			k->n--;
-		}
+		memmove(&k->ids[pos], &k->ids[pos + 1],
+		    (k->n - pos - 1) * sizeof(*k->ids));
+		k->n--;
 		c->nqueue--;
-		if (k->head == k->n && !keep_empty)
-			core_class_free(c, i);
-		return true;
+		return;
 	}
-	return false;
 }
 
 /* Free every class left empty by a pass. */
@@ -553,6 +625,20 @@ core_job_get(struct core *c, int64_t id, struct job *out, struct error *e)
 	return store_job_get(c->st, id, out, e);
 }
 
+/* A job as the API shows it: its unsaved state, except an end not yet
+   committed, which is shown (and answered to waiters) only once it is. */
+int
+core_job_view(struct core *c, int64_t id, struct job *out, struct error *e)
+{
+	struct core_unsaved *u = core_unsaved_find(c, id);
+
+	if (u != NULL && !u->final_owed) {
+		*out = u->j;
+		return 0;
+	}
+	return store_job_get(c->st, id, out, e);
+}
+
 /* Load a job row, which must exist: its unsaved state if it has one. */
 static bool
 core_load(struct core *c, int64_t id, struct job *j)
@@ -655,7 +741,7 @@ core_place(struct core *c, int64_t id, int node)
 	struct job j;
 
 	if (!core_load(c, id, &j)) {
-		(void)core_dequeue(c, id, true);
+		core_dequeue_id(c, id);
 		return false;
 	}
 	/* Commit the placement, then stage. */
@@ -675,12 +761,22 @@ core_place(struct core *c, int64_t id, int node)
 	util_now_rfc3339(now, sizeof(now));
 	if (store_attempt_begin(c->st, j.id, j.attempts, name, now, &e) == -1)
 		log_warn("job %lld: %s", (long long)j.id, e.msg);
-	(void)core_dequeue(c, id, true);
+	(void)core_dequeue(c, &j, true);
 	core_active_add(c, j.id, node, j.attempts, j.tenant, false);
 	c->active[c->nactive - 1].deadline_ms = core_deadline_of(c, node, &j);
 	log_debug("job %lld: placed on %s", (long long)j.id, name);
 	core_send(c, node, POOL_CMD_START, j.id, j.attempts);
 	return true;
+}
+
+/* Oldest first. */
+static int
+core_sched_job_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct sched_job *)a)->id;
+	int64_t y = ((const struct sched_job *)b)->id;
+
+	return x < y ? -1 : x > y;
 }
 
 /*
@@ -711,6 +807,9 @@ core_sched_candidates(struct core *c, unsigned free, size_t *n)
 			sj[count++].id = cl->ids[k];
 		}
 	}
+	/* The scheduler reads them oldest first (the classes are in no
+	   order): within a tenant, the oldest job that fits wins. */
+	qsort(sj, count, sizeof(*sj), core_sched_job_cmp);
 	*n = count;
 	return sj;
 }
@@ -1258,17 +1357,25 @@ core_deadlines(struct core *c)
 		    "no end from %s by the attempt's deadline (its wall "
 		    "limit plus attempt_margin_seconds); cancelled there",
 		    c->nodes[node].conf->name);
-		log_warn("job %lld: %s", (long long)a->id, reason);
 		if (!core_load(c, a->id, &j)) {
 			core_active_remove(c, a, reason);
 			continue;
 		}
+		/* Its run has ended on the node; a collect has the I/O
+		   timeouts of its SFTP calls, not this deadline. */
+		if (j.phase == PHASE_COLLECTING) {
+			a->deadline_ms = 0;
+			i++;
+			continue;
+		}
+		log_warn("job %lld: %s", (long long)a->id, reason);
 		core_active_remove(c, a, reason);
+		/* The new state first: a clean waits for its commit. */
+		core_retry(c, &j, false, reason);
 		if (c->nodes[node].connected) {
 			core_send(c, node, POOL_CMD_CANCEL, j.id, attempt);
 			core_send(c, node, POOL_CMD_CLEAN, j.id, attempt);
 		}
-		core_retry(c, &j, false, reason);
 	}
 }
 
@@ -1411,8 +1518,20 @@ core_on_final(struct core *c, core_final_cb cb, void *arg)
 void
 core_release(struct core *c)
 {
+	struct error e;
 	size_t i;
 
+	/* Unsaved states: one last try, and a line for each that is lost
+	   (a restart goes on from the store's: the node keeps what ran). */
+	for (i = 0; i < c->nunsaved; i++)
+		if (c->st == NULL ||
+		    store_job_update(c->st, &c->unsaved[i].j, &e) == -1)
+			log_error("job %lld: its state %s/%s was never "
+				  "committed; after a restart it is as the "
+				  "store has it",
+			    (long long)c->unsaved[i].j.id,
+			    job_state_name(c->unsaved[i].j.state),
+			    job_phase_name(c->unsaved[i].j.phase));
 	if (c->pool != NULL)
 		pool_free(c->pool);
 	if (c->ev_term != NULL)
@@ -1621,12 +1740,20 @@ core_cancel(struct core *c, int64_t id, struct job *out, struct error *e)
 
 	if (core_job_get(c, id, &j, e) == -1)
 		return -1;
+	/* A cancel answered is a cancel kept.  A placed job's is kept by its
+	   node (which ends it cancelled, and a restart finds that), but a
+	   queued job's only by the store: not while it cannot commit. */
+	if ((c->store_failing || core_space_low(c)) && j.phase == PHASE_QUEUED)
+		return error_set(e, ERR_BUSY,
+		    "the state directory is full or the store refuses "
+		    "commits: a queued job's cancel cannot be kept now; try "
+		    "again later");
 	if (job_state_final(j.state))
 		return error_set(e, ERR_STATE,
 		    "job %lld has already ended (%s)", (long long)id,
 		    job_state_name(j.state));
 	if (j.phase == PHASE_QUEUED) {
-		(void)core_dequeue(c, id, false);
+		(void)core_dequeue(c, &j, false);
 		core_finish(c, &j, JOB_CANCELLED, "cancelled before it ran");
 		*out = j;
 		return 0;

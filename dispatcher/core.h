@@ -103,7 +103,11 @@ struct core_class {
 	char *key; /* tenant, runtime, labels and limits as stored */
 	int64_t *ids; /* queued: ids[head] to ids[n - 1] */
 	size_t head, n, cap;
+	uint32_t hash; /* of key */
+	size_t next; /* the next class in its bucket, as index + 1; 0 */
 };
+
+#define CORE_CLASS_BUCKETS 4096
 
 /* Called on the main thread once a job's final state is committed. */
 typedef void (*core_final_cb)(const struct job *j, void *arg);
@@ -120,6 +124,7 @@ struct core {
 	size_t nactive;
 	struct core_class *classes;
 	size_t nclasses;
+	size_t class_bucket[CORE_CLASS_BUCKETS]; /* first index + 1; 0 */
 	size_t nqueue; /* jobs queued, in all classes */
 	struct sched_tenant *tenants;
 	size_t ntenants;
@@ -159,6 +164,10 @@ int core_purge(struct core *c, const char *before, unsigned state_mask,
    free slot", "tenant 'T' is at its running quota", ...). */
 void
 core_waiting_reason(struct core *c, const struct job *j, char *buf, size_t len);
+
+/* A job as the API shows it: like core_job_get(), but an end whose commit
+   failed shows as the last committed state until it is committed. */
+int core_job_view(struct core *c, int64_t id, struct job *out, struct error *e);
 
 /* Bytes free under the state directory (UINT64_MAX if unknown). */
 uint64_t core_free_bytes(const struct core *c);

@@ -193,10 +193,17 @@ server_job(struct server *s, struct evhttp_request *req,
 		return;
 	}
 	if (rest[0] == '\0' && method == EVHTTP_REQ_DELETE) {
-		if (core_cancel(c, id, &j, &e) == -1)
+		if (core_cancel(c, id, &j, &e) == -1) {
+			if (e.code == ERR_BUSY)
+				evhttp_add_header(
+				    evhttp_request_get_output_headers(req),
+				    "Retry-After", "5");
 			reply_error(&c->metrics, req,
-			    e.code == ERR_STATE ? 409 : 500, e.msg, NULL);
-		else
+			    e.code == ERR_STATE      ? 409
+				: e.code == ERR_BUSY ? 507
+						     : 500,
+			    e.msg, NULL);
+		} else
 			reply_json(&c->metrics, req, 202, view_job_json(c, &j));
 		return;
 	}
@@ -413,29 +420,49 @@ server_node(struct core *c, struct evhttp_request *req,
 	reply_json(&c->metrics, req, 200, view_node_json(c, name));
 }
 
-/* A time given to purge: "YYYY-MM-DD" (midnight UTC) or RFC 3339 in UTC
-   ("...Z"), as the store writes times; false if it is neither. */
+/*
+ * A time given to purge, exactly "YYYY-MM-DD" (midnight UTC) or
+ * "YYYY-MM-DDTHH:MM:SS[.fff...]Z", a real date from 1970 to 9999, written
+ * back as the store writes times (the store compares them as text, so the
+ * year must have its four digits); false otherwise.
+ */
 static bool
 server_purge_time(const char *s, char *out, size_t len)
 {
 	struct timespec ts = { 0, 0 };
-	struct tm tm;
-	const char *rest;
+	struct tm tm, back;
+	size_t n = strlen(s), k;
+	char shape[32];
 
-	memset(&tm, 0, sizeof(tm));
-	if ((rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) != NULL) {
-		if (*rest == '.')
-			rest += 1 + strspn(rest + 1, "0123456789");
-		if (strcmp(rest, "Z") != 0)
-			return false;
-	} else {
-		memset(&tm, 0, sizeof(tm));
-		if ((rest = strptime(s, "%Y-%m-%d", &tm)) == NULL ||
-		    *rest != '\0')
-			return false;
-	}
-	if ((ts.tv_sec = timegm(&tm)) == (time_t)-1)
+	/* The shape first: digits where digits go, nothing lenient. */
+	if (n != 10 && (n < 20 || n > 30))
 		return false;
+	for (k = 0; k < n && k < sizeof(shape) - 1; k++)
+		shape[k] = (s[k] >= '0' && s[k] <= '9') ? 'd' : s[k];
+	shape[k] = '\0';
+	if (n == 10
+		? strcmp(shape, "dddd-dd-dd") != 0
+		: (strncmp(shape, "dddd-dd-ddTdd:dd:dd", 19) != 0 ||
+		      (n == 20 && shape[19] != 'Z') ||
+		      (n > 20 &&
+			  (shape[19] != '.' || shape[n - 1] != 'Z' || n < 22 ||
+			      strspn(shape + 20, "d") != n - 21))))
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = atoi(s + 5) - 1;
+	tm.tm_mday = atoi(s + 8);
+	if (n > 10) {
+		tm.tm_hour = atoi(s + 11);
+		tm.tm_min = atoi(s + 14);
+		tm.tm_sec = atoi(s + 17);
+	}
+	if (tm.tm_year < 70 || (ts.tv_sec = timegm(&tm)) == (time_t)-1 ||
+	    gmtime_r(&ts.tv_sec, &back) == NULL || back.tm_year != tm.tm_year ||
+	    back.tm_mon != tm.tm_mon || back.tm_mday != tm.tm_mday ||
+	    back.tm_hour != tm.tm_hour || back.tm_min != tm.tm_min ||
+	    back.tm_sec != tm.tm_sec)
+		return false; /* 2026-02-30, 24:00:00, 23:59:60 ... */
 	util_time_rfc3339(&ts, out, len);
 	return true;
 }

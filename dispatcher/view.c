@@ -21,7 +21,7 @@
 int
 view_job_get(struct core *c, int64_t id, struct job *out, struct error *e)
 {
-	if (core_job_get(c, id, out, e) == -1)
+	if (core_job_view(c, id, out, e) == -1)
 		return -1;
 	if (out->phase == PHASE_QUEUED)
 		core_waiting_reason(c, out, out->reason, sizeof(out->reason));

@@ -75,6 +75,14 @@ out=$(SLUICE_TOKEN=$TOKEN_A "$S" purge --before "$tomorrow" 2>&1)
 tap_is "$?" 77 "purge with a submit token: refused (exit 77, a 403)"
 api POST /v1/purge '{"before":"yesterday"}' "$TOKEN_ADMIN" >/dev/null
 tap_is "$(http_status)" 400 "a date that is not a date is 400"
+# Dates the store's text comparison would misread, or that are not dates:
+# "0999-12-31" once became "999-12-31T...", after every real time.
+for d in 0999-12-31 1969-12-31 2026-02-30 2026-01-01T23:59:60Z ' 2026-01-01' 2026-1-1 \
+	2026-01-01T00:00:00 2026-01-01T00:00:00.Z 10000-01-01; do
+	api POST /v1/purge "{\"before\":\"$d\"}" "$TOKEN_ADMIN" >/dev/null
+	tap_is "$(http_status)" 400 "purge before '$d' is 400"
+done
+tap_is "$(state_of "${ok[4]}")" COMPLETED "  and removed nothing"
 api POST /v1/purge '{"before":"2026-01-01","states":["RUNNING"]}' "$TOKEN_ADMIN" >/dev/null
 tap_is "$(http_status)" 400 "a state that is not final is 400"
 out=$(SLUICE_TOKEN=$TOKEN_ADMIN "$S" purge --before "$tomorrow" --state CANCELLED)

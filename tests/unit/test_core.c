@@ -14,6 +14,8 @@
 #include "config.h"
 
 #include <setjmp.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,6 +25,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 
 #include "core.h"
 #include "helpers.h"
@@ -488,6 +491,74 @@ core__job_life__completed(void **state)
 	expect_no_cmd();
 }
 
+/* Make the store's writes fail (a full disk: the database file may not
+   grow), or let them succeed again. */
+static void
+store_full(bool full)
+{
+	struct rlimit rl;
+
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = full ? 1 : rl.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+/* Run the core's loop until its next tick has passed. */
+static void
+tick(struct fixture *f)
+{
+	struct timeval tv = { 0, 700 * 1000 };
+
+	event_base_loopexit(f->c.base, &tv);
+	event_base_dispatch(f->c.base);
+}
+
+/*
+ * An end whose commit fails: kept in memory and committed at a tick, and
+ * until then neither answered (on_final, views) nor cleaned on its node;
+ * a queued job's cancel is refused (it could not be kept), and nothing is
+ * placed.
+ */
+static void
+core__end_not_committed__held_until_committed(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	struct job j;
+	int64_t id, other, queued;
+
+	node_up(0, 1);
+	id = collecting_job(f);
+	other = running_job(f);
+	queued = submit(f);
+	expect_no_cmd();
+	store_full(true);
+	job_collected(0, id, 1, VERDICT_OK);
+	assert_true(f->c.store_failing);
+	assert_int_equal(f->nfinals, 0);
+	expect_no_cmd(); /* no clean */
+	/* A slot frees while failing: nothing is placed. */
+	job_ev(POOL_EV_JOB_FINISHED, 0, other, 1);
+	expect_cmd(0, POOL_CMD_COLLECT, other, 1);
+	expect_no_cmd();
+	assert_int_equal(core_job_view(&f->c, id, &j, &e), 0);
+	assert_int_equal(j.state, JOB_COMPLETING);
+	assert_int_equal(core_job_get(&f->c, id, &j, &e), 0);
+	assert_int_equal(j.state, JOB_COMPLETED);
+	assert_int_equal(core_cancel(&f->c, queued, &j, &e), -1);
+	assert_int_equal(e.code, ERR_BUSY);
+	tick(f);
+	assert_int_equal(f->nfinals, 0); /* still failing */
+	store_full(false);
+	tick(f);
+	expect_final(f, id, JOB_COMPLETED, "");
+	assert_false(f->c.store_failing);
+	expect_cmd(0, POOL_CMD_CLEAN, id, 1);
+	expect_cmd(0, POOL_CMD_START, queued, 1);
+	expect_no_cmd();
+}
+
 /* The agent's finish frees the slot: the next job starts while the
    first one's results come back. */
 static void
@@ -834,9 +905,10 @@ core__drain__no_new_jobs(void **state)
 #endif
 
 /* Queue n jobs of a tenant straight into the store, in one transaction
-   (as if submitted); returns the first id. */
+   (as if submitted); with distinct, each asks for its own wall limit, so
+   that each is a class of its own.  Returns the first id. */
 static int64_t
-queue_rows(struct fixture *f, const char *tenant, size_t n)
+queue_rows_as(struct fixture *f, const char *tenant, size_t n, bool distinct)
 {
 	struct error e;
 	struct job j;
@@ -849,7 +921,11 @@ queue_rows(struct fixture *f, const char *tenant, size_t n)
 		snprintf(j.tenant, sizeof(j.tenant), "%s", tenant);
 		snprintf(j.runtime, sizeof(j.runtime), "python3");
 		snprintf(j.labels, sizeof(j.labels), "[]");
-		snprintf(j.limits, sizeof(j.limits), "{}");
+		if (distinct)
+			snprintf(j.limits, sizeof(j.limits),
+			    "{\"wall_seconds\":%.3f}", 1 + (double)i / 1000);
+		else
+			snprintf(j.limits, sizeof(j.limits), "{}");
 		snprintf(j.reason, sizeof(j.reason), "queued");
 		snprintf(j.submitted_at, sizeof(j.submitted_at),
 		    "2030-01-01T00:00:00.000Z");
@@ -861,6 +937,52 @@ queue_rows(struct fixture *f, const char *tenant, size_t n)
 	}
 	assert_int_equal(store_commit(f->c.st, &e), 0);
 	return first;
+}
+
+static int64_t
+queue_rows(struct fixture *f, const char *tenant, size_t n)
+{
+	return queue_rows_as(f, tenant, n, false);
+}
+
+/*
+ * A tenant whose every job is a class of its own (a wall limit each): the
+ * classes are found by hash, placement is still oldest first, and classes
+ * emptied by placements and cancels are freed without losing the others.
+ */
+static void
+core__many_classes__oldest_first(void **state)
+{
+	struct fixture *f = *state;
+	int64_t first, i, running;
+	struct job j;
+
+	first = queue_rows_as(f, "alpha", 5000, true);
+	core_down(f);
+	core_up(f);
+	assert_int_equal(f->c.nclasses, 5000);
+	/* Cancels in the middle free their classes (the last class moves
+	   into the freed slot, and its bucket must follow). */
+	for (i = 10; i < 20; i++)
+		cancel(f, first + i);
+	assert_int_equal(f->c.nclasses, 4990);
+	assert_int_equal(f->c.nqueue, 4990);
+	node_up(0, 1);
+	expect_cmd(0, POOL_CMD_START, first, 1);
+	running = first;
+	for (i = 1; i < 40; i++) {
+		if (i >= 10 && i < 20)
+			continue;
+		job_ev(POOL_EV_JOB_FINISHED, 0, running, 1);
+		expect_cmd(0, POOL_CMD_COLLECT, running, 1);
+		expect_cmd(0, POOL_CMD_START, first + i, 1);
+		running = first + i;
+	}
+	expect_no_cmd();
+	assert_int_equal(f->c.nqueue, 4990 - 30);
+	assert_int_equal(f->c.nclasses, 4990 - 30);
+	assert_int_equal(core_job_get(&f->c, first + 4999, &j, NULL), 0);
+	assert_int_equal(j.phase, PHASE_QUEUED);
 }
 
 /*
@@ -1039,6 +1161,7 @@ main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(core__job_life__completed),
 		T(core__finished__slot_freed_for_next),
+		T(core__end_not_committed__held_until_committed),
 		T(core__cancel_queued__cancelled_at_once),
 		T(core__cancel_staging__cancel_sent),
 		T(core__cancel_staging_then_failure__cancelled),
@@ -1059,6 +1182,7 @@ main(void)
 		T(core__drain__no_new_jobs),
 		T(core__running_quota__tenant_waits),
 		T(core__queue_100k__order_and_fairness),
+		T(core__many_classes__oldest_first),
 		T(core__restart__every_phase_recovered),
 		T(core__restart_node_unreachable__requeued),
 		T(core__restart_node_removed__requeued),
