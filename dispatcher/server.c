@@ -430,7 +430,7 @@ static bool
 server_purge_time(const char *s, char *out, size_t len)
 {
 	struct timespec ts = { 0, 0 };
-	struct tm tm, back;
+	struct tm tm, back, asked;
 	size_t n = strlen(s), k;
 	char shape[32];
 
@@ -457,11 +457,13 @@ server_purge_time(const char *s, char *out, size_t len)
 		tm.tm_min = atoi(s + 14);
 		tm.tm_sec = atoi(s + 17);
 	}
+	/* timegm() normalizes its argument: compare with a copy. */
+	asked = tm;
 	if (tm.tm_year < 70 || (ts.tv_sec = timegm(&tm)) == (time_t)-1 ||
-	    gmtime_r(&ts.tv_sec, &back) == NULL || back.tm_year != tm.tm_year ||
-	    back.tm_mon != tm.tm_mon || back.tm_mday != tm.tm_mday ||
-	    back.tm_hour != tm.tm_hour || back.tm_min != tm.tm_min ||
-	    back.tm_sec != tm.tm_sec)
+	    gmtime_r(&ts.tv_sec, &back) == NULL ||
+	    back.tm_year != asked.tm_year || back.tm_mon != asked.tm_mon ||
+	    back.tm_mday != asked.tm_mday || back.tm_hour != asked.tm_hour ||
+	    back.tm_min != asked.tm_min || back.tm_sec != asked.tm_sec)
 		return false; /* 2026-02-30, 24:00:00, 23:59:60 ... */
 	util_time_rfc3339(&ts, out, len);
 	return true;
