@@ -14,7 +14,7 @@ tap_ok $? "both nodes come UP"
 # --- A node dies in the middle of its jobs.
 ids=""
 for i in 1 2 3 4; do
-	ids="$ids $(submit_py "import time; time.sleep(4); print('done $i')")"
+	ids="$ids $(submit_py "import time; time.sleep(8); print('done $i')")"
 done
 # Wait until all four run (two per node).
 for n in $(seq 1 100); do

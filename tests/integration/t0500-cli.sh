@@ -196,8 +196,8 @@ run status "$id_raw"
 tap_like "$(sed -n 's/^OutFiles: //p' "$T/out")" 'report.txt \(7 bytes\)' "status lists the out files"
 
 # --- list: two jobs fill node1's slots, a third waits for one.
-id_s1=$("$S" submit --label n1 "$T/sleep30.py")
-id_s2=$("$S" submit --label n1 "$T/sleep30.py")
+id_s1=$("$S" submit --label n1 --wall 60 "$T/sleep30.py")
+id_s2=$("$S" submit --label n1 --wall 60 "$T/sleep30.py")
 wait_state "$id_s1" RUNNING && wait_state "$id_s2" RUNNING
 tap_ok $? "two jobs fill node1"
 id_p=$("$S" submit --label n1 "$T/hello.py")
