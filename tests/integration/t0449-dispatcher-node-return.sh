@@ -31,13 +31,14 @@ tap_ok "$([ -d "$T/node1.base/jobs/$a.1" ]; echo $?)" "the first attempt still r
 node_start node1 "$NODE_PORT_node1"
 disp_wait_nodes UP 20
 tap_ok $? "the node is UP again"
-# Within a second or two of its return, the old attempts are gone.
+# Soon after its return (in a second or so here; the bound is loose for
+# loaded machines and sanitizer builds), the old attempts are gone.
 gone=1
-for _ in $(seq 1 30); do
+for _ in $(seq 1 100); do
 	[ ! -e "$T/node1.base/jobs/$a.1" ] && [ ! -e "$T/node1.base/jobs/$b.1" ] && { gone=0; break; }
 	sleep 0.1
 done
-tap_ok $gone "the old attempts are cancelled and removed on the node within 3 s of its return"
+tap_ok $gone "the old attempts are cancelled and removed on the node within 10 s of its return"
 ja=$(wait_job "$a" 40)
 jb=$(wait_job "$b" 40)
 tap_is "$(printf '%s' "$ja" | jq -r '[.state, (.stdout | rtrimstr("\n")), .attempts] | @tsv')" "$(printf 'COMPLETED\ta\t2')" \
