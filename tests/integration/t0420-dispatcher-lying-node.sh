@@ -112,6 +112,11 @@ id=$(api POST /v1/jobs '{"runtime":"python3","source":"print(1)","limits":{"wall
 job=$(wait_job "$id" 30)
 tap_is "$(printf '%s' "$job" | jq -r .state)" FAILED "events that never end: the attempt is given up at its deadline"
 tap_like "$(printf '%s' "$job" | jq -r .reason)" "deadline" "  and the reason says so"
+# The cancel goes to the node without waiting for it: give it time.
+for _ in $(seq 1 100); do
+	grep -q "/$id\.1\$" "$T/node1.base/cancelled" 2>/dev/null && break
+	sleep 0.1
+done
 tap_like "$(cat "$T/node1.base/cancelled" 2>/dev/null)" "/$id\\.1\$" "  and it is cancelled on its node"
 # A node lost in the middle of a job that has used its last attempt: the
 # job ends NODE_FAIL.
