@@ -16,7 +16,7 @@ tap_ok $? "the node comes UP with one slot"
 # that is no job of its, so it is not purged as an abandoned attempt).
 dir="$T/node1.base/jobs/manual"
 mkdir -p "$dir/files"
-printf 'import time\ntime.sleep(4)\n' >"$dir/files/main.py"
+printf 'import time\ntime.sleep(8)\n' >"$dir/files/main.py"
 printf '{"version":1,"id":"manual","runtime":"python3","entry":"main.py"}\n' >"$dir/job.json"
 "$AGENT_BIN" --config "$T/node1.agent.conf" run "$dir" >"$T/manual.out" 2>&1 &
 manual=$!
@@ -24,7 +24,10 @@ for _ in $(seq 1 50); do grep -q '"started"' "$T/manual.out" 2>/dev/null && brea
 tap_like "$(cat "$T/manual.out")" '"event":"started"' "a job outside the daemon holds the slot"
 
 id=$(submit_py 'print("ran")')
-sleep 1.5
+for _ in $(seq 1 100); do
+	grep -q "job $id waits: all 1 slots are busy" "$T/serve.log" && break
+	sleep 0.1
+done
 tap_like "$(cat "$T/serve.log")" "job $id waits: all 1 slots are busy" "the agent's refusal is logged as a wait"
 tap_isnt "$(state_of "$id")" FAILED "the job is not failed meanwhile"
 job=$(wait_job "$id" 30)
