@@ -65,8 +65,6 @@ struct conns_entry {
 };
 
 struct conns {
-	struct event_base *base;
-	struct evhttp *http;
 	struct evconnlistener *listener; /* evhttp's */
 	evutil_socket_t lfd;
 	struct event *acceptor; /* ours, on lfd, while evhttp's is off */
@@ -712,8 +710,6 @@ conns_new(struct event_base *base, struct evhttp *http,
 		error_set(e, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	g->base = base;
-	g->http = http;
 	g->cf = *cf;
 	g->listener = evhttp_bound_socket_get_listener(bound);
 	g->lfd = evhttp_bound_socket_get_fd(bound);
