@@ -727,6 +727,84 @@ core_retry(struct core *c, struct job *j, bool node_lost, const char *reason)
 	core_enqueue(c, j);
 }
 
+/* Write the submission to the spool. */
+static int
+core_spool_submission(struct core *c, int64_t id, const struct submission *sub,
+    struct error *e)
+{
+	struct spool_job h;
+	struct manifest m;
+	char idtext[32], *text = NULL;
+	json_t *obj = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (spool_job_create(&c->sp, id, &h, e) == -1)
+		return -1;
+	for (i = 0; i < sub->nfiles; i++)
+		if (spool_write_file(&h, sub->files[i].name, sub->files[i].data,
+			sub->files[i].len, e) == -1)
+			goto out;
+	if (sub->has_stdin &&
+	    spool_write(&h, SPOOL_STDIN, sub->stdin_data, sub->stdin_len, e) ==
+		-1)
+		goto out;
+	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+	if (request_manifest(sub, idtext, &m) == -1) {
+		error_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	obj = manifest_to_json(&m);
+	request_manifest_free(&m);
+	if (obj == NULL ||
+	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(17))) ==
+		NULL) {
+		error_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = spool_write(&h, SPOOL_MANIFEST, text, strlen(text), e);
+out:
+	free(text);
+	json_decref(obj);
+	spool_job_close(&h);
+	return rc;
+}
+
+/*
+ * Write a job's inputs to its spool from the request body its submission
+ * left in the store, then forget the body (if that fails, the next
+ * placement writes them again, from the same body).  A job whose body is
+ * gone has its inputs in the spool already.  ERR_INVALID: the body no
+ * longer passes this dispatcher's limits (lowered since it was accepted).
+ */
+static int
+core_inputs(struct core *c, int64_t id, struct error *e)
+{
+	struct submission sub;
+	struct error e2;
+	char *body;
+	size_t len;
+	int status, rc;
+
+	if (store_submission_get(c->st, id, &body, &len, e) == -1)
+		return e->code == ERR_NOTFOUND ? 0 : -1;
+	rc = request_parse(body, len, &c->set.caps, &sub, &status, e);
+	free(body);
+	if (rc == -1)
+		return error_wrap(e,
+		    "its submission no longer passes this "
+		    "dispatcher's limits");
+	rc = core_spool_submission(c, id, &sub, e);
+	request_release(&sub);
+	if (rc == -1) {
+		(void)spool_job_remove(&c->sp, id, NULL);
+		return error_wrap(e, "cannot write its inputs to the spool");
+	}
+	if (store_submission_delete(c->st, id, &e2) == -1)
+		log_warn("job %lld: %s", (long long)id, e2.msg);
+	return 0;
+}
+
 /*
  * Apply one placement of a plan: commit job id's attempt on node, then
  * send it there.  False if its row cannot be read (the job leaves the
@@ -744,7 +822,16 @@ core_place(struct core *c, int64_t id, int node)
 		core_dequeue_id(c, id);
 		return false;
 	}
-	/* Commit the placement, then stage. */
+	/* Its inputs on disk, then commit the placement, then stage. */
+	if (core_inputs(c, id, &e) == -1) {
+		if (e.code != ERR_INVALID) {
+			core_store_failed(c, &j, e.msg);
+			return true;
+		}
+		(void)core_dequeue(c, &j, false);
+		core_finish(c, &j, JOB_FAILED, e.msg);
+		return false;
+	}
 	j.state = JOB_PENDING;
 	j.phase = PHASE_STAGING;
 	j.attempts++;
@@ -1439,6 +1526,7 @@ core_init(struct core *c, const char *config_path, struct error *e)
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
+	c->sp.root = -1;
 	if (settings_load(config_path, &c->set, e) == -1)
 		return -1;
 	if (core_mkdir(c->set.state_dir, e) == -1 ||
@@ -1550,48 +1638,12 @@ core_release(struct core *c)
 	free(c->tenants);
 	free(c->nodes);
 	store_close(c->st);
+	spool_fini(&c->sp);
 	if (c->base != NULL)
 		event_base_free(c->base);
 	settings_release(&c->set);
 	memset(c, 0, sizeof(*c));
-}
-
-/* Write the submission to the spool. */
-static int
-core_spool_submission(struct core *c, int64_t id, const struct submission *sub,
-    struct error *e)
-{
-	struct manifest m;
-	char idtext[32], *text;
-	json_t *obj;
-	size_t i;
-	int rc = -1;
-
-	if (spool_job_create(&c->sp, id, e) == -1)
-		return -1;
-	for (i = 0; i < sub->nfiles; i++)
-		if (spool_write_file(&c->sp, id, sub->files[i].name,
-			sub->files[i].data, sub->files[i].len, e) == -1)
-			return -1;
-	if (sub->has_stdin &&
-	    spool_write(&c->sp, id, SPOOL_STDIN, sub->stdin_data,
-		sub->stdin_len, e) == -1)
-		return -1;
-	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
-	if (request_manifest(sub, idtext, &m) == -1)
-		return error_set(e, ERR_NOMEM, "out of memory");
-	obj = manifest_to_json(&m);
-	request_manifest_free(&m);
-	if (obj == NULL ||
-	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(17))) ==
-		NULL) {
-		json_decref(obj);
-		return error_set(e, ERR_NOMEM, "out of memory");
-	}
-	rc = spool_write(&c->sp, id, SPOOL_MANIFEST, text, strlen(text), e);
-	free(text);
-	json_decref(obj);
-	return rc;
+	c->sp.root = -1;
 }
 
 /* Keep the labels and limits a submission asks for in its job row (JSON). */
@@ -1700,21 +1752,18 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 	j.exit_code = -1;
 	snprintf(j.reason, sizeof(j.reason), "queued");
 	util_now_rfc3339(j.submitted_at, sizeof(j.submitted_at));
-	/* The row and the spool go in one transaction: the row is only
-	   committed once every file is on disk. */
+	/* The row and the request body go in one transaction; the spool's
+	   in/ is written from the body when the job is placed. */
 	*status = 500;
 	if (store_begin(c->st, e) == -1)
 		goto out;
 	if (store_job_insert(c->st, &j, e) == -1 ||
-	    core_spool_submission(c, j.id, &sub, e) == -1) {
+	    store_submission_put(c->st, j.id, body, len, e) == -1) {
 		store_rollback(c->st);
-		(void)spool_job_remove(&c->sp, j.id, NULL);
 		goto out;
 	}
-	if (store_commit(c->st, e) == -1) {
-		(void)spool_job_remove(&c->sp, j.id, NULL);
+	if (store_commit(c->st, e) == -1)
 		goto out;
-	}
 	*status = 201;
 	core_enqueue(c, &j);
 	*out = j;

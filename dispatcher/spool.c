@@ -29,7 +29,9 @@
 #define SPOOL_FILE_MODE 0600
 #define SPOOL_REMOVE_DEPTH 64 /* deeper trees are not ours */
 #define SPOOL_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-#define SPOOL_IN_FILES "in/files"
+#define SPOOL_IN "in"
+#define SPOOL_IN_FILES_NAME "files"
+#define SPOOL_IN_FILES SPOOL_IN "/" SPOOL_IN_FILES_NAME
 #define SPOOL_OUT "out"
 #define SPOOL_OUT_TMP "out.tmp"
 
@@ -60,19 +62,6 @@ spool_errno(int err, const char *what, const char *name, struct error *e)
 	}
 }
 
-/* Open the spool directory (the operator's path: links are followed). */
-static int
-spool_open_root(const struct spool *sp, int *fd, struct error *e)
-{
-	int dfd;
-
-	dfd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd == -1)
-		return spool_errno(errno, "open spool", sp->dir, e);
-	*fd = dfd;
-	return 0;
-}
-
 /* The name of job id's directory inside the spool. */
 static int
 spool_job_name(int64_t id, char *buf, size_t len, struct error *e)
@@ -89,26 +78,18 @@ static int
 spool_open_job(const struct spool *sp, int64_t id, int *fd, struct error *e)
 {
 	char name[32];
-	int root = -1, dfd, ret = -1;
+	int dfd;
 
 	if (spool_job_name(id, name, sizeof(name), e) == -1)
-		goto out;
-	if (spool_open_root(sp, &root, e) == -1)
-		goto out;
-	if ((dfd = openat(root, name, SPOOL_DIR_FLAGS)) == -1) {
+		return -1;
+	if ((dfd = openat(sp->root, name, SPOOL_DIR_FLAGS)) == -1) {
 		if (errno == ENOENT)
-			error_set(e, ERR_NOTFOUND, "no spool for job %" PRId64,
-			    id);
-		else
-			spool_errno(errno, "open job directory", name, e);
-		goto out;
+			return error_set(e, ERR_NOTFOUND,
+			    "no spool for job %" PRId64, id);
+		return spool_errno(errno, "open job directory", name, e);
 	}
 	*fd = dfd;
-	ret = 0;
-out:
-	if (root != -1)
-		close(root);
-	return ret;
+	return 0;
 }
 
 /*
@@ -261,6 +242,7 @@ spool_init(struct spool *sp, const char *state_dir, struct error *e)
 	struct spool s;
 	struct stat st;
 
+	s.root = -1;
 	if (snprintf(s.dir, sizeof(s.dir), "%s/spool", state_dir) >=
 	    (int)sizeof(s.dir))
 		return error_set(e, ERR_INVALID,
@@ -268,13 +250,24 @@ spool_init(struct spool *sp, const char *state_dir, struct error *e)
 		    state_dir, sizeof(s.dir) - sizeof("/spool"));
 	if (mkdir(s.dir, SPOOL_DIR_MODE) == -1 && errno != EEXIST)
 		return spool_errno(errno, "create spool", s.dir, e);
-	if (stat(s.dir, &st) == -1)
+	/* The operator's path: links are followed, here only. */
+	if ((s.root = open(s.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return spool_errno(errno, "open spool", s.dir, e);
+	if (fstat(s.root, &st) == -1) {
+		close(s.root);
 		return spool_errno(errno, "inspect spool", s.dir, e);
-	if (!S_ISDIR(st.st_mode))
-		return error_set(e, ERR_INVALID,
-		    "spool '%s' is not a directory", s.dir);
+	}
 	*sp = s;
 	return 0;
+}
+
+/* Close the spool's directory. */
+void
+spool_fini(struct spool *sp)
+{
+	if (sp->root != -1)
+		close(sp->root);
+	sp->root = -1;
 }
 
 /* The path of part of job id (the job's directory if part is NULL or ""). */
@@ -288,42 +281,50 @@ spool_path(const struct spool *sp, int64_t id, const char *part, char *buf,
 		snprintf(buf, len, "%s/%" PRId64 "/%s", sp->dir, id, part);
 }
 
-/* Create the job's directory with an empty in/files/. */
+/* Create the job's directory with an empty in/files/, and keep them open. */
 int
-spool_job_create(const struct spool *sp, int64_t id, struct error *e)
+spool_job_create(const struct spool *sp, int64_t id, struct spool_job *h,
+    struct error *e)
 {
 	char name[32];
-	int root = -1, job = -1, files = -1, ret = -1;
 
+	h->job = h->in = h->files = -1;
 	if (spool_job_name(id, name, sizeof(name), e) == -1)
-		goto out;
-	if (spool_open_root(sp, &root, e) == -1)
-		goto out;
+		goto fail;
 	/*
 	 * A directory already there is a leftover of a submission whose
 	 * transaction never committed (so its id is handed out again).
 	 */
-	if (spool_remove_at(root, name, e) == -1)
-		goto out;
-	if (mkdirat(root, name, SPOOL_DIR_MODE) == -1) {
+	if (spool_remove_at(sp->root, name, e) == -1)
+		goto fail;
+	if (mkdirat(sp->root, name, SPOOL_DIR_MODE) == -1) {
 		spool_errno(errno, "create job directory", name, e);
-		goto out;
+		goto fail;
 	}
-	if ((job = openat(root, name, SPOOL_DIR_FLAGS)) == -1) {
+	if ((h->job = openat(sp->root, name, SPOOL_DIR_FLAGS)) == -1) {
 		spool_errno(errno, "open job directory", name, e);
-		goto out;
+		goto fail;
 	}
-	if (spool_walk(job, SPOOL_IN_FILES, true, &files, e) == -1)
-		goto out;
-	ret = 0;
-out:
-	if (files != -1)
-		close(files);
-	if (job != -1)
-		close(job);
-	if (root != -1)
-		close(root);
-	return ret;
+	if (spool_walk(h->job, SPOOL_IN, true, &h->in, e) == -1 ||
+	    spool_walk(h->in, SPOOL_IN_FILES_NAME, true, &h->files, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	spool_job_close(h);
+	return -1;
+}
+
+/* Close what spool_job_create() opened. */
+void
+spool_job_close(struct spool_job *h)
+{
+	if (h->files != -1)
+		close(h->files);
+	if (h->in != -1)
+		close(h->in);
+	if (h->job != -1)
+		close(h->job);
+	h->job = h->in = h->files = -1;
 }
 
 /*
@@ -349,17 +350,15 @@ spool_create_file(int base, const char *rel, const void *data, size_t len,
 		name = slash + 1;
 		if (spool_walk(base, dir, true, &parent, e) == -1)
 			goto out;
-	} else {
+	} else
 		name = dir;
-		if (spool_walk(base, "", false, &parent, e) == -1)
-			goto out;
-	}
-	fd = openat(parent, name,
+	fd = openat(parent != -1 ? parent : base, name,
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    SPOOL_FILE_MODE);
 	if (fd == -1) {
 		if (errno == EEXIST &&
-		    fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    fstatat(parent != -1 ? parent : base, name, &st,
+			AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISLNK(st.st_mode))
 			errno = ELOOP;
 		spool_errno(errno, "create", rel, e);
@@ -368,13 +367,13 @@ spool_create_file(int base, const char *rel, const void *data, size_t len,
 	if (util_write_all(fd, data, len) == -1) {
 		spool_errno(errno, "write", rel, e);
 		/* Leave no half-written file for a later reader. */
-		(void)unlinkat(parent, name, 0);
+		(void)unlinkat(parent != -1 ? parent : base, name, 0);
 		goto out;
 	}
 	if (close(fd) == -1) {
 		fd = -1;
 		spool_errno(errno, "write", rel, e);
-		(void)unlinkat(parent, name, 0);
+		(void)unlinkat(parent != -1 ? parent : base, name, 0);
 		goto out;
 	}
 	fd = -1;
@@ -389,47 +388,25 @@ out:
 
 /* Write a file of the submission under in/files/, or in/job.json, in/stdin. */
 int
-spool_write(const struct spool *sp, int64_t id, const char *rel,
-    const void *data, size_t len, struct error *e)
+spool_write(struct spool_job *h, const char *rel, const void *data, size_t len,
+    struct error *e)
 {
-	int job = -1, ret = -1;
-
 	if (strncmp(rel, "in/", 3) != 0)
-		return spool_write_file(sp, id, rel, data, len, e);
-	if (strcmp(rel, SPOOL_MANIFEST) != 0 && strcmp(rel, SPOOL_STDIN) != 0) {
-		error_set_field(e, ERR_INVALID, "name",
+		return spool_write_file(h, rel, data, len, e);
+	if (strcmp(rel, SPOOL_MANIFEST) != 0 && strcmp(rel, SPOOL_STDIN) != 0)
+		return error_set_field(e, ERR_INVALID, "name",
 		    "'%.64s' is neither in/job.json nor in/stdin", rel);
-		goto out;
-	}
-	if (spool_open_job(sp, id, &job, e) == -1)
-		goto out;
-	ret = spool_create_file(job, rel, data, len, e);
-out:
-	if (job != -1)
-		close(job);
-	return ret;
+	return spool_create_file(h->in, rel + 3, data, len, e);
 }
 
 /* Write a file of the submission under in/files/, whatever its name. */
 int
-spool_write_file(const struct spool *sp, int64_t id, const char *rel,
-    const void *data, size_t len, struct error *e)
+spool_write_file(struct spool_job *h, const char *rel, const void *data,
+    size_t len, struct error *e)
 {
-	int job = -1, files = -1, ret = -1;
-
 	if (util_path_check(rel, "name", e) == -1)
-		goto out;
-	if (spool_open_job(sp, id, &job, e) == -1)
-		goto out;
-	if (spool_walk(job, SPOOL_IN_FILES, false, &files, e) == -1)
-		goto out;
-	ret = spool_create_file(files, rel, data, len, e);
-out:
-	if (files != -1)
-		close(files);
-	if (job != -1)
-		close(job);
-	return ret;
+		return -1;
+	return spool_create_file(h->files, rel, data, len, e);
 }
 
 /*
@@ -627,15 +604,8 @@ int
 spool_job_remove(const struct spool *sp, int64_t id, struct error *e)
 {
 	char name[32];
-	int root = -1, ret = -1;
 
 	if (spool_job_name(id, name, sizeof(name), e) == -1)
-		goto out;
-	if (spool_open_root(sp, &root, e) == -1)
-		goto out;
-	ret = spool_remove_at(root, name, e);
-out:
-	if (root != -1)
-		close(root);
-	return ret;
+		return -1;
+	return spool_remove_at(sp->root, name, e);
 }

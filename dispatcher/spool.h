@@ -4,6 +4,8 @@
  *   in/job.json        the manifest sent to the node
  *   in/files/...       the submission
  *   in/stdin           optional
+ *                      (in/ is written when the job is first placed; the
+ *                      store keeps the request body until then)
  *   out/result.json    the checked result of the last attempt
  *   out/stdout, out/stderr, out/files/...   what came back
  *   out.tmp/           an attempt's results while they are downloaded;
@@ -41,6 +43,12 @@
 
 struct spool {
 	char dir[512]; /* <state_dir>/spool */
+	int root; /* open on dir, for every *at() call below */
+};
+
+/* A job's inputs being written: its directory, in/ and in/files/, open. */
+struct spool_job {
+	int job, in, files;
 };
 
 /*
@@ -48,6 +56,9 @@ struct spool {
  * may contain links; nothing below it is ever reached through one.
  */
 int spool_init(struct spool *sp, const char *state_dir, struct error *e);
+
+/* Close what spool_init() opened. */
+void spool_fini(struct spool *sp);
 
 /*
  * The path of part ("in", "in/files", "out", "out.tmp", ...) of job id.
@@ -57,11 +68,18 @@ void spool_path(const struct spool *sp, int64_t id, const char *part, char *buf,
     size_t len);
 
 /*
- * Create the job's directory with an empty in/files/.  A directory left
- * over under the same id (from a submission whose transaction never
- * committed, so that its id is handed out again) is removed first.
+ * Create the job's directory with an empty in/files/, and open h on it for
+ * spool_write() (spool_job_close() when done, also after an error).  A
+ * directory or link left over under the same id (from a submission whose
+ * transaction never committed, so that its id is handed out again) is
+ * removed first.  The writes go through h's descriptors: nothing planted
+ * in the spool after the create is followed.
  */
-int spool_job_create(const struct spool *sp, int64_t id, struct error *e);
+int spool_job_create(const struct spool *sp, int64_t id, struct spool_job *h,
+    struct error *e);
+
+/* Close what spool_job_create() opened (idempotent). */
+void spool_job_close(struct spool_job *h);
 
 /*
  * Write a file of the submission: rel is a relative path under in/files/
@@ -70,12 +88,12 @@ int spool_job_create(const struct spool *sp, int64_t id, struct error *e);
  * file must not exist yet.  Names that come from users go through
  * spool_write_file(), so that a user's "in/stdin" stays a file.
  */
-int spool_write(const struct spool *sp, int64_t id, const char *rel,
-    const void *data, size_t len, struct error *e);
+int spool_write(struct spool_job *h, const char *rel, const void *data,
+    size_t len, struct error *e);
 
 /* As spool_write(), but rel is always under in/files/, whatever its name. */
-int spool_write_file(const struct spool *sp, int64_t id, const char *rel,
-    const void *data, size_t len, struct error *e);
+int spool_write_file(struct spool_job *h, const char *rel, const void *data,
+    size_t len, struct error *e);
 
 /*
  * Read an input of the submission, SPOOL_MANIFEST or SPOOL_STDIN (any other

@@ -6,11 +6,17 @@
  * and resets the statement before returning, so that no statement keeps a
  * read transaction (and with it an old WAL snapshot) open between calls.
  * SQLite's errors become struct error in store_error() and nowhere else.
+ *
+ * Checkpoints (copying the WAL back into the database, with its fsyncs)
+ * run on a thread of their own with a connection of its own, woken by the
+ * WAL hook after a commit: the loop's commits never wait for a disk flush.
  */
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +28,17 @@
 #include "store.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
+/* WAL pages that wake the checkpointer (SQLite's own default). */
+#define STORE_CHECKPOINT_PAGES 1000
+/*
+ * WAL pages past which the writer checkpoints itself.  The WAL only starts
+ * again from its beginning when a write finds it wholly copied back, which
+ * a checkpoint running beside a steady stream of commits never leaves it:
+ * the writer's own checkpoint then copies the little the thread has not
+ * (and the next commit starts the WAL again).  It also bounds the WAL if
+ * the thread is stuck.
+ */
+#define STORE_CHECKPOINT_MAX_PAGES 8000
 #define STORE_PHASE_BATCH 32 /* rows read per query by store_jobs_in_phase */
 
 /*
@@ -91,6 +108,12 @@ static const char *const store_migrations[] = {
 	"  ended_at TEXT NOT NULL,"
 	"  outcome TEXT NOT NULL,"
 	"  PRIMARY KEY (job_id, attempt)"
+	");",
+	/* 3 -> 4: the request body of a job not yet placed, committed with
+	   its row (its spool in/ is written from it when it is placed). */
+	"CREATE TABLE submissions ("
+	"  job_id INTEGER PRIMARY KEY,"
+	"  body BLOB NOT NULL"
 	");",
 };
 
@@ -179,6 +202,9 @@ enum store_stmt {
 	STMT_ATTEMPTS_DELETE,
 	STMT_NODE_GET,
 	STMT_NODE_SET,
+	STMT_SUBMISSION_PUT,
+	STMT_SUBMISSION_GET,
+	STMT_SUBMISSION_DELETE,
 	STMT_COUNT
 };
 
@@ -243,11 +269,28 @@ static const char *const store_sql[STMT_COUNT] = {
 			  "VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE "
 			  "SET drained = excluded.drained, "
 			  "reason = excluded.reason",
+	[STMT_SUBMISSION_PUT] = "INSERT OR REPLACE INTO submissions (job_id, "
+				"body) VALUES (?1, ?2)",
+	[STMT_SUBMISSION_GET] = "SELECT body FROM submissions "
+				"WHERE job_id = ?1",
+	[STMT_SUBMISSION_DELETE] = "DELETE FROM submissions WHERE job_id = ?1",
+};
+
+/* The checkpointer thread, and what it shares with the writer. */
+struct store_ckpt {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool wanted; /* under lock */
+	bool stop; /* under lock */
+	sqlite3 *db; /* its own connection, used by the thread only */
+	int last_rc; /* the thread's only: the last failure said */
 };
 
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
+	struct store_ckpt *ckpt; /* NULL: SQLite's own checkpoints */
 };
 
 /*
@@ -490,6 +533,109 @@ out:
 	return ret;
 }
 
+/* The checkpointer: a PASSIVE checkpoint each time the writer asks. */
+static void *
+store_ckpt_main(void *arg)
+{
+	struct store_ckpt *ck = arg;
+	int rc;
+
+	for (;;) {
+		pthread_mutex_lock(&ck->lock);
+		while (!ck->wanted && !ck->stop)
+			pthread_cond_wait(&ck->cond, &ck->lock);
+		if (ck->stop) {
+			pthread_mutex_unlock(&ck->lock);
+			return NULL;
+		}
+		ck->wanted = false;
+		pthread_mutex_unlock(&ck->lock);
+		/* PASSIVE never waits for the writer or a reader: what it
+		   cannot copy now it copies at the next wake. */
+		rc = sqlite3_wal_checkpoint_v2(ck->db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != ck->last_rc)
+			log_warn("database checkpoint failed: %s",
+			    sqlite3_errstr(rc));
+		ck->last_rc = rc;
+	}
+}
+
+/* After each commit of the writer: wake the checkpointer when due. */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store_ckpt *ck = arg;
+
+	if (pages >= STORE_CHECKPOINT_MAX_PAGES) {
+		(void)sqlite3_wal_checkpoint_v2(db, name,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		return SQLITE_OK;
+	}
+	if (pages >= STORE_CHECKPOINT_PAGES) {
+		pthread_mutex_lock(&ck->lock);
+		ck->wanted = true;
+		pthread_cond_signal(&ck->cond);
+		pthread_mutex_unlock(&ck->lock);
+	}
+	return SQLITE_OK;
+}
+
+/* Stop and free the checkpointer. */
+static void
+store_ckpt_stop(struct store_ckpt *ck)
+{
+	if (ck == NULL)
+		return;
+	pthread_mutex_lock(&ck->lock);
+	ck->stop = true;
+	pthread_cond_signal(&ck->cond);
+	pthread_mutex_unlock(&ck->lock);
+	pthread_join(ck->thread, NULL);
+	sqlite3_close(ck->db);
+	pthread_cond_destroy(&ck->cond);
+	pthread_mutex_destroy(&ck->lock);
+	free(ck);
+}
+
+/*
+ * Start the checkpointer for st's database at path and hand it the WAL
+ * hook (which replaces SQLite's automatic checkpoints).  Without one (no
+ * memory, no thread), SQLite's own checkpoints go on: slower, not wrong.
+ */
+static void
+store_ckpt_start(struct store *st, const char *path)
+{
+	struct store_ckpt *ck;
+
+	if ((ck = calloc(1, sizeof(*ck))) == NULL)
+		return;
+	/* A connection checkpoints only once it has read the database and
+	   so found it in WAL mode. */
+	if (sqlite3_open_v2(path, &ck->db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK ||
+	    sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_master", NULL,
+		NULL, NULL) != SQLITE_OK)
+		goto fail;
+	pthread_mutex_init(&ck->lock, NULL);
+	pthread_cond_init(&ck->cond, NULL);
+	if (pthread_create(&ck->thread, NULL, store_ckpt_main, ck) != 0) {
+		pthread_cond_destroy(&ck->cond);
+		pthread_mutex_destroy(&ck->lock);
+		goto fail;
+	}
+	st->ckpt = ck;
+	(void)sqlite3_wal_hook(st->db, store_wal_hook, ck);
+	return;
+fail:
+	log_warn("database '%s': no checkpoint thread; checkpoints run in "
+		 "the loop",
+	    path);
+	sqlite3_close(ck->db);
+	free(ck);
+}
+
 /* Open or create the database at path, migrate it and prepare statements. */
 struct store *
 store_open(const char *path, struct error *e)
@@ -536,6 +682,7 @@ store_open(const char *path, struct error *e)
 			goto out;
 		}
 	}
+	store_ckpt_start(st, path);
 	ret = st;
 	st = NULL;
 out:
@@ -552,6 +699,12 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
+	/* Before the last connection closes, which checkpoints what is left
+	   and removes the WAL. */
+	if (st->ckpt != NULL) {
+		(void)sqlite3_wal_hook(st->db, NULL, NULL);
+		store_ckpt_stop(st->ckpt);
+	}
 	for (i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	/* An open transaction is rolled back by closing. */
@@ -1216,13 +1369,21 @@ store_jobs_remove(struct store *st, enum job_state state, const int64_t *ids,
 		}
 		store_done(del);
 		if (rc == SQLITE_OK && sqlite3_changes(st->db) > 0) {
-			sqlite3_stmt *hist = st->stmt[STMT_ATTEMPTS_DELETE];
+			/* Its history, and the body of a job never placed. */
+			static const enum store_stmt also[] = {
+				STMT_ATTEMPTS_DELETE, STMT_SUBMISSION_DELETE
+			};
+			size_t k;
 
-			rc = sqlite3_bind_int64(hist, 1, ids[i]);
-			if (rc == SQLITE_OK &&
-			    (rc = sqlite3_step(hist)) == SQLITE_DONE)
-				rc = SQLITE_OK;
-			store_done(hist);
+			for (k = 0; k < 2 && rc == SQLITE_OK; k++) {
+				sqlite3_stmt *more = st->stmt[also[k]];
+
+				rc = sqlite3_bind_int64(more, 1, ids[i]);
+				if (rc == SQLITE_OK &&
+				    (rc = sqlite3_step(more)) == SQLITE_DONE)
+					rc = SQLITE_OK;
+				store_done(more);
+			}
 		}
 	}
 	if (rc == SQLITE_OK && count > 0) {
@@ -1243,6 +1404,80 @@ store_jobs_remove(struct store *st, enum job_state state, const int64_t *ids,
 		return -1;
 	*removed = count;
 	return 0;
+}
+
+/* Keep a job's request body; see store.h. */
+int
+store_submission_put(struct store *st, int64_t id, const void *body, size_t len,
+    struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_SUBMISSION_PUT];
+	int rc;
+
+	rc = sqlite3_bind_int64(stmt, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob64(stmt, 2, len > 0 ? body : "",
+		    (sqlite3_uint64)len, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		store_done(stmt);
+		return store_error(st->db, rc, e,
+		    "cannot keep the submission of job %lld", (long long)id);
+	}
+	return store_step_done(st, stmt, e, "cannot keep a submission");
+}
+
+/* Read a job's request body; see store.h. */
+int
+store_submission_get(struct store *st, int64_t id, char **body, size_t *len,
+    struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_SUBMISSION_GET];
+	const void *blob;
+	size_t n;
+	char *copy;
+	int rc;
+
+	rc = sqlite3_bind_int64(stmt, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		store_done(stmt);
+		return error_set(e, ERR_NOTFOUND,
+		    "job %lld has no submission in the store", (long long)id);
+	}
+	if (rc != SQLITE_ROW) {
+		store_error(st->db, rc, e,
+		    "cannot read the submission of job %lld", (long long)id);
+		store_done(stmt);
+		return -1;
+	}
+	blob = sqlite3_column_blob(stmt, 0);
+	n = (size_t)sqlite3_column_bytes(stmt, 0);
+	if ((copy = malloc(n + 1)) == NULL) {
+		store_done(stmt);
+		return error_set(e, ERR_NOMEM, "out of memory");
+	}
+	if (n > 0)
+		memcpy(copy, blob, n);
+	copy[n] = '\0';
+	store_done(stmt);
+	*body = copy;
+	*len = n;
+	return 0;
+}
+
+/* Forget a job's request body; see store.h. */
+int
+store_submission_delete(struct store *st, int64_t id, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_SUBMISSION_DELETE];
+	int rc;
+
+	if ((rc = sqlite3_bind_int64(stmt, 1, id)) != SQLITE_OK) {
+		store_done(stmt);
+		return store_error(st->db, rc, e, "cannot forget a submission");
+	}
+	return store_step_done(st, stmt, e, "cannot forget a submission");
 }
 
 /* Check a node name given to the node functions. */

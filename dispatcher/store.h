@@ -21,7 +21,7 @@
 #include "error.h"
 #include "job.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -130,6 +130,21 @@ int store_jobs_expired(struct store *st, enum job_state state,
  */
 int store_jobs_remove(struct store *st, enum job_state state,
     const int64_t *ids, int n, int *removed, struct error *e);
+
+/*
+ * The request body of a job not yet placed, committed with its row (put
+ * inside the submission's transaction), so that accepting a job writes
+ * nothing but the store.  get gives a new NUL-terminated copy (the
+ * caller's to free), ERR_NOTFOUND if there is none: the job's inputs are
+ * in the spool already (written at its first placement, or by a release
+ * before schema 4).  delete of none is not an error.  Removing a job's
+ * row (store_jobs_remove()) removes its body too.
+ */
+int store_submission_put(struct store *st, int64_t id, const void *body,
+    size_t len, struct error *e);
+int store_submission_get(struct store *st, int64_t id, char **body, size_t *len,
+    struct error *e);
+int store_submission_delete(struct store *st, int64_t id, struct error *e);
 
 /*
  * Administrative node state that must survive a restart: whether an

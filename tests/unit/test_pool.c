@@ -65,6 +65,7 @@ pool_send__out_of_memory__fatal_not_dropped(void **state)
 	set.nodes = &node;
 	set.nnodes = 1;
 	memset(&sp, 0, sizeof(sp));
+	sp.root = -1;
 	assert_int_equal(pipe(fds), 0);
 	pid = fork();
 	assert_true(pid != -1);

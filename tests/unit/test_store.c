@@ -974,6 +974,116 @@ store_begin__locked_by_other__busy(void **state)
 	store_rollback(f->st);
 }
 
+/* A submission's body round-trips, goes when forgotten, and with its job. */
+static void
+store_submission__put_get_delete__round_trips(void **state)
+{
+	struct fixture *f = *state;
+	static const char body[] = "{\"runtime\":\"python3\",\"x\":\"\0\"}";
+	int64_t ids[1];
+	struct job j;
+	struct error e;
+	char *got, text[32];
+	size_t len;
+	int removed;
+
+	job_fill(&j, 1);
+	assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+	assert_int_equal(store_submission_get(f->st, j.id, &got, &len, &e), -1);
+	assert_int_equal(e.code, ERR_NOTFOUND);
+	assert_int_equal(store_submission_put(f->st, j.id, body,
+			     sizeof(body) - 1, &e),
+	    0);
+	assert_int_equal(store_submission_get(f->st, j.id, &got, &len, &e), 0);
+	assert_int_equal(len, sizeof(body) - 1);
+	assert_memory_equal(got, body, len);
+	assert_int_equal(got[len], '\0');
+	free(got);
+	assert_int_equal(store_submission_delete(f->st, j.id, &e), 0);
+	assert_int_equal(store_submission_get(f->st, j.id, &got, &len, &e), -1);
+	assert_int_equal(e.code, ERR_NOTFOUND);
+	assert_int_equal(store_submission_delete(f->st, j.id, &e), 0);
+	/* Removing an ended job removes the body it still had. */
+	assert_int_equal(store_submission_put(f->st, j.id, "", 0, &e), 0);
+	j.state = JOB_CANCELLED;
+	j.phase = PHASE_DONE;
+	assert_int_equal(store_job_update(f->st, &j, &e), 0);
+	ids[0] = j.id;
+	assert_int_equal(store_jobs_remove(f->st, JOB_CANCELLED, ids, 1,
+			     &removed, &e),
+	    0);
+	assert_int_equal(removed, 1);
+	raw_text(f->path, "SELECT count(*) FROM submissions", text,
+	    sizeof(text));
+	assert_string_equal(text, "0");
+}
+
+/*
+ * The loop's commits leave checkpoints to the store's thread: after more
+ * than 1000 pages of commits (but fewer than the writer's own bound), the
+ * database file grows as the thread copies the WAL back into it.  Nothing
+ * else would: the store's WAL hook replaces SQLite's own checkpoints.
+ */
+static void
+store_commit__past_threshold__checkpointed_by_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	struct error e;
+	struct job j;
+	off_t before;
+	int i;
+
+	assert_int_equal(stat(f->path, &st), 0);
+	before = st.st_size;
+	for (i = 0; i < 400; i++) {
+		job_fill(&j, i);
+		assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+		assert_int_equal(store_submission_put(f->st, j.id, "{}", 2, &e),
+		    0);
+	}
+	for (i = 0; i < 200; i++) {
+		assert_int_equal(stat(f->path, &st), 0);
+		if (st.st_size > before + 64 * 1024)
+			break;
+		usleep(50 * 1000);
+	}
+	assert_true(st.st_size > before + 64 * 1024);
+}
+
+/*
+ * A steady stream of commits keeps the WAL bounded: with no pause for the
+ * thread to finish, the writer's own checkpoint lets it start again.
+ * Unbounded, the 8,000 commits here would leave a WAL of about 200 MiB.
+ * The commits are paced (5,000 a second at most, more than the daemon
+ * makes), as the WAL grows by what is committed while the thread's
+ * checkpoint, whose flushes a loaded disk can make slow, holds the
+ * writer's off; the bound leaves room for one of 400 ms.
+ */
+static void
+store_commit__steady_stream__wal_bounded(void **state)
+{
+	struct fixture *f = *state;
+	char wal[4300];
+	struct stat st;
+	struct error e;
+	struct job j;
+	int i;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	for (i = 0; i < 4000; i++) {
+		job_fill(&j, i);
+		assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+		assert_int_equal(store_submission_put(f->st, j.id,
+				     "0123456789abcdef0123456789abcdef", 32,
+				     &e),
+		    0);
+		usleep(200);
+	}
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size < 96 * 1024 * 1024);
+}
+
 int
 main(void)
 {
@@ -1017,6 +1127,9 @@ main(void)
 		T(store_commit__after_insert__visible),
 		T(store_begin__twice__state_error),
 		T(store_begin__locked_by_other__busy),
+		T(store_submission__put_get_delete__round_trips),
+		T(store_commit__past_threshold__checkpointed_by_thread),
+		T(store_commit__steady_stream__wal_bounded),
 #undef T
 #undef D
 	};
