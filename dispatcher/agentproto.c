@@ -81,6 +81,16 @@ agentproto_info_parse(const char *text, size_t len, struct agentproto_info *out,
 		goto out;
 	}
 	in.slots = (unsigned)json_integer_value(v);
+	/* Optional (older agents do not say). */
+	v = json_object_get(root, "slots_busy");
+	if (v != NULL &&
+	    (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		json_integer_value(v) > (json_int_t)in.slots)) {
+		error_set(e, ERR_INVALID,
+		    "the agent's slots_busy is not 0 to its slots");
+		goto out;
+	}
+	in.slots_busy = v != NULL ? (unsigned)json_integer_value(v) : 0;
 	if (agentproto_json_text(json_object_get(root, "agent_version"),
 		in.agent_version, sizeof(in.agent_version), false) == -1 ||
 	    agentproto_json_text(json_object_get(root, "cgroup"), in.cgroup,

@@ -42,6 +42,7 @@ struct agentproto_info {
 	char agent_version[32];
 	char base_dir[512];
 	unsigned slots;
+	unsigned slots_busy; /* taken when it answered (0 if not said) */
 	char cgroup[8];
 	struct limits defaults;
 	struct limits ceilings;

@@ -25,6 +25,8 @@
 #include "util.h"
 
 #define CORE_TICK_MS 500
+/* How often a node with slots taken elsewhere is asked for its count. */
+#define CORE_ELSEWHERE_ASK_MS 2000
 /* Retention removes at most this many jobs a pass, every ten seconds (or
    at the next tick after a full batch). */
 #define CORE_RETAIN_BATCH 200
@@ -450,6 +452,15 @@ core_tenant_queued(const struct core *c, const char *tenant)
 }
 
 /* The scheduler's view of the nodes. */
+/* A node's slots taken: by jobs of ours, and by what its agent says. */
+static unsigned
+core_node_taken(const struct core_node *n)
+{
+	unsigned taken = n->busy + n->elsewhere;
+
+	return n->known && taken > n->info.slots ? n->info.slots : taken;
+}
+
 static struct sched_node *
 core_sched_nodes(struct core *c)
 {
@@ -465,7 +476,7 @@ core_sched_nodes(struct core *c)
 		sn[i].state = n->state;
 		sn[i].known = n->known;
 		sn[i].slots = n->known ? n->info.slots : 0;
-		sn[i].busy = n->busy;
+		sn[i].busy = core_node_taken(n);
 		sn[i].runtimes = n->runtime_names;
 		sn[i].nruntimes = n->known ? n->info.nruntimes : 0;
 		sn[i].labels = (const char *const *)n->conf->labels;
@@ -910,8 +921,9 @@ core_free_slots(const struct core *c)
 
 	for (i = 0; i < c->nnodes; i++)
 		if (c->nodes[i].state == SCHED_UP && c->nodes[i].known &&
-		    c->nodes[i].info.slots > c->nodes[i].busy)
-			free += c->nodes[i].info.slots - c->nodes[i].busy;
+		    c->nodes[i].info.slots > core_node_taken(&c->nodes[i]))
+			free += c->nodes[i].info.slots -
+			    core_node_taken(&c->nodes[i]);
 	return free;
 }
 
@@ -978,6 +990,51 @@ core_waiting_reason(struct core *c, const struct job *j, char *buf, size_t len)
 	core_queued_release(&q);
 }
 
+/*
+ * Reconcile a node's slots with its agent's own count (info, just read):
+ * what it says is taken beyond our jobs there is kept out of placement.
+ * Only the agent's count can say that such a slot is free again, so it is
+ * asked again (core_tick()) until none is left.
+ */
+static void
+core_node_reconcile(struct core_node *n)
+{
+	unsigned was = n->elsewhere;
+
+	n->elsewhere = n->info.slots_busy > n->busy
+	    ? n->info.slots_busy - n->busy
+	    : 0;
+	if (n->elsewhere != was)
+		log_info("node %s: its agent has %u of %u slots taken, %u by "
+			 "jobs this dispatcher has there; %u kept out of "
+			 "placement until the agent says they are free",
+		    n->conf->name, n->info.slots_busy, n->info.slots, n->busy,
+		    n->elsewhere);
+	n->elsewhere_asked_ms = util_now_ms();
+}
+
+/* Ask the agents of nodes with slots taken elsewhere how many are left. */
+static void
+core_ask_elsewhere(struct core *c)
+{
+	int64_t now = util_now_ms();
+	struct pool_cmd cmd;
+	size_t i;
+
+	for (i = 0; i < c->nnodes; i++) {
+		struct core_node *n = &c->nodes[i];
+
+		if (n->elsewhere == 0 || !n->connected ||
+		    now - n->elsewhere_asked_ms < CORE_ELSEWHERE_ASK_MS)
+			continue;
+		n->elsewhere_asked_ms = now;
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.type = POOL_CMD_INFO;
+		cmd.epoch = n->epoch;
+		pool_send(c->pool, (int)i, &cmd);
+	}
+}
+
 /* A node came up: record its info and recover its jobs. */
 static void
 core_node_up(struct core *c, struct pool_ev *ev)
@@ -1000,6 +1057,7 @@ core_node_up(struct core *c, struct pool_ev *ev)
 	util_now_rfc3339(n->last_seen, sizeof(n->last_seen));
 	log_info("node %s is up: %u slots, agent %s", n->conf->name,
 	    n->info.slots, n->info.agent_version);
+	core_node_reconcile(n);
 	for (i = 0; i < c->nactive; i++) {
 		struct core_active *a = &c->active[i];
 		struct job j;
@@ -1042,6 +1100,7 @@ core_node_down(struct core *c, struct pool_ev *ev)
 	n->connected = false;
 	n->seen = true;
 	n->state = SCHED_DOWN;
+	n->elsewhere = 0;
 	snprintf(n->reason, sizeof(n->reason), "%s", ev->reason);
 	for (i = 0; i < c->nactive;) {
 		struct core_active *a = &c->active[i];
@@ -1097,6 +1156,17 @@ core_on_event(struct pool_ev *ev, void *arg)
 	}
 	if (ev->type == POOL_EV_NODE_DIRS) {
 		core_node_dirs(c, ev);
+		goto out;
+	}
+	if (ev->type == POOL_EV_NODE_INFO) {
+		/* Only the slots' count is taken: the rest is as it was
+		   read when the node came up. */
+		if (c->nodes[ev->node].connected &&
+		    ev->epoch == c->nodes[ev->node].epoch) {
+			c->nodes[ev->node].info.slots_busy =
+			    ev->info.slots_busy;
+			core_node_reconcile(&c->nodes[ev->node]);
+		}
 		goto out;
 	}
 	util_now_rfc3339(c->nodes[ev->node].last_seen,
@@ -1490,6 +1560,7 @@ core_tick(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	core_requeue_unreachable(c);
+	core_ask_elsewhere(c);
 	core_schedule(c);
 }
 

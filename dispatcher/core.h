@@ -41,6 +41,11 @@ struct core_node {
 	const char *runtime_names[AGENTPROTO_RUNTIMES_MAX];
 	uint64_t epoch;
 	unsigned busy;
+	/* Slots the agent says are taken beyond the jobs of ours there (an
+	   old attempt not yet cancelled, another dispatcher's job): kept
+	   out of placement, and asked about again until they free. */
+	unsigned elsewhere;
+	int64_t elsewhere_asked_ms; /* when info was last asked for */
 	char last_seen[40];
 	uint64_t reconnects;
 };

@@ -130,7 +130,7 @@ pool_tell(struct pool_worker *w, enum pool_ev_type type, int64_t job,
 	ev->retryable = retryable;
 	if (reason != NULL)
 		snprintf(ev->reason, sizeof(ev->reason), "%s", reason);
-	if (type == POOL_EV_NODE_UP)
+	if (type == POOL_EV_NODE_UP || type == POOL_EV_NODE_INFO)
 		ev->info = w->ap.info;
 	pool_post(w->pool, ev);
 }
@@ -276,6 +276,14 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 		agentproto_job_path(&w->ap, c->job_id, c->attempt, path,
 		    sizeof(path));
 		agentproto_cancel(&w->ap, r, path);
+		return 0;
+	case POOL_CMD_INFO:
+		/* Informative: a node that cannot answer is found out by
+		   the commands that matter. */
+		if (agentproto_info(&w->ap, r, e) == 0)
+			pool_tell(w, POOL_EV_NODE_INFO, 0, 0, false, NULL);
+		else
+			log_debug("%s: agent info: %s", w->conf->name, e->msg);
 		return 0;
 	}
 	return 0;

@@ -35,8 +35,9 @@ enum pool_cmd_type {
 	POOL_CMD_COLLECT, /* fetch the results of a finished job */
 	POOL_CMD_CLEAN, /* agent clean */
 	POOL_CMD_CANCEL, /* agent cancel */
-	POOL_CMD_PURGE /* agent cancel, then agent clean: an attempt the
-			  dispatcher abandoned (its node was lost) */
+	POOL_CMD_PURGE, /* agent cancel, then agent clean: an attempt the
+			   dispatcher abandoned (its node was lost) */
+	POOL_CMD_INFO /* agent info again: POOL_EV_NODE_INFO */
 };
 
 struct pool_cmd {
@@ -56,7 +57,8 @@ enum pool_ev_type {
 	POOL_EV_JOB_FINISHED, /* the agent reported the end: collect it */
 	POOL_EV_JOB_COLLECTED, /* result is set; spool out/ holds the files */
 	POOL_EV_JOB_FAILED, /* this attempt failed; retryable or not */
-	POOL_EV_NODE_DIRS /* the job directories on a node that came up */
+	POOL_EV_NODE_DIRS, /* the job directories on a node that came up */
+	POOL_EV_NODE_INFO /* info is set: the agent's view, asked again */
 };
 
 struct pool_ev {
@@ -68,7 +70,7 @@ struct pool_ev {
 	bool retryable;
 	char reason[256];
 	char at[40];
-	struct agentproto_info info; /* POOL_EV_NODE_UP */
+	struct agentproto_info info; /* POOL_EV_NODE_UP, POOL_EV_NODE_INFO */
 	struct result result; /* POOL_EV_JOB_COLLECTED; pool_ev_free() */
 	int64_t *dir_ids; /* POOL_EV_NODE_DIRS: ndirs id.attempt pairs */
 	int *dir_attempts;

@@ -29,8 +29,8 @@ parse_with(const char *field, const char *value, struct agentproto_info *out,
 {
 	const char *fields[][2] = { { "agent_version", "\"0.1\"" },
 		{ "base_dir", "\"/var/lib/sluice\"" }, { "slots", "2" },
-		{ "cgroup", "\"v2\"" }, { "defaults", LIMITS_JSON },
-		{ "ceilings", LIMITS_JSON },
+		{ "slots_busy", "1" }, { "cgroup", "\"v2\"" },
+		{ "defaults", LIMITS_JSON }, { "ceilings", LIMITS_JSON },
 		{ "runtimes",
 		    "[{\"name\": \"python3\", \"version\": \"Python 3.11\"},"
 		    " {\"name\": \"sh\", \"version\": null}]" } };
@@ -58,6 +58,7 @@ agentproto_info_parse__agent_info__fields_set(void **state)
 	assert_int_equal(parse_with(NULL, NULL, &info, &e), 0);
 	assert_string_equal(info.base_dir, "/var/lib/sluice");
 	assert_int_equal(info.slots, 2);
+	assert_int_equal(info.slots_busy, 1);
 	assert_int_equal(info.nruntimes, 2);
 	assert_string_equal(info.runtimes[0], "python3");
 	assert_string_equal(info.versions[0], "Python 3.11");
@@ -72,7 +73,8 @@ agentproto_info_parse__bad_fields__refused(void **state)
 	static const char *bad[][2] = { { "base_dir", "\"relative\"" },
 		{ "base_dir", "\"/a/../etc\"" }, { "slots", "0" },
 		{ "slots", "1025" }, { "slots", "\"2\"" },
-		{ "agent_version", "\"0.1\\n\"" },
+		{ "slots_busy", "3" }, { "slots_busy", "-1" },
+		{ "slots_busy", "\"1\"" }, { "agent_version", "\"0.1\\n\"" },
 		{ "defaults", "{\"cpu_seconds\": 5}" },
 		{ "runtimes", "[{\"name\": \"py thon\"}]" },
 		{ "runtimes", "{}" } };
