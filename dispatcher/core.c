@@ -546,6 +546,7 @@ core_store_failed(struct core *c, const struct job *j, const char *msg)
 
 static void core_send(struct core *c, int node, enum pool_cmd_type type,
     int64_t id, int attempt);
+static void core_batch_cb(evutil_socket_t fd, short what, void *arg);
 
 /* What waited on an unsaved row's commit, now that it is committed. */
 static void
@@ -1146,6 +1147,7 @@ core_on_event(struct pool_ev *ev, void *arg)
 	struct core_active *a;
 	struct job j;
 
+	core_batch_flush(c);
 	if (ev->type == POOL_EV_NODE_UP) {
 		core_node_up(c, ev);
 		goto out;
@@ -1543,6 +1545,7 @@ core_tick(evutil_socket_t fd, short what, void *arg)
 	struct core *c = arg;
 	size_t i;
 
+	core_batch_flush(c);
 	pool_watchdog(c->pool);
 	core_flush(c);
 	core_deadlines(c);
@@ -1572,6 +1575,7 @@ core_signal(evutil_socket_t sig, short what, void *arg)
 
 	if (c->draining)
 		return;
+	core_batch_flush(c);
 	log_info("%s: draining (jobs on nodes go on; a restart attaches "
 		 "to them again)",
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -1639,8 +1643,9 @@ core_start(struct core *c, struct error *e)
 	c->ev_term = evsignal_new(c->base, SIGTERM, core_signal, c);
 	c->ev_int = evsignal_new(c->base, SIGINT, core_signal, c);
 	c->ev_tick = event_new(c->base, -1, EV_PERSIST, core_tick, c);
+	c->ev_batch = event_new(c->base, -1, 0, core_batch_cb, c);
 	if (c->ev_term == NULL || c->ev_int == NULL || c->ev_tick == NULL ||
-	    event_add(c->ev_term, NULL) == -1 ||
+	    c->ev_batch == NULL || event_add(c->ev_term, NULL) == -1 ||
 	    event_add(c->ev_int, NULL) == -1 ||
 	    event_add(c->ev_tick, &tick) == -1)
 		return error_set(e, ERR_SYS, "cannot set up signal handling");
@@ -1680,6 +1685,14 @@ core_release(struct core *c)
 	struct error e;
 	size_t i;
 
+	/* A batch no one can be answered about any more (the listener is
+	   gone; a signal flushes the batch, so this is after a failure):
+	   not committed, as none of it was acknowledged. */
+	if (c->st != NULL)
+		store_rollback(c->st);
+	free(c->batch);
+	c->batch = NULL;
+	c->nbatch = 0;
 	/* Unsaved states: one last try, and a line for each that is lost
 	   (a restart goes on from the store's: the node keeps what ran). */
 	for (i = 0; i < c->nunsaved; i++)
@@ -1699,6 +1712,8 @@ core_release(struct core *c)
 		event_free(c->ev_int);
 	if (c->ev_tick != NULL)
 		event_free(c->ev_tick);
+	if (c->ev_batch != NULL)
+		event_free(c->ev_batch);
 	while (c->nclasses > 0)
 		core_class_free(c, c->nclasses - 1);
 	free(c->classes);
@@ -1739,11 +1754,46 @@ core_job_request(struct job *j, const struct submission *sub)
 	json_decref(limits);
 }
 
-/* Accept a submission. */
-int
-core_submit(struct core *c, const struct settings_token *tok, const char *body,
-    size_t len, struct job *out, int *status, struct error *e)
+/* The jobs in the batch of tenant's, for its quota. */
+static int64_t
+core_batch_tenant(const struct core *c, const char *tenant)
 {
+	int64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < c->nbatch; i++)
+		if (strcmp(c->batch[i].j.tenant, tenant) == 0)
+			n++;
+	return n;
+}
+
+/*
+ * The batch's transaction is gone under it (SQLite rolls one back on some
+ * errors): nothing of it was kept, so each of its submissions is answered
+ * with e.
+ */
+static void
+core_batch_lost(struct core *c, const struct error *e)
+{
+	struct core_batched *b = c->batch;
+	size_t i, n = c->nbatch;
+	int status = core_space_low(c) ? 507 : 500;
+
+	c->batch = NULL;
+	c->nbatch = 0;
+	store_rollback(c->st);
+	for (i = 0; i < n; i++)
+		b[i].cb(NULL, status, e, b[i].arg);
+	free(b);
+}
+
+/* Accept a submission into the batch. */
+int
+core_submit_batched(struct core *c, const struct settings_token *tok,
+    const char *body, size_t len, core_submit_cb cb, void *arg, int *status,
+    struct error *e)
+{
+	struct core_batched *b;
 	struct submission sub;
 	struct sched_node *sn;
 	struct sched_job sj;
@@ -1799,8 +1849,8 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 		    sub.runtime);
 		goto out;
 	}
-	/* Counted in memory: the queue is the QUEUED rows. */
-	pending = (int64_t)c->nqueue;
+	/* Counted in memory: the queue is the QUEUED rows, and the batch. */
+	pending = (int64_t)(c->nqueue + c->nbatch);
 	if (pending >= c->set.max_pending_total) {
 		*status = 429;
 		error_set(e, ERR_BUSY, "the queue is full (%lld jobs pending)",
@@ -1808,7 +1858,8 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 		goto out;
 	}
 	if (tok->max_pending > 0) {
-		pending = core_tenant_queued(c, tok->name);
+		pending = core_tenant_queued(c, tok->name) +
+		    core_batch_tenant(c, tok->name);
 		if (pending >= tok->max_pending) {
 			*status = 429;
 			error_set(e, ERR_BUSY,
@@ -1818,37 +1869,134 @@ core_submit(struct core *c, const struct settings_token *tok, const char *body,
 			goto out;
 		}
 	}
+	if ((b = realloc(c->batch, (c->nbatch + 1) * sizeof(*b))) == NULL)
+		fatal("out of memory");
+	c->batch = b;
 	j.state = JOB_PENDING;
 	j.phase = PHASE_QUEUED;
 	j.exit_code = -1;
 	snprintf(j.reason, sizeof(j.reason), "queued");
 	util_now_rfc3339(j.submitted_at, sizeof(j.submitted_at));
-	/* The row and the request body go in one transaction; the spool's
-	   in/ is written from the body when the job is placed. */
+	/* The row and the request body, in the batch's transaction (the
+	   spool's in/ is written from the body when the job is placed); a
+	   savepoint undoes this submission alone if a write fails. */
 	*status = 500;
-	if (store_begin(c->st, e) == -1)
+	if (c->nbatch == 0 && store_begin(c->st, e) == -1)
 		goto out;
+	if (store_savepoint(c->st, e) == -1)
+		goto lost;
 	if (store_job_insert(c->st, &j, e) == -1 ||
 	    store_submission_put(c->st, j.id, body, len, e) == -1) {
-		store_rollback(c->st);
-		goto out;
+		store_savepoint_rollback(c->st);
+		goto lost;
 	}
-	if (store_commit(c->st, e) == -1)
-		goto out;
-	*status = 201;
-	core_enqueue(c, &j);
-	*out = j;
+	if (store_savepoint_release(c->st, e) == -1)
+		goto lost;
+	b = &c->batch[c->nbatch++];
+	b->j = j;
+	b->cb = cb;
+	b->arg = arg;
+	if (c->nbatch == 1)
+		event_active(c->ev_batch, EV_TIMEOUT, 1);
 	rc = 0;
-	core_schedule(c);
-	(void)store_job_get(c->st, j.id, out, NULL);
-	if (out->phase == PHASE_QUEUED)
-		core_waiting_reason(c, out, out->reason, sizeof(out->reason));
+	goto out;
+lost:
+	/* A write that failed may have ended the transaction, and the
+	   batch with it. */
+	if (!store_in_transaction(c->st))
+		core_batch_lost(c, e);
+	else if (c->nbatch == 0)
+		store_rollback(c->st);
 out:
 	/* The disk filled up under this very submission. */
 	if (rc == -1 && *status == 500 && core_space_low(c))
 		*status = 507;
 	request_release(&sub);
 	return rc;
+}
+
+/* Commit the batch, queue its jobs and answer them. */
+void
+core_batch_flush(struct core *c)
+{
+	struct core_batched *b = c->batch;
+	size_t i, n = c->nbatch;
+	struct error e;
+	struct job out;
+
+	if (n == 0)
+		return;
+	error_init(&e);
+	if (store_commit(c->st, &e) == -1) {
+		core_batch_lost(c, &e);
+		return;
+	}
+	c->batch = NULL;
+	c->nbatch = 0;
+	c->submit_commits++;
+	for (i = 0; i < n; i++)
+		core_enqueue(c, &b[i].j);
+	core_schedule(c);
+	for (i = 0; i < n; i++) {
+		/* As it is now: placed at once, or why it waits. */
+		if (store_job_get(c->st, b[i].j.id, &out, NULL) == -1)
+			out = b[i].j;
+		if (out.phase == PHASE_QUEUED)
+			core_waiting_reason(c, &out, out.reason,
+			    sizeof(out.reason));
+		b[i].cb(&out, 201, NULL, b[i].arg);
+	}
+	free(b);
+}
+
+/* The batch's event: later in the turn of the loop that opened it. */
+static void
+core_batch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	core_batch_flush(arg);
+}
+
+/* What core_submit() keeps of its answer. */
+struct core_submit_answer {
+	struct job *out;
+	int status;
+	struct error e;
+};
+
+static void
+core_submit_answered(const struct job *j, int status, const struct error *e,
+    void *arg)
+{
+	struct core_submit_answer *a = arg;
+
+	a->status = status;
+	if (j != NULL)
+		*a->out = *j;
+	else
+		a->e = *e;
+}
+
+/* Accept a submission and commit it at once. */
+int
+core_submit(struct core *c, const struct settings_token *tok, const char *body,
+    size_t len, struct job *out, int *status, struct error *e)
+{
+	struct core_submit_answer a;
+
+	memset(&a, 0, sizeof(a));
+	a.out = out;
+	if (core_submit_batched(c, tok, body, len, core_submit_answered, &a,
+		status, e) == -1)
+		return -1;
+	core_batch_flush(c);
+	*status = a.status;
+	if (a.status != 201) {
+		*e = a.e;
+		return -1;
+	}
+	return 0;
 }
 
 /* Cancel a job. */

@@ -117,6 +117,21 @@ struct core_class {
 /* Called on the main thread once a job's final state is committed. */
 typedef void (*core_final_cb)(const struct job *j, void *arg);
 
+/*
+ * The answer to a submission taken into a batch: j is the job as it is
+ * once its batch is committed (and scheduled), status 201; or j is NULL,
+ * status 500 or 507, and e says why the batch's commit failed.
+ */
+typedef void (*core_submit_cb)(const struct job *j, int status,
+    const struct error *e, void *arg);
+
+/* A submission in the open batch: its row is written, not committed. */
+struct core_batched {
+	struct job j;
+	core_submit_cb cb;
+	void *arg;
+};
+
 struct core {
 	struct settings set;
 	struct store *st;
@@ -150,6 +165,13 @@ struct core {
 	size_t nunsaved;
 	uint64_t commit_failures;
 	int64_t retain_next_ms; /* the next retention pass (util_now_ms) */
+	/* Submissions written in the open transaction, committed together
+	   by core_batch_flush() (ev_batch, later in the same turn of the
+	   loop, or any other way into the core before that). */
+	struct core_batched *batch;
+	size_t nbatch;
+	struct event *ev_batch;
+	uint64_t submit_commits; /* batches committed */
 };
 
 /* A job row, as the core knows it: a state whose commit failed and waits
@@ -204,9 +226,26 @@ void core_on_final(struct core *c, core_final_cb cb, void *arg);
 
 /*
  * Accept a submission from tenant tok: parse, check that some node could
- * run it, store it PENDING with its files in the spool, and queue it.
- * On failure *status is the HTTP status and e says why.
+ * run it, write it PENDING with its request body into the batch's
+ * transaction, and queue it once that is committed.  -1 if it is refused
+ * now: *status is the HTTP status and e says why (cb is never called).  0
+ * if it is in the batch: cb is called once, when the batch is committed,
+ * later in the same turn of the loop.  One commit for every submission
+ * of a turn: 201 is only ever said of a committed job.
  */
+int core_submit_batched(struct core *c, const struct settings_token *tok,
+    const char *body, size_t len, core_submit_cb cb, void *arg, int *status,
+    struct error *e);
+
+/*
+ * Commit the batch of submissions, queue them, and answer each (its cb).
+ * Every way into the core but a submission calls this first, so that
+ * nothing else is written inside the batch's transaction, and nothing
+ * reads a job that might never be committed.
+ */
+void core_batch_flush(struct core *c);
+
+/* core_submit_batched() and core_batch_flush(): *out is the job. */
 int
 core_submit(struct core *c, const struct settings_token *tok, const char *body,
     size_t len, struct job *out, int *status, struct error *e);

@@ -86,16 +86,44 @@ server_bad_method(struct core *c, struct evhttp_request *req, const char *allow)
 	reply_error(&c->metrics, req, 405, "method not allowed", NULL);
 }
 
-/* POST /v1/jobs */
+/* The answer to a submission, once its batch is committed (or not). */
+struct server_submitted {
+	struct core *core;
+	struct evhttp_request *req;
+};
+
+static void
+server_submit_answer(const struct job *j, int status, const struct error *e,
+    void *arg)
+{
+	struct server_submitted *s = arg;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(s->req);
+	char location[64];
+
+	if (j == NULL) {
+		if (status == 507)
+			evhttp_add_header(h, "Retry-After", "5");
+		reply_error(&s->core->metrics, s->req, status, e->msg,
+		    e->field);
+	} else {
+		snprintf(location, sizeof(location), "/v1/jobs/%lld",
+		    (long long)j->id);
+		evhttp_add_header(h, "Location", location);
+		reply_json(&s->core->metrics, s->req, status,
+		    view_job_json(s->core, j));
+	}
+	free(s);
+}
+
+/* POST /v1/jobs: answered once the submission's batch is committed. */
 static void
 server_submit(struct core *c, struct evhttp_request *req,
     const struct settings_token *tok)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
-	char location[64];
+	struct server_submitted *s;
 	struct error e;
-	struct job j;
 	const char *body;
 	int status;
 
@@ -110,18 +138,19 @@ server_submit(struct core *c, struct evhttp_request *req,
 		return;
 	}
 	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
-	if (core_submit(c, tok, body, len, &j, &status, &e) == -1) {
+	if ((s = malloc(sizeof(*s))) == NULL)
+		fatal("out of memory");
+	s->core = c;
+	s->req = req;
+	if (core_submit_batched(c, tok, body, len, server_submit_answer, s,
+		&status, &e) == -1) {
+		free(s);
 		if (status == 429 || status == 507)
 			evhttp_add_header(evhttp_request_get_output_headers(
 					      req),
 			    "Retry-After", "5");
 		reply_error(&c->metrics, req, status, e.msg, e.field);
-		return;
 	}
-	snprintf(location, sizeof(location), "/v1/jobs/%lld", (long long)j.id);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
-	    location);
-	reply_json(&c->metrics, req, 201, view_job_json(c, &j));
 }
 
 /* The timeout_seconds of a long poll; false after replying 400. */
@@ -592,6 +621,10 @@ server_route(struct evhttp_request *req, void *arg)
 	}
 	if ((tok = server_auth(c, req)) == NULL)
 		goto out;
+	/* Submissions of this turn of the loop are committed together; any
+	   other request sees them committed first. */
+	if (strcmp(path, "/v1/jobs") != 0 || method != EVHTTP_REQ_POST)
+		core_batch_flush(c);
 	if (strcmp(path, "/v1/jobs") == 0) {
 		if (method == EVHTTP_REQ_POST)
 			server_submit(c, req, tok);

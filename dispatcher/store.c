@@ -179,6 +179,9 @@ enum store_stmt {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
 	STMT_USER_VERSION,
 	STMT_JOB_INSERT,
 	STMT_JOB_GET,
@@ -217,6 +220,9 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_SAVEPOINT] = "SAVEPOINT one",
+	[STMT_RELEASE] = "RELEASE one",
+	[STMT_ROLLBACK_TO] = "ROLLBACK TO one",
 	[STMT_USER_VERSION] = "PRAGMA user_version",
 	[STMT_JOB_INSERT] = "INSERT INTO jobs (" STORE_JOB_COLUMNS ") VALUES "
 			    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
@@ -756,6 +762,46 @@ store_rollback(struct store *st)
 		return;
 	if (store_step_done(st, st->stmt[STMT_ROLLBACK], &e,
 		"cannot roll back a transaction") == -1)
+		log_warn("%s", e.msg);
+}
+
+/* Whether a transaction is open (SQLite may have ended one on an error). */
+bool
+store_in_transaction(struct store *st)
+{
+	return !sqlite3_get_autocommit(st->db);
+}
+
+/* Open the savepoint inside the open transaction. */
+int
+store_savepoint(struct store *st, struct error *e)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return error_set(e, ERR_STATE, "no transaction is open");
+	return store_step_done(st, st->stmt[STMT_SAVEPOINT], e,
+	    "cannot open a savepoint");
+}
+
+/* Keep what was done since the savepoint. */
+int
+store_savepoint_release(struct store *st, struct error *e)
+{
+	return store_step_done(st, st->stmt[STMT_RELEASE], e,
+	    "cannot release a savepoint");
+}
+
+/* Undo what was done since the savepoint, and close it. */
+void
+store_savepoint_rollback(struct store *st)
+{
+	struct error e;
+
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	if (store_step_done(st, st->stmt[STMT_ROLLBACK_TO], &e,
+		"cannot roll back to a savepoint") == -1 ||
+	    store_step_done(st, st->stmt[STMT_RELEASE], &e,
+		"cannot release a savepoint") == -1)
 		log_warn("%s", e.msg);
 }
 

@@ -47,6 +47,22 @@ int store_commit(struct store *st, struct error *e);
 void store_rollback(struct store *st);
 
 /*
+ * Whether a transaction is open: after a failed statement SQLite may have
+ * rolled it back on its own (a full disk, an I/O error).
+ */
+bool store_in_transaction(struct store *st);
+
+/*
+ * One savepoint inside the open transaction (not nested), so that a part
+ * of it can be undone alone: store_savepoint_release() keeps what was done
+ * since, store_savepoint_rollback() undoes it (and does nothing if the
+ * transaction is gone).
+ */
+int store_savepoint(struct store *st, struct error *e);
+int store_savepoint_release(struct store *st, struct error *e);
+void store_savepoint_rollback(struct store *st);
+
+/*
  * Insert a new job; sets j->id (j->id on entry is ignored).  Every field of
  * j is stored.  ids only grow and are never reused once committed.
  */

@@ -335,9 +335,14 @@ view_metrics_text(struct core *c)
 	    "# HELP sluice_state_free_bytes Bytes free under the state "
 	    "directory.\n"
 	    "# TYPE sluice_state_free_bytes gauge\n"
-	    "sluice_state_free_bytes %llu\n",
+	    "sluice_state_free_bytes %llu\n"
+	    "# HELP sluice_submit_commits_total Commits of accepted "
+	    "submissions (those of one turn of the loop go in one).\n"
+	    "# TYPE sluice_submit_commits_total counter\n"
+	    "sluice_submit_commits_total %llu\n",
 	    c->nunsaved, (unsigned long long)c->commit_failures,
-	    (unsigned long long)core_free_bytes(c));
+	    (unsigned long long)core_free_bytes(c),
+	    (unsigned long long)c->submit_commits);
 	len = evbuffer_get_length(b);
 	if ((text = malloc(len + 1)) != NULL) {
 		evbuffer_remove(b, text, len);

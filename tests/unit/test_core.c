@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "core.h"
 #include "helpers.h"
@@ -512,6 +513,134 @@ tick(struct fixture *f)
 
 	event_base_loopexit(f->c.base, &tv);
 	event_base_dispatch(f->c.base);
+}
+
+/* What a batched submission was answered. */
+struct answer {
+	int calls;
+	int status;
+	int64_t id;
+	char msg[256];
+};
+
+static void
+record_answer(const struct job *j, int status, const struct error *e, void *arg)
+{
+	struct answer *a = arg;
+
+	a->calls++;
+	a->status = status;
+	a->id = j != NULL ? j->id : 0;
+	snprintf(a->msg, sizeof(a->msg), "%s", e != NULL ? e->msg : "");
+}
+
+/* Submit into the batch as tenant 0; the call's return. */
+static int
+submit_batched(struct fixture *f, const char *body, struct answer *a,
+    int *status)
+{
+	struct error e;
+
+	error_init(&e);
+	memset(a, 0, sizeof(*a));
+	return core_submit_batched(&f->c, &f->c.set.tokens[0], body,
+	    strlen(body), record_answer, a, status, &e);
+}
+
+/* The jobs in the store, counted through a connection of the test's. */
+static int
+rows_committed(struct fixture *f)
+{
+	char path[4300];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	snprintf(path, sizeof(path), "%s/state/sluice.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM jobs", -1,
+			     &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * Submissions of one turn of the loop are one commit: none is answered,
+ * queued or visible to another reader before it, a refused one leaves the
+ * others be, and after it each is answered 201 with its own job.
+ */
+static void
+core__submit_batch__answered_once_committed(void **state)
+{
+	static const char ok[] = "{\"runtime\": \"python3\", "
+				 "\"source\": \"print(1)\"}";
+	static const char nowhere[] = "{\"runtime\": \"cobol\", "
+				      "\"source\": \"x\"}";
+	struct fixture *f = *state;
+	struct answer a, b, c;
+	int status;
+
+	node_up(0, 1);
+	assert_int_equal(submit_batched(f, ok, &a, &status), 0);
+	assert_int_equal(submit_batched(f, nowhere, &c, &status), -1);
+	assert_int_equal(status, 422);
+	assert_int_equal(submit_batched(f, ok, &b, &status), 0);
+	assert_int_equal(a.calls + b.calls + c.calls, 0);
+	assert_int_equal(f->c.nqueue, 0);
+	assert_int_equal(rows_committed(f), 0);
+	expect_no_cmd();
+	core_batch_flush(&f->c);
+	assert_int_equal(rows_committed(f), 2);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(b.calls, 1);
+	assert_int_equal(c.calls, 0);
+	assert_int_equal(a.status, 201);
+	assert_int_equal(b.status, 201);
+	assert_true(a.id > 0 && b.id > a.id);
+	/* Queued in order: the first takes the only slot. */
+	expect_cmd(0, POOL_CMD_START, a.id, 1);
+	expect_no_cmd();
+	assert_job(f, b.id, JOB_PENDING, PHASE_QUEUED);
+	/* Flushing an empty batch does nothing. */
+	core_batch_flush(&f->c);
+	assert_int_equal(a.calls + b.calls, 2);
+}
+
+/*
+ * A batch whose commit fails: every submission in it is answered 500 or
+ * 507 with the reason, none is queued or kept, and the next one works.
+ */
+static void
+core__submit_batch__commit_fails__all_refused(void **state)
+{
+	static const char big[] = "{\"runtime\": \"python3\", "
+				  "\"source\": \"print(1)\"}";
+	struct fixture *f = *state;
+	struct answer a, b;
+	int status;
+	int64_t id;
+
+	node_up(0, 1);
+	(void)running_job(f);
+	assert_int_equal(submit_batched(f, big, &a, &status), 0);
+	assert_int_equal(submit_batched(f, big, &b, &status), 0);
+	store_full(true);
+	core_batch_flush(&f->c);
+	store_full(false);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(b.calls, 1);
+	assert_true(a.status == 500 || a.status == 507);
+	assert_int_equal(b.status, a.status);
+	assert_true(strlen(a.msg) > 0);
+	assert_int_equal(f->c.nqueue, 0);
+	assert_int_equal(rows_committed(f), 1);
+	id = submit(f);
+	assert_job(f, id, JOB_PENDING, PHASE_QUEUED);
+	assert_int_equal(rows_committed(f), 2);
 }
 
 /*
@@ -1162,6 +1291,8 @@ main(void)
 		T(core__job_life__completed),
 		T(core__finished__slot_freed_for_next),
 		T(core__end_not_committed__held_until_committed),
+		T(core__submit_batch__answered_once_committed),
+		T(core__submit_batch__commit_fails__all_refused),
 		T(core__cancel_queued__cancelled_at_once),
 		T(core__cancel_staging__cancel_sent),
 		T(core__cancel_staging_then_failure__cancelled),
