@@ -25,6 +25,13 @@
 #include "util.h"
 
 #define CORE_TICK_MS 500
+/*
+ * Request bodies up to this size are kept in the store until the job is
+ * placed (one commit, no file, per submission); larger ones are written to
+ * the spool at once, as SQLite would keep their pages (and their WAL) at
+ * their peak size.
+ */
+#define CORE_BODY_IN_STORE_MAX (64 * 1024)
 /* How often a node with slots taken elsewhere is asked for its count. */
 #define CORE_ELSEWHERE_ASK_MS 2000
 /* Retention removes at most this many jobs a pass, every ten seconds (or
@@ -530,6 +537,18 @@ core_unsaved_find(struct core *c, int64_t id)
 	return NULL;
 }
 
+/* An end committed: the job's request body is needed no more. */
+static void
+core_ended_body(struct core *c, const struct job *j)
+{
+	struct error e;
+
+	if (job_state_final(j->state) &&
+	    store_submission_delete(c->st, j->id, &e) == -1)
+		log_warn("job %lld: %s (retention removes it later)",
+		    (long long)j->id, e.msg);
+}
+
 /* A commit failed: say so once, and stop placing until it heals. */
 static void
 core_store_failed(struct core *c, const struct job *j, const char *msg)
@@ -580,6 +599,7 @@ core_save(struct core *c, const struct job *j)
 	struct error e;
 
 	if (store_job_update(c->st, j, &e) == 0) {
+		core_ended_body(c, j);
 		/* An older unsaved state of it is superseded; what it owed is
 		   owed no longer, except the clean of its directory. */
 		if ((u = core_unsaved_find(c, j->id)) != NULL) {
@@ -614,6 +634,7 @@ core_flush(struct core *c)
 			    e.msg);
 			return;
 		}
+		core_ended_body(c, &c->unsaved[0].j);
 		core_unsaved_settle(c, 0);
 	}
 	if (c->store_failing && !core_space_low(c)) {
@@ -783,37 +804,43 @@ out:
 }
 
 /*
- * Write a job's inputs to its spool from the request body its submission
- * left in the store, then forget the body (if that fails, the next
- * placement writes them again, from the same body).  A job whose body is
- * gone has its inputs in the spool already.  ERR_INVALID: the body no
- * longer passes this dispatcher's limits (lowered since it was accepted).
+ * Write a job's inputs to its spool (afresh, whatever is there) from the
+ * request body its submission left in the store; the body is kept until
+ * the job ends, so a placement after a requeue or a crash writes them
+ * again from it.  A job without a body (a large one, or from a release
+ * before schema 4) has had its inputs in the spool since it was accepted.
+ * *refused: the job itself cannot go on (its body no longer passes the
+ * limits, lowered since; its inputs cannot be written here for a reason
+ * of their own); else the failure is the store's or the disk's.
  */
 static int
-core_inputs(struct core *c, int64_t id, struct error *e)
+core_inputs(struct core *c, int64_t id, bool *refused, struct error *e)
 {
 	struct submission sub;
-	struct error e2;
 	char *body;
 	size_t len;
 	int status, rc;
 
+	*refused = false;
 	if (store_submission_get(c->st, id, &body, &len, e) == -1)
 		return e->code == ERR_NOTFOUND ? 0 : -1;
 	rc = request_parse(body, len, &c->set.caps, &sub, &status, e);
 	free(body);
-	if (rc == -1)
+	if (rc == -1) {
+		*refused = e->code != ERR_NOMEM;
 		return error_wrap(e,
 		    "its submission no longer passes this "
 		    "dispatcher's limits");
+	}
 	rc = core_spool_submission(c, id, &sub, e);
 	request_release(&sub);
 	if (rc == -1) {
 		(void)spool_job_remove(&c->sp, id, NULL);
+		/* Out of room is the state directory's: placing waits for
+		   room.  Anything else is this job's alone. */
+		*refused = !core_space_low(c) && e->code != ERR_NOMEM;
 		return error_wrap(e, "cannot write its inputs to the spool");
 	}
-	if (store_submission_delete(c->st, id, &e2) == -1)
-		log_warn("job %lld: %s", (long long)id, e2.msg);
 	return 0;
 }
 
@@ -829,14 +856,15 @@ core_place(struct core *c, int64_t id, int node)
 	char now[40];
 	struct error e;
 	struct job j;
+	bool refused;
 
 	if (!core_load(c, id, &j)) {
 		core_dequeue_id(c, id);
 		return false;
 	}
 	/* Its inputs on disk, then commit the placement, then stage. */
-	if (core_inputs(c, id, &e) == -1) {
-		if (e.code != ERR_INVALID) {
+	if (core_inputs(c, id, &refused, &e) == -1) {
+		if (!refused) {
 			core_store_failed(c, &j, e.msg);
 			return true;
 		}
@@ -1025,10 +1053,11 @@ core_ask_elsewhere(struct core *c)
 	for (i = 0; i < c->nnodes; i++) {
 		struct core_node *n = &c->nodes[i];
 
-		if (n->elsewhere == 0 || !n->connected ||
+		if (n->elsewhere == 0 || !n->connected || n->elsewhere_asking ||
 		    now - n->elsewhere_asked_ms < CORE_ELSEWHERE_ASK_MS)
 			continue;
 		n->elsewhere_asked_ms = now;
+		n->elsewhere_asking = true;
 		memset(&cmd, 0, sizeof(cmd));
 		cmd.type = POOL_CMD_INFO;
 		cmd.epoch = n->epoch;
@@ -1053,6 +1082,7 @@ core_node_up(struct core *c, struct pool_ev *ev)
 	for (i = 0; i < n->info.nruntimes; i++)
 		n->runtime_names[i] = n->info.runtimes[i];
 	core_node_settle(n);
+	n->elsewhere_asking = false;
 	if (!n->drained)
 		n->reason[0] = '\0';
 	util_now_rfc3339(n->last_seen, sizeof(n->last_seen));
@@ -1102,6 +1132,7 @@ core_node_down(struct core *c, struct pool_ev *ev)
 	n->seen = true;
 	n->state = SCHED_DOWN;
 	n->elsewhere = 0;
+	n->elsewhere_asking = false;
 	snprintf(n->reason, sizeof(n->reason), "%s", ev->reason);
 	for (i = 0; i < c->nactive;) {
 		struct core_active *a = &c->active[i];
@@ -1163,11 +1194,16 @@ core_on_event(struct pool_ev *ev, void *arg)
 	if (ev->type == POOL_EV_NODE_INFO) {
 		/* Only the slots' count is taken: the rest is as it was
 		   read when the node came up. */
-		if (c->nodes[ev->node].connected &&
-		    ev->epoch == c->nodes[ev->node].epoch) {
-			c->nodes[ev->node].info.slots_busy =
-			    ev->info.slots_busy;
-			core_node_reconcile(&c->nodes[ev->node]);
+		struct core_node *n = &c->nodes[ev->node];
+
+		if (n->connected && ev->epoch == n->epoch) {
+			n->elsewhere_asking = false;
+			if (ev->reason[0] == '\0') {
+				n->info.slots_busy = ev->info.slots_busy;
+				core_node_reconcile(n);
+			} else
+				log_debug("node %s: agent info: %s",
+				    n->conf->name, ev->reason);
 		}
 		goto out;
 	}
@@ -1311,11 +1347,18 @@ core_recover_job(const struct job *j, void *arg)
 	struct core *c = arg;
 	struct core_node *n;
 	struct job copy;
+	struct error e;
+	bool refused;
 
 	if (j->phase == PHASE_QUEUED) {
 		core_enqueue(c, j);
 		return 0;
 	}
+	/* Staging may start again from the spool's in/: written again from
+	   the body, in case a crash of the machine left it short. */
+	if (j->phase == PHASE_STAGING &&
+	    core_inputs(c, j->id, &refused, &e) == -1)
+		log_warn("job %lld: %s", (long long)j->id, e.msg);
 	if ((n = core_node_find(c, j->node)) != NULL) {
 		core_active_add(c, j->id, (int)(n - c->nodes), j->attempts,
 		    j->tenant, true);
@@ -1782,8 +1825,11 @@ core_batch_lost(struct core *c, const struct error *e)
 	c->batch = NULL;
 	c->nbatch = 0;
 	store_rollback(c->st);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* A large one's inputs went to the spool already. */
+		(void)spool_job_remove(&c->sp, b[i].j.id, NULL);
 		b[i].cb(NULL, status, e, b[i].arg);
+	}
 	free(b);
 }
 
@@ -1878,16 +1924,21 @@ core_submit_batched(struct core *c, const struct settings_token *tok,
 	snprintf(j.reason, sizeof(j.reason), "queued");
 	util_now_rfc3339(j.submitted_at, sizeof(j.submitted_at));
 	/* The row and the request body, in the batch's transaction (the
-	   spool's in/ is written from the body when the job is placed); a
-	   savepoint undoes this submission alone if a write fails. */
+	   spool's in/ is written from the body when the job is placed; a
+	   large one's now); a savepoint undoes this submission alone if a
+	   write fails. */
 	*status = 500;
 	if (c->nbatch == 0 && store_begin(c->st, e) == -1)
 		goto out;
 	if (store_savepoint(c->st, e) == -1)
 		goto lost;
 	if (store_job_insert(c->st, &j, e) == -1 ||
-	    store_submission_put(c->st, j.id, body, len, e) == -1) {
+	    (len <= CORE_BODY_IN_STORE_MAX
+		    ? store_submission_put(c->st, j.id, body, len, e)
+		    : core_spool_submission(c, j.id, &sub, e)) == -1) {
 		store_savepoint_rollback(c->st);
+		if (j.id > 0)
+			(void)spool_job_remove(&c->sp, j.id, NULL);
 		goto lost;
 	}
 	if (store_savepoint_release(c->st, e) == -1)

@@ -46,6 +46,7 @@ struct core_node {
 	   out of placement, and asked about again until they free. */
 	unsigned elsewhere;
 	int64_t elsewhere_asked_ms; /* when info was last asked for */
+	bool elsewhere_asking; /* one POOL_CMD_INFO at a time */
 	char last_seen[40];
 	uint64_t reconnects;
 };

@@ -277,14 +277,24 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 		    sizeof(path));
 		agentproto_cancel(&w->ap, r, path);
 		return 0;
-	case POOL_CMD_INFO:
-		/* Informative: a node that cannot answer is found out by
-		   the commands that matter. */
-		if (agentproto_info(&w->ap, r, e) == 0)
-			pool_tell(w, POOL_EV_NODE_INFO, 0, 0, false, NULL);
-		else
-			log_debug("%s: agent info: %s", w->conf->name, e->msg);
+	case POOL_CMD_INFO: {
+		/* Only the slots' count is taken from it: the rest (where
+		   its jobs are, whether it serves) stays as it was read when
+		   the connection came up.  Always answered, so that the core
+		   asks again; a node that cannot answer is found out by the
+		   commands that matter. */
+		struct agentproto_info was = w->ap.info;
+		unsigned busy;
+
+		rc = agentproto_info(&w->ap, r, e);
+		busy = w->ap.info.slots_busy;
+		w->ap.info = was;
+		if (rc == 0 && busy <= was.slots)
+			w->ap.info.slots_busy = busy;
+		pool_tell(w, POOL_EV_NODE_INFO, 0, 0, false,
+		    rc == 0 ? NULL : e->msg);
 		return 0;
+	}
 	}
 	return 0;
 }

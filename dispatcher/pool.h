@@ -58,7 +58,8 @@ enum pool_ev_type {
 	POOL_EV_JOB_COLLECTED, /* result is set; spool out/ holds the files */
 	POOL_EV_JOB_FAILED, /* this attempt failed; retryable or not */
 	POOL_EV_NODE_DIRS, /* the job directories on a node that came up */
-	POOL_EV_NODE_INFO /* info is set: the agent's view, asked again */
+	POOL_EV_NODE_INFO /* info.slots_busy is set, or reason says why not:
+			     the agent's count, asked again */
 };
 
 struct pool_ev {

@@ -4,8 +4,9 @@
  *   in/job.json        the manifest sent to the node
  *   in/files/...       the submission
  *   in/stdin           optional
- *                      (in/ is written when the job is first placed; the
- *                      store keeps the request body until then)
+ *                      (in/ is written when the job is placed, from the
+ *                      request body the store keeps until the job ends;
+ *                      a body over 64 KiB is written here when accepted)
  *   out/result.json    the checked result of the last attempt
  *   out/stdout, out/stderr, out/files/...   what came back
  *   out.tmp/           an attempt's results while they are downloaded;

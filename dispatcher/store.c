@@ -530,6 +530,11 @@ store_configure(sqlite3 *db, const char *path, struct error *e)
 	if (store_exec(db, "PRAGMA synchronous = NORMAL", e,
 		"cannot set synchronous mode") == -1)
 		goto out;
+	/* A WAL that grew (a burst of commits outran the checkpoints) is
+	   cut back to this when it starts again from its beginning. */
+	if (store_exec(db, "PRAGMA journal_size_limit = 67108864", e,
+		"cannot set the WAL's size limit") == -1)
+		goto out;
 	if (store_exec(db, "PRAGMA foreign_keys = ON", e,
 		"cannot enable foreign keys") == -1)
 		goto out;

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -641,6 +642,113 @@ core__submit_batch__commit_fails__all_refused(void **state)
 	id = submit(f);
 	assert_job(f, id, JOB_PENDING, PHASE_QUEUED);
 	assert_int_equal(rows_committed(f), 2);
+}
+
+/* How many request bodies the store keeps, through a connection of ours. */
+static int
+bodies_kept(struct fixture *f)
+{
+	char path[4300];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	snprintf(path, sizeof(path), "%s/state/sluice.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT count(*) FROM submissions", -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Whether job id has its inputs in the spool. */
+static bool
+spool_inputs(struct fixture *f, int64_t id)
+{
+	char path[4400];
+
+	snprintf(path, sizeof(path), "%s/state/spool/%lld/in/job.json", f->dir,
+	    (long long)id);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * A small body is kept in the store until the job ends, and its inputs
+ * written to the spool when it is placed; a large one goes to the spool
+ * at once and is not kept in the store.
+ */
+static void
+core__submit_bodies__small_in_store_large_in_spool(void **state)
+{
+	struct fixture *f = *state;
+	char *body;
+	struct error e;
+	struct job j;
+	size_t n = 70 * 1024;
+	int status;
+	int64_t small;
+
+	node_up(0, 1);
+	(void)running_job(f); /* its body kept while it runs */
+	assert_int_equal(bodies_kept(f), 1);
+	small = submit(f);
+	assert_int_equal(bodies_kept(f), 2);
+	assert_false(spool_inputs(f, small));
+	body = malloc(n + 64);
+	assert_non_null(body);
+	snprintf(body, 64, "{\"runtime\": \"python3\", \"source\": \"#");
+	memset(body + strlen(body), 'x', n);
+	memcpy(body + 35 + n, "\"}", 3);
+	error_init(&e);
+	if (core_submit(&f->c, &f->c.set.tokens[0], body, strlen(body), &j,
+		&status, &e) == -1)
+		fail_msg("submit: %d %s", status, e.msg);
+	free(body);
+	assert_int_equal(bodies_kept(f), 2);
+	assert_true(spool_inputs(f, j.id));
+	/* Placed: the small one's inputs are written; its body is kept
+	   until it ends. */
+	job_ev(POOL_EV_JOB_FINISHED, 0, 1, 1);
+	expect_cmd(0, POOL_CMD_COLLECT, 1, 1);
+	expect_cmd(0, POOL_CMD_START, small, 1);
+	assert_true(spool_inputs(f, small));
+	assert_int_equal(bodies_kept(f), 2);
+	assert_int_equal(core_cancel(&f->c, small, &j, &e), 0);
+	expect_cmd(0, POOL_CMD_CANCEL, small, 1);
+	job_ev(POOL_EV_JOB_FAILED, 0, small, 1);
+	expect_final(f, small, JOB_CANCELLED, "");
+	assert_int_equal(bodies_kept(f), 1);
+}
+
+/*
+ * A queued job whose body no longer passes the limits (lowered since it
+ * was accepted) fails alone when its turn comes: the rest are placed and
+ * submissions taken as before.
+ */
+static void
+core__limits_lowered__queued_job_fails_alone(void **state)
+{
+	struct fixture *f = *state;
+	int64_t a, b, c;
+
+	node_up(0, 1);
+	a = running_job(f);
+	b = submit(f);
+	c = submit(f);
+	f->c.set.caps.max_file_bytes = 4;
+	job_ev(POOL_EV_JOB_FINISHED, 0, a, 1);
+	expect_cmd(0, POOL_CMD_COLLECT, a, 1);
+	expect_final(f, b, JOB_FAILED, "its submission no longer passes");
+	expect_final(f, c, JOB_FAILED, "its submission no longer passes");
+	expect_no_cmd();
+	assert_false(f->c.store_failing);
+	f->c.set.caps.max_file_bytes = 1024;
+	c = submit(f);
+	expect_cmd(0, POOL_CMD_START, c, 1);
 }
 
 /*
@@ -1293,6 +1401,8 @@ main(void)
 		T(core__end_not_committed__held_until_committed),
 		T(core__submit_batch__answered_once_committed),
 		T(core__submit_batch__commit_fails__all_refused),
+		T(core__submit_bodies__small_in_store_large_in_spool),
+		T(core__limits_lowered__queued_job_fails_alone),
 		T(core__cancel_queued__cancelled_at_once),
 		T(core__cancel_staging__cancel_sent),
 		T(core__cancel_staging_then_failure__cancelled),
