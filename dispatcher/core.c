@@ -445,7 +445,7 @@ core_classes_tidy(struct core *c)
 			i++;
 }
 
-/* Jobs queued by one tenant. */
+/* Jobs queued by one tenant, its submissions in the open batch too. */
 static int64_t
 core_tenant_queued(const struct core *c, const char *tenant)
 {
@@ -455,6 +455,9 @@ core_tenant_queued(const struct core *c, const char *tenant)
 	for (i = 0; i < c->nclasses; i++)
 		if (strcmp(c->classes[i].q.tenant, tenant) == 0)
 			n += (int64_t)(c->classes[i].n - c->classes[i].head);
+	for (i = 0; i < c->nbatch; i++)
+		if (strcmp(c->batch[i].j.tenant, tenant) == 0)
+			n++;
 	return n;
 }
 
@@ -1797,19 +1800,6 @@ core_job_request(struct job *j, const struct submission *sub)
 	json_decref(limits);
 }
 
-/* The jobs in the batch of tenant's, for its quota. */
-static int64_t
-core_batch_tenant(const struct core *c, const char *tenant)
-{
-	int64_t n = 0;
-	size_t i;
-
-	for (i = 0; i < c->nbatch; i++)
-		if (strcmp(c->batch[i].j.tenant, tenant) == 0)
-			n++;
-	return n;
-}
-
 /*
  * The batch's transaction is gone under it (SQLite rolls one back on some
  * errors): nothing of it was kept, so each of its submissions is answered
@@ -1904,8 +1894,7 @@ core_submit_batched(struct core *c, const struct settings_token *tok,
 		goto out;
 	}
 	if (tok->max_pending > 0) {
-		pending = core_tenant_queued(c, tok->name) +
-		    core_batch_tenant(c, tok->name);
+		pending = core_tenant_queued(c, tok->name);
 		if (pending >= tok->max_pending) {
 			*status = 429;
 			error_set(e, ERR_BUSY,

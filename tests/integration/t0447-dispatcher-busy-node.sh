@@ -18,12 +18,18 @@ tap_ok $? "the node comes UP with one slot"
 # The node's only slot, taken by a job the daemon does not know (a name
 # that is no job of its, so it is not purged as an abandoned attempt).
 dir="$T/node1.base/jobs/manual"
-mkdir -p "$dir/files"
-printf 'import time\ntime.sleep(8)\n' >"$dir/files/main.py"
-printf '{"version":1,"id":"manual","runtime":"python3","entry":"main.py"}\n' >"$dir/job.json"
-"$AGENT_BIN" --config "$T/node1.agent.conf" run "$dir" >"$T/manual.out" 2>&1 &
-manual=$!
-for _ in $(seq 1 50); do grep -q '"started"' "$T/manual.out" 2>/dev/null && break; sleep 0.1; done
+# hold_slot SECONDS OUT: run a job on the node itself, behind the daemon's
+# back, sleeping SECONDS; its pid in $manual, once it has started.
+hold_slot() {
+	rm -rf "$dir"
+	mkdir -p "$dir/files"
+	printf 'import time\ntime.sleep(%s)\n' "$1" >"$dir/files/main.py"
+	printf '{"version":1,"id":"manual","runtime":"python3","entry":"main.py"}\n' >"$dir/job.json"
+	"$AGENT_BIN" --config "$T/node1.agent.conf" run "$dir" >"$2" 2>&1 &
+	manual=$!
+	for _ in $(seq 1 50); do grep -q '"started"' "$2" 2>/dev/null && break; sleep 0.1; done
+}
+hold_slot 8 "$T/manual.out"
 tap_like "$(cat "$T/manual.out")" '"event":"started"' "a job outside the daemon holds the slot"
 
 id=$(submit_py 'print("ran")')
@@ -42,13 +48,7 @@ tap_is "$(printf '%s' "$job" | jq -r .attempts)" 1 "  on its first attempt: none
 # The slot taken again, then the daemon restarted: the node comes up with
 # its agent saying one slot is taken that no job of the daemon's holds.
 disp_stop
-rm -rf "$dir"
-mkdir -p "$dir/files"
-printf 'import time\ntime.sleep(10)\n' >"$dir/files/main.py"
-printf '{"version":1,"id":"manual","runtime":"python3","entry":"main.py"}\n' >"$dir/job.json"
-"$AGENT_BIN" --config "$T/node1.agent.conf" run "$dir" >"$T/manual2.out" 2>&1 &
-manual=$!
-for _ in $(seq 1 50); do grep -q '"started"' "$T/manual2.out" 2>/dev/null && break; sleep 0.1; done
+hold_slot 10 "$T/manual2.out"
 tap_like "$(cat "$T/manual2.out")" '"event":"started"' "the slot is taken again, the daemon stopped"
 disp_serve
 disp_wait_nodes UP 20

@@ -548,20 +548,20 @@ submit_batched(struct fixture *f, const char *body, struct answer *a,
 	    strlen(body), record_answer, a, status, &e);
 }
 
-/* The jobs in the store, counted through a connection of the test's. */
+/* The rows of a table, counted through a connection of the test's own
+   (so only what is committed). */
 static int
-rows_committed(struct fixture *f)
+rows_in(struct fixture *f, const char *table)
 {
-	char path[4300];
+	char path[4300], sql[64];
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	int n = -1;
 
 	snprintf(path, sizeof(path), "%s/state/sluice.db", f->dir);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM jobs", -1,
-			     &st, NULL),
-	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -592,10 +592,10 @@ core__submit_batch__answered_once_committed(void **state)
 	assert_int_equal(submit_batched(f, ok, &b, &status), 0);
 	assert_int_equal(a.calls + b.calls + c.calls, 0);
 	assert_int_equal(f->c.nqueue, 0);
-	assert_int_equal(rows_committed(f), 0);
+	assert_int_equal(rows_in(f, "jobs"), 0);
 	expect_no_cmd();
 	core_batch_flush(&f->c);
-	assert_int_equal(rows_committed(f), 2);
+	assert_int_equal(rows_in(f, "jobs"), 2);
 	assert_int_equal(a.calls, 1);
 	assert_int_equal(b.calls, 1);
 	assert_int_equal(c.calls, 0);
@@ -638,31 +638,10 @@ core__submit_batch__commit_fails__all_refused(void **state)
 	assert_int_equal(b.status, a.status);
 	assert_true(strlen(a.msg) > 0);
 	assert_int_equal(f->c.nqueue, 0);
-	assert_int_equal(rows_committed(f), 1);
+	assert_int_equal(rows_in(f, "jobs"), 1);
 	id = submit(f);
 	assert_job(f, id, JOB_PENDING, PHASE_QUEUED);
-	assert_int_equal(rows_committed(f), 2);
-}
-
-/* How many request bodies the store keeps, through a connection of ours. */
-static int
-bodies_kept(struct fixture *f)
-{
-	char path[4300];
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int n = -1;
-
-	snprintf(path, sizeof(path), "%s/state/sluice.db", f->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-			     "SELECT count(*) FROM submissions", -1, &st, NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
+	assert_int_equal(rows_in(f, "jobs"), 2);
 }
 
 /* Whether job id has its inputs in the spool. */
@@ -694,9 +673,9 @@ core__submit_bodies__small_in_store_large_in_spool(void **state)
 
 	node_up(0, 1);
 	(void)running_job(f); /* its body kept while it runs */
-	assert_int_equal(bodies_kept(f), 1);
+	assert_int_equal(rows_in(f, "submissions"), 1);
 	small = submit(f);
-	assert_int_equal(bodies_kept(f), 2);
+	assert_int_equal(rows_in(f, "submissions"), 2);
 	assert_false(spool_inputs(f, small));
 	body = malloc(n + 64);
 	assert_non_null(body);
@@ -708,7 +687,7 @@ core__submit_bodies__small_in_store_large_in_spool(void **state)
 		&status, &e) == -1)
 		fail_msg("submit: %d %s", status, e.msg);
 	free(body);
-	assert_int_equal(bodies_kept(f), 2);
+	assert_int_equal(rows_in(f, "submissions"), 2);
 	assert_true(spool_inputs(f, j.id));
 	/* Placed: the small one's inputs are written; its body is kept
 	   until it ends. */
@@ -716,12 +695,12 @@ core__submit_bodies__small_in_store_large_in_spool(void **state)
 	expect_cmd(0, POOL_CMD_COLLECT, 1, 1);
 	expect_cmd(0, POOL_CMD_START, small, 1);
 	assert_true(spool_inputs(f, small));
-	assert_int_equal(bodies_kept(f), 2);
+	assert_int_equal(rows_in(f, "submissions"), 2);
 	assert_int_equal(core_cancel(&f->c, small, &j, &e), 0);
 	expect_cmd(0, POOL_CMD_CANCEL, small, 1);
 	job_ev(POOL_EV_JOB_FAILED, 0, small, 1);
 	expect_final(f, small, JOB_CANCELLED, "");
-	assert_int_equal(bodies_kept(f), 1);
+	assert_int_equal(rows_in(f, "submissions"), 1);
 }
 
 /*
