@@ -214,7 +214,8 @@ agentproto_call(struct agentproto *ap, struct remote *r, const char *verb,
 
 /* Ask the agent for its info. */
 int
-agentproto_info(struct agentproto *ap, struct remote *r, struct error *e)
+agentproto_info(struct agentproto *ap, struct remote *r,
+    struct agentproto_info *out_info, struct error *e)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -227,7 +228,7 @@ agentproto_info(struct agentproto *ap, struct remote *r, struct error *e)
 		    status, out != NULL ? out : "");
 		goto out;
 	}
-	if (agentproto_info_parse(out, len, &ap->info, e) == -1)
+	if (agentproto_info_parse(out, len, out_info, e) == -1)
 		goto out;
 	rc = 0;
 out:

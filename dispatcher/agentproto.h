@@ -97,8 +97,13 @@ void agentproto_init(struct agentproto *ap, const struct settings_node *conf);
 /* Forget the verbs of a connection that is gone (they die with it). */
 void agentproto_reset(struct agentproto *ap);
 
-/* Ask the agent for its info (into ap->info). */
-int agentproto_info(struct agentproto *ap, struct remote *r, struct error *e);
+/*
+ * Ask the agent for its info, into out: ap->info when a connection comes
+ * up (what the other verbs go by), a struct of the caller's to read one
+ * field again.  out is left as it was on failure.
+ */
+int agentproto_info(struct agentproto *ap, struct remote *r,
+    struct agentproto_info *out, struct error *e);
 
 /* The path of job id's attempt directory on the node (after info). */
 void agentproto_job_path(const struct agentproto *ap, int64_t id, int attempt,

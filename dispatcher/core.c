@@ -948,14 +948,15 @@ core_sched_candidates(struct core *c, unsigned free, size_t *n)
 static unsigned
 core_free_slots(const struct core *c)
 {
-	unsigned free = 0;
+	unsigned free = 0, taken;
 	size_t i;
 
-	for (i = 0; i < c->nnodes; i++)
-		if (c->nodes[i].state == SCHED_UP && c->nodes[i].known &&
-		    c->nodes[i].info.slots > core_node_taken(&c->nodes[i]))
-			free += c->nodes[i].info.slots -
-			    core_node_taken(&c->nodes[i]);
+	for (i = 0; i < c->nnodes; i++) {
+		if (c->nodes[i].state != SCHED_UP || !c->nodes[i].known)
+			continue;
+		taken = core_node_taken(&c->nodes[i]);
+		free += c->nodes[i].info.slots - taken;
+	}
 	return free;
 }
 
@@ -1050,7 +1051,6 @@ static void
 core_ask_elsewhere(struct core *c)
 {
 	int64_t now = util_now_ms();
-	struct pool_cmd cmd;
 	size_t i;
 
 	for (i = 0; i < c->nnodes; i++) {
@@ -1061,10 +1061,7 @@ core_ask_elsewhere(struct core *c)
 			continue;
 		n->elsewhere_asked_ms = now;
 		n->elsewhere_asking = true;
-		memset(&cmd, 0, sizeof(cmd));
-		cmd.type = POOL_CMD_INFO;
-		cmd.epoch = n->epoch;
-		pool_send(c->pool, (int)i, &cmd);
+		core_send(c, (int)i, POOL_CMD_INFO, 0, 0);
 	}
 }
 
@@ -1818,7 +1815,7 @@ core_batch_lost(struct core *c, const struct error *e)
 	for (i = 0; i < n; i++) {
 		/* A large one's inputs went to the spool already. */
 		(void)spool_job_remove(&c->sp, b[i].j.id, NULL);
-		b[i].cb(NULL, status, e, b[i].arg);
+		b[i].cb(c, NULL, status, e, b[i].arg);
 	}
 	free(b);
 }
@@ -1984,7 +1981,7 @@ core_batch_flush(struct core *c)
 		if (out.phase == PHASE_QUEUED)
 			core_waiting_reason(c, &out, out.reason,
 			    sizeof(out.reason));
-		b[i].cb(&out, 201, NULL, b[i].arg);
+		b[i].cb(c, &out, 201, NULL, b[i].arg);
 	}
 	free(b);
 }
@@ -2006,11 +2003,12 @@ struct core_submit_answer {
 };
 
 static void
-core_submit_answered(const struct job *j, int status, const struct error *e,
-    void *arg)
+core_submit_answered(struct core *c, const struct job *j, int status,
+    const struct error *e, void *arg)
 {
 	struct core_submit_answer *a = arg;
 
+	(void)c;
 	a->status = status;
 	if (j != NULL)
 		*a->out = *j;

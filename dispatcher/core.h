@@ -123,7 +123,8 @@ typedef void (*core_final_cb)(const struct job *j, void *arg);
  * once its batch is committed (and scheduled), status 201; or j is NULL,
  * status 500 or 507, and e says why the batch's commit failed.
  */
-typedef void (*core_submit_cb)(const struct job *j, int status,
+struct core;
+typedef void (*core_submit_cb)(struct core *c, const struct job *j, int status,
     const struct error *e, void *arg);
 
 /* A submission in the open batch: its row is written, not committed. */

@@ -283,14 +283,11 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 		   the connection came up.  Always answered, so that the core
 		   asks again; a node that cannot answer is found out by the
 		   commands that matter. */
-		struct agentproto_info was = w->ap.info;
-		unsigned busy;
+		struct agentproto_info now;
 
-		rc = agentproto_info(&w->ap, r, e);
-		busy = w->ap.info.slots_busy;
-		w->ap.info = was;
-		if (rc == 0 && busy <= was.slots)
-			w->ap.info.slots_busy = busy;
+		rc = agentproto_info(&w->ap, r, &now, e);
+		if (rc == 0 && now.slots_busy <= w->ap.info.slots)
+			w->ap.info.slots_busy = now.slots_busy;
 		pool_tell(w, POOL_EV_NODE_INFO, 0, 0, false,
 		    rc == 0 ? NULL : e->msg);
 		return 0;
@@ -690,7 +687,8 @@ pool_main(void *arg)
 			w->epoch++;
 			quit = w->quit;
 			pthread_mutex_unlock(&w->lock);
-			if (!quit && agentproto_info(&w->ap, r, &e) == 0) {
+			if (!quit &&
+			    agentproto_info(&w->ap, r, &w->ap.info, &e) == 0) {
 				w->backoff = 0;
 				agentproto_session_open(&w->ap, r);
 				pool_tell(w, POOL_EV_NODE_UP, 0, 0, false,

@@ -86,33 +86,26 @@ server_bad_method(struct core *c, struct evhttp_request *req, const char *allow)
 	reply_error(&c->metrics, req, 405, "method not allowed", NULL);
 }
 
-/* The answer to a submission, once its batch is committed (or not). */
-struct server_submitted {
-	struct core *core;
-	struct evhttp_request *req;
-};
-
+/* The answer to a submission (arg, its request), once its batch is
+   committed (or not). */
 static void
-server_submit_answer(const struct job *j, int status, const struct error *e,
-    void *arg)
+server_submit_answer(struct core *c, const struct job *j, int status,
+    const struct error *e, void *arg)
 {
-	struct server_submitted *s = arg;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(s->req);
+	struct evhttp_request *req = arg;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char location[64];
 
 	if (j == NULL) {
 		if (status == 507)
 			evhttp_add_header(h, "Retry-After", "5");
-		reply_error(&s->core->metrics, s->req, status, e->msg,
-		    e->field);
+		reply_error(&c->metrics, req, status, e->msg, e->field);
 	} else {
 		snprintf(location, sizeof(location), "/v1/jobs/%lld",
 		    (long long)j->id);
 		evhttp_add_header(h, "Location", location);
-		reply_json(&s->core->metrics, s->req, status,
-		    view_job_json(s->core, j));
+		reply_json(&c->metrics, req, status, view_job_json(c, j));
 	}
-	free(s);
 }
 
 /* POST /v1/jobs: answered once the submission's batch is committed. */
@@ -122,7 +115,6 @@ server_submit(struct core *c, struct evhttp_request *req,
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
-	struct server_submitted *s;
 	struct error e;
 	const char *body;
 	int status;
@@ -138,13 +130,8 @@ server_submit(struct core *c, struct evhttp_request *req,
 		return;
 	}
 	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
-	if ((s = malloc(sizeof(*s))) == NULL)
-		fatal("out of memory");
-	s->core = c;
-	s->req = req;
-	if (core_submit_batched(c, tok, body, len, server_submit_answer, s,
+	if (core_submit_batched(c, tok, body, len, server_submit_answer, req,
 		&status, &e) == -1) {
-		free(s);
 		if (status == 429 || status == 507)
 			evhttp_add_header(evhttp_request_get_output_headers(
 					      req),

@@ -240,7 +240,6 @@ int
 spool_init(struct spool *sp, const char *state_dir, struct error *e)
 {
 	struct spool s;
-	struct stat st;
 
 	s.root = -1;
 	if (snprintf(s.dir, sizeof(s.dir), "%s/spool", state_dir) >=
@@ -253,10 +252,6 @@ spool_init(struct spool *sp, const char *state_dir, struct error *e)
 	/* The operator's path: links are followed, here only. */
 	if ((s.root = open(s.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return spool_errno(errno, "open spool", s.dir, e);
-	if (fstat(s.root, &st) == -1) {
-		close(s.root);
-		return spool_errno(errno, "inspect spool", s.dir, e);
-	}
 	*sp = s;
 	return 0;
 }
@@ -340,25 +335,27 @@ spool_create_file(int base, const char *rel, const void *data, size_t len,
 	const char *name;
 	char *slash;
 	struct stat st;
-	int parent = -1, fd = -1, ret = -1;
+	int parent = -1, at = base, fd = -1, ret = -1;
 
 	if (snprintf(dir, sizeof(dir), "%s", rel) >= (int)sizeof(dir))
 		return error_set(e, ERR_INVALID, "path '%.64s' is too long",
 		    rel);
+	/* A name with a directory part is created in it (made if need be);
+	   a plain name in base itself. */
 	if ((slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
 		name = slash + 1;
 		if (spool_walk(base, dir, true, &parent, e) == -1)
 			goto out;
+		at = parent;
 	} else
 		name = dir;
-	fd = openat(parent != -1 ? parent : base, name,
+	fd = openat(at, name,
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    SPOOL_FILE_MODE);
 	if (fd == -1) {
 		if (errno == EEXIST &&
-		    fstatat(parent != -1 ? parent : base, name, &st,
-			AT_SYMLINK_NOFOLLOW) == 0 &&
+		    fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISLNK(st.st_mode))
 			errno = ELOOP;
 		spool_errno(errno, "create", rel, e);
@@ -367,13 +364,13 @@ spool_create_file(int base, const char *rel, const void *data, size_t len,
 	if (util_write_all(fd, data, len) == -1) {
 		spool_errno(errno, "write", rel, e);
 		/* Leave no half-written file for a later reader. */
-		(void)unlinkat(parent != -1 ? parent : base, name, 0);
+		(void)unlinkat(at, name, 0);
 		goto out;
 	}
 	if (close(fd) == -1) {
 		fd = -1;
 		spool_errno(errno, "write", rel, e);
-		(void)unlinkat(parent != -1 ? parent : base, name, 0);
+		(void)unlinkat(at, name, 0);
 		goto out;
 	}
 	fd = -1;

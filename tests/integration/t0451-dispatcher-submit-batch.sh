@@ -28,8 +28,15 @@ for i in $(seq 1 8); do
 		"$DISP_URL/v1/jobs" >"$T/code.$i" &
 done
 # The connections are taken by the kernel's backlog, and the requests wait
-# in their sockets, until the daemon runs again.
-sleep 1
+# in their sockets, until the daemon runs again: wait (up to 20 s, for a
+# loaded machine) until all eight have bytes waiting on the daemon's side.
+port=$(printf '%04X' "${DISP_URL##*:}")
+waiting() {
+	awk -v p=":$port" '$2 ~ p"$" && $4 == "01" { split($5, q, ":"); if (q[2] != "00000000") n++ }
+		END { print n + 0 }' /proc/net/tcp
+}
+for _ in $(seq 1 200); do [ "$(waiting)" -ge 8 ] && break; sleep 0.1; done
+tap_is "$(waiting)" 8 "eight requests wait in the daemon's sockets while it is stopped"
 kill -CONT "$DISP_PID"
 wait_ok=0
 for i in $(seq 1 8); do

@@ -525,10 +525,12 @@ struct answer {
 };
 
 static void
-record_answer(const struct job *j, int status, const struct error *e, void *arg)
+record_answer(struct core *c, const struct job *j, int status,
+    const struct error *e, void *arg)
 {
 	struct answer *a = arg;
 
+	(void)c;
 	a->calls++;
 	a->status = status;
 	a->id = j != NULL ? j->id : 0;
