@@ -44,33 +44,43 @@ reply_phrase(int status)
 	}
 }
 
-/* Reply with a JSON document. */
+/* Reply with JSON text already written. */
 void
-reply_json(struct metrics *m, struct evhttp_request *req, int status,
-    json_t *obj)
+reply_json_text(struct metrics *m, struct evhttp_request *req, int status,
+    struct evbuffer *buf)
 {
-	struct evbuffer *buf = evbuffer_new();
-	char *text;
-
-	if (buf == NULL || obj == NULL ||
-	    (text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
-		NULL) {
-		json_decref(obj);
+	if (buf == NULL || evbuffer_add(buf, "\n", 1) == -1) {
 		if (buf != NULL)
 			evbuffer_free(buf);
 		evhttp_send_error(req, 500, "Internal Server Error");
 		metrics_count_response(m, 500);
 		return;
 	}
-	evbuffer_add(buf, text, strlen(text));
-	evbuffer_add(buf, "\n", 1);
-	free(text);
-	json_decref(obj);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
 	evhttp_send_reply(req, status, reply_phrase(status), buf);
 	evbuffer_free(buf);
 	metrics_count_response(m, status);
+}
+
+/* Reply with a JSON document. */
+void
+reply_json(struct metrics *m, struct evhttp_request *req, int status,
+    json_t *obj)
+{
+	struct evbuffer *buf = obj != NULL ? evbuffer_new() : NULL;
+	char *text = NULL;
+
+	if (buf != NULL &&
+	    ((text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10))) ==
+		    NULL ||
+		evbuffer_add(buf, text, strlen(text)) == -1)) {
+		evbuffer_free(buf);
+		buf = NULL;
+	}
+	free(text);
+	json_decref(obj);
+	reply_json_text(m, req, status, buf);
 }
 
 /* Reply with an error document. */

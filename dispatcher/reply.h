@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 #include <jansson.h>
 
@@ -16,6 +17,10 @@
 /* Reply with a JSON document (obj is consumed; NULL answers 500). */
 void reply_json(struct metrics *m, struct evhttp_request *req, int status,
     json_t *obj);
+
+/* Reply with the JSON text in buf (buf is consumed; NULL answers 500). */
+void reply_json_text(struct metrics *m, struct evhttp_request *req, int status,
+    struct evbuffer *buf);
 
 /* Reply with {"error": msg, "field": field} (field may be NULL). */
 void reply_error(struct metrics *m, struct evhttp_request *req, int status,

@@ -104,7 +104,7 @@ server_submit_answer(struct core *c, const struct job *j, int status,
 		snprintf(location, sizeof(location), "/v1/jobs/%lld",
 		    (long long)j->id);
 		evhttp_add_header(h, "Location", location);
-		reply_json(&c->metrics, req, status, view_job_json(c, j));
+		reply_json_text(&c->metrics, req, status, view_job_text(c, j));
 	}
 }
 
@@ -220,11 +220,12 @@ server_job(struct server *s, struct evhttp_request *req,
 						     : 500,
 			    e.msg, NULL);
 		} else
-			reply_json(&c->metrics, req, 202, view_job_json(c, &j));
+			reply_json_text(&c->metrics, req, 202,
+			    view_job_text(c, &j));
 		return;
 	}
 	if (rest[0] == '\0') {
-		reply_json(&c->metrics, req, 200, view_job_json(c, &j));
+		reply_json_text(&c->metrics, req, 200, view_job_text(c, &j));
 		return;
 	}
 	if (strcmp(rest, "/wait") == 0) {
@@ -304,9 +305,9 @@ server_list(struct core *c, struct evhttp_request *req,
 	enum job_state st;
 	int64_t limit = 50, before = 0;
 	struct job *jobs = NULL;
-	json_t *list, *obj;
+	struct evbuffer *buf;
 	struct error e;
-	int state = -1, n = 0, i;
+	int state = -1, n = 0;
 
 	TAILQ_INIT(&params);
 	if (q != NULL && evhttp_parse_query_str(q, &params) == -1)
@@ -334,27 +335,17 @@ server_list(struct core *c, struct evhttp_request *req,
 		reply_error(&c->metrics, req, 500, "out of memory", NULL);
 		return;
 	}
-	/* One more than asked for tells whether there is a next page. */
 	if (view_jobs_list(c, tok->role == ROLE_ADMIN ? NULL : tok->name, state,
 		before, (int)limit + 1, jobs, &n, &e) == -1) {
 		free(jobs);
 		reply_error(&c->metrics, req, 500, e.msg, NULL);
 		return;
 	}
-	list = json_array();
-	for (i = 0; i < n && i < limit; i++)
-		json_array_append_new(list, view_job_json_brief(c, &jobs[i]));
-	obj = json_pack("{s:o}", "jobs", list);
-	if (n > limit) {
-		char next[32];
-
-		snprintf(next, sizeof(next), "%lld",
-		    (long long)jobs[limit - 1].id);
-		json_object_set_new(obj, "next_before", json_string(next));
-	} else
-		json_object_set_new(obj, "next_before", json_null());
+	/* One more than asked for tells whether there is a next page. */
+	buf = view_jobs_page_text(c, jobs, n > limit ? (int)limit : n,
+	    n > limit ? jobs[limit - 1].id : 0);
 	free(jobs);
-	reply_json(&c->metrics, req, 200, obj);
+	reply_json_text(&c->metrics, req, 200, buf);
 }
 
 /* POST /v1/nodes/NAME/drain and .../resume: admin only. */

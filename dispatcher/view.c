@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 #include <jansson.h>
 
+#include "jsonw.h"
 #include "log.h"
 #include "view.h"
 
@@ -70,68 +71,203 @@ view_out_file(struct core *c, int64_t id, const char *name, char **out,
 	    (size_t)c->set.max_result_file_bytes, out, len, e);
 }
 
-/* Read a spool result file as text for inline display: at most 64 KiB,
-   invalid UTF-8 replaced.  Sets *cut if the file was longer. */
-static json_t *
-view_inline_text(struct core *c, int64_t id, const char *name, bool *cut)
+/* A spool result file as a JSON string for inline display: at most
+   64 KiB, bytes that are not UTF-8 written as U+FFFD (jw_str()), null if
+   it cannot be read.  Sets *cut if the file was longer. */
+static void
+view_inline_text(struct core *c, int64_t id, const char *name,
+    struct evbuffer *b, bool *cut)
 {
-	char *data = NULL, *fixed;
-	size_t len = 0, i, n = 0;
+	char *data = NULL;
+	size_t len = 0;
 	struct error e;
-	json_t *s;
 
 	*cut = false;
 	if (spool_read_result(&c->sp, id, name, 16 * 1024 * 1024, &data, &len,
-		&e) == -1)
-		return json_null();
+		&e) == -1) {
+		jw_null(b);
+		return;
+	}
 	if (len > VIEW_INLINE_MAX) {
 		len = VIEW_INLINE_MAX;
 		*cut = true;
 	}
-	/* Each bad byte becomes U+FFFD (3 bytes). */
-	if ((fixed = malloc(len * 3 + 1)) == NULL)
-		fatal("out of memory");
-	for (i = 0; i < len;) {
-		unsigned char b = (unsigned char)data[i];
-		size_t need = b < 0x80 ? 1
-		    : (b >> 5) == 6    ? 2
-		    : (b >> 4) == 14   ? 3
-		    : (b >> 3) == 30   ? 4
-				       : 0;
-		size_t k;
-		bool ok = need > 0 && i + need <= len;
-
-		for (k = 1; ok && k < need; k++)
-			ok = ((unsigned char)data[i + k] >> 6) == 2;
-		if (ok && need > 1) {
-			/* No overlong forms, surrogates or values past
-			   U+10FFFF: let jansson be the judge. */
-			json_t *probe = json_stringn(data + i, need);
-
-			ok = probe != NULL;
-			json_decref(probe);
-		}
-		if (ok) {
-			memcpy(fixed + n, data + i, need);
-			n += need;
-			i += need;
-		} else {
-			memcpy(fixed + n, "\xef\xbf\xbd", 3);
-			n += 3;
-			i++;
-		}
-	}
-	s = json_stringn(fixed, n);
-	free(fixed);
+	jw_str(b, data, len);
 	free(data);
-	return s != NULL ? s : json_null();
 }
 
-/* A number or null. */
-static json_t *
-view_num_or_null(bool have, double v)
+/* A job id as the API gives it: a string of digits. */
+static void
+view_id_str(struct evbuffer *b, int64_t id)
 {
-	return have ? json_real(v) : json_null();
+	evbuffer_add(b, "\"", 1);
+	jw_int(b, id);
+	evbuffer_add(b, "\"", 1);
+}
+
+/* The job object into b; with_output adds the inline stdout and stderr. */
+static void
+view_job_object(struct core *c, const struct job *j, bool with_output,
+    struct evbuffer *b)
+{
+	bool cut_out = false, cut_err = false, have_r = false;
+	json_t *labels, *limits;
+	struct result r;
+	struct error e;
+	struct jw w;
+	size_t i;
+
+	result_init(&r);
+	if (j->has_result && spool_result_get(&c->sp, j->id, &r, &e) == 0)
+		have_r = true;
+	jw_open(&w, b);
+	jw_key(&w, "id");
+	view_id_str(b, j->id);
+	jw_key(&w, "state");
+	jw_str(b, job_state_name(j->state), strlen(job_state_name(j->state)));
+	jw_key(&w, "verdict");
+	if (j->has_result)
+		jw_str(b, j->verdict, strlen(j->verdict));
+	else
+		jw_null(b);
+	jw_key(&w, "reason");
+	jw_str(b, j->reason, strlen(j->reason));
+	jw_key(&w, "runtime");
+	jw_str(b, j->runtime, strlen(j->runtime));
+	jw_key(&w, "tenant");
+	jw_str(b, j->tenant, strlen(j->tenant));
+	jw_key(&w, "node");
+	jw_cstr(b, j->node);
+	jw_key(&w, "attempts");
+	jw_int(b, j->attempts);
+	jw_key(&w, "submitted_at");
+	jw_cstr(b, j->submitted_at);
+	jw_key(&w, "started_at");
+	jw_cstr(b, j->started_at);
+	jw_key(&w, "finished_at");
+	jw_cstr(b, j->finished_at);
+	jw_key(&w, "exit_code");
+	if (j->has_result && j->exit_code >= 0)
+		jw_int(b, j->exit_code);
+	else
+		jw_null(b);
+	jw_key(&w, "signal");
+	if (j->has_result && j->signal > 0)
+		jw_int(b, j->signal);
+	else
+		jw_null(b);
+	jw_key(&w, "cpu_seconds");
+	if (j->has_result)
+		jw_real(b, j->cpu_seconds);
+	else
+		jw_null(b);
+	jw_key(&w, "wall_seconds");
+	if (j->has_result)
+		jw_real(b, j->wall_seconds);
+	else
+		jw_null(b);
+	jw_key(&w, "memory_peak_bytes");
+	if (j->has_result)
+		jw_int(b, (int64_t)j->memory_peak_bytes);
+	else
+		jw_null(b);
+	if (with_output) {
+		jw_key(&w, "stdout");
+		if (j->has_result)
+			view_inline_text(c, j->id, SPOOL_STDOUT, b, &cut_out);
+		else
+			jw_null(b);
+		jw_key(&w, "stderr");
+		if (j->has_result)
+			view_inline_text(c, j->id, SPOOL_STDERR, b, &cut_err);
+		else
+			jw_null(b);
+	}
+	jw_key(&w, "stdout_truncated");
+	jw_bool(b, cut_out || (have_r && r.stdout_truncated));
+	jw_key(&w, "stderr_truncated");
+	jw_bool(b, cut_err || (have_r && r.stderr_truncated));
+	jw_key(&w, "out_files");
+	evbuffer_add(b, "[", 1);
+	for (i = 0; have_r && i < r.n_out_files; i++) {
+		struct jw f;
+
+		if (i > 0)
+			evbuffer_add(b, ",", 1);
+		jw_open(&f, b);
+		jw_key(&f, "name");
+		jw_str(b, r.out_files[i].name, strlen(r.out_files[i].name));
+		jw_key(&f, "bytes");
+		jw_int(b, (int64_t)r.out_files[i].bytes);
+		jw_close(&f);
+	}
+	evbuffer_add(b, "]", 1);
+	jw_key(&w, "out_files_truncated");
+	jw_bool(b, have_r && r.out_files_truncated);
+	/* The row's limits and labels are JSON this daemon wrote; a job
+	   without any (most) is not parsed. */
+	jw_key(&w, "limits");
+	if (have_r)
+		limits = limit_to_json(&r.limits);
+	else if (strcmp(j->limits, "{}") == 0)
+		limits = NULL;
+	else
+		limits = json_loads(j->limits, 0, NULL);
+	if (limits != NULL)
+		jw_json(b, limits);
+	else
+		evbuffer_add(b, "{}", 2);
+	json_decref(limits);
+	jw_key(&w, "labels");
+	if (strcmp(j->labels, "[]") == 0)
+		evbuffer_add(b, "[]", 2);
+	else {
+		labels = json_loads(j->labels, 0, NULL);
+		jw_json(b, labels);
+		json_decref(labels);
+	}
+	jw_close(&w);
+	result_release(&r);
+}
+
+/* The job object of the API. */
+struct evbuffer *
+view_job_text(struct core *c, const struct job *j)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b != NULL)
+		view_job_object(c, j, true, b);
+	return b;
+}
+
+/* A page of the job list: {"jobs": [...], "next_before": ...}. */
+struct evbuffer *
+view_jobs_page_text(struct core *c, const struct job *jobs, int n,
+    int64_t next_before)
+{
+	struct evbuffer *b = evbuffer_new();
+	struct jw w;
+	int i;
+
+	if (b == NULL)
+		return NULL;
+	jw_open(&w, b);
+	jw_key(&w, "jobs");
+	evbuffer_add(b, "[", 1);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			evbuffer_add(b, ",", 1);
+		view_job_object(c, &jobs[i], false, b);
+	}
+	evbuffer_add(b, "]", 1);
+	jw_key(&w, "next_before");
+	if (next_before > 0)
+		view_id_str(b, next_before);
+	else
+		jw_null(b);
+	jw_close(&w);
+	return b;
 }
 
 /* A string or null when empty. */
@@ -139,89 +275,6 @@ static json_t *
 view_str_or_null(const char *s)
 {
 	return s[0] != '\0' ? json_string(s) : json_null();
-}
-
-/* The job object; with_output adds the inline stdout and stderr. */
-static json_t *
-view_job_object(struct core *c, const struct job *j, bool with_output)
-{
-	struct result r;
-	json_t *obj, *files, *limits = NULL;
-	bool cut_out = false, cut_err = false, have_r = false;
-	char idtext[32];
-	struct error e;
-	size_t i;
-
-	result_init(&r);
-	if (j->has_result && spool_result_get(&c->sp, j->id, &r, &e) == 0)
-		have_r = true;
-	snprintf(idtext, sizeof(idtext), "%lld", (long long)j->id);
-	files = json_array();
-	for (i = 0; have_r && i < r.n_out_files; i++)
-		json_array_append_new(files,
-		    json_pack("{s:s, s:I}", "name", r.out_files[i].name,
-			"bytes", (json_int_t)r.out_files[i].bytes));
-	if (have_r)
-		limits = limit_to_json(&r.limits);
-	else
-		limits = json_loads(j->limits, 0, NULL);
-	obj = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:i, s:o, s:o, "
-			"s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "id", idtext, "state", job_state_name(j->state), "verdict",
-	    j->has_result ? json_string(j->verdict) : json_null(), "reason",
-	    j->reason, "runtime", j->runtime, "tenant", j->tenant, "node",
-	    view_str_or_null(j->node), "attempts", j->attempts, "submitted_at",
-	    view_str_or_null(j->submitted_at), "started_at",
-	    view_str_or_null(j->started_at), "finished_at",
-	    view_str_or_null(j->finished_at), "exit_code",
-	    j->has_result && j->exit_code >= 0 ? json_integer(j->exit_code)
-					       : json_null(),
-	    "signal",
-	    j->has_result && j->signal > 0 ? json_integer(j->signal)
-					   : json_null(),
-	    "cpu_seconds", view_num_or_null(j->has_result, j->cpu_seconds),
-	    "wall_seconds", view_num_or_null(j->has_result, j->wall_seconds),
-	    "memory_peak_bytes",
-	    j->has_result ? json_integer((json_int_t)j->memory_peak_bytes)
-			  : json_null());
-	if (obj == NULL)
-		fatal("out of memory");
-	if (with_output) {
-		json_object_set_new(obj, "stdout",
-		    j->has_result
-			? view_inline_text(c, j->id, SPOOL_STDOUT, &cut_out)
-			: json_null());
-		json_object_set_new(obj, "stderr",
-		    j->has_result
-			? view_inline_text(c, j->id, SPOOL_STDERR, &cut_err)
-			: json_null());
-	}
-	json_object_set_new(obj, "stdout_truncated",
-	    json_boolean(cut_out || (have_r && r.stdout_truncated)));
-	json_object_set_new(obj, "stderr_truncated",
-	    json_boolean(cut_err || (have_r && r.stderr_truncated)));
-	json_object_set_new(obj, "out_files", files);
-	json_object_set_new(obj, "out_files_truncated",
-	    json_boolean(have_r && r.out_files_truncated));
-	json_object_set_new(obj, "limits",
-	    limits != NULL ? limits : json_object());
-	json_object_set_new(obj, "labels", json_loads(j->labels, 0, NULL));
-	result_release(&r);
-	return obj;
-}
-
-/* The job object of the API. */
-json_t *
-view_job_json(struct core *c, const struct job *j)
-{
-	return view_job_object(c, j, true);
-}
-
-/* The job object without its inline output. */
-json_t *
-view_job_json_brief(struct core *c, const struct job *j)
-{
-	return view_job_object(c, j, false);
 }
 
 /* The runtimes the nodes offer, one entry per name and version. */

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <event2/buffer.h>
 #include <jansson.h>
 
 #include "core.h"
@@ -43,11 +44,19 @@ int view_stream(struct core *c, int64_t id, bool err, char **out, size_t *len,
 int view_out_file(struct core *c, int64_t id, const char *name, char **out,
     size_t *len, struct error *e);
 
-/* The job object, with its stdout and stderr inline (cut at 64 KiB). */
-json_t *view_job_json(struct core *c, const struct job *j);
+/*
+ * The job object, with its stdout and stderr inline (cut at 64 KiB), as
+ * JSON text in a new buffer (NULL if out of memory).  The job object is
+ * the hottest answer and a list holds up to 1000, so it is written as
+ * text (jsonw.h), not built as a jansson tree.
+ */
+struct evbuffer *view_job_text(struct core *c, const struct job *j);
 
-/* The job object without its inline output (for lists). */
-json_t *view_job_json_brief(struct core *c, const struct job *j);
+/* A page of the list as JSON text in a new buffer: {"jobs": [n job
+   objects without their inline output], "next_before": the id as a
+   string, or null if <= 0}. */
+struct evbuffer *view_jobs_page_text(struct core *c, const struct job *jobs,
+    int n, int64_t next_before);
 
 /* The pool: {"nodes": [...]}. */
 json_t *view_nodes_json(struct core *c);

@@ -47,7 +47,7 @@ waiter_on_final(const struct job *j, void *arg)
 	struct waiter_set *ws = arg;
 	struct core *c = ws->core;
 	struct waiter **pw = &ws->head, *w;
-	json_t *obj = NULL;
+	struct evbuffer *text = NULL, *copy;
 
 	while ((w = *pw) != NULL) {
 		if (w->id != j->id) {
@@ -55,13 +55,22 @@ waiter_on_final(const struct job *j, void *arg)
 			continue;
 		}
 		*pw = w->next;
-		if (obj == NULL)
-			obj = view_job_json(c, j);
-		reply_json(&c->metrics, w->req, 200, json_incref(obj));
+		if (text == NULL)
+			text = view_job_text(c, j);
+		/* Each answer a copy: the reply appends to its buffer. */
+		if ((copy = evbuffer_new()) != NULL &&
+		    (text == NULL ||
+			evbuffer_add(copy, evbuffer_pullup(text, -1),
+			    evbuffer_get_length(text)) == -1)) {
+			evbuffer_free(copy);
+			copy = NULL;
+		}
+		reply_json_text(&c->metrics, w->req, 200, copy);
 		event_free(w->timer);
 		free(w);
 	}
-	json_decref(obj);
+	if (text != NULL)
+		evbuffer_free(text);
 }
 
 /* A long poll that timed out: answer with the job as it is now. */
@@ -74,7 +83,7 @@ waiter_timeout(evutil_socket_t fd, short what, void *arg)
 	struct job j;
 
 	if (view_job_get(c, w->id, &j, &e) == 0)
-		reply_json(&c->metrics, w->req, 200, view_job_json(c, &j));
+		reply_json_text(&c->metrics, w->req, 200, view_job_text(c, &j));
 	else
 		reply_error(&c->metrics, w->req, 404, "no such job", NULL);
 	waiter_remove(w);
@@ -120,7 +129,7 @@ waiter_add(struct waiter_set *ws, struct evhttp_request *req,
 	struct timeval tv;
 
 	if (job_state_final(j->state) || timeout_seconds <= 0) {
-		reply_json(&c->metrics, req, 200, view_job_json(c, j));
+		reply_json_text(&c->metrics, req, 200, view_job_text(c, j));
 		return;
 	}
 	if (timeout_seconds > c->set.wait_max_seconds)

@@ -1,0 +1,202 @@
+/* JSON text into an evbuffer: see jsonw.h. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonw.h"
+
+void
+jw_open(struct jw *w, struct evbuffer *b)
+{
+	w->b = b;
+	w->first = true;
+	evbuffer_add(b, "{", 1);
+}
+
+void
+jw_close(struct jw *w)
+{
+	evbuffer_add(w->b, "}", 1);
+}
+
+/* One evbuffer_add per key or number: a printf into the buffer cost more
+   than the rest of a job object. */
+void
+jw_key(struct jw *w, const char *key)
+{
+	char text[64];
+	size_t n = strlen(key), at = 0;
+
+	if (n > sizeof(text) - 4)
+		n = sizeof(text) - 4;
+	if (!w->first)
+		text[at++] = ',';
+	text[at++] = '"';
+	memcpy(text + at, key, n);
+	at += n;
+	text[at++] = '"';
+	text[at++] = ':';
+	evbuffer_add(w->b, text, at);
+	w->first = false;
+}
+
+/* RFC 3629: no overlong form, no surrogate, nothing past U+10FFFF. */
+size_t
+jw_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t need, k;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < need || s[1] < lo || s[1] > hi)
+		return 0;
+	for (k = 2; k < need; k++)
+		if (s[k] < 0x80 || s[k] > 0xbf)
+			return 0;
+	return need;
+}
+
+/* The bytes JSON escapes by a letter, and the letters. */
+#define JW_NAMED "\"\\\b\f\n\r\t"
+#define JW_NAMES "\"\\bfnrt"
+
+void
+jw_str(struct evbuffer *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, n;
+	const char *named;
+	char esc[8];
+
+	evbuffer_add(b, "\"", 1);
+	while (i < len) {
+		if (p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' &&
+		    p[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0x80 && (n = jw_utf8_len(p + i, len - i)) > 0) {
+			i += n;
+			continue;
+		}
+		/* Write the plain run before this byte, then the byte. */
+		evbuffer_add(b, s + run, i - run);
+		if (p[i] != '\0' && (named = strchr(JW_NAMED, p[i])) != NULL) {
+			esc[0] = '\\';
+			esc[1] = JW_NAMES[named - JW_NAMED];
+			evbuffer_add(b, esc, 2);
+		} else if (p[i] < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04X", p[i]);
+			evbuffer_add(b, esc, 6);
+		} else /* not UTF-8 */
+			evbuffer_add(b, "\xef\xbf\xbd", 3);
+		run = ++i;
+	}
+	evbuffer_add(b, s + run, len - run);
+	evbuffer_add(b, "\"", 1);
+}
+
+void
+jw_cstr(struct evbuffer *b, const char *s)
+{
+	if (s[0] == '\0')
+		jw_null(b);
+	else
+		jw_str(b, s, strlen(s));
+}
+
+void
+jw_int(struct evbuffer *b, int64_t v)
+{
+	char text[24];
+	size_t at = sizeof(text);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do
+		text[--at] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		text[--at] = '-';
+	evbuffer_add(b, text + at, sizeof(text) - at);
+}
+
+/* As jansson's dump with JSON_REAL_PRECISION(10). */
+void
+jw_real(struct evbuffer *b, double v)
+{
+	char text[64], *e, *digits, *start;
+	int n;
+
+	/* jansson has no real that is not finite. */
+	if (!isfinite(v) ||
+	    (n = snprintf(text, sizeof(text), "%.10g", v)) < 0 ||
+	    (size_t)n >= sizeof(text) - 2) {
+		jw_null(b);
+		return;
+	}
+	if ((e = strchr(text, 'e')) == NULL) {
+		if (strchr(text, '.') == NULL)
+			memcpy(text + n, ".0", 3);
+	} else {
+		/* "1e+21" as "1e21" and "1e-07" as "1e-7", as jansson. */
+		digits = ++e;
+		if (*e == '-')
+			digits++;
+		start = digits + (*e == '+' ? 1 : 0);
+		while (*start == '0' && start[1] != '\0')
+			start++;
+		memmove(*e == '+' ? e : digits, start, strlen(start) + 1);
+	}
+	evbuffer_add(b, text, strlen(text));
+}
+
+void
+jw_bool(struct evbuffer *b, bool v)
+{
+	if (v)
+		evbuffer_add(b, "true", 4);
+	else
+		evbuffer_add(b, "false", 5);
+}
+
+void
+jw_null(struct evbuffer *b)
+{
+	evbuffer_add(b, "null", 4);
+}
+
+static int
+jw_piece(const char *piece, size_t len, void *b)
+{
+	return evbuffer_add(b, piece, len);
+}
+
+void
+jw_json(struct evbuffer *b, const json_t *v)
+{
+	if (v == NULL ||
+	    json_dump_callback(v, jw_piece, b,
+		JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10)) == -1)
+		jw_null(b);
+}
