@@ -251,7 +251,7 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_JOBS_COUNT] = "SELECT count(*) FROM jobs WHERE phase = ?1",
 	[STMT_JOBS_COUNT_TENANT] = "SELECT count(*) FROM jobs "
 				   "WHERE tenant = ?2 AND phase = ?1",
-	[STMT_JOBS_FINAL] = "SELECT state, count(*) FROM jobs GROUP BY state",
+	[STMT_JOBS_FINAL] = "SELECT count(*) FROM jobs WHERE state = ?1",
 	[STMT_JOBS_PURGED] = "SELECT state, n FROM purged",
 	[STMT_JOBS_EXPIRED] = "SELECT id FROM jobs WHERE state = ?1 AND "
 			      "finished_at < ?2 ORDER BY id LIMIT ?3",
@@ -1236,18 +1236,22 @@ store_jobs_ended_counts(struct store *st, bool removed_too, int64_t counts[9],
 	int64_t c[JOB_NODE_FAIL + 1] = { 0 };
 	enum job_state s;
 	const char *name;
-	int rc, ret = -1;
+	int rc = SQLITE_DONE, ret = -1;
+	unsigned i;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(stmt, 0);
-		if (name == NULL || job_state_parse(name, &s) == -1) {
-			error_set(e, ERR_INTERNAL,
-			    "the store is corrupt: a job has state '%s'",
-			    name == NULL ? "" : name);
-			goto out;
+	/* State by state through jobs_state_id, so that the queue (which
+	   may hold 100,000 jobs) is never read. */
+	for (i = 0; i <= JOB_NODE_FAIL && rc == SQLITE_DONE; i++) {
+		if (!job_state_final((enum job_state)i))
+			continue;
+		rc = sqlite3_bind_text(stmt, 1,
+		    job_state_name((enum job_state)i), -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK &&
+		    (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			c[i] = sqlite3_column_int64(stmt, 0);
+			rc = sqlite3_step(stmt);
 		}
-		if (job_state_final(s))
-			c[s] = sqlite3_column_int64(stmt, 1);
+		store_done(stmt);
 	}
 	if (rc != SQLITE_DONE) {
 		store_error(st->db, rc, e, "cannot count finished jobs");

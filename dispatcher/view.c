@@ -335,7 +335,12 @@ view_metrics_text(struct core *c)
 	    "# HELP sluice_jobs Jobs not yet ended, by state and "
 	    "phase.\n# TYPE sluice_jobs gauge\n");
 	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
-		if (store_jobs_count(c->st, NULL, 1u << live[i], &n, &e) == -1)
+		/* The queue's length from memory: counting its rows reads
+		   them all. */
+		if (live[i] == PHASE_QUEUED)
+			n = (int64_t)c->nqueue;
+		else if (store_jobs_count(c->st, NULL, 1u << live[i], &n, &e) ==
+		    -1)
 			n = 0;
 		evbuffer_add_printf(b,
 		    "sluice_jobs{state=\"%s\",phase=\"%s\"} %lld\n",
