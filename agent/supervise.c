@@ -608,14 +608,16 @@ sup_setup(struct sup *s)
 		sup_fail(s, "%s", e.msg);
 		return false;
 	}
-	if (sandbox_send(s->sock, SANDBOX_CGROUP_DONE, 0, NULL, -1) == -1) {
+	if (sandbox_send(s->sock, SANDBOX_CGROUP_DONE, 0, NULL, -1, NULL) ==
+	    -1) {
 		sup_fail(s, "the sandbox's init died during setup");
 		return false;
 	}
 	/* Compile the filter while init builds the root on the other CPU. */
 	error_init(&e);
 	if (filter_build(s->p->limits.memory_bytes, &s->filter, &e) == -1 ||
-	    sandbox_send_filter(s->sock, &s->filter) == -1) {
+	    sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &s->filter) ==
+		-1) {
 		sup_fail(s, "%s", e.msg[0] ? e.msg : "cannot send the filter");
 		return false;
 	}
@@ -655,7 +657,7 @@ sup_go(struct sup *s)
 		(void)cgroup_cpu_ns(s->sj->cg, s->p->uid, &s->cpu_base_ns);
 	clock_gettime(CLOCK_MONOTONIC, &s->start_mono);
 	util_now_rfc3339(s->started_at, sizeof(s->started_at));
-	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1) == -1) {
+	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1) {
 		sup_fail(s, "the sandbox's init died before the start");
 		return false;
 	}
