@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -158,6 +159,8 @@ conf_scalars(const config_t *cf, struct agent_conf *c, struct error *e)
 		return error_set_field(e, ERR_INVALID, "base_dir",
 		    "'base_dir' must be a clean absolute path");
 	strcpy(c->base_dir, s);
+	snprintf(c->jobs_dir, sizeof(c->jobs_dir), "%s%sjobs", s,
+	    strcmp(s, "/") == 0 ? "" : "/");
 	c->slots = 4;
 	if ((rc = cfgfile_integer(cf, "slots", 1, CONF_SLOTS_MAX, &v, e)) == -1)
 		return -1;

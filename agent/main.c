@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -596,7 +595,6 @@ agent_caller_check(const struct jobdir *jd, struct error *e)
 static int
 agent_load(struct agent *a, bool need_jobs, struct error *e)
 {
-	char jobs[PATH_MAX];
 	int fd, rc;
 
 	if ((fd = trust_open(a->config_path, false, e)) == -1)
@@ -619,9 +617,7 @@ agent_load(struct agent *a, bool need_jobs, struct error *e)
 	close(fd);
 	if (!need_jobs)
 		return 0;
-	snprintf(jobs, sizeof(jobs), "%s%sjobs", a->conf.base_dir,
-	    strcmp(a->conf.base_dir, "/") == 0 ? "" : "/");
-	if ((a->jobsfd = trust_open(jobs, true, e)) == -1) {
+	if ((a->jobsfd = trust_open(a->conf.jobs_dir, true, e)) == -1) {
 		error_wrap(e, "the jobs directory");
 		goto fail;
 	}
@@ -648,14 +644,10 @@ agent_verb(const char *config_path, const char *verb, int nargs, char **args)
 	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
 		return agent_fail(&e);
 	if (strcmp(verb, "sftp") == 0) {
-		char jobs[PATH_MAX];
-
-		snprintf(jobs, sizeof(jobs), "%s%sjobs", a.conf.base_dir,
-		    strcmp(a.conf.base_dir, "/") == 0 ? "" : "/");
 		if (nargs != 0)
 			error_set(&e, ERR_USAGE, "sftp takes no arguments");
 		else
-			(void)sftp_serve(&a.conf, a.jobsfd, jobs, &e);
+			(void)sftp_serve(&a.conf, a.jobsfd, &e);
 		rc = agent_fail(&e);
 		goto out;
 	}

@@ -51,9 +51,9 @@ sftp_account(struct passwd *out, struct error *e)
 
 /* Serve SFTP on stdin and stdout, confined to the jobs directory. */
 int
-sftp_serve(const struct agent_conf *c, int jobsfd, const char *jobs,
-    struct error *e)
+sftp_serve(const struct agent_conf *c, int jobsfd, struct error *e)
 {
+	const char *jobs = c->jobs_dir;
 	char root[PATH_MAX], src[64], user[256];
 	static const char *const links[] = { "lib", "lib64", "bin", "sbin" };
 	gid_t groups[SFTP_GROUPS_MAX];

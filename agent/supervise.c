@@ -829,7 +829,7 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 	/* The slot is free once its cgroup and tmpfs are gone; free it
 	   before the finished event so the next job finds it. */
 	close(s->sj->slotfd);
-	if (jobdir_write_result(s->sj->jd, &r, &e) == -1)
+	if (result_write_at(s->sj->jd->fd, "result.json", &r, &e) == -1)
 		_exit(1);
 	sup_event(s,
 	    json_pack("{s:s, s:o}", "event", "finished", "result",
