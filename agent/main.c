@@ -456,20 +456,6 @@ agent_runtime_version(const struct runtime *rt)
 	return line[0] != '\0' ? json_string(line) : json_null();
 }
 
-/* Whether the file holds the word (for /proc capability lists). */
-static bool
-agent_file_has(const char *path, const char *word)
-{
-	char *text;
-	bool has;
-
-	if (util_read_file_at(AT_FDCWD, path, 65536, &text, NULL, NULL) == -1)
-		return false;
-	has = strstr(text, word) != NULL;
-	free(text);
-	return has;
-}
-
 /* info: the node's capabilities as one JSON object. */
 static int
 agent_info(struct agent *a, struct error *e)
@@ -479,7 +465,7 @@ agent_info(struct agent *a, struct error *e)
 	struct cgroup_sys cs;
 	struct utsname un;
 	json_t *features, *runtimes, *missing, *obj;
-	char path[64], key[32];
+	char path[64], key[32], *text = NULL;
 	struct stat st;
 	size_t i, k;
 
@@ -488,14 +474,14 @@ agent_info(struct agent *a, struct error *e)
 		return agent_fail(e);
 	uname(&un);
 	features = json_object();
+	/* The filter's actions this kernel has; text stays NULL without. */
+	(void)util_read_file_at(AT_FDCWD,
+	    "/proc/sys/kernel/seccomp/actions_avail", 65536, &text, NULL, NULL);
 	json_object_set_new(features, "seccomp",
-	    json_boolean(
-		agent_file_has("/proc/sys/kernel/seccomp/actions_avail",
-		    "kill_process")));
+	    json_boolean(text != NULL && strstr(text, "kill_process")));
 	json_object_set_new(features, "seccomp_notify",
-	    json_boolean(
-		agent_file_has("/proc/sys/kernel/seccomp/actions_avail",
-		    "user_notif")));
+	    json_boolean(text != NULL && strstr(text, "user_notif")));
+	free(text);
 	for (i = 0; ns[i] != NULL; i++) {
 		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns[i]);
 		snprintf(key, sizeof(key), "%s_ns", ns[i]);
