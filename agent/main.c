@@ -204,16 +204,14 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	sj.cg = &cs;
 	sj.evfd = evfd;
 	sj.slotfd = slotfd;
+	fflush(stdout);
 	/* The supervisor rings run through this pipe after each event. */
-	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1) {
-		error_set(e, ERR_SYS, "pipe: %s", strerror(errno));
+	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1 || (pid = fork()) == -1) {
 		(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
 		    "sandbox error: cannot start the supervisor", e);
 		goto out;
 	}
-	sj.wakefd = wake[1];
-	fflush(stdout);
-	if ((pid = fork()) == 0) {
+	if (pid == 0) {
 		/* Detach: a session of its own, with nothing of the caller's
 		   terminal or pipes; when run exits, init adopts it.  One
 		   fork, not two (a grandchild costs the job's start a couple
@@ -232,13 +230,8 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 		if (devnull > 2)
 			close(devnull);
 		close(wake[0]);
+		sj.wakefd = wake[1];
 		supervise_main(&sj);
-	}
-	if (pid == -1) {
-		(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
-		    "sandbox error: cannot start the supervisor", e);
-		rc = 1;
-		goto out;
 	}
 	/* The supervisor holds its own references to both locks and to the
 	   pipe's write end. */
