@@ -268,18 +268,12 @@ out:
 void
 conf_release(struct agent_conf *c)
 {
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < c->nruntimes; i++) {
-		struct runtime *rt = &c->runtimes[i];
-
-		for (k = 0; k < rt->ncommand; k++)
-			free(rt->command[k]);
-		free(rt->command);
-		for (k = 0; k < rt->nbinds; k++)
-			free(rt->binds[k]);
-		free(rt->binds);
-		free(rt->version);
+		util_strv_free(c->runtimes[i].command, c->runtimes[i].ncommand);
+		util_strv_free(c->runtimes[i].binds, c->runtimes[i].nbinds);
+		free(c->runtimes[i].version);
 	}
 	free(c->runtimes);
 	c->runtimes = NULL;

@@ -310,7 +310,7 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 	struct manifest m;
 	bool cancelled = false;
 	json_t *obj;
-	int evfd, fd, devnull;
+	int evfd, fd, devnull, rc;
 
 	if (jobdir_state(jd) == JOBDIR_STAGED) {
 		/* Never started: claim it so run refuses it, and end it. */
@@ -321,12 +321,11 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 				manifest_release(&m);
 			}
 			error_init(e);
-			if (jobdir_settle(jd, evfd, VERDICT_CANCELLED, &l,
-				"cancelled before it started", e) == -1) {
-				close(evfd);
-				return agent_fail(e);
-			}
+			rc = jobdir_settle(jd, evfd, VERDICT_CANCELLED, &l,
+			    "cancelled before it started", e);
 			close(evfd);
+			if (rc == -1)
+				return agent_fail(e);
 			cancelled = true;
 		} else if (e->code != ERR_STATE)
 			return agent_fail(e);
@@ -348,11 +347,10 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 		close(fd);
 		/* The supervisor sees the file at once; wait for the end. */
 		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (jobdir_follow(jd, &a->conf, devnull, -1, e) == -1) {
-			close(devnull);
-			return agent_fail(e);
-		}
+		rc = jobdir_follow(jd, &a->conf, devnull, -1, e);
 		close(devnull);
+		if (rc == -1)
+			return agent_fail(e);
 		cancelled = true;
 	}
 	if ((obj = agent_status_json(a, jd, e)) == NULL)
