@@ -604,9 +604,14 @@ fail:
 	return -1;
 }
 
-/* One verb with its arguments, under the policy in config_path. */
+/*
+ * One verb with its arguments, under the policy in config_path (a
+ * serve_verb_fn: a session's request runs it in its own child, so the
+ * config is read anew for each, and a changed policy applies from the next
+ * request).
+ */
 static int
-agent_verb(const char *config_path, const char *verb, int nargs, char **args)
+agent_verb(const char *verb, int nargs, char **args, void *config_path)
 {
 	struct agent a;
 	struct jobdir jd;
@@ -679,14 +684,6 @@ out:
 	return rc;
 }
 
-/* A session's request (serve.c), in its own child: the config is read
-   anew for each, so a changed policy applies from the next request. */
-static int
-agent_serve_verb(const char *verb, int nargs, char **args, void *arg)
-{
-	return agent_verb(arg, verb, nargs, args);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -756,7 +753,8 @@ main(int argc, char **argv)
 			error_set(&e, ERR_USAGE, "serve takes no arguments");
 			return agent_fail(&e);
 		}
-		return serve_main(agent_serve_verb, (void *)config_path);
+		return serve_main(agent_verb, (void *)config_path);
 	}
-	return agent_verb(config_path, verb, argc - optind, argv + optind);
+	return agent_verb(verb, argc - optind, argv + optind,
+	    (void *)config_path);
 }

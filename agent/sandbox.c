@@ -439,10 +439,8 @@ sandbox_build_root(int sock, const struct plan *p, const struct sandbox_io *io)
 	if (rootfd == -1)
 		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
 	/* Without it, runtime binds are plain binds (see sandbox_bind()). */
-	emptyfd = io->empty_dir == NULL
-	    ? -1
-	    : open(io->empty_dir,
-		  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	emptyfd = open(io->empty_dir,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	for (i = 1; i < p->nmounts; i++)
 		sandbox_mount_step(sock, rootfd, io, emptyfd, p, &p->mounts[i]);
 	if (emptyfd != -1)
