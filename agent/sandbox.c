@@ -130,13 +130,7 @@ sandbox_expect(int sock, enum sandbox_msg_type type, struct sandbox_msg *m)
 		    m->type);
 }
 
-/*
- * Open (creating as needed) the node at target under the root, walking one
- * component at a time without following any symbolic link, so nothing the
- * setup creates can send a later mount outside the root.  A missing last
- * component is created as a directory or, with as_file, an empty file; an
- * existing one is opened as it is.  Returns an O_PATH descriptor, or -1.
- */
+/* Open (creating) the node at target, refusing links: see sandbox.h. */
 int
 sandbox_open_target(int rootfd, const char *target, bool as_file)
 {

@@ -82,8 +82,9 @@ int sandbox_recv(int sock, struct sandbox_msg *m, int *fd);
 /*
  * Open (creating as needed: directories, or with as_file an empty last
  * file) the node at target under rootfd, one component at a time, refusing
- * any symbolic link on the way.  An O_PATH descriptor, or -1 with errno.
- * sftp.c builds its root with it too.
+ * any symbolic link on the way, so that nothing the setup creates can send
+ * a later mount outside the root; an existing node is opened as it is.  An
+ * O_PATH descriptor, or -1 with errno.  sftp.c builds its root with it too.
  */
 int sandbox_open_target(int rootfd, const char *target, bool as_file);
 
