@@ -106,8 +106,7 @@ static const struct cgroup_layout cgroup_layouts[] = {
 const char *
 cgroup_version_name(enum cgroup_version v)
 {
-	return v == CGROUP_V1 || v == CGROUP_V2 ? cgroup_layouts[v].name
-						: "none";
+	return cgroup_layouts[v].name;
 }
 
 /* The usable controllers, as a mask. */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -142,74 +143,79 @@ conf_runtimes(const config_t *cf, struct agent_conf *c, struct error *e)
 	return 0;
 }
 
+/*
+ * A clean absolute path setting into buf, of size bytes; when it is absent,
+ * buf keeps its default (none: the setting is required).  "/" is a path
+ * only for a directory.
+ */
+static int
+conf_path(const config_t *cf, const char *name, bool dir, char *buf,
+    size_t size, struct error *e)
+{
+	const char *s;
+
+	if (!config_lookup_string(cf, name, &s))
+		return buf[0] != '\0' ? 0
+				      : error_set_field(e, ERR_INVALID, name,
+					    "'%s' is missing", name);
+	if (s[0] != '/' || strlen(s) >= size ||
+	    ((!dir || s[1] != '\0') && util_path_check(s + 1, name, e) == -1))
+		return error_set_field(e, ERR_INVALID, name,
+		    "'%s' must be a clean absolute path", name);
+	strcpy(buf, s);
+	return 0;
+}
+
 /* Read the scalar settings. */
 static int
 conf_scalars(const config_t *cf, struct agent_conf *c, struct error *e)
 {
+	static const char *const modes[] = { [CONF_CGROUP_AUTO] = "auto",
+		[CONF_CGROUP_V1] = "v1",
+		[CONF_CGROUP_V2] = "v2",
+		[CONF_CGROUP_NONE] = "none" };
 	const char *s;
 	long long v;
-	int rc;
+	int i;
 
-	if (!config_lookup_string(cf, "base_dir", &s))
-		return error_set_field(e, ERR_INVALID, "base_dir",
-		    "'base_dir' is missing");
-	if (s[0] != '/' || strlen(s) > 512 ||
-	    (s[1] != '\0' && util_path_check(s + 1, "base_dir", e) == -1))
-		return error_set_field(e, ERR_INVALID, "base_dir",
-		    "'base_dir' must be a clean absolute path");
-	strcpy(c->base_dir, s);
-	c->slots = 4;
-	if ((rc = cfgfile_integer(cf, "slots", 1, CONF_SLOTS_MAX, &v, e)) == -1)
+	/* base_dir: at most 512 bytes. */
+	if (conf_path(cf, "base_dir", true, c->base_dir, 513, e) == -1)
 		return -1;
-	if (rc == 0)
-		c->slots = (unsigned)v;
+	snprintf(c->jobs_dir, sizeof(c->jobs_dir), "%s%sjobs", c->base_dir,
+	    strcmp(c->base_dir, "/") == 0 ? "" : "/");
+	v = 4;
+	if (cfgfile_integer(cf, "slots", 1, CONF_SLOTS_MAX, &v, e) == -1)
+		return -1;
+	c->slots = (unsigned)v;
 	if (cfgfile_integer(cf, "uid_base", 1, 2000000000LL, &v, e) != 0)
 		return error_set_field(e, ERR_INVALID, "uid_base",
 		    "'uid_base' must be an integer from 1 to 2000000000");
 	c->uid_base = (uid_t)v;
+	/* gid_base defaults to uid_base, still in v. */
+	if (cfgfile_integer(cf, "gid_base", 1, 2000000000LL, &v, e) == -1)
+		return -1;
 	c->gid_base = (gid_t)v;
-	if ((rc = cfgfile_integer(cf, "gid_base", 1, 2000000000LL, &v, e)) ==
-	    -1)
+	v = 1000;
+	if (cfgfile_integer(cf, "out_files_max", 0, RESULT_OUT_FILES_MAX, &v,
+		e) == -1)
 		return -1;
-	if (rc == 0)
-		c->gid_base = (gid_t)v;
-	c->out_files_max = 1000;
-	if ((rc = cfgfile_integer(cf, "out_files_max", 0, RESULT_OUT_FILES_MAX,
-		 &v, e)) == -1)
-		return -1;
-	if (rc == 0)
-		c->out_files_max = (unsigned)v;
+	c->out_files_max = (unsigned)v;
 	c->cgroup = CONF_CGROUP_AUTO;
 	if (config_lookup_string(cf, "cgroup", &s)) {
-		if (strcmp(s, "auto") == 0)
-			c->cgroup = CONF_CGROUP_AUTO;
-		else if (strcmp(s, "v1") == 0)
-			c->cgroup = CONF_CGROUP_V1;
-		else if (strcmp(s, "v2") == 0)
-			c->cgroup = CONF_CGROUP_V2;
-		else if (strcmp(s, "none") == 0)
-			c->cgroup = CONF_CGROUP_NONE;
-		else
+		for (i = 0; i < 4 && strcmp(s, modes[i]) != 0; i++)
+			;
+		if (i == 4)
 			return error_set_field(e, ERR_INVALID, "cgroup",
 			    "'cgroup' must be auto, v1, v2 or none");
+		c->cgroup = (enum conf_cgroup)i;
 	}
 	strcpy(c->cgroup_root, "/sys/fs/cgroup");
-	if (config_lookup_string(cf, "cgroup_root", &s)) {
-		if (s[0] != '/' || strlen(s) >= sizeof(c->cgroup_root) ||
-		    (s[1] != '\0' &&
-			util_path_check(s + 1, "cgroup_root", e) == -1))
-			return error_set_field(e, ERR_INVALID, "cgroup_root",
-			    "'cgroup_root' must be a clean absolute path");
-		strcpy(c->cgroup_root, s);
-	}
 	strcpy(c->sftp_server, "/usr/lib/openssh/sftp-server");
-	if (config_lookup_string(cf, "sftp_server", &s)) {
-		if (s[0] != '/' || strlen(s) >= sizeof(c->sftp_server) ||
-		    util_path_check(s + 1, "sftp_server", e) == -1)
-			return error_set_field(e, ERR_INVALID, "sftp_server",
-			    "'sftp_server' must be a clean absolute path");
-		strcpy(c->sftp_server, s);
-	}
+	if (conf_path(cf, "cgroup_root", true, c->cgroup_root,
+		sizeof(c->cgroup_root), e) == -1 ||
+	    conf_path(cf, "sftp_server", false, c->sftp_server,
+		sizeof(c->sftp_server), e) == -1)
+		return -1;
 	strcpy(c->cgroup_parent, "sluice");
 	if (config_lookup_string(cf, "cgroup_parent", &s)) {
 		if (!util_token_ok(s, sizeof(c->cgroup_parent) - 1))
@@ -262,18 +268,12 @@ out:
 void
 conf_release(struct agent_conf *c)
 {
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < c->nruntimes; i++) {
-		struct runtime *rt = &c->runtimes[i];
-
-		for (k = 0; k < rt->ncommand; k++)
-			free(rt->command[k]);
-		free(rt->command);
-		for (k = 0; k < rt->nbinds; k++)
-			free(rt->binds[k]);
-		free(rt->binds);
-		free(rt->version);
+		util_strv_free(c->runtimes[i].command, c->runtimes[i].ncommand);
+		util_strv_free(c->runtimes[i].binds, c->runtimes[i].nbinds);
+		free(c->runtimes[i].version);
 	}
 	free(c->runtimes);
 	c->runtimes = NULL;

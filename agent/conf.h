@@ -42,6 +42,7 @@ struct runtime {
 
 struct agent_conf {
 	char base_dir[520]; /* at most 512 bytes */
+	char jobs_dir[528]; /* base_dir/jobs, where job directories lie */
 	unsigned slots;
 	uid_t uid_base;
 	gid_t gid_base;

@@ -187,33 +187,25 @@ filter_add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
 	return 0;
 }
 
-/* An errno's name for the description of a rule. */
-static const char *
-filter_errno_name(int err)
-{
-	switch (err) {
-	case EPERM:
-		return "errno EPERM";
-	case ENOSYS:
-		return "errno ENOSYS";
-	default:
-		return "errno";
-	}
-}
-
 /* Add every rule of the filter to ctx (and describe each in log). */
 static int
 filter_rules(scmp_filter_ctx ctx, uint64_t memory_bytes, json_t *log,
     struct error *e)
 {
 	struct scmp_arg_cmp cmp[2];
+	int err;
 	size_t i;
 
-	for (i = 0; i < sizeof(filter_denies) / sizeof(filter_denies[0]); i++)
-		if (filter_add(ctx, SCMP_ACT_ERRNO(filter_denies[i].err),
-			filter_denies[i].name, 0, NULL,
-			filter_errno_name(filter_denies[i].err), log, e) == -1)
+	for (i = 0; i < sizeof(filter_denies) / sizeof(filter_denies[0]); i++) {
+		err = filter_denies[i].err;
+		if (filter_add(ctx, SCMP_ACT_ERRNO(err), filter_denies[i].name,
+			0, NULL,
+			err == EPERM        ? "errno EPERM"
+			    : err == ENOSYS ? "errno ENOSYS"
+					    : "errno",
+			log, e) == -1)
 			return -1;
+	}
 
 	/* clone may create threads and processes, but no namespaces. */
 	for (i = 0;

@@ -25,7 +25,8 @@ jobdir_open(struct jobdir *jd, const struct agent_conf *c, int jobsfd,
     const char *path, struct error *e)
 {
 	struct stat st;
-	char buf[PATH_MAX], jobs[PATH_MAX], *slash;
+	const char *jobs = c->jobs_dir;
+	char buf[PATH_MAX], *slash;
 	size_t n;
 
 	jd->parentfd = jd->fd = -1;
@@ -35,8 +36,6 @@ jobdir_open(struct jobdir *jd, const struct agent_conf *c, int jobsfd,
 	n = strlen(buf);
 	while (n > 1 && buf[n - 1] == '/')
 		buf[--n] = '\0';
-	snprintf(jobs, sizeof(jobs), "%s%sjobs", c->base_dir,
-	    strcmp(c->base_dir, "/") == 0 ? "" : "/");
 	if ((slash = strrchr(buf, '/')) == NULL)
 		return error_set(e, ERR_REFUSED, "'%s' is not under '%s/'",
 		    path, jobs);
@@ -204,14 +203,9 @@ jobdir_state(const struct jobdir *jd)
 const char *
 jobdir_state_name(enum jobdir_state st)
 {
-	switch (st) {
-	case JOBDIR_STAGED:
-		return "staged";
-	case JOBDIR_RUNNING:
-		return "running";
-	default:
-		return "finished";
-	}
+	static const char *const names[] = { "staged", "running", "finished" };
+
+	return names[st];
 }
 
 /* Create and lock the events file. */
@@ -286,14 +280,6 @@ jobdir_supervisor_alive(const struct jobdir *jd)
 	return alive;
 }
 
-/* Write result.json atomically. */
-int
-jobdir_write_result(const struct jobdir *jd, const struct result *r,
-    struct error *e)
-{
-	return result_write_at(jd->fd, "result.json", r, e);
-}
-
 /* Append the finished event carrying res (a new reference, which it takes). */
 static int
 jobdir_finished_event(int evfd, json_t *res, struct error *e)
@@ -319,7 +305,7 @@ jobdir_settle(const struct jobdir *jd, int evfd, enum verdict v,
 	snprintf(r.message, sizeof(r.message), "%s", msg);
 	util_now_rfc3339(r.started_at, sizeof(r.started_at));
 	snprintf(r.finished_at, sizeof(r.finished_at), "%s", r.started_at);
-	rc = jobdir_write_result(jd, &r, e);
+	rc = result_write_at(jd->fd, "result.json", &r, e);
 	if (rc == 0)
 		rc = jobdir_finished_event(evfd, result_to_json(&r), e);
 	result_release(&r);

@@ -94,10 +94,6 @@ int jobdir_event(int evfd, json_t *ev);
 /* Whether a live supervisor holds the events lock. */
 bool jobdir_supervisor_alive(const struct jobdir *jd);
 
-/* Write result.json atomically (temporary file, then rename). */
-int jobdir_write_result(const struct jobdir *jd, const struct result *r,
-    struct error *e);
-
 /*
  * Settle a job that has no run behind it (cancelled before it started, or
  * a supervisor that could not start or that died): write a result with

@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -205,16 +204,14 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	sj.cg = &cs;
 	sj.evfd = evfd;
 	sj.slotfd = slotfd;
+	fflush(stdout);
 	/* The supervisor rings run through this pipe after each event. */
-	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1) {
-		error_set(e, ERR_SYS, "pipe: %s", strerror(errno));
+	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1 || (pid = fork()) == -1) {
 		(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
 		    "sandbox error: cannot start the supervisor", e);
 		goto out;
 	}
-	sj.wakefd = wake[1];
-	fflush(stdout);
-	if ((pid = fork()) == 0) {
+	if (pid == 0) {
 		/* Detach: a session of its own, with nothing of the caller's
 		   terminal or pipes; when run exits, init adopts it.  One
 		   fork, not two (a grandchild costs the job's start a couple
@@ -233,13 +230,8 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 		if (devnull > 2)
 			close(devnull);
 		close(wake[0]);
+		sj.wakefd = wake[1];
 		supervise_main(&sj);
-	}
-	if (pid == -1) {
-		(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
-		    "sandbox error: cannot start the supervisor", e);
-		rc = 1;
-		goto out;
 	}
 	/* The supervisor holds its own references to both locks and to the
 	   pipe's write end. */
@@ -318,7 +310,7 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 	struct manifest m;
 	bool cancelled = false;
 	json_t *obj;
-	int evfd, fd, devnull;
+	int evfd, fd, devnull, rc;
 
 	if (jobdir_state(jd) == JOBDIR_STAGED) {
 		/* Never started: claim it so run refuses it, and end it. */
@@ -329,12 +321,11 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 				manifest_release(&m);
 			}
 			error_init(e);
-			if (jobdir_settle(jd, evfd, VERDICT_CANCELLED, &l,
-				"cancelled before it started", e) == -1) {
-				close(evfd);
-				return agent_fail(e);
-			}
+			rc = jobdir_settle(jd, evfd, VERDICT_CANCELLED, &l,
+			    "cancelled before it started", e);
 			close(evfd);
+			if (rc == -1)
+				return agent_fail(e);
 			cancelled = true;
 		} else if (e->code != ERR_STATE)
 			return agent_fail(e);
@@ -356,11 +347,10 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 		close(fd);
 		/* The supervisor sees the file at once; wait for the end. */
 		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (jobdir_follow(jd, &a->conf, devnull, -1, e) == -1) {
-			close(devnull);
-			return agent_fail(e);
-		}
+		rc = jobdir_follow(jd, &a->conf, devnull, -1, e);
 		close(devnull);
+		if (rc == -1)
+			return agent_fail(e);
 		cancelled = true;
 	}
 	if ((obj = agent_status_json(a, jd, e)) == NULL)
@@ -457,20 +447,6 @@ agent_runtime_version(const struct runtime *rt)
 	return line[0] != '\0' ? json_string(line) : json_null();
 }
 
-/* Whether the file holds the word (for /proc capability lists). */
-static bool
-agent_file_has(const char *path, const char *word)
-{
-	char *text;
-	bool has;
-
-	if (util_read_file_at(AT_FDCWD, path, 65536, &text, NULL, NULL) == -1)
-		return false;
-	has = strstr(text, word) != NULL;
-	free(text);
-	return has;
-}
-
 /* info: the node's capabilities as one JSON object. */
 static int
 agent_info(struct agent *a, struct error *e)
@@ -480,7 +456,7 @@ agent_info(struct agent *a, struct error *e)
 	struct cgroup_sys cs;
 	struct utsname un;
 	json_t *features, *runtimes, *missing, *obj;
-	char path[64], key[32];
+	char path[64], key[32], *text = NULL;
 	struct stat st;
 	size_t i, k;
 
@@ -489,14 +465,14 @@ agent_info(struct agent *a, struct error *e)
 		return agent_fail(e);
 	uname(&un);
 	features = json_object();
+	/* The filter's actions this kernel has; text stays NULL without. */
+	(void)util_read_file_at(AT_FDCWD,
+	    "/proc/sys/kernel/seccomp/actions_avail", 65536, &text, NULL, NULL);
 	json_object_set_new(features, "seccomp",
-	    json_boolean(
-		agent_file_has("/proc/sys/kernel/seccomp/actions_avail",
-		    "kill_process")));
+	    json_boolean(text != NULL && strstr(text, "kill_process")));
 	json_object_set_new(features, "seccomp_notify",
-	    json_boolean(
-		agent_file_has("/proc/sys/kernel/seccomp/actions_avail",
-		    "user_notif")));
+	    json_boolean(text != NULL && strstr(text, "user_notif")));
+	free(text);
 	for (i = 0; ns[i] != NULL; i++) {
 		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns[i]);
 		snprintf(key, sizeof(key), "%s_ns", ns[i]);
@@ -596,7 +572,6 @@ agent_caller_check(const struct jobdir *jd, struct error *e)
 static int
 agent_load(struct agent *a, bool need_jobs, struct error *e)
 {
-	char jobs[PATH_MAX];
 	int fd, rc;
 
 	if ((fd = trust_open(a->config_path, false, e)) == -1)
@@ -619,9 +594,7 @@ agent_load(struct agent *a, bool need_jobs, struct error *e)
 	close(fd);
 	if (!need_jobs)
 		return 0;
-	snprintf(jobs, sizeof(jobs), "%s%sjobs", a->conf.base_dir,
-	    strcmp(a->conf.base_dir, "/") == 0 ? "" : "/");
-	if ((a->jobsfd = trust_open(jobs, true, e)) == -1) {
+	if ((a->jobsfd = trust_open(a->conf.jobs_dir, true, e)) == -1) {
 		error_wrap(e, "the jobs directory");
 		goto fail;
 	}
@@ -631,9 +604,14 @@ fail:
 	return -1;
 }
 
-/* One verb with its arguments, under the policy in config_path. */
+/*
+ * One verb with its arguments, under the policy in config_path (a
+ * serve_verb_fn: a session's request runs it in its own child, so the
+ * config is read anew for each, and a changed policy applies from the next
+ * request).
+ */
 static int
-agent_verb(const char *config_path, const char *verb, int nargs, char **args)
+agent_verb(const char *verb, int nargs, char **args, void *config_path)
 {
 	struct agent a;
 	struct jobdir jd;
@@ -648,14 +626,10 @@ agent_verb(const char *config_path, const char *verb, int nargs, char **args)
 	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
 		return agent_fail(&e);
 	if (strcmp(verb, "sftp") == 0) {
-		char jobs[PATH_MAX];
-
-		snprintf(jobs, sizeof(jobs), "%s%sjobs", a.conf.base_dir,
-		    strcmp(a.conf.base_dir, "/") == 0 ? "" : "/");
 		if (nargs != 0)
 			error_set(&e, ERR_USAGE, "sftp takes no arguments");
 		else
-			(void)sftp_serve(&a.conf, a.jobsfd, jobs, &e);
+			(void)sftp_serve(&a.conf, a.jobsfd, &e);
 		rc = agent_fail(&e);
 		goto out;
 	}
@@ -708,14 +682,6 @@ out:
 		close(a.jobsfd);
 	conf_release(&a.conf);
 	return rc;
-}
-
-/* A session's request (serve.c), in its own child: the config is read
-   anew for each, so a changed policy applies from the next request. */
-static int
-agent_serve_verb(const char *verb, int nargs, char **args, void *arg)
-{
-	return agent_verb(arg, verb, nargs, args);
 }
 
 int
@@ -787,7 +753,8 @@ main(int argc, char **argv)
 			error_set(&e, ERR_USAGE, "serve takes no arguments");
 			return agent_fail(&e);
 		}
-		return serve_main(agent_serve_verb, (void *)config_path);
+		return serve_main(agent_verb, (void *)config_path);
 	}
-	return agent_verb(config_path, verb, argc - optind, argv + optind);
+	return agent_verb(verb, argc - optind, argv + optind,
+	    (void *)config_path);
 }

@@ -31,10 +31,10 @@
 #include "filter.h"
 #include "sandbox.h"
 
-/* Send a message, with an optional descriptor. */
+/* Send a message, with an optional descriptor or the compiled filter. */
 int
 sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
-    const char *text, int fd)
+    const char *text, int fd, const struct filter_prog *prog)
 {
 	struct sandbox_msg m;
 	struct iovec iov = { &m, sizeof(m) };
@@ -51,6 +51,8 @@ sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
 	m.value = value;
 	if (text != NULL)
 		snprintf(m.text, sizeof(m.text), "%s", text);
+	if (prog != NULL)
+		m.filter = *prog;
 	if (fd != -1) {
 		memset(&ctl, 0, sizeof(ctl));
 		mh.msg_control = ctl.buf;
@@ -63,22 +65,6 @@ sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
 	}
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n == -1 && errno == EINTR);
-	return n == (ssize_t)sizeof(m) ? 0 : -1;
-}
-
-/* Send the compiled filter to init. */
-int
-sandbox_send_filter(int sock, const struct filter_prog *prog)
-{
-	static struct sandbox_msg m;
-	ssize_t n;
-
-	memset(&m, 0, sizeof(m));
-	m.type = SANDBOX_FILTER;
-	m.filter = *prog;
-	do
-		n = send(sock, &m, sizeof(m), MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
 	return n == (ssize_t)sizeof(m) ? 0 : -1;
 }
@@ -124,51 +110,27 @@ sandbox_die(int sock, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	(void)sandbox_send(sock, SANDBOX_ERROR, 0, text, -1);
+	(void)sandbox_send(sock, SANDBOX_ERROR, 0, text, -1, NULL);
 	_exit(127);
 }
 
-/* Wait for one message of the given type from the supervisor. */
+/* Wait for one message of the given type from the supervisor, into *m. */
 static void
-sandbox_expect(int sock, enum sandbox_msg_type type)
+sandbox_expect(int sock, enum sandbox_msg_type type, struct sandbox_msg *m)
 {
-	struct sandbox_msg m;
 	int fd;
 
 	/* The supervisor's end closing means it died: so do we. */
-	if (sandbox_recv(sock, &m, &fd) == -1)
+	if (sandbox_recv(sock, m, &fd) == -1)
 		_exit(127);
 	if (fd != -1)
 		close(fd);
-	if (m.type != type)
+	if (m->type != type)
 		sandbox_die(sock, "unexpected message %u from the supervisor",
-		    m.type);
+		    m->type);
 }
 
-/* Wait for the compiled filter from the supervisor. */
-static void
-sandbox_expect_filter(int sock, struct filter_prog *prog)
-{
-	static struct sandbox_msg m;
-	int fd;
-
-	if (sandbox_recv(sock, &m, &fd) == -1)
-		_exit(127);
-	if (fd != -1)
-		close(fd);
-	if (m.type != SANDBOX_FILTER || m.filter.len == 0 ||
-	    m.filter.len > FILTER_INSNS_MAX)
-		sandbox_die(sock, "no seccomp filter from the supervisor");
-	*prog = m.filter;
-}
-
-/*
- * Open (creating as needed) the node at target under the root, walking one
- * component at a time without following any symbolic link, so nothing the
- * setup creates can send a later mount outside the root.  A missing last
- * component is created as a directory or, with as_file, an empty file; an
- * existing one is opened as it is.  Returns an O_PATH descriptor, or -1.
- */
+/* Open (creating) the node at target, refusing links: see sandbox.h. */
 int
 sandbox_open_target(int rootfd, const char *target, bool as_file)
 {
@@ -248,6 +210,36 @@ sandbox_mount_fd(const char *source, int fd, const char *fstype,
 	return mount(source, path, fstype, flags, data);
 }
 
+/* Remount the mount at target with flags, reopened first so that the
+   remount acts on the newest mount there, not on what lies beneath. */
+static int
+sandbox_remount(int rootfd, const char *target, bool as_file,
+    unsigned long flags)
+{
+	int fd, rc;
+
+	if ((fd = sandbox_open_target(rootfd, target, as_file)) == -1)
+		return -1;
+	rc = sandbox_mount_fd(NULL, fd, NULL, MS_REMOUNT | MS_BIND | flags,
+	    NULL);
+	close(fd);
+	return rc;
+}
+
+/* Bind source (not recursively) at target, then remount it with flags. */
+int
+sandbox_bind_path(int rootfd, const char *source, const char *target,
+    bool as_file, unsigned long flags)
+{
+	int fd, rc;
+
+	if ((fd = sandbox_open_target(rootfd, target, as_file)) == -1)
+		return -1;
+	rc = sandbox_mount_fd(source, fd, NULL, MS_BIND, NULL);
+	close(fd);
+	return rc == -1 ? -1 : sandbox_remount(rootfd, target, as_file, flags);
+}
+
 /* Bind source over target and remount it with the plan's flags. */
 static int
 sandbox_bind(int sock, int rootfd, const char *root, int emptyfd,
@@ -303,15 +295,10 @@ sandbox_bind(int sock, int rootfd, const char *root, int emptyfd,
 		sandbox_die(sock, "cannot bind '%s': %s", pm->source,
 		    strerror(errno));
 	close(fd);
-	/* The bind created a new mount at the target; reopen it so the
-	   remount acts on the new mount, not on what lies beneath. */
-	if ((fd = sandbox_open_target(rootfd, pm->target,
-		 !S_ISDIR(st.st_mode))) == -1 ||
-	    sandbox_mount_fd(NULL, fd, NULL, MS_REMOUNT | MS_BIND | pm->flags,
-		NULL) == -1)
+	if (sandbox_remount(rootfd, pm->target, !S_ISDIR(st.st_mode),
+		pm->flags) == -1)
 		sandbox_die(sock, "cannot remount '%s': %s", pm->target,
 		    strerror(errno));
-	close(fd);
 	return 0;
 }
 
@@ -335,12 +322,10 @@ sandbox_mask(int sock, int rootfd, const char *root,
 		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
 		    strerror(errno));
 	}
-	if ((fd = sandbox_open_target(rootfd, pm->target,
-		 !S_ISDIR(st.st_mode))) == -1)
-		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
-		    strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
-		if (sandbox_mount_fd("sluice", fd, "tmpfs",
+		if ((fd = sandbox_open_target(rootfd, pm->target, false)) ==
+			-1 ||
+		    sandbox_mount_fd("sluice", fd, "tmpfs",
 			MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			"size=4k,nr_inodes=1,mode=0555") == -1)
 			sandbox_die(sock, "cannot mask '%s': %s", pm->target,
@@ -349,17 +334,10 @@ sandbox_mask(int sock, int rootfd, const char *root,
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/dev/null", root);
-	if (sandbox_mount_fd(path, fd, NULL, MS_BIND, NULL) == -1)
+	if (sandbox_bind_path(rootfd, path, pm->target, true,
+		MS_RDONLY | MS_NOSUID | MS_NOEXEC) == -1)
 		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
 		    strerror(errno));
-	close(fd);
-	if ((fd = sandbox_open_target(rootfd, pm->target, true)) == -1 ||
-	    sandbox_mount_fd(NULL, fd, NULL,
-		MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
-		NULL) == -1)
-		sandbox_die(sock, "cannot mask '%s': %s", pm->target,
-		    strerror(errno));
-	close(fd);
 }
 
 /* Carry out one mount step of the plan. */
@@ -391,19 +369,11 @@ sandbox_mount_step(int sock, int rootfd, const struct sandbox_io *io,
 		sandbox_bind(sock, rootfd, root, emptyfd, pm);
 		return;
 	case PLAN_DEVICE:
-		if ((fd = sandbox_open_target(rootfd, pm->target, true)) ==
-			-1 ||
-		    sandbox_mount_fd(pm->source, fd, NULL, MS_BIND, NULL) == -1)
-			sandbox_die(sock, "cannot bind device '%s': %s",
+		if (sandbox_bind_path(rootfd, pm->source, pm->target, true,
+			pm->flags) == -1)
+			sandbox_die(sock,
+			    "cannot bind or remount device '%s': %s",
 			    pm->source, strerror(errno));
-		close(fd);
-		if ((fd = sandbox_open_target(rootfd, pm->target, true)) ==
-			-1 ||
-		    sandbox_mount_fd(NULL, fd, NULL,
-			MS_REMOUNT | MS_BIND | pm->flags, NULL) == -1)
-			sandbox_die(sock, "cannot remount device '%s': %s",
-			    pm->source, strerror(errno));
-		close(fd);
 		return;
 	case PLAN_SYMLINK:
 		if (sandbox_symlink(rootfd, pm->target, pm->source) == -1)
@@ -436,13 +406,9 @@ sandbox_mount_step(int sock, int rootfd, const struct sandbox_io *io,
 		close(fd);
 		return;
 	case PLAN_REMOUNT:
-		if ((fd = sandbox_open_target(rootfd, pm->target, false)) ==
-			-1 ||
-		    sandbox_mount_fd(NULL, fd, NULL,
-			MS_REMOUNT | MS_BIND | pm->flags, NULL) == -1)
+		if (sandbox_remount(rootfd, pm->target, false, pm->flags) == -1)
 			sandbox_die(sock, "cannot remount '%s': %s", pm->target,
 			    strerror(errno));
-		close(fd);
 		return;
 	}
 }
@@ -467,10 +433,8 @@ sandbox_build_root(int sock, const struct plan *p, const struct sandbox_io *io)
 	if (rootfd == -1)
 		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
 	/* Without it, runtime binds are plain binds (see sandbox_bind()). */
-	emptyfd = io->empty_dir == NULL
-	    ? -1
-	    : open(io->empty_dir,
-		  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	emptyfd = open(io->empty_dir,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	for (i = 1; i < p->nmounts; i++)
 		sandbox_mount_step(sock, rootfd, io, emptyfd, p, &p->mounts[i]);
 	if (emptyfd != -1)
@@ -585,7 +549,7 @@ sandbox_job_main(const struct plan *p, const struct filter_prog *prog, int sock)
 	   filter_install sets no_new_privs first. */
 	if (filter_install(prog, &nfd, &e) == -1)
 		sandbox_die(sock, "%s", e.msg);
-	if (sandbox_send(sock, SANDBOX_NOTIFY_FD, 0, NULL, nfd) == -1)
+	if (sandbox_send(sock, SANDBOX_NOTIFY_FD, 0, NULL, nfd, NULL) == -1)
 		_exit(127);
 	close(nfd);
 	/* The limits come last of all, so that the sandbox's own few
@@ -626,7 +590,7 @@ sandbox_fds(const struct sandbox_io *io, int *sock, int *files)
 void
 sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 {
-	static struct filter_prog filter;
+	static struct sandbox_msg m, filter;
 	struct sandbox_io mine = *io;
 	struct error e;
 	pid_t job, pid;
@@ -638,7 +602,7 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	sandbox_fds(io, &sock, &files);
 	mine.sock = sock;
 	mine.files_dirfd = files;
-	sandbox_expect(sock, SANDBOX_CGROUP_DONE);
+	sandbox_expect(sock, SANDBOX_CGROUP_DONE, &m);
 	if (io->enter_cgroup && cgroup_enter_self(io->cg, p->uid, &e) == -1)
 		sandbox_die(sock, "%s", e.msg);
 	/* Now inside the slot's cgroup: make it the job's cgroup root. */
@@ -655,15 +619,17 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	if (sethostname(p->hostname, strlen(p->hostname)) == -1)
 		sandbox_die(sock, "sethostname: %s", strerror(errno));
 	sandbox_loopback(sock);
-	if (sandbox_send(sock, SANDBOX_READY, 0, NULL, -1) == -1)
+	if (sandbox_send(sock, SANDBOX_READY, 0, NULL, -1, NULL) == -1)
 		_exit(127);
-	sandbox_expect_filter(sock, &filter);
-	sandbox_expect(sock, SANDBOX_GO);
+	sandbox_expect(sock, SANDBOX_FILTER, &filter);
+	if (filter.filter.len == 0 || filter.filter.len > FILTER_INSNS_MAX)
+		sandbox_die(sock, "no seccomp filter from the supervisor");
+	sandbox_expect(sock, SANDBOX_GO, &m);
 
 	if ((job = fork()) == -1)
 		sandbox_die(sock, "fork: %s", strerror(errno));
 	if (job == 0)
-		sandbox_job_main(p, &filter, sock);
+		sandbox_job_main(p, &filter.filter, sock);
 	/* init needs no privilege from here on: it only reaps. */
 	close(0);
 	close(1);
@@ -684,6 +650,6 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 		if (pid == job)
 			break;
 	}
-	(void)sandbox_send(sock, SANDBOX_STATUS, status, NULL, -1);
+	(void)sandbox_send(sock, SANDBOX_STATUS, status, NULL, -1, NULL);
 	_exit(0);
 }

@@ -68,12 +68,10 @@ struct sandbox_io {
 void sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
     __attribute__((noreturn));
 
-/* Send a message; fd, if not -1, travels with it.  Returns 0 or -1. */
+/* Send a message; fd, if not -1, travels with it, and prog, if not NULL,
+   is the compiled filter (SANDBOX_FILTER).  Returns 0 or -1. */
 int sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
-    const char *text, int fd);
-
-/* Send the compiled filter to init. */
-int sandbox_send_filter(int sock, const struct filter_prog *prog);
+    const char *text, int fd, const struct filter_prog *prog);
 
 /*
  * Receive a message; a descriptor that came with it is stored in *fd
@@ -84,10 +82,19 @@ int sandbox_recv(int sock, struct sandbox_msg *m, int *fd);
 /*
  * Open (creating as needed: directories, or with as_file an empty last
  * file) the node at target under rootfd, one component at a time, refusing
- * any symbolic link on the way.  An O_PATH descriptor, or -1 with errno.
- * sftp.c builds its root with it too.
+ * any symbolic link on the way, so that nothing the setup creates can send
+ * a later mount outside the root; an existing node is opened as it is.  An
+ * O_PATH descriptor, or -1 with errno.  sftp.c builds its root with it too.
  */
 int sandbox_open_target(int rootfd, const char *target, bool as_file);
+
+/*
+ * Bind source (a path, or "/proc/self/fd/N"), not recursively, at target
+ * under rootfd (sandbox_open_target()), then remount that new mount with
+ * MS_BIND and flags.  0, or -1 with errno.
+ */
+int sandbox_bind_path(int rootfd, const char *source, const char *target,
+    bool as_file, unsigned long flags);
 
 /* mount(2) onto an O_PATH descriptor, through its /proc/self/fd alias. */
 int sandbox_mount_fd(const char *source, int fd, const char *fstype,

@@ -109,17 +109,11 @@ serve_refuse(struct serve *s, const char *tag, const char *code, int status,
 static bool
 serve_tag_ok(const char *tag)
 {
-	size_t n = strlen(tag), i;
+	size_t n = strspn(tag,
+	    "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
 
-	if (n == 0 || n > SERVE_TAG_MAX || tag[0] == '-')
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((tag[i] >= 'a' && tag[i] <= 'z') ||
-			(tag[i] >= 'A' && tag[i] <= 'Z') ||
-			(tag[i] >= '0' && tag[i] <= '9') || tag[i] == '_' ||
-			tag[i] == '.' || tag[i] == '-'))
-			return false;
-	return true;
+	return n > 0 && n <= SERVE_TAG_MAX && tag[n] == '\0' && tag[0] != '-';
 }
 
 /* Start one request: words[0] the verb, the rest its arguments. */

@@ -32,27 +32,6 @@
 	"mkdir,realpath"
 #define SFTP_GROUPS_MAX 64
 
-/* Bind source (a path, or "/proc/self/fd/N") at target and remount it. */
-static int
-sftp_bind(int rootfd, const char *source, const char *target,
-    unsigned long flags)
-{
-	int fd, rc = -1;
-
-	if ((fd = sandbox_open_target(rootfd, target, false)) == -1)
-		return -1;
-	if (sandbox_mount_fd(source, fd, NULL, MS_BIND, NULL) == 0) {
-		close(fd);
-		/* Reopen: the remount must act on the new mount. */
-		if ((fd = sandbox_open_target(rootfd, target, false)) != -1)
-			rc = sandbox_mount_fd(NULL, fd, NULL,
-			    MS_REMOUNT | MS_BIND | flags, NULL);
-	}
-	if (fd != -1)
-		close(fd);
-	return rc;
-}
-
 /* Who the server runs as: the account root is held for, or the caller. */
 static int
 sftp_account(struct passwd *out, struct error *e)
@@ -72,9 +51,9 @@ sftp_account(struct passwd *out, struct error *e)
 
 /* Serve SFTP on stdin and stdout, confined to the jobs directory. */
 int
-sftp_serve(const struct agent_conf *c, int jobsfd, const char *jobs,
-    struct error *e)
+sftp_serve(const struct agent_conf *c, int jobsfd, struct error *e)
 {
+	const char *jobs = c->jobs_dir;
 	char root[PATH_MAX], src[64], user[256];
 	static const char *const links[] = { "lib", "lib64", "bin", "sbin" };
 	gid_t groups[SFTP_GROUPS_MAX];
@@ -122,27 +101,19 @@ sftp_serve(const struct agent_conf *c, int jobsfd, const char *jobs,
 	    st.st_dev != jst.st_dev || st.st_ino != jst.st_ino)
 		return error_set(e, ERR_SYS, "'%s' changed while in use", jobs);
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
-	if (sftp_bind(rootfd, src, jobs, MS_NOSUID | MS_NODEV | MS_NOEXEC) ==
-	    -1)
+	if (sandbox_bind_path(rootfd, src, jobs, false,
+		MS_NOSUID | MS_NODEV | MS_NOEXEC) == -1)
 		return error_set(e, ERR_SYS, "cannot bind '%s': %s", jobs,
 		    strerror(errno));
 	close(fd);
 	/* /usr read-only: sftp-server and the libraries it loads. */
-	if (sftp_bind(rootfd, "/usr", "/usr",
+	if (sandbox_bind_path(rootfd, "/usr", "/usr", false,
 		MS_RDONLY | MS_NOSUID | MS_NODEV) == -1)
 		return error_set(e, ERR_SYS, "cannot bind /usr: %s",
 		    strerror(errno));
 	/* /dev/null, which sftp-server opens at start: an empty file as
 	   the mount point, the host's device bound on it. */
-	if (mkdirat(rootfd, "dev", 0755) == -1 ||
-	    (fd = openat(rootfd, "dev/null",
-		 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) ==
-		-1)
-		return error_set(e, ERR_SYS, "cannot make /dev/null: %s",
-		    strerror(errno));
-	close(fd);
-	if ((fd = openat(rootfd, "dev/null",
-		 O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	if ((fd = sandbox_open_target(rootfd, "/dev/null", true)) == -1 ||
 	    sandbox_mount_fd("/dev/null", fd, NULL, MS_BIND, NULL) == -1)
 		return error_set(e, ERR_SYS, "cannot bind /dev/null: %s",
 		    strerror(errno));
@@ -176,7 +147,7 @@ sftp_serve(const struct agent_conf *c, int jobsfd, const char *jobs,
 				    "cannot link '%s': %s", target,
 				    strerror(errno));
 		} else if (S_ISDIR(st.st_mode) &&
-		    sftp_bind(rootfd, target, target,
+		    sandbox_bind_path(rootfd, target, target, false,
 			MS_RDONLY | MS_NOSUID | MS_NODEV) == -1)
 			return error_set(e, ERR_SYS, "cannot bind '%s': %s",
 			    target, strerror(errno));

@@ -12,10 +12,9 @@
 #include "error.h"
 
 /*
- * Serve SFTP on stdin and stdout.  jobsfd is <base_dir>/jobs as checked by
- * trust_open(); jobs is its path.  Returns only on failure.
+ * Serve SFTP on stdin and stdout.  jobsfd is c->jobs_dir as checked by
+ * trust_open().  Returns only on failure.
  */
-int sftp_serve(const struct agent_conf *c, int jobsfd, const char *jobs,
-    struct error *e);
+int sftp_serve(const struct agent_conf *c, int jobsfd, struct error *e);
 
 #endif

@@ -30,16 +30,16 @@ slot_mkdir(const char *path, struct error *e)
 int
 slot_dirs(const struct agent_conf *c, struct error *e)
 {
+	static const char *const dirs[] = { "slots", "empty", "root" };
 	char path[PATH_MAX];
+	size_t i;
 
-	snprintf(path, sizeof(path), "%s/slots", c->base_dir);
-	if (slot_mkdir(path, e) == -1)
-		return -1;
-	snprintf(path, sizeof(path), "%s/empty", c->base_dir);
-	if (slot_mkdir(path, e) == -1)
-		return -1;
-	snprintf(path, sizeof(path), "%s/root", c->base_dir);
-	return slot_mkdir(path, e);
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", c->base_dir, dirs[i]);
+		if (slot_mkdir(path, e) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /* Open slot i's lock file. */

@@ -94,8 +94,6 @@ sup_fail(struct sup *s, const char *fmt, ...)
 	s->facts.error = s->error;
 }
 
-static double sup_cpu_fallback(struct sup *s);
-
 /* Append an event and wake run's follower. */
 static void
 sup_event(struct sup *s, json_t *ev)
@@ -107,24 +105,6 @@ sup_event(struct sup *s, json_t *ev)
 		close(s->sj->wakefd);
 		s->sj->wakefd = -1;
 	}
-}
-
-/* Kill the job: SIGKILL to init ends the whole PID namespace. */
-static void
-sup_kill(struct sup *s, enum verdict_kill why)
-{
-	double cpu;
-
-	/* Without a CPU cgroup, what the killed processes used is lost with
-	   them (the kernel does not add it to init's children's times), so
-	   read it now. */
-	if (!s->sj->cg->cpu && s->init > 0 && !s->reaped &&
-	    (cpu = sup_cpu_fallback(s)) > s->facts.cpu_seconds)
-		s->facts.cpu_seconds = cpu;
-	if (s->facts.killed == KILL_NONE && why != KILL_NONE)
-		s->facts.killed = why;
-	if (s->init > 0 && !s->reaped)
-		kill(s->init, SIGKILL);
 }
 
 /* Add a descriptor to the loop. */
@@ -218,6 +198,24 @@ sup_cpu_fallback(struct sup *s)
 		closedir(d);
 	}
 	return (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Kill the job: SIGKILL to init ends the whole PID namespace. */
+static void
+sup_kill(struct sup *s, enum verdict_kill why)
+{
+	double cpu;
+
+	/* Without a CPU cgroup, what the killed processes used is lost with
+	   them (the kernel does not add it to init's children's times), so
+	   read it now. */
+	if (!s->sj->cg->cpu && s->init > 0 && !s->reaped &&
+	    (cpu = sup_cpu_fallback(s)) > s->facts.cpu_seconds)
+		s->facts.cpu_seconds = cpu;
+	if (s->facts.killed == KILL_NONE && why != KILL_NONE)
+		s->facts.killed = why;
+	if (s->init > 0 && !s->reaped)
+		kill(s->init, SIGKILL);
 }
 
 /* The job's CPU seconds in a reading of the cgroup's CPU time. */
@@ -443,19 +441,17 @@ static int
 sup_stdin(struct sup *s)
 {
 	struct error e;
-	struct stat st;
 	int fd;
 
 	fd = openat(s->sj->jd->fd, "stdin",
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT)
 		return open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fd == -1) {
 		sup_fail(s, "stdin is not a regular file");
-		if (fd != -1)
-			close(fd);
 		return -1;
 	}
+	/* A regular file of the account's own, with one link. */
 	if (jobdir_owned(s->sj->jd, fd, "stdin", false, &e) == -1) {
 		sup_fail(s, "%s", e.msg);
 		close(fd);
@@ -515,19 +511,6 @@ sup_clone(struct sup *s, bool *attached)
 	    NULL, NULL, NULL);
 }
 
-/* Close both ends of each pair that is still open. */
-static void
-sup_close_pairs(int *fds, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (fds[i] != -1) {
-			close(fds[i]);
-			fds[i] = -1;
-		}
-}
-
 /*
  * Start init in its namespaces with the job's stdio, the socket and the
  * submission's directory; keep the read ends, the socket and whether init
@@ -540,7 +523,7 @@ sup_spawn(struct sup *s)
 	int fds[6] = { -1, -1, -1, -1, -1, -1 }; /* out, err, socket pairs */
 	struct sandbox_io io;
 	sigset_t all;
-	int in, files;
+	int in, files, i;
 
 	if ((in = sup_stdin(s)) == -1)
 		return false;
@@ -588,7 +571,9 @@ sup_spawn(struct sup *s)
 	(void)fcntl(s->out.pipe, F_SETFL, O_NONBLOCK);
 	(void)fcntl(s->err.pipe, F_SETFL, O_NONBLOCK);
 out:
-	sup_close_pairs(fds, 6);
+	for (i = 0; i < 6; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
 	close(in);
 	close(files);
 	return s->init > 0;
@@ -608,14 +593,16 @@ sup_setup(struct sup *s)
 		sup_fail(s, "%s", e.msg);
 		return false;
 	}
-	if (sandbox_send(s->sock, SANDBOX_CGROUP_DONE, 0, NULL, -1) == -1) {
+	if (sandbox_send(s->sock, SANDBOX_CGROUP_DONE, 0, NULL, -1, NULL) ==
+	    -1) {
 		sup_fail(s, "the sandbox's init died during setup");
 		return false;
 	}
 	/* Compile the filter while init builds the root on the other CPU. */
 	error_init(&e);
 	if (filter_build(s->p->limits.memory_bytes, &s->filter, &e) == -1 ||
-	    sandbox_send_filter(s->sock, &s->filter) == -1) {
+	    sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &s->filter) ==
+		-1) {
 		sup_fail(s, "%s", e.msg[0] ? e.msg : "cannot send the filter");
 		return false;
 	}
@@ -655,7 +642,7 @@ sup_go(struct sup *s)
 		(void)cgroup_cpu_ns(s->sj->cg, s->p->uid, &s->cpu_base_ns);
 	clock_gettime(CLOCK_MONOTONIC, &s->start_mono);
 	util_now_rfc3339(s->started_at, sizeof(s->started_at));
-	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1) == -1) {
+	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1) {
 		sup_fail(s, "the sandbox's init died before the start");
 		return false;
 	}
@@ -827,7 +814,7 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 	/* The slot is free once its cgroup and tmpfs are gone; free it
 	   before the finished event so the next job finds it. */
 	close(s->sj->slotfd);
-	if (jobdir_write_result(s->sj->jd, &r, &e) == -1)
+	if (result_write_at(s->sj->jd->fd, "result.json", &r, &e) == -1)
 		_exit(1);
 	sup_event(s,
 	    json_pack("{s:s, s:o}", "event", "finished", "result",

@@ -25,27 +25,6 @@ verdict_note(struct result *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Describe the wait status (exit code or signal) into r. */
-static void
-verdict_status(const struct verdict_facts *f, struct result *r)
-{
-	if (!f->have_status)
-		return;
-	if (WIFEXITED(f->status))
-		r->exit_code = WEXITSTATUS(f->status);
-	else if (WIFSIGNALED(f->status))
-		r->signal = WTERMSIG(f->status);
-}
-
-/* Name a signal for messages. */
-static const char *
-verdict_signame(int sig)
-{
-	const char *abbrev = sigabbrev_np(sig);
-
-	return abbrev != NULL ? abbrev : "?";
-}
-
 /* The CPU limit's verdict and its note. */
 static void
 verdict_cpu(struct result *r, const struct verdict_facts *f,
@@ -66,11 +45,8 @@ verdict_decide(const struct verdict_facts *f, struct result *r)
 	r->message[0] = '\0';
 	r->exit_code = -1;
 	r->signal = 0;
-	verdict_status(f, r);
 	if (f->sandbox_failed && f->memory_hit) {
 		r->verdict = VERDICT_MEMORY_LIMIT;
-		r->exit_code = -1;
-		r->signal = 0;
 		verdict_note(r,
 		    "memory limit of %llu bytes is too small to "
 		    "start the job",
@@ -79,12 +55,16 @@ verdict_decide(const struct verdict_facts *f, struct result *r)
 	}
 	if (f->sandbox_failed) {
 		r->verdict = VERDICT_SANDBOX_ERROR;
-		r->exit_code = -1;
-		r->signal = 0;
 		verdict_note(r, "sandbox error: %s",
 		    f->error != NULL ? f->error : "unknown");
 		goto clamps;
 	}
+	/* The wait status, when init reported one: an exit code or a
+	   signal. */
+	if (f->have_status && WIFEXITED(f->status))
+		r->exit_code = WEXITSTATUS(f->status);
+	else if (f->have_status && WIFSIGNALED(f->status))
+		r->signal = WTERMSIG(f->status);
 	switch (f->killed) {
 	case KILL_CANCEL:
 		r->verdict = VERDICT_CANCELLED;
@@ -113,7 +93,7 @@ verdict_decide(const struct verdict_facts *f, struct result *r)
 		    (unsigned long long)l->memory_bytes);
 		goto clamps;
 	}
-	if (r->signal != 0 && (r->signal == SIGXCPU || r->signal == SIGKILL) &&
+	if ((r->signal == SIGXCPU || r->signal == SIGKILL) &&
 	    f->cpu_seconds >= l->cpu_seconds) {
 		verdict_cpu(r, f, l);
 		goto clamps;
@@ -128,7 +108,10 @@ verdict_decide(const struct verdict_facts *f, struct result *r)
 			    r->signal);
 		else
 			verdict_note(r, "killed by signal %d (SIG%s)",
-			    r->signal, verdict_signame(r->signal));
+			    r->signal,
+			    sigabbrev_np(r->signal) != NULL
+				? sigabbrev_np(r->signal)
+				: "?");
 	} else if (r->exit_code == 0) {
 		r->verdict = VERDICT_OK;
 		if (f->memory_hit)
