@@ -265,3 +265,25 @@ util_parse_u64(const char *s, uint64_t *out)
 	*out = v;
 	return true;
 }
+
+/* Drop a lead byte and the continuations after it that are too few. */
+size_t
+util_utf8_whole(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t back, need;
+
+	for (back = 1; back <= 4 && back <= len; back++) {
+		unsigned char b = p[len - back];
+
+		if ((b & 0xc0) == 0x80)
+			continue; /* a continuation: look further back */
+		need = b < 0x80          ? 1
+		    : (b & 0xe0) == 0xc0 ? 2
+		    : (b & 0xf0) == 0xe0 ? 3
+		    : (b & 0xf8) == 0xf0 ? 4
+					 : 1;
+		return need > back ? len - back : len;
+	}
+	return len;
+}

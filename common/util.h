@@ -69,6 +69,13 @@ int util_read_fd(int fd, const char *name, size_t cap, char **out, size_t *len,
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int util_write_all(int fd, const void *buf, size_t len);
 
+/*
+ * The length of the first len bytes of s without a UTF-8 sequence cut
+ * short at the end: what snprintf() leaves when it cuts a node's message
+ * into a reason.  The rest of s is taken as UTF-8 already.
+ */
+size_t util_utf8_whole(const char *s, size_t len);
+
 /* Parse a whole decimal unsigned integer; false if s is not one. */
 bool util_parse_u64(const char *s, uint64_t *out);
 

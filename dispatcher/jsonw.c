@@ -3,22 +3,40 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonw.h"
+#include "log.h"
+
+/* Out of memory half way through an answer is out of memory: as when
+   jansson could not build the tree, the daemon stops rather than send a
+   text cut short. */
+static void
+jw_add(struct evbuffer *b, const void *data, size_t len)
+{
+	if (evbuffer_add(b, data, len) == -1)
+		fatal("out of memory");
+}
+
+void
+jw_raw(struct evbuffer *b, const char *text)
+{
+	jw_add(b, text, strlen(text));
+}
 
 void
 jw_open(struct jw *w, struct evbuffer *b)
 {
 	w->b = b;
 	w->first = true;
-	evbuffer_add(b, "{", 1);
+	jw_add(b, "{", 1);
 }
 
 void
 jw_close(struct jw *w)
 {
-	evbuffer_add(w->b, "}", 1);
+	jw_add(w->b, "}", 1);
 }
 
 /* One evbuffer_add per key or number: a printf into the buffer cost more
@@ -38,7 +56,7 @@ jw_key(struct jw *w, const char *key)
 	at += n;
 	text[at++] = '"';
 	text[at++] = ':';
-	evbuffer_add(w->b, text, at);
+	jw_add(w->b, text, at);
 	w->first = false;
 }
 
@@ -89,7 +107,7 @@ jw_str(struct evbuffer *b, const char *s, size_t len)
 	const char *named;
 	char esc[8];
 
-	evbuffer_add(b, "\"", 1);
+	jw_add(b, "\"", 1);
 	while (i < len) {
 		if (p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' &&
 		    p[i] != '\\') {
@@ -101,20 +119,20 @@ jw_str(struct evbuffer *b, const char *s, size_t len)
 			continue;
 		}
 		/* Write the plain run before this byte, then the byte. */
-		evbuffer_add(b, s + run, i - run);
+		jw_add(b, s + run, i - run);
 		if (p[i] != '\0' && (named = strchr(JW_NAMED, p[i])) != NULL) {
 			esc[0] = '\\';
 			esc[1] = JW_NAMES[named - JW_NAMED];
-			evbuffer_add(b, esc, 2);
+			jw_add(b, esc, 2);
 		} else if (p[i] < 0x20) {
 			snprintf(esc, sizeof(esc), "\\u%04X", p[i]);
-			evbuffer_add(b, esc, 6);
+			jw_add(b, esc, 6);
 		} else /* not UTF-8 */
-			evbuffer_add(b, "\xef\xbf\xbd", 3);
+			jw_add(b, "\xef\xbf\xbd", 3);
 		run = ++i;
 	}
-	evbuffer_add(b, s + run, len - run);
-	evbuffer_add(b, "\"", 1);
+	jw_add(b, s + run, len - run);
+	jw_add(b, "\"", 1);
 }
 
 void
@@ -138,7 +156,7 @@ jw_int(struct evbuffer *b, int64_t v)
 	while ((u /= 10) != 0);
 	if (v < 0)
 		text[--at] = '-';
-	evbuffer_add(b, text + at, sizeof(text) - at);
+	jw_add(b, text + at, sizeof(text) - at);
 }
 
 /* As jansson's dump with JSON_REAL_PRECISION(10). */
@@ -168,35 +186,37 @@ jw_real(struct evbuffer *b, double v)
 			start++;
 		memmove(*e == '+' ? e : digits, start, strlen(start) + 1);
 	}
-	evbuffer_add(b, text, strlen(text));
+	jw_add(b, text, strlen(text));
 }
 
 void
 jw_bool(struct evbuffer *b, bool v)
 {
 	if (v)
-		evbuffer_add(b, "true", 4);
+		jw_add(b, "true", 4);
 	else
-		evbuffer_add(b, "false", 5);
+		jw_add(b, "false", 5);
 }
 
 void
 jw_null(struct evbuffer *b)
 {
-	evbuffer_add(b, "null", 4);
+	jw_add(b, "null", 4);
 }
 
-static int
-jw_piece(const char *piece, size_t len, void *b)
-{
-	return evbuffer_add(b, piece, len);
-}
-
+/* Dumped whole before it is added, so that a dump that fails half way
+   leaves nothing behind its null. */
 void
 jw_json(struct evbuffer *b, const json_t *v)
 {
+	char *text = NULL;
+
 	if (v == NULL ||
-	    json_dump_callback(v, jw_piece, b,
-		JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10)) == -1)
+	    (text = json_dumps(v,
+		 JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10))) ==
+		NULL)
 		jw_null(b);
+	else
+		jw_add(b, text, strlen(text));
+	free(text);
 }

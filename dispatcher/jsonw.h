@@ -7,6 +7,9 @@
  * the two): compact, strings escaped alike, reals as "%.10g" with a ".0"
  * when that has neither point nor exponent.
  *
+ * Out of memory is fatal (as when jansson could not build the tree), so
+ * that no answer goes out cut short.
+ *
  * A string that is not UTF-8 (a node's message is untrusted) is not
  * refused as jansson refuses it: each byte that does not begin a well
  * formed sequence is written as U+FFFD, so the text is always JSON.
@@ -32,6 +35,9 @@ struct jw {
 void jw_open(struct jw *w, struct evbuffer *b);
 void jw_close(struct jw *w);
 void jw_key(struct jw *w, const char *key);
+
+/* Text as it is: the punctuation between values ("[", ",", "]"). */
+void jw_raw(struct evbuffer *b, const char *text);
 
 /* Values. */
 void jw_str(struct evbuffer *b, const char *s, size_t len);

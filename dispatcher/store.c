@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "util.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
 /* WAL pages that wake the checkpointer (SQLite's own default). */
@@ -831,7 +832,8 @@ store_bind_job(struct store *st, sqlite3_stmt *stmt, const struct job *j,
 			/* Bounded: a field that lost its NUL stays in bounds. */
 			text = p + c->offset;
 			rc = sqlite3_bind_text(stmt, (int)i + 1, text,
-			    (int)strnlen(text, c->size), SQLITE_STATIC);
+			    (int)util_utf8_whole(text, strnlen(text, c->size)),
+			    SQLITE_STATIC);
 			break;
 		case STORE_STATE:
 			if ((unsigned)j->state > JOB_NODE_FAIL)
@@ -1329,7 +1331,8 @@ store_attempt_exec(struct store *st, enum store_stmt which, int64_t id,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(stmt, 3, a, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(stmt, 4, b, -1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(stmt, 4, b,
+		    (int)util_utf8_whole(b, strlen(b)), SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
 	store_done(stmt);

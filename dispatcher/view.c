@@ -100,9 +100,9 @@ view_inline_text(struct core *c, int64_t id, const char *name,
 static void
 view_id_str(struct evbuffer *b, int64_t id)
 {
-	evbuffer_add(b, "\"", 1);
+	jw_raw(b, "\"");
 	jw_int(b, id);
-	evbuffer_add(b, "\"", 1);
+	jw_raw(b, "\"");
 }
 
 /* The job object into b; with_output adds the inline stdout and stderr. */
@@ -188,12 +188,12 @@ view_job_object(struct core *c, const struct job *j, bool with_output,
 	jw_key(&w, "stderr_truncated");
 	jw_bool(b, cut_err || (have_r && r.stderr_truncated));
 	jw_key(&w, "out_files");
-	evbuffer_add(b, "[", 1);
+	jw_raw(b, "[");
 	for (i = 0; have_r && i < r.n_out_files; i++) {
 		struct jw f;
 
 		if (i > 0)
-			evbuffer_add(b, ",", 1);
+			jw_raw(b, ",");
 		jw_open(&f, b);
 		jw_key(&f, "name");
 		jw_str(b, r.out_files[i].name, strlen(r.out_files[i].name));
@@ -201,7 +201,7 @@ view_job_object(struct core *c, const struct job *j, bool with_output,
 		jw_int(b, (int64_t)r.out_files[i].bytes);
 		jw_close(&f);
 	}
-	evbuffer_add(b, "]", 1);
+	jw_raw(b, "]");
 	jw_key(&w, "out_files_truncated");
 	jw_bool(b, have_r && r.out_files_truncated);
 	/* The row's limits and labels are JSON this daemon wrote; a job
@@ -216,14 +216,19 @@ view_job_object(struct core *c, const struct job *j, bool with_output,
 	if (limits != NULL)
 		jw_json(b, limits);
 	else
-		evbuffer_add(b, "{}", 2);
+		jw_raw(b, "{}");
 	json_decref(limits);
 	jw_key(&w, "labels");
 	if (strcmp(j->labels, "[]") == 0)
-		evbuffer_add(b, "[]", 2);
+		jw_raw(b, "[]");
 	else {
-		labels = json_loads(j->labels, 0, NULL);
-		jw_json(b, labels);
+		/* A row whose labels do not parse (a store edited by hand)
+		   shows none, as the key is documented to be an array. */
+		if ((labels = json_loads(j->labels, 0, NULL)) != NULL &&
+		    json_is_array(labels))
+			jw_json(b, labels);
+		else
+			jw_raw(b, "[]");
 		json_decref(labels);
 	}
 	jw_close(&w);
@@ -254,13 +259,13 @@ view_jobs_page_text(struct core *c, const struct job *jobs, int n,
 		return NULL;
 	jw_open(&w, b);
 	jw_key(&w, "jobs");
-	evbuffer_add(b, "[", 1);
+	jw_raw(b, "[");
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			evbuffer_add(b, ",", 1);
+			jw_raw(b, ",");
 		view_job_object(c, &jobs[i], false, b);
 	}
-	evbuffer_add(b, "]", 1);
+	jw_raw(b, "]");
 	jw_key(&w, "next_before");
 	if (next_before > 0)
 		view_id_str(b, next_before);

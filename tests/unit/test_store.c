@@ -370,6 +370,45 @@ store_job_update__every_field__round_trips(void **state)
 	assert_job_equal(&got, &b);
 }
 
+/* A reason that snprintf() cut inside a character (a node's message of
+   'é's) is stored without the half character, and so is an attempt's
+   outcome: every text the store gives back is UTF-8. */
+static void
+store_job_update__reason_cut_mid_character__stored_whole(void **state)
+{
+	struct fixture *f = *state;
+	struct job a, got;
+	struct error e;
+	json_t *list;
+	const char *outcome;
+	char cut[64];
+	size_t n;
+
+	job_fill(&a, 1);
+	assert_int_equal(store_job_insert(f->st, &a, &e), 0);
+	snprintf(cut, sizeof(cut), "ended: \xc3\xa9\xc3\xa9\xc3");
+	n = strlen(cut);
+	snprintf(a.reason, sizeof(a.reason), "%s", cut);
+	assert_int_equal(store_job_update(f->st, &a, &e), 0);
+	assert_int_equal(store_job_get(f->st, a.id, &got, &e), 0);
+	assert_int_equal(strlen(got.reason), n - 1);
+	assert_memory_equal(got.reason, cut, n - 1);
+	assert_int_equal(store_attempt_begin(f->st, a.id, 1, "n1",
+			     "2026-01-01T00:00:00Z", &e),
+	    0);
+	assert_int_equal(store_attempt_end(f->st, a.id, 1,
+			     "2026-01-01T00:00:01Z", cut, &e),
+	    0);
+	assert_int_equal(store_attempts_get(f->st, a.id, &list, &e), 0);
+	/* An outcome that is not UTF-8 would have dropped the attempt. */
+	assert_int_equal(json_array_size(list), 1);
+	outcome = json_string_value(
+	    json_object_get(json_array_get(list, 0), "outcome"));
+	assert_non_null(outcome);
+	assert_int_equal(strlen(outcome), n - 1);
+	json_decref(list);
+}
+
 /* Updating a job that is not there is ERR_NOTFOUND and changes nothing. */
 static void
 store_job_update__missing_row__not_found(void **state)
@@ -1101,6 +1140,7 @@ main(void)
 		T(store_job_get__missing__not_found),
 		T(store_job_get__oversize_text__refused),
 		T(store_job_get__unknown_state__refused),
+		T(store_job_update__reason_cut_mid_character__stored_whole),
 		T(store_job_update__every_field__round_trips),
 		T(store_job_update__missing_row__not_found),
 		T(store_job_update__same_values__succeeds),

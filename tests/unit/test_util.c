@@ -496,6 +496,36 @@ util_time_rfc3339__small_buffer__terminated(void **state)
 	assert_string_equal(buf, "2023-11-14");
 }
 
+/* A UTF-8 sequence cut short at the end goes; whole ones stay. */
+static void
+util_utf8_whole__cut_sequences__dropped(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t keep;
+	} cases[] = {
+		{ "", 0 },
+		{ "abc", 3 },
+		{ "ab\xc3", 2 },
+		{ "ab\xc3\xa9", 4 },
+		{ "a\xe2\x82", 1 },
+		{ "a\xe2\x82\xac", 4 },
+		{ "a\xf0\x9f\x98", 1 },
+		{ "a\xf0\x9f\x98\x80", 5 },
+		{ "\xe2", 0 },
+		/* Not a cut: left as they are. */
+		{ "a\x80\x80\x80\x80", 5 },
+		{ "a\xff", 2 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(util_utf8_whole(cases[i].s,
+				     strlen(cases[i].s)),
+		    cases[i].keep);
+}
+
 int
 main(void)
 {
@@ -552,6 +582,7 @@ main(void)
 		cmocka_unit_test(
 		    util_time_rfc3339__milliseconds__truncated_not_rounded),
 		cmocka_unit_test(util_time_rfc3339__small_buffer__terminated),
+		cmocka_unit_test(util_utf8_whole__cut_sequences__dropped),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
