@@ -37,9 +37,12 @@ api DELETE "/v1/jobs/$stg" >/dev/null
 tap_is "$(http_status)" 202 "DELETE while staging answers 202"
 tap_is "$(wait_job "$stg" 20 | jq -r .state)" CANCELLED "a job cancelled while staging ends CANCELLED"
 
-# --- Cancel a queued job: both slots busy, a third job waits.
-b1=$(submit_py 'import time; time.sleep(3)')
-b2=$(submit_py 'import time; time.sleep(3)')
+# --- Cancel a queued job: both slots busy, a third job waits.  The two
+# that hold the slots run for a minute and are cancelled afterwards (with
+# a few seconds each, a loaded machine that took long to start the second
+# freed the first's slot before the DELETE, and the queued job ran).
+b1=$(submit_py 'import time; time.sleep(60)')
+b2=$(submit_py 'import time; time.sleep(60)')
 wait_state "$b1" RUNNING
 wait_state "$b2" RUNNING
 q=$(submit_py 'print("never")')
@@ -55,8 +58,10 @@ tap_is "$(printf '%s' "$job" | jq -r '[.state, .node // "none", .attempts] | @ts
 # --- Cancel while results come back.  The race is taken out: once the job
 # runs, its node's sftp-server is stopped, so the collection (SFTP) cannot
 # end before the DELETE; it is continued well within the I/O timeout.
-wait_job "$b1" 10 >/dev/null
-wait_job "$b2" 10 >/dev/null
+api DELETE "/v1/jobs/$b1" >/dev/null
+api DELETE "/v1/jobs/$b2" >/dev/null
+wait_job "$b1" 20 >/dev/null
+wait_job "$b2" 20 >/dev/null
 col=$(submit_py 'import time; time.sleep(2)')
 wait_state "$col" RUNNING
 col_node=$(api GET "/v1/jobs/$col" | jq -r .node)

@@ -146,6 +146,7 @@ disp_teardown() {
 		done
 		pkill -KILL -f -- "--config $T/node$i.agent.conf" 2>/dev/null
 	done
+	[ -n "${SLUICE_TEST_KEEP:-}" ] && cp "$T/serve.log" "$SLUICE_TEST_KEEP" 2>/dev/null
 	rm -rf "$T"
 }
 
