@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "jobdir.h"
+#include "manifest.h"
 #include "slot.h"
 #include "util.h"
 
@@ -382,6 +383,52 @@ jobdir_scan(const struct jobdir *jd, int *slot, bool *finished, bool *partial)
 	free(text);
 }
 
+/* Read and parse the manifest of an open job directory. */
+int
+jobdir_manifest(const struct jobdir *jd, struct manifest *m, struct error *e)
+{
+	char *text;
+	size_t len;
+	int fd, rc;
+
+	fd = openat(jd->fd, "job.json",
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
+		error_set(e, ERR_INVALID, "cannot open job.json: %s",
+		    errno == ELOOP ? "a symbolic link" : strerror(errno));
+		return -1;
+	}
+	/* Root reads it, and a parse error quotes it: only the staging
+	   account's own file, never a link to another. */
+	if (jobdir_owned(jd, fd, "job.json", false, e) == -1 ||
+	    util_read_fd(fd, "job.json", MANIFEST_MAX_BYTES, &text, &len, e) ==
+		-1) {
+		close(fd);
+		if (e->code == ERR_IO || e->code == ERR_NOTFOUND)
+			e->code = ERR_INVALID;
+		return error_wrap(e, "job.json");
+	}
+	close(fd);
+	rc = manifest_parse(text, len, m, e);
+	free(text);
+	return rc;
+}
+
+/* The limits the job runs with: see jobdir.h. */
+void
+jobdir_limits(const struct jobdir *jd, const struct agent_conf *c,
+    struct limits *l)
+{
+	struct manifest m;
+	struct error e;
+
+	*l = c->defaults;
+	if (jobdir_manifest(jd, &m, &e) == 0) {
+		limit_resolve(l, &m.limits, m.limit_set, &c->defaults,
+		    &c->ceilings, NULL);
+		manifest_release(&m);
+	}
+}
 /* Settle a started job whose supervisor died. */
 int
 jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
@@ -389,6 +436,7 @@ jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	struct cgroup_sys cs;
+	struct limits l;
 	bool finished, partial;
 	int fd, slot, lfd, rc = 0;
 	json_t *res;
@@ -421,9 +469,11 @@ jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
 	/* A result written just before the supervisor died stands. */
 	if ((res = jobdir_read_result(jd)) != NULL)
 		rc = jobdir_finished_event(fd, res, e);
-	else
-		rc = jobdir_settle(jd, fd, VERDICT_SANDBOX_ERROR, &c->defaults,
+	else {
+		jobdir_limits(jd, c, &l);
+		rc = jobdir_settle(jd, fd, VERDICT_SANDBOX_ERROR, &l,
 		    "the agent's supervisor died before the job finished", e);
+	}
 out:
 	close(fd);
 	return rc;

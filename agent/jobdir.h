@@ -18,6 +18,7 @@
 
 #include "conf.h"
 #include "error.h"
+#include "manifest.h"
 #include "result.h"
 
 struct jobdir {
@@ -101,6 +102,16 @@ bool jobdir_supervisor_alive(const struct jobdir *jd);
  */
 int jobdir_settle(const struct jobdir *jd, int evfd, enum verdict v,
     const struct limits *l, const char *msg, struct error *e);
+
+/* Read and parse the manifest (job.json, the account's own regular
+   file, never a link). */
+int
+jobdir_manifest(const struct jobdir *jd, struct manifest *m, struct error *e);
+
+/* The limits the job runs with: its manifest's resolved against c's
+   defaults and ceilings, or the defaults if it cannot be read. */
+void jobdir_limits(const struct jobdir *jd, const struct agent_conf *c,
+    struct limits *l);
 
 /* Read result.json as JSON, or NULL. */
 json_t *jobdir_read_result(const struct jobdir *jd);

@@ -86,37 +86,6 @@ agent_fail(const struct error *e)
 	}
 }
 
-/* Read and parse the manifest of an open job directory. */
-static int
-agent_manifest(const struct jobdir *jd, struct manifest *m, struct error *e)
-{
-	char *text;
-	size_t len;
-	int fd, rc;
-
-	fd = openat(jd->fd, "job.json",
-	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd == -1) {
-		error_set(e, ERR_INVALID, "cannot open job.json: %s",
-		    errno == ELOOP ? "a symbolic link" : strerror(errno));
-		return -1;
-	}
-	/* Root reads it, and a parse error quotes it: only the staging
-	   account's own file, never a link to another. */
-	if (jobdir_owned(jd, fd, "job.json", false, e) == -1 ||
-	    util_read_fd(fd, "job.json", MANIFEST_MAX_BYTES, &text, &len, e) ==
-		-1) {
-		close(fd);
-		if (e->code == ERR_IO || e->code == ERR_NOTFOUND)
-			e->code = ERR_INVALID;
-		return error_wrap(e, "job.json");
-	}
-	close(fd);
-	rc = manifest_parse(text, len, m, e);
-	free(text);
-	return rc;
-}
-
 /* Everything run checks before it touches anything. */
 static int
 agent_run_check(struct agent *a, const struct jobdir *jd,
@@ -174,7 +143,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	pid_t pid;
 
 	memset(&p, 0, sizeof(p));
-	if (agent_manifest(jd, &m, e) == -1)
+	if (jobdir_manifest(jd, &m, e) == -1)
 		return agent_fail(e);
 	if (agent_run_check(a, jd, &m, e) == -1) {
 		rc = agent_fail(e);
@@ -306,8 +275,7 @@ agent_status(struct agent *a, struct jobdir *jd, struct error *e)
 static int
 agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 {
-	struct limits l = a->conf.defaults;
-	struct manifest m;
+	struct limits l;
 	bool cancelled = false;
 	json_t *obj;
 	int evfd, fd, devnull, rc;
@@ -315,12 +283,7 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 	if (jobdir_state(jd) == JOBDIR_STAGED) {
 		/* Never started: claim it so run refuses it, and end it. */
 		if (jobdir_claim(jd, &evfd, e) == 0) {
-			if (agent_manifest(jd, &m, e) == 0) {
-				limit_resolve(&l, &m.limits, m.limit_set,
-				    &a->conf.defaults, &a->conf.ceilings, NULL);
-				manifest_release(&m);
-			}
-			error_init(e);
+			jobdir_limits(jd, &a->conf, &l);
 			rc = jobdir_settle(jd, evfd, VERDICT_CANCELLED, &l,
 			    "cancelled before it started", e);
 			close(evfd);

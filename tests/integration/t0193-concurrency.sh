@@ -135,6 +135,8 @@ tap_cmp "$(since "$t0")" '<' 5 "killed supervisor: wait noticed within a few sec
 tap_is "$(printf '%s\n' "$out" | tail -1 | jq -r .event)" finished "killed supervisor: wait prints a finished event"
 tap_is "$(printf '%s\n' "$out" | tail -1 | jq -r .result.verdict)" sandbox_error "killed supervisor: verdict sandbox_error"
 tap_is "$(jq -r .verdict "$DIR/result.json" 2>/dev/null)" sandbox_error "killed supervisor: result.json says sandbox_error"
+tap_is "$(jq -r .limits.wall_seconds "$DIR/result.json" 2>/dev/null)" 90 \
+	"killed supervisor: result.json gives the limits the job ran with, not the node's defaults"
 # The run that started the job was following it: it ends too.
 for i in $(seq 50); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$RUN_PID" 2>/dev/null
