@@ -461,7 +461,6 @@ core_tenant_queued(const struct core *c, const char *tenant)
 	return n;
 }
 
-/* The scheduler's view of the nodes. */
 /* A node's slots taken: by jobs of ours, and by what its agent says. */
 static unsigned
 core_node_taken(const struct core_node *n)
@@ -471,6 +470,7 @@ core_node_taken(const struct core_node *n)
 	return n->known && taken > n->info.slots ? n->info.slots : taken;
 }
 
+/* The scheduler's view of the nodes. */
 static struct sched_node *
 core_sched_nodes(struct core *c)
 {

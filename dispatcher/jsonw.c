@@ -30,13 +30,13 @@ jw_open(struct jw *w, struct evbuffer *b)
 {
 	w->b = b;
 	w->first = true;
-	jw_add(b, "{", 1);
+	jw_raw(b, "{");
 }
 
 void
 jw_close(struct jw *w)
 {
-	jw_add(w->b, "}", 1);
+	jw_raw(w->b, "}");
 }
 
 /* One evbuffer_add per key or number: a printf into the buffer cost more
@@ -136,12 +136,18 @@ jw_str(struct evbuffer *b, const char *s, size_t len)
 }
 
 void
-jw_cstr(struct evbuffer *b, const char *s)
+jw_string(struct evbuffer *b, const char *s)
+{
+	jw_str(b, s, strlen(s));
+}
+
+void
+jw_str_or_null(struct evbuffer *b, const char *s)
 {
 	if (s[0] == '\0')
 		jw_null(b);
 	else
-		jw_str(b, s, strlen(s));
+		jw_string(b, s);
 }
 
 void
@@ -187,6 +193,24 @@ jw_real(struct evbuffer *b, double v)
 		memmove(*e == '+' ? e : digits, start, strlen(start) + 1);
 	}
 	jw_add(b, text, strlen(text));
+}
+
+void
+jw_int_or_null(struct evbuffer *b, bool have, int64_t v)
+{
+	if (have)
+		jw_int(b, v);
+	else
+		jw_null(b);
+}
+
+void
+jw_real_or_null(struct evbuffer *b, bool have, double v)
+{
+	if (have)
+		jw_real(b, v);
+	else
+		jw_null(b);
 }
 
 void

@@ -41,9 +41,13 @@ void jw_raw(struct evbuffer *b, const char *text);
 
 /* Values. */
 void jw_str(struct evbuffer *b, const char *s, size_t len);
-void jw_cstr(struct evbuffer *b, const char *s); /* "" is written as null */
+void jw_string(struct evbuffer *b, const char *s); /* NUL-terminated */
+void jw_str_or_null(struct evbuffer *b, const char *s); /* "": null */
 void jw_int(struct evbuffer *b, int64_t v);
 void jw_real(struct evbuffer *b, double v);
+/* v if have, else null. */
+void jw_int_or_null(struct evbuffer *b, bool have, int64_t v);
+void jw_real_or_null(struct evbuffer *b, bool have, double v);
 void jw_bool(struct evbuffer *b, bool v);
 void jw_null(struct evbuffer *b);
 

@@ -124,53 +124,38 @@ view_job_object(struct core *c, const struct job *j, bool with_output,
 	jw_key(&w, "id");
 	view_id_str(b, j->id);
 	jw_key(&w, "state");
-	jw_str(b, job_state_name(j->state), strlen(job_state_name(j->state)));
+	jw_string(b, job_state_name(j->state));
 	jw_key(&w, "verdict");
 	if (j->has_result)
-		jw_str(b, j->verdict, strlen(j->verdict));
+		jw_string(b, j->verdict);
 	else
 		jw_null(b);
 	jw_key(&w, "reason");
-	jw_str(b, j->reason, strlen(j->reason));
+	jw_string(b, j->reason);
 	jw_key(&w, "runtime");
-	jw_str(b, j->runtime, strlen(j->runtime));
+	jw_string(b, j->runtime);
 	jw_key(&w, "tenant");
-	jw_str(b, j->tenant, strlen(j->tenant));
+	jw_string(b, j->tenant);
 	jw_key(&w, "node");
-	jw_cstr(b, j->node);
+	jw_str_or_null(b, j->node);
 	jw_key(&w, "attempts");
 	jw_int(b, j->attempts);
 	jw_key(&w, "submitted_at");
-	jw_cstr(b, j->submitted_at);
+	jw_str_or_null(b, j->submitted_at);
 	jw_key(&w, "started_at");
-	jw_cstr(b, j->started_at);
+	jw_str_or_null(b, j->started_at);
 	jw_key(&w, "finished_at");
-	jw_cstr(b, j->finished_at);
+	jw_str_or_null(b, j->finished_at);
 	jw_key(&w, "exit_code");
-	if (j->has_result && j->exit_code >= 0)
-		jw_int(b, j->exit_code);
-	else
-		jw_null(b);
+	jw_int_or_null(b, j->has_result && j->exit_code >= 0, j->exit_code);
 	jw_key(&w, "signal");
-	if (j->has_result && j->signal > 0)
-		jw_int(b, j->signal);
-	else
-		jw_null(b);
+	jw_int_or_null(b, j->has_result && j->signal > 0, j->signal);
 	jw_key(&w, "cpu_seconds");
-	if (j->has_result)
-		jw_real(b, j->cpu_seconds);
-	else
-		jw_null(b);
+	jw_real_or_null(b, j->has_result, j->cpu_seconds);
 	jw_key(&w, "wall_seconds");
-	if (j->has_result)
-		jw_real(b, j->wall_seconds);
-	else
-		jw_null(b);
+	jw_real_or_null(b, j->has_result, j->wall_seconds);
 	jw_key(&w, "memory_peak_bytes");
-	if (j->has_result)
-		jw_int(b, (int64_t)j->memory_peak_bytes);
-	else
-		jw_null(b);
+	jw_int_or_null(b, j->has_result, (int64_t)j->memory_peak_bytes);
 	if (with_output) {
 		jw_key(&w, "stdout");
 		if (j->has_result)
@@ -196,7 +181,7 @@ view_job_object(struct core *c, const struct job *j, bool with_output,
 			jw_raw(b, ",");
 		jw_open(&f, b);
 		jw_key(&f, "name");
-		jw_str(b, r.out_files[i].name, strlen(r.out_files[i].name));
+		jw_string(b, r.out_files[i].name);
 		jw_key(&f, "bytes");
 		jw_int(b, (int64_t)r.out_files[i].bytes);
 		jw_close(&f);

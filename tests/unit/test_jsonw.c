@@ -217,7 +217,7 @@ jw_object__as_jansson(void **state)
 	jw_key(&w, "id");
 	jw_str(b, "42", 2);
 	jw_key(&w, "none");
-	jw_cstr(b, "");
+	jw_str_or_null(b, "");
 	jw_key(&w, "yes");
 	jw_bool(b, true);
 	jw_key(&w, "no");
@@ -231,11 +231,18 @@ jw_object__as_jansson(void **state)
 	jw_json(b, small);
 	jw_key(&w, "missing");
 	jw_json(b, NULL);
+	jw_key(&w, "cpu");
+	jw_real_or_null(b, true, 0.25);
+	jw_key(&w, "wall");
+	jw_real_or_null(b, false, 0.25);
+	jw_key(&w, "code");
+	jw_int_or_null(b, false, 3);
 	jw_close(&w);
 	ours = text_of(b);
-	theirs = jansson_of(json_pack("{s:s, s:n, s:b, s:b, s:{s:i}, s:O, s:n}",
-	    "id", "42", "none", "yes", 1, "no", 0, "inner", "n", 7, "small",
-	    small, "missing"));
+	theirs = jansson_of(
+	    json_pack("{s:s, s:n, s:b, s:b, s:{s:i}, s:O, s:n, s:f, s:n, s:n}",
+		"id", "42", "none", "yes", 1, "no", 0, "inner", "n", 7, "small",
+		small, "missing", "cpu", 0.25, "wall", "code"));
 	assert_string_equal(ours, theirs);
 	free(ours);
 	free(theirs);
