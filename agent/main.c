@@ -40,6 +40,8 @@
 
 #define AGENT_VERSION_PROBE_SECONDS 5
 #define AGENT_CLEAN_MAX 1000
+#define AGENT_IDS_FRESH_SECONDS 10
+#define AGENT_KEEP_SETTLED_SECONDS 2
 
 struct agent {
 	const char *config_path;
@@ -528,6 +530,112 @@ agent_caller_check(const struct jobdir *jd, struct error *e)
 }
 
 /*
+ * What a session keeps for its requests (serve only; see agent_keep()): the
+ * policy as last read through trust_open() and checked by trust_ids(), with
+ * the identity of the file it came from.  A request whose config file has
+ * that identity still takes this copy instead of the walk, the parse and
+ * the account lookups (about 2 ms a job); any change to the file (a new
+ * inode, content, owner or mode: its ctime moves) makes the request read
+ * it anew.
+ */
+static struct {
+	bool valid;
+	struct stat st; /* fstat() of the descriptor it was parsed from */
+	struct timespec ids_at; /* CLOCK_MONOTONIC of the last trust_ids() */
+	struct agent_conf conf;
+} agent_kept;
+
+/* Whether a and b are the same file, unchanged. */
+static bool
+agent_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_mode == b->st_mode && a->st_uid == b->st_uid &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Seconds since the kept slot ids were checked. */
+static double
+agent_ids_age(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return util_elapsed(&agent_kept.ids_at, &now);
+}
+
+/*
+ * Take the kept policy into a->conf if config_path is still the file it
+ * came from (lstat: a link put in its place is read anew, and refused);
+ * the ids are checked again if the session checked them too long ago.
+ * 1 taken, 0 not kept (read it), -1 the ids failed.
+ */
+static int
+agent_take_kept(struct agent *a, struct error *e)
+{
+	struct stat st;
+
+	if (!agent_kept.valid || lstat(a->config_path, &st) == -1 ||
+	    !agent_same_file(&st, &agent_kept.st))
+		return 0;
+	/* This process's copy: handed over, never released twice. */
+	a->conf = agent_kept.conf;
+	agent_kept.valid = false;
+	if (agent_ids_age() > AGENT_IDS_FRESH_SECONDS &&
+	    trust_ids(&a->conf, e) == -1)
+		return -1;
+	return 1;
+}
+
+/*
+ * A session's hook (serve_keep_fn), run in the serving process at its start
+ * and after each request has been handed to its child, so off any job's
+ * path: read and check the policy as a verb would, unless the kept copy is
+ * still that file's and its ids were checked in the last
+ * AGENT_IDS_FRESH_SECONDS.  A policy that fails is not kept: each request
+ * then reads it and reports why.
+ */
+static void
+agent_keep(void *config_path)
+{
+	struct agent_conf c;
+	struct stat st;
+	struct error e;
+	int fd, rc;
+
+	if (agent_kept.valid && lstat(config_path, &st) == 0 &&
+	    agent_same_file(&st, &agent_kept.st) &&
+	    agent_ids_age() <= AGENT_IDS_FRESH_SECONDS)
+		return;
+	if (agent_kept.valid)
+		conf_release(&agent_kept.conf);
+	agent_kept.valid = false;
+	error_init(&e);
+	if ((fd = trust_open(config_path, false, &e)) == -1)
+		return;
+	rc = fstat(fd, &st) == -1 ? -1 : conf_load_fd(fd, config_path, &c, &e);
+	close(fd);
+	if (rc == -1)
+		return;
+	/* A file changed in the last seconds could change again within the
+	   same clock tick and keep this identity: read it again next time
+	   (git's "racily clean" rule). */
+	if (trust_ids(&c, &e) == -1 ||
+	    time(NULL) - st.st_ctim.tv_sec < AGENT_KEEP_SETTLED_SECONDS) {
+		conf_release(&c);
+		return;
+	}
+	agent_kept.conf = c;
+	agent_kept.st = st;
+	clock_gettime(CLOCK_MONOTONIC, &agent_kept.ids_at);
+	agent_kept.valid = true;
+}
+
+/*
  * Load the node's policy and check who may have chosen it: the config file,
  * base_dir and (for the job verbs) the jobs directory must be root's alone,
  * and the slot ids must belong to no account.
@@ -537,14 +645,18 @@ agent_load(struct agent *a, bool need_jobs, struct error *e)
 {
 	int fd, rc;
 
-	if ((fd = trust_open(a->config_path, false, e)) == -1)
-		return error_wrap(e, "config '%s'", a->config_path);
-	rc = conf_load_fd(fd, a->config_path, &a->conf, e);
-	close(fd);
-	if (rc == -1)
-		return -1;
-	if (trust_ids(&a->conf, e) == -1)
+	if ((rc = agent_take_kept(a, e)) == -1)
 		goto fail;
+	if (rc == 0) {
+		if ((fd = trust_open(a->config_path, false, e)) == -1)
+			return error_wrap(e, "config '%s'", a->config_path);
+		rc = conf_load_fd(fd, a->config_path, &a->conf, e);
+		close(fd);
+		if (rc == -1)
+			return -1;
+		if (trust_ids(&a->conf, e) == -1)
+			goto fail;
+	}
 	if ((fd = trust_open(a->conf.base_dir, true, e)) == -1) {
 		/* info describes a node that has no jobs yet, too. */
 		if (!need_jobs && e->code == ERR_NOTFOUND) {
@@ -569,9 +681,9 @@ fail:
 
 /*
  * One verb with its arguments, under the policy in config_path (a
- * serve_verb_fn: a session's request runs it in its own child, so the
- * config is read anew for each, and a changed policy applies from the next
- * request).
+ * serve_verb_fn: a session's request runs it in its own child, which takes
+ * the session's kept policy only if the file is unchanged, so a changed
+ * policy applies from the next request).
  */
 static int
 agent_verb(const char *verb, int nargs, char **args, void *config_path)
@@ -716,7 +828,7 @@ main(int argc, char **argv)
 			error_set(&e, ERR_USAGE, "serve takes no arguments");
 			return agent_fail(&e);
 		}
-		return serve_main(agent_verb, (void *)config_path);
+		return serve_main(agent_verb, agent_keep, (void *)config_path);
 	}
 	return agent_verb(verb, argc - optind, argv + optind,
 	    (void *)config_path);

@@ -34,6 +34,7 @@ struct serve_child {
 
 struct serve {
 	serve_verb_fn fn;
+	serve_keep_fn keep;
 	void *arg;
 	struct serve_child kids[SERVE_INFLIGHT_MAX];
 	size_t nkids;
@@ -172,6 +173,7 @@ serve_start(struct serve *s, const char *tag, char **words, size_t n)
 	k->pid = pid;
 	k->fd = p[0];
 	snprintf(k->tag, sizeof(k->tag), "%s", tag);
+	s->keep(s->arg);
 }
 
 /* One request line: "TAG VERB [ARG...]", words split by single blanks. */
@@ -314,7 +316,7 @@ serve_output(struct serve *s, size_t i)
 
 /* See serve.h. */
 int
-serve_main(serve_verb_fn fn, void *arg)
+serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg)
 {
 	static struct serve s;
 	static struct pollfd pfd[SERVE_INFLIGHT_MAX + 2];
@@ -324,6 +326,7 @@ serve_main(serve_verb_fn fn, void *arg)
 
 	memset(&s, 0, sizeof(s));
 	s.fn = fn;
+	s.keep = keep;
 	s.arg = arg;
 	s.in_open = true;
 	if ((s.in = malloc(SERVE_REQUEST_MAX)) == NULL)
@@ -334,6 +337,7 @@ serve_main(serve_verb_fn fn, void *arg)
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	keep(arg);
 	/* Input that ends takes no more requests; those running finish and
 	   are answered.  Output that ends (whoever opened the session has
 	   gone) ends the loop at once: the children's next line then fails

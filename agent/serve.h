@@ -2,7 +2,8 @@
  * sluice-agent serve: many requests over one long-lived session (an SSH
  * exec channel), instead of one process start per verb.  Each request line
  * "TAG VERB [JOBDIR...]" runs in a child of its own, exactly as
- * "sluice-agent VERB JOBDIR..." would (the config read anew), and each line
+ * "sluice-agent VERB JOBDIR..." would (with the policy the session keeps
+ * while its file is unchanged; see main.c's agent_keep()), and each line
  * the child prints comes back as "TAG LINE", then "TAG exit STATUS".  A
  * job's supervisor is detached as always: a session that ends stops no job.
  */
@@ -26,7 +27,15 @@
 typedef int (
     *serve_verb_fn)(const char *verb, int nargs, char **args, void *arg);
 
+/*
+ * Refreshes what the session keeps for its requests (the policy): run in
+ * the serving process at the start and after each request has been handed
+ * to its child, never on a request's own path.  A child inherits what it
+ * kept as of its fork.
+ */
+typedef void (*serve_keep_fn)(void *arg);
+
 /* Serve requests from stdin until it ends; the exit status. */
-int serve_main(serve_verb_fn fn, void *arg);
+int serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg);
 
 #endif

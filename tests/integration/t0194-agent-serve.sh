@@ -161,4 +161,43 @@ out=$(agent wait "$E")
 tap_is "$(printf '%s\n' "$out" | tail -1 | jq -r .result.verdict)" ok "killed: the job finished ok without its session"
 check_clean "killed"
 
+# --- the policy a session keeps is never looser than one read anew --------
+# (a request takes the session's copy only while the file is unchanged: a
+# file made writable, a link put in its place, or a slot uid that became an
+# account's within the ids' 10-second bound is refused as a verb would)
+NEWUSER=sluicet194
+userdel "$NEWUSER" >/dev/null 2>&1
+cp "$CONF" "$T/conf.real"
+touch -d '-1 min' "$CONF"
+sleep 2.1 # the file must look settled for the session to keep it
+{
+	echo "k1 info"
+	sleep 0.5
+	chmod g+w "$CONF"
+	echo "k2 info"
+	sleep 0.5
+	chmod g-w "$CONF"
+	mv "$CONF" "$T/conf.moved"
+	ln -s "$T/conf.real" "$CONF"
+	echo "k3 info"
+	sleep 0.5
+	rm "$CONF"
+	mv "$T/conf.moved" "$CONF"
+	echo "k4 info"
+	sleep 0.5
+	useradd -K UID_MAX=4000000000 -M -N -s /usr/sbin/nologin -u $((UID_BASE + 1)) "$NEWUSER"
+	sleep 11
+	echo "k5 info"
+	sleep 0.5
+} | agent serve >"$T/keep.out" 2>/dev/null
+userdel "$NEWUSER" >/dev/null 2>&1
+tap_is "$(status k1 "$T/keep.out")" 0 "kept policy: info runs (control)"
+tap_is "$(status k2 "$T/keep.out")" 2 "kept policy: a config made group-writable is refused at the next request"
+tap_like "$(lines k2 "$T/keep.out" | jq -r .error)" "writable by its group" "kept policy: ... and the error says why"
+tap_is "$(status k3 "$T/keep.out")" 2 "kept policy: a link put in the config's place is refused"
+tap_like "$(lines k3 "$T/keep.out" | jq -r .error)" "symbolic link" "kept policy: ... and the error says a link"
+tap_is "$(status k4 "$T/keep.out")" 0 "kept policy: the file put back runs again (control)"
+tap_is "$(status k5 "$T/keep.out")" 2 "kept policy: a slot uid taken by a new account is refused within the bound"
+tap_like "$(lines k5 "$T/keep.out" | jq -r .error)" "belongs to the existing account '$NEWUSER'" "kept policy: ... and the error names the account"
+
 tap_done
