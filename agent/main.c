@@ -31,6 +31,7 @@
 #include "jobdir.h"
 #include "manifest.h"
 #include "plan.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "sftp.h"
 #include "slot.h"
@@ -48,6 +49,24 @@ struct agent {
 	struct agent_conf conf;
 	int jobsfd; /* <base_dir>/jobs, checked by trust_open() */
 };
+
+/*
+ * What a session keeps for its requests (serve only; see agent_keep()): the
+ * policy as last read through trust_open() and checked by trust_ids(), with
+ * the identity of the file it came from.  A request whose config file has
+ * that identity still takes this copy instead of the walk, the parse and
+ * the account lookups (about 2 ms a job); any change to the file (a new
+ * inode, content, owner or mode: its ctime moves) makes the request read
+ * it anew.
+ */
+static struct {
+	bool valid;
+	struct stat st; /* fstat() of the descriptor it was parsed from */
+	struct timespec ids_at; /* CLOCK_MONOTONIC of the last trust_ids() */
+	struct agent_conf conf;
+	int ns[2]; /* the next run's network and IPC namespaces
+		      (sandbox_spare_ns()), or -1 */
+} agent_kept = { .ns = { -1, -1 } };
 
 /* Print a JSON object on stdout as one line. */
 static void
@@ -175,6 +194,11 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	sj.cg = &cs;
 	sj.evfd = evfd;
 	sj.slotfd = slotfd;
+	/* The namespaces the session made for this run, if any: only this
+	   process has them now (agent_keep() closed its own). */
+	sj.netns_fd = agent_kept.ns[0];
+	sj.ipcns_fd = agent_kept.ns[1];
+	agent_kept.ns[0] = agent_kept.ns[1] = -1;
 	fflush(stdout);
 	/* The supervisor rings run through this pipe after each event. */
 	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1 || (pid = fork()) == -1) {
@@ -210,6 +234,10 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	close(slotfd);
 	close(wake[1]);
 	evfd = slotfd = wake[1] = -1;
+	if (sj.netns_fd != -1) {
+		close(sj.netns_fd);
+		close(sj.ipcns_fd);
+	}
 	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, wake[0], e) == -1) {
 		rc = errno == EPIPE ? 1 : agent_fail(e);
 		goto out;
@@ -529,22 +557,6 @@ agent_caller_check(const struct jobdir *jd, struct error *e)
 	return 0;
 }
 
-/*
- * What a session keeps for its requests (serve only; see agent_keep()): the
- * policy as last read through trust_open() and checked by trust_ids(), with
- * the identity of the file it came from.  A request whose config file has
- * that identity still takes this copy instead of the walk, the parse and
- * the account lookups (about 2 ms a job); any change to the file (a new
- * inode, content, owner or mode: its ctime moves) makes the request read
- * it anew.
- */
-static struct {
-	bool valid;
-	struct stat st; /* fstat() of the descriptor it was parsed from */
-	struct timespec ids_at; /* CLOCK_MONOTONIC of the last trust_ids() */
-	struct agent_conf conf;
-} agent_kept;
-
 /* Whether a and b are the same file, unchanged. */
 static bool
 agent_same_file(const struct stat *a, const struct stat *b)
@@ -594,18 +606,31 @@ agent_take_kept(struct agent *a, struct error *e)
 /*
  * A session's hook (serve_keep_fn), run in the serving process at its start
  * and after each request has been handed to its child, so off any job's
- * path: read and check the policy as a verb would, unless the kept copy is
- * still that file's and its ids were checked in the last
- * AGENT_IDS_FRESH_SECONDS.  A policy that fails is not kept: each request
- * then reads it and reports why.
+ * path.  A run's child took the namespaces made for it: make the next
+ * pair, which every child inherits and only a run uses.  Then read and
+ * check the policy as a verb would, unless the kept copy is still that
+ * file's and its ids were checked in the last AGENT_IDS_FRESH_SECONDS.  A
+ * policy that fails is not kept: each request then reads it and reports
+ * why.
  */
 static void
-agent_keep(void *config_path)
+agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 {
 	struct agent_conf c;
 	struct stat st;
 	struct error e;
 	int fd, rc;
+
+	if (verb == NULL || strcmp(verb, "run") == 0) {
+		if (agent_kept.ns[0] != -1) {
+			close(agent_kept.ns[0]);
+			close(agent_kept.ns[1]);
+		}
+		/* None made: the next run's clone makes them. */
+		(void)sandbox_spare_ns(&agent_kept.ns[0], &agent_kept.ns[1]);
+		fds[0] = agent_kept.ns[0];
+		fds[1] = agent_kept.ns[1];
+	}
 
 	if (agent_kept.valid && lstat(config_path, &st) == 0 &&
 	    agent_same_file(&st, &agent_kept.st) &&

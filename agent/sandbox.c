@@ -574,23 +574,98 @@ sandbox_job_main(const struct plan *p, const struct filter_prog *prog, int sock)
 	    strerror(errno));
 }
 
-/* Put descriptors in place: 0-2 for the job, 3 the socket, 4 the files. */
-static void
-sandbox_fds(const struct sandbox_io *io, int *sock, int *files)
+/* See sandbox.h. */
+int
+sandbox_spare_ns(int *netfd, int *ipcfd)
 {
-	/* Move the two keepers above the stdio range first, then dup2. */
+	int own_net, own_ipc, rc = -1;
+
+	*netfd = *ipcfd = -1;
+	own_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	own_ipc = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
+	if (own_net != -1 && own_ipc != -1 &&
+	    unshare(SANDBOX_SPARE_FLAGS) == 0) {
+		*netfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		*ipcfd = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
+		if (setns(own_net, CLONE_NEWNET) == -1 ||
+		    setns(own_ipc, CLONE_NEWIPC) == -1)
+			_exit(1);
+		rc = *netfd != -1 && *ipcfd != -1 ? 0 : -1;
+	}
+	if (rc == -1) {
+		if (*netfd != -1)
+			close(*netfd);
+		if (*ipcfd != -1)
+			close(*ipcfd);
+		*netfd = *ipcfd = -1;
+	}
+	if (own_net != -1)
+		close(own_net);
+	if (own_ipc != -1)
+		close(own_ipc);
+	return rc;
+}
+
+/*
+ * Put descriptors in place: 0-2 for the job, 3 the socket, 4 the files, and
+ * 5 and 6 the namespaces made ahead, if any.
+ */
+static void
+sandbox_fds(const struct sandbox_io *io, int *sock, int *files, int *ns)
+{
+	/* Move the keepers above the stdio range first, then dup2. */
 	int s = fcntl(io->sock, F_DUPFD_CLOEXEC, 10);
 	int f = fcntl(io->files_dirfd, F_DUPFD_CLOEXEC, 10);
+	int n = io->netns_fd == -1 ? -2
+				   : fcntl(io->netns_fd, F_DUPFD_CLOEXEC, 10);
+	int i = io->netns_fd == -1 ? -2
+				   : fcntl(io->ipcns_fd, F_DUPFD_CLOEXEC, 10);
 
-	if (s == -1 || f == -1 || dup2(io->stdin_fd, 0) == -1 ||
-	    dup2(io->stdout_fd, 1) == -1 || dup2(io->stderr_fd, 2) == -1 ||
-	    dup3(s, 3, O_CLOEXEC) == -1 || dup3(f, 4, O_CLOEXEC) == -1)
+	if (s == -1 || f == -1 || n == -1 || i == -1 ||
+	    dup2(io->stdin_fd, 0) == -1 || dup2(io->stdout_fd, 1) == -1 ||
+	    dup2(io->stderr_fd, 2) == -1 || dup3(s, 3, O_CLOEXEC) == -1 ||
+	    dup3(f, 4, O_CLOEXEC) == -1 ||
+	    (n >= 0 &&
+		(dup3(n, 5, O_CLOEXEC) == -1 || dup3(i, 6, O_CLOEXEC) == -1)))
 		_exit(127);
 	/* Nothing the agent had open reaches the job. */
-	if (syscall(SYS_close_range, 5, ~0U, 0) == -1)
+	if (syscall(SYS_close_range, n >= 0 ? 7 : 5, ~0U, 0) == -1)
 		_exit(127);
 	*sock = 3;
 	*files = 4;
+	*ns = n >= 0 ? 5 : -1;
+}
+
+/*
+ * Enter the network (fd) and IPC (fd + 1) namespaces made ahead, first of
+ * all, so that nothing of init ever uses the host's.  setns() checks each
+ * is of its type; one that is the namespace init is already in (the
+ * host's) is refused: it is no namespace of the job's own.
+ */
+static void
+sandbox_enter_spare(int sock, int fd)
+{
+	static const struct {
+		int type;
+		const char *path;
+	} ns[] = { { CLONE_NEWNET, "/proc/self/ns/net" },
+		{ CLONE_NEWIPC, "/proc/self/ns/ipc" } };
+	struct stat own, spare;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (stat(ns[i].path, &own) == -1 || fstat(fd + i, &spare) == -1)
+			sandbox_die(sock, "cannot stat a namespace: %s",
+			    strerror(errno));
+		if (own.st_dev == spare.st_dev && own.st_ino == spare.st_ino)
+			sandbox_die(sock,
+			    "a namespace made ahead is the "
+			    "host's own");
+		if (setns(fd + i, ns[i].type) == -1)
+			sandbox_die(sock, "cannot enter a namespace: %s",
+			    strerror(errno));
+		close(fd + i);
+	}
 }
 
 /* The body of init: see sandbox.h. */
@@ -601,12 +676,14 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	struct sandbox_io mine = *io;
 	struct error e;
 	pid_t job, pid;
-	int sock, files, status;
+	int sock, files, ns, status;
 
 	/* If the supervisor dies, so does init, and with it the namespace. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
 		_exit(127);
-	sandbox_fds(io, &sock, &files);
+	sandbox_fds(io, &sock, &files, &ns);
+	if (ns != -1)
+		sandbox_enter_spare(sock, ns);
 	mine.sock = sock;
 	mine.files_dirfd = files;
 	sandbox_expect(sock, SANDBOX_CGROUP_DONE, &m);

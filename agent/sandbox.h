@@ -54,6 +54,8 @@ struct sandbox_io {
 	const struct cgroup_sys *cg;
 	bool enter_cgroup; /* init moves itself into the slot's cgroup (v1);
 			      on v2 it is born there */
+	int netns_fd; /* network and IPC namespaces made ahead of the job */
+	int ipcns_fd; /* (sandbox_spare_ns()), or both -1: clone makes them */
 };
 
 /* Namespaces a job gets; the cgroup namespace comes later (see init). */
@@ -61,9 +63,23 @@ struct sandbox_io {
 	(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | \
 	    CLONE_NEWUTS)
 
+/* What clone leaves out when the session made them ahead. */
+#define SANDBOX_SPARE_FLAGS (CLONE_NEWNET | CLONE_NEWIPC)
+
 /*
- * The body of init, run in the child of clone(SANDBOX_CLONE_FLAGS).  Never
- * returns.
+ * Make a network and an IPC namespace ahead of a job, off its path (a
+ * session does it after handing a run to its child; a new network
+ * namespace is the dearest part of clone): this process enters new ones,
+ * keeps a descriptor of each, and goes back to its own.  No process is in
+ * them until the job's init enters them, so they are as new as clone's.
+ * 0, or -1 with errno; a process that cannot go back to its own namespaces
+ * exits rather than go on in the new ones.
+ */
+int sandbox_spare_ns(int *netfd, int *ipcfd);
+
+/*
+ * The body of init, run in the child of clone(SANDBOX_CLONE_FLAGS, less
+ * SANDBOX_SPARE_FLAGS when io carries them).  Never returns.
  */
 void sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
     __attribute__((noreturn));

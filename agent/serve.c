@@ -35,6 +35,7 @@ struct serve_child {
 struct serve {
 	serve_verb_fn fn;
 	serve_keep_fn keep;
+	int keep_fds[SERVE_KEEP_FDS]; /* what a child keeps open */
 	void *arg;
 	struct serve_child kids[SERVE_INFLIGHT_MAX];
 	size_t nkids;
@@ -117,6 +118,31 @@ serve_tag_ok(const char *tag)
 	return n > 0 && n <= SERVE_TAG_MAX && tag[n] == '\0' && tag[0] != '-';
 }
 
+/* Close every descriptor from 3 up but those in keep (-1 for none). */
+static int
+serve_close_rest(const int keep[SERVE_KEEP_FDS])
+{
+	int lo = 3, k[SERVE_KEEP_FDS], i, j, t;
+
+	memcpy(k, keep, sizeof(k));
+	for (i = 0; i < SERVE_KEEP_FDS; i++)
+		for (j = i + 1; j < SERVE_KEEP_FDS; j++)
+			if (k[j] < k[i]) {
+				t = k[i];
+				k[i] = k[j];
+				k[j] = t;
+			}
+	for (i = 0; i < SERVE_KEEP_FDS; i++) {
+		if (k[i] < lo)
+			continue;
+		if (k[i] > lo &&
+		    syscall(SYS_close_range, lo, k[i] - 1, 0) == -1)
+			return -1;
+		lo = k[i] + 1;
+	}
+	return (int)syscall(SYS_close_range, lo, ~0U, 0);
+}
+
 /* Start one request: words[0] the verb, the rest its arguments. */
 static void
 serve_start(struct serve *s, const char *tag, char **words, size_t n)
@@ -160,7 +186,7 @@ serve_start(struct serve *s, const char *tag, char **words, size_t n)
 		devnull = open("/dev/null", O_RDONLY);
 		if (devnull == -1 || dup2(devnull, STDIN_FILENO) == -1 ||
 		    dup2(p[1], STDOUT_FILENO) == -1 ||
-		    syscall(SYS_close_range, 3, ~0U, 0) == -1)
+		    serve_close_rest(s->keep_fds) == -1)
 			_exit(1);
 		rc = s->fn(words[0], (int)(n - 1), words + 1, s->arg);
 		fflush(stdout);
@@ -173,7 +199,7 @@ serve_start(struct serve *s, const char *tag, char **words, size_t n)
 	k->pid = pid;
 	k->fd = p[0];
 	snprintf(k->tag, sizeof(k->tag), "%s", tag);
-	s->keep(s->arg);
+	s->keep(words[0], s->keep_fds, s->arg);
 }
 
 /* One request line: "TAG VERB [ARG...]", words split by single blanks. */
@@ -337,7 +363,8 @@ serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg)
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	keep(arg);
+	s.keep_fds[0] = s.keep_fds[1] = -1;
+	keep(NULL, s.keep_fds, arg);
 	/* Input that ends takes no more requests; those running finish and
 	   are answered.  Output that ends (whoever opened the session has
 	   gone) ends the loop at once: the children's next line then fails

@@ -27,13 +27,18 @@
 typedef int (
     *serve_verb_fn)(const char *verb, int nargs, char **args, void *arg);
 
+#define SERVE_KEEP_FDS 2
+
 /*
- * Refreshes what the session keeps for its requests (the policy): run in
- * the serving process at the start and after each request has been handed
- * to its child, never on a request's own path.  A child inherits what it
- * kept as of its fork.
+ * Refreshes what the session keeps for its requests (the policy, the
+ * namespaces for the next run): run in the serving process at the start
+ * (verb NULL) and after each request has been handed to its child (its
+ * verb), never on a request's own path.  A child inherits what was kept as
+ * of its fork; of the descriptors above stderr it keeps only those in fds
+ * (-1 for none), and closes the rest.
  */
-typedef void (*serve_keep_fn)(void *arg);
+typedef void (
+    *serve_keep_fn)(const char *verb, int fds[SERVE_KEEP_FDS], void *arg);
 
 /* Serve requests from stdin until it ends; the exit status. */
 int serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg);

@@ -487,16 +487,19 @@ struct sup_clone_args {
 static pid_t
 sup_clone(struct sup *s, bool *attached)
 {
+	uint64_t flags = SANDBOX_CLONE_FLAGS;
 	struct sup_clone_args args;
 	struct error e;
 	pid_t pid;
 	int fd;
 
+	if (s->sj->netns_fd != -1)
+		flags &= ~(uint64_t)SANDBOX_SPARE_FLAGS;
 	*attached = false;
 	if (s->sj->cg->version == CGROUP_V2 &&
 	    (fd = cgroup_open_dir(s->sj->cg, s->p->uid, &e)) != -1) {
 		memset(&args, 0, sizeof(args));
-		args.flags = SANDBOX_CLONE_FLAGS | SUP_CLONE_INTO_CGROUP;
+		args.flags = flags | SUP_CLONE_INTO_CGROUP;
 		args.exit_signal = SIGCHLD;
 		args.cgroup = (uint64_t)fd;
 		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
@@ -507,8 +510,8 @@ sup_clone(struct sup *s, bool *attached)
 		}
 		/* An older kernel: fall back to clone and a migration. */
 	}
-	return (pid_t)syscall(SYS_clone, SANDBOX_CLONE_FLAGS | SIGCHLD, NULL,
-	    NULL, NULL, NULL);
+	return (
+	    pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
 /*
@@ -553,6 +556,8 @@ sup_spawn(struct sup *s)
 	io.empty_dir = empty;
 	io.cg = s->sj->cg;
 	io.enter_cgroup = s->sj->cg->version == CGROUP_V1;
+	io.netns_fd = s->sj->netns_fd;
+	io.ipcns_fd = s->sj->ipcns_fd;
 	if ((s->init = sup_clone(s, &s->attached)) == -1) {
 		sup_fail(s, "cannot create namespaces: %s", strerror(errno));
 		goto out;
@@ -574,6 +579,12 @@ out:
 	for (i = 0; i < 6; i++)
 		if (fds[i] != -1)
 			close(fds[i]);
+	/* init has them, or nobody will: the job alone may hold them. */
+	if (s->sj->netns_fd != -1) {
+		close(s->sj->netns_fd);
+		close(s->sj->ipcns_fd);
+		s->sj->netns_fd = s->sj->ipcns_fd = -1;
+	}
 	close(in);
 	close(files);
 	return s->init > 0;

@@ -22,6 +22,8 @@ struct supervise_job {
 	int evfd; /* the locked events file */
 	int slotfd; /* the slot's lock */
 	int wakefd; /* write end of run's wake pipe, or -1 */
+	int netns_fd; /* namespaces a session made ahead, or both -1 */
+	int ipcns_fd;
 };
 
 /* Run the job to its end in this (already detached) process; never returns. */

@@ -66,4 +66,14 @@ $SEE"
 tap_like "$(tail -1 "$DIR/stdout")" "'/tmp/left', '/job/left', '/out/left', '/dev/shm/left', '/tmp/left.sock', 'shm', 'msg', '/proc/sysvipc/shm', '/proc/sysvipc/msg', 'abstract socket', \"processes" "control: the checks see all of it within the job that left it"
 check_clean "control"
 
+# --- the job's network and IPC namespaces are its own, not the host's ------
+# (a session makes them ahead of a run; clone makes them otherwise)
+NS='import os
+print(os.readlink("/proc/self/ns/net"), os.readlink("/proc/self/ns/ipc"))'
+run_py ns "$NS"
+read -r jnet jipc <"$DIR/stdout"
+tap_like "$jnet $jipc" '^net:\[[0-9]+\] ipc:\[[0-9]+\]$' "namespaces: the job reads its own (control)"
+tap_isnt "$jnet" "$(readlink /proc/self/ns/net)" "namespaces: the job's network namespace is not the host's"
+tap_isnt "$jipc" "$(readlink /proc/self/ns/ipc)" "namespaces: the job's IPC namespace is not the host's"
+
 tap_done

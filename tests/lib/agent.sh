@@ -14,7 +14,9 @@ agent_setup() {
 	[ "$(id -u)" -eq 0 ] || tap_skip_all "agent tests need root"
 	[ -x "$AGENT_BIN" ] || tap_skip_all "no $AGENT_BIN"
 	[ -x "$PYTHON" ] || tap_skip_all "no $PYTHON"
-	UID_BASE=$1
+	# A test run again through another path shifts its slot uids so
+	# that it may run beside itself.
+	UID_BASE=$(($1 + ${SLUICE_TEST_UID_SHIFT:-0}))
 	SLOTS=${2:-2}
 	T=$(mktemp -d /tmp/sluice-test.XXXXXX)
 	chmod 755 "$T"
@@ -75,10 +77,21 @@ job_py() {
 }
 
 # run_job DIR: run it to the end; sets RC (agent's exit status), EVENTS
-# (what run printed) and RESULT (result.json, or "{}").
+# (what run printed) and RESULT (result.json, or "{}").  With
+# SLUICE_TEST_AGENT_SERVE set, the job is a run request of a one-request
+# `sluice-agent serve` session instead: the dispatcher's path, with the
+# namespaces the session makes ahead of a run.
 run_job() {
-	EVENTS=$(agent run "$1")
-	RC=$?
+	local out
+	if [ -n "${SLUICE_TEST_AGENT_SERVE:-}" ]; then
+		out=$(printf 'j run %s\n' "$1" | agent serve)
+		EVENTS=$(printf '%s\n' "$out" |
+			awk '$1 == "j" && $2 != "exit" { sub(/^[^ ]+ /, ""); print }')
+		RC=$(printf '%s\n' "$out" | awk '$1 == "j" && $2 == "exit" { print $3 }')
+	else
+		EVENTS=$(agent run "$1")
+		RC=$?
+	fi
 	RESULT=$(cat "$1/result.json" 2>/dev/null || echo '{}')
 }
 
