@@ -38,6 +38,7 @@
 #include "supervise.h"
 #include "trust.h"
 #include "util.h"
+#include "warm.h"
 
 #define AGENT_VERSION_PROBE_SECONDS 5
 #define AGENT_CLEAN_MAX 1000
@@ -66,6 +67,8 @@ static struct {
 	struct agent_conf conf;
 	int ns[2]; /* the next run's network and IPC namespaces
 		      (sandbox_spare_ns()), or -1 */
+	struct warm warm; /* the runtimes' templates (warm.h) */
+	struct stat warm_st; /* the config file they were built from */
 } agent_kept = { .ns = { -1, -1 } };
 
 /* Print a JSON object on stdout as one line. */
@@ -199,6 +202,8 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	sj.netns_fd = agent_kept.ns[0];
 	sj.ipcns_fd = agent_kept.ns[1];
 	agent_kept.ns[0] = agent_kept.ns[1] = -1;
+	/* The session's template for this plan, if it kept one. */
+	sj.template_fd = warm_find(&agent_kept.warm, m.runtime, &p);
 	fflush(stdout);
 	/* The supervisor rings run through this pipe after each event. */
 	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1 || (pid = fork()) == -1) {
@@ -609,9 +614,12 @@ agent_take_kept(struct agent *a, struct error *e)
  * path.  A run's child took the namespaces made for it: make the next
  * pair, which every child inherits and only a run uses.  Then read and
  * check the policy as a verb would, unless the kept copy is still that
- * file's and its ids were checked in the last AGENT_IDS_FRESH_SECONDS.  A
- * policy that fails is not kept: each request then reads it and reports
- * why.
+ * file's, its ids were checked in the last AGENT_IDS_FRESH_SECONDS and the
+ * templates are younger than WARM_MAX_AGE_SECONDS; build the templates
+ * again if the policy they came from changed or they are that old.  A
+ * policy that fails is not kept and leaves no template: each request then
+ * reads it and reports why.  A template needs no trust in this copy: a
+ * job takes one only if its own plan's template steps are the same.
  */
 static void
 agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
@@ -619,6 +627,7 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 	struct agent_conf c;
 	struct stat st;
 	struct error e;
+	size_t i;
 	int fd, rc;
 
 	if (verb == NULL || strcmp(verb, "run") == 0) {
@@ -628,36 +637,55 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 		}
 		/* None made: the next run's clone makes them. */
 		(void)sandbox_spare_ns(&agent_kept.ns[0], &agent_kept.ns[1]);
-		fds[0] = agent_kept.ns[0];
-		fds[1] = agent_kept.ns[1];
 	}
-
 	if (agent_kept.valid && lstat(config_path, &st) == 0 &&
 	    agent_same_file(&st, &agent_kept.st) &&
-	    agent_ids_age() <= AGENT_IDS_FRESH_SECONDS)
-		return;
+	    agent_ids_age() <= AGENT_IDS_FRESH_SECONDS &&
+	    warm_age(&agent_kept.warm) <= WARM_MAX_AGE_SECONDS)
+		goto out;
 	if (agent_kept.valid)
 		conf_release(&agent_kept.conf);
 	agent_kept.valid = false;
 	error_init(&e);
-	if ((fd = trust_open(config_path, false, &e)) == -1)
-		return;
+	if ((fd = trust_open(config_path, false, &e)) == -1) {
+		warm_drop(&agent_kept.warm);
+		goto out;
+	}
 	rc = fstat(fd, &st) == -1 ? -1 : conf_load_fd(fd, config_path, &c, &e);
 	close(fd);
-	if (rc == -1)
-		return;
+	if (rc == -1) {
+		warm_drop(&agent_kept.warm);
+		goto out;
+	}
+	if (trust_ids(&c, &e) == -1) {
+		conf_release(&c);
+		warm_drop(&agent_kept.warm);
+		goto out;
+	}
+	if (agent_kept.warm.n == 0 ||
+	    !agent_same_file(&st, &agent_kept.warm_st) ||
+	    warm_age(&agent_kept.warm) > WARM_MAX_AGE_SECONDS) {
+		warm_build(&agent_kept.warm, &c);
+		agent_kept.warm_st = st;
+	}
 	/* A file changed in the last seconds could change again within the
 	   same clock tick and keep this identity: read it again next time
 	   (git's "racily clean" rule). */
-	if (trust_ids(&c, &e) == -1 ||
-	    time(NULL) - st.st_ctim.tv_sec < AGENT_KEEP_SETTLED_SECONDS) {
+	if (time(NULL) - st.st_ctim.tv_sec < AGENT_KEEP_SETTLED_SECONDS) {
 		conf_release(&c);
-		return;
+		goto out;
 	}
 	agent_kept.conf = c;
 	agent_kept.st = st;
 	clock_gettime(CLOCK_MONOTONIC, &agent_kept.ids_at);
 	agent_kept.valid = true;
+out:
+	for (i = 0; i < SERVE_KEEP_FDS; i++)
+		fds[i] = -1;
+	fds[0] = agent_kept.ns[0];
+	fds[1] = agent_kept.ns[1];
+	for (i = 0; i < agent_kept.warm.n && i + 2 < SERVE_KEEP_FDS; i++)
+		fds[i + 2] = agent_kept.warm.t[i].fd;
 }
 
 /*

@@ -81,6 +81,17 @@ static const struct {
 	{ "/proc/tty", "the host's terminal drivers" },
 };
 
+/* FNV-1a of n bytes at v, continuing from h. */
+static uint64_t
+plan_fnv(uint64_t h, const void *v, size_t n)
+{
+	const unsigned char *b = v;
+
+	while (n-- > 0)
+		h = (h ^ *b++) * 1099511628211ULL;
+	return h;
+}
+
 /* Add a directory step. */
 static int
 plan_dir(struct plan *p, const char *target, mode_t mode, bool slot_owned,
@@ -139,61 +150,37 @@ plan_symlink(struct plan *p, const char *target, const char *to,
 	return 0;
 }
 
-/* The mount steps, in the order sandbox.c applies them. */
+/*
+ * The template's steps: what is the same for every job of this runtime
+ * under this policy, on any slot.  A session builds it once and keeps it
+ * (warm.c); without one, init builds it first, the same way.
+ */
 static int
-plan_mounts(struct plan *p, const struct runtime *rt)
+plan_template_mounts(struct plan *p, const struct runtime *rt)
 {
 	const unsigned long rw = MS_NOSUID | MS_NODEV;
 	const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV;
-	uint64_t inodes;
 	struct plan_mount *pm;
 	size_t i;
 
-	/* Enough inodes for many small files, bounded so a job cannot
-	   exhaust kernel memory with empty files. */
-	inodes = p->limits.disk_bytes / 1024;
-	if (inodes < 8192)
-		inodes = 8192;
-	if (inodes > 1048576)
-		inodes = 1048576;
 	pm = plan_mount_add(p, PLAN_TMPFS, "/",
-	    "the root is a fresh tmpfs that dies with the job; /job, /out, "
-	    "/tmp and /dev/shm live on it, so one size caps them together");
+	    "the root: a small tmpfs holding only mount points, the devices "
+	    "and the runtime's binds, read-only once built");
 	if (pm == NULL)
 		return -1;
 	pm->flags = rw;
 	snprintf(pm->data, sizeof(pm->data),
-	    "size=%llu,nr_inodes=%llu,"
-	    "mode=0755",
-	    (unsigned long long)p->limits.disk_bytes,
-	    (unsigned long long)inodes);
+	    "size=1m,nr_inodes=4096,mode=0755");
 
-	if (plan_dir(p, "/job", 0755, true,
-		"the working directory: a writable copy of the submission") ||
-	    plan_dir(p, "/out", 0755, true,
-		"files left here are copied back as the job's outputs") ||
-	    plan_dir(p, "/tmp", 01777, true, "scratch space") ||
+	if (plan_dir(p, "/job", 0755, false,
+		"mount point of the working directory") ||
+	    plan_dir(p, "/out", 0755, false,
+		"mount point of the outputs' directory") ||
+	    plan_dir(p, "/tmp", 01777, false, "mount point of scratch space") ||
 	    plan_dir(p, "/dev", 0755, false, "holds the minimal device set") ||
-	    plan_dir(p, "/dev/shm", 01777, true,
-		"POSIX shared memory, private to this job") ||
+	    plan_dir(p, "/dev/shm", 01777, false,
+		"mount point of POSIX shared memory") ||
 	    plan_dir(p, "/proc", 0555, false, "mount point for procfs"))
-		return -1;
-
-	/* Each writable directory becomes a mount of its own so that the
-	   root itself can be made read-only at the end. */
-	if (plan_bind(p, "/job", "/job", rw, true, false,
-		"stays writable after the root is made read-only") ||
-	    plan_bind(p, "/out", "/out", rw, true, false,
-		"stays writable after the root is made read-only") ||
-	    plan_bind(p, "/tmp", "/tmp", rw, true, false,
-		"stays writable after the root is made read-only") ||
-	    plan_bind(p, "/dev/shm", "/dev/shm", rw, true, false,
-		"stays writable after the root is made read-only"))
-		return -1;
-	if (plan_mount_add(p, PLAN_COPY_IN, "/job",
-		"the submission, a writable copy on the root's tmpfs so it "
-		"counts against disk_bytes; before the root turns "
-		"read-only") == NULL)
 		return -1;
 
 	if (plan_device(p, "/dev/null", MS_NOSUID | MS_NOEXEC) ||
@@ -220,6 +207,36 @@ plan_mounts(struct plan *p, const struct runtime *rt)
 			"the runtime's files, read-only"))
 			return -1;
 
+	pm = plan_mount_add(p, PLAN_REMOUNT, "/",
+	    "the skeleton (mount points, /dev) cannot be changed by the job");
+	if (pm == NULL)
+		return -1;
+	pm->flags = ro;
+	p->ntemplate = p->nmounts;
+	return 0;
+}
+
+/*
+ * The job's own steps, on the template's copy in the job's mount namespace
+ * (the root is "/" by now): its writable space, the submission, its /proc.
+ */
+static int
+plan_job_mounts(struct plan *p)
+{
+	const unsigned long rw = MS_NOSUID | MS_NODEV;
+	const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV;
+	static const struct {
+		const char *dir, *target;
+		mode_t mode;
+	} space[] = { { "/proc/sys/job", "/job", 0755 },
+		{ "/proc/sys/out", "/out", 0755 },
+		{ "/proc/sys/tmp", "/tmp", 01777 },
+		{ "/proc/sys/shm", "/dev/shm", 01777 } };
+	uint64_t inodes;
+	struct plan_mount *pm;
+	size_t i;
+
+	/* First, since every later step mounts through /proc/self/fd. */
 	pm = plan_mount_add(p, PLAN_PROC, "/proc",
 	    "a procfs of the job's own PID namespace: no host process is "
 	    "visible, and hidepid hides other users' processes");
@@ -227,6 +244,45 @@ plan_mounts(struct plan *p, const struct runtime *rt)
 		return -1;
 	pm->flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	snprintf(pm->data, sizeof(pm->data), "hidepid=2");
+
+	/* Enough inodes for many small files, bounded so a job cannot
+	   exhaust kernel memory with empty files. */
+	inodes = p->limits.disk_bytes / 1024;
+	if (inodes < 8192)
+		inodes = 8192;
+	if (inodes > 1048576)
+		inodes = 1048576;
+	pm = plan_mount_add(p, PLAN_TMPFS, "/proc/sys",
+	    "the job's writable space: one fresh tmpfs that dies with the "
+	    "job, so one size caps /job, /out, /tmp and /dev/shm together; "
+	    "on /proc/sys (there on every kernel) only until they are bound");
+	if (pm == NULL)
+		return -1;
+	pm->flags = rw;
+	snprintf(pm->data, sizeof(pm->data),
+	    "size=%llu,nr_inodes=%llu,"
+	    "mode=0755",
+	    (unsigned long long)p->limits.disk_bytes,
+	    (unsigned long long)inodes);
+	for (i = 0; i < sizeof(space) / sizeof(space[0]); i++)
+		if (plan_dir(p, space[i].dir, space[i].mode, true,
+			"a writable directory of the slot's, on the job's "
+			"tmpfs"))
+			return -1;
+	for (i = 0; i < sizeof(space) / sizeof(space[0]); i++)
+		if (plan_bind(p, space[i].dir, space[i].target, rw, true, false,
+			"the job's writable directory at its place in the "
+			"read-only root"))
+			return -1;
+	if (plan_mount_add(p, PLAN_UNMOUNT, "/proc/sys",
+		"the tmpfs's own mount goes: the four binds keep it, and its "
+		"root is reachable from nowhere") == NULL)
+		return -1;
+	if (plan_mount_add(p, PLAN_COPY_IN, "/job",
+		"the submission, a writable copy on the job's tmpfs so it "
+		"counts against disk_bytes") == NULL)
+		return -1;
+
 	if (plan_bind(p, "/proc/sys", "/proc/sys", ro, true, false,
 		"kernel tunables stay read-only even if a write were "
 		"otherwise allowed") ||
@@ -242,13 +298,44 @@ plan_mounts(struct plan *p, const struct runtime *rt)
 		if (plan_mount_add(p, PLAN_MASK, plan_proc_masks[i].path,
 			plan_proc_masks[i].why) == NULL)
 			return -1;
-
-	pm = plan_mount_add(p, PLAN_REMOUNT, "/",
-	    "the skeleton (mount points, /dev) cannot be changed by the job");
-	if (pm == NULL)
-		return -1;
-	pm->flags = ro;
 	return 0;
+}
+
+/* See plan.h. */
+int
+plan_template(struct plan *p, const struct runtime *rt)
+{
+	memset(p, 0, sizeof(*p));
+	return plan_template_mounts(p, rt);
+}
+
+/* See plan.h: FNV-1a over every field of the template's steps. */
+uint64_t
+plan_template_tag(const struct plan *p)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const struct plan_mount *pm;
+	size_t i, j;
+
+	for (i = 0; i < p->ntemplate; i++) {
+		pm = &p->mounts[i];
+		const struct {
+			const void *v;
+			size_t n;
+		} f[] = { { &pm->kind, sizeof(pm->kind) },
+			{ pm->source, strlen(pm->source) + 1 },
+			{ pm->target, strlen(pm->target) + 1 },
+			{ &pm->flags, sizeof(pm->flags) },
+			{ &pm->mode, sizeof(pm->mode) },
+			{ &pm->slot_owned, sizeof(pm->slot_owned) },
+			{ &pm->in_root, sizeof(pm->in_root) },
+			{ &pm->host_optional, sizeof(pm->host_optional) },
+			{ pm->data, strlen(pm->data) + 1 } };
+
+		for (j = 0; j < sizeof(f) / sizeof(f[0]); j++)
+			h = plan_fnv(h, f[j].v, f[j].n);
+	}
+	return plan_fnv(h, &p->ntemplate, sizeof(p->ntemplate));
 }
 
 /* Append one rlimit step. */
@@ -410,7 +497,7 @@ plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
 	p->memory_by_cgroup = memory_cgroup;
 	strcpy(p->hostname, "sluice");
 	strcpy(p->workdir, "/job");
-	if (plan_mounts(p, rt) == -1) {
+	if (plan_template_mounts(p, rt) == -1 || plan_job_mounts(p) == -1) {
 		plan_release(p);
 		return error_set(e, ERR_INVALID,
 		    "too many mounts, or a bind path that is too long");

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -23,6 +24,7 @@
 
 enum plan_mount_kind {
 	PLAN_TMPFS, /* a new tmpfs at target; data holds its options */
+	PLAN_UNMOUNT, /* the mount at target goes */
 	PLAN_DIR, /* a directory at target */
 	PLAN_BIND, /* source bound at target, then remounted with flags */
 	PLAN_DEVICE, /* a host device node bound onto an empty file */
@@ -67,6 +69,9 @@ struct plan {
 	char **envp; /* NULL-terminated, "KEY=value" */
 	struct plan_mount mounts[PLAN_MOUNTS_MAX];
 	size_t nmounts;
+	size_t ntemplate; /* mounts[0..ntemplate) are the template's: the
+			     same for every job of the runtime, on any
+			     slot; the rest are the job's own */
 	struct plan_rlimit rlimits[PLAN_RLIMITS_MAX];
 	size_t nrlimits;
 	char hostname[16];
@@ -81,6 +86,19 @@ struct plan {
 int
 plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
     unsigned slot, bool memory_cgroup, struct error *e);
+
+/*
+ * Only the template's steps for runtime rt (ntemplate == nmounts), for a
+ * session to build ahead (warm.c).  0, or -1 when they do not fit.
+ */
+int plan_template(struct plan *p, const struct runtime *rt);
+
+/*
+ * A hash of the template's steps: a kept template serves a job only if its
+ * plan's tag is the template's, so a changed policy never runs on an old
+ * template.
+ */
+uint64_t plan_template_tag(const struct plan *p);
 
 /* Free what p owns. */
 void plan_release(struct plan *p);

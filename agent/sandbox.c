@@ -347,18 +347,38 @@ sandbox_mask(int sock, int rootfd, const char *root,
 	close(fd);
 }
 
-/* Carry out one mount step of the plan. */
+/*
+ * Carry out one mount step of the plan on the root at rootfd, whose path is
+ * root ("" once it is this process's root).
+ */
 static void
-sandbox_mount_step(int sock, int rootfd, const struct sandbox_io *io,
-    int emptyfd, const struct plan *p, const struct plan_mount *pm)
+sandbox_mount_step(int sock, int rootfd, const char *root,
+    const struct sandbox_io *io, int emptyfd, const struct plan *p,
+    const struct plan_mount *pm)
 {
-	const char *root = io->root_dir;
+	char path[PATH_MAX];
 	struct error e;
 	int fd;
 
 	switch (pm->kind) {
 	case PLAN_TMPFS:
-		/* Only the root is a tmpfs; it was mounted before rootfd. */
+		/* The root's own was mounted before rootfd. */
+		if (strcmp(pm->target, "/") == 0)
+			return;
+		if ((fd = sandbox_open_target(rootfd, pm->target, false)) ==
+			-1 ||
+		    sandbox_mount_fd("tmpfs", fd, "tmpfs", pm->flags,
+			pm->data) == -1)
+			sandbox_die(sock, "cannot mount a tmpfs on '%s': %s",
+			    pm->target, strerror(errno));
+		close(fd);
+		return;
+	case PLAN_UNMOUNT:
+		/* Not MNT_DETACH: a mount still in use is an error. */
+		snprintf(path, sizeof(path), "%s%s", root, pm->target);
+		if (umount2(path, UMOUNT_NOFOLLOW) == -1)
+			sandbox_die(sock, "cannot unmount '%s': %s", pm->target,
+			    strerror(errno));
 		return;
 	case PLAN_DIR:
 		if ((fd = sandbox_open_target(rootfd, pm->target, false)) == -1)
@@ -388,10 +408,14 @@ sandbox_mount_step(int sock, int rootfd, const struct sandbox_io *io,
 			    strerror(errno));
 		return;
 	case PLAN_PROC:
+		/* By its path: there is no /proc/self/fd before it.  The
+		   walk refuses links, and nothing but this process can
+		   change the tree it walked (its own root, the job not yet
+		   started). */
+		snprintf(path, sizeof(path), "%s%s", root, pm->target);
 		if ((fd = sandbox_open_target(rootfd, pm->target, false)) ==
 			-1 ||
-		    sandbox_mount_fd("proc", fd, "proc", pm->flags, pm->data) ==
-			-1)
+		    mount("proc", path, "proc", pm->flags, pm->data) == -1)
 			sandbox_die(sock, "cannot mount procfs: %s",
 			    strerror(errno));
 		close(fd);
@@ -420,35 +444,6 @@ sandbox_mount_step(int sock, int rootfd, const struct sandbox_io *io,
 	}
 }
 
-/* Build the job's root on root_dir: the tmpfs, then every plan step. */
-static void
-sandbox_build_root(int sock, const struct plan *p, const struct sandbox_io *io)
-{
-	const struct plan_mount *pm = &p->mounts[0];
-	int rootfd, emptyfd;
-	size_t i;
-
-	/* Nothing done below may propagate back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
-		sandbox_die(sock, "cannot make mounts private: %s",
-		    strerror(errno));
-	if (pm->kind != PLAN_TMPFS ||
-	    mount("tmpfs", io->root_dir, "tmpfs", pm->flags, pm->data) == -1)
-		sandbox_die(sock, "cannot mount the root tmpfs: %s",
-		    strerror(errno));
-	rootfd = open(io->root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd == -1)
-		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
-	/* Without it, runtime binds are plain binds (see sandbox_bind()). */
-	emptyfd = open(io->empty_dir,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	for (i = 1; i < p->nmounts; i++)
-		sandbox_mount_step(sock, rootfd, io, emptyfd, p, &p->mounts[i]);
-	if (emptyfd != -1)
-		close(emptyfd);
-	close(rootfd);
-}
-
 /* Make the built root the process's root and detach the host's tree. */
 static void
 sandbox_pivot(int sock, const char *root)
@@ -460,6 +455,69 @@ sandbox_pivot(int sock, const char *root)
 	    umount2(".", MNT_DETACH) == -1 || chdir("/") == -1)
 		sandbox_die(sock, "cannot switch to the new root: %s",
 		    strerror(errno));
+}
+
+/* See sandbox.h. */
+void
+sandbox_build_template(int sock, const struct plan *p, const char *root_dir,
+    const char *empty_dir)
+{
+	const struct plan_mount *pm = &p->mounts[0];
+	int rootfd, emptyfd;
+	size_t i;
+
+	/* Nothing done below may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		sandbox_die(sock, "cannot make mounts private: %s",
+		    strerror(errno));
+	if (pm->kind != PLAN_TMPFS ||
+	    mount("tmpfs", root_dir, "tmpfs", pm->flags, pm->data) == -1)
+		sandbox_die(sock, "cannot mount the root tmpfs: %s",
+		    strerror(errno));
+	rootfd = open(root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd == -1)
+		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
+	/* Without it, runtime binds are plain binds (see sandbox_bind()). */
+	emptyfd = open(empty_dir,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	for (i = 1; i < p->ntemplate; i++)
+		sandbox_mount_step(sock, rootfd, root_dir, NULL, emptyfd, p,
+		    &p->mounts[i]);
+	if (emptyfd != -1)
+		close(emptyfd);
+	close(rootfd);
+	sandbox_pivot(sock, root_dir);
+}
+
+/*
+ * Take a session's template instead of building one: enter its mount
+ * namespace (its root is the template's root, the host's tree gone) and
+ * make a copy of it for this job alone, so that no mount of the job's ever
+ * reaches the template or another job's copy.
+ */
+static void
+sandbox_enter_template(int sock, int fd)
+{
+	if (setns(fd, CLONE_NEWNS) == -1 || unshare(CLONE_NEWNS) == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+	    chdir("/") == -1)
+		sandbox_die(sock, "cannot take the slot's template: %s",
+		    strerror(errno));
+	close(fd);
+}
+
+/* The job's own steps, on the template's copy that is now the root. */
+static void
+sandbox_build_job(int sock, const struct plan *p, const struct sandbox_io *io)
+{
+	int rootfd;
+	size_t i;
+
+	if ((rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
+	for (i = p->ntemplate; i < p->nmounts; i++)
+		sandbox_mount_step(sock, rootfd, "", io, -1, p, &p->mounts[i]);
+	close(rootfd);
 }
 
 /* Bring up loopback in the new network namespace; nothing else exists. */
@@ -607,33 +665,38 @@ sandbox_spare_ns(int *netfd, int *ipcfd)
 }
 
 /*
- * Put descriptors in place: 0-2 for the job, 3 the socket, 4 the files, and
- * 5 and 6 the namespaces made ahead, if any.
+ * Put descriptors in place: 0-2 for the job, then the keepers at fixed
+ * numbers: 3 the socket, 4 the files, 5 and 6 the namespaces made ahead and
+ * 7 the template, the last three only if given (else closed).
  */
 static void
-sandbox_fds(const struct sandbox_io *io, int *sock, int *files, int *ns)
+sandbox_fds(const struct sandbox_io *io, int fds[5])
 {
-	/* Move the keepers above the stdio range first, then dup2. */
-	int s = fcntl(io->sock, F_DUPFD_CLOEXEC, 10);
-	int f = fcntl(io->files_dirfd, F_DUPFD_CLOEXEC, 10);
-	int n = io->netns_fd == -1 ? -2
-				   : fcntl(io->netns_fd, F_DUPFD_CLOEXEC, 10);
-	int i = io->netns_fd == -1 ? -2
-				   : fcntl(io->ipcns_fd, F_DUPFD_CLOEXEC, 10);
+	const int from[5] = { io->sock, io->files_dirfd, io->netns_fd,
+		io->ipcns_fd, io->template_fd };
+	int i;
 
-	if (s == -1 || f == -1 || n == -1 || i == -1 ||
-	    dup2(io->stdin_fd, 0) == -1 || dup2(io->stdout_fd, 1) == -1 ||
-	    dup2(io->stderr_fd, 2) == -1 || dup3(s, 3, O_CLOEXEC) == -1 ||
-	    dup3(f, 4, O_CLOEXEC) == -1 ||
-	    (n >= 0 &&
-		(dup3(n, 5, O_CLOEXEC) == -1 || dup3(i, 6, O_CLOEXEC) == -1)))
+	/* Move the keepers above the range first, then into it. */
+	for (i = 0; i < 5; i++)
+		if ((fds[i] = from[i] == -1
+			    ? -1
+			    : fcntl(from[i], F_DUPFD_CLOEXEC, 10)) == -1 &&
+		    from[i] != -1)
+			_exit(127);
+	if (dup2(io->stdin_fd, 0) == -1 || dup2(io->stdout_fd, 1) == -1 ||
+	    dup2(io->stderr_fd, 2) == -1)
 		_exit(127);
+	for (i = 0; i < 5; i++) {
+		if (fds[i] == -1)
+			(void)close(3 + i);
+		else if (dup3(fds[i], 3 + i, O_CLOEXEC) == -1)
+			_exit(127);
+		else
+			fds[i] = 3 + i;
+	}
 	/* Nothing the agent had open reaches the job. */
-	if (syscall(SYS_close_range, n >= 0 ? 7 : 5, ~0U, 0) == -1)
+	if (syscall(SYS_close_range, 8, ~0U, 0) == -1)
 		_exit(127);
-	*sock = 3;
-	*files = 4;
-	*ns = n >= 0 ? 5 : -1;
 }
 
 /*
@@ -676,14 +739,18 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	struct sandbox_io mine = *io;
 	struct error e;
 	pid_t job, pid;
-	int sock, files, ns, status;
+	int fds[5], sock, files, status;
 
 	/* If the supervisor dies, so does init, and with it the namespace. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
 		_exit(127);
-	sandbox_fds(io, &sock, &files, &ns);
-	if (ns != -1)
-		sandbox_enter_spare(sock, ns);
+	sandbox_fds(io, fds);
+	sock = fds[0];
+	files = fds[1];
+	if ((fds[2] == -1) != (fds[3] == -1))
+		sandbox_die(sock, "only one of the namespaces made ahead");
+	if (fds[2] != -1)
+		sandbox_enter_spare(sock, fds[2]);
 	mine.sock = sock;
 	mine.files_dirfd = files;
 	sandbox_expect(sock, SANDBOX_CGROUP_DONE, &m);
@@ -697,9 +764,15 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	   CAP_SYS_RESOURCE); if init were killed, the job would still end
 	   and its verdict would still come from the cgroup's OOM count. */
 	(void)sandbox_proc_write("/proc/self/oom_score_adj", "-1000");
-	sandbox_build_root(sock, p, &mine);
+	/* The root: a copy of the session's template for this runtime if
+	   it has one, else built the same way here; then the job's own
+	   steps on it. */
+	if (fds[4] != -1)
+		sandbox_enter_template(sock, fds[4]);
+	else
+		sandbox_build_template(sock, p, io->root_dir, io->empty_dir);
+	sandbox_build_job(sock, p, &mine);
 	close(files);
-	sandbox_pivot(sock, io->root_dir);
 	if (sethostname(p->hostname, strlen(p->hostname)) == -1)
 		sandbox_die(sock, "sethostname: %s", strerror(errno));
 	sandbox_loopback(sock);

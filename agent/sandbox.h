@@ -56,6 +56,8 @@ struct sandbox_io {
 			      on v2 it is born there */
 	int netns_fd; /* network and IPC namespaces made ahead of the job */
 	int ipcns_fd; /* (sandbox_spare_ns()), or both -1: clone makes them */
+	int template_fd; /* the mount namespace of the session's template
+			    for this plan (warm.c), or -1: init builds it */
 };
 
 /* Namespaces a job gets; the cgroup namespace comes later (see init). */
@@ -83,6 +85,16 @@ int sandbox_spare_ns(int *netfd, int *ipcfd);
  */
 void sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
     __attribute__((noreturn));
+
+/*
+ * Build the template's steps of p (p->mounts[0..ntemplate)) on root_dir, in
+ * a mount namespace of the caller's own, and make it the caller's root
+ * (pivot_root; the host's tree is detached).  Errors go to sock as
+ * SANDBOX_ERROR and end the process.  init does this when no template was
+ * kept; warm.c does it to make one.
+ */
+void sandbox_build_template(int sock, const struct plan *p,
+    const char *root_dir, const char *empty_dir);
 
 /* Send a message; fd, if not -1, travels with it, and prog, if not NULL,
    is the compiled filter (SANDBOX_FILTER).  Returns 0 or -1. */

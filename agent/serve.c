@@ -363,7 +363,8 @@ serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg)
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	s.keep_fds[0] = s.keep_fds[1] = -1;
+	for (i = 0; i < SERVE_KEEP_FDS; i++)
+		s.keep_fds[i] = -1;
 	keep(NULL, s.keep_fds, arg);
 	/* Input that ends takes no more requests; those running finish and
 	   are answered.  Output that ends (whoever opened the session has

@@ -27,7 +27,7 @@
 typedef int (
     *serve_verb_fn)(const char *verb, int nargs, char **args, void *arg);
 
-#define SERVE_KEEP_FDS 2
+#define SERVE_KEEP_FDS 66 /* two namespaces and a template per runtime */
 
 /*
  * Refreshes what the session keeps for its requests (the policy, the

@@ -558,6 +558,7 @@ sup_spawn(struct sup *s)
 	io.enter_cgroup = s->sj->cg->version == CGROUP_V1;
 	io.netns_fd = s->sj->netns_fd;
 	io.ipcns_fd = s->sj->ipcns_fd;
+	io.template_fd = s->sj->template_fd;
 	if ((s->init = sup_clone(s, &s->attached)) == -1) {
 		sup_fail(s, "cannot create namespaces: %s", strerror(errno));
 		goto out;
@@ -585,6 +586,9 @@ out:
 		close(s->sj->ipcns_fd);
 		s->sj->netns_fd = s->sj->ipcns_fd = -1;
 	}
+	if (s->sj->template_fd != -1)
+		close(s->sj->template_fd);
+	s->sj->template_fd = -1;
 	close(in);
 	close(files);
 	return s->init > 0;

@@ -24,6 +24,7 @@ struct supervise_job {
 	int wakefd; /* write end of run's wake pipe, or -1 */
 	int netns_fd; /* namespaces a session made ahead, or both -1 */
 	int ipcns_fd;
+	int template_fd; /* the session's template for the plan, or -1 */
 };
 
 /* Run the job to its end in this (already detached) process; never returns. */

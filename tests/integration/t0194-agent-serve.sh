@@ -161,6 +161,54 @@ out=$(agent wait "$E")
 tap_is "$(printf '%s\n' "$out" | tail -1 | jq -r .result.verdict)" ok "killed: the job finished ok without its session"
 check_clean "killed"
 
+# --- warm slots: a session's jobs copy its template of the runtime --------
+# Two jobs at once share the template's read-only root (one filesystem),
+# each with its own writable /job; run from the command line, each builds
+# its own root (the control).  A bind added to agent.conf reaches the next
+# job and the rebuilt template.
+DEVS='import glob, os, time
+print(os.stat("/").st_dev, os.stat("/job").st_dev, bool(glob.glob("/var/tmp/sluice-t0194.*/marker")))
+time.sleep(1)'
+W1=$(job_py warm-1 "$DEVS")
+W2=$(job_py warm-2 "$DEVS")
+printf 'w1 run %s\nw2 run %s\n' "$W1" "$W2" | agent serve >"$T/warm.out" 2>/dev/null
+read -r r1 j1 x1 <"$W1/stdout"
+read -r r2 j2 x2 <"$W2/stdout"
+tap_is "$(status w1 "$T/warm.out") $(status w2 "$T/warm.out")" "0 0" "warm: both jobs ran"
+tap_is "$r1" "$r2" "warm: two jobs of a session share the template's root"
+tap_isnt "$j1" "$j2" "warm: ... and each has its own /job"
+C1=$(job_py cold-1 "$DEVS")
+C2=$(job_py cold-2 "$DEVS")
+agent run "$C1" >/dev/null &
+agent run "$C2" >/dev/null
+wait
+read -r c1 _ _ <"$C1/stdout"
+read -r c2 _ _ <"$C2/stdout"
+tap_isnt "$c1" "$c2" "warm: without a session each job builds its own root (control)"
+# (not under /tmp: a bind there would cover the sandbox's own /tmp)
+XB=/var/tmp/sluice-t0194.$$
+mkdir -p "$XB" && echo here >"$XB/marker"
+E1=$(job_py extra-1 "$DEVS")
+E2=$(job_py extra-2 "$DEVS")
+E3=$(job_py extra-3 "$DEVS")
+{
+	echo "x0 info"
+	sleep 0.5
+	sed -i "s#binds = \[ \"/usr\"#binds = [ \"$XB\", \"/usr\"#" "$CONF"
+	echo "x1 run $E1"
+	sleep 1.5
+	printf 'x2 run %s\nx3 run %s\n' "$E2" "$E3"
+	sleep 0.2
+} | agent serve >"$T/extra.out" 2>/dev/null
+sed -i "s#binds = \[ \"$XB\", #binds = [ #" "$CONF"
+rm -rf "$XB"
+tap_is "$(awk '{ print $3 }' "$E1/stdout")" True "warm: a bind added to agent.conf reaches the next job"
+read -r e2 _ x2 <"$E2/stdout"
+read -r e3 _ x3 <"$E3/stdout"
+tap_is "$x2 $x3" "True True" "warm: ... and the jobs after it"
+tap_is "$e2" "$e3" "warm: ... which share the rebuilt template"
+check_clean "warm"
+
 # --- the policy a session keeps is never looser than one read anew --------
 # (a request takes the session's copy only while the file is unchanged: a
 # file made writable, a link put in its place, or a slot uid that became an

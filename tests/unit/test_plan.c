@@ -396,20 +396,22 @@ plan_build__writable_mounts__nosuid_nodev(void **state)
 }
 
 static void
-plan_build__root_tmpfs__size_is_disk_bytes(void **state)
+plan_build__writable_tmpfs__size_is_disk_bytes(void **state)
 {
 	struct fixture *f = *state;
-	const struct plan_mount *pm;
+	const struct plan_mount *pm, *root;
 	unsigned long long size = 0;
 	struct plan *p;
+	size_t i, ntmpfs = 0;
 	char *opt;
 
 	f->m.limits.disk_bytes = 33554432;
 	f->m.limit_set = B_DISK;
 	p = build(f, 0, true);
-	pm = &p->mounts[0];
-	assert_int_equal(pm->kind, PLAN_TMPFS);
-	assert_string_equal(pm->target, "/");
+	/* The job's one writable tmpfs is its own step, after the
+	   template's, and carries the disk limit. */
+	pm = must_mount(p, PLAN_TMPFS, "/proc/sys");
+	assert_true(pm >= &p->mounts[p->ntemplate]);
 	assert_int_equal(pm->flags & (MS_NOSUID | MS_NODEV),
 	    MS_NOSUID | MS_NODEV);
 	opt = strstr(pm->data, "size=");
@@ -418,9 +420,33 @@ plan_build__root_tmpfs__size_is_disk_bytes(void **state)
 	assert_int_equal(sscanf(opt, "size=%llu", &size), 1);
 	assert_int_equal(size, 33554432);
 	assert_int_equal(size, p->limits.disk_bytes);
+	/* The root's tmpfs is the template's first step, and holds no more
+	   than a megabyte of mount points. */
+	root = &p->mounts[0];
+	assert_int_equal(root->kind, PLAN_TMPFS);
+	assert_string_equal(root->target, "/");
+	assert_non_null(strstr(root->data, "size=1m"));
 	/* No other tmpfs could hold more outside that cap. */
-	for (size_t i = 1; i < p->nmounts; i++)
-		assert_int_not_equal(p->mounts[i].kind, PLAN_TMPFS);
+	for (i = 0; i < p->nmounts; i++)
+		if (p->mounts[i].kind == PLAN_TMPFS)
+			ntmpfs++;
+	assert_int_equal(ntmpfs, 2);
+	/* /job, /out, /tmp and /dev/shm are binds of that tmpfs's
+	   directories, slot-owned, and its own mount goes after them. */
+	static const char *const rw[][2] = { { "/proc/sys/job", "/job" },
+		{ "/proc/sys/out", "/out" }, { "/proc/sys/tmp", "/tmp" },
+		{ "/proc/sys/shm", "/dev/shm" } };
+	for (i = 0; i < 4; i++) {
+		const struct plan_mount *dir = must_mount(p, PLAN_DIR,
+		    rw[i][0]);
+		const struct plan_mount *bind = must_mount(p, PLAN_BIND,
+		    rw[i][1]);
+
+		assert_true(dir->slot_owned);
+		assert_true(dir > pm && bind > dir);
+		assert_string_equal(bind->source, rw[i][0]);
+		assert_true(bind < must_mount(p, PLAN_UNMOUNT, "/proc/sys"));
+	}
 }
 
 static void
@@ -446,28 +472,35 @@ plan_build__proc__hidepid(void **state)
 }
 
 static void
-plan_build__last_mount__read_only_remount_of_root(void **state)
+plan_build__template_ends__read_only_remount_of_root(void **state)
 {
 	struct fixture *f = *state;
 	struct plan *p = build(f, 0, true);
 	const struct plan_mount *last;
+	size_t i;
 
 	assert_true(p->nmounts > 1);
 	assert_true(p->nmounts <= PLAN_MOUNTS_MAX);
-	last = &p->mounts[p->nmounts - 1];
+	assert_true(p->ntemplate > 1 && p->ntemplate < p->nmounts);
+	last = &p->mounts[p->ntemplate - 1];
 	assert_int_equal(last->kind, PLAN_REMOUNT);
 	assert_string_equal(last->target, "/");
 	assert_int_equal(last->flags & RO, RO);
+	/* Nothing of the template is the slot's or the job's. */
+	for (i = 0; i < p->ntemplate; i++) {
+		assert_false(p->mounts[i].slot_owned);
+		assert_int_not_equal(p->mounts[i].kind, PLAN_COPY_IN);
+		assert_int_not_equal(p->mounts[i].kind, PLAN_PROC);
+	}
 }
 
-/* The submission is copied once, into /job's own mount, while the root
-   is still writable. */
+/* The submission is copied once, into /job's own mount. */
 static void
-plan_build__copy_in__once_into_job_before_root_read_only(void **state)
+plan_build__copy_in__once_into_job_after_its_bind(void **state)
 {
 	struct fixture *f = *state;
 	struct plan *p = build(f, 0, true);
-	size_t i, copy = 0, ncopy = 0, bind = 0, remount = 0;
+	size_t i, copy = 0, ncopy = 0, bind = 0;
 
 	for (i = 0; i < p->nmounts; i++) {
 		const struct plan_mount *pm = &p->mounts[i];
@@ -479,12 +512,56 @@ plan_build__copy_in__once_into_job_before_root_read_only(void **state)
 		}
 		if (pm->kind == PLAN_BIND && strcmp(pm->target, "/job") == 0)
 			bind = i;
-		if (pm->kind == PLAN_REMOUNT && strcmp(pm->target, "/") == 0)
-			remount = i;
 	}
 	assert_int_equal(ncopy, 1);
 	assert_true(bind > 0 && copy > bind);
-	assert_true(copy < remount);
+}
+
+/* The template is the same for every slot and every job's limits, and
+   plan_template() makes exactly the template steps of a job's plan. */
+static void
+plan_template__same_for_slots_and_limits(void **state)
+{
+	struct fixture *f = *state;
+	static struct plan a, t;
+	struct error e;
+	uint64_t tag;
+
+	tag = plan_template_tag(build(f, 0, true));
+	f->m.limits.disk_bytes = 33554432;
+	f->m.limit_set = B_DISK;
+	error_init(&e);
+	assert_int_equal(plan_build(&a, &f->m, &f->conf, 3, false, &e), 0);
+	assert_true(plan_template_tag(&a) == tag);
+	assert_int_equal(plan_template(&t, &f->conf.runtimes[0]), 0);
+	assert_int_equal(t.ntemplate, t.nmounts);
+	assert_int_equal(t.ntemplate, a.ntemplate);
+	assert_true(plan_template_tag(&t) == tag);
+	plan_release(&a);
+}
+
+/* A changed policy changes the tag, so an old template is never used. */
+static void
+plan_template__changed_binds__other_tag(void **state)
+{
+	struct fixture *f = *state;
+	struct runtime *rt = &f->conf.runtimes[0];
+	static struct plan t;
+	uint64_t tag;
+
+	assert_int_equal(plan_template(&t, rt), 0);
+	tag = plan_template_tag(&t);
+	free(rt->binds[4]);
+	assert_non_null(rt->binds[4] = strdup("/etc/python3.12"));
+	assert_int_equal(plan_template(&t, rt), 0);
+	assert_true(plan_template_tag(&t) != tag);
+	rt->nbinds--;
+	assert_int_equal(plan_template(&t, rt), 0);
+	assert_true(plan_template_tag(&t) != tag);
+	rt->nbinds++;
+	/* And another runtime's template is not this one's. */
+	assert_int_equal(plan_template(&t, &f->conf.runtimes[1]), 0);
+	assert_true(plan_template_tag(&t) != tag);
 }
 
 static void
@@ -714,16 +791,20 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    plan_build__writable_mounts__nosuid_nodev, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    plan_build__root_tmpfs__size_is_disk_bytes, setup,
+		    plan_build__writable_tmpfs__size_is_disk_bytes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(plan_build__proc__hidepid,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    plan_build__last_mount__read_only_remount_of_root, setup,
+		    plan_build__template_ends__read_only_remount_of_root, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
-		    plan_build__copy_in__once_into_job_before_root_read_only,
-		    setup, teardown),
+		    plan_build__copy_in__once_into_job_after_its_bind, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    plan_template__same_for_slots_and_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    plan_template__changed_binds__other_tag, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    plan_build__argv__entry_expanded_and_args_appended, setup,
 		    teardown),
