@@ -2,7 +2,8 @@
  * The sandbox: the two processes that live inside a job's namespaces.
  *
  *   supervisor (root, outside)
- *     └─ init   PID 1 of the new PID namespace; builds the root, forks the
+ *     └─ init   PID 1 of the new PID namespace; builds the root (or copies
+ *        │      the session's template and adds the job's own mounts), forks the
  *        │      job, reaps everything, reports the job's status, then exits
  *        │      so that the kernel kills whatever is left in the namespace
  *        └─ job  drops to the slot's uid, limits itself, loads the seccomp
