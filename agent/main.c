@@ -65,6 +65,7 @@ static struct {
 	struct stat st; /* fstat() of the descriptor it was parsed from */
 	struct timespec ids_at; /* CLOCK_MONOTONIC of the last trust_ids() */
 	struct agent_conf conf;
+	struct stat ids_st[4]; /* agent_ids_files[], as of the last check */
 	int ns[2]; /* the next run's network and IPC namespaces
 		      (sandbox_spare_ns()), or -1 */
 	struct warm warm; /* the runtimes' templates (warm.h) */
@@ -575,35 +576,82 @@ agent_same_file(const struct stat *a, const struct stat *b)
 	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* Seconds since the kept slot ids were checked. */
-static double
-agent_ids_age(void)
-{
-	struct timespec now;
+/* The files trust_ids() reads besides NSS's other sources. */
+static const char *const agent_ids_files[4] = { "/etc/passwd", "/etc/group",
+	"/etc/subuid", "/etc/subgid" };
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return util_elapsed(&agent_kept.ids_at, &now);
+/* lstat() each of agent_ids_files[] into st (a missing one as zeros). */
+static void
+agent_ids_stat(struct stat st[4])
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (lstat(agent_ids_files[i], &st[i]) == -1)
+			memset(&st[i], 0, sizeof(st[i]));
 }
 
 /*
- * Take the kept policy into a->conf if config_path is still the file it
- * came from (lstat: a link put in its place is read anew, and refused);
- * the ids are checked again if the session checked them too long ago.
- * 1 taken, 0 not kept (read it), -1 the ids failed.
+ * Whether the kept slot ids still hold: the account files are those they
+ * were checked against, and no more than AGENT_IDS_FRESH_SECONDS have
+ * passed (for NSS sources that are not files: LDAP, sssd, systemd's).
+ */
+static bool
+agent_ids_fresh(void)
+{
+	struct timespec now;
+	struct stat st[4];
+	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (util_elapsed(&agent_kept.ids_at, &now) > AGENT_IDS_FRESH_SECONDS)
+		return false;
+	agent_ids_stat(st);
+	for (i = 0; i < 4; i++)
+		if (!agent_same_file(&st[i], &agent_kept.ids_st[i]))
+			return false;
+	return true;
+}
+
+/* Check the slot ids of c and note when, and against which files. */
+static int
+agent_ids_check(const struct agent_conf *c, struct error *e)
+{
+	struct stat st[4];
+
+	agent_ids_stat(st);
+	if (trust_ids(c, e) == -1)
+		return -1;
+	memcpy(agent_kept.ids_st, st, sizeof(st));
+	clock_gettime(CLOCK_MONOTONIC, &agent_kept.ids_at);
+	return 0;
+}
+
+/*
+ * Take the kept policy into a->conf if config_path, opened through the
+ * same walk as ever (every directory above it checked again), is still the
+ * file it came from; the ids are checked again unless agent_ids_fresh().
+ * What is skipped is the parse and the account lookups.  1 taken, 0 not
+ * kept (read it), -1 refused.
  */
 static int
 agent_take_kept(struct agent *a, struct error *e)
 {
 	struct stat st;
+	int fd, rc;
 
-	if (!agent_kept.valid || lstat(a->config_path, &st) == -1 ||
-	    !agent_same_file(&st, &agent_kept.st))
+	if (!agent_kept.valid)
+		return 0;
+	if ((fd = trust_open(a->config_path, false, e)) == -1)
+		return error_wrap(e, "config '%s'", a->config_path);
+	rc = fstat(fd, &st);
+	close(fd);
+	if (rc == -1 || !agent_same_file(&st, &agent_kept.st))
 		return 0;
 	/* This process's copy: handed over, never released twice. */
 	a->conf = agent_kept.conf;
 	agent_kept.valid = false;
-	if (agent_ids_age() > AGENT_IDS_FRESH_SECONDS &&
-	    trust_ids(&a->conf, e) == -1)
+	if (!agent_ids_fresh() && trust_ids(&a->conf, e) == -1)
 		return -1;
 	return 1;
 }
@@ -639,8 +687,7 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 		(void)sandbox_spare_ns(&agent_kept.ns[0], &agent_kept.ns[1]);
 	}
 	if (agent_kept.valid && lstat(config_path, &st) == 0 &&
-	    agent_same_file(&st, &agent_kept.st) &&
-	    agent_ids_age() <= AGENT_IDS_FRESH_SECONDS &&
+	    agent_same_file(&st, &agent_kept.st) && agent_ids_fresh() &&
 	    warm_age(&agent_kept.warm) <= WARM_MAX_AGE_SECONDS)
 		goto out;
 	if (agent_kept.valid)
@@ -657,7 +704,7 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 		warm_drop(&agent_kept.warm);
 		goto out;
 	}
-	if (trust_ids(&c, &e) == -1) {
+	if (agent_ids_check(&c, &e) == -1) {
 		conf_release(&c);
 		warm_drop(&agent_kept.warm);
 		goto out;
@@ -677,7 +724,6 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 	}
 	agent_kept.conf = c;
 	agent_kept.st = st;
-	clock_gettime(CLOCK_MONOTONIC, &agent_kept.ids_at);
 	agent_kept.valid = true;
 out:
 	for (i = 0; i < SERVE_KEEP_FDS; i++)
@@ -751,6 +797,15 @@ agent_verb(const char *verb, int nargs, char **args, void *config_path)
 	a.jobsfd = -1;
 	a.config_path = config_path;
 	error_init(&e);
+	/* The namespaces a session made are for a run alone: any other
+	   verb that held them (a wait can last as long as its job) would
+	   keep a later job's namespaces, and what it leaves in them, alive
+	   after that job. */
+	if (strcmp(verb, "run") != 0 && agent_kept.ns[0] != -1) {
+		close(agent_kept.ns[0]);
+		close(agent_kept.ns[1]);
+		agent_kept.ns[0] = agent_kept.ns[1] = -1;
+	}
 	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
 		return agent_fail(&e);
 	if (strcmp(verb, "sftp") == 0) {

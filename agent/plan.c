@@ -183,9 +183,14 @@ plan_template_mounts(struct plan *p, const struct runtime *rt)
 	    plan_dir(p, "/proc", 0555, false, "mount point for procfs"))
 		return -1;
 
-	if (plan_device(p, "/dev/null", MS_NOSUID | MS_NOEXEC) ||
-	    plan_device(p, "/dev/zero", MS_NOSUID | MS_NOEXEC) ||
-	    plan_device(p, "/dev/full", MS_NOSUID | MS_NOEXEC) ||
+	/* Read-only mounts, all five: a device node is read and written
+	   through one as ever (the kernel checks a mount's read-only flag
+	   for regular files, not devices), but its times and mode, the
+	   host's own node's, cannot be changed: two jobs could signal each
+	   other through /dev/null's mtime. */
+	if (plan_device(p, "/dev/null", MS_RDONLY | MS_NOSUID | MS_NOEXEC) ||
+	    plan_device(p, "/dev/zero", MS_RDONLY | MS_NOSUID | MS_NOEXEC) ||
+	    plan_device(p, "/dev/full", MS_RDONLY | MS_NOSUID | MS_NOEXEC) ||
 	    plan_device(p, "/dev/random", MS_RDONLY | MS_NOSUID | MS_NOEXEC) ||
 	    plan_device(p, "/dev/urandom", MS_RDONLY | MS_NOSUID | MS_NOEXEC))
 		return -1;

@@ -335,10 +335,8 @@ sandbox_mask(int sock, int rootfd, const char *root,
 	}
 	/* One bind, no remount (about 30 of them, a millisecond a job): a
 	   bind takes the flags of the mount it copies, and the root's
-	   /dev/null is already nosuid and noexec (its PLAN_DEVICE step).
-	   Read-only would add nothing: the kernel lets a device node be
-	   opened for writing on a read-only mount, and this one discards
-	   what is written and reads as empty. */
+	   /dev/null is already read-only, nosuid and noexec (its
+	   PLAN_DEVICE step). */
 	snprintf(path, sizeof(path), "%s/dev/null", root);
 	if ((fd = sandbox_open_target(rootfd, pm->target, true)) == -1 ||
 	    sandbox_mount_fd(path, fd, NULL, MS_BIND, NULL) == -1)
@@ -699,11 +697,61 @@ sandbox_fds(const struct sandbox_io *io, int fds[5])
 		_exit(127);
 }
 
+/* Lines in the file at path; 0 if there is no such file, -1 on error. */
+static int
+sandbox_lines(const char *path)
+{
+	char buf[4096];
+	ssize_t n, i;
+	int fd, lines = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	return n == -1 ? -1 : lines;
+}
+
+/*
+ * Whether the namespaces init is now in are as clone would make them: the
+ * network one has only its loopback device, still down, and the IPC one no
+ * SysV object (each /proc file a header line alone).  Read through the
+ * host's /proc, which shows the reader's own namespaces.
+ */
+static bool
+sandbox_spare_fresh(void)
+{
+	static const char *const ipc[] = { "/proc/sysvipc/shm",
+		"/proc/sysvipc/msg", "/proc/sysvipc/sem" };
+	struct ifreq ifr;
+	size_t i;
+	int fd, rc;
+
+	/* Two header lines and lo. */
+	if (sandbox_lines("/proc/self/net/dev") != 3)
+		return false;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	close(fd);
+	if (rc == -1 || (ifr.ifr_flags & IFF_UP) != 0)
+		return false;
+	for (i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
+		if (sandbox_lines(ipc[i]) > 1 || sandbox_lines(ipc[i]) == -1)
+			return false;
+	return true;
+}
+
 /*
  * Enter the network (fd) and IPC (fd + 1) namespaces made ahead, first of
  * all, so that nothing of init ever uses the host's.  setns() checks each
  * is of its type; one that is the namespace init is already in (the
- * host's) is refused: it is no namespace of the job's own.
+ * host's) is refused: it is no namespace of the job's own, and so is one
+ * that anything has used (sandbox_spare_fresh()).
  */
 static void
 sandbox_enter_spare(int sock, int fd)
@@ -729,6 +777,8 @@ sandbox_enter_spare(int sock, int fd)
 			    strerror(errno));
 		close(fd + i);
 	}
+	if (!sandbox_spare_fresh())
+		sandbox_die(sock, "a namespace made ahead has been used");
 }
 
 /* The body of init: see sandbox.h. */

@@ -594,6 +594,26 @@ out:
 	return s->init > 0;
 }
 
+/*
+ * init has gone during setup: record what it said before it went (an
+ * ERROR waiting on the socket) if it said anything, else what.
+ */
+static void
+sup_setup_lost(struct sup *s, const char *what)
+{
+	struct sandbox_msg m;
+	int fd = -1;
+
+	if (recv(s->sock, &m, sizeof(m), MSG_PEEK | MSG_DONTWAIT) > 0 &&
+	    sandbox_recv(s->sock, &m, &fd) == 0 && m.type == SANDBOX_ERROR) {
+		m.text[sizeof(m.text) - 1] = '\0';
+		sup_fail(s, "%s", m.text);
+	} else
+		sup_fail(s, "%s", what);
+	if (fd != -1)
+		close(fd);
+}
+
 /* Take init through its setup: cgroup, filter, root; until it is ready. */
 static bool
 sup_setup(struct sup *s)
@@ -610,15 +630,18 @@ sup_setup(struct sup *s)
 	}
 	if (sandbox_send(s->sock, SANDBOX_CGROUP_DONE, 0, NULL, -1, NULL) ==
 	    -1) {
-		sup_fail(s, "the sandbox's init died during setup");
+		sup_setup_lost(s, "the sandbox's init died during setup");
 		return false;
 	}
 	/* Compile the filter while init builds the root on the other CPU. */
 	error_init(&e);
-	if (filter_build(s->p->limits.memory_bytes, &s->filter, &e) == -1 ||
-	    sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &s->filter) ==
-		-1) {
-		sup_fail(s, "%s", e.msg[0] ? e.msg : "cannot send the filter");
+	if (filter_build(s->p->limits.memory_bytes, &s->filter, &e) == -1) {
+		sup_fail(s, "%s", e.msg);
+		return false;
+	}
+	if (sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &s->filter) ==
+	    -1) {
+		sup_setup_lost(s, "cannot send the filter");
 		return false;
 	}
 	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));

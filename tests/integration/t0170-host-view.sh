@@ -219,4 +219,20 @@ else
 fi
 check_clean "mountinfo"
 
+# --- the host's device nodes cannot carry a signal between jobs ----------
+# (/dev/null is the host's own node, bound read-only: still written and
+# read, but its times, which every job sees, cannot be changed)
+run_py devtimes 'import os
+f = open("/dev/null", "wb", buffering=0)
+print("write", f.write(b"x"))
+for p in ("/dev/null", "/dev/zero", "/dev/full"):
+    try:
+        os.utime(p)
+        print(p, "changed")
+    except OSError as e:
+        print(p, e.errno)'
+tap_is "$(r .verdict)" ok "devices: the job ran"
+tap_is "$(head -1 "$DIR/stdout")" "write 1" "devices: /dev/null is still written (control)"
+tap_is "$(tail -n +2 "$DIR/stdout" | tr '\n' ' ')" "/dev/null 30 /dev/zero 30 /dev/full 30 " "devices: no device node's times can be changed (EROFS)"
+
 tap_done

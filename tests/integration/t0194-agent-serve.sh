@@ -209,10 +209,40 @@ tap_is "$x2 $x3" "True True" "warm: ... and the jobs after it"
 tap_is "$e2" "$e3" "warm: ... which share the rebuilt template"
 check_clean "warm"
 
+# --- a run's namespaces end with its job ----------------------------------
+# (the session makes them ahead of a run; another request running then --
+# a wait, which can last as long as its job -- must not hold them after
+# the run's job has ended, nor what the job left in them)
+L=$(job_py ns-long 'import time; time.sleep(8)')
+N=$(job_py ns-run 'import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+print(os.readlink("/proc/self/ns/ipc"), os.readlink("/proc/self/ns/net"),
+      libc.shmget(0x51cf, 1 << 20, 0o1000 | 0o600) >= 0)')
+agent run "$L" >/dev/null &
+LRUN=$!
+wait_event "$L" started
+{
+	echo "nw wait $L"
+	sleep 0.3
+	echo "nr run $N"
+	sleep 2
+	held=$(find /proc/[0-9]*/fd -maxdepth 1 -type l -printf '%l\n' 2>/dev/null |
+		grep -cF -e "$(awk '{ print $1 }' "$N/stdout")" -e "$(awk '{ print $2 }' "$N/stdout")")
+	echo "$held" >"$T/held"
+} | agent serve >"$T/ns.out" 2>/dev/null
+wait $LRUN
+tap_is "$(status nr "$T/ns.out")" 0 "namespaces: the run ran"
+tap_like "$(cat "$N/stdout")" '^ipc:\[[0-9]+\] net:\[[0-9]+\] True$' "namespaces: the job made a segment in its own (control)"
+tap_is "$(cat "$T/held")" 0 "namespaces: once the job ended, no process holds them (the wait running beside it does not)"
+tap_is "$(status nw "$T/ns.out")" 0 "namespaces: the wait finished"
+check_clean "namespaces"
+
 # --- the policy a session keeps is never looser than one read anew --------
-# (a request takes the session's copy only while the file is unchanged: a
-# file made writable, a link put in its place, or a slot uid that became an
-# account's within the ids' 10-second bound is refused as a verb would)
+# (a request takes the session's copy only while the file is unchanged and
+# every directory above it still passes the walk: a file made writable, a
+# directory above it made writable, a link put in its place, or a slot uid
+# that became an account's in /etc/passwd is refused at the next request,
+# as a verb would refuse it)
 NEWUSER=sluicet194
 userdel "$NEWUSER" >/dev/null 2>&1
 cp "$CONF" "$T/conf.real"
@@ -233,8 +263,11 @@ sleep 2.1 # the file must look settled for the session to keep it
 	mv "$T/conf.moved" "$CONF"
 	echo "k4 info"
 	sleep 0.5
+	chmod o+w "$T"
+	echo "k6 info"
+	sleep 0.5
+	chmod o-w "$T"
 	useradd -K UID_MAX=4000000000 -M -N -s /usr/sbin/nologin -u $((UID_BASE + 1)) "$NEWUSER"
-	sleep 11
 	echo "k5 info"
 	sleep 0.5
 } | agent serve >"$T/keep.out" 2>/dev/null
@@ -245,7 +278,9 @@ tap_like "$(lines k2 "$T/keep.out" | jq -r .error)" "writable by its group" "kep
 tap_is "$(status k3 "$T/keep.out")" 2 "kept policy: a link put in the config's place is refused"
 tap_like "$(lines k3 "$T/keep.out" | jq -r .error)" "symbolic link" "kept policy: ... and the error says a link"
 tap_is "$(status k4 "$T/keep.out")" 0 "kept policy: the file put back runs again (control)"
-tap_is "$(status k5 "$T/keep.out")" 2 "kept policy: a slot uid taken by a new account is refused within the bound"
+tap_is "$(status k6 "$T/keep.out")" 2 "kept policy: a config whose directory was made writable is refused"
+tap_like "$(lines k6 "$T/keep.out" | jq -r .error)" "writable by others" "kept policy: ... and the error says why"
+tap_is "$(status k5 "$T/keep.out")" 2 "kept policy: a slot uid taken by a new account is refused at the next request"
 tap_like "$(lines k5 "$T/keep.out" | jq -r .error)" "belongs to the existing account '$NEWUSER'" "kept policy: ... and the error names the account"
 
 tap_done
