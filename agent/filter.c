@@ -241,6 +241,16 @@ filter_rules(scmp_filter_ctx ctx, uint64_t memory_bytes, json_t *log,
 		"errno EPERM for TIOCLINUX", log, e) == -1)
 		return -1;
 
+	/* dnotify (fcntl F_NOTIFY) is a directory watch as inotify is: on
+	   the runtime's binds, which every job shares (one overlay per
+	   template under a session), it would show what other jobs read.
+	   The rest of fcntl (flags, locks, duplication) stays.  The command
+	   is compared on its low 32 bits, as the kernel reads it. */
+	cmp[0] = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, F_NOTIFY);
+	if (filter_add(ctx, SCMP_ACT_ERRNO(EPERM), "fcntl", 1, cmp,
+		"errno EPERM for F_NOTIFY", log, e) == -1)
+		return -1;
+
 	/* personality can turn off ASLR or switch to odd execution domains;
 	   only the query (0xffffffff) is allowed. */
 	cmp[0] = SCMP_A0(SCMP_CMP_NE, 0xffffffffu);

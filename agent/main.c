@@ -657,9 +657,9 @@ agent_take_kept(struct agent *a, struct error *e)
 }
 
 /*
- * A session's hook (serve_keep_fn), run in the serving process at its start
- * and after each request has been handed to its child, so off any job's
- * path.  A run's child took the namespaces made for it: make the next
+ * A session's hook (serve_keep_fn), run in the serving process at its
+ * start, after each request has been handed to its child and when idle, so
+ * off any job's path.  A run's child took the namespaces made for it: make the next
  * pair, which every child inherits and only a run uses.  Then read and
  * check the policy as a verb would, unless the kept copy is still that
  * file's, its ids were checked in the last AGENT_IDS_FRESH_SECONDS and the
@@ -678,7 +678,8 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 	size_t i;
 	int fd, rc;
 
-	if (verb == NULL || strcmp(verb, "run") == 0) {
+	/* At the start and when idle (verb NULL) only if there are none. */
+	if (verb == NULL ? agent_kept.ns[0] == -1 : strcmp(verb, "run") == 0) {
 		if (agent_kept.ns[0] != -1) {
 			close(agent_kept.ns[0]);
 			close(agent_kept.ns[1]);
@@ -709,10 +710,17 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 		warm_drop(&agent_kept.warm);
 		goto out;
 	}
+	/* Built under base_dir only if it passes the walk a verb makes: its
+	   root and empty directories go into every job. */
 	if (agent_kept.warm.n == 0 ||
 	    !agent_same_file(&st, &agent_kept.warm_st) ||
 	    warm_age(&agent_kept.warm) > WARM_MAX_AGE_SECONDS) {
-		warm_build(&agent_kept.warm, &c);
+		if ((fd = trust_open(c.base_dir, true, &e)) == -1)
+			warm_drop(&agent_kept.warm);
+		else {
+			close(fd);
+			warm_build(&agent_kept.warm, &c);
+		}
 		agent_kept.warm_st = st;
 	}
 	/* A file changed in the last seconds could change again within the

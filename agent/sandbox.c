@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -455,6 +456,27 @@ sandbox_pivot(int sock, const char *root)
 		    strerror(errno));
 }
 
+/* Whether the directory at fd holds nothing but "." and "..". */
+static bool
+sandbox_dir_empty(int fd)
+{
+	char buf[1024];
+	long n, off;
+
+	if (lseek(fd, 0, SEEK_SET) == -1)
+		return false;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+
+			if (strcmp(d->d_name, ".") != 0 &&
+			    strcmp(d->d_name, "..") != 0)
+				return false;
+			off += d->d_reclen;
+		}
+	return n == 0;
+}
+
 /* See sandbox.h. */
 void
 sandbox_build_template(int sock, const struct plan *p, const char *root_dir,
@@ -475,9 +497,13 @@ sandbox_build_template(int sock, const struct plan *p, const char *root_dir,
 	rootfd = open(root_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd == -1)
 		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
-	/* Without it, runtime binds are plain binds (see sandbox_bind()). */
+	/* Without it, runtime binds are plain binds (see sandbox_bind()).
+	   It is the overlays' second lower layer: anything in it would show
+	   in every runtime bind of every job. */
 	emptyfd = open(empty_dir,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (emptyfd != -1 && !sandbox_dir_empty(emptyfd))
+		sandbox_die(sock, "'%s' is not empty", empty_dir);
 	for (i = 1; i < p->ntemplate; i++)
 		sandbox_mount_step(sock, rootfd, root_dir, NULL, emptyfd, p,
 		    &p->mounts[i]);

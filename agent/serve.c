@@ -380,10 +380,15 @@ serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg)
 			pfd[i + 2].fd = s.kids[i].fd;
 			pfd[i + 2].events = POLLIN;
 		}
-		if ((n = poll(pfd, s.nkids + 2, -1)) == -1) {
+		if ((n = poll(pfd, s.nkids + 2, SERVE_IDLE_SECONDS * 1000)) ==
+		    -1) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (n == 0) {
+			keep(NULL, s.keep_fds, arg);
+			continue;
 		}
 		if (pfd[1].revents != 0)
 			break;

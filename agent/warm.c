@@ -122,6 +122,8 @@ warm_find(const struct warm *w, const char *runtime, const struct plan *p)
 	uint64_t tag = plan_template_tag(p);
 	size_t i;
 
+	if (warm_age(w) > WARM_MAX_AGE_SECONDS)
+		return -1;
 	for (i = 0; i < w->n; i++)
 		if (strcmp(w->t[i].runtime, runtime) == 0 && w->t[i].tag == tag)
 			return w->t[i].fd;

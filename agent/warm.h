@@ -18,10 +18,11 @@
 #include "conf.h"
 #include "plan.h"
 
-/* A template is rebuilt after this long even if the policy is the same:
-   the runtime's overlays see the host's files as of their mount, and a
-   package upgraded since would show half old. */
-#define WARM_MAX_AGE_SECONDS 60
+/* A template is used for this long at most, and rebuilt, even if the
+   policy is the same: its overlays keep the host's files as of their
+   mount (a file deleted since stays readable, a package upgraded since
+   would show half old). */
+#define WARM_MAX_AGE_SECONDS 30
 
 struct warm_template {
 	char runtime[sizeof(((struct runtime *)0)->name)];
@@ -49,7 +50,8 @@ void warm_drop(struct warm *w);
 double warm_age(const struct warm *w);
 
 /* The descriptor of w's template for runtime that matches plan p's
-   template steps exactly, or -1. */
+   template steps exactly and is not older than WARM_MAX_AGE_SECONDS, or
+   -1. */
 int warm_find(const struct warm *w, const char *runtime, const struct plan *p);
 
 #endif

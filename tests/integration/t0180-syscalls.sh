@@ -78,6 +78,10 @@ call("inotify_init1", 294, 0)
 call("inotify_add_watch", 254, 0, ctypes.addressof(ctypes.create_string_buffer(b"/usr")), 2)
 call("fanotify_init", 300, 0, 0)
 call("fanotify_mark", 301, 0, 1, 1, -100, ctypes.addressof(ctypes.create_string_buffer(b"/usr")))
+# dnotify on a shared directory: F_NOTIFY (1026) with DN_ACCESS|DN_MULTISHOT
+usr = os.open("/usr/lib", os.O_RDONLY)
+call("dnotify", 72, usr, 1026, 0x80000001)
+print("fcntl_getfd", libc.fcntl(usr, 1) != -1)
 # TIOCSTI with garbage in the upper 32 bits of the command: the kernel uses
 # the low 32 bits, so the filter must too (CVE-2019-10063).  On /dev/null an
 # unfiltered TIOCSTI gives ENOTTY; the filter gives EPERM.
@@ -142,6 +146,8 @@ probe inotify_init1 ENOSYS
 probe inotify_add_watch ENOSYS
 probe fanotify_init EPERM
 probe fanotify_mark EPERM
+probe dnotify EPERM
+tap_is "$(grep '^fcntl_getfd' "$DIR/stdout")" "fcntl_getfd True" "raw syscalls: other fcntl commands still allowed"
 probe tiocsti_plain EPERM
 probe tiocsti_highbits EPERM
 probe mknod 'EPERM|EROFS'

@@ -237,6 +237,44 @@ tap_is "$(cat "$T/held")" 0 "namespaces: once the job ended, no process holds th
 tap_is "$(status nw "$T/ns.out")" 0 "namespaces: the wait finished"
 check_clean "namespaces"
 
+# --- a template is never older than 30 s --------------------------------
+# (its overlays keep the host's files as of their mount: a file deleted on
+# the host since must be gone for jobs after the bound, as it is at once
+# for a job that builds its own root)
+XB=/var/tmp/sluice-t0194-age.$$
+mkdir -p "$XB" && echo secret >"$XB/f"
+sed -i "s#binds = \[ \"/usr\"#binds = [ \"$XB\", \"/usr\"#" "$CONF"
+READF='import glob
+print(open(glob.glob("/var/tmp/sluice-t0194-age.*/f")[0]).read().strip() if glob.glob("/var/tmp/sluice-t0194-age.*/f") else "gone")'
+A1=$(job_py age-1 "$READF")
+A2=$(job_py age-2 "$READF")
+A3=$(job_py age-3 "$READF")
+{
+	echo "a1 run $A1"
+	sleep 1.5
+	rm "$XB/f"
+	echo "a2 run $A2"
+	sleep 32
+	echo "a3 run $A3"
+	sleep 1.5
+} | agent serve >"$T/age.out" 2>/dev/null
+sed -i "s#binds = \[ \"$XB\", #binds = [ #" "$CONF"
+rm -rf "$XB"
+tap_is "$(cat "$A1/stdout")" secret "template age: the job reads the bound file (control)"
+tap_like "$(cat "$A2/stdout")" '^(secret|gone)$' "template age: just after the delete, a job may still see it (within the bound)"
+tap_is "$(cat "$A3/stdout")" gone "template age: after 30 s the deleted file is gone for the session's jobs"
+
+# --- a template never takes a base_dir/empty that is not empty ------------
+touch "$BASE/empty/planted"
+P1=$(job_py planted-1 'print("ran")')
+P2=$(job_py planted-2 'print("ran")')
+agent run "$P1" >/dev/null
+printf 'p2 run %s\n' "$P2" | agent serve >/dev/null 2>&1
+rm -f "$BASE/empty/planted"
+tap_is "$(jq -r .verdict "$P1/result.json")" sandbox_error "empty dir: a planted file fails the job from the command line"
+tap_like "$(jq -r .message "$P1/result.json")" "empty' is not empty" "empty dir: ... and says why"
+tap_is "$(jq -r .verdict "$P2/result.json")" sandbox_error "empty dir: and through a session (no template is built with it)"
+
 # --- the policy a session keeps is never looser than one read anew --------
 # (a request takes the session's copy only while the file is unchanged and
 # every directory above it still passes the walk: a file made writable, a

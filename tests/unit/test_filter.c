@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -96,6 +97,13 @@ refusals(void)
 	errno = 0;
 	if (syscall(SYS_fanotify_init, 0, 0) != -1 || errno != EPERM)
 		return 12;
+	errno = 0;
+	if (syscall(SYS_fcntl, 0, F_NOTIFY | (1UL << 32), DN_ACCESS) != -1 ||
+	    errno != EPERM)
+		return 13;
+	/* Other fcntl commands are the job's. */
+	if (fcntl(0, F_GETFD) == -1)
+		return 14;
 	/* And what a job needs still works. */
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		return 20;
