@@ -167,8 +167,8 @@ check_clean "killed"
 # its own root (the control).  A bind added to agent.conf reaches the next
 # job and the rebuilt template.
 DEVS='import glob, os, time
-print(os.stat("/").st_dev, os.stat("/job").st_dev, bool(glob.glob("/var/tmp/sluice-t0194.*/marker")))
-time.sleep(1)'
+print(os.stat("/").st_dev, os.stat("/job").st_dev, bool(glob.glob("/var/tmp/sluice-t0194.*/marker")), flush=True)
+time.sleep(3)'
 W1=$(job_py warm-1 "$DEVS")
 W2=$(job_py warm-2 "$DEVS")
 printf 'w1 run %s\nw2 run %s\n' "$W1" "$W2" | agent serve >"$T/warm.out" 2>/dev/null
@@ -196,7 +196,9 @@ E3=$(job_py extra-3 "$DEVS")
 	sleep 0.5
 	sed -i "s#binds = \[ \"/usr\"#binds = [ \"$XB\", \"/usr\"#" "$CONF"
 	echo "x1 run $E1"
-	sleep 1.5
+	# both slots free again for the two after it
+	for _ in $(seq 150); do grep -qs '"finished"' "$E1/events" && break; sleep 0.1; done
+	sleep 0.3
 	printf 'x2 run %s\nx3 run %s\n' "$E2" "$E3"
 	sleep 0.2
 } | agent serve >"$T/extra.out" 2>/dev/null
@@ -225,7 +227,9 @@ wait_event "$L" started
 	echo "nw wait $L"
 	sleep 0.3
 	echo "nr run $N"
-	sleep 2
+	# until the job has printed its namespaces and ended
+	for _ in $(seq 100); do grep -qs '"finished"' "$N/events" && break; sleep 0.1; done
+	sleep 0.5
 	held=$(find /proc/[0-9]*/fd -maxdepth 1 -type l -printf '%l\n' 2>/dev/null |
 		grep -cF -e "$(awk '{ print $1 }' "$N/stdout")" -e "$(awk '{ print $2 }' "$N/stdout")")
 	echo "$held" >"$T/held"
