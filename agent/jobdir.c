@@ -429,6 +429,7 @@ jobdir_limits(const struct jobdir *jd, const struct agent_conf *c,
 		manifest_release(&m);
 	}
 }
+
 /* Settle a started job whose supervisor died. */
 int
 jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,

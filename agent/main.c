@@ -54,11 +54,12 @@ struct agent {
 /*
  * What a session keeps for its requests (serve only; see agent_keep()): the
  * policy as last read through trust_open() and checked by trust_ids(), with
- * the identity of the file it came from.  A request whose config file has
- * that identity still takes this copy instead of the walk, the parse and
- * the account lookups (about 2 ms a job); any change to the file (a new
- * inode, content, owner or mode: its ctime moves) makes the request read
- * it anew.
+ * the identity of the file it came from; the namespaces for the next run;
+ * the runtimes' templates.  A request still opens the config through the
+ * walk, and if the file has that identity takes this copy instead of the
+ * parse and the account lookups (about 2 ms a job); any change to the file
+ * (a new inode, content, owner or mode: its ctime moves) makes the request
+ * read it anew.
  */
 static struct {
 	bool valid;
@@ -200,8 +201,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	sj.slotfd = slotfd;
 	/* The namespaces the session made for this run, if any: only this
 	   process has them now (agent_keep() closed its own). */
-	sj.netns_fd = agent_kept.ns[0];
-	sj.ipcns_fd = agent_kept.ns[1];
+	memcpy(sj.spare_ns, agent_kept.ns, sizeof(sj.spare_ns));
 	agent_kept.ns[0] = agent_kept.ns[1] = -1;
 	/* The session's template for this plan, if it kept one. */
 	sj.template_fd = warm_find(&agent_kept.warm, m.runtime, &p);
@@ -240,10 +240,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	close(slotfd);
 	close(wake[1]);
 	evfd = slotfd = wake[1] = -1;
-	if (sj.netns_fd != -1) {
-		close(sj.netns_fd);
-		close(sj.ipcns_fd);
-	}
+	sandbox_spare_close(sj.spare_ns);
 	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, wake[0], e) == -1) {
 		rc = errno == EPIPE ? 1 : agent_fail(e);
 		goto out;
@@ -628,39 +625,29 @@ agent_ids_check(const struct agent_conf *c, struct error *e)
 }
 
 /*
- * Take the kept policy into a->conf if config_path, opened through the
- * same walk as ever (every directory above it checked again), is still the
- * file it came from; the ids are checked again unless agent_ids_fresh().
- * What is skipped is the parse and the account lookups.  1 taken, 0 not
- * kept (read it), -1 refused.
+ * Take the kept policy into a->conf if fd, the config opened through the
+ * walk, is still the file it came from; the ids are checked again unless
+ * agent_ids_fresh().  1 taken, 0 not kept (parse fd), -1 refused.
  */
 static int
-agent_take_kept(struct agent *a, struct error *e)
+agent_take_kept(struct agent *a, int fd, struct error *e)
 {
 	struct stat st;
-	int fd, rc;
 
-	if (!agent_kept.valid)
-		return 0;
-	if ((fd = trust_open(a->config_path, false, e)) == -1)
-		return error_wrap(e, "config '%s'", a->config_path);
-	rc = fstat(fd, &st);
-	close(fd);
-	if (rc == -1 || !agent_same_file(&st, &agent_kept.st))
+	if (!agent_kept.valid || fstat(fd, &st) == -1 ||
+	    !agent_same_file(&st, &agent_kept.st))
 		return 0;
 	/* This process's copy: handed over, never released twice. */
 	a->conf = agent_kept.conf;
 	agent_kept.valid = false;
-	if (!agent_ids_fresh() && trust_ids(&a->conf, e) == -1)
-		return -1;
-	return 1;
+	return !agent_ids_fresh() && trust_ids(&a->conf, e) == -1 ? -1 : 1;
 }
 
 /*
  * A session's hook (serve_keep_fn), run in the serving process at its
  * start, after each request has been handed to its child and when idle, so
- * off any job's path.  A run's child took the namespaces made for it: make the next
- * pair, which every child inherits and only a run uses.  Then read and
+ * off any job's path.  A run's child took the namespaces made for it: make
+ * the next pair, which only a run's child keeps.  Then read and
  * check the policy as a verb would, unless the kept copy is still that
  * file's, its ids were checked in the last AGENT_IDS_FRESH_SECONDS and the
  * templates are younger than WARM_MAX_AGE_SECONDS; build the templates
@@ -680,12 +667,9 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 
 	/* At the start and when idle (verb NULL) only if there are none. */
 	if (verb == NULL ? agent_kept.ns[0] == -1 : strcmp(verb, "run") == 0) {
-		if (agent_kept.ns[0] != -1) {
-			close(agent_kept.ns[0]);
-			close(agent_kept.ns[1]);
-		}
+		sandbox_spare_close(agent_kept.ns);
 		/* None made: the next run's clone makes them. */
-		(void)sandbox_spare_ns(&agent_kept.ns[0], &agent_kept.ns[1]);
+		(void)sandbox_spare_ns(agent_kept.ns);
 	}
 	if (agent_kept.valid && lstat(config_path, &st) == 0 &&
 	    agent_same_file(&st, &agent_kept.st) && agent_ids_fresh() &&
@@ -752,18 +736,18 @@ agent_load(struct agent *a, bool need_jobs, struct error *e)
 {
 	int fd, rc;
 
-	if ((rc = agent_take_kept(a, e)) == -1)
-		goto fail;
-	if (rc == 0) {
-		if ((fd = trust_open(a->config_path, false, e)) == -1)
-			return error_wrap(e, "config '%s'", a->config_path);
-		rc = conf_load_fd(fd, a->config_path, &a->conf, e);
+	/* One walk: the kept copy is compared with, or the policy parsed
+	   from, the very file it opened. */
+	if ((fd = trust_open(a->config_path, false, e)) == -1)
+		return error_wrap(e, "config '%s'", a->config_path);
+	rc = agent_take_kept(a, fd, e);
+	if (rc == 0 && conf_load_fd(fd, a->config_path, &a->conf, e) == -1) {
 		close(fd);
-		if (rc == -1)
-			return -1;
-		if (trust_ids(&a->conf, e) == -1)
-			goto fail;
+		return -1;
 	}
+	close(fd);
+	if (rc == -1 || (rc == 0 && trust_ids(&a->conf, e) == -1))
+		goto fail;
 	if ((fd = trust_open(a->conf.base_dir, true, e)) == -1) {
 		/* info describes a node that has no jobs yet, too. */
 		if (!need_jobs && e->code == ERR_NOTFOUND) {
@@ -809,11 +793,8 @@ agent_verb(const char *verb, int nargs, char **args, void *config_path)
 	   verb that held them (a wait can last as long as its job) would
 	   keep a later job's namespaces, and what it leaves in them, alive
 	   after that job. */
-	if (strcmp(verb, "run") != 0 && agent_kept.ns[0] != -1) {
-		close(agent_kept.ns[0]);
-		close(agent_kept.ns[1]);
-		agent_kept.ns[0] = agent_kept.ns[1] = -1;
-	}
+	if (strcmp(verb, "run") != 0)
+		sandbox_spare_close(agent_kept.ns);
 	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
 		return agent_fail(&e);
 	if (strcmp(verb, "sftp") == 0) {

@@ -657,34 +657,37 @@ sandbox_job_main(const struct plan *p, const struct filter_prog *prog, int sock)
 }
 
 /* See sandbox.h. */
-int
-sandbox_spare_ns(int *netfd, int *ipcfd)
+void
+sandbox_spare_close(int ns[2])
 {
-	int own_net, own_ipc, rc = -1;
+	int i;
 
-	*netfd = *ipcfd = -1;
-	own_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	own_ipc = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
-	if (own_net != -1 && own_ipc != -1 &&
-	    unshare(SANDBOX_SPARE_FLAGS) == 0) {
-		*netfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		*ipcfd = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
-		if (setns(own_net, CLONE_NEWNET) == -1 ||
-		    setns(own_ipc, CLONE_NEWIPC) == -1)
+	for (i = 0; i < 2; i++)
+		if (ns[i] != -1)
+			close(ns[i]);
+	ns[0] = ns[1] = -1;
+}
+
+/* See sandbox.h. */
+int
+sandbox_spare_ns(int ns[2])
+{
+	int own[2] = { -1, -1 }, rc = -1;
+
+	ns[0] = ns[1] = -1;
+	own[0] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	own[1] = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
+	if (own[0] != -1 && own[1] != -1 && unshare(SANDBOX_SPARE_FLAGS) == 0) {
+		ns[0] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		ns[1] = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
+		if (setns(own[0], CLONE_NEWNET) == -1 ||
+		    setns(own[1], CLONE_NEWIPC) == -1)
 			_exit(1);
-		rc = *netfd != -1 && *ipcfd != -1 ? 0 : -1;
+		rc = ns[0] != -1 && ns[1] != -1 ? 0 : -1;
 	}
-	if (rc == -1) {
-		if (*netfd != -1)
-			close(*netfd);
-		if (*ipcfd != -1)
-			close(*ipcfd);
-		*netfd = *ipcfd = -1;
-	}
-	if (own_net != -1)
-		close(own_net);
-	if (own_ipc != -1)
-		close(own_ipc);
+	if (rc == -1)
+		sandbox_spare_close(ns);
+	sandbox_spare_close(own);
 	return rc;
 }
 
@@ -696,8 +699,8 @@ sandbox_spare_ns(int *netfd, int *ipcfd)
 static void
 sandbox_fds(const struct sandbox_io *io, int fds[5])
 {
-	const int from[5] = { io->sock, io->files_dirfd, io->netns_fd,
-		io->ipcns_fd, io->template_fd };
+	const int from[5] = { io->sock, io->files_dirfd, io->spare_ns[0],
+		io->spare_ns[1], io->template_fd };
 	int i;
 
 	/* Move the keepers above the range first, then into it. */
@@ -753,7 +756,7 @@ sandbox_spare_fresh(void)
 		"/proc/sysvipc/msg", "/proc/sysvipc/sem" };
 	struct ifreq ifr;
 	size_t i;
-	int fd, rc;
+	int fd, rc, n;
 
 	/* Two header lines and lo. */
 	if (sandbox_lines("/proc/self/net/dev") != 3)
@@ -767,7 +770,7 @@ sandbox_spare_fresh(void)
 	if (rc == -1 || (ifr.ifr_flags & IFF_UP) != 0)
 		return false;
 	for (i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
-		if (sandbox_lines(ipc[i]) > 1 || sandbox_lines(ipc[i]) == -1)
+		if ((n = sandbox_lines(ipc[i])) > 1 || n == -1)
 			return false;
 	return true;
 }

@@ -55,8 +55,9 @@ struct sandbox_io {
 	const struct cgroup_sys *cg;
 	bool enter_cgroup; /* init moves itself into the slot's cgroup (v1);
 			      on v2 it is born there */
-	int netns_fd; /* network and IPC namespaces made ahead of the job */
-	int ipcns_fd; /* (sandbox_spare_ns()), or both -1: clone makes them */
+	int spare_ns[2]; /* the network and IPC namespaces made ahead of the
+			    job (sandbox_spare_ns()), or both -1: clone
+			    makes them */
 	int template_fd; /* the mount namespace of the session's template
 			    for this plan (warm.c), or -1: init builds it */
 };
@@ -78,7 +79,10 @@ struct sandbox_io {
  * 0, or -1 with errno; a process that cannot go back to its own namespaces
  * exits rather than go on in the new ones.
  */
-int sandbox_spare_ns(int *netfd, int *ipcfd);
+int sandbox_spare_ns(int ns[2]);
+
+/* Close such a pair, if any, and mark it none. */
+void sandbox_spare_close(int ns[2]);
 
 /*
  * The body of init, run in the child of clone(SANDBOX_CLONE_FLAGS, less

@@ -493,7 +493,7 @@ sup_clone(struct sup *s, bool *attached)
 	pid_t pid;
 	int fd;
 
-	if (s->sj->netns_fd != -1)
+	if (s->sj->spare_ns[0] != -1)
 		flags &= ~(uint64_t)SANDBOX_SPARE_FLAGS;
 	*attached = false;
 	if (s->sj->cg->version == CGROUP_V2 &&
@@ -510,8 +510,9 @@ sup_clone(struct sup *s, bool *attached)
 		}
 		/* An older kernel: fall back to clone and a migration. */
 	}
-	return (
-	    pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL,
+	    NULL);
+	return pid;
 }
 
 /*
@@ -556,8 +557,8 @@ sup_spawn(struct sup *s)
 	io.empty_dir = empty;
 	io.cg = s->sj->cg;
 	io.enter_cgroup = s->sj->cg->version == CGROUP_V1;
-	io.netns_fd = s->sj->netns_fd;
-	io.ipcns_fd = s->sj->ipcns_fd;
+	io.spare_ns[0] = s->sj->spare_ns[0];
+	io.spare_ns[1] = s->sj->spare_ns[1];
 	io.template_fd = s->sj->template_fd;
 	if ((s->init = sup_clone(s, &s->attached)) == -1) {
 		sup_fail(s, "cannot create namespaces: %s", strerror(errno));
@@ -581,11 +582,7 @@ out:
 		if (fds[i] != -1)
 			close(fds[i]);
 	/* init has them, or nobody will: the job alone may hold them. */
-	if (s->sj->netns_fd != -1) {
-		close(s->sj->netns_fd);
-		close(s->sj->ipcns_fd);
-		s->sj->netns_fd = s->sj->ipcns_fd = -1;
-	}
+	sandbox_spare_close(s->sj->spare_ns);
 	if (s->sj->template_fd != -1)
 		close(s->sj->template_fd);
 	s->sj->template_fd = -1;

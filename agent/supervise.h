@@ -22,8 +22,7 @@ struct supervise_job {
 	int evfd; /* the locked events file */
 	int slotfd; /* the slot's lock */
 	int wakefd; /* write end of run's wake pipe, or -1 */
-	int netns_fd; /* namespaces a session made ahead, or both -1 */
-	int ipcns_fd;
+	int spare_ns[2]; /* namespaces a session made ahead, or both -1 */
 	int template_fd; /* the session's template for the plan, or -1 */
 };
 
