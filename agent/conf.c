@@ -40,7 +40,7 @@ static const char *const conf_known[] = { "base_dir", "slots", "uid_base",
 	"gid_base", "defaults", "ceilings", "runtimes", "out_files_max",
 	"cgroup", "cgroup_root", "cgroup_parent", "sftp_server", NULL };
 static const char *const conf_runtime_known[] = { "name", "command", "binds",
-	"version", NULL };
+	"version", "warm_start", NULL };
 
 /* Paths inside the sandbox that the agent itself provides. */
 static const char *conf_reserved[] = { "/job", "/out", "/tmp", "/dev", "/proc",
@@ -71,6 +71,42 @@ conf_bind_check(const char *path, struct error *e)
 			    "bind '%s' would cover the sandbox's own '%s'",
 			    path, conf_reserved[i]);
 	}
+	return 0;
+}
+
+/*
+ * warm_start: the interpreter is started before its job (park.c), which
+ * only a Python runtime whose command ends in the entry can do: the
+ * runner that takes the job is Python, and it is given the command's
+ * words before "{entry}".
+ */
+static int
+conf_warm_start(const config_setting_t *s, struct runtime *rt, struct error *e)
+{
+	const config_setting_t *w = config_setting_get_member(s, "warm_start");
+	const char *base;
+	size_t i;
+
+	if (w == NULL)
+		return 0;
+	if (config_setting_type(w) != CONFIG_TYPE_BOOL)
+		return error_set_field(e, ERR_INVALID, "warm_start",
+		    "runtime '%s': 'warm_start' must be true or false",
+		    rt->name);
+	if (!config_setting_get_bool(w))
+		return 0;
+	base = strrchr(rt->command[0], '/') + 1;
+	for (i = 0; i + 1 < rt->ncommand; i++)
+		if (strstr(rt->command[i], "{entry}") != NULL)
+			break;
+	if (strncmp(base, "python", 6) != 0 || i + 1 != rt->ncommand ||
+	    strcmp(rt->command[i], "{entry}") != 0)
+		return error_set_field(e, ERR_INVALID, "warm_start",
+		    "runtime '%s': warm_start needs a Python interpreter "
+		    "whose command ends in \"{entry}\" (and names it nowhere "
+		    "else)",
+		    rt->name);
+	rt->warm_start = true;
 	return 0;
 }
 
@@ -106,7 +142,7 @@ conf_runtime_read(const config_setting_t *s, struct runtime *rt,
 	if (config_setting_lookup_string(s, "version", &version) &&
 	    (rt->version = strdup(version)) == NULL)
 		return error_set(e, ERR_NOMEM, "out of memory");
-	return 0;
+	return conf_warm_start(s, rt, e);
 }
 
 /* Read the runtimes list. */
@@ -139,6 +175,13 @@ conf_runtimes(const config_t *cf, struct agent_conf *c, struct error *e)
 				return error_set(e, ERR_INVALID,
 				    "runtime '%s' is defined twice",
 				    c->runtimes[i].name);
+			else if (c->runtimes[k].warm_start &&
+			    c->runtimes[i].warm_start)
+				return error_set_field(e, ERR_INVALID,
+				    "warm_start",
+				    "runtimes '%s' and '%s' both have "
+				    "warm_start; a node warms one runtime",
+				    c->runtimes[k].name, c->runtimes[i].name);
 	}
 	return 0;
 }
@@ -255,6 +298,7 @@ conf_load_fd(int fd, const char *path, struct agent_conf *out, struct error *e)
 			    limit_defs[i].name);
 			goto out;
 		}
+	c.slots_all = c.slots + (conf_warm_runtime(&c) != NULL ? 1 : 0);
 	*out = c;
 	rc = 0;
 out:
@@ -288,6 +332,18 @@ conf_runtime(const struct agent_conf *c, const char *name)
 
 	for (i = 0; i < c->nruntimes; i++)
 		if (strcmp(c->runtimes[i].name, name) == 0)
+			return &c->runtimes[i];
+	return NULL;
+}
+
+/* See conf.h. */
+const struct runtime *
+conf_warm_runtime(const struct agent_conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nruntimes; i++)
+		if (c->runtimes[i].warm_start)
 			return &c->runtimes[i];
 	return NULL;
 }

@@ -7,6 +7,7 @@
 
 #include <limits.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -38,12 +39,16 @@ struct runtime {
 	char **binds; /* absolute host paths bound read-only */
 	size_t nbinds;
 	char *version; /* configured version, or NULL to ask */
+	bool warm_start; /* its interpreter may start before the job (park.h) */
 };
 
 struct agent_conf {
 	char base_dir[520]; /* at most 512 bytes */
 	char jobs_dir[528]; /* base_dir/jobs, where job directories lie */
 	unsigned slots;
+	unsigned slots_all; /* slots, and one more for a parked sandbox
+			       (park.h) when a runtime has warm_start: its
+			       ids are uid_base + slots, gid_base + slots */
 	uid_t uid_base;
 	gid_t gid_base;
 	struct limits defaults;
@@ -69,6 +74,9 @@ void conf_release(struct agent_conf *c);
 /* The runtime called name, or NULL. */
 const struct runtime *
 conf_runtime(const struct agent_conf *c, const char *name);
+
+/* The runtime that has warm_start, or NULL. */
+const struct runtime *conf_warm_runtime(const struct agent_conf *c);
 
 /* Whether an absolute host path is acceptable as a bind (exported for tests). */
 int conf_bind_check(const char *path, struct error *e);

@@ -459,7 +459,7 @@ jobdir_settle_lost(struct jobdir *jd, const struct agent_conf *c,
 		(void)util_write_all(fd, "\n", 1);
 	/* Its processes died with it (init has PDEATHSIG); remove its
 	   cgroup unless a newer job already holds the slot. */
-	if (slot >= 0 && (unsigned)slot < c->slots &&
+	if (slot >= 0 && (unsigned)slot < c->slots_all &&
 	    (lfd = slot_try(c, (unsigned)slot)) != -1) {
 		if (cgroup_detect(&cs, c->cgroup_root, c->cgroup_parent,
 			c->cgroup, NULL) == 0)

@@ -30,6 +30,7 @@
 #include "filter.h"
 #include "jobdir.h"
 #include "manifest.h"
+#include "park.h"
 #include "plan.h"
 #include "sandbox.h"
 #include "serve.h"
@@ -49,6 +50,7 @@ struct agent {
 	const char *config_path;
 	struct agent_conf conf;
 	int jobsfd; /* <base_dir>/jobs, checked by trust_open() */
+	bool kept; /* conf is the session's kept copy */
 };
 
 /*
@@ -72,6 +74,9 @@ static struct {
 	struct warm warm; /* the runtimes' templates (warm.h) */
 	struct stat warm_st; /* the config file they were built from */
 } agent_kept = { .ns = { -1, -1 } };
+
+/* A session's parked run, in the request child that holds it. */
+static struct park agent_parked;
 
 /* Print a JSON object on stdout as one line. */
 static void
@@ -155,6 +160,31 @@ agent_run_check(struct agent *a, const struct jobdir *jd,
 	return 0;
 }
 
+/*
+ * Whether this request child's parked sandbox (park.h) takes the job: its
+ * plan on the parked slot must build that sandbox exactly.  On true, p is
+ * that plan; on false the parked sandbox is discarded (its slot free
+ * again) and p is empty.
+ */
+static bool
+agent_run_parked(struct agent *a, const struct manifest *m,
+    const struct cgroup_sys *cs, struct plan *p)
+{
+	struct error e;
+
+	if (!agent_parked.active)
+		return false;
+	error_init(&e);
+	if (plan_build(p, m, &a->conf, agent_parked.slot, cs->memory, &e) ==
+		0 &&
+	    park_fits(&agent_parked, p, &a->conf, cs))
+		return true;
+	plan_release(p);
+	memset(p, 0, sizeof(*p));
+	park_discard(&agent_parked);
+	return false;
+}
+
 /* run: check, take a slot, start the supervisor, follow the events. */
 static int
 agent_run(struct agent *a, struct jobdir *jd, struct error *e)
@@ -164,13 +194,15 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	struct manifest m;
 	struct plan p;
 	unsigned slot;
-	int evfd = -1, slotfd = -1, rc = 1, devnull;
+	int evfd = -1, slotfd = -1, rc = 1;
 	int wake[2] = { -1, -1 };
-	pid_t pid;
+	bool warm;
 
 	memset(&p, 0, sizeof(p));
-	if (jobdir_manifest(jd, &m, e) == -1)
+	if (jobdir_manifest(jd, &m, e) == -1) {
+		park_discard(&agent_parked);
 		return agent_fail(e);
+	}
 	if (agent_run_check(a, jd, &m, e) == -1) {
 		rc = agent_fail(e);
 		goto out;
@@ -183,70 +215,81 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	}
 	if (slot_dirs(&a->conf, e) == -1 ||
 	    cgroup_detect(&cs, a->conf.cgroup_root, a->conf.cgroup_parent,
-		a->conf.cgroup, e) == -1 ||
-	    slot_acquire(&a->conf, &slot, &slotfd, e) == -1 ||
-	    plan_build(&p, &m, &a->conf, slot, cs.memory, e) == -1 ||
-	    jobdir_claim(jd, &evfd, e) == -1) {
+		a->conf.cgroup, e) == -1) {
+		rc = agent_fail(e);
+		goto out;
+	}
+	slot = agent_parked.slot;
+	if (!(warm = agent_run_parked(a, &m, &cs, &p)) &&
+	    (slot_acquire(&a->conf, &slot, &slotfd, e) == -1 ||
+		plan_build(&p, &m, &a->conf, slot, cs.memory, e) == -1)) {
+		rc = agent_fail(e);
+		goto out;
+	}
+	if (jobdir_claim(jd, &evfd, e) == -1) {
 		rc = agent_fail(e);
 		goto out;
 	}
 	(void)jobdir_event(evfd,
-	    json_pack("{s:s, s:s, s:i}", "event", "accepted", "job", m.id,
-		"slot", (int)slot));
+	    json_pack("{s:s, s:s, s:i, s:b}", "event", "accepted", "job", m.id,
+		"slot", (int)slot, "warm_start", warm));
+	fflush(stdout);
+	if (warm) {
+		/* The parked supervisor takes the job; it holds the slot's
+		   lock, and the events lock once it has evfd. */
+		wake[0] = agent_parked.wake;
+		agent_parked.wake = -1;
+		if (park_hand(&agent_parked, jd, evfd, &p, e) == -1) {
+			(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR,
+			    &p.limits, e->msg, e);
+			goto out;
+		}
+		goto follow;
+	}
 	sj.conf = &a->conf;
 	sj.plan = &p;
 	sj.jd = jd;
 	sj.cg = &cs;
 	sj.evfd = evfd;
 	sj.slotfd = slotfd;
+	sj.parkfd = sj.parked_lock = -1;
 	/* The namespaces the session made for this run, if any: only this
 	   process has them now (agent_keep() closed its own). */
 	memcpy(sj.spare_ns, agent_kept.ns, sizeof(sj.spare_ns));
 	agent_kept.ns[0] = agent_kept.ns[1] = -1;
 	/* The session's template for this plan, if it kept one. */
 	sj.template_fd = warm_find(&agent_kept.warm, m.runtime, &p);
-	fflush(stdout);
 	/* The supervisor rings run through this pipe after each event. */
-	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1 || (pid = fork()) == -1) {
+	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1) {
 		(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
 		    "sandbox error: cannot start the supervisor", e);
 		goto out;
 	}
-	if (pid == 0) {
-		/* Detach: a session of its own, with nothing of the caller's
-		   terminal or pipes; when run exits, init adopts it.  One
-		   fork, not two (a grandchild costs the job's start a couple
-		   of milliseconds): the supervisor leads its session but can
-		   never gain a controlling terminal, since every file it opens
-		   by a name the account controls is opened O_NOCTTY (and
-		   O_NOFOLLOW, checked to be a regular file), and the rest are
-		   its own or the kernel's.  If it dies before it starts, the
-		   events lock is left unheld and follow settles the job. */
-		if (setsid() == -1)
-			_exit(1);
-		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
-		    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
-		    dup2(devnull, 2) == -1)
-			_exit(1);
-		if (devnull > 2)
-			close(devnull);
-		close(wake[0]);
-		sj.wakefd = wake[1];
-		supervise_main(&sj);
+	sj.wakefd = wake[1];
+	if (supervise_start(&sj, (const int[2]){ wake[0], -1 }) == -1) {
+		(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
+		    "sandbox error: cannot start the supervisor", e);
+		goto out;
 	}
+	sandbox_spare_close(sj.spare_ns);
+follow:
 	/* The supervisor holds its own references to both locks and to the
 	   pipe's write end. */
 	close(evfd);
-	close(slotfd);
-	close(wake[1]);
+	if (slotfd != -1)
+		close(slotfd);
+	if (wake[1] != -1)
+		close(wake[1]);
 	evfd = slotfd = wake[1] = -1;
-	sandbox_spare_close(sj.spare_ns);
 	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, wake[0], e) == -1) {
 		rc = errno == EPIPE ? 1 : agent_fail(e);
 		goto out;
 	}
 	rc = 0;
 out:
+	/* A job refused before it was handed over leaves the parked
+	   sandbox unused. */
+	park_discard(&agent_parked);
 	if (evfd != -1)
 		close(evfd);
 	if (slotfd != -1)
@@ -655,8 +698,10 @@ agent_take_kept(struct agent *a, int fd, struct error *e)
  * policy that fails is not kept and leaves no template: each request then
  * reads it and reports why.  A template needs no trust in this copy: a
  * job takes one only if its own plan's template steps are the same.
+ * Whether the session should keep a run parked (park.h): the kept policy
+ * has a runtime with warm_start.
  */
-static void
+static bool
 agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 {
 	struct agent_conf c;
@@ -724,6 +769,8 @@ out:
 	fds[1] = agent_kept.ns[1];
 	for (i = 0; i < agent_kept.warm.n && i + 2 < SERVE_KEEP_FDS; i++)
 		fds[i + 2] = agent_kept.warm.t[i].fd;
+	/* A policy that passed, with a runtime to warm: park a run. */
+	return agent_kept.valid && conf_warm_runtime(&agent_kept.conf) != NULL;
 }
 
 /*
@@ -741,6 +788,7 @@ agent_load(struct agent *a, bool need_jobs, struct error *e)
 	if ((fd = trust_open(a->config_path, false, e)) == -1)
 		return error_wrap(e, "config '%s'", a->config_path);
 	rc = agent_take_kept(a, fd, e);
+	a->kept = rc == 1;
 	if (rc == 0 && conf_load_fd(fd, a->config_path, &a->conf, e) == -1) {
 		close(fd);
 		return -1;
@@ -856,6 +904,58 @@ out:
 	return rc;
 }
 
+/*
+ * A session's parked run (a serve_park_fn; park.h): in a child of the
+ * session, load the policy as a run would and park a sandbox for its
+ * warm_start runtime, then wait for the run request the session hands
+ * over and run it.  When it cannot park or the parked sandbox is lost
+ * (discarded after PARK_MAX_SECONDS, or its supervisor died), it says
+ * "park gone" (SERVE_PARK_GONE) and still runs a request already handed to
+ * it, cold, until the session closes its stdin: none is ever dropped.
+ */
+static int
+agent_park(void *config_path)
+{
+	char line[64 + SERVE_REQUEST_MAX / 64], *words[3], *rest;
+	const struct runtime *rt;
+	struct agent a;
+	struct error e;
+	int n = 0, rc = -1;
+
+	memset(&a, 0, sizeof(a));
+	a.jobsfd = -1;
+	a.config_path = config_path;
+	error_init(&e);
+	/* The namespaces made ahead are the next cold run's. */
+	sandbox_spare_close(agent_kept.ns);
+	if (agent_load(&a, true, &e) == 0) {
+		close(a.jobsfd);
+		if ((rt = conf_warm_runtime(&a.conf)) != NULL)
+			rc = park_start(&agent_parked, &a.conf, rt, &e);
+		/* The request reads the policy again, through the kept
+		   copy while the file is unchanged. */
+		if (a.kept) {
+			agent_kept.conf = a.conf;
+			agent_kept.valid = true;
+		} else
+			conf_release(&a.conf);
+	}
+	if (rc == -1 || park_wait(&agent_parked, line, sizeof(line)) == -1) {
+		park_discard(&agent_parked);
+		printf("%s\n", SERVE_PARK_GONE);
+		fflush(stdout);
+		if (park_wait(&agent_parked, line, sizeof(line)) == -1)
+			return 0;
+	}
+	for (rest = line; n < 3 && (words[n] = strsep(&rest, " ")) != NULL;)
+		n++;
+	if (n != 2 || strcmp(words[0], "run") != 0) {
+		park_discard(&agent_parked);
+		return 2;
+	}
+	return agent_verb("run", 1, words + 1, config_path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -925,7 +1025,8 @@ main(int argc, char **argv)
 			error_set(&e, ERR_USAGE, "serve takes no arguments");
 			return agent_fail(&e);
 		}
-		return serve_main(agent_verb, agent_keep, (void *)config_path);
+		return serve_main(agent_verb, agent_keep, agent_park,
+		    (void *)config_path);
 	}
 	return agent_verb(verb, argc - optind, argv + optind,
 	    (void *)config_path);

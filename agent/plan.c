@@ -492,7 +492,7 @@ plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
 	if ((rt = conf_runtime(c, m->runtime)) == NULL)
 		return error_set_field(e, ERR_INVALID, "runtime",
 		    "unknown runtime '%s'", m->runtime);
-	if (slot >= c->slots)
+	if (slot >= c->slots_all)
 		return error_set(e, ERR_INTERNAL, "slot %u out of range", slot);
 	p->slot = slot;
 	p->uid = c->uid_base + slot;
@@ -513,6 +513,87 @@ plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
 		return error_set(e, ERR_NOMEM, "out of memory");
 	}
 	return 0;
+}
+
+/* Whether a and b are the same step. */
+static bool
+plan_mount_same(const struct plan_mount *a, const struct plan_mount *b)
+{
+	return a->kind == b->kind && strcmp(a->source, b->source) == 0 &&
+	    strcmp(a->target, b->target) == 0 && a->flags == b->flags &&
+	    a->mode == b->mode && a->slot_owned == b->slot_owned &&
+	    a->in_root == b->in_root && a->host_optional == b->host_optional &&
+	    strcmp(a->data, b->data) == 0;
+}
+
+/* See plan.h: every field but argv, compared exactly. */
+bool
+plan_same_sandbox(const struct plan *a, const struct plan *b)
+{
+	size_t i;
+
+	if (a->slot != b->slot || a->uid != b->uid || a->gid != b->gid ||
+	    memcmp(&a->limits, &b->limits, sizeof(a->limits)) != 0 ||
+	    a->clamped != b->clamped ||
+	    a->memory_by_cgroup != b->memory_by_cgroup ||
+	    a->nmounts != b->nmounts || a->ntemplate != b->ntemplate ||
+	    a->nrlimits != b->nrlimits ||
+	    strcmp(a->hostname, b->hostname) != 0 ||
+	    strcmp(a->workdir, b->workdir) != 0)
+		return false;
+	for (i = 0; i < a->nmounts; i++)
+		if (!plan_mount_same(&a->mounts[i], &b->mounts[i]))
+			return false;
+	for (i = 0; i < a->nrlimits; i++)
+		if (a->rlimits[i].resource != b->rlimits[i].resource ||
+		    a->rlimits[i].soft != b->rlimits[i].soft ||
+		    a->rlimits[i].hard != b->rlimits[i].hard)
+			return false;
+	for (i = 0; a->envp[i] != NULL && b->envp[i] != NULL; i++)
+		if (strcmp(a->envp[i], b->envp[i]) != 0)
+			return false;
+	return a->envp[i] == NULL && b->envp[i] == NULL;
+}
+
+/* See plan.h. */
+int
+plan_warm_argv(struct plan *p, const char *runner)
+{
+	char **argv;
+	size_t n;
+
+	for (n = 0; p->argv[n] != NULL; n++)
+		;
+	if (n == 0)
+		return -1;
+	/* The command's last word is "{entry}" (conf.c): its place takes
+	   "-c" and the runner. */
+	free(p->argv[n - 1]);
+	p->argv[n - 1] = NULL;
+	if ((argv = reallocarray(p->argv, n + 2, sizeof(char *))) == NULL)
+		return -1;
+	p->argv = argv;
+	p->argv[n - 1] = strdup("-c");
+	p->argv[n] = p->argv[n - 1] == NULL ? NULL : strdup(runner);
+	p->argv[n + 1] = NULL;
+	return p->argv[n] != NULL ? 0 : -1;
+}
+
+/* See plan.h. */
+ssize_t
+plan_warm_tail(const struct plan *job, const struct plan *parked)
+{
+	size_t n, i;
+
+	for (n = 0; parked->argv[n] != NULL; n++)
+		;
+	if (n < 3 || strcmp(parked->argv[n - 2], "-c") != 0)
+		return -1;
+	for (i = 0; i < n - 2; i++)
+		if (job->argv[i] == NULL ||
+		    strcmp(job->argv[i], parked->argv[i]) != 0)
+			return -1;
+	return job->argv[n - 2] != NULL ? (ssize_t)(n - 2) : -1;
 }
 
 /* Free what a plan owns. */

@@ -100,6 +100,27 @@ int plan_template(struct plan *p, const struct runtime *rt);
  */
 uint64_t plan_template_tag(const struct plan *p);
 
+/*
+ * Whether a and b build the same sandbox: every field but argv (ids,
+ * limits, mounts, rlimits, environment), compared exactly.  A job may use
+ * a sandbox built before it arrived (park.h) only then.
+ */
+bool plan_same_sandbox(const struct plan *a, const struct plan *b);
+
+/*
+ * A warm start's argv: the runtime's command up to its last word
+ * ("{entry}", conf.c), then "-c" and runner.  0, or -1 out of memory (p
+ * may then hold fewer words; plan_release() frees them).
+ */
+int plan_warm_argv(struct plan *p, const char *runner);
+
+/*
+ * Where the words a warm start's runner takes (the entry's path and the
+ * job's arguments) begin in job->argv: after the same command words as
+ * parked's (a plan_warm_argv() plan).  -1 if the commands differ.
+ */
+ssize_t plan_warm_tail(const struct plan *job, const struct plan *parked);
+
 /* Free what p owns. */
 void plan_release(struct plan *p);
 

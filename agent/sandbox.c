@@ -32,6 +32,9 @@
 #include "filter.h"
 #include "sandbox.h"
 
+/* Descriptors init keeps from 3 up (sandbox_fds()). */
+#define SANDBOX_KEEPERS 6
+
 /* Send a message, with an optional descriptor or the compiled filter. */
 int
 sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
@@ -423,6 +426,10 @@ sandbox_mount_step(int sock, int rootfd, const char *root,
 		sandbox_mask(sock, rootfd, root, pm);
 		return;
 	case PLAN_COPY_IN:
+		/* A warm start's submission comes after its interpreter
+		   has started: the supervisor copies it in then. */
+		if (io->files_dirfd == -1)
+			return;
 		if ((fd = openat(rootfd, pm->target + 1,
 			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
 		    -1)
@@ -604,8 +611,8 @@ sandbox_drop_caps(void)
  * The job: become the slot's user with nothing left of root, apply limits,
  * load the filter, execute.  Runs as PID 2 of the namespace.
  */
-static void __attribute__((noreturn))
-sandbox_job_main(const struct plan *p, const struct filter_prog *prog, int sock)
+static void __attribute__((noreturn)) sandbox_job_main(const struct plan *p,
+    const struct filter_prog *prog, int sock, int runner)
 {
 	struct error e;
 	size_t i;
@@ -641,6 +648,12 @@ sandbox_job_main(const struct plan *p, const struct filter_prog *prog, int sock)
 	if (sandbox_send(sock, SANDBOX_NOTIFY_FD, 0, NULL, nfd, NULL) == -1)
 		_exit(127);
 	close(nfd);
+	/* A warm start's runner takes its job on descriptor 3 (park.h);
+	   dup2 leaves it open across execve.  It replaces the socket to
+	   the supervisor, which the job never keeps. */
+	if (runner != -1 && dup2(runner, 3) == -1)
+		sandbox_die(sock, "cannot pass the runner's socket: %s",
+		    strerror(errno));
 	/* The limits come last of all, so that the sandbox's own few
 	   descriptors and tasks never count against a job's small limit.
 	   Lowering a limit needs no privilege. */
@@ -693,18 +706,20 @@ sandbox_spare_ns(int ns[2])
 
 /*
  * Put descriptors in place: 0-2 for the job, then the keepers at fixed
- * numbers: 3 the socket, 4 the files, 5 and 6 the namespaces made ahead and
- * 7 the template, the last three only if given (else closed).
+ * numbers: 3 the socket, 4 the files, 5 and 6 the namespaces made ahead, 7
+ * the template and 8 a warm start's runner socket, those after the socket
+ * only if given (else closed).
  */
 static void
-sandbox_fds(const struct sandbox_io *io, int fds[5])
+sandbox_fds(const struct sandbox_io *io, int fds[SANDBOX_KEEPERS])
 {
-	const int from[5] = { io->sock, io->files_dirfd, io->spare_ns[0],
-		io->spare_ns[1], io->template_fd };
+	const int from[SANDBOX_KEEPERS] = { io->sock, io->files_dirfd,
+		io->spare_ns[0], io->spare_ns[1], io->template_fd,
+		io->runner_fd };
 	int i;
 
 	/* Move the keepers above the range first, then into it. */
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < SANDBOX_KEEPERS; i++)
 		if ((fds[i] = from[i] == -1
 			    ? -1
 			    : fcntl(from[i], F_DUPFD_CLOEXEC, 10)) == -1 &&
@@ -713,7 +728,7 @@ sandbox_fds(const struct sandbox_io *io, int fds[5])
 	if (dup2(io->stdin_fd, 0) == -1 || dup2(io->stdout_fd, 1) == -1 ||
 	    dup2(io->stderr_fd, 2) == -1)
 		_exit(127);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < SANDBOX_KEEPERS; i++) {
 		if (fds[i] == -1)
 			(void)close(3 + i);
 		else if (dup3(fds[i], 3 + i, O_CLOEXEC) == -1)
@@ -722,7 +737,7 @@ sandbox_fds(const struct sandbox_io *io, int fds[5])
 			fds[i] = 3 + i;
 	}
 	/* Nothing the agent had open reaches the job. */
-	if (syscall(SYS_close_range, 8, ~0U, 0) == -1)
+	if (syscall(SYS_close_range, 3 + SANDBOX_KEEPERS, ~0U, 0) == -1)
 		_exit(127);
 }
 
@@ -818,7 +833,7 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	struct sandbox_io mine = *io;
 	struct error e;
 	pid_t job, pid;
-	int fds[5], sock, files, status;
+	int fds[SANDBOX_KEEPERS], sock, files, status;
 
 	/* If the supervisor dies, so does init, and with it the namespace. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
@@ -865,7 +880,9 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	if ((job = fork()) == -1)
 		sandbox_die(sock, "fork: %s", strerror(errno));
 	if (job == 0)
-		sandbox_job_main(p, &filter.filter, sock);
+		sandbox_job_main(p, &filter.filter, sock, fds[5]);
+	if (fds[5] != -1)
+		close(fds[5]);
 	/* init needs no privilege from here on: it only reaps. */
 	close(0);
 	close(1);

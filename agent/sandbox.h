@@ -48,7 +48,9 @@ struct sandbox_io {
 	int stdout_fd; /* write end of the stdout pipe */
 	int stderr_fd;
 	int sock; /* init's end of the message socket */
-	int files_dirfd; /* JOBDIR/files, copied into /job */
+	int files_dirfd; /* JOBDIR/files, copied into /job; -1 for a warm
+			    start, whose supervisor copies them at the
+			    handoff (park.h) */
 	uid_t files_owner; /* who staged them: each must be this account's */
 	const char *root_dir; /* empty directory to build the root on */
 	const char *empty_dir; /* an empty directory of root's (overlays) */
@@ -60,6 +62,8 @@ struct sandbox_io {
 			    makes them */
 	int template_fd; /* the mount namespace of the session's template
 			    for this plan (warm.c), or -1: init builds it */
+	int runner_fd; /* a warm start: the job's descriptor 3, on which its
+			  runner takes the job (park.h); else -1 */
 };
 
 /* Namespaces a job gets; the cgroup namespace comes later (see init). */

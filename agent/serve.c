@@ -26,7 +26,10 @@
 struct serve_child {
 	pid_t pid;
 	int fd; /* read end of the child's stdout */
-	char tag[SERVE_TAG_MAX + 1];
+	char tag[SERVE_TAG_MAX + 1]; /* "" while parked */
+	int in; /* a parked run's stdin (write end), or -1 */
+	bool parked; /* a parked run no request has taken */
+	bool from_park; /* started as a parked run */
 	char *buf; /* an unfinished line */
 	size_t len, cap;
 	bool skipping; /* dropping the rest of an overlong line */
@@ -35,6 +38,8 @@ struct serve_child {
 struct serve {
 	serve_verb_fn fn;
 	serve_keep_fn keep;
+	serve_park_fn park;
+	bool want_park; /* what keep last said */
 	int keep_fds[SERVE_KEEP_FDS]; /* what a child keeps open */
 	void *arg;
 	struct serve_child kids[SERVE_INFLIGHT_MAX];
@@ -143,14 +148,120 @@ serve_close_rest(const int keep[SERVE_KEEP_FDS])
 	return (int)syscall(SYS_close_range, lo, ~0U, 0);
 }
 
+/*
+ * Fork a child: a request's (words[0] the verb, the rest its arguments)
+ * or, with words NULL, a parked run's, whose stdin is a pipe from the
+ * loop.  Its entry, or NULL.
+ */
+static struct serve_child *
+serve_fork(struct serve *s, char **words, size_t n)
+{
+	struct serve_child *k;
+	int p[2], in[2] = { -1, -1 }, fd, rc;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return NULL;
+	if ((words == NULL && pipe2(in, O_CLOEXEC) == -1) ||
+	    (pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		if (in[0] != -1) {
+			close(in[0]);
+			close(in[1]);
+		}
+		return NULL;
+	}
+	if (pid == 0) {
+		/* The verb sees what it would from the command line: no
+		   input, its own stdout, the session's stderr, nothing else
+		   of the loop's.  A parked run's input is the request it
+		   will be handed. */
+		fd = words == NULL ? in[0] : open("/dev/null", O_RDONLY);
+		if (fd == -1 || dup2(fd, STDIN_FILENO) == -1 ||
+		    dup2(p[1], STDOUT_FILENO) == -1 ||
+		    serve_close_rest(s->keep_fds) == -1)
+			_exit(1);
+		rc = words == NULL
+		    ? s->park(s->arg)
+		    : s->fn(words[0], (int)(n - 1), words + 1, s->arg);
+		fflush(stdout);
+		_exit(rc);
+	}
+	close(p[1]);
+	if (in[0] != -1)
+		close(in[0]);
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	k = &s->kids[s->nkids++];
+	memset(k, 0, sizeof(*k));
+	k->pid = pid;
+	k->fd = p[0];
+	k->in = in[1];
+	k->parked = k->from_park = words == NULL;
+	return k;
+}
+
+/* Park a run if keep wants one, none is parked and requests still come. */
+static void
+serve_repark(struct serve *s)
+{
+	size_t i;
+
+	if (s->park == NULL || !s->want_park || !s->in_open || s->out_gone ||
+	    s->nkids == SERVE_INFLIGHT_MAX)
+		return;
+	for (i = 0; i < s->nkids; i++)
+		if (s->kids[i].parked)
+			return;
+	(void)serve_fork(s, NULL, 0);
+}
+
+/* Tell a parked run no request will come (its stdin ends): it discards
+   its sandbox and exits quietly. */
+static void
+serve_unpark(struct serve *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nkids; i++)
+		if (s->kids[i].in != -1) {
+			close(s->kids[i].in);
+			s->kids[i].in = -1;
+		}
+}
+
+/* Hand a run request to the parked run, if there is one still there. */
+static bool
+serve_hand(struct serve *s, const char *tag, const char *jobdir)
+{
+	struct serve_child *k = NULL;
+	char line[512];
+	size_t i, len;
+	ssize_t r;
+
+	for (i = 0; i < s->nkids && k == NULL; i++)
+		if (s->kids[i].in != -1)
+			k = &s->kids[i];
+	if (k == NULL || strlen(jobdir) > sizeof(line) - 8)
+		return false;
+	len = (size_t)snprintf(line, sizeof(line), "run %s\n", jobdir);
+	while ((r = write(k->in, line, len)) == -1 && errno == EINTR)
+		;
+	close(k->in);
+	k->in = -1;
+	if (r != (ssize_t)len)
+		return false; /* it has gone; it ends unheard */
+	k->parked = false;
+	snprintf(k->tag, sizeof(k->tag), "%s", tag);
+	return true;
+}
+
 /* Start one request: words[0] the verb, the rest its arguments. */
 static void
 serve_start(struct serve *s, const char *tag, char **words, size_t n)
 {
 	struct serve_child *k;
 	size_t i;
-	int p[2], devnull, rc;
-	pid_t pid;
 
 	for (i = 0; i < sizeof(serve_verbs) / sizeof(serve_verbs[0]); i++)
 		if (strcmp(words[0], serve_verbs[i]) == 0)
@@ -165,41 +276,22 @@ serve_start(struct serve *s, const char *tag, char **words, size_t n)
 			    "a request with this tag is still running");
 			return;
 		}
+	if (strcmp(words[0], "run") == 0 && n == 2 &&
+	    serve_hand(s, tag, words[1])) {
+		serve_repark(s);
+		return;
+	}
 	if (s->nkids == SERVE_INFLIGHT_MAX) {
 		serve_refuse(s, tag, "busy", 1, "too many requests at once");
 		return;
 	}
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		serve_refuse(s, tag, "system", 1, "cannot make a pipe");
-		return;
-	}
-	if ((pid = fork()) == -1) {
-		close(p[0]);
-		close(p[1]);
+	if ((k = serve_fork(s, words, n)) == NULL) {
 		serve_refuse(s, tag, "system", 1, "cannot fork");
 		return;
 	}
-	if (pid == 0) {
-		/* The verb sees what it would from the command line: no
-		   input, its own stdout, the session's stderr, nothing else
-		   of the loop's. */
-		devnull = open("/dev/null", O_RDONLY);
-		if (devnull == -1 || dup2(devnull, STDIN_FILENO) == -1 ||
-		    dup2(p[1], STDOUT_FILENO) == -1 ||
-		    serve_close_rest(s->keep_fds) == -1)
-			_exit(1);
-		rc = s->fn(words[0], (int)(n - 1), words + 1, s->arg);
-		fflush(stdout);
-		_exit(rc);
-	}
-	close(p[1]);
-	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
-	k = &s->kids[s->nkids++];
-	memset(k, 0, sizeof(*k));
-	k->pid = pid;
-	k->fd = p[0];
 	snprintf(k->tag, sizeof(k->tag), "%s", tag);
-	s->keep(words[0], s->keep_fds, s->arg);
+	s->want_park = s->keep(words[0], s->keep_fds, s->arg);
+	serve_repark(s);
 }
 
 /* One request line: "TAG VERB [ARG...]", words split by single blanks. */
@@ -321,28 +413,46 @@ serve_output(struct serve *s, size_t i)
 		}
 		if (nl == NULL)
 			break;
-		serve_line(s, k);
+		if (k->from_park && !k->skipping &&
+		    k->len == strlen(SERVE_PARK_GONE) &&
+		    memcmp(k->buf, SERVE_PARK_GONE, k->len) == 0) {
+			/* No sandbox to offer: it ends when its input does,
+			   unless a request was handed to it already. */
+			if (k->parked && k->in != -1) {
+				close(k->in);
+				k->in = -1;
+			}
+		} else if (!k->parked)
+			serve_line(s, k);
 		k->len = 0;
 		k->skipping = false;
 	}
 	if (r > 0)
 		return;
-	/* The verb has ended (a verb never closes its stdout early). */
-	if (k->len > 0 || k->skipping)
+	/* The verb has ended (a verb never closes its stdout early); a
+	   parked run that no request took ends unheard. */
+	if ((k->len > 0 || k->skipping) && !k->parked)
 		serve_line(s, k);
 	while (waitpid(k->pid, &status, 0) == -1 && errno == EINTR)
 		;
 	snprintf(line, sizeof(line), "exit %d",
 	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	serve_write(s, k->tag, line, strlen(line));
+	if (!k->parked)
+		serve_write(s, k->tag, line, strlen(line));
 	close(k->fd);
+	if (k->in != -1)
+		close(k->in);
 	free(k->buf);
+	/* A request's end may free a slot: park a run on it. */
+	status = k->parked;
 	s->kids[i] = s->kids[--s->nkids];
+	if (!status)
+		serve_repark(s);
 }
 
 /* See serve.h. */
 int
-serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg)
+serve_main(serve_verb_fn fn, serve_keep_fn keep, serve_park_fn park, void *arg)
 {
 	static struct serve s;
 	static struct pollfd pfd[SERVE_INFLIGHT_MAX + 2];
@@ -353,6 +463,7 @@ serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg)
 	memset(&s, 0, sizeof(s));
 	s.fn = fn;
 	s.keep = keep;
+	s.park = park;
 	s.arg = arg;
 	s.in_open = true;
 	if ((s.in = malloc(SERVE_REQUEST_MAX)) == NULL)
@@ -365,7 +476,8 @@ serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg)
 	}
 	for (i = 0; i < SERVE_KEEP_FDS; i++)
 		s.keep_fds[i] = -1;
-	keep(NULL, s.keep_fds, arg);
+	s.want_park = keep(NULL, s.keep_fds, arg);
+	serve_repark(&s);
 	/* Input that ends takes no more requests; those running finish and
 	   are answered.  Output that ends (whoever opened the session has
 	   gone) ends the loop at once: the children's next line then fails
@@ -387,7 +499,8 @@ serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg)
 			break;
 		}
 		if (n == 0) {
-			keep(NULL, s.keep_fds, arg);
+			s.want_park = keep(NULL, s.keep_fds, arg);
+			serve_repark(&s);
 			continue;
 		}
 		if (pfd[1].revents != 0)
@@ -397,8 +510,10 @@ serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg)
 		for (i = s.nkids; i > 0; i--)
 			if (pfd[i + 1].revents != 0)
 				serve_output(&s, i - 1);
-		if (pfd[0].revents != 0 && !serve_input(&s))
+		if (pfd[0].revents != 0 && !serve_input(&s)) {
 			s.in_open = false;
+			serve_unpark(&s);
+		}
 		if (s.out_gone || (!s.in_open && s.nkids == 0))
 			break;
 	}

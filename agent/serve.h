@@ -10,6 +10,8 @@
 #ifndef SLUICE_AGENT_SERVE_H
 #define SLUICE_AGENT_SERVE_H
 
+#include <stdbool.h>
+
 #include "result.h"
 
 #define SERVE_TAG_MAX 32 /* [A-Za-z0-9_.-], at most this many */
@@ -32,17 +34,32 @@ typedef int (
 
 /*
  * Refreshes what the session keeps for its requests (the policy, the
- * namespaces for the next run, the templates): run in the serving process
+ * namespaces for the next run, the templates), and says whether a run
+ * should be parked: run in the serving process
  * at the start and every SERVE_IDLE_SECONDS without a request (verb NULL),
  * and after each request has been handed to its child (its verb), never
  * on a request's own path.  A child inherits what was kept as
  * of its fork; of the descriptors above stderr it keeps only those in fds
  * (-1 for none), and closes the rest.
  */
-typedef void (
+typedef bool (
     *serve_keep_fn)(const char *verb, int fds[SERVE_KEEP_FDS], void *arg);
 
+/*
+ * A parked run (park.h), in a child the loop starts ahead of any request
+ * while keep says so and none is parked: it reads one line, "run JOBDIR",
+ * from its stdin, which the loop writes when a run request comes (instead
+ * of forking for it), and then is that request's child.  If it has no
+ * parked sandbox to offer (any more), it prints the line SERVE_PARK_GONE,
+ * which the loop takes as its own (never passed on): the loop then closes
+ * the child's stdin unless it has already handed it a request, which the
+ * child then runs cold.  Returns its exit status.
+ */
+typedef int (*serve_park_fn)(void *arg);
+#define SERVE_PARK_GONE "park gone"
+
 /* Serve requests from stdin until it ends; the exit status. */
-int serve_main(serve_verb_fn fn, serve_keep_fn keep, void *arg);
+int
+serve_main(serve_verb_fn fn, serve_keep_fn keep, serve_park_fn park, void *arg);
 
 #endif

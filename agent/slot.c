@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -91,23 +92,64 @@ slot_acquire(const struct agent_conf *c, unsigned *slot, int *fd,
 	return error_set(e, ERR_BUSY, "all %u slots are busy", c->slots);
 }
 
-/* How many slots are held. */
+/* Whether the lock file at path is locked, tested without taking it. */
+static bool
+slot_locked(const char *path)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	bool locked;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return false;
+	/* F_OFD_GETLK tests without taking the lock, so info never makes a
+	   starting job think a slot is busy. */
+	locked = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+	close(fd);
+	return locked;
+}
+
+/* How many slots are held by a job (a parked sandbox waits for one): at
+   most slots, since jobs run on slots_all only while others are free. */
 unsigned
 slot_busy(const struct agent_conf *c)
 {
+	char path[PATH_MAX];
 	unsigned i, n = 0;
-	int fd;
 
-	for (i = 0; i < c->slots; i++) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-
-		if ((fd = slot_open(c, i, O_RDONLY)) == -1)
+	for (i = 0; i < c->slots_all; i++) {
+		snprintf(path, sizeof(path), "%s/slots/%u.lock", c->base_dir,
+		    i);
+		if (!slot_locked(path))
 			continue;
-		/* F_OFD_GETLK tests without taking the lock, so info never
-		   makes a starting job think a slot is busy. */
-		if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
-			n++;
-		close(fd);
+		snprintf(path, sizeof(path), "%s/slots/%u.parked", c->base_dir,
+		    i);
+		n += !slot_locked(path);
 	}
-	return n;
+	return n < c->slots ? n : c->slots;
+}
+
+/* See slot.h. */
+int
+slot_park(const struct agent_conf *c, unsigned *slot, int *fd, int *parked)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char path[PATH_MAX];
+	unsigned i = c->slots;
+
+	/* The slot past the others, which only a parked sandbox takes: a
+	   cold run never waits for it. */
+	if (c->slots_all == c->slots || (*fd = slot_try(c, i)) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/slots/%u.parked", c->base_dir, i);
+	if ((*parked = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		 0600)) == -1 ||
+	    fcntl(*parked, F_OFD_SETLK, &fl) == -1) {
+		if (*parked != -1)
+			close(*parked);
+		close(*fd);
+		return -1;
+	}
+	*slot = i;
+	return 0;
 }

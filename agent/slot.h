@@ -27,7 +27,16 @@ int slot_acquire(const struct agent_conf *c, unsigned *slot, int *fd,
 /* Take slot i if it is free; returns the lock descriptor or -1. */
 int slot_try(const struct agent_conf *c, unsigned i);
 
-/* How many slots are held right now. */
+/* How many slots are held right now by jobs (a parked one is not). */
 unsigned slot_busy(const struct agent_conf *c);
+
+/*
+ * Take the parked sandbox's slot (park.h; number slots, one past the
+ * others, so that it never keeps a cold run waiting) if it is free,
+ * without waiting: *fd is its lock, *parked the lock on slots/<i>.parked
+ * that marks it as waiting for a job (slot_busy() does not count it) until
+ * closed.  0, or -1.
+ */
+int slot_park(const struct agent_conf *c, unsigned *slot, int *fd, int *parked);
 
 #endif

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -33,6 +34,7 @@
 #include <seccomp.h>
 
 #include "files.h"
+#include "park.h"
 #include "sandbox.h"
 #include "supervise.h"
 #include "util.h"
@@ -66,6 +68,7 @@ struct sup {
 	const struct plan *p;
 	pid_t init;
 	int sock, epfd, sigfd, wallfd, cpufd, inofd, notifyfd, outdirfd;
+	int runner, jobfd; /* a warm start's runner socket and /job */
 	struct sup_stream out, err;
 	bool reaped;
 	bool attached; /* init was born in its v2 cgroup */
@@ -526,14 +529,27 @@ sup_spawn(struct sup *s)
 	char root[PATH_MAX], empty[PATH_MAX];
 	int fds[6] = { -1, -1, -1, -1, -1, -1 }; /* out, err, socket pairs */
 	struct sandbox_io io;
+	int runner[2] = { -1, -1 };
 	sigset_t all;
 	int in, files, i;
 
-	if ((in = sup_stdin(s)) == -1)
+	/* A warm start has no job yet: its stdin and submission come at the
+	   handoff, and its runner gets a socket to take them on. */
+	if (s->sj->parkfd != -1) {
+		files = -1;
+		if ((in = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+			runner) == -1) {
+			sup_fail(s, "cannot park: %s", strerror(errno));
+			if (in != -1)
+				close(in);
+			return false;
+		}
+		s->runner = runner[0];
+	} else if ((in = sup_stdin(s)) == -1)
 		return false;
-	files = openat(s->sj->jd->fd, "files",
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (files == -1) {
+	else if ((files = openat(s->sj->jd->fd, "files",
+		      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		sup_fail(s, "cannot open files/: %s", strerror(errno));
 		close(in);
 		return false;
@@ -552,7 +568,7 @@ sup_spawn(struct sup *s)
 	io.stderr_fd = fds[3];
 	io.sock = fds[5];
 	io.files_dirfd = files;
-	io.files_owner = s->sj->jd->owner;
+	io.files_owner = s->sj->jd != NULL ? s->sj->jd->owner : 0;
 	io.root_dir = root;
 	io.empty_dir = empty;
 	io.cg = s->sj->cg;
@@ -560,6 +576,7 @@ sup_spawn(struct sup *s)
 	io.spare_ns[0] = s->sj->spare_ns[0];
 	io.spare_ns[1] = s->sj->spare_ns[1];
 	io.template_fd = s->sj->template_fd;
+	io.runner_fd = runner[1];
 	if ((s->init = sup_clone(s, &s->attached)) == -1) {
 		sup_fail(s, "cannot create namespaces: %s", strerror(errno));
 		goto out;
@@ -586,8 +603,11 @@ out:
 	if (s->sj->template_fd != -1)
 		close(s->sj->template_fd);
 	s->sj->template_fd = -1;
+	if (runner[1] != -1)
+		close(runner[1]);
 	close(in);
-	close(files);
+	if (files != -1)
+		close(files);
 	return s->init > 0;
 }
 
@@ -673,8 +693,27 @@ sup_go(struct sup *s)
 		sup_fail(s, "cannot open the job's /out: %s", strerror(errno));
 		return false;
 	}
+	/* A warm start's submission is copied into its /job at the
+	   handoff; nothing but its runner runs there before. */
+	snprintf(path, sizeof(path), "/proc/%d/root/job", (int)s->init);
+	if (s->sj->parkfd != -1 &&
+	    (s->jobfd = open(path,
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		sup_fail(s, "cannot open the job's /job: %s", strerror(errno));
+		return false;
+	}
+	/* The job's CPU time counts from here, the interpreter's start
+	   included, warm or cold. */
 	if (s->sj->cg->cpu)
 		(void)cgroup_cpu_ns(s->sj->cg, s->p->uid, &s->cpu_base_ns);
+	if (s->sj->parkfd != -1) {
+		if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) ==
+		    -1) {
+			sup_fail(s, "the sandbox's init died before the start");
+			return false;
+		}
+		return true;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &s->start_mono);
 	util_now_rfc3339(s->started_at, sizeof(s->started_at));
 	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1) {
@@ -683,6 +722,99 @@ sup_go(struct sup *s)
 	}
 	sup_event(s, json_pack("{s:s}", "event", "started"));
 	return true;
+}
+
+/*
+ * A parked sandbox that gets no job (the run went cold, or gone, or the
+ * sandbox died waiting): kill it, remove its cgroup and exit, leaving no
+ * trace and writing nothing; the slot's lock goes with this process.
+ */
+static void __attribute__((noreturn)) sup_discard(struct sup *s)
+{
+	struct error e;
+
+	if (s->init > 0) {
+		(void)kill(s->init, SIGKILL);
+		while (waitpid(s->init, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	(void)cgroup_destroy(s->sj->cg, s->p->uid, &e);
+	_exit(0);
+}
+
+/*
+ * A warm start: wait for the run to hand over its job (park.h), then do
+ * what a cold start did before its go: the output files, the cancel watch,
+ * the submission copied into /job, and the runner given stdin and argv.
+ * Discards the sandbox if no job comes; a failure after the handoff is the
+ * job's, recorded in its result.
+ */
+static void
+sup_handoff(struct sup *s)
+{
+	static struct park_job j;
+	static struct jobdir jd;
+	struct pollfd pfd[2] = { { s->sj->parkfd, POLLIN, 0 },
+		{ s->sigfd, POLLIN, 0 } };
+	char path[64];
+	struct error e;
+	size_t len;
+	int in = -1, files = -1, evfd;
+
+	if (poll(pfd, 2, (PARK_MAX_SECONDS + 5) * 1000) != 1 ||
+	    pfd[1].revents != 0 ||
+	    park_recv(s->sj->parkfd, &j, &len, &jd.fd, &evfd) == -1)
+		sup_discard(s);
+	close(s->sj->parkfd);
+	close(s->sj->parked_lock);
+	s->sj->parkfd = s->sj->parked_lock = -1;
+	jd.parentfd = -1;
+	jd.owner = j.owner;
+	jd.group = j.group;
+	jd.dev = j.dev;
+	jd.ino = j.ino;
+	memcpy(jd.name, j.name, sizeof(jd.name));
+	s->sj->jd = &jd;
+	s->sj->evfd = evfd;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", jd.fd);
+	if ((s->out.file = sup_output_file(s, "stdout")) == -1 ||
+	    (s->err.file = sup_output_file(s, "stderr")) == -1)
+		goto fail;
+	if (inotify_add_watch(s->inofd, path, IN_CREATE | IN_MOVED_TO) == -1) {
+		sup_fail(s, "cannot watch for a cancel: %s", strerror(errno));
+		goto fail;
+	}
+	if ((in = sup_stdin(s)) == -1)
+		goto fail;
+	if ((files = openat(jd.fd, "files",
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		sup_fail(s, "cannot open files/: %s", strerror(errno));
+		goto fail;
+	}
+	error_init(&e);
+	if (files_copy_in(files, jd.owner, s->jobfd, s->p->uid, s->p->gid,
+		FILES_SUBMISSION_MAX, s->p->limits.disk_bytes, &e) == -1) {
+		sup_fail(s, "cannot copy the submission: %s", e.msg);
+		goto fail;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &s->start_mono);
+	util_now_rfc3339(s->started_at, sizeof(s->started_at));
+	if (park_to_runner(s->runner, in, j.tail, len) == -1) {
+		sup_fail(s, "the parked interpreter has gone");
+		goto fail;
+	}
+	sup_event(s, json_pack("{s:s}", "event", "started"));
+	goto out;
+fail:
+	sup_kill(s, KILL_NONE);
+out:
+	if (in != -1)
+		close(in);
+	if (files != -1)
+		close(files);
+	close(s->runner);
+	close(s->jobfd);
+	s->runner = s->jobfd = -1;
 }
 
 /* Start init and take it through setup; false if it failed. */
@@ -703,8 +835,12 @@ sup_loop_init(struct sup *s)
 	s->wallfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	s->cpufd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	s->inofd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->sj->jd->fd);
-	if (s->wallfd == -1 || s->cpufd == -1 || s->inofd == -1 ||
+	if (s->wallfd == -1 || s->cpufd == -1 || s->inofd == -1)
+		return -1;
+	/* A warm start's job directory comes at the handoff. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d",
+	    s->sj->jd != NULL ? s->sj->jd->fd : -1);
+	if (s->sj->jd != NULL &&
 	    inotify_add_watch(s->inofd, path, IN_CREATE | IN_MOVED_TO) == -1)
 		return -1;
 	if (sup_watch(s, s->sigfd, SRC_SIGNAL) == -1 ||
@@ -828,6 +964,8 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 	struct error e;
 	size_t n;
 
+	if (s->sj->jd == NULL)
+		sup_discard(s);
 	result_init(&r);
 	r.limits = s->p->limits;
 	sup_measure(s, &r);
@@ -871,7 +1009,7 @@ supervise_main(struct supervise_job *sj)
 	s.sj = sj;
 	s.p = sj->plan;
 	s.sock = s.epfd = s.sigfd = s.wallfd = s.cpufd = s.inofd = -1;
-	s.notifyfd = s.outdirfd = -1;
+	s.notifyfd = s.outdirfd = s.runner = s.jobfd = -1;
 	s.out.name = "stdout";
 	s.err.name = "stderr";
 	s.out.pipe = s.err.pipe = s.out.file = s.err.file = -1;
@@ -895,8 +1033,9 @@ supervise_main(struct supervise_job *sj)
 		sup_fail(&s, "%s", e.msg);
 		sup_finish(&s);
 	}
-	if ((s.out.file = sup_output_file(&s, "stdout")) == -1 ||
-	    (s.err.file = sup_output_file(&s, "stderr")) == -1)
+	if (sj->parkfd == -1 &&
+	    ((s.out.file = sup_output_file(&s, "stdout")) == -1 ||
+		(s.err.file = sup_output_file(&s, "stderr")) == -1))
 		sup_finish(&s);
 	if (sup_loop_init(&s) == -1) {
 		sup_fail(&s, "cannot set up the supervisor: %s",
@@ -913,6 +1052,42 @@ supervise_main(struct supervise_job *sj)
 		clock_gettime(CLOCK_MONOTONIC, &s.end_mono);
 		sup_finish(&s);
 	}
+	if (sj->parkfd != -1)
+		sup_handoff(&s);
 	sup_loop(&s);
 	sup_finish(&s);
+}
+
+/* See supervise.h. */
+pid_t
+supervise_start(struct supervise_job *sj, const int caller_fds[2])
+{
+	int devnull;
+	pid_t pid;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	/* The caller's ends: with one held here too, the caller's going
+	   would never be seen. */
+	close(caller_fds[0]);
+	if (caller_fds[1] != -1)
+		close(caller_fds[1]);
+	/* Detach: a session of its own, with nothing of the caller's
+	   terminal or pipes; when the caller exits, init adopts it.  One
+	   fork, not two (a grandchild costs the job's start a couple of
+	   milliseconds): the supervisor leads its session but can never
+	   gain a controlling terminal, since every file it opens by a name
+	   the account controls is opened O_NOCTTY (and O_NOFOLLOW, checked
+	   to be a regular file), and the rest are its own or the kernel's.
+	   If it dies before it starts, the events lock is left unheld and
+	   follow settles the job. */
+	if (setsid() == -1)
+		_exit(1);
+	if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
+	    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
+	    dup2(devnull, 2) == -1)
+		_exit(1);
+	if (devnull > 2)
+		close(devnull);
+	supervise_main(sj);
 }

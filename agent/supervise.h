@@ -24,9 +24,21 @@ struct supervise_job {
 	int wakefd; /* write end of run's wake pipe, or -1 */
 	int spare_ns[2]; /* namespaces a session made ahead, or both -1 */
 	int template_fd; /* the session's template for the plan, or -1 */
+	int parkfd; /* a warm start (park.h): jd and evfd are NULL and -1
+		       until the run hands the job over on this socket;
+		       else -1 */
+	int parked_lock; /* a warm start's slot_park() mark, closed at the
+			    handoff; else -1 */
 };
 
 /* Run the job to its end in this (already detached) process; never returns. */
 void supervise_main(struct supervise_job *sj) __attribute__((noreturn));
+
+/*
+ * Fork the supervisor, detached (a session of its own, /dev/null as its
+ * stdio, without caller_fds: the caller's end of the wake pipe and of the
+ * park socket, or -1), running supervise_main(sj); its pid, or -1.
+ */
+pid_t supervise_start(struct supervise_job *sj, const int caller_fds[2]);
 
 #endif

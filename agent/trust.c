@@ -240,12 +240,14 @@ trust_sub_range(const char *file, const char *what, unsigned base, unsigned n,
 int
 trust_ids(const struct agent_conf *c, struct error *e)
 {
-	if (trust_id_range((unsigned)c->uid_base, c->slots, false, e) == -1 ||
-	    trust_id_range((unsigned)c->gid_base, c->slots, true, e) == -1 ||
+	if (trust_id_range((unsigned)c->uid_base, c->slots_all, false, e) ==
+		-1 ||
+	    trust_id_range((unsigned)c->gid_base, c->slots_all, true, e) ==
+		-1 ||
 	    trust_sub_range("/etc/subuid", "uid_base", (unsigned)c->uid_base,
-		c->slots, e) == -1 ||
+		c->slots_all, e) == -1 ||
 	    trust_sub_range("/etc/subgid", "gid_base", (unsigned)c->gid_base,
-		c->slots, e) == -1)
+		c->slots_all, e) == -1)
 		return -1;
 	return 0;
 }

@@ -270,7 +270,8 @@ tap_like "$(grep '^tiocsti-tty ' "$DIR/stdout")" '^tiocsti-tty FAIL ' "TIOCSTI o
 tap_is "$(grep '^setuid ' "$DIR/stdout" | grep -c ' rc 0 ')" 0 "setuid binaries: none of su/sudo/passwd/mount/newgrp succeeded"
 tap_is "$(grep '^setuid ' "$DIR/stdout" | grep -Ec 'out (0|uid=0)')" 0 "setuid binaries: none printed uid 0"
 tap_like "$(grep '^setuid /bin/su ' "$DIR/stdout" | head -1)" ' (rc [1-9][0-9]*|absent)' "setuid binaries: /bin/su failed"
-tap_is "$(grep '^euid ' "$DIR/stdout")" "euid $UID_BASE $UID_BASE $UID_BASE" "privileges: still the slot uid and gid"
+SLOT_UID=$((UID_BASE + $(jq -r 'select(.event == "accepted") | .slot' "$DIR/events")))
+tap_is "$(grep '^euid ' "$DIR/stdout")" "euid $SLOT_UID $SLOT_UID $SLOT_UID" "privileges: still the slot uid and gid"
 tap_is "$(grep '^CapEff ' "$DIR/stdout")" "CapEff 0000000000000000" "privileges: CapEff 0"
 tap_is "$(grep '^CapPrm ' "$DIR/stdout")" "CapPrm 0000000000000000" "privileges: CapPrm 0"
 tap_is "$(grep '^CapBnd ' "$DIR/stdout")" "CapBnd 0000000000000000" "privileges: CapBnd 0"

@@ -18,6 +18,9 @@ agent_setup() {
 	# that it may run beside itself.
 	UID_BASE=$(($1 + ${SLUICE_TEST_UID_SHIFT:-0}))
 	SLOTS=${2:-2}
+	# With warm_start, a parked sandbox has a slot past the others.
+	SLOTS_ALL=$SLOTS
+	[ -z "${SLUICE_TEST_WARM:-}" ] || SLOTS_ALL=$((SLOTS + 1))
 	T=$(mktemp -d /tmp/sluice-test.XXXXXX)
 	chmod 755 "$T"
 	BASE="$T/base"
@@ -33,17 +36,28 @@ ceilings = { cpu_seconds = 60.0; wall_seconds = 120.0; memory_bytes = 2147483648
              processes = 128; output_bytes = 16777216L; disk_bytes = 1073741824L; open_files = 256; };
 runtimes = (
   { name = "python3";
-    command = [ "$PYTHON", "-B", "-s", "{entry}" ];
+    command = [ "$PYTHON", "-B", "-s", "{entry}" ];${SLUICE_TEST_WARM:+
+    warm_start = true;}
     binds = [ "/usr", "/lib", "/lib64", "/bin", "/etc/python3.11" ]; }
 );
 ${3:-}
 EOC
 	trap agent_teardown EXIT
+	# A session keeps (and parks a sandbox under) a policy only once its
+	# file has been unchanged for two seconds.
+	[ -z "${SLUICE_TEST_WARM:-}" ] || conf_settle
+}
+
+# conf_settle: wait until agent.conf is old enough for a session to keep it.
+conf_settle() {
+	local t
+	t=$(stat -c %Z "$CONF")
+	while [ $(($(date +%s) - t)) -lt 3 ]; do sleep 0.2; done
 }
 
 agent_teardown() {
 	local i
-	for i in $(seq 0 $((SLOTS - 1))); do
+	for i in $(seq 0 $((SLOTS_ALL - 1))); do
 		pkill -KILL -U $((UID_BASE + i)) 2>/dev/null
 	done
 	# Supervisors of this test's base dir, if a test left one behind.
@@ -109,7 +123,7 @@ r() {
 # slot_procs: how many processes of this test's slot uids exist.
 slot_procs() {
 	local i n=0 c
-	for i in $(seq 0 $((SLOTS - 1))); do
+	for i in $(seq 0 $((SLOTS_ALL - 1))); do
 		c=$(pgrep -c -U $((UID_BASE + i)) 2>/dev/null || true)
 		n=$((n + ${c:-0}))
 	done
@@ -121,7 +135,7 @@ slot_procs() {
 check_clean() {
 	local i left=0
 	tap_is "$(slot_procs)" 0 "$1: no process of a slot uid is left"
-	for i in $(seq 0 $((SLOTS - 1))); do
+	for i in $(seq 0 $((SLOTS_ALL - 1))); do
 		for cg in /sys/fs/cgroup/*/sluice/uid$((UID_BASE + i)) \
 			/sys/fs/cgroup/sluice/uid$((UID_BASE + i)); do
 			[ -d "$cg" ] && left=$((left + 1))

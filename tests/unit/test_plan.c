@@ -68,6 +68,7 @@ setup(void **state)
 	c = &f->conf;
 	strcpy(c->base_dir, "/var/lib/sluice");
 	c->slots = 4;
+	c->slots_all = 4;
 	c->uid_base = 61000;
 	c->gid_base = 62000;
 	c->defaults = (struct limits){ 5.0, 10.0, 268435456, 32, 1048576,
@@ -540,6 +541,86 @@ plan_template__same_for_slots_and_limits(void **state)
 	plan_release(&a);
 }
 
+/* A warm start's argv: the command up to {entry}, then -c and the runner;
+   a job's tail is what follows the same words in its own argv. */
+static void
+plan_warm__argv_and_tail(void **state)
+{
+	struct fixture *f = *state;
+	static struct plan w;
+	char a0[] = "a", a1[] = "b c", *args[] = { a0, a1 };
+	struct error e;
+	ssize_t at;
+
+	error_init(&e);
+	assert_int_equal(plan_build(&w, &f->m, &f->conf, 1, true, &e), 0);
+	assert_int_equal(plan_warm_argv(&w, "RUNNER"), 0);
+	assert_string_equal(w.argv[0], "/usr/bin/python3");
+	assert_string_equal(w.argv[2], "-s");
+	assert_string_equal(w.argv[3], "-c");
+	assert_string_equal(w.argv[4], "RUNNER");
+	assert_null(w.argv[5]);
+	f->m.args = args;
+	f->m.nargs = 2;
+	build(f, 1, true);
+	f->m.args = NULL;
+	f->m.nargs = 0;
+	assert_int_equal((at = plan_warm_tail(&f->p, &w)), 3);
+	assert_string_equal(f->p.argv[at], "/job/main.py");
+	assert_string_equal(f->p.argv[at + 2], "b c");
+	/* Another command (the sh runtime) has no tail in it. */
+	plan_release(&f->p);
+	strcpy(f->m.runtime, "sh");
+	build(f, 1, true);
+	assert_int_equal(plan_warm_tail(&f->p, &w), -1);
+	plan_release(&w);
+}
+
+/* A parked sandbox serves a job only if every field but argv is the same. */
+static void
+plan_same_sandbox__only_argv_may_differ(void **state)
+{
+	struct fixture *f = *state;
+	static struct plan a;
+	char k0[] = "X", v0[] = "1", a0[] = "z";
+	char *keys[] = { k0 }, *values[] = { v0 }, *args[] = { a0 };
+	struct error e;
+
+	error_init(&e);
+	assert_int_equal(plan_build(&a, &f->m, &f->conf, 1, true, &e), 0);
+	f->m.args = args;
+	f->m.nargs = 1;
+	assert_true(plan_same_sandbox(&a, build(f, 1, true)));
+	f->m.args = NULL;
+	f->m.nargs = 0;
+	plan_release(&f->p);
+	assert_false(plan_same_sandbox(&a, build(f, 2, true)));
+	plan_release(&f->p);
+	assert_false(plan_same_sandbox(&a, build(f, 1, false)));
+	plan_release(&f->p);
+	f->m.limits.wall_seconds = 10.5;
+	f->m.limit_set = B_WALL;
+	assert_false(plan_same_sandbox(&a, build(f, 1, true)));
+	plan_release(&f->p);
+	/* The default, asked for: the same sandbox. */
+	f->m.limits.wall_seconds = 10.0;
+	assert_true(plan_same_sandbox(&a, build(f, 1, true)));
+	plan_release(&f->p);
+	f->m.limit_set = 0;
+	f->m.env_keys = keys;
+	f->m.env_values = values;
+	f->m.nenv = 1;
+	assert_false(plan_same_sandbox(&a, build(f, 1, true)));
+	f->m.nenv = 0;
+	f->m.env_keys = f->m.env_values = NULL;
+	plan_release(&f->p);
+	free(f->conf.runtimes[0].binds[4]);
+	assert_non_null(
+	    f->conf.runtimes[0].binds[4] = strdup("/etc/python3.12"));
+	assert_false(plan_same_sandbox(&a, build(f, 1, true)));
+	plan_release(&a);
+}
+
 /* A changed policy changes the tag, so an old template is never used. */
 static void
 plan_template__changed_binds__other_tag(void **state)
@@ -805,6 +886,10 @@ main(void)
 		    plan_template__same_for_slots_and_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    plan_template__changed_binds__other_tag, setup, teardown),
+		cmocka_unit_test_setup_teardown(plan_warm__argv_and_tail, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    plan_same_sandbox__only_argv_may_differ, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    plan_build__argv__entry_expanded_and_args_appended, setup,
 		    teardown),

@@ -1,0 +1,341 @@
+/*
+ * Warm start: see park.h.  The run's side (park_start, park_wait,
+ * park_fits, park_hand, park_discard) runs in a session's request child as
+ * root; the supervisor's side (park_recv, park_to_runner) in the
+ * supervisor.  The runner is the one piece of Python: it runs as the
+ * slot's uid under the filter, before any of the job's code, and only
+ * takes the job's stdin and argv.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "park.h"
+#include "slot.h"
+#include "supervise.h"
+
+/*
+ * The runner, run as `python3 [flags] -c RUNNER` in place of the entry.
+ * It waits on descriptor 3 for one message (the entry's path and the
+ * job's arguments, NUL-separated, and stdin as a descriptor), then makes
+ * __main__ what `python3 [flags] ENTRY ARGS` would (its globals, __file__,
+ * __loader__, sys.argv, sys.path[0] unless -I/-P left none) and runs the
+ * entry in it.  An uncaught exception is printed without the runner's
+ * frames (the default hook prints the exception's own traceback, so the
+ * stripped one is put on it), and exits 1 as it would.  Names it needs
+ * after __main__'s globals are cleared are bound as default arguments.
+ */
+/* clang-format off */
+static const char park_runner[] =
+	"import sys,os,_socket\n"
+	"def _sluice_hook(t,v,tb,h=sys.__excepthook__,bi=isinstance,be=BaseException):\n"
+	"    while tb is not None and tb.tb_frame.f_code.co_filename=='<string>':\n"
+	"        tb=tb.tb_next\n"
+	"    h(t,v.with_traceback(tb) if bi(v,be) else v,tb)\n"
+	"def _sluice(g=globals(),hook=_sluice_hook,sys=sys,os=os,_socket=_socket):\n"
+	"    s=_socket.socket(_socket.AF_UNIX,_socket.SOCK_SEQPACKET,0,3)\n"
+	"    m,a,_,_=s.recvmsg(1<<20,_socket.CMSG_SPACE(4))\n"
+	"    s.close()\n"
+	"    del sys.modules['_socket']\n"
+	"    if not a or a[0][1]!=_socket.SCM_RIGHTS or len(a[0][2])<4:\n"
+	"        os._exit(127)\n"
+	"    fd=int.from_bytes(a[0][2][:4],sys.byteorder)\n"
+	"    if fd!=0:\n"
+	"        os.dup2(fd,0)\n"
+	"        os.close(fd)\n"
+	"    argv=[os.fsdecode(w) for w in m.split(b'\\0')]\n"
+	"    path=argv[0]\n"
+	"    if sys.path and sys.path[0]=='':\n"
+	"        sys.path[0]=os.path.dirname(path)\n"
+	"    sys.excepthook=hook\n"
+	"    with open(path,'rb') as f:\n"
+	"        src=f.read()\n"
+	"    g.clear()\n"
+	"    g.update(__name__='__main__',__doc__=None,__package__=None,__loader__=sys.modules['_frozen_importlib_external'].SourceFileLoader('__main__',path),__spec__=None,__annotations__={},__builtins__=sys.modules['builtins'],__file__=path,__cached__=None)\n"
+	"    sys.argv=argv\n"
+	"    return compile(src,path,'exec',dont_inherit=True),g\n"
+	"exec(*_sluice())\n";
+/* clang-format on */
+
+/* The header of a park_job: all but the tail. */
+#define PARK_HEAD offsetof(struct park_job, tail)
+
+/* Send buf with fds (n of them) as one message. */
+static int
+park_send_fds(int sock, const struct iovec *iov, int niov, const int *fds,
+    int n)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} u;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	ssize_t r;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&u, 0, sizeof(u));
+	mh.msg_iov = (struct iovec *)iov;
+	mh.msg_iovlen = (size_t)niov;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
+	while ((r = sendmsg(sock, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+		;
+	return r == -1 ? -1 : 0;
+}
+
+/* See park.h. */
+int
+park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
+    struct error *e)
+{
+	struct supervise_job sj;
+	struct manifest m;
+	char entry[1] = "";
+	int sock[2] = { -1, -1 }, wake[2] = { -1, -1 }, slotfd = -1;
+	int parked = -1;
+
+	memset(k, 0, sizeof(*k));
+	k->sock = k->wake = -1;
+	/* The job a parked sandbox is built for: the runtime's, with no
+	   limit, argument or variable of its own. */
+	memset(&m, 0, sizeof(m));
+	snprintf(m.runtime, sizeof(m.runtime), "%s", rt->name);
+	m.entry = entry;
+	if (slot_dirs(c, e) == -1 ||
+	    cgroup_detect(&k->cs, c->cgroup_root, c->cgroup_parent, c->cgroup,
+		e) == -1 ||
+	    slot_park(c, &k->slot, &slotfd, &parked) == -1)
+		return -1;
+	if (plan_build(&k->plan, &m, c, k->slot, k->cs.memory, e) == -1) {
+		close(slotfd);
+		close(parked);
+		return -1;
+	}
+	if (plan_warm_argv(&k->plan, park_runner) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) == -1 ||
+	    pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1) {
+		error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
+		goto fail;
+	}
+	memset(&sj, 0, sizeof(sj));
+	sj.conf = c;
+	sj.plan = &k->plan;
+	sj.cg = &k->cs;
+	sj.evfd = -1;
+	sj.slotfd = slotfd;
+	sj.wakefd = wake[1];
+	sj.spare_ns[0] = sj.spare_ns[1] = -1;
+	sj.template_fd = -1;
+	sj.parkfd = sock[1];
+	sj.parked_lock = parked;
+	if ((k->sup = supervise_start(&sj,
+		 (const int[2]){ wake[0], sock[0] })) == -1) {
+		error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
+		goto fail;
+	}
+	/* The supervisor holds the slot's locks and the wake pipe's write
+	   end now. */
+	close(slotfd);
+	close(parked);
+	close(sock[1]);
+	close(wake[1]);
+	k->sock = sock[0];
+	k->wake = wake[0];
+	snprintf(k->base_dir, sizeof(k->base_dir), "%s", c->base_dir);
+	k->out_files_max = c->out_files_max;
+	k->active = true;
+	return 0;
+fail:
+	close(slotfd);
+	close(parked);
+	for (int i = 0; i < 2; i++) {
+		if (sock[i] != -1)
+			close(sock[i]);
+		if (wake[i] != -1)
+			close(wake[i]);
+	}
+	plan_release(&k->plan);
+	return -1;
+}
+
+/* See park.h. */
+int
+park_wait(struct park *k, char *line, size_t size)
+{
+	struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 },
+		{ k->active ? k->sock : -1, POLLIN, 0 } };
+	int timeout = k->active ? PARK_MAX_SECONDS * 1000 : -1;
+	size_t len = 0;
+	ssize_t r;
+	char *nl;
+
+	while (len + 1 < size) {
+		if (poll(pfd, 2, timeout) <= 0 || pfd[1].revents != 0)
+			return -1;
+		if ((r = read(STDIN_FILENO, line + len, size - 1 - len)) <= 0)
+			return -1;
+		len += (size_t)r;
+		line[len] = '\0';
+		if ((nl = strchr(line, '\n')) != NULL) {
+			*nl = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Whether a and b are the same cgroups. */
+static bool
+park_same_cgroups(const struct cgroup_sys *a, const struct cgroup_sys *b)
+{
+	return a->version == b->version && strcmp(a->root, b->root) == 0 &&
+	    strcmp(a->parent, b->parent) == 0 && a->memory == b->memory &&
+	    a->pids == b->pids && a->cpu == b->cpu && a->memsw == b->memsw;
+}
+
+/* The runner's words of p, NUL-separated, into buf; their length, or -1
+   if they do not fit or p's command is not the parked one. */
+static ssize_t
+park_tail(const struct park *k, const struct plan *p, char *buf, size_t size)
+{
+	ssize_t at = plan_warm_tail(p, &k->plan);
+	size_t n = 0, w;
+
+	if (at == -1)
+		return -1;
+	for (; p->argv[at] != NULL; at++) {
+		w = strlen(p->argv[at]) + 1;
+		if (w > size - n)
+			return -1;
+		if (buf != NULL)
+			memcpy(buf + n, p->argv[at], w);
+		n += w;
+	}
+	/* No trailing NUL: the runner splits on each. */
+	return (ssize_t)n - 1;
+}
+
+/* See park.h. */
+bool
+park_fits(const struct park *k, const struct plan *p,
+    const struct agent_conf *c, const struct cgroup_sys *cs)
+{
+	return k->active && plan_same_sandbox(&k->plan, p) &&
+	    park_same_cgroups(&k->cs, cs) &&
+	    strcmp(k->base_dir, c->base_dir) == 0 &&
+	    k->out_files_max == c->out_files_max &&
+	    park_tail(k, p, NULL, PARK_TAIL_MAX) != -1;
+}
+
+/* See park.h. */
+int
+park_hand(struct park *k, const struct jobdir *jd, int evfd,
+    const struct plan *p, struct error *e)
+{
+	static struct park_job j;
+	struct iovec iov[2];
+	int fds[2] = { jd->fd, evfd }, rc;
+	ssize_t n;
+
+	memset(&j, 0, PARK_HEAD);
+	j.owner = jd->owner;
+	j.group = jd->group;
+	j.dev = jd->dev;
+	j.ino = jd->ino;
+	snprintf(j.name, sizeof(j.name), "%s", jd->name);
+	n = park_tail(k, p, j.tail, sizeof(j.tail));
+	iov[0].iov_base = &j;
+	iov[0].iov_len = PARK_HEAD;
+	iov[1].iov_base = j.tail;
+	iov[1].iov_len = n < 0 ? 0 : (size_t)n;
+	rc = n < 0 ? -1 : park_send_fds(k->sock, iov, 2, fds, 2);
+	if (rc == -1)
+		error_set(e, ERR_SYS,
+		    "sandbox error: the parked sandbox has gone");
+	close(k->sock);
+	k->sock = -1;
+	k->active = false;
+	plan_release(&k->plan);
+	return rc;
+}
+
+/* See park.h. */
+void
+park_discard(struct park *k)
+{
+	if (!k->active)
+		return;
+	/* The supervisor sees the socket close, kills the sandbox, removes
+	   its cgroup and exits, freeing the slot. */
+	close(k->sock);
+	close(k->wake);
+	k->sock = k->wake = -1;
+	while (waitpid(k->sup, NULL, 0) == -1 && errno == EINTR)
+		;
+	k->active = false;
+	plan_release(&k->plan);
+}
+
+/* See park.h. */
+int
+park_recv(int sock, struct park_job *j, size_t *tail_len, int *jdfd, int *evfd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} u;
+	struct iovec iov = { j, sizeof(*j) };
+	struct msghdr mh;
+	struct cmsghdr *c;
+	int fds[2];
+	ssize_t r;
+
+	*jdfd = *evfd = -1;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	while (
+	    (r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR)
+		;
+	c = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (c == NULL || c->cmsg_level != SOL_SOCKET ||
+	    c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(2 * sizeof(int)))
+		return -1;
+	memcpy(fds, CMSG_DATA(c), sizeof(fds));
+	*jdfd = fds[0];
+	*evfd = fds[1];
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
+	    (size_t)r <= PARK_HEAD ||
+	    memchr(j->name, '\0', sizeof(j->name)) == NULL)
+		return -1;
+	*tail_len = (size_t)r - PARK_HEAD;
+	return 0;
+}
+
+/* See park.h. */
+int
+park_to_runner(int sock, int stdin_fd, const char *tail, size_t len)
+{
+	struct iovec iov = { (void *)tail, len };
+
+	return park_send_fds(sock, &iov, 1, &stdin_fd, 1);
+}

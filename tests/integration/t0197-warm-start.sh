@@ -1,0 +1,218 @@
+#!/bin/bash
+# Warm start (agent/park.h): a session parks a sandbox, and the Python
+# interpreter in it, before its job is known; a run with the runtime's
+# default limits and no environment of its own takes it.  What a script
+# sees and prints is what `python3 script.py` gives it cold; limits and
+# verdicts hold; each parked sandbox serves one job; any other job, a
+# changed policy or a dead parked sandbox falls back to a cold start; a
+# parked slot is not counted busy; the session ends at once and leaves
+# nothing.  The hostile tests run warm too (t0197-warm-*.sh).
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/agent.sh"
+SLUICE_TEST_WARM=1 agent_setup 71960 1
+
+# lines TAG FILE: the JSON lines a session printed under TAG (exit excluded).
+lines() {
+	awk -v t="$1" '$1 == t && $2 != "exit" { sub(/^[^ ]+ /, ""); print }' "$2"
+}
+# warm_of DIR: what the accepted event said of the start ("true": warm).
+warm_of() {
+	jq -r 'select(.event == "accepted") | .warm_start' "$1/events"
+}
+# session FILE DIR...: one session, its runs one after the other (each
+# handed over once the one before has finished and the next is parked).
+session() {
+	local out=$1 d i=0
+	shift
+	{
+		for d in "$@"; do
+			i=$((i + 1))
+			# The sandbox parks once the slot is free.
+			sleep 0.4
+			echo "r$i run $d"
+			for _ in $(seq 300); do
+				grep -qs "^r$i exit" "$out" && break
+				sleep 0.05
+			done
+		done
+	} | agent serve >"$out" 2>"$out.err"
+}
+
+# --- the configuration ------------------------------------------------------
+GOOD=$(cat "$CONF")
+conf_try() {
+	printf '%s\n' "$GOOD" | sed "$1" >"$CONF"
+	agent info 2>&1 | jq -r '.field // "none"'
+}
+tap_is "$(conf_try 's/warm_start = true;/warm_start = 1;/')" warm_start "config: warm_start must be a boolean"
+tap_is "$(conf_try 's/"{entry}" \]/"{entry}", "x" ]/')" warm_start "config: warm_start needs a command ending in {entry}"
+tap_is "$(conf_try 's|"-s", "{entry}"|"-s", "{entry}", "{entry}"|')" warm_start "config: and naming it once"
+tap_is "$(conf_try "s|\"$PYTHON\", \"-B\"|\"/usr/bin/env\", \"-B\"|")" warm_start "config: warm_start needs a Python interpreter"
+tap_is "$(conf_try 's/^);$/, { name = "py2"; command = [ "\/usr\/bin\/python3", "{entry}" ]; warm_start = true; } );/')" warm_start "config: one runtime at most has warm_start"
+tap_is "$(conf_try 's/warm_start = true;/warm_start = false;/')" none "config: warm_start = false is accepted (control)"
+printf '%s\n' "$GOOD" >"$CONF"
+conf_settle
+
+# --- what a script sees, warm and cold --------------------------------------
+# Each program runs cold (agent run) and warm (a session), with the same
+# arguments and stdin; stdout, stderr, exit code and verdict must match.
+PROGS=(
+'import sys, os
+print(sys.argv, __name__, __file__, sys.path[0], os.getcwd(), __doc__, __package__, __spec__, __cached__)
+print(sorted(globals()))
+print(type(__loader__).__name__, __loader__.name, __loader__.path)
+print([m for m in ("_socket", "socket") if m in sys.modules], sys.excepthook is not None)
+import __main__; print(__main__.__dict__ is globals())
+print(repr(sys.stdin.read()), sys.stdin.isatty(), os.fstat(0).st_size)
+print(sorted(os.listdir("/proc/self/fd")), os.getuid() == os.geteuid() > 1000, sorted(os.environ))'
+'def f():
+    raise ValueError("boom")
+f()'
+'print(
+'
+'import sys
+print("x")
+sys.exit(3)'
+'import sys
+sys.exit("bye")'
+'import threading, atexit, sys
+atexit.register(lambda: print("atexit"))
+t = threading.Thread(target=lambda: 1 / 0); t.start(); t.join()
+isinstance = BaseException = None
+print("err", file=sys.stderr)
+raise KeyError("k")'
+'x: int = 1
+print(__annotations__)
+import traceback, inspect, pickle
+try:
+    1 / 0
+except Exception:
+    traceback.print_exc()
+def g(): pass
+print(inspect.getsource(g), end="")
+class A: pass
+print(pickle.loads(pickle.dumps(A())).__class__)'
+'import os
+print(input(), input())
+os._exit(5)'
+'raise KeyboardInterrupt'
+)
+i=0
+for prog in "${PROGS[@]}"; do
+	i=$((i + 1))
+	C=$(job_py "cold$i" "$prog" '{}' '{"args": ["a", "b c"]}')
+	W=$(job_py "warm$i" "$prog" '{}' '{"args": ["a", "b c"]}')
+	printf 'in put\nsecond\n' >"$C/stdin"
+	printf 'in put\nsecond\n' >"$W/stdin"
+	agent run "$C" >/dev/null
+	session "$T/p$i.out" "$W"
+	tap_is "$(warm_of "$W") $(warm_of "$C")" "true false" "parity $i: the session's run was warm, the command line's cold"
+	tap_is "$(cat "$W/stdout")" "$(cat "$C/stdout")" "parity $i: the same stdout"
+	tap_is "$(cat "$W/stderr")" "$(cat "$C/stderr")" "parity $i: the same stderr"
+	tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" "$(jq -c '[.verdict, .exit_code, .signal]' "$C/result.json")" "parity $i: the same verdict and status"
+done
+tap_like "$(head -1 "$BASE/jobs/warm1/stdout")" "^\['/job/main.py', 'a', 'b c'\] __main__ /job/main.py /job /job None None None None$" "parity: argv, __main__, __file__ and sys.path[0] are the script's (control)"
+tap_like "$(cat "$BASE/jobs/warm2/stderr")" 'File "/job/main.py", line 3, in <module>' "parity: the traceback names the script (control)"
+tap_is "$(grep -c '<string>' "$BASE/jobs/warm2/stderr")" 0 "parity: and none of the runner's frames"
+tap_is "$(sed -n 1p "$BASE/jobs/warm3/stderr")" '  File "/job/main.py", line 1' "parity: a syntax error is reported as python3 reports it (control)"
+check_clean "parity"
+
+# --- limits and verdicts, warm -----------------------------------------------
+sed -i 's/cpu_seconds = 5.0; wall_seconds = 10.0; memory_bytes = 268435456L;/cpu_seconds = 1.0; wall_seconds = 3.0; memory_bytes = 67108864L;/' "$CONF"
+conf_settle
+SPIN=$(job_py spin 'while True: pass')
+MEM=$(job_py mem 'try:
+    b = bytearray(10**12)
+    print("allocated")
+except MemoryError:
+    print("caught")')
+OUT=$(job_py out 'import sys
+sys.stdout.write("x" * 3000000)')
+session "$T/lim.out" "$SPIN" "$MEM" "$OUT"
+tap_is "$(warm_of "$SPIN") $(warm_of "$MEM") $(warm_of "$OUT")" "true true true" "limits: the three jobs ran warm"
+tap_is "$(jq -r .verdict "$SPIN/result.json")" cpu_limit "limits: a spinning job ends at its CPU limit"
+tap_like "$(jq -r .cpu_seconds "$SPIN/result.json")" '^(0\.9|1\.[0-4])' "limits: and reports about a second of CPU"
+MEMC=$(job_py memc "$(cat "$MEM/files/main.py")")
+agent run "$MEMC" >/dev/null
+tap_is "$(jq -r .verdict "$MEM/result.json")" "$(jq -r .verdict "$MEMC/result.json")" "limits: a huge allocation has the verdict it has cold"
+tap_is "$(cat "$MEM/stdout")" caught "limits: the program saw its MemoryError"
+tap_is "$(jq -r '[.verdict, .stdout_truncated] | @tsv' "$OUT/result.json")" "output_limit	true" "limits: output past the limit is cut and reported"
+tap_is "$(jq -r .limits.wall_seconds "$SPIN/result.json")" 3 "limits: the policy's new default applies"
+check_clean "limits"
+
+# --- other jobs start cold ---------------------------------------------------
+LIM=$(job_py lim 'print("l")' '{"wall_seconds": 2}')
+ENV=$(job_py env 'import os; print(os.environ["X"])' '{}' '{"env": {"X": "y"}}')
+AFTER=$(job_py after 'print("a")')
+session "$T/cold.out" "$LIM" "$ENV" "$AFTER"
+tap_is "$(warm_of "$LIM")" false "cold: a job with a limit of its own starts cold"
+tap_is "$(jq -r '[.verdict, .limits.wall_seconds] | @tsv' "$LIM/result.json")" "ok	2" "cold: and gets that limit"
+tap_is "$(warm_of "$ENV") $(cat "$ENV/stdout")" "false y" "cold: a job with an environment of its own starts cold, and gets it"
+tap_is "$(warm_of "$AFTER") $(cat "$AFTER/stdout")" "true a" "cold: the next default job is warm again (a new parked sandbox)"
+check_clean "cold"
+
+# --- a parked sandbox serves one job: two jobs on the one slot ----------------
+LEAVE='import ctypes, os, socket, time
+libc = ctypes.CDLL(None, use_errno=True)
+open("/tmp/left", "w").write("x")
+open("/job/left", "w").write("x")
+print(libc.shmget(0x51ce, 4096, 0o1666) >= 0, libc.msgget(0x51ce, 0o1666) >= 0)
+a = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+a.bind("\0sluice-left"); a.listen(1)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(30)
+    os._exit(0)
+os.wait()'
+SEE='import ctypes, os, socket
+libc = ctypes.CDLL(None, use_errno=True)
+found = [p for p in ("/tmp/left", "/job/left") if os.path.exists(p)]
+if libc.shmget(0x51ce, 0, 0) >= 0: found.append("shm")
+if libc.msgget(0x51ce, 0) >= 0: found.append("msg")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect("\0sluice-left"); found.append("socket")
+except OSError:
+    pass
+found += [d for d in os.listdir("/proc") if d.isdigit() and int(d) not in (1, os.getpid())]
+print("found", found, os.readlink("/proc/self/ns/pid"), os.readlink("/proc/self/ns/ipc"))'
+A=$(job_py left "$LEAVE")
+B=$(job_py see "$SEE")
+C=$(job_py see2 "$SEE")
+session "$T/reuse.out" "$A" "$B" "$C"
+tap_is "$(warm_of "$A") $(warm_of "$B") $(warm_of "$C")" "true true true" "reuse: all three ran warm"
+tap_is "$(jq -r 'select(.event == "accepted") | .slot' "$A/events" "$B/events" "$C/events" | sort -u)" 1 "reuse: on the one parked slot, past the others"
+tap_is "$(cat "$A/stdout")" "True True" "reuse: the first left a segment and a queue (control)"
+tap_like "$(cat "$B/stdout")" '^found \[\] pid:' "reuse: the next job sees no file, segment, queue, socket or process of it"
+tap_isnt "$(awk '{print $3, $4}' "$B/stdout")" "$(awk '{print $3, $4}' "$C/stdout")" "reuse: each warm job has its own PID and IPC namespaces"
+check_clean "reuse"
+
+# --- a parked slot is free to the dispatcher; a dead one is replaced ---------
+{
+	sleep 1
+	echo "i1 info"
+	sleep 0.5
+	# The parked supervisor: the slot's one sluice-agent process that
+	# leads its own session.
+	pgrep -f -- "--config $CONF serve" | while read -r p; do
+		ps -o pid=,sid= -p "$p"
+	done | awk '$1 == $2 { print $1 }' | head -1 >"$T/parked.pid"
+	kill -KILL "$(cat "$T/parked.pid")" 2>/dev/null
+	sleep 0.5
+	echo "r1 run $(job_py dead 'print("d")')"
+	for _ in $(seq 100); do grep -qs '^r1 exit' "$T/dead.out" && break; sleep 0.05; done
+} | agent serve >"$T/dead.out" 2>/dev/null
+tap_is "$(lines i1 "$T/dead.out" | jq -r '[.slots, .slots_busy] | @tsv')" "1	0" "parked: a parked sandbox's slot is neither a slot nor busy"
+tap_like "$(cat "$T/parked.pid")" '^[0-9]+$' "parked: its supervisor was found (control)"
+tap_diag "$(cut -c1-200 "$T/dead.out")"
+tap_is "$(jq -r .verdict "$BASE/jobs/dead/result.json") $(cat "$BASE/jobs/dead/stdout")" "ok d" "parked: a job after its supervisor was killed still runs"
+check_clean "parked"
+
+# --- a session ends at once and leaves nothing --------------------------------
+T0=$(now)
+{ sleep 1.5; } | agent serve >/dev/null 2>&1
+tap_like "$(since "$T0")" '^[1-4]\.' "end: a session with a parked sandbox ends when its input does"
+check_clean "end"
+
+tap_done
