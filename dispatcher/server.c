@@ -86,13 +86,60 @@ server_bad_method(struct core *c, struct evhttp_request *req, const char *allow)
 	reply_error(&c->metrics, req, 405, "method not allowed", NULL);
 }
 
-/* The answer to a submission (arg, its request), once its batch is
-   committed (or not). */
+/*
+ * The query parameter name, a number of seconds from 0 to 10^6, into *out
+ * (dflt if absent); false after replying 400.  Used for the long poll's
+ * timeout_seconds and the submission's wait.
+ */
+static bool
+server_seconds(struct core *c, struct evhttp_request *req, const char *name,
+    double dflt, double *out)
+{
+	const char *q = evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq params;
+	char msg[96];
+	const char *v;
+	char *end;
+	double d = dflt;
+	bool ok = true;
+
+	TAILQ_INIT(&params);
+	if (q != NULL && evhttp_parse_query_str(q, &params) == -1)
+		ok = false;
+	else if ((v = evhttp_find_header(&params, name)) != NULL) {
+		errno = 0;
+		d = strtod(v, &end);
+		ok = errno == 0 && end != v && *end == '\0' && d >= 0 &&
+		    d <= 1e6;
+	}
+	evhttp_clear_headers(&params);
+	if (!ok) {
+		snprintf(msg, sizeof(msg), "%s must be a number of seconds",
+		    name);
+		reply_error(&c->metrics, req, 400, msg, name);
+		return false;
+	}
+	*out = d;
+	return true;
+}
+
+/* A submission on its way to its answer. */
+struct server_submission {
+	struct server *s;
+	struct evhttp_request *req;
+	double wait; /* ?wait=SECONDS, or -1 */
+};
+
+/* The answer to a submission (arg, a server_submission), once its batch
+   is committed (or not): with ?wait, once the job has ended (201) or the
+   wait is over (202). */
 static void
 server_submit_answer(struct core *c, const struct job *j, int status,
     const struct error *e, void *arg)
 {
-	struct evhttp_request *req = arg;
+	struct server_submission *sub = arg;
+	struct evhttp_request *req = sub->req;
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char location[64];
 
@@ -104,22 +151,33 @@ server_submit_answer(struct core *c, const struct job *j, int status,
 		snprintf(location, sizeof(location), "/v1/jobs/%lld",
 		    (long long)j->id);
 		evhttp_add_header(h, "Location", location);
-		reply_json_text(&c->metrics, req, status, view_job_text(c, j));
+		if (sub->wait >= 0)
+			waiter_add(sub->s->waiters, req, j, sub->wait, status,
+			    202);
+		else
+			reply_json_text(&c->metrics, req, status,
+			    view_job_text(c, j));
 	}
+	free(sub);
 }
 
 /* POST /v1/jobs: answered once the submission's batch is committed. */
 static void
-server_submit(struct core *c, struct evhttp_request *req,
+server_submit(struct server *s, struct evhttp_request *req,
     const struct settings_token *tok)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
+	struct core *c = s->core;
+	struct server_submission *sub;
 	struct error e;
 	const char *body;
+	double wait = -1;
 	int status;
 
 	error_init(&e);
+	if (!server_seconds(c, req, "wait", -1, &wait))
+		return;
 	/* evhttp's own cap is higher and answers in HTML; this one answers
 	   in JSON. */
 	if (len > c->set.max_body_bytes) {
@@ -130,46 +188,20 @@ server_submit(struct core *c, struct evhttp_request *req,
 		return;
 	}
 	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
-	if (core_submit_batched(c, tok, body, len, server_submit_answer, req,
+	if ((sub = malloc(sizeof(*sub))) == NULL)
+		fatal("out of memory");
+	sub->s = s;
+	sub->req = req;
+	sub->wait = wait;
+	if (core_submit_batched(c, tok, body, len, server_submit_answer, sub,
 		&status, &e) == -1) {
+		free(sub);
 		if (status == 429 || status == 507)
 			evhttp_add_header(evhttp_request_get_output_headers(
 					      req),
 			    "Retry-After", "5");
 		reply_error(&c->metrics, req, status, e.msg, e.field);
 	}
-}
-
-/* The timeout_seconds of a long poll; false after replying 400. */
-static bool
-server_wait_timeout(struct core *c, struct evhttp_request *req, double *out)
-{
-	const char *q = evhttp_uri_get_query(
-	    evhttp_request_get_evhttp_uri(req));
-	struct evkeyvalq params;
-	const char *v;
-	char *end;
-	double d = SERVER_WAIT_DEFAULT;
-	bool ok = true;
-
-	TAILQ_INIT(&params);
-	if (q != NULL && evhttp_parse_query_str(q, &params) == -1)
-		ok = false;
-	else if ((v = evhttp_find_header(&params, "timeout_seconds")) != NULL) {
-		errno = 0;
-		d = strtod(v, &end);
-		ok = errno == 0 && end != v && *end == '\0' && d >= 0 &&
-		    d <= 1e6;
-	}
-	evhttp_clear_headers(&params);
-	if (!ok) {
-		reply_error(&c->metrics, req, 400,
-		    "timeout_seconds must be a number of seconds",
-		    "timeout_seconds");
-		return false;
-	}
-	*out = d;
-	return true;
 }
 
 /* GET /v1/jobs/ID[/wait|/stdout|/stderr|/files/NAME] */
@@ -229,8 +261,9 @@ server_job(struct server *s, struct evhttp_request *req,
 		return;
 	}
 	if (strcmp(rest, "/wait") == 0) {
-		if (server_wait_timeout(c, req, &timeout))
-			waiter_add(s->waiters, req, &j, timeout);
+		if (server_seconds(c, req, "timeout_seconds",
+			SERVER_WAIT_DEFAULT, &timeout))
+			waiter_add(s->waiters, req, &j, timeout, 200, 200);
 		return;
 	}
 	if (strcmp(rest, "/attempts") == 0) {
@@ -605,7 +638,7 @@ server_route(struct evhttp_request *req, void *arg)
 		core_batch_flush(c);
 	if (strcmp(path, "/v1/jobs") == 0) {
 		if (method == EVHTTP_REQ_POST)
-			server_submit(c, req, tok);
+			server_submit(s, req, tok);
 		else if (method == EVHTTP_REQ_GET)
 			server_list(c, req, tok);
 		else

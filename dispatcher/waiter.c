@@ -15,6 +15,7 @@ struct waiter {
 	struct waiter_set *set;
 	struct evhttp_request *req;
 	int64_t id;
+	int ended, pending; /* the answer's status either way */
 	struct event *timer;
 	struct waiter *next;
 };
@@ -65,7 +66,7 @@ waiter_on_final(const struct job *j, void *arg)
 			evbuffer_free(copy);
 			copy = NULL;
 		}
-		reply_json_text(&c->metrics, w->req, 200, copy);
+		reply_json_text(&c->metrics, w->req, w->ended, copy);
 		event_free(w->timer);
 		free(w);
 	}
@@ -83,7 +84,9 @@ waiter_timeout(evutil_socket_t fd, short what, void *arg)
 	struct job j;
 
 	if (view_job_get(c, w->id, &j, &e) == 0)
-		reply_json_text(&c->metrics, w->req, 200, view_job_text(c, &j));
+		reply_json_text(&c->metrics, w->req,
+		    job_state_final(j.state) ? w->ended : w->pending,
+		    view_job_text(c, &j));
 	else
 		reply_error(&c->metrics, w->req, 404, "no such job", NULL);
 	waiter_remove(w);
@@ -122,14 +125,16 @@ waiter_set_free(struct waiter_set *ws)
 /* Answer once the job has ended, or after the timeout. */
 void
 waiter_add(struct waiter_set *ws, struct evhttp_request *req,
-    const struct job *j, double timeout_seconds)
+    const struct job *j, double timeout_seconds, int ended, int pending)
 {
 	struct core *c = ws->core;
 	struct waiter *w;
 	struct timeval tv;
 
 	if (job_state_final(j->state) || timeout_seconds <= 0) {
-		reply_json_text(&c->metrics, req, 200, view_job_text(c, j));
+		reply_json_text(&c->metrics, req,
+		    job_state_final(j->state) ? ended : pending,
+		    view_job_text(c, j));
 		return;
 	}
 	if (timeout_seconds > c->set.wait_max_seconds)
@@ -139,6 +144,8 @@ waiter_add(struct waiter_set *ws, struct evhttp_request *req,
 	w->set = ws;
 	w->req = req;
 	w->id = j->id;
+	w->ended = ended;
+	w->pending = pending;
 	w->timer = evtimer_new(c->base, waiter_timeout, w);
 	if (w->timer == NULL)
 		fatal("out of memory");

@@ -26,11 +26,11 @@ struct waiter_set *waiter_set_new(struct core *c);
 void waiter_set_free(struct waiter_set *ws);
 
 /*
- * Answer req with job j once it has ended, or as it is then after timeout
- * seconds (capped by the configured wait_max_seconds); at once if it has
- * ended already or timeout is 0.
+ * Answer req with job j once it has ended (status ended), or as it is then
+ * (status pending) after timeout seconds (capped by the configured
+ * wait_max_seconds); at once if it has ended already or timeout is 0.
  */
 void waiter_add(struct waiter_set *ws, struct evhttp_request *req,
-    const struct job *j, double timeout_seconds);
+    const struct job *j, double timeout_seconds, int ended, int pending);
 
 #endif

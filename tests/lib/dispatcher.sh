@@ -16,6 +16,7 @@ TOKEN_B=token-beta-$$
 TOKEN_ADMIN=token-admin-$$
 
 # disp_setup UID_BASE [NODES] [SLOTS] [EXTRA_CONF]: make $T, NODES nodes
+# (with DISP_WARM set, their python3 has warm_start: agent/park.h)
 # (node i runs as UID_BASE + 100 (i - 1) + slot: give each test its own
 # thousand, so that tests running at once never share a uid or cgroup)
 # (default 2) called node1.., each with SLOTS slots (default 2), and a
@@ -79,7 +80,8 @@ base_dir = "$T/$1.base";
 slots = $DISP_SLOTS;
 uid_base = $2;
 runtimes = ( { name = "python3";
-  command = [ "/usr/bin/python3", "-B", "-s", "{entry}" ];
+  command = [ "/usr/bin/python3", "-B", "-s", "{entry}" ];${DISP_WARM:+
+  warm_start = true;}
   binds = [ "/usr", "/lib", "/lib64", "/bin", "/etc/python3.11" ]; } );
 EOC
 }
@@ -141,7 +143,8 @@ disp_teardown() {
 	node_teardown_all
 	local i s
 	for i in $(seq 1 "$DISP_NODES"); do
-		for s in $(seq 0 $((DISP_SLOTS - 1))); do
+		# One past the slots: a warm_start node's parked sandbox.
+		for s in $(seq 0 "$DISP_SLOTS"); do
 			pkill -KILL -U $((DISP_UID_BASE + (i - 1) * 100 + s)) 2>/dev/null
 		done
 		pkill -KILL -f -- "--config $T/node$i.agent.conf" 2>/dev/null
