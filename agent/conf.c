@@ -75,6 +75,34 @@ conf_bind_check(const char *path, struct error *e)
 }
 
 /*
+ * Whether the words of a warm_start command between the interpreter and
+ * "{entry}" are options the runner's "-c" leaves as they are: short ones
+ * (-B, -s, -I, -u, ...; -X and -W with their value), but none that only
+ * means something for a script file or changes what runs (-x skips its
+ * first line, -i, -c, -m; long options are not checked, so refused).
+ */
+static bool
+conf_warm_flags(const struct runtime *rt)
+{
+	const char *w;
+	size_t i;
+
+	for (i = 1; i + 1 < rt->ncommand; i++) {
+		w = rt->command[i];
+		if (strcmp(w, "-X") == 0 || strcmp(w, "-W") == 0) {
+			i++; /* its value */
+			continue;
+		}
+		if (strncmp(w, "-X", 2) == 0 || strncmp(w, "-W", 2) == 0)
+			continue;
+		if (w[0] != '-' || w[1] == '\0' || w[1] == '-' ||
+		    strpbrk(w + 1, "xicmXW") != NULL)
+			return false;
+	}
+	return i + 1 == rt->ncommand;
+}
+
+/*
  * warm_start: the interpreter is started before its job (park.c), which
  * only a Python runtime whose command ends in the entry can do: the
  * runner that takes the job is Python, and it is given the command's
@@ -100,11 +128,12 @@ conf_warm_start(const config_setting_t *s, struct runtime *rt, struct error *e)
 		if (strstr(rt->command[i], "{entry}") != NULL)
 			break;
 	if (strncmp(base, "python", 6) != 0 || i + 1 != rt->ncommand ||
-	    strcmp(rt->command[i], "{entry}") != 0)
+	    strcmp(rt->command[i], "{entry}") != 0 || !conf_warm_flags(rt))
 		return error_set_field(e, ERR_INVALID, "warm_start",
 		    "runtime '%s': warm_start needs a Python interpreter "
 		    "whose command ends in \"{entry}\" (and names it nowhere "
-		    "else)",
+		    "else), with only short options before it, none of -x, "
+		    "-i, -c or -m",
 		    rt->name);
 	rt->warm_start = true;
 	return 0;

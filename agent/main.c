@@ -953,7 +953,12 @@ agent_park(void *config_path)
 		park_discard(&agent_parked);
 		return 2;
 	}
-	return agent_verb("run", 1, words + 1, config_path);
+	rc = agent_verb("run", 1, words + 1, config_path);
+	/* A request refused before it reached agent_run() leaves the sandbox
+	   parked: discard it (its slot free) before this child's end, when
+	   the session parks the next. */
+	park_discard(&agent_parked);
+	return rc;
 }
 
 int

@@ -30,7 +30,9 @@
  * job's arguments, NUL-separated, and stdin as a descriptor), then makes
  * __main__ what `python3 [flags] ENTRY ARGS` would (its globals, __file__,
  * __loader__, sys.argv, sys.path[0] unless -I/-P left none) and runs the
- * entry in it.  An uncaught exception is printed without the runner's
+ * entry in it, as python3 would run it: a zip application through runpy
+ * (with the archive first on sys.path), compiled bytecode (a .pyc, or a
+ * file that starts as one) unmarshalled, anything else as source.  An uncaught exception is printed without the runner's
  * frames (the default hook prints the exception's own traceback, so the
  * stripped one is put on it), and exits 1 as it would.  Names it needs
  * after __main__'s globals are cleared are bound as default arguments.
@@ -55,14 +57,31 @@ static const char park_runner[] =
 	"        os.close(fd)\n"
 	"    argv=[os.fsdecode(w) for w in m.split(b'\\0')]\n"
 	"    path=argv[0]\n"
+	"    sys.argv=argv\n"
+	"    sys.excepthook=hook\n"
+	"    ext=sys.modules['_frozen_importlib_external']\n"
+	"    g.clear()\n"
+	"    g.update(__name__='__main__',__doc__=None,__package__=None,__loader__=sys.modules['_frozen_importlib'].BuiltinImporter,__spec__=None,__annotations__={},__builtins__=sys.modules['builtins'])\n"
+	"    try:\n"
+	"        sys.modules['zipimport'].zipimporter(path)\n"
+	"    except Exception:\n"
+	"        pass\n"
+	"    else:\n"
+	"        if sys.path and sys.path[0]=='':\n"
+	"            sys.path[0]=path\n"
+	"        else:\n"
+	"            sys.path.insert(0,path)\n"
+	"        return compile(\"__import__('runpy')._run_module_as_main('__main__',False)\",'<string>','exec'),g\n"
 	"    if sys.path and sys.path[0]=='':\n"
 	"        sys.path[0]=os.path.dirname(path)\n"
-	"    sys.excepthook=hook\n"
 	"    with open(path,'rb') as f:\n"
 	"        src=f.read()\n"
-	"    g.clear()\n"
-	"    g.update(__name__='__main__',__doc__=None,__package__=None,__loader__=sys.modules['_frozen_importlib_external'].SourceFileLoader('__main__',path),__spec__=None,__annotations__={},__builtins__=sys.modules['builtins'],__file__=path,__cached__=None)\n"
-	"    sys.argv=argv\n"
+	"    if path.endswith('.pyc') or src[:2]==ext.MAGIC_NUMBER[:2]:\n"
+	"        if src[:4]!=ext.MAGIC_NUMBER:\n"
+	"            raise RuntimeError('Bad magic number in .pyc file')\n"
+	"        g.update(__loader__=ext.SourcelessFileLoader('__main__',path),__file__=path,__cached__=None)\n"
+	"        return sys.modules['marshal'].loads(src[16:]),g\n"
+	"    g.update(__loader__=ext.SourceFileLoader('__main__',path),__file__=path,__cached__=None)\n"
 	"    return compile(src,path,'exec',dont_inherit=True),g\n"
 	"exec(*_sluice())\n";
 /* clang-format on */
@@ -236,7 +255,13 @@ bool
 park_fits(const struct park *k, const struct plan *p,
     const struct agent_conf *c, const struct cgroup_sys *cs)
 {
-	return k->active && plan_same_sandbox(&k->plan, p) &&
+	struct pollfd pfd = { k->sock, POLLIN, 0 };
+
+	/* A supervisor that has gone (or is going: it wrote nothing, so
+	   anything readable is its end) takes no job: start it cold. */
+	if (!k->active || poll(&pfd, 1, 0) != 0)
+		return false;
+	return plan_same_sandbox(&k->plan, p) &&
 	    park_same_cgroups(&k->cs, cs) &&
 	    strcmp(k->base_dir, c->base_dir) == 0 &&
 	    k->out_files_max == c->out_files_max &&

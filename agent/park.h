@@ -78,7 +78,8 @@ int park_wait(struct park *k, char *line, size_t size);
 
 /*
  * Whether job plan p under policy c and cgroups cs runs in the parked
- * sandbox: the same sandbox exactly, and a tail that fits.
+ * sandbox: the same sandbox exactly, a tail that fits, and its supervisor
+ * still there.
  */
 bool park_fits(const struct park *k, const struct plan *p,
     const struct agent_conf *c, const struct cgroup_sys *cs);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -825,6 +826,46 @@ sandbox_enter_spare(int sock, int fd)
 		sandbox_die(sock, "a namespace made ahead has been used");
 }
 
+/*
+ * A warm start (park.h): the job's runner waits for its job.  When the
+ * supervisor sends the submission, copy it in from here, inside the slot's
+ * cgroup (its pages and time are the job's, as a cold start's are), with
+ * the same step as a cold start, and say READY.  If the runner ends first,
+ * return to reap it.
+ */
+static void
+sandbox_handoff(int sock, const struct plan *p, struct sandbox_io *io,
+    pid_t job)
+{
+	struct pollfd pfd[2] = { { sock, POLLIN, 0 }, { -1, POLLIN, 0 } };
+	struct sandbox_msg m;
+	int rootfd, fd = -1;
+	size_t i;
+
+	if ((pfd[1].fd = (int)syscall(SYS_pidfd_open, job, 0)) == -1)
+		sandbox_die(sock, "pidfd_open: %s", strerror(errno));
+	while (poll(pfd, 2, -1) == -1 && errno == EINTR)
+		;
+	close(pfd[1].fd);
+	if (pfd[0].revents == 0)
+		return;
+	if (sandbox_recv(sock, &m, &fd) == -1 || m.type != SANDBOX_FILES ||
+	    fd == -1)
+		sandbox_die(sock, "no submission from the supervisor");
+	io->files_dirfd = fd;
+	io->files_owner = (uid_t)(uint32_t)m.value;
+	if ((rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
+	for (i = p->ntemplate; i < p->nmounts; i++)
+		if (p->mounts[i].kind == PLAN_COPY_IN)
+			sandbox_mount_step(sock, rootfd, "", io, -1, p,
+			    &p->mounts[i]);
+	close(rootfd);
+	close(fd);
+	if (sandbox_send(sock, SANDBOX_READY, 0, NULL, -1, NULL) == -1)
+		_exit(127);
+}
+
 /* The body of init: see sandbox.h. */
 void
 sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
@@ -881,8 +922,10 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 		sandbox_die(sock, "fork: %s", strerror(errno));
 	if (job == 0)
 		sandbox_job_main(p, &filter.filter, sock, fds[5]);
-	if (fds[5] != -1)
+	if (fds[5] != -1) {
 		close(fds[5]);
+		sandbox_handoff(sock, p, &mine, job);
+	}
 	/* init needs no privilege from here on: it only reaps. */
 	close(0);
 	close(1);

@@ -32,7 +32,9 @@ enum sandbox_msg_type {
 	SANDBOX_GO,
 	SANDBOX_NOTIFY_FD,
 	SANDBOX_STATUS,
-	SANDBOX_ERROR
+	SANDBOX_ERROR,
+	SANDBOX_FILES /* a warm start's submission (the descriptor of
+			 JOBDIR/files; value: its owner), to copy in */
 };
 
 struct sandbox_msg {

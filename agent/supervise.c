@@ -68,7 +68,7 @@ struct sup {
 	const struct plan *p;
 	pid_t init;
 	int sock, epfd, sigfd, wallfd, cpufd, inofd, notifyfd, outdirfd;
-	int runner, jobfd; /* a warm start's runner socket and /job */
+	int runner; /* a warm start's runner socket */
 	struct sup_stream out, err;
 	bool reaped;
 	bool attached; /* init was born in its v2 cgroup */
@@ -289,6 +289,18 @@ sup_output(struct sup *s, struct sup_stream *st)
 	}
 }
 
+/* The job's seccomp notification descriptor: watch it (the first only). */
+static void
+sup_notify_fd(struct sup *s, int *fd)
+{
+	if (*fd != -1 && s->notifyfd == -1) {
+		s->notifyfd = *fd;
+		*fd = -1;
+		if (sup_watch(s, s->notifyfd, SRC_NOTIFY) == -1)
+			sup_unwatch(s, &s->notifyfd);
+	}
+}
+
 /* A message from init or the job. */
 static void
 sup_message(struct sup *s)
@@ -306,12 +318,7 @@ sup_message(struct sup *s)
 		s->facts.status = m.value;
 		break;
 	case SANDBOX_NOTIFY_FD:
-		if (fd != -1 && s->notifyfd == -1) {
-			s->notifyfd = fd;
-			fd = -1;
-			if (sup_watch(s, s->notifyfd, SRC_NOTIFY) == -1)
-				sup_unwatch(s, &s->notifyfd);
-		}
+		sup_notify_fd(s, &fd);
 		break;
 	case SANDBOX_ERROR:
 		sup_fail(s, "%s", m.text);
@@ -693,15 +700,6 @@ sup_go(struct sup *s)
 		sup_fail(s, "cannot open the job's /out: %s", strerror(errno));
 		return false;
 	}
-	/* A warm start's submission is copied into its /job at the
-	   handoff; nothing but its runner runs there before. */
-	snprintf(path, sizeof(path), "/proc/%d/root/job", (int)s->init);
-	if (s->sj->parkfd != -1 &&
-	    (s->jobfd = open(path,
-		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		sup_fail(s, "cannot open the job's /job: %s", strerror(errno));
-		return false;
-	}
 	/* The job's CPU time counts from here, the interpreter's start
 	   included, warm or cold. */
 	if (s->sj->cg->cpu)
@@ -743,6 +741,44 @@ static void __attribute__((noreturn)) sup_discard(struct sup *s)
 }
 
 /*
+ * A warm start's init says it has copied the submission in (READY); the
+ * job's notification descriptor, sent while it was parked, comes first.
+ * False after recording why not.
+ */
+static bool
+sup_copied(struct sup *s)
+{
+	struct timeval tv = { SUPERVISE_SETUP_SECONDS, 0 };
+	struct sandbox_msg m;
+	int fd;
+
+	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		if (sandbox_recv(s->sock, &m, &fd) == -1) {
+			sup_fail(s,
+			    "the sandbox's init did not copy the "
+			    "submission in");
+			return false;
+		}
+		if (m.type != SANDBOX_NOTIFY_FD)
+			break;
+		sup_notify_fd(s, &fd);
+		if (fd != -1)
+			close(fd);
+	}
+	if (fd != -1)
+		close(fd);
+	tv.tv_sec = 0;
+	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (m.type == SANDBOX_ERROR) {
+		m.text[sizeof(m.text) - 1] = '\0';
+		sup_fail(s, "%s", m.text);
+	} else if (m.type != SANDBOX_READY)
+		sup_fail(s, "unexpected message %u at the handoff", m.type);
+	return m.type == SANDBOX_READY;
+}
+
+/*
  * A warm start: wait for the run to hand over its job (park.h), then do
  * what a cold start did before its go: the output files, the cancel watch,
  * the submission copied into /job, and the runner given stdin and argv.
@@ -757,7 +793,6 @@ sup_handoff(struct sup *s)
 	struct pollfd pfd[2] = { { s->sj->parkfd, POLLIN, 0 },
 		{ s->sigfd, POLLIN, 0 } };
 	char path[64];
-	struct error e;
 	size_t len;
 	int in = -1, files = -1, evfd;
 
@@ -791,12 +826,12 @@ sup_handoff(struct sup *s)
 		sup_fail(s, "cannot open files/: %s", strerror(errno));
 		goto fail;
 	}
-	error_init(&e);
-	if (files_copy_in(files, jd.owner, s->jobfd, s->p->uid, s->p->gid,
-		FILES_SUBMISSION_MAX, s->p->limits.disk_bytes, &e) == -1) {
-		sup_fail(s, "cannot copy the submission: %s", e.msg);
+	/* init copies it in, inside the slot's cgroup: its pages and time
+	   are the job's, as a cold start's are. */
+	if (sandbox_send(s->sock, SANDBOX_FILES, (int32_t)jd.owner, NULL, files,
+		NULL) == -1 ||
+	    !sup_copied(s))
 		goto fail;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &s->start_mono);
 	util_now_rfc3339(s->started_at, sizeof(s->started_at));
 	if (park_to_runner(s->runner, in, j.tail, len) == -1) {
@@ -813,8 +848,7 @@ out:
 	if (files != -1)
 		close(files);
 	close(s->runner);
-	close(s->jobfd);
-	s->runner = s->jobfd = -1;
+	s->runner = -1;
 }
 
 /* Start init and take it through setup; false if it failed. */
@@ -1009,7 +1043,7 @@ supervise_main(struct supervise_job *sj)
 	s.sj = sj;
 	s.p = sj->plan;
 	s.sock = s.epfd = s.sigfd = s.wallfd = s.cpufd = s.inofd = -1;
-	s.notifyfd = s.outdirfd = s.runner = s.jobfd = -1;
+	s.notifyfd = s.outdirfd = s.runner = -1;
 	s.out.name = "stdout";
 	s.err.name = "stderr";
 	s.out.pipe = s.err.pipe = s.out.file = s.err.file = -1;

@@ -48,6 +48,11 @@ tap_is "$(conf_try 's/warm_start = true;/warm_start = 1;/')" warm_start "config:
 tap_is "$(conf_try 's/"{entry}" \]/"{entry}", "x" ]/')" warm_start "config: warm_start needs a command ending in {entry}"
 tap_is "$(conf_try 's|"-s", "{entry}"|"-s", "{entry}", "{entry}"|')" warm_start "config: and naming it once"
 tap_is "$(conf_try "s|\"$PYTHON\", \"-B\"|\"/usr/bin/env\", \"-B\"|")" warm_start "config: warm_start needs a Python interpreter"
+tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-B", "-x", "{entry}"|')" warm_start "config: not with -x (the runner would not skip the first line)"
+tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-Bi", "{entry}"|')" warm_start "config: nor -i, even among others"
+tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-B", "-m", "{entry}"|')" warm_start "config: nor -m"
+tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-B", "script", "{entry}"|')" warm_start "config: nor a word that is no option"
+tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-Bs", "-X", "utf8", "-Wignore", "{entry}"|')" none "config: short options and -X, -W with values are accepted (control)"
 tap_is "$(conf_try 's/^);$/, { name = "py2"; command = [ "\/usr\/bin\/python3", "{entry}" ]; warm_start = true; } );/')" warm_start "config: one runtime at most has warm_start"
 tap_is "$(conf_try 's/warm_start = true;/warm_start = false;/')" none "config: warm_start = false is accepted (control)"
 printf '%s\n' "$GOOD" >"$CONF"
@@ -111,6 +116,32 @@ for prog in "${PROGS[@]}"; do
 	tap_is "$(cat "$W/stderr")" "$(cat "$C/stderr")" "parity $i: the same stderr"
 	tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" "$(jq -c '[.verdict, .exit_code, .signal]' "$C/result.json")" "parity $i: the same verdict and status"
 done
+# Entries python3 runs other than as source: a zip application and
+# compiled bytecode (by name, and by its first bytes), and a .pyc whose
+# magic number is not this python's.
+mkdir -p "$T/zsrc"
+printf 'import sys\nprint("zip", __name__, __file__, sys.argv, sys.path[0])\nraise ValueError("z")\n' >"$T/zsrc/__main__.py"
+"$PYTHON" -m zipapp "$T/zsrc" -o "$T/app.pyz"
+printf 'import sys\nprint("pyc", __name__, __file__, sys.argv, type(__loader__).__name__)\n1/0\n' >"$T/m.py"
+"$PYTHON" -c "import py_compile; py_compile.compile('$T/m.py', cfile='$T/m.pyc', dfile='m.py')"
+cp "$T/m.pyc" "$T/bad.pyc"
+printf '\0\0' | dd of="$T/bad.pyc" bs=1 seek=2 conv=notrunc 2>/dev/null
+for entry in app.pyz m.pyc bad.pyc; do
+	for how in cold warm; do
+		d=$(job_new "$how-$entry")
+		cp "$T/$entry" "$d/files/$entry"
+		[ "$entry" = bad.pyc ] || cp "$T/$entry" "$d/files/plain"
+		jq -n --arg e "$entry" '{version: 1, id: "t", runtime: "python3", entry: $e, args: ["a"]}' >"$d/job.json"
+	done
+	agent run "$BASE/jobs/cold-$entry" >/dev/null
+	session "$T/e.out" "$BASE/jobs/warm-$entry"
+	tap_is "$(warm_of "$BASE/jobs/warm-$entry")" true "entry $entry: ran warm"
+	tap_is "$(cat "$BASE/jobs/warm-$entry/stdout"; cat "$BASE/jobs/warm-$entry/stderr")" "$(cat "$BASE/jobs/cold-$entry/stdout"; cat "$BASE/jobs/cold-$entry/stderr")" "entry $entry: the same output as cold"
+	tap_is "$(jq -c '[.verdict, .exit_code]' "$BASE/jobs/warm-$entry/result.json")" "$(jq -c '[.verdict, .exit_code]' "$BASE/jobs/cold-$entry/result.json")" "entry $entry: the same verdict"
+done
+tap_like "$(cat "$BASE/jobs/warm-app.pyz/stdout")" "^zip __main__ /job/app.pyz/__main__.py \['/job/app.pyz', 'a'\] /job/app.pyz$" "entry: the zip application ran from its archive (control)"
+tap_like "$(cat "$BASE/jobs/warm-m.pyc/stdout")" "^pyc __main__ /job/m.pyc \['/job/m.pyc', 'a'\] SourcelessFileLoader$" "entry: the bytecode ran (control)"
+
 tap_like "$(head -1 "$BASE/jobs/warm1/stdout")" "^\['/job/main.py', 'a', 'b c'\] __main__ /job/main.py /job /job None None None None$" "parity: argv, __main__, __file__ and sys.path[0] are the script's (control)"
 tap_like "$(cat "$BASE/jobs/warm2/stderr")" 'File "/job/main.py", line 3, in <module>' "parity: the traceback names the script (control)"
 tap_is "$(grep -c '<string>' "$BASE/jobs/warm2/stderr")" 0 "parity: and none of the runner's frames"
@@ -138,6 +169,20 @@ tap_is "$(jq -r .verdict "$MEM/result.json")" "$(jq -r .verdict "$MEMC/result.js
 tap_is "$(cat "$MEM/stdout")" caught "limits: the program saw its MemoryError"
 tap_is "$(jq -r '[.verdict, .stdout_truncated] | @tsv' "$OUT/result.json")" "output_limit	true" "limits: output past the limit is cut and reported"
 tap_is "$(jq -r .limits.wall_seconds "$SPIN/result.json")" 3 "limits: the policy's new default applies"
+# The submission is on the job's tmpfs, charged to the job's memory as a
+# cold start's is: 40 MB of it and 40 MB allocated are over 64 MiB.
+BIGW=$(job_py bigw 'b = bytearray(40 * 1000 * 1000); print("allocated")')
+BIGC=$(job_py bigc 'b = bytearray(40 * 1000 * 1000); print("allocated")')
+head -c 40000000 /dev/zero >"$BIGW/files/pad.bin"
+cp "$BIGW/files/pad.bin" "$BIGC/files/pad.bin"
+TINY=$(job_py tiny 'print("t")')
+head -c 30000000 /dev/zero >"$TINY/files/pad.bin"
+session "$T/big.out" "$BIGW" "$TINY"
+agent run "$BIGC" >/dev/null
+tap_is "$(warm_of "$BIGW") $(warm_of "$TINY")" "true true" "limits: the jobs with a large submission ran warm"
+tap_is "$(jq -r .verdict "$BIGW/result.json")" "$(jq -r .verdict "$BIGC/result.json")" "limits: the submission counts against the memory limit as it does cold"
+tap_is "$(jq -r .verdict "$BIGC/result.json")" memory_limit "limits: which is a memory_limit (control)"
+tap_cmp "$(jq -r .memory_peak_bytes "$TINY/result.json")" '>' 30000000 "limits: a warm job's memory peak counts its 30 MB submission"
 check_clean "limits"
 
 # --- other jobs start cold ---------------------------------------------------
@@ -188,6 +233,20 @@ tap_like "$(cat "$B/stdout")" '^found \[\] pid:' "reuse: the next job sees no fi
 tap_isnt "$(awk '{print $3, $4}' "$B/stdout")" "$(awk '{print $3, $4}' "$C/stdout")" "reuse: each warm job has its own PID and IPC namespaces"
 check_clean "reuse"
 
+# --- a refused request leaves the next job its warm start -------------------
+NEXT=$(job_py next 'print("n")')
+{
+	sleep 1
+	echo "r1 run $BASE/jobs/nonexistent"
+	for _ in $(seq 100); do grep -qs '^r1 exit' "$T/refused.out" && break; sleep 0.05; done
+	sleep 0.5
+	echo "r2 run $NEXT"
+	for _ in $(seq 100); do grep -qs '^r2 exit' "$T/refused.out" && break; sleep 0.05; done
+} | agent serve >"$T/refused.out" 2>/dev/null
+tap_is "$(awk '$1 == "r1" && $2 == "exit" { print $3 }' "$T/refused.out")" 2 "refused: a request for no job directory is refused"
+tap_is "$(warm_of "$NEXT") $(cat "$NEXT/stdout")" "true n" "refused: the next job still runs warm"
+check_clean "refused"
+
 # --- a parked slot is free to the dispatcher; a dead one is replaced ---------
 {
 	sleep 1
@@ -205,7 +264,6 @@ check_clean "reuse"
 } | agent serve >"$T/dead.out" 2>/dev/null
 tap_is "$(lines i1 "$T/dead.out" | jq -r '[.slots, .slots_busy] | @tsv')" "1	0" "parked: a parked sandbox's slot is neither a slot nor busy"
 tap_like "$(cat "$T/parked.pid")" '^[0-9]+$' "parked: its supervisor was found (control)"
-tap_diag "$(cut -c1-200 "$T/dead.out")"
 tap_is "$(jq -r .verdict "$BASE/jobs/dead/result.json") $(cat "$BASE/jobs/dead/stdout")" "ok d" "parked: a job after its supervisor was killed still runs"
 check_clean "parked"
 
