@@ -19,6 +19,8 @@ reply_phrase(int status)
 		return "Created";
 	case 202:
 		return "Accepted";
+	case 204:
+		return "No Content";
 	case 400:
 		return "Bad Request";
 	case 401:
@@ -42,6 +44,14 @@ reply_phrase(int status)
 	default:
 		return status >= 500 ? "Internal Server Error" : "Error";
 	}
+}
+
+/* Reply with a status and no body. */
+void
+reply_empty(struct metrics *m, struct evhttp_request *req, int status)
+{
+	evhttp_send_reply(req, status, reply_phrase(status), NULL);
+	metrics_count_response(m, status);
 }
 
 /* Reply with JSON text already written. */

@@ -26,6 +26,9 @@ void reply_json_text(struct metrics *m, struct evhttp_request *req, int status,
 void reply_error(struct metrics *m, struct evhttp_request *req, int status,
     const char *msg, const char *field);
 
+/* Reply with a status and no body (204). */
+void reply_empty(struct metrics *m, struct evhttp_request *req, int status);
+
 /* Reply 200 with len bytes of data of the given Content-Type. */
 void reply_raw(struct metrics *m, struct evhttp_request *req,
     const char *content_type, const char *data, size_t len);

@@ -35,6 +35,48 @@ struct server {
 	struct waiter_set *waiters;
 };
 
+/*
+ * CORS (sluice.conf's cors_origins): a request from an allowed origin gets
+ * Access-Control-Allow-Origin, and may read Location and Retry-After; a
+ * preflight (OPTIONS) from one is answered here, before any token is asked
+ * for, since a browser sends none with it.  True if it was answered.  A
+ * request from any other origin gets no such header, so a browser keeps
+ * the answer from the page.
+ */
+static bool
+server_cors(struct core *c, struct evhttp_request *req)
+{
+	const char *origin =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	bool any = false;
+	size_t i;
+
+	if (origin == NULL)
+		return false;
+	for (i = 0; i < c->set.ncors_origins; i++) {
+		any = strcmp(c->set.cors_origins[i], "*") == 0;
+		if (any || strcmp(c->set.cors_origins[i], origin) == 0)
+			break;
+	}
+	if (i == c->set.ncors_origins)
+		return false;
+	evhttp_add_header(h, "Access-Control-Allow-Origin", any ? "*" : origin);
+	if (!any)
+		evhttp_add_header(h, "Vary", "Origin");
+	evhttp_add_header(h, "Access-Control-Expose-Headers",
+	    "Location, Retry-After");
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_OPTIONS)
+		return false;
+	evhttp_add_header(h, "Access-Control-Allow-Methods",
+	    "GET, POST, DELETE");
+	evhttp_add_header(h, "Access-Control-Allow-Headers",
+	    "Authorization, Content-Type");
+	evhttp_add_header(h, "Access-Control-Max-Age", "600");
+	reply_empty(&c->metrics, req, 204);
+	return true;
+}
+
 /* The caller's token, or NULL after replying 401. */
 static const struct settings_token *
 server_auth(struct core *c, struct evhttp_request *req)
@@ -614,6 +656,8 @@ server_route(struct evhttp_request *req, void *arg)
 		reply_error(&c->metrics, req, 400, "bad path", NULL);
 		goto out;
 	}
+	if (server_cors(c, req))
+		goto out;
 	if (strcmp(path, "/v1/health") == 0) {
 		bool full = core_free_bytes(c) <= c->set.min_free_bytes;
 

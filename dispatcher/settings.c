@@ -1,6 +1,7 @@
 /* sluice.conf: see settings.h. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"max_pending_total", "wait_max_seconds", "max_result_file_bytes",
 	"max_out_files", "max_files", "max_file_bytes", "max_submission_bytes",
 	"max_connections", "header_timeout_seconds", "min_free_bytes",
-	"attempt_margin_seconds", "retention", "idle_timeout_seconds", NULL };
+	"attempt_margin_seconds", "retention", "idle_timeout_seconds",
+	"cors_origins", NULL };
 static const char *const settings_retention_known[] = { "max_age_seconds",
 	"max_jobs", "states", NULL };
 static const char *const settings_retention_state_known[] = { "state",
@@ -411,6 +413,69 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 	return 0;
 }
 
+/*
+ * Whether o is an origin as a browser sends it: "http" or "https", "://",
+ * a host of letters, digits, dots and dashes (or a bracketed IPv6
+ * address), an optional port, and nothing else (no path, no slash).
+ */
+static bool
+settings_origin_ok(const char *o)
+{
+	const char *h, *p;
+
+	if (strncmp(o, "https://", 8) == 0)
+		h = o + 8;
+	else if (strncmp(o, "http://", 7) == 0)
+		h = o + 7;
+	else
+		return false;
+	if (*h == '[') {
+		p = h + 1 + strspn(h + 1, "0123456789abcdefABCDEF:");
+		if (p == h + 1 || *p != ']')
+			return false;
+		p++;
+	} else {
+		p = h +
+		    strspn(h,
+			"abcdefghijklmnopqrstuvwxyz"
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		if (p == h)
+			return false;
+	}
+	if (*p == ':') {
+		p++;
+		if (strspn(p, "0123456789") != strlen(p) || strlen(p) == 0 ||
+		    strlen(p) > 5)
+			return false;
+		return true;
+	}
+	return *p == '\0';
+}
+
+/* cors_origins: the origins whose pages may call the API, or "*". */
+static int
+settings_cors(const config_t *cf, struct settings *s, struct error *e)
+{
+	const config_setting_t *list = config_lookup(cf, "cors_origins");
+	size_t i;
+
+	if (list == NULL)
+		return 0;
+	if (cfgfile_strings(list, "cors_origins", 64, &s->cors_origins,
+		&s->ncors_origins, e) == -1) {
+		snprintf(e->field, sizeof(e->field), "cors_origins");
+		return -1;
+	}
+	for (i = 0; i < s->ncors_origins; i++)
+		if (strcmp(s->cors_origins[i], "*") != 0 &&
+		    !settings_origin_ok(s->cors_origins[i]))
+			return error_set_field(e, ERR_INVALID, "cors_origins",
+			    "'cors_origins': '%.200s' is not an origin "
+			    "(scheme://host[:port], no path) or \"*\"",
+			    s->cors_origins[i]);
+	return 0;
+}
+
 /* One retention rule's numbers, from group g (either may be absent). */
 static int
 settings_retention_rule(const config_setting_t *g, const char *what,
@@ -516,7 +581,8 @@ settings_load(const char *path, struct settings *out, struct error *e)
 	    settings_scalars(&cf, &s, e) == -1 ||
 	    settings_tokens(&cf, &s, e) == -1 ||
 	    settings_nodes(&cf, &s, e) == -1 ||
-	    settings_retention(&cf, &s, e) == -1)
+	    settings_retention(&cf, &s, e) == -1 ||
+	    settings_cors(&cf, &s, e) == -1)
 		goto out;
 	*out = s;
 	rc = 0;
@@ -533,6 +599,9 @@ settings_release(struct settings *s)
 {
 	size_t i;
 
+	util_strv_free(s->cors_origins, s->ncors_origins);
+	s->cors_origins = NULL;
+	s->ncors_origins = 0;
 	for (i = 0; i < s->nnodes; i++) {
 		util_strv_free(s->nodes[i].agent, s->nodes[i].nagent);
 		util_strv_free(s->nodes[i].labels, s->nodes[i].nlabels);

@@ -69,6 +69,9 @@ struct settings {
 	double attempt_margin_seconds; /* over the wall limit, per attempt */
 	uint64_t max_result_file_bytes; /* one file fetched from a node */
 	unsigned max_out_files; /* files fetched from a job's out/ */
+	char **cors_origins; /* origins whose pages may call the API ("*":
+				any); none by default */
+	size_t ncors_origins;
 	struct request_caps caps;
 	/* How long ended jobs are kept, by final state (index enum
 	   job_state): removed once older than max_age_seconds (0: kept

@@ -147,6 +147,33 @@ settings_load__bad_values__refused(void **state)
 	refuse("listen = \"127.0.0.1:99999\";", "listen");
 	/* A typo stops the daemon instead of falling back to a default. */
 	refuse("max_attemps = 3;", "max_attemps");
+	/* An origin is a scheme, a host and a port, nothing more. */
+	refuse("cors_origins = [ \"https://a.example/\" ];", "cors_origins");
+	refuse("cors_origins = [ \"ftp://a.example\" ];", "cors_origins");
+	refuse("cors_origins = [ \"https://a.example:99999x\" ];",
+	    "cors_origins");
+	refuse("cors_origins = [ \"https://\" ];", "cors_origins");
+	refuse("cors_origins = [ \"https://a b\" ];", "cors_origins");
+	refuse("cors_origins = \"https://a.example\";", "cors_origins");
+}
+
+/* Origins that are: scheme, host (or [IPv6]) and port; and "*". */
+static void
+settings_load__cors_origins__read(void **state)
+{
+	struct settings s;
+	struct error e;
+
+	(void)state;
+	write_valid("cors_origins = [ \"https://play.example.edu\", "
+		    "\"http://localhost:3000\", \"http://[::1]:8080\", "
+		    "\"*\" ];");
+	error_init(&e);
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_int_equal(s.ncors_origins, 4);
+	assert_string_equal(s.cors_origins[0], "https://play.example.edu");
+	assert_string_equal(s.cors_origins[3], "*");
+	settings_release(&s);
 }
 
 static void
@@ -239,6 +266,8 @@ main(void)
 		    settings_load__defaults__applied, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    settings_load__bad_values__refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__cors_origins__read, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    settings_load__bad_tokens__refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(
