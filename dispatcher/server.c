@@ -246,6 +246,162 @@ server_submit(struct server *s, struct evhttp_request *req,
 	}
 }
 
+/* A batch of submissions on its way to its one answer. */
+struct server_batch {
+	struct core *c;
+	struct evhttp_request *req;
+	size_t n, left; /* items, and those not answered yet */
+	struct evbuffer **answers; /* each item's {"status", ...} */
+};
+
+/* One answer fewer to wait for; at none, the reply (and b is freed). */
+static void
+server_batch_done(struct server_batch *b)
+{
+	struct evbuffer *out;
+	size_t k;
+
+	if (--b->left > 0)
+		return;
+	if ((out = evbuffer_new()) == NULL)
+		fatal("out of memory");
+	evbuffer_add(out, "{\"jobs\":[", 9);
+	for (k = 0; k < b->n; k++) {
+		if (k > 0)
+			evbuffer_add(out, ",", 1);
+		evbuffer_add_buffer(out, b->answers[k]);
+		evbuffer_free(b->answers[k]);
+	}
+	evbuffer_add(out, "]}", 2);
+	reply_json_text(&b->c->metrics, b->req, 200, out);
+	free(b->answers);
+	free(b);
+}
+
+/* One item's answer: {"status": S, "job": {...}} or {"status": S,
+   "error": ..., "field": ...}. */
+static void
+server_batch_item(struct server_batch *b, size_t i, int status,
+    struct evbuffer *job, const struct error *e)
+{
+	json_t *err;
+	char *text;
+
+	if ((b->answers[i] = evbuffer_new()) == NULL)
+		fatal("out of memory");
+	if (job != NULL) {
+		evbuffer_add_printf(b->answers[i],
+		    "{\"status\":%d,\"job\":", status);
+		evbuffer_add_buffer(b->answers[i], job);
+		evbuffer_add(b->answers[i], "}", 1);
+		evbuffer_free(job);
+	} else {
+		err = json_pack("{s:i, s:s}", "status", status, "error",
+		    e != NULL ? e->msg : "internal error");
+		if (err != NULL && e != NULL && e->field[0] != '\0')
+			json_object_set_new(err, "field",
+			    json_string(e->field));
+		if (err == NULL ||
+		    (text = json_dumps(err, JSON_COMPACT)) == NULL)
+			fatal("out of memory");
+		evbuffer_add(b->answers[i], text, strlen(text));
+		free(text);
+		json_decref(err);
+	}
+	server_batch_done(b);
+}
+
+/* A batch item's submission (its cb's arg): the batch, and its place. */
+struct server_batch_ref {
+	struct server_batch *b;
+	size_t i;
+};
+
+static void
+server_batch_answer(struct core *c, const struct job *j, int status,
+    const struct error *e, void *arg)
+{
+	struct server_batch_ref *r = arg;
+	struct server_batch *b = r->b;
+	size_t i = r->i;
+
+	free(r);
+	server_batch_item(b, i, status, j != NULL ? view_job_text(c, j) : NULL,
+	    e);
+}
+
+/*
+ * POST /v1/jobs/batch: {"jobs": [submission, ...]}, at most max_batch_jobs;
+ * each item is submitted as POST /v1/jobs would submit it, on its own (one
+ * refused does not refuse the others), and the answer, once all are
+ * committed, says for each, in order, its status and its job or error.
+ */
+static void
+server_batch(struct core *c, struct evhttp_request *req,
+    const struct settings_token *tok)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in), n, i;
+	struct server_batch_ref *r;
+	struct server_batch *b;
+	json_t *root, *jobs;
+	json_error_t jerr;
+	struct error e;
+	char *text;
+	int status;
+
+	if (len > c->set.max_body_bytes) {
+		reply_error(&c->metrics, req, 413,
+		    "the request body is larger than max_body_bytes", NULL);
+		return;
+	}
+	root = json_loadb(len > 0 ? (const char *)evbuffer_pullup(in, -1) : "",
+	    len, JSON_REJECT_DUPLICATES, &jerr);
+	jobs = root != NULL ? json_object_get(root, "jobs") : NULL;
+	if (root == NULL || !json_is_object(root) ||
+	    json_object_size(root) != 1 || !json_is_array(jobs) ||
+	    json_array_size(jobs) == 0) {
+		reply_error(&c->metrics, req, 400,
+		    "the body must be {\"jobs\": [submission, ...]} with at "
+		    "least one submission",
+		    "jobs");
+		json_decref(root);
+		return;
+	}
+	if ((n = json_array_size(jobs)) > c->set.max_batch_jobs) {
+		reply_error(&c->metrics, req, 413,
+		    "more submissions than max_batch_jobs", "jobs");
+		json_decref(root);
+		return;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (b->answers = calloc(n, sizeof(*b->answers))) == NULL)
+		fatal("out of memory");
+	b->c = c;
+	b->req = req;
+	b->n = n;
+	/* The last answer replies (and frees b); one more is counted until
+	   every item is handed in, so that none replies before. */
+	b->left = n + 1;
+	for (i = 0; i < n; i++) {
+		error_init(&e);
+		if ((text = json_dumps(json_array_get(jobs, i),
+			 JSON_COMPACT | JSON_ENCODE_ANY)) == NULL ||
+		    (r = malloc(sizeof(*r))) == NULL)
+			fatal("out of memory");
+		r->b = b;
+		r->i = i;
+		if (core_submit_batched(c, tok, text, strlen(text),
+			server_batch_answer, r, &status, &e) == -1) {
+			free(r);
+			server_batch_item(b, i, status, NULL, &e);
+		}
+		free(text);
+	}
+	json_decref(root);
+	server_batch_done(b);
+}
+
 /* GET /v1/jobs/ID[/wait|/stdout|/stderr|/files/NAME] */
 static void
 server_job(struct server *s, struct evhttp_request *req,
@@ -720,6 +876,13 @@ server_route(struct evhttp_request *req, void *arg)
 			server_metrics(c, req);
 		else
 			server_bad_method(c, req, "GET");
+		goto out;
+	}
+	if (strcmp(path, "/v1/jobs/batch") == 0) {
+		if (method == EVHTTP_REQ_POST)
+			server_batch(c, req, tok);
+		else
+			server_bad_method(c, req, "POST");
 		goto out;
 	}
 	if (strncmp(path, "/v1/jobs/", 9) == 0) {

@@ -18,11 +18,11 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"max_attempts", "tokens", "nodes", "connect_timeout_seconds",
 	"io_timeout_seconds", "keepalive_seconds", "dead_after_seconds",
 	"reconnect_min_seconds", "reconnect_max_seconds", "max_body_bytes",
-	"max_pending_total", "wait_max_seconds", "max_result_file_bytes",
-	"max_out_files", "max_files", "max_file_bytes", "max_submission_bytes",
-	"max_connections", "header_timeout_seconds", "min_free_bytes",
-	"attempt_margin_seconds", "retention", "idle_timeout_seconds",
-	"cors_origins", NULL };
+	"max_pending_total", "max_batch_jobs", "wait_max_seconds",
+	"max_result_file_bytes", "max_out_files", "max_files", "max_file_bytes",
+	"max_submission_bytes", "max_connections", "header_timeout_seconds",
+	"min_free_bytes", "attempt_margin_seconds", "retention",
+	"idle_timeout_seconds", "cors_origins", NULL };
 static const char *const settings_retention_known[] = { "max_age_seconds",
 	"max_jobs", "states", NULL };
 static const char *const settings_retention_state_known[] = { "state",
@@ -388,6 +388,10 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 	if (settings_int(cf, "max_pending_total", 1, 100000000, &n, e) == -1)
 		return -1;
 	s->max_pending_total = n;
+	n = 100;
+	if (settings_int(cf, "max_batch_jobs", 1, 10000, &n, e) == -1)
+		return -1;
+	s->max_batch_jobs = (size_t)n;
 	n = 64 * 1024 * 1024;
 	if (settings_int(cf, "max_result_file_bytes", 1, 1LL << 40, &n, e) ==
 	    -1)

@@ -61,6 +61,7 @@ struct settings {
 	double reconnect_max_seconds;
 	uint64_t max_body_bytes; /* HTTP request bodies */
 	int64_t max_pending_total; /* queued jobs of all tenants */
+	size_t max_batch_jobs; /* submissions in one POST /v1/jobs/batch */
 	double wait_max_seconds; /* longest long poll */
 	size_t max_connections; /* API clients at once (conns.h) */
 	double header_timeout_seconds; /* to send a request's headers */
