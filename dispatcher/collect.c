@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "collect.h"
+#include "judge.h"
 #include "util.h"
 
 #define COLLECT_TREE_DEPTH 16
@@ -117,6 +118,55 @@ collect_output(struct remote *r, const struct settings *set, int dfd,
 }
 
 /* Fetch a finished job's result and outputs into the spool. */
+/*
+ * A job with an expected output (in/expected) whose program ended ok: its
+ * stdout, as collected into dfd, compared with it (judge.h), and the
+ * judgement written beside the result.  Nothing for any other job.
+ */
+static int
+collect_judge(const struct spool *sp, const struct settings *set, int64_t id,
+    int dfd, const struct result *res, struct error *e)
+{
+	char *exp = NULL, *out = NULL, *mark = NULL;
+	size_t elen, olen, mlen;
+	const char *word;
+	int fd, rc = -1;
+
+	if (res->verdict != VERDICT_OK)
+		return 0;
+	if (spool_read_input(sp, id, SPOOL_EXPECTED, set->caps.max_file_bytes,
+		&exp, &elen, e) == -1)
+		return e->code == ERR_NOTFOUND ? (error_init(e), 0) : -1;
+	if (util_read_file_at(dfd, SPOOL_STDOUT, set->max_result_file_bytes,
+		&out, &olen, e) == -1)
+		goto out;
+	if (spool_read_input(sp, id, SPOOL_EXPECTED_EXACT, 1, &mark, &mlen,
+		e) == -1 &&
+	    e->code != ERR_NOTFOUND)
+		goto out;
+	word = judge_same((const unsigned char *)out, olen,
+		   (const unsigned char *)exp, elen, mark != NULL)
+	    ? "accepted"
+	    : "wrong_answer";
+	if ((fd = openat(dfd, SPOOL_JUDGEMENT,
+		 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) ==
+	    -1) {
+		error_set(e, ERR_IO, "cannot write the judgement: %s",
+		    strerror(errno));
+		goto out;
+	}
+	rc = util_write_all(fd, word, strlen(word));
+	if (close(fd) == -1 || rc == -1) {
+		rc = -1;
+		error_set(e, ERR_IO, "cannot write the judgement");
+	}
+out:
+	free(exp);
+	free(out);
+	free(mark);
+	return rc;
+}
+
 int
 collect_job(struct remote *r, const struct spool *sp,
     const struct settings *set, int64_t id, const char *path,
@@ -172,7 +222,8 @@ collect_job(struct remote *r, const struct spool *sp,
 		goto out;
 	}
 	snprintf(rpath, sizeof(rpath), "%s/" AGENTPROTO_OUT, path);
-	if (collect_tree(r, set, rpath, filesfd, "", 0, &res, e) == -1)
+	if (collect_tree(r, set, rpath, filesfd, "", 0, &res, e) == -1 ||
+	    collect_judge(sp, set, id, dfd, &res, e) == -1)
 		goto out;
 	/* What the spool keeps is the checked result, re-encoded: nothing
 	   of the node's own file is passed on. */

@@ -785,6 +785,12 @@ core_spool_submission(struct core *c, int64_t id, const struct submission *sub,
 	    spool_write(&h, SPOOL_STDIN, sub->stdin_data, sub->stdin_len, e) ==
 		-1)
 		goto out;
+	if (sub->expected != NULL &&
+	    (spool_write(&h, SPOOL_EXPECTED, sub->expected, sub->expected_len,
+		 e) == -1 ||
+		(sub->expected_exact &&
+		    spool_write(&h, SPOOL_EXPECTED_EXACT, "", 0, e) == -1)))
+		goto out;
 	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
 	if (request_manifest(sub, idtext, &m) == -1) {
 		error_set(e, ERR_NOMEM, "out of memory");

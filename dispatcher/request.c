@@ -33,6 +33,9 @@ static const struct request_key {
 	{ "env", REQUEST_OBJECT_OF_STRINGS },
 	{ "limits", REQUEST_OBJECT_OF_NUMBERS },
 	{ "labels", REQUEST_ARRAY_OF_STRINGS },
+	{ "expected_output", REQUEST_STRING },
+	{ "expected_output_base64", REQUEST_STRING },
+	{ "compare", REQUEST_STRING },
 };
 
 #define REQUEST_NKEYS (sizeof(request_keys) / sizeof(request_keys[0]))
@@ -265,6 +268,11 @@ request_check_shape(const json_t *root, struct error *e)
 	    json_object_get(root, "stdin_base64") != NULL)
 		return error_set_field(e, ERR_INVALID, "stdin",
 		    "'stdin' and 'stdin_base64' cannot both be given");
+	if (json_object_get(root, "expected_output") != NULL &&
+	    json_object_get(root, "expected_output_base64") != NULL)
+		return error_set_field(e, ERR_INVALID, "expected_output",
+		    "'expected_output' and 'expected_output_base64' cannot "
+		    "both be given");
 	return 0;
 }
 
@@ -443,44 +451,97 @@ request_copy_files(const json_t *root, const struct request_pending *p,
 	return 0;
 }
 
-/* Check and copy "stdin" or "stdin_base64"; total counts the files. */
+/*
+ * Check and copy name or name_base64 (text, or base64 of any bytes) into
+ * *data (NUL-terminated, *len bytes); *data stays NULL if neither is given.
+ * At most max bytes decoded, else 413 saying what the cap is.
+ */
 static int
-request_stdin(const json_t *root, const struct request_caps *caps,
-    uint64_t total, struct submission *sub, int *status, struct error *e)
+request_bytes(const json_t *root, const char *name, uint64_t max,
+    const char *cap, unsigned char **data, size_t *len, int *status,
+    struct error *e)
 {
-	const char *field = "stdin", *text;
+	char field[48];
+	const char *text;
 	const json_t *v;
-	size_t textlen, len;
+	size_t textlen, n;
 	bool b64 = false;
 
+	snprintf(field, sizeof(field), "%s", name);
 	if ((v = json_object_get(root, field)) == NULL) {
-		field = "stdin_base64";
+		snprintf(field, sizeof(field), "%s_base64", name);
 		if ((v = json_object_get(root, field)) == NULL)
 			return 0;
 		b64 = true;
 	}
 	text = json_string_value(v);
-	textlen = len = json_string_length(v);
-	if (b64 && request_b64_scan(text, textlen, &len) == -1)
+	textlen = n = json_string_length(v);
+	if (b64 && request_b64_scan(text, textlen, &n) == -1)
 		return error_set_field(e, ERR_INVALID, field,
 		    "'%s' is not valid base64 (standard alphabet, padded, no "
 		    "spaces)",
 		    field);
-	if (len > caps->max_total_bytes - total) {
+	if (n > max) {
 		*status = 413;
-		return error_set_field(e, ERR_REFUSED, field,
-		    "the files and '%s' are larger than %llu bytes together",
-		    field, (unsigned long long)caps->max_total_bytes);
+		return error_set_field(e, ERR_REFUSED, field, "%s", cap);
 	}
-	if ((sub->stdin_data = malloc(len + 1)) == NULL)
+	if ((*data = malloc(n + 1)) == NULL)
 		return error_set(e, ERR_NOMEM, "out of memory");
 	if (b64)
-		request_b64_decode_into(text, textlen, sub->stdin_data);
+		request_b64_decode_into(text, textlen, *data);
 	else
-		memcpy(sub->stdin_data, text, len);
-	sub->stdin_data[len] = '\0';
-	sub->stdin_len = len;
-	sub->has_stdin = true;
+		memcpy(*data, text, n);
+	(*data)[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+/* Check and copy "stdin" or "stdin_base64"; total counts the files. */
+static int
+request_stdin(const json_t *root, const struct request_caps *caps,
+    uint64_t total, struct submission *sub, int *status, struct error *e)
+{
+	char cap[96];
+
+	snprintf(cap, sizeof(cap),
+	    "the files and stdin are larger than %llu bytes together",
+	    (unsigned long long)caps->max_total_bytes);
+	if (request_bytes(root, "stdin", caps->max_total_bytes - total, cap,
+		&sub->stdin_data, &sub->stdin_len, status, e) == -1)
+		return -1;
+	sub->has_stdin = sub->stdin_data != NULL;
+	return 0;
+}
+
+/*
+ * Check and copy "expected_output" or "expected_output_base64" (at most
+ * max_file_bytes) and "compare", which needs one of them.
+ */
+static int
+request_expected(const json_t *root, const struct request_caps *caps,
+    struct submission *sub, int *status, struct error *e)
+{
+	const json_t *v = json_object_get(root, "compare");
+	char cap[96];
+
+	snprintf(cap, sizeof(cap),
+	    "the expected output is larger than %llu bytes",
+	    (unsigned long long)caps->max_file_bytes);
+	if (request_bytes(root, "expected_output", caps->max_file_bytes, cap,
+		&sub->expected, &sub->expected_len, status, e) == -1)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (sub->expected == NULL)
+		return error_set_field(e, ERR_INVALID, "compare",
+		    "'compare' needs 'expected_output'");
+	if (strcmp(json_string_value(v), "exact") == 0)
+		sub->expected_exact = true;
+	else if (strcmp(json_string_value(v), "trailing_whitespace") != 0 ||
+	    request_has_nul(v))
+		return error_set_field(e, ERR_INVALID, "compare",
+		    "'compare' is \"trailing_whitespace\" (the default) or "
+		    "\"exact\"");
 	return 0;
 }
 
@@ -676,6 +737,7 @@ request_fill(const json_t *root, const struct request_caps *caps,
 	}
 	if (request_labels(root, caps, sub, e) == -1 ||
 	    request_stdin(root, caps, total, sub, status, e) == -1 ||
+	    request_expected(root, caps, sub, status, e) == -1 ||
 	    request_copy_files(root, p, n, sub, e) == -1)
 		goto out;
 	rc = 0;
@@ -750,6 +812,7 @@ request_release(struct submission *sub)
 	free(sub->files);
 	free(sub->entry);
 	free(sub->stdin_data);
+	free(sub->expected);
 	util_strv_free(sub->args, sub->nargs);
 	util_strv_free(sub->env_keys, sub->nenv);
 	util_strv_free(sub->env_values, sub->nenv);

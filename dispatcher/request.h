@@ -67,6 +67,10 @@ struct submission {
 	unsigned limit_set;
 	char **labels; /* nlabels tokens (util_token_ok) */
 	size_t nlabels;
+	unsigned char *expected; /* "expected_output": expected_len bytes,
+				    then a NUL; NULL if not given */
+	size_t expected_len;
+	bool expected_exact; /* "compare": "exact" */
 };
 
 /*

@@ -383,6 +383,15 @@ out:
 	return ret;
 }
 
+/* Whether rel is one of the inputs spool_write() writes by its own name. */
+static bool
+spool_input_name(const char *rel)
+{
+	return strcmp(rel, SPOOL_MANIFEST) == 0 ||
+	    strcmp(rel, SPOOL_STDIN) == 0 || strcmp(rel, SPOOL_EXPECTED) == 0 ||
+	    strcmp(rel, SPOOL_EXPECTED_EXACT) == 0;
+}
+
 /* Write a file of the submission under in/files/, or in/job.json, in/stdin. */
 int
 spool_write(struct spool_job *h, const char *rel, const void *data, size_t len,
@@ -390,9 +399,9 @@ spool_write(struct spool_job *h, const char *rel, const void *data, size_t len,
 {
 	if (strncmp(rel, "in/", 3) != 0)
 		return spool_write_file(h, rel, data, len, e);
-	if (strcmp(rel, SPOOL_MANIFEST) != 0 && strcmp(rel, SPOOL_STDIN) != 0)
+	if (!spool_input_name(rel))
 		return error_set_field(e, ERR_INVALID, "name",
-		    "'%.64s' is neither in/job.json nor in/stdin", rel);
+		    "'%.64s' is no input of the spool's", rel);
 	return spool_create_file(h->in, rel + 3, data, len, e);
 }
 
@@ -448,9 +457,9 @@ int
 spool_read_input(const struct spool *sp, int64_t id, const char *rel,
     size_t cap, char **out, size_t *len, struct error *e)
 {
-	if (strcmp(rel, SPOOL_MANIFEST) != 0 && strcmp(rel, SPOOL_STDIN) != 0)
-		return error_set(e, ERR_INVALID, "'%.64s' is neither %s nor %s",
-		    rel, SPOOL_MANIFEST, SPOOL_STDIN);
+	if (!spool_input_name(rel))
+		return error_set(e, ERR_INVALID,
+		    "'%.64s' is no input of the spool's", rel);
 	return spool_read_at(sp, id, rel, cap, out, len, e);
 }
 

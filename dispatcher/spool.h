@@ -4,10 +4,14 @@
  *   in/job.json        the manifest sent to the node
  *   in/files/...       the submission
  *   in/stdin           optional
+ *   in/expected        optional: the output the job should print
+ *   in/expected.exact  present if it is compared byte for byte
  *                      (in/ is written when the job is placed, from the
  *                      request body the store keeps until the job ends;
  *                      a body over 64 KiB is written here when accepted)
  *   out/result.json    the checked result of the last attempt
+ *   out/judgement      "accepted" or "wrong_answer", for a job with an
+ *                      expected output whose program ended ok
  *   out/stdout, out/stderr, out/files/...   what came back
  *   out.tmp/           an attempt's results while they are downloaded;
  *                      renamed to out/ once complete and checked
@@ -32,6 +36,8 @@
 /* The inputs, as spool_write() and spool_read_input() name them. */
 #define SPOOL_MANIFEST "in/job.json"
 #define SPOOL_STDIN "in/stdin"
+#define SPOOL_EXPECTED "in/expected"
+#define SPOOL_EXPECTED_EXACT "in/expected.exact"
 
 /*
  * The results of an attempt, in the directory spool_results_begin() makes
@@ -41,6 +47,7 @@
 #define SPOOL_STDOUT "stdout"
 #define SPOOL_STDERR "stderr"
 #define SPOOL_FILES "files" /* a directory: what the job left in /out */
+#define SPOOL_JUDGEMENT "judgement"
 
 struct spool {
 	char dir[512]; /* <state_dir>/spool */
@@ -85,7 +92,7 @@ void spool_job_close(struct spool_job *h);
 /*
  * Write a file of the submission: rel is a relative path under in/files/
  * (checked; parent directories are created), or, with rel starting "in/",
- * one of in/job.json and in/stdin (any other "in/..." is refused).  The
+ * one of the SPOOL_ inputs above (any other "in/..." is refused).  The
  * file must not exist yet.  Names that come from users go through
  * spool_write_file(), so that a user's "in/stdin" stays a file.
  */
@@ -97,7 +104,7 @@ int spool_write_file(struct spool_job *h, const char *rel, const void *data,
     size_t len, struct error *e);
 
 /*
- * Read an input of the submission, SPOOL_MANIFEST or SPOOL_STDIN (any other
+ * Read an input of the submission, one of the SPOOL_ inputs (any other
  * name is ERR_INVALID), into a new buffer of at most cap bytes, as
  * spool_read_result() does.  ERR_NOTFOUND if there is none.
  */

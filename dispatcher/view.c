@@ -96,6 +96,26 @@ view_inline_text(struct core *c, int64_t id, const char *name,
 	free(data);
 }
 
+/* The judgement of a job with an expected output (out/judgement), or
+   null: none was asked for, or the program did not end ok. */
+static void
+view_judgement(struct core *c, const struct job *j, struct evbuffer *b)
+{
+	char *data = NULL;
+	size_t len;
+	struct error e;
+
+	if (j->has_result &&
+	    spool_read_result(&c->sp, j->id, SPOOL_JUDGEMENT, 32, &data, &len,
+		&e) == 0 &&
+	    (strcmp(data, "accepted") == 0 ||
+		strcmp(data, "wrong_answer") == 0))
+		jw_string(b, data);
+	else
+		jw_null(b);
+	free(data);
+}
+
 /* A job id as the API gives it: a string of digits. */
 static void
 view_id_str(struct evbuffer *b, int64_t id)
@@ -130,6 +150,8 @@ view_job_object(struct core *c, const struct job *j, bool with_output,
 		jw_string(b, j->verdict);
 	else
 		jw_null(b);
+	jw_key(&w, "judgement");
+	view_judgement(c, j, b);
 	jw_key(&w, "reason");
 	jw_string(b, j->reason);
 	jw_key(&w, "runtime");
