@@ -76,10 +76,11 @@ conf_bind_check(const char *path, struct error *e)
 
 /*
  * Whether the words of a warm_start command between the interpreter and
- * "{entry}" are options the runner's "-c" leaves as they are: short ones
- * (-B, -s, -I, -u, ...; -X and -W with their value), but none that only
+ * "{entry}" are options the runner's "-c" leaves as they are: known short
+ * ones (-B, -s, -I, -u, ...; -X and -W with their value), none that only
  * means something for a script file or changes what runs (-x skips its
- * first line, -i, -c, -m; long options are not checked, so refused).
+ * first line, -i, -c, -m, -h, -V; long options are not checked, so
+ * refused).
  */
 static bool
 conf_warm_flags(const struct runtime *rt)
@@ -95,8 +96,11 @@ conf_warm_flags(const struct runtime *rt)
 		}
 		if (strncmp(w, "-X", 2) == 0 || strncmp(w, "-W", 2) == 0)
 			continue;
-		if (w[0] != '-' || w[1] == '\0' || w[1] == '-' ||
-		    strpbrk(w + 1, "xicmXW") != NULL)
+		/* Letters of options that take no value and change nothing
+		   a script file would not: -b -B -d -E -I -O -P -q -s -S -u
+		   -v, and -R (a no-op since 3.3). */
+		if (w[0] != '-' || w[1] == '\0' ||
+		    strspn(w + 1, "bBdEIOPqsSuvR") != strlen(w + 1))
 			return false;
 	}
 	return i + 1 == rt->ncommand;

@@ -177,7 +177,7 @@ agent_run_parked(struct agent *a, const struct manifest *m,
 	error_init(&e);
 	if (plan_build(p, m, &a->conf, agent_parked.slot, cs->memory, &e) ==
 		0 &&
-	    park_fits(&agent_parked, p, &a->conf, cs))
+	    park_fits(&agent_parked, m->runtime, p, &a->conf, cs))
 		return true;
 	plan_release(p);
 	memset(p, 0, sizeof(*p));

@@ -27,15 +27,18 @@
 /*
  * The runner, run as `python3 [flags] -c RUNNER` in place of the entry.
  * It waits on descriptor 3 for one message (the entry's path and the
- * job's arguments, NUL-separated, and stdin as a descriptor), then makes
- * __main__ what `python3 [flags] ENTRY ARGS` would (its globals, __file__,
- * __loader__, sys.argv, sys.path[0] unless -I/-P left none) and runs the
- * entry in it, as python3 would run it: a zip application through runpy
- * (with the archive first on sys.path), compiled bytecode (a .pyc, or a
- * file that starts as one) unmarshalled, anything else as source.  An uncaught exception is printed without the runner's
- * frames (the default hook prints the exception's own traceback, so the
- * stripped one is put on it), and exits 1 as it would.  Names it needs
- * after __main__'s globals are cleared are bound as default arguments.
+ * job's arguments, NUL-separated, and stdin as a descriptor).  An entry
+ * that is plain source (not a zip application, not bytecode by name or by
+ * its first bytes, no NUL byte, at most 1 MiB) it runs in __main__ made
+ * what `python3 [flags] ENTRY ARGS` would make it (its globals, __file__,
+ * __loader__, sys.argv, sys.path[0] unless -I/-P left none).  Any other
+ * it hands to the interpreter itself, executing `python3 [flags] ENTRY
+ * ARGS` in place (a cold start's own path, in the same sandbox), so that
+ * every case python3 treats in its own way is treated so.  An uncaught
+ * exception is printed without the runner's frames (the default hook
+ * prints the exception's own traceback, so the stripped one is put on it),
+ * and exits 1 as it would.  Names it needs after __main__'s globals are
+ * cleared are bound as default arguments.
  */
 /* clang-format off */
 static const char park_runner[] =
@@ -57,31 +60,29 @@ static const char park_runner[] =
 	"        os.close(fd)\n"
 	"    argv=[os.fsdecode(w) for w in m.split(b'\\0')]\n"
 	"    path=argv[0]\n"
-	"    sys.argv=argv\n"
-	"    sys.excepthook=hook\n"
 	"    ext=sys.modules['_frozen_importlib_external']\n"
-	"    g.clear()\n"
-	"    g.update(__name__='__main__',__doc__=None,__package__=None,__loader__=sys.modules['_frozen_importlib'].BuiltinImporter,__spec__=None,__annotations__={},__builtins__=sys.modules['builtins'])\n"
+	"    src=None\n"
+	"    zi=sys.modules['zipimport']\n"
 	"    try:\n"
-	"        sys.modules['zipimport'].zipimporter(path)\n"
+	"        zi.zipimporter(path)\n"
+	"    except zi.ZipImportError:\n"
+	"        try:\n"
+	"            if not path.endswith('.pyc') and os.stat(path).st_size<=1048576:\n"
+	"                with open(path,'rb') as f:\n"
+	"                    src=f.read()\n"
+	"        except OSError:\n"
+	"            pass\n"
 	"    except Exception:\n"
 	"        pass\n"
-	"    else:\n"
-	"        if sys.path and sys.path[0]=='':\n"
-	"            sys.path[0]=path\n"
-	"        else:\n"
-	"            sys.path.insert(0,path)\n"
-	"        return compile(\"__import__('runpy')._run_module_as_main('__main__',False)\",'<string>','exec'),g\n"
+	"    if src is None or b'\\0' in src or src[:2]==ext.MAGIC_NUMBER[:2]:\n"
+	"        o=sys.orig_argv\n"
+	"        os.execv(sys.executable,[o[0]]+o[1:-2]+argv)\n"
 	"    if sys.path and sys.path[0]=='':\n"
 	"        sys.path[0]=os.path.dirname(path)\n"
-	"    with open(path,'rb') as f:\n"
-	"        src=f.read()\n"
-	"    if path.endswith('.pyc') or src[:2]==ext.MAGIC_NUMBER[:2]:\n"
-	"        if src[:4]!=ext.MAGIC_NUMBER:\n"
-	"            raise RuntimeError('Bad magic number in .pyc file')\n"
-	"        g.update(__loader__=ext.SourcelessFileLoader('__main__',path),__file__=path,__cached__=None)\n"
-	"        return sys.modules['marshal'].loads(src[16:]),g\n"
-	"    g.update(__loader__=ext.SourceFileLoader('__main__',path),__file__=path,__cached__=None)\n"
+	"    sys.argv=argv\n"
+	"    sys.excepthook=hook\n"
+	"    g.clear()\n"
+	"    g.update(__name__='__main__',__doc__=None,__package__=None,__loader__=ext.SourceFileLoader('__main__',path),__spec__=None,__annotations__={},__builtins__=sys.modules['builtins'],__file__=path,__cached__=None)\n"
 	"    return compile(src,path,'exec',dont_inherit=True),g\n"
 	"exec(*_sluice())\n";
 /* clang-format on */
@@ -177,6 +178,7 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	k->sock = sock[0];
 	k->wake = wake[0];
 	snprintf(k->base_dir, sizeof(k->base_dir), "%s", c->base_dir);
+	snprintf(k->runtime, sizeof(k->runtime), "%s", rt->name);
 	k->out_files_max = c->out_files_max;
 	k->active = true;
 	return 0;
@@ -252,7 +254,7 @@ park_tail(const struct park *k, const struct plan *p, char *buf, size_t size)
 
 /* See park.h. */
 bool
-park_fits(const struct park *k, const struct plan *p,
+park_fits(const struct park *k, const char *runtime, const struct plan *p,
     const struct agent_conf *c, const struct cgroup_sys *cs)
 {
 	struct pollfd pfd = { k->sock, POLLIN, 0 };
@@ -261,8 +263,10 @@ park_fits(const struct park *k, const struct plan *p,
 	   anything readable is its end) takes no job: start it cold. */
 	if (!k->active || poll(&pfd, 1, 0) != 0)
 		return false;
-	return plan_same_sandbox(&k->plan, p) &&
-	    park_same_cgroups(&k->cs, cs) &&
+	/* Another runtime may have the same command and binds: it did not
+	   ask to be warmed. */
+	return strcmp(k->runtime, runtime) == 0 &&
+	    plan_same_sandbox(&k->plan, p) && park_same_cgroups(&k->cs, cs) &&
 	    strcmp(k->base_dir, c->base_dir) == 0 &&
 	    k->out_files_max == c->out_files_max &&
 	    park_tail(k, p, NULL, PARK_TAIL_MAX) != -1;

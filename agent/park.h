@@ -55,6 +55,7 @@ struct park {
 	int sock; /* to the supervisor */
 	int wake; /* read end of its wake pipe */
 	unsigned slot;
+	char runtime[sizeof(((struct runtime *)0)->name)]; /* warm_start's */
 	struct plan plan;
 	struct cgroup_sys cs;
 	char base_dir[sizeof(((struct agent_conf *)0)->base_dir)];
@@ -77,11 +78,11 @@ int park_start(struct park *k, const struct agent_conf *c,
 int park_wait(struct park *k, char *line, size_t size);
 
 /*
- * Whether job plan p under policy c and cgroups cs runs in the parked
- * sandbox: the same sandbox exactly, a tail that fits, and its supervisor
- * still there.
+ * Whether a job of runtime (plan p under policy c and cgroups cs) runs in
+ * the parked sandbox: the runtime that has warm_start, the same sandbox
+ * exactly, a tail that fits, and its supervisor still there.
  */
-bool park_fits(const struct park *k, const struct plan *p,
+bool park_fits(const struct park *k, const char *runtime, const struct plan *p,
     const struct agent_conf *c, const struct cgroup_sys *cs);
 
 /*

@@ -793,6 +793,7 @@ sup_handoff(struct sup *s)
 	struct pollfd pfd[2] = { { s->sj->parkfd, POLLIN, 0 },
 		{ s->sigfd, POLLIN, 0 } };
 	char path[64];
+	uint64_t cpu_copy = 0, now;
 	size_t len;
 	int in = -1, files = -1, evfd;
 
@@ -826,12 +827,22 @@ sup_handoff(struct sup *s)
 		sup_fail(s, "cannot open files/: %s", strerror(errno));
 		goto fail;
 	}
-	/* init copies it in, inside the slot's cgroup: its pages and time
-	   are the job's, as a cold start's are. */
+	/* init copies it in, inside the slot's cgroup: its pages are the
+	   job's, as a cold start's are. */
+	if (s->sj->cg->cpu)
+		(void)cgroup_cpu_ns(s->sj->cg, s->p->uid, &cpu_copy);
 	if (sandbox_send(s->sock, SANDBOX_FILES, (int32_t)jd.owner, NULL, files,
-		NULL) == -1 ||
-	    !sup_copied(s))
+		NULL) == -1) {
+		sup_fail(s, "the sandbox's init died before the handoff");
 		goto fail;
+	}
+	if (!sup_copied(s))
+		goto fail;
+	/* A cold start's copy is init's, before the clock: so is this one
+	   (the runner waits meanwhile). */
+	if (s->sj->cg->cpu && cgroup_cpu_ns(s->sj->cg, s->p->uid, &now) == 0 &&
+	    cpu_copy != 0 && now > cpu_copy)
+		s->cpu_base_ns += now - cpu_copy;
 	clock_gettime(CLOCK_MONOTONIC, &s->start_mono);
 	util_now_rfc3339(s->started_at, sizeof(s->started_at));
 	if (park_to_runner(s->runner, in, j.tail, len) == -1) {

@@ -52,6 +52,7 @@ tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-B", "-x", "{entry}"|')" warm_start
 tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-Bi", "{entry}"|')" warm_start "config: nor -i, even among others"
 tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-B", "-m", "{entry}"|')" warm_start "config: nor -m"
 tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-B", "script", "{entry}"|')" warm_start "config: nor a word that is no option"
+tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-h", "{entry}"|')" warm_start "config: nor an option not known to leave a script alone"
 tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-Bs", "-X", "utf8", "-Wignore", "{entry}"|')" none "config: short options and -X, -W with values are accepted (control)"
 tap_is "$(conf_try 's/^);$/, { name = "py2"; command = [ "\/usr\/bin\/python3", "{entry}" ]; warm_start = true; } );/')" warm_start "config: one runtime at most has warm_start"
 tap_is "$(conf_try 's/warm_start = true;/warm_start = false;/')" none "config: warm_start = false is accepted (control)"
@@ -126,7 +127,10 @@ printf 'import sys\nprint("pyc", __name__, __file__, sys.argv, type(__loader__).
 "$PYTHON" -c "import py_compile; py_compile.compile('$T/m.py', cfile='$T/m.pyc', dfile='m.py')"
 cp "$T/m.pyc" "$T/bad.pyc"
 printf '\0\0' | dd of="$T/bad.pyc" bs=1 seek=2 conv=notrunc 2>/dev/null
-for entry in app.pyz m.pyc bad.pyc; do
+# A .pyc of a string, not of code; source with a NUL byte in it.
+"$PYTHON" -c "import marshal, importlib.util; open('$T/str.pyc', 'wb').write(importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps('print(1)'))"
+printf 'print("before")\n# \0\nprint("after")\n' >"$T/nul.py"
+for entry in app.pyz m.pyc bad.pyc str.pyc nul.py; do
 	for how in cold warm; do
 		d=$(job_new "$how-$entry")
 		cp "$T/$entry" "$d/files/$entry"
@@ -185,11 +189,29 @@ tap_is "$(jq -r .verdict "$BIGC/result.json")" memory_limit "limits: which is a 
 tap_cmp "$(jq -r .memory_peak_bytes "$TINY/result.json")" '>' 30000000 "limits: a warm job's memory peak counts its 30 MB submission"
 check_clean "limits"
 
+# --- the copy of the submission is not the job's CPU time, warm or cold ------
+MANYW=$(job_py manyw 'print("m")')
+MANYC=$(job_py manyc 'print("m")')
+for d in "$MANYW" "$MANYC"; do
+	mkdir -p "$d/files/d"
+	(cd "$d/files/d" && seq 1 9000 | xargs touch)
+done
+session "$T/many.out" "$MANYW"
+agent run "$MANYC" >/dev/null
+tap_is "$(warm_of "$MANYW")" true "copy: the job of 9000 files ran warm"
+tap_cmp "$(jq -r .cpu_seconds "$MANYW/result.json")" '<' "$(jq -r '.cpu_seconds + 0.15' "$MANYC/result.json")" "copy: and was not charged the copy's CPU time (cold: $(jq -r .cpu_seconds "$MANYC/result.json"))"
+
 # --- other jobs start cold ---------------------------------------------------
+# A second runtime with the same command and binds that did not ask to be
+# warmed.
+sed -i 's/^);$/, { name = "python3-cold"; command = [ "'"${PYTHON//\//\\/}"'", "-B", "-s", "{entry}" ]; binds = [ "\/usr", "\/lib", "\/lib64", "\/bin", "\/etc\/python3.11" ]; } );/' "$CONF"
+conf_settle
+OTHER=$(job_py other 'print("o")' '{}' '{"runtime": "python3-cold"}')
 LIM=$(job_py lim 'print("l")' '{"wall_seconds": 2}')
 ENV=$(job_py env 'import os; print(os.environ["X"])' '{}' '{"env": {"X": "y"}}')
 AFTER=$(job_py after 'print("a")')
-session "$T/cold.out" "$LIM" "$ENV" "$AFTER"
+session "$T/cold.out" "$OTHER" "$LIM" "$ENV" "$AFTER"
+tap_is "$(warm_of "$OTHER") $(cat "$OTHER/stdout")" "false o" "cold: a runtime without warm_start starts cold, even with the same command"
 tap_is "$(warm_of "$LIM")" false "cold: a job with a limit of its own starts cold"
 tap_is "$(jq -r '[.verdict, .limits.wall_seconds] | @tsv' "$LIM/result.json")" "ok	2" "cold: and gets that limit"
 tap_is "$(warm_of "$ENV") $(cat "$ENV/stdout")" "false y" "cold: a job with an environment of its own starts cold, and gets it"
