@@ -201,7 +201,12 @@ serve_fork(struct serve *s, char **words, size_t n)
 	return k;
 }
 
-/* Park a run if keep wants one, none is parked and requests still come. */
+/*
+ * Park a run if keep wants one, requests still come, and no child started
+ * as a parked run is alive: one parked, or one running the job it took
+ * (its slot, the one slot a parked run takes, is busy until that job
+ * ends, and a park then could only fail).
+ */
 static void
 serve_repark(struct serve *s)
 {
@@ -211,7 +216,7 @@ serve_repark(struct serve *s)
 	    s->nkids == SERVE_INFLIGHT_MAX)
 		return;
 	for (i = 0; i < s->nkids; i++)
-		if (s->kids[i].parked)
+		if (s->kids[i].from_park)
 			return;
 	(void)serve_fork(s, NULL, 0);
 }
@@ -443,10 +448,12 @@ serve_output(struct serve *s, size_t i)
 	if (k->in != -1)
 		close(k->in);
 	free(k->buf);
-	/* A request's end may free a slot: park a run on it. */
-	status = k->parked;
+	/* A warm run's end frees the parked slot: park the next run there.
+	   A parked run that ends unused (it could not park) waits for the
+	   next request or idle tick instead of trying again at once. */
+	status = k->from_park && !k->parked;
 	s->kids[i] = s->kids[--s->nkids];
-	if (!status)
+	if (status)
 		serve_repark(s);
 }
 
