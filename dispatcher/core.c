@@ -736,6 +736,38 @@ core_finish(struct core *c, struct job *j, enum job_state st,
 }
 
 /*
+ * Whether an earlier attempt of job j ended on node as this one did, in
+ * the attempts' own words (outcome): a sandbox error that a node repeats
+ * for the same job and the same cause is the node's setup (a runtime that
+ * cannot run in its sandbox), not a node that died, and is not tried
+ * again.
+ */
+static bool
+core_same_failure_again(struct core *c, const struct job *j, const char *node,
+    const char *outcome)
+{
+	const char *n, *o;
+	bool again = false;
+	struct error e;
+	json_t *list, *a;
+	size_t i;
+
+	if (store_attempts_get(c->st, j->id, &list, &e) == -1)
+		return false;
+	json_array_foreach (list, i, a) {
+		n = json_string_value(json_object_get(a, "node"));
+		o = json_string_value(json_object_get(a, "outcome"));
+		if (json_integer_value(json_object_get(a, "attempt")) <
+			j->attempts &&
+		    n != NULL && o != NULL && strcmp(n, node) == 0 &&
+		    strcmp(o, outcome) == 0)
+			again = true;
+	}
+	json_decref(list);
+	return again;
+}
+
+/*
  * An attempt failed or its node was lost: queue the job again, or end it
  * (NODE_FAIL for lost nodes, FAILED for other failures) once its attempts
  * are used up.
@@ -1295,7 +1327,9 @@ core_on_event(struct pool_ev *ev, void *arg)
 		   another attempt, on any node, may well succeed. */
 		if (r->verdict == VERDICT_SANDBOX_ERROR &&
 		    !j.cancel_requested &&
-		    (unsigned)j.attempts < c->set.max_attempts) {
+		    (unsigned)j.attempts < c->set.max_attempts &&
+		    !core_same_failure_again(c, &j, c->nodes[node].conf->name,
+			outcome)) {
 			core_retry(c, &j, false, r->message);
 			core_send(c, node, POOL_CMD_CLEAN, j.id, j.attempts);
 			break;
