@@ -137,17 +137,26 @@ collect_judge(const struct spool *sp, const struct settings *set, int64_t id,
 	if (spool_read_input(sp, id, SPOOL_EXPECTED, set->caps.max_file_bytes,
 		&exp, &elen, e) == -1)
 		return e->code == ERR_NOTFOUND ? (error_init(e), 0) : -1;
+	/* An honest node never says ok of output it cut (that is an
+	   output_limit); cut output is no answer. */
+	if (res->stdout_truncated) {
+		word = "wrong_answer";
+		goto write;
+	}
 	if (util_read_file_at(dfd, SPOOL_STDOUT, set->max_result_file_bytes,
 		&out, &olen, e) == -1)
 		goto out;
 	if (spool_read_input(sp, id, SPOOL_EXPECTED_EXACT, 1, &mark, &mlen,
-		e) == -1 &&
-	    e->code != ERR_NOTFOUND)
-		goto out;
+		e) == -1) {
+		if (e->code != ERR_NOTFOUND)
+			goto out;
+		error_init(e);
+	}
 	word = judge_same((const unsigned char *)out, olen,
 		   (const unsigned char *)exp, elen, mark != NULL)
 	    ? "accepted"
 	    : "wrong_answer";
+write:
 	if ((fd = openat(dfd, SPOOL_JUDGEMENT,
 		 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) ==
 	    -1) {

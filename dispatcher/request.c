@@ -535,10 +535,12 @@ request_expected(const json_t *root, const struct request_caps *caps,
 	if (sub->expected == NULL)
 		return error_set_field(e, ERR_INVALID, "compare",
 		    "'compare' needs 'expected_output'");
+	if (request_has_nul(v))
+		return error_set_field(e, ERR_INVALID, "compare",
+		    "'compare' holds a NUL byte");
 	if (strcmp(json_string_value(v), "exact") == 0)
 		sub->expected_exact = true;
-	else if (strcmp(json_string_value(v), "trailing_whitespace") != 0 ||
-	    request_has_nul(v))
+	else if (strcmp(json_string_value(v), "trailing_whitespace") != 0)
 		return error_set_field(e, ERR_INVALID, "compare",
 		    "'compare' is \"trailing_whitespace\" (the default) or "
 		    "\"exact\"");

@@ -140,24 +140,43 @@ server_seconds(struct core *c, struct evhttp_request *req, const char *name,
 	const char *q = evhttp_uri_get_query(
 	    evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq params;
+	struct evkeyval *kv;
 	char msg[96];
-	const char *v;
-	char *end;
+	const char *v = NULL;
 	double d = dflt;
-	bool ok = true;
+	size_t digits;
+	int n = 0;
 
 	TAILQ_INIT(&params);
-	if (q != NULL && evhttp_parse_query_str(q, &params) == -1)
-		ok = false;
-	else if ((v = evhttp_find_header(&params, name)) != NULL) {
-		errno = 0;
-		d = strtod(v, &end);
-		ok = errno == 0 && end != v && *end == '\0' && d >= 0 &&
-		    d <= 1e6;
+	/* A NUL (%00) would cut a value short without a word. */
+	if (q != NULL &&
+	    (evhttp_parse_query_str(q, &params) == -1 ||
+		strstr(q, "%00") != NULL)) {
+		evhttp_clear_headers(&params);
+		reply_error(&c->metrics, req, 400,
+		    "the query string is not NAME=VALUE&...", "query");
+		return false;
+	}
+	TAILQ_FOREACH(kv, &params, next)
+	if (strcmp(kv->key, name) == 0) {
+		v = kv->value;
+		n++;
+	}
+	/* Plain decimal seconds only: digits, and a fraction; given once. */
+	if (v != NULL) {
+		digits = strspn(v, "0123456789");
+		if (digits > 0 && v[digits] == '.')
+			digits += 1 + strspn(v + digits + 1, "0123456789");
+		d = digits > 0 && digits <= 16 && v[digits] == '\0' &&
+			v[digits - 1] != '.'
+		    ? strtod(v, NULL)
+		    : -1;
 	}
 	evhttp_clear_headers(&params);
-	if (!ok) {
-		snprintf(msg, sizeof(msg), "%s must be a number of seconds",
+	if (n > 1 || (v != NULL && (d < 0 || d > 1e6))) {
+		snprintf(msg, sizeof(msg),
+		    "%s must be a number of seconds from 0 to 1000000, "
+		    "given once",
 		    name);
 		reply_error(&c->metrics, req, 400, msg, name);
 		return false;
@@ -193,10 +212,15 @@ server_submit_answer(struct core *c, const struct job *j, int status,
 		snprintf(location, sizeof(location), "/v1/jobs/%lld",
 		    (long long)j->id);
 		evhttp_add_header(h, "Location", location);
-		if (sub->wait >= 0)
+		if (sub->wait >= 0) {
+			/* Committed: the body is needed no more, and a wait
+			   must not hold it for its minutes. */
+			evbuffer_drain(evhttp_request_get_input_buffer(req),
+			    evbuffer_get_length(
+				evhttp_request_get_input_buffer(req)));
 			waiter_add(sub->s->waiters, req, j, sub->wait, status,
 			    202);
-		else
+		} else
 			reply_json_text(&c->metrics, req, status,
 			    view_job_text(c, j));
 	}
@@ -355,8 +379,11 @@ server_batch(struct core *c, struct evhttp_request *req,
 		    "the request body is larger than max_body_bytes", NULL);
 		return;
 	}
+	/* JSON_ALLOW_NUL: an item may hold what a single submission may;
+	   request_parse() checks each as it would. */
 	root = json_loadb(len > 0 ? (const char *)evbuffer_pullup(in, -1) : "",
-	    len, JSON_REJECT_DUPLICATES, &jerr);
+	    len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	evbuffer_drain(in, len);
 	jobs = root != NULL ? json_object_get(root, "jobs") : NULL;
 	if (root == NULL || !json_is_object(root) ||
 	    json_object_size(root) != 1 || !json_is_array(jobs) ||
@@ -391,6 +418,9 @@ server_batch(struct core *c, struct evhttp_request *req,
 			fatal("out of memory");
 		r->b = b;
 		r->i = i;
+		/* Its text stands for it now: free its tree before the
+		   submission parses that text into another. */
+		json_array_set_new(jobs, i, json_null());
 		if (core_submit_batched(c, tok, text, strlen(text),
 			server_batch_answer, r, &status, &e) == -1) {
 			free(r);

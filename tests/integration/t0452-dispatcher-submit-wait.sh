@@ -43,11 +43,15 @@ J=$(post '' 'print("async")')
 tap_is "$(http_status) $(printf '%s' "$J" | jq -r .state)" "201 PENDING" "no wait: answered at once, the job pending (control)"
 
 before=$(njobs)
-for bad in 'wait=abc' 'wait=-1' 'wait=1e9' 'wait=' 'wait=nan'; do
+for bad in 'wait=abc' 'wait=-1' 'wait=1e9' 'wait=' 'wait=nan' 'wait=0x2' 'wait=%2B1' 'wait=1%00x' 'wait=1e1' 'wait=1.' 'wait=1&wait=2'; do
 	J=$(post "?$bad" 'print("never")')
-	tap_is "$(http_status) $(printf '%s' "$J" | jq -r .field)" "400 wait" "refused: ?$bad"
+	tap_like "$(http_status) $(printf '%s' "$J" | jq -r .field)" "^400 (wait|query)$" "refused: ?$bad"
 done
+J=$(post '?x' 'print("never")')
+tap_is "$(http_status) $(printf '%s' "$J" | jq -r .field)" "400 query" "refused: a query that is not NAME=VALUE"
 tap_is "$(njobs)" "$before" "refused: nothing was submitted"
+J=$(post '?wait=0.5' 'print("half")')
+tap_like "$(http_status)" '^20[12]$' "a fraction of a second is a wait (control)"
 
 # End to end on warm sandboxes: jobs of the default limits take the
 # sandbox the node had ready.

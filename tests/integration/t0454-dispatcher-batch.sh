@@ -33,6 +33,11 @@ tap_is "$(wait_job "$A1" | jq -r '[.state, .stdout] | @tsv')" "COMPLETED	first\n
 tap_is "$(wait_job "$A4" | jq -r '[.state, .stdout] | @tsv')" "COMPLETED	last\n" "batch: the last ran"
 tap_is "$(api GET "/v1/jobs/$A1" "" "$TOKEN_B" >/dev/null; http_status)" 403 "batch: the jobs are the submitting tenant's"
 
+# An item may hold what a single submission may: a NUL byte in stdin.
+B=$(api POST /v1/jobs/batch '{"jobs": [{"runtime": "python3", "source": "import sys; print(len(sys.stdin.read()))", "stdin": "a\u0000b"}]}')
+tap_is "$(http_status) $(printf '%s' "$B" | jq -c '[.jobs[].status]')" '200 [201]' "batch: an item with a NUL in its stdin is taken, as alone"
+tap_is "$(wait_job "$(printf '%s' "$B" | jq -r '.jobs[0].job.id')" | jq -r .stdout)" 3 "batch: and gets it"
+
 before=$(njobs)
 for body in '' '[]' '{"jobs": []}' '{"jobs": {}}' '{"jobs": [{}], "extra": 1}' 'not json' '{"jobs": [1], "jobs": [2]}'; do
 	api POST /v1/jobs/batch "$body" >/dev/null

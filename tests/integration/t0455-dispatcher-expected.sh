@@ -34,6 +34,7 @@ tap_is "$(judge 'print(input())' '{"stdin": "echo\n", "expected_output": "echo"}
 before=$(api GET "/v1/jobs?limit=1000" "" "$TOKEN_ADMIN" | jq '.jobs | length')
 for extra in '{"expected_output": 42}' '{"compare": "exact"}' \
 	'{"expected_output": "x", "compare": "fuzzy"}' \
+	'{"expected_output": "x", "compare": "exact\u0000x"}' \
 	'{"expected_output": "x", "expected_output_base64": "eA=="}' \
 	'{"expected_output_base64": "not base64!"}'; do
 	submit_py 'print(1)' "$extra" >/dev/null
