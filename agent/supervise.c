@@ -301,6 +301,18 @@ sup_notify_fd(struct sup *s, int *fd)
 	}
 }
 
+/* Watch the job directory for JOBDIR/cancel (inofd is made already). */
+static int
+sup_watch_cancel(struct sup *s)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->sj->jd->fd);
+	return inotify_add_watch(s->inofd, path, IN_CREATE | IN_MOVED_TO) == -1
+	    ? -1
+	    : 0;
+}
+
 /* A message from init or the job. */
 static void
 sup_message(struct sup *s)
@@ -792,7 +804,6 @@ sup_handoff(struct sup *s)
 	static struct jobdir jd;
 	struct pollfd pfd[2] = { { s->sj->parkfd, POLLIN, 0 },
 		{ s->sigfd, POLLIN, 0 } };
-	char path[64];
 	uint64_t cpu_copy = 0, now;
 	size_t len;
 	int in = -1, files = -1, evfd;
@@ -812,11 +823,10 @@ sup_handoff(struct sup *s)
 	memcpy(jd.name, j.name, sizeof(jd.name));
 	s->sj->jd = &jd;
 	s->sj->evfd = evfd;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", jd.fd);
 	if ((s->out.file = sup_output_file(s, "stdout")) == -1 ||
 	    (s->err.file = sup_output_file(s, "stderr")) == -1)
 		goto fail;
-	if (inotify_add_watch(s->inofd, path, IN_CREATE | IN_MOVED_TO) == -1) {
+	if (sup_watch_cancel(s) == -1) {
 		sup_fail(s, "cannot watch for a cancel: %s", strerror(errno));
 		goto fail;
 	}
@@ -873,8 +883,6 @@ sup_start(struct sup *s)
 static int
 sup_loop_init(struct sup *s)
 {
-	char path[64];
-
 	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
 	s->wallfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -883,10 +891,7 @@ sup_loop_init(struct sup *s)
 	if (s->wallfd == -1 || s->cpufd == -1 || s->inofd == -1)
 		return -1;
 	/* A warm start's job directory comes at the handoff. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d",
-	    s->sj->jd != NULL ? s->sj->jd->fd : -1);
-	if (s->sj->jd != NULL &&
-	    inotify_add_watch(s->inofd, path, IN_CREATE | IN_MOVED_TO) == -1)
+	if (s->sj->jd != NULL && sup_watch_cancel(s) == -1)
 		return -1;
 	if (sup_watch(s, s->sigfd, SRC_SIGNAL) == -1 ||
 	    sup_watch(s, s->wallfd, SRC_WALL) == -1 ||

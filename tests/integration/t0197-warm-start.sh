@@ -258,6 +258,18 @@ tap_is "$(cat "$B/stdout")" "found [] pid 2" "reuse: the next job sees no file, 
 tap_is "$(cat "$C/stdout")" "found [] pid 2" "reuse: and the one after it too, in a PID namespace of its own"
 check_clean "reuse"
 
+# --- a warm job is cancelled as a cold one is (the watch is set at handoff) --
+CAN=$(job_py can 'import time; time.sleep(20)')
+{
+	sleep 1
+	echo "r1 run $CAN"
+	wait_event "$CAN" started
+	agent cancel "$CAN" >/dev/null
+	for _ in $(seq 100); do grep -qs '^r1 exit' "$T/can.out" && break; sleep 0.1; done
+} | agent serve >"$T/can.out" 2>/dev/null
+tap_is "$(warm_of "$CAN") $(jq -r .verdict "$CAN/result.json")" "true cancelled" "cancel: a warm job is cancelled"
+check_clean "cancel"
+
 # --- a refused request leaves the next job its warm start -------------------
 NEXT=$(job_py next 'print("n")')
 {
@@ -295,7 +307,9 @@ check_clean "parked"
 # --- a session ends at once and leaves nothing --------------------------------
 T0=$(now)
 { sleep 1.5; } | agent serve >/dev/null 2>&1
-tap_like "$(since "$T0")" '^[1-4]\.' "end: a session with a parked sandbox ends when its input does"
+# (A parked sandbox waits PARK_MAX_SECONDS, 30 s, for its job: a session
+# that waited for it would take that long; a loaded machine takes seconds.)
+tap_cmp "$(since "$T0")" '<' 20 "end: a session with a parked sandbox ends when its input does"
 check_clean "end"
 
 tap_done
