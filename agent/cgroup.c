@@ -491,6 +491,72 @@ cgroup_prepare(const struct cgroup_sys *cs, uid_t slot, const struct limits *l,
 	return 0;
 }
 
+/* See cgroup.h. */
+int
+cgroup_restage(const struct cgroup_sys *cs, uid_t slot,
+    const struct limits *was, const struct limits *l, int *peakfd,
+    struct error *e)
+{
+	const struct cgroup_layout *ly = &cgroup_layouts[cs->version];
+	struct cgroup_step steps[CGROUP_PLAN_MAX];
+	char dir[CGROUP_DIR_MAX], path[PATH_MAX];
+	bool raise = l->memory_bytes > was->memory_bytes;
+	size_t i, n;
+	int pass, fd;
+
+	*peakfd = -1;
+	if (cs->version == CGROUP_NONE)
+		return 0;
+	n = cgroup_plan(cs, slot, l, steps);
+	/* v1's memsw may never be below the memory limit: when the limit
+	   rises, memsw goes first, else second (as planned).  A pass
+	   writes the limit files only: the directories are there. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			bool memsw = steps[i].file != NULL &&
+			    strcmp(steps[i].file,
+				"memory.memsw.limit_in_bytes") == 0;
+
+			if (steps[i].file == NULL ||
+			    (ly->delegate != NULL &&
+				strcmp(steps[i].file, ly->delegate) == 0) ||
+			    (pass == 0 && !(raise && memsw)))
+				continue;
+			if (cgroup_write(steps[i].dir, steps[i].file,
+				steps[i].value, e) == -1)
+				return -1;
+		}
+	if (!cs->memory || !cgroup_ctl_dir(cs, slot, CG_MEMORY, dir))
+		return 0;
+	/* The peak starts again: v1 resets it for everyone, v2 (Linux
+	   6.12) for reads through the descriptor that wrote. */
+	if (cs->version == CGROUP_V1)
+		return cgroup_write(dir, ly->peak, "0", e);
+	snprintf(path, sizeof(path), "%s/%s", dir, ly->peak);
+	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return 0;
+	if (util_write_all(fd, "reset\n", 6) == -1)
+		close(fd);
+	else
+		*peakfd = fd;
+	return 0;
+}
+
+/* See cgroup.h. */
+int
+cgroup_peak_read(int fd, uint64_t *out)
+{
+	char buf[32];
+	ssize_t n;
+
+	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return util_parse_u64(buf, out) ? 0 : -1;
+}
+
 /* Write val to file in each of the slot's directories. */
 static int
 cgroup_write_slot(const struct cgroup_sys *cs, uid_t slot, const char *file,

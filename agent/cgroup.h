@@ -115,6 +115,20 @@ int cgroup_cpu_ns(const struct cgroup_sys *cs, uid_t slot, uint64_t *ns);
 int cgroup_stats(const struct cgroup_sys *cs, uid_t slot,
     struct cgroup_stats *st, struct error *e);
 
+/*
+ * Between a compile stage and the run: write the run's limits l over the
+ * compile stage's (was) on the slot's existing cgroup, and start the peak
+ * memory again.  On cgroup v2 that needs a descriptor of memory.peak
+ * (Linux 6.12): *peakfd is it, to read the run's peak through with
+ * cgroup_peak_read(), or -1 (then the peak read later is the whole job's).
+ */
+int cgroup_restage(const struct cgroup_sys *cs, uid_t slot,
+    const struct limits *was, const struct limits *l, int *peakfd,
+    struct error *e);
+
+/* The peak memory through such a descriptor. */
+int cgroup_peak_read(int fd, uint64_t *out);
+
 /* Kill everything left in the slot's cgroup and remove it. */
 int cgroup_destroy(const struct cgroup_sys *cs, uid_t slot, struct error *e);
 

@@ -40,7 +40,9 @@ static const char *const conf_known[] = { "base_dir", "slots", "uid_base",
 	"gid_base", "defaults", "ceilings", "runtimes", "out_files_max",
 	"cgroup", "cgroup_root", "cgroup_parent", "sftp_server", NULL };
 static const char *const conf_runtime_known[] = { "name", "command", "binds",
-	"version", "warm_start", NULL };
+	"version", "warm_start", "compile", NULL };
+static const char *const conf_compile_known[] = { "command", "defaults",
+	"ceilings", NULL };
 
 /* Paths inside the sandbox that the agent itself provides. */
 static const char *conf_reserved[] = { "/job", "/out", "/tmp", "/dev", "/proc",
@@ -143,10 +145,55 @@ conf_warm_start(const config_setting_t *s, struct runtime *rt, struct error *e)
 	return 0;
 }
 
+/*
+ * A runtime's compile stage: its command and its limits, which start from
+ * the node's own defaults and ceilings.
+ */
+static int
+conf_compile(const config_setting_t *s, const struct agent_conf *c,
+    struct runtime *rt, struct error *e)
+{
+	const config_setting_t *g = config_setting_get_member(s, "compile");
+	int i;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return error_set_field(e, ERR_INVALID, "compile",
+		    "'compile' must be a group");
+	if (cfgfile_known(g, conf_compile_known, "compile", e) == -1)
+		return -1;
+	if (cfgfile_strings(config_setting_get_member(g, "command"),
+		"compile.command", CONF_COMMAND_MAX, &rt->compile,
+		&rt->ncompile, e) == -1)
+		return -1;
+	if (rt->ncompile == 0 || rt->compile[0][0] != '/')
+		return error_set_field(e, ERR_INVALID, "compile",
+		    "'compile.command' must start with an absolute path");
+	rt->compile_defaults = c->defaults;
+	rt->compile_ceilings = c->ceilings;
+	if (cfgfile_limits_setting(config_setting_get_member(g, "defaults"),
+		"compile.defaults", &rt->compile_defaults, e) == -1 ||
+	    cfgfile_limits_setting(config_setting_get_member(g, "ceilings"),
+		"compile.ceilings", &rt->compile_ceilings, e) == -1)
+		return -1;
+	for (i = 0; i < LIMITS_N; i++)
+		if (limit_get(&rt->compile_defaults, i) >
+		    limit_get(&rt->compile_ceilings, i))
+			return error_set_field(e, ERR_INVALID, "compile",
+			    "compile: default '%s' is above its ceiling",
+			    limit_defs[i].name);
+	if (rt->warm_start)
+		return error_set_field(e, ERR_INVALID, "warm_start",
+		    "warm_start is for an interpreter: a runtime with a "
+		    "compile stage cannot have it");
+	return 0;
+}
+
 /* Read one runtime entry. */
 static int
-conf_runtime_read(const config_setting_t *s, struct runtime *rt,
-    struct error *e)
+conf_runtime_read(const config_setting_t *s, const struct agent_conf *c,
+    struct runtime *rt, struct error *e)
 {
 	const char *name, *version;
 	size_t i;
@@ -175,7 +222,11 @@ conf_runtime_read(const config_setting_t *s, struct runtime *rt,
 	if (config_setting_lookup_string(s, "version", &version) &&
 	    (rt->version = strdup(version)) == NULL)
 		return error_set(e, ERR_NOMEM, "out of memory");
-	return conf_warm_start(s, rt, e);
+	if (conf_warm_start(s, rt, e) == -1)
+		return -1;
+	if (conf_compile(s, c, rt, e) == -1)
+		return error_wrap(e, "runtime '%s'", name);
+	return 0;
 }
 
 /* Read the runtimes list. */
@@ -200,7 +251,7 @@ conf_runtimes(const config_t *cf, struct agent_conf *c, struct error *e)
 		c->nruntimes++;
 		if (conf_runtime_read(config_setting_get_elem(list,
 					  (unsigned)i),
-			&c->runtimes[i], e) == -1)
+			c, &c->runtimes[i], e) == -1)
 			return -1;
 		for (k = 0; k < (size_t)i; k++)
 			if (strcmp(c->runtimes[k].name, c->runtimes[i].name) ==
@@ -350,6 +401,7 @@ conf_release(struct agent_conf *c)
 	for (i = 0; i < c->nruntimes; i++) {
 		util_strv_free(c->runtimes[i].command, c->runtimes[i].ncommand);
 		util_strv_free(c->runtimes[i].binds, c->runtimes[i].nbinds);
+		util_strv_free(c->runtimes[i].compile, c->runtimes[i].ncompile);
 		free(c->runtimes[i].version);
 	}
 	free(c->runtimes);

@@ -40,6 +40,14 @@ struct runtime {
 	size_t nbinds;
 	char *version; /* configured version, or NULL to ask */
 	bool warm_start; /* its interpreter may start before the job (park.h) */
+	/* A compile stage, run in the job's sandbox before command (with
+	   the same placeholders, and no args); NULL when it has none.  Its
+	   limits are its own, but for disk_bytes: the run's, as the two
+	   share /job. */
+	char **compile; /* argv */
+	size_t ncompile;
+	struct limits compile_defaults;
+	struct limits compile_ceilings;
 };
 
 struct agent_conf {

@@ -429,7 +429,8 @@ agent_clean(struct agent *a, struct jobdir *jd, struct error *e)
 	return 0;
 }
 
-/* Ask a runtime's interpreter for its version, as nobody, briefly. */
+/* Ask a runtime's interpreter (or compiler) for its version, as nobody,
+   briefly. */
 static json_t *
 agent_runtime_version(const struct runtime *rt)
 {
@@ -445,7 +446,11 @@ agent_runtime_version(const struct runtime *rt)
 	if (pipe2(pipefd, O_CLOEXEC) == -1)
 		return json_null();
 	if ((pid = fork()) == 0) {
-		char *argv[] = { rt->command[0], (char *)"--version", NULL };
+		/* A compiled runtime's version is its compiler's: its
+		   command is what the compiler makes. */
+		char *argv[] = { rt->compile != NULL ? rt->compile[0]
+						     : rt->command[0],
+			(char *)"--version", NULL };
 		char *envp[] = { (char *)"PATH=/usr/bin:/bin", NULL };
 		int devnull = open("/dev/null", O_RDONLY);
 
@@ -529,8 +534,9 @@ agent_info(struct agent *a, struct error *e)
 		const struct runtime *rt = &a->conf.runtimes[i];
 
 		json_array_append_new(runtimes,
-		    json_pack("{s:s, s:o}", "name", rt->name, "version",
-			agent_runtime_version(rt)));
+		    json_pack("{s:s, s:o, s:b}", "name", rt->name, "version",
+			agent_runtime_version(rt), "compile",
+			rt->compile != NULL));
 		for (k = 0; k < rt->nbinds; k++)
 			if (lstat(rt->binds[k], &st) == -1)
 				json_array_append_new(missing,

@@ -345,10 +345,10 @@ plan_template_tag(const struct plan *p)
 
 /* Append one rlimit step. */
 static void
-plan_rlimit(struct plan *p, int resource, rlim_t soft, rlim_t hard,
-    const char *why)
+plan_rlimit(struct plan_rlimit *rl, size_t *n, int resource, rlim_t soft,
+    rlim_t hard, const char *why)
 {
-	struct plan_rlimit *r = &p->rlimits[p->nrlimits++];
+	struct plan_rlimit *r = &rl[(*n)++];
 
 	r->resource = resource;
 	r->soft = soft;
@@ -356,48 +356,49 @@ plan_rlimit(struct plan *p, int resource, rlim_t soft, rlim_t hard,
 	r->why = why;
 }
 
-/* The rlimits; hard equals soft (but for CPU) so the job cannot raise them. */
+/* The rlimits for limits l; hard equals soft (but for CPU) so the job
+   cannot raise them. */
 static void
-plan_rlimits(struct plan *p)
+plan_rlimits(const struct limits *l, bool memory_by_cgroup,
+    struct plan_rlimit *rl, size_t *n)
 {
-	const struct limits *l = &p->limits;
 	rlim_t cpu = (rlim_t)ceil(l->cpu_seconds) + 1;
 	rlim_t stack = PLAN_STACK_BYTES;
 
 	if (stack > l->memory_bytes)
 		stack = l->memory_bytes;
-	plan_rlimit(p, RLIMIT_CPU, cpu, cpu + 1,
+	plan_rlimit(rl, n, RLIMIT_CPU, cpu, cpu + 1,
 	    "a backstop per process: the supervisor enforces the CPU time "
 	    "summed over the job, this catches a process if it lags");
-	if (!p->memory_by_cgroup)
-		plan_rlimit(p, RLIMIT_AS, l->memory_bytes, l->memory_bytes,
+	if (!memory_by_cgroup)
+		plan_rlimit(rl, n, RLIMIT_AS, l->memory_bytes, l->memory_bytes,
 		    "no memory cgroup on this node: cap each process's "
 		    "address space instead");
-	plan_rlimit(p, RLIMIT_FSIZE, l->disk_bytes, l->disk_bytes,
+	plan_rlimit(rl, n, RLIMIT_FSIZE, l->disk_bytes, l->disk_bytes,
 	    "no single file larger than the job's disk");
-	plan_rlimit(p, RLIMIT_NOFILE, l->open_files, l->open_files,
+	plan_rlimit(rl, n, RLIMIT_NOFILE, l->open_files, l->open_files,
 	    "the open_files limit");
-	plan_rlimit(p, RLIMIT_NPROC, l->processes, l->processes,
+	plan_rlimit(rl, n, RLIMIT_NPROC, l->processes, l->processes,
 	    "the processes limit; it counts per uid, and each slot has its "
 	    "own uid (pids.max backs it where there is a cgroup)");
-	plan_rlimit(p, RLIMIT_STACK, stack, stack, "a bounded stack");
-	plan_rlimit(p, RLIMIT_CORE, 0, 0,
+	plan_rlimit(rl, n, RLIMIT_STACK, stack, stack, "a bounded stack");
+	plan_rlimit(rl, n, RLIMIT_CORE, 0, 0,
 	    "no core dumps: they would fill the disk and leak memory");
-	plan_rlimit(p, RLIMIT_MEMLOCK, 65536, 65536,
+	plan_rlimit(rl, n, RLIMIT_MEMLOCK, 65536, 65536,
 	    "the kernel's default; locked memory escapes accounting");
-	plan_rlimit(p, RLIMIT_MSGQUEUE, 0, 0,
+	plan_rlimit(rl, n, RLIMIT_MSGQUEUE, 0, 0,
 	    "no POSIX message queues: nothing in a job needs them");
-	plan_rlimit(p, RLIMIT_NICE, 0, 0, "priority cannot be raised");
-	plan_rlimit(p, RLIMIT_RTPRIO, 0, 0, "no real-time scheduling");
-	plan_rlimit(p, RLIMIT_SIGPENDING, 4096, 4096, "bounded queued signals");
+	plan_rlimit(rl, n, RLIMIT_NICE, 0, 0, "priority cannot be raised");
+	plan_rlimit(rl, n, RLIMIT_RTPRIO, 0, 0, "no real-time scheduling");
+	plan_rlimit(rl, n, RLIMIT_SIGPENDING, 4096, 4096,
+	    "bounded queued signals");
 }
 
-/* Replace every "{entry}" in tmpl with the entry's path in the sandbox. */
+/* tmpl with every key replaced by value, or NULL out of memory. */
 static char *
-plan_expand(const char *tmpl, const char *entry_path)
+plan_subst(const char *tmpl, const char *key, const char *value)
 {
-	static const char key[] = "{entry}";
-	size_t n = 0, klen = sizeof(key) - 1, elen = strlen(entry_path);
+	size_t n = 0, klen = strlen(key), elen = strlen(value);
 	const char *s, *hit;
 	char *out, *d;
 
@@ -409,31 +410,102 @@ plan_expand(const char *tmpl, const char *entry_path)
 	     s = hit + klen) {
 		memcpy(d, s, (size_t)(hit - s));
 		d += hit - s;
-		memcpy(d, entry_path, elen);
+		memcpy(d, value, elen);
 		d += elen;
 	}
 	strcpy(d, s);
 	return out;
 }
 
-/* argv: the runtime's command with {entry} filled in, then the args. */
+/*
+ * A command word with "{entry}" replaced by the entry's path in the
+ * sandbox and "{entry_stem}" by its file name without the extension
+ * ("src/Main.java": "Main"; a Java class is named so).
+ */
+static char *
+plan_expand(const char *tmpl, const char *entry)
+{
+	char path[8 + UTIL_PATH_MAX], stem[UTIL_PATH_MAX + 1], *dot, *one, *two;
+	const char *base = strrchr(entry, '/');
+
+	snprintf(path, sizeof(path), "/job/%s", entry);
+	snprintf(stem, sizeof(stem), "%s", base != NULL ? base + 1 : entry);
+	if ((dot = strrchr(stem, '.')) != NULL && dot != stem)
+		*dot = '\0';
+	if ((one = plan_subst(tmpl, "{entry}", path)) == NULL)
+		return NULL;
+	two = plan_subst(one, "{entry_stem}", stem);
+	free(one);
+	return two;
+}
+
+/* A command with its placeholders filled in, then extra words; NULL out
+   of memory (what was made is freed). */
+static char **
+plan_command(char *const *cmd, size_t ncmd, const char *entry,
+    char *const *extra, size_t nextra)
+{
+	char **argv = calloc(ncmd + nextra + 1, sizeof(char *));
+	size_t i, n = 0;
+
+	if (argv == NULL)
+		return NULL;
+	for (i = 0; i < ncmd; i++)
+		if ((argv[n++] = plan_expand(cmd[i], entry)) == NULL)
+			goto fail;
+	for (i = 0; i < nextra; i++)
+		if ((argv[n++] = strdup(extra[i])) == NULL)
+			goto fail;
+	return argv;
+fail:
+	for (i = 0; i < n; i++)
+		free(argv[i]);
+	free(argv);
+	return NULL;
+}
+
+/* argv: the runtime's command with its placeholders filled in, then the
+   args; the compile stage's command, without them. */
 static int
 plan_argv(struct plan *p, const struct runtime *rt, const struct manifest *m)
 {
-	char entry_path[8 + UTIL_PATH_MAX];
-	size_t i, n = 0;
-
-	snprintf(entry_path, sizeof(entry_path), "/job/%s", m->entry);
-	p->argv = calloc(rt->ncommand + m->nargs + 1, sizeof(char *));
-	if (p->argv == NULL)
+	if ((p->argv = plan_command(rt->command, rt->ncommand, m->entry,
+		 m->args, m->nargs)) == NULL)
 		return -1;
-	for (i = 0; i < rt->ncommand; i++)
-		if ((p->argv[n++] = plan_expand(rt->command[i], entry_path)) ==
-		    NULL)
-			return -1;
-	for (i = 0; i < m->nargs; i++)
-		if ((p->argv[n++] = strdup(m->args[i])) == NULL)
-			return -1;
+	if (p->has_compile &&
+	    (p->compile.argv = plan_command(rt->compile, rt->ncompile, m->entry,
+		 NULL, 0)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * The compile stage's limits: the manifest's compile_limits within the
+ * runtime's compile defaults and ceilings; its disk is the run's.
+ */
+static int
+plan_compile(struct plan *p, const struct runtime *rt, const struct manifest *m,
+    struct error *e)
+{
+	int disk = limit_index("disk_bytes");
+
+	if (rt->compile == NULL) {
+		if (m->compile_limit_set != 0)
+			return error_set_field(e, ERR_INVALID, "compile_limits",
+			    "runtime '%s' has no compile stage", rt->name);
+		return 0;
+	}
+	if ((m->compile_limit_set & (1u << disk)) != 0)
+		return error_set_field(e, ERR_INVALID, "compile_limits",
+		    "the compile stage shares the run's disk_bytes; set it in "
+		    "'limits'");
+	p->has_compile = true;
+	limit_resolve(&p->compile.limits, &m->compile_limits,
+	    m->compile_limit_set, &rt->compile_defaults, &rt->compile_ceilings,
+	    &p->compile.clamped);
+	p->compile.limits.disk_bytes = p->limits.disk_bytes;
+	plan_rlimits(&p->compile.limits, p->memory_by_cgroup,
+	    p->compile.rlimits, &p->compile.nrlimits);
 	return 0;
 }
 
@@ -507,7 +579,11 @@ plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
 		return error_set(e, ERR_INVALID,
 		    "too many mounts, or a bind path that is too long");
 	}
-	plan_rlimits(p);
+	plan_rlimits(&p->limits, p->memory_by_cgroup, p->rlimits, &p->nrlimits);
+	if (plan_compile(p, rt, m, e) == -1) {
+		plan_release(p);
+		return -1;
+	}
 	if (plan_argv(p, rt, m) == -1 || plan_env(p, m) == -1) {
 		plan_release(p);
 		return error_set(e, ERR_NOMEM, "out of memory");
@@ -537,7 +613,7 @@ plan_same_sandbox(const struct plan *a, const struct plan *b)
 	    a->clamped != b->clamped ||
 	    a->memory_by_cgroup != b->memory_by_cgroup ||
 	    a->nmounts != b->nmounts || a->ntemplate != b->ntemplate ||
-	    a->nrlimits != b->nrlimits ||
+	    a->nrlimits != b->nrlimits || a->has_compile || b->has_compile ||
 	    strcmp(a->hostname, b->hostname) != 0 ||
 	    strcmp(a->workdir, b->workdir) != 0)
 		return false;
@@ -605,6 +681,10 @@ plan_release(struct plan *p)
 	for (i = 0; p->argv != NULL && p->argv[i] != NULL; i++)
 		free(p->argv[i]);
 	free(p->argv);
+	for (i = 0; p->compile.argv != NULL && p->compile.argv[i] != NULL; i++)
+		free(p->compile.argv[i]);
+	free(p->compile.argv);
+	p->compile.argv = NULL;
 	for (i = 0; p->envp != NULL && p->envp[i] != NULL; i++)
 		free(p->envp[i]);
 	free(p->envp);

@@ -58,6 +58,15 @@ struct plan_rlimit {
 	const char *why;
 };
 
+/* A compile stage: the same sandbox, its own argv, limits and rlimits. */
+struct plan_stage {
+	char **argv; /* NULL-terminated */
+	struct limits limits; /* disk_bytes is the run's: they share /job */
+	unsigned clamped;
+	struct plan_rlimit rlimits[PLAN_RLIMITS_MAX];
+	size_t nrlimits;
+};
+
 struct plan {
 	unsigned slot;
 	uid_t uid;
@@ -76,6 +85,8 @@ struct plan {
 	size_t nrlimits;
 	char hostname[16];
 	char workdir[16];
+	bool has_compile; /* the runtime compiles first: compile holds how */
+	struct plan_stage compile;
 };
 
 /*

@@ -34,7 +34,7 @@
 #include "sandbox.h"
 
 /* Descriptors init keeps from 3 up (sandbox_fds()). */
-#define SANDBOX_KEEPERS 6
+#define SANDBOX_KEEPERS 8
 
 /* Send a message, with an optional descriptor or the compiled filter. */
 int
@@ -608,16 +608,28 @@ sandbox_drop_caps(void)
 	return (int)syscall(SYS_capset, &hdr, data);
 }
 
+/* What one job process of a sandbox runs: the run, or a compile stage. */
+struct sandbox_stage {
+	char *const *argv;
+	const struct plan_rlimit *rlimits;
+	size_t nrlimits;
+	const struct filter_prog *prog;
+	int runner; /* a warm start's runner socket, or -1 */
+	int out, err; /* a compile stage's output, or -1: the run's, at 1
+			 and 2 already */
+};
+
 /*
  * The job: become the slot's user with nothing left of root, apply limits,
- * load the filter, execute.  Runs as PID 2 of the namespace.
+ * load the filter, execute.  Runs as PID 2 of the namespace (a compile
+ * stage's job first, when there is one).
  */
-static void __attribute__((noreturn)) sandbox_job_main(const struct plan *p,
-    const struct filter_prog *prog, int sock, int runner)
+static void __attribute__((noreturn))
+sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 {
 	struct error e;
 	size_t i;
-	int nfd;
+	int nfd, null;
 
 	/* A fresh session: no controlling terminal, so no TIOCSTI. */
 	if (setsid() == -1)
@@ -629,6 +641,18 @@ static void __attribute__((noreturn)) sandbox_job_main(const struct plan *p,
 	if (chdir(p->workdir) == -1)
 		sandbox_die(sock, "chdir '%s': %s", p->workdir,
 		    strerror(errno));
+	/* A compile stage reads nothing (the job's stdin is the run's) and
+	   writes to output of its own. */
+	if (st->out != -1) {
+		if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+		    dup2(null, 0) == -1 || dup2(st->out, 1) == -1 ||
+		    dup2(st->err, 2) == -1)
+			sandbox_die(sock,
+			    "cannot set up the compile stage's "
+			    "stdio: %s",
+			    strerror(errno));
+		close(null);
+	}
 	if (sandbox_drop_bounding() == -1)
 		sandbox_die(sock, "cannot drop capabilities: %s",
 		    strerror(errno));
@@ -644,7 +668,7 @@ static void __attribute__((noreturn)) sandbox_job_main(const struct plan *p,
 		sandbox_die(sock, "privileges were not dropped");
 	/* The filter comes last: everything above needed calls it refuses.
 	   filter_install sets no_new_privs first. */
-	if (filter_install(prog, &nfd, &e) == -1)
+	if (filter_install(st->prog, &nfd, &e) == -1)
 		sandbox_die(sock, "%s", e.msg);
 	if (sandbox_send(sock, SANDBOX_NOTIFY_FD, 0, NULL, nfd, NULL) == -1)
 		_exit(127);
@@ -652,21 +676,21 @@ static void __attribute__((noreturn)) sandbox_job_main(const struct plan *p,
 	/* A warm start's runner takes its job on descriptor 3 (park.h);
 	   dup2 leaves it open across execve.  It replaces the socket to
 	   the supervisor, which the job never keeps. */
-	if (runner != -1 && dup2(runner, 3) == -1)
+	if (st->runner != -1 && dup2(st->runner, 3) == -1)
 		sandbox_die(sock, "cannot pass the runner's socket: %s",
 		    strerror(errno));
 	/* The limits come last of all, so that the sandbox's own few
 	   descriptors and tasks never count against a job's small limit.
 	   Lowering a limit needs no privilege. */
-	for (i = 0; i < p->nrlimits; i++) {
-		struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
+	for (i = 0; i < st->nrlimits; i++) {
+		struct rlimit rl = { st->rlimits[i].soft, st->rlimits[i].hard };
 
-		if (setrlimit(p->rlimits[i].resource, &rl) == -1)
+		if (setrlimit(st->rlimits[i].resource, &rl) == -1)
 			sandbox_die(sock, "setrlimit %d: %s",
-			    p->rlimits[i].resource, strerror(errno));
+			    st->rlimits[i].resource, strerror(errno));
 	}
-	execve(p->argv[0], p->argv, p->envp);
-	sandbox_die(sock, "cannot execute '%s': %s", p->argv[0],
+	execve(st->argv[0], st->argv, p->envp);
+	sandbox_die(sock, "cannot execute '%s': %s", st->argv[0],
 	    strerror(errno));
 }
 
@@ -708,15 +732,15 @@ sandbox_spare_ns(int ns[2])
 /*
  * Put descriptors in place: 0-2 for the job, then the keepers at fixed
  * numbers: 3 the socket, 4 the files, 5 and 6 the namespaces made ahead, 7
- * the template and 8 a warm start's runner socket, those after the socket
- * only if given (else closed).
+ * the template, 8 a warm start's runner socket, 9 and 10 a compile stage's
+ * stdout and stderr, those after the socket only if given (else closed).
  */
 static void
 sandbox_fds(const struct sandbox_io *io, int fds[SANDBOX_KEEPERS])
 {
 	const int from[SANDBOX_KEEPERS] = { io->sock, io->files_dirfd,
 		io->spare_ns[0], io->spare_ns[1], io->template_fd,
-		io->runner_fd };
+		io->runner_fd, io->compile_out_fd, io->compile_err_fd };
 	int i;
 
 	/* Move the keepers above the range first, then into it. */
@@ -866,11 +890,58 @@ sandbox_handoff(int sock, const struct plan *p, struct sandbox_io *io,
 		_exit(127);
 }
 
+/*
+ * The compile stage (sandbox.h): its job, then whatever it left killed, and
+ * init alone again.  Its output closes here, so that the supervisor reads
+ * it to its end; the STAGE message says how it ended.  Returns once the
+ * supervisor says GO (the compile ended ok); dies if it does not.
+ */
+static void
+sandbox_compile(const struct plan *p, const struct sandbox_stage *st, int sock)
+{
+	struct sandbox_msg m;
+	int status = 0, s;
+	pid_t job, pid;
+
+	if ((job = fork()) == -1)
+		sandbox_die(sock, "fork: %s", strerror(errno));
+	if (job == 0)
+		sandbox_job_main(p, st, sock);
+	/* Reap until the compiler itself ends, then kill the rest: init is
+	   PID 1 of the namespace and still holds CAP_KILL, so kill(-1)
+	   reaches every process of the job and no other.  Nothing of the
+	   compile stage may run on into the run. */
+	for (;;) {
+		pid = waitpid(-1, &s, __WALL);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid == -1)
+			sandbox_die(sock, "init lost the compile stage: %s",
+			    strerror(errno));
+		if (pid == job) {
+			status = s;
+			break;
+		}
+	}
+	(void)kill(-1, SIGKILL);
+	while ((pid = waitpid(-1, &s, __WALL)) != -1 || errno == EINTR)
+		;
+	if (errno != ECHILD)
+		sandbox_die(sock, "init cannot reap the compile stage: %s",
+		    strerror(errno));
+	close(st->out);
+	close(st->err);
+	if (sandbox_send(sock, SANDBOX_STAGE, status, NULL, -1, NULL) == -1)
+		_exit(127);
+	sandbox_expect(sock, SANDBOX_GO, &m);
+}
+
 /* The body of init: see sandbox.h. */
 void
 sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 {
-	static struct sandbox_msg m, filter;
+	static struct sandbox_msg m, filter, cfilter;
+	struct sandbox_stage run, compile;
 	struct sandbox_io mine = *io;
 	struct error e;
 	pid_t job, pid;
@@ -916,12 +987,29 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	sandbox_expect(sock, SANDBOX_FILTER, &filter);
 	if (filter.filter.len == 0 || filter.filter.len > FILTER_INSNS_MAX)
 		sandbox_die(sock, "no seccomp filter from the supervisor");
+	if (p->has_compile) {
+		sandbox_expect(sock, SANDBOX_FILTER, &cfilter);
+		if (cfilter.filter.len == 0 ||
+		    cfilter.filter.len > FILTER_INSNS_MAX)
+			sandbox_die(sock,
+			    "no compile filter from the supervisor");
+		if (fds[6] == -1 || fds[7] == -1)
+			sandbox_die(sock, "no output for the compile stage");
+	}
 	sandbox_expect(sock, SANDBOX_GO, &m);
 
+	if (p->has_compile) {
+		compile = (struct sandbox_stage){ p->compile.argv,
+			p->compile.rlimits, p->compile.nrlimits,
+			&cfilter.filter, -1, fds[6], fds[7] };
+		sandbox_compile(p, &compile, sock);
+	}
+	run = (struct sandbox_stage){ p->argv, p->rlimits, p->nrlimits,
+		&filter.filter, fds[5], -1, -1 };
 	if ((job = fork()) == -1)
 		sandbox_die(sock, "fork: %s", strerror(errno));
 	if (job == 0)
-		sandbox_job_main(p, &filter.filter, sock, fds[5]);
+		sandbox_job_main(p, &run, sock);
 	if (fds[5] != -1) {
 		close(fds[5]);
 		sandbox_handoff(sock, p, &mine, job);

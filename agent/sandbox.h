@@ -15,6 +15,14 @@
  * seccomp filter, made while init builds the root), READY (init), GO
  * (supervisor), NOTIFY_FD (job, with the seccomp listener attached), STATUS
  * (init).  ERROR may come from init or the job at any step and is fatal.
+ *
+ * A runtime with a compile stage (plan.h) has two jobs in one sandbox:
+ * FILTER comes twice (the run's, then the compile stage's), and after GO
+ * the compile job runs first (stdin /dev/null, its own output pipes,
+ * limits and filter), then NOTIFY_FD (the compile job), STAGE (init, once
+ * it and all it left are gone), GO (supervisor: it ended ok), and the run
+ * goes on as above.  The supervisor kills init instead of a second GO
+ * when the compile failed.
  */
 #ifndef SLUICE_AGENT_SANDBOX_H
 #define SLUICE_AGENT_SANDBOX_H
@@ -33,8 +41,11 @@ enum sandbox_msg_type {
 	SANDBOX_NOTIFY_FD,
 	SANDBOX_STATUS,
 	SANDBOX_ERROR,
-	SANDBOX_FILES /* a warm start's submission (the descriptor of
-			 JOBDIR/files; value: its owner), to copy in */
+	SANDBOX_FILES, /* a warm start's submission (the descriptor of
+			  JOBDIR/files; value: its owner), to copy in */
+	SANDBOX_STAGE /* init: the compile stage has ended, every process of
+			 it is gone and its output closed; value: its wait
+			 status.  The supervisor answers GO to run */
 };
 
 struct sandbox_msg {
@@ -66,6 +77,8 @@ struct sandbox_io {
 			    for this plan (warm.c), or -1: init builds it */
 	int runner_fd; /* a warm start: the job's descriptor 3, on which its
 			  runner takes the job (park.h); else -1 */
+	int compile_out_fd; /* the compile stage's stdout and stderr (write */
+	int compile_err_fd; /* ends), or -1 without one */
 };
 
 /* Namespaces a job gets; the cgroup namespace comes later (see init). */

@@ -51,7 +51,9 @@ enum sup_source {
 	SRC_WALL,
 	SRC_CPU,
 	SRC_CANCEL,
-	SRC_NOTIFY
+	SRC_NOTIFY,
+	SRC_CSTDOUT,
+	SRC_CSTDERR
 };
 
 /* One stream of captured output. */
@@ -70,6 +72,14 @@ struct sup {
 	int sock, epfd, sigfd, wallfd, cpufd, inofd, notifyfd, outdirfd;
 	int runner; /* a warm start's runner socket */
 	struct sup_stream out, err;
+	struct sup_stream cout, cerr; /* a compile stage's output */
+	bool compiling; /* the compile stage runs, or failed */
+	const struct limits *lim; /* the limits of the stage that runs */
+	struct filter_prog cfilter; /* the compile stage's */
+	struct result_stage cres; /* a compile stage that ended ok */
+	int peakfd; /* the run's peak memory (cgroup_restage()), or -1 */
+	uint64_t oom_base; /* OOM kills before the run */
+	double cpu_base_s; /* CPU seconds before the run, without a cgroup */
 	bool reaped;
 	bool attached; /* init was born in its v2 cgroup */
 	struct rusage ru;
@@ -236,7 +246,7 @@ sup_cpu_used(struct sup *s)
 
 	if (s->sj->cg->cpu && cgroup_cpu_ns(s->sj->cg, s->p->uid, &ns) == 0)
 		return sup_cpu_cgroup(s, ns);
-	return sup_cpu_fallback(s);
+	return sup_cpu_fallback(s) - s->cpu_base_s;
 }
 
 /* The CPU timer: kill at the limit, else check again at the earliest
@@ -246,12 +256,12 @@ sup_cpu_check(struct sup *s)
 {
 	double used = sup_cpu_used(s), left;
 
-	if (used >= s->p->limits.cpu_seconds) {
+	if (used >= s->lim->cpu_seconds) {
 		s->facts.cpu_seconds = used;
 		sup_kill(s, KILL_CPU);
 		return;
 	}
-	left = (s->p->limits.cpu_seconds - used) / s->ncpu;
+	left = (s->lim->cpu_seconds - used) / s->ncpu;
 	sup_arm(s->cpufd,
 	    left < SUPERVISE_CPU_TICK_MIN ? SUPERVISE_CPU_TICK_MIN : left);
 }
@@ -261,7 +271,7 @@ static void
 sup_output(struct sup *s, struct sup_stream *st)
 {
 	char buf[65536];
-	uint64_t limit = s->p->limits.output_bytes, keep;
+	uint64_t limit = s->lim->output_bytes, keep;
 	ssize_t n;
 
 	n = read(st->pipe, buf, sizeof(buf));
@@ -313,6 +323,8 @@ sup_watch_cancel(struct sup *s)
 	    : 0;
 }
 
+static void sup_stage(struct sup *s, int status);
+
 /* A message from init or the job. */
 static void
 sup_message(struct sup *s)
@@ -331,6 +343,9 @@ sup_message(struct sup *s)
 		break;
 	case SANDBOX_NOTIFY_FD:
 		sup_notify_fd(s, &fd);
+		break;
+	case SANDBOX_STAGE:
+		sup_stage(s, m.value);
 		break;
 	case SANDBOX_ERROR:
 		sup_fail(s, "%s", m.text);
@@ -409,6 +424,86 @@ sup_cancel_watch(struct sup *s)
 	}
 }
 
+/*
+ * The compile stage has ended (init's STAGE: every process of it gone, its
+ * output closed).  If it ended ok, keep what it was and let the run go
+ * with the run's limits, timers, clocks and peak; else end the job, whose
+ * verdict sup_finish() takes from the facts gathered so far.
+ */
+static void
+sup_stage(struct sup *s, int status)
+{
+	struct cgroup_stats cst;
+	struct timespec now;
+	struct result tmp;
+	struct error e;
+	double cpu;
+
+	if (!s->compiling || s->facts.have_status) {
+		sup_fail(s, "unexpected message %u from the sandbox",
+		    SANDBOX_STAGE);
+		sup_kill(s, KILL_NONE);
+		return;
+	}
+	s->facts.have_status = true;
+	s->facts.status = status;
+	/* No writer is left: this reads each to its end. */
+	while (s->cout.pipe != -1)
+		sup_output(s, &s->cout);
+	while (s->cerr.pipe != -1)
+		sup_output(s, &s->cerr);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	cpu = sup_cpu_used(s);
+	if (cgroup_stats(s->sj->cg, s->p->uid, &cst, &e) == -1) {
+		sup_fail(s, "%s", e.msg);
+		sup_kill(s, KILL_NONE);
+		return;
+	}
+	if (cst.oom_kills > 0)
+		s->facts.memory_hit = true;
+	if (s->facts.cpu_seconds < cpu)
+		s->facts.cpu_seconds = cpu;
+	s->facts.limits = s->lim;
+	s->facts.clamped = s->p->compile.clamped;
+	result_init(&tmp);
+	verdict_decide(&s->facts, &tmp);
+	if (tmp.verdict != VERDICT_OK) {
+		sup_kill(s, KILL_NONE);
+		return;
+	}
+	s->cres.verdict = VERDICT_OK;
+	s->cres.exit_code = 0;
+	s->cres.cpu_seconds = cpu;
+	s->cres.wall_seconds = util_elapsed(&s->start_mono, &now);
+	s->cres.memory_peak_bytes = cst.memory_peak_bytes;
+	s->cres.stdout_bytes = s->cout.kept;
+	s->cres.stderr_bytes = s->cerr.kept;
+	s->cres.limits = s->p->compile.limits;
+	/* The run: its limits on the same cgroup, its own clocks. */
+	if (cgroup_restage(s->sj->cg, s->p->uid, &s->p->compile.limits,
+		&s->p->limits, &s->peakfd, &e) == -1) {
+		sup_fail(s, "%s", e.msg);
+		sup_kill(s, KILL_NONE);
+		return;
+	}
+	s->oom_base = cst.oom_kills;
+	s->cpu_base_ns = cst.cpu_ns;
+	if (!s->sj->cg->cpu)
+		s->cpu_base_s = sup_cpu_fallback(s);
+	memset(&s->facts, 0, sizeof(s->facts));
+	s->compiling = false;
+	s->lim = &s->p->limits;
+	/* The run's job sends a listener of its own. */
+	sup_unwatch(s, &s->notifyfd);
+	s->start_mono = now;
+	sup_arm(s->wallfd, s->lim->wall_seconds);
+	sup_arm(s->cpufd, s->lim->cpu_seconds / s->ncpu);
+	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1) {
+		sup_fail(s, "the sandbox's init died after the compile stage");
+		sup_kill(s, KILL_NONE);
+	}
+}
+
 /* Dispatch one ready descriptor. */
 static void
 sup_dispatch(struct sup *s, const struct epoll_event *ev)
@@ -427,6 +522,12 @@ sup_dispatch(struct sup *s, const struct epoll_event *ev)
 		break;
 	case SRC_STDERR:
 		sup_output(s, &s->err);
+		break;
+	case SRC_CSTDOUT:
+		sup_output(s, &s->cout);
+		break;
+	case SRC_CSTDERR:
+		sup_output(s, &s->cerr);
 		break;
 	case SRC_WALL:
 		if (read(s->wallfd, &ticks, sizeof(ticks)) == sizeof(ticks))
@@ -546,7 +647,8 @@ static bool
 sup_spawn(struct sup *s)
 {
 	char root[PATH_MAX], empty[PATH_MAX];
-	int fds[6] = { -1, -1, -1, -1, -1, -1 }; /* out, err, socket pairs */
+	/* out, err, socket, compile out and err pairs */
+	int fds[10] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	struct sandbox_io io;
 	int runner[2] = { -1, -1 };
 	sigset_t all;
@@ -580,6 +682,12 @@ sup_spawn(struct sup *s)
 		sup_fail(s, "cannot make pipes: %s", strerror(errno));
 		goto out;
 	}
+	if (s->p->has_compile &&
+	    (pipe2(&fds[6], O_CLOEXEC) == -1 ||
+		pipe2(&fds[8], O_CLOEXEC) == -1)) {
+		sup_fail(s, "cannot make pipes: %s", strerror(errno));
+		goto out;
+	}
 	snprintf(root, sizeof(root), "%s/root", s->sj->conf->base_dir);
 	snprintf(empty, sizeof(empty), "%s/empty", s->sj->conf->base_dir);
 	io.stdin_fd = in;
@@ -596,6 +704,8 @@ sup_spawn(struct sup *s)
 	io.spare_ns[1] = s->sj->spare_ns[1];
 	io.template_fd = s->sj->template_fd;
 	io.runner_fd = runner[1];
+	io.compile_out_fd = fds[7];
+	io.compile_err_fd = fds[9];
 	if ((s->init = sup_clone(s, &s->attached)) == -1) {
 		sup_fail(s, "cannot create namespaces: %s", strerror(errno));
 		goto out;
@@ -610,11 +720,17 @@ sup_spawn(struct sup *s)
 	s->out.pipe = fds[0];
 	s->err.pipe = fds[2];
 	s->sock = fds[4];
-	fds[0] = fds[2] = fds[4] = -1;
+	s->cout.pipe = fds[6];
+	s->cerr.pipe = fds[8];
+	fds[0] = fds[2] = fds[4] = fds[6] = fds[8] = -1;
 	(void)fcntl(s->out.pipe, F_SETFL, O_NONBLOCK);
 	(void)fcntl(s->err.pipe, F_SETFL, O_NONBLOCK);
+	if (s->cout.pipe != -1) {
+		(void)fcntl(s->cout.pipe, F_SETFL, O_NONBLOCK);
+		(void)fcntl(s->cerr.pipe, F_SETFL, O_NONBLOCK);
+	}
 out:
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 10; i++)
 		if (fds[i] != -1)
 			close(fds[i]);
 	/* init has them, or nobody will: the job alone may hold them. */
@@ -677,6 +793,20 @@ sup_setup(struct sup *s)
 	}
 	if (sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &s->filter) ==
 	    -1) {
+		sup_setup_lost(s, "cannot send the filter");
+		return false;
+	}
+	/* A compile stage's filter refuses what its own memory limit
+	   refuses. */
+	if (s->p->has_compile &&
+	    filter_build(s->p->compile.limits.memory_bytes, &s->cfilter, &e) ==
+		-1) {
+		sup_fail(s, "%s", e.msg);
+		return false;
+	}
+	if (s->p->has_compile &&
+	    sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &s->cfilter) ==
+		-1) {
 		sup_setup_lost(s, "cannot send the filter");
 		return false;
 	}
@@ -911,16 +1041,20 @@ sup_loop(struct sup *s)
 
 	if (sup_watch(s, s->sock, SRC_SOCK) == -1 ||
 	    sup_watch(s, s->out.pipe, SRC_STDOUT) == -1 ||
-	    sup_watch(s, s->err.pipe, SRC_STDERR) == -1) {
+	    sup_watch(s, s->err.pipe, SRC_STDERR) == -1 ||
+	    (s->cout.pipe != -1 &&
+		(sup_watch(s, s->cout.pipe, SRC_CSTDOUT) == -1 ||
+		    sup_watch(s, s->cerr.pipe, SRC_CSTDERR) == -1))) {
 		sup_fail(s, "epoll: %s", strerror(errno));
 		sup_kill(s, KILL_NONE);
 	}
-	sup_arm(s->wallfd, s->p->limits.wall_seconds);
-	sup_arm(s->cpufd, s->p->limits.cpu_seconds / s->ncpu);
+	sup_arm(s->wallfd, s->lim->wall_seconds);
+	sup_arm(s->cpufd, s->lim->cpu_seconds / s->ncpu);
 	/* A cancel that came before the watch existed. */
 	if (faccessat(s->sj->jd->fd, "cancel", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		sup_kill(s, KILL_CANCEL);
-	while (!s->reaped || s->out.pipe != -1 || s->err.pipe != -1) {
+	while (!s->reaped || s->out.pipe != -1 || s->err.pipe != -1 ||
+	    s->cout.pipe != -1 || s->cerr.pipe != -1) {
 		n = epoll_wait(s->epfd, evs, 16, -1);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -966,14 +1100,22 @@ sup_measure(struct sup *s, struct result *r)
 		    (double)s->ru.ru_utime.tv_usec / 1e6 +
 		    (double)s->ru.ru_stime.tv_sec +
 		    (double)s->ru.ru_stime.tv_usec / 1e6;
+		/* A compile stage's, before the run. */
+		r->cpu_seconds = r->cpu_seconds > s->cpu_base_s
+		    ? r->cpu_seconds - s->cpu_base_s
+		    : 0;
 		/* What /proc showed before a kill, which the rusage lacks. */
 		if (r->cpu_seconds < s->facts.cpu_seconds)
 			r->cpu_seconds = s->facts.cpu_seconds;
 	}
+	/* After a compile stage, the run's own peak where the kernel can
+	   start it again (cgroup_restage()). */
+	if (s->peakfd != -1)
+		(void)cgroup_peak_read(s->peakfd, &cst.memory_peak_bytes);
 	r->memory_peak_bytes = cst.memory_peak_bytes != 0
 	    ? cst.memory_peak_bytes
 	    : (uint64_t)s->ru.ru_maxrss * 1024;
-	if (cst.oom_kills > 0)
+	if (cst.oom_kills > s->oom_base)
 		s->facts.memory_hit = true;
 	if (cgroup_destroy(s->sj->cg, s->p->uid, &e) == -1)
 		sup_fail(s, "%s", e.msg);
@@ -1006,6 +1148,48 @@ sup_collect(struct sup *s, struct result *r)
 	return skipped;
 }
 
+/*
+ * A job whose compile stage did not end ok: what was measured is the
+ * stage's (r holds it), and so are the facts.  The stage's verdict goes in
+ * r->compile; the job's is compile_error, or what stopped it: a cancel, or
+ * the sandbox (a node's fault is not the program's).  No run happened.
+ */
+static void
+sup_compile_failed(struct sup *s, struct result *r)
+{
+	struct result c;
+
+	result_init(&c);
+	s->facts.limits = &s->p->compile.limits;
+	s->facts.clamped = s->p->compile.clamped;
+	verdict_decide(&s->facts, &c);
+	r->compile = (struct result_stage){ .verdict = c.verdict,
+		.exit_code = c.exit_code,
+		.signal = c.signal,
+		.cpu_seconds = r->cpu_seconds,
+		.wall_seconds = r->wall_seconds,
+		.memory_peak_bytes = r->memory_peak_bytes,
+		.stdout_bytes = s->cout.kept,
+		.stderr_bytes = s->cerr.kept,
+		.stdout_truncated = s->cout.seen > s->cout.kept,
+		.stderr_truncated = s->cerr.seen > s->cerr.kept,
+		.limits = s->p->compile.limits };
+	r->exit_code = -1;
+	r->signal = 0;
+	r->cpu_seconds = r->wall_seconds = 0;
+	r->memory_peak_bytes = 0;
+	if (c.verdict == VERDICT_SANDBOX_ERROR) {
+		r->verdict = c.verdict;
+		snprintf(r->message, sizeof(r->message), "%s", c.message);
+		return;
+	}
+	r->has_compile = true;
+	r->verdict = c.verdict == VERDICT_CANCELLED ? VERDICT_CANCELLED
+						    : VERDICT_COMPILE_ERROR;
+	snprintf(r->message, sizeof(r->message), "compile stage: %s",
+	    c.message);
+}
+
 /* Write the result and the finished event, release everything, exit. */
 static void __attribute__((noreturn)) sup_finish(struct sup *s)
 {
@@ -1026,9 +1210,17 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 	r.stderr_truncated = s->err.seen > s->err.kept;
 	if (s->facts.cpu_seconds < r.cpu_seconds)
 		s->facts.cpu_seconds = r.cpu_seconds;
-	s->facts.limits = &s->p->limits;
-	s->facts.clamped = s->p->clamped;
-	verdict_decide(&s->facts, &r);
+	if (s->compiling)
+		sup_compile_failed(s, &r);
+	else {
+		s->facts.limits = &s->p->limits;
+		s->facts.clamped = s->p->clamped;
+		verdict_decide(&s->facts, &r);
+		r.has_compile = s->p->has_compile;
+		r.compile = s->cres;
+		r.compile.stdout_truncated = s->cout.seen > s->cout.kept;
+		r.compile.stderr_truncated = s->cerr.seen > s->cerr.kept;
+	}
 	if (skipped > 0 && (n = strlen(r.message)) < sizeof(r.message))
 		snprintf(r.message + n, sizeof(r.message) - n,
 		    "%s%u entries of /out were not copied (links, special "
@@ -1063,6 +1255,12 @@ supervise_main(struct supervise_job *sj)
 	s.out.name = "stdout";
 	s.err.name = "stderr";
 	s.out.pipe = s.err.pipe = s.out.file = s.err.file = -1;
+	s.cout.name = "the compile stage's stdout";
+	s.cerr.name = "the compile stage's stderr";
+	s.cout.pipe = s.cerr.pipe = s.cout.file = s.cerr.file = -1;
+	s.peakfd = -1;
+	s.compiling = s.p->has_compile;
+	s.lim = s.compiling ? &s.p->compile.limits : &s.p->limits;
 	s.ncpu = 1;
 	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
 	    CPU_COUNT(&cpus) > 0)
@@ -1079,13 +1277,17 @@ supervise_main(struct supervise_job *sj)
 		sup_fail(&s, "signalfd: %s", strerror(errno));
 		sup_finish(&s);
 	}
-	if (cgroup_prepare(sj->cg, s.p->uid, &s.p->limits, &e) == -1) {
+	if (cgroup_prepare(sj->cg, s.p->uid, s.lim, &e) == -1) {
 		sup_fail(&s, "%s", e.msg);
 		sup_finish(&s);
 	}
 	if (sj->parkfd == -1 &&
 	    ((s.out.file = sup_output_file(&s, "stdout")) == -1 ||
 		(s.err.file = sup_output_file(&s, "stderr")) == -1))
+		sup_finish(&s);
+	if (s.compiling &&
+	    ((s.cout.file = sup_output_file(&s, "compile.stdout")) == -1 ||
+		(s.cerr.file = sup_output_file(&s, "compile.stderr")) == -1))
 		sup_finish(&s);
 	if (sup_loop_init(&s) == -1) {
 		sup_fail(&s, "cannot set up the supervisor: %s",

@@ -119,7 +119,15 @@ int
 cfgfile_limits(const config_t *cf, const char *group, struct limits *l,
     struct error *e)
 {
-	const config_setting_t *g = config_lookup(cf, group), *s;
+	return cfgfile_limits_setting(config_lookup(cf, group), group, l, e);
+}
+
+/* The same, from the setting g (NULL: absent), called group. */
+int
+cfgfile_limits_setting(const config_setting_t *g, const char *group,
+    struct limits *l, struct error *e)
+{
+	const config_setting_t *s;
 	double d;
 	int i, n;
 

@@ -40,6 +40,10 @@ int cfgfile_integer(const config_t *cf, const char *name, long long min,
 int cfgfile_limits(const config_t *cf, const char *group, struct limits *l,
     struct error *e);
 
+/* The same from a setting (NULL: absent), called group in messages. */
+int cfgfile_limits_setting(const config_setting_t *g, const char *group,
+    struct limits *l, struct error *e);
+
 /*
  * Copy an array of at most max strings into a new NULL-terminated vector
  * (*out, with *n counting what was copied even on failure, so the caller

@@ -141,7 +141,7 @@ int
 manifest_parse(const char *buf, size_t len, struct manifest *m, struct error *e)
 {
 	static const char *known[] = { "version", "id", "runtime", "entry",
-		"args", "env", "limits", NULL };
+		"args", "env", "limits", "compile_limits", NULL };
 	json_error_t jerr;
 	json_t *root = NULL, *v;
 	const char *key;
@@ -198,6 +198,12 @@ manifest_parse(const char *buf, size_t len, struct manifest *m, struct error *e)
 	if ((v = json_object_get(root, "limits")) != NULL &&
 	    limit_from_json(v, &m->limits, &m->limit_set, e) == -1)
 		goto out;
+	if ((v = json_object_get(root, "compile_limits")) != NULL &&
+	    limit_from_json(v, &m->compile_limits, &m->compile_limit_set, e) ==
+		-1) {
+		error_wrap(e, "compile_limits");
+		goto out;
+	}
 	rc = 0;
 out:
 	json_decref(root);
@@ -210,9 +216,15 @@ out:
 json_t *
 manifest_to_json(const struct manifest *m)
 {
-	json_t *args, *env, *limits;
+	json_t *args, *env, *limits, *compile = NULL;
 	size_t i;
 
+	/* Only a manifest that asks for compile limits names them: a node
+	   that predates compile stages then reads every other manifest. */
+	if (m->compile_limit_set != 0 &&
+	    (compile = limit_to_json_set(&m->compile_limits,
+		 m->compile_limit_set)) == NULL)
+		return NULL;
 	args = json_array();
 	env = json_object();
 	limits = limit_to_json_set(&m->limits, m->limit_set);
@@ -222,9 +234,10 @@ manifest_to_json(const struct manifest *m)
 		json_object_set_new(env, m->env_keys[i],
 		    json_string(m->env_values[i]));
 	/* "o" steals each reference, also when packing fails. */
-	return json_pack("{s:i, s:s, s:s, s:s, s:o*, s:o*, s:o*}", "version",
-	    MANIFEST_VERSION, "id", m->id, "runtime", m->runtime, "entry",
-	    m->entry, "args", args, "env", env, "limits", limits);
+	return json_pack("{s:i, s:s, s:s, s:s, s:o*, s:o*, s:o*, s:o*}",
+	    "version", MANIFEST_VERSION, "id", m->id, "runtime", m->runtime,
+	    "entry", m->entry, "args", args, "env", env, "limits", limits,
+	    "compile_limits", compile);
 }
 
 /* Free what a manifest owns. */

@@ -35,6 +35,10 @@ struct manifest {
 	size_t nenv;
 	struct limits limits; /* only the limits whose bit is in limit_set */
 	unsigned limit_set;
+	/* compile_limits: the compile stage's own (a runtime with one),
+	   only those whose bit is in compile_limit_set */
+	struct limits compile_limits;
+	unsigned compile_limit_set;
 };
 
 /*

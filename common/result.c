@@ -22,6 +22,7 @@ static const char *verdict_names[] = {
 	[VERDICT_OUTPUT_LIMIT] = "output_limit",
 	[VERDICT_CANCELLED] = "cancelled",
 	[VERDICT_SANDBOX_ERROR] = "sandbox_error",
+	[VERDICT_COMPILE_ERROR] = "compile_error",
 };
 
 /* The verdict's name on the wire. */
@@ -54,6 +55,8 @@ result_init(struct result *r)
 	memset(r, 0, sizeof(*r));
 	r->verdict = VERDICT_SANDBOX_ERROR;
 	r->exit_code = -1;
+	r->compile.verdict = VERDICT_SANDBOX_ERROR;
+	r->compile.exit_code = -1;
 }
 
 /* Append an out file. */
@@ -84,6 +87,24 @@ result_round(double s)
 	return round(s * 1e6) / 1e6;
 }
 
+/* The JSON form of a compile stage. */
+static json_t *
+result_stage_to_json(const struct result_stage *c)
+{
+	return json_pack("{s:s, s:o, s:o, s:f, s:f, s:I, s:I, s:I, s:b, s:b, "
+			 "s:o}",
+	    "verdict", verdict_name(c->verdict), "exit_code",
+	    c->exit_code >= 0 ? json_integer(c->exit_code) : json_null(),
+	    "signal", c->signal > 0 ? json_integer(c->signal) : json_null(),
+	    "cpu_seconds", result_round(c->cpu_seconds), "wall_seconds",
+	    result_round(c->wall_seconds), "memory_peak_bytes",
+	    (json_int_t)c->memory_peak_bytes, "stdout_bytes",
+	    (json_int_t)c->stdout_bytes, "stderr_bytes",
+	    (json_int_t)c->stderr_bytes, "stdout_truncated",
+	    c->stdout_truncated, "stderr_truncated", c->stderr_truncated,
+	    "limits", limit_to_json(&c->limits));
+}
+
 /* The JSON form of a result. */
 json_t *
 result_to_json(const struct result *r)
@@ -102,7 +123,7 @@ result_to_json(const struct result *r)
 		}
 	}
 	return json_pack("{s:i, s:s, s:o, s:o, s:f, s:f, s:I, s:I, s:I, s:b, "
-			 "s:b, s:o, s:b, s:o*, s:s, s:s, s:s}",
+			 "s:b, s:o, s:b, s:o*, s:s, s:s, s:s, s:o*}",
 	    "version", RESULT_VERSION, "verdict", verdict_name(r->verdict),
 	    "exit_code",
 	    r->exit_code >= 0 ? json_integer(r->exit_code) : json_null(),
@@ -115,7 +136,9 @@ result_to_json(const struct result *r)
 	    r->stdout_truncated, "stderr_truncated", r->stderr_truncated,
 	    "out_files", files, "out_files_truncated", r->out_files_truncated,
 	    "limits", limit_to_json(&r->limits), "message", r->message,
-	    "started_at", r->started_at, "finished_at", r->finished_at);
+	    "started_at", r->started_at, "finished_at", r->finished_at,
+	    "compile",
+	    r->has_compile ? result_stage_to_json(&r->compile) : NULL);
 }
 
 /* Fetch a required field of a given type. */
@@ -231,13 +254,110 @@ result_files(const json_t *obj, struct result *r, struct error *e)
 	return 0;
 }
 
+/* exit_code (null or 0 to 255) and signal (null or 1 to 64). */
+static int
+result_exit(const json_t *obj, int *exit_code, int *sig, struct error *e)
+{
+	const json_t *v = json_object_get(obj, "exit_code");
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    json_integer_value(v) <= 255)
+		*exit_code = (int)json_integer_value(v);
+	else if (!json_is_null(v))
+		return error_set_field(e, ERR_INVALID, "exit_code",
+		    "'exit_code' must be null or 0 to 255");
+	v = json_object_get(obj, "signal");
+	if (json_is_integer(v) && json_integer_value(v) >= 1 &&
+	    json_integer_value(v) <= 64)
+		*sig = (int)json_integer_value(v);
+	else if (!json_is_null(v))
+		return error_set_field(e, ERR_INVALID, "signal",
+		    "'signal' must be null or 1 to 64");
+	return 0;
+}
+
+/* A boolean field. */
+static int
+result_bool(const json_t *obj, const char *name, bool *out, struct error *e)
+{
+	const json_t *v = result_field(obj, name, JSON_TRUE, e);
+
+	if (v == NULL)
+		return -1;
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* Every limit, as applied. */
+static int
+result_limits(const json_t *obj, struct limits *l, struct error *e)
+{
+	const json_t *v = result_field(obj, "limits", JSON_OBJECT, e);
+	unsigned present;
+
+	if (v == NULL || limit_from_json(v, l, &present, e) == -1)
+		return -1;
+	if (present != (1u << LIMITS_N) - 1)
+		return error_set_field(e, ERR_INVALID, "limits",
+		    "result does not report every applied limit");
+	return 0;
+}
+
+/* The compile stage's object, if there is one; a stage is never
+   compile_error or sandbox_error itself. */
+static int
+result_stage(const json_t *obj, struct result *r, struct error *e)
+{
+	struct result_stage *c = &r->compile;
+	const json_t *v;
+
+	if ((v = json_object_get(obj, "compile")) == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return error_set_field(e, ERR_INVALID, "compile",
+		    "'compile' must be an object");
+	obj = v;
+	if ((v = result_field(obj, "verdict", JSON_STRING, e)) == NULL ||
+	    verdict_parse(json_string_value(v), &c->verdict) == -1 ||
+	    c->verdict == VERDICT_COMPILE_ERROR ||
+	    c->verdict == VERDICT_SANDBOX_ERROR)
+		return error_set_field(e, ERR_INVALID, "compile",
+		    "the compile stage's verdict is missing or unknown");
+	if (result_exit(obj, &c->exit_code, &c->signal, e) == -1 ||
+	    result_seconds(obj, "cpu_seconds", &c->cpu_seconds, e) == -1 ||
+	    result_seconds(obj, "wall_seconds", &c->wall_seconds, e) == -1 ||
+	    result_uint(obj, "memory_peak_bytes", UINT64_C(1) << 50,
+		&c->memory_peak_bytes, e) == -1 ||
+	    result_uint(obj, "stdout_bytes", UINT64_C(1) << 50,
+		&c->stdout_bytes, e) == -1 ||
+	    result_uint(obj, "stderr_bytes", UINT64_C(1) << 50,
+		&c->stderr_bytes, e) == -1 ||
+	    result_bool(obj, "stdout_truncated", &c->stdout_truncated, e) ==
+		-1 ||
+	    result_bool(obj, "stderr_truncated", &c->stderr_truncated, e) ==
+		-1 ||
+	    result_limits(obj, &c->limits, e) == -1)
+		return error_wrap(e, "compile");
+	/* A compile that failed is the job's verdict (compile_error, or
+	   cancelled if a cancel stopped it); one that did not fail is
+	   followed by the run, whose verdict is the job's. */
+	if (r->verdict == VERDICT_COMPILE_ERROR
+		? c->verdict == VERDICT_OK || c->verdict == VERDICT_CANCELLED
+		: c->verdict != VERDICT_OK &&
+		    !(c->verdict == VERDICT_CANCELLED &&
+			r->verdict == VERDICT_CANCELLED))
+		return error_set_field(e, ERR_INVALID, "compile",
+		    "the verdict and the compile stage's disagree");
+	r->has_compile = true;
+	return 0;
+}
+
 /* Parse and check a result from untrusted JSON. */
 int
 result_from_json(const json_t *obj, struct result *out, struct error *e)
 {
 	struct result r;
 	const json_t *v;
-	unsigned present;
 
 	result_init(&r);
 	if (!json_is_object(obj))
@@ -255,24 +375,8 @@ result_from_json(const json_t *obj, struct result *out, struct error *e)
 		error_set_field(e, ERR_INVALID, "verdict", "unknown verdict");
 		goto fail;
 	}
-	v = json_object_get(obj, "exit_code");
-	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-	    json_integer_value(v) <= 255)
-		r.exit_code = (int)json_integer_value(v);
-	else if (!json_is_null(v)) {
-		error_set_field(e, ERR_INVALID, "exit_code",
-		    "'exit_code' must be null or 0 to 255");
+	if (result_exit(obj, &r.exit_code, &r.signal, e) == -1)
 		goto fail;
-	}
-	v = json_object_get(obj, "signal");
-	if (json_is_integer(v) && json_integer_value(v) >= 1 &&
-	    json_integer_value(v) <= 64)
-		r.signal = (int)json_integer_value(v);
-	else if (!json_is_null(v)) {
-		error_set_field(e, ERR_INVALID, "signal",
-		    "'signal' must be null or 1 to 64");
-		goto fail;
-	}
 	if (result_seconds(obj, "cpu_seconds", &r.cpu_seconds, e) == -1 ||
 	    result_seconds(obj, "wall_seconds", &r.wall_seconds, e) == -1 ||
 	    result_uint(obj, "memory_peak_bytes", UINT64_C(1) << 50,
@@ -282,33 +386,28 @@ result_from_json(const json_t *obj, struct result *out, struct error *e)
 	    result_uint(obj, "stderr_bytes", UINT64_C(1) << 50, &r.stderr_bytes,
 		e) == -1)
 		goto fail;
-	if ((v = result_field(obj, "stdout_truncated", JSON_TRUE, e)) == NULL)
+	if (result_bool(obj, "stdout_truncated", &r.stdout_truncated, e) ==
+		-1 ||
+	    result_bool(obj, "stderr_truncated", &r.stderr_truncated, e) ==
+		-1 ||
+	    result_files(obj, &r, e) == -1 ||
+	    result_bool(obj, "out_files_truncated", &r.out_files_truncated,
+		e) == -1 ||
+	    result_limits(obj, &r.limits, e) == -1)
 		goto fail;
-	r.stdout_truncated = json_is_true(v);
-	if ((v = result_field(obj, "stderr_truncated", JSON_TRUE, e)) == NULL)
-		goto fail;
-	r.stderr_truncated = json_is_true(v);
-	if (result_files(obj, &r, e) == -1)
-		goto fail;
-	if ((v = result_field(obj, "out_files_truncated", JSON_TRUE, e)) ==
-	    NULL)
-		goto fail;
-	r.out_files_truncated = json_is_true(v);
-	if ((v = result_field(obj, "limits", JSON_OBJECT, e)) == NULL ||
-	    limit_from_json(v, &r.limits, &present, e) == -1)
-		goto fail;
-	if (present != (1u << LIMITS_N) - 1) {
-		error_set_field(e, ERR_INVALID, "limits",
-		    "result does not report every applied limit");
-		goto fail;
-	}
 	if (result_text(obj, "message", r.message, sizeof(r.message), true,
 		e) == -1 ||
 	    result_text(obj, "started_at", r.started_at, sizeof(r.started_at),
 		false, e) == -1 ||
 	    result_text(obj, "finished_at", r.finished_at,
-		sizeof(r.finished_at), false, e) == -1)
+		sizeof(r.finished_at), false, e) == -1 ||
+	    result_stage(obj, &r, e) == -1)
 		goto fail;
+	if (r.verdict == VERDICT_COMPILE_ERROR && !r.has_compile) {
+		error_set_field(e, ERR_INVALID, "compile",
+		    "a compile_error without its compile stage");
+		goto fail;
+	}
 	*out = r;
 	return 0;
 fail:

@@ -29,12 +29,32 @@ enum verdict {
 	VERDICT_MEMORY_LIMIT,
 	VERDICT_OUTPUT_LIMIT,
 	VERDICT_CANCELLED,
-	VERDICT_SANDBOX_ERROR
+	VERDICT_SANDBOX_ERROR,
+	VERDICT_COMPILE_ERROR /* the compile stage did not end ok */
 };
 
 struct result_file {
 	char *name; /* relative path under out/, already checked */
 	uint64_t bytes;
+};
+
+/*
+ * A runtime's compile stage, run in the job's sandbox before the program:
+ * its own verdict (any but compile_error and sandbox_error), exit, usage,
+ * output (JOBDIR/compile.stdout and compile.stderr) and limits.
+ */
+struct result_stage {
+	enum verdict verdict;
+	int exit_code; /* -1 when it did not exit */
+	int signal; /* 0 when no signal ended it */
+	double cpu_seconds;
+	double wall_seconds;
+	uint64_t memory_peak_bytes;
+	uint64_t stdout_bytes;
+	uint64_t stderr_bytes;
+	bool stdout_truncated;
+	bool stderr_truncated;
+	struct limits limits;
 };
 
 struct result {
@@ -55,6 +75,8 @@ struct result {
 	char message[RESULT_MESSAGE_MAX];
 	char started_at[40];
 	char finished_at[40];
+	bool has_compile; /* the runtime has a compile stage and it ran */
+	struct result_stage compile;
 };
 
 /* The verdict's name on the wire ("ok", "memory_limit", ...). */

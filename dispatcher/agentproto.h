@@ -35,6 +35,8 @@
 #define AGENTPROTO_RESULT "result.json"
 #define AGENTPROTO_STDOUT "stdout"
 #define AGENTPROTO_STDERR "stderr"
+#define AGENTPROTO_COMPILE_STDOUT "compile.stdout"
+#define AGENTPROTO_COMPILE_STDERR "compile.stderr"
 #define AGENTPROTO_OUT "out" /* what the job left in /out */
 
 /* What a node's agent says about itself (checked: it is untrusted). */

@@ -218,6 +218,13 @@ collect_job(struct remote *r, const struct spool *sp,
 	    collect_output(r, set, dfd, path, AGENTPROTO_STDERR, SPOOL_STDERR,
 		claimed.stderr_bytes, e) == -1)
 		goto out;
+	if (claimed.has_compile &&
+	    (collect_output(r, set, dfd, path, AGENTPROTO_COMPILE_STDOUT,
+		 SPOOL_COMPILE_STDOUT, claimed.compile.stdout_bytes, e) == -1 ||
+		collect_output(r, set, dfd, path, AGENTPROTO_COMPILE_STDERR,
+		    SPOOL_COMPILE_STDERR, claimed.compile.stderr_bytes,
+		    e) == -1))
+		goto out;
 	/* Keep the node's account of the run, but list the out files from
 	   what really came back, not from what the node claims. */
 	res = claimed;

@@ -128,6 +128,7 @@ job_state_for_verdict(enum verdict v)
 	case VERDICT_SIGNALED:
 	case VERDICT_OUTPUT_LIMIT:
 	case VERDICT_SANDBOX_ERROR:
+	case VERDICT_COMPILE_ERROR:
 		return JOB_FAILED;
 	case VERDICT_CPU_LIMIT:
 	case VERDICT_WALL_LIMIT:

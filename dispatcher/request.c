@@ -32,6 +32,7 @@ static const struct request_key {
 	{ "args", REQUEST_ARRAY_OF_STRINGS },
 	{ "env", REQUEST_OBJECT_OF_STRINGS },
 	{ "limits", REQUEST_OBJECT_OF_NUMBERS },
+	{ "compile_limits", REQUEST_OBJECT_OF_NUMBERS },
 	{ "labels", REQUEST_ARRAY_OF_STRINGS },
 	{ "expected_output", REQUEST_STRING },
 	{ "expected_output_base64", REQUEST_STRING },
@@ -737,6 +738,20 @@ request_fill(const json_t *root, const struct request_caps *caps,
 		request_blame(e, "limits");
 		goto out;
 	}
+	/* A compile stage's own limits; its disk is the run's (/job holds
+	   what it makes). */
+	if ((v = json_object_get(root, "compile_limits")) != NULL &&
+	    limit_from_json(v, &sub->compile_limits, &sub->compile_limit_set,
+		e) == -1) {
+		request_blame(e, "compile_limits");
+		goto out;
+	}
+	if ((sub->compile_limit_set & (1u << limit_index("disk_bytes"))) != 0) {
+		error_set_field(e, ERR_INVALID, "compile_limits",
+		    "the compile stage shares the run's disk_bytes: set it in "
+		    "'limits'");
+		goto out;
+	}
 	if (request_labels(root, caps, sub, e) == -1 ||
 	    request_stdin(root, caps, total, sub, status, e) == -1 ||
 	    request_expected(root, caps, sub, status, e) == -1 ||
@@ -858,6 +873,8 @@ request_manifest(const struct submission *sub, const char *id,
 	tmp.nenv = sub->nenv;
 	tmp.limits = sub->limits;
 	tmp.limit_set = sub->limit_set;
+	tmp.compile_limits = sub->compile_limits;
+	tmp.compile_limit_set = sub->compile_limit_set;
 	memcpy(m, &tmp, sizeof(*m));
 	return 0;
 }

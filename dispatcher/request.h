@@ -65,6 +65,8 @@ struct submission {
 	size_t nenv;
 	struct limits limits; /* only those whose bit is set */
 	unsigned limit_set;
+	struct limits compile_limits; /* "compile_limits": only those whose */
+	unsigned compile_limit_set; /* bit is set */
 	char **labels; /* nlabels tokens (util_token_ok) */
 	size_t nlabels;
 	unsigned char *expected; /* "expected_output": expected_len bytes,

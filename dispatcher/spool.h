@@ -46,6 +46,8 @@
 #define SPOOL_RESULT "result.json"
 #define SPOOL_STDOUT "stdout"
 #define SPOOL_STDERR "stderr"
+#define SPOOL_COMPILE_STDOUT "compile.stdout" /* a compile stage's */
+#define SPOOL_COMPILE_STDERR "compile.stderr"
 #define SPOOL_FILES "files" /* a directory: what the job left in /out */
 #define SPOOL_JUDGEMENT "judgement"
 

@@ -116,6 +116,52 @@ view_judgement(struct core *c, const struct job *j, struct evbuffer *b)
 	free(data);
 }
 
+/* A compile stage's object (r->has_compile), or null. */
+static void
+view_compile(struct core *c, const struct job *j, const struct result *r,
+    bool with_output, struct evbuffer *b)
+{
+	const struct result_stage *st = &r->compile;
+	bool cut_out = false, cut_err = false;
+	json_t *limits;
+	struct jw w;
+
+	if (!r->has_compile) {
+		jw_null(b);
+		return;
+	}
+	jw_open(&w, b);
+	jw_key(&w, "verdict");
+	jw_string(b, verdict_name(st->verdict));
+	jw_key(&w, "exit_code");
+	jw_int_or_null(b, st->exit_code >= 0, st->exit_code);
+	jw_key(&w, "signal");
+	jw_int_or_null(b, st->signal > 0, st->signal);
+	jw_key(&w, "cpu_seconds");
+	jw_real_or_null(b, true, st->cpu_seconds);
+	jw_key(&w, "wall_seconds");
+	jw_real_or_null(b, true, st->wall_seconds);
+	jw_key(&w, "memory_peak_bytes");
+	jw_int(b, (int64_t)st->memory_peak_bytes);
+	if (with_output) {
+		jw_key(&w, "stdout");
+		view_inline_text(c, j->id, SPOOL_COMPILE_STDOUT, b, &cut_out);
+		jw_key(&w, "stderr");
+		view_inline_text(c, j->id, SPOOL_COMPILE_STDERR, b, &cut_err);
+	}
+	jw_key(&w, "stdout_truncated");
+	jw_bool(b, cut_out || st->stdout_truncated);
+	jw_key(&w, "stderr_truncated");
+	jw_bool(b, cut_err || st->stderr_truncated);
+	jw_key(&w, "limits");
+	if ((limits = limit_to_json(&st->limits)) != NULL)
+		jw_json(b, limits);
+	else
+		jw_raw(b, "{}");
+	json_decref(limits);
+	jw_close(&w);
+}
+
 /* A job id as the API gives it: a string of digits. */
 static void
 view_id_str(struct evbuffer *b, int64_t id)
@@ -211,6 +257,8 @@ view_job_object(struct core *c, const struct job *j, bool with_output,
 	jw_raw(b, "]");
 	jw_key(&w, "out_files_truncated");
 	jw_bool(b, have_r && r.out_files_truncated);
+	jw_key(&w, "compile");
+	view_compile(c, j, &r, with_output, b);
 	/* The row's limits and labels are JSON this daemon wrote; a job
 	   without any (most) is not parsed. */
 	jw_key(&w, "limits");

@@ -10,6 +10,7 @@ AGENT_BIN="$top_builddir/sluice-agent"
 PYTHON=/usr/bin/python3
 
 # agent_setup UID_BASE [SLOTS] [EXTRA_CONFIG_LINES]
+# (AGENT_RUNTIMES, if set, is more entries of the runtimes list)
 agent_setup() {
 	[ "$(id -u)" -eq 0 ] || tap_skip_all "agent tests need root"
 	[ -x "$AGENT_BIN" ] || tap_skip_all "no $AGENT_BIN"
@@ -38,7 +39,8 @@ runtimes = (
   { name = "python3";
     command = [ "$PYTHON", "-B", "-s", "{entry}" ];${SLUICE_TEST_WARM:+
     warm_start = true;}
-    binds = [ "/usr", "/lib", "/lib64", "/bin", "/etc/python3.11" ]; }
+    binds = [ "/usr", "/lib", "/lib64", "/bin", "/etc/python3.11" ]; }${AGENT_RUNTIMES:+,
+$AGENT_RUNTIMES}
 );
 ${3:-}
 EOC
@@ -46,6 +48,27 @@ EOC
 	# A session keeps (and parks a sandbox under) a policy only once its
 	# file has been unchanged for two seconds.
 	[ -z "${SLUICE_TEST_WARM:-}" ] || conf_settle
+}
+
+# etc_runtime NAME...: the entries of the runtimes NAME... as etc/agent.conf
+# ships them (so that tests run the documented runtimes), joined with
+# commas, for AGENT_RUNTIMES.
+etc_runtime() {
+	awk -v want=" $* " '
+		/^\t\{$/ { blk = $0 "\n"; inb = 1; next }
+		inb && /^\t\},?$/ {
+			inb = 0
+			if (match(blk, /name = "[^"]*"/)) {
+				n = substr(blk, RSTART + 8, RLENGTH - 9)
+				if (index(want, " " n " ")) {
+					printf "%s%s\t}", sep, blk
+					sep = ",\n"
+				}
+			}
+			next
+		}
+		inb { blk = blk $0 "\n" }
+		END { print "" }' "$top_srcdir/etc/agent.conf"
 }
 
 # conf_settle: wait until agent.conf is old enough for a session to keep it.

@@ -16,6 +16,8 @@ TOKEN_B=token-beta-$$
 TOKEN_ADMIN=token-admin-$$
 
 # disp_setup UID_BASE [NODES] [SLOTS] [EXTRA_CONF]: make $T, NODES nodes
+# (with DISP_RUNTIMES set, more entries of each node's runtimes list, such
+# as etc_runtime's from tests/lib/agent.sh)
 # (with DISP_WARM set, their python3 has warm_start: agent/park.h)
 # (node i runs as UID_BASE + 100 (i - 1) + slot: give each test its own
 # thousand, so that tests running at once never share a uid or cgroup)
@@ -82,7 +84,8 @@ uid_base = $2;
 runtimes = ( { name = "python3";
   command = [ "/usr/bin/python3", "-B", "-s", "{entry}" ];${DISP_WARM:+
   warm_start = true;}
-  binds = [ "/usr", "/lib", "/lib64", "/bin", "/etc/python3.11" ]; } );
+  binds = [ "/usr", "/lib", "/lib64", "/bin", "/etc/python3.11" ]; }${DISP_RUNTIMES:+,
+$DISP_RUNTIMES} );
 EOC
 }
 

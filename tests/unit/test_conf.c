@@ -62,6 +62,8 @@ static const char example[] =
 	"\"/tmp/a.out\", \"{entry}\" ]; binds = [ \"/usr\" ]; version = " \
 	"\"12.2\"; }"
 #define RUNTIMES "runtimes = ( " RUNTIME_PY " );\n"
+#define RUNTIMES_NOCOMPILE \
+	"base_dir = \"/var/lib/sluice\"; uid_base = 61000;\n" RUNTIMES
 
 /* Write text to a temporary file and load it; the file is removed. */
 static int
@@ -506,6 +508,69 @@ conf_runtime__by_name__found(void **state)
 	conf_release(&c);
 }
 
+#define COMPILE_HEAD \
+	"base_dir = \"/var/lib/sluice\"; uid_base = 61000;\n" \
+	"defaults = { cpu_seconds = 5.0; memory_bytes = 100000000L; };\n" \
+	"runtimes = ( { name = \"c\"; command = [ \"/job/main\" ]; "
+
+static void
+conf_load__compile__read(void **state)
+{
+	const struct runtime *rt;
+	struct agent_conf c;
+
+	(void)state;
+	expect_loaded(COMPILE_HEAD
+	    "compile = { command = [ \"/usr/bin/gcc\", \"{entry}\" ]; "
+	    "defaults = { cpu_seconds = 10.0; }; "
+	    "ceilings = { cpu_seconds = 30.0; }; }; } );\n",
+	    &c);
+	assert_non_null(rt = conf_runtime(&c, "c"));
+	assert_int_equal(rt->ncompile, 2);
+	assert_string_equal(rt->compile[0], "/usr/bin/gcc");
+	assert_true(rt->compile_defaults.cpu_seconds == 10.0);
+	assert_true(rt->compile_ceilings.cpu_seconds == 30.0);
+	/* What it leaves out is the node's own. */
+	assert_int_equal(rt->compile_defaults.memory_bytes, 100000000);
+	assert_int_equal(rt->compile_ceilings.memory_bytes,
+	    c.ceilings.memory_bytes);
+	conf_release(&c);
+	expect_loaded(RUNTIMES_NOCOMPILE, &c);
+	assert_null(conf_runtime(&c, "python3")->compile);
+	conf_release(&c);
+}
+
+static void
+conf_load__compile_bad__refused(void **state)
+{
+	(void)state;
+	expect_refused(COMPILE_HEAD "compile = [ \"/usr/bin/gcc\" ]; } );\n",
+	    "compile");
+	expect_refused(COMPILE_HEAD
+	    "compile = { command = [ \"gcc\" ]; }; } );\n",
+	    "compile");
+	expect_refused(COMPILE_HEAD "compile = { command = [ ]; }; } );\n",
+	    "compile");
+	expect_refused(COMPILE_HEAD
+	    "compile = { command = [ \"/usr/bin/gcc\" ]; cmd = 1; }; } );\n",
+	    "cmd");
+	expect_refused(COMPILE_HEAD
+	    "compile = { command = [ \"/usr/bin/gcc\" ]; "
+	    "defaults = { cpu_seconds = 100.0; }; }; } );\n",
+	    "compile");
+	expect_refused(COMPILE_HEAD
+	    "compile = { command = [ \"/usr/bin/gcc\" ]; "
+	    "defaults = { cpu_second = 1.0; }; }; } );\n",
+	    NULL);
+	/* A warm start is an interpreter's. */
+	expect_refused("base_dir = \"/var/lib/sluice\"; uid_base = 61000;\n"
+		       "runtimes = ( { name = \"py\"; command = [ "
+		       "\"/usr/bin/python3\", \"{entry}\" ]; warm_start = "
+		       "true; compile = { command = [ \"/bin/true\" ]; }; } "
+		       ");\n",
+	    "warm_start");
+}
+
 int
 main(void)
 {
@@ -534,6 +599,8 @@ main(void)
 		cmocka_unit_test(conf_bind_check__paths__checked),
 		cmocka_unit_test(conf_load__too_many_binds__refused),
 		cmocka_unit_test(conf_runtime__by_name__found),
+		cmocka_unit_test(conf_load__compile__read),
+		cmocka_unit_test(conf_load__compile_bad__refused),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include "limit.h"
 #include "manifest.h"
 #include "plan.h"
+#include "util.h"
 
 #define B_CPU (1u << 0)
 #define B_WALL (1u << 1)
@@ -843,6 +844,117 @@ plan_release__twice__harmless(void **state)
 	plan_release(p);
 }
 
+/* Give the fixture's "sh" runtime a compile stage, and use it. */
+static void
+give_compile(struct fixture *f)
+{
+	static const char *const cc[] = { "/usr/bin/javac", "-d", "/job",
+		"{entry}", "{entry_stem}.x" };
+	struct runtime *rt = &f->conf.runtimes[1];
+
+	rt->compile = strv(5, cc);
+	rt->ncompile = 5;
+	rt->compile_defaults = (struct limits){ 10.0, 20.0, 536870912, 16,
+		65536, 67108864, 64 };
+	rt->compile_ceilings = (struct limits){ 30.0, 60.0, 1073741824, 32,
+		65536, 67108864, 64 };
+	strcpy(f->m.runtime, "sh");
+	free(f->m.entry);
+	assert_non_null(f->m.entry = strdup("src/Main.java"));
+}
+
+static void
+plan_build__compile__argv_limits_and_rlimits_of_its_own(void **state)
+{
+	static const char *const args[] = { "--x" };
+	struct fixture *f = *state;
+	struct plan *p;
+	size_t i;
+
+	give_compile(f);
+	set_args(&f->m, 1, args);
+	f->m.compile_limits.cpu_seconds = 100;
+	f->m.compile_limits.processes = 8;
+	f->m.compile_limit_set = B_CPU | B_PROCESSES;
+	f->m.limits.disk_bytes = 1000000;
+	f->m.limit_set = B_DISK;
+	p = build(f, 1, true);
+	assert_true(p->has_compile);
+	/* Placeholders filled in; the job's args are the run's only. */
+	assert_string_equal(p->compile.argv[0], "/usr/bin/javac");
+	assert_string_equal(p->compile.argv[3], "/job/src/Main.java");
+	assert_string_equal(p->compile.argv[4], "Main.x");
+	assert_null(p->compile.argv[5]);
+	assert_string_equal(p->argv[4], "--x");
+	/* Its defaults, its ceiling (and the clamp said), the run's disk. */
+	assert_true(p->compile.limits.cpu_seconds == 30.0);
+	assert_true(p->compile.clamped & B_CPU);
+	assert_int_equal(p->compile.limits.processes, 8);
+	assert_int_equal(p->compile.limits.memory_bytes, 536870912);
+	assert_int_equal(p->compile.limits.disk_bytes, 1000000);
+	assert_int_equal(p->limits.memory_bytes, 268435456);
+	assert_true(p->limits.cpu_seconds == 5.0);
+	/* rlimits from the stage's own limits. */
+	assert_int_equal(p->compile.nrlimits, p->nrlimits);
+	for (i = 0; i < p->compile.nrlimits; i++)
+		if (p->compile.rlimits[i].resource == RLIMIT_CPU)
+			break;
+	assert_true(i < p->compile.nrlimits);
+	assert_int_equal(p->compile.rlimits[i].soft, 31);
+	/* Never a warm start's sandbox. */
+	assert_false(plan_same_sandbox(p, p));
+}
+
+static void
+plan_build__compile_limits_without_compile_stage__refused(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+
+	f->m.compile_limits.cpu_seconds = 1;
+	f->m.compile_limit_set = B_CPU;
+	error_init(&e);
+	assert_int_equal(plan_build(&f->p, &f->m, &f->conf, 0, true, &e), -1);
+	assert_string_equal(e.field, "compile_limits");
+	assert_non_null(strstr(e.msg, "no compile stage"));
+}
+
+static void
+plan_build__compile_disk__refused(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+
+	give_compile(f);
+	f->m.compile_limits.disk_bytes = 1000;
+	f->m.compile_limit_set = B_DISK;
+	error_init(&e);
+	assert_int_equal(plan_build(&f->p, &f->m, &f->conf, 0, true, &e), -1);
+	assert_string_equal(e.field, "compile_limits");
+}
+
+static void
+plan_build__entry_stem__without_dir_or_extension(void **state)
+{
+	static const char *const cmd[] = { "/bin/run", "{entry_stem}",
+		"{entry}" };
+	struct fixture *f = *state;
+	struct runtime *rt = &f->conf.runtimes[1];
+	struct plan *p;
+
+	util_strv_free(rt->command, rt->ncommand);
+	rt->command = strv(3, cmd);
+	rt->ncommand = 3;
+	strcpy(f->m.runtime, "sh");
+	free(f->m.entry);
+	assert_non_null(f->m.entry = strdup("a.b/.hidden"));
+	p = build(f, 0, true);
+	assert_string_equal(p->argv[1], ".hidden");
+	assert_string_equal(p->argv[2], "/job/a.b/.hidden");
+	assert_false(p->has_compile);
+	assert_null(p->compile.argv);
+}
+
 int
 main(void)
 {
@@ -919,6 +1031,17 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(plan_release__twice__harmless,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    plan_build__compile__argv_limits_and_rlimits_of_its_own,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    plan_build__compile_limits_without_compile_stage__refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    plan_build__compile_disk__refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    plan_build__entry_stem__without_dir_or_extension, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);

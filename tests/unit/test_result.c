@@ -432,6 +432,113 @@ result_from_json__unsupported_version__refused(void **state)
 	expect_refused(with("version", json_integer(0)), "version");
 }
 
+/* A sample whose compile stage ended with verdict cv, and the job with
+   jv, as JSON. */
+static json_t *
+with_compile(enum verdict jv, enum verdict cv)
+{
+	struct result r;
+	json_t *obj;
+
+	sample(&r);
+	r.verdict = jv;
+	r.has_compile = true;
+	r.compile.verdict = cv;
+	r.compile.exit_code = cv == VERDICT_OK ? 0 : 1;
+	r.compile.cpu_seconds = 0.5;
+	r.compile.wall_seconds = 0.75;
+	r.compile.memory_peak_bytes = 1 << 20;
+	r.compile.stdout_bytes = 3;
+	r.compile.stderr_bytes = 4;
+	r.compile.stderr_truncated = true;
+	r.compile.limits = applied;
+	obj = result_to_json(&r);
+	result_release(&r);
+	assert_non_null(obj);
+	return obj;
+}
+
+static void
+result_compile__round_trip(void **state)
+{
+	struct result out;
+
+	(void)state;
+	expect_accepted(with_compile(VERDICT_COMPILE_ERROR, VERDICT_CPU_LIMIT),
+	    &out);
+	assert_true(out.has_compile);
+	assert_int_equal(out.verdict, VERDICT_COMPILE_ERROR);
+	assert_int_equal(out.compile.verdict, VERDICT_CPU_LIMIT);
+	assert_int_equal(out.compile.exit_code, 1);
+	assert_int_equal(out.compile.signal, 0);
+	assert_true(out.compile.cpu_seconds == 0.5);
+	assert_true(out.compile.wall_seconds == 0.75);
+	assert_int_equal(out.compile.memory_peak_bytes, 1 << 20);
+	assert_int_equal(out.compile.stdout_bytes, 3);
+	assert_int_equal(out.compile.stderr_bytes, 4);
+	assert_false(out.compile.stdout_truncated);
+	assert_true(out.compile.stderr_truncated);
+	assert_memory_equal(&out.compile.limits, &applied, sizeof(applied));
+	result_release(&out);
+	expect_accepted(with_compile(VERDICT_EXITED, VERDICT_OK), &out);
+	assert_true(out.has_compile);
+	result_release(&out);
+	expect_accepted(with_compile(VERDICT_CANCELLED, VERDICT_CANCELLED),
+	    &out);
+	result_release(&out);
+	/* No compile stage: none, null or absent alike. */
+	expect_accepted(with("compile", json_null()), &out);
+	assert_false(out.has_compile);
+	result_release(&out);
+}
+
+static void
+result_compile__inconsistent__refused(void **state)
+{
+	json_t *obj;
+
+	(void)state;
+	/* compile_error needs a compile stage that did not end ok. */
+	expect_refused(with("verdict", json_string("compile_error")),
+	    "compile");
+	expect_refused(with_compile(VERDICT_COMPILE_ERROR, VERDICT_OK),
+	    "compile");
+	expect_refused(with_compile(VERDICT_COMPILE_ERROR, VERDICT_CANCELLED),
+	    "compile");
+	/* A failed compile stage is never followed by a run's verdict. */
+	expect_refused(with_compile(VERDICT_OK, VERDICT_EXITED), "compile");
+	expect_refused(with_compile(VERDICT_EXITED, VERDICT_CANCELLED),
+	    "compile");
+	/* A stage is never compile_error or sandbox_error itself. */
+	expect_refused(with_compile(VERDICT_COMPILE_ERROR,
+			   VERDICT_COMPILE_ERROR),
+	    "compile");
+	expect_refused(with_compile(VERDICT_COMPILE_ERROR,
+			   VERDICT_SANDBOX_ERROR),
+	    "compile");
+	expect_refused(with("compile", json_string("ok")), "compile");
+	expect_refused(with("compile", json_array()), "compile");
+	/* Each field of the stage is checked as the run's are. */
+	obj = with_compile(VERDICT_OK, VERDICT_OK);
+	json_object_set_new(json_object_get(obj, "compile"), "cpu_seconds",
+	    json_real(-1));
+	expect_refused(obj, NULL);
+	obj = with_compile(VERDICT_OK, VERDICT_OK);
+	json_object_set_new(json_object_get(obj, "compile"), "exit_code",
+	    json_integer(256));
+	expect_refused(obj, NULL);
+	obj = with_compile(VERDICT_OK, VERDICT_OK);
+	json_object_del(json_object_get(obj, "compile"), "limits");
+	expect_refused(obj, NULL);
+	obj = with_compile(VERDICT_OK, VERDICT_OK);
+	json_object_set_new(json_object_get(obj, "compile"), "stdout_bytes",
+	    json_integer(((json_int_t)1 << 50) + 1));
+	expect_refused(obj, NULL);
+	obj = with_compile(VERDICT_OK, VERDICT_OK);
+	json_object_del(json_object_get(obj, "compile"), "verdict");
+	expect_refused(obj, NULL);
+}
+
 static void
 result_from_json__unknown_verdict__refused(void **state)
 {
@@ -641,6 +748,8 @@ main(void)
 		cmocka_unit_test(
 		    result_from_json__unsupported_version__refused),
 		cmocka_unit_test(result_from_json__unknown_verdict__refused),
+		cmocka_unit_test(result_compile__round_trip),
+		cmocka_unit_test(result_compile__inconsistent__refused),
 		cmocka_unit_test(
 		    result_from_json__exit_code_out_of_range__refused),
 		cmocka_unit_test(

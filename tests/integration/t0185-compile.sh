@@ -1,0 +1,231 @@
+#!/bin/bash
+# Compile stages (agent.conf runtimes with compile = {...}) and the
+# languages etc/agent.conf ships: each language this machine has runs a
+# hello, a compile error, a runtime error, a time limit in the compile stage
+# and one in the run.  The compile stage runs in the job's sandbox before
+# the run, with its own limits and output; what it makes is there for the
+# run, nothing it started is; a failed compile ends the job compile_error
+# without a run.  A language whose compiler or interpreter this machine
+# lacks is skipped with the reason (.ci/packages installs them all).
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/agent.sh"
+
+# A test runtime whose compile stage is a shell: it leaves a process
+# behind, writes a file into /job and says so on its own stdout.
+AGENT_RUNTIMES="$(etc_runtime c cpp java javascript),
+  { name = \"shc\";
+    compile = { command = [ \"/bin/sh\", \"-c\",
+        \"sleep 1000 & echo made >/job/made; echo compiled; echo warned >&2; [ ! -e /job/fail ] || exit 3; [ ! -e /job/slow ] || sleep 30\" ];
+      defaults = { wall_seconds = 20.0; memory_bytes = 536870912L; };
+      ceilings = { cpu_seconds = 30.0; }; };
+    command = [ \"/bin/sh\", \"-c\",
+        \"cat /job/made; for p in /proc/[0-9]*; do cat \$p/comm; done; cat\" ];
+    binds = [ \"/usr\", \"/lib\", \"/lib64\", \"/bin\" ]; }"
+agent_setup 83300 2
+
+# mk NAME RUNTIME ENTRY CODE [EXTRA_MANIFEST_JSON]: a staged job.
+mk() {
+	local d
+	d=$(job_new "$1")
+	printf '%s\n' "$4" >"$d/files/$3"
+	jq -n --arg rt "$2" --arg e "$3" --argjson x "${5:-"{}"}" \
+		'{version: 1, id: "t", runtime: $rt, entry: $e} + $x' >"$d/job.json"
+	echo "$d"
+}
+
+# go NAME RUNTIME ENTRY CODE [EXTRA]: mk and run; DIR, RC, RESULT set.
+go() {
+	DIR=$(mk "$@")
+	run_job "$DIR"
+}
+
+# --- The shipped languages -------------------------------------------------
+
+# lang NAME RUNTIME ENTRY PROGRAM: a language's probe: skip its cases
+# unless the machine has PROGRAM.
+have() {
+	[ -x "$1" ]
+}
+
+check_lang() {
+	local rt=$1 entry=$2 hello=$3 bad=$4 crash=$5 crash_verdict=$6 spin=$7
+	go "$rt-hello" "$rt" "$entry" "$hello"
+	tap_is "$RC/$(r .verdict)/$(cat "$DIR/stdout")" "0/ok/hello 42" "$rt: hello"
+	if [ "$rt" = javascript ]; then
+		tap_is "$(r .compile)" null "$rt: no compile stage"
+	else
+		tap_is "$(r .compile.verdict)/$(r .compile.exit_code)" "ok/0" "$rt: its compile stage ended ok"
+		tap_cmp "$(r .compile.cpu_seconds)" '>' 0 "$rt: the compile stage's CPU time is its own"
+		go "$rt-bad" "$rt" "$entry" "$bad"
+		tap_is "$RC/$(r .verdict)/$(r .compile.verdict)/$(r .exit_code)/$(r .cpu_seconds)" \
+			"0/compile_error/exited/null/0" "$rt: a compile error is compile_error, and nothing ran"
+		tap_like "$(cat "$DIR/compile.stderr" "$DIR/compile.stdout")" 'error' \
+			"$rt: the compiler's message is in the compile stage's output"
+		tap_is "$(stat -c %s "$DIR/stdout")" 0 "$rt: the run's stdout is empty"
+		# A compile stage out of time: javac's start alone takes more
+		# CPU than 0.2 s; gcc expands a macro to 10^8 tokens.
+		go "$rt-slow" "$rt" "$entry" "$spin" '{"compile_limits": {"cpu_seconds": 0.2, "wall_seconds": 3}}'
+		tap_is "$(r .verdict)" compile_error "$rt: a compile stage out of time is compile_error"
+		tap_like "$(r .compile.verdict)" '^(cpu_limit|wall_limit)$' "$rt: its own verdict says which limit"
+		tap_is "$(r .compile.limits.cpu_seconds)/$(r .limits.cpu_seconds)" "0.2/5" \
+			"$rt: the compile stage had its own limits, the run the node's defaults"
+	fi
+	go "$rt-crash" "$rt" "$entry" "$crash"
+	tap_is "$(r .verdict)" "$crash_verdict" "$rt: a runtime error is the run's ($crash_verdict)"
+	go "$rt-loop" "$rt" "$entry" "$hello" '{"limits": {"cpu_seconds": 1}}'
+	tap_is "$(r .verdict)/$(cat "$DIR/stdout")" "ok/hello 42" "$rt: a run limit of 1 s is enough for hello"
+	go "$rt-spin" "$rt" "$entry" "$(spin_run "$rt")" '{"limits": {"cpu_seconds": 1}}'
+	tap_is "$(r .verdict)" cpu_limit "$rt: a run out of CPU time is cpu_limit"
+	[ "$rt" = javascript ] ||
+		tap_is "$(r .compile.verdict)" ok "$rt: after a compile stage that ended ok"
+}
+
+# spin_run RUNTIME: a program that compiles and then never ends.
+spin_run() {
+	case $1 in
+	c) echo 'int main(void) { volatile unsigned long i = 0; for (;;) i++; }' ;;
+	cpp) echo 'int main() { volatile unsigned long i = 0; for (;;) i++; }' ;;
+	java) echo 'public class Main { public static void main(String[] a) { long i = 0; while (true) i++; } }' ;;
+	javascript) echo 'let i = 0; for (;;) i++;' ;;
+	esac
+}
+
+BOMB='#define A(x) x x x x x x x x x x
+int main(void) { A(A(A(A(A(A(A(A(;)))))))) return 0; }'
+
+if have /usr/bin/gcc; then
+	check_lang c main.c \
+		'#include <stdio.h>
+int main(void) { printf("hello %d\n", 6 * 7); return 0; }' \
+		'int main(void) { return undeclared; }' \
+		'int main(void) { volatile int *p = 0; return *p; }' signaled \
+		"$BOMB"
+	go c-segv c main.c 'int main(void) { volatile int *p = 0; return *p; }'
+	tap_is "$(r .signal)" 11 "c: the crash was SIGSEGV"
+	go c-stdin c main.c '#include <stdio.h>
+int main(void) { char b[64]; if (fgets(b, sizeof b, stdin)) printf("got %s", b); return 0; }'
+	tap_is "$(cat "$DIR/stdout")" "" "c: without stdin, the run reads nothing"
+	DIR=$(mk c-stdin2 c main.c '#include <stdio.h>
+int main(void) { char b[64]; if (fgets(b, sizeof b, stdin)) printf("got %s", b); return 0; }')
+	printf 'line\n' >"$DIR/stdin"
+	run_job "$DIR"
+	tap_is "$(cat "$DIR/stdout")" "got line" "c: the run reads stdin (the compiler did not eat it)"
+	go c-out c main.c "$(for i in $(seq 1 200); do echo "int f$i(void) { return x$i; }"; done)" \
+		'{"compile_limits": {"output_bytes": 100}}'
+	tap_is "$(r .verdict)/$(r .compile.verdict)/$(r .compile.stderr_truncated)/$(stat -c %s "$DIR/compile.stderr")" \
+		"compile_error/output_limit/true/100" "c: the compile stage's output limit is its own"
+	go c-ceiling c main.c 'int main(void) { return 0; }' \
+		'{"compile_limits": {"cpu_seconds": 1000, "memory_bytes": 100000000}}'
+	tap_is "$(r .compile.limits.cpu_seconds)/$(r .compile.limits.memory_bytes)/$(r .compile.limits.disk_bytes)" \
+		"60/100000000/67108864" "c: compile limits above the ceiling are lowered to it; disk is the run's"
+	tap_is "$(r .compile.limits.memory_bytes)/$(r .limits.memory_bytes)" "100000000/268435456" \
+		"c: the run has its own memory limit"
+	# The run's memory limit applies to the run, even after a compile
+	# stage that had more.
+	go c-mem c main.c '#include <stdlib.h>
+#include <string.h>
+int main(void) { for (int i = 0; i < 64; i++) { char *p = malloc(16 << 20); if (!p) return 9; memset(p, 1, 16 << 20); } return 0; }' \
+		'{"limits": {"memory_bytes": 134217728}}'
+	tap_like "$(r .verdict)" '^(memory_limit)$' "c: the run's memory limit holds after the compile stage's larger one"
+	tap_cmp "$(r .memory_peak_bytes)" '<=' 134217728 "c: the run's peak memory is the run's own"
+else
+	tap_ok 0 "c # SKIP no /usr/bin/gcc (package gcc)"
+fi
+
+if have /usr/bin/g++; then
+	check_lang cpp main.cpp \
+		'#include <iostream>
+int main() { std::cout << "hello " << 6 * 7 << std::endl; }' \
+		'int main() { return undeclared; }' \
+		'#include <stdexcept>
+int main() { throw std::runtime_error("boom"); }' signaled \
+		"$BOMB"
+	go cpp-abort cpp main.cpp '#include <stdexcept>
+int main() { throw std::runtime_error("boom"); }'
+	tap_is "$(r .signal)" 6 "cpp: an uncaught exception is SIGABRT"
+else
+	tap_ok 0 "cpp # SKIP no /usr/bin/g++ (package g++)"
+fi
+
+if have /usr/lib/jvm/java-17-openjdk-amd64/bin/javac; then
+	check_lang java Main.java \
+		'public class Main { public static void main(String[] a) { System.out.println("hello " + 6 * 7); } }' \
+		'public class Main { public static void main(String[] a) { return undeclared; } }' \
+		'public class Main { public static void main(String[] a) { throw new RuntimeException("boom"); } }' exited \
+		'public class Main { public static void main(String[] a) { } }'
+	go java-name java Solution.java \
+		'public class Solution { public static void main(String[] a) { System.out.println("hello " + 6 * 7); } }'
+	tap_is "$(r .verdict)/$(cat "$DIR/stdout")" "ok/hello 42" "java: the class is named by the entry ({entry_stem})"
+	go java-exc java Main.java \
+		'public class Main { public static void main(String[] a) { throw new RuntimeException("boom"); } }'
+	tap_like "$(cat "$DIR/stderr")" 'RuntimeException: boom' "java: the exception's trace is on stderr"
+else
+	tap_ok 0 "java # SKIP no OpenJDK 17 javac (package openjdk-17-jdk-headless)"
+fi
+
+if have /usr/bin/node; then
+	check_lang javascript main.js 'console.log("hello", 6 * 7)' '' \
+		'throw new Error("boom")' exited ''
+else
+	tap_ok 0 "javascript # SKIP no /usr/bin/node (package nodejs)"
+fi
+
+go py-hello python3 main.py 'print("hello", 6 * 7)'
+tap_is "$(r .verdict)/$(r .compile)/$(cat "$DIR/stdout")" "ok/null/hello 42" "python3: no compile stage"
+
+# --- The stage boundary ----------------------------------------------------
+
+go sh-ok shc main.sh 'x'
+tap_is "$(r .verdict)/$(r .compile.verdict)" "ok/ok" "shc: compile stage, then run"
+tap_is "$(head -1 "$DIR/stdout")" made "what the compile stage wrote to /job is there for the run"
+tap_is "$(grep -c sleep "$DIR/stdout")" 0 "nothing the compile stage started runs on into the run"
+tap_is "$(cat "$DIR/compile.stdout")/$(cat "$DIR/compile.stderr")" "compiled/warned" \
+	"the compile stage's output is its own"
+tap_is "$(grep -c compiled "$DIR/stdout")" 0 "and not in the run's"
+tap_is "$(r .compile.stdout_bytes)/$(r .compile.stderr_bytes)" "9/7" "result: the compile stage's byte counts"
+
+DIR=$(mk sh-fail shc main.sh 'x')
+touch "$DIR/files/fail"
+run_job "$DIR"
+tap_is "$(r .verdict)/$(r .compile.verdict)/$(r .compile.exit_code)" "compile_error/exited/3" \
+	"a compile stage that exits non-zero: compile_error"
+tap_like "$(r .message)" '^compile stage: ' "the message says it was the compile stage"
+tap_is "$(stat -c %s "$DIR/stdout")" 0 "and the run never started"
+
+DIR=$(mk sh-cancel shc main.sh 'x')
+touch "$DIR/files/slow"
+agent run "$DIR" >/dev/null &
+RUNPID=$!
+wait_event "$DIR" started 10
+sleep 0.5
+agent cancel "$DIR" >/dev/null
+wait "$RUNPID"
+RESULT=$(cat "$DIR/result.json" 2>/dev/null || echo '{}')
+tap_is "$(r .verdict)/$(r .compile.verdict)" "cancelled/cancelled" "a job cancelled in its compile stage is cancelled"
+
+DIR=$(mk sh-limits python3 main.py 'print(1)' '{"compile_limits": {"cpu_seconds": 1}}')
+run_job "$DIR"
+tap_is "$RC" 2 "compile_limits for a runtime without a compile stage: refused"
+tap_like "$EVENTS" 'no compile stage' "with a message saying so"
+DIR=$(mk sh-disk shc main.sh 'x' '{"compile_limits": {"disk_bytes": 1000000}}')
+run_job "$DIR"
+tap_is "$RC" 2 "compile_limits.disk_bytes: refused (the disk is the run's)"
+DIR=$(mk sh-bad shc main.sh 'x' '{"compile_limits": {"cpu_seconds": -1}}')
+run_job "$DIR"
+tap_is "$RC" 2 "a malformed compile limit: refused"
+
+# The dispatcher's path: a request of a session.
+DIR=$(mk sh-serve shc main.sh 'x')
+SLUICE_TEST_AGENT_SERVE=1 run_job "$DIR"
+tap_is "$(r .verdict)/$(r .compile.verdict)/$(head -1 "$DIR/stdout")" "ok/ok/made" "through serve as well"
+
+INFO=$(agent info)
+tap_is "$(printf '%s' "$INFO" | jq -r '[.runtimes[] | select(.name == "shc" or .name == "python3") | .compile] | join(",")')" \
+	"false,true" "info says which runtimes compile"
+if have /usr/bin/gcc; then
+	tap_like "$(printf '%s' "$INFO" | jq -r '.runtimes[] | select(.name == "c") | .version')" 'gcc' \
+		"a compiled runtime's version is its compiler's"
+fi
+
+check_clean "compile stages"
+tap_done

@@ -1,0 +1,87 @@
+#!/bin/bash
+# Compiled languages through the dispatcher: a job of a runtime with a
+# compile stage reports `compile` (its verdict, exit, usage, output and
+# limits) apart from the run; a failed compile ends the job FAILED with the
+# verdict compile_error, is not tried again, and has no judgement; submit
+# takes compile_limits, checked as limits are.  Runs the C and Java
+# runtimes etc/agent.conf ships, where this machine has them.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/agent.sh"
+. "$top_srcdir/tests/lib/dispatcher.sh"
+
+[ -x /usr/bin/gcc ] || tap_skip_all "no /usr/bin/gcc (package gcc)"
+DISP_RUNTIMES=$(etc_runtime c java)
+disp_setup 83400 1 2
+disp_start_nodes
+disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }
+disp_wait_nodes UP 20
+tap_ok $? "the node comes UP"
+
+# submit RUNTIME ENTRY CODE [EXTRA_JSON]: prints the job id.
+submit() {
+	local body
+	body=$(jq -cn --arg rt "$1" --arg e "$2" --arg src "$3" --argjson x "${4:-"{}"}" \
+		'{runtime: $rt, files: {($e): $src}, entry: $e} + $x')
+	api POST /v1/jobs "$body" | jq -r '.id // empty'
+}
+
+HELLO='#include <stdio.h>
+int main(void) { printf("hello %d\n", 6 * 7); return 0; }'
+id=$(submit c main.c "$HELLO")
+J=$(wait_job "$id")
+tap_is "$(jq -r '[.state, .verdict, .stdout] | join("/")' <<<"$J")" "COMPLETED/ok/hello 42" "c: hello"
+tap_is "$(jq -r '.compile | [.verdict, .exit_code, .stdout, .stderr, .limits.cpu_seconds] | join("/")' <<<"$J")" \
+	"ok/0///10" "c: the compile stage, with its own limits"
+tap_is "$(jq -r '.compile | keys | join(",")' <<<"$J")" \
+	"cpu_seconds,exit_code,limits,memory_peak_bytes,signal,stderr,stderr_truncated,stdout,stdout_truncated,verdict,wall_seconds" \
+	"c: the compile object's fields"
+tap_is "$(api GET "/v1/jobs?limit=1" | jq -r '.jobs[0].compile | has("stdout")')" false \
+	"lists show the compile object without its output"
+
+id=$(submit c main.c 'int main(void) { return undeclared; }' '{"expected_output": "x"}')
+J=$(wait_job "$id")
+tap_is "$(jq -r '[.state, .verdict, .exit_code, .judgement, .attempts] | join("/")' <<<"$J")" \
+	"FAILED/compile_error///1" "c: a compile error ends the job FAILED compile_error, once, with no judgement"
+tap_is "$(jq -r '[.compile.verdict, .compile.exit_code] | join("/")' <<<"$J")" "exited/1" \
+	"c: the compile stage says how it ended"
+tap_like "$(jq -r .compile.stderr <<<"$J")" "undeclared" "c: with the compiler's message"
+tap_is "$(jq -r .stdout <<<"$J")" "" "c: and the run's output is empty"
+tap_like "$(jq -r .reason <<<"$J")" "^compile stage: exited with status 1" "c: the job's reason says why"
+
+id=$(submit c main.c "$HELLO" '{"compile_limits": {"cpu_seconds": 0.001}}')
+J=$(wait_job "$id")
+tap_is "$(jq -r '[.verdict, .compile.verdict, .compile.limits.cpu_seconds] | join("/")' <<<"$J")" \
+	"compile_error/cpu_limit/0.001" "compile_limits reach the compile stage"
+
+id=$(submit c main.c 'int main(void) { for (;;); }' '{"limits": {"cpu_seconds": 0.5}}')
+J=$(wait_job "$id")
+tap_is "$(jq -r '[.state, .verdict, .compile.verdict] | join("/")' <<<"$J")" "TIMEOUT/cpu_limit/ok" \
+	"a run out of time is the run's verdict"
+
+id=$(submit_py 'print(1)')
+tap_is "$(wait_job "$id" | jq -r '.compile')" null "python3: compile is null"
+
+before=$(api GET "/v1/jobs?limit=1000" "" "$TOKEN_ADMIN" | jq '.jobs | length')
+for extra in '{"compile_limits": {"cpu_seconds": -1}}' '{"compile_limits": {"cpu": 1}}' \
+	'{"compile_limits": {"cpu_seconds": "1"}}' '{"compile_limits": [1]}' \
+	'{"compile_limits": {"disk_bytes": 1000}}'; do
+	submit c main.c "$HELLO" "$extra" >/dev/null
+	tap_like "$(http_status)" '^4(00|22)$' "refused: $extra"
+done
+tap_is "$(api GET "/v1/jobs?limit=1000" "" "$TOKEN_ADMIN" | jq '.jobs | length')" "$before" \
+	"refused: nothing was submitted"
+# A runtime without a compile stage: the node refuses the manifest.
+id=$(submit_py 'print(1)' '{"compile_limits": {"cpu_seconds": 1}}')
+J=$(wait_job "$id")
+tap_is "$(jq -r '[.state] | join("/")' <<<"$J")" "FAILED" "compile_limits for a runtime without a compile stage: the job fails"
+tap_like "$(jq -r .reason <<<"$J")" "no compile stage" "and says why"
+
+if [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/javac ]; then
+	id=$(submit java Main.java 'public class Main { public static void main(String[] a) { System.out.println("hello " + 6 * 7); } }')
+	J=$(wait_job "$id" 120)
+	tap_is "$(jq -r '[.verdict, .compile.verdict, .stdout] | join("/")' <<<"$J")" "ok/ok/hello 42" "java: hello"
+else
+	tap_ok 0 "java # SKIP no OpenJDK 17 javac (package openjdk-17-jdk-headless)"
+fi
+
+tap_done
