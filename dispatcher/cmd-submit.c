@@ -673,6 +673,7 @@ cmd_array_refused(const struct cmd_array *a, size_t i, const json_t *item)
 	const char *field = fmt_json_str(item, "field");
 	json_t *status = json_object_get(item, "status");
 	char line[700];
+	int rc;
 
 	snprintf(line, sizeof(line), "array task %u was refused: %s%s%s%s",
 	    (unsigned)a->spec->index[i], msg != NULL ? msg : "no reason given",
@@ -680,8 +681,10 @@ cmd_array_refused(const struct cmd_array *a, size_t i, const json_t *item)
 	    field != NULL ? "')" : "");
 	fmt_printable(line);
 	cli_warn("%s", line);
-	return cli_http_status_exit(
+	rc = cli_http_status_exit(
 	    json_is_integer(status) ? (int)json_integer_value(status) : 0);
+	/* A success without a job is no answer this client understands. */
+	return rc != 0 ? rc : EX_PROTOCOL;
 }
 
 #define CMD_ARRAY_SMALLER (-1) /* the batch was too large: send fewer */
@@ -788,20 +791,24 @@ cmd_array_wait_any(struct cli *cli, struct cmd_array *a)
 	struct cmd_array_task *t;
 	bool first = true;
 	json_t *job;
+	int rc, wait_s;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < a->next; i++) {
 		t = &a->tasks[i];
 		if (t->id[0] == '\0' || t->ended)
 			continue;
+		/* The oldest is long-polled: as --wait does when it is the
+		   only one, else briefly, so that the others are looked at
+		   again soon. */
+		if (!first)
+			wait_s = 0;
+		else if (a->running == 1)
+			wait_s = CMD_SUBMIT_WAIT_SECONDS;
+		else
+			wait_s = CMD_ARRAY_POLL_SECONDS;
 		job = NULL;
-		/* The only one may be long-polled as --wait does. */
-		if ((rc = cmd_submit_poll(cli, t->id,
-			 !first                ? 0
-			     : a->running == 1 ? CMD_SUBMIT_WAIT_SECONDS
-					       : CMD_ARRAY_POLL_SECONDS,
-			 &job)) != 0)
+		if ((rc = cmd_submit_poll(cli, t->id, wait_s, &job)) != 0)
 			return rc;
 		cmd_array_keep(a, t, job);
 		first = false;
