@@ -40,9 +40,10 @@ static const char *const conf_known[] = { "base_dir", "slots", "uid_base",
 	"gid_base", "defaults", "ceilings", "runtimes", "out_files_max",
 	"cgroup", "cgroup_root", "cgroup_parent", "sftp_server", NULL };
 static const char *const conf_runtime_known[] = { "name", "command", "binds",
-	"version", "warm_start", "compile", NULL };
+	"version", "warm_start", "compile", "check", NULL };
 static const char *const conf_compile_known[] = { "command", "defaults",
 	"ceilings", NULL };
+static const char *const conf_check_known[] = { "entry", "source", NULL };
 
 /* Paths inside the sandbox that the agent itself provides. */
 static const char *conf_reserved[] = { "/job", "/out", "/tmp", "/dev", "/proc",
@@ -190,6 +191,42 @@ conf_compile(const config_setting_t *s, const struct agent_conf *c,
 	return 0;
 }
 
+/*
+ * The program info checks the runtime with (check.h): an entry file name
+ * (a plain name) and its text, at most 64 KiB.  Without it, an empty file
+ * called "check", which an interpreter runs and a compiler refuses.
+ */
+static int
+conf_check(const config_setting_t *s, struct runtime *rt, struct error *e)
+{
+	const config_setting_t *g = config_setting_get_member(s, "check");
+	const char *entry = "check", *source = "";
+	struct error pe;
+
+	if (g != NULL && !config_setting_is_group(g))
+		return error_set_field(e, ERR_INVALID, "check",
+		    "'check' must be a group");
+	if (g != NULL && cfgfile_known(g, conf_check_known, "check", e) == -1)
+		return -1;
+	if (g != NULL &&
+	    (!config_setting_lookup_string(g, "entry", &entry) ||
+		!config_setting_lookup_string(g, "source", &source)))
+		return error_set_field(e, ERR_INVALID, "check",
+		    "'check' needs 'entry' and 'source', strings");
+	error_init(&pe);
+	if (!util_token_ok(entry, sizeof(rt->check_entry) - 1) ||
+	    util_path_check(entry, "check", &pe) == -1)
+		return error_set_field(e, ERR_INVALID, "check",
+		    "'check.entry' must be a plain file name");
+	if (strlen(source) > 65536)
+		return error_set_field(e, ERR_INVALID, "check",
+		    "'check.source' is longer than 64 KiB");
+	strcpy(rt->check_entry, entry);
+	if ((rt->check_source = strdup(source)) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	return 0;
+}
+
 /* Read one runtime entry. */
 static int
 conf_runtime_read(const config_setting_t *s, const struct agent_conf *c,
@@ -224,7 +261,7 @@ conf_runtime_read(const config_setting_t *s, const struct agent_conf *c,
 		return error_set(e, ERR_NOMEM, "out of memory");
 	if (conf_warm_start(s, rt, e) == -1)
 		return -1;
-	if (conf_compile(s, c, rt, e) == -1)
+	if (conf_compile(s, c, rt, e) == -1 || conf_check(s, rt, e) == -1)
 		return error_wrap(e, "runtime '%s'", name);
 	return 0;
 }
@@ -402,6 +439,7 @@ conf_release(struct agent_conf *c)
 		util_strv_free(c->runtimes[i].command, c->runtimes[i].ncommand);
 		util_strv_free(c->runtimes[i].binds, c->runtimes[i].nbinds);
 		util_strv_free(c->runtimes[i].compile, c->runtimes[i].ncompile);
+		free(c->runtimes[i].check_source);
 		free(c->runtimes[i].version);
 	}
 	free(c->runtimes);

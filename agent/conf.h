@@ -48,6 +48,10 @@ struct runtime {
 	size_t ncompile;
 	struct limits compile_defaults;
 	struct limits compile_ceilings;
+	/* The tiny program info runs through the sandbox (check.h): an
+	   entry name and its text; "check" and "" unless configured. */
+	char check_entry[65];
+	char *check_source;
 };
 
 struct agent_conf {

@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "cgroup.h"
+#include "check.h"
 #include "conf.h"
 #include "files.h"
 #include "filter.h"
@@ -533,10 +534,13 @@ agent_info(struct agent *a, struct error *e)
 	for (i = 0; i < a->conf.nruntimes; i++) {
 		const struct runtime *rt = &a->conf.runtimes[i];
 
-		json_array_append_new(runtimes,
-		    json_pack("{s:s, s:o, s:b}", "name", rt->name, "version",
-			agent_runtime_version(rt), "compile",
-			rt->compile != NULL));
+		obj = json_pack("{s:s, s:o, s:b}", "name", rt->name, "version",
+		    agent_runtime_version(rt), "compile", rt->compile != NULL);
+		/* Whether it runs in the sandbox at all (check.h). */
+		if (obj != NULL)
+			json_object_update_new(obj,
+			    check_runtime(&a->conf, rt, &cs));
+		json_array_append_new(runtimes, obj);
 		for (k = 0; k < rt->nbinds; k++)
 			if (lstat(rt->binds[k], &st) == -1)
 				json_array_append_new(missing,

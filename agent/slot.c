@@ -31,7 +31,8 @@ slot_mkdir(const char *path, struct error *e)
 int
 slot_dirs(const struct agent_conf *c, struct error *e)
 {
-	static const char *const dirs[] = { "slots", "empty", "root" };
+	static const char *const dirs[] = { "slots", "empty", "root",
+		"checks" };
 	char path[PATH_MAX];
 	size_t i;
 

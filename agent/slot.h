@@ -14,7 +14,8 @@
 #include "conf.h"
 #include "error.h"
 
-/* Create <base_dir>/slots and <base_dir>/root if they are missing. */
+/* Create <base_dir>/slots, empty, root and checks (check.h) if they are
+   missing. */
 int slot_dirs(const struct agent_conf *c, struct error *e);
 
 /*

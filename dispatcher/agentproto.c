@@ -44,6 +44,45 @@ agentproto_json_text(const json_t *v, char *dst, size_t size, bool may_be_null)
 	return 0;
 }
 
+/*
+ * A runtime's compile flag and check (absent from an older agent): one
+ * that is "ok" or "unchecked" is offered (runtimes[k] stays, nruntimes
+ * grows), one that "failed" moves to the failing list with its error.
+ */
+static int
+agentproto_check(const json_t *v, struct agentproto_info *in, size_t k)
+{
+	const json_t *check = json_object_get(v, "check");
+	const json_t *compile = json_object_get(v, "compile");
+	const char *word;
+	size_t f;
+
+	if (compile != NULL && !json_is_boolean(compile))
+		return -1;
+	in->compiled[k] = json_is_true(compile);
+	if (check == NULL) {
+		in->nruntimes++;
+		return 0;
+	}
+	if (!json_is_string(check))
+		return -1;
+	word = json_string_value(check);
+	if (strcmp(word, "ok") == 0 || strcmp(word, "unchecked") == 0) {
+		in->nruntimes++;
+		return 0;
+	}
+	if (strcmp(word, "failed") != 0)
+		return -1;
+	f = in->nfailing;
+	memcpy(in->failing[f], in->runtimes[k], sizeof(in->failing[f]));
+	if (agentproto_json_text(json_object_get(v, "check_error"),
+		in->failing_errors[f], sizeof(in->failing_errors[f]),
+		false) == -1)
+		return -1;
+	in->nfailing++;
+	return 0;
+}
+
 /* Parse an agent's info, as untrusted input. */
 int
 agentproto_info_parse(const char *text, size_t len, struct agentproto_info *out,
@@ -118,20 +157,22 @@ agentproto_info_parse(const char *text, size_t len, struct agentproto_info *out,
 		goto out;
 	}
 	for (i = 0; i < json_array_size(rt); i++) {
+		size_t k = in.nruntimes;
+
 		v = json_array_get(rt, i);
 		if (!json_is_object(v) ||
 		    agentproto_json_text(json_object_get(v, "name"),
-			in.runtimes[i], sizeof(in.runtimes[i]), false) == -1 ||
-		    !util_token_ok(in.runtimes[i], 64) ||
+			in.runtimes[k], sizeof(in.runtimes[k]), false) == -1 ||
+		    !util_token_ok(in.runtimes[k], 64) ||
 		    agentproto_json_text(json_object_get(v, "version"),
-			in.versions[i], sizeof(in.versions[i]), true) == -1) {
+			in.versions[k], sizeof(in.versions[k]), true) == -1 ||
+		    agentproto_check(v, &in, k) == -1) {
 			error_set(e, ERR_INVALID,
 			    "runtime %zu of the agent's "
 			    "info is malformed",
 			    i);
 			goto out;
 		}
-		in.nruntimes++;
 	}
 	v = json_object_get(json_object_get(root, "features"), "serve");
 	in.serve = json_is_true(v);

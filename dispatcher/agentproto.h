@@ -51,6 +51,12 @@ struct agentproto_info {
 	size_t nruntimes;
 	char runtimes[AGENTPROTO_RUNTIMES_MAX][65];
 	char versions[AGENTPROTO_RUNTIMES_MAX][129];
+	bool compiled[AGENTPROTO_RUNTIMES_MAX]; /* has a compile stage */
+	/* Runtimes whose check in the sandbox failed (the agent's
+	   check.h): not offered, shown with what went wrong. */
+	size_t nfailing;
+	char failing[AGENTPROTO_RUNTIMES_MAX][65];
+	char failing_errors[AGENTPROTO_RUNTIMES_MAX][513];
 	bool serve; /* features.serve: sluice-agent serve is there */
 };
 

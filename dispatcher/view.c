@@ -363,9 +363,10 @@ view_runtimes_json(struct core *c)
 					entry = x;
 			}
 			if (entry == NULL) {
-				entry = json_pack("{s:s, s:o, s:[]}", "name",
-				    name, "version", view_str_or_null(ver),
-				    "nodes");
+				entry = json_pack("{s:s, s:o, s:b, s:[]}",
+				    "name", name, "version",
+				    view_str_or_null(ver), "compile",
+				    n->info.compiled[k], "nodes");
 				json_array_append_new(list, entry);
 			}
 			json_array_append_new(json_object_get(entry, "nodes"),
@@ -475,20 +476,26 @@ static json_t *
 view_node_object(struct core_node *n)
 {
 	json_t *rts = json_array(), *labels = json_array();
+	json_t *failing = json_array();
 	size_t k;
 
 	for (k = 0; n->known && k < n->info.nruntimes; k++)
 		json_array_append_new(rts,
-		    json_pack("{s:s, s:o}", "name", n->info.runtimes[k],
-			"version", view_str_or_null(n->info.versions[k])));
+		    json_pack("{s:s, s:o, s:b}", "name", n->info.runtimes[k],
+			"version", view_str_or_null(n->info.versions[k]),
+			"compile", n->info.compiled[k]));
+	for (k = 0; n->known && k < n->info.nfailing; k++)
+		json_array_append_new(failing,
+		    json_pack("{s:s, s:s}", "name", n->info.failing[k], "error",
+			n->info.failing_errors[k]));
 	for (k = 0; k < n->conf->nlabels; k++)
 		json_array_append_new(labels, json_string(n->conf->labels[k]));
-	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:o}",
 	    "name", n->conf->name, "state", sched_state_name(n->state),
 	    "reason", n->reason, "slots", n->known ? (int)n->info.slots : 0,
 	    "busy", (int)n->busy, "busy_elsewhere", (int)n->elsewhere,
-	    "runtimes", rts, "labels", labels, "last_seen",
-	    view_str_or_null(n->last_seen));
+	    "runtimes", rts, "failing_runtimes", failing, "labels", labels,
+	    "last_seen", view_str_or_null(n->last_seen));
 }
 
 /* The pool as the API shows it. */

@@ -20,7 +20,10 @@ AGENT_RUNTIMES="$(etc_runtime c cpp java javascript),
       ceilings = { cpu_seconds = 30.0; }; };
     command = [ \"/bin/sh\", \"-c\",
         \"cat /job/made; for p in /proc/[0-9]*; do cat \$p/comm; done; cat\" ];
-    binds = [ \"/usr\", \"/lib\", \"/lib64\", \"/bin\" ]; }"
+    binds = [ \"/usr\", \"/lib\", \"/lib64\", \"/bin\" ]; },
+  { name = \"nolib\"; command = [ \"/usr/bin/python3\", \"{entry}\" ]; binds = [ \"/usr\" ]; },
+  { name = \"nomain\"; compile = { command = [ \"/usr/bin/gcc\", \"-o\", \"/job/a\", \"{entry}\" ]; };
+    command = [ \"/job/a\" ]; binds = [ \"/usr\", \"/lib\", \"/lib64\", \"/bin\" ]; }"
 agent_setup 83300 2
 
 # mk NAME RUNTIME ENTRY CODE [EXTRA_MANIFEST_JSON]: a staged job.
@@ -226,6 +229,58 @@ if have /usr/bin/gcc; then
 	tap_like "$(printf '%s' "$INFO" | jq -r '.runtimes[] | select(.name == "c") | .version')" 'gcc' \
 		"a compiled runtime's version is its compiler's"
 fi
+
+# --- Runtimes checked in the sandbox (info) -------------------------------
+
+rm -rf "$BASE/checks"
+T0=$(now)
+INFO=$(agent info)
+FIRST=$(since "$T0")
+chk() {
+	printf '%s' "$INFO" | jq -r --arg n "$1" '.runtimes[] | select(.name == $n) | [.check, (.check_error // "")] | join("|")'
+}
+tap_is "$(chk python3)" "ok|" "check: python3 runs in the sandbox"
+tap_is "$(chk shc)" "ok|" "check: a runtime with a compile stage and no check program of its own"
+have /usr/bin/gcc && tap_is "$(chk c)" "ok|" "check: c, with its check program"
+have /usr/lib/jvm/java-17-openjdk-amd64/bin/javac && tap_is "$(chk java)" "ok|" "check: java"
+have /usr/bin/node && tap_is "$(chk javascript)" "ok|" "check: javascript"
+# /usr/bin/python3 is there on the host (its --version answers) but not
+# its libraries in the sandbox.
+tap_like "$(printf '%s' "$INFO" | jq -r '.runtimes[] | select(.name == "nolib") | .version')" 'Python' \
+	"nolib: its --version answers on the host"
+tap_like "$(chk nolib)" '^failed\|sandbox error: cannot execute' "check: nolib fails in the sandbox, and says why"
+have /usr/bin/gcc && tap_like "$(chk nomain)" "^failed\|compile stage: exited with status 1: " \
+	"check: a compiler given the default empty program fails, with the compiler's words"
+tap_is "$(stat -c '%U %a' "$BASE/checks")" "root 700" "the checks are root's alone"
+tap_is "$(find "$BASE/checks" -name '*.job' | wc -l)" 0 "no check job is left behind"
+T0=$(now)
+INFO2=$(agent info)
+tap_is "$(printf '%s' "$INFO2" | jq -c '[.runtimes[] | {name, check}]')" \
+	"$(printf '%s' "$INFO" | jq -c '[.runtimes[] | {name, check}]')" "a second info reports the same"
+tap_cmp "$(since "$T0")" '<' "$FIRST" "from what the first kept (faster: $(since "$T0") s against $FIRST s)"
+# A kept outcome whose key does not match (the runtime changed) is not
+# used: a forged "ok" for nolib is checked again.
+jq -c '.check = "ok" | del(.check_error) | .key = "0000000000000000"' "$BASE/checks/nolib.kept" >"$T/kept"
+cp "$T/kept" "$BASE/checks/nolib.kept"
+INFO=$(agent info)
+tap_like "$(chk nolib)" '^failed' "a kept outcome of other settings is not used"
+# With every slot busy, a runtime not yet checked is "unchecked".
+rm -f "$BASE/checks/python3.kept"
+DIR1=$(mk busy1 shc main.sh 'x')
+DIR2=$(mk busy2 shc main.sh 'x')
+touch "$DIR1/files/slow" "$DIR2/files/slow"
+agent run "$DIR1" >/dev/null &
+P1=$!
+agent run "$DIR2" >/dev/null &
+P2=$!
+wait_event "$DIR1" started 10 && wait_event "$DIR2" started 10
+INFO=$(agent info)
+tap_is "$(chk python3)" "unchecked|" "every slot busy: python3 unchecked"
+agent cancel "$DIR1" >/dev/null
+agent cancel "$DIR2" >/dev/null
+wait "$P1" "$P2"
+INFO=$(agent info)
+tap_is "$(chk python3)" "ok|" "and checked once a slot is free"
 
 check_clean "compile stages"
 tap_done

@@ -10,12 +10,28 @@
 . "$top_srcdir/tests/lib/dispatcher.sh"
 
 [ -x /usr/bin/gcc ] || tap_skip_all "no /usr/bin/gcc (package gcc)"
-DISP_RUNTIMES=$(etc_runtime c java)
+# nolib: its interpreter answers --version on the node, but cannot run in
+# the sandbox (its libraries are not bound): its check fails.
+DISP_RUNTIMES="$(etc_runtime c java),
+  { name = \"nolib\"; command = [ \"/usr/bin/python3\", \"{entry}\" ]; binds = [ \"/usr\" ]; }"
 disp_setup 83400 1 2
 disp_start_nodes
 disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }
 disp_wait_nodes UP 20
 tap_ok $? "the node comes UP"
+
+N=$(api GET /v1/nodes/node1)
+tap_is "$(jq -r '[.runtimes[] | "\(.name):\(.compile)"] | join(",")' <<<"$N")" \
+	"python3:false,c:true$([ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/javac ] && echo ",java:true")" \
+	"the node offers the runtimes whose check passed, and says which compile"
+tap_like "$(jq -r '.failing_runtimes[] | select(.name == "nolib") | .error' <<<"$N")" \
+	"cannot execute '/usr/bin/python3'" "and lists the one that failed, with why"
+tap_is "$(api GET /v1/runtimes | jq -r '[.runtimes[].name | select(. == "nolib")] | length')" 0 \
+	"GET /v1/runtimes does not offer it"
+tap_is "$(api GET /v1/runtimes | jq -r '.runtimes[] | select(.name == "c") | .compile')" true \
+	"GET /v1/runtimes says c compiles"
+submit_py 'print(1)' '{"runtime": "nolib"}' >/dev/null
+tap_is "$(http_status)" 422 "a job of a runtime that failed its check everywhere is refused"
 
 # submit RUNTIME ENTRY CODE [EXTRA_JSON]: prints the job id.
 submit() {

@@ -92,6 +92,59 @@ agentproto_info_parse__bad_fields__refused(void **state)
 	assert_int_equal(agentproto_info_parse("[]", 2, &info, &e), -1);
 }
 
+/* A runtime whose check failed is not offered; it is listed with why. */
+static void
+agentproto_info_parse__failed_check__not_offered(void **state)
+{
+	struct agentproto_info info;
+	struct error e;
+
+	(void)state;
+	assert_int_equal(parse_with("runtimes",
+			     "[{\"name\": \"a\", \"version\": null, "
+			     "\"check\": \"failed\", \"check_error\": \"no\"},"
+			     " {\"name\": \"b\", \"version\": \"1\", "
+			     "\"compile\": true, \"check\": \"ok\"},"
+			     " {\"name\": \"c\", \"version\": null, "
+			     "\"check\": \"unchecked\"}]",
+			     &info, &e),
+	    0);
+	assert_int_equal(info.nruntimes, 2);
+	assert_string_equal(info.runtimes[0], "b");
+	assert_string_equal(info.versions[0], "1");
+	assert_true(info.compiled[0]);
+	assert_string_equal(info.runtimes[1], "c");
+	assert_false(info.compiled[1]);
+	assert_int_equal(info.nfailing, 1);
+	assert_string_equal(info.failing[0], "a");
+	assert_string_equal(info.failing_errors[0], "no");
+}
+
+/* A check that says anything else is a malformed info. */
+static void
+agentproto_info_parse__bad_check__refused(void **state)
+{
+	static const char *bad[] = {
+		"[{\"name\": \"a\", \"version\": null, \"check\": \"fine\"}]",
+		"[{\"name\": \"a\", \"version\": null, \"check\": true}]",
+		"[{\"name\": \"a\", \"version\": null, \"check\": \"failed\"}]",
+		"[{\"name\": \"a\", \"version\": null, \"check\": \"failed\", "
+		"\"check_error\": \"a\\nb\"}]",
+		"[{\"name\": \"a\", \"version\": null, \"compile\": 1}]",
+	};
+	struct agentproto_info info;
+	struct error e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&info, 0x5a, sizeof(info));
+		if (parse_with("runtimes", bad[i], &info, &e) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_int_equal(info.slots, 0x5a5a5a5a);
+	}
+}
+
 /* Event lines set what they say; anything else is ignored. */
 static void
 agentproto_event_line__events__recorded(void **state)
@@ -127,6 +180,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(agentproto_info_parse__agent_info__fields_set),
+		cmocka_unit_test(
+		    agentproto_info_parse__failed_check__not_offered),
+		cmocka_unit_test(agentproto_info_parse__bad_check__refused),
 		cmocka_unit_test(agentproto_info_parse__bad_fields__refused),
 		cmocka_unit_test(agentproto_event_line__events__recorded),
 	};
