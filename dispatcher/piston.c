@@ -297,6 +297,10 @@ piston_request(const struct settings *s, const json_t *root,
 	if (!json_is_array(files))
 		return error_set_field(e, ERR_INVALID, "files",
 		    "files is required as an array");
+	/* Counted before any is looked at, as POST /v1/jobs counts. */
+	if (json_array_size(files) > s->caps.max_files)
+		return error_set_field(e, ERR_INVALID, "files",
+		    "more than %zu files", s->caps.max_files);
 	if ((native = json_pack("{s:s}", "runtime", lang->runtime)) == NULL)
 		fatal("out of memory");
 	if (piston_files(lang, files, native, e) == -1)

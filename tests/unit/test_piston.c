@@ -24,7 +24,9 @@ static struct settings_language langs[] = {
 	    .compile = true },
 };
 
-static struct settings set = { .languages = langs, .nlanguages = 2 };
+static struct settings set = { .languages = langs,
+	.nlanguages = 2,
+	.caps = { .max_files = 4 } };
 
 /* Parse text as a request; the native body as compact JSON text (sorted
    keys), or NULL with the message in msg. */
@@ -125,6 +127,10 @@ piston_request__bad__refused(void **state)
 	    "version is required as a string");
 	refused("{\"language\":\"py\"}", "files is required as an array");
 	refused("{\"language\":\"py\",\"files\":[]}", "at least one utf8");
+	refused("{\"language\":\"py\",\"files\":[{\"content\":\"x\"},{"
+		"\"content\":\"x\"},{\"content\":\"x\"},{\"content\":\"x\"},"
+		"{\"content\":\"x\"}]}",
+	    "more than 4 files");
 	refused("{\"language\":\"py\",\"files\":[5]}", "files[0] must be");
 	refused("{\"language\":\"py\",\"files\":[{}]}",
 	    "files[0].content is required");
