@@ -141,6 +141,32 @@ request_base64_decode(const char *in, size_t len, unsigned char **out,
 	return 0;
 }
 
+/* Lenient base64 made strict. */
+char *
+request_base64_tidy(const char *in, size_t len)
+{
+	size_t i, n = 0, out;
+	char *t;
+
+	if (len > SIZE_MAX - 4 || (t = malloc(len + 4)) == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < len; i++)
+		if (in[i] != ' ' && in[i] != '\t' && in[i] != '\r' &&
+		    in[i] != '\n' && in[i] != '\f' && in[i] != '\v')
+			t[n++] = in[i];
+	while (n % 4 != 0)
+		t[n++] = '=';
+	t[n] = '\0';
+	if (request_b64_scan(t, n, &out) == -1) {
+		free(t);
+		errno = EINVAL;
+		return NULL;
+	}
+	return t;
+}
+
 /* Replace every byte outside printable ASCII in s with '?'. */
 static void
 request_ascii(char *s)

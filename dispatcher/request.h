@@ -139,4 +139,12 @@ void request_manifest_free(struct manifest *m);
 int request_base64_decode(const char *in, size_t len, unsigned char **out,
     size_t *outlen);
 
+/*
+ * Base64 as lenient decoders take it (Ruby's, Node's: ASCII whitespace
+ * anywhere, padding optional), tidied into what request_base64_decode()
+ * takes: a new string, or NULL if it is not base64 even so (errno EINVAL)
+ * or memory runs out (ENOMEM).
+ */
+char *request_base64_tidy(const char *in, size_t len);
+
 #endif

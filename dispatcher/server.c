@@ -18,7 +18,9 @@
 #include "conns.h"
 #include "core.h"
 #include "digest.h"
+#include "judge0.h"
 #include "log.h"
+#include "piston.h"
 #include "reply.h"
 #include "server.h"
 #include "util.h"
@@ -71,34 +73,132 @@ server_cors(struct core *c, struct evhttp_request *req)
 	evhttp_add_header(h, "Access-Control-Allow-Methods",
 	    "GET, POST, DELETE");
 	evhttp_add_header(h, "Access-Control-Allow-Headers",
-	    "Authorization, Content-Type");
+	    "Authorization, Content-Type, X-Auth-Token");
 	evhttp_add_header(h, "Access-Control-Max-Age", "600");
 	reply_empty(&c->metrics, req, 204);
 	return true;
+}
+
+/* The token whose text is len bytes at text, or NULL. */
+static const struct settings_token *
+server_token_of(struct core *c, const char *text, size_t len)
+{
+	unsigned char digest[32];
+
+	if (len == 0 || len > 4096)
+		return NULL;
+	digest_sha256(text, len, digest);
+	return settings_token_find(&c->set, digest);
+}
+
+/*
+ * The caller's token, from "Authorization: Bearer TOKEN" or, as Judge0's
+ * clients send it, "X-Auth-Token: TOKEN"; NULL if there is none or it is
+ * not one of sluice.conf's (*given says whether one was sent).
+ */
+static const struct settings_token *
+server_token(struct core *c, struct evhttp_request *req, bool *given)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *h = evhttp_find_header(in, "Authorization");
+
+	*given = true;
+	if (h != NULL)
+		return strncasecmp(h, "Bearer ", 7) == 0
+		    ? server_token_of(c, h + 7, strlen(h + 7))
+		    : NULL;
+	if ((h = evhttp_find_header(in, "X-Auth-Token")) != NULL)
+		return server_token_of(c, h, strlen(h));
+	*given = false;
+	return NULL;
 }
 
 /* The caller's token, or NULL after replying 401. */
 static const struct settings_token *
 server_auth(struct core *c, struct evhttp_request *req)
 {
-	const char *h = evhttp_find_header(evhttp_request_get_input_headers(
-					       req),
-	    "Authorization");
-	const struct settings_token *t = NULL;
-	unsigned char digest[32];
+	const struct settings_token *t;
+	bool given;
 
-	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0 && h[7] != '\0' &&
-	    strlen(h + 7) <= 4096) {
-		digest_sha256(h + 7, strlen(h + 7), digest);
-		t = settings_token_find(&c->set, digest);
-	}
-	if (t == NULL) {
+	if ((t = server_token(c, req, &given)) == NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer");
 		reply_error(&c->metrics, req, 401,
-		    h == NULL ? "missing bearer token" : "invalid token", NULL);
+		    given ? "invalid token" : "missing bearer token", NULL);
 	}
 	return t;
+}
+
+/*
+ * The Piston and Judge0 APIs (piston.h, judge0.h), which a client may
+ * reach with its token in the headers or, for a token with path_token, as
+ * the path's first part: /t/TOKEN/api/v2/..., /t/TOKEN/submissions/...
+ * (percent-encoded where the token has characters a path cannot hold).
+ * raw is the path as sent.  True if the request was answered.
+ */
+static bool
+server_compat(struct server *s, struct evhttp_request *req, const char *raw,
+    const char *decoded)
+{
+	struct core *c = s->core;
+	const struct settings_token *tok = NULL;
+	char *token = NULL, *path = NULL, *seg;
+	const char *why = "invalid token";
+	size_t n, tlen, plen;
+	bool given = true, done = true, piston;
+
+	if (strncmp(raw, "/t/", 3) == 0) {
+		/* The token, then the rest, each decoded on its own: a
+		   token's %2F is not a path's slash. */
+		n = strcspn(raw + 3, "/");
+		if ((seg = strndup(raw + 3, n)) == NULL ||
+		    (token = evhttp_uridecode(seg, 0, &tlen)) == NULL ||
+		    (path = evhttp_uridecode(raw + 3 + n, 0, &plen)) == NULL)
+			fatal("out of memory");
+		free(seg);
+		if (strlen(path) != plen ||
+		    !(piston_path(path) || judge0_path(path))) {
+			reply_error(&c->metrics, req, 404, "no such resource",
+			    NULL);
+			goto out;
+		}
+		if (strlen(token) == tlen &&
+		    (tok = server_token_of(c, token, tlen)) != NULL &&
+		    !tok->path_token) {
+			tok = NULL;
+			why = "this token may not be given in the path "
+			      "(its path_token is not set)";
+		}
+	} else {
+		if (!piston_path(decoded) && !judge0_path(decoded)) {
+			done = false;
+			goto out;
+		}
+		if ((path = strdup(decoded)) == NULL)
+			fatal("out of memory");
+		if ((tok = server_token(c, req, &given)) == NULL && !given)
+			why = "missing token (Authorization: Bearer TOKEN, "
+			      "X-Auth-Token: TOKEN, or /t/TOKEN/ in the path)";
+	}
+	piston = piston_path(path);
+	if (tok == NULL) {
+		if (piston)
+			piston_error(c, req, 401, why);
+		else
+			judge0_error(c, req, 401, why);
+		goto out;
+	}
+	/* As for /v1: submissions of this turn are committed together. */
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST)
+		core_batch_flush(c);
+	if (piston)
+		piston_route(c, s->waiters, req, tok, path);
+	else
+		judge0_route(c, s->waiters, req, tok, path);
+out:
+	free(token);
+	free(path);
+	return done;
 }
 
 /* Parse a job id from a path component: decimal digits only. */
@@ -843,6 +943,8 @@ server_route(struct evhttp_request *req, void *arg)
 		goto out;
 	}
 	if (server_cors(c, req))
+		goto out;
+	if (server_compat(s, req, raw, path))
 		goto out;
 	if (strcmp(path, "/v1/health") == 0) {
 		bool full = core_free_bytes(c) <= c->set.min_free_bytes;

@@ -22,13 +22,60 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"max_result_file_bytes", "max_out_files", "max_files", "max_file_bytes",
 	"max_submission_bytes", "max_connections", "header_timeout_seconds",
 	"min_free_bytes", "attempt_margin_seconds", "retention",
-	"idle_timeout_seconds", "cors_origins", NULL };
+	"idle_timeout_seconds", "cors_origins", "languages", NULL };
 static const char *const settings_retention_known[] = { "max_age_seconds",
 	"max_jobs", "states", NULL };
 static const char *const settings_retention_state_known[] = { "state",
 	"max_age_seconds", "max_jobs", NULL };
 static const char *const settings_token_known[] = { "name", "sha256", "role",
-	"max_pending", "max_running", NULL };
+	"max_pending", "max_running", "path_token", NULL };
+static const char *const settings_language_known[] = { "runtime", "language",
+	"aliases", "judge0_id", "judge0_name", "source_file", "compile", NULL };
+
+/*
+ * The languages of the Piston and Judge0 APIs when sluice.conf has no
+ * "languages": the runtimes etc/agent.conf ships and the compiled ones
+ * (runtime names c, cpp, java), with Piston's names and aliases and Judge0
+ * CE's language ids (db/languages/active.rb of Judge0 1.13).
+ */
+static const struct settings_language settings_languages_default[] = {
+	{ .runtime = "python3",
+	    .piston = "python",
+	    .aliases = { "py", "py3", "python3" },
+	    .naliases = 3,
+	    .judge0_id = 71,
+	    .judge0_name = "Python ({version})",
+	    .source_file = "script.py" },
+	{ .runtime = "c",
+	    .piston = "c",
+	    .aliases = { "gcc" },
+	    .naliases = 1,
+	    .judge0_id = 50,
+	    .judge0_name = "C (GCC {version})",
+	    .source_file = "main.c",
+	    .compile = true },
+	{ .runtime = "cpp",
+	    .piston = "c++",
+	    .aliases = { "cpp", "g++" },
+	    .naliases = 2,
+	    .judge0_id = 54,
+	    .judge0_name = "C++ (GCC {version})",
+	    .source_file = "main.cpp",
+	    .compile = true },
+	{ .runtime = "java",
+	    .piston = "java",
+	    .judge0_id = 62,
+	    .judge0_name = "Java (OpenJDK {version})",
+	    .source_file = "Main.java",
+	    .compile = true },
+	{ .runtime = "javascript",
+	    .piston = "javascript",
+	    .aliases = { "node-javascript", "node-js", "js" },
+	    .naliases = 3,
+	    .judge0_id = 63,
+	    .judge0_name = "JavaScript (Node.js {version})",
+	    .source_file = "script.js" },
+};
 static const char *const settings_node_known[] = { "name", "host", "port",
 	"user", "identity", "known_hosts", "agent", "labels", NULL };
 
@@ -141,6 +188,20 @@ settings_member_int(const config_setting_t *g, const char *key, int64_t *out)
 	return 0;
 }
 
+/* Read an optional boolean member of a group. */
+static int
+settings_member_bool(const config_setting_t *g, const char *key, bool *out)
+{
+	const config_setting_t *m = config_setting_get_member(g, key);
+
+	if (m == NULL)
+		return 0;
+	if (config_setting_type(m) != CONFIG_TYPE_BOOL)
+		return -1;
+	*out = config_setting_get_bool(m) != 0;
+	return 0;
+}
+
 /* Read the tokens list. */
 static int
 settings_tokens(const config_t *cf, struct settings *s, struct error *e)
@@ -194,6 +255,17 @@ settings_tokens(const config_t *cf, struct settings *s, struct error *e)
 		    t->max_running == 0 || t->max_running < -1)
 			return error_set_field(e, ERR_INVALID, "tokens",
 			    "token '%s': quotas must be positive", t->name);
+		if (settings_member_bool(g, "path_token", &t->path_token) == -1)
+			return error_set_field(e, ERR_INVALID, "tokens",
+			    "token '%s': 'path_token' must be true or false",
+			    t->name);
+		/* A token in a URL ends up in proxies' and browsers' logs:
+		   never one that manages the daemon. */
+		if (t->path_token && t->role == ROLE_ADMIN)
+			return error_set_field(e, ERR_INVALID, "tokens",
+			    "token '%s': 'path_token' is for tokens of role "
+			    "submit only",
+			    t->name);
 		for (k = 0; k < i; k++) {
 			if (strcmp(s->tokens[k].name, t->name) == 0)
 				return error_set_field(e, ERR_INVALID, "tokens",
@@ -566,6 +638,234 @@ settings_retention(const config_t *cf, struct settings *s, struct error *e)
 	return 0;
 }
 
+/* Whether name is a Piston language name or alias: 1 to
+   SETTINGS_LANG_NAME_MAX characters of [A-Za-z0-9._+-]. */
+static bool
+settings_lang_name_ok(const char *name)
+{
+	return util_token_ok(name, SETTINGS_LANG_NAME_MAX);
+}
+
+/* Copy an optional string member of at most size - 1 bytes. */
+static int
+settings_member_str(const config_setting_t *g, const char *key, char *dst,
+    size_t size)
+{
+	const config_setting_t *m = config_setting_get_member(g, key);
+	const char *v;
+
+	if (m == NULL)
+		return 0;
+	if ((v = config_setting_get_string(m)) == NULL || strlen(v) >= size)
+		return -1;
+	strcpy(dst, v);
+	return 0;
+}
+
+/* Whether name is the Piston name or an alias of l. */
+static bool
+settings_language_named(const struct settings_language *l, const char *name)
+{
+	size_t i;
+
+	if (l->piston[0] != '\0' && strcmp(l->piston, name) == 0)
+		return true;
+	for (i = 0; i < l->naliases; i++)
+		if (strcmp(l->aliases[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Read one entry of "languages" into l; what names it in errors. */
+static int
+settings_language_read(const config_setting_t *g, struct settings_language *l,
+    const char *what, struct error *e)
+{
+	const config_setting_t *m;
+	char **aliases = NULL;
+	size_t n = 0, i;
+	long long id;
+	int rc = -1;
+
+	if (!config_setting_is_group(g))
+		return error_set_field(e, ERR_INVALID, "languages",
+		    "each of 'languages' must be a group { ... }");
+	if (cfgfile_known(g, settings_language_known, what, e) == -1)
+		return -1;
+	if (settings_member_str(g, "runtime", l->runtime, sizeof(l->runtime)) ==
+		-1 ||
+	    !util_token_ok(l->runtime, MANIFEST_RUNTIME_MAX))
+		return error_set_field(e, ERR_INVALID, "languages",
+		    "%s: 'runtime' must be 1 to %d characters of "
+		    "[A-Za-z0-9._+-]",
+		    what, MANIFEST_RUNTIME_MAX);
+	if (settings_member_str(g, "language", l->piston, sizeof(l->piston)) ==
+		-1 ||
+	    (l->piston[0] != '\0' && !settings_lang_name_ok(l->piston)))
+		return error_set_field(e, ERR_INVALID, "languages",
+		    "%s: 'language' must be 1 to %d characters of "
+		    "[A-Za-z0-9._+-]",
+		    what, SETTINGS_LANG_NAME_MAX);
+	if ((m = config_setting_get_member(g, "aliases")) != NULL) {
+		if (cfgfile_strings(m, "aliases", SETTINGS_ALIASES_MAX,
+			&aliases, &n, e) == -1)
+			goto out;
+		for (i = 0; i < n; i++) {
+			if (!settings_lang_name_ok(aliases[i])) {
+				error_set_field(e, ERR_INVALID, "languages",
+				    "%s: alias '%.64s' must be 1 to %d "
+				    "characters of [A-Za-z0-9._+-]",
+				    what, aliases[i], SETTINGS_LANG_NAME_MAX);
+				goto out;
+			}
+			strcpy(l->aliases[i], aliases[i]);
+			if (settings_language_named(l, aliases[i])) {
+				error_set_field(e, ERR_INVALID, "languages",
+				    "%s: the Piston name '%s' is given twice",
+				    what, aliases[i]);
+				goto out;
+			}
+			l->naliases = i + 1;
+		}
+		if (n > 0 && l->piston[0] == '\0') {
+			error_set_field(e, ERR_INVALID, "languages",
+			    "%s: 'aliases' needs a 'language'", what);
+			goto out;
+		}
+	}
+	if ((m = config_setting_get_member(g, "judge0_id")) != NULL) {
+		if ((config_setting_type(m) != CONFIG_TYPE_INT &&
+			config_setting_type(m) != CONFIG_TYPE_INT64) ||
+		    (id = config_setting_get_int64(m)) < 1 ||
+		    id > 2147483647LL) {
+			error_set_field(e, ERR_INVALID, "languages",
+			    "%s: 'judge0_id' must be an integer from 1 to "
+			    "2147483647",
+			    what);
+			goto out;
+		}
+		l->judge0_id = (int)id;
+	}
+	if (settings_member_str(g, "judge0_name", l->judge0_name,
+		sizeof(l->judge0_name)) == -1) {
+		error_set_field(e, ERR_INVALID, "languages",
+		    "%s: 'judge0_name' must be a string of at most %d bytes",
+		    what, SETTINGS_JUDGE0_NAME_MAX);
+		goto out;
+	}
+	for (i = 0; l->judge0_name[i] != '\0'; i++)
+		if ((unsigned char)l->judge0_name[i] < 0x20 ||
+		    (unsigned char)l->judge0_name[i] > 0x7e) {
+			error_set_field(e, ERR_INVALID, "languages",
+			    "%s: 'judge0_name' must be printable ASCII", what);
+			goto out;
+		}
+	if (l->judge0_id == 0 && l->judge0_name[0] != '\0') {
+		error_set_field(e, ERR_INVALID, "languages",
+		    "%s: 'judge0_name' needs a 'judge0_id'", what);
+		goto out;
+	}
+	if (l->judge0_id != 0 && l->judge0_name[0] == '\0')
+		snprintf(l->judge0_name, sizeof(l->judge0_name),
+		    "%s ({version})", l->runtime);
+	if (l->piston[0] == '\0' && l->judge0_id == 0) {
+		error_set_field(e, ERR_INVALID, "languages",
+		    "%s: give a Piston 'language', a 'judge0_id', or both",
+		    what);
+		goto out;
+	}
+	if (settings_member_str(g, "source_file", l->source_file,
+		sizeof(l->source_file)) == -1 ||
+	    l->source_file[0] == '\0' || strchr(l->source_file, '/') ||
+	    util_path_check(l->source_file, "source_file", e) == -1) {
+		error_set_field(e, ERR_INVALID, "languages",
+		    "%s: 'source_file' must be a file name (no '/'), at most "
+		    "%d bytes",
+		    what, SETTINGS_NAME_MAX - 1);
+		goto out;
+	}
+	if ((m = config_setting_get_member(g, "compile")) != NULL) {
+		if (config_setting_type(m) != CONFIG_TYPE_BOOL) {
+			error_set_field(e, ERR_INVALID, "languages",
+			    "%s: 'compile' must be true or false", what);
+			goto out;
+		}
+		l->compile = config_setting_get_bool(m) != 0;
+	}
+	rc = 0;
+out:
+	util_strv_free(aliases, n);
+	return rc;
+}
+
+/*
+ * languages = ( { runtime = "python3"; language = "python";
+ *                 aliases = [ "py" ]; judge0_id = 71;
+ *                 judge0_name = "Python ({version})";
+ *                 source_file = "script.py"; compile = false; }, ... );
+ * Absent: the default map above.  A Piston name or alias, and a Judge0
+ * id, name one entry only.
+ */
+static int
+settings_languages(const config_t *cf, struct settings *s, struct error *e)
+{
+	const config_setting_t *list = config_lookup(cf, "languages");
+	struct settings_language *l;
+	char what[48];
+	size_t i, k, a;
+	int n;
+
+	if (list == NULL) {
+		n = (int)(sizeof(settings_languages_default) /
+		    sizeof(settings_languages_default[0]));
+		if ((s->languages = calloc((size_t)n, sizeof(*l))) == NULL)
+			return error_set(e, ERR_NOMEM, "out of memory");
+		memcpy(s->languages, settings_languages_default,
+		    sizeof(settings_languages_default));
+		s->nlanguages = (size_t)n;
+		return 0;
+	}
+	if (!config_setting_is_list(list))
+		return error_set_field(e, ERR_INVALID, "languages",
+		    "'languages' must be a list ( { ... }, ... )");
+	if ((n = config_setting_length(list)) > SETTINGS_LANGUAGES_MAX)
+		return error_set_field(e, ERR_INVALID, "languages",
+		    "more than %d languages", SETTINGS_LANGUAGES_MAX);
+	if (n > 0 && (s->languages = calloc((size_t)n, sizeof(*l))) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < (size_t)n; i++) {
+		l = &s->languages[i];
+		snprintf(what, sizeof(what), "language %zu", i + 1);
+		if (settings_language_read(config_setting_get_elem(list,
+					       (unsigned)i),
+			l, what, e) == -1)
+			return -1;
+		s->nlanguages++;
+		for (k = 0; k < i; k++) {
+			const struct settings_language *o = &s->languages[k];
+
+			if (l->judge0_id != 0 && o->judge0_id == l->judge0_id)
+				return error_set_field(e, ERR_INVALID,
+				    "languages", "judge0_id %d is given twice",
+				    l->judge0_id);
+			if (l->piston[0] != '\0' &&
+			    settings_language_named(o, l->piston))
+				return error_set_field(e, ERR_INVALID,
+				    "languages",
+				    "the Piston name '%s' is given twice",
+				    l->piston);
+			for (a = 0; a < l->naliases; a++)
+				if (settings_language_named(o, l->aliases[a]))
+					return error_set_field(e, ERR_INVALID,
+					    "languages",
+					    "the Piston name '%s' is given "
+					    "twice",
+					    l->aliases[a]);
+		}
+	}
+	return 0;
+}
+
 /* Load and check sluice.conf. */
 int
 settings_load(const char *path, struct settings *out, struct error *e)
@@ -586,7 +886,8 @@ settings_load(const char *path, struct settings *out, struct error *e)
 	    settings_tokens(&cf, &s, e) == -1 ||
 	    settings_nodes(&cf, &s, e) == -1 ||
 	    settings_retention(&cf, &s, e) == -1 ||
-	    settings_cors(&cf, &s, e) == -1)
+	    settings_cors(&cf, &s, e) == -1 ||
+	    settings_languages(&cf, &s, e) == -1)
 		goto out;
 	*out = s;
 	rc = 0;
@@ -603,6 +904,9 @@ settings_release(struct settings *s)
 {
 	size_t i;
 
+	free(s->languages);
+	s->languages = NULL;
+	s->nlanguages = 0;
 	util_strv_free(s->cors_origins, s->ncors_origins);
 	s->cors_origins = NULL;
 	s->ncors_origins = 0;

@@ -28,6 +28,31 @@ struct settings_token {
 	enum settings_role role;
 	int64_t max_pending; /* queued jobs at most; -1: no quota */
 	int64_t max_running; /* placed jobs at most; -1: no quota */
+	bool path_token; /* may be given in the path (/t/TOKEN/...) to the
+			    Piston and Judge0 APIs; role submit only */
+};
+
+#define SETTINGS_LANGUAGES_MAX 64
+#define SETTINGS_ALIASES_MAX 16
+#define SETTINGS_LANG_NAME_MAX 32 /* bytes of a Piston name or alias */
+#define SETTINGS_JUDGE0_NAME_MAX 96 /* bytes of a Judge0 name template */
+
+/*
+ * One language of the Piston and Judge0 APIs (sluice.conf's languages):
+ * the runtime it runs in, and how each API names it.  langmap.h reads it.
+ */
+struct settings_language {
+	char runtime[MANIFEST_RUNTIME_MAX + 1];
+	char piston[SETTINGS_LANG_NAME_MAX + 1]; /* Piston's language; "":
+						    not in the Piston API */
+	char aliases[SETTINGS_ALIASES_MAX][SETTINGS_LANG_NAME_MAX + 1];
+	size_t naliases;
+	int judge0_id; /* Judge0's language_id; 0: not in the Judge0 API */
+	char judge0_name[SETTINGS_JUDGE0_NAME_MAX + 1]; /* "{version}" is
+							   the runtime's */
+	char source_file[SETTINGS_NAME_MAX]; /* the one file's name */
+	bool compile; /* the runtime has a compile stage: compile limits
+			 are sent */
 };
 
 struct settings_node {
@@ -74,6 +99,9 @@ struct settings {
 				any); none by default */
 	size_t ncors_origins;
 	struct request_caps caps;
+	struct settings_language *languages; /* the default map unless the
+						file has "languages" */
+	size_t nlanguages;
 	/* How long ended jobs are kept, by final state (index enum
 	   job_state): removed once older than max_age_seconds (0: kept
 	   whatever their age), and the oldest beyond max_jobs (0: no cap). */

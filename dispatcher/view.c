@@ -8,12 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <jansson.h>
 
 #include "jsonw.h"
 #include "log.h"
+#include "manifest.h"
+#include "request.h"
+#include "util.h"
 #include "view.h"
 
 #define VIEW_INLINE_MAX (64 * 1024)
@@ -299,6 +303,122 @@ view_job_text(struct core *c, const struct job *j)
 	if (b != NULL)
 		view_job_object(c, j, true, b);
 	return b;
+}
+
+/* The job object as a tree. */
+json_t *
+view_job_json(struct core *c, const struct job *j)
+{
+	struct evbuffer *b = view_job_text(c, j);
+	json_t *obj = NULL;
+
+	if (b != NULL)
+		obj = json_loadb((const char *)evbuffer_pullup(b, -1),
+		    evbuffer_get_length(b), JSON_ALLOW_NUL, NULL);
+	if (b != NULL)
+		evbuffer_free(b);
+	return obj;
+}
+
+/* A copy of len bytes into a new NUL-terminated buffer. */
+static int
+view_copy(const void *data, size_t len, char **out, size_t *outlen,
+    struct error *e)
+{
+	char *p;
+
+	if ((p = malloc(len + 1)) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	if (len > 0)
+		memcpy(p, data, len);
+	p[len] = '\0';
+	*out = p;
+	*outlen = len;
+	return 0;
+}
+
+/* An input of a job not yet placed, from the request body the store
+   keeps; 1 if the store has no body (the spool has the inputs). */
+static int
+view_input_stored(struct core *c, int64_t id, enum view_input which, char **out,
+    size_t *len, struct error *e)
+{
+	struct submission sub;
+	char *body = NULL;
+	size_t blen, i;
+	int status, rc = -1;
+
+	memset(&sub, 0, sizeof(sub));
+	if (store_submission_get(c->st, id, &body, &blen, e) == -1)
+		return e->code == ERR_NOTFOUND ? 1 : -1;
+	/* The daemon took this body once: it parses again. */
+	if (request_parse(body, blen, &c->set.caps, &sub, &status, e) == -1)
+		goto out;
+	switch (which) {
+	case VIEW_INPUT_ENTRY:
+		for (i = 0; i < sub.nfiles; i++)
+			if (strcmp(sub.files[i].name, sub.entry) == 0)
+				break;
+		if (i == sub.nfiles) {
+			error_set(e, ERR_NOTFOUND, "no entry file");
+			goto out;
+		}
+		rc = view_copy(sub.files[i].data, sub.files[i].len, out, len,
+		    e);
+		break;
+	case VIEW_INPUT_STDIN:
+	case VIEW_INPUT_EXPECTED:
+		if ((which == VIEW_INPUT_STDIN ? sub.stdin_data
+					       : sub.expected) == NULL) {
+			error_set(e, ERR_NOTFOUND, "no such input");
+			goto out;
+		}
+		rc = which == VIEW_INPUT_STDIN
+		    ? view_copy(sub.stdin_data, sub.stdin_len, out, len, e)
+		    : view_copy(sub.expected, sub.expected_len, out, len, e);
+		break;
+	}
+out:
+	request_release(&sub);
+	free(body);
+	return rc;
+}
+
+/* One input of a job as submitted. */
+int
+view_job_input(struct core *c, int64_t id, enum view_input which, char **out,
+    size_t *len, struct error *e)
+{
+	struct manifest m;
+	char *text = NULL;
+	size_t tlen;
+	int rc, fd = -1;
+
+	if ((rc = view_input_stored(c, id, which, out, len, e)) != 1)
+		return rc;
+	if (which == VIEW_INPUT_STDIN)
+		return spool_read_input(&c->sp, id, SPOOL_STDIN,
+		    (size_t)c->set.caps.max_total_bytes, out, len, e);
+	if (which == VIEW_INPUT_EXPECTED)
+		return spool_read_input(&c->sp, id, SPOOL_EXPECTED,
+		    (size_t)c->set.caps.max_file_bytes, out, len, e);
+	/* The entry: named by the manifest, under in/files/. */
+	memset(&m, 0, sizeof(m));
+	rc = -1;
+	if (spool_read_input(&c->sp, id, SPOOL_MANIFEST, 1024 * 1024, &text,
+		&tlen, e) == -1 ||
+	    manifest_parse(text, tlen, &m, e) == -1 ||
+	    util_path_check(m.entry, "entry", e) == -1 ||
+	    spool_open_files(&c->sp, id, &fd, e) == -1)
+		goto out;
+	rc = util_read_file_at(fd, m.entry, (size_t)c->set.caps.max_file_bytes,
+	    out, len, e);
+out:
+	if (fd != -1)
+		close(fd);
+	manifest_release(&m);
+	free(text);
+	return rc;
 }
 
 /* A page of the job list: {"jobs": [...], "next_before": ...}. */

@@ -52,6 +52,26 @@ int view_out_file(struct core *c, int64_t id, const char *name, char **out,
  */
 struct evbuffer *view_job_text(struct core *c, const struct job *j);
 
+/* The job object (view_job_text()) as a jansson tree; NULL if out of
+   memory.  For the APIs of other systems, which answer from it. */
+json_t *view_job_json(struct core *c, const struct job *j);
+
+/* An input of a job as it was submitted. */
+enum view_input {
+	VIEW_INPUT_ENTRY, /* the content of the entry file */
+	VIEW_INPUT_STDIN,
+	VIEW_INPUT_EXPECTED /* the expected output */
+};
+
+/*
+ * One input of job id into a new NUL-terminated buffer of *len bytes (at
+ * most max_file_bytes, or max_submission_bytes for stdin): from its
+ * request body while the store keeps it (until the job is placed), else
+ * from the spool.  ERR_NOTFOUND if the job has no such input.
+ */
+int view_job_input(struct core *c, int64_t id, enum view_input which,
+    char **out, size_t *len, struct error *e);
+
 /* A page of the list as JSON text in a new buffer: {"jobs": [n job
    objects without their inline output], "next_before": the id as a
    string, or null if <= 0}. */

@@ -16,6 +16,8 @@ struct waiter {
 	struct evhttp_request *req;
 	int64_t id;
 	int ended, pending; /* the answer's status either way */
+	waiter_answer_cb cb; /* or this makes the answer */
+	void *arg; /* cb's, freed with the waiter */
 	struct event *timer;
 	struct waiter *next;
 };
@@ -25,9 +27,9 @@ struct waiter_set {
 	struct waiter *head;
 };
 
-/* Take w out of its set and free it (its request is answered already). */
+/* Take w out of its set (not freed). */
 static void
-waiter_remove(struct waiter *w)
+waiter_unlink(struct waiter *w)
 {
 	struct waiter **pw;
 
@@ -36,7 +38,14 @@ waiter_remove(struct waiter *w)
 			*pw = w->next;
 			break;
 		}
+}
+
+/* Free a waiter out of its set. */
+static void
+waiter_free(struct waiter *w)
+{
 	event_free(w->timer);
+	free(w->arg);
 	free(w);
 }
 
@@ -56,6 +65,11 @@ waiter_on_final(const struct job *j, void *arg)
 			continue;
 		}
 		*pw = w->next;
+		if (w->cb != NULL) {
+			w->cb(c, w->req, j, true, w->arg);
+			waiter_free(w);
+			continue;
+		}
 		if (text == NULL)
 			text = view_job_text(c, j);
 		/* Each answer a copy: the reply appends to its buffer. */
@@ -67,8 +81,7 @@ waiter_on_final(const struct job *j, void *arg)
 			copy = NULL;
 		}
 		reply_json_text(&c->metrics, w->req, w->ended, copy);
-		event_free(w->timer);
-		free(w);
+		waiter_free(w);
 	}
 	if (text != NULL)
 		evbuffer_free(text);
@@ -83,13 +96,23 @@ waiter_timeout(evutil_socket_t fd, short what, void *arg)
 	struct error e;
 	struct job j;
 
-	if (view_job_get(c, w->id, &j, &e) == 0)
+	(void)fd;
+	(void)what;
+	/* Out of the set first: an answer may cancel the job, whose end
+	   would answer the set's waiters. */
+	waiter_unlink(w);
+	if (w->cb != NULL) {
+		if (view_job_get(c, w->id, &j, &e) == 0)
+			w->cb(c, w->req, &j, job_state_final(j.state), w->arg);
+		else
+			w->cb(c, w->req, NULL, false, w->arg);
+	} else if (view_job_get(c, w->id, &j, &e) == 0)
 		reply_json_text(&c->metrics, w->req,
 		    job_state_final(j.state) ? w->ended : w->pending,
 		    view_job_text(c, &j));
 	else
 		reply_error(&c->metrics, w->req, 404, "no such job", NULL);
-	waiter_remove(w);
+	waiter_free(w);
 }
 
 /* Create the set and hook it to the core. */
@@ -116,25 +139,29 @@ waiter_set_free(struct waiter_set *ws)
 	core_on_final(ws->core, NULL, NULL);
 	for (w = ws->head; w != NULL; w = next) {
 		next = w->next;
-		event_free(w->timer);
-		free(w);
+		waiter_free(w);
 	}
 	free(ws);
 }
 
-/* Answer once the job has ended, or after the timeout. */
-void
-waiter_add(struct waiter_set *ws, struct evhttp_request *req,
-    const struct job *j, double timeout_seconds, int ended, int pending)
+/* Hold req until job j ends or the timeout passes. */
+static void
+waiter_hold(struct waiter_set *ws, struct evhttp_request *req,
+    const struct job *j, double timeout_seconds, int ended, int pending,
+    waiter_answer_cb cb, void *arg)
 {
 	struct core *c = ws->core;
 	struct waiter *w;
 	struct timeval tv;
 
 	if (job_state_final(j->state) || timeout_seconds <= 0) {
-		reply_json_text(&c->metrics, req,
-		    job_state_final(j->state) ? ended : pending,
-		    view_job_text(c, j));
+		if (cb != NULL) {
+			cb(c, req, j, job_state_final(j->state), arg);
+			free(arg);
+		} else
+			reply_json_text(&c->metrics, req,
+			    job_state_final(j->state) ? ended : pending,
+			    view_job_text(c, j));
 		return;
 	}
 	if (timeout_seconds > c->set.wait_max_seconds)
@@ -146,6 +173,8 @@ waiter_add(struct waiter_set *ws, struct evhttp_request *req,
 	w->id = j->id;
 	w->ended = ended;
 	w->pending = pending;
+	w->cb = cb;
+	w->arg = arg;
 	w->timer = evtimer_new(c->base, waiter_timeout, w);
 	if (w->timer == NULL)
 		fatal("out of memory");
@@ -154,4 +183,20 @@ waiter_add(struct waiter_set *ws, struct evhttp_request *req,
 	evtimer_add(w->timer, &tv);
 	w->next = ws->head;
 	ws->head = w;
+}
+
+/* Answer once the job has ended, or after the timeout. */
+void
+waiter_add(struct waiter_set *ws, struct evhttp_request *req,
+    const struct job *j, double timeout_seconds, int ended, int pending)
+{
+	waiter_hold(ws, req, j, timeout_seconds, ended, pending, NULL, NULL);
+}
+
+/* The same, answered by cb. */
+void
+waiter_add_answer(struct waiter_set *ws, struct evhttp_request *req,
+    const struct job *j, double timeout_seconds, waiter_answer_cb cb, void *arg)
+{
+	waiter_hold(ws, req, j, timeout_seconds, 0, 0, cb, arg);
 }

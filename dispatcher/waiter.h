@@ -7,6 +7,8 @@
 #ifndef SLUICE_DISPATCHER_WAITER_H
 #define SLUICE_DISPATCHER_WAITER_H
 
+#include <stdbool.h>
+
 #include <event2/http.h>
 
 #include "core.h"
@@ -32,5 +34,21 @@ void waiter_set_free(struct waiter_set *ws);
  */
 void waiter_add(struct waiter_set *ws, struct evhttp_request *req,
     const struct job *j, double timeout_seconds, int ended, int pending);
+
+/*
+ * How waiter_add_answer() answers req: j as it is once it has ended
+ * (ended true), or once the wait is over (ended as job_state_final() of
+ * it then); j NULL if the job is gone by then.  arg is freed (free())
+ * after the call, or with the set if the answer never comes.  The waiter
+ * is out of the set during the call, so the callback may change the core
+ * (cancel the job).
+ */
+typedef void (*waiter_answer_cb)(struct core *c, struct evhttp_request *req,
+    const struct job *j, bool ended, void *arg);
+
+/* As waiter_add(), but cb makes the answer (the APIs of other systems). */
+void waiter_add_answer(struct waiter_set *ws, struct evhttp_request *req,
+    const struct job *j, double timeout_seconds, waiter_answer_cb cb,
+    void *arg);
 
 #endif

@@ -22,10 +22,12 @@ CLIENT="$top_srcdir/examples/client.py"
 command -v jq >/dev/null || tap_skip_all "no jq"
 
 disp_setup 78000 2 2
-# As in the documentation: node1 has the label big-memory, node2 none, and
-# tenant beta has quotas to run into.
+# As in the documentation: node1 has the label big-memory, node2 none,
+# tenant beta has quotas to run into, and alpha's token may be given in the
+# path (the Piston and Judge0 APIs).
 sed -i -e 's/labels = \[ "n1" \];/labels = [ "big-memory" ];/' \
 	-e 's/labels = \[ "n2" \];/labels = [ ];/' \
+	-e 's/\(name = "alpha";.*role = "submit";\) }/\1 path_token = true; }/' \
 	-e 's/\(name = "beta";.*role = "submit";\) }/\1 max_pending = 1; max_running = 1; }/' \
 	"$T/sluice.conf"
 disp_start_nodes
@@ -265,6 +267,14 @@ POST /v1/nodes/NAME/drain|/v1/nodes/[a-z0-9]+/drain
 POST /v1/nodes/NAME/resume|/v1/nodes/[a-z0-9]+/resume
 GET /v1/runtimes|/v1/runtimes
 GET /metrics|SLUICE_SERVER/metrics
+GET /api/v2/runtimes|/api/v2/runtimes
+POST /api/v2/execute|/api/v2/execute
+GET /statuses|SLUICE_SERVER/statuses
+GET /languages|SLUICE_SERVER/languages
+POST /submissions|SLUICE_SERVER/submissions[?]wait=true
+GET /submissions/TOKEN|/submissions/[$]ID[?]
+GET /submissions/batch|/submissions/batch[?]tokens=
+POST /submissions/batch|SLUICE_SERVER/submissions/batch <<
 EOF
 
 # examples/client.py, the web application's view, against the same daemon.

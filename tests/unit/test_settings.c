@@ -246,6 +246,149 @@ settings_load__bad_nodes__refused(void **state)
 	}
 }
 
+/* path_token: a boolean, for submit tokens only. */
+static void
+settings_load__path_token__submit_only(void **state)
+{
+	struct settings s;
+	struct error e;
+
+	write_conf("state_dir = \"/x\"; tokens = ( { name = \"a\"; sha256 = "
+		   "\"" SHA_A "\"; path_token = true; }, { name = \"b\"; "
+		   "sha256 = \"" SHA_B "\"; } ); nodes = ( { name = \"n\"; "
+		   "host = \"h\"; user = \"u\"; identity = \"/i\"; "
+		   "known_hosts = \"/k\"; agent = [ \"/a\" ]; } );");
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_true(s.tokens[0].path_token);
+	assert_false(s.tokens[1].path_token);
+	settings_release(&s);
+	write_conf("state_dir = \"/x\"; tokens = ( { name = \"a\"; sha256 = "
+		   "\"" SHA_A "\"; role = \"admin\"; path_token = true; } ); "
+		   "nodes = ( { name = \"n\"; host = \"h\"; user = \"u\"; "
+		   "identity = \"/i\"; known_hosts = \"/k\"; agent = "
+		   "[ \"/a\" ]; } );");
+	assert_int_equal(settings_load(conf_path, &s, &e), -1);
+	assert_non_null(strstr(e.msg, "submit only"));
+	write_conf("state_dir = \"/x\"; tokens = ( { name = \"a\"; sha256 = "
+		   "\"" SHA_A "\"; path_token = 1; } ); nodes = ( { name = "
+		   "\"n\"; host = \"h\"; user = \"u\"; identity = \"/i\"; "
+		   "known_hosts = \"/k\"; agent = [ \"/a\" ]; } );");
+	assert_int_equal(settings_load(conf_path, &s, &e), -1);
+	assert_string_equal(e.field, "tokens");
+}
+
+/* Without "languages", the documented default map. */
+static void
+settings_load__languages__default(void **state)
+{
+	static const struct {
+		const char *runtime, *piston;
+		int id;
+		const char *file;
+		bool compile;
+	} want[] = { { "python3", "python", 71, "script.py", false },
+		{ "c", "c", 50, "main.c", true },
+		{ "cpp", "c++", 54, "main.cpp", true },
+		{ "java", "java", 62, "Main.java", true },
+		{ "javascript", "javascript", 63, "script.js", false } };
+	struct settings s;
+	struct error e;
+	size_t i;
+
+	write_valid("");
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_int_equal(s.nlanguages, 5);
+	for (i = 0; i < 5; i++) {
+		assert_string_equal(s.languages[i].runtime, want[i].runtime);
+		assert_string_equal(s.languages[i].piston, want[i].piston);
+		assert_int_equal(s.languages[i].judge0_id, want[i].id);
+		assert_string_equal(s.languages[i].source_file, want[i].file);
+		assert_int_equal(s.languages[i].compile, want[i].compile);
+	}
+	settings_release(&s);
+	write_valid("languages = ( );");
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_int_equal(s.nlanguages, 0);
+	settings_release(&s);
+}
+
+/* A map of one's own, read whole. */
+static void
+settings_load__languages__read(void **state)
+{
+	struct settings s;
+	struct error e;
+
+	write_valid("languages = ( { runtime = \"pypy\"; language = "
+		    "\"pypy\"; aliases = [ \"pp\" ]; judge0_id = 1001; "
+		    "judge0_name = \"PyPy ({version})\"; source_file = "
+		    "\"main.py\"; },\n { runtime = \"rust\"; judge0_id = "
+		    "73; source_file = \"main.rs\"; compile = true; } );");
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_int_equal(s.nlanguages, 2);
+	assert_string_equal(s.languages[0].aliases[0], "pp");
+	assert_int_equal(s.languages[0].naliases, 1);
+	assert_string_equal(s.languages[1].piston, "");
+	assert_string_equal(s.languages[1].judge0_name, "rust ({version})");
+	assert_true(s.languages[1].compile);
+	settings_release(&s);
+}
+
+/* Each entry is checked; no name or id stands for two languages. */
+static void
+settings_load__languages__refused(void **state)
+{
+	static const char *const lang = "runtime = \"p\"; language = \"p\"; "
+					"source_file = \"m.py\"";
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "languages = ( { %s; }, { %s; } );", lang,
+	    lang);
+	refuse(buf, "languages");
+	refuse("languages = ( { runtime = \"p\"; source_file = \"m\"; } );",
+	    "languages");
+	refuse("languages = ( { language = \"p\"; source_file = \"m\"; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p\"; language = \"p\"; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p\"; language = \"p\"; "
+	       "source_file = \"a/m\"; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p\"; language = \"p\"; "
+	       "source_file = \"..\"; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p q\"; language = \"p\"; "
+	       "source_file = \"m\"; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p\"; language = \"p\"; "
+	       "aliases = [ \"p\" ]; source_file = \"m\"; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p\"; language = \"p\"; "
+	       "source_file = \"m\"; }, { runtime = \"q\"; language = "
+	       "\"q\"; aliases = [ \"p\" ]; source_file = \"m\"; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p\"; judge0_id = 7; source_file "
+	       "= \"m\"; }, { runtime = \"q\"; judge0_id = 7; source_file "
+	       "= \"m\"; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p\"; judge0_id = 0; source_file "
+	       "= \"m\"; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p\"; judge0_id = 7; judge0_name "
+	       "= \"bad\\n\"; source_file = \"m\"; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p\"; judge0_name = \"x\"; "
+	       "language = \"p\"; source_file = \"m\"; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p\"; language = \"p\"; "
+	       "source_file = \"m\"; compile = 1; } );",
+	    "languages");
+	refuse("languages = ( { runtime = \"p\"; language = \"p\"; "
+	       "source_file = \"m\"; typo = 1; } );",
+	    NULL);
+	refuse("languages = { };", "languages");
+}
+
 static void
 settings_load__missing_file__io_error(void **state)
 {
@@ -272,6 +415,14 @@ main(void)
 		    settings_load__bad_tokens__refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    settings_load__bad_nodes__refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__path_token__submit_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__languages__default, setup, teardown),
+		cmocka_unit_test_setup_teardown(settings_load__languages__read,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__languages__refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    settings_load__missing_file__io_error, setup, teardown),
 	};
