@@ -233,15 +233,17 @@ cgroup_write(const char *dir, const char *file, const char *val,
     struct error *e)
 {
 	char path[PATH_MAX];
-	int fd, rc;
+	int fd, rc, err;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return error_set(e, ERR_SYS, "cannot open '%s': %s", path,
 		    strerror(errno));
-	if ((rc = util_write_all(fd, val, strlen(val))) == -1)
-		error_set(e, ERR_SYS, "cannot write '%s' to '%s': %s", val,
-		    path, strerror(errno));
+	if ((rc = util_write_all(fd, val, strlen(val))) == -1) {
+		err = errno;
+		error_set(e, err == EBUSY ? ERR_BUSY : ERR_SYS,
+		    "cannot write '%s' to '%s': %s", val, path, strerror(err));
+	}
 	close(fd);
 	return rc;
 }

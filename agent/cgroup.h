@@ -121,6 +121,8 @@ int cgroup_stats(const struct cgroup_sys *cs, uid_t slot,
  * memory again.  On cgroup v2 that needs a descriptor of memory.peak
  * (Linux 6.12): *peakfd is it, to read the run's peak through with
  * cgroup_peak_read(), or -1 (then the peak read later is the whole job's).
+ * Fails with ERR_BUSY when the memory in use is more than l allows (v1
+ * refuses such a limit; v2 takes it and the run meets the OOM killer).
  */
 int cgroup_restage(const struct cgroup_sys *cs, uid_t slot,
     const struct limits *was, const struct limits *l, int *peakfd,

@@ -536,6 +536,11 @@ agent_info(struct agent *a, struct error *e)
 
 		obj = json_pack("{s:s, s:o, s:b}", "name", rt->name, "version",
 		    agent_runtime_version(rt), "compile", rt->compile != NULL);
+		/* The longest a compile stage may take, for the dispatcher's
+		   deadline of an attempt. */
+		if (obj != NULL && rt->compile != NULL)
+			json_object_set_new(obj, "compile_wall_seconds",
+			    json_real(rt->compile_ceilings.wall_seconds));
 		/* Whether it runs in the sandbox at all (check.h). */
 		if (obj != NULL)
 			json_object_update_new(obj,

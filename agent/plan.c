@@ -521,35 +521,49 @@ plan_env_has(const struct manifest *m, const char *key)
 	return false;
 }
 
-/* env: the manifest's variables, then PATH, HOME and LANG unless given. */
-static int
-plan_env(struct plan *p, const struct manifest *m)
+/* One environment: the manifest's variables (with m), then PATH, HOME
+   and LANG unless given; NULL out of memory. */
+static char **
+plan_envp(const struct manifest *m)
 {
 	static const char *base[][2] = {
 		{ "PATH", "/usr/local/bin:/usr/bin:/bin" },
 		{ "HOME", "/tmp" },
 		{ "LANG", "C.UTF-8" },
 	};
-	size_t i, n = 0;
+	size_t i, n = 0, nenv = m != NULL ? m->nenv : 0;
+	char **envp = calloc(nenv + 4, sizeof(char *));
 
-	p->envp = calloc(m->nenv + 4, sizeof(char *));
-	if (p->envp == NULL)
-		return -1;
-	for (i = 0; i < m->nenv; i++)
-		if (asprintf(&p->envp[n++], "%s=%s", m->env_keys[i],
-			m->env_values[i]) == -1) {
-			p->envp[n - 1] = NULL;
-			return -1;
-		}
+	if (envp == NULL)
+		return NULL;
+	for (i = 0; i < nenv; i++)
+		if (asprintf(&envp[n++], "%s=%s", m->env_keys[i],
+			m->env_values[i]) == -1)
+			goto fail;
 	for (i = 0; i < 3; i++) {
-		if (plan_env_has(m, base[i][0]))
+		if (m != NULL && plan_env_has(m, base[i][0]))
 			continue;
-		if (asprintf(&p->envp[n++], "%s=%s", base[i][0], base[i][1]) ==
-		    -1) {
-			p->envp[n - 1] = NULL;
-			return -1;
-		}
+		if (asprintf(&envp[n++], "%s=%s", base[i][0], base[i][1]) == -1)
+			goto fail;
 	}
+	return envp;
+fail:
+	envp[n - 1] = NULL;
+	for (i = 0; envp[i] != NULL; i++)
+		free(envp[i]);
+	free(envp);
+	return NULL;
+}
+
+/* env: the run's (the manifest's and the base), and a compile stage's
+   (the base alone). */
+static int
+plan_env(struct plan *p, const struct manifest *m)
+{
+	if ((p->envp = plan_envp(m)) == NULL)
+		return -1;
+	if (p->has_compile && (p->compile.envp = plan_envp(NULL)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -685,6 +699,10 @@ plan_release(struct plan *p)
 		free(p->compile.argv[i]);
 	free(p->compile.argv);
 	p->compile.argv = NULL;
+	for (i = 0; p->compile.envp != NULL && p->compile.envp[i] != NULL; i++)
+		free(p->compile.envp[i]);
+	free(p->compile.envp);
+	p->compile.envp = NULL;
 	for (i = 0; p->envp != NULL && p->envp[i] != NULL; i++)
 		free(p->envp[i]);
 	free(p->envp);

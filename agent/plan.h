@@ -61,6 +61,9 @@ struct plan_rlimit {
 /* A compile stage: the same sandbox, its own argv, limits and rlimits. */
 struct plan_stage {
 	char **argv; /* NULL-terminated */
+	char **envp; /* the base environment only: the manifest's env is
+			the run's, so that a submission cannot steer the
+			compiler (LD_PRELOAD, GCC_EXEC_PREFIX, ...) */
 	struct limits limits; /* disk_bytes is the run's: they share /job */
 	unsigned clamped;
 	struct plan_rlimit rlimits[PLAN_RLIMITS_MAX];

@@ -611,6 +611,7 @@ sandbox_drop_caps(void)
 /* What one job process of a sandbox runs: the run, or a compile stage. */
 struct sandbox_stage {
 	char *const *argv;
+	char *const *envp;
 	const struct plan_rlimit *rlimits;
 	size_t nrlimits;
 	const struct filter_prog *prog;
@@ -689,7 +690,15 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 			sandbox_die(sock, "setrlimit %d: %s",
 			    st->rlimits[i].resource, strerror(errno));
 	}
-	execve(st->argv[0], st->argv, p->envp);
+	execve(st->argv[0], st->argv, st->envp);
+	/* A program in /job is the job's own (submitted, or made by its
+	   compile stage): that it cannot be executed is the job's fault,
+	   told as a shell tells it, not the node's. */
+	if (strncmp(st->argv[0], "/job/", 5) == 0) {
+		dprintf(2, "sluice: cannot execute '%s': %s\n", st->argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
 	sandbox_die(sock, "cannot execute '%s': %s", st->argv[0],
 	    strerror(errno));
 }
@@ -1000,11 +1009,12 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 
 	if (p->has_compile) {
 		compile = (struct sandbox_stage){ p->compile.argv,
-			p->compile.rlimits, p->compile.nrlimits,
-			&cfilter.filter, -1, fds[6], fds[7] };
+			p->compile.envp, p->compile.rlimits,
+			p->compile.nrlimits, &cfilter.filter, -1, fds[6],
+			fds[7] };
 		sandbox_compile(p, &compile, sock);
 	}
-	run = (struct sandbox_stage){ p->argv, p->rlimits, p->nrlimits,
+	run = (struct sandbox_stage){ p->argv, p->envp, p->rlimits, p->nrlimits,
 		&filter.filter, fds[5], -1, -1 };
 	if ((job = fork()) == -1)
 		sandbox_die(sock, "fork: %s", strerror(errno));

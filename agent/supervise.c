@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -299,6 +300,25 @@ sup_output(struct sup *s, struct sup_stream *st)
 	}
 }
 
+/*
+ * Read what a stream's pipe holds now, and close it.  Only once every
+ * process that could write to it is dead: what they wrote is there; a
+ * write end that lives on only in flight (an SCM_RIGHTS message in a
+ * socket no process holds) writes nothing more, and must not keep the
+ * supervisor waiting for an end of file it would see only when the
+ * kernel's collector runs.
+ */
+static void
+sup_drain(struct sup *s, struct sup_stream *st)
+{
+	int avail;
+
+	while (st->pipe != -1 && ioctl(st->pipe, FIONREAD, &avail) == 0 &&
+	    avail > 0)
+		sup_output(s, st);
+	sup_unwatch(s, &st->pipe);
+}
+
 /* The job's seccomp notification descriptor: watch it (the first only). */
 static void
 sup_notify_fd(struct sup *s, int *fd)
@@ -447,11 +467,8 @@ sup_stage(struct sup *s, int status)
 	}
 	s->facts.have_status = true;
 	s->facts.status = status;
-	/* No writer is left: this reads each to its end. */
-	while (s->cout.pipe != -1)
-		sup_output(s, &s->cout);
-	while (s->cerr.pipe != -1)
-		sup_output(s, &s->cerr);
+	sup_drain(s, &s->cout);
+	sup_drain(s, &s->cerr);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	cpu = sup_cpu_used(s);
 	if (cgroup_stats(s->sj->cg, s->p->uid, &cst, &e) == -1) {
@@ -479,13 +496,7 @@ sup_stage(struct sup *s, int status)
 	s->cres.stdout_bytes = s->cout.kept;
 	s->cres.stderr_bytes = s->cerr.kept;
 	s->cres.limits = s->p->compile.limits;
-	/* The run: its limits on the same cgroup, its own clocks. */
-	if (cgroup_restage(s->sj->cg, s->p->uid, &s->p->compile.limits,
-		&s->p->limits, &s->peakfd, &e) == -1) {
-		sup_fail(s, "%s", e.msg);
-		sup_kill(s, KILL_NONE);
-		return;
-	}
+	/* The run, from here: its own facts, clocks and listener. */
 	s->oom_base = cst.oom_kills;
 	s->cpu_base_ns = cst.cpu_ns;
 	if (!s->sj->cg->cpu)
@@ -493,9 +504,20 @@ sup_stage(struct sup *s, int status)
 	memset(&s->facts, 0, sizeof(s->facts));
 	s->compiling = false;
 	s->lim = &s->p->limits;
-	/* The run's job sends a listener of its own. */
 	sup_unwatch(s, &s->notifyfd);
 	s->start_mono = now;
+	/* Its limits on the same cgroup.  Memory the compile stage left
+	   (what it wrote to /job is charged to the slot) that the run's
+	   limit cannot hold means the run cannot start within its limit:
+	   the job's, as a limit too small to start it is (verdict.h). */
+	if (cgroup_restage(s->sj->cg, s->p->uid, &s->p->compile.limits,
+		&s->p->limits, &s->peakfd, &e) == -1) {
+		sup_fail(s, "%s", e.msg);
+		if (e.code == ERR_BUSY)
+			s->facts.memory_hit = true;
+		sup_kill(s, KILL_NONE);
+		return;
+	}
 	sup_arm(s->wallfd, s->lim->wall_seconds);
 	sup_arm(s->cpufd, s->lim->cpu_seconds / s->ncpu);
 	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1) {
@@ -1015,8 +1037,10 @@ sup_loop_init(struct sup *s)
 {
 	if ((s->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
-	s->wallfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	s->cpufd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	/* Non-blocking: a timer re-armed in the batch its expiry came in
+	   (sup_stage()) has nothing to read. */
+	s->wallfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	s->cpufd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	s->inofd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (s->wallfd == -1 || s->cpufd == -1 || s->inofd == -1)
 		return -1;
@@ -1065,6 +1089,14 @@ sup_loop(struct sup *s)
 		}
 		for (i = 0; i < n; i++)
 			sup_dispatch(s, &evs[i]);
+		/* init is gone, and with it every process of the namespace:
+		   what they wrote is in the pipes. */
+		if (s->reaped) {
+			sup_drain(s, &s->out);
+			sup_drain(s, &s->err);
+			sup_drain(s, &s->cout);
+			sup_drain(s, &s->cerr);
+		}
 	}
 	/* init sends the status just before it exits; it may still be
 	   queued behind the SIGCHLD. */

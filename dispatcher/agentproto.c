@@ -57,9 +57,20 @@ agentproto_check(const json_t *v, struct agentproto_info *in, size_t k)
 	const char *word;
 	size_t f;
 
+	const json_t *wall = json_object_get(v, "compile_wall_seconds");
+
 	if (compile != NULL && !json_is_boolean(compile))
 		return -1;
 	in->compiled[k] = json_is_true(compile);
+	/* Bounded as a wall limit is (limit.h). */
+	in->compile_wall[k] = 0;
+	if (wall != NULL &&
+	    (!json_is_number(wall) ||
+		limit_check_value(limit_index("wall_seconds"),
+		    json_number_value(wall), NULL) == -1))
+		return -1;
+	if (wall != NULL)
+		in->compile_wall[k] = json_number_value(wall);
 	if (check == NULL) {
 		in->nruntimes++;
 		return 0;

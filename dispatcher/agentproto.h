@@ -52,6 +52,7 @@ struct agentproto_info {
 	char runtimes[AGENTPROTO_RUNTIMES_MAX][65];
 	char versions[AGENTPROTO_RUNTIMES_MAX][129];
 	bool compiled[AGENTPROTO_RUNTIMES_MAX]; /* has a compile stage */
+	double compile_wall[AGENTPROTO_RUNTIMES_MAX]; /* its longest, or 0 */
 	/* Runtimes whose check in the sandbox failed (the agent's
 	   check.h): not offered, shown with what went wrong. */
 	size_t nfailing;

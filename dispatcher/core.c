@@ -134,20 +134,28 @@ core_active_add(struct core *c, int64_t id, int node, int attempt,
 static void core_queued_release(struct core_queued *q);
 static void core_queued_from_job(const struct job *j, struct core_queued *q);
 
-/* The deadline of an attempt of a job with these limits, starting now on
-   node: the wall limit its node will apply, plus the margin for staging,
-   a wait for a slot, and collection. */
+/* The deadline of an attempt of a job of runtime with these limits,
+   starting now on node: the wall limit its node will apply, the longest
+   its compile stage may take if it has one, and the margin for staging, a
+   wait for a slot, and collection. */
 static int64_t
-core_deadline(const struct core *c, int node, const struct limits *req,
-    unsigned limit_set)
+core_deadline(const struct core *c, int node, const char *runtime,
+    const struct limits *req, unsigned limit_set)
 {
 	const struct core_node *n = &c->nodes[node];
+	double compile = 0;
 	struct limits l;
+	size_t k;
 
 	limit_resolve(&l, req, limit_set, &n->info.defaults, &n->info.ceilings,
 	    NULL);
+	for (k = 0; k < n->info.nruntimes; k++)
+		if (strcmp(n->info.runtimes[k], runtime) == 0)
+			compile = n->info.compile_wall[k];
 	return util_now_ms() +
-	    (int64_t)((l.wall_seconds + c->set.attempt_margin_seconds) * 1000);
+	    (int64_t)((l.wall_seconds + compile +
+			  c->set.attempt_margin_seconds) *
+		1000);
 }
 
 /* The deadline of job j's attempt, from its row's limits. */
@@ -158,7 +166,7 @@ core_deadline_of(struct core *c, int node, const struct job *j)
 	int64_t d;
 
 	core_queued_from_job(j, &q);
-	d = core_deadline(c, node, &q.limits, q.limit_set);
+	d = core_deadline(c, node, j->runtime, &q.limits, q.limit_set);
 	core_queued_release(&q);
 	return d;
 }

@@ -21,6 +21,9 @@ AGENT_RUNTIMES="$(etc_runtime c cpp java javascript),
     command = [ \"/bin/sh\", \"-c\",
         \"cat /job/made; for p in /proc/[0-9]*; do cat \$p/comm; done; cat\" ];
     binds = [ \"/usr\", \"/lib\", \"/lib64\", \"/bin\" ]; },
+  { name = \"shprod\";
+    compile = { command = [ \"/bin/sh\", \"-c\", \"[ -e /job/nomake ] || { cp /job/prog.sh /job/prog; chmod 755 /job/prog; }\" ]; };
+    command = [ \"/job/prog\" ]; binds = [ \"/usr\", \"/lib\", \"/lib64\", \"/bin\" ]; },
   { name = \"nolib\"; command = [ \"/usr/bin/python3\", \"{entry}\" ]; binds = [ \"/usr\" ]; },
   { name = \"nomain\"; compile = { command = [ \"/usr/bin/gcc\", \"-o\", \"/job/a\", \"{entry}\" ]; };
     command = [ \"/job/a\" ]; binds = [ \"/usr\", \"/lib\", \"/lib64\", \"/bin\" ]; }"
@@ -228,6 +231,112 @@ tap_is "$(printf '%s' "$INFO" | jq -r '[.runtimes[] | select(.name == "shc" or .
 if have /usr/bin/gcc; then
 	tap_like "$(printf '%s' "$INFO" | jq -r '.runtimes[] | select(.name == "c") | .version')" 'gcc' \
 		"a compiled runtime's version is its compiler's"
+fi
+
+# --- What a submission must not do to its compile stage ---------------------
+
+if have /usr/bin/gcc; then
+	# Its env is the run's alone: a preloaded library of the job's own
+	# would otherwise run inside the compiler, under the compile stage's
+	# larger limits.  Each process that loads it writes its name.
+	cat >"$T/spy.c" <<'C'
+#include <fcntl.h>
+#include <unistd.h>
+__attribute__((constructor)) static void spy(void)
+{
+	char name[64];
+	int in = open("/proc/self/comm", O_RDONLY), out = open("/job/loaded", O_WRONLY | O_APPEND | O_CREAT, 0644);
+	ssize_t n = in >= 0 ? read(in, name, sizeof name) : -1;
+	if (n > 0 && out >= 0)
+		write(out, name, (size_t)n);
+}
+C
+	gcc -shared -fPIC -o "$T/spy.so" "$T/spy.c"
+	DIR=$(mk env-spy c main.c '#include <stdio.h>
+int main(void) { char b[256]; FILE *f = fopen("/job/loaded", "r"); size_t n = f ? fread(b, 1, sizeof b, f) : 0; fwrite(b, 1, n, stdout); return 0; }' \
+		'{"env": {"LD_PRELOAD": "/job/spy.so"}}')
+	cp "$T/spy.so" "$DIR/files/spy.so"
+	run_job "$DIR"
+	tap_is "$(r .verdict)/$(tr '\n' ' ' <"$DIR/stdout")" "ok/main " \
+		"the job's env reaches its run, not its compiler (LD_PRELOAD loaded by main only)"
+	# What the compile stage leaves in /job is memory of the slot's:
+	# more than the run's limit is the run's memory_limit, not the node's
+	# fault (a sandbox_error would be tried on another node).
+	go c-bigdata c main.c 'char big[48 << 20] = { 1 };
+int main(void) { return big[0] - 1; }' '{"limits": {"memory_bytes": 33554432, "disk_bytes": 268435456}}'
+	tap_is "$(r .verdict)/$(r .compile.verdict)" "memory_limit/ok" \
+		"a compile product larger than the run's memory: memory_limit"
+	# Output held in flight (SCM_RIGHTS in a socket no process holds)
+	# does not keep the supervisor from the job's end.
+	cat >"$T/hold.c" <<'C'
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+static void sendfd(int s, int fd)
+{
+	char c = 'x', buf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
+	mh.msg_iov = &iov; mh.msg_iovlen = 1; mh.msg_control = buf; mh.msg_controllen = sizeof buf;
+	cm = CMSG_FIRSTHDR(&mh); cm->cmsg_level = SOL_SOCKET; cm->cmsg_type = SCM_RIGHTS; cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	sendmsg(s, &mh, 0);
+}
+static void hold(int fd)
+{
+	int sv[2];
+	socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+	sendfd(sv[0], fd); sendfd(sv[0], sv[1]); sendfd(sv[1], sv[0]);
+	close(sv[0]); close(sv[1]);
+}
+int main(void) { write(1, "held\n", 5); hold(1); hold(2); return 0; }
+C
+	gcc -O2 -o "$T/hold" "$T/hold.c"
+	DIR=$(mk prod-hold shprod prog.sh '#!/bin/sh
+exec /job/hold')
+	cp "$T/hold" "$DIR/files/hold"
+	T0=$(now)
+	run_job "$DIR"
+	tap_is "$(r .verdict)/$(cat "$DIR/stdout")" "ok/held" "a run that holds its output in flight ends, its output kept"
+	tap_cmp "$(since "$T0")" '<' 30 "and the supervisor does not wait for the kernel's collector"
+fi
+# A compile stage that ends ok without making the program: the run cannot
+# be executed, which is the job's doing (as a shell says it: 127), not the
+# node's.
+DIR=$(mk prod-none shprod prog.sh 'echo hi')
+touch "$DIR/files/nomake"
+run_job "$DIR"
+tap_is "$(r .verdict)/$(r .exit_code)/$(r .compile.verdict)" "exited/127/ok" \
+	"the run's program missing after an ok compile stage: exited 127"
+tap_like "$(cat "$DIR/stderr")" "cannot execute '/job/prog'" "and its stderr says why"
+DIR=$(mk prod-ok shprod prog.sh '#!/bin/sh
+echo made it')
+run_job "$DIR"
+tap_is "$(r .verdict)/$(cat "$DIR/stdout")" "ok/made it" "(control: made, it runs)"
+if have /usr/lib/jvm/java-17-openjdk-amd64/bin/javac; then
+	# An annotation processor of the submission's own (a class and its
+	# META-INF/services entry in /job) is not run by javac.
+	mkdir -p "$T/proc"
+	cat >"$T/proc/P.java" <<'J'
+import javax.annotation.processing.*;
+import javax.lang.model.element.TypeElement;
+import java.util.Set;
+@SupportedAnnotationTypes("*")
+public class P extends AbstractProcessor {
+	public boolean process(Set<? extends TypeElement> a, RoundEnvironment r) {
+		try { new java.io.File("/job/pwned").createNewFile(); } catch (Exception e) { }
+		return false;
+	}
+}
+J
+	/usr/lib/jvm/java-17-openjdk-amd64/bin/javac -d "$T/proc" "$T/proc/P.java"
+	DIR=$(mk java-proc java Main.java 'public class Main { public static void main(String[] a) { System.out.println(new java.io.File("/job/pwned").exists() ? "pwned" : "clean"); } }')
+	cp "$T/proc/P.class" "$DIR/files/"
+	mkdir -p "$DIR/files/META-INF/services"
+	echo P >"$DIR/files/META-INF/services/javax.annotation.processing.Processor"
+	run_job "$DIR"
+	tap_is "$(r .verdict)/$(cat "$DIR/stdout")" "ok/clean" "javac runs no annotation processor of the submission's"
 fi
 
 # --- Runtimes checked in the sandbox (info) -------------------------------

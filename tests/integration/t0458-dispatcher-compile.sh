@@ -14,7 +14,8 @@
 # the sandbox (its libraries are not bound): its check fails.
 DISP_RUNTIMES="$(etc_runtime c java),
   { name = \"nolib\"; command = [ \"/usr/bin/python3\", \"{entry}\" ]; binds = [ \"/usr\" ]; }"
-disp_setup 83400 1 2
+# A margin of 1 s: an attempt's deadline must count the compile stage.
+disp_setup 83400 1 2 'attempt_margin_seconds = 1;'
 disp_start_nodes
 disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }
 disp_wait_nodes UP 20
@@ -76,6 +77,17 @@ tap_is "$(jq -r '[.state, .verdict, .compile.verdict] | join("/")' <<<"$J")" "TI
 
 id=$(submit_py 'print(1)')
 tap_is "$(wait_job "$id" | jq -r '.compile')" null "python3: compile is null"
+
+# A compile stage of seconds before a run of at most 1 s: the attempt's
+# deadline (run wall, compile stage, margin) holds both.
+SLOW=$(python3 -c '
+print("#include <stdio.h>")
+for i in range(900): print("int f%d(int x) { int s = 0; for (int i = 0; i < x; i++) s += i * %d %% 7; return s; }" % (i, i))
+print("int main(void) { printf(\"%d\\n\", f1(3)); return 0; }")')
+id=$(submit c main.c "$SLOW" '{"limits": {"wall_seconds": 1}}')
+J=$(wait_job "$id" 120)
+tap_is "$(jq -r '[.state, .attempts, .stdout] | join("/")' <<<"$J")" "COMPLETED/1/3" "a compile stage longer than the run's wall and the margin: the attempt waits for it"
+tap_cmp "$(jq -r .compile.wall_seconds <<<"$J")" '>' 2 "(it took more than run wall + margin: $(jq -r .compile.wall_seconds <<<"$J") s)"
 
 before=$(api GET "/v1/jobs?limit=1000" "" "$TOKEN_ADMIN" | jq '.jobs | length')
 for extra in '{"compile_limits": {"cpu_seconds": -1}}' '{"compile_limits": {"cpu": 1}}' \
