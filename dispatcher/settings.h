@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "callback.h"
 #include "error.h"
 #include "request.h"
 
@@ -28,6 +29,11 @@ struct settings_token {
 	enum settings_role role;
 	int64_t max_pending; /* queued jobs at most; -1: no quota */
 	int64_t max_running; /* placed jobs at most; -1: no quota */
+	/* The key of the tenant's callbacks' signatures ("": the tenant's
+	   jobs may not have callbacks), and the callback of its jobs that
+	   name none ("": none). */
+	char callback_secret[CALLBACK_SECRET_MAX + 1];
+	char callback_url[CALLBACK_URL_MAX + 1];
 };
 
 struct settings_node {
@@ -74,6 +80,12 @@ struct settings {
 				any); none by default */
 	size_t ncors_origins;
 	struct request_caps caps;
+	/* Callbacks (callback.h): where they may go, how long a delivery is
+	   tried for, one attempt's time, and deliveries at once. */
+	struct callback_policy callback;
+	double callback_retry_seconds;
+	double callback_timeout_seconds;
+	size_t callback_max_concurrent;
 	/* How long ended jobs are kept, by final state (index enum
 	   job_state): removed once older than max_age_seconds (0: kept
 	   whatever their age), and the oldest beyond max_jobs (0: no cap). */
