@@ -8,7 +8,8 @@
  * attempt builds the job object as GET /v1/jobs/ID gives it, signs it,
  * resolves the host itself (evdns, never blocking), checks every address
  * against the policy and connects to the first one allowed, by address, so
- * that the address checked is the address connected to.  The answer's
+ * that the address checked is the address connected to (over TLS for https,
+ * the certificate verified for the host the URL names: tls.h).  The answer's
  * status line and headers are read (at most 8 KiB), never its body; any 2xx
  * is delivered.  Anything else, an error or no answer within
  * callback_timeout_seconds (resolving included), is tried again after a
@@ -30,6 +31,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -39,6 +41,7 @@
 #include "callback.h"
 #include "core.h"
 #include "log.h"
+#include "tls.h"
 #include "view.h"
 
 #define CALLBACK_POLL_MS 1000
@@ -75,6 +78,7 @@ struct callback {
 	struct core *c;
 	struct event *ev_poll;
 	struct evdns_base *dns; /* made at the first name to resolve */
+	struct tls_client *tls; /* for https:// */
 	struct callback_send *sends; /* in flight */
 	size_t nsends;
 	int64_t *due; /* room for the ids of one poll */
@@ -153,7 +157,7 @@ static void
 callback_done(struct evhttp_request *req, void *arg)
 {
 	struct callback_send *s = arg;
-	char why[400];
+	char why[400], tls[256];
 
 	(void)req;
 	s->requesting = false;
@@ -167,6 +171,10 @@ callback_done(struct evhttp_request *req, void *arg)
 		    s->status >= 300 && s->status <= 399
 			? " (redirects are not followed)"
 			: "");
+	else if (s->u.tls && s->conn != NULL &&
+	    tls_why(evhttp_connection_get_bufferevent(s->conn), tls,
+		sizeof(tls)))
+		snprintf(why, sizeof(why), "%s: %s", s->where, tls);
 	else if (s->error[0] != '\0')
 		snprintf(why, sizeof(why), "%s", s->error);
 	else
@@ -180,7 +188,9 @@ callback_connect(struct callback_send *s, const struct callback_addr *to)
 {
 	const struct settings *set = &s->cb->c->set;
 	struct callback_addr a = callback_addr_unmap(to);
+	struct event_base *base = event_get_base(s->reap);
 	struct evhttp_request *req;
+	struct bufferevent *bev;
 	struct evkeyvalq *h;
 	char ip[64], host[CALLBACK_HOST_MAX + 16], len[32];
 	struct timeval tv;
@@ -192,8 +202,20 @@ callback_connect(struct callback_send *s, const struct callback_addr *to)
 	else
 		snprintf(s->where, sizeof(s->where), "%s (%s) port %u",
 		    s->u.host, ip, s->u.port);
-	s->conn = evhttp_connection_base_new(event_get_base(s->reap), NULL, ip,
-	    (ev_uint16_t)s->u.port);
+	if (s->u.tls) {
+		/* Verified against the host the URL names, whatever address
+		   it connects to. */
+		if ((bev = tls_bufferevent(s->cb->tls, base, s->u.host,
+			 s->u.is_addr)) == NULL) {
+			callback_end(s, false, false, "cannot set up TLS");
+			return;
+		}
+		if ((s->conn = evhttp_connection_base_bufferevent_new(base,
+			 NULL, bev, ip, (ev_uint16_t)s->u.port)) == NULL)
+			bufferevent_free(bev);
+	} else
+		s->conn = evhttp_connection_base_new(base, NULL, ip,
+		    (ev_uint16_t)s->u.port);
 	if (s->conn == NULL ||
 	    (req = evhttp_request_new(callback_done, s)) == NULL) {
 		callback_end(s, false, false, "out of memory");
@@ -210,7 +232,7 @@ callback_connect(struct callback_send *s, const struct callback_addr *to)
 	evhttp_request_set_header_cb(req, callback_headers);
 	evhttp_request_set_error_cb(req, callback_failed);
 	h = evhttp_request_get_output_headers(req);
-	if (s->u.port == 80)
+	if (s->u.port == (s->u.tls ? 443u : 80u))
 		snprintf(host, sizeof(host), "%s%s%s",
 		    s->u.is_addr && s->u.addr.family == AF_INET6 ? "[" : "",
 		    s->u.host,
@@ -579,6 +601,13 @@ callback_new(struct core *c, struct error *e)
 	}
 	cb->c = c;
 	cb->ndue = c->set.callback_max_concurrent;
+	if ((cb->tls = tls_client_new(c->set.callback_ca_file, e->msg,
+		 sizeof(e->msg))) == NULL) {
+		e->code = ERR_INVALID;
+		snprintf(e->field, sizeof(e->field), "callback_ca_file");
+		callback_free(cb);
+		return NULL;
+	}
 	if (CALLBACK_POLL_MS >= 1000) {
 		tv.tv_sec = CALLBACK_POLL_MS / 1000;
 		tv.tv_usec = (CALLBACK_POLL_MS % 1000) * 1000;
@@ -613,6 +642,7 @@ callback_free(struct callback *cb)
 		evdns_base_free(cb->dns, 0);
 	if (cb->ev_poll != NULL)
 		event_free(cb->ev_poll);
+	tls_client_free(cb->tls);
 	free(cb->due);
 	free(cb);
 }

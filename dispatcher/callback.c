@@ -384,14 +384,11 @@ callback_url_parse(const char *url, struct callback_url *out, struct error *e)
 		return error_set_field(e, ERR_INVALID, field,
 		    "%s must not hold a backslash", what);
 	if (strncasecmp(url, "https://", 8) == 0)
+		u.tls = true;
+	else if (strncasecmp(url, "http://", 7) != 0)
 		return error_set_field(e, ERR_INVALID, field,
-		    "%s: https is not supported; use http:// (the body is "
-		    "signed, not encrypted: keep it on a network you trust)",
-		    what);
-	if (strncasecmp(url, "http://", 7) != 0)
-		return error_set_field(e, ERR_INVALID, field,
-		    "%s must start with http://", what);
-	h = url + 7;
+		    "%s must start with http:// or https://", what);
+	h = url + (u.tls ? 8 : 7);
 	hend = h + strcspn(h, "/?");
 	if (memchr(h, '@', (size_t)(hend - h)) != NULL)
 		return error_set_field(e, ERR_INVALID, field,
@@ -409,7 +406,7 @@ callback_url_parse(const char *url, struct callback_url *out, struct error *e)
 			&u.addr, what, field, e) == -1)
 			return -1;
 	}
-	u.port = 80;
+	u.port = u.tls ? 443 : 80;
 	if (p < hend &&
 	    (*p != ':' ||
 		callback_port(p + 1, (size_t)(hend - p - 1), &u.port) == -1))

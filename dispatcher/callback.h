@@ -1,7 +1,8 @@
 /*
  * Job callbacks: when a job that was submitted with a callback_url (or whose
  * token has a default one) ends, the daemon POSTs its job object to that
- * URL, signed with HMAC-SHA256 under the tenant's callback_secret.
+ * URL (http, or https verified by tls.h), signed with HMAC-SHA256 under the
+ * tenant's callback_secret.
  *
  * Two halves.  The pure one (callback.c, unit-tested): parsing a callback
  * URL, classifying an address (loopback, private, ...), the operator's
@@ -45,7 +46,8 @@ struct callback_addr {
 struct callback_url {
 	char host[CALLBACK_HOST_MAX + 1]; /* lower case, no trailing dot; an
 					     IPv6 address without brackets */
-	unsigned port; /* 80 unless given */
+	bool tls; /* https */
+	unsigned port; /* 80 (http) or 443 (https) unless given */
 	char target[CALLBACK_URL_MAX + 1]; /* path and query, from '/' */
 	bool is_addr; /* host is an IP address (addr) */
 	struct callback_addr addr;
@@ -83,13 +85,13 @@ struct callback_policy {
 };
 
 /*
- * Parse a callback URL: "http://", a host (a name, a dotted-quad IPv4
- * address or a bracketed IPv6 one), an optional port, an optional path and
- * query; printable ASCII, at most CALLBACK_URL_MAX bytes.  Refused (e says
- * why, field "callback_url"): another scheme (https too: not supported),
- * user information ("user@"), a fragment, a backslash, a host that is a
- * number in another form than a dotted quad ("2130706433", "0x7f.1",
- * "127.1": other programs read them as addresses), an IPv6 zone.
+ * Parse a callback URL: "http://" or "https://", a host (a name, a
+ * dotted-quad IPv4 address or a bracketed IPv6 one), an optional port, an
+ * optional path and query; printable ASCII, at most CALLBACK_URL_MAX bytes.
+ * Refused (e says why, field "callback_url"): another scheme, user
+ * information ("user@"), a fragment, a backslash, a host that is a number
+ * in another form than a dotted quad ("2130706433", "0x7f.1", "127.1":
+ * other programs read them as addresses), an IPv6 zone.
  */
 int
 callback_url_parse(const char *url, struct callback_url *out, struct error *e);

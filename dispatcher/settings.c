@@ -24,7 +24,8 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"min_free_bytes", "attempt_margin_seconds", "retention",
 	"idle_timeout_seconds", "cors_origins", "callback_allow",
 	"callback_allow_public", "callback_retry_seconds",
-	"callback_timeout_seconds", "callback_max_concurrent", NULL };
+	"callback_timeout_seconds", "callback_max_concurrent",
+	"callback_ca_file", NULL };
 static const char *const settings_retention_known[] = { "max_age_seconds",
 	"max_jobs", "states", NULL };
 static const char *const settings_retention_state_known[] = { "state",
@@ -560,6 +561,16 @@ settings_callbacks(const config_t *cf, struct settings *s, struct error *e)
 	if (settings_int(cf, "callback_max_concurrent", 1, 256, &v, e) == -1)
 		return -1;
 	s->callback_max_concurrent = (size_t)v;
+	if ((m = config_lookup(cf, "callback_ca_file")) != NULL) {
+		const char *path = config_setting_get_string(m);
+
+		if (path == NULL || path[0] != '/' ||
+		    strlen(path) >= sizeof(s->callback_ca_file))
+			return error_set_field(e, ERR_INVALID,
+			    "callback_ca_file",
+			    "'callback_ca_file' must be an absolute path");
+		strcpy(s->callback_ca_file, path);
+	}
 	if ((m = config_lookup(cf, "callback_allow")) != NULL) {
 		if (cfgfile_strings(m, "callback_allow", 1000, &list, &n, e) ==
 		    -1) {

@@ -86,6 +86,8 @@ struct settings {
 	double callback_retry_seconds;
 	double callback_timeout_seconds;
 	size_t callback_max_concurrent;
+	char callback_ca_file[512]; /* CAs for https callbacks; "": the
+				       system's */
 	/* How long ended jobs are kept, by final state (index enum
 	   job_state): removed once older than max_age_seconds (0: kept
 	   whatever their age), and the oldest beyond max_jobs (0: no cap). */

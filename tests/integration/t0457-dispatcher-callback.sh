@@ -9,27 +9,50 @@
 # at submission when the URL names the address (private, loopback, another
 # port of the listener's host, forms that hide an address), and at delivery
 # when a name resolves to one, or when the operator has withdrawn it since.
-# The only traffic the test sends is to 127.0.0.1.
+# https:// URLs are verified against callback_ca_file: a certificate of
+# another CA, or for another host, gets no callback.  The only traffic the
+# test sends is to 127.0.0.1.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/dispatcher.sh"
 command -v jq >/dev/null || tap_skip_all "no jq"
 command -v python3 >/dev/null || tap_skip_all "no python3"
+command -v openssl >/dev/null || tap_skip_all "no openssl"
 
 SECRET="test-secret-$$-0123456789"
 TOKEN_G=token-gamma-$$
 disp_setup 84000 1 2
 LPORT=$(node_free_port)
 CLOSED=$(node_free_port) # nothing listens there
+SPORT=$(node_free_port) # https, a certificate of the test's CA
+BPORT=$(node_free_port) # https, a self-signed certificate
+NPORT=$(node_free_port) # https, the test's CA, for another host
 sha_g=$(printf '%s' "$TOKEN_G" | sha256sum | cut -d' ' -f1)
 # alpha signs its callbacks; gamma has a default callback; beta has none.
 sed -i -e "s|\(name = \"alpha\";.*role = \"submit\";\) }|\1 callback_secret = \"$SECRET\"; }|" \
 	-e "s|^tokens = ( |tokens = ( { name = \"gamma\"; sha256 = \"$sha_g\"; role = \"submit\"; callback_secret = \"$SECRET\"; callback_url = \"http://127.0.0.1:$LPORT/default\"; },\n           |" \
 	"$T/sluice.conf"
 cat >>"$T/sluice.conf" <<EOC
-callback_allow = [ "127.0.0.1:$LPORT" ];
+callback_allow = [ "127.0.0.1:$LPORT", "127.0.0.1:$SPORT", "127.0.0.1:$BPORT", "127.0.0.1:$NPORT" ];
 callback_retry_seconds = 60;
 callback_timeout_seconds = 2;
+callback_ca_file = "$T/tls/ca.pem";
 EOC
+
+# A CA of the test's own; a certificate it signs for 127.0.0.1 and this
+# host's name, one for another host only, and one that signs itself.
+mkdir -p "$T/tls"
+(
+	cd "$T/tls" || exit 1
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=sluice-test-ca
+	for c in good:"IP:127.0.0.1,DNS:$(hostname)" other:"DNS:other.example"; do
+		openssl req -newkey rsa:2048 -nodes -keyout "${c%%:*}.key" -out "${c%%:*}.csr" -subj "/CN=${c%%:*}"
+		printf 'subjectAltName=%s\n' "${c#*:}" >"${c%%:*}.ext"
+		openssl x509 -req -in "${c%%:*}.csr" -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-out "${c%%:*}.pem" -days 2 -extfile "${c%%:*}.ext"
+	done
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout self.key -out self.pem -days 2 -subj /CN=127.0.0.1 \
+		-addext "subjectAltName=IP:127.0.0.1"
+) >"$T/tls/log" 2>&1 || tap_bail "cannot make the test's certificates: $(tail -3 "$T/tls/log")"
 
 # The listener: answers each POST with the next line of $T/plan (a status,
 # or "hang": no answer at all), 200 once the plan is empty, and records the
@@ -37,7 +60,7 @@ EOC
 mkdir -p "$T/got"
 : >"$T/plan"
 cat >"$T/listener.py" <<'EOF'
-import http.server, os, sys, threading, time
+import http.server, os, ssl, sys, threading, time
 d, port = sys.argv[1], int(sys.argv[2])
 lock = threading.Lock()
 count = [len([f for f in os.listdir(d + "/got") if f.endswith(".body")])]
@@ -75,23 +98,41 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 
 http.server.ThreadingHTTPServer.daemon_threads = True
-http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+if len(sys.argv) > 4:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
 EOF
-listen() {
-	python3 "$T/listener.py" "$T" "$LPORT" &
-	LISTENER=$!
+# wait_port PORT: until something listens there.
+wait_port() {
 	local n
 	for n in $(seq 1 50); do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1', $LPORT))" 2>/dev/null && return 0
+		python3 -c "import socket; socket.create_connection(('127.0.0.1', $1))" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
+}
+listen() {
+	python3 "$T/listener.py" "$T" "$LPORT" &
+	LISTENER=$!
+	wait_port "$LPORT"
+}
+# listen_tls NAME PORT CERT: an https listener recording in $T/NAME.
+TLS_LISTENERS=""
+listen_tls() {
+	mkdir -p "$T/$1/got"
+	: >"$T/$1/plan"
+	python3 "$T/listener.py" "$T/$1" "$2" "$T/tls/$3.pem" "$T/tls/$3.key" &
+	TLS_LISTENERS="$TLS_LISTENERS $!"
+	wait_port "$2"
 }
 unlisten() {
 	kill "$LISTENER" 2>/dev/null
 	wait "$LISTENER" 2>/dev/null
 }
-trap 'unlisten; disp_teardown' EXIT
+trap 'unlisten; kill $TLS_LISTENERS 2>/dev/null; disp_teardown' EXIT
 
 # got: how many requests the listener has had.
 got() {
@@ -223,7 +264,7 @@ for url in "http://10.0.0.1/hook" "http://192.168.1.10:$LPORT/" "http://169.254.
 done
 for url in "http://2130706433:$LPORT/" "http://0x7f000001:$LPORT/" "http://127.1:$LPORT/" \
 	"http://0177.0.0.1:$LPORT/" "http://user@127.0.0.1:$LPORT/" "http://x.example@127.0.0.1:$LPORT/" \
-	"https://127.0.0.1:$LPORT/" "ftp://127.0.0.1:$LPORT/" "http://127.0.0.1:$LPORT/#x" \
+	"https://127.0.0.1:$CLOSED/" "ftp://127.0.0.1:$LPORT/" "http://127.0.0.1:$LPORT/#x" \
 	"http://127.0.0.1:$LPORT\\@10.0.0.1/" "http://127.0.0.1:0/" "127.0.0.1:$LPORT/hook"; do
 	body=$(api POST /v1/jobs "$(jq -cn --arg u "$url" '{runtime: "python3", source: "print(1)", callback_url: $u}')")
 	tap_is "$(http_status) $(jq -r .field <<<"$body")" "422 callback_url" "refused: $url ($(jq -r .error <<<"$body"))"
@@ -247,8 +288,10 @@ tap_ok $? "and the one accepted is delivered"
 # name (from /etc/hosts, no DNS traffic) is loopback, and only the
 # listener's port of 127.0.0.1 is allowed.
 host=$(hostname)
+host_ok=""
 if [ "$(getent ahostsv4 "$host" | awk 'NR == 1 { print $1 }' | cut -d. -f1)" = 127 ] &&
 	grep -qw "$host" /etc/hosts; then
+	host_ok=1
 	sent=$(got)
 	id=$(submit_py 'print(5)' "{\"callback_url\": \"http://$host:$CLOSED/x\"}")
 	tap_is "$(http_status)" 201 "a name is not refused at submission ($host)"
@@ -270,11 +313,43 @@ else
 	tap_diag "this host's name does not resolve to loopback from /etc/hosts: no check by name"
 fi
 
+# 6. https: verified against callback_ca_file, for the host the URL names.
+listen_tls sgood "$SPORT" good && listen_tls sself "$BPORT" self && listen_tls sother "$NPORT" other
+tap_ok $? "the test's https listeners are up"
+id=$(submit_py 'print(10)' "{\"callback_url\": \"https://127.0.0.1:$SPORT/tls?x=1\"}")
+wait_job "$id" >/dev/null
+wait_callback "$id" delivered 20
+tap_ok $? "https: delivered to a certificate of the trusted CA for the address"
+tap_is "$(cat "$T/sgood/got/1.path") $(jq -r .id "$T/sgood/got/1.body")" "/tls?x=1 $id" "at its path, with its job"
+tap_is "$(T=$T/sgood verify 1)" ok "signed as over http"
+if [ -n "$host_ok" ]; then
+	id=$(submit_py 'print(11)' "{\"callback_url\": \"https://$host:$SPORT/by-name\"}")
+	wait_job "$id" >/dev/null
+	wait_callback "$id" delivered 20
+	tap_ok $? "https: delivered to a certificate for the name the URL gives"
+fi
+id=$(submit_py 'print(12)' "{\"callback_url\": \"https://127.0.0.1:$BPORT/\"}")
+id2=$(submit_py 'print(13)' "{\"callback_url\": \"https://127.0.0.1:$NPORT/\"}")
+wait_job "$id" >/dev/null
+wait_job "$id2" >/dev/null
+for n in $(seq 1 100); do
+	[ "$(api GET "/v1/jobs/$id" | jq -r .callback.attempts)" -ge 1 ] &&
+		[ "$(api GET "/v1/jobs/$id2" | jq -r .callback.attempts)" -ge 1 ] && break
+	sleep 0.1
+done
+tap_like "$(api GET "/v1/jobs/$id" | jq -r '.callback.state + ": " + .callback.last_error')" \
+	"^pending: 127\.0\.0\.1 port $BPORT: its certificate is refused: self.signed certificate" \
+	"https: a self-signed certificate gets no callback, and the job says why"
+tap_like "$(api GET "/v1/jobs/$id2" | jq -r '.callback.state + ": " + .callback.last_error')" \
+	"^pending: 127\.0\.0\.1 port $NPORT: its certificate is refused: IP address mismatch" \
+	"https: a certificate for another host gets none either"
+tap_is "$(ls "$T/sself/got" "$T/sother/got" | grep -c body)" 0 "and neither was sent the job"
+
 metrics=$(api GET /metrics)
 tap_like "$(grep '^sluice_callbacks_delivered_total ' <<<"$metrics")" ' [1-9][0-9]*$' "/metrics counts deliveries"
 tap_like "$(grep '^sluice_callback_attempts_failed_total ' <<<"$metrics")" ' [1-9][0-9]*$' "and failed attempts"
 
-# 6. A delivery pending when the daemon stops is made after it starts.
+# 7. A delivery pending when the daemon stops is made after it starts.
 unlisten
 id=$(submit_py 'print(7)' "{\"callback_url\": \"http://127.0.0.1:$LPORT/resume\"}")
 wait_job "$id" >/dev/null
@@ -294,7 +369,7 @@ tap_ok $? "after a restart the pending delivery is made"
 n=$(requests_for "$id" | tail -1)
 tap_is "$(cat "$T/got/$n.path") $(verify "$n")" "/resume ok" "signed, at its URL"
 
-# 7. The operator withdraws an address (and gamma's default, which would
+# 8. The operator withdraws an address (and gamma's default, which would
 # stop the daemon's start): a pending delivery there fails for good at its
 # next attempt, without a request.
 unlisten
@@ -317,6 +392,6 @@ sleep 1
 tap_is "$(got)" "$sent" "and nothing was sent there"
 
 metrics=$(api GET /metrics)
-tap_like "$(grep '^sluice_callbacks_failed_total ' <<<"$metrics")" ' 1$' "/metrics counts the callback given up on"
+tap_like "$(grep '^sluice_callbacks_failed_total ' <<<"$metrics")" ' [1-9][0-9]*$' "/metrics counts the callbacks given up on"
 tap_like "$(grep '^sluice_callbacks_pending ' <<<"$metrics")" ' [0-9]+$' "and those pending"
 tap_done

@@ -46,6 +46,16 @@ callback_url_parse__good__parsed(void **state)
 	assert_int_equal(u.port, 9);
 	assert_string_equal(u.target, "/?q");
 
+	assert_false(u.tls);
+	assert_int_equal(callback_url_parse("https://a.example", &u, &e), 0);
+	assert_true(u.tls);
+	assert_int_equal(u.port, 443);
+	assert_string_equal(u.target, "/");
+	assert_int_equal(callback_url_parse("HTTPS://[::1]:8443/x", &u, &e), 0);
+	assert_true(u.tls);
+	assert_int_equal(u.port, 8443);
+	assert_int_equal(callback_url_parse("https://u@a.example/", &u, &e),
+	    -1);
 	assert_int_equal(callback_url_parse("http://a_b-c.internal/", &u, &e),
 	    0);
 	assert_string_equal(u.host, "a_b-c.internal");
@@ -60,7 +70,7 @@ callback_url_parse__bad__refused(void **state)
 {
 	static const char *const bad[] = {
 		"",
-		"https://example.com/",
+		"httpx://example.com/",
 		"ftp://example.com/",
 		"example.com/hook",
 		"http://",
@@ -348,7 +358,8 @@ callback_url_check__submission__refuses_what_it_can_know(void **state)
 	assert_int_equal(callback_url_check(&lo, "http://127.0.0.1:8081/h", &e),
 	    -1);
 	assert_int_equal(callback_url_check(&lo, "https://127.0.0.1:8080/", &e),
-	    -1);
+	    0);
+	assert_int_equal(callback_url_check(&lo, "https://127.0.0.1/", &e), -1);
 }
 
 /* The signature, checked against Python's hmac module. */

@@ -335,7 +335,7 @@ settings_load__bad_callbacks__refused(void **state)
 		      "callback_url = \"http://10.0.0.1/\";",
 	    "", "tokens");
 	refuse_tokens("callback_secret = \"0123456789abcdef\"; "
-		      "callback_url = \"https://a.example/\";",
+		      "callback_url = \"ftp://a.example/\";",
 	    "", "tokens");
 	refuse_tokens("", "callback_allow = [ \"10.0.0.1/8\" ];",
 	    "callback_allow");
@@ -349,6 +349,9 @@ settings_load__bad_callbacks__refused(void **state)
 	    "callback_timeout_seconds");
 	refuse_tokens("", "callback_max_concurrent = 0;",
 	    "callback_max_concurrent");
+	refuse_tokens("", "callback_max_concurrent = 257;",
+	    "callback_max_concurrent");
+	refuse_tokens("", "callback_ca_file = \"ca.pem\";", "callback_ca_file");
 }
 
 /* The documented example, etc/sluice.conf, loads as it is. */
