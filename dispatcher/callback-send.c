@@ -7,7 +7,7 @@
  * the rows due are started, at most callback_max_concurrent at a time.  An
  * attempt builds the job object as GET /v1/jobs/ID gives it, signs it,
  * resolves the host itself (evdns, never blocking), checks every address
- * against the policy and connects to the first one allowed, by address, so
+ * against the policy and connects to one that is allowed, by address, so
  * that the address checked is the address connected to (over TLS for https,
  * the certificate verified for the host the URL names: tls.h).  The answer's
  * status line and headers are read (at most 8 KiB), never its body; any 2xx
@@ -46,6 +46,7 @@
 
 #define CALLBACK_POLL_MS 1000
 #define CALLBACK_MAX_HEADERS_BYTES 8192
+#define CALLBACK_ADDRS_MAX 16 /* of a host's addresses, those looked at */
 /* After the store failed to record an outcome: no attempt for this long
    (so that a receiver is not sent the same job every second). */
 #define CALLBACK_HOLD_MS 10000
@@ -268,15 +269,21 @@ callback_check(struct callback_send *s, const struct callback_addr *a,
 	return callback_allowed(&s->cb->c->set.callback, &s->u, a, why, len);
 }
 
-/* The host's addresses: connect to the first one allowed. */
+/*
+ * The host's addresses: connect to one that is allowed, by address.  The
+ * attempts of a callback take the allowed ones in turn, so that an address
+ * that cannot be reached (an IPv6 one from an IPv4 network) does not fail
+ * every attempt.
+ */
 static void
 callback_resolved(int result, struct evutil_addrinfo *res, void *arg)
 {
 	struct callback_send *s = arg;
+	struct callback_addr ok[CALLBACK_ADDRS_MAX], a, refused;
 	struct evutil_addrinfo *ai;
-	struct callback_addr a, refused;
 	char why[400];
-	bool found = false, any = false;
+	size_t nok = 0;
+	bool any = false;
 
 	s->dns = NULL;
 	s->resolving = false;
@@ -294,7 +301,8 @@ callback_resolved(int result, struct evutil_addrinfo *res, void *arg)
 		return;
 	}
 	memset(&refused, 0, sizeof(refused));
-	for (ai = res; ai != NULL && !found; ai = ai->ai_next) {
+	for (ai = res; ai != NULL && nok < CALLBACK_ADDRS_MAX;
+	     ai = ai->ai_next) {
 		memset(&a, 0, sizeof(a));
 		if (ai->ai_family == AF_INET &&
 		    ai->ai_addrlen >= sizeof(struct sockaddr_in)) {
@@ -312,16 +320,16 @@ callback_resolved(int result, struct evutil_addrinfo *res, void *arg)
 			    16);
 		} else
 			continue;
-		if (callback_check(s, &a, why, sizeof(why)))
-			found = true;
+		if (callback_check(s, &a, NULL, 0))
+			ok[nok++] = a;
 		else if (!any) {
 			refused = a;
 			any = true;
 		}
 	}
 	evutil_freeaddrinfo(res);
-	if (found) {
-		callback_connect(s, &a);
+	if (nok > 0) {
+		callback_connect(s, &ok[(size_t)s->attempts % nok]);
 		return;
 	}
 	if (any)
