@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "callback.h"
 #include "core.h"
 #include "log.h"
 #include "request.h"
@@ -589,6 +590,7 @@ core_unsaved_settle(struct core *c, size_t i)
 		log_info("job %lld %s%s%s (committed late)", (long long)u.j.id,
 		    job_state_name(u.j.state), u.j.reason[0] ? ": " : "",
 		    u.j.reason);
+		callback_kick(c->callbacks);
 		if (c->on_final != NULL)
 			c->on_final(&u.j, c->on_final_arg);
 	}
@@ -739,6 +741,8 @@ core_finish(struct core *c, struct job *j, enum job_state st,
 	}
 	log_info("job %lld %s%s%s", (long long)j->id, job_state_name(st),
 	    j->reason[0] ? ": " : "", j->reason);
+	/* Its callback, if it has one, became due in that commit. */
+	callback_kick(c->callbacks);
 	if (c->on_final != NULL)
 		c->on_final(j, c->on_final_arg);
 }
@@ -1740,6 +1744,8 @@ core_start(struct core *c, struct error *e)
 	    event_add(c->ev_int, NULL) == -1 ||
 	    event_add(c->ev_tick, &tick) == -1)
 		return error_set(e, ERR_SYS, "cannot set up signal handling");
+	if ((c->callbacks = callback_new(c, e)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -1795,6 +1801,7 @@ core_release(struct core *c)
 			    (long long)c->unsaved[i].j.id,
 			    job_state_name(c->unsaved[i].j.state),
 			    job_phase_name(c->unsaved[i].j.phase));
+	callback_free(c->callbacks);
 	if (c->pool != NULL)
 		pool_free(c->pool);
 	if (c->ev_term != NULL)
@@ -1868,6 +1875,24 @@ core_batch_lost(struct core *c, const struct error *e)
 	free(b);
 }
 
+/*
+ * Whether tenant tok's job may have callback url: the tenant has a secret
+ * to sign it with, and the operator allows where it goes (as far as can be
+ * known before it is resolved: callback.h).  422 if not.
+ */
+static int
+core_callback_check(struct core *c, const struct settings_token *tok,
+    const char *url, int *status, struct error *e)
+{
+	*status = 422;
+	if (tok->callback_secret[0] == '\0')
+		return error_set_field(e, ERR_REFUSED, "callback_url",
+		    "tenant '%s' has no callback_secret in sluice.conf to sign "
+		    "callbacks with: its jobs cannot have one",
+		    tok->name);
+	return callback_url_check(&c->set.callback, url, e);
+}
+
 /* Accept a submission into the batch. */
 int
 core_submit_batched(struct core *c, const struct settings_token *tok,
@@ -1878,6 +1903,7 @@ core_submit_batched(struct core *c, const struct settings_token *tok,
 	struct submission sub;
 	struct sched_node *sn;
 	struct sched_job sj;
+	const char *callback;
 	struct job j;
 	int64_t pending;
 	bool feasible;
@@ -1906,6 +1932,12 @@ core_submit_batched(struct core *c, const struct settings_token *tok,
 	}
 	if (request_parse(body, len, &c->set.caps, &sub, status, e) == -1)
 		return -1;
+	/* Its callback: its own, or its token's default ("" names none). */
+	callback = sub.callback_url != NULL ? sub.callback_url
+					    : tok->callback_url;
+	if (callback[0] != '\0' &&
+	    core_callback_check(c, tok, callback, status, e) == -1)
+		goto out;
 	memset(&j, 0, sizeof(j));
 	snprintf(j.tenant, sizeof(j.tenant), "%s", tok->name);
 	snprintf(j.runtime, sizeof(j.runtime), "%s", sub.runtime);
@@ -1969,7 +2001,9 @@ core_submit_batched(struct core *c, const struct settings_token *tok,
 	if (store_job_insert(c->st, &j, e) == -1 ||
 	    (len <= CORE_BODY_IN_STORE_MAX
 		    ? store_submission_put(c->st, j.id, body, len, e)
-		    : core_spool_submission(c, j.id, &sub, e)) == -1) {
+		    : core_spool_submission(c, j.id, &sub, e)) == -1 ||
+	    (callback[0] != '\0' &&
+		store_callback_put(c->st, j.id, callback, e) == -1)) {
 		store_savepoint_rollback(c->st);
 		if (j.id > 0)
 			(void)spool_job_remove(&c->sp, j.id, NULL);

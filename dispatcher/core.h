@@ -174,6 +174,7 @@ struct core {
 	size_t nbatch;
 	struct event *ev_batch;
 	uint64_t submit_commits; /* batches committed */
+	struct callback *callbacks; /* the sender (callback.h) */
 };
 
 /* A job row, as the core knows it: a state whose commit failed and waits

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "callback.h"
 #include "request.h"
 #include "util.h"
 
@@ -37,6 +38,7 @@ static const struct request_key {
 	{ "expected_output", REQUEST_STRING },
 	{ "expected_output_base64", REQUEST_STRING },
 	{ "compare", REQUEST_STRING },
+	{ "callback_url", REQUEST_STRING },
 };
 
 #define REQUEST_NKEYS (sizeof(request_keys) / sizeof(request_keys[0]))
@@ -719,6 +721,30 @@ request_labels(const json_t *root, const struct request_caps *caps,
 	return 0;
 }
 
+/*
+ * Check and copy "callback_url": "" (no callback, not even the token's
+ * default) or a URL that callback_url_parse() takes.  Where it may go is
+ * the core's question (the operator's allow-list).
+ */
+static int
+request_callback(const json_t *root, struct submission *sub, struct error *e)
+{
+	const json_t *v = json_object_get(root, "callback_url");
+	struct callback_url u;
+
+	if (v == NULL)
+		return 0;
+	if (request_has_nul(v))
+		return error_set_field(e, ERR_INVALID, "callback_url",
+		    "'callback_url' must not hold a NUL byte");
+	if (json_string_length(v) > 0 &&
+	    callback_url_parse(json_string_value(v), &u, e) == -1)
+		return -1;
+	if ((sub->callback_url = strdup(json_string_value(v))) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory");
+	return 0;
+}
+
 /* Check every value of a well-shaped body and fill sub (the 422 half). */
 static int
 request_fill(const json_t *root, const struct request_caps *caps,
@@ -781,6 +807,7 @@ request_fill(const json_t *root, const struct request_caps *caps,
 	if (request_labels(root, caps, sub, e) == -1 ||
 	    request_stdin(root, caps, total, sub, status, e) == -1 ||
 	    request_expected(root, caps, sub, status, e) == -1 ||
+	    request_callback(root, sub, e) == -1 ||
 	    request_copy_files(root, p, n, sub, e) == -1)
 		goto out;
 	rc = 0;
@@ -856,6 +883,7 @@ request_release(struct submission *sub)
 	free(sub->entry);
 	free(sub->stdin_data);
 	free(sub->expected);
+	free(sub->callback_url);
 	util_strv_free(sub->args, sub->nargs);
 	util_strv_free(sub->env_keys, sub->nenv);
 	util_strv_free(sub->env_values, sub->nenv);

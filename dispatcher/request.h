@@ -8,6 +8,9 @@
  * Unknown top-level fields are refused, so a typo never falls back to a
  * default silently.
  *
+ * "callback_url": where the job object is POSTed once the job has ended
+ * (callback.h); only its form is checked here.
+ *
  * Extension: "stdin_base64" (a string of base64) carries a standard input
  * that is not text, as "files_base64" does for files; it excludes "stdin".
  * The short form may carry "stdin", "stdin_base64", "args", "env",
@@ -73,6 +76,8 @@ struct submission {
 				    then a NUL; NULL if not given */
 	size_t expected_len;
 	bool expected_exact; /* "compare": "exact" */
+	char *callback_url; /* "callback_url" as given (a URL that parses, or
+			       "": none); NULL if not given */
 };
 
 /*

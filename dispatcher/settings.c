@@ -22,13 +22,17 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"max_result_file_bytes", "max_out_files", "max_files", "max_file_bytes",
 	"max_submission_bytes", "max_connections", "header_timeout_seconds",
 	"min_free_bytes", "attempt_margin_seconds", "retention",
-	"idle_timeout_seconds", "cors_origins", "languages", NULL };
+	"idle_timeout_seconds", "cors_origins", "languages", "callback_allow",
+	"callback_allow_public", "callback_retry_seconds",
+	"callback_timeout_seconds", "callback_max_concurrent",
+	"callback_ca_file", NULL };
 static const char *const settings_retention_known[] = { "max_age_seconds",
 	"max_jobs", "states", NULL };
 static const char *const settings_retention_state_known[] = { "state",
 	"max_age_seconds", "max_jobs", NULL };
 static const char *const settings_token_known[] = { "name", "sha256", "role",
-	"max_pending", "max_running", "path_token", NULL };
+	"max_pending", "max_running", "path_token", "callback_secret",
+	"callback_url", NULL };
 static const char *const settings_language_known[] = { "runtime", "language",
 	"aliases", "judge0_id", "judge0_name", "source_file", "compile", NULL };
 
@@ -202,6 +206,50 @@ settings_member_bool(const config_setting_t *g, const char *key, bool *out)
 	return 0;
 }
 
+/*
+ * A token's callback_secret (16 to 255 printable ASCII characters, no
+ * space) and callback_url (checked once callback_allow is read).
+ */
+static int
+settings_token_callback(const config_setting_t *g, struct settings_token *t,
+    struct error *e)
+{
+	const config_setting_t *m;
+	const char *v;
+	size_t i, n;
+
+	if ((m = config_setting_get_member(g, "callback_secret")) != NULL) {
+		v = config_setting_get_string(m);
+		n = v != NULL ? strlen(v) : 0;
+		for (i = 0; i < n; i++)
+			if ((unsigned char)v[i] < 0x21 ||
+			    (unsigned char)v[i] > 0x7e)
+				break;
+		if (v == NULL || i < n || n < CALLBACK_SECRET_MIN ||
+		    n > CALLBACK_SECRET_MAX)
+			return error_set_field(e, ERR_INVALID, "tokens",
+			    "token '%s': 'callback_secret' must be %d to %d "
+			    "printable ASCII characters without spaces",
+			    t->name, CALLBACK_SECRET_MIN, CALLBACK_SECRET_MAX);
+		memcpy(t->callback_secret, v, n + 1);
+	}
+	if ((m = config_setting_get_member(g, "callback_url")) != NULL) {
+		v = config_setting_get_string(m);
+		if (v == NULL || strlen(v) > CALLBACK_URL_MAX)
+			return error_set_field(e, ERR_INVALID, "tokens",
+			    "token '%s': 'callback_url' must be a URL of at "
+			    "most %d bytes",
+			    t->name, CALLBACK_URL_MAX);
+		strcpy(t->callback_url, v);
+		if (t->callback_url[0] != '\0' && t->callback_secret[0] == '\0')
+			return error_set_field(e, ERR_INVALID, "tokens",
+			    "token '%s': a 'callback_url' needs a "
+			    "'callback_secret' to sign callbacks with",
+			    t->name);
+	}
+	return 0;
+}
+
 /* Read the tokens list. */
 static int
 settings_tokens(const config_t *cf, struct settings *s, struct error *e)
@@ -255,6 +303,8 @@ settings_tokens(const config_t *cf, struct settings *s, struct error *e)
 		    t->max_running == 0 || t->max_running < -1)
 			return error_set_field(e, ERR_INVALID, "tokens",
 			    "token '%s': quotas must be positive", t->name);
+		if (settings_token_callback(g, t, e) == -1)
+			return -1;
 		if (settings_member_bool(g, "path_token", &t->path_token) == -1)
 			return error_set_field(e, ERR_INVALID, "tokens",
 			    "token '%s': 'path_token' must be true or false",
@@ -550,6 +600,82 @@ settings_cors(const config_t *cf, struct settings *s, struct error *e)
 			    "(scheme://host[:port], no path) or \"*\"",
 			    s->cors_origins[i]);
 	return 0;
+}
+
+/*
+ * callback_allow, callback_allow_public and the numbers of deliveries; then
+ * the tokens' default callback URLs, which must be allowed.
+ */
+static int
+settings_callbacks(const config_t *cf, struct settings *s, struct error *e)
+{
+	const config_setting_t *m;
+	char **list = NULL;
+	size_t i, n = 0;
+	int64_t v;
+	int rc = -1;
+
+	s->callback.allow_public = true;
+	s->callback_retry_seconds = 3600;
+	s->callback_timeout_seconds = 10;
+	if ((m = config_lookup(cf, "callback_allow_public")) != NULL) {
+		if (config_setting_type(m) != CONFIG_TYPE_BOOL)
+			return error_set_field(e, ERR_INVALID,
+			    "callback_allow_public",
+			    "'callback_allow_public' must be true or false");
+		s->callback.allow_public = config_setting_get_bool(m);
+	}
+	if (settings_seconds(cf, "callback_retry_seconds", 0, 7 * 86400,
+		&s->callback_retry_seconds, e) == -1 ||
+	    settings_seconds(cf, "callback_timeout_seconds", 0.1, 600,
+		&s->callback_timeout_seconds, e) == -1)
+		return -1;
+	v = 16;
+	if (settings_int(cf, "callback_max_concurrent", 1, 256, &v, e) == -1)
+		return -1;
+	s->callback_max_concurrent = (size_t)v;
+	if ((m = config_lookup(cf, "callback_ca_file")) != NULL) {
+		const char *path = config_setting_get_string(m);
+
+		if (path == NULL || path[0] != '/' ||
+		    strlen(path) >= sizeof(s->callback_ca_file))
+			return error_set_field(e, ERR_INVALID,
+			    "callback_ca_file",
+			    "'callback_ca_file' must be an absolute path");
+		strcpy(s->callback_ca_file, path);
+	}
+	if ((m = config_lookup(cf, "callback_allow")) != NULL) {
+		if (cfgfile_strings(m, "callback_allow", 1000, &list, &n, e) ==
+		    -1) {
+			snprintf(e->field, sizeof(e->field), "callback_allow");
+			goto out;
+		}
+		if (n > 0 &&
+		    (s->callback.allow = calloc(n,
+			 sizeof(*s->callback.allow))) == NULL) {
+			error_set(e, ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			if (callback_allow_parse(list[i], &s->callback.allow[i],
+				e) == -1)
+				goto out;
+			s->callback.nallow++;
+		}
+	}
+	for (i = 0; i < s->ntokens; i++)
+		if (s->tokens[i].callback_url[0] != '\0' &&
+		    callback_url_check(&s->callback, s->tokens[i].callback_url,
+			e) == -1) {
+			error_wrap(e, "token '%s'", s->tokens[i].name);
+			e->code = ERR_INVALID;
+			snprintf(e->field, sizeof(e->field), "tokens");
+			goto out;
+		}
+	rc = 0;
+out:
+	util_strv_free(list, n);
+	return rc;
 }
 
 /* One retention rule's numbers, from group g (either may be absent). */
@@ -887,6 +1013,7 @@ settings_load(const char *path, struct settings *out, struct error *e)
 	    settings_nodes(&cf, &s, e) == -1 ||
 	    settings_retention(&cf, &s, e) == -1 ||
 	    settings_cors(&cf, &s, e) == -1 ||
+	    settings_callbacks(&cf, &s, e) == -1 ||
 	    settings_languages(&cf, &s, e) == -1)
 		goto out;
 	*out = s;
@@ -909,6 +1036,9 @@ settings_release(struct settings *s)
 	s->nlanguages = 0;
 	util_strv_free(s->cors_origins, s->ncors_origins);
 	s->cors_origins = NULL;
+	free(s->callback.allow);
+	s->callback.allow = NULL;
+	s->callback.nallow = 0;
 	s->ncors_origins = 0;
 	for (i = 0; i < s->nnodes; i++) {
 		util_strv_free(s->nodes[i].agent, s->nodes[i].nagent);

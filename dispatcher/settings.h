@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "callback.h"
 #include "error.h"
 #include "request.h"
 
@@ -28,6 +29,11 @@ struct settings_token {
 	enum settings_role role;
 	int64_t max_pending; /* queued jobs at most; -1: no quota */
 	int64_t max_running; /* placed jobs at most; -1: no quota */
+	/* The key of the tenant's callbacks' signatures ("": the tenant's
+	   jobs may not have callbacks), and the callback of its jobs that
+	   name none ("": none). */
+	char callback_secret[CALLBACK_SECRET_MAX + 1];
+	char callback_url[CALLBACK_URL_MAX + 1];
 	bool path_token; /* may be given in the path (/t/TOKEN/...) to the
 			    Piston and Judge0 APIs; role submit only */
 };
@@ -74,6 +80,14 @@ struct settings {
 	char state_dir[400];
 	unsigned max_attempts; /* tries before NODE_FAIL */
 	struct settings_token *tokens;
+	/* Callbacks (callback.h): where they may go, how long a delivery is
+	   tried for, one attempt's time, and deliveries at once. */
+	struct callback_policy callback;
+	double callback_retry_seconds;
+	double callback_timeout_seconds;
+	size_t callback_max_concurrent;
+	char callback_ca_file[512]; /* CAs for https callbacks; "": the
+				       system's */
 	size_t ntokens;
 	struct settings_node *nodes;
 	size_t nnodes;

@@ -116,6 +116,33 @@ static const char *const store_migrations[] = {
 	"  job_id INTEGER PRIMARY KEY,"
 	"  body BLOB NOT NULL"
 	");",
+	/* 4 -> 5: the callback of a job that has one (callback.h).  It is
+	   'waiting' until the job ends; the trigger makes it 'pending' (due
+	   now) in the very commit that ends the job, so that no end is ever
+	   committed without its callback being owed.  Times are Unix
+	   milliseconds. */
+	"CREATE TABLE callbacks ("
+	"  job_id INTEGER PRIMARY KEY,"
+	"  url TEXT NOT NULL,"
+	"  state TEXT NOT NULL"
+	"    CHECK (state IN ('waiting', 'pending', 'delivered', 'failed')),"
+	"  attempts INTEGER NOT NULL,"
+	"  due_ms INTEGER NOT NULL,"
+	"  ended_ms INTEGER NOT NULL,"
+	"  last_error TEXT NOT NULL"
+	");"
+	/* The deliveries due, soonest first. */
+	"CREATE INDEX callbacks_due ON callbacks (state, due_ms);"
+	"CREATE TRIGGER callbacks_job_ended AFTER UPDATE OF phase ON jobs"
+	"  WHEN NEW.phase = 'done' AND OLD.phase <> 'done'"
+	"  BEGIN"
+	"    UPDATE callbacks SET state = 'pending',"
+	"      due_ms = CAST((julianday('now') - 2440587.5) * 86400000.0"
+	"        AS INTEGER),"
+	"      ended_ms = CAST((julianday('now') - 2440587.5) * 86400000.0"
+	"        AS INTEGER)"
+	"    WHERE job_id = NEW.id AND state = 'waiting';"
+	"  END;",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
@@ -209,6 +236,12 @@ enum store_stmt {
 	STMT_SUBMISSION_PUT,
 	STMT_SUBMISSION_GET,
 	STMT_SUBMISSION_DELETE,
+	STMT_CALLBACK_PUT,
+	STMT_CALLBACK_GET,
+	STMT_CALLBACKS_DUE,
+	STMT_CALLBACK_SET,
+	STMT_CALLBACK_DELETE,
+	STMT_CALLBACKS_COUNT,
 	STMT_COUNT
 };
 
@@ -281,6 +314,20 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_SUBMISSION_GET] = "SELECT body FROM submissions "
 				"WHERE job_id = ?1",
 	[STMT_SUBMISSION_DELETE] = "DELETE FROM submissions WHERE job_id = ?1",
+	[STMT_CALLBACK_PUT] = "INSERT OR REPLACE INTO callbacks (job_id, url, "
+			      "state, attempts, due_ms, ended_ms, last_error) "
+			      "VALUES (?1, ?2, 'waiting', 0, 0, 0, '')",
+	[STMT_CALLBACK_GET] = "SELECT url, state, attempts, due_ms, ended_ms, "
+			      "last_error FROM callbacks WHERE job_id = ?1",
+	[STMT_CALLBACKS_DUE] = "SELECT job_id FROM callbacks WHERE state = "
+			       "'pending' AND due_ms <= ?1 ORDER BY due_ms "
+			       "LIMIT ?2",
+	[STMT_CALLBACK_SET] = "UPDATE callbacks SET state = ?2, attempts = ?3, "
+			      "due_ms = ?4, last_error = ?5 WHERE job_id = ?1 "
+			      "AND state = 'pending'",
+	[STMT_CALLBACK_DELETE] = "DELETE FROM callbacks WHERE job_id = ?1",
+	[STMT_CALLBACKS_COUNT] = "SELECT count(*) FROM callbacks "
+				 "WHERE state = ?1",
 };
 
 /* The checkpointer thread, and what it shares with the writer. */
@@ -1427,13 +1474,15 @@ store_jobs_remove(struct store *st, enum job_state state, const int64_t *ids,
 		}
 		store_done(del);
 		if (rc == SQLITE_OK && sqlite3_changes(st->db) > 0) {
-			/* Its history, and the body of a job never placed. */
+			/* Its history, the body of a job never placed, and
+			   its callback. */
 			static const enum store_stmt also[] = {
-				STMT_ATTEMPTS_DELETE, STMT_SUBMISSION_DELETE
+				STMT_ATTEMPTS_DELETE, STMT_SUBMISSION_DELETE,
+				STMT_CALLBACK_DELETE
 			};
 			size_t k;
 
-			for (k = 0; k < 2 && rc == SQLITE_OK; k++) {
+			for (k = 0; k < 3 && rc == SQLITE_OK; k++) {
 				sqlite3_stmt *more = st->stmt[also[k]];
 
 				rc = sqlite3_bind_int64(more, 1, ids[i]);
@@ -1617,4 +1666,150 @@ store_node_set(struct store *st, const char *name, bool drained,
 out:
 	store_done(stmt);
 	return ret;
+}
+
+/* Owe a job's callback; see store.h. */
+int
+store_callback_put(struct store *st, int64_t id, const char *url,
+    struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_CALLBACK_PUT];
+	int rc;
+
+	if (strlen(url) > STORE_CALLBACK_URL_MAX)
+		return error_set(e, ERR_INVALID, "a callback URL is too long");
+	rc = sqlite3_bind_int64(stmt, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 2, url, -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		store_done(stmt);
+		return store_error(st->db, rc, e,
+		    "cannot keep the callback of job %lld", (long long)id);
+	}
+	return store_step_done(st, stmt, e, "cannot keep a callback");
+}
+
+/* Copy a text column into dst (size bytes); false if it does not fit. */
+static bool
+store_copy_text(sqlite3_stmt *stmt, int col, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+	size_t n = (size_t)sqlite3_column_bytes(stmt, col);
+
+	if (t == NULL || n >= size)
+		return false;
+	memcpy(dst, t, n + 1);
+	return true;
+}
+
+/* Read a job's callback; see store.h. */
+int
+store_callback_get(struct store *st, int64_t id, struct store_callback *out,
+    struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_CALLBACK_GET];
+	struct store_callback cb;
+	int rc;
+
+	rc = sqlite3_bind_int64(stmt, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		store_done(stmt);
+		return error_set(e, ERR_NOTFOUND, "job %lld has no callback",
+		    (long long)id);
+	}
+	if (rc != SQLITE_ROW) {
+		store_error(st->db, rc, e,
+		    "cannot read the callback of job %lld", (long long)id);
+		store_done(stmt);
+		return -1;
+	}
+	memset(&cb, 0, sizeof(cb));
+	if (!store_copy_text(stmt, 0, cb.url, sizeof(cb.url)) ||
+	    !store_copy_text(stmt, 1, cb.state, sizeof(cb.state)) ||
+	    !store_copy_text(stmt, 5, cb.last_error, sizeof(cb.last_error))) {
+		store_done(stmt);
+		return store_corrupt(id, "callbacks", "is too long", e);
+	}
+	cb.attempts = sqlite3_column_int(stmt, 2);
+	cb.due_ms = sqlite3_column_int64(stmt, 3);
+	cb.ended_ms = sqlite3_column_int64(stmt, 4);
+	store_done(stmt);
+	*out = cb;
+	return 0;
+}
+
+/* The callbacks due; see store.h. */
+int
+store_callbacks_due(struct store *st, int64_t now_ms, int max, int64_t *ids,
+    int *n, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_CALLBACKS_DUE];
+	int rc, count = 0;
+
+	rc = sqlite3_bind_int64(stmt, 1, now_ms);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 2, max);
+	while (rc == SQLITE_OK && count < max) {
+		rc = sqlite3_step(stmt);
+		if (rc == SQLITE_ROW) {
+			ids[count++] = sqlite3_column_int64(stmt, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+		store_error(st->db, rc, e, "cannot read the callbacks due");
+		store_done(stmt);
+		return -1;
+	}
+	store_done(stmt);
+	*n = count;
+	return 0;
+}
+
+/* Record an attempt's outcome; see store.h. */
+int
+store_callback_set(struct store *st, int64_t id, const char *state,
+    int attempts, int64_t due_ms, const char *last_error, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_CALLBACK_SET];
+	int rc;
+
+	rc = sqlite3_bind_int64(stmt, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 2, state, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 3, attempts);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(stmt, 4, due_ms);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 5, last_error, -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		store_done(stmt);
+		return store_error(st->db, rc, e,
+		    "cannot record the callback of job %lld", (long long)id);
+	}
+	return store_step_done(st, stmt, e, "cannot record a callback");
+}
+
+/* How many callbacks are in a state; see store.h. */
+int
+store_callbacks_count(struct store *st, const char *state, int64_t *count,
+    struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_CALLBACKS_COUNT];
+	int rc;
+
+	rc = sqlite3_bind_text(stmt, 1, state, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		store_error(st->db, rc, e, "cannot count callbacks");
+		store_done(stmt);
+		return -1;
+	}
+	*count = sqlite3_column_int64(stmt, 0);
+	store_done(stmt);
+	return 0;
 }

@@ -21,7 +21,7 @@
 #include "error.h"
 #include "job.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -173,5 +173,37 @@ int store_node_get(struct store *st, const char *name, bool *drained,
     char *reason, size_t reason_len, struct error *e);
 int store_node_set(struct store *st, const char *name, bool drained,
     const char *reason, struct error *e);
+
+/*
+ * Callbacks (callback.h): one row for a job that has one.  put, in the
+ * submission's transaction, owes it: state "waiting".  The commit that
+ * ends the job makes it "pending", due at once (a trigger: an end is
+ * never committed without it).  Deliveries then read the rows due
+ * (store_callbacks_due(), ids of "pending" rows whose due_ms, in Unix
+ * milliseconds, has come, soonest first) and record each attempt with
+ * set, which changes only a row still "pending": state "pending" again
+ * (due_ms the next attempt), "delivered" or "failed".  Removing a job's
+ * row (store_jobs_remove()) removes its callback too.
+ */
+#define STORE_CALLBACK_URL_MAX 2048
+struct store_callback {
+	char url[STORE_CALLBACK_URL_MAX + 1];
+	char state[16]; /* waiting, pending, delivered, failed */
+	int attempts; /* made so far */
+	int64_t due_ms; /* pending: the next attempt */
+	int64_t ended_ms; /* when the job ended (0 while waiting) */
+	char last_error[256]; /* why the last attempt failed, or "" */
+};
+int store_callback_put(struct store *st, int64_t id, const char *url,
+    struct error *e);
+int store_callback_get(struct store *st, int64_t id, struct store_callback *out,
+    struct error *e);
+int store_callbacks_due(struct store *st, int64_t now_ms, int max, int64_t *ids,
+    int *n, struct error *e);
+int store_callback_set(struct store *st, int64_t id, const char *state,
+    int attempts, int64_t due_ms, const char *last_error, struct error *e);
+/* How many callbacks are in state (for /metrics). */
+int store_callbacks_count(struct store *st, const char *state, int64_t *count,
+    struct error *e);
 
 #endif

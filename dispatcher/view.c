@@ -166,6 +166,31 @@ view_compile(struct core *c, const struct job *j, const struct result *r,
 	jw_close(&w);
 }
 
+/* A job's callback (callback.h): {"url", "state", "attempts",
+   "last_error"}, or null if it has none. */
+static void
+view_callback(struct core *c, const struct job *j, struct evbuffer *b)
+{
+	struct store_callback row;
+	struct error e;
+	struct jw w;
+
+	if (store_callback_get(c->st, j->id, &row, &e) == -1) {
+		jw_null(b);
+		return;
+	}
+	jw_open(&w, b);
+	jw_key(&w, "url");
+	jw_string(b, row.url);
+	jw_key(&w, "state");
+	jw_string(b, row.state);
+	jw_key(&w, "attempts");
+	jw_int(b, row.attempts);
+	jw_key(&w, "last_error");
+	jw_str_or_null(b, row.last_error);
+	jw_close(&w);
+}
+
 /* A job id as the API gives it: a string of digits. */
 static void
 view_id_str(struct evbuffer *b, int64_t id)
@@ -290,6 +315,8 @@ view_job_object(struct core *c, const struct job *j, bool with_output,
 			jw_raw(b, "[]");
 		json_decref(labels);
 	}
+	jw_key(&w, "callback");
+	view_callback(c, j, b);
 	jw_close(&w);
 	result_release(&r);
 }
@@ -505,6 +532,7 @@ view_metrics_text(struct core *c)
 	static const enum sched_node_state nstates[] = { SCHED_UP, SCHED_DOWN,
 		SCHED_DRAINING, SCHED_DRAINED };
 	struct evbuffer *b = evbuffer_new();
+	struct callback_stats cs;
 	int64_t counts[9], n;
 	struct error e;
 	size_t i, k, len;
@@ -582,6 +610,33 @@ view_metrics_text(struct core *c)
 	    c->nunsaved, (unsigned long long)c->commit_failures,
 	    (unsigned long long)core_free_bytes(c),
 	    (unsigned long long)c->submit_commits);
+	callback_stats(c->callbacks, &cs);
+	if (store_callbacks_count(c->st, "pending", &n, &e) == -1)
+		n = 0;
+	evbuffer_add_printf(b,
+	    "# HELP sluice_callbacks_delivered_total Callbacks answered "
+	    "2xx.\n"
+	    "# TYPE sluice_callbacks_delivered_total counter\n"
+	    "sluice_callbacks_delivered_total %llu\n"
+	    "# HELP sluice_callback_attempts_failed_total Callback attempts "
+	    "without a 2xx answer.\n"
+	    "# TYPE sluice_callback_attempts_failed_total counter\n"
+	    "sluice_callback_attempts_failed_total %llu\n"
+	    "# HELP sluice_callbacks_failed_total Callbacks given up on.\n"
+	    "# TYPE sluice_callbacks_failed_total counter\n"
+	    "sluice_callbacks_failed_total %llu\n"
+	    "# HELP sluice_callbacks_pending Callbacks of ended jobs not yet "
+	    "delivered nor given up on.\n"
+	    "# TYPE sluice_callbacks_pending gauge\n"
+	    "sluice_callbacks_pending %lld\n"
+	    "# HELP sluice_callbacks_in_flight Callback attempts under "
+	    "way.\n"
+	    "# TYPE sluice_callbacks_in_flight gauge\n"
+	    "sluice_callbacks_in_flight %llu\n",
+	    (unsigned long long)cs.delivered,
+	    (unsigned long long)cs.attempts_failed,
+	    (unsigned long long)cs.failed, (long long)n,
+	    (unsigned long long)cs.in_flight);
 	len = evbuffer_get_length(b);
 	if ((text = malloc(len + 1)) != NULL) {
 		evbuffer_remove(b, text, len);

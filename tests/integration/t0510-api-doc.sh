@@ -12,8 +12,9 @@
 #
 # The examples' variables: SLUICE_SERVER, TOKEN (tenant alpha), ADMIN_TOKEN,
 # OTHER_TOKEN (tenant beta), BUSY_TOKEN (beta, filled up to its quota first),
-# ID (the job that the latest documented 201 created) and RUNNING_ID (a job
-# that is running; a new one whenever the last has ended).
+# ID (the job that the latest documented 201 created), RUNNING_ID (a job
+# that is running; a new one whenever the last has ended) and CALLBACK_URL
+# (a port of loopback that callback_allow lists and nothing listens on).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/dispatcher.sh"
 
@@ -24,12 +25,16 @@ command -v jq >/dev/null || tap_skip_all "no jq"
 disp_setup 78000 2 2
 # As in the documentation: node1 has the label big-memory, node2 none,
 # tenant beta has quotas to run into, and alpha's token may be given in the
-# path (the Piston and Judge0 APIs).
+# path (the Piston and Judge0 APIs) and signs its callbacks.
 sed -i -e 's/labels = \[ "n1" \];/labels = [ "big-memory" ];/' \
 	-e 's/labels = \[ "n2" \];/labels = [ ];/' \
-	-e 's/\(name = "alpha";.*role = "submit";\) }/\1 path_token = true; }/' \
+	-e 's/\(name = "alpha";.*role = "submit";\) }/\1 path_token = true; callback_secret = "doc-test-secret-0123456789"; }/' \
 	-e 's/\(name = "beta";.*role = "submit";\) }/\1 max_pending = 1; max_running = 1; }/' \
 	"$T/sluice.conf"
+# Callbacks go to a port of loopback where nothing listens (they are tried
+# again until the test ends; t0457 tests their delivery).
+CALLBACK_PORT=$(node_free_port)
+echo "callback_allow = [ \"127.0.0.1:$CALLBACK_PORT\" ];" >>"$T/sluice.conf"
 disp_start_nodes
 disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }
 disp_wait_nodes UP 20
@@ -77,7 +82,8 @@ tap_cmp "$nex" ">=" 25 "docs/api.md has its examples ($nex found)"
 SHAPE='[paths as $p | ($p | map(if type == "number" then "[]" else tostring end) | join(".")) + ": " + (getpath($p) | type)] + ["(root): " + type] | unique | .[]'
 
 export SLUICE_SERVER="$DISP_URL" TOKEN="$TOKEN_A" ADMIN_TOKEN="$TOKEN_ADMIN" \
-	OTHER_TOKEN="$TOKEN_B" BUSY_TOKEN="$TOKEN_B" ID="" RUNNING_ID=""
+	OTHER_TOKEN="$TOKEN_B" BUSY_TOKEN="$TOKEN_B" ID="" RUNNING_ID="" \
+	CALLBACK_URL="http://127.0.0.1:$CALLBACK_PORT/sluice-hook"
 created=""
 
 # A job of tenant alpha that is RUNNING and has started (reused while it is).

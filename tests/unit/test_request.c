@@ -1165,6 +1165,36 @@ request_parse__bad_labels__422(void **state)
 	    422, "labels");
 }
 
+/* callback_url: its form is checked here (where it may go is not). */
+static void
+request_parse__callback_url__form_checked(void **state)
+{
+	static const char *bad[] = { "\"ftp://a.example/\"",
+		"\"a.example/hook\"", "\"http://u@a.example/\"",
+		"\"http://a.example/#f\"", "\"http://2130706433/\"",
+		"\"http://a.example/\\u0000\"", "\"http://a example/\"", NULL };
+	struct submission sub;
+	size_t i;
+
+	(void)state;
+	accept("{'runtime': 'p', 'source': '', 'callback_url': "
+	       "'http://10.0.0.1:8080/h?x=1'}",
+	    &sub);
+	assert_string_equal(sub.callback_url, "http://10.0.0.1:8080/h?x=1");
+	request_release(&sub);
+	accept("{'runtime': 'p', 'source': '', 'callback_url': ''}", &sub);
+	assert_string_equal(sub.callback_url, "");
+	request_release(&sub);
+	accept("{'runtime': 'p', 'source': ''}", &sub);
+	assert_null(sub.callback_url);
+	request_release(&sub);
+	for (i = 0; bad[i] != NULL; i++)
+		refuse_field("callback_url", bad[i], 422, "callback_url");
+	refuse_field("callback_url", "42", 400, "callback_url");
+	refuse_field("callback_url", "null", 400, "callback_url");
+	refuse_field("callback_url", "[\"http://a/\"]", 400, "callback_url");
+}
+
 /* ---- 413: sizes ---- */
 
 static void
@@ -1491,6 +1521,7 @@ main(void)
 		cmocka_unit_test(request_parse__bad_limits__422),
 		cmocka_unit_test(request_parse__limits_edges__accepted),
 		cmocka_unit_test(request_parse__bad_labels__422),
+		cmocka_unit_test(request_parse__callback_url__form_checked),
 		cmocka_unit_test(request_parse__file_too_large__413),
 		cmocka_unit_test(request_parse__total_too_large__413),
 		cmocka_unit_test(request_parse__late_failure__nothing_leaks),

@@ -389,6 +389,132 @@ settings_load__languages__refused(void **state)
 	refuse("languages = { };", "languages");
 }
 
+/* A config whose tokens are webapp (with extra_token in its group) and
+   ops, with one more line. */
+static void
+write_tokens(const char *extra_token, const char *extra)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf),
+	    "state_dir = \"/x\";\n"
+	    "tokens = ( { name = \"webapp\"; sha256 = \"" SHA_A "\"; %s },\n"
+	    "  { name = \"ops\"; sha256 = \"" SHA_B
+	    "\"; role = \"admin\"; } );\n"
+	    "nodes = ( { name = \"n\"; host = \"h\"; user = \"u\"; "
+	    "identity = \"/i\"; known_hosts = \"/k\"; agent = [ \"/a\" ]; } "
+	    ");\n%s\n",
+	    extra_token, extra);
+	write_conf(buf);
+}
+
+/* Callbacks: the allow-list, the numbers, a token's secret and URL. */
+static void
+settings_load__callbacks__read(void **state)
+{
+	struct settings s;
+	struct error e;
+
+	(void)state;
+	write_tokens("callback_secret = \"0123456789abcdef\"; callback_url = "
+		     "\"http://hooks.internal:8080/h\";",
+	    "callback_allow = [ \"10.0.0.0/8\", \"hooks.internal:8080\", "
+	    "\"[::1]:9000\" ]; callback_allow_public = false; "
+	    "callback_retry_seconds = 60; callback_timeout_seconds = 2.5; "
+	    "callback_max_concurrent = 4;");
+	error_init(&e);
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_int_equal(s.callback.nallow, 3);
+	assert_true(s.callback.allow[0].is_cidr);
+	assert_string_equal(s.callback.allow[1].host, "hooks.internal");
+	assert_int_equal(s.callback.allow[2].port, 9000);
+	assert_false(s.callback.allow_public);
+	assert_true(s.callback_retry_seconds == 60);
+	assert_true(s.callback_timeout_seconds == 2.5);
+	assert_int_equal(s.callback_max_concurrent, 4);
+	assert_string_equal(s.tokens[0].callback_secret, "0123456789abcdef");
+	assert_string_equal(s.tokens[0].callback_url,
+	    "http://hooks.internal:8080/h");
+	assert_string_equal(s.tokens[1].callback_secret, "");
+	settings_release(&s);
+
+	/* The defaults: public addresses only, an hour, 10 s, 16. */
+	write_valid("");
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_int_equal(s.callback.nallow, 0);
+	assert_true(s.callback.allow_public);
+	assert_true(s.callback_retry_seconds == 3600);
+	assert_true(s.callback_timeout_seconds == 10);
+	assert_int_equal(s.callback_max_concurrent, 16);
+	settings_release(&s);
+}
+
+/* Each token line (in webapp's group) and line must fail, naming field. */
+static void
+refuse_tokens(const char *extra_token, const char *extra, const char *field)
+{
+	struct settings s;
+	struct error e;
+
+	write_tokens(extra_token, extra);
+	error_init(&e);
+	if (settings_load(conf_path, &s, &e) != -1)
+		fail_msg("taken: '%s' '%s'", extra_token, extra);
+	assert_int_equal(e.code, ERR_INVALID);
+	assert_string_equal(e.field, field);
+}
+
+static void
+settings_load__bad_callbacks__refused(void **state)
+{
+	(void)state;
+	refuse_tokens("callback_secret = \"short\";", "", "tokens");
+	refuse_tokens("callback_secret = \"has a space 0123456789\";", "",
+	    "tokens");
+	refuse_tokens("callback_secret = 12345678901234567;", "", "tokens");
+	/* A default URL needs a secret, and must be allowed. */
+	refuse_tokens("callback_url = \"http://a.example/\";", "", "tokens");
+	refuse_tokens("callback_secret = \"0123456789abcdef\"; "
+		      "callback_url = \"http://10.0.0.1/\";",
+	    "", "tokens");
+	refuse_tokens("callback_secret = \"0123456789abcdef\"; "
+		      "callback_url = \"ftp://a.example/\";",
+	    "", "tokens");
+	refuse_tokens("", "callback_allow = [ \"10.0.0.1/8\" ];",
+	    "callback_allow");
+	refuse_tokens("", "callback_allow = [ \"a b\" ];", "callback_allow");
+	refuse_tokens("", "callback_allow = \"10.0.0.0/8\";", "callback_allow");
+	refuse_tokens("", "callback_allow_public = 1;",
+	    "callback_allow_public");
+	refuse_tokens("", "callback_retry_seconds = -1;",
+	    "callback_retry_seconds");
+	refuse_tokens("", "callback_timeout_seconds = 0;",
+	    "callback_timeout_seconds");
+	refuse_tokens("", "callback_max_concurrent = 0;",
+	    "callback_max_concurrent");
+	refuse_tokens("", "callback_max_concurrent = 257;",
+	    "callback_max_concurrent");
+	refuse_tokens("", "callback_ca_file = \"ca.pem\";", "callback_ca_file");
+}
+
+/* The documented example, etc/sluice.conf, loads as it is. */
+static void
+settings_load__etc_example__read(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	char path[1024];
+	struct settings s;
+	struct error e;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/etc/sluice.conf",
+	    top != NULL ? top : "..");
+	error_init(&e);
+	if (settings_load(path, &s, &e) != 0)
+		fail_msg("%s: %s", path, e.msg);
+	settings_release(&s);
+}
+
 static void
 settings_load__missing_file__io_error(void **state)
 {
@@ -415,6 +541,11 @@ main(void)
 		    settings_load__bad_tokens__refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    settings_load__bad_nodes__refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(settings_load__callbacks__read,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__bad_callbacks__refused, setup, teardown),
+		cmocka_unit_test(settings_load__etc_example__read),
 		cmocka_unit_test_setup_teardown(
 		    settings_load__path_token__submit_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1057,6 +1058,124 @@ store_submission__put_get_delete__round_trips(void **state)
 	assert_string_equal(text, "0");
 }
 
+/* Unix milliseconds now. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A callback is waiting while its job runs, pending (due at once) from the
+ * commit that ends the job, then recorded attempt by attempt; only a
+ * pending one changes; removing the job removes it.
+ */
+static void
+store_callback__lifecycle__waiting_pending_recorded(void **state)
+{
+	struct fixture *f = *state;
+	struct store_callback cb;
+	int64_t ids[4], t0, n64;
+	struct job j, other;
+	struct error e;
+	int n, removed;
+
+	job_fill(&j, 0);
+	j.phase = PHASE_QUEUED;
+	j.state = JOB_PENDING;
+	assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+	job_fill(&other, 1);
+	other.phase = PHASE_QUEUED;
+	other.state = JOB_PENDING;
+	assert_int_equal(store_job_insert(f->st, &other, &e), 0);
+	assert_int_equal(store_callback_get(f->st, j.id, &cb, &e), -1);
+	assert_int_equal(e.code, ERR_NOTFOUND);
+	assert_int_equal(store_callback_put(f->st, j.id,
+			     "http://a.example/h?x='1'", &e),
+	    0);
+	assert_int_equal(store_callback_get(f->st, j.id, &cb, &e), 0);
+	assert_string_equal(cb.url, "http://a.example/h?x='1'");
+	assert_string_equal(cb.state, "waiting");
+	assert_int_equal(cb.attempts, 0);
+	assert_int_equal(cb.ended_ms, 0);
+	assert_string_equal(cb.last_error, "");
+	assert_int_equal(store_callbacks_due(f->st, INT64_MAX, 4, ids, &n, &e),
+	    0);
+	assert_int_equal(n, 0);
+
+	/* Running is not ended; ended is, in the same commit. */
+	j.phase = PHASE_RUNNING;
+	j.state = JOB_RUNNING;
+	assert_int_equal(store_job_update(f->st, &j, &e), 0);
+	assert_int_equal(store_callback_get(f->st, j.id, &cb, &e), 0);
+	assert_string_equal(cb.state, "waiting");
+	t0 = now_ms();
+	j.phase = PHASE_DONE;
+	j.state = JOB_COMPLETED;
+	assert_int_equal(store_job_update(f->st, &j, &e), 0);
+	assert_int_equal(store_callback_get(f->st, j.id, &cb, &e), 0);
+	assert_string_equal(cb.state, "pending");
+	assert_true(cb.due_ms >= t0 - 1000 && cb.due_ms <= now_ms() + 1000);
+	assert_int_equal(cb.ended_ms, cb.due_ms);
+	assert_int_equal(store_callbacks_due(f->st, cb.due_ms, 4, ids, &n, &e),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], j.id);
+	assert_int_equal(store_callbacks_due(f->st, cb.due_ms - 1, 4, ids, &n,
+			     &e),
+	    0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_callbacks_count(f->st, "pending", &n64, &e), 0);
+	assert_int_equal(n64, 1);
+
+	/* An attempt failed: due later. */
+	assert_int_equal(store_callback_set(f->st, j.id, "pending", 1,
+			     t0 + 60000, "x answered 500", &e),
+	    0);
+	assert_int_equal(store_callback_get(f->st, j.id, &cb, &e), 0);
+	assert_int_equal(cb.attempts, 1);
+	assert_string_equal(cb.last_error, "x answered 500");
+	assert_int_equal(store_callbacks_due(f->st, t0 + 59999, 4, ids, &n, &e),
+	    0);
+	assert_int_equal(n, 0);
+	/* Delivered: nothing changes it any more, not even a new end. */
+	assert_int_equal(store_callback_set(f->st, j.id, "delivered", 2,
+			     t0 + 60000, "", &e),
+	    0);
+	assert_int_equal(store_callback_set(f->st, j.id, "pending", 3, 0,
+			     "late", &e),
+	    0);
+	assert_int_equal(store_job_update(f->st, &j, &e), 0);
+	assert_int_equal(store_callback_get(f->st, j.id, &cb, &e), 0);
+	assert_string_equal(cb.state, "delivered");
+	assert_int_equal(cb.attempts, 2);
+	assert_int_equal(store_callbacks_due(f->st, INT64_MAX, 4, ids, &n, &e),
+	    0);
+	assert_int_equal(n, 0);
+	/* A state that is not one is refused by the schema. */
+	assert_int_equal(store_callback_put(f->st, other.id, "http://b/", &e),
+	    0);
+	other.phase = PHASE_DONE;
+	other.state = JOB_FAILED;
+	assert_int_equal(store_job_update(f->st, &other, &e), 0);
+	assert_int_equal(store_callback_set(f->st, other.id, "lost", 1, 0, "",
+			     &e),
+	    -1);
+
+	/* Removing the job removes its callback. */
+	ids[0] = j.id;
+	assert_int_equal(store_jobs_remove(f->st, JOB_COMPLETED, ids, 1,
+			     &removed, &e),
+	    0);
+	assert_int_equal(removed, 1);
+	assert_int_equal(store_callback_get(f->st, j.id, &cb, &e), -1);
+	assert_int_equal(e.code, ERR_NOTFOUND);
+	assert_int_equal(store_callback_get(f->st, other.id, &cb, &e), 0);
+}
+
 /*
  * The loop's commits leave checkpoints to the store's thread: after more
  * than 1000 pages of commits (but fewer than the writer's own bound), the
@@ -1133,6 +1252,7 @@ main(void)
 	cmocka_unit_test_setup_teardown(name, dir_setup, fixture_teardown)
 		T(store_open__new_file__current_version_and_wal),
 		T(store_job_insert__every_field__round_trips),
+		T(store_callback__lifecycle__waiting_pending_recorded),
 		T(store_job_insert__longest_strings__round_trip),
 		T(store_job_insert__sql_in_strings__stored_verbatim),
 		T(store_job_insert__bad_state__invalid),
