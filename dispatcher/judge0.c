@@ -144,13 +144,7 @@ void
 judge0_error(struct core *c, struct evhttp_request *req, int status,
     const char *msg)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	if (status == 401)
-		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
-	if (status == 429 || status == 503 || status == 507)
-		evhttp_add_header(h, "Retry-After", "5");
-	reply_json(&c->metrics, req, status, json_pack("{s:s}", "error", msg));
+	reply_foreign_error(&c->metrics, req, status, "error", msg);
 }
 
 /* The description of a status id. */
@@ -1223,6 +1217,26 @@ judge0_create(struct core *c, struct waiter_set *ws, struct evhttp_request *req,
 	json_decref(root);
 }
 
+/* Whether a batch of n submissions is one Judge0 takes; else answered as
+   Judge0 answers it. */
+static bool
+judge0_batch_size_ok(struct core *c, struct evhttp_request *req, size_t n)
+{
+	char msg[128];
+
+	if (n > 0 && n <= c->set.max_batch_jobs)
+		return true;
+	if (n == 0)
+		snprintf(msg, sizeof(msg),
+		    "there should be at least one submission in a batch");
+	else
+		snprintf(msg, sizeof(msg),
+		    "number of submissions in a batch should be less than or "
+		    "equal to %zu",
+		    c->set.max_batch_jobs);
+	judge0_error(c, req, 400, msg);
+	return false;
+}
 /* One answer fewer to wait for; at none, the batch's reply. */
 static void
 judge0_batch_done(struct core *c, struct judge0_batch *b)
@@ -1265,7 +1279,6 @@ judge0_batch_create(struct core *c, struct evhttp_request *req,
 	struct judge0_batch *b;
 	struct judge0_item *it;
 	json_t *root, *items, *refusal;
-	char msg[120];
 	size_t n, i;
 	int http;
 
@@ -1274,17 +1287,7 @@ judge0_batch_create(struct core *c, struct evhttp_request *req,
 		return;
 	items = json_object_get(root, "submissions");
 	n = json_is_array(items) ? json_array_size(items) : 0;
-	if (n == 0 || n > c->set.max_batch_jobs) {
-		if (n == 0)
-			snprintf(msg, sizeof(msg),
-			    "there should be at least one submission in a "
-			    "batch");
-		else
-			snprintf(msg, sizeof(msg),
-			    "number of submissions in a batch should be less "
-			    "than or equal to %zu",
-			    c->set.max_batch_jobs);
-		judge0_error(c, req, 400, msg);
+	if (!judge0_batch_size_ok(c, req, n)) {
 		json_decref(root);
 		return;
 	}
@@ -1342,7 +1345,7 @@ judge0_batch_show(struct core *c, struct evhttp_request *req,
     const struct settings_token *tok)
 {
 	struct judge0_show show;
-	char *tokens = NULL, msg[120];
+	char *tokens = NULL;
 	const char *t;
 	json_t *list, *r;
 	size_t n = 0, k;
@@ -1354,17 +1357,7 @@ judge0_batch_show(struct core *c, struct evhttp_request *req,
 	for (t = tokens; t != NULL && *t != '\0'; t += k + (t[k] == ','))
 		if ((k = strcspn(t, ",")) > 0)
 			n++;
-	if (n == 0 || n > c->set.max_batch_jobs) {
-		if (n == 0)
-			snprintf(msg, sizeof(msg),
-			    "there should be at least one submission in a "
-			    "batch");
-		else
-			snprintf(msg, sizeof(msg),
-			    "number of submissions in a batch should be less "
-			    "than or equal to %zu",
-			    c->set.max_batch_jobs);
-		judge0_error(c, req, 400, msg);
+	if (!judge0_batch_size_ok(c, req, n)) {
 		free(tokens);
 		return;
 	}

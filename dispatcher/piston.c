@@ -36,14 +36,7 @@ void
 piston_error(struct core *c, struct evhttp_request *req, int status,
     const char *msg)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	if (status == 401)
-		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
-	if (status == 429 || status == 503 || status == 507)
-		evhttp_add_header(h, "Retry-After", "5");
-	reply_json(&c->metrics, req, status,
-	    json_pack("{s:s}", "message", msg));
+	reply_foreign_error(&c->metrics, req, status, "message", msg);
 }
 
 /* The names of Linux's signals, by number. */

@@ -105,6 +105,20 @@ reply_error(struct metrics *m, struct evhttp_request *req, int status,
 	reply_json(m, req, status, obj);
 }
 
+/* See reply.h. */
+void
+reply_foreign_error(struct metrics *m, struct evhttp_request *req, int status,
+    const char *key, const char *msg)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	if (status == 401)
+		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
+	if (status == 429 || status == 503 || status == 507)
+		evhttp_add_header(h, "Retry-After", "5");
+	reply_json(m, req, status, json_pack("{s:s}", key, msg));
+}
+
 /* Reply with raw bytes. */
 void
 reply_raw(struct metrics *m, struct evhttp_request *req,

@@ -26,6 +26,14 @@ void reply_json_text(struct metrics *m, struct evhttp_request *req, int status,
 void reply_error(struct metrics *m, struct evhttp_request *req, int status,
     const char *msg, const char *field);
 
+/*
+ * Reply with a foreign API's error document, {key: msg} (Piston's
+ * "message", Judge0's "error"), with the headers sluice's own errors
+ * carry: WWW-Authenticate on 401, Retry-After on 429, 503 and 507.
+ */
+void reply_foreign_error(struct metrics *m, struct evhttp_request *req,
+    int status, const char *key, const char *msg);
+
 /* Reply with a status and no body (204). */
 void reply_empty(struct metrics *m, struct evhttp_request *req, int status);
 
