@@ -270,6 +270,29 @@ callback_check(struct callback_send *s, const struct callback_addr *a,
 }
 
 /*
+ * A host name that gives no address a callback may go to: the operator's
+ * log says why (what it resolves to, or that it does not), the tenant's
+ * job object only that it was refused.  Else the tenant could learn what
+ * internal names exist and where they point.
+ */
+static void
+callback_name_refused(struct callback_send *s, const char *why)
+{
+	char told[CALLBACK_URL_MAX + 96];
+
+	if (s->u.is_addr) {
+		callback_end(s, false, false, why);
+		return;
+	}
+	log_info("job %lld: callback to '%s' refused: %s", (long long)s->id,
+	    s->u.host, why);
+	snprintf(told, sizeof(told),
+	    "'%s' resolves to no address callback_allow lets a callback go to",
+	    s->u.host);
+	callback_end(s, false, false, told);
+}
+
+/*
  * The host's addresses: connect to one that is allowed, by address.  The
  * attempts of a callback take the allowed ones in turn, so that an address
  * that cannot be reached (an IPv6 one from an IPv4 network) does not fail
@@ -295,7 +318,7 @@ callback_resolved(int result, struct evutil_addrinfo *res, void *arg)
 	if (result != 0) {
 		snprintf(why, sizeof(why), "cannot resolve '%s': %s", s->u.host,
 		    evutil_gai_strerror(result));
-		callback_end(s, false, false, why);
+		callback_name_refused(s, why);
 		if (res != NULL)
 			evutil_freeaddrinfo(res);
 		return;
@@ -336,7 +359,7 @@ callback_resolved(int result, struct evutil_addrinfo *res, void *arg)
 		(void)callback_check(s, &refused, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "'%s' has no address", s->u.host);
-	callback_end(s, false, false, why);
+	callback_name_refused(s, why);
 }
 
 /* Resolve the host (or take its address) and go on to connect. */
@@ -574,8 +597,10 @@ callback_poll(struct callback *cb)
 	if (cb->nsends >= max || c->store_failing || now < cb->hold_until_ms)
 		return;
 	/* Those in flight are pending and due too: max rows hold them and
-	   enough others to fill the room left. */
-	if (store_callbacks_due(c->st, now, (int)max, cb->due, &n, &e) == -1) {
+	   enough others to fill the room left.  A tenant has half the room
+	   at most: another's callbacks never wait for its slow receivers. */
+	if (store_callbacks_due(c->st, now, (int)max,
+		(int)(max > 1 ? max / 2 : 1), cb->due, &n, &e) == -1) {
 		log_warn("%s", e.msg);
 		return;
 	}

@@ -21,6 +21,9 @@
 #include "util.h"
 #include "view.h"
 
+/* Text in one batch answer at most (judge0_batch_show()). */
+#define JUDGE0_BATCH_TEXT_MAX (16 * 1024 * 1024)
+
 #define JUDGE0_ARGS_MAX_BYTES 512 /* command_line_arguments, as Judge0 */
 
 /* Judge0's statuses, by id (app/enumerations/status.rb). */
@@ -1338,17 +1341,49 @@ judge0_show(struct core *c, struct evhttp_request *req,
 		reply_json(&c->metrics, req, 200, r);
 }
 
-/* GET /submissions/batch?tokens=T1,T2,...: each, or null if there is no
-   such submission of the tenant's. */
+/* The bytes of text in a submission as shown (its string fields). */
+static size_t
+judge0_text_bytes(const json_t *r)
+{
+	const char *key;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach ((json_t *)r, key, v)
+		if (json_is_string(v))
+			n += json_string_length(v);
+	return n;
+}
+
+/* Whether the token of len bytes at t is among the n before it. */
+static bool
+judge0_token_again(const char *tokens, const char *t, size_t len)
+{
+	const char *u;
+	size_t k;
+
+	for (u = tokens; u < t; u += k + (u[k] == ','))
+		if ((k = strcspn(u, ",")) == len && memcmp(u, t, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * GET /submissions/batch?tokens=T1,T2,...: each, or null if there is no
+ * such submission of the tenant's.  Each token once, and at most
+ * JUDGE0_BATCH_TEXT_MAX bytes of text in all: a batch of the same big job
+ * a hundred times would otherwise make the loop read and encode it a
+ * hundred times.
+ */
 static void
 judge0_batch_show(struct core *c, struct evhttp_request *req,
     const struct settings_token *tok)
 {
 	struct judge0_show show;
-	char *tokens = NULL;
+	char *tokens = NULL, msg[160];
 	const char *t;
 	json_t *list, *r;
-	size_t n = 0, k;
+	size_t n = 0, k, text = 0;
 	struct job j;
 	bool bad = false;
 
@@ -1361,6 +1396,16 @@ judge0_batch_show(struct core *c, struct evhttp_request *req,
 		free(tokens);
 		return;
 	}
+	for (t = tokens; *t != '\0'; t += k + (t[k] == ','))
+		if ((k = strcspn(t, ",")) > 0 &&
+		    judge0_token_again(tokens, t, k)) {
+			snprintf(msg, sizeof(msg),
+			    "token '%.*s' is given more than once",
+			    (int)(k < 64 ? k : 64), t);
+			judge0_error(c, req, 400, msg);
+			free(tokens);
+			return;
+		}
 	if ((list = json_array()) == NULL)
 		fatal("out of memory");
 	for (t = tokens; *t != '\0' && !bad; t += k + (t[k] == ',')) {
@@ -1368,8 +1413,20 @@ judge0_batch_show(struct core *c, struct evhttp_request *req,
 			continue;
 		if (!judge0_job(c, tok, t, k, &j))
 			json_array_append_new(list, json_null());
-		else if ((r = judge0_submission(c, &j, &show, &bad)) != NULL)
+		else if ((r = judge0_submission(c, &j, &show, &bad)) != NULL) {
+			text += judge0_text_bytes(r);
 			json_array_append_new(list, r);
+		}
+		if (text > JUDGE0_BATCH_TEXT_MAX) {
+			json_decref(list);
+			free(tokens);
+			snprintf(msg, sizeof(msg),
+			    "these submissions' fields are more than %d MiB of "
+			    "text: ask for fewer submissions, or fewer fields",
+			    JUDGE0_BATCH_TEXT_MAX >> 20);
+			judge0_error(c, req, 400, msg);
+			return;
+		}
 	}
 	free(tokens);
 	if (bad) {

@@ -319,9 +319,14 @@ static const char *const store_sql[STMT_COUNT] = {
 			      "VALUES (?1, ?2, 'waiting', 0, 0, 0, '')",
 	[STMT_CALLBACK_GET] = "SELECT url, state, attempts, due_ms, ended_ms, "
 			      "last_error FROM callbacks WHERE job_id = ?1",
-	[STMT_CALLBACKS_DUE] = "SELECT job_id FROM callbacks WHERE state = "
-			       "'pending' AND due_ms <= ?1 ORDER BY due_ms "
-			       "LIMIT ?2",
+	/* Soonest first, at most ?3 of one tenant's (its in-flight
+	   attempts, still pending and due, among them). */
+	[STMT_CALLBACKS_DUE] =
+	    "SELECT job_id FROM (SELECT c.job_id, c.due_ms, ROW_NUMBER() "
+	    "OVER (PARTITION BY j.tenant ORDER BY c.due_ms, c.job_id) AS n "
+	    "FROM callbacks c JOIN jobs j ON j.id = c.job_id WHERE c.state = "
+	    "'pending' AND c.due_ms <= ?1) WHERE n <= ?3 ORDER BY due_ms, "
+	    "job_id LIMIT ?2",
 	[STMT_CALLBACK_SET] = "UPDATE callbacks SET state = ?2, attempts = ?3, "
 			      "due_ms = ?4, last_error = ?5 WHERE job_id = ?1 "
 			      "AND state = 'pending'",
@@ -1742,8 +1747,8 @@ store_callback_get(struct store *st, int64_t id, struct store_callback *out,
 
 /* The callbacks due; see store.h. */
 int
-store_callbacks_due(struct store *st, int64_t now_ms, int max, int64_t *ids,
-    int *n, struct error *e)
+store_callbacks_due(struct store *st, int64_t now_ms, int max, int per_tenant,
+    int64_t *ids, int *n, struct error *e)
 {
 	sqlite3_stmt *stmt = st->stmt[STMT_CALLBACKS_DUE];
 	int rc, count = 0;
@@ -1751,6 +1756,8 @@ store_callbacks_due(struct store *st, int64_t now_ms, int max, int64_t *ids,
 	rc = sqlite3_bind_int64(stmt, 1, now_ms);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(stmt, 2, max);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 3, per_tenant);
 	while (rc == SQLITE_OK && count < max) {
 		rc = sqlite3_step(stmt);
 		if (rc == SQLITE_ROW) {

@@ -180,7 +180,9 @@ int store_node_set(struct store *st, const char *name, bool drained,
  * ends the job makes it "pending", due at once (a trigger: an end is
  * never committed without it).  Deliveries then read the rows due
  * (store_callbacks_due(), ids of "pending" rows whose due_ms, in Unix
- * milliseconds, has come, soonest first) and record each attempt with
+ * milliseconds, has come, soonest first, at most per_tenant of any one
+ * tenant's, so that one tenant's slow receivers never take every attempt
+ * there is room for) and record each attempt with
  * set, which changes only a row still "pending": state "pending" again
  * (due_ms the next attempt), "delivered" or "failed".  Removing a job's
  * row (store_jobs_remove()) removes its callback too.
@@ -198,8 +200,8 @@ int store_callback_put(struct store *st, int64_t id, const char *url,
     struct error *e);
 int store_callback_get(struct store *st, int64_t id, struct store_callback *out,
     struct error *e);
-int store_callbacks_due(struct store *st, int64_t now_ms, int max, int64_t *ids,
-    int *n, struct error *e);
+int store_callbacks_due(struct store *st, int64_t now_ms, int max,
+    int per_tenant, int64_t *ids, int *n, struct error *e);
 int store_callback_set(struct store *st, int64_t id, const char *state,
     int attempts, int64_t due_ms, const char *last_error, struct error *e);
 /* How many callbacks are in state (for /metrics). */

@@ -237,6 +237,21 @@ tap_is "$(code "$out")" 200 "GET /submissions/batch?tokens=...: 200"
 tap_is "$(body "$out" | jq -c '.submissions | map(if . == null then null else .stdout end)')" \
 	'["hello from Python\n",null,null,"2\n"]' \
 	"... each in order; null for one that does not exist and for another tenant's"
+out=$(j0 GET "/submissions/batch?tokens=$b1,$other,$b1&fields=stdout")
+tap_is "$(code "$out")" 400 "a token given twice in a batch: 400 (one big job asked for a hundred times is read once)"
+tap_like "$(body "$out" | jq -r .error)" "given more than once" "... saying so"
+# Seventeen jobs of 1 MiB of output (the node's output_bytes) each: more
+# text than one answer carries.
+big=""
+for n in $(seq 1 17); do
+	t=$(body "$(j0 POST /submissions '{"language_id": 71, "source_code": "import sys; sys.stdout.write(\"x\" * (1 << 20))"}')" | jq -r .token)
+	big="$big${big:+,}$t"
+done
+for t in ${big//,/ }; do ended "$t" >/dev/null; done
+out=$(j0 GET "/submissions/batch?tokens=$big&fields=stdout")
+tap_is "$(code "$out")" 400 "a batch whose fields come to more than 16 MiB: 400"
+tap_like "$(body "$out" | jq -r .error)" "more than 16 MiB" "... saying so"
+tap_is "$(code "$(j0 GET "/submissions/batch?tokens=$big&fields=status_id")")" 200 "... the same without the output: 200"
 tap_is "$(code "$(j0 GET "/submissions/$mine_b")")" 404 "another tenant's submission: 404"
 tap_is "$(code "$(j0 GET "/submissions/$mine_b" "" "$TOKEN_ADMIN")")" 200 "... an admin token sees it"
 tap_is "$(code "$(j0 GET /submissions/abc)")" 404 "a token that is no submission: 404"

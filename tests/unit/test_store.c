@@ -1068,6 +1068,50 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The callbacks due hold at most per_tenant of one tenant's: another
+   tenant's are never all pushed out by one tenant's many. */
+static void
+store_callbacks_due__per_tenant__shared(void **state)
+{
+	struct fixture *f = *state;
+	int64_t ids[8], a[3];
+	struct job j;
+	struct error e;
+	int n, i, of_a = 0;
+
+	/* tenant-0 ends three jobs, then tenant-1 one: tenant-1's is due
+	   last. */
+	for (i = 0; i < 4; i++) {
+		job_fill(&j, i < 3 ? 0 : 1);
+		j.phase = PHASE_QUEUED;
+		j.state = JOB_PENDING;
+		assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+		assert_int_equal(store_callback_put(f->st, j.id, "http://h/",
+				     &e),
+		    0);
+		j.phase = PHASE_DONE;
+		j.state = JOB_COMPLETED;
+		assert_int_equal(store_job_update(f->st, &j, &e), 0);
+		if (i < 3)
+			a[i] = j.id;
+	}
+	assert_int_equal(store_callbacks_due(f->st, INT64_MAX, 3, 2, ids, &n,
+			     &e),
+	    0);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++)
+		of_a += ids[i] == a[0] || ids[i] == a[1] || ids[i] == a[2];
+	assert_int_equal(of_a, 2);
+	assert_int_equal(ids[0], a[0]);
+	assert_int_equal(ids[2], j.id);
+	/* Without a share, soonest first alone. */
+	assert_int_equal(store_callbacks_due(f->st, INT64_MAX, 3, 3, ids, &n,
+			     &e),
+	    0);
+	assert_int_equal(n, 3);
+	assert_true(ids[2] == a[2]);
+}
+
 /*
  * A callback is waiting while its job runs, pending (due at once) from the
  * commit that ends the job, then recorded attempt by attempt; only a
@@ -1102,7 +1146,8 @@ store_callback__lifecycle__waiting_pending_recorded(void **state)
 	assert_int_equal(cb.attempts, 0);
 	assert_int_equal(cb.ended_ms, 0);
 	assert_string_equal(cb.last_error, "");
-	assert_int_equal(store_callbacks_due(f->st, INT64_MAX, 4, ids, &n, &e),
+	assert_int_equal(store_callbacks_due(f->st, INT64_MAX, 4, 4, ids, &n,
+			     &e),
 	    0);
 	assert_int_equal(n, 0);
 
@@ -1120,12 +1165,13 @@ store_callback__lifecycle__waiting_pending_recorded(void **state)
 	assert_string_equal(cb.state, "pending");
 	assert_true(cb.due_ms >= t0 - 1000 && cb.due_ms <= now_ms() + 1000);
 	assert_int_equal(cb.ended_ms, cb.due_ms);
-	assert_int_equal(store_callbacks_due(f->st, cb.due_ms, 4, ids, &n, &e),
+	assert_int_equal(store_callbacks_due(f->st, cb.due_ms, 4, 4, ids, &n,
+			     &e),
 	    0);
 	assert_int_equal(n, 1);
 	assert_int_equal(ids[0], j.id);
-	assert_int_equal(store_callbacks_due(f->st, cb.due_ms - 1, 4, ids, &n,
-			     &e),
+	assert_int_equal(store_callbacks_due(f->st, cb.due_ms - 1, 4, 4, ids,
+			     &n, &e),
 	    0);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_callbacks_count(f->st, "pending", &n64, &e), 0);
@@ -1138,7 +1184,8 @@ store_callback__lifecycle__waiting_pending_recorded(void **state)
 	assert_int_equal(store_callback_get(f->st, j.id, &cb, &e), 0);
 	assert_int_equal(cb.attempts, 1);
 	assert_string_equal(cb.last_error, "x answered 500");
-	assert_int_equal(store_callbacks_due(f->st, t0 + 59999, 4, ids, &n, &e),
+	assert_int_equal(store_callbacks_due(f->st, t0 + 59999, 4, 4, ids, &n,
+			     &e),
 	    0);
 	assert_int_equal(n, 0);
 	/* Delivered: nothing changes it any more, not even a new end. */
@@ -1152,7 +1199,8 @@ store_callback__lifecycle__waiting_pending_recorded(void **state)
 	assert_int_equal(store_callback_get(f->st, j.id, &cb, &e), 0);
 	assert_string_equal(cb.state, "delivered");
 	assert_int_equal(cb.attempts, 2);
-	assert_int_equal(store_callbacks_due(f->st, INT64_MAX, 4, ids, &n, &e),
+	assert_int_equal(store_callbacks_due(f->st, INT64_MAX, 4, 4, ids, &n,
+			     &e),
 	    0);
 	assert_int_equal(n, 0);
 	/* A state that is not one is refused by the schema. */
@@ -1253,6 +1301,7 @@ main(void)
 		T(store_open__new_file__current_version_and_wal),
 		T(store_job_insert__every_field__round_trips),
 		T(store_callback__lifecycle__waiting_pending_recorded),
+		T(store_callbacks_due__per_tenant__shared),
 		T(store_job_insert__longest_strings__round_trip),
 		T(store_job_insert__sql_in_strings__stored_verbatim),
 		T(store_job_insert__bad_state__invalid),
