@@ -3,8 +3,12 @@
 # hand.  Installs what sluice needs, builds it, generates SSH keys, starts a
 # loopback sshd "node" with its own config and port, starts the dispatcher
 # (sluice serve), submits examples/hello.py over the HTTP API, prints the
-# job, and stops everything it started.
+# job, runs it again with the command line (sluice), and stops everything it
+# started.  With --keep it leaves the node and the daemon running and says
+# how to use them, and how to stop them.
 set -euo pipefail
+keep=no
+[ "${1:-}" = --keep ] && keep=yes
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 if [ "$(id -u)" -ne 0 ]; then
@@ -22,6 +26,7 @@ T=$(mktemp -d /tmp/sluice-quickstart.XXXXXX)
 chmod 755 "$T"
 daemon=
 cleanup() {
+	[ "$keep" = yes ] && return
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
 	node_teardown_all
 	rm -rf "$T"
@@ -74,3 +79,26 @@ printf '%s\n' "$job" | jq '{id, state, verdict, node, attempts, exit_code,
 echo
 echo "--- the program's output"
 printf '%s\n' "$job" | jq -r .stdout
+
+echo
+echo "== the same with the command line: sluice submit --wait, list, nodes"
+export SLUICE_SERVER="http://127.0.0.1:$api_port" SLUICE_TOKEN="$token"
+build/sluice submit --wait examples/hello.py
+build/sluice list
+build/sluice nodes
+echo
+if [ "$keep" = yes ]; then
+	cat <<EON
+== next steps: the node and the daemon are still running
+  export SLUICE_SERVER=$SLUICE_SERVER SLUICE_TOKEN=$token
+  $top/build/sluice submit --wait examples/hello.py     # any Python file, or a directory
+  $top/build/sluice list ; $top/build/sluice nodes ; man ./man/sluice.1
+  curl -H "Authorization: Bearer \$SLUICE_TOKEN" \$SLUICE_SERVER/v1/runtimes   # docs/api.md
+  stop them: kill $daemon \$(cat $T/node-node1/sshd.pid); rm -rf $T
+For a real deployment (accounts, keys, tokens, nodes): README, "A real
+deployment", and examples/deploy.sh.
+EON
+else
+	echo "== next steps: run it again with --keep to leave the node and the daemon"
+	echo "running and use them; for a real deployment, README and examples/deploy.sh"
+fi
