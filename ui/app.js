@@ -137,10 +137,16 @@ function show(id) {
   $("logout").hidden = id === "login";
 }
 
+// Call fn again in a while, unless the view has changed by then; a tab
+// that is not shown asks nothing until it is.
 function later(fn) {
   const g = generation;
   clearTimeout(timer);
-  timer = setTimeout(() => { if (g === generation) fn(g); }, REFRESH_MS);
+  timer = setTimeout(() => {
+    if (g !== generation) return;
+    if (document.hidden) later(fn);
+    else fn(g);
+  }, REFRESH_MS);
 }
 
 // A failed refresh: a refused token goes back to the login; anything else
