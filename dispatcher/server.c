@@ -23,6 +23,7 @@
 #include "piston.h"
 #include "reply.h"
 #include "server.h"
+#include "ui.h"
 #include "util.h"
 #include "view.h"
 #include "waiter.h"
@@ -35,6 +36,7 @@ struct server {
 	struct evhttp *http;
 	struct conns *conns;
 	struct waiter_set *waiters;
+	struct ui *ui; /* the dashboard's files (ui.h) */
 };
 
 /*
@@ -944,6 +946,9 @@ server_route(struct evhttp_request *req, void *arg)
 	}
 	if (server_cors(c, req))
 		goto out;
+	/* The dashboard's files: no token (the page asks for one). */
+	if (ui_route(s->ui, &c->metrics, req, path))
+		goto out;
 	if (server_compat(s, req, raw, path))
 		goto out;
 	if (strcmp(path, "/v1/health") == 0) {
@@ -1045,6 +1050,18 @@ server_new(struct core *c, struct error *e)
 		return NULL;
 	}
 	s->core = c;
+	/* A dashboard asked for must be there; the default may be absent
+	   (a daemon run from its build tree). */
+	if ((s->ui = ui_new(c->set.ui_dir, e)) == NULL) {
+		if (c->set.ui_dir_given || e->code == ERR_NOMEM)
+			goto fail;
+		log_warn("no dashboard: %s", e->msg);
+		if ((s->ui = ui_new_off("the dashboard is not installed "
+					"(sluice.conf's ui_dir)")) == NULL) {
+			error_set(e, ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
 	if ((s->waiters = waiter_set_new(c)) == NULL) {
 		error_set(e, ERR_NOMEM, "out of memory");
 		goto fail;
@@ -1103,5 +1120,6 @@ server_free(struct server *s)
 	if (s->http != NULL)
 		evhttp_free(s->http);
 	waiter_set_free(s->waiters);
+	ui_free(s->ui);
 	free(s);
 }

@@ -1,13 +1,14 @@
 /*
  * The HTTP API (INTERFACES.md section 2) on libevent's evhttp, on the main
  * thread.  Every response is JSON with Content-Type application/json except
- * the raw output endpoints and /metrics (Prometheus text); errors are
- * {"error": ..., "field": ...}.
+ * the raw output endpoints, /metrics (Prometheus text) and the dashboard's
+ * files; errors are {"error": ..., "field": ...}.
  * Reads go through view.h, changes through core.h, long polls through
  * waiter.h, and replies through reply.h.
- * Every request but /v1/health carries "Authorization: Bearer TOKEN"; the
- * token's SHA-256 must match one in the configuration, and that token's
- * name is the tenant.
+ * The dashboard's static files (ui.h) are served under /ui/ without a
+ * token; every other request but /v1/health carries "Authorization: Bearer
+ * TOKEN": the token's SHA-256 must match one in the configuration, and
+ * that token's name is the tenant.
  */
 #ifndef SLUICE_DISPATCHER_SERVER_H
 #define SLUICE_DISPATCHER_SERVER_H

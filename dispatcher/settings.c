@@ -25,7 +25,7 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"idle_timeout_seconds", "cors_origins", "languages", "callback_allow",
 	"callback_allow_public", "callback_retry_seconds",
 	"callback_timeout_seconds", "callback_max_concurrent",
-	"callback_ca_file", NULL };
+	"callback_ca_file", "ui_dir", NULL };
 static const char *const settings_retention_known[] = { "max_age_seconds",
 	"max_jobs", "states", NULL };
 static const char *const settings_retention_state_known[] = { "state",
@@ -438,6 +438,31 @@ settings_listen(const config_t *cf, struct settings *s, struct error *e)
 	memcpy(s->listen_host, v, (size_t)(colon - v));
 	s->listen_host[colon - v] = '\0';
 	s->listen_port = (unsigned)port;
+	return 0;
+}
+
+/*
+ * The dashboard's directory (ui.h): an absolute path, or "" for no
+ * dashboard; where it is not given, the one make install fills (UIDIR),
+ * and a daemon that does not find the files there serves no dashboard
+ * instead of refusing to start (ui_dir_given says which).
+ */
+static int
+settings_ui(const config_t *cf, struct settings *s, struct error *e)
+{
+	const config_setting_t *m;
+	const char *v;
+
+	snprintf(s->ui_dir, sizeof(s->ui_dir), "%s", UIDIR);
+	if ((m = config_lookup(cf, "ui_dir")) == NULL)
+		return 0;
+	if ((v = config_setting_get_string(m)) == NULL ||
+	    (v[0] != '/' && v[0] != '\0') || strlen(v) >= sizeof(s->ui_dir))
+		return error_set_field(e, ERR_INVALID, "ui_dir",
+		    "'ui_dir' must be an absolute path, or \"\" for no "
+		    "dashboard");
+	strcpy(s->ui_dir, v);
+	s->ui_dir_given = true;
 	return 0;
 }
 
@@ -1014,7 +1039,8 @@ settings_load(const char *path, struct settings *out, struct error *e)
 	    settings_retention(&cf, &s, e) == -1 ||
 	    settings_cors(&cf, &s, e) == -1 ||
 	    settings_callbacks(&cf, &s, e) == -1 ||
-	    settings_languages(&cf, &s, e) == -1)
+	    settings_languages(&cf, &s, e) == -1 ||
+	    settings_ui(&cf, &s, e) == -1)
 		goto out;
 	*out = s;
 	rc = 0;

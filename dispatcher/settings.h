@@ -89,6 +89,8 @@ struct settings {
 	char callback_ca_file[512]; /* CAs for https callbacks; "": the
 				       system's */
 	size_t ntokens;
+	char ui_dir[512]; /* the dashboard's files (ui.h); "": none */
+	bool ui_dir_given; /* false: UIDIR, the default, which may be absent */
 	struct settings_node *nodes;
 	size_t nnodes;
 	double connect_timeout_seconds; /* TCP and SSH handshake */

@@ -65,6 +65,7 @@ keepalive_seconds = 0.5;
 dead_after_seconds = 3;
 reconnect_min_seconds = 0.2;
 reconnect_max_seconds = 2;
+ui_dir = "$top_srcdir/ui";
 tokens = ( { name = "alpha"; sha256 = "$sha_a"; role = "submit"; },
            { name = "beta";  sha256 = "$sha_b"; role = "submit"; },
            { name = "ops";   sha256 = "$sha_admin"; role = "admin"; } );

@@ -408,6 +408,37 @@ write_tokens(const char *extra_token, const char *extra)
 	write_conf(buf);
 }
 
+/* ui_dir: the installed default unless given; a given one is absolute or
+   "" (no dashboard). */
+static void
+settings_load__ui_dir__read(void **state)
+{
+	struct settings s;
+	struct error e;
+
+	(void)state;
+	write_valid("");
+	error_init(&e);
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_string_equal(s.ui_dir, UIDIR);
+	assert_false(s.ui_dir_given);
+	settings_release(&s);
+	write_valid("ui_dir = \"/srv/sluice-ui\";");
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_string_equal(s.ui_dir, "/srv/sluice-ui");
+	assert_true(s.ui_dir_given);
+	settings_release(&s);
+	write_valid("ui_dir = \"\";");
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_string_equal(s.ui_dir, "");
+	assert_true(s.ui_dir_given);
+	settings_release(&s);
+	refuse("ui_dir = \"ui\";", "ui_dir");
+	refuse("ui_dir = \"../ui\";", "ui_dir");
+	refuse("ui_dir = 1;", "ui_dir");
+	refuse("ui_dir = [ \"/srv\" ];", "ui_dir");
+}
+
 /* Callbacks: the allow-list, the numbers, a token's secret and URL. */
 static void
 settings_load__callbacks__read(void **state)
@@ -542,6 +573,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    settings_load__bad_nodes__refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(settings_load__callbacks__read,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(settings_load__ui_dir__read,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    settings_load__bad_callbacks__refused, setup, teardown),
