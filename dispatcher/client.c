@@ -681,14 +681,17 @@ client_fail(const struct client *c, CURL *curl, CURLcode rc, const char *errbuf,
 		    proxy != NULL ? proxy : "", why, os_errno != 0 ? ": " : "",
 		    os_errno != 0 ? strerror((int)os_errno) : "");
 	case CURLE_PEER_FAILED_VERIFICATION:
+		if (c->ca_file[0] != '\0')
+			return error_set(e, ERR_REFUSED,
+			    "the dispatcher at %s is not trusted: %s (its "
+			    "certificate must be for that name, from a CA in "
+			    "'%s')",
+			    c->url, why, c->ca_file);
 		return error_set(e, ERR_REFUSED,
 		    "the dispatcher at %s is not trusted: %s (its certificate "
-		    "must be for that name and chain to %s)",
-		    c->url, why,
-		    c->ca_file[0] != '\0'
-			? "a CA of the --cacert or SLUICE_CA_CERT file"
-			: "a CA of the system's store, or of --cacert or "
-			  "SLUICE_CA_CERT");
+		    "must be for that name, from a CA in the system's store; "
+		    "name a private CA with --cacert or SLUICE_CA_CERT)",
+		    c->url, why);
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CRL_BADFILE:
 		return error_set(e, ERR_REFUSED,
