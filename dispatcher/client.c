@@ -408,7 +408,7 @@ client_keep(struct client_xfer *x, const char *buf, size_t n)
 		want = x->body_size == 0 ? 64 * 1024 : x->body_size;
 		while (want < r->body_len + n + 1)
 			want *= 2;
-		if (want > x->body_cap + 1)
+		if (x->body_cap < SIZE_MAX && want > x->body_cap + 1)
 			want = x->body_cap + 1;
 		if ((nbody = realloc(r->body, want)) == NULL)
 			return error_set(&x->e, ERR_NOMEM, "out of memory");

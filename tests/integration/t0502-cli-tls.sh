@@ -219,6 +219,8 @@ def handle(c):
     line = buf.split(b"\r\n")[0].decode("latin-1")
     with open(log, "a") as f:
         f.write(line + "\n")
+    with open(log + ".heads", "ab") as f:
+        f.write(buf.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")
     parts = line.split(" ")
     host, _, p = parts[1].rpartition(":") if len(parts) == 3 else ("", "", "")
     # Only CONNECT, and only to loopback.
@@ -246,6 +248,8 @@ https_proxy=http://127.0.0.1:$PPORT run list -h
 tap_is "$(listed "$rc")" 0/yes "https_proxy: list goes through the proxy"
 tap_is "$(cat "$T/connect.log")" "CONNECT 127.0.0.1:$GPORT HTTP/1.1" \
 	"which was asked for a tunnel to the TLS proxy, once"
+tap_is "$(grep -ci -e authorization -e "$TOKEN_A" "$T/connect.log.heads")" 0 \
+	"and was not shown the token"
 https_proxy=http://127.0.0.1:$PPORT no_proxy=127.0.0.1 run list -h
 tap_is "$rc/$(wc -l <"$T/connect.log")" 0/1 "no_proxy=127.0.0.1: straight to the server"
 https_proxy=http://127.0.0.1:$PPORT run list -h --server "$DISP_URL"
