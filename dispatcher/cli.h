@@ -77,9 +77,10 @@ void cli_init(struct cli *cli, const char *verb);
 
 /*
  * getopt_long() for a client verb, with opterr off: takes --server,
- * --cacert, --unix-socket and --token-file into cli itself and returns the rest as getopt_long() does
- * (the verb's options, CLI_OPT_HELP, ':' or '?', -1 at the end).  The
- * verb's optstring starts with ':' so that a missing value is ':'.
+ * --cacert, --unix-socket and --token-file into cli itself and returns the
+ * rest as getopt_long() does (the verb's options, CLI_OPT_HELP, ':' or '?',
+ * -1 at the end).  The verb's optstring starts with ':' so that a missing
+ * value is ':'.
  */
 int cli_getopt(struct cli *cli, int argc, char *const *argv,
     const char *optstring, const struct option *opts);

@@ -517,7 +517,7 @@ client_cleanup(void)
 static struct curl_slist *
 client_headers(const struct client *c, const char *content_type, bool has_body)
 {
-	char line[CLIENT_TOKEN_MAX + 64];
+	char auth[CLIENT_TOKEN_MAX + 32], type[256];
 	struct curl_slist *list = NULL, *next;
 	const char *lines[3];
 	size_t i, n = 0;
@@ -525,15 +525,14 @@ client_headers(const struct client *c, const char *content_type, bool has_body)
 	/* No "Expect: 100-continue": the body goes with the head. */
 	lines[n++] = "Expect:";
 	if (c->token[0] != '\0') {
-		snprintf(line, sizeof(line), "Authorization: Bearer %s",
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
 		    c->token);
-		lines[n++] = line;
+		lines[n++] = auth;
 	}
 	if (has_body) {
-		snprintf(line + sizeof(line) / 2, sizeof(line) / 2,
-		    "Content-Type: %s",
+		snprintf(type, sizeof(type), "Content-Type: %s",
 		    content_type != NULL ? content_type : "application/json");
-		lines[n++] = line + sizeof(line) / 2;
+		lines[n++] = type;
 	}
 	for (i = 0; i < n; i++) {
 		if ((next = curl_slist_append(list, lines[i])) == NULL) {

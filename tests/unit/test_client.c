@@ -504,6 +504,34 @@ client_request__request__has_token_and_body(void **state)
 }
 
 static void
+client_request__longest_token__sent_whole(void **state)
+{
+	char token[CLIENT_TOKEN_MAX + 1], want[CLIENT_TOKEN_MAX + 64];
+	struct client_response r;
+	struct client c;
+	struct error e;
+	char url[64];
+	pid_t pid;
+
+	(void)state;
+	memset(token, 'T', sizeof(token) - 1);
+	token[sizeof(token) - 1] = '\0';
+	snprintf(want, sizeof(want), "\r\nAuthorization: Bearer %s\r\n", token);
+	pid = canned_server(NULL, 0, true, 0, url, sizeof(url));
+	assert_int_equal(client_init(&c, url, token, &e), 0);
+	client_response_init(&r);
+	assert_int_equal(client_request(&c, "POST", "/v1/jobs",
+			     "application/json", "{}", 2, 2000, 65536, -1, &r,
+			     &e),
+	    0);
+	assert_non_null(strstr(r.body, want));
+	assert_non_null(
+	    strstr(r.body, "\r\nContent-Type: application/json\r\n"));
+	client_response_release(&r);
+	canned_wait(pid);
+}
+
+static void
 client_request__keep_alive__one_connection_for_all(void **state)
 {
 	struct client_response r;
@@ -1461,6 +1489,8 @@ main(void)
 		cmocka_unit_test_teardown(
 		    client_request__request__has_token_and_body,
 		    client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__longest_token__sent_whole, client_teardown),
 		cmocka_unit_test_teardown(
 		    client_request__keep_alive__one_connection_for_all,
 		    client_teardown),
