@@ -631,11 +631,13 @@ static int
 client_fail(const struct client *c, CURL *curl, CURLcode rc, const char *errbuf,
     const struct client_xfer *x, struct error *e)
 {
-	const char *why = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-	char direct[CLIENT_HOST_MAX + 64];
+	const char *msg = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+	char direct[CLIENT_HOST_MAX + 64], why[CURL_ERROR_SIZE];
 	const char *proxy;
 	long os_errno = 0;
 
+	/* Nothing unprintable reaches a terminal. */
+	client_copy_printable(why, sizeof(why), msg, strlen(msg));
 	curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
 	if (x->failed) {
 		*e = x->e;
