@@ -21,6 +21,12 @@
 const char cli_common_help[] =
     "  --server URL       the dispatcher (default: $SLUICE_SERVER, or\n"
     "                     " CLI_SERVER_DEFAULT ")\n"
+    "  --cacert FILE      trust only the CA certificates in FILE (PEM) "
+    "for an\n                     https:// server (default: "
+    "$SLUICE_CA_CERT, or the\n                     system's CA store)\n"
+    "  --unix-socket PATH connect to the UNIX socket PATH instead of the "
+    "URL's\n                     host and port (default: "
+    "$SLUICE_UNIX_SOCKET)\n"
     "  --token-file FILE  read the API token from FILE (default: the "
     "token\n                     itself in $SLUICE_TOKEN)\n"
     "  --help             print this help\n";
@@ -33,7 +39,7 @@ const char cli_exit_help[] =
     "  66  no such job, node or file (404); or a local file cannot be "
     "read\n"
     "  69  the dispatcher cannot be reached, or is unavailable (5xx, 503 "
-    "draining)\n"
+    "draining),\n      or its TLS certificate is not trusted\n"
     "  70  internal error\n"
     "  71  out of memory\n"
     "  74  the output could not be written\n"
@@ -65,6 +71,12 @@ cli_getopt(struct cli *cli, int argc, char *const *argv, const char *optstring,
 			break;
 		case CLI_OPT_TOKEN_FILE:
 			cli->token_file = optarg;
+			break;
+		case CLI_OPT_CACERT:
+			cli->ca_file = optarg;
+			break;
+		case CLI_OPT_UNIX_SOCKET:
+			cli->unix_socket = optarg;
 			break;
 		default:
 			return ch;
@@ -178,6 +190,7 @@ cli_connect(struct cli *cli)
 {
 	char token[CLIENT_TOKEN_MAX + 1];
 	const char *server = cli->server, *tok = NULL;
+	const char *ca_file = cli->ca_file, *sock = cli->unix_socket;
 	struct error e;
 
 	error_init(&e);
@@ -195,6 +208,23 @@ cli_connect(struct cli *cli)
 	} else
 		tok = getenv("SLUICE_TOKEN");
 	if (client_init(&cli->client, server, tok, &e) == -1) {
+		cli_warn("%s", e.msg);
+		return EX_USAGE;
+	}
+	if (ca_file == NULL)
+		ca_file = getenv("SLUICE_CA_CERT");
+	if (ca_file != NULL && ca_file[0] != '\0' &&
+	    client_set_ca_file(&cli->client, ca_file, &e) == -1) {
+		cli_warn("%s", e.msg);
+		return e.code == ERR_IO     ? EX_NOINPUT
+		    : e.code == ERR_INVALID ? EX_DATAERR
+		    : e.code == ERR_NOMEM   ? EX_OSERR
+					    : EX_USAGE;
+	}
+	if (sock == NULL)
+		sock = getenv("SLUICE_UNIX_SOCKET");
+	if (sock != NULL && sock[0] != '\0' &&
+	    client_set_unix_socket(&cli->client, sock, &e) == -1) {
 		cli_warn("%s", e.msg);
 		return EX_USAGE;
 	}
@@ -412,6 +442,7 @@ cli_error_exit(const struct error *e)
 		    e->msg);
 		return EX_UNAVAILABLE;
 	case ERR_SYS:
+	case ERR_REFUSED: /* TLS: no trusted connection */
 		cli_warn("%s", e->msg);
 		return EX_UNAVAILABLE;
 	case ERR_INVALID:

@@ -33,12 +33,18 @@ enum {
 	CLI_OPT_HELP,
 	CLI_OPT_JSON, /* a listing's --json */
 	CLI_OPT_PARSABLE, /* a listing's --parsable */
+	CLI_OPT_CACERT,
+	CLI_OPT_UNIX_SOCKET,
 	CLI_OPT_VERB = 0x200 /* the first of a verb's own long options */
 };
 
-/* The option entries every client verb's table has. */
+/* The option entries every client verb's table has: CLI_OPTION_SERVER is
+   --server and how to reach it (--cacert, --unix-socket). */
 /* clang-format off */
-#define CLI_OPTION_SERVER { "server", required_argument, NULL, CLI_OPT_SERVER }
+#define CLI_OPTION_SERVER \
+	{ "server", required_argument, NULL, CLI_OPT_SERVER }, \
+	{ "cacert", required_argument, NULL, CLI_OPT_CACERT }, \
+	{ "unix-socket", required_argument, NULL, CLI_OPT_UNIX_SOCKET }
 #define CLI_OPTION_TOKEN_FILE \
 	{ "token-file", required_argument, NULL, CLI_OPT_TOKEN_FILE }
 #define CLI_OPTION_HELP { "help", no_argument, NULL, CLI_OPT_HELP }
@@ -49,7 +55,8 @@ enum {
 	{ "parsable", no_argument, NULL, CLI_OPT_PARSABLE }
 /* clang-format on */
 
-/* Help text for --server and --token-file, and the exit statuses. */
+/* Help text for --server, --cacert, --unix-socket and --token-file, and
+   the exit statuses. */
 extern const char cli_common_help[];
 extern const char cli_exit_help[];
 
@@ -58,6 +65,8 @@ struct cli {
 	const char *verb;
 	const char *server; /* --server, or NULL */
 	const char *token_file; /* --token-file, or NULL */
+	const char *ca_file; /* --cacert, or NULL */
+	const char *unix_socket; /* --unix-socket, or NULL */
 	struct client client; /* set by cli_connect() */
 	char method[8]; /* of the last request, for messages */
 	char path[CLI_PATH_MAX];
@@ -67,10 +76,11 @@ struct cli {
 void cli_init(struct cli *cli, const char *verb);
 
 /*
- * getopt_long() for a client verb, with opterr off: takes --server and
- * --token-file into cli itself and returns the rest as getopt_long() does
- * (the verb's options, CLI_OPT_HELP, ':' or '?', -1 at the end).  The
- * verb's optstring starts with ':' so that a missing value is ':'.
+ * getopt_long() for a client verb, with opterr off: takes --server,
+ * --cacert, --unix-socket and --token-file into cli itself and returns the
+ * rest as getopt_long() does (the verb's options, CLI_OPT_HELP, ':' or '?',
+ * -1 at the end).  The verb's optstring starts with ':' so that a missing
+ * value is ':'.
  */
 int cli_getopt(struct cli *cli, int argc, char *const *argv,
     const char *optstring, const struct option *opts);
@@ -89,7 +99,9 @@ int cli_bad_option(const struct cli *cli, int ch, char *const *argv);
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Resolve the server (--server, SLUICE_SERVER, the default) and the token
+ * Resolve the server (--server, SLUICE_SERVER, the default), the CA file
+ * (--cacert, SLUICE_CA_CERT, or the system's store), the UNIX socket
+ * (--unix-socket, SLUICE_UNIX_SOCKET, or none) and the token
  * (--token-file, SLUICE_TOKEN) into cli->client.  Returns 0, or an exit
  * status after printing why not.
  */

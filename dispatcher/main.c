@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "client.h"
 #include "cmd.h"
 
 static const struct cmd_entry *sluice_cmds[] = {
@@ -41,6 +42,7 @@ int
 main(int argc, char **argv)
 {
 	size_t i;
+	int rc;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
@@ -52,8 +54,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	for (i = 0; i < sizeof(sluice_cmds) / sizeof(sluice_cmds[0]); i++)
-		if (strcmp(argv[1], sluice_cmds[i]->name) == 0)
-			return sluice_cmds[i]->exec(argc - 1, argv + 1);
+		if (strcmp(argv[1], sluice_cmds[i]->name) == 0) {
+			rc = sluice_cmds[i]->exec(argc - 1, argv + 1);
+			/* A client verb's connection, if it made one. */
+			client_cleanup();
+			return rc;
+		}
 	fprintf(stderr, "sluice: unknown verb '%s'; run 'sluice --help'\n",
 	    argv[1]);
 	return EX_USAGE;

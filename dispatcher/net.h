@@ -1,6 +1,5 @@
 /*
- * A TCP connect with a deadline, shared by the CLI's HTTP client (to the
- * dispatcher) and remote.c (to the nodes' sshd).
+ * A TCP connect with a deadline, for remote.c (to the nodes' sshd).
  */
 #ifndef SLUICE_NET_H
 #define SLUICE_NET_H

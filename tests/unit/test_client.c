@@ -1,6 +1,7 @@
 /*
- * Unit tests for the CLI's client side: dispatcher/client.c (URLs, HTTP
- * responses, requests over a real socket to a forked canned server) and
+ * Unit tests for the CLI's client side: dispatcher/client.c (URLs, CA files
+ * and sockets, response heads, requests through libcurl over a real socket
+ * to a forked canned server) and
  * the pure parts of dispatcher/cli.c (sizes, states, times, exit
  * statuses, rows and tables).
  */
@@ -17,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -38,21 +41,33 @@ client_url_parse__good__taken_apart(void **state)
 
 	(void)state;
 	assert_int_equal(client_url_parse("http://127.0.0.1:8750", &u, &e), 0);
+	assert_string_equal(u.scheme, "http");
 	assert_string_equal(u.host, "127.0.0.1");
 	assert_string_equal(u.port, "8750");
 	assert_string_equal(u.prefix, "");
+	assert_string_equal(u.origin, "http://127.0.0.1:8750");
 	assert_int_equal(client_url_parse("HTTP://example.org/", &u, &e), 0);
+	assert_string_equal(u.scheme, "http");
 	assert_string_equal(u.host, "example.org");
 	assert_string_equal(u.port, "80");
 	assert_string_equal(u.prefix, "");
+	assert_int_equal(client_url_parse("https://Example.ORG", &u, &e), 0);
+	assert_string_equal(u.scheme, "https");
+	assert_string_equal(u.port, "443");
+	assert_string_equal(u.origin, "https://Example.ORG:443");
 	assert_int_equal(client_url_parse("http://[::1]:9/sluice/api//", &u,
 			     &e),
 	    0);
 	assert_string_equal(u.host, "::1");
 	assert_string_equal(u.port, "9");
 	assert_string_equal(u.prefix, "/sluice/api");
+	assert_string_equal(u.origin, "http://[::1]:9");
 	assert_int_equal(client_url_parse("http://h-1.b_c:65535", &u, &e), 0);
 	assert_string_equal(u.port, "65535");
+	/* An empty port is the scheme's, as libcurl reads it. */
+	assert_int_equal(client_url_parse("https://h:/x/", &u, &e), 0);
+	assert_string_equal(u.port, "443");
+	assert_string_equal(u.prefix, "/x");
 }
 
 static void
@@ -61,21 +76,26 @@ client_url_parse__bad__refused_and_u_untouched(void **state)
 	static const char *bad[] = {
 		"",
 		"127.0.0.1:8750",
-		"https://127.0.0.1:8750",
 		"ftp://h",
+		"file:///etc/passwd",
+		"gopher://h",
 		"http://",
+		"https://",
 		"http://:8750",
-		"http://h:",
 		"http://h:0",
 		"http://h:65536",
 		"http://h:123456",
 		"http://h:80x",
 		"http://h:-1",
 		"http://user:pw@h",
+		"https://user@h",
 		"http://h/?q=1",
+		"http://h?",
 		"http://h/#f",
+		"http://h#",
 		"http://h /",
 		"http://h\r\nX: y",
+		"http://h\x7f",
 		"http://[::1",
 		"http://[]:80",
 		"http://[::1]x",
@@ -107,6 +127,8 @@ client_init__token__checked(void **state)
 	(void)state;
 	assert_int_equal(client_init(&c, "http://h:1", "abc.DEF-123", &e), 0);
 	assert_string_equal(c.token, "abc.DEF-123");
+	assert_string_equal(c.ca_file, "");
+	assert_string_equal(c.unix_socket, "");
 	assert_int_equal(client_init(&c, "http://h:1", NULL, &e), 0);
 	assert_string_equal(c.token, "");
 	assert_int_equal(client_init(&c, "http://h:1", "a b", &e), -1);
@@ -116,6 +138,79 @@ client_init__token__checked(void **state)
 	assert_int_equal(client_init(&c, "http://h:1", big, &e), -1);
 	big[sizeof(big) - 2] = '\0';
 	assert_int_equal(client_init(&c, "http://h:1", big, &e), 0);
+}
+
+/* Write text to path. */
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+client_set_ca_file__files__checked(void **state)
+{
+	char dir[] = "/tmp/sluice-test-client.XXXXXX", path[256];
+	struct client c;
+	struct error e;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(client_init(&c, "https://h", NULL, &e), 0);
+	/* Cannot be read: ERR_IO (the CLI's 66). */
+	snprintf(path, sizeof(path), "%s/none.pem", dir);
+	error_init(&e);
+	assert_int_equal(client_set_ca_file(&c, path, &e), -1);
+	assert_int_equal(e.code, ERR_IO);
+	assert_non_null(strstr(e.msg, path));
+	/* Not a certificate, or not a file: ERR_INVALID (65). */
+	snprintf(path, sizeof(path), "%s/text.pem", dir);
+	write_file(path, "root:x:0:0:root:/root:/bin/bash\n");
+	error_init(&e);
+	assert_int_equal(client_set_ca_file(&c, path, &e), -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	error_init(&e);
+	assert_int_equal(client_set_ca_file(&c, dir, &e), -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	error_init(&e);
+	assert_int_equal(client_set_ca_file(&c, "", &e), -1);
+	assert_int_equal(e.code, ERR_USAGE);
+	assert_string_equal(c.ca_file, "");
+	/* A PEM certificate (libcurl judges its contents when it is used). */
+	snprintf(path, sizeof(path), "%s/ca.pem", dir);
+	write_file(path,
+	    "# my CA\n-----BEGIN CERTIFICATE-----\nMIIB\n"
+	    "-----END CERTIFICATE-----\n");
+	assert_int_equal(client_set_ca_file(&c, path, &e), 0);
+	assert_string_equal(c.ca_file, path);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/text.pem", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+client_set_unix_socket__paths__checked(void **state)
+{
+	char big[CLIENT_SOCKET_MAX + 2];
+	struct client c;
+	struct error e;
+
+	(void)state;
+	assert_int_equal(client_init(&c, "http://h", NULL, &e), 0);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(client_set_unix_socket(&c, big, &e), -1);
+	assert_int_equal(e.code, ERR_USAGE);
+	assert_int_equal(client_set_unix_socket(&c, "", &e), -1);
+	assert_string_equal(c.unix_socket, "");
+	big[sizeof(big) - 2] = '\0';
+	assert_int_equal(client_set_unix_socket(&c, big, &e), 0);
+	assert_string_equal(c.unix_socket, big);
 }
 
 static void
@@ -133,300 +228,194 @@ client_escape__reserved__percent_encoded(void **state)
 	    0);
 	assert_string_equal(out, "a%2Fb%3Fc%23%C3%A9");
 	out[0] = '\0';
+	assert_int_equal(client_escape("/a//b/", true, out, sizeof(out)), 0);
+	assert_string_equal(out, "/a//b/");
+	out[0] = '\0';
+	assert_int_equal(client_escape("..", false, out, sizeof(out)), 0);
+	assert_string_equal(out, "..");
+	out[0] = '\0';
 	assert_int_equal(client_escape("abc", false, out, 4), 0);
 	out[0] = '\0';
 	assert_int_equal(client_escape("abcd", false, out, 4), -1);
 	out[0] = '\0';
 	assert_int_equal(client_escape(" ", false, out, 3), -1);
+	out[0] = '\0';
+	assert_int_equal(client_escape("ab/", true, out, 3), -1);
 }
 
-/* --- HTTP responses -------------------------------------------------- */
+/* --- Response heads ---------------------------------------------------- */
 
-/* Parse text as a whole response; returns what client_response_parse does. */
+/* Feed each line of a head to client_header_parse(); its last result. */
 static int
-parse(const char *text, bool eof, size_t cap, struct client_response *r,
-    struct error *e)
+head(struct client_response *r, struct error *e, const char *const *lines)
 {
+	int rc = 0;
+
 	client_response_release(r);
 	error_init(e);
-	return client_response_parse(text, strlen(text), eof, cap, r, e);
+	for (; *lines != NULL && rc == 0; lines++)
+		rc = client_header_parse(*lines, strlen(*lines), r, e);
+	return rc;
 }
 
 static void
-client_head_parse__status_and_headers__read(void **state)
+client_header_parse__status_and_headers__read(void **state)
 {
-	const char *text = "HTTP/1.1 429 Too Many Requests\r\n"
-			   "content-type:  application/json \r\n"
-			   "Retry-After: 5\r\n"
-			   "X-Other: a: b\r\n"
-			   "Content-Length: 2\r\n"
-			   "\r\n"
-			   "{}";
+	static const char *const h1[] = { "HTTP/1.1 429 Too Many Requests\r\n",
+		"content-type:  application/json \r\n", "Retry-After: 5\r\n",
+		"X-Other: \x01ignored\r\n", "Content-Length: 12\r\n", "\r\n",
+		NULL };
+	static const char *const h2[] = { "HTTP/2 404\r\n",
+		"content-length: 0\r\n", "\r\n", NULL };
+	static const char *const bare[] = { "HTTP/1.0 200\n",
+		"Content-Type: text/plain\x01\n", "\n", NULL };
 	struct client_response r;
 	struct error e;
-	size_t head = 0;
 
 	(void)state;
 	client_response_init(&r);
-	assert_int_equal(client_head_parse(text, strlen(text), &r, &head, &e),
-	    1);
+	assert_int_equal(head(&r, &e, h1), 0);
 	assert_int_equal(r.status, 429);
 	assert_string_equal(r.reason, "Too Many Requests");
 	assert_string_equal(r.content_type, "application/json");
 	assert_string_equal(r.retry_after, "5");
-	assert_int_equal(r.content_length, 2);
-	assert_int_equal(head, strlen(text) - 2);
-	/* Bare LF line ends, HTTP/1.0 and no reason phrase. */
-	text = "HTTP/1.0 200\nContent-Length: 0\n\n";
-	assert_int_equal(client_head_parse(text, strlen(text), &r, &head, &e),
-	    1);
-	assert_int_equal(r.status, 200);
+	assert_int_equal(r.content_length, 12);
+	assert_int_equal(head(&r, &e, h2), 0);
+	assert_int_equal(r.status, 404);
 	assert_string_equal(r.reason, "");
-	assert_int_equal(head, strlen(text));
-	/* 204 has no body whatever it says. */
-	text = "HTTP/1.1 204 No Content\r\n\r\n";
-	assert_int_equal(client_head_parse(text, strlen(text), &r, &head, &e),
-	    1);
 	assert_int_equal(r.content_length, 0);
+	assert_int_equal(head(&r, &e, bare), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.content_length, -1);
+	/* Nothing unprintable is kept. */
+	assert_string_equal(r.content_type, "text/plain?");
 	client_response_release(&r);
 }
 
 static void
-client_head_parse__incomplete__needs_more(void **state)
+client_header_parse__new_status__starts_afresh(void **state)
 {
-	static const char *partial[] = {
-		"",
-		"H",
-		"HTTP/1",
-		"HTTP/1.1 200 OK",
-		"HTTP/1.1 200 OK\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r",
-	};
+	static const char *const lines[] = { "HTTP/1.1 100 Continue\r\n",
+		"Content-Type: text/x-interim\r\n", "Retry-After: 9\r\n",
+		"\r\n", "HTTP/1.1 201 Created\r\n", "Content-Length: 2\r\n",
+		"\r\n", NULL };
 	struct client_response r;
 	struct error e;
-	size_t i, head;
 
 	(void)state;
 	client_response_init(&r);
-	for (i = 0; i < sizeof(partial) / sizeof(partial[0]); i++)
-		if (client_head_parse(partial[i], strlen(partial[i]), &r, &head,
-			&e) != 0)
-			fail_msg("'%s' is not incomplete", partial[i]);
+	assert_int_equal(head(&r, &e, lines), 0);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(r.reason, "Created");
+	assert_string_equal(r.content_type, "");
+	assert_string_equal(r.retry_after, "");
+	assert_int_equal(r.content_length, 2);
+	client_response_release(&r);
 }
 
 static void
-client_head_parse__malformed__refused(void **state)
+client_header_parse__malformed__refused(void **state)
 {
-	static const char *bad[] = {
-		"SSH-2.0-OpenSSH_9.2\r\n",
-		"<html>",
-		"HTTP/2 200\r\n\r\n",
-		"HTTP/1.1 20 OK\r\n\r\n",
-		"HTTP/1.1 2000 OK\r\n\r\n",
-		"HTTP/1.1 600 What\r\n\r\n",
-		"HTTP/1.1 099 What\r\n\r\n",
-		"HTTP/1.1 100 Continue\r\n\r\n",
-		"HTTP/1.1 200OK\r\n\r\n",
-		"HTTP/1.1 abc OK\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
-		"HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nA: b\r\n folded\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: "
-		"99999999999999999999\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: "
-		"2\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+	static const char *const bad[] = {
+		"HTTP/1.1 2000 OK\r\n",
+		"HTTP/1.1 OK\r\n",
+		"HTTP/1.1 600 Nope\r\n",
+		"HTTP/1.1 20\r\n",
+		"HTTP/1.1\r\n",
+		"Content-Length: -1\r\n",
+		"Content-Length: 1x\r\n",
+		"Content-Length: \r\n",
+		"Content-Length: 99999999999999999999\r\n",
 	};
 	struct client_response r;
-	const char *text;
 	struct error e;
-	size_t i, head;
+	size_t i;
 
 	(void)state;
 	client_response_init(&r);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		error_init(&e);
-		if (client_head_parse(bad[i], strlen(bad[i]), &r, &head, &e) !=
-		    -1)
+		if (client_header_parse(bad[i], strlen(bad[i]), &r, &e) != -1)
 			fail_msg("accepted '%s'", bad[i]);
 		assert_int_equal(e.code, ERR_INVALID);
-		assert_true(e.msg[0] != '\0');
 	}
-	/* The same Content-Length twice is fine; identity coding too. */
-	text = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\ncontent-length: "
-	       "1\r\nTransfer-Encoding: identity\r\n\r\n";
-	assert_int_equal(client_head_parse(text, strlen(text), &r, &head, &e),
-	    1);
-}
-
-static void
-client_head_parse__nul_in_head__refused_but_fine_in_body(void **state)
-{
-	static const char with_nul[] = "HTTP/1.1 200 OK\r\nA: b\0c\r\n\r\n";
-	static const char body_nul[] = "HTTP/1.1 200 OK\r\nContent-Length: "
-				       "3\r\n\r\na\0b";
-	struct client_response r;
-	struct error e;
-	size_t head;
-
-	(void)state;
-	client_response_init(&r);
-	assert_int_equal(client_head_parse(with_nul, sizeof(with_nul) - 1, &r,
-			     &head, &e),
-	    -1);
-	assert_int_equal(client_response_parse(body_nul, sizeof(body_nul) - 1,
-			     false, 10, &r, &e),
-	    1);
-	assert_int_equal(r.body_len, 3);
-	assert_memory_equal(r.body, "a\0b", 3);
-	client_response_release(&r);
-}
-
-static void
-client_head_parse__head_too_large__refused(void **state)
-{
-	size_t n = CLIENT_HEAD_MAX + 10, head;
-	struct client_response r;
-	struct error e;
-	char *big = malloc(n);
-
-	(void)state;
-	assert_non_null(big);
-	client_response_init(&r);
-	memcpy(big, "HTTP/1.1 200 OK\r\nX: ", 20);
-	memset(big + 20, 'a', n - 20);
-	/* Just below the cap it may still end; at the cap it is an error. */
-	assert_int_equal(client_head_parse(big, CLIENT_HEAD_MAX - 1, &r, &head,
-			     &e),
-	    0);
-	assert_int_equal(client_head_parse(big, n, &r, &head, &e), -1);
-	assert_non_null(strstr(e.msg, "longer than"));
-	/* A head that ends, but past the cap, is refused too. */
-	memcpy(big + n - 4, "\r\n\r\n", 4);
-	assert_int_equal(client_head_parse(big, n, &r, &head, &e), -1);
-	free(big);
-}
-
-static void
-client_response_parse__content_length__body_exact(void **state)
-{
-	struct client_response r;
-	struct error e;
-
-	(void)state;
-	client_response_init(&r);
-	assert_int_equal(parse("HTTP/1.1 201 Created\r\nContent-Length: "
-			       "5\r\n\r\nhello, and more",
-			     false, 100, &r, &e),
-	    1);
-	assert_int_equal(r.status, 201);
-	assert_int_equal(r.body_len, 5);
-	assert_string_equal(r.body, "hello");
-	/* Not all there yet: more is needed, unless the peer has closed. */
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: "
-			       "5\r\n\r\nhel",
-			     false, 100, &r, &e),
-	    0);
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: "
-			       "5\r\n\r\nhel",
-			     true, 100, &r, &e),
-	    -1);
-	assert_non_null(strstr(e.msg, "cut short"));
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
-			     false, 100, &r, &e),
-	    1);
-	assert_int_equal(r.body_len, 0);
-	assert_string_equal(r.body, "");
-	client_response_release(&r);
-}
-
-static void
-client_response_parse__close_delimited__ends_at_eof(void **state)
-{
-	struct client_response r;
-	struct error e;
-
-	(void)state;
-	client_response_init(&r);
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\n\r\nsome body", false, 100,
-			     &r, &e),
-	    0);
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\n\r\nsome body", true, 100,
-			     &r, &e),
-	    1);
-	assert_string_equal(r.body, "some body");
-	assert_int_equal(r.content_length, -1);
-	client_response_release(&r);
-}
-
-static void
-client_response_parse__over_cap__refused(void **state)
-{
-	struct client_response r;
-	struct error e;
-
-	(void)state;
-	client_response_init(&r);
-	/* A declared length above the cap fails before the body arrives. */
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n",
-			     false, 10, &r, &e),
-	    -1);
-	assert_int_equal(e.code, ERR_INVALID);
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
-			       "0123456789",
-			     false, 10, &r, &e),
-	    1);
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\n\r\n01234567890", false, 10,
-			     &r, &e),
-	    -1);
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\n\r\n0123456789", true, 10,
-			     &r, &e),
-	    1);
-	client_response_release(&r);
-}
-
-static void
-client_response_parse__closed_early__refused(void **state)
-{
-	struct client_response r;
-	struct error e;
-
-	(void)state;
-	client_response_init(&r);
-	assert_int_equal(parse("", true, 10, &r, &e), -1);
-	assert_non_null(strstr(e.msg, "without an answer"));
-	assert_int_equal(parse("HTTP/1.1 200 OK\r\nA: b\r\n", true, 10, &r, &e),
-	    -1);
-	assert_non_null(strstr(e.msg, "headers"));
 	client_response_release(&r);
 }
 
 /* --- Requests over a socket -------------------------------------------- */
 
 /*
- * A canned server on 127.0.0.1: listen, fork a child that accepts one
- * connection, reads the request head (and a body of Content-Length),
- * then answers with reply (or the request itself after a reply head when
- * echo is set), waits linger_ms and closes.  Returns the child's pid.
+ * A canned server: fork a child that accepts one connection on ls (then
+ * closes ls: a second connection is refused), and answers nreq requests
+ * on it, each once its head (and a body of Content-Length) is in, with
+ * reply, or with the request itself after a reply head when echo is set.
+ * With nreq 0, it sends reply at once, whatever comes.  Then it waits
+ * linger_ms and closes.  Returns the child's pid.
  */
 static pid_t
-canned_server(const char *reply, size_t reply_len, bool echo, int linger_ms,
-    char *url, size_t url_size)
+canned_serve(int ls, const char *reply, size_t reply_len, bool echo,
+    int linger_ms, int nreq)
 {
-	struct sockaddr_in sa;
-	socklen_t slen = sizeof(sa);
-	char req[65536], head[128], *end;
-	size_t len = 0;
+	char req[65536], hdr[128], *end;
+	size_t len = 0, used;
 	ssize_t n;
 	long clen;
 	pid_t pid;
-	int ls, fd;
+	int fd, i;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid > 0) {
+		close(ls);
+		return pid;
+	}
+	if ((fd = accept(ls, NULL, NULL)) == -1)
+		_exit(1);
+	close(ls);
+	if (nreq == 0 && reply != NULL)
+		(void)!write(fd, reply, reply_len);
+	for (i = 0; i < nreq; i++) {
+		for (;;) {
+			req[len] = '\0';
+			if ((end = strstr(req, "\r\n\r\n")) != NULL) {
+				clen = 0;
+				if (strcasestr(req, "Content-Length: ") != NULL)
+					clen = atol(strcasestr(req,
+							"Content-Length: ") +
+					    16);
+				used = (size_t)(end + 4 - req) + (size_t)clen;
+				if (used <= len)
+					break;
+			}
+			n = read(fd, req + len, sizeof(req) - 1 - len);
+			if (n <= 0)
+				_exit(0);
+			len += (size_t)n;
+		}
+		if (echo) {
+			snprintf(hdr, sizeof(hdr),
+			    "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n",
+			    used);
+			(void)!write(fd, hdr, strlen(hdr));
+			(void)!write(fd, req, used);
+		} else if (reply != NULL)
+			(void)!write(fd, reply, reply_len);
+		memmove(req, req + used, len - used);
+		len -= used;
+	}
+	if (linger_ms > 0)
+		usleep((useconds_t)linger_ms * 1000);
+	close(fd);
+	_exit(0);
+}
+
+/* A listening socket on 127.0.0.1 and the URL of it. */
+static int
+canned_listen(char *url, size_t url_size)
+{
+	struct sockaddr_in sa;
+	socklen_t slen = sizeof(sa);
+	int ls;
 
 	ls = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(ls >= 0);
@@ -437,39 +426,16 @@ canned_server(const char *reply, size_t reply_len, bool echo, int linger_ms,
 	assert_int_equal(listen(ls, 1), 0);
 	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &slen), 0);
 	snprintf(url, url_size, "http://127.0.0.1:%u", ntohs(sa.sin_port));
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid > 0) {
-		close(ls);
-		return pid;
-	}
-	if ((fd = accept(ls, NULL, NULL)) == -1)
-		_exit(1);
-	for (;;) {
-		n = read(fd, req + len, sizeof(req) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		req[len] = '\0';
-		if ((end = strstr(req, "\r\n\r\n")) == NULL)
-			continue;
-		clen = 0;
-		if (strstr(req, "Content-Length: ") != NULL)
-			clen = atol(strstr(req, "Content-Length: ") + 16);
-		if ((size_t)(end + 4 - req) + (size_t)clen <= len)
-			break;
-	}
-	if (echo) {
-		snprintf(head, sizeof(head),
-		    "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", len);
-		(void)!write(fd, head, strlen(head));
-		(void)!write(fd, req, len);
-	} else if (reply != NULL)
-		(void)!write(fd, reply, reply_len);
-	if (linger_ms > 0)
-		usleep((useconds_t)linger_ms * 1000);
-	close(fd);
-	_exit(0);
+	return ls;
+}
+
+/* A canned server of one request on 127.0.0.1; returns the child's pid. */
+static pid_t
+canned_server(const char *reply, size_t reply_len, bool echo, int linger_ms,
+    char *url, size_t url_size)
+{
+	return canned_serve(canned_listen(url, url_size), reply, reply_len,
+	    echo, linger_ms, 1);
 }
 
 /* Reap the canned server. */
@@ -482,8 +448,17 @@ canned_wait(pid_t pid)
 	waitpid(pid, &status, 0);
 }
 
+/* Every test of requests starts and ends without a connection. */
+static int
+client_teardown(void **state)
+{
+	(void)state;
+	client_cleanup();
+	return 0;
+}
+
 static void
-client_request__request__has_token_close_and_body(void **state)
+client_request__request__has_token_and_body(void **state)
 {
 	struct client_response r;
 	struct client c;
@@ -503,19 +478,88 @@ client_request__request__has_token_close_and_body(void **state)
 	assert_non_null(strstr(r.body, "POST /v1/jobs HTTP/1.1\r\n"));
 	assert_non_null(
 	    strstr(r.body, "\r\nAuthorization: Bearer tok-123\r\n"));
-	assert_non_null(strstr(r.body, "\r\nConnection: close\r\n"));
 	assert_non_null(strstr(r.body, "\r\nContent-Length: 7\r\n"));
+	assert_non_null(
+	    strstr(r.body, "\r\nContent-Type: application/json\r\n"));
 	assert_non_null(strstr(r.body, "\r\nHost: 127.0.0.1:"));
+	assert_non_null(strstr(r.body, "\r\nUser-Agent: sluice/"));
 	assert_non_null(strstr(r.body, "\r\n\r\n{\"a\":1}"));
+	/* The connection is kept, and the body goes with the head. */
+	assert_null(strcasestr(r.body, "Connection: close"));
+	assert_null(strcasestr(r.body, "Expect:"));
 	client_response_release(&r);
 	canned_wait(pid);
-	/* Without a token there is no Authorization header at all. */
+	client_cleanup();
+	/* Without a token there is no Authorization header at all; a POST
+	   without a body says Content-Length: 0. */
 	pid = canned_server(NULL, 0, true, 0, url, sizeof(url));
 	assert_int_equal(client_init(&c, url, NULL, &e), 0);
-	assert_int_equal(client_request(&c, "GET", "/v1/health", NULL, NULL, 0,
-			     2000, 65536, -1, &r, &e),
+	assert_int_equal(client_request(&c, "POST", "/v1/nodes/n1/drain", NULL,
+			     NULL, 0, 2000, 65536, -1, &r, &e),
 	    0);
 	assert_null(strstr(r.body, "Authorization"));
+	assert_non_null(strstr(r.body, "\r\nContent-Length: 0\r\n"));
+	client_response_release(&r);
+	canned_wait(pid);
+}
+
+static void
+client_request__longest_token__sent_whole(void **state)
+{
+	char token[CLIENT_TOKEN_MAX + 1], want[CLIENT_TOKEN_MAX + 64];
+	struct client_response r;
+	struct client c;
+	struct error e;
+	char url[64];
+	pid_t pid;
+
+	(void)state;
+	memset(token, 'T', sizeof(token) - 1);
+	token[sizeof(token) - 1] = '\0';
+	snprintf(want, sizeof(want), "\r\nAuthorization: Bearer %s\r\n", token);
+	pid = canned_server(NULL, 0, true, 0, url, sizeof(url));
+	assert_int_equal(client_init(&c, url, token, &e), 0);
+	client_response_init(&r);
+	assert_int_equal(client_request(&c, "POST", "/v1/jobs",
+			     "application/json", "{}", 2, 2000, 65536, -1, &r,
+			     &e),
+	    0);
+	assert_non_null(strstr(r.body, want));
+	assert_non_null(
+	    strstr(r.body, "\r\nContent-Type: application/json\r\n"));
+	client_response_release(&r);
+	canned_wait(pid);
+}
+
+static void
+client_request__keep_alive__one_connection_for_all(void **state)
+{
+	struct client_response r;
+	struct client c;
+	struct error e;
+	char url[64];
+	pid_t pid;
+
+	(void)state;
+	/* The server takes one connection and then no other. */
+	pid = canned_serve(canned_listen(url, sizeof(url)), NULL, 0, true, 0,
+	    3);
+	assert_int_equal(client_init(&c, url, "t", &e), 0);
+	client_response_init(&r);
+	assert_int_equal(client_request(&c, "GET", "/v1/jobs/1", NULL, NULL, 0,
+			     2000, 65536, -1, &r, &e),
+	    0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "GET /v1/jobs/1 HTTP/1.1\r\n"));
+	assert_int_equal(client_request(&c, "POST", "/v1/jobs", NULL, "{}", 2,
+			     2000, 65536, -1, &r, &e),
+	    0);
+	assert_non_null(strstr(r.body, "POST /v1/jobs HTTP/1.1\r\n"));
+	assert_int_equal(client_request(&c, "DELETE", "/v1/jobs/1", NULL, NULL,
+			     0, 2000, 65536, -1, &r, &e),
+	    0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "DELETE /v1/jobs/1 HTTP/1.1\r\n"));
 	client_response_release(&r);
 	canned_wait(pid);
 }
@@ -541,7 +585,35 @@ client_request__close_delimited__body_read(void **state)
 			     2000, 65536, -1, &r, &e),
 	    0);
 	assert_int_equal(r.status, 404);
+	assert_string_equal(r.reason, "Not Found");
+	assert_string_equal(r.content_type, "application/json");
 	assert_string_equal(r.body, "{\"error\": \"no such job\"}");
+	client_response_release(&r);
+	canned_wait(pid);
+}
+
+static void
+client_request__redirect__not_followed(void **state)
+{
+	static const char reply[] = "HTTP/1.1 302 Found\r\n"
+				    "Location: http://127.0.0.1:1/elsewhere\r\n"
+				    "Content-Length: 0\r\n\r\n";
+	struct client_response r;
+	struct client c;
+	struct error e;
+	char url[64];
+	pid_t pid;
+
+	(void)state;
+	pid = canned_server(reply, sizeof(reply) - 1, false, 0, url,
+	    sizeof(url));
+	assert_int_equal(client_init(&c, url, "t", &e), 0);
+	client_response_init(&r);
+	assert_int_equal(client_request(&c, "GET", "/v1/jobs", NULL, NULL, 0,
+			     2000, 65536, -1, &r, &e),
+	    0);
+	assert_int_equal(r.status, 302);
+	assert_string_equal(r.body, "");
 	client_response_release(&r);
 	canned_wait(pid);
 }
@@ -574,6 +646,7 @@ client_request__sink__streams_2xx_bodies_only(void **state)
 	assert_int_equal(read(p[0], got, sizeof(got)), 4);
 	assert_memory_equal(got, "a\0\xff\n", 4);
 	canned_wait(pid);
+	client_cleanup();
 	/* An error's body is kept for its message, not streamed. */
 	pid = canned_server(bad, sizeof(bad) - 1, false, 0, url, sizeof(url));
 	assert_int_equal(client_init(&c, url, "t", &e), 0);
@@ -587,6 +660,48 @@ client_request__sink__streams_2xx_bodies_only(void **state)
 	canned_wait(pid);
 	close(p[0]);
 	close(p[1]);
+}
+
+static void
+client_request__sink__streams_past_the_cap(void **state)
+{
+	enum {
+		BIG = 4 * 1024 * 1024
+	};
+	char path[] = "/tmp/sluice-test-client-sink.XXXXXX", url[64];
+	static const char head_[] = "HTTP/1.1 200 OK\r\n\r\n";
+	struct client_response r;
+	struct client c;
+	struct error e;
+	struct stat st;
+	char *reply;
+	pid_t pid;
+	int fd;
+
+	(void)state;
+	/* 4 MiB, delimited by the close, through a cap of 16 bytes: the
+	   sink gets all of it and nothing is kept. */
+	reply = malloc(sizeof(head_) - 1 + BIG);
+	assert_non_null(reply);
+	memcpy(reply, head_, sizeof(head_) - 1);
+	memset(reply + sizeof(head_) - 1, 'x', BIG);
+	assert_true((fd = mkstemp(path)) >= 0);
+	unlink(path);
+	pid = canned_server(reply, sizeof(head_) - 1 + BIG, false, 0, url,
+	    sizeof(url));
+	assert_int_equal(client_init(&c, url, "t", &e), 0);
+	client_response_init(&r);
+	assert_int_equal(client_request(&c, "GET", "/v1/jobs/1/stdout", NULL,
+			     NULL, 0, 5000, 16, fd, &r, &e),
+	    0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.streamed, BIG);
+	assert_null(r.body);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, BIG);
+	canned_wait(pid);
+	close(fd);
+	free(reply);
 }
 
 static void
@@ -619,6 +734,14 @@ client_request__refused__err_io(void **state)
 	assert_int_equal(e.code, ERR_IO);
 	assert_non_null(strstr(e.msg, "Connection refused"));
 	assert_non_null(strstr(e.msg, url));
+	/* The same through a UNIX socket that is not there. */
+	assert_int_equal(client_set_unix_socket(&c, "/nonexistent/s", &e), 0);
+	error_init(&e);
+	assert_int_equal(client_request(&c, "GET", "/v1/nodes", NULL, NULL, 0,
+			     1000, 100, -1, &r, &e),
+	    -1);
+	assert_int_equal(e.code, ERR_IO);
+	assert_non_null(strstr(e.msg, "'/nonexistent/s'"));
 }
 
 static void
@@ -643,36 +766,150 @@ client_request__silent_server__times_out(void **state)
 	canned_wait(pid);
 }
 
+/* One request to a canned server that answers reply; its error code. */
+static enum error_code
+canned_error(const char *reply, size_t reply_len, int linger_ms,
+    size_t body_cap, struct error *e)
+{
+	struct client_response r;
+	struct client c;
+	char url[64];
+	pid_t pid;
+	int rc;
+
+	client_cleanup();
+	pid = canned_server(reply, reply_len, false, linger_ms, url,
+	    sizeof(url));
+	assert_int_equal(client_init(&c, url, "t", e), 0);
+	client_response_init(&r);
+	error_init(e);
+	rc = client_request(&c, "GET", "/", NULL, NULL, 0, 1000, body_cap, -1,
+	    &r, e);
+	canned_wait(pid);
+	if (rc == 0)
+		fail_msg("accepted '%.40s'", reply);
+	assert_null(r.body);
+	return e->code;
+}
+
 static void
 client_request__garbage_or_too_big__err_invalid(void **state)
 {
 	static const char garbage[] = "SSH-2.0-OpenSSH_9.2\r\n";
 	static const char big[] = "HTTP/1.1 200 OK\r\n\r\n0123456789abcdef";
+	static const char big_cl[] = "HTTP/1.1 200 OK\r\nContent-Length: "
+				     "16\r\n\r\n0123456789abcdef";
+	static const char short_[] = "HTTP/1.1 200 OK\r\nContent-Length: "
+				     "10\r\n\r\n012";
+	static const char bad_cl[] = "HTTP/1.1 200 OK\r\nContent-Length: "
+				     "1x\r\n\r\n0";
+	char *huge;
+	struct error e;
+	size_t n;
+
+	(void)state;
+	/* Refused as soon as it is seen, not after the server closes. */
+	assert_int_equal(canned_error(garbage, sizeof(garbage) - 1, 2000, 100,
+			     &e),
+	    ERR_INVALID);
+	assert_int_equal(canned_error(big, sizeof(big) - 1, 0, 10, &e),
+	    ERR_INVALID);
+	assert_non_null(strstr(e.msg, "larger than 10 bytes"));
+	assert_int_equal(canned_error(big_cl, sizeof(big_cl) - 1, 0, 10, &e),
+	    ERR_INVALID);
+	assert_non_null(strstr(e.msg, "(16 bytes)"));
+	assert_int_equal(canned_error(short_, sizeof(short_) - 1, 0, 100, &e),
+	    ERR_INVALID);
+	assert_int_equal(canned_error(bad_cl, sizeof(bad_cl) - 1, 0, 100, &e),
+	    ERR_INVALID);
+	/* Headers past CLIENT_HEAD_MAX. */
+	huge = malloc(CLIENT_HEAD_MAX + 4096);
+	assert_non_null(huge);
+	n = (size_t)sprintf(huge, "HTTP/1.1 200 OK\r\n");
+	while (n < CLIENT_HEAD_MAX + 1024)
+		n += (size_t)sprintf(huge + n, "X-Filler: %0100d\r\n", 0);
+	n += (size_t)sprintf(huge + n, "\r\n");
+	assert_int_equal(canned_error(huge, n, 0, 100, &e), ERR_INVALID);
+	assert_non_null(strstr(e.msg, "headers"));
+	free(huge);
+}
+
+static void
+client_request__closed_without_answer__err_sys(void **state)
+{
+	struct error e;
+
+	(void)state;
+	/* A dispatcher that went away mid-request is unavailable (69), not
+	   another version (76). */
+	assert_int_equal(canned_error("", 0, 0, 100, &e), ERR_SYS);
+	assert_non_null(strstr(e.msg, "lost the connection"));
+}
+
+static void
+client_request__unix_socket__used_instead_of_tcp(void **state)
+{
+	char dir[] = "/tmp/sluice-test-client.XXXXXX", path[128];
+	struct sockaddr_un sa;
 	struct client_response r;
 	struct client c;
 	struct error e;
-	char url[64];
+	pid_t pid;
+	int ls;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/d.sock", dir);
+	ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(ls >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	pid = canned_serve(ls, NULL, 0, true, 0, 1);
+	/* The URL still names the dispatcher (Host) but is not dialled. */
+	assert_int_equal(client_init(&c, "http://sluice.invalid:1/api", "t",
+			     &e),
+	    0);
+	assert_int_equal(client_set_unix_socket(&c, path, &e), 0);
+	client_response_init(&r);
+	assert_int_equal(client_request(&c, "GET", "/v1/health", NULL, NULL, 0,
+			     2000, 65536, -1, &r, &e),
+	    0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "GET /api/v1/health HTTP/1.1\r\n"));
+	assert_non_null(strstr(r.body, "\r\nHost: sluice.invalid:1\r\n"));
+	client_response_release(&r);
+	canned_wait(pid);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+client_request__https_to_plain_http__err_refused(void **state)
+{
+	static const char reply[] = "HTTP/1.1 400 Bad Request\r\n"
+				    "Content-Length: 0\r\n\r\n";
+	struct client_response r;
+	struct client c;
+	struct error e;
+	char url[64], surl[80];
 	pid_t pid;
 
 	(void)state;
+	pid = canned_serve(canned_listen(url, sizeof(url)), reply,
+	    sizeof(reply) - 1, false, 1000, 0);
+	/* https:// to a server that speaks plain HTTP: no handshake. */
+	snprintf(surl, sizeof(surl), "https://%s", url + 7);
+	assert_int_equal(client_init(&c, surl, "t", &e), 0);
 	client_response_init(&r);
-	pid = canned_server(garbage, sizeof(garbage) - 1, false, 2000, url,
-	    sizeof(url));
-	assert_int_equal(client_init(&c, url, "t", &e), 0);
 	error_init(&e);
-	/* Refused as soon as it is seen, not after the server closes. */
-	assert_int_equal(client_request(&c, "GET", "/", NULL, NULL, 0, 1000,
-			     100, -1, &r, &e),
+	assert_int_equal(client_request(&c, "GET", "/v1/nodes", NULL, NULL, 0,
+			     2000, 100, -1, &r, &e),
 	    -1);
-	assert_int_equal(e.code, ERR_INVALID);
-	canned_wait(pid);
-	pid = canned_server(big, sizeof(big) - 1, false, 0, url, sizeof(url));
-	assert_int_equal(client_init(&c, url, "t", &e), 0);
-	error_init(&e);
-	assert_int_equal(client_request(&c, "GET", "/", NULL, NULL, 0, 1000, 10,
-			     -1, &r, &e),
-	    -1);
-	assert_int_equal(e.code, ERR_INVALID);
+	assert_int_equal(e.code, ERR_REFUSED);
+	assert_non_null(strstr(e.msg, surl));
 	canned_wait(pid);
 }
 
@@ -1242,27 +1479,48 @@ main(void)
 		cmocka_unit_test(
 		    client_url_parse__bad__refused_and_u_untouched),
 		cmocka_unit_test(client_init__token__checked),
+		cmocka_unit_test(client_set_ca_file__files__checked),
+		cmocka_unit_test(client_set_unix_socket__paths__checked),
 		cmocka_unit_test(client_escape__reserved__percent_encoded),
-		cmocka_unit_test(client_head_parse__status_and_headers__read),
-		cmocka_unit_test(client_head_parse__incomplete__needs_more),
-		cmocka_unit_test(client_head_parse__malformed__refused),
+		cmocka_unit_test(client_header_parse__status_and_headers__read),
 		cmocka_unit_test(
-		    client_head_parse__nul_in_head__refused_but_fine_in_body),
-		cmocka_unit_test(client_head_parse__head_too_large__refused),
-		cmocka_unit_test(
-		    client_response_parse__content_length__body_exact),
-		cmocka_unit_test(
-		    client_response_parse__close_delimited__ends_at_eof),
-		cmocka_unit_test(client_response_parse__over_cap__refused),
-		cmocka_unit_test(client_response_parse__closed_early__refused),
-		cmocka_unit_test(
-		    client_request__request__has_token_close_and_body),
-		cmocka_unit_test(client_request__close_delimited__body_read),
-		cmocka_unit_test(client_request__sink__streams_2xx_bodies_only),
-		cmocka_unit_test(client_request__refused__err_io),
-		cmocka_unit_test(client_request__silent_server__times_out),
-		cmocka_unit_test(
-		    client_request__garbage_or_too_big__err_invalid),
+		    client_header_parse__new_status__starts_afresh),
+		cmocka_unit_test(client_header_parse__malformed__refused),
+		cmocka_unit_test_teardown(
+		    client_request__request__has_token_and_body,
+		    client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__longest_token__sent_whole, client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__keep_alive__one_connection_for_all,
+		    client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__close_delimited__body_read,
+		    client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__redirect__not_followed, client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__sink__streams_2xx_bodies_only,
+		    client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__sink__streams_past_the_cap,
+		    client_teardown),
+		cmocka_unit_test_teardown(client_request__refused__err_io,
+		    client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__silent_server__times_out, client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__garbage_or_too_big__err_invalid,
+		    client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__closed_without_answer__err_sys,
+		    client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__unix_socket__used_instead_of_tcp,
+		    client_teardown),
+		cmocka_unit_test_teardown(
+		    client_request__https_to_plain_http__err_refused,
+		    client_teardown),
 		cmocka_unit_test(cli_size_parse__forms__bytes),
 		cmocka_unit_test(cli_seconds_parse__forms__checked),
 		cmocka_unit_test(cli_size_format__units__short),
