@@ -360,6 +360,23 @@ request_check_names(const struct request_pending *p, size_t n, struct error *e)
 	return 0;
 }
 
+/* See request.h. */
+const char *
+request_source_name(const char *runtime)
+{
+	static const struct {
+		const char *runtime, *file;
+	} names[] = { { "c", "main.c" }, { "cpp", "main.cpp" },
+		{ "java", "Main.java" }, { "javascript", "main.js" } };
+	size_t i;
+
+	for (i = 0; runtime != NULL && i < sizeof(names) / sizeof(names[0]);
+	     i++)
+		if (strcmp(runtime, names[i].runtime) == 0)
+			return names[i].file;
+	return REQUEST_ENTRY_DEFAULT;
+}
+
 /*
  * Collect the files of the body into p (at most caps->max_files, already
  * counted), checking names, base64 and sizes without copying anything.
@@ -378,7 +395,8 @@ request_collect(const json_t *root, const struct request_caps *caps,
 
 	*total = 0;
 	if ((src = json_object_get(root, "source")) != NULL) {
-		p[0].name = REQUEST_ENTRY_DEFAULT;
+		p[0].name = request_source_name(
+		    json_string_value(json_object_get(root, "runtime")));
 		p[0].field = "source";
 		p[0].text = json_string_value(src);
 		p[0].textlen = p[0].len = json_string_length(src);
@@ -448,7 +466,7 @@ request_copy_files(const json_t *root, const struct request_pending *p,
 		return error_set(e, ERR_NOMEM, "out of memory");
 	if (json_object_get(root, "source") != NULL) {
 		rf = &sub->files[sub->nfiles++];
-		rf->name = strdup(REQUEST_ENTRY_DEFAULT);
+		rf->name = strdup(p[0].name);
 		rf->data = request_memdup(p[0].text, p[0].len);
 		rf->len = p[0].len;
 		if (rf->name == NULL || rf->data == NULL)

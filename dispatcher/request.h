@@ -2,7 +2,8 @@
  * Submissions as they arrive over HTTP: parsed and checked completely before
  * anything is stored (INTERFACES.md section 2).  Pure: no I/O.
  *
- * Short form: {"runtime": "python3", "source": "print(1)"} (entry main.py).
+ * Short form: {"runtime": "python3", "source": "print(1)"} (entry main.py;
+ * see request_source_name()).
  * Long form:  "files": {"name": "text"}, "files_base64": {"name": "b64"},
  *             "entry", "stdin", "args", "env", "limits", "labels".
  * Unknown top-level fields are refused, so a typo never falls back to a
@@ -118,6 +119,14 @@ struct submission {
  */
 int request_parse(const char *body, size_t len, const struct request_caps *caps,
     struct submission *sub, int *http_status, struct error *e);
+
+/*
+ * The short form's one file for a runtime: main.c, main.cpp, Main.java and
+ * main.js for the compiled and JavaScript runtimes etc/agent.conf ships
+ * (their commands name the file by its extension, and Java's class by its
+ * name), REQUEST_ENTRY_DEFAULT (main.py) for any other.
+ */
+const char *request_source_name(const char *runtime);
 
 /* Free what sub owns. */
 void request_release(struct submission *sub);

@@ -89,7 +89,13 @@ list_add() {
 
 case $cmd in
 dispatcher)
-	[ -e "$conf" ] && die "$conf exists: this sets up a new dispatcher only"
+	top=$(cd "$(dirname "$0")/.." && pwd)
+	# make install puts the documented example there: keep it aside.
+	if [ -f "$conf" ] && cmp -s "$conf" "$top/etc/sluice.conf"; then
+		mv "$conf" "$conf.example"
+		echo "the example $conf is now $conf.example"
+	fi
+	[ -e "$conf" ] && die "$conf exists (and is not the shipped example): this sets up a new dispatcher only"
 	if [ "$account" = yes ] && ! id sluiced >/dev/null 2>&1; then
 		useradd --system --home-dir "$state" --shell /usr/sbin/nologin sluiced
 	fi
@@ -150,6 +156,7 @@ add-node)
 	[ -s "$keyfile" ] || die "no ed25519 host key from $host port $port"
 	echo "the node's host key: $(ssh-keygen -lf "$keyfile")"
 	if [ "$yes" != yes ]; then
+		[ -t 0 ] || die "no terminal to ask on: compare the fingerprint above with the node's own, then run again with --yes"
 		echo "compare it with the node's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there)."
 		read -r -p "the same? [y/N] " answer
 		[ "$answer" = y ] || [ "$answer" = yes ] || die "not added"
@@ -168,7 +175,8 @@ node)
 	[ -n "$key" ] && [ -f "$key" ] || die "usage: deploy.sh node --dispatcher-key FILE (the dispatcher's id_ed25519.pub)"
 	top=$(cd "$(dirname "$0")/.." && pwd)
 	command -v sluice-agent >/dev/null || die "sluice-agent is not installed: make install first (README)"
-	command -v sudo >/dev/null || apt-get install -y -q sudo
+	command -v sudo >/dev/null && command -v jq >/dev/null ||
+		apt-get install -y -q sudo jq
 	id sluice >/dev/null 2>&1 || { useradd -m -s /bin/sh sluice && usermod -p '*' sluice; }
 	install -d -o root -g root -m 0755 /var/lib/sluice
 	install -d -o root -g sluice -m 1770 /var/lib/sluice/jobs

@@ -55,6 +55,9 @@ tap_is "$(jq -r '.compile | keys | join(",")' <<<"$J")" \
 tap_is "$(api GET "/v1/jobs?limit=1" | jq -r '.jobs[0].compile | has("stdout")')" false \
 	"lists show the compile object without its output"
 
+J=$(api POST "/v1/jobs?wait=60" "$(jq -cn --arg src "$HELLO" '{runtime: "c", source: $src}')")
+tap_is "$(jq -r '[.state, .stdout] | join("/")' <<<"$J")" "COMPLETED/hello 42" "c: the short form (its file is main.c)"
+
 id=$(submit c main.c 'int main(void) { return undeclared; }' '{"expected_output": "x"}')
 J=$(wait_job "$id")
 tap_is "$(jq -r '[.state, .verdict, .exit_code, .judgement, .attempts] | join("/")' <<<"$J")" \

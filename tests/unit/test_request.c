@@ -235,6 +235,30 @@ request_parse__short_form__main_py_is_file_and_entry(void **state)
 	assert_int_equal(sub.nfiles, 0);
 }
 
+/* The short form's file is named as its runtime's command expects. */
+static void
+request_parse__short_form__file_named_for_runtime(void **state)
+{
+	static const char *const pairs[][2] = { { "c", "main.c" },
+		{ "cpp", "main.cpp" }, { "java", "Main.java" },
+		{ "javascript", "main.js" }, { "python3", "main.py" },
+		{ "ruby", "main.py" }, { "c2", "main.py" } };
+	struct submission sub;
+	char body[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		snprintf(body, sizeof(body),
+		    "{'runtime': '%s', 'source': 'x'}", pairs[i][0]);
+		accept(body, &sub);
+		assert_int_equal(sub.nfiles, 1);
+		assert_string_equal(sub.files[0].name, pairs[i][1]);
+		assert_string_equal(sub.entry, pairs[i][1]);
+		request_release(&sub);
+	}
+}
+
 static void
 request_parse__short_form_empty_source__empty_main_py(void **state)
 {
@@ -1469,6 +1493,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 		    request_parse__short_form__main_py_is_file_and_entry),
+		cmocka_unit_test(
+		    request_parse__short_form__file_named_for_runtime),
 		cmocka_unit_test(
 		    request_parse__short_form_empty_source__empty_main_py),
 		cmocka_unit_test(
