@@ -249,8 +249,8 @@ request_parse__short_form__file_named_for_runtime(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		snprintf(body, sizeof(body),
-		    "{'runtime': '%s', 'source': 'x'}", pairs[i][0]);
+		snprintf(body, sizeof(body), "{'runtime': '%s', 'source': 'x'}",
+		    pairs[i][0]);
 		accept(body, &sub);
 		assert_int_equal(sub.nfiles, 1);
 		assert_string_equal(sub.files[0].name, pairs[i][1]);
