@@ -106,9 +106,32 @@ cmd_status_excerpt(const json_t *job, const char *key, const char *label,
 		shown = nl != NULL && end == (size_t)(nl - s) ? end + 1 : end;
 		lines++;
 	}
-	if (shown < len || cut)
+	if ((shown < len || cut) && id != NULL)
 		printf("  [cut: `sluice output %s%s` prints all of it]\n", id,
 		    strcmp(key, "stderr") == 0 ? " --stderr" : "");
+	else if (shown < len || cut)
+		printf(
+		    "  [cut: `sluice status --json` has the first 64 KiB]\n");
+}
+
+/* A compile stage: how it ended, what it used, what the compiler said. */
+static void
+cmd_status_compile(const json_t *job)
+{
+	const json_t *c = json_object_get(job, "compile"), *x;
+	char buf[256], code[32] = "-";
+
+	if (!json_is_object(c))
+		return;
+	if (json_is_integer(x = json_object_get(c, "exit_code")))
+		snprintf(code, sizeof(code), "%lld",
+		    (long long)json_integer_value(x));
+	snprintf(buf, sizeof(buf), "%s exit_code=%s cpu_seconds=%.3f",
+	    fmt_json_str(c, "verdict") ? fmt_json_str(c, "verdict") : "?", code,
+	    json_number_value(json_object_get(c, "cpu_seconds")));
+	cmd_status_line("Compile", buf);
+	cmd_status_excerpt(c, "stdout", "CompileStdout", NULL);
+	cmd_status_excerpt(c, "stderr", "CompileStderr", NULL);
 }
 
 /* Print the job as "Key: value" lines. */
@@ -183,6 +206,7 @@ cmd_status_print(const json_t *job, const char *id)
 		    n ? ", " : "");
 	}
 	cmd_status_line("OutFiles", buf);
+	cmd_status_compile(job);
 	cmd_status_excerpt(job, "stdout", "Stdout", id);
 	cmd_status_excerpt(job, "stderr", "Stderr", id);
 }

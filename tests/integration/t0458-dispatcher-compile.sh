@@ -67,6 +67,9 @@ tap_is "$(jq -r '[.compile.verdict, .compile.exit_code] | join("/")' <<<"$J")" "
 tap_like "$(jq -r .compile.stderr <<<"$J")" "undeclared" "c: with the compiler's message"
 tap_is "$(jq -r .stdout <<<"$J")" "" "c: and the run's output is empty"
 tap_like "$(jq -r .reason <<<"$J")" "^compile stage: exited with status 1" "c: the job's reason says why"
+ST=$(SLUICE_SERVER="$DISP_URL" SLUICE_TOKEN="$TOKEN_A" "$SLUICE_BIN" status "$id")
+tap_is "$(grep -c '^Compile: exited exit_code=1 ' <<<"$ST")" 1 "sluice status shows how the compile stage ended"
+tap_cmp "$(sed -n '/^CompileStderr: |/,/^[A-Z]/p' <<<"$ST" | grep -c undeclared)" '>=' 1 "and what the compiler said"
 
 id=$(submit c main.c "$HELLO" '{"compile_limits": {"cpu_seconds": 0.001}}')
 J=$(wait_job "$id")
