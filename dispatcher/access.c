@@ -270,7 +270,7 @@ access_end(struct metrics *m, const struct evhttp_request *req, int status,
 	metrics_observe_http(m, (int)x->route, seconds);
 	if (a->log)
 		log_info("access client=%s method=%s path=%s status=%d "
-			 "bytes=%zu seconds=%.3f tenant=%s",
+			 "bytes=%zu seconds=%.6f tenant=%s",
 		    x->client, x->method, x->path, status, bytes, seconds,
 		    x->tenant);
 	access_drop(a, (size_t)(x - a->v));
