@@ -614,8 +614,9 @@ view_metrics_nodes(struct core *c, struct evbuffer *b)
 	view_metrics_node_gauge(c, b, "sluice_node_drained",
 	    "1 if an operator drained the node.", 0, view_node_drained);
 	view_metrics_node_gauge(c, b, "sluice_node_last_seen_timestamp_seconds",
-	    "When the node last answered, in seconds since the epoch (0: "
-	    "never since the daemon started).",
+	    "When the node was last heard from (its connection, or an "
+	    "event of a job on it), in seconds since the epoch (0: not "
+	    "since the daemon started).",
 	    3, view_node_last_seen);
 }
 
