@@ -214,13 +214,21 @@ metrics_label_value(struct evbuffer *b, const char *s)
 /* Append a family of counters. */
 void
 metrics_text_family(struct evbuffer *b, const char *name, const char *help,
-    const char *const *labels, size_t nlabels, const struct metrics_family *f)
+    const char *const *labels, size_t nlabels, const struct metrics_family *f,
+    const char *tenant)
 {
-	size_t i, k;
+	size_t i, k, t = METRICS_LABELS_MAX;
 
 	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s counter\n", name, help,
 	    name);
+	for (k = 0; tenant != NULL && k < nlabels && k < METRICS_LABELS_MAX;
+	     k++)
+		if (strcmp(labels[k], "tenant") == 0)
+			t = k;
 	for (i = 0; i < f->n; i++) {
+		if (t < METRICS_LABELS_MAX &&
+		    strcmp(f->rows[i].values[t], tenant) != 0)
+			continue;
 		evbuffer_add_printf(b, "%s{", name);
 		for (k = 0; k < nlabels && k < METRICS_LABELS_MAX; k++) {
 			evbuffer_add_printf(b, "%s%s=\"", k > 0 ? "," : "",
@@ -327,7 +335,8 @@ metrics_text_responses(const struct metrics *m, struct evbuffer *b)
 
 /* The counters of jobs, requeues and drains. */
 void
-metrics_text_counters(const struct metrics *m, struct evbuffer *b)
+metrics_text_counters(const struct metrics *m, struct evbuffer *b,
+    const char *tenant)
 {
 	static const char *const tenant_runtime[] = { "tenant", "runtime" };
 	static const char *const tenant_state[] = { "tenant", "state" };
@@ -338,23 +347,23 @@ metrics_text_counters(const struct metrics *m, struct evbuffer *b)
 
 	metrics_text_family(b, "sluice_jobs_submitted_total",
 	    "Submissions accepted, by tenant and runtime.", tenant_runtime, 2,
-	    &m->submitted);
+	    &m->submitted, tenant);
 	metrics_text_family(b, "sluice_tenant_jobs_finished_total",
 	    "Jobs that ended, by tenant and final state.", tenant_state, 2,
-	    &m->tenant_finished);
+	    &m->tenant_finished, tenant);
 	metrics_text_family(b, "sluice_runtime_jobs_finished_total",
 	    "Jobs that ended, by runtime and final state.", runtime_state, 2,
-	    &m->runtime_finished);
+	    &m->runtime_finished, NULL);
 	metrics_text_family(b, "sluice_verdicts_total",
 	    "Results that came back from nodes, by runtime and verdict "
 	    "(an attempt retried after a sandbox_error counts too).",
-	    runtime_verdict, 2, &m->verdicts);
+	    runtime_verdict, 2, &m->verdicts, NULL);
 	metrics_text_family(b, "sluice_job_requeues_total",
 	    "Jobs put back in the queue for another attempt, by cause.", cause,
-	    1, &m->requeues);
+	    1, &m->requeues, NULL);
 	metrics_text_family(b, "sluice_node_drains_total",
 	    "Drains and resumes of a node by an operator.", node_action, 2,
-	    &m->drains);
+	    &m->drains, NULL);
 }
 
 /* Resident memory in bytes, from /proc (0 if unknown). */

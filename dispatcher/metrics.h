@@ -118,10 +118,12 @@ void metrics_label_value(struct evbuffer *b, const char *s);
 /*
  * Append a family of counters called name, with its HELP and TYPE lines
  * and one sample per row; labels names the row's values (nlabels of
- * them).
+ * them).  With tenant not NULL, only the rows whose "tenant" label (if the
+ * family has one) is tenant.
  */
 void metrics_text_family(struct evbuffer *b, const char *name, const char *help,
-    const char *const *labels, size_t nlabels, const struct metrics_family *f);
+    const char *const *labels, size_t nlabels, const struct metrics_family *f,
+    const char *tenant);
 
 /* Append the run and wait histograms in Prometheus text format to b. */
 void metrics_text_jobs(const struct metrics *m, struct evbuffer *b);
@@ -131,8 +133,9 @@ void metrics_text_jobs(const struct metrics *m, struct evbuffer *b);
 void metrics_text_responses(const struct metrics *m, struct evbuffer *b);
 
 /* Append the counters of jobs by tenant, runtime, state and verdict, and
-   of requeues and drains. */
-void metrics_text_counters(const struct metrics *m, struct evbuffer *b);
+   of requeues and drains; of one tenant only, if tenant is not NULL. */
+void metrics_text_counters(const struct metrics *m, struct evbuffer *b,
+    const char *tenant);
 
 /* Append sluice_build_info and the process_* series (start time, CPU,
    memory, descriptors). */

@@ -908,11 +908,14 @@ server_purge(struct core *c, struct evhttp_request *req,
 		"before", when));
 }
 
-/* GET /metrics: Prometheus text format. */
+/* GET /metrics: Prometheus text format; a submit token sees its own
+   tenant's per-tenant series, and no other tenant's name. */
 static void
-server_metrics(struct core *c, struct evhttp_request *req)
+server_metrics(struct core *c, struct evhttp_request *req,
+    const struct settings_token *tok)
 {
-	char *text = view_metrics_text(c);
+	char *text = view_metrics_text_for(c,
+	    tok->role == ROLE_ADMIN ? NULL : tok->name);
 
 	if (text == NULL) {
 		reply_error(&c->metrics, req, 500, "out of memory", NULL);
@@ -1009,7 +1012,7 @@ server_route(struct evhttp_request *req, void *arg)
 	}
 	if (strcmp(path, "/metrics") == 0) {
 		if (method == EVHTTP_REQ_GET)
-			server_metrics(c, req);
+			server_metrics(c, req, tok);
 		else
 			server_bad_method(c, req, "GET");
 		goto out;

@@ -621,9 +621,9 @@ view_metrics_nodes(struct core *c, struct evbuffer *b)
 }
 
 /* Jobs queued and placed, per tenant (each token's, and any other whose
-   jobs are in the queue or on a node). */
+   jobs are in the queue or on a node); of tenant only, if not NULL. */
 static void
-view_metrics_tenants(struct core *c, struct evbuffer *b)
+view_metrics_tenants(struct core *c, struct evbuffer *b, const char *only)
 {
 	int64_t *queued = calloc(c->ntenants + 1, sizeof(*queued));
 	size_t i, k;
@@ -643,6 +643,8 @@ view_metrics_tenants(struct core *c, struct evbuffer *b)
 	    "# HELP sluice_tenant_jobs_queued Jobs waiting in the queue, by "
 	    "tenant.\n# TYPE sluice_tenant_jobs_queued gauge\n");
 	for (i = 0; i < c->ntenants; i++) {
+		if (only != NULL && strcmp(c->tenants[i].name, only) != 0)
+			continue;
 		evbuffer_add_printf(b, "sluice_tenant_jobs_queued{tenant=\"");
 		metrics_label_value(b, c->tenants[i].name);
 		evbuffer_add_printf(b, "\"} %lld\n", (long long)queued[i]);
@@ -652,6 +654,8 @@ view_metrics_tenants(struct core *c, struct evbuffer *b)
 	    "running, or their results coming back), by tenant.\n"
 	    "# TYPE sluice_tenant_jobs_running gauge\n");
 	for (i = 0; i < c->ntenants; i++) {
+		if (only != NULL && strcmp(c->tenants[i].name, only) != 0)
+			continue;
 		evbuffer_add_printf(b, "sluice_tenant_jobs_running{tenant=\"");
 		metrics_label_value(b, c->tenants[i].name);
 		evbuffer_add_printf(b, "\"} %u\n", c->tenants[i].placed);
@@ -659,9 +663,16 @@ view_metrics_tenants(struct core *c, struct evbuffer *b)
 	free(queued);
 }
 
-/* The metrics in Prometheus text format. */
+/* The metrics in Prometheus text format, every tenant's. */
 char *
 view_metrics_text(struct core *c)
+{
+	return view_metrics_text_for(c, NULL);
+}
+
+/* The metrics in Prometheus text format, as tenant (NULL: all) sees them. */
+char *
+view_metrics_text_for(struct core *c, const char *tenant)
 {
 	static const enum job_phase live[] = { PHASE_QUEUED, PHASE_STAGING,
 		PHASE_RUNNING, PHASE_COLLECTING };
@@ -704,8 +715,8 @@ view_metrics_text(struct core *c)
 			    "sluice_jobs_finished_total{state=\"%s\"} %llu\n",
 			    job_state_name((enum job_state)i),
 			    (unsigned long long)c->metrics.finished[i]);
-	metrics_text_counters(&c->metrics, b);
-	view_metrics_tenants(c, b);
+	metrics_text_counters(&c->metrics, b, tenant);
+	view_metrics_tenants(c, b, tenant);
 	metrics_text_jobs(&c->metrics, b);
 	evbuffer_add_printf(b,
 	    "# HELP sluice_nodes Nodes by state.\n"

@@ -113,6 +113,14 @@ tap_cmp "$(val m1 'sluice_http_request_duration_seconds_count{route="submit"}')"
 	"the latency histogram counts the submissions"
 tap_cmp "$(val m1 'sluice_http_request_duration_seconds_count{route="wait"}')" ">=" 4 "  and the long polls"
 tap_is "$(monotone m0 m1)" "" "no counter went down from the first scrape to the second"
+# A tenant's token sees its own per-tenant series, and no other tenant.
+api GET /metrics '' "$TOKEN_B" >"$T/mb.txt"
+$PROM parse "$T/mb.txt" >"$T/mb.json"
+tap_ok $? "a submit token's scrape parses"
+tap_is "$(val mb 'sluice_tenant_jobs_finished_total{state="COMPLETED",tenant="beta"}')" 1 \
+	"  it has its own tenant's series"
+tap_is "$(grep -c -e 'tenant="alpha"' -e 'tenant="ops"' "$T/mb.txt")" 0 "  and no other tenant's"
+tap_is "$(val mb 'sluice_jobs_finished_total{state="COMPLETED"}')" 3 "  totals and nodes stay whole"
 
 # --- Drained nodes: a job waits in the queue; the log names the token.
 api POST /v1/nodes/node1/drain '{"reason": "disk swap"}' "$TOKEN_ADMIN" >/dev/null

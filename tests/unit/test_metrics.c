@@ -84,12 +84,42 @@ metrics_text_family__hostile_values__one_line_each(void **state)
 	metrics_family_add(&m.submitted, v1, 2);
 	metrics_family_add(&m.submitted, v1, 2);
 	metrics_family_add(&m.submitted, v2, 2);
-	metrics_text_family(b, "x_total", "Help.", labels, 2, &m.submitted);
+	metrics_text_family(b, "x_total", "Help.", labels, 2, &m.submitted,
+	    NULL);
 	s = text_of(b);
 	assert_string_equal(s,
 	    "# HELP x_total Help.\n# TYPE x_total counter\n"
 	    "x_total{tenant=\"a\\\"}\\nfake_total 99\\n#\",runtime=\"py\"} 2\n"
 	    "x_total{tenant=\"b\",runtime=\"\"} 1\n");
+	free(s);
+	metrics_release(&m);
+}
+
+static void
+metrics_text_family__one_tenant__only_its_rows(void **state)
+{
+	static const char *const tr[] = { "tenant", "runtime" };
+	static const char *const cause[] = { "cause" };
+	const char *a[] = { "alpha", "py" }, *b[] = { "beta", "py" };
+	const char *c[] = { "node_lost" };
+	struct metrics m;
+	struct evbuffer *buf = evbuffer_new();
+	char *s;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	metrics_family_add(&m.submitted, a, 2);
+	metrics_family_add(&m.submitted, b, 2);
+	metrics_family_add(&m.requeues, c, 1);
+	metrics_text_family(buf, "x_total", "X.", tr, 2, &m.submitted, "beta");
+	/* A family without a tenant label is not filtered. */
+	metrics_text_family(buf, "y_total", "Y.", cause, 1, &m.requeues,
+	    "beta");
+	s = text_of(buf);
+	assert_null(strstr(s, "alpha"));
+	assert_non_null(
+	    strstr(s, "x_total{tenant=\"beta\",runtime=\"py\"} 1\n"));
+	assert_non_null(strstr(s, "y_total{cause=\"node_lost\"} 1\n"));
 	free(s);
 	metrics_release(&m);
 }
@@ -328,6 +358,8 @@ main(void)
 		cmocka_unit_test(metrics_label_value__specials__escaped),
 		cmocka_unit_test(
 		    metrics_text_family__hostile_values__one_line_each),
+		cmocka_unit_test(
+		    metrics_text_family__one_tenant__only_its_rows),
 		cmocka_unit_test(metrics_family_add__rows__counted_apart),
 		cmocka_unit_test(
 		    metrics_family_add__past_the_cap__dropped_not_grown),
