@@ -70,7 +70,8 @@ core_count_final(struct core *c, const struct job *j)
 	const char *ts[2] = { j->tenant, state },
 		   *rs[2] = { j->runtime, state };
 
-	if ((unsigned)j->state < 9)
+	if ((size_t)j->state <
+	    sizeof(c->metrics.finished) / sizeof(c->metrics.finished[0]))
 		c->metrics.finished[j->state]++;
 	metrics_family_add(&c->metrics.tenant_finished, ts, 2);
 	metrics_family_add(&c->metrics.runtime_finished, rs, 2);
