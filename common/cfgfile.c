@@ -254,8 +254,9 @@ cfgfile_known(const config_setting_t *group, const char *const *known,
 		if (known[k] == NULL)
 			return error_set_field(e, ERR_INVALID,
 			    name != NULL ? name : "?",
-			    "%s: unknown setting '%s'", where,
-			    name != NULL ? name : "?");
+			    "%s: unknown setting '%s' on line %u", where,
+			    name != NULL ? name : "?",
+			    config_setting_source_line(s));
 	}
 	return 0;
 }

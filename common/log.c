@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -19,24 +20,60 @@ log_open(const char *progname, enum log_level level)
 	log_max = level;
 }
 
-/* Print one line at a level, if that level is enabled. */
+/*
+ * Print one line at a level, if that level is enabled: written at once
+ * (lines of the dispatcher's threads never mix), and always one line.  A
+ * message carries what others wrote (a node's reason, a compiler's
+ * output, a client's path), so its control characters are written as \n,
+ * \t or \xHH: nothing in it can start a line that looks like one of ours.
+ * A message past LOG_MESSAGE_MAX bytes is cut, and ends with "...".
+ */
 static void
 log_vprint(enum log_level level, const char *fmt, va_list ap)
 {
 	static const char *names[] = { "error", "warning", "info", "debug" };
+	static const char hex[] = "0123456789abcdef";
+	char msg[LOG_MESSAGE_MAX], line[LOG_MESSAGE_MAX * 4 + 128];
 	char stamp[32];
 	struct timespec ts;
 	struct tm tm;
+	size_t n, i;
+	int len;
 
 	if (level > log_max)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ %s %s: ", stamp, ts.tv_nsec / 1000000,
-	    log_progname, names[level]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	len = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (len < 0)
+		snprintf(msg, sizeof(msg),
+		    "(a message that cannot be written)");
+	else if ((size_t)len >= sizeof(msg))
+		memcpy(msg + sizeof(msg) - 4, "...", 4);
+	len = snprintf(line, sizeof(line), "%s.%03ldZ %s %s: ", stamp,
+	    ts.tv_nsec / 1000000, log_progname, names[level]);
+	n = len > 0 && (size_t)len < sizeof(line) ? (size_t)len : 0;
+	for (i = 0; msg[i] != '\0' && n + 5 < sizeof(line); i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c >= 0x20 && c != 0x7f) {
+			line[n++] = (char)c;
+			continue;
+		}
+		line[n++] = '\\';
+		if (c == '\n')
+			line[n++] = 'n';
+		else if (c == '\t')
+			line[n++] = 't';
+		else {
+			line[n++] = 'x';
+			line[n++] = hex[c >> 4];
+			line[n++] = hex[c & 15];
+		}
+	}
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
 }
 
 void

@@ -1,10 +1,15 @@
 /*
  * Logging to standard error: one line per message, lowercase, prefixed with
- * the program name.  The agent's supervisor has no terminal, so it logs
- * nothing here and puts what went wrong into the job's result instead.
+ * the time, the program name and the level, written at once.  A message's
+ * control characters are written as \n, \t or \xHH, so that a message is
+ * always one line whatever it quotes; one past LOG_MESSAGE_MAX bytes is
+ * cut.  The agent's supervisor has no terminal, so it logs nothing here
+ * and puts what went wrong into the job's result instead.
  */
 #ifndef SLUICE_LOG_H
 #define SLUICE_LOG_H
+
+#define LOG_MESSAGE_MAX 4096
 
 enum log_level {
 	LOG_LEVEL_ERROR,

@@ -39,9 +39,43 @@
    at the next tick after a full batch). */
 #define CORE_RETAIN_BATCH 200
 #define CORE_RETAIN_EVERY_MS 10000
+/* A job's fields in its log lines (core_job_fields()). */
+#define CORE_FIELDS_MAX 320
 
 static void core_schedule(struct core *c);
 static void core_node_settle(struct core_node *n);
+
+/*
+ * What the log says of job j beside its id, as key=value fields: its
+ * tenant, runtime, its node and attempt (the last placed; "-" and 0 if it
+ * was never placed).  Names are tokens of safe characters (settings.h,
+ * request.h), so a field never holds a space.
+ */
+static const char *
+core_job_fields(const struct job *j, char *buf, size_t len)
+{
+	snprintf(buf, len, "tenant=%s runtime=%s node=%s attempt=%d",
+	    j->tenant[0] ? j->tenant : "-", j->runtime[0] ? j->runtime : "-",
+	    j->node[0] ? j->node : "-", j->attempts);
+	return buf;
+}
+
+/* A final state committed: counted for /metrics, by state, tenant and
+   runtime (in memory, from zero at each start: never read back from the
+   store, whose rows retention and purge remove). */
+static void
+core_count_final(struct core *c, const struct job *j)
+{
+	const char *state = job_state_name(j->state);
+	const char *ts[2] = { j->tenant, state },
+		   *rs[2] = { j->runtime, state };
+
+	if ((size_t)j->state <
+	    sizeof(c->metrics.finished) / sizeof(c->metrics.finished[0]))
+		c->metrics.finished[j->state]++;
+	metrics_family_add(&c->metrics.tenant_finished, ts, 2);
+	metrics_family_add(&c->metrics.runtime_finished, rs, 2);
+}
 
 /* Seconds since the epoch of an RFC 3339 time of ours, or -1. */
 static double
@@ -587,9 +621,13 @@ core_unsaved_settle(struct core *c, size_t i)
 
 	c->unsaved[i] = c->unsaved[--c->nunsaved];
 	if (u.final_owed) {
-		log_info("job %lld %s%s%s (committed late)", (long long)u.j.id,
-		    job_state_name(u.j.state), u.j.reason[0] ? ": " : "",
-		    u.j.reason);
+		char fields[CORE_FIELDS_MAX];
+
+		core_count_final(c, &u.j);
+		log_info("job %lld %s %s%s%s (committed late)",
+		    (long long)u.j.id, job_state_name(u.j.state),
+		    core_job_fields(&u.j, fields, sizeof(fields)),
+		    u.j.reason[0] ? ": " : "", u.j.reason);
 		callback_kick(c->callbacks);
 		if (c->on_final != NULL)
 			c->on_final(&u.j, c->on_final_arg);
@@ -726,6 +764,8 @@ static void
 core_finish(struct core *c, struct job *j, enum job_state st,
     const char *reason)
 {
+	char fields[CORE_FIELDS_MAX];
+
 	j->state = st;
 	j->phase = PHASE_DONE;
 	if (reason != NULL)
@@ -739,7 +779,9 @@ core_finish(struct core *c, struct job *j, enum job_state st,
 			u->final_owed = true;
 		return;
 	}
-	log_info("job %lld %s%s%s", (long long)j->id, job_state_name(st),
+	core_count_final(c, j);
+	log_info("job %lld %s %s%s%s", (long long)j->id, job_state_name(st),
+	    core_job_fields(j, fields, sizeof(fields)),
 	    j->reason[0] ? ": " : "", j->reason);
 	/* Its callback, if it has one, became due in that commit. */
 	callback_kick(c->callbacks);
@@ -787,6 +829,9 @@ core_same_failure_again(struct core *c, const struct job *j, const char *node,
 static void
 core_retry(struct core *c, struct job *j, bool node_lost, const char *reason)
 {
+	char fields[CORE_FIELDS_MAX];
+	const char *cause[1];
+
 	if (j->cancel_requested) {
 		core_finish(c, j, JOB_CANCELLED, "cancelled");
 		return;
@@ -803,7 +848,10 @@ core_retry(struct core *c, struct job *j, bool node_lost, const char *reason)
 	j->phase = PHASE_QUEUED;
 	snprintf(j->reason, sizeof(j->reason), "requeued: %s", reason);
 	core_save(c, j);
-	log_info("job %lld requeued: %s", (long long)j->id, reason);
+	cause[0] = node_lost ? "node_lost" : "attempt_failed";
+	metrics_family_add(&c->metrics.requeues, cause, 1);
+	log_info("job %lld requeued %s: %s", (long long)j->id,
+	    core_job_fields(j, fields, sizeof(fields)), reason);
 	core_enqueue(c, j);
 }
 
@@ -906,6 +954,7 @@ static bool
 core_place(struct core *c, int64_t id, int node)
 {
 	const char *name = c->nodes[node].conf->name;
+	char fields[CORE_FIELDS_MAX];
 	char now[40];
 	struct error e;
 	struct job j;
@@ -944,7 +993,8 @@ core_place(struct core *c, int64_t id, int node)
 	(void)core_dequeue(c, &j, true);
 	core_active_add(c, j.id, node, j.attempts, j.tenant, false);
 	c->active[c->nactive - 1].deadline_ms = core_deadline_of(c, node, &j);
-	log_debug("job %lld: placed on %s", (long long)j.id, name);
+	log_info("job %lld placed %s", (long long)j.id,
+	    core_job_fields(&j, fields, sizeof(fields)));
 	core_send(c, node, POOL_CMD_START, j.id, j.attempts);
 	return true;
 }
@@ -1317,6 +1367,7 @@ core_on_event(struct pool_ev *ev, void *arg)
 	case POOL_EV_JOB_COLLECTED: {
 		struct result *r = &ev->result;
 		char outcome[JOB_REASON_MAX];
+		const char *rv[2];
 		int node = a->node;
 
 		j.has_result = true;
@@ -1335,6 +1386,9 @@ core_on_event(struct pool_ev *ev, void *arg)
 		    r->message);
 		core_active_remove(c, a, outcome);
 		metrics_observe_run(&c->metrics, r->wall_seconds);
+		rv[0] = j.runtime;
+		rv[1] = verdict_name(r->verdict);
+		metrics_family_add(&c->metrics.verdicts, rv, 2);
 		/* A sandbox error is the node's fault, not the program's:
 		   another attempt, on any node, may well succeed. */
 		if (r->verdict == VERDICT_SANDBOX_ERROR &&
@@ -1697,6 +1751,7 @@ core_init(struct core *c, const char *config_path, struct error *e)
 
 	memset(c, 0, sizeof(*c));
 	c->sp.root = -1;
+	metrics_start(&c->metrics);
 	if (settings_load(config_path, &c->set, e) == -1)
 		return -1;
 	if (core_mkdir(c->set.state_dir, e) == -1 ||
@@ -1826,6 +1881,7 @@ core_release(struct core *c)
 	if (c->base != NULL)
 		event_base_free(c->base);
 	settings_release(&c->set);
+	metrics_release(&c->metrics);
 	memset(c, 0, sizeof(*c));
 	c->sp.root = -1;
 }
@@ -2053,8 +2109,14 @@ core_batch_flush(struct core *c)
 	c->batch = NULL;
 	c->nbatch = 0;
 	c->submit_commits++;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		const char *tr[2] = { b[i].j.tenant, b[i].j.runtime };
+
 		core_enqueue(c, &b[i].j);
+		metrics_family_add(&c->metrics.submitted, tr, 2);
+		log_info("job %lld submitted tenant=%s runtime=%s",
+		    (long long)b[i].j.id, b[i].j.tenant, b[i].j.runtime);
+	}
 	core_schedule(c);
 	for (i = 0; i < n; i++) {
 		/* As it is now: placed at once, or why it waits. */
@@ -2166,7 +2228,16 @@ int
 core_drain(struct core *c, const char *name, bool drain, const char *reason,
     struct error *e)
 {
+	return core_drain_as(c, name, drain, reason, NULL, e);
+}
+
+/* Drain or resume a node, at the request of tenant `by` (logged). */
+int
+core_drain_as(struct core *c, const char *name, bool drain, const char *reason,
+    const char *by, struct error *e)
+{
 	struct core_node *n = core_node_find(c, name);
+	const char *na[2] = { name, drain ? "drain" : "resume" };
 	char text[256];
 
 	if (n == NULL)
@@ -2185,8 +2256,14 @@ core_drain(struct core *c, const char *name, bool drain, const char *reason,
 	else if (n->connected)
 		n->reason[0] = '\0';
 	core_node_settle(n);
-	log_info("node %s %s%s", name, drain ? "drained: " : "resumed",
-	    drain ? text : "");
+	metrics_family_add(&c->metrics.drains, na, 2);
+	if (by != NULL)
+		log_info("node %s %s by token '%s'%s%s", name,
+		    drain ? "drained" : "resumed", by, drain ? ": " : "",
+		    drain ? text : "");
+	else
+		log_info("node %s %s%s", name, drain ? "drained: " : "resumed",
+		    drain ? text : "");
 	core_schedule(c);
 	return 0;
 }

@@ -267,4 +267,9 @@ struct core_node *core_node_find(struct core *c, const char *name);
 int core_drain(struct core *c, const char *node, bool drain, const char *reason,
     struct error *e);
 
+/* core_drain(), at the request of the token called by (the log says who;
+   NULL: nobody named). */
+int core_drain_as(struct core *c, const char *node, bool drain,
+    const char *reason, const char *by, struct error *e);
+
 #endif

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -426,6 +427,110 @@ remote_opts_check(const struct remote_opts *o, struct error *e)
 	if (o->connect_timeout_ms <= 0 || o->io_timeout_ms <= 0)
 		return error_set(e, ERR_INVALID, "timeouts must be positive");
 	return 0;
+}
+
+/* Check a node's key and known_hosts without connecting: see remote.h. */
+int
+remote_check_files(const struct remote_opts *o, char *desc, size_t len,
+    bool *loose, struct error *e)
+{
+	ssh_session s = NULL;
+	ssh_key key = NULL, pub = NULL;
+	unsigned char *hash = NULL;
+	char *fp = NULL, label[300], scan[1400];
+	unsigned int port = o->port;
+	bool process_config = false;
+	size_t hlen = 0;
+	struct stat sb;
+	int rc = -1;
+
+	if (remote_opts_check(o, e) == -1)
+		return -1;
+	ssh_set_log_level(SSH_LOG_NOLOG);
+	snprintf(label, sizeof(label),
+	    strchr(o->host, ':') != NULL || o->port != 22 ? "[%s]:%u" : "%s",
+	    o->host, o->port);
+	/* The command that writes the node's host key to known_hosts. */
+	if (o->port != 22)
+		snprintf(scan, sizeof(scan), "ssh-keyscan -p %u %s >>%s",
+		    o->port, o->host, o->known_hosts);
+	else
+		snprintf(scan, sizeof(scan), "ssh-keyscan %s >>%s", o->host,
+		    o->known_hosts);
+	if (stat(o->identity, &sb) == -1) {
+		error_set(e, ERR_INVALID, "cannot read private key '%s': %s",
+		    o->identity, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		error_set(e, ERR_INVALID,
+		    "private key '%s' is not a regular file", o->identity);
+		goto out;
+	}
+	if (ssh_pki_import_privkey_file(o->identity, NULL, NULL, NULL, &key) !=
+		SSH_OK ||
+	    ssh_pki_export_privkey_to_pubkey(key, &pub) != SSH_OK ||
+	    ssh_get_publickey_hash(pub, SSH_PUBLICKEY_HASH_SHA256, &hash,
+		&hlen) != 0 ||
+	    (fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash,
+		 hlen)) == NULL) {
+		error_set(e, ERR_INVALID,
+		    "cannot read private key '%s' (it must be an SSH private "
+		    "key this user can read, without a passphrase: "
+		    "ssh-keygen -p -N '' -f %s removes one)",
+		    o->identity, o->identity);
+		goto out;
+	}
+	*loose = (sb.st_mode & 077) != 0;
+	if ((s = ssh_new()) == NULL) {
+		error_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* As remote_set_options() sets them: the same file, no ssh_config. */
+	if (ssh_options_set(s, SSH_OPTIONS_HOST, o->host) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_PORT, &port) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &process_config) <
+		0 ||
+	    ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, o->known_hosts) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, o->known_hosts) <
+		0) {
+		error_set(e, ERR_INVALID, "bad SSH options for %s: %s", label,
+		    ssh_get_error(s));
+		goto out;
+	}
+	if (access(o->known_hosts, R_OK) == -1) {
+		error_set(e, ERR_INVALID,
+		    "cannot read known_hosts '%s': %s (write the node's host "
+		    "key there with %s, once its fingerprint is checked)",
+		    o->known_hosts, strerror(errno), scan);
+		goto out;
+	}
+	switch (ssh_session_has_known_hosts_entry(s)) {
+	case SSH_KNOWN_HOSTS_OK:
+		break;
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+	case SSH_KNOWN_HOSTS_NOT_FOUND:
+		error_set(e, ERR_INVALID,
+		    "host %s is not in known_hosts '%s' (add the node's host "
+		    "key with %s, once its fingerprint is checked)",
+		    label, o->known_hosts, scan);
+		goto out;
+	default:
+		error_set(e, ERR_INVALID, "cannot read known_hosts '%s': %s",
+		    o->known_hosts, ssh_get_error(s));
+		goto out;
+	}
+	snprintf(desc, len, "%s %s", ssh_key_type_to_char(ssh_key_type(pub)),
+	    fp);
+	rc = 0;
+out:
+	ssh_string_free_char(fp);
+	ssh_clean_pubkey_hash(&hash);
+	ssh_key_free(pub);
+	ssh_key_free(key);
+	if (s != NULL)
+		ssh_free(s);
+	return rc;
 }
 
 /* Connect: see remote.h. */

@@ -78,6 +78,18 @@ struct remote;
  */
 struct remote *remote_connect(const struct remote_opts *o, struct error *e);
 
+/*
+ * Check a node's files as remote_connect() would read them, without
+ * connecting (sluice serve --check): the private key can be read and has
+ * no passphrase, and known_hosts holds a key for the node's host and port
+ * (hashed entries too).  On success desc gets the key's type and SHA-256
+ * fingerprint, and *loose says whether the key file can be read by others
+ * than its owner (OpenSSH would refuse it; libssh does not).  ERR_INVALID
+ * with a message that names the file and the fix otherwise.
+ */
+int remote_check_files(const struct remote_opts *o, char *desc, size_t len,
+    bool *loose, struct error *e);
+
 /* Disconnect and free (NULL is a no-op).  Live channels must be freed
  * first. */
 void remote_free(struct remote *r);

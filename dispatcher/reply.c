@@ -46,12 +46,21 @@ reply_phrase(int status)
 	}
 }
 
+/* A reply sent: counted by status, timed, and logged (access.h). */
+static void
+reply_done(struct metrics *m, struct evhttp_request *req, int status,
+    size_t bytes)
+{
+	metrics_count_response(m, status);
+	access_end(m, req, status, bytes);
+}
+
 /* Reply with a status and no body. */
 void
 reply_empty(struct metrics *m, struct evhttp_request *req, int status)
 {
 	evhttp_send_reply(req, status, reply_phrase(status), NULL);
-	metrics_count_response(m, status);
+	reply_done(m, req, status, 0);
 }
 
 /* Reply with JSON text already written. */
@@ -59,18 +68,21 @@ void
 reply_json_text(struct metrics *m, struct evhttp_request *req, int status,
     struct evbuffer *buf)
 {
+	size_t len;
+
 	if (buf == NULL || evbuffer_add(buf, "\n", 1) == -1) {
 		if (buf != NULL)
 			evbuffer_free(buf);
 		evhttp_send_error(req, 500, "Internal Server Error");
-		metrics_count_response(m, 500);
+		reply_done(m, req, 500, 0);
 		return;
 	}
+	len = evbuffer_get_length(buf);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
 	evhttp_send_reply(req, status, reply_phrase(status), buf);
 	evbuffer_free(buf);
-	metrics_count_response(m, status);
+	reply_done(m, req, status, len);
 }
 
 /* Reply with a JSON document. */
@@ -128,6 +140,7 @@ reply_raw(struct metrics *m, struct evhttp_request *req,
 
 	if (buf == NULL) {
 		evhttp_send_error(req, 500, "Internal Server Error");
+		reply_done(m, req, 500, 0);
 		return;
 	}
 	evbuffer_add(buf, data, len);
@@ -135,5 +148,5 @@ reply_raw(struct metrics *m, struct evhttp_request *req,
 	    "Content-Type", content_type);
 	evhttp_send_reply(req, 200, "OK", buf);
 	evbuffer_free(buf);
-	metrics_count_response(m, 200);
+	reply_done(m, req, 200, len);
 }

@@ -1,7 +1,8 @@
 /*
  * Answers to HTTP requests on libevent's evhttp: JSON documents, the API's
  * error documents, and raw bytes.  Each reply is counted in m for /metrics
- * (metrics.h).  Used on the main thread by the server and the long polls.
+ * (metrics.h), timed and, with access_log on, logged (access.h).  Used on
+ * the main thread by the server and the long polls.
  */
 #ifndef SLUICE_DISPATCHER_REPLY_H
 #define SLUICE_DISPATCHER_REPLY_H

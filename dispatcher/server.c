@@ -15,6 +15,7 @@
 #include <event2/keyvalq_struct.h>
 #include <sys/queue.h>
 
+#include "access.h"
 #include "conns.h"
 #include "core.h"
 #include "digest.h"
@@ -190,6 +191,7 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 			judge0_error(c, req, 401, why);
 		goto out;
 	}
+	access_tenant(&c->metrics, req, tok->name);
 	/* As for /v1: submissions of this turn are committed together. */
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST)
 		core_batch_flush(c);
@@ -782,7 +784,7 @@ server_node(struct core *c, struct evhttp_request *req,
 	for (len = 0; reason[len] != '\0'; len++)
 		if ((unsigned char)reason[len] < 0x20)
 			reason[len] = ' ';
-	if (core_drain(c, name, drain, reason, &e) == -1) {
+	if (core_drain_as(c, name, drain, reason, tok->name, &e) == -1) {
 		reply_error(&c->metrics, req,
 		    e.code == ERR_NOTFOUND ? 404 : 500, e.msg, NULL);
 		return;
@@ -908,11 +910,14 @@ server_purge(struct core *c, struct evhttp_request *req,
 		"before", when));
 }
 
-/* GET /metrics: Prometheus text format. */
+/* GET /metrics: Prometheus text format; a submit token sees its own
+   tenant's per-tenant series, and no other tenant's name. */
 static void
-server_metrics(struct core *c, struct evhttp_request *req)
+server_metrics(struct core *c, struct evhttp_request *req,
+    const struct settings_token *tok)
 {
-	char *text = view_metrics_text(c);
+	char *text = view_metrics_text_for(c,
+	    tok->role == ROLE_ADMIN ? NULL : tok->name);
 
 	if (text == NULL) {
 		reply_error(&c->metrics, req, 500, "out of memory", NULL);
@@ -938,6 +943,7 @@ server_route(struct evhttp_request *req, void *arg)
 	size_t idlen, dlen;
 	int64_t id;
 
+	access_begin(&c->metrics, req);
 	/* A decoded path with a NUL in it (%00) is refused outright. */
 	if (raw == NULL || (path = evhttp_uridecode(raw, 0, &dlen)) == NULL ||
 	    strlen(path) != dlen) {
@@ -969,6 +975,7 @@ server_route(struct evhttp_request *req, void *arg)
 	}
 	if ((tok = server_auth(c, req)) == NULL)
 		goto out;
+	access_tenant(&c->metrics, req, tok->name);
 	/* Submissions of this turn of the loop are committed together; any
 	   other request sees them committed first. */
 	if (strcmp(path, "/v1/jobs") != 0 || method != EVHTTP_REQ_POST)
@@ -1010,7 +1017,7 @@ server_route(struct evhttp_request *req, void *arg)
 	}
 	if (strcmp(path, "/metrics") == 0) {
 		if (method == EVHTTP_REQ_GET)
-			server_metrics(c, req);
+			server_metrics(c, req, tok);
 		else
 			server_bad_method(c, req, "GET");
 		goto out;
@@ -1099,6 +1106,7 @@ server_new(struct core *c, struct error *e)
 	cc.header_timeout_seconds = c->set.header_timeout_seconds;
 	cc.max_body_bytes = c->set.max_body_bytes * 2 + 65536;
 	cc.metrics = &c->metrics;
+	c->metrics.access.log = c->set.access_log;
 	if ((s->conns = conns_new(c->base, s->http, bound, &cc, e)) == NULL)
 		goto fail;
 	log_info("listening on %s:%u with %zu nodes", c->set.listen_host,

@@ -25,7 +25,7 @@ static const char *const settings_known[] = { "listen", "state_dir",
 	"idle_timeout_seconds", "cors_origins", "languages", "callback_allow",
 	"callback_allow_public", "callback_retry_seconds",
 	"callback_timeout_seconds", "callback_max_concurrent",
-	"callback_ca_file", "ui_dir", NULL };
+	"callback_ca_file", "ui_dir", "access_log", NULL };
 static const char *const settings_retention_known[] = { "max_age_seconds",
 	"max_jobs", "states", NULL };
 static const char *const settings_retention_state_known[] = { "state",
@@ -470,6 +470,7 @@ settings_ui(const config_t *cf, struct settings *s, struct error *e)
 static int
 settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 {
+	const config_setting_t *m;
 	const char *v;
 	int64_t n;
 
@@ -561,6 +562,14 @@ settings_scalars(const config_t *cf, struct settings *s, struct error *e)
 		return -1;
 	s->caps.max_total_bytes = (uint64_t)n;
 	s->caps.max_labels = 16;
+	/* One line per API request in the log, unless turned off. */
+	s->access_log = true;
+	if ((m = config_lookup(cf, "access_log")) != NULL) {
+		if (config_setting_type(m) != CONFIG_TYPE_BOOL)
+			return error_set_field(e, ERR_INVALID, "access_log",
+			    "'access_log' must be true or false");
+		s->access_log = config_setting_get_bool(m) != 0;
+	}
 	return 0;
 }
 

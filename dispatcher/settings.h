@@ -114,6 +114,7 @@ struct settings {
 	char **cors_origins; /* origins whose pages may call the API ("*":
 				any); none by default */
 	size_t ncors_origins;
+	bool access_log; /* a log line per API request (access.h) */
 	struct request_caps caps;
 	struct settings_language *languages; /* the default map unless the
 						file has "languages" */

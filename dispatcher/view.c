@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -523,9 +524,155 @@ view_runtimes_json(struct core *c)
 	return json_pack("{s:o}", "runtimes", list);
 }
 
-/* The metrics in Prometheus text format. */
+/* Seconds since the epoch of a time as the dispatcher writes them
+   (util_time_rfc3339()), or 0 if there is none. */
+static double
+view_epoch_seconds(const char *s)
+{
+	struct tm tm;
+	char *rest;
+	double frac = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s[0] == '\0' ||
+	    (rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return 0;
+	if (*rest == '.')
+		frac = strtod(rest, NULL);
+	return (double)timegm(&tm) + frac;
+}
+
+/* One gauge per node: name, help, and a value for each (with decimals
+   digits after the point). */
+static void
+view_metrics_node_gauge(struct core *c, struct evbuffer *b, const char *name,
+    const char *help, int decimals, double (*value)(const struct core_node *))
+{
+	size_t k;
+
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help,
+	    name);
+	for (k = 0; k < c->nnodes; k++) {
+		evbuffer_add_printf(b, "%s{node=\"", name);
+		metrics_label_value(b, c->nodes[k].conf->name);
+		evbuffer_add_printf(b, "\"} %.*f\n", decimals,
+		    value(&c->nodes[k]));
+	}
+}
+
+static double
+view_node_up(const struct core_node *n)
+{
+	return n->connected ? 1 : 0;
+}
+
+static double
+view_node_slots(const struct core_node *n)
+{
+	return n->known ? n->info.slots : 0;
+}
+
+static double
+view_node_busy(const struct core_node *n)
+{
+	return n->busy;
+}
+
+static double
+view_node_elsewhere(const struct core_node *n)
+{
+	return n->elsewhere;
+}
+
+static double
+view_node_drained(const struct core_node *n)
+{
+	return n->drained ? 1 : 0;
+}
+
+static double
+view_node_last_seen(const struct core_node *n)
+{
+	return view_epoch_seconds(n->last_seen);
+}
+
+/* The per-node gauges. */
+static void
+view_metrics_nodes(struct core *c, struct evbuffer *b)
+{
+	view_metrics_node_gauge(c, b, "sluice_node_up",
+	    "1 if the dispatcher's session to the node is up.", 0,
+	    view_node_up);
+	view_metrics_node_gauge(c, b, "sluice_node_slots",
+	    "Slots the node's agent offers (0 until it first connects).", 0,
+	    view_node_slots);
+	view_metrics_node_gauge(c, b, "sluice_node_busy",
+	    "Slots taken by this dispatcher's jobs.", 0, view_node_busy);
+	view_metrics_node_gauge(c, b, "sluice_node_busy_elsewhere",
+	    "Slots the agent says are taken by others.", 0,
+	    view_node_elsewhere);
+	view_metrics_node_gauge(c, b, "sluice_node_drained",
+	    "1 if an operator drained the node.", 0, view_node_drained);
+	view_metrics_node_gauge(c, b, "sluice_node_last_seen_timestamp_seconds",
+	    "When the node was last heard from (its connection, or an "
+	    "event of a job on it), in seconds since the epoch (0: not "
+	    "since the daemon started).",
+	    3, view_node_last_seen);
+}
+
+/* Jobs queued and placed, per tenant (each token's, and any other whose
+   jobs are in the queue or on a node); of tenant only, if not NULL. */
+static void
+view_metrics_tenants(struct core *c, struct evbuffer *b, const char *only)
+{
+	int64_t *queued = calloc(c->ntenants + 1, sizeof(*queued));
+	size_t i, k;
+
+	if (queued == NULL)
+		return;
+	/* One pass over the queue's classes, not one per tenant. */
+	for (k = 0; k < c->nclasses; k++)
+		for (i = 0; i < c->ntenants; i++)
+			if (strcmp(c->classes[k].q.tenant,
+				c->tenants[i].name) == 0) {
+				queued[i] += (int64_t)(c->classes[k].n -
+				    c->classes[k].head);
+				break;
+			}
+	evbuffer_add_printf(b,
+	    "# HELP sluice_tenant_jobs_queued Jobs waiting in the queue, by "
+	    "tenant.\n# TYPE sluice_tenant_jobs_queued gauge\n");
+	for (i = 0; i < c->ntenants; i++) {
+		if (only != NULL && strcmp(c->tenants[i].name, only) != 0)
+			continue;
+		evbuffer_add_printf(b, "sluice_tenant_jobs_queued{tenant=\"");
+		metrics_label_value(b, c->tenants[i].name);
+		evbuffer_add_printf(b, "\"} %lld\n", (long long)queued[i]);
+	}
+	evbuffer_add_printf(b,
+	    "# HELP sluice_tenant_jobs_running Jobs placed on a node (staging, "
+	    "running, or their results coming back), by tenant.\n"
+	    "# TYPE sluice_tenant_jobs_running gauge\n");
+	for (i = 0; i < c->ntenants; i++) {
+		if (only != NULL && strcmp(c->tenants[i].name, only) != 0)
+			continue;
+		evbuffer_add_printf(b, "sluice_tenant_jobs_running{tenant=\"");
+		metrics_label_value(b, c->tenants[i].name);
+		evbuffer_add_printf(b, "\"} %u\n", c->tenants[i].placed);
+	}
+	free(queued);
+}
+
+/* The metrics in Prometheus text format, every tenant's. */
 char *
 view_metrics_text(struct core *c)
+{
+	return view_metrics_text_for(c, NULL);
+}
+
+/* The metrics in Prometheus text format, as tenant (NULL: all) sees them. */
+char *
+view_metrics_text_for(struct core *c, const char *tenant)
 {
 	static const enum job_phase live[] = { PHASE_QUEUED, PHASE_STAGING,
 		PHASE_RUNNING, PHASE_COLLECTING };
@@ -533,7 +680,7 @@ view_metrics_text(struct core *c)
 		SCHED_DRAINING, SCHED_DRAINED };
 	struct evbuffer *b = evbuffer_new();
 	struct callback_stats cs;
-	int64_t counts[9], n;
+	int64_t n;
 	struct error e;
 	size_t i, k, len;
 	char *text;
@@ -556,18 +703,20 @@ view_metrics_text(struct core *c)
 		    job_state_name(job_phase_state(live[i])),
 		    job_phase_name(live[i]), (long long)n);
 	}
+	/* Counted as jobs end, since the daemon started: never read from
+	   the jobs table, whose rows retention and purge remove. */
 	evbuffer_add_printf(b,
-	    "# HELP sluice_jobs_finished_total Jobs that ended, by "
-	    "final state.\n# TYPE sluice_jobs_finished_total "
-	    "counter\n");
-	if (store_jobs_final_counts(c->st, counts, &e) == -1)
-		memset(counts, 0, sizeof(counts));
+	    "# HELP sluice_jobs_finished_total Jobs that ended since the "
+	    "daemon started, by final state.\n"
+	    "# TYPE sluice_jobs_finished_total counter\n");
 	for (i = 0; i < 9; i++)
 		if (job_state_final((enum job_state)i))
 			evbuffer_add_printf(b,
-			    "sluice_jobs_finished_total{state=\"%s\"} %lld\n",
+			    "sluice_jobs_finished_total{state=\"%s\"} %llu\n",
 			    job_state_name((enum job_state)i),
-			    (long long)counts[i]);
+			    (unsigned long long)c->metrics.finished[i]);
+	metrics_text_counters(&c->metrics, b, tenant);
+	view_metrics_tenants(c, b, tenant);
 	metrics_text_jobs(&c->metrics, b);
 	evbuffer_add_printf(b,
 	    "# HELP sluice_nodes Nodes by state.\n"
@@ -584,11 +733,13 @@ view_metrics_text(struct core *c)
 	    "# HELP sluice_ssh_reconnects_total Reconnections to a "
 	    "node after it was up.\n"
 	    "# TYPE sluice_ssh_reconnects_total counter\n");
-	for (k = 0; k < c->nnodes; k++)
-		evbuffer_add_printf(b,
-		    "sluice_ssh_reconnects_total{node=\"%s\"} %llu\n",
-		    c->nodes[k].conf->name,
+	for (k = 0; k < c->nnodes; k++) {
+		evbuffer_add_printf(b, "sluice_ssh_reconnects_total{node=\"");
+		metrics_label_value(b, c->nodes[k].conf->name);
+		evbuffer_add_printf(b, "\"} %llu\n",
 		    (unsigned long long)c->nodes[k].reconnects);
+	}
+	view_metrics_nodes(c, b);
 	metrics_text_responses(&c->metrics, b);
 	evbuffer_add_printf(b,
 	    "# HELP sluice_store_unsaved_jobs Job states whose commit "
@@ -637,6 +788,7 @@ view_metrics_text(struct core *c)
 	    (unsigned long long)cs.attempts_failed,
 	    (unsigned long long)cs.failed, (long long)n,
 	    (unsigned long long)cs.in_flight);
+	metrics_text_process(&c->metrics, b);
 	len = evbuffer_get_length(b);
 	if ((text = malloc(len + 1)) != NULL) {
 		evbuffer_remove(b, text, len);

@@ -90,4 +90,8 @@ json_t *view_runtimes_json(struct core *c);
 /* The metrics in Prometheus text format (a new string, NULL if no memory). */
 char *view_metrics_text(struct core *c);
 
+/* The same, with the per-tenant series of tenant alone (NULL: every
+   tenant's): a token of role submit sees no other tenant's names. */
+char *view_metrics_text_for(struct core *c, const char *tenant);
+
 #endif

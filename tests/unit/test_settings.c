@@ -118,6 +118,7 @@ settings_load__defaults__applied(void **state)
 	assert_true(s.dead_after_seconds >= s.keepalive_seconds);
 	assert_int_equal(s.caps.max_files, 100);
 	assert_int_equal(s.max_out_files, 1000);
+	assert_true(s.access_log);
 	settings_release(&s);
 }
 
@@ -174,6 +175,37 @@ settings_load__cors_origins__read(void **state)
 	assert_string_equal(s.cors_origins[0], "https://play.example.edu");
 	assert_string_equal(s.cors_origins[3], "*");
 	settings_release(&s);
+}
+
+/* access_log: a boolean, true unless turned off. */
+static void
+settings_load__access_log__read(void **state)
+{
+	struct settings s;
+	struct error e;
+
+	(void)state;
+	write_valid("access_log = false;");
+	error_init(&e);
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_false(s.access_log);
+	settings_release(&s);
+	refuse("access_log = 0;", "access_log");
+	refuse("access_log = \"no\";", "access_log");
+}
+
+/* A misspelt setting's message names its line. */
+static void
+settings_load__unknown__names_its_line(void **state)
+{
+	struct settings s;
+	struct error e;
+
+	(void)state;
+	write_valid("\n\nacess_log = false;");
+	error_init(&e);
+	assert_int_equal(settings_load(conf_path, &s, &e), -1);
+	assert_non_null(strstr(e.msg, "unknown setting 'acess_log' on line 7"));
 }
 
 static void
@@ -560,6 +592,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(settings_load__access_log__read,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__unknown__names_its_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(settings_load__example__read,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
