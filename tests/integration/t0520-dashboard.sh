@@ -155,7 +155,8 @@ serve2() {
 		-e "s|port = [0-9]*; user|port = $dead; user|" \
 		-e "s|^ui_dir = .*|$1|" "$T/sluice.conf" >"$T/sluice2.conf"
 	rm -rf "$T/state2"
-	timeout 30 "$SLUICE_BIN" serve --config "$T/sluice2.conf" </dev/null >"$T/serve2.log" 2>&1 &
+	# A safety net only: under load a stop waits for the node workers.
+	timeout 300 "$SLUICE_BIN" serve --config "$T/sluice2.conf" </dev/null >"$T/serve2.log" 2>&1 &
 	DISP2_PID=$!
 }
 # stop2: stop it; the status says whether it stopped cleanly (under
