@@ -653,6 +653,22 @@ struct server_list_query {
 };
 
 /*
+ * The items of a comma-separated list, split in place: cut the item at v
+ * at its comma and return the next item (which may be empty, as "a,,b"
+ * has one), or NULL after the last.
+ */
+static char *
+server_list_next(char *v)
+{
+	char *comma = strchr(v, ',');
+
+	if (comma == NULL)
+		return NULL;
+	*comma = '\0';
+	return comma + 1;
+}
+
+/*
  * Read the query's parameters into lq; 0, or -1 with the status (400 or
  * 403), the message and the field at fault.  Lists (state, id, name) may
  * be given comma-separated, repeated, or both; the others once.
@@ -667,7 +683,7 @@ server_list_parse(struct evkeyvalq *params, const struct settings_token *tok,
 	struct evkeyval *kv;
 	enum job_state st;
 	uint64_t u;
-	char *v, *save;
+	char *v, *next;
 
 	*status = 400;
 	lq->limit = 50;
@@ -692,8 +708,8 @@ server_list_parse(struct evkeyvalq *params, const struct settings_token *tok,
 			else
 				lq->f.before = (int64_t)u, seen_before = true;
 		} else if (strcmp(kv->key, "state") == 0) {
-			for (v = strtok_r(kv->value, ",", &save); v != NULL;
-			     v = strtok_r(NULL, ",", &save)) {
+			for (v = kv->value; v != NULL; v = next) {
+				next = server_list_next(v);
 				if (job_state_parse(v, &st) == -1) {
 					snprintf(msg, msglen,
 					    "state must be job states, such "
@@ -703,8 +719,8 @@ server_list_parse(struct evkeyvalq *params, const struct settings_token *tok,
 				lq->f.state_mask |= 1u << st;
 			}
 		} else if (strcmp(kv->key, "id") == 0) {
-			for (v = strtok_r(kv->value, ",", &save); v != NULL;
-			     v = strtok_r(NULL, ",", &save)) {
+			for (v = kv->value; v != NULL; v = next) {
+				next = server_list_next(v);
 				if (!util_parse_u64(v, &u) || u == 0 ||
 				    u > (uint64_t)INT64_MAX / 2 ||
 				    lq->f.nids == STORE_FILTER_VALUES_MAX) {
@@ -716,8 +732,8 @@ server_list_parse(struct evkeyvalq *params, const struct settings_token *tok,
 				lq->ids[lq->f.nids++] = (int64_t)u;
 			}
 		} else if (strcmp(kv->key, "name") == 0) {
-			for (v = strtok_r(kv->value, ",", &save); v != NULL;
-			     v = strtok_r(NULL, ",", &save)) {
+			for (v = kv->value; v != NULL; v = next) {
+				next = server_list_next(v);
 				if (!util_token_ok(v, REQUEST_NAME_MAX) ||
 				    lq->f.nnames == STORE_FILTER_VALUES_MAX) {
 					snprintf(msg, msglen,
