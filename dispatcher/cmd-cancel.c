@@ -248,6 +248,13 @@ cmd_cancel_exec(int argc, char **argv)
 		    "--label, -u, -S, -E), or --all");
 		goto out;
 	}
+	/* -t all is a filter that filters nothing. */
+	if (optind == argc && filtered && jobsel_empty(&sel)) {
+		rc = cli_usage_error(&cli,
+		    "these filters select every job: say --all to cancel "
+		    "them all");
+		goto out;
+	}
 	if (filtered && all) {
 		rc = cli_usage_error(&cli,
 		    "--all cancels every job: it takes no filter");

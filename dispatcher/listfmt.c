@@ -31,36 +31,36 @@ static const struct listfmt_def {
 	[LISTFMT_RUNTIME] = { 'P', "runtime", { "partition" }, "RUNTIME", false,
 	    "its runtime: squeue's partition" },
 	[LISTFMT_ST] = { 't', "st", { "statecompact" }, "ST", true,
-	    "its state's code: PD, R, CG, CD, F, TO, OOM, CA, NF" },
+	    "its state's code: PD, R, CD, ..." },
 	[LISTFMT_STATE] = { 'T', "state", { "statelong" }, "STATE", false,
 	    "its state: PENDING, RUNNING, ..." },
 	[LISTFMT_TIME] = { 'M', "time", { "timeused" }, "TIME", true,
-	    "time its current attempt has run; 0:00 while pending" },
+	    "its current attempt's run; 0:00 if pending" },
 	[LISTFMT_WHERE] = { 'R', "where", { "reasonlist", "nodereason" },
 	    "NODE(REASON)", false,
-	    "its node, or (why it waits) while pending" },
+	    "its node, or (why it waits) if pending" },
 	[LISTFMT_NODE] = { 'N', "node", { "nodelist" }, "NODE", false,
-	    "the node of its current or last attempt" },
+	    "the node of its latest attempt" },
 	[LISTFMT_REASON] = { 'r', "reason", { 0 }, "REASON", false,
 	    "why it waits, or how it ended" },
 	[LISTFMT_SUBMITTED] = { 'V', "submitted",
 	    { "submittime", "submitted_at" }, "SUBMIT_TIME", false,
-	    "when it was submitted (RFC 3339, UTC)" },
+	    "when it was submitted (UTC)" },
 	[LISTFMT_STARTED] = { 'S', "started", { "starttime", "started_at" },
 	    "START_TIME", false, "when it first started" },
 	[LISTFMT_FINISHED] = { 'e', "finished", { "endtime", "finished_at" },
 	    "END_TIME", false, "when it ended" },
 	[LISTFMT_TIME_LIMIT] = { 'l', "time_limit", { "timelimit" },
 	    "TIME_LIMIT", true,
-	    "its wall_seconds limit (asked for, or applied once run)" },
+	    "its wall_seconds limit" },
 	[LISTFMT_MEMORY] = { 'm', "memory", { "minmemory" }, "MEMORY", true,
-	    "its memory_bytes limit (likewise)" },
+	    "its memory_bytes limit" },
 	[LISTFMT_LABELS] = { 'f', "labels", { "feature", "features" }, "LABELS",
-	    false, "the node labels it asked for: features" },
+	    false, "the labels it asked for: features" },
 	[LISTFMT_ATTEMPTS] = { 0, "attempts", { "restartcnt" }, "ATTEMPTS",
 	    true, "attempts started so far" },
 	[LISTFMT_VERDICT] = { 0, "verdict", { 0 }, "VERDICT", false,
-	    "how its program ended: ok, exited, wall_limit, ..." },
+	    "how its program ended: ok, exited, ..." },
 	[LISTFMT_EXIT_CODE] = { 0, "exit_code", { "exitcode" }, "EXIT_CODE",
 	    true, "its program's exit code" },
 	[LISTFMT_SIGNAL] = { 0, "signal", { 0 }, "SIGNAL", true,
@@ -362,22 +362,20 @@ listfmt_cell(enum listfmt_field field, const json_t *job, double now, char *buf,
 void
 listfmt_help(FILE *f)
 {
-	size_t i, k, n;
+	size_t i, k;
 
 	for (i = 0; i < LISTFMT_NDEFS; i++) {
 		const struct listfmt_def *d = &listfmt_defs[i];
 		char letter[4] = "";
-		char names[64];
 
 		if (d->letter != 0)
 			snprintf(letter, sizeof(letter), "%%%c", d->letter);
-		snprintf(names, sizeof(names), "%s", d->name);
-		for (k = 0; k < 3 && d->aliases[k] != NULL; k++) {
-			n = strlen(names);
-			snprintf(names + n, sizeof(names) - n, ", %s",
-			    d->aliases[k]);
-		}
-		fprintf(f, "  %-3s %-28s %-13s %s\n", letter, names, d->header,
+		fprintf(f, "  %-3s %-13s %-13s %s\n", letter, d->name, d->header,
 		    d->help);
+		for (k = 0; k < 3 && d->aliases[k] != NULL; k++)
+			fprintf(f, "%s%s", k == 0 ? "      also " : ", ",
+			    d->aliases[k]);
+		if (k > 0)
+			fputc('\n', f);
 	}
 }

@@ -157,7 +157,8 @@ tap_is "$rc/$(jq -r '.jobs[0].name' "$T/out")" "0/train" "--json needs no format
 run list --json -o %i
 tap_is "$rc" 64 "--json and -o exclude each other"
 run list --helpformat
-tap_like "$(out)" '%j +name, jobname +NAME' "--helpformat lists the fields"
+tap_like "$(out)" '%j +name +NAME' "--helpformat lists the fields"
+tap_like "$(out)" 'also jobname' "  and squeue -O's names for them"
 
 # --- list -n, --label, -u.
 run list -h --parsable -o %i -n sweep
@@ -290,6 +291,8 @@ run cancel "$p" -n keep
 tap_is "$rc" 64 "ids and filters together are 64"
 run cancel --all -n keep
 tap_is "$rc" 64 "--all with a filter is 64"
+run cancel -t all
+tap_is "$rc" 64 "cancel -t all, a filter that selects everything, is 64 (that takes --all)"
 run cancel -n 'bad name'
 tap_is "$rc" 64 "a bad name is 64"
 tap_is "$(state_of "$p")/$(state_of "$s1")" PENDING/RUNNING "  and nothing was cancelled"
