@@ -149,7 +149,10 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE jobs ADD COLUMN attempt_started_at TEXT NOT NULL"
 	"  DEFAULT '';"
 	/* Listing the jobs of a name, newest first. */
-	"CREATE INDEX jobs_name_id ON jobs (name, id);",
+	"CREATE INDEX jobs_name_id ON jobs (name, id);"
+	/* A tenant's jobs in a state, newest first: its running ones are
+	   found without walking its history. */
+	"CREATE INDEX jobs_tenant_state_id ON jobs (tenant, state, id);",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
@@ -1246,85 +1249,137 @@ store_sql_add(char *buf, size_t size, size_t *len, const char *text)
 	return 0;
 }
 
+/* The number of states in a filter's mask (0 for none). */
+static int
+store_find_nstates(const struct store_job_filter *f)
+{
+	int i, n = 0;
+
+	for (i = 0; i <= JOB_NODE_FAIL; i++)
+		if (f->state_mask & (1u << i))
+			n++;
+	return n;
+}
+
 /*
- * The WHERE clause of store_jobs_find() into buf, its parameters numbered
- * in the order store_find_bind() binds them: the bound id, the tenant,
- * the states, the ids, the names, the label, since, until; ?1 is the
- * bound and the page size comes last.
+ * Append one SELECT of store_jobs_find() to buf: the jobs below the bound
+ * id, in one state (if state), of the filter's other parts, newest first,
+ * a page of them.  Its parameters, in store_find_bind_one()'s order: the
+ * bound, the state, the tenant, the ids, the names, the label, since,
+ * until, the page size.
  */
 static int
-store_find_sql(const struct store_job_filter *f, char *buf, size_t size)
+store_find_one(const struct store_job_filter *f, bool state, char *buf,
+    size_t size, size_t *len)
 {
-	size_t len = 0, i;
+	size_t i;
 	int rc = 0;
 
-	rc |= store_sql_add(buf, size, &len, STORE_JOB_SELECT "WHERE id < ?");
+	rc |= store_sql_add(buf, size, len, STORE_JOB_SELECT "WHERE id < ?");
+	if (state)
+		rc |= store_sql_add(buf, size, len, " AND state = ?");
 	if (f->tenant != NULL)
-		rc |= store_sql_add(buf, size, &len, " AND tenant = ?");
-	if (f->state_mask != 0) {
-		rc |= store_sql_add(buf, size, &len, " AND state IN (");
-		for (i = 0; i <= JOB_NODE_FAIL; i++)
-			if (f->state_mask & (1u << i))
-				rc |= store_sql_add(buf, size, &len,
-				    (f->state_mask & ((1u << i) - 1)) != 0
-					? ", ?"
-					: "?");
-		rc |= store_sql_add(buf, size, &len, ")");
-	}
+		rc |= store_sql_add(buf, size, len, " AND tenant = ?");
 	if (f->nids > 0) {
-		rc |= store_sql_add(buf, size, &len, " AND id IN (?");
+		rc |= store_sql_add(buf, size, len, " AND id IN (?");
 		for (i = 1; i < f->nids; i++)
-			rc |= store_sql_add(buf, size, &len, ", ?");
-		rc |= store_sql_add(buf, size, &len, ")");
+			rc |= store_sql_add(buf, size, len, ", ?");
+		rc |= store_sql_add(buf, size, len, ")");
 	}
 	if (f->nnames > 0) {
-		rc |= store_sql_add(buf, size, &len, " AND name IN (?");
+		rc |= store_sql_add(buf, size, len, " AND name IN (?");
 		for (i = 1; i < f->nnames; i++)
-			rc |= store_sql_add(buf, size, &len, ", ?");
-		rc |= store_sql_add(buf, size, &len, ")");
+			rc |= store_sql_add(buf, size, len, ", ?");
+		rc |= store_sql_add(buf, size, len, ")");
 	}
 	/* labels is a compact JSON array of tokens (no quote or escape in
 	   one), so the label in quotes is found exactly where it is one. */
 	if (f->label != NULL)
-		rc |= store_sql_add(buf, size, &len,
+		rc |= store_sql_add(buf, size, len,
 		    " AND instr(labels, '\"' || ? || '\"') > 0");
 	if (f->since != NULL)
-		rc |= store_sql_add(buf, size, &len, " AND submitted_at >= ?");
+		rc |= store_sql_add(buf, size, len, " AND submitted_at >= ?");
 	if (f->until != NULL)
-		rc |= store_sql_add(buf, size, &len, " AND submitted_at < ?");
+		rc |= store_sql_add(buf, size, len, " AND submitted_at < ?");
+	rc |= store_sql_add(buf, size, len, " ORDER BY id DESC LIMIT ?");
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * The query of store_jobs_find() into buf.  Jobs of several states are a
+ * page of each state's, merged: each comes newest first from (state, id)
+ * or (tenant, state, id), so that the cost is the pages', not that of
+ * every job in those states.
+ */
+static int
+store_find_sql(const struct store_job_filter *f, char *buf, size_t size)
+{
+	size_t len = 0;
+	int i, n = store_find_nstates(f), rc = 0;
+
+	buf[0] = '\0';
+	if (n <= 1)
+		return store_find_one(f, n == 1, buf, size, &len);
+	for (i = 0; i <= JOB_NODE_FAIL; i++) {
+		if (!(f->state_mask & (1u << i)))
+			continue;
+		rc |= store_sql_add(buf, size, &len,
+		    len > 0 ? " UNION ALL SELECT * FROM (" : "SELECT * FROM (");
+		rc |= store_find_one(f, true, buf, size, &len);
+		rc |= store_sql_add(buf, size, &len, ")");
+	}
 	rc |= store_sql_add(buf, size, &len, " ORDER BY id DESC LIMIT ?");
 	return rc == 0 ? 0 : -1;
+}
+
+/* Bind the parameters of one store_find_one() from *k on. */
+static int
+store_find_bind_one(sqlite3_stmt *stmt, const struct store_job_filter *f,
+    int state, int max, int *k)
+{
+	int rc;
+	size_t i;
+
+	/* ids are positive, so "below INT64_MAX" is "from the newest". */
+	rc = sqlite3_bind_int64(stmt, (*k)++,
+	    f->before > 0 ? f->before : INT64_MAX);
+	if (rc == SQLITE_OK && state >= 0)
+		rc = sqlite3_bind_text(stmt, (*k)++,
+		    job_state_name((enum job_state)state), -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && f->tenant != NULL)
+		rc = sqlite3_bind_text(stmt, (*k)++, f->tenant, -1,
+		    SQLITE_STATIC);
+	for (i = 0; rc == SQLITE_OK && i < f->nids; i++)
+		rc = sqlite3_bind_int64(stmt, (*k)++, f->ids[i]);
+	for (i = 0; rc == SQLITE_OK && i < f->nnames; i++)
+		rc = sqlite3_bind_text(stmt, (*k)++, f->names[i], -1,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK && f->label != NULL)
+		rc = sqlite3_bind_text(stmt, (*k)++, f->label, -1,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK && f->since != NULL)
+		rc = sqlite3_bind_text(stmt, (*k)++, f->since, -1,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK && f->until != NULL)
+		rc = sqlite3_bind_text(stmt, (*k)++, f->until, -1,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, (*k)++, max);
+	return rc;
 }
 
 /* Bind store_find_sql()'s parameters. */
 static int
 store_find_bind(sqlite3_stmt *stmt, const struct store_job_filter *f, int max)
 {
-	int k = 1, rc;
-	size_t i;
+	int i, k = 1, n = store_find_nstates(f), rc = SQLITE_OK;
 
-	/* ids are positive, so "below INT64_MAX" is "from the newest". */
-	rc = sqlite3_bind_int64(stmt, k++,
-	    f->before > 0 ? f->before : INT64_MAX);
-	if (rc == SQLITE_OK && f->tenant != NULL)
-		rc = sqlite3_bind_text(stmt, k++, f->tenant, -1, SQLITE_STATIC);
+	if (n == 0)
+		return store_find_bind_one(stmt, f, -1, max, &k);
 	for (i = 0; rc == SQLITE_OK && i <= JOB_NODE_FAIL; i++)
 		if (f->state_mask & (1u << i))
-			rc = sqlite3_bind_text(stmt, k++,
-			    job_state_name((enum job_state)i), -1,
-			    SQLITE_STATIC);
-	for (i = 0; rc == SQLITE_OK && i < f->nids; i++)
-		rc = sqlite3_bind_int64(stmt, k++, f->ids[i]);
-	for (i = 0; rc == SQLITE_OK && i < f->nnames; i++)
-		rc = sqlite3_bind_text(stmt, k++, f->names[i], -1,
-		    SQLITE_STATIC);
-	if (rc == SQLITE_OK && f->label != NULL)
-		rc = sqlite3_bind_text(stmt, k++, f->label, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK && f->since != NULL)
-		rc = sqlite3_bind_text(stmt, k++, f->since, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK && f->until != NULL)
-		rc = sqlite3_bind_text(stmt, k++, f->until, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
+			rc = store_find_bind_one(stmt, f, i, max, &k);
+	if (rc == SQLITE_OK && n > 1)
 		rc = sqlite3_bind_int(stmt, k, max);
 	return rc;
 }
@@ -1351,8 +1406,10 @@ store_jobs_find(struct store *st, const struct store_job_filter *f, int max,
 		*n = 0;
 		return 0;
 	}
-	/* Room for every part, and 3 bytes (", ?") a value. */
-	size = sizeof(STORE_JOB_SELECT) + 512 + 3 * (9 + f->nids + f->nnames);
+	/* Room for every part, and 3 bytes (", ?") a value, for each of
+	   the nine states at most. */
+	size = (JOB_NODE_FAIL + 1) *
+	    (sizeof(STORE_JOB_SELECT) + 512 + 3 * (f->nids + f->nnames));
 	if ((sql = malloc(size)) == NULL)
 		return error_set(e, ERR_NOMEM, "out of memory listing jobs");
 	if (store_find_sql(f, sql, size) == -1) {

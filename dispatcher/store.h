@@ -125,7 +125,9 @@ struct store_job_filter {
  * set (0 if max <= 0).  A state_mask with bits past NODE_FAIL, or more
  * than STORE_FILTER_VALUES_MAX ids or names, is ERR_INVALID.  The query
  * is built for the parts given and uses the indexes on (tenant, id),
- * (state, id) and (name, id); a label or time bound alone is checked row
+ * (state, id), (tenant, state, id) and (name, id); several states are a
+ * page of each state's, merged, so that listing the running jobs costs
+ * nothing for a long history.  A label or time bound alone is checked row
  * by row, newest first, until the page is full.
  */
 int store_jobs_find(struct store *st, const struct store_job_filter *f, int max,

@@ -702,6 +702,16 @@ store_jobs_find__each_part__filtered(void **state)
 	flt.tenant = NULL;
 	flt.state_mask = 1u << JOB_PENDING | 1u << JOB_RUNNING;
 	assert_string_equal(found(f->st, &flt, 16), "5 2 1");
+	/* Several states are each state's page, merged newest first. */
+	assert_string_equal(found(f->st, &flt, 2), "5 2");
+	flt.before = 2;
+	assert_string_equal(found(f->st, &flt, 2), "1");
+	flt.before = 0;
+	flt.state_mask |= 1u << JOB_FAILED | 1u << JOB_COMPLETED;
+	assert_string_equal(found(f->st, &flt, 3), "5 4 3");
+	flt.tenant = "a";
+	assert_string_equal(found(f->st, &flt, 16), "4 2 1");
+	flt.tenant = NULL;
 	flt.state_mask = 1u << JOB_COMPLETING;
 	assert_string_equal(found(f->st, &flt, 16), "6");
 	flt.state_mask = 0;
@@ -995,7 +1005,7 @@ store_open__version_zero__migrated(void **state)
 	assert_int_equal(raw_int(f->path,
 			     "SELECT count(*) FROM sqlite_master WHERE "
 			     "type = 'index' AND name LIKE 'jobs_%'"),
-	    5);
+	    6);
 }
 
 /* A database of version 5 keeps its jobs: no name, no attempt start. */
@@ -1014,7 +1024,8 @@ store_open__version_five__jobs_kept(void **state)
 	f->st = NULL;
 	/* Back to version 5's table, as a release before names made it. */
 	raw_exec(f->path,
-	    "DROP INDEX jobs_name_id; ALTER TABLE jobs DROP COLUMN name;"
+	    "DROP INDEX jobs_name_id; DROP INDEX jobs_tenant_state_id;"
+	    "ALTER TABLE jobs DROP COLUMN name;"
 	    "ALTER TABLE jobs DROP COLUMN attempt_started_at;"
 	    "PRAGMA user_version = 5;");
 	f->st = store_open(f->path, &e);
