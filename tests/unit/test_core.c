@@ -999,6 +999,43 @@ core__node_lost_collecting__requeued(void **state)
 	node_lost_in(*state, PHASE_COLLECTING);
 }
 
+/* A requeued job's attempt start is cleared while it waits and is its
+   new attempt's once that starts; started_at stays the first start. */
+static void
+core__requeued__attempt_started_at_reset(void **state)
+{
+	struct fixture *f = *state;
+	struct pool_ev *ev;
+	struct job j;
+	int64_t id;
+
+	node_up(0, 1);
+	id = running_job(f);
+	j = row(f, id);
+	assert_string_equal(j.started_at, "2030-01-01T00:00:01.000Z");
+	assert_string_equal(j.attempt_started_at, "2030-01-01T00:00:01.000Z");
+	node_down(0, "connection reset");
+	j = row(f, id);
+	assert_job(f, id, JOB_PENDING, PHASE_QUEUED);
+	assert_string_equal(j.started_at, "2030-01-01T00:00:01.000Z");
+	assert_string_equal(j.attempt_started_at, "");
+	node_up(0, 1);
+	expect_cmd(0, POOL_CMD_START, id, 2);
+	job_ev(POOL_EV_JOB_ACCEPTED, 0, id, 2);
+	ev = ev_new(POOL_EV_JOB_STARTED, 0, id, 2);
+	snprintf(ev->at, sizeof(ev->at), "2030-01-01T00:05:00.000Z");
+	deliver(ev);
+	j = row(f, id);
+	assert_string_equal(j.started_at, "2030-01-01T00:00:01.000Z");
+	assert_string_equal(j.attempt_started_at, "2030-01-01T00:05:00.000Z");
+	/* A started event seen again (a re-attach) changes nothing. */
+	ev = ev_new(POOL_EV_JOB_STARTED, 0, id, 2);
+	snprintf(ev->at, sizeof(ev->at), "2030-01-01T00:09:00.000Z");
+	deliver(ev);
+	assert_string_equal(row(f, id).attempt_started_at,
+	    "2030-01-01T00:05:00.000Z");
+}
+
 /* A requeued job goes to another node that is up. */
 static void
 core__node_lost__runs_on_other_node(void **state)
@@ -1400,6 +1437,7 @@ main(void)
 		T(core__node_lost_staging__requeued),
 		T(core__node_lost_running__requeued),
 		T(core__node_lost_collecting__requeued),
+		T(core__requeued__attempt_started_at_reset),
 		cmocka_unit_test_setup_teardown(
 		    core__node_lost__runs_on_other_node, setup2, teardown),
 		T(core__stale_attempt_events__ignored),
