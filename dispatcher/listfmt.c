@@ -37,8 +37,7 @@ static const struct listfmt_def {
 	[LISTFMT_TIME] = { 'M', "time", { "timeused" }, "TIME", true,
 	    "its current attempt's run; 0:00 if pending" },
 	[LISTFMT_WHERE] = { 'R', "where", { "reasonlist", "nodereason" },
-	    "NODE(REASON)", false,
-	    "its node, or (why it waits) if pending" },
+	    "NODE(REASON)", false, "its node, or (why it waits) if pending" },
 	[LISTFMT_NODE] = { 'N', "node", { "nodelist" }, "NODE", false,
 	    "the node of its latest attempt" },
 	[LISTFMT_REASON] = { 'r', "reason", { 0 }, "REASON", false,
@@ -51,8 +50,7 @@ static const struct listfmt_def {
 	[LISTFMT_FINISHED] = { 'e', "finished", { "endtime", "finished_at" },
 	    "END_TIME", false, "when it ended" },
 	[LISTFMT_TIME_LIMIT] = { 'l', "time_limit", { "timelimit" },
-	    "TIME_LIMIT", true,
-	    "its wall_seconds limit" },
+	    "TIME_LIMIT", true, "its wall_seconds limit" },
 	[LISTFMT_MEMORY] = { 'm', "memory", { "minmemory" }, "MEMORY", true,
 	    "its memory_bytes limit" },
 	[LISTFMT_LABELS] = { 'f', "labels", { "feature", "features" }, "LABELS",
@@ -370,8 +368,8 @@ listfmt_help(FILE *f)
 
 		if (d->letter != 0)
 			snprintf(letter, sizeof(letter), "%%%c", d->letter);
-		fprintf(f, "  %-3s %-13s %-13s %s\n", letter, d->name, d->header,
-		    d->help);
+		fprintf(f, "  %-3s %-13s %-13s %s\n", letter, d->name,
+		    d->header, d->help);
 		for (k = 0; k < 3 && d->aliases[k] != NULL; k++)
 			fprintf(f, "%s%s", k == 0 ? "      also " : ", ",
 			    d->aliases[k]);
