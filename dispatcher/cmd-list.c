@@ -5,17 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd.h"
+#include "jobsel.h"
+#include "listfmt.h"
 
 #define CMD_LIST_DEFAULT 100
 #define CMD_LIST_MAX 100000
-#define CMD_LIST_PAGE 1000 /* jobs asked for in one request */
+#define CMD_LIST_ITERATE_MAX 86400
 
 enum {
-	CMD_LIST_STATE = CLI_OPT_VERB,
-	CMD_LIST_LIMIT
+	CMD_LIST_LIMIT = CLI_OPT_VERB,
+	CMD_LIST_LABEL,
+	CMD_LIST_HELPFORMAT
 };
 
 /* Print the verb's usage. */
@@ -23,111 +27,135 @@ static void
 cmd_list_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sluice list [-t|--state S] [--limit N] [-h|--noheader]\n"
+	    "usage: sluice list [-t STATES] [-j IDS] [-n NAMES] [--label L] "
+	    "[-u TENANT]\n"
+	    "                   [-S|--since TIME] [-E|--until TIME] "
+	    "[--limit N]\n"
+	    "                   [-o FORMAT] [-i SECONDS] [-h|--noheader]\n"
 	    "                   [--parsable | --json]\n"
 	    "Lists jobs, newest first (all of them with the admin token, "
 	    "else the\ntoken's own), as squeue does:\n\n"
-	    "  JOBID TENANT RUNTIME ST TIME NODE(REASON)\n\n"
+	    "  JOBID NAME TENANT RUNTIME ST TIME NODE(REASON)\n\n"
 	    "ST is PD (PENDING), R (RUNNING), CG (COMPLETING), CD "
 	    "(COMPLETED), F (FAILED),\nTO (TIMEOUT), OOM (OUT_OF_MEMORY), "
-	    "CA (CANCELLED) or NF (NODE_FAIL).  TIME\nhas run from start to "
-	    "end (or now) as [days-]hours:minutes:seconds or\n"
-	    "minutes:seconds, 0:00 if it has not started.  NODE(REASON) is "
-	    "the node, or\nwhy a pending job waits in parentheses.\n\n"
-	    "  -t, --state S      only jobs in state S (a name or a code: "
-	    "RUNNING, r, PD)\n"
+	    "CA (CANCELLED) or NF (NODE_FAIL).  TIME\nhas run from the "
+	    "current attempt's start to its end (or now) as\n"
+	    "[days-]hours:minutes:seconds or minutes:seconds; 0:00 while "
+	    "pending, after a\nrequeue too.  NODE(REASON) is the node, or "
+	    "why a pending job waits in\nparentheses.\n\n"
+	    "  -t, --states S,... only jobs in these states (names or "
+	    "codes: R,PD;\n"
+	    "                     running; all)\n"
+	    "  -j, --jobs ID,...  only these jobs\n"
+	    "  -n, --name N,...   only jobs of these names (submit -J)\n"
+	    "  --label L          only jobs that asked for label L\n"
+	    "  -u, --tenant T     only tenant T's jobs (another tenant's "
+	    "with the admin\n"
+	    "                     token only)\n"
+	    "  -S, --since TIME   only jobs submitted at TIME or later\n"
+	    "  -E, --until TIME   only jobs submitted before TIME.  A TIME is "
+	    "YYYY-MM-DD,\n"
+	    "                     YYYY-MM-DDTHH:MM[:SS] (local time), an RFC "
+	    "3339 time,\n"
+	    "                     now-N[s|m|h|d|w], today or yesterday\n"
 	    "  --limit N          at most N jobs (default %d)\n"
+	    "  -o, --format F     the columns: \"%%i %%j %%T %%M %%R\" or "
+	    "\"id,name,state\"\n"
+	    "                     (default: $SLUICE_FORMAT, or \"%s\");\n"
+	    "                     --helpformat lists the fields\n"
+	    "  -i, --iterate S    list again every S seconds until "
+	    "interrupted\n"
 	    "  -h, --noheader     no header line\n"
 	    "  --parsable         '|' between the columns, none at the end\n"
 	    "  --json             {\"jobs\": [...], \"next_before\": ...} as "
 	    "the API gives it\n"
 	    "%s\n%s",
-	    CMD_LIST_DEFAULT, cli_common_help, cli_exit_help);
+	    CMD_LIST_DEFAULT, LISTFMT_DEFAULT, cli_common_help, cli_exit_help);
 }
 
-/* Fetch up to limit jobs, page after page, into *out; 0 or a status. */
-static int
-cmd_list_fetch(struct cli *cli, const char *state, long limit, json_t **out)
+/* Print the fields of -o/--format. */
+static void
+cmd_list_helpformat(FILE *f)
 {
-	char path[CLI_PATH_MAX], before[64] = "";
-	json_t *all = json_array(), *page = NULL, *jobs, *next, *job;
-	long want;
-	size_t i;
-	int rc = EX_OSERR, n;
-
-	if (all == NULL)
-		goto out;
-	for (;;) {
-		want = limit - (long)json_array_size(all);
-		if (want > CMD_LIST_PAGE)
-			want = CMD_LIST_PAGE;
-		n = snprintf(path, sizeof(path), "/v1/jobs?limit=%ld", want);
-		if (state != NULL)
-			n += snprintf(path + n, sizeof(path) - (size_t)n,
-			    "&state=%s", state);
-		if (before[0] != '\0')
-			snprintf(path + n, sizeof(path) - (size_t)n,
-			    "&before=%s", before);
-		json_decref(page);
-		page = NULL;
-		if ((rc = cli_call(cli, "GET", path, NULL, NULL, &page)) != 0)
-			goto out;
-		jobs = json_object_get(page, "jobs");
-		if (!json_is_array(jobs)) {
-			cli_warn("the dispatcher's job list has no \"jobs\"");
-			rc = EX_PROTOCOL;
-			goto out;
-		}
-		json_array_foreach (jobs, i, job) {
-			if ((long)json_array_size(all) >= limit)
-				break;
-			if (json_array_append(all, job) == -1) {
-				rc = EX_OSERR;
-				goto out;
-			}
-		}
-		next = json_object_get(page, "next_before");
-		if ((long)json_array_size(all) >= limit ||
-		    json_array_size(jobs) == 0 || !json_is_string(next) ||
-		    !fmt_job_id_ok(json_string_value(next)) ||
-		    strcmp(json_string_value(next), before) == 0)
-			break;
-		snprintf(before, sizeof(before), "%s", json_string_value(next));
-	}
-	/* As the API shapes one page, with the last page's cursor. */
-	next = json_object_get(page, "next_before");
-	if ((*out = json_pack("{s:O, s:O}", "jobs", all, "next_before",
-		 next != NULL ? next : json_null())) == NULL) {
-		rc = EX_OSERR;
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc == EX_OSERR)
-		cli_warn("out of memory");
-	json_decref(page);
-	json_decref(all);
-	return rc;
+	fprintf(f,
+	    "The fields of sluice list -o/--format (and SLUICE_FORMAT), by "
+	    "squeue -o's\nletter and by name (squeue -O's names too):\n\n");
+	listfmt_help(f);
+	fprintf(f,
+	    "\nAs squeue -o: \"%%i %%.20j %%T\": each column a %%, an "
+	    "optional '.' (right-\njustified), an optional minimum width and "
+	    "the letter, white space between.\nAs squeue -O: \"id,name:20,"
+	    "state\": names (any case) with an optional\n\":[.]width\".  A "
+	    "value is never cut.\n");
 }
 
-/* A job's line, in rows (cells point into it). */
+/* What a line of the table is made of. */
 struct cmd_list_rows {
 	double now;
-	struct fmt_job_row row;
+	const struct listfmt *fmt;
+	char cells[LISTFMT_COLS_MAX][LISTFMT_CELL_MAX];
 };
 
+/* A job's line, in rows (cells point into it). */
 static void
 cmd_list_row(const json_t *job, const char **cells, void *arg)
 {
 	struct cmd_list_rows *rows = arg;
+	size_t i;
 
-	fmt_job_row(job, rows->now, &rows->row);
-	cells[0] = rows->row.id;
-	cells[1] = rows->row.tenant;
-	cells[2] = rows->row.runtime;
-	cells[3] = rows->row.st;
-	cells[4] = rows->row.time;
-	cells[5] = rows->row.where;
+	for (i = 0; i < rows->fmt->ncols; i++) {
+		listfmt_cell(rows->fmt->fields[i], job, rows->now,
+		    rows->cells[i], sizeof(rows->cells[i]));
+		cells[i] = rows->cells[i];
+	}
+}
+
+/* The current time in Unix seconds. */
+static double
+cmd_list_now(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* Fetch and print the list once. */
+static int
+cmd_list_once(struct cli *cli, const struct jobsel *sel, long limit,
+    const struct listfmt *fmt, const struct cli_listing *out, bool stamp)
+{
+	struct cmd_list_rows *rows = NULL;
+	json_t *list = NULL;
+	struct table t;
+	char when[64];
+	time_t now;
+	int rc;
+
+	table_init(&t, fmt->ncols, fmt->headers, fmt->right);
+	table_set_widths(&t, fmt->widths);
+	if ((rows = calloc(1, sizeof(*rows))) == NULL) {
+		cli_warn("out of memory");
+		rc = EX_OSERR;
+		goto out;
+	}
+	if ((rc = jobsel_fetch(cli, sel, limit, &list)) != 0)
+		goto out;
+	/* squeue -i's line above each table, for people (not scripts). */
+	if (stamp) {
+		now = time(NULL);
+		strftime(when, sizeof(when), "%a %b %d %H:%M:%S %Y",
+		    localtime(&now));
+		printf("%s\n", when);
+	}
+	rows->now = cmd_list_now();
+	rows->fmt = fmt;
+	rc = cli_listing_print(out, list, "jobs", &t, cmd_list_row, rows);
+out:
+	free(rows);
+	table_release(&t);
+	json_decref(list);
+	return rc;
 }
 
 /* List jobs. */
@@ -136,6 +164,16 @@ cmd_list_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, 't' },
+		{ "states", required_argument, NULL, 't' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "label", required_argument, NULL, CMD_LIST_LABEL },
+		{ "tenant", required_argument, NULL, 'u' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'E' },
+		{ "format", required_argument, NULL, 'o' },
+		{ "helpformat", no_argument, NULL, CMD_LIST_HELPFORMAT },
+		{ "iterate", required_argument, NULL, 'i' },
 		{ "limit", required_argument, NULL, CMD_LIST_LIMIT },
 		CLI_OPTIONS_LISTING,
 		CLI_OPTION_SERVER,
@@ -143,58 +181,129 @@ cmd_list_exec(int argc, char **argv)
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const headers[] = { "JOBID", "TENANT", "RUNTIME",
-		"ST", "TIME", "NODE(REASON)" };
-	static const bool right[] = { true, false, false, true, true, false };
-	struct cmd_list_rows rows;
+	const char *format = NULL, *from = "--format";
 	struct cli_listing out;
-	const char *state = NULL;
-	struct table t;
-	struct timespec now;
-	json_t *list = NULL;
-	long limit = CMD_LIST_DEFAULT;
+	struct listfmt fmt;
+	struct jobsel sel;
+	long limit = CMD_LIST_DEFAULT, iterate = 0;
+	double now = cmd_list_now();
+	struct error e;
 	struct cli cli;
 	char *end;
 	int ch, rc;
 
 	cli_init(&cli, "list");
 	cli_listing_init(&out);
-	table_init(&t, 6, headers, right);
-	while ((ch = cli_getopt(&cli, argc, argv, ":ht:", opts)) != -1) {
+	jobsel_init(&sel);
+	error_init(&e);
+	while ((ch = cli_getopt(&cli, argc, argv,
+		    ":ht:j:n:u:S:E:o:O:i:", opts)) != -1) {
+		rc = 0;
 		switch (ch) {
 		case CLI_OPT_HELP:
 			cmd_list_usage(stdout);
-			return 0;
+			goto out;
+		case CMD_LIST_HELPFORMAT:
+			cmd_list_helpformat(stdout);
+			goto out;
 		case 't':
-			if ((state = fmt_state_canonical(optarg)) == NULL)
-				return cli_usage_error(&cli,
-				    "'%s' is not a job state", optarg);
+			rc = jobsel_states(&sel, optarg, &e);
+			break;
+		case 'j':
+			rc = jobsel_ids(&sel, optarg, &e);
+			break;
+		case 'n':
+			rc = jobsel_names(&sel, optarg, &e);
+			break;
+		case CMD_LIST_LABEL:
+			rc = jobsel_label(&sel, optarg, &e);
+			break;
+		case 'u':
+			rc = jobsel_tenant(&sel, optarg, &e);
+			break;
+		case 'S':
+		case 'E':
+			rc = jobsel_when(&sel, ch == 'S', optarg, now, &e);
+			break;
+		case 'o':
+		case 'O':
+			format = optarg;
+			break;
+		case 'i':
+			iterate = strtol(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' ||
+			    *end != '\0' || iterate < 1 ||
+			    iterate > CMD_LIST_ITERATE_MAX) {
+				rc = cli_usage_error(&cli,
+				    "--iterate wants 1 to %d seconds, not "
+				    "'%s'",
+				    CMD_LIST_ITERATE_MAX, optarg);
+				goto out;
+			}
 			break;
 		case CMD_LIST_LIMIT:
 			limit = strtol(optarg, &end, 10);
 			if (optarg[0] < '0' || optarg[0] > '9' ||
-			    *end != '\0' || limit < 1 || limit > CMD_LIST_MAX)
-				return cli_usage_error(&cli,
+			    *end != '\0' || limit < 1 || limit > CMD_LIST_MAX) {
+				rc = cli_usage_error(&cli,
 				    "--limit wants 1 to %d, not '%s'",
 				    CMD_LIST_MAX, optarg);
+				goto out;
+			}
 			break;
 		default:
 			if (cli_listing_opt(&out, ch))
 				break;
-			return cli_bad_option(&cli, ch, argv);
+			rc = cli_bad_option(&cli, ch, argv);
+			goto out;
+		}
+		if (rc == -1) {
+			rc = e.code == ERR_NOMEM
+			    ? (cli_warn("out of memory"), EX_OSERR)
+			    : cli_usage_error(&cli, "%s", e.msg);
+			goto out;
 		}
 	}
 	if ((rc = cli_listing_check(&cli, &out, argc, argv)) != 0)
-		return rc;
-	if ((rc = cli_connect(&cli)) != 0 ||
-	    (rc = cmd_list_fetch(&cli, state, limit, &list)) != 0)
 		goto out;
-	clock_gettime(CLOCK_REALTIME, &now);
-	rows.now = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-	rc = cli_listing_print(&out, list, "jobs", &t, cmd_list_row, &rows);
+	if (jobsel_check(&sel, &e) == -1) {
+		rc = cli_usage_error(&cli, "%s", e.msg);
+		goto out;
+	}
+	if (format != NULL && out.json) {
+		rc = cli_usage_error(&cli,
+		    "--format and --json exclude each other");
+		goto out;
+	}
+	/* SLUICE_FORMAT is the default, as SQUEUE_FORMAT is squeue's; with
+	   --json no format is used, and none is read. */
+	if (format != NULL && format[0] == '\0') {
+		rc = cli_usage_error(&cli, "--format is empty");
+		goto out;
+	}
+	if (format == NULL && !out.json &&
+	    (format = getenv("SLUICE_FORMAT")) != NULL && format[0] != '\0')
+		from = "SLUICE_FORMAT";
+	else if (format == NULL || format[0] == '\0')
+		format = LISTFMT_DEFAULT;
+	if (listfmt_parse(format, &fmt, &e) == -1) {
+		rc = cli_usage_error(&cli, "%s '%s': %s", from, format, e.msg);
+		goto out;
+	}
+	if ((rc = cli_connect(&cli)) != 0)
+		goto out;
+	for (;;) {
+		rc = cmd_list_once(&cli, &sel, limit, &fmt, &out,
+		    iterate > 0 && out.header && !out.json && !out.parsable);
+		/* As squeue -i: on until interrupted, through a dispatcher
+		   that is down or busy for a while. */
+		if (iterate == 0 ||
+		    (rc != 0 && rc != EX_UNAVAILABLE && rc != EX_TEMPFAIL))
+			break;
+		sleep((unsigned)iterate);
+	}
 out:
-	table_release(&t);
-	json_decref(list);
+	jobsel_release(&sel);
 	return rc;
 }
 

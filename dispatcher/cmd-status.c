@@ -145,6 +145,7 @@ cmd_status_print(const json_t *job, const char *id)
 	size_t i, n;
 
 	cmd_status_line("JobId", fmt_json_str(job, "id"));
+	cmd_status_member(job, "name", "JobName");
 	cmd_status_member(job, "state", "State");
 	cmd_status_member(job, "verdict", "Verdict");
 	cmd_status_member(job, "reason", "Reason");

@@ -52,7 +52,8 @@ cmd_submit_usage(FILE *f)
 	    "[--cpu S] [--wall S]\n"
 	    "                     [--memory SIZE] [--label L]... [--wait] "
 	    "[--json]\n"
-	    "                     [--limit NAME=VALUE]... [--array SPEC]\n"
+	    "                     [--limit NAME=VALUE]... [--array SPEC] "
+	    "[-J NAME]\n"
 	    "Submits FILEs (sent under their base names) to run in a "
 	    "sandbox on a node.\n"
 	    "Prints the job id, or with --json the job object.\n\n"
@@ -74,6 +75,10 @@ cmd_submit_usage(FILE *f)
 	    "                     (sizes as for --memory; repeatable)\n"
 	    "  --label L          run only on nodes with label L "
 	    "(repeatable)\n"
+	    "  -J, --name NAME    the job's name, for list and cancel: 1 to "
+	    "64 characters\n"
+	    "                     of [A-Za-z0-9._+-] (an array's tasks all "
+	    "take it)\n"
 	    "  --wait             wait for the job, print its stdout and "
 	    "stderr as they\n"
 	    "                     are and exit with its status (below); on "
@@ -130,6 +135,7 @@ struct cmd_submit {
 	json_t *limits;
 	json_t *labels;
 	const char *array_text; /* --array, as given */
+	const char *name; /* -J/--name */
 	struct array_spec array; /* parsed, if array_text */
 };
 
@@ -261,7 +267,9 @@ cmd_submit_body(struct cli *cli, struct cmd_submit *s, char **files, int nfiles,
 	    (json_object_size(s->limits) > 0 &&
 		json_object_set(body, "limits", s->limits) == -1) ||
 	    (json_array_size(s->labels) > 0 &&
-		json_object_set(body, "labels", s->labels) == -1))
+		json_object_set(body, "labels", s->labels) == -1) ||
+	    (s->name != NULL &&
+		json_object_set_new(body, "name", json_string(s->name)) == -1))
 		goto out;
 	*out = body;
 	body = NULL;
@@ -592,6 +600,14 @@ cmd_submit_option(struct cli *cli, struct cmd_submit *s, int ch,
 		break;
 	case CMD_SUBMIT_ARRAY:
 		return cmd_submit_array_option(cli, s, arg);
+	case 'J':
+		if (!util_token_ok(arg, 64))
+			return cli_usage_error(cli,
+			    "'%s' is not a job name: 1 to 64 characters of "
+			    "[A-Za-z0-9._+-]",
+			    arg);
+		s->name = arg;
+		break;
 	default:
 		return EX_SOFTWARE;
 	}
@@ -976,6 +992,7 @@ cmd_submit_exec(int argc, char **argv)
 		{ "wait", no_argument, NULL, CMD_SUBMIT_WAIT },
 		{ "json", no_argument, NULL, CMD_SUBMIT_JSON },
 		{ "array", required_argument, NULL, CMD_SUBMIT_ARRAY },
+		{ "name", required_argument, NULL, 'J' },
 		CLI_OPTION_SERVER,
 		CLI_OPTION_TOKEN_FILE,
 		CLI_OPTION_HELP,
@@ -998,7 +1015,7 @@ cmd_submit_exec(int argc, char **argv)
 		cli_warn("out of memory");
 		goto out;
 	}
-	while ((ch = cli_getopt(&cli, argc, argv, ":h", opts)) != -1) {
+	while ((ch = cli_getopt(&cli, argc, argv, ":hJ:", opts)) != -1) {
 		if (ch == 'h' || ch == CLI_OPT_HELP) {
 			cmd_submit_usage(stdout);
 			rc = 0;

@@ -846,6 +846,8 @@ core_retry(struct core *c, struct job *j, bool node_lost, const char *reason)
 	}
 	j->state = JOB_PENDING;
 	j->phase = PHASE_QUEUED;
+	/* Its TIME starts again with its next attempt, as squeue's does. */
+	j->attempt_started_at[0] = '\0';
 	snprintf(j->reason, sizeof(j->reason), "requeued: %s", reason);
 	core_save(c, j);
 	cause[0] = node_lost ? "node_lost" : "attempt_failed";
@@ -1109,10 +1111,12 @@ core_waiting_reason(struct core *c, const struct job *j, char *buf, size_t len)
 	struct sched_node *sn;
 	struct core_queued q;
 	struct sched_job sj;
+	struct sched_tenant *t = core_tenant(c, j->tenant);
 
-	if (sched_tenant_full(core_tenant(c, j->tenant))) {
-		snprintf(buf, len, "tenant '%s' is at its running quota",
-		    j->tenant);
+	if (sched_tenant_full(t)) {
+		snprintf(buf, len,
+		    "tenant '%s' is at its running quota (max_running %lld)",
+		    j->tenant, (long long)t->max_placed);
 		return;
 	}
 	core_queued_from_job(j, &q);
@@ -1334,6 +1338,12 @@ core_on_event(struct pool_ev *ev, void *arg)
 		}
 		break;
 	case POOL_EV_JOB_STARTED:
+		if (j.attempt_started_at[0] == '\0') {
+			snprintf(j.attempt_started_at,
+			    sizeof(j.attempt_started_at), "%s", ev->at);
+			if (j.started_at[0] != '\0')
+				core_save(c, &j);
+		}
 		if (j.started_at[0] == '\0') {
 			double sub = core_time(j.submitted_at),
 			       st = core_time(ev->at);
@@ -1381,6 +1391,9 @@ core_on_event(struct pool_ev *ev, void *arg)
 		if (j.started_at[0] == '\0')
 			snprintf(j.started_at, sizeof(j.started_at), "%s",
 			    r->started_at);
+		if (j.attempt_started_at[0] == '\0')
+			snprintf(j.attempt_started_at,
+			    sizeof(j.attempt_started_at), "%s", r->started_at);
 		snprintf(outcome, sizeof(outcome), "ended: %s%s%s",
 		    verdict_name(r->verdict), r->message[0] ? ": " : "",
 		    r->message);
@@ -1886,13 +1899,16 @@ core_release(struct core *c)
 	c->sp.root = -1;
 }
 
-/* Keep the labels and limits a submission asks for in its job row (JSON). */
+/* Keep the name, labels and limits a submission asks for in its job row
+   (the labels and limits as JSON). */
 static void
 core_job_request(struct job *j, const struct submission *sub)
 {
 	json_t *labels, *limits;
 	char *text;
 	size_t i;
+
+	snprintf(j->name, sizeof(j->name), "%s", sub->name);
 
 	labels = json_array();
 	for (i = 0; i < sub->nlabels; i++)

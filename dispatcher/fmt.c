@@ -175,6 +175,25 @@ fmt_state_canonical(const char *arg)
 	return NULL;
 }
 
+/* The index of a state. */
+int
+fmt_state_index(const char *state)
+{
+	size_t i;
+
+	for (i = 0; state != NULL && i < FMT_NSTATES; i++)
+		if (strcmp(state, fmt_states[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The name of a state by index. */
+const char *
+fmt_state_name(int i)
+{
+	return i >= 0 && (size_t)i < FMT_NSTATES ? fmt_states[i].name : NULL;
+}
+
 /* Whether a state is final. */
 bool
 fmt_state_final(const char *state)
@@ -250,6 +269,144 @@ fmt_time_parse(const char *s, double *out)
 	return 0;
 }
 
+/* Seconds in a unit of fmt_when_parse()'s now-N: its words, or -1. */
+static double
+fmt_unit_seconds(const char *u)
+{
+	static const struct {
+		const char *name;
+		double seconds;
+	} units[] = {
+		{ "", 1 },
+		{ "s", 1 },
+		{ "sec", 1 },
+		{ "second", 1 },
+		{ "seconds", 1 },
+		{ "m", 60 },
+		{ "min", 60 },
+		{ "minute", 60 },
+		{ "minutes", 60 },
+		{ "h", 3600 },
+		{ "hour", 3600 },
+		{ "hours", 3600 },
+		{ "d", 86400 },
+		{ "day", 86400 },
+		{ "days", 86400 },
+		{ "w", 604800 },
+		{ "week", 604800 },
+		{ "weeks", 604800 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcasecmp(u, units[i].name) == 0)
+			return units[i].seconds;
+	return -1;
+}
+
+/* Local midnight of the day days after now's (days may be negative). */
+static int
+fmt_midnight(double now, int days, double *out)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return -1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_mday += days;
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1)
+		return -1;
+	*out = (double)t;
+	return 0;
+}
+
+/* Parse a point in time for --since and --until. */
+int
+fmt_when_parse(const char *s, double now, double *out)
+{
+	int year, mon, day, hour = 0, min = 0, sec = 0;
+	size_t n = strlen(s);
+	double v, unit;
+	struct tm tm, back;
+	time_t t;
+	char *end;
+
+	if (fmt_time_parse(s, out) == 0)
+		return 0;
+	if (strcasecmp(s, "now") == 0) {
+		*out = now;
+		return 0;
+	}
+	if (strcasecmp(s, "today") == 0 || strcasecmp(s, "midnight") == 0)
+		return fmt_midnight(now, 0, out);
+	if (strcasecmp(s, "yesterday") == 0)
+		return fmt_midnight(now, -1, out);
+	if (strncasecmp(s, "now", 3) == 0 && (s[3] == '-' || s[3] == '+')) {
+		/* Digits only: no sign, exponent, hex, inf or nan. */
+		if (s[4] < '0' || s[4] > '9')
+			return -1;
+		errno = 0;
+		v = strtod(s + 4, &end);
+		/* strtod() reads no further than the digits and the point:
+		   no exponent, no hex. */
+		if (errno != 0 || !isfinite(v) ||
+		    end != s + 4 + strspn(s + 4, "0123456789.") ||
+		    (unit = fmt_unit_seconds(end)) < 0 || v * unit > 1e11)
+			return -1;
+		*out = s[3] == '-' ? now - v * unit : now + v * unit;
+		return 0;
+	}
+	/* YYYY-MM-DD[THH:MM[:SS]], local time. */
+	if ((n != 10 && n != 16 && n != 19) || !fmt_digits(s, 4, &year) ||
+	    s[4] != '-' || !fmt_digits(s + 5, 2, &mon) || s[7] != '-' ||
+	    !fmt_digits(s + 8, 2, &day))
+		return -1;
+	if (n > 10 &&
+	    ((s[10] != 'T' && s[10] != 't') || !fmt_digits(s + 11, 2, &hour) ||
+		s[13] != ':' || !fmt_digits(s + 14, 2, &min)))
+		return -1;
+	if (n == 19 && (s[16] != ':' || !fmt_digits(s + 17, 2, &sec)))
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	back = tm;
+	if ((t = mktime(&tm)) == (time_t)-1)
+		return -1;
+	/* mktime() normalizes: 2026-02-30 and 24:00 are not dates. */
+	if (tm.tm_year != back.tm_year || tm.tm_mon != back.tm_mon ||
+	    tm.tm_mday != back.tm_mday || tm.tm_min != back.tm_min ||
+	    tm.tm_sec != back.tm_sec)
+		return -1;
+	*out = (double)t;
+	return 0;
+}
+
+/* Unix seconds as the dispatcher writes times. */
+void
+fmt_time_utc(double t, char *buf, size_t size)
+{
+	double ms = isfinite(t) ? floor(t * 1000 + 0.5) : 0;
+	time_t sec = (time_t)floor(ms / 1000);
+	struct tm tm;
+	char base[32];
+
+	/* To the nearest millisecond: 0.001 is not 0.000999... */
+	if (!isfinite(t) || fabs(t) > 1e15 || gmtime_r(&sec, &tm) == NULL) {
+		snprintf(buf, size, "%s", "");
+		return;
+	}
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%03dZ", base, (int)(ms - (double)sec * 1000));
+}
+
 /* Format elapsed seconds like squeue's TIME. */
 void
 fmt_elapsed(double seconds, char *buf, size_t size)
@@ -270,10 +427,17 @@ fmt_elapsed(double seconds, char *buf, size_t size)
 double
 fmt_job_elapsed(const json_t *job, double now)
 {
-	const char *started = fmt_json_str(job, "started_at");
+	const char *started = fmt_json_str(job, "attempt_started_at");
 	const char *finished = fmt_json_str(job, "finished_at");
+	const char *state = fmt_json_str(job, "state");
 	double a, b = now;
 
+	/* A job that waits has not run yet, requeued or not (squeue's PD). */
+	if (state != NULL && strcmp(state, "PENDING") == 0)
+		return 0;
+	/* A dispatcher from before attempt_started_at. */
+	if (started == NULL)
+		started = fmt_json_str(job, "started_at");
 	if (started == NULL || fmt_time_parse(started, &a) == -1)
 		return 0;
 	if (finished != NULL && fmt_time_parse(finished, &b) == -1)
@@ -345,6 +509,15 @@ fmt_node_row(const json_t *node, struct fmt_node_row *row)
 		snprintf(row->runtimes + n, sizeof(row->runtimes) - n, "%s%s",
 		    n > 0 ? "," : "", s);
 	}
+	json_array_foreach (json_object_get(node, "labels"), i, v) {
+		if (!json_is_string(v))
+			continue;
+		n = strlen(row->labels);
+		snprintf(row->labels + n, sizeof(row->labels) - n, "%s%s",
+		    n > 0 ? "," : "", json_string_value(v));
+	}
+	snprintf(row->last_seen, sizeof(row->last_seen), "%s",
+	    (s = fmt_json_str(node, "last_seen")) != NULL ? s : "");
 	snprintf(row->reason, sizeof(row->reason), "%s",
 	    (s = fmt_json_str(node, "reason")) != NULL ? s : "");
 }

@@ -42,18 +42,40 @@ const char *fmt_state_code(const char *state);
 /* A job state from a name or a code, any case ("pd", "Running"); or NULL. */
 const char *fmt_state_canonical(const char *arg);
 
+/* The index of a job state (its name) in the order of the API's list of
+   states, PENDING 0 to NODE_FAIL 8; -1 if it is none. */
+int fmt_state_index(const char *state);
+
+/* The name of the state of index i; NULL past the last. */
+const char *fmt_state_name(int i);
+
 /* Whether a job state is final. */
 bool fmt_state_final(const char *state);
 
 /* Seconds since the epoch of an RFC 3339 time; -1 if s is not one. */
 int fmt_time_parse(const char *s, double *out);
 
+/*
+ * Parse a point in time as sacct's --starttime takes one, into Unix
+ * seconds: an RFC 3339 time (with Z or an offset); YYYY-MM-DD (midnight),
+ * YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS in local time; "now", "today"
+ * or "midnight" (local midnight), "yesterday"; or now-N or now+N with a
+ * unit s (the default), m, h, d or w (or their words: minutes, hours,
+ * ...).  now is the current time; -1 if s is none of these.
+ */
+int fmt_when_parse(const char *s, double now, double *out);
+
+/* Unix seconds as the dispatcher writes times: 2026-11-23T07:45:29.023Z. */
+void fmt_time_utc(double t, char *buf, size_t size);
+
 /* Elapsed seconds as squeue prints TIME: M:SS, H:MM:SS or D-HH:MM:SS. */
 void fmt_elapsed(double seconds, char *buf, size_t size);
 
 /*
- * The seconds a job has run: from started_at to finished_at, or to now
- * if it has not finished; 0 if it has not started (never negative).
+ * The seconds a job's current attempt has run: from attempt_started_at
+ * (started_at from a dispatcher without it) to finished_at, or to now if
+ * it has not finished; 0 if it has not started or is PENDING (a requeued
+ * job too), never negative.
  */
 double fmt_job_elapsed(const json_t *job, double now);
 
@@ -70,13 +92,16 @@ struct fmt_job_row {
 /* The cells of a job's line, its TIME counted up to now if it runs. */
 void fmt_job_row(const json_t *job, double now, struct fmt_job_row *row);
 
-/* One line of `sluice nodes`: NODE STATE SLOTS BUSY RUNTIMES REASON. */
+/* One line of `sluice nodes`: NODE STATE SLOTS BUSY RUNTIMES LABELS
+   LAST_SEEN REASON. */
 struct fmt_node_row {
 	char name[128];
 	char state[16];
 	char slots[24];
 	char busy[24];
 	char runtimes[512]; /* names, comma-separated */
+	char labels[512]; /* comma-separated */
+	char last_seen[40];
 	char reason[512];
 };
 

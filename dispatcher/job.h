@@ -47,6 +47,7 @@ enum job_phase {
 
 #define JOB_NAME_MAX 64 /* tenant and node names */
 #define JOB_REASON_MAX 256
+#define JOB_TITLE_MAX 64 /* bytes of a job's own name ("name") */
 
 /* One job, as stored.  Strings are fixed-size so a row copies by value. */
 struct job {
@@ -71,6 +72,10 @@ struct job {
 	double cpu_seconds;
 	double wall_seconds;
 	uint64_t memory_peak_bytes;
+	char name[JOB_TITLE_MAX + 1]; /* the submission's "name", "" if none */
+	/* When the current attempt started: started_at for the first one,
+	   "" again while a requeued job waits (the squeue TIME of PENDING). */
+	char attempt_started_at[40];
 };
 
 /*

@@ -39,6 +39,7 @@ static const struct request_key {
 	{ "expected_output_base64", REQUEST_STRING },
 	{ "compare", REQUEST_STRING },
 	{ "callback_url", REQUEST_STRING },
+	{ "name", REQUEST_STRING },
 };
 
 #define REQUEST_NKEYS (sizeof(request_keys) / sizeof(request_keys[0]))
@@ -763,6 +764,24 @@ request_callback(const json_t *root, struct submission *sub, struct error *e)
 	return 0;
 }
 
+/* Check and copy "name": a token, as labels are, so that a listing
+   shows it in one cell and a filter matches it exactly. */
+static int
+request_name(const json_t *root, struct submission *sub, struct error *e)
+{
+	const json_t *v = json_object_get(root, "name");
+
+	if (v == NULL)
+		return 0;
+	if (request_has_nul(v) ||
+	    !util_token_ok(json_string_value(v), REQUEST_NAME_MAX))
+		return error_set_field(e, ERR_INVALID, "name",
+		    "'name' must be 1 to %d characters of [A-Za-z0-9._+-]",
+		    REQUEST_NAME_MAX);
+	memcpy(sub->name, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
 /* Check every value of a well-shaped body and fill sub (the 422 half). */
 static int
 request_fill(const json_t *root, const struct request_caps *caps,
@@ -823,6 +842,7 @@ request_fill(const json_t *root, const struct request_caps *caps,
 		goto out;
 	}
 	if (request_labels(root, caps, sub, e) == -1 ||
+	    request_name(root, sub, e) == -1 ||
 	    request_stdin(root, caps, total, sub, status, e) == -1 ||
 	    request_expected(root, caps, sub, status, e) == -1 ||
 	    request_callback(root, sub, e) == -1 ||

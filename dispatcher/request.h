@@ -12,6 +12,10 @@
  * "callback_url": where the job object is POSTed once the job has ended
  * (callback.h); only its form is checked here.
  *
+ * "name": the job's own name (sbatch -J), 1 to REQUEST_NAME_MAX
+ * characters of [A-Za-z0-9._+-] (not "." or ".."), for listings and
+ * filters; names need not be unique.
+ *
  * Extension: "stdin_base64" (a string of base64) carries a standard input
  * that is not text, as "files_base64" does for files; it excludes "stdin".
  * The short form may carry "stdin", "stdin_base64", "args", "env",
@@ -33,6 +37,7 @@
 
 #define REQUEST_ENTRY_DEFAULT "main.py" /* the short form's one file */
 #define REQUEST_LABEL_MAX 64 /* bytes of one label, as node labels */
+#define REQUEST_NAME_MAX 64 /* bytes of a job's name (job.h: JOB_TITLE_MAX) */
 #define REQUEST_DEFAULT_MAX_FILES 100
 #define REQUEST_DEFAULT_MAX_FILE_BYTES (8ULL * 1024 * 1024)
 #define REQUEST_DEFAULT_MAX_TOTAL_BYTES (16ULL * 1024 * 1024)
@@ -79,6 +84,7 @@ struct submission {
 	bool expected_exact; /* "compare": "exact" */
 	char *callback_url; /* "callback_url" as given (a URL that parses, or
 			       "": none); NULL if not given */
+	char name[REQUEST_NAME_MAX + 1]; /* "name", "" if not given */
 };
 
 /*
@@ -105,7 +111,7 @@ struct submission {
  *        than max_files files or max_labels labels, args or env beyond
  *        manifest.h's bounds, a NUL where a C string is needed, an
  *        unknown limit or one that limit_check_value() refuses, a label
- *        that is not a token or is given twice.
+ *        that is not a token or is given twice, a name that is not one.
  *   413  a file larger than max_file_bytes, or files and stdin together
  *        larger than max_total_bytes, once decoded (INTERFACES.md says 413
  *        for "too large", as the server answers for an oversized body).

@@ -1,6 +1,7 @@
 /* The scheduler's decisions as pure functions: see sched.h. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,14 +67,74 @@ sched_free(const struct sched_node *node)
 	return node->slots - node->busy;
 }
 
+/* Append printf-style text to the reason being written in buf. */
+static void sched_append(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+sched_append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+#define SCHED_REASON_NODES 4 /* nodes named in a reason, then "+N more" */
+
+/*
+ * Append " (node1 busy 2/2, node2 drained, ...)": the nodes job fits
+ * (state and slots aside), each with why it has no free slot.
+ */
+static void
+sched_reason_nodes(const struct sched_node *nodes, size_t n,
+    const struct sched_job *job, char *buf, size_t len)
+{
+	size_t i, named = 0, more = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct sched_node *sn = &nodes[i];
+
+		if (!sched_fits(sn, job))
+			continue;
+		if (named == SCHED_REASON_NODES) {
+			more++;
+			continue;
+		}
+		sched_append(buf, len, "%s%s ", named == 0 ? " (" : ", ",
+		    sn->name);
+		if (sn->state == SCHED_UP)
+			sched_append(buf, len, "busy %u/%u", sn->busy,
+			    sn->slots);
+		else if (sn->state == SCHED_DOWN)
+			sched_append(buf, len, "down");
+		else
+			sched_append(buf, len, "%s",
+			    sn->state == SCHED_DRAINING ? "draining"
+							: "drained");
+		named++;
+	}
+	if (more > 0)
+		sched_append(buf, len, ", +%zu more", more);
+	if (named > 0)
+		sched_append(buf, len, ")");
+}
+
 /* Why a queued job waits. */
 void
 sched_reason(const struct sched_node *nodes, size_t n,
     const struct sched_job *job, char *buf, size_t len)
 {
 	size_t i, nlabel = 0, nunknown = 0, nruntime = 0, nfit = 0, nup = 0;
-	size_t nfree = 0;
+	size_t nfree = 0, ndown = 0, ndrain = 0;
 
+	if (len == 0)
+		return;
+	buf[0] = '\0';
 	for (i = 0; i < n; i++) {
 		if (!sched_labels_fit(&nodes[i], job))
 			continue;
@@ -90,27 +151,46 @@ sched_reason(const struct sched_node *nodes, size_t n,
 		nfit++;
 		if (nodes[i].state == SCHED_UP)
 			nup++;
+		else if (nodes[i].state == SCHED_DOWN)
+			ndown++;
+		else
+			ndrain++;
 		if (sched_free(&nodes[i]) > 0)
 			nfree++;
 	}
-	if (nlabel == 0)
-		snprintf(buf, len, "no node has all the labels requested");
-	else if (nfit == 0 && nunknown > 0)
-		snprintf(buf, len,
+	if (nlabel == 0) {
+		sched_append(buf, len, "no node has all the labels requested");
+		for (i = 0; i < job->nlabels; i++)
+			sched_append(buf, len, "%s%s", i == 0 ? " (" : ", ",
+			    job->labels[i]);
+		if (job->nlabels > 0)
+			sched_append(buf, len, ")");
+	} else if (nfit == 0 && nunknown > 0)
+		sched_append(buf, len,
 		    "waiting for nodes to report what they offer");
 	else if (nfit == 0 && nruntime == 0)
-		snprintf(buf, len, "no node offers runtime '%s'", job->runtime);
+		sched_append(buf, len, "no node offers runtime '%s'",
+		    job->runtime);
 	else if (nfit == 0)
-		snprintf(buf, len,
+		sched_append(buf, len,
 		    "the limits asked for exceed the ceilings of every node "
 		    "offering '%s'",
 		    job->runtime);
-	else if (nup == 0)
-		snprintf(buf, len, "no node offering '%s' is up", job->runtime);
-	else if (nfree == 0)
-		snprintf(buf, len, "waiting for a free slot");
-	else
-		snprintf(buf, len, "waiting for its turn");
+	else if (nup == 0) {
+		/* Drained is not down: an admin's act, not a fault. */
+		sched_append(buf, len, "every node offering '%s' is %s",
+		    job->runtime,
+		    ndrain == 0      ? "down"
+			: ndown == 0 ? "drained"
+				     : "down or drained");
+		sched_reason_nodes(nodes, n, job, buf, len);
+	} else if (nfree == 0) {
+		sched_append(buf, len,
+		    "waiting for a free slot: every node offering '%s' is %s",
+		    job->runtime, nup == nfit ? "busy" : "busy or unavailable");
+		sched_reason_nodes(nodes, n, job, buf, len);
+	} else
+		sched_append(buf, len, "waiting for its turn");
 }
 
 /* The node for job: the fitting UP node with the most free slots, or -1. */

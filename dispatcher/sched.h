@@ -76,11 +76,15 @@ bool sched_feasible(const struct sched_node *nodes, size_t n,
 
 /*
  * Why a queued job waits, as text for its reason field, the first that
- * applies of: "no node has all the labels requested", "waiting for nodes
- * to report what they offer", "no node offers runtime 'R'", "the limits
- * asked for exceed the ceilings of every node offering 'R'", "no node
- * offering 'R' is up", "waiting for a free slot", "waiting for its turn".
- * Cut to fit len bytes (with the NUL); nothing is written if len is 0.
+ * applies of: "no node has all the labels requested (L, ...)", "waiting
+ * for nodes to report what they offer", "no node offers runtime 'R'",
+ * "the limits asked for exceed the ceilings of every node offering 'R'",
+ * "every node offering 'R' is down" (or "drained", or "down or drained"),
+ * "waiting for a free slot: every node offering 'R' is busy" (or "busy or
+ * unavailable"), "waiting for its turn".  The two before the last name the
+ * nodes the job fits and why each has no free slot, the first four then
+ * "+N more": " (node1 busy 2/2, node2 drained)".  Cut to fit len bytes
+ * (with the NUL); nothing is written if len is 0.
  */
 void sched_reason(const struct sched_node *nodes, size_t n,
     const struct sched_job *job, char *buf, size_t len);

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "piston.h"
 #include "reply.h"
+#include "request.h"
 #include "server.h"
 #include "ui.h"
 #include "util.h"
@@ -642,75 +643,235 @@ server_job(struct server *s, struct evhttp_request *req,
 	free(data);
 }
 
-/* Read an optional query parameter that must be a positive integer. */
-static int
-server_query_int(const struct evkeyvalq *params, const char *name, int64_t max,
-    int64_t *out)
-{
-	const char *v = evhttp_find_header(params, name);
-	uint64_t u;
+static bool server_purge_time(const char *s, char *out, size_t len);
 
-	if (v == NULL)
-		return 0;
-	if (!util_parse_u64(v, &u) || u == 0 || u > (uint64_t)max)
-		return -1;
-	*out = (int64_t)u;
+/* The query of GET /v1/jobs, parsed: the filter points into the query's
+   values (split at commas in place) and into the arrays here. */
+struct server_list_query {
+	struct store_job_filter f;
+	int64_t limit;
+	int64_t ids[STORE_FILTER_VALUES_MAX];
+	const char *names[STORE_FILTER_VALUES_MAX];
+	char since[40];
+	char until[40];
+};
+
+/*
+ * The items of a comma-separated list, split in place: cut the item at v
+ * at its comma and return the next item (which may be empty, as "a,,b"
+ * has one), or NULL after the last.
+ */
+static char *
+server_list_next(char *v)
+{
+	char *comma = strchr(v, ',');
+
+	if (comma == NULL)
+		return NULL;
+	*comma = '\0';
+	return comma + 1;
+}
+
+/*
+ * Read the query's parameters into lq; 0, or -1 with the status (400 or
+ * 403), the message and the field at fault.  Lists (state, id, name) may
+ * be given comma-separated, repeated, or both; the others once.
+ */
+static int
+server_list_parse(struct evkeyvalq *params, const struct settings_token *tok,
+    struct server_list_query *lq, int *status, char *msg, size_t msglen,
+    const char **field)
+{
+	bool seen_limit = false, seen_before = false, seen_label = false;
+	bool seen_since = false, seen_until = false, seen_tenant = false;
+	struct evkeyval *kv;
+	enum job_state st;
+	uint64_t u;
+	char *v, *next;
+
+	*status = 400;
+	lq->limit = 50;
+	TAILQ_FOREACH(kv, params, next)
+	{
+		*field = kv->key;
+		if (strcmp(kv->key, "limit") == 0 ||
+		    strcmp(kv->key, "before") == 0) {
+			bool lim = kv->key[0] == 'l';
+
+			if ((lim ? seen_limit : seen_before) ||
+			    !util_parse_u64(kv->value, &u) || u == 0 ||
+			    u > (lim ? 1000 : (uint64_t)INT64_MAX / 2)) {
+				snprintf(msg, msglen, "%s",
+				    lim ? "limit must be 1 to 1000, given once"
+					: "before must be a job id, given "
+					  "once");
+				return -1;
+			}
+			if (lim)
+				lq->limit = (int64_t)u, seen_limit = true;
+			else
+				lq->f.before = (int64_t)u, seen_before = true;
+		} else if (strcmp(kv->key, "state") == 0) {
+			for (v = kv->value; v != NULL; v = next) {
+				next = server_list_next(v);
+				if (job_state_parse(v, &st) == -1) {
+					snprintf(msg, msglen,
+					    "state must be job states, such "
+					    "as PENDING or PENDING,RUNNING");
+					return -1;
+				}
+				lq->f.state_mask |= 1u << st;
+			}
+		} else if (strcmp(kv->key, "id") == 0) {
+			for (v = kv->value; v != NULL; v = next) {
+				next = server_list_next(v);
+				if (!util_parse_u64(v, &u) || u == 0 ||
+				    u > (uint64_t)INT64_MAX / 2 ||
+				    lq->f.nids == STORE_FILTER_VALUES_MAX) {
+					snprintf(msg, msglen,
+					    "id must be job ids, at most %d",
+					    STORE_FILTER_VALUES_MAX);
+					return -1;
+				}
+				lq->ids[lq->f.nids++] = (int64_t)u;
+			}
+		} else if (strcmp(kv->key, "name") == 0) {
+			for (v = kv->value; v != NULL; v = next) {
+				next = server_list_next(v);
+				if (!util_token_ok(v, REQUEST_NAME_MAX) ||
+				    lq->f.nnames == STORE_FILTER_VALUES_MAX) {
+					snprintf(msg, msglen,
+					    "name must be job names (1 to %d "
+					    "characters of [A-Za-z0-9._+-]), "
+					    "at most %d",
+					    REQUEST_NAME_MAX,
+					    STORE_FILTER_VALUES_MAX);
+					return -1;
+				}
+				lq->names[lq->f.nnames++] = v;
+			}
+		} else if (strcmp(kv->key, "label") == 0) {
+			if (seen_label ||
+			    !util_token_ok(kv->value, REQUEST_LABEL_MAX)) {
+				snprintf(msg, msglen,
+				    "label must be one label (1 to %d "
+				    "characters of [A-Za-z0-9._+-]), given "
+				    "once",
+				    REQUEST_LABEL_MAX);
+				return -1;
+			}
+			lq->f.label = kv->value;
+			seen_label = true;
+		} else if (strcmp(kv->key, "since") == 0 ||
+		    strcmp(kv->key, "until") == 0) {
+			bool since = kv->key[0] == 's';
+			char *when = since ? lq->since : lq->until;
+
+			if ((since ? seen_since : seen_until) ||
+			    !server_purge_time(kv->value, when, 40)) {
+				snprintf(msg, msglen,
+				    "%s must be YYYY-MM-DD or an RFC 3339 time "
+				    "in UTC (2026-11-23T07:45:29Z), given once",
+				    kv->key);
+				return -1;
+			}
+			if (since)
+				lq->f.since = when, seen_since = true;
+			else
+				lq->f.until = when, seen_until = true;
+		} else if (strcmp(kv->key, "tenant") == 0) {
+			if (seen_tenant ||
+			    !util_token_ok(kv->value, SETTINGS_NAME_MAX - 1)) {
+				snprintf(msg, msglen,
+				    "tenant must be one tenant's name, given "
+				    "once");
+				return -1;
+			}
+			if (tok->role != ROLE_ADMIN &&
+			    strcmp(kv->value, tok->name) != 0) {
+				*status = 403;
+				snprintf(msg, msglen,
+				    "a submit token lists its own tenant's "
+				    "jobs only");
+				return -1;
+			}
+			lq->f.tenant = kv->value;
+			seen_tenant = true;
+		} else {
+			char key[65];
+			size_t k;
+
+			/* A filter mistyped must not list everything. */
+			for (k = 0; kv->key[k] != '\0' && k < sizeof(key) - 1;
+			     k++)
+				key[k] = kv->key[k] >= 0x20 && kv->key[k] < 0x7f
+				    ? kv->key[k]
+				    : '?';
+			key[k] = '\0';
+			snprintf(msg, msglen,
+			    "unknown parameter '%s' (known: state, id, name, "
+			    "label, tenant, since, until, limit, before)",
+			    key);
+			*field = "query";
+			return -1;
+		}
+	}
+	/* A submit token sees its own tenant's jobs only. */
+	if (tok->role != ROLE_ADMIN)
+		lq->f.tenant = tok->name;
+	lq->f.ids = lq->ids;
+	lq->f.names = lq->names;
+	*field = NULL;
 	return 0;
 }
 
-/* GET /v1/jobs?state=S&limit=N&before=ID: newest first. */
+/* GET /v1/jobs?state=S,...&id=...&name=...&label=L&tenant=T&since=TIME&
+   until=TIME&limit=N&before=ID: newest first. */
 static void
 server_list(struct core *c, struct evhttp_request *req,
     const struct settings_token *tok)
 {
 	const char *q = evhttp_uri_get_query(
 	    evhttp_request_get_evhttp_uri(req));
+	struct server_list_query *lq = NULL;
 	struct evkeyvalq params;
-	const char *sv, *field = NULL;
-	enum job_state st;
-	int64_t limit = 50, before = 0;
+	const char *field = NULL;
 	struct job *jobs = NULL;
 	struct evbuffer *buf;
+	char msg[256];
 	struct error e;
-	int state = -1, n = 0;
+	int status, n = 0;
 
 	TAILQ_INIT(&params);
-	if (q != NULL && evhttp_parse_query_str(q, &params) == -1)
-		field = "query";
-	else if (server_query_int(&params, "limit", 1000, &limit) == -1)
-		field = "limit";
-	else if (server_query_int(&params, "before", INT64_MAX / 2, &before) ==
-	    -1)
-		field = "before";
-	else if ((sv = evhttp_find_header(&params, "state")) != NULL) {
-		if (job_state_parse(sv, &st) == -1)
-			field = "state";
-		else
-			state = (int)st;
-	}
-	evhttp_clear_headers(&params);
-	if (field != NULL) {
-		reply_error(&c->metrics, req, 400,
-		    "bad query: state must be a job state, limit 1 to 1000, "
-		    "before a job id",
-		    field);
-		return;
-	}
-	if ((jobs = calloc((size_t)limit + 1, sizeof(*jobs))) == NULL) {
+	if ((lq = calloc(1, sizeof(*lq))) == NULL) {
 		reply_error(&c->metrics, req, 500, "out of memory", NULL);
 		return;
 	}
-	if (view_jobs_list(c, tok->role == ROLE_ADMIN ? NULL : tok->name, state,
-		before, (int)limit + 1, jobs, &n, &e) == -1) {
-		free(jobs);
+	if (q != NULL && evhttp_parse_query_str(q, &params) == -1) {
+		reply_error(&c->metrics, req, 400, "bad query", "query");
+		goto out;
+	}
+	if (server_list_parse(&params, tok, lq, &status, msg, sizeof(msg),
+		&field) == -1) {
+		reply_error(&c->metrics, req, status, msg, field);
+		goto out;
+	}
+	if ((jobs = calloc((size_t)lq->limit + 1, sizeof(*jobs))) == NULL) {
+		reply_error(&c->metrics, req, 500, "out of memory", NULL);
+		goto out;
+	}
+	if (view_jobs_find(c, &lq->f, (int)lq->limit + 1, jobs, &n, &e) == -1) {
 		reply_error(&c->metrics, req, 500, e.msg, NULL);
-		return;
+		goto out;
 	}
 	/* One more than asked for tells whether there is a next page. */
-	buf = view_jobs_page_text(c, jobs, n > limit ? (int)limit : n,
-	    n > limit ? jobs[limit - 1].id : 0);
-	free(jobs);
+	buf = view_jobs_page_text(c, jobs, n > lq->limit ? (int)lq->limit : n,
+	    n > lq->limit ? jobs[lq->limit - 1].id : 0);
 	reply_json_text(&c->metrics, req, 200, buf);
+out:
+	evhttp_clear_headers(&params);
+	free(jobs);
+	free(lq);
 }
 
 /* POST /v1/nodes/NAME/drain and .../resume: admin only. */
@@ -804,6 +965,7 @@ server_purge_time(const char *s, char *out, size_t len)
 	struct timespec ts = { 0, 0 };
 	struct tm tm, back, asked;
 	size_t n = strlen(s), k;
+	long scale;
 	char shape[32];
 
 	/* The shape first: digits where digits go, nothing lenient. */
@@ -837,6 +999,11 @@ server_purge_time(const char *s, char *out, size_t len)
 	    back.tm_mday != asked.tm_mday || back.tm_hour != asked.tm_hour ||
 	    back.tm_min != asked.tm_min || back.tm_sec != asked.tm_sec)
 		return false; /* 2026-02-30, 24:00:00, 23:59:60 ... */
+	/* A fraction is kept to the nanosecond (the store has milliseconds:
+	   a bound of 29.5 is after a job of 29.400, which it excludes). */
+	for (k = 20, scale = 100000000; n > 20 && k < n - 1 && scale > 0;
+	     k++, scale /= 10)
+		ts.tv_nsec += (s[k] - '0') * scale;
 	util_time_rfc3339(&ts, out, len);
 	return true;
 }

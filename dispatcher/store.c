@@ -143,6 +143,16 @@ static const char *const store_migrations[] = {
 	"        AS INTEGER)"
 	"    WHERE job_id = NEW.id AND state = 'waiting';"
 	"  END;",
+	/* 5 -> 6: a job's own name (the submission's "name", '' for none),
+	   and when its current attempt started ('' while it waits). */
+	"ALTER TABLE jobs ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN attempt_started_at TEXT NOT NULL"
+	"  DEFAULT '';"
+	/* Listing the jobs of a name, newest first. */
+	"CREATE INDEX jobs_name_id ON jobs (name, id);"
+	/* A tenant's jobs in a state, newest first: its running ones are
+	   found without walking its history. */
+	"CREATE INDEX jobs_tenant_state_id ON jobs (tenant, state, id);",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
@@ -154,7 +164,7 @@ _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
 	"tenant, state, phase, reason, runtime, labels, limits, node, " \
 	"attempts, cancel_requested, submitted_at, started_at, finished_at, " \
 	"has_result, verdict, exit_code, signal, cpu_seconds, wall_seconds, " \
-	"memory_peak_bytes"
+	"memory_peak_bytes, name, attempt_started_at"
 #define STORE_JOB_SELECT "SELECT id, " STORE_JOB_COLUMNS " FROM jobs "
 
 enum store_type {
@@ -199,6 +209,8 @@ static const struct store_column store_job_columns[] = {
 	{ "cpu_seconds", STORE_REAL, STORE_FIELD(cpu_seconds) },
 	{ "wall_seconds", STORE_REAL, STORE_FIELD(wall_seconds) },
 	{ "memory_peak_bytes", STORE_U64, STORE_FIELD(memory_peak_bytes) },
+	{ "name", STORE_TEXT, STORE_FIELD(name) },
+	{ "attempt_started_at", STORE_TEXT, STORE_FIELD(attempt_started_at) },
 };
 #define STORE_NCOLUMNS \
 	(sizeof(store_job_columns) / sizeof(store_job_columns[0]))
@@ -260,7 +272,8 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_USER_VERSION] = "PRAGMA user_version",
 	[STMT_JOB_INSERT] = "INSERT INTO jobs (" STORE_JOB_COLUMNS ") VALUES "
 			    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-			    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+			    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+			    "?21, ?22)",
 	[STMT_JOB_GET] = STORE_JOB_SELECT "WHERE id = ?1",
 	[STMT_JOB_UPDATE] = "UPDATE jobs SET tenant = ?1, state = ?2, "
 			    "phase = ?3, reason = ?4, runtime = ?5, "
@@ -270,7 +283,8 @@ static const char *const store_sql[STMT_COUNT] = {
 			    "finished_at = ?13, has_result = ?14, "
 			    "verdict = ?15, exit_code = ?16, signal = ?17, "
 			    "cpu_seconds = ?18, wall_seconds = ?19, "
-			    "memory_peak_bytes = ?20 WHERE id = ?21",
+			    "memory_peak_bytes = ?20, name = ?21, "
+			    "attempt_started_at = ?22 WHERE id = ?23",
 	[STMT_JOBS_IN_PHASE] = STORE_JOB_SELECT
 	"WHERE phase = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
 	[STMT_JOBS_LIST] = STORE_JOB_SELECT
@@ -1224,6 +1238,201 @@ store_jobs_list(struct store *st, const char *tenant, int state, int64_t before,
 	ret = store_read_jobs(st, stmt, out, max, n, e, "cannot list jobs");
 out:
 	store_done(stmt);
+	return ret;
+}
+
+/* Append to the SQL text being built in buf; -1 if it does not fit. */
+static int
+store_sql_add(char *buf, size_t size, size_t *len, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (*len + n >= size)
+		return -1;
+	memcpy(buf + *len, text, n + 1);
+	*len += n;
+	return 0;
+}
+
+/* The number of states in a filter's mask (0 for none). */
+static int
+store_find_nstates(const struct store_job_filter *f)
+{
+	int i, n = 0;
+
+	for (i = 0; i <= JOB_NODE_FAIL; i++)
+		if (f->state_mask & (1u << i))
+			n++;
+	return n;
+}
+
+/*
+ * Append one SELECT of store_jobs_find() to buf: the jobs below the bound
+ * id, in one state (if state), of the filter's other parts, newest first,
+ * a page of them.  Its parameters, in store_find_bind_one()'s order: the
+ * bound, the state, the tenant, the ids, the names, the label, since,
+ * until, the page size.
+ */
+static int
+store_find_one(const struct store_job_filter *f, bool state, char *buf,
+    size_t size, size_t *len)
+{
+	size_t i;
+	int rc = 0;
+
+	rc |= store_sql_add(buf, size, len, STORE_JOB_SELECT "WHERE id < ?");
+	if (state)
+		rc |= store_sql_add(buf, size, len, " AND state = ?");
+	if (f->tenant != NULL)
+		rc |= store_sql_add(buf, size, len, " AND tenant = ?");
+	if (f->nids > 0) {
+		rc |= store_sql_add(buf, size, len, " AND id IN (?");
+		for (i = 1; i < f->nids; i++)
+			rc |= store_sql_add(buf, size, len, ", ?");
+		rc |= store_sql_add(buf, size, len, ")");
+	}
+	if (f->nnames > 0) {
+		rc |= store_sql_add(buf, size, len, " AND name IN (?");
+		for (i = 1; i < f->nnames; i++)
+			rc |= store_sql_add(buf, size, len, ", ?");
+		rc |= store_sql_add(buf, size, len, ")");
+	}
+	/* labels is a compact JSON array of tokens (no quote or escape in
+	   one), so the label in quotes is found exactly where it is one. */
+	if (f->label != NULL)
+		rc |= store_sql_add(buf, size, len,
+		    " AND instr(labels, '\"' || ? || '\"') > 0");
+	if (f->since != NULL)
+		rc |= store_sql_add(buf, size, len, " AND submitted_at >= ?");
+	if (f->until != NULL)
+		rc |= store_sql_add(buf, size, len, " AND submitted_at < ?");
+	rc |= store_sql_add(buf, size, len, " ORDER BY id DESC LIMIT ?");
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * The query of store_jobs_find() into buf.  Jobs of several states are a
+ * page of each state's, merged: each comes newest first from (state, id)
+ * or (tenant, state, id), so that the cost is the pages', not that of
+ * every job in those states.
+ */
+static int
+store_find_sql(const struct store_job_filter *f, char *buf, size_t size)
+{
+	size_t len = 0;
+	int i, n = store_find_nstates(f), rc = 0;
+
+	buf[0] = '\0';
+	if (n <= 1)
+		return store_find_one(f, n == 1, buf, size, &len);
+	for (i = 0; i <= JOB_NODE_FAIL; i++) {
+		if (!(f->state_mask & (1u << i)))
+			continue;
+		rc |= store_sql_add(buf, size, &len,
+		    len > 0 ? " UNION ALL SELECT * FROM (" : "SELECT * FROM (");
+		rc |= store_find_one(f, true, buf, size, &len);
+		rc |= store_sql_add(buf, size, &len, ")");
+	}
+	rc |= store_sql_add(buf, size, &len, " ORDER BY id DESC LIMIT ?");
+	return rc == 0 ? 0 : -1;
+}
+
+/* Bind the parameters of one store_find_one() from *k on. */
+static int
+store_find_bind_one(sqlite3_stmt *stmt, const struct store_job_filter *f,
+    int state, int max, int *k)
+{
+	int rc;
+	size_t i;
+
+	/* ids are positive, so "below INT64_MAX" is "from the newest". */
+	rc = sqlite3_bind_int64(stmt, (*k)++,
+	    f->before > 0 ? f->before : INT64_MAX);
+	if (rc == SQLITE_OK && state >= 0)
+		rc = sqlite3_bind_text(stmt, (*k)++,
+		    job_state_name((enum job_state)state), -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && f->tenant != NULL)
+		rc = sqlite3_bind_text(stmt, (*k)++, f->tenant, -1,
+		    SQLITE_STATIC);
+	for (i = 0; rc == SQLITE_OK && i < f->nids; i++)
+		rc = sqlite3_bind_int64(stmt, (*k)++, f->ids[i]);
+	for (i = 0; rc == SQLITE_OK && i < f->nnames; i++)
+		rc = sqlite3_bind_text(stmt, (*k)++, f->names[i], -1,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK && f->label != NULL)
+		rc = sqlite3_bind_text(stmt, (*k)++, f->label, -1,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK && f->since != NULL)
+		rc = sqlite3_bind_text(stmt, (*k)++, f->since, -1,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK && f->until != NULL)
+		rc = sqlite3_bind_text(stmt, (*k)++, f->until, -1,
+		    SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, (*k)++, max);
+	return rc;
+}
+
+/* Bind store_find_sql()'s parameters. */
+static int
+store_find_bind(sqlite3_stmt *stmt, const struct store_job_filter *f, int max)
+{
+	int i, k = 1, n = store_find_nstates(f), rc = SQLITE_OK;
+
+	if (n == 0)
+		return store_find_bind_one(stmt, f, -1, max, &k);
+	for (i = 0; rc == SQLITE_OK && i <= JOB_NODE_FAIL; i++)
+		if (f->state_mask & (1u << i))
+			rc = store_find_bind_one(stmt, f, i, max, &k);
+	if (rc == SQLITE_OK && n > 1)
+		rc = sqlite3_bind_int(stmt, k, max);
+	return rc;
+}
+
+/* A page of the jobs a filter selects, newest first. */
+int
+store_jobs_find(struct store *st, const struct store_job_filter *f, int max,
+    struct job *out, int *n, struct error *e)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *sql = NULL;
+	size_t size;
+	int rc, ret = -1;
+
+	if ((f->state_mask & ~((1u << (JOB_NODE_FAIL + 1)) - 1)) != 0)
+		return error_set_field(e, ERR_INVALID, "state",
+		    "a state mask with bits past NODE_FAIL");
+	if (f->nids > STORE_FILTER_VALUES_MAX ||
+	    f->nnames > STORE_FILTER_VALUES_MAX)
+		return error_set(e, ERR_INVALID,
+		    "more than %d ids or names in one filter",
+		    STORE_FILTER_VALUES_MAX);
+	if (max <= 0) {
+		*n = 0;
+		return 0;
+	}
+	/* Room for every part, and 3 bytes (", ?") a value, for each of
+	   the nine states at most. */
+	size = (JOB_NODE_FAIL + 1) *
+	    (sizeof(STORE_JOB_SELECT) + 512 + 3 * (f->nids + f->nnames));
+	if ((sql = malloc(size)) == NULL)
+		return error_set(e, ERR_NOMEM, "out of memory listing jobs");
+	if (store_find_sql(f, sql, size) == -1) {
+		error_set(e, ERR_INTERNAL, "the listing's query does not fit");
+		goto out;
+	}
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
+	if (rc == SQLITE_OK)
+		rc = store_find_bind(stmt, f, max);
+	if (rc != SQLITE_OK) {
+		store_error(st->db, rc, e, "cannot list jobs");
+		goto out;
+	}
+	ret = store_read_jobs(st, stmt, out, max, n, e, "cannot list jobs");
+out:
+	/* Finalized now: no read transaction outlives the call. */
+	sqlite3_finalize(stmt);
+	free(sql);
 	return ret;
 }
 

@@ -21,7 +21,7 @@
 #include "error.h"
 #include "job.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -98,6 +98,40 @@ int store_jobs_in_phase(struct store *st, enum job_phase phase,
  */
 int store_jobs_list(struct store *st, const char *tenant, int state,
     int64_t before, int max, struct job *out, int *n, struct error *e);
+
+/*
+ * What store_jobs_find() selects; every part left empty (zeroed) selects
+ * all.  The parts combine with AND, the values within one part with OR.
+ */
+struct store_job_filter {
+	const char *tenant; /* NULL: every tenant */
+	unsigned state_mask; /* bits 1 << enum job_state; 0: every state */
+	const int64_t *ids; /* nids ids; 0: any id */
+	size_t nids;
+	const char *const *names; /* nnames job names; 0: any */
+	size_t nnames;
+	const char *label; /* jobs that asked for this label; NULL: any */
+	/* submitted_at bounds, as util_time_rfc3339() writes times: since <=
+	   submitted_at < until; NULL: unbounded. */
+	const char *since;
+	const char *until;
+	int64_t before; /* only ids below it; 0: from the newest */
+};
+
+#define STORE_FILTER_VALUES_MAX 1000 /* ids, and names, in one filter */
+
+/*
+ * A page of the jobs f selects, newest first: at most max into out, *n
+ * set (0 if max <= 0).  A state_mask with bits past NODE_FAIL, or more
+ * than STORE_FILTER_VALUES_MAX ids or names, is ERR_INVALID.  The query
+ * is built for the parts given and uses the indexes on (tenant, id),
+ * (state, id), (tenant, state, id) and (name, id); several states are a
+ * page of each state's, merged, so that listing the running jobs costs
+ * nothing for a long history.  A label or time bound alone is checked row
+ * by row, newest first, until the page is full.
+ */
+int store_jobs_find(struct store *st, const struct store_job_filter *f, int max,
+    struct job *out, int *n, struct error *e);
 
 /*
  * How many jobs of tenant (NULL: all tenants) are in one of the phases

@@ -20,6 +20,13 @@ table_init(struct table *t, size_t ncols, const char *const *headers,
 	t->right = right;
 }
 
+/* Set minimum widths. */
+void
+table_set_widths(struct table *t, const size_t *widths)
+{
+	t->widths = widths;
+}
+
 /* Add a row. */
 int
 table_add(struct table *t, const char *const *row)
@@ -117,6 +124,8 @@ table_print(const struct table *t, FILE *f, enum table_mode mode, bool header)
 			if (w > width[i])
 				width[i] = w;
 		}
+		if (t->widths != NULL && t->widths[i] > width[i])
+			width[i] = t->widths[i];
 	}
 	if (header)
 		table_row(t, f, mode, t->headers, width);

@@ -25,6 +25,7 @@ struct table {
 	size_t ncols;
 	const char *const *headers;
 	const bool *right; /* right-justify column i; NULL: none */
+	const size_t *widths; /* aligned: column i at least this wide; NULL */
 	char **cells; /* nrows * ncols */
 	size_t nrows;
 	size_t cap;
@@ -33,6 +34,9 @@ struct table {
 /* Start an empty table; headers and right must outlive it. */
 void table_init(struct table *t, size_t ncols, const char *const *headers,
     const bool *right);
+
+/* Make aligned columns at least widths[i] wide (widths must outlive t). */
+void table_set_widths(struct table *t, const size_t *widths);
 
 /* Add a row of ncols cells (NULL is empty); -1 without memory. */
 int table_add(struct table *t, const char *const *row);

@@ -58,6 +58,22 @@ view_jobs_list(struct core *c, const char *tenant, int state, int64_t before,
 	return 0;
 }
 
+/* A page of the jobs a filter selects, with the reasons of queued ones. */
+int
+view_jobs_find(struct core *c, const struct store_job_filter *f, int limit,
+    struct job *out, int *n, struct error *e)
+{
+	int i;
+
+	if (store_jobs_find(c->st, f, limit, out, n, e) == -1)
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (out[i].phase == PHASE_QUEUED)
+			core_waiting_reason(c, &out[i], out[i].reason,
+			    sizeof(out[i].reason));
+	return 0;
+}
+
 /* Read a job's stdout or stderr. */
 int
 view_stream(struct core *c, int64_t id, bool err, char **out, size_t *len,
@@ -219,6 +235,8 @@ view_job_object(struct core *c, const struct job *j, bool with_output,
 	jw_open(&w, b);
 	jw_key(&w, "id");
 	view_id_str(b, j->id);
+	jw_key(&w, "name");
+	jw_str_or_null(b, j->name);
 	jw_key(&w, "state");
 	jw_string(b, job_state_name(j->state));
 	jw_key(&w, "verdict");
@@ -242,6 +260,8 @@ view_job_object(struct core *c, const struct job *j, bool with_output,
 	jw_str_or_null(b, j->submitted_at);
 	jw_key(&w, "started_at");
 	jw_str_or_null(b, j->started_at);
+	jw_key(&w, "attempt_started_at");
+	jw_str_or_null(b, j->attempt_started_at);
 	jw_key(&w, "finished_at");
 	jw_str_or_null(b, j->finished_at);
 	jw_key(&w, "exit_code");

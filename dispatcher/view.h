@@ -33,6 +33,10 @@ view_job_attempts(struct core *c, int64_t id, json_t **out, struct error *e);
 int view_jobs_list(struct core *c, const char *tenant, int state,
     int64_t before, int limit, struct job *out, int *n, struct error *e);
 
+/* As view_jobs_list(), for the jobs filter f selects (store.h). */
+int view_jobs_find(struct core *c, const struct store_job_filter *f, int limit,
+    struct job *out, int *n, struct error *e);
+
 /*
  * A job's raw stdout (err false) or stderr, in a new buffer of at most
  * the configured max_result_file_bytes: as spool_read_result().

@@ -205,27 +205,27 @@ sleep 0.5
 tap_is "$(state_of "$id_p")" PENDING "a third job for node1 waits"
 run list
 tap_is "$rc" 0 "list exits 0"
-tap_is "$(head -1 "$T/out" | awk '{$1 = $1} 1')" "JOBID TENANT RUNTIME ST TIME NODE(REASON)" \
+tap_is "$(head -1 "$T/out" | awk '{$1 = $1} 1')" "JOBID NAME TENANT RUNTIME ST TIME NODE(REASON)" \
 	"list: squeue-like header"
 tap_is "$(awk 'NR == 2 {print $1}' "$T/out")" "$id_p" "list: newest first"
 line=$(awk -v id="$id_p" '$1 == id' "$T/out")
-tap_like "$line" "^ *$id_p +alpha +python3 +PD +0:00 +\(.*slot.*\)$" \
+tap_like "$line" "^ *$id_p +- +alpha +python3 +PD +0:00 +\(.*slot.*\)$" \
 	"list: a pending job is PD with its reason in parentheses"
 line=$(awk -v id="$id_s1" '$1 == id' "$T/out")
-tap_like "$line" "^ *$id_s1 +alpha +python3 +R +[0-9]+:[0-9]{2} +node1$" "list: a running job is R on its node"
+tap_like "$line" "^ *$id_s1 +- +alpha +python3 +R +[0-9]+:[0-9]{2} +node1$" "list: a running job is R on its node"
 line=$(awk -v id="$id_hello" '$1 == id' "$T/out")
-tap_like "$line" "^ *$id_hello +alpha +python3 +CD +[0-9]+:[0-9]{2} +node[12]$" "list: a completed job is CD"
+tap_like "$line" "^ *$id_hello +- +alpha +python3 +CD +[0-9]+:[0-9]{2} +node[12]$" "list: a completed job is CD"
 run list -h
 tap_is "$(awk 'NR == 1 {print $1}' "$T/out")" "$id_p" "list -h: no header"
 run list --noheader
 tap_is "$(awk 'NR == 1 {print $1}' "$T/out")" "$id_p" "list --noheader: no header"
 njobs=$(wc -l <"$T/out")
 run list --parsable
-tap_is "$(head -1 "$T/out")" "JOBID|TENANT|RUNTIME|ST|TIME|NODE(REASON)" "list --parsable: header"
-tap_is "$(awk -F'|' 'NF != 6' "$T/out" | wc -l)" 0 "list --parsable: six fields a line, no trailing |"
-tap_like "$(grep "^$id_hello|" "$T/out")" "^$id_hello\|alpha\|python3\|CD\|[0-9]+:[0-9]{2}\|node[12]$" \
+tap_is "$(head -1 "$T/out")" "JOBID|NAME|TENANT|RUNTIME|ST|TIME|NODE(REASON)" "list --parsable: header"
+tap_is "$(awk -F'|' 'NF != 7' "$T/out" | wc -l)" 0 "list --parsable: seven fields a line, no trailing |"
+tap_like "$(grep "^$id_hello|" "$T/out")" "^$id_hello\|\|alpha\|python3\|CD\|[0-9]+:[0-9]{2}\|node[12]$" \
 	"list --parsable: a completed job"
-tap_like "$(grep "^$id_p|" "$T/out")" "^$id_p\|alpha\|python3\|PD\|0:00\|\(.*slot.*\)$" \
+tap_like "$(grep "^$id_p|" "$T/out")" "^$id_p\|\|alpha\|python3\|PD\|0:00\|\(.*slot.*\)$" \
 	"list --parsable: the pending job"
 run list --parsable -h
 tap_like "$(head -1 "$T/out")" "^$id_p\|" "list --parsable -h: no header"
@@ -234,15 +234,15 @@ tap_is "$rc/$(jq -r '.jobs[0].id' "$T/out")" "0/$id_p" "list --json: the API's j
 tap_is "$(jq '.jobs | length' "$T/out")" "$njobs" "list --json: as many jobs as the table"
 tap_is "$(jq -r 'has("next_before")' "$T/out")" true "list --json: with next_before"
 run list -h --parsable --state PD
-tap_is "$(cut -d'|' -f1,4 "$T/out" | tr '\n' ' ')" "$id_p|PD " "list --state PD: only the pending job"
+tap_is "$(cut -d'|' -f1,5 "$T/out" | tr '\n' ' ')" "$id_p|PD " "list --state PD: only the pending job"
 run list -h --parsable -t completed
-tap_is "$(cut -d'|' -f4 "$T/out" | sort -u)" CD "list -t completed: only CD"
+tap_is "$(cut -d'|' -f5 "$T/out" | sort -u)" CD "list -t completed: only CD"
 run list -h --limit 2
 tap_is "$(wc -l <"$T/out")" 2 "list --limit 2: two jobs"
 SLUICE_TOKEN=$TOKEN_B "$S" list -h >"$T/out"
 tap_is "$(wc -l <"$T/out")" 0 "another tenant lists none of these"
 SLUICE_TOKEN=$TOKEN_ADMIN "$S" list -h --parsable >"$T/out"
-tap_is "$(grep -c "^$id_p|alpha|" "$T/out")" 1 "the admin token lists them, with their tenant"
+tap_is "$(grep -c "^$id_p||alpha|" "$T/out")" 1 "the admin token lists them, with their tenant"
 run output "$id_s1"
 tap_is "$rc" 65 "output of a job that has not ended is 65"
 tap_like "$(err)" 'no output yet' "with the dispatcher's message"
@@ -252,15 +252,15 @@ tap_is "$rc" 66 "an unreadable --token-file is 66"
 # --- nodes.
 run nodes
 tap_is "$rc" 0 "nodes exits 0"
-tap_is "$(head -1 "$T/out" | awk '{$1 = $1} 1')" "NODE STATE SLOTS BUSY RUNTIMES REASON" "nodes: sinfo-like header"
-tap_like "$(awk '$1 == "node1"' "$T/out")" '^node1 +UP +2 +2 +python3 +-$' "nodes: node1 UP, both slots busy"
-tap_like "$(awk '$1 == "node2"' "$T/out")" '^node2 +UP +2 +[0-9] +python3 +-$' "nodes: node2 UP"
+tap_is "$(head -1 "$T/out" | awk '{$1 = $1} 1')" "NODE STATE SLOTS BUSY RUNTIMES LABELS LAST_SEEN REASON" "nodes: sinfo-like header"
+tap_like "$(awk '$1 == "node1"' "$T/out")" '^node1 +UP +2 +2 +python3 +n1 +[0-9T:.-]+Z +-$' "nodes: node1 UP, both slots busy"
+tap_like "$(awk '$1 == "node2"' "$T/out")" '^node2 +UP +2 +[0-9] +python3 +n2 +[0-9T:.-]+Z +-$' "nodes: node2 UP"
 run nodes -h
 tap_is "$(wc -l <"$T/out")" 2 "nodes -h: one line per node, no header"
 run nodes --parsable -h
-tap_like "$(grep '^node1|' "$T/out")" '^node1\|UP\|2\|2\|python3\|$' "nodes --parsable -h"
+tap_like "$(grep '^node1|' "$T/out")" '^node1\|UP\|2\|2\|python3\|n1\|[0-9T:.-]+Z\|$' "nodes --parsable -h"
 run nodes --parsable
-tap_is "$(head -1 "$T/out")" "NODE|STATE|SLOTS|BUSY|RUNTIMES|REASON" "nodes --parsable: header"
+tap_is "$(head -1 "$T/out")" "NODE|STATE|SLOTS|BUSY|RUNTIMES|LABELS|LAST_SEEN|REASON" "nodes --parsable: header"
 run nodes --json
 tap_is "$rc/$(jq '.nodes | length' "$T/out")" 0/2 "nodes --json: the API's nodes"
 
@@ -301,7 +301,7 @@ tap_like "$rc/$(out)" '^0/node2: DRAIN(ING|ED) \(disk swap\)$' "drain with the a
 disp_wait_node node2 DRAINED 10
 tap_ok $? "the idle node becomes DRAINED"
 run nodes --parsable -h
-tap_like "$(grep '^node2|' "$T/out")" '^node2\|DRAINED\|2\|0\|python3\|disk swap$' \
+tap_like "$(grep '^node2|' "$T/out")" '^node2\|DRAINED\|2\|0\|python3\|n2\|[0-9T:.-]+Z\|disk swap$' \
 	"nodes shows DRAINED and the reason"
 run submit --wait --json "$T/hello.py"
 tap_is "$(jq -r .node "$T/out")" node1 "a new job avoids the drained node"

@@ -789,7 +789,9 @@ core__finished__slot_freed_for_next(void **state)
 	a = running_job(f);
 	b = submit(f);
 	expect_no_cmd();
-	assert_string_equal(waiting(f, b), "waiting for a free slot");
+	assert_string_equal(waiting(f, b),
+	    "waiting for a free slot: every node offering 'python3' is busy "
+	    "(node1 busy 1/1)");
 	job_ev(POOL_EV_JOB_FINISHED, 0, a, 1);
 	expect_cmd(0, POOL_CMD_COLLECT, a, 1);
 	expect_cmd(0, POOL_CMD_START, b, 1);
@@ -964,7 +966,8 @@ node_lost_in(struct fixture *f, enum job_phase phase)
 	j = row(f, id);
 	assert_job(f, id, JOB_PENDING, PHASE_QUEUED);
 	/* The scheduler says why it waits now. */
-	assert_string_equal(waiting(f, id), "no node offering 'python3' is up");
+	assert_string_equal(waiting(f, id),
+	    "every node offering 'python3' is down (node1 down)");
 	assert_int_equal(j.attempts, 1);
 	expect_no_cmd();
 	node_up(0, 1);
@@ -994,6 +997,43 @@ static void
 core__node_lost_collecting__requeued(void **state)
 {
 	node_lost_in(*state, PHASE_COLLECTING);
+}
+
+/* A requeued job's attempt start is cleared while it waits and is its
+   new attempt's once that starts; started_at stays the first start. */
+static void
+core__requeued__attempt_started_at_reset(void **state)
+{
+	struct fixture *f = *state;
+	struct pool_ev *ev;
+	struct job j;
+	int64_t id;
+
+	node_up(0, 1);
+	id = running_job(f);
+	j = row(f, id);
+	assert_string_equal(j.started_at, "2030-01-01T00:00:01.000Z");
+	assert_string_equal(j.attempt_started_at, "2030-01-01T00:00:01.000Z");
+	node_down(0, "connection reset");
+	j = row(f, id);
+	assert_job(f, id, JOB_PENDING, PHASE_QUEUED);
+	assert_string_equal(j.started_at, "2030-01-01T00:00:01.000Z");
+	assert_string_equal(j.attempt_started_at, "");
+	node_up(0, 1);
+	expect_cmd(0, POOL_CMD_START, id, 2);
+	job_ev(POOL_EV_JOB_ACCEPTED, 0, id, 2);
+	ev = ev_new(POOL_EV_JOB_STARTED, 0, id, 2);
+	snprintf(ev->at, sizeof(ev->at), "2030-01-01T00:05:00.000Z");
+	deliver(ev);
+	j = row(f, id);
+	assert_string_equal(j.started_at, "2030-01-01T00:00:01.000Z");
+	assert_string_equal(j.attempt_started_at, "2030-01-01T00:05:00.000Z");
+	/* A started event seen again (a re-attach) changes nothing. */
+	ev = ev_new(POOL_EV_JOB_STARTED, 0, id, 2);
+	snprintf(ev->at, sizeof(ev->at), "2030-01-01T00:09:00.000Z");
+	deliver(ev);
+	assert_string_equal(row(f, id).attempt_started_at,
+	    "2030-01-01T00:05:00.000Z");
 }
 
 /* A requeued job goes to another node that is up. */
@@ -1250,11 +1290,13 @@ core__queue_100k__order_and_fairness(void **state)
 	expect_cmd(0, POOL_CMD_COLLECT, first_b, 1);
 	expect_cmd(0, POOL_CMD_START, first_a + 2, 1);
 	assert_string_equal(waiting(f, first_b + 1),
-	    "tenant 'beta' is at its running quota");
+	    "tenant 'beta' is at its running quota (max_running 1)");
 	job_collected(0, first_b, 1, VERDICT_OK);
 	expect_cmd(0, POOL_CMD_CLEAN, first_b, 1);
 	expect_no_cmd();
-	assert_string_equal(waiting(f, first_b + 1), "waiting for a free slot");
+	assert_string_equal(waiting(f, first_b + 1),
+	    "waiting for a free slot: every node offering 'python3' is busy "
+	    "(node1 busy 2/2)");
 	/* The next free slot goes to beta, which has none placed. */
 	job_ev(POOL_EV_JOB_FINISHED, 0, first_a + 1, 1);
 	expect_cmd(0, POOL_CMD_COLLECT, first_a + 1, 1);
@@ -1276,7 +1318,7 @@ core__running_quota__tenant_waits(void **state)
 	b = submit_as(f, 1);
 	expect_no_cmd();
 	assert_string_equal(waiting(f, b),
-	    "tenant 'beta' is at its running quota");
+	    "tenant 'beta' is at its running quota (max_running 1)");
 	c = submit_as(f, 0);
 	expect_cmd(0, POOL_CMD_START, c, 1);
 	job_failed_cleaned(0, a, 1, false, "refused");
@@ -1395,6 +1437,7 @@ main(void)
 		T(core__node_lost_staging__requeued),
 		T(core__node_lost_running__requeued),
 		T(core__node_lost_collecting__requeued),
+		T(core__requeued__attempt_started_at_reset),
 		cmocka_unit_test_setup_teardown(
 		    core__node_lost__runs_on_other_node, setup2, teardown),
 		T(core__stale_attempt_events__ignored),

@@ -1219,6 +1219,47 @@ request_parse__callback_url__form_checked(void **state)
 	refuse_field("callback_url", "[\"http://a/\"]", 400, "callback_url");
 }
 
+static void
+request_parse__name__a_token_or_refused(void **state)
+{
+	static const char *bad[] = { "\"\"", "\".\"", "\"..\"", "\"a b\"",
+		"\"a,b\"", "\"a|b\"", "\"a/b\"", "\"caf\u00e9\"", "\"a\\nb\"",
+		"\"a\\u0000\"", "\"x' OR '1'='1\"", NULL };
+	struct submission sub;
+	char *name, *body;
+	size_t i;
+
+	(void)state;
+	accept("{'runtime': 'p', 'source': '', 'name': 'train-1.2_b+c'}", &sub);
+	assert_string_equal(sub.name, "train-1.2_b+c");
+	request_release(&sub);
+	accept("{'runtime': 'p', 'source': ''}", &sub);
+	assert_string_equal(sub.name, "");
+	request_release(&sub);
+	/* 64 bytes, and not one more. */
+	name = repeat('n', REQUEST_NAME_MAX);
+	body = NULL;
+	assert_true(asprintf(&body,
+			"{\"runtime\": \"p\", \"source\": \"\", "
+			"\"name\": \"%s\"}",
+			name) > 0);
+	accept_raw(body, strlen(body), &caps, &sub);
+	assert_int_equal(strlen(sub.name), REQUEST_NAME_MAX);
+	request_release(&sub);
+	free(body);
+	free(name);
+	name = repeat('n', REQUEST_NAME_MAX + 1);
+	assert_true(asprintf(&body, "\"%s\"", name) > 0);
+	refuse_field("name", body, 422, "name");
+	free(body);
+	free(name);
+	for (i = 0; bad[i] != NULL; i++)
+		refuse_field("name", bad[i], 422, "name");
+	refuse_field("name", "42", 400, "name");
+	refuse_field("name", "null", 400, "name");
+	refuse_field("name", "[\"a\"]", 400, "name");
+}
+
 /* ---- 413: sizes ---- */
 
 static void
@@ -1548,6 +1589,7 @@ main(void)
 		cmocka_unit_test(request_parse__limits_edges__accepted),
 		cmocka_unit_test(request_parse__bad_labels__422),
 		cmocka_unit_test(request_parse__callback_url__form_checked),
+		cmocka_unit_test(request_parse__name__a_token_or_refused),
 		cmocka_unit_test(request_parse__file_too_large__413),
 		cmocka_unit_test(request_parse__total_too_large__413),
 		cmocka_unit_test(request_parse__late_failure__nothing_leaks),

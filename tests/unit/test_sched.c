@@ -283,8 +283,9 @@ sched_reason__each_cause__named(void **state)
 	struct sched_job j = job_labels(1, "t", gpu, 1);
 
 	(void)state;
-	expect_reason(n, 3, &j, "no node has all the labels requested");
-	expect_reason(NULL, 0, &j, "no node has all the labels requested");
+	expect_reason(n, 3, &j, "no node has all the labels requested (gpu)");
+	expect_reason(NULL, 0, &j,
+	    "no node has all the labels requested (gpu)");
 	n[2].labels = gpu;
 	n[2].nlabels = 1;
 	n[2].known = false;
@@ -300,16 +301,54 @@ sched_reason__each_cause__named(void **state)
 	    "'python3'");
 	j.limits.cpu_seconds = 60;
 	n[2].state = SCHED_DOWN;
-	expect_reason(n, 3, &j, "no node offering 'python3' is up");
+	expect_reason(n, 3, &j,
+	    "every node offering 'python3' is down (c down)");
+	/* Drained is not down: the users' review found "is up" there. */
 	n[2].state = SCHED_DRAINING;
-	expect_reason(n, 3, &j, "no node offering 'python3' is up");
+	expect_reason(n, 3, &j,
+	    "every node offering 'python3' is drained (c draining)");
 	n[2].state = SCHED_DRAINED;
-	expect_reason(n, 3, &j, "no node offering 'python3' is up");
+	expect_reason(n, 3, &j,
+	    "every node offering 'python3' is drained (c drained)");
 	n[2].state = SCHED_UP;
 	n[2].busy = 2;
-	expect_reason(n, 3, &j, "waiting for a free slot");
+	expect_reason(n, 3, &j,
+	    "waiting for a free slot: every node offering 'python3' is busy "
+	    "(c busy 2/2)");
 	n[2].busy = 1;
 	expect_reason(n, 3, &j, "waiting for its turn");
+}
+
+static void
+sched_reason__several_nodes__each_named(void **state)
+{
+	struct sched_node n[6] = { node("a", 2, 2), node("b", 2, 0),
+		node("c", 4, 4), node("d", 1, 0), node("e", 1, 0),
+		node("f", 1, 0) };
+	struct sched_job j = job(1, "t");
+
+	(void)state;
+	n[1].state = SCHED_DRAINED;
+	n[3].state = SCHED_DOWN;
+	n[4].state = SCHED_DRAINING;
+	n[5].state = SCHED_DOWN;
+	expect_reason(n, 6, &j,
+	    "waiting for a free slot: every node offering 'python3' is busy "
+	    "or unavailable (a busy 2/2, b drained, c busy 4/4, d down, "
+	    "+2 more)");
+	n[0].state = SCHED_DOWN;
+	n[2].state = SCHED_DRAINED;
+	expect_reason(n, 6, &j,
+	    "every node offering 'python3' is down or drained (a down, "
+	    "b drained, c drained, d down, +2 more)");
+	/* Only the nodes the job fits are named. */
+	n[0].runtimes = sh;
+	n[2].runtimes = sh;
+	n[3].runtimes = sh;
+	n[4].runtimes = sh;
+	expect_reason(n, 6, &j,
+	    "every node offering 'python3' is down or drained (b drained, "
+	    "f down)");
 }
 
 static void
@@ -322,7 +361,9 @@ sched_reason__other_nodes_free__still_waiting_for_slot(void **state)
 	/* Free slots elsewhere do not help a job that fits only "gpu". */
 	n[1].labels = gpu;
 	n[1].nlabels = 1;
-	expect_reason(n, 2, &j, "waiting for a free slot");
+	expect_reason(n, 2, &j,
+	    "waiting for a free slot: every node offering 'python3' is busy "
+	    "(gpu busy 1/1)");
 }
 
 static void
@@ -809,6 +850,7 @@ main(void)
 		cmocka_unit_test(
 		    sched_feasible__unknown_node_with_labels__benefit_of_doubt),
 		cmocka_unit_test(sched_reason__each_cause__named),
+		cmocka_unit_test(sched_reason__several_nodes__each_named),
 		cmocka_unit_test(
 		    sched_reason__other_nodes_free__still_waiting_for_slot),
 		cmocka_unit_test(

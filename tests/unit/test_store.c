@@ -156,6 +156,9 @@ job_fill(struct job *j, int n)
 	j->cpu_seconds = 0.125 + n;
 	j->wall_seconds = 1.0 / 3.0 + n;
 	j->memory_peak_bytes = UINT64_MAX - (uint64_t)n;
+	snprintf(j->name, sizeof(j->name), "job-%d", n);
+	snprintf(j->attempt_started_at, sizeof(j->attempt_started_at),
+	    "2024-01-02T03:05:%02d.999Z", n % 60);
 }
 
 /* Two jobs are equal field by field (and the id too). */
@@ -183,6 +186,8 @@ assert_job_equal(const struct job *a, const struct job *b)
 	assert_true(a->cpu_seconds == b->cpu_seconds);
 	assert_true(a->wall_seconds == b->wall_seconds);
 	assert_true(a->memory_peak_bytes == b->memory_peak_bytes);
+	assert_string_equal(a->name, b->name);
+	assert_string_equal(a->attempt_started_at, b->attempt_started_at);
 }
 
 /* Insert a job made by job_fill(n) with a given phase and state. */
@@ -627,6 +632,160 @@ store_jobs_list__tenant_and_state__filtered(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* Insert job n of tenant, phase and state, with a name, labels (JSON)
+   and a submission second. */
+static int64_t
+insert_named(struct store *st, int n, const char *tenant, enum job_state s,
+    const char *name, const char *labels, int second)
+{
+	struct job j;
+	struct error e;
+
+	job_fill(&j, n);
+	snprintf(j.tenant, sizeof(j.tenant), "%s", tenant);
+	j.state = s;
+	j.phase = job_state_final(s) ? PHASE_DONE
+	    : s == JOB_PENDING       ? PHASE_QUEUED
+	    : s == JOB_RUNNING       ? PHASE_RUNNING
+				     : PHASE_COLLECTING;
+	snprintf(j.name, sizeof(j.name), "%s", name);
+	snprintf(j.labels, sizeof(j.labels), "%s", labels);
+	snprintf(j.submitted_at, sizeof(j.submitted_at),
+	    "2024-01-02T03:04:%02d.000Z", second);
+	if (store_job_insert(st, &j, &e) == -1)
+		fail_msg("store_job_insert: %s", e.msg);
+	return j.id;
+}
+
+/* The ids a filter finds, newest first, as "12 9 3". */
+static const char *
+found(struct store *st, const struct store_job_filter *flt, int max)
+{
+	static char buf[256];
+	struct job page[16];
+	struct error e;
+	size_t len = 0;
+	int i, n = -1;
+
+	if (store_jobs_find(st, flt, max, page, &n, &e) == -1)
+		fail_msg("store_jobs_find: %s", e.msg);
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%lld",
+		    i > 0 ? " " : "", (long long)page[i].id);
+	return buf;
+}
+
+/* Each part of a filter, alone and together; paging with before. */
+static void
+store_jobs_find__each_part__filtered(void **state)
+{
+	struct fixture *f = *state;
+	const char *const names_a[] = { "train" };
+	const char *const names_ab[] = { "eval", "train" };
+	const char *const names_sql[] = { "x' OR 1=1 --" };
+	const int64_t ids[] = { 2, 5, 6, 99 };
+	struct store_job_filter flt;
+
+	insert_named(f->st, 1, "a", JOB_PENDING, "train", "[\"gpu\"]", 1);
+	insert_named(f->st, 2, "a", JOB_RUNNING, "train", "[\"gpu\",\"n1\"]",
+	    2);
+	insert_named(f->st, 3, "b", JOB_COMPLETED, "eval", "[]", 3);
+	insert_named(f->st, 4, "a", JOB_FAILED, "", "[\"gpu2\"]", 4);
+	insert_named(f->st, 5, "b", JOB_PENDING, "train", "[\"n1\"]", 5);
+	insert_named(f->st, 6, "a", JOB_COMPLETING, "eval", "[\"gpu\"]", 6);
+
+	memset(&flt, 0, sizeof(flt));
+	assert_string_equal(found(f->st, &flt, 16), "6 5 4 3 2 1");
+	flt.tenant = "a";
+	assert_string_equal(found(f->st, &flt, 16), "6 4 2 1");
+	flt.tenant = NULL;
+	flt.state_mask = 1u << JOB_PENDING | 1u << JOB_RUNNING;
+	assert_string_equal(found(f->st, &flt, 16), "5 2 1");
+	/* Several states are each state's page, merged newest first. */
+	assert_string_equal(found(f->st, &flt, 2), "5 2");
+	flt.before = 2;
+	assert_string_equal(found(f->st, &flt, 2), "1");
+	flt.before = 0;
+	flt.state_mask |= 1u << JOB_FAILED | 1u << JOB_COMPLETED;
+	assert_string_equal(found(f->st, &flt, 3), "5 4 3");
+	flt.tenant = "a";
+	assert_string_equal(found(f->st, &flt, 16), "4 2 1");
+	flt.tenant = NULL;
+	flt.state_mask = 1u << JOB_COMPLETING;
+	assert_string_equal(found(f->st, &flt, 16), "6");
+	flt.state_mask = 0;
+	flt.ids = ids;
+	flt.nids = 4;
+	assert_string_equal(found(f->st, &flt, 16), "6 5 2");
+	flt.nids = 0;
+	flt.names = names_a;
+	flt.nnames = 1;
+	assert_string_equal(found(f->st, &flt, 16), "5 2 1");
+	flt.names = names_ab;
+	flt.nnames = 2;
+	assert_string_equal(found(f->st, &flt, 16), "6 5 3 2 1");
+	/* A name is a value, never SQL. */
+	flt.names = names_sql;
+	flt.nnames = 1;
+	assert_string_equal(found(f->st, &flt, 16), "");
+	flt.nnames = 0;
+	/* A label is a whole label: "gpu" is not "gpu2". */
+	flt.label = "gpu";
+	assert_string_equal(found(f->st, &flt, 16), "6 2 1");
+	flt.label = "gp";
+	assert_string_equal(found(f->st, &flt, 16), "");
+	flt.label = NULL;
+	/* since <= submitted_at < until. */
+	flt.since = "2024-01-02T03:04:02.000Z";
+	flt.until = "2024-01-02T03:04:05.000Z";
+	assert_string_equal(found(f->st, &flt, 16), "4 3 2");
+	/* Everything at once, then paged. */
+	flt.tenant = "a";
+	flt.state_mask = 1u << JOB_RUNNING | 1u << JOB_FAILED;
+	flt.label = "gpu";
+	flt.names = names_a;
+	flt.nnames = 1;
+	assert_string_equal(found(f->st, &flt, 16), "2");
+	memset(&flt, 0, sizeof(flt));
+	assert_string_equal(found(f->st, &flt, 2), "6 5");
+	flt.before = 5;
+	assert_string_equal(found(f->st, &flt, 2), "4 3");
+	flt.before = 1;
+	assert_string_equal(found(f->st, &flt, 2), "");
+	flt.before = 0;
+	assert_string_equal(found(f->st, &flt, 0), "");
+}
+
+/* Filters outside their bounds are errors, not "everything". */
+static void
+store_jobs_find__bad_filter__invalid(void **state)
+{
+	struct fixture *f = *state;
+	static int64_t many[STORE_FILTER_VALUES_MAX + 1];
+	struct store_job_filter flt;
+	struct job page[2];
+	struct error e;
+	int n = 77;
+
+	insert_job(f->st, 0, "a", PHASE_QUEUED, JOB_PENDING);
+	memset(&flt, 0, sizeof(flt));
+	flt.state_mask = 1u << 9;
+	assert_int_equal(store_jobs_find(f->st, &flt, 2, page, &n, &e), -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	flt.state_mask = 0;
+	flt.ids = many;
+	flt.nids = STORE_FILTER_VALUES_MAX + 1;
+	assert_int_equal(store_jobs_find(f->st, &flt, 2, page, &n, &e), -1);
+	assert_int_equal(e.code, ERR_INVALID);
+	assert_int_equal(n, 77);
+	/* As many as allowed is fine. */
+	many[0] = 1;
+	flt.nids = STORE_FILTER_VALUES_MAX;
+	assert_int_equal(store_jobs_find(f->st, &flt, 2, page, &n, &e), 0);
+	assert_int_equal(n, 1);
+}
+
 /* A state filter outside the enum is an error, not "every state". */
 static void
 store_jobs_list__bad_state__invalid(void **state)
@@ -846,7 +1005,38 @@ store_open__version_zero__migrated(void **state)
 	assert_int_equal(raw_int(f->path,
 			     "SELECT count(*) FROM sqlite_master WHERE "
 			     "type = 'index' AND name LIKE 'jobs_%'"),
-	    4);
+	    6);
+}
+
+/* A database of version 5 keeps its jobs: no name, no attempt start. */
+static void
+store_open__version_five__jobs_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct job j, got;
+	struct error e;
+
+	f->st = store_open(f->path, &e);
+	assert_non_null(f->st);
+	job_fill(&j, 3);
+	assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+	store_close(f->st);
+	f->st = NULL;
+	/* Back to version 5's table, as a release before names made it. */
+	raw_exec(f->path,
+	    "DROP INDEX jobs_name_id; DROP INDEX jobs_tenant_state_id;"
+	    "ALTER TABLE jobs DROP COLUMN name;"
+	    "ALTER TABLE jobs DROP COLUMN attempt_started_at;"
+	    "PRAGMA user_version = 5;");
+	f->st = store_open(f->path, &e);
+	assert_non_null(f->st);
+	assert_int_equal(store_schema_version(f->st), 6);
+	assert_int_equal(store_job_get(f->st, j.id, &got, &e), 0);
+	assert_string_equal(got.name, "");
+	assert_string_equal(got.attempt_started_at, "");
+	got.name[0] = j.name[0] = '\0';
+	got.attempt_started_at[0] = j.attempt_started_at[0] = '\0';
+	assert_job_equal(&got, &j);
 }
 
 /* An empty file is a database at version 0 too. */
@@ -1319,6 +1509,8 @@ main(void)
 		T(store_jobs_list__all__newest_first_paged),
 		T(store_jobs_list__tenant_and_state__filtered),
 		T(store_jobs_list__bad_state__invalid),
+		T(store_jobs_find__each_part__filtered),
+		T(store_jobs_find__bad_filter__invalid),
 		T(store_jobs_count__phase_mask_and_tenant__counted),
 		T(store_jobs_final_counts__mixed__final_states_only),
 		T(store_node_get__never_set__not_drained),
@@ -1328,6 +1520,7 @@ main(void)
 		T(store_open__reopen__keeps_data),
 		D(store_open__version_zero__migrated),
 		D(store_open__empty_file__migrated),
+		D(store_open__version_five__jobs_kept),
 		D(store_open__newer_version__refused),
 		D(store_open__failing_migration__rolled_back),
 		D(store_open__not_a_database__io_error),
