@@ -18,6 +18,7 @@
 #include "conns.h"
 #include "core.h"
 #include "digest.h"
+#include "follow.h"
 #include "judge0.h"
 #include "log.h"
 #include "piston.h"
@@ -35,6 +36,7 @@ struct server {
 	struct evhttp *http;
 	struct conns *conns;
 	struct waiter_set *waiters;
+	struct follow_set *follow; /* GET /v1/jobs/ID/output */
 };
 
 /*
@@ -594,6 +596,11 @@ server_job(struct server *s, struct evhttp_request *req,
 			waiter_add(s->waiters, req, &j, timeout, 200, 200);
 		return;
 	}
+	if (strcmp(rest, "/output") == 0) {
+		if (server_seconds(c, req, "wait", 0, &timeout))
+			follow_request(s->follow, req, &j, timeout);
+		return;
+	}
 	if (strcmp(rest, "/attempts") == 0) {
 		json_t *list;
 		char idtext[24];
@@ -1003,6 +1010,23 @@ server_route(struct evhttp_request *req, void *arg)
 			server_bad_method(c, req, "POST");
 		goto out;
 	}
+	if (strcmp(path, "/v1/caps") == 0) {
+		if (method == EVHTTP_REQ_GET)
+			reply_json(&c->metrics, req, 200,
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "max_files",
+				(json_int_t)c->set.caps.max_files,
+				"max_file_bytes",
+				(json_int_t)c->set.caps.max_file_bytes,
+				"max_submission_bytes",
+				(json_int_t)c->set.caps.max_total_bytes,
+				"max_body_bytes",
+				(json_int_t)c->set.max_body_bytes,
+				"max_batch_jobs",
+				(json_int_t)c->set.max_batch_jobs));
+		else
+			server_bad_method(c, req, "GET");
+		goto out;
+	}
 	if (strcmp(path, "/metrics") == 0) {
 		if (method == EVHTTP_REQ_GET)
 			server_metrics(c, req);
@@ -1046,6 +1070,10 @@ server_new(struct core *c, struct error *e)
 	}
 	s->core = c;
 	if ((s->waiters = waiter_set_new(c)) == NULL) {
+		error_set(e, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((s->follow = follow_set_new(c, s->waiters)) == NULL) {
 		error_set(e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -1102,6 +1130,7 @@ server_free(struct server *s)
 	/* The held long polls go with their connections. */
 	if (s->http != NULL)
 		evhttp_free(s->http);
+	follow_set_free(s->follow);
 	waiter_set_free(s->waiters);
 	free(s);
 }
