@@ -290,6 +290,7 @@ static int
 cmd_submit_caps(struct cli *cli, struct upload_caps *caps, uint64_t *max_body)
 {
 	static const struct upload_caps dflt = UPLOAD_CAPS_DEFAULT;
+	static const struct upload_caps ceiling = UPLOAD_CAPS_CEILING;
 	struct client_response r;
 	json_error_t jerr;
 	json_t *v = NULL, *n;
@@ -300,8 +301,12 @@ cmd_submit_caps(struct cli *cli, struct upload_caps *caps, uint64_t *max_body)
 	client_response_init(&r);
 	if ((rc = cli_request(cli, "GET", "/v1/caps", NULL, -1, &r)) != 0)
 		goto out;
-	if (r.status == 404)
-		goto out; /* older: its defaults, and its 413 if not */
+	if (r.status == 404) {
+		/* Older: its caps are not known (they may be above the
+		   defaults), so only its own 413 can say. */
+		*caps = ceiling;
+		goto out;
+	}
 	if (r.status != 200) {
 		rc = cli_http_exit(cli, &r, NULL);
 		goto out;
@@ -826,22 +831,33 @@ cmd_submit_follow(struct cli *cli, const char *id, bool tty, bool *old)
 	return rc;
 }
 
-/* Say in one line how a job that did not succeed ended (on stderr). */
+/*
+ * Say in one line how a job that did not succeed ended (on stderr): its
+ * state, verdict and reason, "sluice: job 5 TIMEOUT (wall_limit: wall time
+ * limit of 1 s exceeded)"; the verdict is left out when the reason starts
+ * with it ("exited with status 3") or there is none.
+ */
 static void
 cmd_submit_summary(const json_t *job, int status)
 {
 	const char *verdict = fmt_json_str(job, "verdict");
 	const char *reason = fmt_json_str(job, "reason");
-	const char *why = reason != NULL && reason[0] != '\0' ? reason
-							      : verdict;
-	char line[512];
+	char line[640], why[560] = "";
 
 	if (status == 0)
 		return;
-	snprintf(line, sizeof(line), "sluice: job %s %s%s%s%s",
-	    fmt_json_str(job, "id"), fmt_json_str(job, "state"),
-	    why != NULL ? " (" : "", why != NULL ? why : "",
-	    why != NULL ? ")" : "");
+	if (reason != NULL && reason[0] == '\0')
+		reason = NULL;
+	if (verdict != NULL && verdict[0] == '\0')
+		verdict = NULL;
+	if (verdict != NULL && reason != NULL &&
+	    strncmp(reason, verdict, strlen(verdict)) != 0)
+		snprintf(why, sizeof(why), " (%s: %s)", verdict, reason);
+	else if (reason != NULL || verdict != NULL)
+		snprintf(why, sizeof(why), " (%s)",
+		    reason != NULL ? reason : verdict);
+	snprintf(line, sizeof(line), "sluice: job %s %s%s",
+	    fmt_json_str(job, "id"), fmt_json_str(job, "state"), why);
 	fmt_printable(line);
 	fprintf(stderr, "%s\n", line);
 }

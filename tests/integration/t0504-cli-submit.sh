@@ -153,10 +153,10 @@ echo 'x = bytearray(512 * 1024 * 1024)' >"$T/oom.py"
 printf 'import sys\nprint("to stdout")\nsys.exit(3)\n' >"$T/exit3.py"
 run submit --wait --wall 1 "$T/sleep30.py"
 tap_is "$rc" 124 "TIMEOUT exits 124"
-tap_like "$(err)" "^sluice: job [0-9]+ TIMEOUT \(.+\)$" "and says why on stderr: $(err)"
+tap_like "$(err)" "^sluice: job [0-9]+ TIMEOUT \(wall_limit: .+\)$" "and says why on stderr: $(err)"
 run submit --wait --memory 64M "$T/oom.py"
 tap_is "$rc" 125 "OUT_OF_MEMORY exits 125"
-tap_like "$(err)" "^sluice: job [0-9]+ OUT_OF_MEMORY \(.+\)$" "and says why on stderr: $(err)"
+tap_like "$(err)" "^sluice: job [0-9]+ OUT_OF_MEMORY \(memory_limit: .+\)$" "and says why on stderr: $(err)"
 run submit --wait "$T/exit3.py"
 tap_is "$rc/$(out)" "3/to stdout" "a program's exit 3 is 3, its output as it was"
 tap_like "$(err)" "^sluice: job [0-9]+ FAILED \(.+\)$" "and the end is said on stderr: $(err)"
@@ -177,6 +177,7 @@ for n in $(seq 1 100); do
 done
 tap_is "$(cat "$T/rs.out")" "before" "the first line is out before the restart"
 disp_stop TERM
+tap_is "$DISP_STATUS" 0 "the daemon stops cleanly while it holds a follower"
 sleep 2
 disp_serve
 tap_ok $? "the daemon starts again"
@@ -363,5 +364,20 @@ for n in $(seq 1 50); do curl -s "http://127.0.0.1:$LPORT/v1/caps" >/dev/null &&
 SLUICE_SERVER=http://127.0.0.1:$LPORT run submit --wait "$T/lines.py"
 tap_is "$rc/$(out)" "76/" "output at an offset not asked for is refused (76), not written"
 kill "$liar"; wait "$liar" 2>/dev/null
+
+# The daemon stops cleanly with followers held and reads on their way, and
+# said nothing of memory (under --enable-sanitizers).
+id=$(submit_py 'import time
+while True:
+    print("tick", flush=True)
+    time.sleep(0.05)' '{"limits": {"wall_seconds": 60}}')
+wait_state "$id" RUNNING
+api GET "/v1/jobs/$id/output?stdout_offset=999999&wait=30" >/dev/null 2>&1 &
+f1=$!
+sleep 1
+disp_stop TERM
+tap_is "$DISP_STATUS" 0 "SIGTERM with a follower held: the daemon exits 0"
+wait "$f1"
+tap_is "$(grep -cE 'Sanitizer|runtime error|LeakSanitizer' "$T/serve.log")" 0 "no sanitizer report in the daemon's log"
 
 tap_done
