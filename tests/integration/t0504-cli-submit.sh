@@ -12,11 +12,11 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/dispatcher.sh"
 
-disp_setup 90500 1 2 'max_files = 8; max_file_bytes = 4096; max_submission_bytes = 10000;'
+disp_setup 90500 2 2 'max_files = 8; max_file_bytes = 4096; max_submission_bytes = 10000;'
 disp_start_nodes
 disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }
 disp_wait_nodes UP 20
-tap_ok $? "the node comes UP"
+tap_ok $? "the nodes come UP"
 
 S=$SLUICE_BIN
 export SLUICE_SERVER=$DISP_URL
@@ -208,6 +208,41 @@ disp_serve
 wait "$bg"
 tap_is "$?/$(cat "$T/rq.out" | tr '\n' '|')" "0/one|two|" "a daemon killed while the job ends: all of it, once"
 disp_wait_nodes UP 20
+
+# A node lost while its job is followed: the job runs again elsewhere, and
+# its output starts over, which stderr says.
+cat >"$T/again.py" <<'EOF'
+import time
+print("start", flush=True)
+time.sleep(4)
+print("end", flush=True)
+EOF
+"$S" submit --wait "$T/again.py" >"$T/ag.out" 2>"$T/ag.err" &
+bg=$!
+for n in $(seq 1 100); do
+	[ -s "$T/ag.out" ] && break
+	sleep 0.1
+done
+id=$(api GET "/v1/jobs?limit=1" | jq -r '.jobs[0].id')
+lost=$(api GET "/v1/jobs/$id" | jq -r .node)
+case "$lost" in
+node1 | node2)
+	node_stop "$lost"
+	pkill -KILL -f -- "--config $T/$lost.agent.conf"
+	base=$((90500 + (${lost#node} - 1) * 100))
+	for s in 0 1 2; do pkill -KILL -U $((base + s)); done
+	;;
+esac
+wait "$bg"
+tap_is "$?/$(cat "$T/ag.out" | tr '\n' '|')" "0/start|start|end|" \
+	"a lost node ($lost): the output of the job's second attempt follows the first's"
+tap_like "$(cat "$T/ag.err")" "job $id is running again \(attempt [2-9]\): its output starts over" \
+	"and stderr says the output starts over"
+tap_is "$(api GET "/v1/jobs/$id" | jq -r --arg lost "$lost" '[.attempts >= 2, .node != $lost] | @tsv')" "$(printf 'true\ttrue')" \
+	"(it ran again, on the other node)"
+node_start "$lost" "$(eval echo "\$NODE_PORT_$lost")"
+disp_wait_nodes UP 20
+tap_ok $? "the lost node comes back"
 
 # --- --out-dir: the files the job left in /out, never written outside.
 cat >"$T/outs.py" <<'EOF'
