@@ -938,6 +938,8 @@ cmd_submit_out_file(struct cli *cli, const char *id, int dirfd, const char *dir,
 	const char *leaf = NULL;
 	struct error e;
 	int pfd = -1, fd = -1, rc = EX_CANTCREAT, i;
+	bool created = false;
+	size_t k;
 
 	client_response_init(&r);
 	snprintf(what, sizeof(what), "job %s", id);
@@ -965,7 +967,7 @@ cmd_submit_out_file(struct cli *cli, const char *id, int dirfd, const char *dir,
 		goto out;
 	}
 	i = snprintf(tmp, sizeof(tmp), ".sluice-");
-	for (size_t k = 0; k < sizeof(rnd); k++)
+	for (k = 0; k < sizeof(rnd); k++)
 		i += snprintf(tmp + i, sizeof(tmp) - (size_t)i, "%02x", rnd[k]);
 	fd = openat(pfd, tmp,
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
@@ -974,6 +976,7 @@ cmd_submit_out_file(struct cli *cli, const char *id, int dirfd, const char *dir,
 		    strerror(errno));
 		goto out;
 	}
+	created = true;
 	if ((rc = cli_request(cli, "GET", path, NULL, fd, &r)) != 0)
 		goto out;
 	if (r.status != 200) {
@@ -1002,13 +1005,14 @@ cmd_submit_out_file(struct cli *cli, const char *id, int dirfd, const char *dir,
 		rc = EX_CANTCREAT;
 		goto out;
 	}
-	tmp[0] = '\0';
+	created = false;
 	rc = 0;
 out:
 	if (fd != -1)
 		close(fd);
 	if (pfd != -1) {
-		if (rc != 0 && tmp[0] != '\0' && leaf != NULL)
+		/* A file half written is not left behind. */
+		if (created)
 			unlinkat(pfd, tmp, 0);
 		close(pfd);
 	}
