@@ -746,7 +746,10 @@ static void
 core_send(struct core *c, int node, enum pool_cmd_type type, int64_t id,
     int attempt)
 {
-	struct pool_cmd cmd = { type, c->nodes[node].epoch, id, attempt };
+	struct pool_cmd cmd = { .type = type,
+		.epoch = c->nodes[node].epoch,
+		.job_id = id,
+		.attempt = attempt };
 	struct core_unsaved *u;
 
 	/* The node keeps a job's results until its end is committed. */
@@ -1283,6 +1286,14 @@ core_on_event(struct pool_ev *ev, void *arg)
 	struct job j;
 
 	core_batch_flush(c);
+	/* Output read while a job runs changes nothing here: it is for
+	   whoever follows the job (follow.h). */
+	if (ev->type == POOL_EV_JOB_OUTPUT) {
+		if (c->on_output != NULL)
+			c->on_output(ev, c->on_output_arg);
+		pool_ev_free(ev);
+		return;
+	}
 	if (ev->type == POOL_EV_NODE_UP) {
 		core_node_up(c, ev);
 		goto out;
@@ -1841,6 +1852,14 @@ core_on_final(struct core *c, core_final_cb cb, void *arg)
 {
 	c->on_final = cb;
 	c->on_final_arg = arg;
+}
+
+/* Set the hook that takes the output read from nodes. */
+void
+core_on_output(struct core *c, core_output_cb cb, void *arg)
+{
+	c->on_output = cb;
+	c->on_output_arg = arg;
 }
 
 /* Free everything. */

@@ -118,6 +118,10 @@ struct core_class {
 /* Called on the main thread once a job's final state is committed. */
 typedef void (*core_final_cb)(const struct job *j, void *arg);
 
+/* Called on the main thread with each POOL_EV_JOB_OUTPUT (the event is the
+   core's: it is freed after the call; out_data may be taken, set NULL). */
+typedef void (*core_output_cb)(struct pool_ev *ev, void *arg);
+
 /*
  * The answer to a submission taken into a batch: j is the job as it is
  * once its batch is committed (and scheduled), status 201; or j is NULL,
@@ -153,6 +157,8 @@ struct core {
 	uint64_t serve_counter;
 	core_final_cb on_final;
 	void *on_final_arg;
+	core_output_cb on_output; /* follow.h */
+	void *on_output_arg;
 	struct event *ev_term;
 	struct event *ev_int;
 	struct event *ev_tick;
@@ -226,6 +232,10 @@ void core_release(struct core *c);
 
 /* Set (or clear, with NULL) the hook called after every final state. */
 void core_on_final(struct core *c, core_final_cb cb, void *arg);
+
+/* Set (or clear, with NULL) the hook that takes the output read from a
+   node (POOL_CMD_PEEK's answers). */
+void core_on_output(struct core *c, core_output_cb cb, void *arg);
 
 /*
  * Accept a submission from tenant tok: parse, check that some node could

@@ -199,6 +199,54 @@ pool_job_drop(struct pool_worker *w, struct pool_job *j)
 	w->njobs--;
 }
 
+/*
+ * Read what a job this worker follows has written to its stdout and stderr
+ * so far, from the offsets asked for on, and post it (POOL_EV_JOB_OUTPUT).
+ * Only the attempt followed here is read.  A failure reads as nothing
+ * (with the reason): following output never takes a node down; a lost
+ * connection is found out by the session's own checks.
+ */
+static void
+pool_peek(struct pool_worker *w, struct remote *r, const struct pool_cmd *c)
+{
+	static const char *const names[2] = { "stdout", "stderr" };
+	struct pool_ev *ev = pool_ev_new(w, POOL_EV_JOB_OUTPUT, c->job_id,
+	    c->attempt);
+	struct pool_job *j = pool_job_find(w, c->job_id);
+	char path[700];
+	struct error e;
+	size_t s, n;
+
+	if (j == NULL || j->attempt != c->attempt) {
+		snprintf(ev->reason, sizeof(ev->reason),
+		    "the attempt is not followed on %s", w->conf->name);
+		pool_post(w->pool, ev);
+		return;
+	}
+	for (s = 0; s < 2; s++) {
+		ev->out_offset[s] = c->offset[s];
+		if ((ev->out_data[s] = malloc(POOL_PEEK_MAX)) == NULL)
+			fatal("out of memory");
+		snprintf(path, sizeof(path), "%s/%s", j->path, names[s]);
+		error_init(&e);
+		n = 0;
+		if (remote_sftp_read_at(r, path, c->offset[s], ev->out_data[s],
+			POOL_PEEK_MAX, &n, &e) == -1) {
+			/* Not there yet: the agent has not started it. */
+			if (e.code != ERR_NOTFOUND)
+				snprintf(ev->reason, sizeof(ev->reason), "%s",
+				    e.msg);
+			n = 0;
+		}
+		ev->out_len[s] = n;
+		if (n == 0) {
+			free(ev->out_data[s]);
+			ev->out_data[s] = NULL;
+		}
+	}
+	pool_post(w->pool, ev);
+}
+
 /* Carry out one command; -1 only when the connection is unusable. */
 static int
 pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
@@ -276,6 +324,9 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 		agentproto_job_path(&w->ap, c->job_id, c->attempt, path,
 		    sizeof(path));
 		agentproto_cancel(&w->ap, r, path);
+		return 0;
+	case POOL_CMD_PEEK:
+		pool_peek(w, r, c);
 		return 0;
 	case POOL_CMD_INFO: {
 		/* Only the slots' count is taken from it: the rest (where

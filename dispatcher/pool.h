@@ -37,8 +37,14 @@ enum pool_cmd_type {
 	POOL_CMD_CANCEL, /* agent cancel */
 	POOL_CMD_PURGE, /* agent cancel, then agent clean: an attempt the
 			   dispatcher abandoned (its node was lost) */
-	POOL_CMD_INFO /* agent info again: POOL_EV_NODE_INFO */
+	POOL_CMD_INFO, /* agent info again: POOL_EV_NODE_INFO */
+	POOL_CMD_PEEK /* read the job's stdout and stderr on the node from
+			 offset[0] and offset[1] on, at most POOL_PEEK_MAX
+			 bytes each, while it runs: POOL_EV_JOB_OUTPUT */
 };
+
+/* The most of each stream one POOL_CMD_PEEK reads. */
+#define POOL_PEEK_MAX (64 * 1024)
 
 struct pool_cmd {
 	enum pool_cmd_type type;
@@ -47,6 +53,7 @@ struct pool_cmd {
 				   its jobs were requeued when it went down */
 	int64_t job_id;
 	int attempt;
+	uint64_t offset[2]; /* POOL_CMD_PEEK: stdout's, stderr's */
 };
 
 enum pool_ev_type {
@@ -58,8 +65,10 @@ enum pool_ev_type {
 	POOL_EV_JOB_COLLECTED, /* result is set; spool out/ holds the files */
 	POOL_EV_JOB_FAILED, /* this attempt failed; retryable or not */
 	POOL_EV_NODE_DIRS, /* the job directories on a node that came up */
-	POOL_EV_NODE_INFO /* info.slots_busy is set, or reason says why not:
+	POOL_EV_NODE_INFO, /* info.slots_busy is set, or reason says why not:
 			     the agent's count, asked again */
+	POOL_EV_JOB_OUTPUT /* the answer to POOL_CMD_PEEK: out_* are set
+			      (empty, with reason, if nothing could be read) */
 };
 
 struct pool_ev {
@@ -76,6 +85,11 @@ struct pool_ev {
 	int64_t *dir_ids; /* POOL_EV_NODE_DIRS: ndirs id.attempt pairs */
 	int *dir_attempts;
 	size_t ndirs;
+	/* POOL_EV_JOB_OUTPUT: out_len[s] bytes of stream s (0 stdout, 1
+	   stderr) read from out_offset[s] on (NULL when none); pool_ev_free() */
+	uint64_t out_offset[2];
+	char *out_data[2];
+	size_t out_len[2];
 	struct pool_ev *next;
 };
 
@@ -123,6 +137,8 @@ pool_ev_free(struct pool_ev *ev)
 	result_release(&ev->result);
 	free(ev->dir_ids);
 	free(ev->dir_attempts);
+	free(ev->out_data[0]);
+	free(ev->out_data[1]);
 	free(ev);
 }
 

@@ -439,3 +439,80 @@ out:
 		unlinkat(dst_dirfd, dst_name, 0);
 	return rc;
 }
+
+/* Read part of a file that may still grow: see remote.h. */
+int
+remote_sftp_read_at(struct remote *r, const char *path, uint64_t offset,
+    void *buf, size_t cap, size_t *n, struct error *e)
+{
+	sftp_attributes a = NULL, fa = NULL;
+	sftp_file f = NULL;
+	size_t total = 0, want;
+	ssize_t got;
+	int rc = -1;
+
+	if (remote_sftp_path_check(path, e) == -1 ||
+	    remote_check_alive(r, e) == -1)
+		return -1;
+	remote_busy_begin(r);
+	a = sftp_lstat(r->sftp, path);
+	remote_busy_end(r);
+	if (a == NULL)
+		return remote_sftp_error(r, e, "cannot read", path);
+	/* Never open anything else: a FIFO would hang sftp-server. */
+	if (remote_sftp_type_of(a) != REMOTE_REG) {
+		error_set(e, ERR_REFUSED,
+		    "'%s' on %s is a %s, not a regular file", path, r->label,
+		    remote_sftp_type_name(a));
+		goto out;
+	}
+	remote_busy_begin(r);
+	f = sftp_open(r->sftp, path, O_RDONLY, 0);
+	remote_busy_end(r);
+	if (f == NULL) {
+		remote_sftp_error(r, e, "cannot open", path);
+		goto out;
+	}
+	/* What was opened must be a regular file too (its size and times
+	   change as it is written, so only its type is compared). */
+	remote_busy_begin(r);
+	fa = sftp_fstat(f);
+	remote_busy_end(r);
+	if (fa == NULL) {
+		remote_sftp_error(r, e, "cannot stat", path);
+		goto out;
+	}
+	if (remote_sftp_type_of(fa) != REMOTE_REG) {
+		error_set(e, ERR_STATE,
+		    "'%s' on %s changed while it was being read", path,
+		    r->label);
+		goto out;
+	}
+	if (sftp_seek64(f, offset) != 0) {
+		error_set(e, ERR_INVALID, "cannot seek in '%s' on %s", path,
+		    r->label);
+		goto out;
+	}
+	while (total < cap) {
+		want = cap - total < REMOTE_SFTP_CHUNK ? cap - total
+						       : REMOTE_SFTP_CHUNK;
+		remote_busy_begin(r);
+		got = sftp_read(f, (char *)buf + total, want);
+		remote_busy_end(r);
+		if (got < 0) {
+			remote_sftp_error(r, e, "cannot read", path);
+			goto out;
+		}
+		total += (size_t)got;
+		/* Short: the end of what has been written so far. */
+		if ((size_t)got < want)
+			break;
+	}
+	*n = total;
+	rc = 0;
+out:
+	remote_sftp_close(r, f);
+	sftp_attributes_free(fa);
+	sftp_attributes_free(a);
+	return rc;
+}

@@ -255,4 +255,15 @@ int remote_sftp_list(struct remote *r, const char *dir, size_t max,
 int remote_sftp_get(struct remote *r, const char *path, int dst_dirfd,
     const char *dst_name, uint64_t cap, uint64_t *bytes, struct error *e);
 
+/*
+ * Read at most cap bytes of the regular file path from offset on into buf
+ * (the caller's, cap bytes), as a file that is still being written is read:
+ * *n is what was there (0 at or past its end).  Checked with lstat first, as
+ * remote_sftp_get() does: anything but a regular file is ERR_REFUSED
+ * without being opened; ERR_NOTFOUND if there is none yet.  Nothing is
+ * written locally.  For following a job's output while it runs.
+ */
+int remote_sftp_read_at(struct remote *r, const char *path, uint64_t offset,
+    void *buf, size_t cap, size_t *n, struct error *e);
+
 #endif

@@ -19,6 +19,7 @@
 #include "conns.h"
 #include "core.h"
 #include "digest.h"
+#include "follow.h"
 #include "judge0.h"
 #include "log.h"
 #include "piston.h"
@@ -39,6 +40,7 @@ struct server {
 	struct conns *conns;
 	struct waiter_set *waiters;
 	struct ui *ui; /* the dashboard's files (ui.h) */
+	struct follow_set *follow; /* GET /v1/jobs/ID/output */
 };
 
 /*
@@ -597,6 +599,11 @@ server_job(struct server *s, struct evhttp_request *req,
 		if (server_seconds(c, req, "timeout_seconds",
 			SERVER_WAIT_DEFAULT, &timeout))
 			waiter_add(s->waiters, req, &j, timeout, 200, 200);
+		return;
+	}
+	if (strcmp(rest, "/output") == 0) {
+		if (server_seconds(c, req, "wait", 0, &timeout))
+			follow_request(s->follow, req, &j, timeout);
 		return;
 	}
 	if (strcmp(rest, "/attempts") == 0) {
@@ -1182,6 +1189,23 @@ server_route(struct evhttp_request *req, void *arg)
 			server_bad_method(c, req, "POST");
 		goto out;
 	}
+	if (strcmp(path, "/v1/caps") == 0) {
+		if (method == EVHTTP_REQ_GET)
+			reply_json(&c->metrics, req, 200,
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "max_files",
+				(json_int_t)c->set.caps.max_files,
+				"max_file_bytes",
+				(json_int_t)c->set.caps.max_file_bytes,
+				"max_submission_bytes",
+				(json_int_t)c->set.caps.max_total_bytes,
+				"max_body_bytes",
+				(json_int_t)c->set.max_body_bytes,
+				"max_batch_jobs",
+				(json_int_t)c->set.max_batch_jobs));
+		else
+			server_bad_method(c, req, "GET");
+		goto out;
+	}
 	if (strcmp(path, "/metrics") == 0) {
 		if (method == EVHTTP_REQ_GET)
 			server_metrics(c, req, tok);
@@ -1240,6 +1264,10 @@ server_new(struct core *c, struct error *e)
 		error_set(e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	if ((s->follow = follow_set_new(c, s->waiters)) == NULL) {
+		error_set(e, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
 	if ((s->http = evhttp_new(c->base)) == NULL) {
 		error_set(e, ERR_SYS, "cannot create the HTTP server");
 		goto fail;
@@ -1294,6 +1322,7 @@ server_free(struct server *s)
 	/* The held long polls go with their connections. */
 	if (s->http != NULL)
 		evhttp_free(s->http);
+	follow_set_free(s->follow);
 	waiter_set_free(s->waiters);
 	ui_free(s->ui);
 	free(s);

@@ -25,6 +25,8 @@ struct waiter {
 struct waiter_set {
 	struct core *core;
 	struct waiter *head;
+	core_final_cb chain; /* waiter_set_chain() */
+	void *chain_arg;
 };
 
 /* Take w out of its set (not freed). */
@@ -85,6 +87,16 @@ waiter_on_final(const struct job *j, void *arg)
 	}
 	if (text != NULL)
 		evbuffer_free(text);
+	if (ws->chain != NULL)
+		ws->chain(j, ws->chain_arg);
+}
+
+/* Pass every job's end on to cb as well. */
+void
+waiter_set_chain(struct waiter_set *ws, core_final_cb cb, void *arg)
+{
+	ws->chain = cb;
+	ws->chain_arg = arg;
 }
 
 /* A long poll that timed out: answer with the job as it is now. */

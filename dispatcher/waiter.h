@@ -46,6 +46,12 @@ void waiter_add(struct waiter_set *ws, struct evhttp_request *req,
 typedef void (*waiter_answer_cb)(struct core *c, struct evhttp_request *req,
     const struct job *j, bool ended, void *arg);
 
+/*
+ * Also call cb(j, arg) for every job's end, after the set's own answers
+ * (the set holds the core's one on_final hook); NULL clears it.
+ */
+void waiter_set_chain(struct waiter_set *ws, core_final_cb cb, void *arg);
+
 /* As waiter_add(), but cb makes the answer (the APIs of other systems). */
 void waiter_add_answer(struct waiter_set *ws, struct evhttp_request *req,
     const struct job *j, double timeout_seconds, waiter_answer_cb cb,

@@ -47,7 +47,10 @@ static void
 pool_send__out_of_memory__fatal_not_dropped(void **state)
 {
 	char agent0[] = "sluice-agent", *agent[] = { agent0 };
-	struct pool_cmd cmd = { POOL_CMD_START, 1, 42, 1 };
+	struct pool_cmd cmd = { .type = POOL_CMD_START,
+		.epoch = 1,
+		.job_id = 42,
+		.attempt = 1 };
 	struct settings_node node;
 	struct settings set;
 	struct spool sp;
