@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "util.h"
 
 static const char *log_progname = "sluice";
 static enum log_level log_max = LOG_LEVEL_INFO;
@@ -37,6 +38,7 @@ log_vprint(enum log_level level, const char *fmt, va_list ap)
 	char stamp[32];
 	struct timespec ts;
 	struct tm tm;
+	bool c1_next = false;
 	size_t n, i;
 	int len;
 
@@ -57,7 +59,12 @@ log_vprint(enum log_level level, const char *fmt, va_list ap)
 	for (i = 0; msg[i] != '\0' && n + 5 < sizeof(line); i++) {
 		unsigned char c = (unsigned char)msg[i];
 
-		if (c >= 0x20 && c != 0x7f) {
+		/* The byte after a C1 control's 0xc2 is escaped too. */
+		if (c1_next) {
+			c1_next = false;
+		} else if (util_c1_at(msg + i, strlen(msg + i)))
+			c1_next = true;
+		else if (c >= 0x20 && c != 0x7f) {
 			line[n++] = (char)c;
 			continue;
 		}

@@ -114,6 +114,14 @@ util_path_check(const char *path, const char *field, struct error *e)
 	return 0;
 }
 
+/* See util.h. */
+bool
+util_c1_at(const char *s, size_t n)
+{
+	return n >= 2 && (unsigned char)s[0] == 0xc2 &&
+	    (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f;
+}
+
 /* Whether s is a short token of safe characters. */
 bool
 util_token_ok(const char *s, size_t max)

@@ -45,6 +45,14 @@ int util_path_check(const char *path, const char *field, struct error *e);
 bool util_token_ok(const char *s, size_t max);
 
 /*
+ * Whether the n bytes at s start with a C1 control character in UTF-8
+ * (U+0080 to U+009F: C2 80 to C2 9F), which terminals act on as they act
+ * on ESC sequences (U+009B is CSI, U+009D OSC): text shown on a terminal
+ * must have them replaced, as it has C0 controls.
+ */
+bool util_c1_at(const char *s, size_t n);
+
+/*
  * Sanitise one path component in place: bytes outside printable ASCII, the
  * space, '/' and '\\' become '_', the first '.' of "." or ".." becomes '_',
  * and the name is cut to UTIL_NAME_MAX bytes.  Returns false if nothing

@@ -235,6 +235,12 @@ access_begin(struct metrics *m, struct evhttp_request *req)
 		break;
 	}
 	snprintf(x->method, sizeof(x->method), "%s", method);
+	/* A target with an authority ("//t/TOKEN/..." reads as the host t
+	   and the path /TOKEN/...) shows nothing of its path: a token in
+	   it would not be where access_classify() looks for one. */
+	if (evhttp_uri_get_host(evhttp_request_get_evhttp_uri(req)) != NULL ||
+	    strncmp(evhttp_request_get_uri(req), "//", 2) == 0)
+		raw = NULL;
 	x->route = access_classify(method, raw != NULL ? raw : "", x->path,
 	    sizeof(x->path));
 	if (conn != NULL)

@@ -24,6 +24,7 @@
 #include "remote.h"
 #include "server.h"
 #include "settings.h"
+#include "ui.h"
 
 /* Print the verb's usage. */
 static void
@@ -188,6 +189,8 @@ cmd_serve_check_rest(const char *config, const struct settings *s,
 {
 	static const unsigned char zero[32];
 	struct addrinfo hints, *ai = NULL;
+	struct error e;
+	struct ui *u;
 	unsigned admins = 0;
 	bool secrets = false;
 	struct stat sb;
@@ -224,6 +227,15 @@ cmd_serve_check_rest(const char *config, const struct settings *s,
 	    access(s->callback_ca_file, R_OK) == -1)
 		cmd_serve_problem(f, "callback_ca_file '%s': %s",
 		    s->callback_ca_file, strerror(errno));
+	/* The dashboard's files, read as the daemon reads them: one that
+	   ui_dir names must be there, the default may be missing. */
+	error_init(&e);
+	if ((u = ui_new(s->ui_dir, &e)) != NULL)
+		ui_free(u);
+	else if (s->ui_dir_given)
+		cmd_serve_problem(f, "ui_dir: %s", e.msg);
+	else
+		printf("dashboard: none (%s)\n", e.msg);
 	printf("listen %s:%u; %zu tokens (%u admin); %zu nodes; access log "
 	       "%s\n",
 	    s->listen_host, s->listen_port, s->ntokens, admins, s->nnodes,

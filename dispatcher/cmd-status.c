@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "util.h"
 
 #define CMD_STATUS_EXCERPT_LINES 20
 #define CMD_STATUS_EXCERPT_BYTES 4096
@@ -25,17 +26,22 @@ cmd_status_usage(FILE *f)
 	    cli_common_help, cli_exit_help);
 }
 
-/* Print s with anything unprintable but tabs made '?'. */
+/* Print s with anything unprintable but tabs (C0 and C1 controls) made
+   '?'. */
 static void
 cmd_status_puts(const char *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		putchar(
-		    ((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f
-			? '?'
-			: s[i]);
+		if (util_c1_at(s + i, n - i)) {
+			fputs("??", stdout);
+			i++;
+		} else
+			putchar(((unsigned char)s[i] < 0x20 && s[i] != '\t') ||
+				    s[i] == 0x7f
+				? '?'
+				: s[i]);
 }
 
 /* Print "Key: value", "-" for an empty value. */

@@ -85,8 +85,11 @@ cmd_submit_usage(FILE *f)
 	    "'/', its whole\n"
 	    "                     name as sent ('pkg/data/big*'); "
 	    "repeatable\n"
-	    "  --runtime R        the environment to run it in (default: "
-	    "python3)\n"
+	    "  --runtime R        the environment to run it in (default: by "
+	    "the entry's\n"
+	    "                     extension: .c c, .cpp/.cc/.cxx cpp, .java "
+	    "java, .js/.mjs\n"
+	    "                     javascript, anything else python3)\n"
 	    "  --stdin FILE       the program's standard input\n"
 	    "  --arg A            an argument for the program (repeatable)\n"
 	    "  --env NAME=VALUE   an environment variable (repeatable)\n"
@@ -161,7 +164,7 @@ cmd_submit_usage(FILE *f)
 /* The options and files of one submission. */
 struct cmd_submit {
 	const char *entry;
-	const char *runtime;
+	const char *runtime; /* NULL: by the entry's extension */
 	const char *stdin_path;
 	bool wait;
 	bool json;
@@ -337,6 +340,26 @@ out:
 }
 
 /*
+ * The runtime of a submission that names none, by its entry's extension:
+ * the languages etc/agent.conf ships (.c c, .cpp/.cc/.cxx cpp, .java java,
+ * .js/.mjs javascript), python3 for anything else.
+ */
+static const char *
+cmd_submit_runtime_for(const char *entry)
+{
+	static const char *const by[][2] = { { ".c", "c" }, { ".cpp", "cpp" },
+		{ ".cc", "cpp" }, { ".cxx", "cpp" }, { ".java", "java" },
+		{ ".js", "javascript" }, { ".mjs", "javascript" } };
+	const char *dot = entry != NULL ? strrchr(entry, '.') : NULL;
+	size_t i;
+
+	for (i = 0; dot != NULL && i < sizeof(by) / sizeof(by[0]); i++)
+		if (strcmp(dot, by[i][0]) == 0)
+			return by[i][1];
+	return "python3";
+}
+
+/*
  * The whole request body, the files read and checked against the
  * dispatcher's caps first; returns 0 or an exit status.
  */
@@ -355,11 +378,15 @@ cmd_submit_body(struct cli *cli, struct cmd_submit *s, char **files, int nfiles,
 	int rc = EX_OSERR;
 
 	upload_init(&u, NULL, s->excludes, s->nexcludes);
-	if (body == NULL ||
-	    json_object_set_new(body, "runtime", json_string(s->runtime)) == -1)
+	if (body == NULL)
 		goto oom;
 	if ((rc = cmd_submit_gather(cli, s, files, nfiles, &u, &entry)) != 0)
 		goto out;
+	if (json_object_set_new(body, "runtime",
+		json_string(s->runtime != NULL
+			? s->runtime
+			: cmd_submit_runtime_for(entry))) == -1)
+		goto oom;
 	if (s->stdin_path != NULL) {
 		error_init(&e);
 		if (cli_file_read(s->stdin_path, CLI_FILE_MAX, &data, &len,
@@ -840,6 +867,29 @@ cmd_submit_follow(struct cli *cli, const char *id, bool tty, bool *old)
 }
 
 /*
+ * A job whose compile stage failed: what the compiler wrote (on stderr),
+ * which the run's output, empty, does not hold.
+ */
+static void
+cmd_submit_compiler_said(const json_t *job)
+{
+	const json_t *c = json_object_get(job, "compile");
+	const char *streams[] = { "stdout", "stderr" };
+	const json_t *v;
+	size_t i;
+
+	if (!json_is_object(c) ||
+	    strcmp(fmt_json_str(job, "verdict") ? fmt_json_str(job, "verdict")
+						: "",
+		"compile_error") != 0)
+		return;
+	for (i = 0; i < 2; i++)
+		if (json_is_string(v = json_object_get(c, streams[i])))
+			fwrite(json_string_value(v), 1, json_string_length(v),
+			    stderr);
+}
+
+/*
  * Say in one line how a job that did not succeed ended (on stderr): its
  * state, verdict and reason, "sluice: job 5 TIMEOUT (wall_limit: wall time
  * limit of 1 s exceeded)"; the verdict is left out when the reason starts
@@ -854,6 +904,7 @@ cmd_submit_summary(const json_t *job, int status)
 
 	if (status == 0)
 		return;
+	cmd_submit_compiler_said(job);
 	if (reason != NULL && reason[0] == '\0')
 		reason = NULL;
 	if (verdict != NULL && verdict[0] == '\0')
@@ -1618,7 +1669,7 @@ cmd_submit_exec(int argc, char **argv)
 		CLI_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cmd_submit s = { .runtime = "python3" };
+	struct cmd_submit s = { .runtime = NULL };
 	json_t *body = NULL, *job = NULL;
 	char id[FMT_JOB_ID_MAX + 1];
 	const char *got;

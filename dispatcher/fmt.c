@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "fmt.h"
+#include "util.h"
 
 /* The job states, their squeue codes, and whether they are final. */
 static const struct {
@@ -608,11 +609,18 @@ fmt_base64(const unsigned char *buf, size_t len)
 	return out;
 }
 
-/* Make s safe for a terminal. */
+/* Make s safe for a terminal: C0 and C1 controls become '?'. */
 void
 fmt_printable(char *s)
 {
-	for (; *s != '\0'; s++)
+	size_t n = strlen(s);
+
+	for (; *s != '\0'; s++, n--)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			*s = '?';
+		else if (util_c1_at(s, n)) {
+			s[0] = s[1] = '?';
+			s++;
+			n--;
+		}
 }

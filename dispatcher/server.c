@@ -734,9 +734,11 @@ server_list_parse(struct evkeyvalq *params, const struct settings_token *tok,
 				next = server_list_next(v);
 				if (!util_parse_u64(v, &u) || u == 0 ||
 				    u > (uint64_t)INT64_MAX / 2 ||
-				    lq->f.nids == STORE_FILTER_VALUES_MAX) {
+				    lq->f.nids + lq->f.nnames ==
+					STORE_FILTER_VALUES_MAX) {
 					snprintf(msg, msglen,
-					    "id must be job ids, at most %d",
+					    "id must be job ids, at most %d "
+					    "ids and names together",
 					    STORE_FILTER_VALUES_MAX);
 					return -1;
 				}
@@ -746,11 +748,12 @@ server_list_parse(struct evkeyvalq *params, const struct settings_token *tok,
 			for (v = kv->value; v != NULL; v = next) {
 				next = server_list_next(v);
 				if (!util_token_ok(v, REQUEST_NAME_MAX) ||
-				    lq->f.nnames == STORE_FILTER_VALUES_MAX) {
+				    lq->f.nids + lq->f.nnames ==
+					STORE_FILTER_VALUES_MAX) {
 					snprintf(msg, msglen,
 					    "name must be job names (1 to %d "
 					    "characters of [A-Za-z0-9._+-]), "
-					    "at most %d",
+					    "at most %d ids and names together",
 					    REQUEST_NAME_MAX,
 					    STORE_FILTER_VALUES_MAX);
 					return -1;

@@ -70,6 +70,26 @@ tap_like "$(jq -r .reason <<<"$J")" "^compile stage: exited with status 1" "c: t
 ST=$(SLUICE_SERVER="$DISP_URL" SLUICE_TOKEN="$TOKEN_A" "$SLUICE_BIN" status "$id")
 tap_is "$(grep -c '^Compile: exited exit_code=1 ' <<<"$ST")" 1 "sluice status shows how the compile stage ended"
 tap_cmp "$(sed -n '/^CompileStderr: |/,/^[A-Z]/p' <<<"$ST" | grep -c undeclared)" '>=' 1 "and what the compiler said"
+# What a job prints reaches a terminal without controls: C1 ones (CSI,
+# OSC in UTF-8) too.
+id=$(submit c main.c '#include <stdio.h>
+int main(void) { printf("a\xc2\x9b" "2Jb\xc2\x9d" "0;t\n"); return 0; }')
+wait_job "$id" >/dev/null
+ST=$(SLUICE_SERVER="$DISP_URL" SLUICE_TOKEN="$TOKEN_A" "$SLUICE_BIN" status "$id")
+tap_is "$(sed -n '/^Stdout: |/{n;p}' <<<"$ST")" "  a??2Jb??0;t" "sluice status shows C1 controls as ?"
+
+# The CLI: the runtime by the entry's extension, and a compile error's
+# words on stderr.
+printf '%s\n' "$HELLO" >"$T/hello.c"
+printf 'int main(void) { return undeclared; }\n' >"$T/bad.c"
+OUT=$(SLUICE_SERVER="$DISP_URL" SLUICE_TOKEN="$TOKEN_A" "$SLUICE_BIN" submit --wait "$T/hello.c")
+tap_is "$?/$OUT" "0/hello 42" "sluice submit hello.c: run as c, by its extension"
+SLUICE_SERVER="$DISP_URL" SLUICE_TOKEN="$TOKEN_A" "$SLUICE_BIN" submit --wait "$T/bad.c" >"$T/bad.out" 2>"$T/bad.err"
+tap_is "$?" 70 "sluice submit --wait bad.c: exits as a failure"
+tap_like "$(cat "$T/bad.err")" "undeclared" "and prints what the compiler said on stderr"
+tap_like "$(tail -n 1 "$T/bad.err")" "FAILED \\(compile_error: compile stage: exited with status 1\\)" "then why"
+OUT=$(SLUICE_SERVER="$DISP_URL" SLUICE_TOKEN="$TOKEN_A" "$SLUICE_BIN" submit --wait --runtime python3 "$T/bad.c" 2>/dev/null)
+tap_is "$?" 1 "--runtime still chooses (python3 reads C as a syntax error)"
 
 id=$(submit c main.c "$HELLO" '{"compile_limits": {"cpu_seconds": 0.001}}')
 J=$(wait_job "$id")

@@ -187,6 +187,9 @@ tap_like "$(grep -E 'access .*method=GET path=/v1/jobs status=401 .* tenant=-$' 
 tap_is "$(grep -c hunter2 "$T/serve.log")" 0 "  and nothing of its query string"
 curl -s -o /dev/null "$DISP_URL/t/$TOKEN_A/api/v2/runtimes"
 curl -s -o /dev/null "$DISP_URL/%74/$TOKEN_B/api/v2/runtimes"
+# An empty first segment makes "t" an authority and the token the path's
+# first segment: hidden too.
+curl -s -o /dev/null --path-as-is "$DISP_URL//t/$TOKEN_A/api/v2/runtimes"
 tap_like "$(grep -E 'access .*path=/t/-/api/v2/runtimes status=[0-9]+ .*' "$T/serve.log")" . \
 	"a token in the path is hidden"
 tap_is "$(grep -c -e "$TOKEN_A" -e "$TOKEN_B" -e "$TOKEN_ADMIN" "$T/serve.log")" 0 "  no token appears anywhere in the log"

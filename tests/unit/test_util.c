@@ -183,6 +183,22 @@ util_path_check__total_length__bounded(void **state)
 	assert_int_equal(path_code(path), ERR_INVALID);
 }
 
+/* C1 controls in UTF-8 (C2 80 to C2 9F), and nothing else. */
+static void
+util_c1_at__c1_only(void **state)
+{
+	(void)state;
+	assert_true(util_c1_at("\xc2\x9b"
+			       "2J",
+	    4));
+	assert_true(util_c1_at("\xc2\x80", 2));
+	assert_true(util_c1_at("\xc2\x9f", 2));
+	assert_false(util_c1_at("\xc2\xa0", 2)); /* no-break space */
+	assert_false(util_c1_at("\xc3\xa9", 2)); /* e acute */
+	assert_false(util_c1_at("\xc2\x9b", 1)); /* cut short */
+	assert_false(util_c1_at("ab", 2));
+}
+
 static void
 util_token_ok__safe_tokens__accepted(void **state)
 {
@@ -539,6 +555,7 @@ main(void)
 		cmocka_unit_test(util_path_check__component_length__bounded),
 		cmocka_unit_test(util_path_check__depth__bounded),
 		cmocka_unit_test(util_path_check__total_length__bounded),
+		cmocka_unit_test(util_c1_at__c1_only),
 		cmocka_unit_test(util_token_ok__safe_tokens__accepted),
 		cmocka_unit_test(util_token_ok__bad_tokens__refused),
 		cmocka_unit_test(util_token_ok__length__bounded_by_max),
