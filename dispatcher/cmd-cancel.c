@@ -191,21 +191,14 @@ cmd_cancel_exec(int argc, char **argv)
 			cmd_cancel_usage(stdout);
 			goto out;
 		case 't':
-			rc = jobsel_states(&sel, optarg, &e);
-			break;
 		case 'n':
-			rc = jobsel_names(&sel, optarg, &e);
-			break;
 		case CMD_CANCEL_LABEL:
-			rc = jobsel_label(&sel, optarg, &e);
-			break;
 		case 'u':
-			rc = jobsel_tenant(&sel, optarg, &e);
-			break;
 		case 'S':
 		case 'E':
-			rc = jobsel_when(&sel, ch == 'S', optarg,
-			    (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &e);
+			(void)jobsel_option(&sel, ch, CMD_CANCEL_LABEL, optarg,
+			    (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &rc,
+			    &e);
 			break;
 		case CMD_CANCEL_ALL:
 			all = true;

@@ -207,23 +207,14 @@ cmd_list_exec(int argc, char **argv)
 			cmd_list_helpformat(stdout);
 			goto out;
 		case 't':
-			rc = jobsel_states(&sel, optarg, &e);
-			break;
 		case 'j':
-			rc = jobsel_ids(&sel, optarg, &e);
-			break;
 		case 'n':
-			rc = jobsel_names(&sel, optarg, &e);
-			break;
 		case CMD_LIST_LABEL:
-			rc = jobsel_label(&sel, optarg, &e);
-			break;
 		case 'u':
-			rc = jobsel_tenant(&sel, optarg, &e);
-			break;
 		case 'S':
 		case 'E':
-			rc = jobsel_when(&sel, ch == 'S', optarg, now, &e);
+			(void)jobsel_option(&sel, ch, CMD_LIST_LABEL, optarg,
+			    now, &rc, &e);
 			break;
 		case 'o':
 		case 'O':

@@ -176,6 +176,28 @@ jobsel_when(struct jobsel *s, bool since, const char *arg, double now,
 	return 0;
 }
 
+/* See jobsel.h. */
+int
+jobsel_option(struct jobsel *s, int ch, int label_ch, const char *arg,
+    double now, int *rc, struct error *e)
+{
+	if (ch == label_ch)
+		*rc = jobsel_label(s, arg, e);
+	else if (ch == 't')
+		*rc = jobsel_states(s, arg, e);
+	else if (ch == 'j')
+		*rc = jobsel_ids(s, arg, e);
+	else if (ch == 'n')
+		*rc = jobsel_names(s, arg, e);
+	else if (ch == 'u')
+		*rc = jobsel_tenant(s, arg, e);
+	else if (ch == 'S' || ch == 'E')
+		*rc = jobsel_when(s, ch == 'S', arg, now, e);
+	else
+		return 0;
+	return 1;
+}
+
 /* Check the selection as a whole. */
 int
 jobsel_check(const struct jobsel *s, struct error *e)

@@ -55,6 +55,14 @@ int jobsel_tenant(struct jobsel *s, const char *arg, struct error *e);
 int jobsel_when(struct jobsel *s, bool since, const char *arg, double now,
     struct error *e);
 
+/*
+ * The selection options list and cancel share: -t, -j, -n, -u, -S, -E,
+ * and label_ch (their --label's code).  1 if ch is one of them (*rc is
+ * then what its function above returned), 0 if not.
+ */
+int jobsel_option(struct jobsel *s, int ch, int label_ch, const char *arg,
+    double now, int *rc, struct error *e);
+
 /* After the options: --since before --until; 0 or -1 (ERR_USAGE). */
 int jobsel_check(const struct jobsel *s, struct error *e);
 

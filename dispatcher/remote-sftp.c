@@ -322,6 +322,35 @@ remote_sftp_same_file(sftp_attributes a, sftp_attributes b)
 	return a->permissions == b->permissions;
 }
 
+/*
+ * The attributes of path on the node if it is a regular file; NULL with e
+ * set otherwise (what names the step: "cannot fetch").  Nothing else is
+ * ever opened: a FIFO would hang sftp-server, a link could point anywhere
+ * on the node.
+ */
+static sftp_attributes
+remote_sftp_regular(struct remote *r, const char *path, const char *what,
+    struct error *e)
+{
+	sftp_attributes a;
+
+	remote_busy_begin(r);
+	a = sftp_lstat(r->sftp, path);
+	remote_busy_end(r);
+	if (a == NULL) {
+		(void)remote_sftp_error(r, e, what, path);
+		return NULL;
+	}
+	if (remote_sftp_type_of(a) != REMOTE_REG) {
+		error_set(e, ERR_REFUSED,
+		    "'%s' on %s is a %s, not a regular file", path, r->label,
+		    remote_sftp_type_name(a));
+		sftp_attributes_free(a);
+		return NULL;
+	}
+	return a;
+}
+
 /* Fetch a regular file: see remote.h. */
 int
 remote_sftp_get(struct remote *r, const char *path, int dst_dirfd,
@@ -345,19 +374,8 @@ remote_sftp_get(struct remote *r, const char *path, int dst_dirfd,
 		return error_set(e, ERR_INVALID,
 		    "local name '%s' is not one path component",
 		    dst_name ? dst_name : "");
-	remote_busy_begin(r);
-	a = sftp_lstat(r->sftp, path);
-	remote_busy_end(r);
-	if (a == NULL)
-		return remote_sftp_error(r, e, "cannot fetch", path);
-	/* Never open anything else: a FIFO would hang sftp-server, a link
-	 * could point anywhere on the node. */
-	if (remote_sftp_type_of(a) != REMOTE_REG) {
-		error_set(e, ERR_REFUSED,
-		    "'%s' on %s is a %s, not a regular file", path, r->label,
-		    remote_sftp_type_name(a));
-		goto out;
-	}
+	if ((a = remote_sftp_regular(r, path, "cannot fetch", e)) == NULL)
+		return -1;
 	if ((a->flags & SSH_FILEXFER_ATTR_SIZE) && a->size > cap) {
 		error_set(e, ERR_INVALID,
 		    "'%s' on %s is larger than %llu bytes", path, r->label,
@@ -454,18 +472,8 @@ remote_sftp_read_at(struct remote *r, const char *path, uint64_t offset,
 	if (remote_sftp_path_check(path, e) == -1 ||
 	    remote_check_alive(r, e) == -1)
 		return -1;
-	remote_busy_begin(r);
-	a = sftp_lstat(r->sftp, path);
-	remote_busy_end(r);
-	if (a == NULL)
-		return remote_sftp_error(r, e, "cannot read", path);
-	/* Never open anything else: a FIFO would hang sftp-server. */
-	if (remote_sftp_type_of(a) != REMOTE_REG) {
-		error_set(e, ERR_REFUSED,
-		    "'%s' on %s is a %s, not a regular file", path, r->label,
-		    remote_sftp_type_name(a));
-		goto out;
-	}
+	if ((a = remote_sftp_regular(r, path, "cannot read", e)) == NULL)
+		return -1;
 	remote_busy_begin(r);
 	f = sftp_open(r->sftp, path, O_RDONLY, 0);
 	remote_busy_end(r);
