@@ -37,7 +37,7 @@ bad=$(submit_py 'raise SystemExit(3)')
 wait_job "$bad" 30 >/dev/null
 tap_is "$(state_of "$bad")" FAILED "a failing job ends FAILED"
 # Its wall limit (45 s) outlasts the retention passes below, however
-# loaded the machine; it ends TIMEOUT after the restore.
+# loaded the machine; it is cancelled before the backup.
 running=$(submit_py 'import time; time.sleep(120)' '{"limits": {"wall_seconds": 45}}')
 wait_state "$running" RUNNING
 cancelled=$(submit_py 'import time; time.sleep(60)')
@@ -95,13 +95,22 @@ out=$(SLUICE_TOKEN=$TOKEN_ADMIN "$S" purge --before 2000-01-01 --json)
 tap_is "$(printf '%s' "$out" | jq .purged)" 0 "purge before 2000 removes nothing"
 tap_is "$(state_of "${ok[4]}")" COMPLETED "  and a recent job stays"
 
-# --- Backup while running, restore into an empty state directory.
+# --- Backup while running, restore into an empty state directory.  The job
+# that runs across it starts now, so that its wall limit (40 s) outlasts the
+# backup and restore however long the sections above took; the first one
+# gives its slot back.
+api DELETE "/v1/jobs/$running" >/dev/null
+wait_job "$running" 30 >/dev/null
+inflight=$(submit_py 'import time; time.sleep(120)' '{"limits": {"wall_seconds": 40}}')
+wait_state "$inflight" RUNNING
+started=$SECONDS
 mkdir "$T/backup"
 sqlite3 "$T/state/sluice.db" ".backup '$T/backup/sluice.db'"
 tap_ok $? "online backup of the database"
 cp -a "$T/state/spool" "$T/backup/spool"
 tap_ok $? "then the spool"
 disp_stop
+stopped=$((SECONDS - started))
 rm -rf "$T/state"
 mkdir -m 700 "$T/state"
 cp -a "$T/backup/sluice.db" "$T/backup/spool" "$T/state/"
@@ -109,9 +118,15 @@ disp_serve
 tap_ok $? "the daemon starts on the restored state directory"
 disp_wait_nodes UP 20
 tap_is "$(api GET "/v1/jobs/${ok[4]}" | jq -r .stdout)" 5 "a job of the backup is there, with its output"
-# It ran on while the daemon was down, to its wall limit (45 s).
-tap_is "$(wait_job "$running" 60 | jq -r '[.state, .attempts] | @tsv')" "$(printf 'TIMEOUT\t1')" \
-	"the job running at backup time is found on its node again: TIMEOUT, on its first attempt"
+# It ran on while the daemon was down, to its wall limit.  Had it ended
+# before the daemon stopped, the backup would be older than its end and the
+# restored daemon right to run it again: not what this case is about.
+name="the job running at backup time is found on its node again: TIMEOUT, on its first attempt"
+if [ "$stopped" -lt 35 ]; then
+	tap_is "$(wait_job "$inflight" 90 | jq -r '[.state, .attempts] | @tsv')" "$(printf 'TIMEOUT\t1')" "$name"
+else
+	tap_skip "$name" "the backup and stop took ${stopped} s of the job's 40 s on this machine"
+fi
 id=$(submit_py 'print("after restore")')
 tap_is "$(wait_job "$id" 30 | jq -r .stdout)" "after restore" "a new job runs"
 
