@@ -1,6 +1,7 @@
 /* sluice.conf: see settings.h. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,11 @@ static const struct settings_language settings_languages_default[] = {
 	    .source_file = "script.js" },
 };
 static const char *const settings_node_known[] = { "name", "host", "port",
-	"user", "identity", "known_hosts", "agent", "labels", NULL };
+	"user", "identity", "known_hosts", "agent", "labels", "kind", "slurm",
+	NULL };
+static const char *const settings_slurm_known[] = { "partition", "account",
+	"qos", "options", "max_jobs", "time_margin_seconds",
+	"memory_margin_bytes", "poll_seconds", "bin_dir", NULL };
 
 /* Read an optional number of seconds within [min, max]. */
 static int
@@ -330,11 +335,151 @@ settings_tokens(const config_t *cf, struct settings *s, struct error *e)
 	return 0;
 }
 
+/* An optional member of a node's slurm group that is a plain name. */
+static int
+settings_slurm_name(const config_setting_t *g, const char *key, char *dst,
+    size_t size, const char *node, struct error *e)
+{
+	const config_setting_t *m = config_setting_get_member(g, key);
+	const char *v;
+
+	if (m == NULL)
+		return 0;
+	if ((v = config_setting_get_string(m)) == NULL ||
+	    !util_token_ok(v, size - 1))
+		return error_set_field(e, ERR_INVALID, "nodes",
+		    "node '%s': slurm '%s' must be 1 to %zu characters of "
+		    "[A-Za-z0-9._+-]",
+		    node, key, size - 1);
+	strcpy(dst, v);
+	return 0;
+}
+
+/* A number member of a node's slurm group within [min, max]. */
+static int
+settings_slurm_number(const config_setting_t *g, const char *key, double min,
+    double max, double *out, const char *node, struct error *e)
+{
+	const config_setting_t *m = config_setting_get_member(g, key);
+	double d;
+
+	if (m == NULL)
+		return 0;
+	if (cfgfile_number(m, &d) == -1 || !(d >= min && d <= max))
+		return error_set_field(e, ERR_INVALID, "nodes",
+		    "node '%s': slurm '%s' must be a number from %g to %g",
+		    node, key, min, max);
+	*out = d;
+	return 0;
+}
+
+/*
+ * Whether an extra sbatch option is one word sluice may pass: "--name" or
+ * "--name=value", printable ASCII with no blank and none of the shell's
+ * special characters (it is quoted anyway; this keeps the config honest),
+ * and not one of the options sluice sets itself.
+ */
+bool
+settings_slurm_option_ok(const char *o)
+{
+	static const char *const own[] = { "--time", "--mem", "--partition",
+		"--account", "--qos", "--job-name", "--output", "--error",
+		"--chdir", "--parsable", "--cpus-per-task", "--no-requeue",
+		"--requeue", "--wrap", "--array", "--dependency", NULL };
+	size_t i, n;
+
+	if (strncmp(o, "--", 2) != 0 || !isalpha((unsigned char)o[2]) ||
+	    strlen(o) > SETTINGS_SLURM_WORD_MAX)
+		return false;
+	for (i = 0; o[i] != '\0'; i++)
+		if (o[i] <= ' ' || o[i] >= 0x7f ||
+		    strchr("'\"`$\\;&|<>()*?[]{}!#~", o[i]) != NULL)
+			return false;
+	n = strcspn(o, "=");
+	for (i = 0; own[i] != NULL; i++)
+		if (strlen(own[i]) == n && strncmp(o, own[i], n) == 0)
+			return false;
+	return true;
+}
+
+/* Read a slurm node's "slurm" group. */
+static int
+settings_slurm_read(const config_setting_t *g, struct settings_node *nd,
+    struct error *e)
+{
+	struct settings_slurm *sl = &nd->slurm;
+	const config_setting_t *m;
+	const char *v;
+	int64_t n = -1;
+	double d;
+	size_t i;
+
+	sl->time_margin_seconds = 60;
+	sl->memory_margin_bytes = 256 * 1024 * 1024;
+	sl->poll_seconds = 2;
+	if (g == NULL || !config_setting_is_group(g))
+		return error_set_field(e, ERR_INVALID, "nodes",
+		    "node '%s': kind \"slurm\" needs a 'slurm' group with "
+		    "at least max_jobs",
+		    nd->name);
+	if (cfgfile_known(g, settings_slurm_known, "slurm", e) == -1)
+		return error_wrap(e, "node '%s'", nd->name);
+	if (settings_slurm_name(g, "partition", sl->partition,
+		sizeof(sl->partition), nd->name, e) == -1 ||
+	    settings_slurm_name(g, "account", sl->account, sizeof(sl->account),
+		nd->name, e) == -1 ||
+	    settings_slurm_name(g, "qos", sl->qos, sizeof(sl->qos), nd->name,
+		e) == -1)
+		return -1;
+	if (settings_member_int(g, "max_jobs", &n) == -1 || n < 1 || n > 10000)
+		return error_set_field(e, ERR_INVALID, "nodes",
+		    "node '%s': slurm 'max_jobs' must be an integer from 1 to "
+		    "10000",
+		    nd->name);
+	sl->max_jobs = (unsigned)n;
+	if (settings_slurm_number(g, "time_margin_seconds", 0, 86400,
+		&sl->time_margin_seconds, nd->name, e) == -1 ||
+	    settings_slurm_number(g, "poll_seconds", 0.2, 600,
+		&sl->poll_seconds, nd->name, e) == -1)
+		return -1;
+	d = (double)sl->memory_margin_bytes;
+	if (settings_slurm_number(g, "memory_margin_bytes", 0,
+		1024.0 * 1024 * 1024 * 1024, &d, nd->name, e) == -1)
+		return -1;
+	sl->memory_margin_bytes = (uint64_t)d;
+	if ((m = config_setting_get_member(g, "bin_dir")) != NULL) {
+		if ((v = config_setting_get_string(m)) == NULL ||
+		    strlen(v) >= sizeof(sl->bin_dir) ||
+		    (v[0] != '\0' &&
+			(v[0] != '/' || strpbrk(v, "\n\t '\"") != NULL)))
+			return error_set_field(e, ERR_INVALID, "nodes",
+			    "node '%s': slurm 'bin_dir' must be \"\" or an "
+			    "absolute path",
+			    nd->name);
+		strcpy(sl->bin_dir, v);
+	}
+	if ((m = config_setting_get_member(g, "options")) != NULL) {
+		if (cfgfile_strings(m, "options", SETTINGS_SLURM_OPTIONS_MAX,
+			&sl->options, &sl->noptions, e) == -1)
+			return error_wrap(e, "node '%s': slurm", nd->name);
+		for (i = 0; i < sl->noptions; i++)
+			if (!settings_slurm_option_ok(sl->options[i]))
+				return error_set_field(e, ERR_INVALID, "nodes",
+				    "node '%s': slurm option '%.64s' must be "
+				    "one word \"--name\" or \"--name=value\" "
+				    "without blanks or shell characters, and "
+				    "not one sluice sets itself",
+				    nd->name, sl->options[i]);
+	}
+	return 0;
+}
+
 /* Read one node. */
 static int
 settings_node_read(const config_setting_t *g, struct settings_node *nd,
     struct error *e)
 {
+	const config_setting_t *m;
 	const char *host, *user;
 	int port = 22;
 
@@ -374,6 +519,25 @@ settings_node_read(const config_setting_t *g, struct settings_node *nd,
 	if (nd->nagent == 0 || nd->agent[0][0] != '/')
 		return error_set_field(e, ERR_INVALID, "nodes",
 		    "node '%s': 'agent' must start with an absolute path",
+		    nd->name);
+	if ((m = config_setting_get_member(g, "kind")) != NULL) {
+		const char *k = config_setting_get_string(m);
+
+		if (k != NULL && strcmp(k, "slurm") == 0)
+			nd->kind = NODE_KIND_SLURM;
+		else if (k == NULL || strcmp(k, "agent") != 0)
+			return error_set_field(e, ERR_INVALID, "nodes",
+			    "node '%s': 'kind' must be \"agent\" or "
+			    "\"slurm\"",
+			    nd->name);
+	}
+	m = config_setting_get_member(g, "slurm");
+	if (nd->kind == NODE_KIND_SLURM) {
+		if (settings_slurm_read(m, nd, e) == -1)
+			return -1;
+	} else if (m != NULL)
+		return error_set_field(e, ERR_INVALID, "nodes",
+		    "node '%s': a 'slurm' group needs kind = \"slurm\"",
 		    nd->name);
 	if (config_setting_get_member(g, "labels") != NULL) {
 		size_t i;
@@ -1078,6 +1242,8 @@ settings_release(struct settings *s)
 	for (i = 0; i < s->nnodes; i++) {
 		util_strv_free(s->nodes[i].agent, s->nodes[i].nagent);
 		util_strv_free(s->nodes[i].labels, s->nodes[i].nlabels);
+		util_strv_free(s->nodes[i].slurm.options,
+		    s->nodes[i].slurm.noptions);
 	}
 	free(s->nodes);
 	free(s->tokens);

@@ -61,8 +61,34 @@ struct settings_language {
 			 are sent */
 };
 
+enum settings_node_kind {
+	NODE_KIND_AGENT, /* a pool node: the agent runs the jobs there */
+	NODE_KIND_SLURM /* a cluster's login node: jobs go through sbatch */
+};
+
+/*
+ * A SLURM node's settings (its "slurm" group; docs/slurm.md): what sbatch
+ * is given besides the job's own limits, and how the cluster is followed.
+ */
+#define SETTINGS_SLURM_OPTIONS_MAX 32
+#define SETTINGS_SLURM_WORD_MAX 128
+struct settings_slurm {
+	char partition[SETTINGS_NAME_MAX]; /* "": not given to sbatch */
+	char account[SETTINGS_NAME_MAX];
+	char qos[SETTINGS_NAME_MAX];
+	char **options; /* more sbatch options, one word each ("--x=y") */
+	size_t noptions;
+	unsigned max_jobs; /* in the cluster at once: the node's slots */
+	double time_margin_seconds; /* added to --time */
+	uint64_t memory_margin_bytes; /* added to --mem */
+	double poll_seconds; /* squeue every so often */
+	char bin_dir[512]; /* sbatch, squeue, scancel, sacct; "": PATH */
+};
+
 struct settings_node {
 	char name[SETTINGS_NAME_MAX];
+	enum settings_node_kind kind;
+	struct settings_slurm slurm; /* kind NODE_KIND_SLURM only */
 	char host[256];
 	unsigned port;
 	char user[SETTINGS_NAME_MAX];
@@ -137,6 +163,13 @@ void settings_release(struct settings *s);
 /* The token whose SHA-256 is digest, or NULL. */
 const struct settings_token *
 settings_token_find(const struct settings *s, const unsigned char digest[32]);
+
+/*
+ * Whether o may be one of a slurm node's extra sbatch options: "--name" or
+ * "--name=value", one printable word without shell characters, and not an
+ * option sluice sets itself (--time, --mem, --job-name, ...).
+ */
+bool settings_slurm_option_ok(const char *o);
 
 /* The node called name, or NULL. */
 const struct settings_node *
