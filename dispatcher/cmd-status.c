@@ -159,6 +159,9 @@ cmd_status_print(const json_t *job, const char *id)
 	cmd_status_member(job, "tenant", "Tenant");
 	cmd_status_member(job, "node", "Node");
 	cmd_status_member(job, "attempts", "Attempts");
+	/* Only for a job sent to a SLURM cluster. */
+	if (json_is_string(json_object_get(job, "slurm_job_id")))
+		cmd_status_member(job, "slurm_job_id", "SlurmJobId");
 	cmd_status_member(job, "submitted_at", "SubmitTime");
 	cmd_status_member(job, "started_at", "StartTime");
 	cmd_status_member(job, "finished_at", "EndTime");

@@ -76,6 +76,9 @@ struct job {
 	/* When the current attempt started: started_at for the first one,
 	   "" again while a requeued job waits (the squeue TIME of PENDING). */
 	char attempt_started_at[40];
+	/* The SLURM job id of the current attempt on a SLURM node ("" for
+	   none, and again once the job is requeued). */
+	char slurm_job_id[24];
 };
 
 /*

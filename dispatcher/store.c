@@ -153,6 +153,12 @@ static const char *const store_migrations[] = {
 	/* A tenant's jobs in a state, newest first: its running ones are
 	   found without walking its history. */
 	"CREATE INDEX jobs_tenant_state_id ON jobs (tenant, state, id);",
+	/* 6 -> 7: the SLURM job id of an attempt on a SLURM node ('' for
+	   none): the job's current one, and each attempt's in its history,
+	   so that a restart follows the job in the cluster again. */
+	"ALTER TABLE jobs ADD COLUMN slurm_job_id TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE attempts ADD COLUMN slurm_job_id TEXT NOT NULL"
+	"  DEFAULT '';",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
@@ -164,7 +170,7 @@ _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
 	"tenant, state, phase, reason, runtime, labels, limits, node, " \
 	"attempts, cancel_requested, submitted_at, started_at, finished_at, " \
 	"has_result, verdict, exit_code, signal, cpu_seconds, wall_seconds, " \
-	"memory_peak_bytes, name, attempt_started_at"
+	"memory_peak_bytes, name, attempt_started_at, slurm_job_id"
 #define STORE_JOB_SELECT "SELECT id, " STORE_JOB_COLUMNS " FROM jobs "
 
 enum store_type {
@@ -211,6 +217,7 @@ static const struct store_column store_job_columns[] = {
 	{ "memory_peak_bytes", STORE_U64, STORE_FIELD(memory_peak_bytes) },
 	{ "name", STORE_TEXT, STORE_FIELD(name) },
 	{ "attempt_started_at", STORE_TEXT, STORE_FIELD(attempt_started_at) },
+	{ "slurm_job_id", STORE_TEXT, STORE_FIELD(slurm_job_id) },
 };
 #define STORE_NCOLUMNS \
 	(sizeof(store_job_columns) / sizeof(store_job_columns[0]))
@@ -242,6 +249,7 @@ enum store_stmt {
 	STMT_ATTEMPT_BEGIN,
 	STMT_ATTEMPT_END,
 	STMT_ATTEMPTS_GET,
+	STMT_ATTEMPT_SLURM,
 	STMT_ATTEMPTS_DELETE,
 	STMT_NODE_GET,
 	STMT_NODE_SET,
@@ -273,7 +281,7 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_JOB_INSERT] = "INSERT INTO jobs (" STORE_JOB_COLUMNS ") VALUES "
 			    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
 			    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-			    "?21, ?22)",
+			    "?21, ?22, ?23)",
 	[STMT_JOB_GET] = STORE_JOB_SELECT "WHERE id = ?1",
 	[STMT_JOB_UPDATE] = "UPDATE jobs SET tenant = ?1, state = ?2, "
 			    "phase = ?3, reason = ?4, runtime = ?5, "
@@ -284,7 +292,8 @@ static const char *const store_sql[STMT_COUNT] = {
 			    "verdict = ?15, exit_code = ?16, signal = ?17, "
 			    "cpu_seconds = ?18, wall_seconds = ?19, "
 			    "memory_peak_bytes = ?20, name = ?21, "
-			    "attempt_started_at = ?22 WHERE id = ?23",
+			    "attempt_started_at = ?22, slurm_job_id = ?23 "
+			    "WHERE id = ?24",
 	[STMT_JOBS_IN_PHASE] = STORE_JOB_SELECT
 	"WHERE phase = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
 	[STMT_JOBS_LIST] = STORE_JOB_SELECT
@@ -312,9 +321,12 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_ATTEMPT_END] = "UPDATE attempts SET ended_at = ?3, outcome = ?4 "
 			     "WHERE job_id = ?1 AND attempt = ?2 AND "
 			     "ended_at = ''",
-	[STMT_ATTEMPTS_GET] = "SELECT attempt, node, placed_at, ended_at, "
-			      "outcome FROM attempts WHERE job_id = ?1 "
-			      "ORDER BY attempt LIMIT 1000",
+	[STMT_ATTEMPTS_GET] =
+	    "SELECT attempt, node, placed_at, ended_at, "
+	    "outcome, slurm_job_id FROM attempts WHERE job_id = ?1 "
+	    "ORDER BY attempt LIMIT 1000",
+	[STMT_ATTEMPT_SLURM] = "UPDATE attempts SET slurm_job_id = ?3 "
+			       "WHERE job_id = ?1 AND attempt = ?2",
 	[STMT_ATTEMPTS_DELETE] = "DELETE FROM attempts WHERE job_id = ?1",
 	[STMT_PURGED_ADD] = "INSERT INTO purged (state, n) VALUES (?1, ?2) "
 			    "ON CONFLICT (state) DO UPDATE SET n = n + ?2",
@@ -1622,6 +1634,29 @@ store_attempt_end(struct store *st, int64_t id, int attempt, const char *at,
 	    outcome, e);
 }
 
+/* An attempt's SLURM job id; see store.h. */
+int
+store_attempt_slurm(struct store *st, int64_t id, int attempt,
+    const char *slurm_id, struct error *e)
+{
+	sqlite3_stmt *stmt = st->stmt[STMT_ATTEMPT_SLURM];
+	int rc;
+
+	rc = sqlite3_bind_int64(stmt, 1, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(stmt, 2, attempt);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 3, slurm_id, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	store_done(stmt);
+	if (rc != SQLITE_DONE)
+		return store_error(st->db, rc, e,
+		    "cannot record the SLURM id of attempt %d of job %lld",
+		    attempt, (long long)id);
+	return 0;
+}
+
 /* A job's attempts; see store.h. */
 int
 store_attempts_get(struct store *st, int64_t id, json_t **out, struct error *e)
@@ -1648,6 +1683,10 @@ store_attempts_get(struct store *st, int64_t id, json_t **out, struct error *e)
 		    t[2][0] != '\0' ? json_string(t[2]) : json_null(),
 		    "outcome",
 		    t[3][0] != '\0' ? json_string(t[3]) : json_null());
+		t[0] = (const char *)sqlite3_column_text(stmt, 5);
+		if (one != NULL && t[0] != NULL && t[0][0] != '\0')
+			json_object_set_new(one, "slurm_job_id",
+			    json_string(t[0]));
 		if (one != NULL)
 			json_array_append_new(list, one);
 	}

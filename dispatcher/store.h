@@ -21,7 +21,7 @@
 #include "error.h"
 #include "job.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -160,6 +160,11 @@ int store_attempt_end(struct store *st, int64_t id, int attempt, const char *at,
     const char *outcome, struct error *e);
 int
 store_attempts_get(struct store *st, int64_t id, json_t **out, struct error *e);
+
+/* The SLURM job id of an attempt on a SLURM node (shown in its history as
+   "slurm_job_id"; informative: the job row's copy is what a restart uses). */
+int store_attempt_slurm(struct store *st, int64_t id, int attempt,
+    const char *slurm_id, struct error *e);
 
 /* The same, with (removed_too) or without the jobs removed since. */
 int store_jobs_ended_counts(struct store *st, bool removed_too,

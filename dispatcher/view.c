@@ -262,6 +262,8 @@ view_job_object(struct core *c, const struct job *j, bool with_output,
 	jw_str_or_null(b, j->started_at);
 	jw_key(&w, "attempt_started_at");
 	jw_str_or_null(b, j->attempt_started_at);
+	jw_key(&w, "slurm_job_id");
+	jw_str_or_null(b, j->slurm_job_id);
 	jw_key(&w, "finished_at");
 	jw_str_or_null(b, j->finished_at);
 	jw_key(&w, "exit_code");

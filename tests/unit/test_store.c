@@ -188,6 +188,7 @@ assert_job_equal(const struct job *a, const struct job *b)
 	assert_true(a->memory_peak_bytes == b->memory_peak_bytes);
 	assert_string_equal(a->name, b->name);
 	assert_string_equal(a->attempt_started_at, b->attempt_started_at);
+	assert_string_equal(a->slurm_job_id, b->slurm_job_id);
 }
 
 /* Insert a job made by job_fill(n) with a given phase and state. */
@@ -1027,16 +1028,60 @@ store_open__version_five__jobs_kept(void **state)
 	    "DROP INDEX jobs_name_id; DROP INDEX jobs_tenant_state_id;"
 	    "ALTER TABLE jobs DROP COLUMN name;"
 	    "ALTER TABLE jobs DROP COLUMN attempt_started_at;"
+	    "ALTER TABLE jobs DROP COLUMN slurm_job_id;"
+	    "ALTER TABLE attempts DROP COLUMN slurm_job_id;"
 	    "PRAGMA user_version = 5;");
 	f->st = store_open(f->path, &e);
 	assert_non_null(f->st);
-	assert_int_equal(store_schema_version(f->st), 6);
+	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_job_get(f->st, j.id, &got, &e), 0);
 	assert_string_equal(got.name, "");
 	assert_string_equal(got.attempt_started_at, "");
 	got.name[0] = j.name[0] = '\0';
 	got.attempt_started_at[0] = j.attempt_started_at[0] = '\0';
 	assert_job_equal(&got, &j);
+}
+
+/* A database of version 6 keeps its jobs and attempts, with no SLURM id;
+   one is then kept with the job and with its attempt. */
+static void
+store_open__version_six__slurm_id_added(void **state)
+{
+	struct fixture *f = *state;
+	struct job j, got;
+	struct error e;
+	json_t *list;
+
+	f->st = store_open(f->path, &e);
+	assert_non_null(f->st);
+	job_fill(&j, 4);
+	assert_int_equal(store_job_insert(f->st, &j, &e), 0);
+	assert_int_equal(store_attempt_begin(f->st, j.id, 1, "hpc",
+			     "2030-01-01T00:00:00.000Z", &e),
+	    0);
+	store_close(f->st);
+	f->st = NULL;
+	raw_exec(f->path,
+	    "ALTER TABLE jobs DROP COLUMN slurm_job_id;"
+	    "ALTER TABLE attempts DROP COLUMN slurm_job_id;"
+	    "PRAGMA user_version = 6;");
+	f->st = store_open(f->path, &e);
+	assert_non_null(f->st);
+	assert_int_equal(store_schema_version(f->st), 7);
+	assert_int_equal(store_job_get(f->st, j.id, &got, &e), 0);
+	assert_string_equal(got.slurm_job_id, "");
+	assert_job_equal(&got, &j);
+	snprintf(got.slurm_job_id, sizeof(got.slurm_job_id), "1234");
+	assert_int_equal(store_job_update(f->st, &got, &e), 0);
+	assert_int_equal(store_attempt_slurm(f->st, j.id, 1, "1234", &e), 0);
+	assert_int_equal(store_job_get(f->st, j.id, &got, &e), 0);
+	assert_string_equal(got.slurm_job_id, "1234");
+	assert_int_equal(store_attempts_get(f->st, j.id, &list, &e), 0);
+	assert_string_equal(json_string_value(
+				json_object_get(json_array_get(list, 0),
+				    "slurm_job_id")),
+	    "1234");
+	json_decref(list);
 }
 
 /* An empty file is a database at version 0 too. */
@@ -1521,6 +1566,7 @@ main(void)
 		D(store_open__version_zero__migrated),
 		D(store_open__empty_file__migrated),
 		D(store_open__version_five__jobs_kept),
+		D(store_open__version_six__slurm_id_added),
 		D(store_open__newer_version__refused),
 		D(store_open__failing_migration__rolled_back),
 		D(store_open__not_a_database__io_error),
