@@ -762,6 +762,48 @@ core_send(struct core *c, int node, enum pool_cmd_type type, int64_t id,
 	pool_send(c->pool, node, &cmd);
 }
 
+/*
+ * Send a start or recover of job j's attempt to node, with what a SLURM
+ * node needs: the limits its node resolves (for sbatch), its SLURM id,
+ * and whether its cancel was asked for.
+ */
+static void
+core_send_job(struct core *c, int node, enum pool_cmd_type type,
+    const struct job *j)
+{
+	struct pool_cmd cmd = { .type = type,
+		.epoch = c->nodes[node].epoch,
+		.job_id = j->id,
+		.attempt = j->attempts,
+		.cancel = j->cancel_requested };
+	const struct core_node *n = &c->nodes[node];
+	struct core_queued q;
+	struct limits l;
+	size_t k;
+
+	if (n->conf->kind == NODE_KIND_SLURM) {
+		core_queued_from_job(j, &q);
+		limit_resolve(&l, &q.limits, q.limit_set, &n->info.defaults,
+		    &n->info.ceilings, NULL);
+		core_queued_release(&q);
+		cmd.wall_seconds = l.wall_seconds;
+		for (k = 0; k < n->info.nruntimes; k++)
+			if (strcmp(n->info.runtimes[k], j->runtime) == 0)
+				cmd.wall_seconds += n->info.compile_wall[k];
+		cmd.memory_bytes = l.memory_bytes;
+		snprintf(cmd.slurm_id, sizeof(cmd.slurm_id), "%s",
+		    j->slurm_job_id);
+	}
+	pool_send(c->pool, node, &cmd);
+}
+
+/* Whether node is a SLURM cluster's login node. */
+static bool
+core_node_slurm(const struct core *c, int node)
+{
+	return c->nodes[node].conf->kind == NODE_KIND_SLURM;
+}
+
 /* End a job with a final state (committed), then tell the hook. */
 static void
 core_finish(struct core *c, struct job *j, enum job_state st,
@@ -851,6 +893,7 @@ core_retry(struct core *c, struct job *j, bool node_lost, const char *reason)
 	j->phase = PHASE_QUEUED;
 	/* Its TIME starts again with its next attempt, as squeue's does. */
 	j->attempt_started_at[0] = '\0';
+	j->slurm_job_id[0] = '\0';
 	snprintf(j->reason, sizeof(j->reason), "requeued: %s", reason);
 	core_save(c, j);
 	cause[0] = node_lost ? "node_lost" : "attempt_failed";
@@ -982,6 +1025,7 @@ core_place(struct core *c, int64_t id, int node)
 	j.state = JOB_PENDING;
 	j.phase = PHASE_STAGING;
 	j.attempts++;
+	j.slurm_job_id[0] = '\0';
 	snprintf(j.node, sizeof(j.node), "%s", name);
 	snprintf(j.reason, sizeof(j.reason), "staging on %s", name);
 	/* Placed only once committed: a placement the store refused never
@@ -997,10 +1041,14 @@ core_place(struct core *c, int64_t id, int node)
 		log_warn("job %lld: %s", (long long)j.id, e.msg);
 	(void)core_dequeue(c, &j, true);
 	core_active_add(c, j.id, node, j.attempts, j.tenant, false);
-	c->active[c->nactive - 1].deadline_ms = core_deadline_of(c, node, &j);
+	/* In a cluster, its deadline runs from its start there: it may
+	   wait in SLURM's queue for long (SLURM's --time bounds the rest). */
+	c->active[c->nactive - 1].deadline_ms = core_node_slurm(c, node)
+	    ? 0
+	    : core_deadline_of(c, node, &j);
 	log_info("job %lld placed %s", (long long)j.id,
 	    core_job_fields(&j, fields, sizeof(fields)));
-	core_send(c, node, POOL_CMD_START, j.id, j.attempts);
+	core_send_job(c, node, POOL_CMD_START, &j);
 	return true;
 }
 
@@ -1205,11 +1253,13 @@ core_node_up(struct core *c, struct pool_ev *ev)
 		a->recovering = false;
 		if (!core_load(c, a->id, &j))
 			continue;
-		a->deadline_ms = core_deadline_of(c, ev->node, &j);
-		core_send(c, ev->node,
+		a->deadline_ms = core_node_slurm(c, ev->node)
+		    ? 0
+		    : core_deadline_of(c, ev->node, &j);
+		core_send_job(c, ev->node,
 		    j.phase == PHASE_COLLECTING ? POOL_CMD_COLLECT
 						: POOL_CMD_RECOVER,
-		    j.id, j.attempts);
+		    &j);
 	}
 }
 
@@ -1251,6 +1301,14 @@ core_node_down(struct core *c, struct pool_ev *ev)
 		}
 		snprintf(reason, sizeof(reason), "node %s lost: %s",
 		    n->conf->name, ev->reason);
+		/* A job in a SLURM cluster does not depend on the login
+		   node's connection: it is followed again when that is back
+		   (as after a restart). */
+		if (core_node_slurm(c, a->node) && a->in_slurm) {
+			a->recovering = true;
+			i++;
+			continue;
+		}
 		core_active_lost(c, a, reason);
 	}
 }
@@ -1336,6 +1394,8 @@ core_on_event(struct pool_ev *ev, void *arg)
 		: ev->type == POOL_EV_JOB_FINISHED  ? "finished"
 		: ev->type == POOL_EV_JOB_COLLECTED ? "collected"
 		: ev->type == POOL_EV_JOB_FAILED    ? "failed"
+		: ev->type == POOL_EV_JOB_SUBMITTED ? "submitted"
+		: ev->type == POOL_EV_JOB_ENDED     ? "ended in SLURM"
 						    : "event",
 	    c->nodes[ev->node].conf->name);
 	switch (ev->type) {
@@ -1345,10 +1405,72 @@ core_on_event(struct pool_ev *ev, void *arg)
 			j.phase = PHASE_RUNNING;
 			snprintf(j.reason, sizeof(j.reason), "running on %s",
 			    c->nodes[ev->node].conf->name);
+			if (ev->reason[0] != '\0')
+				snprintf(j.reason, sizeof(j.reason), "%s",
+				    ev->reason);
+			core_save(c, &j);
+		} else if (j.phase == PHASE_RUNNING && ev->reason[0] != '\0' &&
+		    !j.cancel_requested && strcmp(j.reason, ev->reason) != 0) {
+			/* A SLURM node's news: pending (and why), running. */
+			snprintf(j.reason, sizeof(j.reason), "%s", ev->reason);
 			core_save(c, &j);
 		}
 		break;
+	case POOL_EV_JOB_SUBMITTED: {
+		struct error e;
+
+		/* Kept before anything else happens to it: a restart
+		   follows it in the cluster by this id. */
+		snprintf(j.slurm_job_id, sizeof(j.slurm_job_id), "%s",
+		    ev->slurm_id);
+		if (j.phase == PHASE_STAGING) {
+			j.state = JOB_RUNNING;
+			j.phase = PHASE_RUNNING;
+		}
+		if (!j.cancel_requested)
+			snprintf(j.reason, sizeof(j.reason),
+			    "submitted to SLURM on %s as job %s",
+			    c->nodes[ev->node].conf->name, ev->slurm_id);
+		core_save(c, &j);
+		a->in_slurm = true;
+		if (store_attempt_slurm(c->st, j.id, j.attempts, ev->slurm_id,
+			&e) == -1)
+			log_warn("job %lld: %s", (long long)j.id, e.msg);
+		log_info("job %lld is SLURM job %s on %s", (long long)j.id,
+		    ev->slurm_id, c->nodes[ev->node].conf->name);
+		/* Asked to stop while it was being submitted. */
+		if (j.cancel_requested)
+			core_send(c, ev->node, POOL_CMD_CANCEL, j.id,
+			    j.attempts);
+		break;
+	}
+	case POOL_EV_JOB_ENDED: {
+		int node = a->node;
+		struct slurm_end *end = &ev->end;
+
+		core_active_remove(c, a, end->reason);
+		if (j.cancel_requested)
+			core_finish(c, &j, JOB_CANCELLED, "cancelled");
+		else if (end->final) {
+			if (end->has_verdict) {
+				/* No result: the verdict is SLURM's, and
+				   nothing was measured. */
+				j.has_result = true;
+				snprintf(j.verdict, sizeof(j.verdict), "%s",
+				    verdict_name(end->verdict));
+				j.exit_code = -1;
+				j.signal = 0;
+			}
+			core_finish(c, &j, end->state, end->reason);
+		} else
+			core_retry(c, &j, end->node_lost, end->reason);
+		core_send(c, node, POOL_CMD_CLEAN, j.id, j.attempts);
+		break;
+	}
 	case POOL_EV_JOB_STARTED:
+		/* In a cluster, the attempt's deadline runs from here. */
+		if (core_node_slurm(c, a->node) && a->deadline_ms == 0)
+			a->deadline_ms = core_deadline_of(c, a->node, &j);
 		if (j.attempt_started_at[0] == '\0') {
 			snprintf(j.attempt_started_at,
 			    sizeof(j.attempt_started_at), "%s", ev->at);
@@ -1492,6 +1614,7 @@ core_recover_job(const struct job *j, void *arg)
 	if ((n = core_node_find(c, j->node)) != NULL) {
 		core_active_add(c, j->id, (int)(n - c->nodes), j->attempts,
 		    j->tenant, true);
+		c->active[c->nactive - 1].in_slurm = j->slurm_job_id[0] != '\0';
 		return 0;
 	}
 	/* Its node is no longer configured: try again elsewhere. */
@@ -1529,7 +1652,9 @@ core_requeue_unreachable(struct core *c)
 		struct core_node *n = &c->nodes[a->node];
 		char reason[JOB_REASON_MAX];
 
-		if (!a->recovering || !n->seen || n->connected) {
+		/* A job in a SLURM cluster waits for its login node. */
+		if (!a->recovering || !n->seen || n->connected ||
+		    (n->conf->kind == NODE_KIND_SLURM && a->in_slurm)) {
 			i++;
 			continue;
 		}

@@ -66,6 +66,8 @@ struct core_active {
 				limit plus attempt_margin_seconds from its
 				placement (or its node's return after a
 				restart); 0 until known */
+	bool in_slurm; /* a SLURM node's job with its SLURM id recorded:
+			  it outlives the login node's connection */
 	bool collect_again; /* its results could not be written here (the
 			       state directory full): fetch them again once
 			       there is room, without spending an attempt */

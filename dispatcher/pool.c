@@ -20,6 +20,7 @@
 #include "collect.h"
 #include "log.h"
 #include "pool.h"
+#include "slurm.h"
 #include "stage.h"
 #include "util.h"
 
@@ -48,6 +49,14 @@ struct pool_job {
 	int64_t busy_since; /* first "all slots are busy" refusal; 0 */
 	int64_t run_at; /* ask the agent to run it again then; 0 */
 	int busy_backoff_ms;
+	/* SLURM nodes: the job in the cluster, as squeue last said. */
+	char slurm_id[SLURM_ID_MAX]; /* "" until sbatch gave one */
+	char slurm_told[SLURM_REASON_MAX]; /* the pending reason told */
+	bool slurm_running; /* told it runs */
+	bool slurm_cancel_sent; /* sluice's own scancel */
+	bool slurm_ended; /* told FINISHED: collected next */
+	enum slurm_state slurm_end; /* the state it ended in */
+	int slurm_missing; /* polls in a row that did not find it */
 };
 
 struct pool_worker {
@@ -70,6 +79,8 @@ struct pool_worker {
 	struct pool_job *jobs;
 	size_t njobs;
 	double backoff;
+	int64_t slurm_polled; /* util_now_ms() of the last squeue */
+	bool slurm_warned; /* squeue's failure was logged */
 };
 
 struct pool {
@@ -247,6 +258,379 @@ pool_peek(struct pool_worker *w, struct remote *r, const struct pool_cmd *c)
 	pool_post(w->pool, ev);
 }
 
+/* Whether this worker's node is a SLURM cluster's login node. */
+static bool
+pool_is_slurm(const struct pool_worker *w)
+{
+	return w->conf->kind == NODE_KIND_SLURM;
+}
+
+/* Squeue polls in a row that must miss a job (and sacct not know it)
+   before it is taken to have left the cluster. */
+#define POOL_SLURM_MISSING_MAX 3
+/* Ids asked about in one squeue or sacct. */
+#define POOL_SLURM_BATCH 256
+
+/*
+ * Run a SLURM command (argv from slurm.h, freed here) to completion: its
+ * stdout (at most cap bytes) in *out.  -1 if it could not be run.
+ */
+static int
+pool_slurm_cmd(struct remote *r, char **argv, size_t argc, const char *input,
+    size_t cap, char **out, size_t *len, int *status, struct error *e)
+{
+	int rc;
+
+	if (argv == NULL)
+		fatal("out of memory");
+	rc = remote_channel_run(r, (const char *const *)argv, input,
+	    input != NULL ? strlen(input) : 0, cap, out, len, status, e);
+	util_strv_free(argv, argc);
+	return rc;
+}
+
+/* Submit a staged attempt with sbatch; its id goes to the main thread. */
+static void
+pool_slurm_submit(struct pool_worker *w, struct remote *r,
+    const struct pool_cmd *c, struct pool_job *j)
+{
+	const struct settings_node *nd = w->conf;
+	const struct settings *set = w->pool->set;
+	struct pool_ev *ev;
+	char *script, *out = NULL, reason[256];
+	size_t argc, len = 0;
+	struct error e;
+	char **argv;
+	int status;
+
+	error_init(&e);
+	if (stage_put(&w->ap, r, w->pool->sp, set->caps.max_total_bytes, j->id,
+		j->path, &e) == -1) {
+		snprintf(reason, sizeof(reason), "cannot stage on %s: %s",
+		    nd->name, e.msg);
+		goto failed;
+	}
+	if ((script = slurm_script(nd, j->id, j->attempt, j->path)) == NULL)
+		fatal("out of memory");
+	argv = slurm_sbatch_argv(nd, j->id, j->path,
+	    slurm_time_minutes(c->wall_seconds, 0,
+		nd->slurm.time_margin_seconds),
+	    slurm_mem_mb(c->memory_bytes, nd->slurm.memory_margin_bytes),
+	    &argc);
+	if (pool_slurm_cmd(r, argv, argc, script, 4096, &out, &len, &status,
+		&e) == -1) {
+		free(script);
+		snprintf(reason, sizeof(reason), "cannot run sbatch on %s: %s",
+		    nd->name, e.msg);
+		goto failed;
+	}
+	free(script);
+	if (status != 0) {
+		snprintf(reason, sizeof(reason),
+		    "sbatch on %s exited with status %d: %.160s", nd->name,
+		    status, remote_channel_stderr(r));
+		free(out);
+		goto failed;
+	}
+	if (slurm_sbatch_parse(out, len, j->slurm_id, &e) == -1) {
+		snprintf(reason, sizeof(reason), "%s: %s", nd->name, e.msg);
+		free(out);
+		goto failed;
+	}
+	free(out);
+	log_info("%s: job %lld attempt %d is SLURM job %s", nd->name,
+	    (long long)j->id, j->attempt, j->slurm_id);
+	ev = pool_ev_new(w, POOL_EV_JOB_SUBMITTED, j->id, j->attempt);
+	memcpy(ev->slurm_id, j->slurm_id, sizeof(ev->slurm_id));
+	pool_post(w->pool, ev);
+	return;
+failed:
+	pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt, true, reason);
+	pool_job_drop(w, j);
+}
+
+/* scancel one job; a failure (it had ended already) is only logged. */
+static void
+pool_slurm_scancel(struct pool_worker *w, struct remote *r, struct pool_job *j)
+{
+	struct error e;
+	size_t argc;
+	char **argv;
+	int status;
+
+	if (j->slurm_id[0] == '\0')
+		return;
+	j->slurm_cancel_sent = true;
+	error_init(&e);
+	argv = slurm_scancel_argv(w->conf, j->slurm_id, &argc);
+	if (pool_slurm_cmd(r, argv, argc, NULL, 4096, NULL, NULL, &status,
+		&e) == -1 ||
+	    status != 0)
+		log_warn("%s: scancel %s: %s", w->conf->name, j->slurm_id,
+		    e.msg[0] != '\0' ? e.msg : remote_channel_stderr(r));
+}
+
+/* A SLURM node's start and recover commands. */
+static void
+pool_slurm_start(struct pool_worker *w, struct remote *r,
+    const struct pool_cmd *c)
+{
+	struct pool_job *j;
+	char name[64];
+
+	if ((j = pool_job_find(w, c->job_id)) != NULL &&
+	    j->attempt == c->attempt && j->slurm_id[0] != '\0')
+		return; /* followed already */
+	j = pool_job_add(w, c->job_id, c->attempt);
+	if (c->type == POOL_CMD_RECOVER && c->slurm_id[0] != '\0') {
+		/* Followed again by the next squeue. */
+		snprintf(j->slurm_id, sizeof(j->slurm_id), "%s", c->slurm_id);
+		if (c->cancel)
+			pool_slurm_scancel(w, r, j);
+		return;
+	}
+	if (c->type == POOL_CMD_RECOVER) {
+		/* Placed, but no id recorded: an sbatch may have run just
+		   before the daemon stopped.  Cancel whatever SLURM job
+		   carries this job's name, then submit afresh. */
+		struct error e;
+		size_t argc;
+		char **argv;
+		int status;
+
+		snprintf(name, sizeof(name), "--name=sluice-%lld",
+		    (long long)c->job_id);
+		argv = slurm_scancel_argv(w->conf, name, &argc);
+		error_init(&e);
+		(void)pool_slurm_cmd(r, argv, argc, NULL, 4096, NULL, NULL,
+		    &status, &e);
+	}
+	pool_slurm_submit(w, r, c, j);
+}
+
+/*
+ * A followed job left the cluster (or SLURM no longer knows it): collect
+ * its result if the agent wrote one, else end the attempt as SLURM's state
+ * says.  True if j was dropped.
+ */
+static bool
+pool_slurm_ended(struct pool_worker *w, struct remote *r, struct pool_job *j,
+    enum slurm_state st)
+{
+	struct pool_ev *ev;
+	char path[700], byte;
+	struct error e;
+	size_t n = 0;
+
+	j->slurm_ended = true;
+	j->slurm_end = st;
+	snprintf(path, sizeof(path), "%s/" AGENTPROTO_RESULT, j->path);
+	error_init(&e);
+	if (remote_sftp_read_at(r, path, 0, &byte, 1, &n, &e) == 0) {
+		log_info("%s: SLURM job %s of job %lld ended %s", w->conf->name,
+		    j->slurm_id, (long long)j->id, slurm_state_name(st));
+		pool_tell(w, POOL_EV_JOB_FINISHED, j->id, j->attempt, false,
+		    NULL);
+		return false; /* POOL_CMD_COLLECT next */
+	}
+	ev = pool_ev_new(w, POOL_EV_JOB_ENDED, j->id, j->attempt);
+	slurm_end_map(st, j->slurm_id, j->slurm_cancel_sent, &ev->end);
+	log_info("%s: SLURM job %s of job %lld ended %s without a result: %s",
+	    w->conf->name, j->slurm_id, (long long)j->id, slurm_state_name(st),
+	    ev->end.reason);
+	/* A node that failed may have left the sandbox running (a slurmd
+	   gone does not kill what it started): stop it through the agent. */
+	if (!ev->end.final)
+		agentproto_cancel(&w->ap, r, j->path);
+	pool_post(w->pool, ev);
+	pool_job_drop(w, j);
+	return true;
+}
+
+/* What squeue said of one followed job: tell what changed. */
+static bool
+pool_slurm_seen(struct pool_worker *w, struct remote *r, struct pool_job *j,
+    const struct slurm_status *s)
+{
+	char reason[256];
+
+	if (!s->found) {
+		if (++j->slurm_missing < POOL_SLURM_MISSING_MAX)
+			return false;
+		return pool_slurm_ended(w, r, j, SLURM_UNKNOWN);
+	}
+	j->slurm_missing = 0;
+	if (slurm_state_ended(s->state))
+		return pool_slurm_ended(w, r, j, s->state);
+	if (slurm_state_running(s->state)) {
+		if (j->slurm_running)
+			return false;
+		j->slurm_running = true;
+		snprintf(reason, sizeof(reason), "running on %s (SLURM job %s)",
+		    w->conf->name, j->slurm_id);
+		pool_tell(w, POOL_EV_JOB_ACCEPTED, j->id, j->attempt, false,
+		    reason);
+		{
+			struct pool_ev *ev = pool_ev_new(w, POOL_EV_JOB_STARTED,
+			    j->id, j->attempt);
+
+			util_now_rfc3339(ev->at, sizeof(ev->at));
+			pool_post(w->pool, ev);
+		}
+		return false;
+	}
+	/* Waiting in the cluster (pending, requeued, suspended). */
+	snprintf(reason, sizeof(reason), "%s in SLURM: %s",
+	    s->state == SLURM_SUSPENDED ? "suspended" : "pending",
+	    s->reason[0] != '\0' ? s->reason : slurm_state_name(s->state));
+	if (strcmp(reason, j->slurm_told) != 0) {
+		snprintf(j->slurm_told, sizeof(j->slurm_told), "%s", reason);
+		pool_tell(w, POOL_EV_JOB_ACCEPTED, j->id, j->attempt, false,
+		    reason);
+	}
+	return false;
+}
+
+/*
+ * Ask squeue (and sacct for the ids it no longer knows) about the followed
+ * jobs, at most POOL_SLURM_BATCH at a time, and act on what changed.  A
+ * squeue that fails (slurmctld down) is tried again next time: nothing is
+ * decided on it.  -1 only if the connection is lost.
+ */
+static int
+pool_slurm_poll_batch(struct pool_worker *w, struct remote *r,
+    struct pool_job **jobs, struct slurm_status *st, size_t n, struct error *e)
+{
+	char *out = NULL, **argv;
+	size_t argc, len = 0, i, bad, missing = 0;
+	int status;
+
+	argv = slurm_squeue_argv(w->conf, st, n, &argc);
+	if (pool_slurm_cmd(r, argv, argc, NULL, SLURM_OUTPUT_MAX(n), &out, &len,
+		&status, e) == -1)
+		return e->code == ERR_IO ? -1 : 0;
+	bad = slurm_squeue_parse(out, len, st, n);
+	free(out);
+	out = NULL;
+	/* squeue refuses a list of ids it all forgot ("Invalid job id
+	   specified"): that says they are gone; any other failure says
+	   nothing. */
+	if (status != 0 &&
+	    strstr(remote_channel_stderr(r), "Invalid job id") == NULL) {
+		if (!w->slurm_warned)
+			log_warn("%s: squeue exited with status %d: %.200s",
+			    w->conf->name, status, remote_channel_stderr(r));
+		w->slurm_warned = true;
+		return 0;
+	}
+	w->slurm_warned = false;
+	if (bad > 0)
+		log_warn("%s: %zu lines of squeue's output ignored",
+		    w->conf->name, bad);
+	for (i = 0; i < n; i++)
+		if (!st[i].found)
+			missing++;
+	if (missing > 0) {
+		struct slurm_status *ask = calloc(missing, sizeof(*ask));
+		size_t k = 0;
+
+		if (ask == NULL)
+			fatal("out of memory");
+		for (i = 0; i < n; i++)
+			if (!st[i].found)
+				ask[k++] = st[i];
+		argv = slurm_sacct_argv(w->conf, ask, k, &argc);
+		if (pool_slurm_cmd(r, argv, argc, NULL, SLURM_OUTPUT_MAX(k),
+			&out, &len, &status, e) == -1) {
+			free(ask);
+			if (e->code == ERR_IO)
+				return -1;
+		} else {
+			/* No accounting (no slurmdbd): nothing is known. */
+			if (status == 0)
+				(void)slurm_sacct_parse(out, len, ask, k);
+			free(out);
+			for (i = 0, k = 0; i < n; i++)
+				if (!st[i].found)
+					st[i] = ask[k++];
+			free(ask);
+		}
+	}
+	/* Jobs are dropped from w->jobs as they end: by id, not by index. */
+	for (i = 0; i < n; i++) {
+		struct pool_job *j = pool_job_find(w, jobs[i]->id);
+
+		if (j != NULL)
+			(void)pool_slurm_seen(w, r, j, &st[i]);
+	}
+	return 0;
+}
+
+/* Poll the cluster when it is due. */
+static int
+pool_slurm_poll(struct pool_worker *w, struct remote *r, struct error *e)
+{
+	int64_t now = util_now_ms();
+	struct slurm_status *st;
+	struct pool_job **jobs;
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (now - w->slurm_polled <
+	    (int64_t)(w->conf->slurm.poll_seconds * 1000))
+		return 0;
+	w->slurm_polled = now;
+	if (w->njobs == 0)
+		return 0;
+	st = calloc(w->njobs, sizeof(*st));
+	jobs = calloc(w->njobs, sizeof(*jobs));
+	if (st == NULL || jobs == NULL)
+		fatal("out of memory");
+	/* Copies: w->jobs moves as jobs end. */
+	for (i = 0; i < w->njobs; i++) {
+		if (w->jobs[i].slurm_id[0] == '\0' || w->jobs[i].slurm_ended)
+			continue;
+		memcpy(st[n].id, w->jobs[i].slurm_id, sizeof(st[n].id));
+		jobs[n] = calloc(1, sizeof(**jobs));
+		if (jobs[n] == NULL)
+			fatal("out of memory");
+		jobs[n]->id = w->jobs[i].id;
+		n++;
+	}
+	for (i = 0; i < n && rc == 0; i += POOL_SLURM_BATCH)
+		rc = pool_slurm_poll_batch(w, r, jobs + i, st + i,
+		    n - i < POOL_SLURM_BATCH ? n - i : POOL_SLURM_BATCH, e);
+	for (i = 0; i < n; i++)
+		free(jobs[i]);
+	free(jobs);
+	free(st);
+	return rc;
+}
+
+/* A SLURM node is up once squeue answers (its bin_dir, its config). */
+static int
+pool_slurm_check(struct pool_worker *w, struct remote *r, struct error *e)
+{
+	size_t argc, len = 0;
+	char *out = NULL, **argv;
+	int status;
+
+	argv = slurm_version_argv(w->conf, &argc);
+	if (pool_slurm_cmd(r, argv, argc, NULL, 4096, &out, &len, &status, e) ==
+	    -1)
+		return error_wrap(e, "squeue --version");
+	free(out);
+	if (status != 0)
+		return error_set(e, ERR_IO,
+		    "squeue --version exited with status %d: %.200s", status,
+		    remote_channel_stderr(r));
+	/* The cluster's slots are what sluice keeps there at once. */
+	w->ap.info.slots = w->conf->slurm.max_jobs;
+	w->ap.info.slots_busy = 0;
+	w->slurm_polled = 0;
+	return 0;
+}
+
 /* Carry out one command; -1 only when the connection is unusable. */
 static int
 pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
@@ -260,6 +644,17 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 	int64_t t0;
 	int rc;
 
+	if (pool_is_slurm(w) &&
+	    (c->type == POOL_CMD_START || c->type == POOL_CMD_RECOVER)) {
+		pool_slurm_start(w, r, c);
+		return 0;
+	}
+	if (pool_is_slurm(w) && c->type == POOL_CMD_CANCEL) {
+		if ((j = pool_job_find(w, c->job_id)) != NULL &&
+		    j->attempt == c->attempt)
+			pool_slurm_scancel(w, r, j);
+		return 0;
+	}
 	switch (c->type) {
 	case POOL_CMD_START:
 	case POOL_CMD_RECOVER:
@@ -298,6 +693,14 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 			log_debug("%s: job %lld collected in %lld ms",
 			    w->conf->name, (long long)j->id,
 			    (long long)(util_now_ms() - t0));
+			/* A scancel from outside: the agent saw a cancel,
+			   SLURM knows who asked. */
+			if (j->slurm_ended && j->slurm_end == SLURM_CANCELLED &&
+			    !j->slurm_cancel_sent &&
+			    ev->result.verdict == VERDICT_CANCELLED)
+				snprintf(ev->result.message,
+				    sizeof(ev->result.message),
+				    "cancelled in SLURM (scancel)");
 		} else {
 			ev->type = POOL_EV_JOB_FAILED;
 			ev->retryable = true;
@@ -336,6 +739,10 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 		   commands that matter. */
 		struct agentproto_info now;
 
+		if (pool_is_slurm(w)) {
+			pool_tell(w, POOL_EV_NODE_INFO, 0, 0, false, NULL);
+			return 0;
+		}
 		rc = agentproto_info(&w->ap, r, &now, e);
 		if (rc == 0 && now.slots_busy <= w->ap.info.slots)
 			w->ap.info.slots_busy = now.slots_busy;
@@ -632,6 +1039,8 @@ pool_session(struct pool_worker *w, struct remote *r, struct error *e)
 		free(cmds);
 		if (quit)
 			return 0;
+		if (pool_is_slurm(w) && pool_slurm_poll(w, r, e) == -1)
+			return -1;
 		if (agentproto_session_poll(&w->ap, r, pool_session_line, w) ==
 		    0)
 			pool_session_lost(w);
@@ -739,9 +1148,13 @@ pool_main(void *arg)
 			quit = w->quit;
 			pthread_mutex_unlock(&w->lock);
 			if (!quit &&
-			    agentproto_info(&w->ap, r, &w->ap.info, &e) == 0) {
+			    agentproto_info(&w->ap, r, &w->ap.info, &e) == 0 &&
+			    (!pool_is_slurm(w) ||
+				pool_slurm_check(w, r, &e) == 0)) {
 				w->backoff = 0;
-				agentproto_session_open(&w->ap, r);
+				/* A login node runs no jobs: no session. */
+				if (!pool_is_slurm(w))
+					agentproto_session_open(&w->ap, r);
 				pool_tell(w, POOL_EV_NODE_UP, 0, 0, false,
 				    NULL);
 				if (pool_list_dirs(w, r, &e) == 0 &&

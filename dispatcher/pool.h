@@ -25,6 +25,7 @@
 #include "error.h"
 #include "result.h"
 #include "settings.h"
+#include "slurm.h"
 #include "spool.h"
 
 enum pool_cmd_type {
@@ -54,6 +55,15 @@ struct pool_cmd {
 	int64_t job_id;
 	int attempt;
 	uint64_t offset[2]; /* POOL_CMD_PEEK: stdout's, stderr's */
+	/* SLURM nodes.  POOL_CMD_START: the job's wall limit (with its
+	   compile stage's) and memory limit as its node resolves them, for
+	   sbatch's --time and --mem.  POOL_CMD_RECOVER: the attempt's SLURM
+	   job id ("" if none was recorded), and whether its cancel was asked
+	   for (scancel it again). */
+	double wall_seconds;
+	uint64_t memory_bytes;
+	char slurm_id[SLURM_ID_MAX];
+	bool cancel;
 };
 
 enum pool_ev_type {
@@ -67,8 +77,12 @@ enum pool_ev_type {
 	POOL_EV_NODE_DIRS, /* the job directories on a node that came up */
 	POOL_EV_NODE_INFO, /* info.slots_busy is set, or reason says why not:
 			     the agent's count, asked again */
-	POOL_EV_JOB_OUTPUT /* the answer to POOL_CMD_PEEK: out_* are set
+	POOL_EV_JOB_OUTPUT, /* the answer to POOL_CMD_PEEK: out_* are set
 			      (empty, with reason, if nothing could be read) */
+	POOL_EV_JOB_SUBMITTED, /* SLURM nodes: sbatch took the attempt as
+				  SLURM job slurm_id */
+	POOL_EV_JOB_ENDED /* SLURM nodes: the job left the cluster without
+			     a result; end says how the attempt ends */
 };
 
 struct pool_ev {
@@ -81,6 +95,8 @@ struct pool_ev {
 	char reason[256];
 	char at[40];
 	struct agentproto_info info; /* POOL_EV_NODE_UP, POOL_EV_NODE_INFO */
+	char slurm_id[SLURM_ID_MAX]; /* POOL_EV_JOB_SUBMITTED */
+	struct slurm_end end; /* POOL_EV_JOB_ENDED */
 	struct result result; /* POOL_EV_JOB_COLLECTED; pool_ev_free() */
 	int64_t *dir_ids; /* POOL_EV_NODE_DIRS: ndirs id.attempt pairs */
 	int *dir_attempts;

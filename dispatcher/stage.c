@@ -76,11 +76,10 @@ stage_put_tree(struct remote *r, int dirfd, const char *rpath, int depth,
 	return rc;
 }
 
-/* Upload a job's spool in/ to its directory at path and start the agent. */
+/* Upload a job's spool in/ to its directory at path. */
 static int
-stage_upload(struct agentproto *ap, struct remote *r, const struct spool *sp,
-    uint64_t max_bytes, int64_t id, const char *path,
-    struct remote_channel **proc, struct error *e)
+stage_files(struct remote *r, const struct spool *sp, uint64_t max_bytes,
+    int64_t id, const char *path, struct error *e)
 {
 	char sub[700], *data;
 	size_t len;
@@ -113,7 +112,32 @@ stage_upload(struct agentproto *ap, struct remote *r, const struct spool *sp,
 			return -1;
 	} else if (e->code != ERR_NOTFOUND)
 		return -1;
+	return 0;
+}
+
+/* Upload a job's spool in/ to its directory at path and start the agent. */
+static int
+stage_upload(struct agentproto *ap, struct remote *r, const struct spool *sp,
+    uint64_t max_bytes, int64_t id, const char *path,
+    struct remote_channel **proc, struct error *e)
+{
+	if (stage_files(r, sp, max_bytes, id, path, e) == -1)
+		return -1;
 	return agentproto_start(ap, r, path, false, proc, e);
+}
+
+/* Stage an attempt without starting it. */
+int
+stage_put(struct agentproto *ap, struct remote *r, const struct spool *sp,
+    uint64_t max_bytes, int64_t id, const char *path, struct error *e)
+{
+	if (remote_sftp_mkdir(r, path, 0755, e) == -1) {
+		if (e->code != ERR_STATE ||
+		    agentproto_clean_now(ap, r, path, e) == -1 ||
+		    remote_sftp_mkdir(r, path, 0755, e) == -1)
+			return -1;
+	}
+	return stage_files(r, sp, max_bytes, id, path, e);
 }
 
 /* Stage an attempt in a new directory, or recover one that exists. */

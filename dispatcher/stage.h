@@ -27,6 +27,15 @@ int stage_start(struct agentproto *ap, struct remote *r, const struct spool *sp,
     struct remote_channel **proc, struct error *e);
 
 /*
+ * Stage job id's attempt into path on the node without starting it (a SLURM
+ * node: sbatch starts it on a compute node).  A directory left at path (a
+ * submission that never got its id recorded) is removed with agent clean
+ * first.
+ */
+int stage_put(struct agentproto *ap, struct remote *r, const struct spool *sp,
+    uint64_t max_bytes, int64_t id, const char *path, struct error *e);
+
+/*
  * Find out with agent status how far the attempt at path got and go on:
  * stage it again (after agent clean, if partly uploaded), or attach to it
  * with agent wait.
