@@ -44,12 +44,18 @@
 # Settings a test may change before slurm_setup:
 #   SLURM_SLURMD_TIMEOUT   seconds without an answer from slurmd before its
 #                          node is DOWN and its jobs NODE_FAIL (default 5)
+#   SLURM_MESSAGE_TIMEOUT  seconds an RPC may take (default 3; SLURM's is
+#                          10)
 #   SLURM_KILL_WAIT        seconds between SIGTERM and SIGKILL on scancel
 #                          (default 5; SLURM's own default is 30)
+# A killed slurmd's job is NODE_FAIL after about 2 MessageTimeout + the
+# SlurmdTimeout (measured here, MessageTimeout 2: SlurmdTimeout 1: 5-6 s,
+# 2 or 3: 9 s, 5: 10 s; with SLURM's MessageTimeout 10: 13, 25, 25, 26 s).
 
 SLURM_BIN_SRC=${SLURM_BIN_SRC:-/usr/sbin}
 SLURM_SLURMD_TIMEOUT=${SLURM_SLURMD_TIMEOUT:-5}
 SLURM_KILL_WAIT=${SLURM_KILL_WAIT:-5}
+SLURM_MESSAGE_TIMEOUT=${SLURM_MESSAGE_TIMEOUT:-3}
 SLURM_LOGIN=${SLURM_LOGIN:-slurmlogin}
 SLURM_DIR=
 SLURM_USER=
@@ -202,6 +208,7 @@ DefMemPerCPU=100
 # The configured CPUs and memory count, whatever the machine has.
 SlurmdParameters=config_overrides
 SlurmdTimeout=$SLURM_SLURMD_TIMEOUT
+MessageTimeout=$SLURM_MESSAGE_TIMEOUT
 KillWait=$SLURM_KILL_WAIT
 # A node whose slurmd comes back is idle again at once.
 ReturnToService=2
