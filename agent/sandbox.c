@@ -48,6 +48,10 @@
    flags of what they remount (sandbox_remount()). */
 static bool sandbox_in_userns;
 
+/* Whether the job's /proc was mounted before pivot_root (mode "user":
+   sandbox_proc_early()), so that its PLAN_PROC step is done. */
+static bool sandbox_proc_done;
+
 /* Send a message, with an optional descriptor or the compiled filter. */
 int
 sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
@@ -435,6 +439,8 @@ sandbox_mount_step(int sock, int rootfd, const char *root,
 			    strerror(errno));
 		return;
 	case PLAN_PROC:
+		if (sandbox_proc_done)
+			return;
 		/* By its path: there is no /proc/self/fd before it.  The
 		   walk refuses links, and nothing but this process can
 		   change the tree it walked (its own root, the job not yet
@@ -509,6 +515,26 @@ sandbox_dir_empty(int fd)
 	return n == 0;
 }
 
+/*
+ * Mode "user": mount the job's procfs (its PLAN_PROC step) while the host's
+ * /proc is still in this mount namespace.  In a user namespace the kernel
+ * lets a procfs be mounted only where one is already fully visible, which
+ * after pivot_root none is.  The step is then skipped.
+ */
+static void
+sandbox_proc_early(int sock, int rootfd, const char *root_dir,
+    const struct plan *p)
+{
+	size_t i;
+
+	for (i = p->ntemplate; i < p->nmounts; i++)
+		if (p->mounts[i].kind == PLAN_PROC) {
+			sandbox_mount_step(sock, rootfd, root_dir, NULL, -1, p,
+			    &p->mounts[i]);
+			sandbox_proc_done = true;
+		}
+}
+
 /* See sandbox.h. */
 void
 sandbox_build_template(int sock, const struct plan *p, const char *root_dir,
@@ -541,6 +567,8 @@ sandbox_build_template(int sock, const struct plan *p, const char *root_dir,
 		    &p->mounts[i]);
 	if (emptyfd != -1)
 		close(emptyfd);
+	if (sandbox_in_userns)
+		sandbox_proc_early(sock, rootfd, root_dir, p);
 	close(rootfd);
 	sandbox_pivot(sock, root_dir);
 }
