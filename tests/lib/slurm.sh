@@ -432,6 +432,7 @@ slurm_write_agent_conf() {
 mode = "user";
 base_dir = "$SLURM_SHARED/base";
 slots = 2;
+uid_base = 93500;
 cgroup = "none";
 ${1:-}
 runtimes = ( { name = "python3";
