@@ -298,6 +298,24 @@ cgroup_is_fs(const char *path, long magic)
 	return statfs(path, &sf) == 0 && (long)sf.f_type == magic;
 }
 
+/*
+ * Without root (mode "user") a hierarchy is the agent's to use only where
+ * its parent cgroup (root[/hier]/parent) is delegated to the account: a
+ * directory it may write (systemd's Delegate=, a SLURM job's cgroup, or a
+ * v1 directory the node's owner gave it).  Root may use any.
+ */
+static bool
+cgroup_delegated(const char *root, const char *hier, const char *parent)
+{
+	char path[PATH_MAX];
+
+	if (geteuid() == 0)
+		return true;
+	snprintf(path, sizeof(path), "%s%s%s/%s", root, hier[0] ? "/" : "",
+	    hier, parent);
+	return access(path, W_OK | X_OK) == 0;
+}
+
 /* Find out the node's cgroup layout. */
 int
 cgroup_detect(struct cgroup_sys *cs, const char *root, const char *parent,
@@ -313,10 +331,12 @@ cgroup_detect(struct cgroup_sys *cs, const char *root, const char *parent,
 	snprintf(cs->parent, sizeof(cs->parent), "%s", parent);
 	if (mode == CONF_CGROUP_NONE)
 		return 0;
-	v2 = cgroup_is_fs(root, CGROUP2_SUPER_MAGIC);
+	v2 = cgroup_is_fs(root, CGROUP2_SUPER_MAGIC) &&
+	    cgroup_delegated(root, "", parent);
 	for (h = 0; !v2 && h < CGROUP_HIER_MAX; h++) {
 		snprintf(path, sizeof(path), "%s/%s", root, ly->hier[h]);
-		if (!cgroup_is_fs(path, CGROUP_SUPER_MAGIC))
+		if (!cgroup_is_fs(path, CGROUP_SUPER_MAGIC) ||
+		    !cgroup_delegated(root, ly->hier[h], parent))
 			continue;
 		v1 = true;
 		cs->memory |= (ly->hier_ctl[h] & CG_MEMORY) != 0;
@@ -328,13 +348,19 @@ cgroup_detect(struct cgroup_sys *cs, const char *root, const char *parent,
 	cs->memsw = v1 && cs->memory && access(path, F_OK) == 0;
 	if (mode == CONF_CGROUP_V2 && !v2)
 		return error_set(e, ERR_SYS,
-		    "cgroup v2 is configured but '%s' is not a cgroup2 mount",
-		    root);
+		    "cgroup v2 is configured but '%s' is not a cgroup2 mount%s",
+		    root,
+		    geteuid() != 0 ? ", or its cgroup_parent is not delegated "
+				     "to this account"
+				   : "");
 	if (mode == CONF_CGROUP_V1 && !v1)
 		return error_set(e, ERR_SYS,
 		    "cgroup v1 is configured but no v1 controller is mounted "
-		    "under '%s'",
-		    root);
+		    "under '%s'%s",
+		    root,
+		    geteuid() != 0 ? " with its cgroup_parent delegated to this "
+				     "account"
+				   : "");
 	cs->version = v2 ? CGROUP_V2 : v1 ? CGROUP_V1 : CGROUP_NONE;
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
 	if (v2 && cgroup_read(AT_FDCWD, path, buf, sizeof(buf)) == 0) {

@@ -38,7 +38,7 @@ static const struct limits conf_builtin_ceilings = {
 /* Every setting agent.conf may hold (anything else is a typo). */
 static const char *const conf_known[] = { "base_dir", "slots", "uid_base",
 	"gid_base", "defaults", "ceilings", "runtimes", "out_files_max",
-	"cgroup", "cgroup_root", "cgroup_parent", "sftp_server", NULL };
+	"cgroup", "cgroup_root", "cgroup_parent", "sftp_server", "mode", NULL };
 static const char *const conf_runtime_known[] = { "name", "command", "binds",
 	"version", "warm_start", "compile", "check", NULL };
 static const char *const conf_compile_known[] = { "command", "defaults",
@@ -364,6 +364,17 @@ conf_scalars(const config_t *cf, struct agent_conf *c, struct error *e)
 		e) == -1)
 		return -1;
 	c->out_files_max = (unsigned)v;
+	/* Without a mode, the account the agent runs as decides. */
+	c->mode = geteuid() == 0 ? CONF_MODE_ROOT : CONF_MODE_USER;
+	if (config_lookup_string(cf, "mode", &s)) {
+		if (strcmp(s, "root") == 0)
+			c->mode = CONF_MODE_ROOT;
+		else if (strcmp(s, "user") == 0)
+			c->mode = CONF_MODE_USER;
+		else
+			return error_set_field(e, ERR_INVALID, "mode",
+			    "'mode' must be root or user");
+	}
 	c->cgroup = CONF_CGROUP_AUTO;
 	if (config_lookup_string(cf, "cgroup", &s)) {
 		for (i = 0; i < 4 && strcmp(s, modes[i]) != 0; i++)
@@ -419,6 +430,15 @@ conf_load_fd(int fd, const char *path, struct agent_conf *out, struct error *e)
 			    limit_defs[i].name);
 			goto out;
 		}
+	/* A parked sandbox and the session's templates are namespaces of
+	   the agent's own user namespace, which a job's cannot enter. */
+	if (c.mode == CONF_MODE_USER && conf_warm_runtime(&c) != NULL) {
+		error_set_field(e, ERR_INVALID, "warm_start",
+		    "runtime '%s': warm_start is not available with mode = "
+		    "\"user\"; set it false",
+		    conf_warm_runtime(&c)->name);
+		goto out;
+	}
 	c.slots_all = c.slots + (conf_warm_runtime(&c) != NULL ? 1 : 0);
 	*out = c;
 	rc = 0;

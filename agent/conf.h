@@ -32,6 +32,11 @@ enum conf_cgroup {
 	CONF_CGROUP_NONE
 };
 
+/* How the agent builds a sandbox: as root (the slot's ids are the host's),
+   or inside a user namespace of an unprivileged account's (the slot's ids
+   exist only in it; every job is the account outside). */
+enum conf_mode { CONF_MODE_ROOT, CONF_MODE_USER };
+
 struct runtime {
 	char name[65];
 	char **command; /* argv; "{entry}" stands for the entry file */
@@ -67,6 +72,7 @@ struct agent_conf {
 	struct limits ceilings;
 	struct runtime *runtimes;
 	size_t nruntimes;
+	enum conf_mode mode; /* default: root when euid is 0, else user */
 	enum conf_cgroup cgroup;
 	char cgroup_root[256]; /* where cgroupfs is mounted */
 	char cgroup_parent[64]; /* name of the cgroup that holds the slots */

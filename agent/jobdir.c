@@ -234,7 +234,7 @@ jobdir_claim(struct jobdir *jd, int *evfd, struct error *e)
 	}
 	/* The account's, so that settling a lost job can append to it with
 	   the account's rights (jobdir_open_own()). */
-	if (fchown(fd, jd->owner, jd->group) == -1) {
+	if (geteuid() == 0 && fchown(fd, jd->owner, jd->group) == -1) {
 		close(fd);
 		return error_set(e, ERR_SYS,
 		    "cannot give events to its owner: %s", strerror(errno));

@@ -605,7 +605,14 @@ agent_caller_check(const struct jobdir *jd, struct error *e)
 {
 	uid_t caller;
 
-	if (!trust_on_behalf())
+	/* Without root the agent reaches only what its account may, and
+	   works only on that account's job directories. */
+	if (geteuid() != 0 && jd->owner != geteuid())
+		return error_set(e, ERR_REFUSED,
+		    "job directory '%s' belongs to uid %u, not to the "
+		    "agent's account (uid %u)",
+		    jd->name, (unsigned)jd->owner, (unsigned)geteuid());
+	if (geteuid() != 0 || !trust_on_behalf())
 		return 0;
 	if (trust_caller(&caller) == -1)
 		return error_set(e, ERR_REFUSED,
@@ -811,6 +818,14 @@ agent_load(struct agent *a, bool need_jobs, struct error *e)
 	close(fd);
 	if (rc == -1 || (rc == 0 && trust_ids(&a->conf, e) == -1))
 		goto fail;
+	if (a->conf.mode == CONF_MODE_ROOT && geteuid() != 0) {
+		error_set_field(e, ERR_REFUSED, "mode",
+		    "mode = \"root\" but sluice-agent runs as uid %u, not "
+		    "root: run it as root, or set mode = \"user\" (a "
+		    "sandbox in a user namespace)",
+		    (unsigned)geteuid());
+		goto fail;
+	}
 	if ((fd = trust_open(a->conf.base_dir, true, e)) == -1) {
 		/* info describes a node that has no jobs yet, too. */
 		if (!need_jobs && e->code == ERR_NOTFOUND) {
@@ -1022,13 +1037,18 @@ main(int argc, char **argv)
 		return agent_fail(&e);
 	}
 	verb = argv[optind++];
-	if (geteuid() != 0) {
-		error_set(&e, ERR_SYS, "sluice-agent must run as root");
+	/* Without root, the agent is the account's own tool (mode "user"):
+	   set-id to another account, it would act for its caller. */
+	if (geteuid() != 0 && trust_on_behalf()) {
+		error_set(&e, ERR_REFUSED,
+		    "sluice-agent runs as uid %u for uid %u: without root it "
+		    "runs only as the account that starts it",
+		    (unsigned)geteuid(), (unsigned)getuid());
 		return agent_fail(&e);
 	}
 	/* Root held for another account (sudo, doas, setuid) runs the node
 	   owner's policy, never one the caller names. */
-	if (config_given && trust_on_behalf()) {
+	if (config_given && geteuid() == 0 && trust_on_behalf()) {
 		error_set(&e, ERR_REFUSED,
 		    "--config is refused when sluice-agent runs as root on "
 		    "behalf of another account; it reads " CONF_DEFAULT_PATH);
@@ -1036,7 +1056,7 @@ main(int argc, char **argv)
 	}
 	/* Root needs no supplementary group, and with none the account's
 	   file-system ids (jobdir_open_own()) carry only its own rights. */
-	if (setgroups(0, NULL) == -1) {
+	if (geteuid() == 0 && setgroups(0, NULL) == -1) {
 		error_set(&e, ERR_SYS, "setgroups: %s", strerror(errno));
 		return agent_fail(&e);
 	}

@@ -583,6 +583,7 @@ plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
 	p->slot = slot;
 	p->uid = c->uid_base + slot;
 	p->gid = c->gid_base + slot;
+	p->userns = c->mode == CONF_MODE_USER;
 	limit_resolve(&p->limits, &m->limits, m->limit_set, &c->defaults,
 	    &c->ceilings, &p->clamped);
 	p->memory_by_cgroup = memory_cgroup;

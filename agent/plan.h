@@ -88,6 +88,8 @@ struct plan {
 	size_t nrlimits;
 	char hostname[16];
 	char workdir[16];
+	bool userns; /* mode "user": the sandbox is in a user namespace of
+			its own, where uid and gid map to the agent's ids */
 	bool has_compile; /* the runtime compiles first: compile holds how */
 	struct plan_stage compile;
 };

@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +36,21 @@
 
 /* Descriptors init keeps from 3 up (sandbox_fds()). */
 #define SANDBOX_KEEPERS 8
+
+/* The flags a mount's owner locks on it for a mount namespace of a less
+   privileged user namespace: a remount there must keep them. */
+#define SANDBOX_LOCKED_FLAGS \
+	(ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME | \
+	    ST_NODIRATIME | ST_RELATIME)
+
+/* Whether this process builds a sandbox in a user namespace of its own
+   (mode "user", set by init from its plan): remounts then keep the locked
+   flags of what they remount (sandbox_remount()). */
+static bool sandbox_in_userns;
+
+/* Whether the job's /proc was mounted before pivot_root (mode "user":
+   sandbox_proc_early()), so that its PLAN_PROC step is done. */
+static bool sandbox_proc_done;
 
 /* Send a message, with an optional descriptor or the compiled filter. */
 int
@@ -221,10 +237,22 @@ static int
 sandbox_remount(int rootfd, const char *target, bool as_file,
     unsigned long flags)
 {
+	struct statvfs sv;
 	int fd, rc;
 
 	if ((fd = sandbox_open_target(rootfd, target, as_file)) == -1)
 		return -1;
+	/* In a user namespace the kernel refuses (EPERM) a remount that
+	   would clear a flag the host's mount has (read-only, nosuid, nodev,
+	   noexec, its atime mode): keep them.  The result is as strict as
+	   the plan asks, or stricter. */
+	if (sandbox_in_userns) {
+		if (fstatvfs(fd, &sv) == -1) {
+			close(fd);
+			return -1;
+		}
+		flags |= sv.f_flag & SANDBOX_LOCKED_FLAGS;
+	}
 	rc = sandbox_mount_fd(NULL, fd, NULL, MS_REMOUNT | MS_BIND | flags,
 	    NULL);
 	close(fd);
@@ -411,6 +439,8 @@ sandbox_mount_step(int sock, int rootfd, const char *root,
 			    strerror(errno));
 		return;
 	case PLAN_PROC:
+		if (sandbox_proc_done)
+			return;
 		/* By its path: there is no /proc/self/fd before it.  The
 		   walk refuses links, and nothing but this process can
 		   change the tree it walked (its own root, the job not yet
@@ -485,6 +515,26 @@ sandbox_dir_empty(int fd)
 	return n == 0;
 }
 
+/*
+ * Mode "user": mount the job's procfs (its PLAN_PROC step) while the host's
+ * /proc is still in this mount namespace.  In a user namespace the kernel
+ * lets a procfs be mounted only where one is already fully visible, which
+ * after pivot_root none is.  The step is then skipped.
+ */
+static void
+sandbox_proc_early(int sock, int rootfd, const char *root_dir,
+    const struct plan *p)
+{
+	size_t i;
+
+	for (i = p->ntemplate; i < p->nmounts; i++)
+		if (p->mounts[i].kind == PLAN_PROC) {
+			sandbox_mount_step(sock, rootfd, root_dir, NULL, -1, p,
+			    &p->mounts[i]);
+			sandbox_proc_done = true;
+		}
+}
+
 /* See sandbox.h. */
 void
 sandbox_build_template(int sock, const struct plan *p, const char *root_dir,
@@ -517,6 +567,8 @@ sandbox_build_template(int sock, const struct plan *p, const char *root_dir,
 		    &p->mounts[i]);
 	if (emptyfd != -1)
 		close(emptyfd);
+	if (sandbox_in_userns)
+		sandbox_proc_early(sock, rootfd, root_dir, p);
 	close(rootfd);
 	sandbox_pivot(sock, root_dir);
 }
@@ -608,6 +660,30 @@ sandbox_drop_caps(void)
 	return (int)syscall(SYS_capset, &hdr, data);
 }
 
+/* Whether every capability set of this process is empty (the ambient
+   and bounding sets were emptied by sandbox_drop_bounding()). */
+static bool
+sandbox_no_caps(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3,
+		0 };
+	struct __user_cap_data_struct data[2];
+	int i;
+
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		return false;
+	for (i = 0; i < 2; i++)
+		if (data[i].effective != 0 || data[i].permitted != 0 ||
+		    data[i].inheritable != 0)
+			return false;
+	/* 1: in the set; past the kernel's last capability, -1. */
+	for (i = 0; i <= 63; i++)
+		if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1 ||
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, i, 0, 0) == 1)
+			return false;
+	return true;
+}
+
 /* What one job process of a sandbox runs: the run, or a compile stage. */
 struct sandbox_stage {
 	char *const *argv;
@@ -658,12 +734,20 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 		sandbox_die(sock, "cannot drop capabilities: %s",
 		    strerror(errno));
 	/* The slot's ids only: no supplementary groups, real, effective and
-	   saved ids all changed, so every capability is gone. */
-	if (setgroups(0, NULL) == -1 ||
+	   saved ids all changed, so every capability is gone.  In a user
+	   namespace (mode "user") setgroups is denied for good (the
+	   supervisor wrote "deny"), and init already has the slot's ids. */
+	if ((!p->userns && setgroups(0, NULL) == -1) ||
 	    setresgid(p->gid, p->gid, p->gid) == -1 ||
 	    setresuid(p->uid, p->uid, p->uid) == -1)
 		sandbox_die(sock, "cannot switch to uid %u: %s",
 		    (unsigned)p->uid, strerror(errno));
+	/* A uid change keeps the capabilities of a user namespace whose
+	   root is unmapped (mode "user"): empty them explicitly, and check
+	   that none is left in any set. */
+	if (sandbox_drop_caps() == -1 || !sandbox_no_caps())
+		sandbox_die(sock, "cannot drop capabilities: %s",
+		    strerror(errno));
 	if (setresuid(0, 0, 0) == 0 || getuid() != p->uid ||
 	    geteuid() != p->uid || getgid() != p->gid)
 		sandbox_die(sock, "privileges were not dropped");
@@ -685,7 +769,17 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 	   Lowering a limit needs no privilege. */
 	for (i = 0; i < st->nrlimits; i++) {
 		struct rlimit rl = { st->rlimits[i].soft, st->rlimits[i].hard };
+		struct rlimit now;
 
+		/* Mode "user": the account's own hard limit may be lower
+		   than the plan's, and cannot be raised; keep it (stricter
+		   than asked, never looser). */
+		if (p->userns && getrlimit(st->rlimits[i].resource, &now) == 0 &&
+		    now.rlim_max < rl.rlim_max) {
+			rl.rlim_max = now.rlim_max;
+			if (rl.rlim_cur > rl.rlim_max)
+				rl.rlim_cur = rl.rlim_max;
+		}
 		if (setrlimit(st->rlimits[i].resource, &rl) == -1)
 			sandbox_die(sock, "setrlimit %d: %s",
 			    st->rlimits[i].resource, strerror(errno));
@@ -971,6 +1065,20 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	sandbox_expect(sock, SANDBOX_CGROUP_DONE, &m);
 	if (io->enter_cgroup && cgroup_enter_self(io->cg, p->uid, &e) == -1)
 		sandbox_die(sock, "%s", e.msg);
+	/* Mode "user": the supervisor has mapped the slot's ids in this
+	   user namespace (CGROUP_DONE comes after).  Take them now, keeping
+	   the namespace's capabilities (its root is unmapped), so that what
+	   init creates is the slot's, as the job will be.  A change of ids
+	   clears the parent-death signal: set it again. */
+	if (p->userns) {
+		sandbox_in_userns = true;
+		if (setresgid(p->gid, p->gid, p->gid) == -1 ||
+		    setresuid(p->uid, p->uid, p->uid) == -1 ||
+		    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+			sandbox_die(sock, "cannot take the slot's ids in the "
+			    "user namespace: %s",
+			    strerror(errno));
+	}
 	/* Now inside the slot's cgroup: make it the job's cgroup root. */
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		sandbox_die(sock, "cannot make a cgroup namespace: %s",

@@ -12,7 +12,8 @@
 
 #include "slot.h"
 
-/* Create a directory owned by root, closed to everyone else. */
+/* Create a directory owned by the agent (root, or the account of mode
+   "user"), closed to everyone else. */
 static int
 slot_mkdir(const char *path, struct error *e)
 {
@@ -21,9 +22,10 @@ slot_mkdir(const char *path, struct error *e)
 	if (mkdir(path, 0700) == -1 && errno != EEXIST)
 		return error_set(e, ERR_SYS, "cannot create '%s': %s", path,
 		    strerror(errno));
-	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != 0)
+	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
 		return error_set(e, ERR_SYS,
-		    "'%s' must be a directory owned by root", path);
+		    "'%s' must be a directory owned by uid %u", path,
+		    (unsigned)geteuid());
 	return 0;
 }
 

@@ -640,6 +640,11 @@ sup_clone(struct sup *s, bool *attached)
 
 	if (s->sj->spare_ns[0] != -1)
 		flags &= ~(uint64_t)SANDBOX_SPARE_FLAGS;
+	/* Mode "user": a user namespace of the job's own, made with the
+	   others so that it owns them all (a PID namespace that it does not
+	   own could not have its /proc mounted from inside). */
+	if (s->p->userns)
+		flags |= CLONE_NEWUSER;
 	*attached = false;
 	if (s->sj->cg->version == CGROUP_V2 &&
 	    (fd = cgroup_open_dir(s->sj->cg, s->p->uid, &e)) != -1) {
@@ -710,6 +715,14 @@ sup_spawn(struct sup *s)
 		sup_fail(s, "cannot make pipes: %s", strerror(errno));
 		goto out;
 	}
+	/* Namespaces made outside the job's user namespace are owned by
+	   the agent's: init could not enter them.  Clone makes its own. */
+	if (s->p->userns) {
+		sandbox_spare_close(s->sj->spare_ns);
+		if (s->sj->template_fd != -1)
+			close(s->sj->template_fd);
+		s->sj->template_fd = -1;
+	}
 	snprintf(root, sizeof(root), "%s/root", s->sj->conf->base_dir);
 	snprintf(empty, sizeof(empty), "%s/empty", s->sj->conf->base_dir);
 	io.stdin_fd = in;
@@ -718,10 +731,17 @@ sup_spawn(struct sup *s)
 	io.sock = fds[5];
 	io.files_dirfd = files;
 	io.files_owner = s->sj->jd != NULL ? s->sj->jd->owner : 0;
+	/* In the job's user namespace the agent's account, who owns the
+	   job directory (agent_caller_check()), is the slot's uid; any
+	   other owner shows as the overflow uid and is refused. */
+	if (s->p->userns)
+		io.files_owner = s->p->uid;
 	io.root_dir = root;
 	io.empty_dir = empty;
 	io.cg = s->sj->cg;
-	io.enter_cgroup = s->sj->cg->version == CGROUP_V1;
+	/* In its user namespace init has no right to the cgroup files,
+	   which are the agent's: the supervisor moves it (sup_setup()). */
+	io.enter_cgroup = s->sj->cg->version == CGROUP_V1 && !s->p->userns;
 	io.spare_ns[0] = s->sj->spare_ns[0];
 	io.spare_ns[1] = s->sj->spare_ns[1];
 	io.template_fd = s->sj->template_fd;
@@ -788,6 +808,57 @@ sup_setup_lost(struct sup *s, const char *what)
 		close(fd);
 }
 
+/* Write one /proc/<init>/ file of init's user namespace. */
+static int
+sup_userns_write(struct sup *s, const char *name, const char *val)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)s->init, name);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
+		sup_fail(s, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = write(fd, val, strlen(val));
+	if (n != (ssize_t)strlen(val)) {
+		sup_fail(s, "cannot write %s: %s", path,
+		    n == -1 ? strerror(errno) : "short write");
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * Mode "user": map the slot's uid and gid in init's user namespace to the
+ * agent's own (root's agent: to the slot's on the host), one id each, so
+ * that the job has the ids it has under the root agent and no other id
+ * exists inside.  Only a process outside may write them, and only once;
+ * init waits for CGROUP_DONE before it needs them.  setgroups is denied
+ * first, as the kernel demands of an unprivileged gid_map: nothing in the
+ * namespace can ever change its supplementary groups.
+ */
+static int
+sup_userns_map(struct sup *s)
+{
+	char map[64];
+	uid_t uid = geteuid() == 0 ? s->p->uid : geteuid();
+	gid_t gid = geteuid() == 0 ? s->p->gid : getegid();
+
+	if (sup_userns_write(s, "setgroups", "deny") == -1)
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)s->p->uid,
+	    (unsigned)uid);
+	if (sup_userns_write(s, "uid_map", map) == -1)
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)s->p->gid,
+	    (unsigned)gid);
+	return sup_userns_write(s, "gid_map", map);
+}
+
 /* Take init through its setup: cgroup, filter, root; until it is ready. */
 static bool
 sup_setup(struct sup *s)
@@ -797,7 +868,11 @@ sup_setup(struct sup *s)
 	struct error e;
 	int fd;
 
-	if (s->sj->cg->version == CGROUP_V2 && !s->attached &&
+	if (s->p->userns && sup_userns_map(s) == -1)
+		return false;
+	if ((s->sj->cg->version == CGROUP_V2 ||
+		(s->sj->cg->version == CGROUP_V1 && s->p->userns)) &&
+	    !s->attached &&
 	    cgroup_attach(s->sj->cg, s->p->uid, s->init, &e) == -1) {
 		sup_fail(s, "%s", e.msg);
 		return false;

@@ -31,7 +31,12 @@ trust_on_behalf(void)
 {
 	uid_t r, eff, s;
 
-	if (getresuid(&r, &eff, &s) == -1 || r != 0 || eff != 0 || s != 0)
+	if (getresuid(&r, &eff, &s) == -1)
+		return true;
+	/* Without root, only set-id to another account acts for one. */
+	if (eff != 0)
+		return r != eff || s != eff;
+	if (r != 0 || s != 0)
 		return true;
 	/* sudo, doas and pkexec set these themselves; a caller cannot. */
 	return trust_env_caller("SUDO_UID", "0") ||
@@ -76,10 +81,15 @@ trust_check(int fd, const char *shown, bool want_file, struct error *e)
 	if (want_file && !S_ISREG(st.st_mode))
 		return error_set(e, ERR_REFUSED, "'%s' is not a regular file",
 		    shown);
-	if (st.st_uid != 0)
+	/* Without root (mode "user"), the agent's own account may own them
+	   too: it is the one whose jobs they are. */
+	if (st.st_uid != 0 && st.st_uid != geteuid())
 		return error_set(e, ERR_REFUSED,
-		    "'%s' is owned by uid %u, not root: the node's policy "
-		    "must be root's alone",
+		    geteuid() == 0 ? "'%s' is owned by uid %u, not root: the "
+				     "node's policy must be root's alone"
+				   : "'%s' is owned by uid %u, neither root "
+				     "nor the agent's account: the policy "
+				     "must be theirs alone",
 		    shown, (unsigned)st.st_uid);
 	/* A sticky directory's entries can be renamed only by their owners,
 	   and the next component is checked to be root's. */
@@ -87,7 +97,7 @@ trust_check(int fd, const char *shown, bool want_file, struct error *e)
 	    !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) != 0))
 		return error_set(e, ERR_REFUSED,
 		    "'%s' is writable by %s: the node's policy must be "
-		    "root's alone",
+		    "its owner's alone",
 		    shown, (st.st_mode & S_IWOTH) ? "others" : "its group");
 	return 0;
 }

@@ -18,7 +18,8 @@
  * Whether the agent holds root on behalf of an account that is not root:
  * a real or saved uid other than 0 (setuid), or a privilege tool's record of
  * a non-root caller (SUDO_UID, DOAS_USER, PKEXEC_UID).  Such a caller gets
- * the compiled-in config and nothing else.
+ * the compiled-in config and nothing else.  Without root: whether the real
+ * or saved uid is not the effective one (set-id to another account).
  */
 bool trust_on_behalf(void);
 
@@ -32,7 +33,8 @@ int trust_caller(uid_t *uid);
 /*
  * Open path (a regular file, or a directory when dir is true) by walking
  * from "/" one component at a time without following symbolic links, and
- * check every component as sshd's StrictModes does: owned by root and not
+ * check every component as sshd's StrictModes does: owned by root (or,
+ * without root, by the agent's own account: mode "user") and not
  * writable by group or others, except that a sticky directory (such as
  * /tmp) may be, since what is in it must be root's own in turn.  A relative
  * path is taken from the current directory.  Returns the descriptor

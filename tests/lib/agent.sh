@@ -9,6 +9,51 @@
 AGENT_BIN="$top_builddir/sluice-agent"
 PYTHON=/usr/bin/python3
 
+# With SLUICE_TEST_ROOTLESS set, the agent runs rootless (mode = "user"):
+# agent_setup makes a throwaway unprivileged account (ROOTLESS_USER) that
+# owns base_dir, and agent() runs the agent as that account; its jobs are
+# that account's processes on the host (slot_procs counts them), each in a
+# user namespace where it has its slot's uid.  No cgroup is delegated to it
+# (cgroup = "none") unless the test's config lines say otherwise.
+ROOTLESS_USER=
+
+# rootless: status 0 if this run's agent is rootless.
+rootless() {
+	[ -n "${SLUICE_TEST_ROOTLESS:-}" ]
+}
+
+# needs_cgroup NAME WHAT: status 0 if the agent may have a cgroup for WHAT
+# (memory, pids); else one SKIP assertion NAME with the reason, status 1.
+# Rootless it has none (cgroup = "none"), and a case that needs one is
+# skipped, as info's "enforced" says.
+needs_cgroup() {
+	if rootless; then
+		tap_skip "$1" "rootless agent without a delegated cgroup: $2 is not enforced by a cgroup (info: enforced)"
+		return 1
+	fi
+	return 0
+}
+
+# rootless_user_setup: make ROOTLESS_USER (name unique per run).
+rootless_user_setup() {
+	ROOTLESS_USER="slrl$$"
+	userdel "$ROOTLESS_USER" >/dev/null 2>&1
+	useradd -M -d /nonexistent -s /bin/sh "$ROOTLESS_USER" ||
+		tap_bail "cannot make the account $ROOTLESS_USER"
+	ROOTLESS_UID=$(id -u "$ROOTLESS_USER")
+}
+
+# as_rootless CMD...: CMD as ROOTLESS_USER, its groups cleared, env clean.
+as_rootless() {
+	setpriv --reuid="$ROOTLESS_USER" --regid="$ROOTLESS_USER" \
+		--clear-groups env -i PATH=/usr/bin:/bin HOME=/ LANG=C.UTF-8 "$@"
+}
+
+# slot_uid_host SLOT: the uid a slot's processes have on the host.
+slot_uid_host() {
+	if rootless; then echo "$ROOTLESS_UID"; else echo $((UID_BASE + $1)); fi
+}
+
 # agent_setup UID_BASE [SLOTS] [EXTRA_CONFIG_LINES]
 # (AGENT_RUNTIMES, if set, is more entries of the runtimes list)
 agent_setup() {
@@ -27,6 +72,17 @@ agent_setup() {
 	BASE="$T/base"
 	CONF="$T/agent.conf"
 	mkdir -p "$BASE/jobs"
+	local rl=
+	if rootless; then
+		[ -z "${SLUICE_TEST_WARM:-}" ] || tap_skip_all "no warm_start rootless"
+		rootless_user_setup
+		# base_dir is the account's, as on a cluster's shared disk.
+		chown -R "$ROOTLESS_USER:$ROOTLESS_USER" "$BASE"
+		chmod 0755 "$BASE"
+		rl='mode = "user";'
+		case ${3:-} in *cgroup*) ;; *) rl="$rl
+cgroup = \"none\";" ;; esac
+	fi
 	cat >"$CONF" <<EOC
 base_dir = "$BASE";
 slots = $SLOTS;
@@ -43,6 +99,7 @@ runtimes = (
 $AGENT_RUNTIMES}
 );
 ${3:-}
+$rl
 EOC
 	trap agent_teardown EXIT
 	# A session keeps (and parks a sandbox under) a policy only once its
@@ -85,12 +142,38 @@ agent_teardown() {
 	done
 	# Supervisors of this test's base dir, if a test left one behind.
 	pkill -KILL -f -- "--config $CONF" 2>/dev/null
+	if [ -n "$ROOTLESS_USER" ]; then
+		pkill -KILL -U "$ROOTLESS_USER" 2>/dev/null
+		sleep 0.1
+		userdel "$ROOTLESS_USER" >/dev/null 2>&1
+	fi
 	rm -rf "$T"
 }
 
-# agent ARGS...: the agent with this test's config.
+# agent ARGS...: the agent with this test's config (rootless: as the
+# account, after giving it the job directories staged since, as the
+# dispatcher's SFTP upload would have made them).
 agent() {
-	"$AGENT_BIN" --config "$CONF" "$@"
+	if rootless; then
+		rootless_own_jobs
+		as_rootless "$AGENT_BIN" --config "$CONF" "$@"
+	else
+		"$AGENT_BIN" --config "$CONF" "$@"
+	fi
+}
+
+# rootless_own_jobs: give the account the job directories root staged
+# (those not yet run: no events file), each file in them, as its upload
+# would have made them.  A test that wants one of another owner makes it
+# with ROOTLESS_KEEP_OWNER set in it (an empty file of that name).
+rootless_own_jobs() {
+	local d
+	for d in "$BASE"/jobs/*/; do
+		[ -d "$d" ] || continue
+		[ -e "$d/events" ] || [ -e "$d/ROOTLESS_KEEP_OWNER" ] && continue
+		[ "$(stat -c %u "$d")" = 0 ] || continue
+		chown -R -h "$ROOTLESS_USER:$ROOTLESS_USER" "$d"
+	done
 }
 
 # job_new NAME: an empty staged job directory; prints its path.
@@ -143,9 +226,15 @@ r() {
 	printf '%s' "$RESULT" | jq -r "$1"
 }
 
-# slot_procs: how many processes of this test's slot uids exist.
+# slot_procs: how many processes of this test's slot uids exist (rootless:
+# of the account, but for its agents: the jobs are its other processes).
 slot_procs() {
 	local i n=0 c
+	if rootless; then
+		pgrep -U "$ROOTLESS_USER" -a 2>/dev/null |
+			grep -vc -- " $AGENT_BIN --config $CONF " || true
+		return
+	fi
 	for i in $(seq 0 $((SLOTS_ALL - 1))); do
 		c=$(pgrep -c -U $((UID_BASE + i)) 2>/dev/null || true)
 		n=$((n + ${c:-0}))

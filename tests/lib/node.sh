@@ -9,7 +9,9 @@
 #   port=$(node_free_port)
 #   node_start a "$port"             # $T/node-a/, enrolled in known_hosts
 #                                    # ($T/node-a/forced, if it exists, is the
-#                                    # key's forced command)
+#                                    # key's forced command; $T/node-a/setenv,
+#                                    # if it exists, more NAME=VALUE words
+#                                    # for the sessions' SetEnv)
 #   node_pause a ; node_resume a     # SIGSTOP / SIGCONT the whole node
 #   node_rekey a                     # new host key (known_hosts unchanged)
 #   node_stop a                      # listener, sessions and their commands
@@ -68,8 +70,9 @@ node_listening() {
 
 # node_write_config NAME PORT: the node's sshd_config.
 node_write_config() {
-	local d
+	local d setenv=""
 	d=$(node_dir "$1")
+	[ -f "$d/setenv" ] && setenv=" $(tr '\n' ' ' <"$d/setenv")"
 	cat >"$d/sshd_config" <<EOF
 # Test node $1, written by tests/lib/node.sh.
 ListenAddress 127.0.0.1:$2
@@ -82,7 +85,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
 PermitUserRC no
-SetEnv SHLVL=1
+SetEnv SHLVL=1${setenv% }
 MaxSessions 64
 MaxStartups 64
 LogLevel ERROR
