@@ -54,9 +54,14 @@ static void core_node_settle(struct core_node *n);
 static const char *
 core_job_fields(const struct job *j, char *buf, size_t len)
 {
-	snprintf(buf, len, "tenant=%s runtime=%s node=%s attempt=%d",
+	int n = snprintf(buf, len, "tenant=%s runtime=%s node=%s attempt=%d",
 	    j->tenant[0] ? j->tenant : "-", j->runtime[0] ? j->runtime : "-",
 	    j->node[0] ? j->node : "-", j->attempts);
+
+	/* A job in a SLURM cluster: its id there, to grep SLURM's logs. */
+	if (j->slurm_job_id[0] != '\0' && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " slurm_job=%s",
+		    j->slurm_job_id);
 	return buf;
 }
 
