@@ -426,7 +426,10 @@ pool_slurm_ended(struct pool_worker *w, struct remote *r, struct pool_job *j,
 	j->slurm_end = st;
 	snprintf(path, sizeof(path), "%s/" AGENTPROTO_RESULT, j->path);
 	error_init(&e);
-	if (remote_sftp_read_at(r, path, 0, &byte, 1, &n, &e) == 0) {
+	/* A node lost (or a preemption) loses the attempt, whatever the
+	   agent wrote: it is run again. */
+	if (!slurm_state_node_lost(st) &&
+	    remote_sftp_read_at(r, path, 0, &byte, 1, &n, &e) == 0) {
 		log_info("%s: SLURM job %s of job %lld ended %s", w->conf->name,
 		    j->slurm_id, (long long)j->id, slurm_state_name(st));
 		pool_tell(w, POOL_EV_JOB_FINISHED, j->id, j->attempt, false,
@@ -693,14 +696,14 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 			log_debug("%s: job %lld collected in %lld ms",
 			    w->conf->name, (long long)j->id,
 			    (long long)(util_now_ms() - t0));
-			/* A scancel from outside: the agent saw a cancel,
-			   SLURM knows who asked. */
-			if (j->slurm_ended && j->slurm_end == SLURM_CANCELLED &&
-			    !j->slurm_cancel_sent &&
-			    ev->result.verdict == VERDICT_CANCELLED)
-				snprintf(ev->result.message,
-				    sizeof(ev->result.message),
-				    "cancelled in SLURM (scancel)");
+			/* SLURM's SIGTERM reached the agent as a cancel:
+			   SLURM knows why (a scancel from outside, its time
+			   limit). */
+			if (j->slurm_ended)
+				slurm_result_adjust(j->slurm_end,
+				    j->slurm_cancel_sent, &ev->result.verdict,
+				    ev->result.message,
+				    sizeof(ev->result.message));
 		} else {
 			ev->type = POOL_EV_JOB_FAILED;
 			ev->retryable = true;

@@ -84,6 +84,38 @@ slurm_state_running(enum slurm_state s)
 	    s == SLURM_COMPLETING;
 }
 
+/* Whether s loses the attempt with its node. */
+bool
+slurm_state_node_lost(enum slurm_state s)
+{
+	return s == SLURM_NODE_FAIL || s == SLURM_PREEMPTED ||
+	    s == SLURM_BOOT_FAIL;
+}
+
+/* What SLURM knows of an end the agent saw as a cancel. */
+void
+slurm_result_adjust(enum slurm_state st, bool cancel_asked,
+    enum verdict *verdict, char *message, size_t size)
+{
+	if (cancel_asked || *verdict != VERDICT_CANCELLED)
+		return;
+	switch (st) {
+	case SLURM_CANCELLED:
+		snprintf(message, size, "cancelled in SLURM (scancel)");
+		break;
+	case SLURM_TIMEOUT:
+		*verdict = VERDICT_WALL_LIMIT;
+		snprintf(message, size, "SLURM time limit");
+		break;
+	case SLURM_OUT_OF_MEMORY:
+		*verdict = VERDICT_MEMORY_LIMIT;
+		snprintf(message, size, "SLURM memory limit (OUT_OF_MEMORY)");
+		break;
+	default:
+		break;
+	}
+}
+
 /* How an end without a result ends the attempt. */
 void
 slurm_end_map(enum slurm_state st, const char *slurm_id, bool cancel_asked,

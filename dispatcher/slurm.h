@@ -82,6 +82,20 @@ struct slurm_end {
 void slurm_end_map(enum slurm_state st, const char *slurm_id, bool cancel_asked,
     struct slurm_end *out);
 
+/* Whether s is one of the ends that lose the attempt with its node
+   (NODE_FAIL, PREEMPTED, BOOT_FAIL): requeued even if it left a result
+   (a preemption's SIGTERM makes the agent report a cancel). */
+bool slurm_state_node_lost(enum slurm_state s);
+
+/*
+ * Correct the verdict and message of a result the agent wrote for a SLURM
+ * job that ended in state st: SLURM's SIGTERM (a scancel not asked by
+ * sluice, the time limit) reaches the agent as a cancel, which says less
+ * than SLURM knows.  *verdict and message (size bytes) are changed in place.
+ */
+void slurm_result_adjust(enum slurm_state st, bool cancel_asked,
+    enum verdict *verdict, char *message, size_t size);
+
 /* What squeue or sacct said about one job sluice follows. */
 struct slurm_status {
 	char id[SLURM_ID_MAX]; /* in: the job's id */

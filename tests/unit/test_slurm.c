@@ -434,6 +434,41 @@ slurm_end_map__states__mapped(void **state)
 	assert_string_equal(slurm_state_name(SLURM_PREEMPTED), "PREEMPTED");
 }
 
+/* A result the agent wrote as a cancel says what SLURM knows. */
+static void
+slurm_result_adjust__sigterm_ends__slurm_says_why(void **state)
+{
+	enum verdict v;
+	char msg[64];
+
+	(void)state;
+	v = VERDICT_CANCELLED;
+	strcpy(msg, "cancelled");
+	slurm_result_adjust(SLURM_CANCELLED, false, &v, msg, sizeof(msg));
+	assert_int_equal(v, VERDICT_CANCELLED);
+	assert_string_equal(msg, "cancelled in SLURM (scancel)");
+	strcpy(msg, "cancelled");
+	slurm_result_adjust(SLURM_CANCELLED, true, &v, msg, sizeof(msg));
+	assert_string_equal(msg, "cancelled");
+	slurm_result_adjust(SLURM_TIMEOUT, false, &v, msg, sizeof(msg));
+	assert_int_equal(v, VERDICT_WALL_LIMIT);
+	assert_string_equal(msg, "SLURM time limit");
+	v = VERDICT_CANCELLED;
+	slurm_result_adjust(SLURM_OUT_OF_MEMORY, false, &v, msg, sizeof(msg));
+	assert_int_equal(v, VERDICT_MEMORY_LIMIT);
+	/* The agent's own verdicts stand. */
+	v = VERDICT_OK;
+	strcpy(msg, "");
+	slurm_result_adjust(SLURM_TIMEOUT, false, &v, msg, sizeof(msg));
+	assert_int_equal(v, VERDICT_OK);
+	assert_string_equal(msg, "");
+	v = VERDICT_WALL_LIMIT;
+	slurm_result_adjust(SLURM_COMPLETED, false, &v, msg, sizeof(msg));
+	assert_int_equal(v, VERDICT_WALL_LIMIT);
+	assert_true(slurm_state_node_lost(SLURM_PREEMPTED));
+	assert_false(slurm_state_node_lost(SLURM_CANCELLED));
+}
+
 int
 main(void)
 {
@@ -453,6 +488,8 @@ main(void)
 		cmocka_unit_test(slurm_sacct_parse__output__first_word),
 		cmocka_unit_test(slurm_sbatch_parse__output__id_or_refused),
 		cmocka_unit_test(slurm_end_map__states__mapped),
+		cmocka_unit_test(
+		    slurm_result_adjust__sigterm_ends__slurm_says_why),
 	};
 
 	return cmocka_run_group_tests_name("slurm", tests, NULL, NULL);
