@@ -1414,6 +1414,192 @@ core__restart_node_removed__requeued(void **state)
 	assert_string_equal(row(f, id).node, "node9");
 }
 
+/* The SLURM node kind: one login node "hpc" with max_jobs 10. */
+static int
+setup_slurm(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	FILE *fp;
+
+	if (f == NULL || helpers_mkdtemp(f->dir, sizeof(f->dir), "core") == -1)
+		return -1;
+	snprintf(f->conf, sizeof(f->conf), "%s/sluice.conf", f->dir);
+	fp = fopen(f->conf, "w");
+	assert_non_null(fp);
+	fprintf(fp,
+	    "state_dir = \"%s/state\";\n"
+	    "max_attempts = 2;\n"
+	    "tokens = ( { name = \"alpha\"; sha256 = \"%064d\"; "
+	    "role = \"submit\"; } );\n"
+	    "nodes = ( { name = \"hpc\"; kind = \"slurm\"; "
+	    "host = \"127.0.0.1\"; user = \"sluice\"; "
+	    "identity = \"/nonexistent/id\"; "
+	    "known_hosts = \"/nonexistent/known_hosts\"; "
+	    "agent = [ \"/shared/sluice-agent\" ]; "
+	    "slurm = { max_jobs = 10; }; } );\n",
+	    f->dir, 0);
+	fclose(fp);
+	core_up(f);
+	*state = f;
+	return 0;
+}
+
+/* sbatch took attempt of job id as SLURM job sid. */
+static void
+slurm_submitted(int64_t id, int attempt, const char *sid)
+{
+	struct pool_ev *ev = ev_new(POOL_EV_JOB_SUBMITTED, 0, id, attempt);
+
+	snprintf(ev->slurm_id, sizeof(ev->slurm_id), "%s", sid);
+	deliver(ev);
+}
+
+/* The SLURM job of job id's attempt left the cluster without a result in
+   state st (cancel_asked: sluice's scancel). */
+static void
+slurm_ended(int64_t id, int attempt, enum slurm_state st, const char *sid,
+    bool cancel_asked)
+{
+	struct pool_ev *ev = ev_new(POOL_EV_JOB_ENDED, 0, id, attempt);
+
+	slurm_end_map(st, sid, cancel_asked, &ev->end);
+	deliver(ev);
+}
+
+/* A job's life on a SLURM node: its limits go to sbatch, its id is
+   committed at once, SLURM's news reach its reason, its deadline runs from
+   its start, and its result is collected as from any node. */
+static void
+core_slurm__life__id_reason_result(void **state)
+{
+	struct fixture *f = *state;
+	struct pool_ev *ev;
+	struct job j;
+	int64_t id;
+
+	node_up(0, 10);
+	id = submit(f);
+	assert_true(fake.nsent > fake.seen);
+	assert_true(fake.sent[fake.seen].cmd.wall_seconds == 100);
+	assert_int_equal(fake.sent[fake.seen].cmd.memory_bytes, 1000000000);
+	assert_string_equal(fake.sent[fake.seen].cmd.slurm_id, "");
+	expect_cmd(0, POOL_CMD_START, id, 1);
+	assert_true(f->c.active[0].deadline_ms == 0);
+	slurm_submitted(id, 1, "77");
+	j = row(f, id);
+	assert_job(f, id, JOB_RUNNING, PHASE_RUNNING);
+	assert_string_equal(j.slurm_job_id, "77");
+	assert_string_equal(j.reason, "submitted to SLURM on hpc as job 77");
+	ev = ev_new(POOL_EV_JOB_ACCEPTED, 0, id, 1);
+	snprintf(ev->reason, sizeof(ev->reason), "pending in SLURM: Resources");
+	deliver(ev);
+	assert_string_equal(row(f, id).reason, "pending in SLURM: Resources");
+	ev = ev_new(POOL_EV_JOB_ACCEPTED, 0, id, 1);
+	snprintf(ev->reason, sizeof(ev->reason),
+	    "running on hpc (SLURM job 77)");
+	deliver(ev);
+	job_ev(POOL_EV_JOB_STARTED, 0, id, 1);
+	assert_string_equal(row(f, id).reason, "running on hpc (SLURM job 77)");
+	assert_true(f->c.active[0].deadline_ms > 0);
+	job_ev(POOL_EV_JOB_FINISHED, 0, id, 1);
+	expect_cmd(0, POOL_CMD_COLLECT, id, 1);
+	job_collected(0, id, 1, VERDICT_OK);
+	expect_final(f, id, JOB_COMPLETED, "");
+	assert_string_equal(row(f, id).slurm_job_id, "77");
+	expect_cmd(0, POOL_CMD_CLEAN, id, 1);
+}
+
+/* Ends without a result: SLURM's TIMEOUT ends the job with its verdict;
+   NODE_FAIL requeues it (a new sbatch) and ends it NODE_FAIL once its
+   attempts are used up; a cancel is scancel and ends it CANCELLED. */
+static void
+core_slurm__ended__mapped(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	struct job j;
+	int64_t a, b, c;
+
+	node_up(0, 10);
+	a = submit(f);
+	expect_cmd(0, POOL_CMD_START, a, 1);
+	slurm_submitted(a, 1, "5");
+	slurm_ended(a, 1, SLURM_TIMEOUT, "5", false);
+	expect_final(f, a, JOB_TIMEOUT, "SLURM time limit");
+	j = row(f, a);
+	assert_true(j.has_result);
+	assert_string_equal(j.verdict, "wall_limit");
+	expect_cmd(0, POOL_CMD_CLEAN, a, 1);
+
+	b = submit(f);
+	expect_cmd(0, POOL_CMD_START, b, 1);
+	slurm_submitted(b, 1, "6");
+	slurm_ended(b, 1, SLURM_NODE_FAIL, "6", false);
+	/* Requeued, its SLURM id gone with the attempt; placed again. */
+	expect_cmd(0, POOL_CMD_CLEAN, b, 1);
+	expect_cmd(0, POOL_CMD_START, b, 2);
+	assert_int_equal(row(f, b).attempts, 2);
+	assert_string_equal(row(f, b).slurm_job_id, "");
+	slurm_submitted(b, 2, "8");
+	slurm_ended(b, 2, SLURM_PREEMPTED, "8", false);
+	expect_final(f, b, JOB_NODE_FAIL,
+	    "node lost after 2 attempts: SLURM job 8 ended PREEMPTED");
+	expect_cmd(0, POOL_CMD_CLEAN, b, 2);
+
+	c = submit(f);
+	expect_cmd(0, POOL_CMD_START, c, 1);
+	slurm_submitted(c, 1, "9");
+	error_init(&e);
+	assert_int_equal(core_cancel(&f->c, c, &j, &e), 0);
+	expect_cmd(0, POOL_CMD_CANCEL, c, 1);
+	slurm_ended(c, 1, SLURM_CANCELLED, "9", true);
+	expect_final(f, c, JOB_CANCELLED, "cancelled");
+	expect_cmd(0, POOL_CMD_CLEAN, c, 1);
+	expect_no_cmd();
+}
+
+/* A job in the cluster outlives the login node's connection and the
+   daemon: it is followed again by its SLURM id, its cancel asked again. */
+static void
+core_slurm__down_and_restart__followed_again(void **state)
+{
+	struct fixture *f = *state;
+	struct error e;
+	struct job j;
+	int64_t id, staged;
+
+	node_up(0, 10);
+	id = submit(f);
+	expect_cmd(0, POOL_CMD_START, id, 1);
+	slurm_submitted(id, 1, "42");
+	staged = submit(f);
+	expect_cmd(0, POOL_CMD_START, staged, 1);
+	node_down(0, "connection reset");
+	/* In the cluster: kept.  Not submitted yet: requeued. */
+	assert_job(f, id, JOB_RUNNING, PHASE_RUNNING);
+	assert_int_equal(row(f, id).attempts, 1);
+	assert_job(f, staged, JOB_PENDING, PHASE_QUEUED);
+	node_up(0, 10);
+	assert_int_equal(fake.sent[fake.seen].cmd.type, POOL_CMD_RECOVER);
+	assert_string_equal(fake.sent[fake.seen].cmd.slurm_id, "42");
+	expect_cmd(0, POOL_CMD_RECOVER, id, 1);
+	expect_cmd(0, POOL_CMD_START, staged, 2);
+	error_init(&e);
+	assert_int_equal(core_cancel(&f->c, id, &j, &e), 0);
+	expect_cmd(0, POOL_CMD_CANCEL, id, 1);
+	/* SIGKILL and start again. */
+	core_down(f);
+	core_up(f);
+	node_up(0, 10);
+	/* Staging first (no id: submitted afresh), then those running. */
+	assert_string_equal(fake.sent[fake.seen].cmd.slurm_id, "");
+	expect_cmd(0, POOL_CMD_RECOVER, staged, 2);
+	assert_true(fake.nsent > fake.seen);
+	assert_string_equal(fake.sent[fake.seen].cmd.slurm_id, "42");
+	assert_true(fake.sent[fake.seen].cmd.cancel);
+	expect_cmd(0, POOL_CMD_RECOVER, id, 1);
+}
+
 int
 main(void)
 {
@@ -1438,6 +1624,13 @@ main(void)
 		T(core__node_lost_running__requeued),
 		T(core__node_lost_collecting__requeued),
 		T(core__requeued__attempt_started_at_reset),
+		cmocka_unit_test_setup_teardown(
+		    core_slurm__life__id_reason_result, setup_slurm, teardown),
+		cmocka_unit_test_setup_teardown(core_slurm__ended__mapped,
+		    setup_slurm, teardown),
+		cmocka_unit_test_setup_teardown(
+		    core_slurm__down_and_restart__followed_again, setup_slurm,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    core__node_lost__runs_on_other_node, setup2, teardown),
 		T(core__stale_attempt_events__ignored),
