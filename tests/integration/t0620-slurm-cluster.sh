@@ -132,6 +132,30 @@ agent_case() {
 	tap_is "$(jq -r .verdict "$jd/result.json" 2>/dev/null)" ok "result.json: verdict ok"
 	tap_like "$(cat "$jd/stdout" 2>/dev/null)" '^hello from slurm [0-9]+$' "the program's output is in the job directory"
 	[ "$st" = COMPLETED ] || tap_diag "result: $(cat "$jd/result.json" 2>/dev/null) events: $(cat "$jd/events" 2>/dev/null)"
+
+	# scancel: SIGTERM reaches the agent (the batch script's child, so
+	# proctrack/linuxproc follows it), which cancels its sandbox and
+	# writes the verdict before KillWait's SIGKILL.
+	jd=$SLURM_SHARED/base/jobs/rl2
+	slurm_do mkdir -p "$jd/files"
+	slurm_do sh -c "printf '%s\n' 'import time; print(\"up\", flush=True); time.sleep(300)' >'$jd/files/main.py'"
+	slurm_do sh -c "printf '%s\n' '{\"version\": 1, \"id\": \"s2\", \"runtime\": \"python3\", \"entry\": \"main.py\", \"limits\": {\"wall_seconds\": 100}}' >'$jd/job.json'"
+	script agent2.sh "exec '$SLURM_AGENT' --config '$SLURM_AGENT_CONF' run '$jd'"
+	id=$(slurm_do sbatch --parsable --no-requeue --chdir="$jd" --output=/dev/null --error=/dev/null agent2.sh)
+	for ((i = 0; i < 300; i++)); do
+		grep -q up "$jd/stdout" 2>/dev/null && break
+		sleep 0.1
+	done
+	tap_like "$(cat "$jd/stdout" 2>/dev/null)" '^up$' "an agent job runs in its sandbox"
+	slurm_do scancel "$id"
+	st=$(slurm_wait_state "$id" CANCELLED 30)
+	tap_is "$st" CANCELLED "scancel ends the agent's SLURM job CANCELLED"
+	for ((i = 0; i < 300; i++)); do
+		[ -z "$(slurm_account_pids)" ] && break
+		sleep 0.1
+	done
+	tap_is "$(slurm_account_pids | tr '\n' ' ')" "" "nothing of the account is left on the node (agent, supervisor, job)"
+	tap_is "$(jq -r .verdict "$jd/result.json" 2>/dev/null)" cancelled "result.json: verdict cancelled"
 }
 agent_case
 
