@@ -46,6 +46,7 @@
 #                          node is DOWN and its jobs NODE_FAIL (default 5)
 #   SLURM_MESSAGE_TIMEOUT  seconds an RPC may take (default 3; SLURM's is
 #                          10)
+#   SLURM_AGENT_SLOTS      slots of the shared agent.conf (default 8)
 #   SLURM_KILL_WAIT        seconds between SIGTERM and SIGKILL on scancel
 #                          (default 5; SLURM's own default is 30)
 # A killed slurmd's job is NODE_FAIL after about 2 MessageTimeout + the
@@ -273,6 +274,7 @@ slurm_kill_slurmd() {
 # every process of the account outside the login node (detached ones too).
 slurm_kill_node() {
 	local pids
+	# shellcheck disable=SC2046
 	pids="$(slurm_descendants $(slurm_pids_of slurmd slurmstepd)) $(slurm_account_pids)"
 	# shellcheck disable=SC2086
 	slurm_kill_wait $pids
@@ -431,7 +433,9 @@ slurm_write_agent_conf() {
 	cat >"$SLURM_AGENT_CONF.tmp" <<EOF
 mode = "user";
 base_dir = "$SLURM_SHARED/base";
-slots = 2;
+# Slot locks live in base_dir: on a cluster's shared disk they are the
+# cluster's, so slots is at least sluice.conf's max_jobs (docs/slurm.md).
+slots = ${SLURM_AGENT_SLOTS:-8};
 uid_base = 93500;
 cgroup = "none";
 ${1:-}
