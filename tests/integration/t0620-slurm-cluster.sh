@@ -81,6 +81,18 @@ tap_is "$st" COMPLETED "it runs once the CPUs are free"
 slurm_do scancel "$held"
 st=$(slurm_wait_state "$held" CANCELLED 30)
 tap_is "$st" CANCELLED "a pending job cancelled is CANCELLED"
+# A partition set DOWN by its admin: jobs pend there until it is UP.
+slurm_partition DOWN
+tap_ok $? "the partition is set DOWN"
+id=$(slurm_do sbatch --parsable --no-requeue --output=/dev/null who.sh)
+for ((i = 0; i < 100; i++)); do
+	[ "$(slurm_reason "$id")" = None ] || break
+	sleep 0.1
+done
+tap_is "$(slurm_state "$id"):$(slurm_reason "$id")" PENDING:PartitionDown "a job pends in a DOWN partition (PartitionDown)"
+slurm_partition UP
+st=$(slurm_wait_state "$id" COMPLETED 60)
+tap_is "$st" COMPLETED "it runs once the partition is UP"
 
 # --- slurmd killed mid-job: NODE_FAIL; slurmd again: the node is back. ---
 id=$(slurm_do sbatch --parsable --no-requeue --output=/dev/null long.sh)
@@ -132,7 +144,60 @@ agent_case() {
 	tap_is "$(jq -r .verdict "$jd/result.json" 2>/dev/null)" ok "result.json: verdict ok"
 	tap_like "$(cat "$jd/stdout" 2>/dev/null)" '^hello from slurm [0-9]+$' "the program's output is in the job directory"
 	[ "$st" = COMPLETED ] || tap_diag "result: $(cat "$jd/result.json" 2>/dev/null) events: $(cat "$jd/events" 2>/dev/null)"
+
+	# scancel: SIGTERM reaches the agent (the batch script's child, so
+	# proctrack/linuxproc follows it), which cancels its sandbox and
+	# writes the verdict before KillWait's SIGKILL.
+	jd=$SLURM_SHARED/base/jobs/rl2
+	slurm_do mkdir -p "$jd/files"
+	slurm_do sh -c "printf '%s\n' 'import time; print(\"up\", flush=True); time.sleep(300)' >'$jd/files/main.py'"
+	slurm_do sh -c "printf '%s\n' '{\"version\": 1, \"id\": \"s2\", \"runtime\": \"python3\", \"entry\": \"main.py\", \"limits\": {\"wall_seconds\": 100}}' >'$jd/job.json'"
+	script agent2.sh "exec '$SLURM_AGENT' --config '$SLURM_AGENT_CONF' run '$jd'"
+	id=$(slurm_do sbatch --parsable --no-requeue --chdir="$jd" --output=/dev/null --error=/dev/null agent2.sh)
+	for ((i = 0; i < 300; i++)); do
+		grep -q up "$jd/stdout" 2>/dev/null && break
+		sleep 0.1
+	done
+	tap_like "$(cat "$jd/stdout" 2>/dev/null)" '^up$' "an agent job runs in its sandbox"
+	slurm_do scancel "$id"
+	st=$(slurm_wait_state "$id" CANCELLED 30)
+	tap_is "$st" CANCELLED "scancel ends the agent's SLURM job CANCELLED"
+	for ((i = 0; i < 300; i++)); do
+		[ -z "$(slurm_account_pids)" ] && break
+		sleep 0.1
+	done
+	tap_is "$(slurm_account_pids | tr '\n' ' ')" "" "nothing of the account is left on the node (agent, supervisor, job)"
+	tap_is "$(jq -r .verdict "$jd/result.json" 2>/dev/null)" cancelled "result.json: verdict cancelled"
 }
 agent_case
+
+# --- A setup that fails halfway (slurmd does not start) bails out and
+# leaves nothing: munged and slurmctld ran, the account existed. ---
+fake=$T/fake-sbin
+mkdir -p "$fake"
+for b in munged slurmctld slurmstepd; do
+	ln -s "$(slurm_binary "$b")" "$fake/$b"
+done
+printf '#!/bin/sh\necho "fake slurmd: does not start" >&2\nexit 1\n' >"$fake/slurmd"
+chmod 0755 "$fake/slurmd"
+out=$(T='' SLURM_BIN_SRC=$fake SLURM_IDLE_WAIT=3 SLURM_NODE=t0620half bash -c '
+	. "$top_srcdir/tests/lib/tap.sh"
+	. "$top_srcdir/tests/lib/slurm.sh"
+	trap slurm_teardown EXIT
+	slurm_setup 26802
+	echo "setup returned"' 2>&1)
+rc=$?
+tap_isnt "$rc" 0 "half setup: exits non-zero"
+tap_like "$out" "^Bail out! the test cluster's node is not idle" "half setup: bails out saying why"
+tap_like "$out" "fake slurmd: does not start" "half setup: the failing daemon's words are shown"
+hdir=$(printf '%s\n' "$out" | sed -n 's/^# slurm: dir \([^ ]*\), account .*/\1/p')
+huser=$(printf '%s\n' "$out" | sed -n 's/^# slurm: dir [^ ]*, account \([^ ]*\) .*/\1/p')
+huid=$(printf '%s\n' "$out" | sed -n 's/^# slurm: .*(uid \([0-9]*\))$/\1/p')
+tap_like "$hdir:$huser:$huid" '^/.+/slurm:sluslurm[0-9]+:[0-9]+$' "half setup: it got as far as the account"
+tap_ok "$([ ! -e "$hdir" ]; echo $?)" "half setup: its directory is removed"
+tap_ok "$(id "$huser" >/dev/null 2>&1; echo $((!$?)))" "half setup: its account is removed"
+tap_is "$(find /proc -mindepth 2 -maxdepth 2 -name exe -lname "$hdir/*" 2>/dev/null | wc -l)" 0 "half setup: none of its daemons is left"
+tap_is "$(ps -e -o uid= | grep -cx " *$huid")" 0 "half setup: no process of its account is left"
+tap_ok "$(slurm_port_free 26802; echo $?)" "half setup: its slurmctld port is free again"
 
 tap_done

@@ -16,10 +16,13 @@
 #   slurm_kill_node          # SIGKILL slurmd, the job steps and every
 #                            # process of the account outside the login node
 #   slurm_start_slurmd       # start slurmd again (ReturnToService=2: idle)
+#   slurm_partition DOWN     # partition debug DOWN (jobs pend, reason
+#                            # PartitionDown) or UP again (scontrol, root)
 #   slurm_teardown           # everything stopped and removed (trap; safe
 #                            # after a setup that failed halfway)
 #
-# What slurm_setup exports:
+# What slurm_setup sets (SLURM_CONF exported, the others not: SLURM's own
+# commands read SLURM_* variables):
 #   SLURM_CONF        the cluster's slurm.conf (clients read it)
 #   SLURM_NODE        the compute node's name (the test's, e.g. t0620)
 #   SLURM_USER        the login account (useradd, no root, no sudo), its
@@ -46,6 +49,9 @@
 #                          node is DOWN and its jobs NODE_FAIL (default 5)
 #   SLURM_MESSAGE_TIMEOUT  seconds an RPC may take (default 3; SLURM's is
 #                          10)
+#   SLURM_AGENT_SLOTS      slots of the shared agent.conf (default 8)
+#   SLURM_IDLE_WAIT        seconds slurm_setup waits for the node to be idle
+#                          (default 60)
 #   SLURM_KILL_WAIT        seconds between SIGTERM and SIGKILL on scancel
 #                          (default 5; SLURM's own default is 30)
 # A killed slurmd's job is NODE_FAIL after about 2 MessageTimeout + the
@@ -273,9 +279,16 @@ slurm_kill_slurmd() {
 # every process of the account outside the login node (detached ones too).
 slurm_kill_node() {
 	local pids
+	# shellcheck disable=SC2046
 	pids="$(slurm_descendants $(slurm_pids_of slurmd slurmstepd)) $(slurm_account_pids)"
 	# shellcheck disable=SC2086
 	slurm_kill_wait $pids
+}
+
+# slurm_partition STATE: set partition debug's state (UP, DOWN, DRAIN,
+# INACTIVE) as the cluster's admin would; DOWN keeps new jobs pending.
+slurm_partition() {
+	SLURM_CONF=$SLURM_CONF scontrol update PartitionName=debug State="$1"
 }
 
 # slurm_node_state: the node's state as sinfo says it (idle, alloc,
@@ -384,6 +397,7 @@ slurm_setup() {
 		{ SLURM_USER=; slurm_teardown; tap_bail "useradd failed"; }
 	# No password, but not locked: sshd (UsePAM no) refuses a locked one.
 	usermod -p '*' "$SLURM_USER" || { slurm_teardown; tap_bail "usermod failed"; }
+	tap_diag "slurm: dir $SLURM_DIR, account $SLURM_USER (uid $(id -u "$SLURM_USER"))"
 	install -d -o "$SLURM_USER" -g "$SLURM_USER" -m 0700 "$SLURM_HOME/.ssh" &&
 		install -o "$SLURM_USER" -g "$SLURM_USER" -m 0600 \
 			"$T/ssh/id_ed25519.pub" "$SLURM_HOME/.ssh/authorized_keys" ||
@@ -401,18 +415,18 @@ slurm_setup() {
 			"$top_builddir/sluice-agent" "$SLURM_AGENT" ||
 			{ slurm_teardown; tap_bail "cannot copy the agent"; }
 	fi
-	slurm_write_agent_conf ||
+	slurm_write_agent_conf "" ||
 		{ slurm_teardown; tap_bail "cannot write $SLURM_AGENT_CONF"; }
 
 	# The daemons.
 	slurm_start_munged || { slurm_teardown; tap_bail "munged does not start"; }
 	slurm_start_slurmctld
 	slurm_start_slurmd
-	if ! slurm_wait_node idle 60; then
+	if ! slurm_wait_node idle "${SLURM_IDLE_WAIT:-60}"; then
 		tap_diag "sinfo: $(slurm_node_state)"
 		slurm_diag
 		slurm_teardown
-		tap_bail "the test cluster's node is not idle within 60 s"
+		tap_bail "the test cluster's node is not idle within ${SLURM_IDLE_WAIT:-60} s"
 	fi
 
 	# The login node: sessions as the account, SLURM_CONF set.
@@ -421,8 +435,6 @@ slurm_setup() {
 	SLURM_LOGIN_PORT=$(node_free_port)
 	node_start "$SLURM_LOGIN" "$SLURM_LOGIN_PORT" ||
 		{ slurm_teardown; tap_bail "the login node's sshd does not start"; }
-	export SLURM_NODE SLURM_USER SLURM_HOME SLURM_SHARED SLURM_AGENT \
-		SLURM_AGENT_CONF SLURM_LOGIN SLURM_LOGIN_PORT
 }
 
 # slurm_write_agent_conf [EXTRA]: the rootless agent's config in the shared
@@ -431,7 +443,9 @@ slurm_write_agent_conf() {
 	cat >"$SLURM_AGENT_CONF.tmp" <<EOF
 mode = "user";
 base_dir = "$SLURM_SHARED/base";
-slots = 2;
+# Slot locks live in base_dir: on a cluster's shared disk they are the
+# cluster's, so slots is at least sluice.conf's max_jobs (docs/slurm.md).
+slots = ${SLURM_AGENT_SLOTS:-8};
 uid_base = 93500;
 cgroup = "none";
 ${1:-}
@@ -474,6 +488,7 @@ slurm_teardown() {
 	fi
 	rm -rf "$SLURM_DIR"
 	[ -n "$SLURM_OWN_T" ] && rm -rf "$SLURM_OWN_T"
-	SLURM_DIR= SLURM_OWN_T=
+	SLURM_DIR=
+	SLURM_OWN_T=
 	return 0
 }
