@@ -708,6 +708,12 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 	size_t i;
 	int nfd, null;
 
+	/* Mode "user": dumpable again, as the job's execve would make it
+	   anyway (init, its parent, is not: see sandbox_init_main()), so
+	   that its own /proc files are its own. */
+	if (p->userns && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1)
+		sandbox_die(sock, "cannot make the job dumpable: %s",
+		    strerror(errno));
 	/* A fresh session: no controlling terminal, so no TIOCSTI. */
 	if (setsid() == -1)
 		sandbox_die(sock, "setsid: %s", strerror(errno));
@@ -1114,6 +1120,15 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 			sandbox_die(sock, "no output for the compile stage");
 	}
 	sandbox_expect(sock, SANDBOX_GO, &m);
+	/* Mode "user": init has the job's uid, so hidepid alone would not
+	   hide it from the job.  Not dumpable, it is out of the job's reach
+	   (its /proc entry, environ, memory, ptrace), as the root agent's
+	   init, root's, is.  The supervisor has opened what it needs of it
+	   (/out).  The job's processes are dumpable again once they
+	   execute. */
+	if (p->userns && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		sandbox_die(sock, "cannot make init undumpable: %s",
+		    strerror(errno));
 
 	if (p->has_compile) {
 		compile = (struct sandbox_stage){ p->compile.argv,

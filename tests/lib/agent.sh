@@ -162,6 +162,21 @@ agent() {
 	fi
 }
 
+# agent_timeout SECONDS ARGS...: agent, killed after SECONDS (timeout(1)).
+agent_timeout() {
+	local t=$1
+	shift
+	if rootless; then
+		rootless_own_jobs
+		timeout "$t" setpriv --reuid="$ROOTLESS_USER" \
+			--regid="$ROOTLESS_USER" --clear-groups env -i \
+			PATH=/usr/bin:/bin HOME=/ LANG=C.UTF-8 \
+			"$AGENT_BIN" --config "$CONF" "$@"
+	else
+		timeout "$t" "$AGENT_BIN" --config "$CONF" "$@"
+	fi
+}
+
 # rootless_own_jobs: give the account the job directories root staged
 # (those not yet run: no events file), each file in them, as its upload
 # would have made them.  A test that wants one of another owner makes it
@@ -231,8 +246,12 @@ r() {
 slot_procs() {
 	local i n=0 c
 	if rootless; then
-		pgrep -U "$ROOTLESS_USER" -a 2>/dev/null |
-			grep -vc -- " $AGENT_BIN --config $CONF " || true
+		# Not its agents (run, the supervisor, a sandbox's init: root's
+		# under the root agent), nor one that has just ended and waits
+		# to be reaped; a job's processes execute its runtime.
+		ps -o stat=,comm= -U "$ROOTLESS_USER" 2>/dev/null |
+			awk '$1 !~ /^Z/ && $2 != "sluice-agent" { n++ }
+				END { print n + 0 }'
 		return
 	fi
 	for i in $(seq 0 $((SLOTS_ALL - 1))); do
