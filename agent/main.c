@@ -492,6 +492,24 @@ agent_runtime_version(const struct runtime *rt)
 	return line[0] != '\0' ? json_string(line) : json_null();
 }
 
+/*
+ * info's "enforced": what enforces each limit on this node, so that the
+ * dispatcher and a reader can tell what a node without a cgroup (a rootless
+ * agent given none) holds to less strictly: memory by each process's
+ * address space and the filter's check of one large allocation instead of
+ * the job's total, processes by RLIMIT_NPROC (counted per user namespace
+ * rootless, per slot uid as root), CPU time summed from /proc.
+ */
+static json_t *
+agent_enforced(const struct cgroup_sys *cs)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "cpu_seconds",
+	    cs->cpu ? "cgroup" : "proc", "wall_seconds", "supervisor",
+	    "memory_bytes", cs->memory ? "cgroup" : "rlimit+seccomp",
+	    "processes", cs->pids ? "cgroup" : "rlimit", "output_bytes",
+	    "supervisor", "disk_bytes", "tmpfs", "open_files", "rlimit");
+}
+
 /* info: the node's capabilities as one JSON object. */
 static int
 agent_info(struct agent *a, struct error *e)
@@ -559,8 +577,13 @@ agent_info(struct agent *a, struct error *e)
 	    "features", features, "runtimes", runtimes, "defaults",
 	    limit_to_json(&a->conf.defaults), "ceilings",
 	    limit_to_json(&a->conf.ceilings), "missing_binds", missing);
-	if (obj != NULL)
+	if (obj != NULL) {
 		json_object_set_new(obj, "filter", filter_describe());
+		json_object_set_new(obj, "mode",
+		    json_string(a->conf.mode == CONF_MODE_USER ? "user"
+							       : "root"));
+		json_object_set_new(obj, "enforced", agent_enforced(&cs));
+	}
 	agent_print(obj);
 	return 0;
 }
