@@ -861,7 +861,8 @@ sup_userns_write(struct sup *s, const char *name, const char *val)
 
 /*
  * Mode "user": map the slot's uid and gid in init's user namespace to the
- * agent's own (root's agent: to the slot's on the host), one id each, so
+ * agent's own (its account's: main.c refuses mode "user" as root), one id
+ * each, so
  * that the job has the ids it has under the root agent and no other id
  * exists inside.  Only a process outside may write them, and only once;
  * init waits for CGROUP_DONE before it needs them.  setgroups is denied
@@ -872,8 +873,8 @@ static int
 sup_userns_map(struct sup *s)
 {
 	char map[64];
-	uid_t uid = geteuid() == 0 ? s->p->uid : geteuid();
-	gid_t gid = geteuid() == 0 ? s->p->gid : getegid();
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
 
 	if (sup_userns_write(s, "setgroups", "deny") == -1)
 		return -1;

@@ -138,12 +138,30 @@ tap_cmp "$(jq -r .cpu_seconds "$B/result.json")" '<' 0.5 "two jobs: B's CPU time
 tap_is "$(jq -r .exit_code "$B/result.json")" 0 "two jobs: B exited 0 with ten children more than A's limit"
 check_clean "two jobs"
 
+# --- a session (serve), the dispatcher's path, without warm starts ----------
+DIR=$(job_py served 'import os; print("served", os.getuid())')
+rootless_own_jobs
+out=$(printf 'j run %s\ni info\n' "$DIR" | as_rootless "$AGENT_BIN" --config "$CONF" serve)
+tap_is "$(printf '%s\n' "$out" | awk '$1 == "j" && $2 == "exit" { print $3 }')" 0 "serve: a run request ends 0"
+tap_is "$(jq -r .verdict "$DIR/result.json" 2>/dev/null) $(cat "$DIR/stdout")" "ok served $UID_BASE" \
+	"serve: the job ran, as the slot's uid"
+tap_is "$(printf '%s\n' "$out" | awk '$1 == "i" && $2 != "exit" { sub(/^i /, ""); print }' | jq -r .mode)" user \
+	"serve: info in the session says mode user"
+sed 's/^    command = \[ "\([^"]*\)", "-B"/    warm_start = true; command = [ "\1", "-B"/' "$CONF" >"$T/warm.conf"
+out=$(as_rootless "$AGENT_BIN" --config "$T/warm.conf" info 2>&1)
+tap_like "$out" 'warm_start is not available with mode = \\"user\\"' "serve: warm_start is refused rootless, with the reason"
+check_clean serve
+
 # --- refusals ----------------------------------------------------------------
 # mode = "root" without root.
 sed 's/^mode = "user";/mode = "root";/' "$CONF" >"$T/root.conf"
 out=$(as_rootless "$AGENT_BIN" --config "$T/root.conf" info 2>&1)
 tap_isnt "$?" 0 "mode root as non-root: refused"
 tap_like "$out" 'mode = \\"root\\" but sluice-agent runs as uid' "mode root as non-root: says why"
+# mode = "user" as root: the namespace's ids would not be the stager's.
+out=$("$AGENT_BIN" --config "$CONF" info 2>&1)
+tap_isnt "$?" 0 "mode user as root: refused"
+tap_like "$out" 'as root, use mode = \\"root\\"' "mode user as root: says why"
 # A job directory of another account's.
 D=$(job_py other 'print("ran")')
 touch "$D/ROOTLESS_KEEP_OWNER"
