@@ -582,8 +582,8 @@ agent_info(struct agent *a, struct error *e)
 	if (obj != NULL) {
 		json_object_set_new(obj, "filter", filter_describe());
 		json_object_set_new(obj, "mode",
-		    json_string(a->conf.mode == CONF_MODE_USER ? "user"
-							       : "root"));
+		    json_string(
+			a->conf.mode == CONF_MODE_USER ? "user" : "root"));
 		json_object_set_new(obj, "enforced", agent_enforced(&cs));
 	}
 	agent_print(obj);

@@ -789,7 +789,8 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 		/* Mode "user": the account's own hard limit may be lower
 		   than the plan's, and cannot be raised; keep it (stricter
 		   than asked, never looser). */
-		if (p->userns && getrlimit(st->rlimits[i].resource, &now) == 0 &&
+		if (p->userns &&
+		    getrlimit(st->rlimits[i].resource, &now) == 0 &&
 		    now.rlim_max < rl.rlim_max) {
 			rl.rlim_max = now.rlim_max;
 			if (rl.rlim_cur > rl.rlim_max)
@@ -1090,7 +1091,8 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 		if (setresgid(p->gid, p->gid, p->gid) == -1 ||
 		    setresuid(p->uid, p->uid, p->uid) == -1 ||
 		    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
-			sandbox_die(sock, "cannot take the slot's ids in the "
+			sandbox_die(sock,
+			    "cannot take the slot's ids in the "
 			    "user namespace: %s",
 			    strerror(errno));
 	}
