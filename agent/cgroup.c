@@ -358,9 +358,10 @@ cgroup_detect(struct cgroup_sys *cs, const char *root, const char *parent,
 		    "cgroup v1 is configured but no v1 controller is mounted "
 		    "under '%s'%s",
 		    root,
-		    geteuid() != 0 ? " with its cgroup_parent delegated to this "
-				     "account"
-				   : "");
+		    geteuid() != 0
+			? " with its cgroup_parent delegated to this "
+			  "account"
+			: "");
 	cs->version = v2 ? CGROUP_V2 : v1 ? CGROUP_V1 : CGROUP_NONE;
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
 	if (v2 && cgroup_read(AT_FDCWD, path, buf, sizeof(buf)) == 0) {

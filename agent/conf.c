@@ -366,7 +366,9 @@ conf_scalars(const config_t *cf, struct agent_conf *c, struct error *e)
 	c->out_files_max = (unsigned)v;
 	/* Without a mode, the account the agent runs as decides. */
 	c->mode = geteuid() == 0 ? CONF_MODE_ROOT : CONF_MODE_USER;
-	if (config_lookup_string(cf, "mode", &s)) {
+	if (config_lookup(cf, "mode") != NULL) {
+		if (!config_lookup_string(cf, "mode", &s))
+			s = "";
 		if (strcmp(s, "root") == 0)
 			c->mode = CONF_MODE_ROOT;
 		else if (strcmp(s, "user") == 0)

@@ -35,7 +35,10 @@ enum conf_cgroup {
 /* How the agent builds a sandbox: as root (the slot's ids are the host's),
    or inside a user namespace of an unprivileged account's (the slot's ids
    exist only in it; every job is the account outside). */
-enum conf_mode { CONF_MODE_ROOT, CONF_MODE_USER };
+enum conf_mode {
+	CONF_MODE_ROOT,
+	CONF_MODE_USER
+};
 
 struct runtime {
 	char name[65];

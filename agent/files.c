@@ -273,6 +273,33 @@ struct files_out {
 	unsigned skipped;
 };
 
+/*
+ * Open name in dirfd to copy it out.  The root agent reads any file; in
+ * mode "user" the agent is the job's own account on the host, so a file or
+ * directory the job made unreadable (chmod 000) is made readable by its
+ * owner first: the job is gone, and the copy is what it left.
+ */
+static int
+files_out_open(int dirfd, const char *name, int flags)
+{
+	struct stat st;
+	mode_t add;
+	int fd;
+
+	fd = openat(dirfd, name, flags);
+	if (fd != -1 || errno != EACCES || geteuid() == 0 ||
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    st.st_uid != geteuid() ||
+	    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+		return fd;
+	add = S_ISDIR(st.st_mode) ? S_IRUSR | S_IXUSR : S_IRUSR;
+	if (fchmodat(dirfd, name, (st.st_mode & 07777) | add, 0) == -1) {
+		errno = EACCES;
+		return -1;
+	}
+	return openat(dirfd, name, flags);
+}
+
 /* Copy one regular file out, cut to what the budget allows. */
 static int
 files_out_file(struct files_out *o, int srcdir, const char *name, int dstdir,
@@ -283,7 +310,7 @@ files_out_file(struct files_out *o, int srcdir, const char *name, int dstdir,
 	int in, out, rc = -1;
 
 	/* O_NONBLOCK: a FIFO that got here anyway cannot block us. */
-	in = openat(srcdir, name,
+	in = files_out_open(srcdir, name,
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (in == -1 || fstat(in, &st) == -1 || !S_ISREG(st.st_mode)) {
 		o->skipped++;
@@ -374,7 +401,7 @@ files_out_level(struct files_out *o, int srcfd, int dstfd, const char *prefix,
 			o->skipped++;
 			continue;
 		}
-		sub = openat(dirfd(d), de->d_name,
+		sub = files_out_open(dirfd(d), de->d_name,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub == -1 ||
 		    (mkdirat(dstfd, clean, 0755) == -1 && errno != EEXIST) ||

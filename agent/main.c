@@ -430,8 +430,8 @@ agent_clean(struct agent *a, struct jobdir *jd, struct error *e)
 	return 0;
 }
 
-/* Ask a runtime's interpreter (or compiler) for its version, as nobody,
-   briefly. */
+/* Ask a runtime's interpreter (or compiler) for its version, as nobody
+   (rootless: as the agent's account), briefly. */
 static json_t *
 agent_runtime_version(const struct runtime *rt)
 {
@@ -455,11 +455,13 @@ agent_runtime_version(const struct runtime *rt)
 		char *envp[] = { (char *)"PATH=/usr/bin:/bin", NULL };
 		int devnull = open("/dev/null", O_RDONLY);
 
+		/* Rootless, as the agent's own account: it has no other. */
 		if (devnull == -1 || dup2(devnull, 0) == -1 ||
 		    dup2(pipefd[1], 1) == -1 || dup2(pipefd[1], 2) == -1 ||
-		    setgroups(0, NULL) == -1 ||
-		    setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534) == -1 ||
+		    (geteuid() == 0 &&
+			(setgroups(0, NULL) == -1 ||
+			    setresgid(65534, 65534, 65534) ||
+			    setresuid(65534, 65534, 65534) == -1)) ||
 		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 			_exit(127);
 		execve(argv[0], argv, envp);
@@ -490,6 +492,24 @@ agent_runtime_version(const struct runtime *rt)
 	if (strlen(line) > 128)
 		line[128] = '\0';
 	return line[0] != '\0' ? json_string(line) : json_null();
+}
+
+/*
+ * info's "enforced": what enforces each limit on this node, so that the
+ * dispatcher and a reader can tell what a node without a cgroup (a rootless
+ * agent given none) holds to less strictly: memory by each process's
+ * address space and the filter's check of one large allocation instead of
+ * the job's total, processes by RLIMIT_NPROC (counted per user namespace
+ * rootless, per slot uid as root), CPU time summed from /proc.
+ */
+static json_t *
+agent_enforced(const struct cgroup_sys *cs)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "cpu_seconds",
+	    cs->cpu ? "cgroup" : "proc", "wall_seconds", "supervisor",
+	    "memory_bytes", cs->memory ? "cgroup" : "rlimit+seccomp",
+	    "processes", cs->pids ? "cgroup" : "rlimit", "output_bytes",
+	    "supervisor", "disk_bytes", "tmpfs", "open_files", "rlimit");
 }
 
 /* info: the node's capabilities as one JSON object. */
@@ -559,8 +579,13 @@ agent_info(struct agent *a, struct error *e)
 	    "features", features, "runtimes", runtimes, "defaults",
 	    limit_to_json(&a->conf.defaults), "ceilings",
 	    limit_to_json(&a->conf.ceilings), "missing_binds", missing);
-	if (obj != NULL)
+	if (obj != NULL) {
 		json_object_set_new(obj, "filter", filter_describe());
+		json_object_set_new(obj, "mode",
+		    json_string(
+			a->conf.mode == CONF_MODE_USER ? "user" : "root"));
+		json_object_set_new(obj, "enforced", agent_enforced(&cs));
+	}
 	agent_print(obj);
 	return 0;
 }
@@ -732,8 +757,12 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 	size_t i;
 	int fd, rc;
 
-	/* At the start and when idle (verb NULL) only if there are none. */
-	if (verb == NULL ? agent_kept.ns[0] == -1 : strcmp(verb, "run") == 0) {
+	/* At the start and when idle (verb NULL) only if there are none.
+	   Rootless, none: a job's init could not enter them (they would be
+	   its account's user namespace's, not its own). */
+	if (geteuid() == 0 &&
+	    (verb == NULL ? agent_kept.ns[0] == -1
+			  : strcmp(verb, "run") == 0)) {
 		sandbox_spare_close(agent_kept.ns);
 		/* None made: the next run's clone makes them. */
 		(void)sandbox_spare_ns(agent_kept.ns);
@@ -763,7 +792,9 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 	}
 	/* Built under base_dir only if it passes the walk a verb makes: its
 	   root and empty directories go into every job. */
-	if (agent_kept.warm.n == 0 ||
+	if (c.mode == CONF_MODE_USER)
+		warm_drop(&agent_kept.warm);
+	else if (agent_kept.warm.n == 0 ||
 	    !agent_same_file(&st, &agent_kept.warm_st) ||
 	    warm_age(&agent_kept.warm) > WARM_MAX_AGE_SECONDS) {
 		if ((fd = trust_open(c.base_dir, true, &e)) == -1)
@@ -824,6 +855,16 @@ agent_load(struct agent *a, bool need_jobs, struct error *e)
 		    "root: run it as root, or set mode = \"user\" (a "
 		    "sandbox in a user namespace)",
 		    (unsigned)geteuid());
+		goto fail;
+	}
+	/* As root, the user namespace would map the slot's ids to ids of
+	   the host's that are not the job directory's owner's, who could
+	   then not stage files the job may read; root has the stronger
+	   sandbox anyway. */
+	if (a->conf.mode == CONF_MODE_USER && geteuid() == 0) {
+		error_set_field(e, ERR_REFUSED, "mode",
+		    "mode = \"user\" is for an agent run by an unprivileged "
+		    "account; as root, use mode = \"root\"");
 		goto fail;
 	}
 	if ((fd = trust_open(a->conf.base_dir, true, e)) == -1) {

@@ -708,6 +708,12 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 	size_t i;
 	int nfd, null;
 
+	/* Mode "user": dumpable again, as the job's execve would make it
+	   anyway (init, its parent, is not: see sandbox_init_main()), so
+	   that its own /proc files are its own. */
+	if (p->userns && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1)
+		sandbox_die(sock, "cannot make the job dumpable: %s",
+		    strerror(errno));
 	/* A fresh session: no controlling terminal, so no TIOCSTI. */
 	if (setsid() == -1)
 		sandbox_die(sock, "setsid: %s", strerror(errno));
@@ -771,10 +777,20 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 		struct rlimit rl = { st->rlimits[i].soft, st->rlimits[i].hard };
 		struct rlimit now;
 
+		/* Mode "user": RLIMIT_NPROC counts the tasks of the job's
+		   uid in its user namespace (Linux 5.14), and init is one of
+		   them there (under the root agent it is root's): one more,
+		   so that the job itself has all it was given. */
+		if (p->userns && st->rlimits[i].resource == RLIMIT_NPROC &&
+		    rl.rlim_max < RLIM_INFINITY) {
+			rl.rlim_cur++;
+			rl.rlim_max++;
+		}
 		/* Mode "user": the account's own hard limit may be lower
 		   than the plan's, and cannot be raised; keep it (stricter
 		   than asked, never looser). */
-		if (p->userns && getrlimit(st->rlimits[i].resource, &now) == 0 &&
+		if (p->userns &&
+		    getrlimit(st->rlimits[i].resource, &now) == 0 &&
 		    now.rlim_max < rl.rlim_max) {
 			rl.rlim_max = now.rlim_max;
 			if (rl.rlim_cur > rl.rlim_max)
@@ -1075,7 +1091,8 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 		if (setresgid(p->gid, p->gid, p->gid) == -1 ||
 		    setresuid(p->uid, p->uid, p->uid) == -1 ||
 		    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
-			sandbox_die(sock, "cannot take the slot's ids in the "
+			sandbox_die(sock,
+			    "cannot take the slot's ids in the "
 			    "user namespace: %s",
 			    strerror(errno));
 	}
@@ -1114,6 +1131,15 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 			sandbox_die(sock, "no output for the compile stage");
 	}
 	sandbox_expect(sock, SANDBOX_GO, &m);
+	/* Mode "user": init has the job's uid, so hidepid alone would not
+	   hide it from the job.  Not dumpable, it is out of the job's reach
+	   (its /proc entry, environ, memory, ptrace), as the root agent's
+	   init, root's, is.  The supervisor has opened what it needs of it
+	   (/out).  The job's processes are dumpable again once they
+	   execute. */
+	if (p->userns && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		sandbox_die(sock, "cannot make init undumpable: %s",
+		    strerror(errno));
 
 	if (p->has_compile) {
 		compile = (struct sandbox_stage){ p->compile.argv,

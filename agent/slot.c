@@ -22,7 +22,8 @@ slot_mkdir(const char *path, struct error *e)
 	if (mkdir(path, 0700) == -1 && errno != EEXIST)
 		return error_set(e, ERR_SYS, "cannot create '%s': %s", path,
 		    strerror(errno));
-	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid())
 		return error_set(e, ERR_SYS,
 		    "'%s' must be a directory owned by uid %u", path,
 		    (unsigned)geteuid());

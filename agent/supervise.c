@@ -83,6 +83,9 @@ struct sup {
 	double cpu_base_s; /* CPU seconds before the run, without a cgroup */
 	bool reaped;
 	bool attached; /* init was born in its v2 cgroup */
+	ino_t pidns; /* init's PID namespace, once read (mode "user": it
+			tells the job's processes; sup_go() reads it before
+			init hides itself) */
 	struct rusage ru;
 	struct verdict_facts facts;
 	struct filter_prog filter;
@@ -185,10 +188,31 @@ sup_proc_ticks(const char *pid)
 }
 
 /*
+ * Whether the process /proc/<name> is one of the job's, init aside: of the
+ * slot's uid, or in mode "user" (where on the host every job is the agent's
+ * account) in init's PID namespace, whose inode is pidns.
+ */
+static bool
+sup_proc_is_job(struct sup *s, int procfd, const char *name, ino_t pidns)
+{
+	char path[64];
+	struct stat st;
+
+	if (name[0] < '0' || name[0] > '9' || atoi(name) == (int)s->init)
+		return false;
+	if (!s->p->userns)
+		return fstatat(procfd, name, &st, 0) == 0 &&
+		    st.st_uid == s->p->uid;
+	snprintf(path, sizeof(path), "%s/ns/pid", name);
+	return pidns != 0 && fstatat(procfd, path, &st, 0) == 0 &&
+	    st.st_ino == pidns;
+}
+
+/*
  * CPU time of the job without a CPU cgroup: init's own and reaped
- * children's ticks, plus every live process of the slot's uid (with its
- * reaped children).  Each dead process is counted once, in the parent that
- * reaped it.
+ * children's ticks, plus every live process of the job (with its reaped
+ * children).  Each dead process is counted once, in the parent that reaped
+ * it.
  */
 static double
 sup_cpu_fallback(struct sup *s)
@@ -197,18 +221,21 @@ sup_cpu_fallback(struct sup *s)
 	struct dirent *de;
 	struct stat st;
 	uint64_t ticks;
+	ino_t pidns = 0;
 	DIR *d;
 
 	snprintf(pid, sizeof(pid), "%d", (int)s->init);
 	ticks = sup_proc_ticks(pid);
+	if (s->pidns == 0) {
+		snprintf(pid, sizeof(pid), "/proc/%d/ns/pid", (int)s->init);
+		if (stat(pid, &st) == 0)
+			s->pidns = st.st_ino;
+	}
+	pidns = s->pidns;
 	if ((d = opendir("/proc")) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
-			    fstatat(dirfd(d), de->d_name, &st, 0) == -1 ||
-			    st.st_uid != s->p->uid)
-				continue;
-			ticks += sup_proc_ticks(de->d_name);
-		}
+		while ((de = readdir(d)) != NULL)
+			if (sup_proc_is_job(s, dirfd(d), de->d_name, pidns))
+				ticks += sup_proc_ticks(de->d_name);
 		closedir(d);
 	}
 	return (double)ticks / (double)sysconf(_SC_CLK_TCK);
@@ -834,7 +861,8 @@ sup_userns_write(struct sup *s, const char *name, const char *val)
 
 /*
  * Mode "user": map the slot's uid and gid in init's user namespace to the
- * agent's own (root's agent: to the slot's on the host), one id each, so
+ * agent's own (its account's: main.c refuses mode "user" as root), one id
+ * each, so
  * that the job has the ids it has under the root agent and no other id
  * exists inside.  Only a process outside may write them, and only once;
  * init waits for CGROUP_DONE before it needs them.  setgroups is denied
@@ -845,8 +873,8 @@ static int
 sup_userns_map(struct sup *s)
 {
 	char map[64];
-	uid_t uid = geteuid() == 0 ? s->p->uid : geteuid();
-	gid_t gid = geteuid() == 0 ? s->p->gid : getegid();
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
 
 	if (sup_userns_write(s, "setgroups", "deny") == -1)
 		return -1;
@@ -927,11 +955,15 @@ sup_setup(struct sup *s)
 static bool
 sup_go(struct sup *s)
 {
+	struct stat st;
 	char path[64];
 
 	/* The tmpfs outlives the namespace for as long as this descriptor
 	   does, so the files can be collected after every process of the
 	   job is dead. */
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)s->init);
+	if (stat(path, &st) == 0)
+		s->pidns = st.st_ino;
 	snprintf(path, sizeof(path), "/proc/%d/root/out", (int)s->init);
 	s->outdirfd = open(path,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -69,7 +69,7 @@ check_clean "two jobs"
 DIR=$(job_py race 'import time; print("ran"); time.sleep(0.5)')
 pids=
 for i in 1 2 3 4 5 6; do
-	"$AGENT_BIN" --config "$CONF" run "$DIR" >"$T/race$i.out" 2>&1 &
+	agent run "$DIR" >"$T/race$i.out" 2>&1 &
 	pids="$pids $!"
 done
 zero=0 nonzero_json=0
@@ -119,7 +119,7 @@ if os.fork() == 0:
     os._exit(0)
 print("running", flush=True)
 time.sleep(60)' '{"wall_seconds": 90}')
-"$AGENT_BIN" --config "$CONF" run "$DIR" >"$T/orphan-run.out" 2>&1 &
+agent run "$DIR" >"$T/orphan-run.out" 2>&1 &
 RUN_PID=$!
 wait_event "$DIR" started 5
 sleep 0.3
@@ -128,7 +128,7 @@ sup=$(supervisor_pid "$DIR")
 tap_like "$sup" '^[0-9]+$' "killed supervisor: found the supervisor's pid"
 [ -n "$sup" ] && kill -9 "$sup"
 t0=$(now)
-out=$(timeout 20 "$AGENT_BIN" --config "$CONF" wait "$DIR")
+out=$(agent_timeout 20 wait "$DIR")
 rc=$?
 tap_is "$rc" 0 "killed supervisor: wait exits 0"
 tap_cmp "$(since "$t0")" '<' 5 "killed supervisor: wait noticed within a few seconds"

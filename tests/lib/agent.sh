@@ -22,12 +22,18 @@ rootless() {
 	[ -n "${SLUICE_TEST_ROOTLESS:-}" ]
 }
 
+# With SLUICE_TEST_ROOTLESS_CGROUP set too, the account is given a v1
+# cgroup_parent of its own (memory, pids, cpuacct directories chowned to it,
+# as a node's owner would delegate one) and the agent uses it.
+ROOTLESS_CG=
+CG_PARENT=sluice
+
 # needs_cgroup NAME WHAT: status 0 if the agent may have a cgroup for WHAT
 # (memory, pids); else one SKIP assertion NAME with the reason, status 1.
-# Rootless it has none (cgroup = "none"), and a case that needs one is
-# skipped, as info's "enforced" says.
+# Rootless it has none (cgroup = "none") unless one is delegated, and a case
+# that needs one is skipped, as info's "enforced" says.
 needs_cgroup() {
-	if rootless; then
+	if rootless && [ -z "$ROOTLESS_CG" ]; then
 		tap_skip "$1" "rootless agent without a delegated cgroup: $2 is not enforced by a cgroup (info: enforced)"
 		return 1
 	fi
@@ -41,6 +47,34 @@ rootless_user_setup() {
 	useradd -M -d /nonexistent -s /bin/sh "$ROOTLESS_USER" ||
 		tap_bail "cannot make the account $ROOTLESS_USER"
 	ROOTLESS_UID=$(id -u "$ROOTLESS_USER")
+}
+
+# rootless_cgroup_setup: delegate a v1 cgroup_parent to ROOTLESS_USER, or
+# skip the whole test where there is no v1 hierarchy to delegate.
+rootless_cgroup_setup() {
+	local h
+	for h in memory pids cpuacct; do
+		[ "$(stat -f -c %T "/sys/fs/cgroup/$h" 2>/dev/null)" = cgroupfs ] ||
+			tap_skip_all "no cgroup v1 $h hierarchy to delegate"
+	done
+	CG_PARENT="sluicerl$$"
+	ROOTLESS_CG=1
+	for h in memory pids cpuacct; do
+		mkdir -p "/sys/fs/cgroup/$h/$CG_PARENT" &&
+			chown -R "$ROOTLESS_USER" "/sys/fs/cgroup/$h/$CG_PARENT" ||
+			tap_bail "cannot delegate /sys/fs/cgroup/$h/$CG_PARENT"
+	done
+}
+
+# rootless_cgroup_teardown: remove the delegated cgroups (empty by now).
+rootless_cgroup_teardown() {
+	local h
+	[ -n "$ROOTLESS_CG" ] || return 0
+	for h in memory pids cpuacct; do
+		find "/sys/fs/cgroup/$h/$CG_PARENT" -mindepth 1 -depth -type d \
+			-exec rmdir {} \; 2>/dev/null
+		rmdir "/sys/fs/cgroup/$h/$CG_PARENT" 2>/dev/null
+	done
 }
 
 # as_rootless CMD...: CMD as ROOTLESS_USER, its groups cleared, env clean.
@@ -80,8 +114,14 @@ agent_setup() {
 		chown -R "$ROOTLESS_USER:$ROOTLESS_USER" "$BASE"
 		chmod 0755 "$BASE"
 		rl='mode = "user";'
-		case ${3:-} in *cgroup*) ;; *) rl="$rl
+		if [ -n "${SLUICE_TEST_ROOTLESS_CGROUP:-}" ]; then
+			rootless_cgroup_setup
+			rl="$rl
+cgroup = \"v1\"; cgroup_parent = \"$CG_PARENT\";"
+		else
+			case ${3:-} in *cgroup*) ;; *) rl="$rl
 cgroup = \"none\";" ;; esac
+		fi
 	fi
 	cat >"$CONF" <<EOC
 base_dir = "$BASE";
@@ -145,6 +185,7 @@ agent_teardown() {
 	if [ -n "$ROOTLESS_USER" ]; then
 		pkill -KILL -U "$ROOTLESS_USER" 2>/dev/null
 		sleep 0.1
+		rootless_cgroup_teardown
 		userdel "$ROOTLESS_USER" >/dev/null 2>&1
 	fi
 	rm -rf "$T"
@@ -159,6 +200,21 @@ agent() {
 		as_rootless "$AGENT_BIN" --config "$CONF" "$@"
 	else
 		"$AGENT_BIN" --config "$CONF" "$@"
+	fi
+}
+
+# agent_timeout SECONDS ARGS...: agent, killed after SECONDS (timeout(1)).
+agent_timeout() {
+	local t=$1
+	shift
+	if rootless; then
+		rootless_own_jobs
+		timeout "$t" setpriv --reuid="$ROOTLESS_USER" \
+			--regid="$ROOTLESS_USER" --clear-groups env -i \
+			PATH=/usr/bin:/bin HOME=/ LANG=C.UTF-8 \
+			"$AGENT_BIN" --config "$CONF" "$@"
+	else
+		timeout "$t" "$AGENT_BIN" --config "$CONF" "$@"
 	fi
 }
 
@@ -231,8 +287,12 @@ r() {
 slot_procs() {
 	local i n=0 c
 	if rootless; then
-		pgrep -U "$ROOTLESS_USER" -a 2>/dev/null |
-			grep -vc -- " $AGENT_BIN --config $CONF " || true
+		# Not its agents (run, the supervisor, a sandbox's init: root's
+		# under the root agent), nor one that has just ended and waits
+		# to be reaped; a job's processes execute its runtime.
+		ps -o stat=,comm= -U "$ROOTLESS_USER" 2>/dev/null |
+			awk '$1 !~ /^Z/ && $2 != "sluice-agent" { n++ }
+				END { print n + 0 }'
 		return
 	fi
 	for i in $(seq 0 $((SLOTS_ALL - 1))); do
@@ -248,8 +308,8 @@ check_clean() {
 	local i left=0
 	tap_is "$(slot_procs)" 0 "$1: no process of a slot uid is left"
 	for i in $(seq 0 $((SLOTS_ALL - 1))); do
-		for cg in /sys/fs/cgroup/*/sluice/uid$((UID_BASE + i)) \
-			/sys/fs/cgroup/sluice/uid$((UID_BASE + i)); do
+		for cg in /sys/fs/cgroup/*/$CG_PARENT/uid$((UID_BASE + i)) \
+			/sys/fs/cgroup/$CG_PARENT/uid$((UID_BASE + i)); do
 			[ -d "$cg" ] && left=$((left + 1))
 		done
 	done

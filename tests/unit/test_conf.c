@@ -259,6 +259,38 @@ conf_load__optional_settings__read(void **state)
 }
 
 static void
+conf_load__mode__read(void **state)
+{
+	struct agent_conf c;
+
+	/* Without it, the account the test runs as decides. */
+	expect_loaded(SCALARS RUNTIMES, &c);
+	assert_int_equal(c.mode,
+	    geteuid() == 0 ? CONF_MODE_ROOT : CONF_MODE_USER);
+	conf_release(&c);
+	expect_loaded(SCALARS "mode = \"user\";\n" RUNTIMES, &c);
+	assert_int_equal(c.mode, CONF_MODE_USER);
+	conf_release(&c);
+	expect_loaded(SCALARS "mode = \"root\";\n" RUNTIMES, &c);
+	assert_int_equal(c.mode, CONF_MODE_ROOT);
+	conf_release(&c);
+}
+
+static void
+conf_load__bad_mode__refused(void **state)
+{
+	expect_refused(SCALARS "mode = \"rootless\";\n" RUNTIMES, "mode");
+	expect_refused(SCALARS "mode = 1;\n" RUNTIMES, "mode");
+	/* A parked sandbox is a namespace of the agent's own user
+	   namespace, which a rootless job's cannot enter. */
+	expect_refused(SCALARS "mode = \"user\";\nruntimes = ( { name = "
+			       "\"python3\"; command = [ "
+			       "\"/usr/bin/python3\", \"{entry}\" ]; "
+			       "warm_start = true; } );\n",
+	    "warm_start");
+}
+
+static void
 conf_load__syntax_error__refused(void **state)
 {
 	expect_refused(SCALARS "slots = ;\n" RUNTIMES, NULL);
@@ -582,6 +614,8 @@ main(void)
 		    conf_load__large_integers_without_L__read_exactly),
 		cmocka_unit_test(conf_load__limits_left_out__builtin_values),
 		cmocka_unit_test(conf_load__optional_settings__read),
+		cmocka_unit_test(conf_load__mode__read),
+		cmocka_unit_test(conf_load__bad_mode__refused),
 		cmocka_unit_test(conf_load__syntax_error__refused),
 		cmocka_unit_test(conf_load__missing_base_dir__refused),
 		cmocka_unit_test(conf_load__relative_base_dir__refused),
