@@ -30,7 +30,7 @@ slurm_node() { # EXTRA_SLURM_SETTINGS
     user = "$SLURM_USER"; identity = "$T/ssh/id_ed25519";
     known_hosts = "$T/ssh/known_hosts";
     agent = [ "$SLURM_AGENT", "--config", "$SLURM_AGENT_CONF" ];
-    slurm = { partition = "debug"; max_jobs = 10; poll_seconds = 0.5;
+    slurm = { partition = "debug"; max_jobs = 8; poll_seconds = 0.5;
               time_margin_seconds = 60; $1 }; }
 EOF
 }
@@ -69,7 +69,7 @@ disp_serve || tap_bail "the dispatcher does not start"
 disp_wait_node hpc UP 30
 tap_ok $? "the login node is UP (agent info and squeue --version over ssh)" ||
 	tap_diag "$(tail -20 "$T/serve.log")"
-tap_is "$(api GET /v1/nodes | jq -r '.nodes[] | select(.name == "hpc") | .slots')" 10 \
+tap_is "$(api GET /v1/nodes | jq -r '.nodes[] | select(.name == "hpc") | .slots')" 8 \
 	"its slots are max_jobs"
 
 # squeue's view of a sluice job: STATE NAME.
