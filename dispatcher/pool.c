@@ -510,8 +510,16 @@ pool_slurm_poll_batch(struct pool_worker *w, struct remote *r,
 
 	argv = slurm_squeue_argv(w->conf, st, n, &argc);
 	if (pool_slurm_cmd(r, argv, argc, NULL, SLURM_OUTPUT_MAX(n), &out, &len,
-		&status, e) == -1)
-		return e->code == ERR_IO ? -1 : 0;
+		&status, e) == -1) {
+		if (e->code == ERR_IO)
+			return -1;
+		/* Too much output (a lying login node), or no channel now:
+		   nothing is decided on it. */
+		if (!w->slurm_warned)
+			log_warn("%s: squeue: %s", w->conf->name, e->msg);
+		w->slurm_warned = true;
+		return 0;
+	}
 	bad = slurm_squeue_parse(out, len, st, n);
 	free(out);
 	out = NULL;
