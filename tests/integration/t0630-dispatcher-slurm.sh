@@ -8,7 +8,8 @@
 # while running; an external scancel; slurmd killed mid-job (requeued, then
 # NODE_FAIL once the attempts are used up); a dispatcher restart with jobs
 # in the cluster; slurm_job_id in the job object and `sluice status`; a bad
-# slurm group refused by serve --check.
+# slurm group refused by serve --check; a lying login node (sbatch without
+# an id, squeue's junk and contradictions) changes nothing it should not.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/dispatcher.sh"
 
@@ -210,6 +211,50 @@ tap_is "$(jq -r .state <<<"$job")" NODE_FAIL "killed again: NODE_FAIL, its attem
 tap_like "$(jq -r .reason <<<"$job")" "NODE_FAIL" "  the reason names SLURM's state"
 slurm_start_slurmd
 slurm_wait_node idle 60
+
+# --- A lying login node: bin_dir with commands that print what they like. ---
+liar=$SLURM_SHARED/liar
+mkdir -p "$liar"
+cat >"$liar/sbatch" <<EOF
+#!/bin/sh
+if [ -e "$liar/sbatch-lies" ]; then
+	cat >/dev/null
+	echo "Submitted batch job 5"
+	exit 0
+fi
+exec sbatch "\$@"
+EOF
+# squeue: junk lines, a line far too long, an id nobody asked about, the
+# truth, then the truth again with every state turned to COMPLETED.
+cat >"$liar/squeue" <<'EOF'
+#!/bin/sh
+case "$1" in --version) exec squeue "$@" ;; esac
+printf '999999|RUNNING|x\nnot a line\n|||\n12|WEIRD|x\n'
+head -c 1000 /dev/zero | tr '\0' 'A'
+echo
+squeue "$@"
+squeue "$@" | sed 's/|[A-Z_]*|/|COMPLETED|/'
+EOF
+printf '#!/bin/sh\nexec scancel "$@"\n' >"$liar/scancel"
+printf '#!/bin/sh\nexec sacct "$@"\n' >"$liar/sacct"
+chmod 0755 "$liar"/*
+chown -R "$SLURM_USER:" "$liar"
+touch "$liar/sbatch-lies"
+disp_stop
+write_conf "bin_dir = \"$liar\";"
+disp_serve || tap_bail "the dispatcher does not start with the liar's bin_dir"
+disp_wait_node hpc UP 30
+id=$(submit_py 'print("lied to")')
+job=$(wait_job "$id" 120)
+tap_is "$(jq -r .state <<<"$job")" FAILED "sbatch prints no id: the job FAILED after its attempts" || diag_job "$id"
+tap_like "$(jq -r .reason <<<"$job")" "sbatch did not print a job id" "  the reason says why"
+rm -f "$liar/sbatch-lies"
+id=$(submit_py 'import time; time.sleep(3); print("despite squeue")')
+job=$(wait_job "$id" 120)
+tap_is "$(jq -r '[.state, .attempts, (.stdout | rtrimstr("\n"))] | @tsv' <<<"$job")" "$(printf 'COMPLETED\t1\tdespite squeue')" \
+	"squeue's junk and a lying second line per job change nothing: COMPLETED on attempt 1" || diag_job "$id"
+tap_like "$(cat "$T/serve.log")" "lines of squeue's output ignored" "  the ignored lines are logged"
+tap_is "$(curl -s -o /dev/null -w '%{http_code}' "$DISP_URL/v1/health")" 200 "  the daemon is healthy"
 
 disp_stop
 tap_is "${DISP_STATUS:-1}" 0 "the dispatcher stops cleanly"
