@@ -839,12 +839,15 @@ view_node_object(struct core_node *n)
 			n->info.failing_errors[k]));
 	for (k = 0; k < n->conf->nlabels; k++)
 		json_array_append_new(labels, json_string(n->conf->labels[k]));
-	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:o}",
-	    "name", n->conf->name, "state", sched_state_name(n->state),
-	    "reason", n->reason, "slots", n->known ? (int)n->info.slots : 0,
-	    "busy", (int)n->busy, "busy_elsewhere", (int)n->elsewhere,
-	    "runtimes", rts, "failing_runtimes", failing, "labels", labels,
-	    "last_seen", view_str_or_null(n->last_seen));
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o, "
+			 "s:o}",
+	    "name", n->conf->name, "kind",
+	    n->conf->kind == NODE_KIND_SLURM ? "slurm" : "agent", "state",
+	    sched_state_name(n->state), "reason", n->reason, "slots",
+	    n->known ? (int)n->info.slots : 0, "busy", (int)n->busy,
+	    "busy_elsewhere", (int)n->elsewhere, "runtimes", rts,
+	    "failing_runtimes", failing, "labels", labels, "last_seen",
+	    view_str_or_null(n->last_seen));
 }
 
 /* The pool as the API shows it. */

@@ -72,6 +72,7 @@ tap_ok $? "the login node is UP (agent info and squeue --version over ssh)" ||
 	tap_diag "$(tail -20 "$T/serve.log")"
 tap_is "$(api GET /v1/nodes | jq -r '.nodes[] | select(.name == "hpc") | .slots')" 8 \
 	"its slots are max_jobs"
+tap_is "$(api GET /v1/nodes/hpc | jq -r .kind)" slurm "  GET /v1/nodes/hpc says kind slurm"
 
 # squeue's view of a sluice job: STATE NAME.
 squeue_of() {
