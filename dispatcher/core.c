@@ -792,10 +792,19 @@ core_send_job(struct core *c, int node, enum pool_cmd_type type,
 		    &n->info.ceilings, NULL);
 		core_queued_release(&q);
 		cmd.wall_seconds = l.wall_seconds;
-		for (k = 0; k < n->info.nruntimes; k++)
-			if (strcmp(n->info.runtimes[k], j->runtime) == 0)
-				cmd.wall_seconds += n->info.compile_wall[k];
 		cmd.memory_bytes = l.memory_bytes;
+		for (k = 0; k < n->info.nruntimes; k++) {
+			if (strcmp(n->info.runtimes[k], j->runtime) != 0)
+				continue;
+			cmd.wall_seconds += n->info.compile_wall[k];
+			/* The compile stage's memory limit is the agent's
+			   (info does not say it): the node's ceiling covers
+			   it. */
+			if (n->info.compiled[k] &&
+			    n->info.ceilings.memory_bytes > cmd.memory_bytes)
+				cmd.memory_bytes =
+				    n->info.ceilings.memory_bytes;
+		}
 		snprintf(cmd.slurm_id, sizeof(cmd.slurm_id), "%s",
 		    j->slurm_job_id);
 	}
