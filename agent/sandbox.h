@@ -1,7 +1,7 @@
 /*
  * The sandbox: the two processes that live inside a job's namespaces.
  *
- *   supervisor (root, outside)
+ *   supervisor (root, or rootless the agent's account: outside)
  *     └─ init   PID 1 of the new PID namespace; builds the root (or copies
  *        │      the session's template and adds the job's own mounts), forks the
  *        │      job, reaps everything, reports the job's status, then exits
@@ -15,6 +15,11 @@
  * seccomp filter, made while init builds the root), READY (init), GO
  * (supervisor), NOTIFY_FD (job, with the seccomp listener attached), STATUS
  * (init).  ERROR may come from init or the job at any step and is fatal.
+ *
+ * Rootless (plan.userns, mode "user"), clone makes a user namespace too,
+ * and the supervisor writes its maps (the slot's uid and gid to the
+ * agent's) before CGROUP_DONE; init takes the slot's ids there, keeping
+ * the namespace's capabilities until it has built the root.
  *
  * A runtime with a compile stage (plan.h) has two jobs in one sandbox:
  * FILTER comes twice (the run's, then the compile stage's), and after GO

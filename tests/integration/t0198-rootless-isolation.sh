@@ -152,6 +152,29 @@ out=$(as_rootless "$AGENT_BIN" --config "$T/warm.conf" info 2>&1)
 tap_like "$out" 'warm_start is not available with mode = \\"user\\"' "serve: warm_start is refused rootless, with the reason"
 check_clean serve
 
+# --- as on a cluster: the config and base_dir the account's own --------------
+# (a SLURM batch script's case: no root-owned file or directory but / and
+# /tmp above them, no sudo, the config named with --config)
+H="$T/home"
+mkdir -p "$H" && chown "$ROOTLESS_USER:$ROOTLESS_USER" "$H" && chmod 0755 "$H"
+as_rootless mkdir -p "$H/sluice/jobs"
+sed "s|^base_dir = .*|base_dir = \"$H/sluice\";|" "$CONF" | as_rootless sh -c "cat >'$H/agent.conf'"
+tap_is "$(as_rootless "$AGENT_BIN" --config "$H/agent.conf" info | jq -r '.mode + " " + .base_dir')" \
+	"user $H/sluice" "cluster: info with the account's own config and base_dir"
+D="$H/sluice/jobs/c1"
+mkdir -p "$D/files" && echo 'print("cluster")' >"$D/files/main.py" &&
+	echo '{"version": 1, "id": "t", "runtime": "python3", "entry": "main.py"}' >"$D/job.json"
+chown -R "$ROOTLESS_USER:$ROOTLESS_USER" "$D"
+as_rootless "$AGENT_BIN" --config "$H/agent.conf" run "$D" >/dev/null
+tap_is "$? $(jq -r .verdict "$D/result.json" 2>/dev/null) $(cat "$D/stdout" 2>/dev/null)" "0 ok cluster" \
+	"cluster: a job runs from the account's own base_dir"
+tap_is "$(stat -c %U "$H/sluice/slots")" "$ROOTLESS_USER" "cluster: the agent's own directories are the account's"
+chmod 0664 "$H/agent.conf"
+out=$(as_rootless "$AGENT_BIN" --config "$H/agent.conf" info 2>&1)
+tap_like "$out" 'writable by its group' "cluster: a config its group may write is refused"
+chmod 0644 "$H/agent.conf"
+check_clean cluster
+
 # --- refusals ----------------------------------------------------------------
 # mode = "root" without root.
 sed 's/^mode = "user";/mode = "root";/' "$CONF" >"$T/root.conf"
