@@ -247,7 +247,9 @@ node_start node2 "$NODE_PORT_node2"
 disp_wait_node node2 UP 20
 tap_ok $? "node2 is back"
 for _ in $(seq 1 300); do
-	[ "$(api GET "/v1/jobs/$r" | jq -r '.state + "/" + (.attempts | tostring)')" = RUNNING/2 ] && break
+	# RUNNING comes with the node's "accepted", the attempt's start with
+	# its "started" just after: wait for both.
+	[ "$(api GET "/v1/jobs/$r" | jq -r '.state + "/" + (.attempts | tostring) + "/" + (.attempt_started_at | type)')" = RUNNING/2/string ] && break
 	sleep 0.1
 done
 job=$(api GET "/v1/jobs/$r")
