@@ -377,15 +377,20 @@ settings_slurm_number(const config_setting_t *g, const char *key, double min,
  * Whether an extra sbatch option is one word sluice may pass: "--name" or
  * "--name=value", printable ASCII with no blank and none of the shell's
  * special characters (it is quoted anyway; this keeps the config honest),
- * and not one of the options sluice sets itself.
+ * and neither one of the options sluice sets itself or that collide with
+ * them (--ntasks after sluice's --ntasks=1 would win; --mem-per-cpu and
+ * --mem-per-gpu exclude --mem, --cpus-per-gpu --cpus-per-task) nor an
+ * abbreviation of one: sbatch's getopt_long takes "--nt=4" as --ntasks.
  */
 bool
 settings_slurm_option_ok(const char *o)
 {
 	static const char *const own[] = { "--time", "--mem", "--partition",
 		"--account", "--qos", "--job-name", "--output", "--error",
-		"--chdir", "--parsable", "--cpus-per-task", "--no-requeue",
-		"--requeue", "--wrap", "--array", "--dependency", NULL };
+		"--chdir", "--parsable", "--cpus-per-task", "--ntasks",
+		"--no-requeue", "--requeue", "--wrap", "--array",
+		"--dependency", "--mem-per-cpu", "--mem-per-gpu",
+		"--cpus-per-gpu", NULL };
 	size_t i, n;
 
 	if (strncmp(o, "--", 2) != 0 || !isalpha((unsigned char)o[2]) ||
@@ -397,8 +402,8 @@ settings_slurm_option_ok(const char *o)
 			return false;
 	n = strcspn(o, "=");
 	for (i = 0; own[i] != NULL; i++)
-		if (strlen(own[i]) == n && strncmp(o, own[i], n) == 0)
-			return false;
+		if (n <= strlen(own[i]) && strncmp(o, own[i], n) == 0)
+			return false; /* the option or an abbreviation of it */
 	return true;
 }
 
@@ -468,7 +473,9 @@ settings_slurm_read(const config_setting_t *g, struct settings_node *nd,
 				    "node '%s': slurm option '%.64s' must be "
 				    "one word \"--name\" or \"--name=value\" "
 				    "without blanks or shell characters, and "
-				    "not one sluice sets itself",
+				    "not one sluice sets itself (see "
+				    "sluice.conf(5)), one colliding with "
+				    "them, or an abbreviation of one",
 				    nd->name, sl->options[i]);
 	}
 	return 0;

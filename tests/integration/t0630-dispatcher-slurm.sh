@@ -61,6 +61,9 @@ bad_check() { # DESCRIPTION EXTRA EXPECTED
 }
 bad_check "an option with shell characters" 'options = [ "--comment=$(reboot)" ];' "slurm option"
 bad_check "an option sluice sets itself" 'options = [ "--time=1" ];' "sets itself"
+bad_check "--ntasks, which would undo sluice's --ntasks=1" 'options = [ "--ntasks=4" ];' "sets itself"
+bad_check "--mem-per-cpu, which collides with --mem" 'options = [ "--mem-per-cpu=1G" ];' "sets itself"
+bad_check "an abbreviation sbatch takes for --ntasks" 'options = [ "--nt=4" ];' "abbreviation"
 bad_check "an unknown slurm setting" 'max_job = 3;' "max_job"
 bad_check "a negative memory margin" 'memory_margin_bytes = -1;' "memory_margin_bytes"
 bad_check "a partition with a blank" 'qos = "a b";' "'qos'"

@@ -1,5 +1,5 @@
 # A SLURM cluster of the test's own on this machine: munged, slurmctld and
-# slurmd (Debian's packages, .ci/packages), each with its own config, key,
+# slurmd (Debian's packages, .ci/packages-test), each with its own config, key,
 # socket, state and spool directories, pid and log files and ports, never
 # /etc/slurm or /etc/munge; one compute node (this machine) named after the
 # test, in a partition "debug"; an unprivileged login account; and a
@@ -81,13 +81,13 @@ slurm_probe() {
 	[ "$(id -u)" -eq 0 ] || { echo "the SLURM test cluster needs root"; return; }
 	for b in munged slurmctld slurmd slurmstepd; do
 		[ -x "$(slurm_binary "$b")" ] || {
-			echo "no $SLURM_BIN_SRC/$b (.ci/packages: munge slurmctld slurmd slurm-client)"
+			echo "no $SLURM_BIN_SRC/$b (.ci/packages-test: munge slurmctld slurmd slurm-client)"
 			return
 		}
 	done
 	for b in sbatch squeue scancel scontrol sinfo; do
 		command -v "$b" >/dev/null || {
-			echo "no $b (.ci/packages: slurm-client)"
+			echo "no $b (.ci/packages-test: slurm-client)"
 			return
 		}
 	done

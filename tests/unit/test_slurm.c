@@ -83,7 +83,9 @@ settings_load__slurm_group__read(void **state)
 	assert_int_equal(load_node("kind = \"slurm\"; slurm = { max_jobs = 5; "
 				   "partition = \"debug\"; qos = \"normal\"; "
 				   "account = \"grp\"; options = [ "
-				   "\"--constraint=avx2\", \"--exclusive\" ]; "
+				   "\"--constraint=avx2\", \"--exclusive\", "
+				   "\"--mem-bind=local\", \"--reservation=r\", "
+				   "\"--ntasks-per-node=1\" ]; "
 				   "bin_dir = \"/opt/slurm/bin\"; };",
 			     &s, &e),
 	    0);
@@ -91,7 +93,7 @@ settings_load__slurm_group__read(void **state)
 	assert_int_equal(s.nodes[0].slurm.max_jobs, 5);
 	assert_string_equal(s.nodes[0].slurm.partition, "debug");
 	assert_string_equal(s.nodes[0].slurm.account, "grp");
-	assert_int_equal(s.nodes[0].slurm.noptions, 2);
+	assert_int_equal(s.nodes[0].slurm.noptions, 5);
 	assert_true(s.nodes[0].slurm.time_margin_seconds == 60);
 	assert_true(s.nodes[0].slurm.poll_seconds == 2);
 	assert_int_equal(s.nodes[0].slurm.memory_margin_bytes, 268435456);
@@ -134,6 +136,30 @@ settings_load__bad_slurm__refused(void **state)
 		    "sets itself" },
 		{ "kind = \"slurm\"; slurm = { max_jobs = 1; options = [ "
 		  "\"--wrap=x\" ]; };",
+		    "sets itself" },
+		{ "kind = \"slurm\"; slurm = { max_jobs = 1; options = [ "
+		  "\"--ntasks=4\" ]; };",
+		    "sets itself" },
+		{ "kind = \"slurm\"; slurm = { max_jobs = 1; options = [ "
+		  "\"--ntasks\" ]; };",
+		    "sets itself" },
+		{ "kind = \"slurm\"; slurm = { max_jobs = 1; options = [ "
+		  "\"--nt=4\" ]; };",
+		    "sets itself" },
+		{ "kind = \"slurm\"; slurm = { max_jobs = 1; options = [ "
+		  "\"--mem-per-cpu=1G\" ]; };",
+		    "sets itself" },
+		{ "kind = \"slurm\"; slurm = { max_jobs = 1; options = [ "
+		  "\"--mem-per-gpu=1G\" ]; };",
+		    "sets itself" },
+		{ "kind = \"slurm\"; slurm = { max_jobs = 1; options = [ "
+		  "\"--mem-per=1G\" ]; };",
+		    "sets itself" },
+		{ "kind = \"slurm\"; slurm = { max_jobs = 1; options = [ "
+		  "\"--cpus-per-gpu=2\" ]; };",
+		    "sets itself" },
+		{ "kind = \"slurm\"; slurm = { max_jobs = 1; options = [ "
+		  "\"--tim=5\" ]; };",
 		    "sets itself" },
 		{ "kind = \"slurm\"; slurm = { max_jobs = 1; poll_seconds = "
 		  "0.0; };",
