@@ -260,6 +260,32 @@ tap_is "$(stat -c %a "$DIR/out/plain")" 644 "outodd: no set-id or write bit reac
 tap_is "$(stat -c %U "$DIR/out/plain")" "$ROOTLESS_USER" "outodd: the copies are the account's"
 check_clean outodd
 
+# --- init and the supervisor: out of the job's reach (defended) ---------------
+# init is the job's uid in the job's namespace; not dumpable, its /proc entry
+# and descriptors stay closed, and pidfd_getfd needs the right to trace it.
+run_py initreach 'import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+print("fds", sorted(int(f) for f in os.listdir("/proc/self/fd") if int(f) > 2))
+got = []
+for p in ("/proc/1/root/", "/proc/1/environ", "/proc/1/mem", "/proc/1/fd/", "/proc/1/cwd/",
+          "/proc/1/ns/user", "/proc/1/status"):
+    try:
+        if p.endswith("/"):
+            os.listdir(p)
+        else:
+            os.close(os.open(p, os.O_RDONLY))
+        got.append(p)
+    except OSError:
+        pass
+print("opened", got)
+pfd = libc.syscall(434, 1, 0)
+r = [libc.syscall(438, pfd, n, 0) for n in range(3, 12)] if pfd >= 0 else []
+print("getfd", [x for x in r if x >= 0])' '{"processes": 4}'
+tap_is "$(grep '^fds ' "$DIR/stdout")" "fds [3]" "initreach: the job holds no descriptor but 0-2 (3: its listing)"
+tap_is "$(grep '^opened ' "$DIR/stdout")" "opened []" "initreach: nothing of init's /proc entry opens"
+tap_is "$(grep '^getfd ' "$DIR/stdout")" "getfd []" "initreach: pidfd_getfd takes none of init's descriptors"
+check_clean initreach
+
 # --- the account boundary: another account must not be able to write the policy
 chmod 0775 "$BASE"
 out=$(agent info 2>&1)
