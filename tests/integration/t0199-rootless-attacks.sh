@@ -262,6 +262,66 @@ tap_is "$(stat -c %a "$DIR/out/plain")" 644 "outodd: no set-id or write bit reac
 tap_is "$(stat -c %U "$DIR/out/plain")" "$ROOTLESS_USER" "outodd: the copies are the account's"
 check_clean outodd
 
+# --- two jobs at once: no channel through the account's namespaces ------------
+# B listens on an abstract unix socket and takes an exclusive flock on the
+# runtime's binary (a file every job shares, read-only); A, started while B
+# holds both, tries to connect and to take the same lock.  Both are
+# defended: a network namespace each, and each job's binds are an overlay of
+# its own (another inode, so another lock).
+B=$(job_py chan-b 'import fcntl, os, socket, time
+s = socket.socket(socket.AF_UNIX)
+s.bind("\0sluice-atk-86000")
+s.listen(1)
+f = open("/usr/bin/python3", "rb")
+fcntl.flock(f, fcntl.LOCK_EX)
+print("holding", flush=True)
+s.settimeout(4)
+try:
+    c, _ = s.accept(); print("accepted")
+except OSError:
+    print("nobody came")' '{"wall_seconds": 20}')
+agent run "$B" >/dev/null &
+pb=$!
+for i in $(seq 100); do grep -qs '^holding' "$B/stdout" && break; sleep 0.05; done
+run_py chan-a 'import fcntl, socket
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect("\0sluice-atk-86000"); print("connect ok")
+except OSError as e:
+    print("connect", e.strerror)
+f = open("/usr/bin/python3", "rb")
+try:
+    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB); print("lock free")
+except OSError as e:
+    print("lock held elsewhere")'
+wait "$pb"
+tap_is "$(grep '^connect' "$DIR/stdout")" "connect Connection refused" \
+	"two jobs: A cannot reach B's abstract socket (a network namespace each)"
+tap_is "$(cat "$B/stdout" | tail -1)" "nobody came" "two jobs: B saw no connection"
+tap_is "$(grep '^lock' "$DIR/stdout")" "lock free" "two jobs: B's flock on the runtime's binary is not A's (an overlay each)"
+check_clean "two jobs"
+
+# --- a fork bomb leaves the account able to fork -----------------------------
+B=$(job_py bomb 'import os, time
+n = 0
+try:
+    while True:
+        if os.fork() == 0:
+            time.sleep(6); os._exit(0)
+        n += 1
+except OSError:
+    pass
+print("forked", n, flush=True)
+time.sleep(3)' '{"processes": 128, "wall_seconds": 20}')
+agent run "$B" >/dev/null &
+pb=$!
+for i in $(seq 100); do grep -qs '^forked' "$B/stdout" && break; sleep 0.05; done
+tap_is "$(as_rootless sh -c 'for i in 1 2 3 4 5 6 7 8; do /bin/true & done; wait; echo forked')" forked \
+	"bomb: the account forks while a job of its own is at its processes limit"
+wait "$pb"
+tap_like "$(cat "$B/stdout")" '^forked 12[0-9]' "bomb: the job's own limit held"
+check_clean bomb
+
 # --- init and the supervisor: out of the job's reach (defended) ---------------
 # init is the job's uid in the job's namespace; not dumpable, its /proc entry
 # and descriptors stay closed, and pidfd_getfd needs the right to trace it.
