@@ -580,7 +580,7 @@ agent_info(struct agent *a, struct error *e)
 	    limit_to_json(&a->conf.defaults), "ceilings",
 	    limit_to_json(&a->conf.ceilings), "missing_binds", missing);
 	if (obj != NULL) {
-		json_object_set_new(obj, "filter", filter_describe());
+		json_object_set_new(obj, "filter", filter_describe(cs.memory));
 		json_object_set_new(obj, "mode",
 		    json_string(
 			a->conf.mode == CONF_MODE_USER ? "user" : "root"));
