@@ -1082,9 +1082,11 @@ main(int argc, char **argv)
 	   set-id to another account, it would act for its caller. */
 	if (geteuid() != 0 && trust_on_behalf()) {
 		error_set(&e, ERR_REFUSED,
-		    "sluice-agent runs as uid %u for uid %u: without root it "
-		    "runs only as the account that starts it",
-		    (unsigned)geteuid(), (unsigned)getuid());
+		    "sluice-agent runs as uid %u gid %u for uid %u gid %u: "
+		    "without root it runs only as the account that starts it, "
+		    "with its group (never set-user-id or set-group-id)",
+		    (unsigned)geteuid(), (unsigned)getegid(),
+		    (unsigned)getuid(), (unsigned)getgid());
 		return agent_fail(&e);
 	}
 	/* Root held for another account (sudo, doas, setuid) runs the node
