@@ -124,6 +124,7 @@ agent_run_check(struct agent *a, const struct jobdir *jd,
     const struct manifest *m, struct error *e)
 {
 	struct limits applied;
+	struct stat st;
 	int files, fd, rc;
 
 	if (conf_runtime(&a->conf, m->runtime) == NULL)
@@ -152,6 +153,15 @@ agent_run_check(struct agent *a, const struct jobdir *jd,
 		    "stdin must be a regular file");
 	if (fd != -1) {
 		rc = jobdir_owned(jd, fd, "stdin", false, e);
+		/* The job gets a copy in memory (sup_stdin()), bounded as the
+		   submission's copy in /job is. */
+		if (rc == 0 && fstat(fd, &st) == 0 &&
+		    (uint64_t)st.st_size > applied.disk_bytes)
+			rc = error_set(e, ERR_INVALID,
+			    "stdin (%lld bytes) is larger than the job's "
+			    "disk_bytes (%llu)",
+			    (long long)st.st_size,
+			    (unsigned long long)applied.disk_bytes);
 		close(fd);
 		if (rc == -1) {
 			snprintf(e->field, sizeof(e->field), "stdin");
