@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -189,8 +190,8 @@ filter_add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
 
 /* Add every rule of the filter to ctx (and describe each in log). */
 static int
-filter_rules(scmp_filter_ctx ctx, uint64_t memory_bytes, json_t *log,
-    struct error *e)
+filter_rules(scmp_filter_ctx ctx, uint64_t memory_bytes, bool memcg,
+    json_t *log, struct error *e)
 {
 	struct scmp_arg_cmp cmp[2];
 	int err;
@@ -272,6 +273,25 @@ filter_rules(scmp_filter_ctx ctx, uint64_t memory_bytes, json_t *log,
 		"ENOMEM from the supervisor above the memory limit", log,
 		e) == -1)
 		return -1;
+
+	/* Without a memory cgroup, memory_bytes holds only what is mapped
+	   (RLIMIT_AS and the check above).  A memfd written with write(2),
+	   a SysV shared memory segment detached after filling and the
+	   messages in a SysV queue are held by the kernel in no process's
+	   address space: one job could keep several times its limit.  With
+	   a cgroup they are charged to it, and allowed.  ENOSYS, as on a
+	   kernel built without them: programs that use them (memfd_create
+	   since 3.17) test for it and fall back, to a file in /dev/shm or
+	   /tmp, which is the job's tmpfs and counts against disk_bytes.
+	   POSIX message queues need no rule: RLIMIT_MSGQUEUE is 0. */
+	if (!memcg &&
+	    (filter_add(ctx, SCMP_ACT_ERRNO(ENOSYS), "memfd_create", 0, NULL,
+		 "errno ENOSYS without a memory cgroup", log, e) == -1 ||
+		filter_add(ctx, SCMP_ACT_ERRNO(ENOSYS), "shmget", 0, NULL,
+		    "errno ENOSYS without a memory cgroup", log, e) == -1 ||
+		filter_add(ctx, SCMP_ACT_ERRNO(ENOSYS), "msgget", 0, NULL,
+		    "errno ENOSYS without a memory cgroup", log, e) == -1))
+		return -1;
 	return 0;
 }
 
@@ -300,7 +320,8 @@ filter_new(struct error *e)
 
 /* Compile the filter into prog. */
 int
-filter_build(uint64_t memory_bytes, struct filter_prog *prog, struct error *e)
+filter_build(uint64_t memory_bytes, bool memcg, struct filter_prog *prog,
+    struct error *e)
 {
 	scmp_filter_ctx ctx;
 	struct stat st;
@@ -308,7 +329,7 @@ filter_build(uint64_t memory_bytes, struct filter_prog *prog, struct error *e)
 
 	if ((ctx = filter_new(e)) == NULL)
 		return -1;
-	if (filter_rules(ctx, memory_bytes, NULL, e) == -1)
+	if (filter_rules(ctx, memory_bytes, memcg, NULL, e) == -1)
 		goto out;
 	/* libseccomp 2.5 exports only to a descriptor. */
 	if ((fd = memfd_create("sluice-filter", MFD_CLOEXEC)) == -1) {
@@ -339,7 +360,7 @@ out:
 
 /* The filter's rules, as info shows them. */
 json_t *
-filter_describe(void)
+filter_describe(bool memcg)
 {
 	scmp_filter_ctx ctx;
 	struct error e;
@@ -349,7 +370,7 @@ filter_describe(void)
 	if ((rules = json_array()) == NULL)
 		return NULL;
 	if ((ctx = filter_new(&e)) != NULL) {
-		(void)filter_rules(ctx, 1, rules, &e);
+		(void)filter_rules(ctx, 1, memcg, rules, &e);
 		seccomp_release(ctx);
 	}
 	obj = json_pack("{s:s, s:o}", "default", "allow", "rules", rules);

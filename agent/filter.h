@@ -8,6 +8,7 @@
 #ifndef SLUICE_AGENT_FILTER_H
 #define SLUICE_AGENT_FILTER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -30,12 +31,14 @@ struct filter_prog {
 /*
  * Compile the filter for a job.  Writable mappings larger than
  * memory_bytes go to a user-notification listener (the supervisor answers
- * ENOMEM and records that the memory limit was hit).  No system call is
+ * ENOMEM and records that the memory limit was hit).  Without a memory
+ * cgroup (memcg false), memfd_create, shmget and msgget are refused: they
+ * hold memory outside every address space.  No system call is
  * filtered yet: the supervisor compiles it while init builds the root, and
  * the job installs it with filter_install().
  */
-int
-filter_build(uint64_t memory_bytes, struct filter_prog *prog, struct error *e);
+int filter_build(uint64_t memory_bytes, bool memcg, struct filter_prog *prog,
+    struct error *e);
 
 /*
  * The number of the system call name for a rule.  A name this libseccomp
@@ -46,12 +49,13 @@ filter_build(uint64_t memory_bytes, struct filter_prog *prog, struct error *e);
 int filter_resolve(const char *name, int *nr, struct error *e);
 
 /*
- * The filter's rules as info shows them: {"default": "allow", "rules":
+ * The filter's rules as info shows them (for a node with a memory cgroup
+ * or, memcg false, without): {"default": "allow", "rules":
  * [{"syscall", "action", "native"}, ...], "error": null or why a rule cannot
  * be installed here (then every job ends in sandbox_error)}.  "native" is
  * false for a call this architecture does not have (nothing to refuse).
  */
-json_t *filter_describe(void);
+json_t *filter_describe(bool memcg);
 
 /*
  * Set no_new_privs and install prog in the calling process; the listener's

@@ -124,6 +124,7 @@ agent_run_check(struct agent *a, const struct jobdir *jd,
     const struct manifest *m, struct error *e)
 {
 	struct limits applied;
+	struct stat st;
 	int files, fd, rc;
 
 	if (conf_runtime(&a->conf, m->runtime) == NULL)
@@ -152,6 +153,15 @@ agent_run_check(struct agent *a, const struct jobdir *jd,
 		    "stdin must be a regular file");
 	if (fd != -1) {
 		rc = jobdir_owned(jd, fd, "stdin", false, e);
+		/* The job gets a copy in memory (sup_stdin()), bounded as the
+		   submission's copy in /job is. */
+		if (rc == 0 && fstat(fd, &st) == 0 &&
+		    (uint64_t)st.st_size > applied.disk_bytes)
+			rc = error_set(e, ERR_INVALID,
+			    "stdin (%lld bytes) is larger than the job's "
+			    "disk_bytes (%llu)",
+			    (long long)st.st_size,
+			    (unsigned long long)applied.disk_bytes);
 		close(fd);
 		if (rc == -1) {
 			snprintf(e->field, sizeof(e->field), "stdin");
@@ -580,7 +590,7 @@ agent_info(struct agent *a, struct error *e)
 	    limit_to_json(&a->conf.defaults), "ceilings",
 	    limit_to_json(&a->conf.ceilings), "missing_binds", missing);
 	if (obj != NULL) {
-		json_object_set_new(obj, "filter", filter_describe());
+		json_object_set_new(obj, "filter", filter_describe(cs.memory));
 		json_object_set_new(obj, "mode",
 		    json_string(
 			a->conf.mode == CONF_MODE_USER ? "user" : "root"));
@@ -1082,9 +1092,11 @@ main(int argc, char **argv)
 	   set-id to another account, it would act for its caller. */
 	if (geteuid() != 0 && trust_on_behalf()) {
 		error_set(&e, ERR_REFUSED,
-		    "sluice-agent runs as uid %u for uid %u: without root it "
-		    "runs only as the account that starts it",
-		    (unsigned)geteuid(), (unsigned)getuid());
+		    "sluice-agent runs as uid %u gid %u for uid %u gid %u: "
+		    "without root it runs only as the account that starts it, "
+		    "with its group (never set-user-id or set-group-id)",
+		    (unsigned)geteuid(), (unsigned)getegid(),
+		    (unsigned)getuid(), (unsigned)getgid());
 		return agent_fail(&e);
 	}
 	/* Root held for another account (sudo, doas, setuid) runs the node

@@ -22,7 +22,9 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,6 +42,13 @@
 #include "supervise.h"
 #include "util.h"
 #include "verdict.h"
+
+/* memfd_create: sealed against ever being made executable (Linux 6.3). */
+#ifndef MFD_NOEXEC_SEAL
+#define SUP_MFD_NOEXEC_SEAL 0x0008U
+#else
+#define SUP_MFD_NOEXEC_SEAL MFD_NOEXEC_SEAL
+#endif
 
 #define SUPERVISE_SETUP_SECONDS 30
 #define SUPERVISE_CPU_TICK_MIN 0.005
@@ -608,12 +617,27 @@ sup_output_file(struct sup *s, const char *name)
 	return fd;
 }
 
-/* The job's stdin: JOBDIR/stdin if it is a regular file, else /dev/null. */
+/*
+ * The job's stdin: a sealed in-memory copy of JOBDIR/stdin if it is a
+ * regular file, else /dev/null.  Never the host file itself: rootless the
+ * job's uid on the host is the account, which owns it, so through
+ * /proc/self/fd/0 the job could reopen it for writing, grow it, chmod it
+ * or set its xattrs; and under either agent its readlink would show the
+ * job directory's host path.  The copy reads and seeks as the file did; it
+ * is named "stdin" (readlink shows /memfd:stdin), its seals forbid every
+ * change, and it is at most the job's disk_bytes (the submission's bound
+ * in the sandbox too).
+ */
 static int
 sup_stdin(struct sup *s)
 {
+	const unsigned seals = F_SEAL_SEAL | F_SEAL_WRITE | F_SEAL_GROW |
+	    F_SEAL_SHRINK;
 	struct error e;
-	int fd;
+	struct stat st;
+	off_t left;
+	ssize_t n;
+	int fd, mfd = -1;
 
 	fd = openat(s->sj->jd->fd, "stdin",
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -626,13 +650,51 @@ sup_stdin(struct sup *s)
 	/* A regular file of the account's own, with one link. */
 	if (jobdir_owned(s->sj->jd, fd, "stdin", false, &e) == -1) {
 		sup_fail(s, "%s", e.msg);
-		close(fd);
-		return -1;
+		goto fail;
 	}
-	/* Reads from a regular file never block; clear the flag anyway so
-	   the program sees an ordinary descriptor. */
-	(void)fcntl(fd, F_SETFL, 0);
-	return fd;
+	if (fstat(fd, &st) == -1 || st.st_size < 0) {
+		sup_fail(s, "cannot read stdin: %s", strerror(errno));
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > s->p->limits.disk_bytes) {
+		sup_fail(s,
+		    "stdin (%lld bytes) is larger than the job's disk_bytes "
+		    "(%llu)",
+		    (long long)st.st_size,
+		    (unsigned long long)s->p->limits.disk_bytes);
+		goto fail;
+	}
+	/* Not executable where the kernel can say so (6.3); older kernels
+	   refuse the flag. */
+	mfd = memfd_create("stdin",
+	    MFD_CLOEXEC | MFD_ALLOW_SEALING | SUP_MFD_NOEXEC_SEAL);
+	if (mfd == -1 && errno == EINVAL)
+		mfd = memfd_create("stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd == -1) {
+		sup_fail(s, "cannot copy stdin: memfd_create: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	/* The size seen above and no more: the account may still be
+	   writing the file, and a file that shrank is an error. */
+	for (left = st.st_size; left > 0; left -= n)
+		if ((n = sendfile(mfd, fd, NULL, (size_t)left)) <= 0) {
+			sup_fail(s, "cannot copy stdin: %s",
+			    n == 0 ? "it shrank" : strerror(errno));
+			goto fail;
+		}
+	if (fcntl(mfd, F_ADD_SEALS, seals) == -1 ||
+	    lseek(mfd, 0, SEEK_SET) != 0) {
+		sup_fail(s, "cannot seal stdin: %s", strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	return mfd;
+fail:
+	if (mfd != -1)
+		close(mfd);
+	close(fd);
+	return -1;
 }
 
 /* The kernel's clone_args, as far as CLONE_INTO_CGROUP (Linux 5.7). */
@@ -912,7 +974,8 @@ sup_setup(struct sup *s)
 	}
 	/* Compile the filter while init builds the root on the other CPU. */
 	error_init(&e);
-	if (filter_build(s->p->limits.memory_bytes, &s->filter, &e) == -1) {
+	if (filter_build(s->p->limits.memory_bytes, s->sj->cg->memory,
+		&s->filter, &e) == -1) {
 		sup_fail(s, "%s", e.msg);
 		return false;
 	}
@@ -924,8 +987,8 @@ sup_setup(struct sup *s)
 	/* A compile stage's filter refuses what its own memory limit
 	   refuses. */
 	if (s->p->has_compile &&
-	    filter_build(s->p->compile.limits.memory_bytes, &s->cfilter, &e) ==
-		-1) {
+	    filter_build(s->p->compile.limits.memory_bytes, s->sj->cg->memory,
+		&s->cfilter, &e) == -1) {
 		sup_fail(s, "%s", e.msg);
 		return false;
 	}

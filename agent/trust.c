@@ -30,12 +30,15 @@ bool
 trust_on_behalf(void)
 {
 	uid_t r, eff, s;
+	gid_t rg, eg, sg;
 
-	if (getresuid(&r, &eff, &s) == -1)
+	if (getresuid(&r, &eff, &s) == -1 || getresgid(&rg, &eg, &sg) == -1)
 		return true;
-	/* Without root, only set-id to another account acts for one. */
+	/* Without root, only set-id to another account acts for one; a
+	   set-group-id agent acts for its caller with a group that is not
+	   the caller's (say one that reads what the account may not). */
 	if (eff != 0)
-		return r != eff || s != eff;
+		return r != eff || s != eff || rg != eg || sg != eg;
 	if (r != 0 || s != 0)
 		return true;
 	/* sudo, doas and pkexec set these themselves; a caller cannot. */

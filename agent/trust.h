@@ -19,7 +19,8 @@
  * a real or saved uid other than 0 (setuid), or a privilege tool's record of
  * a non-root caller (SUDO_UID, DOAS_USER, PKEXEC_UID).  Such a caller gets
  * the compiled-in config and nothing else.  Without root: whether the real
- * or saved uid is not the effective one (set-id to another account).
+ * or saved uid is not the effective one, or the real or saved gid not the
+ * effective gid (set-user-id or set-group-id to another account or group).
  */
 bool trust_on_behalf(void);
 

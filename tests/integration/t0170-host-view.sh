@@ -235,4 +235,31 @@ tap_is "$(r .verdict)" ok "devices: the job ran"
 tap_is "$(head -1 "$DIR/stdout")" "write 1" "devices: /dev/null is still written (control)"
 tap_is "$(tail -n +2 "$DIR/stdout" | tr '\n' ' ')" "/dev/null 30 /dev/zero 30 /dev/full 30 " "devices: no device node's times can be changed (EROFS)"
 
+# --- stdin: a sealed copy, not the job directory's file -----------------
+# readlink of descriptor 0 named the host path of the job directory; the
+# job now reads a sealed in-memory copy (t0199 has the rootless case).
+DIR=$(job_py stdin 'import os
+print("fd0", os.readlink("/proc/self/fd/0"))
+try:
+    fd = os.open("/proc/self/fd/0", os.O_RDWR)
+    os.write(fd, b"OVERWRITTEN\n")
+    print("reopen-rw ok")
+except OSError as e:
+    print("reopen-rw", e.strerror)
+try:
+    os.fchmod(0, 0o6777); print("fchmod ok")
+except OSError as e:
+    print("fchmod", e.strerror)
+print("read", repr(os.read(0, 64)))')
+printf 'the input\n' >"$DIR/stdin"
+chmod 644 "$DIR/stdin"
+run_job "$DIR"
+tap_is "$(r .verdict)" ok "stdin: the job ran"
+tap_is "$(grep -c -F "$BASE" "$DIR/stdout")" 0 "stdin: /proc/self/fd/0 does not show the job directory's host path"
+tap_is "$(grep '^fd0 ' "$DIR/stdout")" "fd0 /memfd:stdin (deleted)" "stdin: descriptor 0 is the sealed copy"
+tap_like "$(grep '^reopen-rw ' "$DIR/stdout")" "^reopen-rw (Operation not permitted|Permission denied)$" "stdin: the copy cannot be written"
+tap_is "$(cat "$DIR/stdin") $(stat -c '%a %s' "$DIR/stdin")" "the input 644 10" "stdin: the host file is unchanged, its mode too"
+tap_is "$(grep '^read ' "$DIR/stdout")" "read b'the input\\n'" "stdin: the job reads it"
+check_clean stdin
+
 tap_done

@@ -6,6 +6,14 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/agent.sh"
 agent_setup 71950 1
+# Without a memory cgroup (rootless with none delegated, or cgroup "none")
+# the filter refuses SysV segments and queues (ENOSYS): then there are none
+# to leave, and the checks below expect none.
+if [ "$(agent info | jq -r .enforced.memory_bytes)" = cgroup ]; then
+	SYSV=True SYSV_SEEN="'shm', 'msg', '/proc/sysvipc/shm', '/proc/sysvipc/msg', "
+else
+	SYSV=False SYSV_SEEN=
+fi
 
 LEAVE='import ctypes, os, socket, time
 libc = ctypes.CDLL(None, use_errno=True)
@@ -53,7 +61,7 @@ print("found", found)'
 
 run_py first "$LEAVE"
 tap_is "$(r .verdict)" ok "the first job ran"
-tap_is "$(cat "$DIR/stdout")" "left True True" "the first job left files, a segment, a queue, sockets and a process"
+tap_is "$(cat "$DIR/stdout")" "left $SYSV $SYSV" "the first job left files, a segment and a queue (where allowed), sockets and a process"
 run_py second "$SEE"
 tap_is "$(r .verdict)" ok "the second job ran on the same slot"
 tap_is "$(jq -r 'select(.event == "accepted") | .slot' "$DIR/events")" "$(jq -r 'select(.event == "accepted") | .slot' "$BASE/jobs/first/events")" "both jobs had the same slot"
@@ -63,7 +71,7 @@ check_clean "slot reuse"
 # The positive control of the checks: in one job, they find what it left.
 run_py both "$LEAVE
 $SEE"
-tap_like "$(tail -1 "$DIR/stdout")" "'/tmp/left', '/job/left', '/out/left', '/dev/shm/left', '/tmp/left.sock', 'shm', 'msg', '/proc/sysvipc/shm', '/proc/sysvipc/msg', 'abstract socket', \"processes" "control: the checks see all of it within the job that left it"
+tap_like "$(tail -1 "$DIR/stdout")" "'/tmp/left', '/job/left', '/out/left', '/dev/shm/left', '/tmp/left.sock', ${SYSV_SEEN}'abstract socket', \"processes" "control: the checks see all of it within the job that left it"
 check_clean "control"
 
 # --- the job's network and IPC namespaces are its own, not the host's ------

@@ -17,8 +17,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/ptrace.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -34,7 +37,7 @@
 /* Run fn in a child under the filter; its exit status is the verdict:
    0 when every check in fn held. */
 static int
-run_filtered(int (*fn)(void))
+run_filtered_memcg(int (*fn)(void), bool memcg)
 {
 	static struct filter_prog prog;
 	struct error e;
@@ -42,7 +45,7 @@ run_filtered(int (*fn)(void))
 	pid_t pid;
 
 	error_init(&e);
-	assert_int_equal(filter_build(MEMORY, &prog, &e), 0);
+	assert_int_equal(filter_build(MEMORY, memcg, &prog, &e), 0);
 	assert_true(prog.len > 10);
 	if ((pid = fork()) == 0) {
 		if (filter_install(&prog, &nfd, &e) == -1)
@@ -52,6 +55,13 @@ run_filtered(int (*fn)(void))
 	assert_true(pid > 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The same, for a node without a memory cgroup. */
+static int
+run_filtered(int (*fn)(void))
+{
+	return run_filtered_memcg(fn, false);
 }
 
 /* Checks run under the filter: each returns a distinct code on failure. */
@@ -120,6 +130,49 @@ filter__job_checks__refused_and_allowed(void **state)
 	assert_int_equal(run_filtered(refusals), 0);
 }
 
+/* Memory outside every address space: refused without a memory cgroup. */
+static int
+outside_memory_refused(void)
+{
+	errno = 0;
+	if (syscall(SYS_memfd_create, "m", 0) != -1 || errno != ENOSYS)
+		return 1;
+	errno = 0;
+	if (shmget(IPC_PRIVATE, 1 << 20, IPC_CREAT | 0600) != -1 ||
+	    errno != ENOSYS)
+		return 2;
+	errno = 0;
+	if (msgget(IPC_PRIVATE, IPC_CREAT | 0600) != -1 || errno != ENOSYS)
+		return 3;
+	return 0;
+}
+
+/* With one, the cgroup charges them: allowed. */
+static int
+outside_memory_allowed(void)
+{
+	int fd, id;
+
+	if ((fd = (int)syscall(SYS_memfd_create, "m", 0)) == -1)
+		return 1;
+	close(fd);
+	if ((id = shmget(IPC_PRIVATE, 1 << 20, IPC_CREAT | 0600)) == -1)
+		return 2;
+	(void)shmctl(id, IPC_RMID, NULL);
+	if ((id = msgget(IPC_PRIVATE, IPC_CREAT | 0600)) == -1)
+		return 3;
+	(void)msgctl(id, IPC_RMID, NULL);
+	return 0;
+}
+
+static void
+filter__memory_outside_mappings__refused_without_memcg(void **state)
+{
+	(void)state;
+	assert_int_equal(run_filtered_memcg(outside_memory_refused, false), 0);
+	assert_int_equal(run_filtered_memcg(outside_memory_allowed, true), 0);
+}
+
 /* An x32 system call number: the process is killed with SIGSYS. */
 static int
 x32_call(void)
@@ -152,7 +205,7 @@ filter__oversized_mapping__sent_to_listener(void **state)
 	int sv[2], nfd = -1, status;
 	pid_t pid;
 
-	assert_int_equal(filter_build(MEMORY, &prog, &e), 0);
+	assert_int_equal(filter_build(MEMORY, false, &prog, &e), 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	if ((pid = fork()) == 0) {
 		void *small, *big;
@@ -236,8 +289,8 @@ filter_resolve__unknown_name__refused(void **state)
 static void
 filter_describe__rules__listed(void **state)
 {
-	json_t *d = filter_describe(), *rules, *r;
-	bool inotify = false, fanotify = false, clone = false;
+	json_t *d = filter_describe(false), *rules, *r;
+	bool inotify = false, fanotify = false, clone = false, memfd = false;
 	size_t i;
 
 	(void)state;
@@ -258,8 +311,18 @@ filter_describe__rules__listed(void **state)
 			fanotify = true;
 		if (strcmp(name, "clone") == 0)
 			clone = true;
+		if (strcmp(name, "memfd_create") == 0)
+			memfd = true;
 	}
-	assert_true(inotify && fanotify && clone);
+	assert_true(inotify && fanotify && clone && memfd);
+	json_decref(d);
+	/* With a memory cgroup, memfd_create is the job's. */
+	d = filter_describe(true);
+	assert_non_null(d);
+	json_array_foreach (json_object_get(d, "rules"), i, r)
+		assert_string_not_equal(json_string_value(
+					    json_object_get(r, "syscall")),
+		    "memfd_create");
 	json_decref(d);
 }
 
@@ -268,6 +331,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(filter__job_checks__refused_and_allowed),
+		cmocka_unit_test(
+		    filter__memory_outside_mappings__refused_without_memcg),
 		cmocka_unit_test(filter__x32_syscall__killed),
 		cmocka_unit_test(filter__oversized_mapping__sent_to_listener),
 		cmocka_unit_test(filter_resolve__unknown_name__refused),
