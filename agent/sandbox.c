@@ -705,6 +705,7 @@ static void __attribute__((noreturn))
 sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 {
 	struct error e;
+	sigset_t none;
 	size_t i;
 	int nfd, null;
 
@@ -713,6 +714,12 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 	   that its own /proc files are its own. */
 	if (p->userns && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1)
 		sandbox_die(sock, "cannot make the job dumpable: %s",
+		    strerror(errno));
+	/* The signals init blocked (sandbox_init_main()) are the job's
+	   again. */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		sandbox_die(sock, "cannot unblock signals: %s",
 		    strerror(errno));
 	/* A fresh session: no controlling terminal, so no TIOCSTI. */
 	if (setsid() == -1)
@@ -1063,6 +1070,7 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	struct sandbox_stage run, compile;
 	struct sandbox_io mine = *io;
 	struct error e;
+	sigset_t blocked;
 	pid_t job, pid;
 	int fds[SANDBOX_KEEPERS], sock, files, status;
 
@@ -1139,6 +1147,15 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	   execute. */
 	if (p->userns && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		sandbox_die(sock, "cannot make init undumpable: %s",
+		    strerror(errno));
+	/* Every signal blocked from here (the job unblocks its own): in mode
+	   "user" the job has init's uid and may signal it, and a handler of
+	   init's (a sanitizer's, say) would then run on the job's word.  The
+	   kernel drops the rest from inside the namespace (SIG_DFL at PID 1),
+	   and the supervisor only ever sends SIGKILL. */
+	sigfillset(&blocked);
+	if (sigprocmask(SIG_SETMASK, &blocked, NULL) == -1)
+		sandbox_die(sock, "init cannot block signals: %s",
 		    strerror(errno));
 
 	if (p->has_compile) {

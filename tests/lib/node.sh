@@ -160,16 +160,11 @@ node_start() {
 	fi
 }
 
-# node_pids NAME: the pids of the node's sshd processes and all their
-# descendants, one a line.
-node_pids() {
-	local d roots
-	d=$(node_dir "$1")
-	# Zombies have no exe link, so they do not count.
-	roots=$(find /proc -mindepth 2 -maxdepth 2 -name exe -lname "$d/sshd" \
-		2>/dev/null | cut -d/ -f3 | tr '\n' ' ')
-	[ -n "$roots" ] || return 0
-	ps -e -o pid=,ppid=,stat= | awk -v roots="$roots" '
+# proc_descendants PID...: the pids and all their live descendants
+# (zombies count as gone).
+proc_descendants() {
+	[ $# -gt 0 ] || return 0
+	ps -e -o pid=,ppid=,stat= | awk -v roots="$*" '
 		{ parent[$1] = $2; state[$1] = $3 }
 		END {
 			n = split(roots, r, " ")
@@ -185,6 +180,18 @@ node_pids() {
 			for (p in keep)
 				if ((p in state) && state[p] !~ /^Z/) print p
 		}' | sort -n
+}
+
+# node_pids NAME: the pids of the node's sshd processes and all their
+# descendants, one a line.
+node_pids() {
+	local d roots
+	d=$(node_dir "$1")
+	# Zombies have no exe link, so they do not count.
+	roots=$(find /proc -mindepth 2 -maxdepth 2 -name exe -lname "$d/sshd" \
+		2>/dev/null | cut -d/ -f3 | tr '\n' ' ')
+	[ -n "$roots" ] || return 0
+	proc_descendants $roots
 }
 
 # node_signal_all NAME SIGNAL: send SIGNAL to the node until no new process

@@ -121,27 +121,6 @@ slurm_pids_of() {
 	done | sort -n
 }
 
-# slurm_descendants PID...: the pids and all their live descendants.
-slurm_descendants() {
-	[ $# -gt 0 ] || return 0
-	ps -e -o pid=,ppid=,stat= | awk -v roots="$*" '
-		{ parent[$1] = $2; state[$1] = $3 }
-		END {
-			n = split(roots, r, " ")
-			for (i = 1; i <= n; i++) keep[r[i]] = 1
-			do {
-				added = 0
-				for (p in parent)
-					if (!(p in keep) && (parent[p] in keep)) {
-						keep[p] = 1
-						added = 1
-					}
-			} while (added)
-			for (p in keep)
-				if ((p in state) && state[p] !~ /^Z/) print p
-		}' | sort -n
-}
-
 # slurm_kill_wait PID...: SIGKILL the pids and wait (10 s at most) until
 # they are gone (zombies count as gone: node_gone).
 slurm_kill_wait() {
@@ -280,7 +259,7 @@ slurm_kill_slurmd() {
 slurm_kill_node() {
 	local pids
 	# shellcheck disable=SC2046
-	pids="$(slurm_descendants $(slurm_pids_of slurmd slurmstepd)) $(slurm_account_pids)"
+	pids="$(proc_descendants $(slurm_pids_of slurmd slurmstepd)) $(slurm_account_pids)"
 	# shellcheck disable=SC2086
 	slurm_kill_wait $pids
 }
