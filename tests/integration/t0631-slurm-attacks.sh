@@ -16,6 +16,8 @@
 #     failing: the unrecorded SLURM job must not stay beside a new one
 #   - a cancel at once after the submission
 #   - a lying NODE_FAIL while attempt 1 runs on (attempt 2's result wins)
+#   - squeue's output far over its cap; a restart once squeue forgot a
+#     finished job and sacct is disabled
 #   - a squeue that never ends (a byte of stderr a second): a cancel via
 #     the API must still end the job
 . "$top_srcdir/tests/lib/tap.sh"
@@ -80,6 +82,16 @@ while [ -e \$L/squeue-trickle ]; do
 	printf . >&2
 	sleep 1
 done
+if [ -e \$L/squeue-flood ]; then
+	# 16 MB of junk without a newline.
+	head -c 16000000 /dev/zero | tr '\\0' 'x'
+	exit 0
+fi
+if [ -s \$L/forget ]; then
+	# As squeue once MinJobAge has passed: the id is unknown.
+	squeue "\$@" | grep -v "^\$(cat \$L/forget)|"
+	exit 0
+fi
 if [ -s \$L/nodefail ]; then
 	nf=\$(cat \$L/nodefail)
 	squeue "\$@" | sed "s/^\$nf|[A-Z_]*|/\$nf|NODE_FAIL|/"
@@ -324,6 +336,31 @@ tap_is "$(jq -r '[.state, .attempts, (.stdout | gsub("\n"; " "))] | @tsv' <<<"$j
 tap_isnt "$(jq -r .slurm_job_id <<<"$job")" "$s1" "  from a new SLURM job"
 st=$(slurm_wait_state "$s1" 'CANCELLED|COMPLETED|FAILED' 30)
 tap_like "$st" '^(CANCELLED|COMPLETED|FAILED)$' "  attempt 1's SLURM job is over ($st)"
+
+# --- squeue's output far over its cap for a while. ---
+id=$(submit_py 'import time; time.sleep(3); print("flooded")')
+wait_reason "$id" '^(running|pending) ' 60
+touch "$liar/squeue-flood"
+sleep 4
+rm -f "$liar/squeue-flood"
+job=$(wait_job "$id" 60)
+tap_is "$(jq -r '[.state, .attempts, (.stdout | rtrimstr("\n"))] | @tsv' <<<"$job")" "$(printf 'COMPLETED\t1\tflooded')" \
+	"16 MB from squeue: nothing decided on it, COMPLETED on attempt 1 (defended)" || diag_job "$id"
+tap_like "$(cat "$T/serve.log")" "squeue: output of .* is larger than" "  logged"
+
+# --- A restart once squeue has forgotten a finished job (no sacct). ---
+id=$(submit_py 'import time; time.sleep(2); print("forgotten")')
+wait_reason "$id" '^running on hpc' 60
+sid=$(slurm_id_of "$id")
+disp_stop KILL
+slurm_wait_state "$sid" COMPLETED 60 >/dev/null
+echo "$sid" >"$liar/forget"
+chown "$SLURM_USER:" "$liar/forget"
+disp_serve || tap_bail "the dispatcher does not start again"
+job=$(wait_job "$id" 60)
+rm -f "$liar/forget"
+tap_is "$(jq -r '[.state, .attempts, (.stdout | rtrimstr("\n"))] | @tsv' <<<"$job")" "$(printf 'COMPLETED\t1\tforgotten')" \
+	"a restart, squeue no longer knows the id, sacct disabled: its result.json is collected (defended)" || diag_job "$id"
 
 # --- A squeue that never ends: a byte of stderr a second. ---
 id=$(submit_py 'import time; print("up", flush=True); time.sleep(60)' '{"limits": {"wall_seconds": 90}}')
