@@ -384,8 +384,9 @@ settings_slurm_option_ok(const char *o)
 {
 	static const char *const own[] = { "--time", "--mem", "--partition",
 		"--account", "--qos", "--job-name", "--output", "--error",
-		"--chdir", "--parsable", "--cpus-per-task", "--no-requeue",
-		"--requeue", "--wrap", "--array", "--dependency", NULL };
+		"--chdir", "--parsable", "--cpus-per-task", "--ntasks",
+		"--no-requeue", "--requeue", "--wrap", "--array",
+		"--dependency", "--mem-per-cpu", "--mem-per-gpu", NULL };
 	size_t i, n;
 
 	if (strncmp(o, "--", 2) != 0 || !isalpha((unsigned char)o[2]) ||
@@ -395,9 +396,12 @@ settings_slurm_option_ok(const char *o)
 		if (o[i] <= ' ' || o[i] >= 0x7f ||
 		    strchr("'\"`$\\;&|<>()*?[]{}!#~", o[i]) != NULL)
 			return false;
+	/* sbatch's getopt_long takes any unambiguous prefix of a long
+	   option ("--job-nam=x" is --job-name): a name that is the start of
+	   one of these is refused too. */
 	n = strcspn(o, "=");
 	for (i = 0; own[i] != NULL; i++)
-		if (strlen(own[i]) == n && strncmp(o, own[i], n) == 0)
+		if (n <= strlen(own[i]) && strncmp(o, own[i], n) == 0)
 			return false;
 	return true;
 }
