@@ -298,7 +298,7 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 	const struct settings *set = w->pool->set;
 	struct pool_ev *ev;
 	char *script, *out = NULL, reason[256];
-	size_t argc, len = 0;
+	size_t argc, len = 0, k;
 	struct error e;
 	char **argv;
 	int status;
@@ -338,6 +338,19 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 		goto failed;
 	}
 	free(out);
+	/* An id this node already follows for another job is a lie (or
+	   SLURM's ids wrapped): taking it would make that job's squeue line
+	   this one's, and this job's scancel that job's. */
+	for (k = 0; k < w->njobs; k++)
+		if (&w->jobs[k] != j &&
+		    strcmp(w->jobs[k].slurm_id, j->slurm_id) == 0) {
+			snprintf(reason, sizeof(reason),
+			    "sbatch on %s printed job id %s, which is job "
+			    "%lld's",
+			    nd->name, j->slurm_id, (long long)w->jobs[k].id);
+			j->slurm_id[0] = '\0';
+			goto failed;
+		}
 	log_info("%s: job %lld attempt %d is SLURM job %s", nd->name,
 	    (long long)j->id, j->attempt, j->slurm_id);
 	ev = pool_ev_new(w, POOL_EV_JOB_SUBMITTED, j->id, j->attempt);

@@ -254,10 +254,17 @@ echo "$sa" >"$liar/dup-id"
 chown "$SLURM_USER:" "$liar/dup-id"
 touch "$liar/sbatch-dup"
 b=$(submit_py 'print("B")')
-sb=$(wait_slurm_id "$b" 30)
+# Until B has a SLURM id, or its attempt was refused.
+for ((k = 0; k < 300; k++)); do
+	sb=$(slurm_id_of "$b")
+	[ -n "$sb" ] && break
+	[[ "$(api GET "/v1/jobs/$b" | jq -r .reason)" =~ "which is job" ]] && break
+	sleep 0.1
+done
 api DELETE "/v1/jobs/$b" >/dev/null
 rm -f "$liar/sbatch-dup"
 tap_isnt "$sb" "$sa" "job B is not given job A's SLURM id $sa [HOLE if it is]" || diag_job "$b"
+tap_like "$(api GET "/v1/jobs/$b" | jq -r .reason)" "which is job $a's" "  its attempt is refused, and the reason says why"
 wait_job "$b" 60 >/dev/null
 sleep 2
 tap_is "$(state_of "$a")" RUNNING "  and cancelling B leaves A running [HOLE if not]" || diag_job "$a"
