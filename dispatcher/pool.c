@@ -350,6 +350,10 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 		free(script);
 		snprintf(reason, sizeof(reason), "cannot run sbatch on %s: %s",
 		    nd->name, e.msg);
+		/* Its output over the cap, say: it ran.  A lost connection
+		   cancels nothing now (a restart cancels by name). */
+		if (e.code != ERR_IO)
+			goto unknown;
 		goto failed;
 	}
 	free(script);

@@ -9,7 +9,8 @@
 #     bad numbers and bin_dirs are refused
 #   - max_jobs under a burst of submissions
 #   - an sbatch that submits and then fails (SLURM's "Socket timed out"
-#     after the job is queued): the orphan must be cancelled
+#     after the job is queued), or floods its output: the orphan must be
+#     cancelled
 #   - an sbatch id that is another followed job's
 #   - a login node that says COMPLETED and writes no result
 #   - a restart after an sbatch whose id was never read, with scancel
@@ -60,6 +61,14 @@ if [ -e \$L/sbatch-hang ]; then
 	echo "\$id" >\$L/hung-id
 	sleep 20
 	echo "\$id"
+	exit 0
+fi
+if [ -e \$L/sbatch-flood ]; then
+	# Queued, then far more output than an id.
+	rm -f \$L/sbatch-flood
+	id=\$(sbatch "\$@") || exit \$?
+	echo "\$id" >>\$L/orphans
+	head -c 100000 /dev/zero | tr '\\0' 1
 	exit 0
 fi
 if [ -e \$L/sbatch-dup ]; then
@@ -245,6 +254,17 @@ tap_like "$orphan" '^[0-9]+$' "  the liar queued SLURM job $orphan and said it f
 st=$(slurm_wait_state "$orphan" 'CANCELLED|COMPLETED|FAILED|TIMEOUT' 30)
 tap_is "$st" CANCELLED "  the orphan SLURM job is cancelled, not left to run [HOLE if not: it ended $st]" ||
 	tap_diag "scancels: $(tr '\n' ';' <"$liar/scancels" 2>/dev/null)"
+
+# --- sbatch queues the job, then prints 100 kB. ---
+mk "$liar/orphans"
+touch "$liar/sbatch-flood"
+id=$(submit_py 'import time; time.sleep(2); print("flood")')
+job=$(wait_job "$id" 120)
+tap_is "$(jq -r .state <<<"$job")" COMPLETED "sbatch floods its output after queueing: the job still ends (attempt $(jq -r .attempts <<<"$job"))" ||
+	diag_job "$id"
+orphan=$(head -1 "$liar/orphans")
+st=$(slurm_wait_state "$orphan" 'CANCELLED|COMPLETED|FAILED|TIMEOUT' 30)
+tap_is "$st" CANCELLED "  its SLURM job $orphan is cancelled, not left to run [HOLE if not: it ended $st]"
 
 # --- An sbatch id that is another followed job's. ---
 a=$(submit_py 'import time; print("A", flush=True); time.sleep(40)' '{"limits": {"wall_seconds": 60}}')
