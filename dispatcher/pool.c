@@ -289,6 +289,34 @@ pool_slurm_cmd(struct remote *r, char **argv, size_t argc, const char *input,
 	return rc;
 }
 
+/*
+ * scancel whatever SLURM job carries job id's name: an sbatch whose id was
+ * not read (it failed after queueing the job, as SLURM's "Socket timed out"
+ * can, or printed no id, or the daemon stopped) may have left one.  Only
+ * one attempt of a job is in the cluster at a time, so the name is its.
+ * Returns scancel's exit status, or -1 if it could not be run.
+ */
+static int
+pool_slurm_scancel_name(struct pool_worker *w, struct remote *r, int64_t id)
+{
+	char name[64];
+	struct error e;
+	size_t argc;
+	char **argv;
+	int status;
+
+	snprintf(name, sizeof(name), "--name=sluice-%lld", (long long)id);
+	argv = slurm_scancel_argv(w->conf, name, &argc);
+	error_init(&e);
+	if (pool_slurm_cmd(r, argv, argc, NULL, 4096, NULL, NULL, &status,
+		&e) == -1)
+		status = -1;
+	if (status != 0)
+		log_warn("%s: scancel %s: %s", w->conf->name, name,
+		    e.msg[0] != '\0' ? e.msg : remote_channel_stderr(r));
+	return status;
+}
+
 /* Submit a staged attempt with sbatch; its id goes to the main thread. */
 static void
 pool_slurm_submit(struct pool_worker *w, struct remote *r,
@@ -298,7 +326,7 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 	const struct settings *set = w->pool->set;
 	struct pool_ev *ev;
 	char *script, *out = NULL, reason[256];
-	size_t argc, len = 0;
+	size_t argc, len = 0, k;
 	struct error e;
 	char **argv;
 	int status;
@@ -322,6 +350,10 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 		free(script);
 		snprintf(reason, sizeof(reason), "cannot run sbatch on %s: %s",
 		    nd->name, e.msg);
+		/* Its output over the cap, say: it ran.  A lost connection
+		   cancels nothing now (a restart cancels by name). */
+		if (e.code != ERR_IO)
+			goto unknown;
 		goto failed;
 	}
 	free(script);
@@ -330,20 +362,36 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 		    "sbatch on %s exited with status %d: %.160s", nd->name,
 		    status, remote_channel_stderr(r));
 		free(out);
-		goto failed;
+		goto unknown;
 	}
 	if (slurm_sbatch_parse(out, len, j->slurm_id, &e) == -1) {
 		snprintf(reason, sizeof(reason), "%s: %s", nd->name, e.msg);
 		free(out);
-		goto failed;
+		goto unknown;
 	}
 	free(out);
+	/* An id this node already follows for another job is a lie (or
+	   SLURM's ids wrapped): taking it would make that job's squeue line
+	   this one's, and this job's scancel that job's. */
+	for (k = 0; k < w->njobs; k++)
+		if (&w->jobs[k] != j &&
+		    strcmp(w->jobs[k].slurm_id, j->slurm_id) == 0) {
+			snprintf(reason, sizeof(reason),
+			    "sbatch on %s printed job id %s, which is job "
+			    "%lld's",
+			    nd->name, j->slurm_id, (long long)w->jobs[k].id);
+			j->slurm_id[0] = '\0';
+			goto unknown;
+		}
 	log_info("%s: job %lld attempt %d is SLURM job %s", nd->name,
 	    (long long)j->id, j->attempt, j->slurm_id);
 	ev = pool_ev_new(w, POOL_EV_JOB_SUBMITTED, j->id, j->attempt);
 	memcpy(ev->slurm_id, j->slurm_id, sizeof(ev->slurm_id));
 	pool_post(w->pool, ev);
 	return;
+unknown:
+	/* sbatch ran, and may have queued the job all the same. */
+	(void)pool_slurm_scancel_name(w, r, j->id);
 failed:
 	pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt, true, reason);
 	pool_job_drop(w, j);
@@ -376,7 +424,6 @@ pool_slurm_start(struct pool_worker *w, struct remote *r,
     const struct pool_cmd *c)
 {
 	struct pool_job *j;
-	char name[64];
 
 	if ((j = pool_job_find(w, c->job_id)) != NULL &&
 	    j->attempt == c->attempt && j->slurm_id[0] != '\0')
@@ -393,17 +440,7 @@ pool_slurm_start(struct pool_worker *w, struct remote *r,
 		/* Placed, but no id recorded: an sbatch may have run just
 		   before the daemon stopped.  Cancel whatever SLURM job
 		   carries this job's name, then submit afresh. */
-		struct error e;
-		size_t argc;
-		char **argv;
-		int status;
-
-		snprintf(name, sizeof(name), "--name=sluice-%lld",
-		    (long long)c->job_id);
-		argv = slurm_scancel_argv(w->conf, name, &argc);
-		error_init(&e);
-		(void)pool_slurm_cmd(r, argv, argc, NULL, 4096, NULL, NULL,
-		    &status, &e);
+		(void)pool_slurm_scancel_name(w, r, c->job_id);
 	}
 	pool_slurm_submit(w, r, c, j);
 }
