@@ -57,6 +57,11 @@ struct pool_job {
 	bool slurm_ended; /* told FINISHED: collected next */
 	enum slurm_state slurm_end; /* the state it ended in */
 	int slurm_missing; /* polls in a row that did not find it */
+	/* Recovered without a recorded id, and squeue could not say
+	   whether its sbatch queued a job: asked again at each poll,
+	   submitted only once squeue says there is none. */
+	bool slurm_adopt;
+	struct pool_cmd slurm_cmd; /* the recover command, for sbatch */
 };
 
 struct pool_worker {
@@ -418,6 +423,66 @@ pool_slurm_scancel(struct pool_worker *w, struct remote *r, struct pool_job *j)
 		    e.msg[0] != '\0' ? e.msg : remote_channel_stderr(r));
 }
 
+/*
+ * A recovered attempt without a recorded id: an sbatch may have queued it
+ * just before the daemon stopped, into this attempt's directory.  Ask
+ * squeue for the jobs of its name in that directory: one found is adopted
+ * (its id recorded and followed, as if sbatch had just printed it); none,
+ * and the attempt is submitted.  If squeue cannot say, nothing is
+ * submitted (the job might run twice): j->slurm_adopt asks again at the
+ * next poll.
+ */
+static void
+pool_slurm_adopt(struct pool_worker *w, struct remote *r, struct pool_job *j)
+{
+	char *out = NULL, **argv, id[SLURM_ID_MAX];
+	size_t argc, len = 0, found, k;
+	struct pool_ev *ev;
+	struct error e;
+	int status;
+
+	error_init(&e);
+	argv = slurm_byname_argv(w->conf, j->id, &argc);
+	if (pool_slurm_cmd(r, argv, argc, NULL, SLURM_OUTPUT_MAX(8), &out, &len,
+		&status, &e) == -1 ||
+	    status != 0) {
+		if (!j->slurm_adopt)
+			log_warn("%s: job %lld: cannot ask squeue for an "
+				 "unrecorded SLURM job (asked again, nothing "
+				 "submitted meanwhile): %s",
+			    w->conf->name, (long long)j->id,
+			    e.msg[0] != '\0' ? e.msg
+					     : remote_channel_stderr(r));
+		free(out);
+		j->slurm_adopt = true;
+		return;
+	}
+	found = slurm_byname_parse(out, len, j->path, id);
+	free(out);
+	j->slurm_adopt = false;
+	if (found == 0) {
+		pool_slurm_submit(w, r, &j->slurm_cmd, j);
+		return;
+	}
+	if (found > 1)
+		log_warn("%s: job %lld: %zu SLURM jobs in %s; following %s",
+		    w->conf->name, (long long)j->id, found, j->path, id);
+	for (k = 0; k < w->njobs; k++)
+		if (&w->jobs[k] != j && strcmp(w->jobs[k].slurm_id, id) == 0) {
+			pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt,
+			    true, "squeue named another job's SLURM id");
+			pool_job_drop(w, j);
+			return;
+		}
+	memcpy(j->slurm_id, id, sizeof(j->slurm_id));
+	log_info("%s: job %lld attempt %d is SLURM job %s (queued before the "
+		 "restart, adopted)",
+	    w->conf->name, (long long)j->id, j->attempt, j->slurm_id);
+	ev = pool_ev_new(w, POOL_EV_JOB_SUBMITTED, j->id, j->attempt);
+	memcpy(ev->slurm_id, j->slurm_id, sizeof(ev->slurm_id));
+	pool_post(w->pool, ev);
+}
+
 /* A SLURM node's start and recover commands. */
 static void
 pool_slurm_start(struct pool_worker *w, struct remote *r,
@@ -426,7 +491,8 @@ pool_slurm_start(struct pool_worker *w, struct remote *r,
 	struct pool_job *j;
 
 	if ((j = pool_job_find(w, c->job_id)) != NULL &&
-	    j->attempt == c->attempt && j->slurm_id[0] != '\0')
+	    j->attempt == c->attempt &&
+	    (j->slurm_id[0] != '\0' || j->slurm_adopt))
 		return; /* followed already */
 	j = pool_job_add(w, c->job_id, c->attempt);
 	if (c->type == POOL_CMD_RECOVER && c->slurm_id[0] != '\0') {
@@ -437,10 +503,11 @@ pool_slurm_start(struct pool_worker *w, struct remote *r,
 		return;
 	}
 	if (c->type == POOL_CMD_RECOVER) {
-		/* Placed, but no id recorded: an sbatch may have run just
-		   before the daemon stopped.  Cancel whatever SLURM job
-		   carries this job's name, then submit afresh. */
-		(void)pool_slurm_scancel_name(w, r, c->job_id);
+		/* Placed, but no id recorded: adopt what its sbatch queued
+		   before the daemon stopped, or submit. */
+		j->slurm_cmd = *c;
+		pool_slurm_adopt(w, r, j);
+		return;
 	}
 	pool_slurm_submit(w, r, c, j);
 }
@@ -532,10 +599,41 @@ pool_slurm_seen(struct pool_worker *w, struct remote *r, struct pool_job *j,
 }
 
 /*
+ * squeue failed (slurmctld down, or a command that never ends): a job
+ * whose cancel sluice sent ends all the same once its agent has written
+ * result.json (the batch script's trap runs the agent's cancel), so that
+ * an API cancel does not wait for squeue to come back.  Nothing else is
+ * decided without squeue.
+ */
+static void
+pool_slurm_without_squeue(struct pool_worker *w, struct remote *r,
+    struct pool_job **jobs, size_t n)
+{
+	char path[700], byte;
+	struct pool_job *j;
+	struct error e;
+	size_t i, got;
+
+	for (i = 0; i < n; i++) {
+		j = pool_job_find(w, jobs[i]->id);
+		if (j == NULL || !j->slurm_cancel_sent || j->slurm_ended)
+			continue;
+		snprintf(path, sizeof(path), "%s/" AGENTPROTO_RESULT, j->path);
+		error_init(&e);
+		got = 0;
+		if (remote_sftp_read_at(r, path, 0, &byte, 1, &got, &e) == 0 &&
+		    got == 1)
+			(void)pool_slurm_ended(w, r, j, SLURM_CANCELLED);
+	}
+}
+
+/*
  * Ask squeue (and sacct for the ids it no longer knows) about the followed
  * jobs, at most POOL_SLURM_BATCH at a time, and act on what changed.  A
- * squeue that fails (slurmctld down) is tried again next time: nothing is
- * decided on it.  -1 only if the connection is lost.
+ * squeue that fails (slurmctld down, or it did not end within the
+ * command's deadline) is tried again next time: nothing is decided on it
+ * but the end of a job sluice cancelled whose result is there.  -1 only
+ * if the connection is lost.
  */
 static int
 pool_slurm_poll_batch(struct pool_worker *w, struct remote *r,
@@ -555,6 +653,7 @@ pool_slurm_poll_batch(struct pool_worker *w, struct remote *r,
 		if (!w->slurm_warned)
 			log_warn("%s: squeue: %s", w->conf->name, e->msg);
 		w->slurm_warned = true;
+		pool_slurm_without_squeue(w, r, jobs, n);
 		return 0;
 	}
 	bad = slurm_squeue_parse(out, len, st, n);
@@ -569,6 +668,7 @@ pool_slurm_poll_batch(struct pool_worker *w, struct remote *r,
 			log_warn("%s: squeue exited with status %d: %.200s",
 			    w->conf->name, status, remote_channel_stderr(r));
 		w->slurm_warned = true;
+		pool_slurm_without_squeue(w, r, jobs, n);
 		return 0;
 	}
 	w->slurm_warned = false;
@@ -628,6 +728,16 @@ pool_slurm_poll(struct pool_worker *w, struct remote *r, struct error *e)
 	    (int64_t)(w->conf->slurm.poll_seconds * 1000))
 		return 0;
 	w->slurm_polled = now;
+	/* Unrecorded jobs squeue could not be asked about: again.  By id:
+	   w->jobs moves as jobs are dropped. */
+	for (i = 0; i < w->njobs; i++)
+		if (w->jobs[i].slurm_adopt) {
+			int64_t id = w->jobs[i].id;
+
+			pool_slurm_adopt(w, r, &w->jobs[i]);
+			if (i < w->njobs && w->jobs[i].id != id)
+				i--;
+		}
 	if (w->njobs == 0)
 		return 0;
 	st = calloc(w->njobs, sizeof(*st));
@@ -1186,6 +1296,9 @@ pool_main(void *arg)
 	o.known_hosts = w->conf->known_hosts;
 	o.connect_timeout_ms = (int)(set->connect_timeout_seconds * 1000);
 	o.io_timeout_ms = (int)(set->io_timeout_seconds * 1000);
+	/* A command (sbatch, squeue, an agent verb) ends within twice
+	   io_timeout_seconds, however much it trickles (sluice.conf(5)). */
+	o.run_timeout_ms = 2 * o.io_timeout_ms;
 	while (!quit) {
 		error_init(&e);
 		r = remote_connect(&o, &e);
