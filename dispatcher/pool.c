@@ -294,32 +294,89 @@ pool_slurm_cmd(struct remote *r, char **argv, size_t argc, const char *input,
 	return rc;
 }
 
-/*
- * scancel whatever SLURM job carries job id's name: an sbatch whose id was
- * not read (it failed after queueing the job, as SLURM's "Socket timed out"
- * can, or printed no id, or the daemon stopped) may have left one.  Only
- * one attempt of a job is in the cluster at a time, so the name is its.
- * Returns scancel's exit status, or -1 if it could not be run.
- */
+/* scancel one id or --name=...; its exit status, -1 if it did not run. */
 static int
-pool_slurm_scancel_name(struct pool_worker *w, struct remote *r, int64_t id)
+pool_slurm_scancel_word(struct pool_worker *w, struct remote *r,
+    const char *word)
 {
-	char name[64];
 	struct error e;
 	size_t argc;
 	char **argv;
 	int status;
 
-	snprintf(name, sizeof(name), "--name=sluice-%lld", (long long)id);
-	argv = slurm_scancel_argv(w->conf, name, &argc);
+	argv = slurm_scancel_argv(w->conf, word, &argc);
 	error_init(&e);
 	if (pool_slurm_cmd(r, argv, argc, NULL, 4096, NULL, NULL, &status,
 		&e) == -1)
 		status = -1;
 	if (status != 0)
-		log_warn("%s: scancel %s: %s", w->conf->name, name,
+		log_warn("%s: scancel %s: %s", w->conf->name, word,
 		    e.msg[0] != '\0' ? e.msg : remote_channel_stderr(r));
 	return status;
+}
+
+/*
+ * Ask squeue for the account's SLURM jobs of job id's name that run in
+ * jobdir (slurm_byname_argv()).  Returns how many there are (at most 64),
+ * with the id of one (a live one first) in sid and *live; -1 if squeue
+ * could not say.
+ */
+static int
+pool_slurm_byname(struct pool_worker *w, struct remote *r, int64_t id,
+    const char *jobdir, char sid[SLURM_ID_MAX], bool *live, struct error *e)
+{
+	char *out = NULL, **argv;
+	size_t argc, len = 0, found;
+	int status;
+
+	argv = slurm_byname_argv(w->conf, id, &argc);
+	if (pool_slurm_cmd(r, argv, argc, NULL, SLURM_OUTPUT_MAX(8), &out, &len,
+		&status, e) == -1)
+		return -1;
+	if (status != 0) {
+		free(out);
+		return error_set(e, ERR_IO,
+		    "squeue exited with status %d: %.200s", status,
+		    remote_channel_stderr(r));
+	}
+	found = slurm_byname_parse(out, len, jobdir, sid, live);
+	free(out);
+	return found > 64 ? 64 : (int)found;
+}
+
+/*
+ * Cancel what an sbatch whose id was not read queued all the same (it
+ * failed after queueing the job, as SLURM's "Socket timed out" can, or
+ * printed no id): the account's jobs of the attempt's name in its
+ * directory, by id, so that another sluice's job of the same name is left
+ * alone.  If squeue cannot say, scancel --name=sluice-ID as a last resort.
+ */
+static void
+pool_slurm_cancel_unrecorded(struct pool_worker *w, struct remote *r,
+    const struct pool_job *j)
+{
+	char sid[SLURM_ID_MAX], last[SLURM_ID_MAX] = "", name[64];
+	struct error e;
+	bool live;
+	int k, n;
+
+	for (k = 0; k < 4; k++) {
+		error_init(&e);
+		n = pool_slurm_byname(w, r, j->id, j->path, sid, &live, &e);
+		if (n == -1) {
+			log_warn("%s: job %lld: squeue by name: %s",
+			    w->conf->name, (long long)j->id, e.msg);
+			snprintf(name, sizeof(name), "--name=sluice-%lld",
+			    (long long)j->id);
+			(void)pool_slurm_scancel_word(w, r, name);
+			return;
+		}
+		/* None left, or scancel did not take the last one. */
+		if (n == 0 || !live || strcmp(sid, last) == 0)
+			return;
+		(void)pool_slurm_scancel_word(w, r, sid);
+		memcpy(last, sid, sizeof(last));
+	}
 }
 
 /* Submit a staged attempt with sbatch; its id goes to the main thread. */
@@ -396,7 +453,7 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 	return;
 unknown:
 	/* sbatch ran, and may have queued the job all the same. */
-	(void)pool_slurm_scancel_name(w, r, j->id);
+	pool_slurm_cancel_unrecorded(w, r, j);
 failed:
 	pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt, true, reason);
 	pool_job_drop(w, j);
@@ -435,37 +492,31 @@ pool_slurm_scancel(struct pool_worker *w, struct remote *r, struct pool_job *j)
 static void
 pool_slurm_adopt(struct pool_worker *w, struct remote *r, struct pool_job *j)
 {
-	char *out = NULL, **argv, id[SLURM_ID_MAX];
-	size_t argc, len = 0, found, k;
+	char id[SLURM_ID_MAX];
 	struct pool_ev *ev;
 	struct error e;
-	int status;
+	bool live;
+	size_t k;
+	int found;
 
 	error_init(&e);
-	argv = slurm_byname_argv(w->conf, j->id, &argc);
-	if (pool_slurm_cmd(r, argv, argc, NULL, SLURM_OUTPUT_MAX(8), &out, &len,
-		&status, &e) == -1 ||
-	    status != 0) {
+	found = pool_slurm_byname(w, r, j->id, j->path, id, &live, &e);
+	if (found == -1) {
 		if (!j->slurm_adopt)
 			log_warn("%s: job %lld: cannot ask squeue for an "
 				 "unrecorded SLURM job (asked again, nothing "
 				 "submitted meanwhile): %s",
-			    w->conf->name, (long long)j->id,
-			    e.msg[0] != '\0' ? e.msg
-					     : remote_channel_stderr(r));
-		free(out);
+			    w->conf->name, (long long)j->id, e.msg);
 		j->slurm_adopt = true;
 		return;
 	}
-	found = slurm_byname_parse(out, len, j->path, id);
-	free(out);
 	j->slurm_adopt = false;
 	if (found == 0) {
 		pool_slurm_submit(w, r, &j->slurm_cmd, j);
 		return;
 	}
 	if (found > 1)
-		log_warn("%s: job %lld: %zu SLURM jobs in %s; following %s",
+		log_warn("%s: job %lld: %d SLURM jobs in %s; following %s",
 		    w->conf->name, (long long)j->id, found, j->path, id);
 	for (k = 0; k < w->njobs; k++)
 		if (&w->jobs[k] != j && strcmp(w->jobs[k].slurm_id, id) == 0) {

@@ -298,14 +298,14 @@ slurm_sacct_parse(const char *out, size_t len, struct slurm_status *st,
 /* The job of a name that runs in jobdir. */
 size_t
 slurm_byname_parse(const char *out, size_t len, const char *jobdir,
-    char id[SLURM_ID_MAX])
+    char id[SLURM_ID_MAX], bool *live)
 {
 	const char *p = out, *end = out + len, *nl, *bar1, *bar2;
 	size_t l, dl = strlen(jobdir), found = 0;
-	bool live = false;
 	struct slurm_status st;
 
 	id[0] = '\0';
+	*live = false;
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		l = (size_t)((nl != NULL ? nl : end) - p);
@@ -325,9 +325,9 @@ slurm_byname_parse(const char *out, size_t len, const char *jobdir,
 			if (slurm_id_ok(st.id) && st.state != SLURM_UNKNOWN) {
 				found++;
 				if (id[0] == '\0' ||
-				    (!live && !slurm_state_ended(st.state))) {
+				    (!*live && !slurm_state_ended(st.state))) {
 					memcpy(id, st.id, SLURM_ID_MAX);
-					live = !slurm_state_ended(st.state);
+					*live = !slurm_state_ended(st.state);
 				}
 			}
 		}

@@ -260,9 +260,11 @@ slurm_byname_parse__lines__this_directory(void **state)
 {
 	char id[SLURM_ID_MAX];
 	const char *out;
+	bool live;
 
 	(void)state;
-	assert_int_equal(slurm_byname_parse("", 0, "/s/jobs/7.2", id), 0);
+	assert_int_equal(slurm_byname_parse("", 0, "/s/jobs/7.2", id, &live),
+	    0);
 	assert_string_equal(id, "");
 	/* Another attempt's directory, a prefix of it, another instance's
 	   base_dir, a bad id, an unknown state, a line without fields. */
@@ -272,22 +274,24 @@ slurm_byname_parse__lines__this_directory(void **state)
 	      "0x1|RUNNING|None|/s/jobs/7.2\n"
 	      "14|WEIRD|None|/s/jobs/7.2\n"
 	      "|/s/jobs/7.2\n";
-	assert_int_equal(slurm_byname_parse(out, strlen(out), "/s/jobs/7.2",
-			     id),
+	assert_int_equal(slurm_byname_parse(out, strlen(out), "/s/jobs/7.2", id,
+			     &live),
 	    0);
 	assert_string_equal(id, "");
 	out = "20|CANCELLED|None|/s/jobs/7.2\r\n"
 	      "21|PENDING|Priority|/s/jobs/7.2\n"
 	      "22|RUNNING|None|/s/jobs/7.2";
-	assert_int_equal(slurm_byname_parse(out, strlen(out), "/s/jobs/7.2",
-			     id),
+	assert_int_equal(slurm_byname_parse(out, strlen(out), "/s/jobs/7.2", id,
+			     &live),
 	    3);
 	assert_string_equal(id, "21");
+	assert_true(live);
 	out = "30|COMPLETED|a|b|/s/jobs/7.2\n";
-	assert_int_equal(slurm_byname_parse(out, strlen(out), "/s/jobs/7.2",
-			     id),
+	assert_int_equal(slurm_byname_parse(out, strlen(out), "/s/jobs/7.2", id,
+			     &live),
 	    1);
 	assert_string_equal(id, "30");
+	assert_false(live);
 }
 
 /* The batch script quotes every word, and cancels through the agent on
