@@ -353,7 +353,7 @@ pool_slurm_byname(struct pool_worker *w, struct remote *r, int64_t id,
  */
 static void
 pool_slurm_cancel_unrecorded(struct pool_worker *w, struct remote *r,
-    const struct pool_job *j)
+    int64_t id, const char *jobdir)
 {
 	char sid[SLURM_ID_MAX], last[SLURM_ID_MAX] = "", name[64];
 	struct error e;
@@ -362,12 +362,12 @@ pool_slurm_cancel_unrecorded(struct pool_worker *w, struct remote *r,
 
 	for (k = 0; k < 4; k++) {
 		error_init(&e);
-		n = pool_slurm_byname(w, r, j->id, j->path, sid, &live, &e);
+		n = pool_slurm_byname(w, r, id, jobdir, sid, &live, &e);
 		if (n == -1) {
 			log_warn("%s: job %lld: squeue by name: %s",
-			    w->conf->name, (long long)j->id, e.msg);
+			    w->conf->name, (long long)id, e.msg);
 			snprintf(name, sizeof(name), "--name=sluice-%lld",
-			    (long long)j->id);
+			    (long long)id);
 			(void)pool_slurm_scancel_word(w, r, name);
 			return;
 		}
@@ -400,6 +400,15 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 		    nd->name, e.msg);
 		goto failed;
 	}
+	/* Only one attempt of a job is in the cluster at a time: what an
+	   earlier attempt's sbatch queued without its id being read (the
+	   connection was lost meanwhile) is cancelled before this one. */
+	for (k = 1; k < (size_t)j->attempt && k < 16; k++) {
+		char old[640];
+
+		agentproto_job_path(&w->ap, j->id, (int)k, old, sizeof(old));
+		pool_slurm_cancel_unrecorded(w, r, j->id, old);
+	}
 	if ((script = slurm_script(nd, j->id, j->attempt, j->path)) == NULL)
 		fatal("out of memory");
 	argv = slurm_sbatch_argv(nd, j->id, j->path,
@@ -413,7 +422,8 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 		snprintf(reason, sizeof(reason), "cannot run sbatch on %s: %s",
 		    nd->name, e.msg);
 		/* Its output over the cap, say: it ran.  A lost connection
-		   cancels nothing now (a restart cancels by name). */
+		   cancels nothing now (the next attempt's submission does,
+		   or a restart adopts it). */
 		if (e.code != ERR_IO)
 			goto unknown;
 		goto failed;
@@ -453,7 +463,7 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 	return;
 unknown:
 	/* sbatch ran, and may have queued the job all the same. */
-	pool_slurm_cancel_unrecorded(w, r, j);
+	pool_slurm_cancel_unrecorded(w, r, j->id, j->path);
 failed:
 	pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt, true, reason);
 	pool_job_drop(w, j);
