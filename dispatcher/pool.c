@@ -57,6 +57,11 @@ struct pool_job {
 	bool slurm_ended; /* told FINISHED: collected next */
 	enum slurm_state slurm_end; /* the state it ended in */
 	int slurm_missing; /* polls in a row that did not find it */
+	/* Recovered without a recorded id, and squeue could not say
+	   whether its sbatch queued a job: asked again at each poll,
+	   submitted only once squeue says there is none. */
+	bool slurm_adopt;
+	struct pool_cmd slurm_cmd; /* the recover command, for sbatch */
 };
 
 struct pool_worker {
@@ -289,6 +294,91 @@ pool_slurm_cmd(struct remote *r, char **argv, size_t argc, const char *input,
 	return rc;
 }
 
+/* scancel one id or --name=...; its exit status, -1 if it did not run. */
+static int
+pool_slurm_scancel_word(struct pool_worker *w, struct remote *r,
+    const char *word)
+{
+	struct error e;
+	size_t argc;
+	char **argv;
+	int status;
+
+	argv = slurm_scancel_argv(w->conf, word, &argc);
+	error_init(&e);
+	if (pool_slurm_cmd(r, argv, argc, NULL, 4096, NULL, NULL, &status,
+		&e) == -1)
+		status = -1;
+	if (status != 0)
+		log_warn("%s: scancel %s: %s", w->conf->name, word,
+		    e.msg[0] != '\0' ? e.msg : remote_channel_stderr(r));
+	return status;
+}
+
+/*
+ * Ask squeue for the account's SLURM jobs of job id's name that run in
+ * jobdir (slurm_byname_argv()).  Returns how many there are (at most 64),
+ * with the id of one (a live one first) in sid and *live; -1 if squeue
+ * could not say.
+ */
+static int
+pool_slurm_byname(struct pool_worker *w, struct remote *r, int64_t id,
+    const char *jobdir, char sid[SLURM_ID_MAX], bool *live, struct error *e)
+{
+	char *out = NULL, **argv;
+	size_t argc, len = 0, found;
+	int status;
+
+	argv = slurm_byname_argv(w->conf, id, &argc);
+	if (pool_slurm_cmd(r, argv, argc, NULL, SLURM_OUTPUT_MAX(8), &out, &len,
+		&status, e) == -1)
+		return -1;
+	if (status != 0) {
+		free(out);
+		return error_set(e, ERR_IO,
+		    "squeue exited with status %d: %.200s", status,
+		    remote_channel_stderr(r));
+	}
+	found = slurm_byname_parse(out, len, jobdir, sid, live);
+	free(out);
+	return found > 64 ? 64 : (int)found;
+}
+
+/*
+ * Cancel what an sbatch whose id was not read queued all the same (it
+ * failed after queueing the job, as SLURM's "Socket timed out" can, or
+ * printed no id): the account's jobs of the attempt's name in its
+ * directory, by id, so that another sluice's job of the same name is left
+ * alone.  If squeue cannot say, scancel --name=sluice-ID as a last resort.
+ */
+static void
+pool_slurm_cancel_unrecorded(struct pool_worker *w, struct remote *r,
+    int64_t id, const char *jobdir)
+{
+	char sid[SLURM_ID_MAX], last[SLURM_ID_MAX] = "", name[64];
+	struct error e;
+	bool live;
+	int k, n;
+
+	for (k = 0; k < 4; k++) {
+		error_init(&e);
+		n = pool_slurm_byname(w, r, id, jobdir, sid, &live, &e);
+		if (n == -1) {
+			log_warn("%s: job %lld: squeue by name: %s",
+			    w->conf->name, (long long)id, e.msg);
+			snprintf(name, sizeof(name), "--name=sluice-%lld",
+			    (long long)id);
+			(void)pool_slurm_scancel_word(w, r, name);
+			return;
+		}
+		/* None left, or scancel did not take the last one. */
+		if (n == 0 || !live || strcmp(sid, last) == 0)
+			return;
+		(void)pool_slurm_scancel_word(w, r, sid);
+		memcpy(last, sid, sizeof(last));
+	}
+}
+
 /* Submit a staged attempt with sbatch; its id goes to the main thread. */
 static void
 pool_slurm_submit(struct pool_worker *w, struct remote *r,
@@ -298,7 +388,7 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 	const struct settings *set = w->pool->set;
 	struct pool_ev *ev;
 	char *script, *out = NULL, reason[256];
-	size_t argc, len = 0;
+	size_t argc, len = 0, k;
 	struct error e;
 	char **argv;
 	int status;
@@ -309,6 +399,15 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 		snprintf(reason, sizeof(reason), "cannot stage on %s: %s",
 		    nd->name, e.msg);
 		goto failed;
+	}
+	/* Only one attempt of a job is in the cluster at a time: what an
+	   earlier attempt's sbatch queued without its id being read (the
+	   connection was lost meanwhile) is cancelled before this one. */
+	for (k = 1; k < (size_t)j->attempt && k < 16; k++) {
+		char old[640];
+
+		agentproto_job_path(&w->ap, j->id, (int)k, old, sizeof(old));
+		pool_slurm_cancel_unrecorded(w, r, j->id, old);
 	}
 	if ((script = slurm_script(nd, j->id, j->attempt, j->path)) == NULL)
 		fatal("out of memory");
@@ -322,6 +421,11 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 		free(script);
 		snprintf(reason, sizeof(reason), "cannot run sbatch on %s: %s",
 		    nd->name, e.msg);
+		/* Its output over the cap, say: it ran.  A lost connection
+		   cancels nothing now (the next attempt's submission does,
+		   or a restart adopts it). */
+		if (e.code != ERR_IO)
+			goto unknown;
 		goto failed;
 	}
 	free(script);
@@ -330,20 +434,36 @@ pool_slurm_submit(struct pool_worker *w, struct remote *r,
 		    "sbatch on %s exited with status %d: %.160s", nd->name,
 		    status, remote_channel_stderr(r));
 		free(out);
-		goto failed;
+		goto unknown;
 	}
 	if (slurm_sbatch_parse(out, len, j->slurm_id, &e) == -1) {
 		snprintf(reason, sizeof(reason), "%s: %s", nd->name, e.msg);
 		free(out);
-		goto failed;
+		goto unknown;
 	}
 	free(out);
+	/* An id this node already follows for another job is a lie (or
+	   SLURM's ids wrapped): taking it would make that job's squeue line
+	   this one's, and this job's scancel that job's. */
+	for (k = 0; k < w->njobs; k++)
+		if (&w->jobs[k] != j &&
+		    strcmp(w->jobs[k].slurm_id, j->slurm_id) == 0) {
+			snprintf(reason, sizeof(reason),
+			    "sbatch on %s printed job id %s, which is job "
+			    "%lld's",
+			    nd->name, j->slurm_id, (long long)w->jobs[k].id);
+			j->slurm_id[0] = '\0';
+			goto unknown;
+		}
 	log_info("%s: job %lld attempt %d is SLURM job %s", nd->name,
 	    (long long)j->id, j->attempt, j->slurm_id);
 	ev = pool_ev_new(w, POOL_EV_JOB_SUBMITTED, j->id, j->attempt);
 	memcpy(ev->slurm_id, j->slurm_id, sizeof(ev->slurm_id));
 	pool_post(w->pool, ev);
 	return;
+unknown:
+	/* sbatch ran, and may have queued the job all the same. */
+	pool_slurm_cancel_unrecorded(w, r, j->id, j->path);
 failed:
 	pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt, true, reason);
 	pool_job_drop(w, j);
@@ -370,16 +490,70 @@ pool_slurm_scancel(struct pool_worker *w, struct remote *r, struct pool_job *j)
 		    e.msg[0] != '\0' ? e.msg : remote_channel_stderr(r));
 }
 
+/*
+ * A recovered attempt without a recorded id: an sbatch may have queued it
+ * just before the daemon stopped, into this attempt's directory.  Ask
+ * squeue for the jobs of its name in that directory: one found is adopted
+ * (its id recorded and followed, as if sbatch had just printed it); none,
+ * and the attempt is submitted.  If squeue cannot say, nothing is
+ * submitted (the job might run twice): j->slurm_adopt asks again at the
+ * next poll.
+ */
+static void
+pool_slurm_adopt(struct pool_worker *w, struct remote *r, struct pool_job *j)
+{
+	char id[SLURM_ID_MAX];
+	struct pool_ev *ev;
+	struct error e;
+	bool live;
+	size_t k;
+	int found;
+
+	error_init(&e);
+	found = pool_slurm_byname(w, r, j->id, j->path, id, &live, &e);
+	if (found == -1) {
+		if (!j->slurm_adopt)
+			log_warn("%s: job %lld: cannot ask squeue for an "
+				 "unrecorded SLURM job (asked again, nothing "
+				 "submitted meanwhile): %s",
+			    w->conf->name, (long long)j->id, e.msg);
+		j->slurm_adopt = true;
+		return;
+	}
+	j->slurm_adopt = false;
+	if (found == 0) {
+		pool_slurm_submit(w, r, &j->slurm_cmd, j);
+		return;
+	}
+	if (found > 1)
+		log_warn("%s: job %lld: %d SLURM jobs in %s; following %s",
+		    w->conf->name, (long long)j->id, found, j->path, id);
+	for (k = 0; k < w->njobs; k++)
+		if (&w->jobs[k] != j && strcmp(w->jobs[k].slurm_id, id) == 0) {
+			pool_tell(w, POOL_EV_JOB_FAILED, j->id, j->attempt,
+			    true, "squeue named another job's SLURM id");
+			pool_job_drop(w, j);
+			return;
+		}
+	memcpy(j->slurm_id, id, sizeof(j->slurm_id));
+	log_info("%s: job %lld attempt %d is SLURM job %s (queued before the "
+		 "restart, adopted)",
+	    w->conf->name, (long long)j->id, j->attempt, j->slurm_id);
+	ev = pool_ev_new(w, POOL_EV_JOB_SUBMITTED, j->id, j->attempt);
+	memcpy(ev->slurm_id, j->slurm_id, sizeof(ev->slurm_id));
+	pool_post(w->pool, ev);
+}
+
 /* A SLURM node's start and recover commands. */
 static void
 pool_slurm_start(struct pool_worker *w, struct remote *r,
     const struct pool_cmd *c)
 {
 	struct pool_job *j;
-	char name[64];
 
 	if ((j = pool_job_find(w, c->job_id)) != NULL &&
-	    j->attempt == c->attempt && j->slurm_id[0] != '\0')
+	    j->attempt == c->attempt &&
+	    (j->slurm_id[0] != '\0' || j->slurm_adopt))
 		return; /* followed already */
 	j = pool_job_add(w, c->job_id, c->attempt);
 	if (c->type == POOL_CMD_RECOVER && c->slurm_id[0] != '\0') {
@@ -390,20 +564,11 @@ pool_slurm_start(struct pool_worker *w, struct remote *r,
 		return;
 	}
 	if (c->type == POOL_CMD_RECOVER) {
-		/* Placed, but no id recorded: an sbatch may have run just
-		   before the daemon stopped.  Cancel whatever SLURM job
-		   carries this job's name, then submit afresh. */
-		struct error e;
-		size_t argc;
-		char **argv;
-		int status;
-
-		snprintf(name, sizeof(name), "--name=sluice-%lld",
-		    (long long)c->job_id);
-		argv = slurm_scancel_argv(w->conf, name, &argc);
-		error_init(&e);
-		(void)pool_slurm_cmd(r, argv, argc, NULL, 4096, NULL, NULL,
-		    &status, &e);
+		/* Placed, but no id recorded: adopt what its sbatch queued
+		   before the daemon stopped, or submit. */
+		j->slurm_cmd = *c;
+		pool_slurm_adopt(w, r, j);
+		return;
 	}
 	pool_slurm_submit(w, r, c, j);
 }
@@ -495,10 +660,41 @@ pool_slurm_seen(struct pool_worker *w, struct remote *r, struct pool_job *j,
 }
 
 /*
+ * squeue failed (slurmctld down, or a command that never ends): a job
+ * whose cancel sluice sent ends all the same once its agent has written
+ * result.json (the batch script's trap runs the agent's cancel), so that
+ * an API cancel does not wait for squeue to come back.  Nothing else is
+ * decided without squeue.
+ */
+static void
+pool_slurm_without_squeue(struct pool_worker *w, struct remote *r,
+    struct pool_job **jobs, size_t n)
+{
+	char path[700], byte;
+	struct pool_job *j;
+	struct error e;
+	size_t i, got;
+
+	for (i = 0; i < n; i++) {
+		j = pool_job_find(w, jobs[i]->id);
+		if (j == NULL || !j->slurm_cancel_sent || j->slurm_ended)
+			continue;
+		snprintf(path, sizeof(path), "%s/" AGENTPROTO_RESULT, j->path);
+		error_init(&e);
+		got = 0;
+		if (remote_sftp_read_at(r, path, 0, &byte, 1, &got, &e) == 0 &&
+		    got == 1)
+			(void)pool_slurm_ended(w, r, j, SLURM_CANCELLED);
+	}
+}
+
+/*
  * Ask squeue (and sacct for the ids it no longer knows) about the followed
  * jobs, at most POOL_SLURM_BATCH at a time, and act on what changed.  A
- * squeue that fails (slurmctld down) is tried again next time: nothing is
- * decided on it.  -1 only if the connection is lost.
+ * squeue that fails (slurmctld down, or it did not end within the
+ * command's deadline) is tried again next time: nothing is decided on it
+ * but the end of a job sluice cancelled whose result is there.  -1 only
+ * if the connection is lost.
  */
 static int
 pool_slurm_poll_batch(struct pool_worker *w, struct remote *r,
@@ -518,6 +714,7 @@ pool_slurm_poll_batch(struct pool_worker *w, struct remote *r,
 		if (!w->slurm_warned)
 			log_warn("%s: squeue: %s", w->conf->name, e->msg);
 		w->slurm_warned = true;
+		pool_slurm_without_squeue(w, r, jobs, n);
 		return 0;
 	}
 	bad = slurm_squeue_parse(out, len, st, n);
@@ -532,6 +729,7 @@ pool_slurm_poll_batch(struct pool_worker *w, struct remote *r,
 			log_warn("%s: squeue exited with status %d: %.200s",
 			    w->conf->name, status, remote_channel_stderr(r));
 		w->slurm_warned = true;
+		pool_slurm_without_squeue(w, r, jobs, n);
 		return 0;
 	}
 	w->slurm_warned = false;
@@ -591,6 +789,16 @@ pool_slurm_poll(struct pool_worker *w, struct remote *r, struct error *e)
 	    (int64_t)(w->conf->slurm.poll_seconds * 1000))
 		return 0;
 	w->slurm_polled = now;
+	/* Unrecorded jobs squeue could not be asked about: again.  By id:
+	   w->jobs moves as jobs are dropped. */
+	for (i = 0; i < w->njobs; i++)
+		if (w->jobs[i].slurm_adopt) {
+			int64_t id = w->jobs[i].id;
+
+			pool_slurm_adopt(w, r, &w->jobs[i]);
+			if (i < w->njobs && w->jobs[i].id != id)
+				i--;
+		}
 	if (w->njobs == 0)
 		return 0;
 	st = calloc(w->njobs, sizeof(*st));
@@ -1149,6 +1357,9 @@ pool_main(void *arg)
 	o.known_hosts = w->conf->known_hosts;
 	o.connect_timeout_ms = (int)(set->connect_timeout_seconds * 1000);
 	o.io_timeout_ms = (int)(set->io_timeout_seconds * 1000);
+	/* A command (sbatch, squeue, an agent verb) ends within twice
+	   io_timeout_seconds, however much it trickles (sluice.conf(5)). */
+	o.run_timeout_ms = 2 * o.io_timeout_ms;
 	while (!quit) {
 		error_init(&e);
 		r = remote_connect(&o, &e);

@@ -435,22 +435,36 @@ remote_channel_run_drain(struct remote_channel *p, char *out, size_t *len,
 	    sizeof(r->run_stderr), e);
 }
 
-/* Wait for anything from the node for at most io_timeout_ms. */
+/*
+ * Wait for anything from the node for at most io_timeout_ms, and not past
+ * the run's deadline (util_now_ms(); 0: none).
+ */
 static int
-remote_channel_run_wait(struct remote_channel *p, struct error *e)
+remote_channel_run_wait(struct remote_channel *p, int64_t deadline,
+    struct error *e)
 {
 	struct remote *r = p->r;
-	int rc;
+	int64_t left;
+	int rc, ms = r->io_timeout_ms;
 
-	rc = ssh_event_dopoll(r->ev, r->io_timeout_ms);
+	if (deadline > 0) {
+		left = deadline - util_now_ms();
+		if (left <= 0)
+			return error_set(e, ERR_INVALID,
+			    "'%s' on %s did not end within %d ms", p->name,
+			    r->label, r->run_timeout_ms);
+		if (left < ms)
+			ms = (int)left;
+	}
+	rc = ssh_event_dopoll(r->ev, ms);
 	if (rc == SSH_ERROR || remote_check_alive(r, e) == -1)
 		return remote_fail(r, e, ERR_IO, "waiting for '%s' on %s",
 		    p->name, r->label);
-	if (rc == SSH_AGAIN)
+	if (rc == SSH_AGAIN && ms == r->io_timeout_ms)
 		return error_set(e, ERR_IO,
 		    "'%s' on %s sent nothing and did not end for %d ms",
 		    p->name, r->label, r->io_timeout_ms);
-	return 0;
+	return 0; /* the deadline is checked on the next wait */
 }
 
 /* Run a command to completion: see remote.h. */
@@ -463,8 +477,13 @@ remote_channel_run(struct remote *r, const char *const *argv,
 	const char *in = stdin_data;
 	char *buf = NULL;
 	size_t len = 0, sent = 0, chunk;
+	int64_t deadline = 0;
 	int n, rc = -1;
 
+	/* However much the command sends, it ends by then (a byte a second
+	   would hold the caller forever otherwise). */
+	if (r->run_timeout_ms > 0)
+		deadline = util_now_ms() + r->run_timeout_ms;
 	r->run_stderr[0] = '\0';
 	r->run_stderr_len = 0;
 	if (out != NULL && (cap == SIZE_MAX || (buf = malloc(cap + 1)) == NULL))
@@ -504,7 +523,7 @@ remote_channel_run(struct remote *r, const char *const *argv,
 			    r->label);
 			goto out;
 		}
-		if (remote_channel_run_wait(p, e) == -1)
+		if (remote_channel_run_wait(p, deadline, e) == -1)
 			goto out;
 		/* the node answered: the watchdog measures from here */
 		remote_busy_begin(r);

@@ -38,6 +38,7 @@ struct remote {
 	_Atomic int64_t busy_since_ms; /* 0 when no blocking call runs */
 	atomic_bool aborted;
 	int io_timeout_ms;
+	int run_timeout_ms; /* remote_channel_run() in all; 0: none */
 	char label[300]; /* "host:port" for messages */
 	char
 	    run_stderr[REMOTE_STDERR_KEEP]; /* of the last remote_channel_run */

@@ -553,6 +553,7 @@ remote_connect(const struct remote_opts *o, struct error *e)
 	}
 	r->fd = r->sshfd = -1;
 	r->io_timeout_ms = o->io_timeout_ms;
+	r->run_timeout_ms = o->run_timeout_ms;
 	snprintf(r->label, sizeof(r->label),
 	    strchr(o->host, ':') != NULL ? "[%s]:%u" : "%s:%u", o->host,
 	    o->port);

@@ -54,6 +54,7 @@ struct remote_opts {
 	const char *known_hosts; /* the only host keys trusted */
 	int connect_timeout_ms; /* TCP connect and SSH handshake */
 	int io_timeout_ms; /* each blocking libssh call */
+	int run_timeout_ms; /* one remote_channel_run() in all; 0: none */
 };
 
 struct remote;
@@ -142,7 +143,10 @@ char *remote_channel_quote(const char *const *argv);
  * the command's exit status, or -1 if it died by a signal.
  *
  * For short commands: a command that sends nothing and does not end for
- * io_timeout_ms is an error (ERR_IO), as is output above cap (ERR_INVALID).
+ * io_timeout_ms is an error (ERR_IO), as is output above cap (ERR_INVALID)
+ * and a command that has not ended after run_timeout_ms in all, however
+ * much it sends (ERR_INVALID: one that trickles a byte now and then would
+ * otherwise hold the caller forever); its channel is closed.
  * ERR_BUSY: the node refused a new channel (its MaxSessions is used up).
  * *out is NUL-terminated (not counted in *outlen) and the caller's to free;
  * out may be NULL to drop stdout.

@@ -295,6 +295,49 @@ slurm_sacct_parse(const char *out, size_t len, struct slurm_status *st,
 	return slurm_lines(out, len, true, st, n);
 }
 
+/* The job of a name that runs in jobdir. */
+size_t
+slurm_byname_parse(const char *out, size_t len, const char *jobdir,
+    char id[SLURM_ID_MAX], bool *live)
+{
+	const char *p = out, *end = out + len, *nl, *bar1, *bar2;
+	size_t l, dl = strlen(jobdir), found = 0;
+	struct slurm_status st;
+
+	id[0] = '\0';
+	*live = false;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		l = (size_t)((nl != NULL ? nl : end) - p);
+		if (l > 0 && p[l - 1] == '\r')
+			l--;
+		/* "ID|STATE|REASON|DIR": the directory is the end. */
+		if (l <= SLURM_LINE_MAX && l > dl + 1 && p[l - dl - 1] == '|' &&
+		    memcmp(p + l - dl, jobdir, dl) == 0 &&
+		    (bar1 = memchr(p, '|', l)) != NULL &&
+		    (bar2 = memchr(bar1 + 1, '|',
+			 (size_t)(p + l - bar1 - 1))) != NULL &&
+		    (size_t)(bar1 - p) < SLURM_ID_MAX) {
+			memset(&st, 0, sizeof(st));
+			memcpy(st.id, p, (size_t)(bar1 - p));
+			st.state = slurm_state_parse(bar1 + 1,
+			    (size_t)(bar2 - bar1 - 1));
+			if (slurm_id_ok(st.id) && st.state != SLURM_UNKNOWN) {
+				found++;
+				if (id[0] == '\0' ||
+				    (!*live && !slurm_state_ended(st.state))) {
+					memcpy(id, st.id, SLURM_ID_MAX);
+					*live = !slurm_state_ended(st.state);
+				}
+			}
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return found;
+}
+
 /* The id sbatch --parsable printed. */
 int
 slurm_sbatch_parse(const char *out, size_t len, char id[SLURM_ID_MAX],
@@ -486,6 +529,22 @@ slurm_squeue_argv(const struct settings_node *nd, const struct slurm_status *st,
 	slurm_push_ids(&a, "--jobs=", st, nst);
 	slurm_push(&a, "-o");
 	slurm_push(&a, "%%i|%%T|%%r");
+	return slurm_done(&a, n);
+}
+
+/* squeue's argv for a job's name, with each job's directory. */
+char **
+slurm_byname_argv(const struct settings_node *nd, int64_t id, size_t *n)
+{
+	struct slurm_argv a = { NULL, 0, false };
+
+	slurm_push_cmd(&a, nd, "squeue");
+	slurm_push(&a, "-h");
+	slurm_push(&a, "--states=all");
+	slurm_push(&a, "--user=%s", nd->user);
+	slurm_push(&a, "--name=sluice-%lld", (long long)id);
+	slurm_push(&a, "-o");
+	slurm_push(&a, "%%i|%%T|%%r|%%Z");
 	return slurm_done(&a, n);
 }
 

@@ -122,6 +122,17 @@ size_t slurm_squeue_parse(const char *out, size_t len, struct slurm_status *st,
 size_t slurm_sacct_parse(const char *out, size_t len, struct slurm_status *st,
     size_t n);
 
+/*
+ * Read `squeue -h --states=all --user=U --name=sluice-ID -o '%i|%T|%r|%Z'`
+ * (slurm_byname_argv()) for the SLURM job that runs in jobdir (its
+ * --chdir, so another attempt's or another instance's job of the same
+ * name is not taken): its id into id, preferring one that has not ended
+ * (*live says whether it is such a one).  Lines that do not fit are
+ * ignored.  Returns how many lines named jobdir (0: none, id is "").
+ */
+size_t slurm_byname_parse(const char *out, size_t len, const char *jobdir,
+    char id[SLURM_ID_MAX], bool *live);
+
 /* The job id from `sbatch --parsable` ("123" or "123;cluster"), or -1. */
 int slurm_sbatch_parse(const char *out, size_t len, char id[SLURM_ID_MAX],
     struct error *e);
@@ -147,6 +158,9 @@ char **slurm_sbatch_argv(const struct settings_node *nd, int64_t id,
 /* The argv of squeue for ids (a new array as above), or NULL. */
 char **slurm_squeue_argv(const struct settings_node *nd,
     const struct slurm_status *st, size_t nst, size_t *n);
+
+/* The argv of squeue for the jobs of job id's name (as above), or NULL. */
+char **slurm_byname_argv(const struct settings_node *nd, int64_t id, size_t *n);
 
 /* The argv of sacct for ids (as above), or NULL. */
 char **slurm_sacct_argv(const struct settings_node *nd,

@@ -69,6 +69,7 @@ probe_usage(void)
 	    "usage: remote-probe --port P --identity F --known-hosts F "
 	    "[--host H] [--user U]\n"
 	    "       [--connect-timeout-ms N] [--io-timeout-ms N] "
+	    "[--run-timeout-ms N] "
 	    "[--abort-after-ms N] [--sync DIR]\n"
 	    "       connect | run | spawn-lines | put | get | list | mkdir | "
 	    "keepalive | wait | bench ...\n");
@@ -273,8 +274,7 @@ probe_line(const char *line, size_t len, void *arg)
 
 	(*(size_t *)arg)++;
 	probe_set_bytes(o, "line", line, len);
-	json_object_set_new(o, "t_ms",
-	    json_integer(util_now_ms() - probe_t0));
+	json_object_set_new(o, "t_ms", json_integer(util_now_ms() - probe_t0));
 	probe_print(o);
 	return 0;
 }
@@ -486,8 +486,7 @@ probe_wait(struct remote *r, int argc, char **argv, json_t *res,
 	}
 	t = util_now_ms();
 	rc = remote_wait(r, pfd[0], (int)timeout, e);
-	json_object_set_new(res, "waited_ms",
-	    json_integer(util_now_ms() - t));
+	json_object_set_new(res, "waited_ms", json_integer(util_now_ms() - t));
 	if (wake_after >= 0) {
 		pthread_join(th, NULL);
 		close(pfd[0]);
@@ -629,8 +628,8 @@ out : {
 	const char *rm[] = { "rm", "-rf", dir, NULL };
 	struct error e2;
 
-	if (remote_channel_run(r, rm, NULL, 0, 100, NULL, NULL, &status,
-		&e2) == -1)
+	if (remote_channel_run(r, rm, NULL, 0, 100, NULL, NULL, &status, &e2) ==
+	    -1)
 		fprintf(stderr, "remote-probe: cleanup: %s\n", e2.msg);
 }
 	close(dfd);
@@ -650,6 +649,7 @@ main(int argc, char **argv)
 		{ "known-hosts", required_argument, NULL, 'k' },
 		{ "connect-timeout-ms", required_argument, NULL, 'c' },
 		{ "io-timeout-ms", required_argument, NULL, 't' },
+		{ "run-timeout-ms", required_argument, NULL, 'r' },
 		{ "abort-after-ms", required_argument, NULL, 'a' },
 		{ "sync", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
@@ -689,6 +689,9 @@ main(int argc, char **argv)
 		case 't':
 			o.io_timeout_ms = (int)probe_num(optarg);
 			break;
+		case 'r':
+			o.run_timeout_ms = (int)probe_num(optarg);
+			break;
 		case 'a':
 			abort_after = probe_num(optarg);
 			break;
@@ -708,8 +711,7 @@ main(int argc, char **argv)
 	res = json_object();
 	t = util_now_ms();
 	r = remote_connect(&o, &e);
-	json_object_set_new(res, "connect_ms",
-	    json_integer(util_now_ms() - t));
+	json_object_set_new(res, "connect_ms", json_integer(util_now_ms() - t));
 	if (r == NULL) {
 		json_object_set_new(res, "ok", json_false());
 		json_object_set_new(res, "stage", json_string("connect"));
@@ -746,8 +748,7 @@ main(int argc, char **argv)
 		rc = probe_bench(r, &o, argc, argv, res, &e);
 	else
 		probe_usage();
-	json_object_set_new(res, "elapsed_ms",
-	    json_integer(util_now_ms() - t));
+	json_object_set_new(res, "elapsed_ms", json_integer(util_now_ms() - t));
 	probe_watchdog_stop();
 	json_object_set_new(res, "aborted", json_boolean(probe_wd.fired));
 	json_object_set_new(res, "ok", json_boolean(rc == 0));

@@ -93,6 +93,14 @@ probe run --cap 100 -- seq 1 1000
 tap_is "$(j .ok),$(j .code)" "false,invalid" "run: stdout above cap is an error"
 tap_like "$(j .error)" "larger than 100 bytes" "run: the error says the cap"
 
+# A command that trickles a byte of stderr now and then never goes quiet
+# for io_timeout, but it ends within run_timeout (2 s here) all the same.
+probe --run-timeout-ms 2000 run -- /bin/sh -c 'while :; do printf . >&2; sleep 0.2; done'
+tap_is "$(j .ok),$(j .code)" "false,invalid" "run: a command that trickles forever fails at its overall deadline"
+tap_like "$(j .error)" "did not end within 2000 ms" "run: the error says the deadline"
+probe --run-timeout-ms 20000 run -- /bin/sh -c 'printf a >&2; sleep 0.5; printf b >&2; echo done'
+tap_is "$(j .ok),$(j .stdout)" "true,done" "run: a command that ends before its deadline is not cut"
+
 ARG="two  words, 'single' \"double\" \$(touch $T/pwned) \`touch $T/pwned2\` \$HOME ; | & * ?
 second line \\ it's"
 probe run -- /usr/bin/printf '%s\n' "$ARG"

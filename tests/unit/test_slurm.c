@@ -240,7 +240,58 @@ slurm_sbatch_argv__limits_and_config__words(void **state)
 	argv = slurm_sbatch_argv(&s.nodes[0], 1, "/j", 1, 1, &n);
 	assert_string_equal(argv[0], "/opt/s/bin/sbatch");
 	util_strv_free(argv, n);
+	/* A restart's question about an unrecorded job: the account's jobs
+	   of the name, with their directories. */
+	argv = slurm_byname_argv(&s.nodes[0], 42, &n);
+	assert_non_null(argv);
+	assert_int_equal(n, 7);
+	assert_string_equal(argv[0], "/opt/s/bin/squeue");
+	assert_string_equal(argv[3], "--user=u");
+	assert_string_equal(argv[4], "--name=sluice-42");
+	assert_string_equal(argv[6], "%i|%T|%r|%Z");
+	util_strv_free(argv, n);
 	settings_release(&s);
+}
+
+/* The unrecorded job of a name is the one in this attempt's directory, a
+   live one before one that ended; nothing else is taken. */
+static void
+slurm_byname_parse__lines__this_directory(void **state)
+{
+	char id[SLURM_ID_MAX];
+	const char *out;
+	bool live;
+
+	(void)state;
+	assert_int_equal(slurm_byname_parse("", 0, "/s/jobs/7.2", id, &live),
+	    0);
+	assert_string_equal(id, "");
+	/* Another attempt's directory, a prefix of it, another instance's
+	   base_dir, a bad id, an unknown state, a line without fields. */
+	out = "11|RUNNING|None|/s/jobs/7.1\n"
+	      "12|RUNNING|None|/s/jobs/7.2x\n"
+	      "13|RUNNING|None|/t/s/jobs/7.2x\n"
+	      "0x1|RUNNING|None|/s/jobs/7.2\n"
+	      "14|WEIRD|None|/s/jobs/7.2\n"
+	      "|/s/jobs/7.2\n";
+	assert_int_equal(slurm_byname_parse(out, strlen(out), "/s/jobs/7.2", id,
+			     &live),
+	    0);
+	assert_string_equal(id, "");
+	out = "20|CANCELLED|None|/s/jobs/7.2\r\n"
+	      "21|PENDING|Priority|/s/jobs/7.2\n"
+	      "22|RUNNING|None|/s/jobs/7.2";
+	assert_int_equal(slurm_byname_parse(out, strlen(out), "/s/jobs/7.2", id,
+			     &live),
+	    3);
+	assert_string_equal(id, "21");
+	assert_true(live);
+	out = "30|COMPLETED|a|b|/s/jobs/7.2\n";
+	assert_int_equal(slurm_byname_parse(out, strlen(out), "/s/jobs/7.2", id,
+			     &live),
+	    1);
+	assert_string_equal(id, "30");
+	assert_false(live);
 }
 
 /* The batch script quotes every word, and cancels through the agent on
@@ -512,6 +563,7 @@ main(void)
 		    slurm_squeue_parse__output__states, setup, teardown),
 		cmocka_unit_test(slurm_squeue_parse__hostile__ignored),
 		cmocka_unit_test(slurm_sacct_parse__output__first_word),
+		cmocka_unit_test(slurm_byname_parse__lines__this_directory),
 		cmocka_unit_test(slurm_sbatch_parse__output__id_or_refused),
 		cmocka_unit_test(slurm_end_map__states__mapped),
 		cmocka_unit_test(
