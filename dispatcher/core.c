@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2006,8 +2007,17 @@ void
 core_release(struct core *c)
 {
 	struct error e;
+	sigset_t term;
 	size_t i;
 
+	/* Leaving: a second SIGTERM (a service manager's and a script's,
+	   timeout(1)'s to its whole group) must not kill the daemon half-way
+	   through its last commits once freeing the event below restores
+	   the default action.  Blocked, it is dropped at the exit.  The node
+	   workers are joined in pool_free(); this thread is the one left. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	(void)pthread_sigmask(SIG_BLOCK, &term, NULL);
 	/* A batch no one can be answered about any more (the listener is
 	   gone; a signal flushes the batch, so this is after a failure):
 	   not committed, as none of it was acknowledged. */

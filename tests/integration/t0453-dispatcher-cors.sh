@@ -52,4 +52,14 @@ tap_is "$code $(hdr access-control-allow-origin)" "200 " "no origin: no CORS hea
 code=$(req https://play.example.edu GET /v1/health)
 tap_is "$code $(hdr access-control-allow-origin)" "200 https://play.example.edu" "health: an allowed origin's (control)"
 
+# More SIGTERMs while the daemon drains (a service manager's and a
+# script's, or timeout(1)'s to its whole group) never kill it half-way: one
+# every few milliseconds until it has gone, and it still exits 0.
+pid=$DISP_PID
+DISP_PID=
+kill -TERM "$pid"
+for _ in $(seq 1 5000); do kill -TERM "$pid" 2>/dev/null || break; done
+wait "$pid"
+tap_is "$?" 0 "SIGTERMs all through the drain: the daemon still exits 0"
+
 tap_done
