@@ -8,7 +8,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1880,6 +1879,22 @@ core_tick(evutil_socket_t fd, short what, void *arg)
 	core_schedule(c);
 }
 
+/*
+ * SIGTERM and SIGINT outside the event loop's watch: before it is set up
+ * (kept, and acted on once it runs) and after it is torn down.  Freeing a
+ * signal event restores the handler it found, so this one, never the
+ * default action: a second SIGTERM (a service manager's and a script's,
+ * timeout(1)'s to its whole group), caught by whichever thread is left,
+ * never kills the daemon half-way through its last commits.
+ */
+static volatile sig_atomic_t core_signalled;
+
+static void
+core_signal_early(int sig)
+{
+	core_signalled = sig;
+}
+
 /* SIGTERM or SIGINT: stop accepting, stop the workers, leave the loop. */
 static void
 core_signal(evutil_socket_t sig, short what, void *arg)
@@ -1910,9 +1925,15 @@ core_mkdir(const char *path, struct error *e)
 int
 core_init(struct core *c, const char *config_path, struct error *e)
 {
+	struct sigaction sa;
 	char path[600];
 	size_t i;
 
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = core_signal_early;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
 	memset(c, 0, sizeof(*c));
 	c->sp.root = -1;
 	metrics_start(&c->metrics);
@@ -1974,6 +1995,9 @@ core_run(struct core *c, struct error *e)
 {
 	if (pool_start(c->pool, e) == -1)
 		return -1;
+	/* Asked to stop while starting: drain at once. */
+	if (core_signalled != 0)
+		core_signal(core_signalled, 0, c);
 	event_base_dispatch(c->base);
 	return 0;
 }
@@ -2007,17 +2031,8 @@ void
 core_release(struct core *c)
 {
 	struct error e;
-	sigset_t term;
 	size_t i;
 
-	/* Leaving: a second SIGTERM (a service manager's and a script's,
-	   timeout(1)'s to its whole group) must not kill the daemon half-way
-	   through its last commits once freeing the event below restores
-	   the default action.  Blocked, it is dropped at the exit.  The node
-	   workers are joined in pool_free(); this thread is the one left. */
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	(void)pthread_sigmask(SIG_BLOCK, &term, NULL);
 	/* A batch no one can be answered about any more (the listener is
 	   gone; a signal flushes the batch, so this is after a failure):
 	   not committed, as none of it was acknowledged. */

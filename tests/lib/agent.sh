@@ -183,8 +183,13 @@ agent_teardown() {
 	# Supervisors of this test's base dir, if a test left one behind.
 	pkill -KILL -f -- "--config $CONF" 2>/dev/null
 	if [ -n "$ROOTLESS_USER" ]; then
-		pkill -KILL -U "$ROOTLESS_USER" 2>/dev/null
-		sleep 0.1
+		# userdel refuses an account a process still runs as: wait
+		# (5 s at most) until the kills have landed.
+		for _ in $(seq 1 50); do
+			pkill -KILL -U "$ROOTLESS_USER" 2>/dev/null
+			sleep 0.1
+			pgrep -U "$ROOTLESS_USER" >/dev/null || break
+		done
 		rootless_cgroup_teardown
 		userdel "$ROOTLESS_USER" >/dev/null 2>&1
 	fi
