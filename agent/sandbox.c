@@ -104,12 +104,21 @@ sandbox_recv(int sock, struct sandbox_msg *m, int *fd)
 		.msg_control = ctl.buf,
 		.msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *cm;
+	bool reset = false;
 	ssize_t n;
 
 	*fd = -1;
-	do
+	/* A peer that ended with a message of ours unread leaves the
+	   socket's error ECONNRESET, reported (once) before what it sent
+	   first, still queued: init's ERROR, say, when it died before
+	   reading the filter.  Read on past it, once. */
+	do {
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n == -1 && errno == EINTR);
+		if (n == -1 && errno == ECONNRESET && !reset) {
+			reset = true;
+			errno = EINTR;
+		}
+	} while (n == -1 && errno == EINTR);
 	if (n != (ssize_t)sizeof(*m) || (mh.msg_flags & MSG_CTRUNC))
 		return -1;
 	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
