@@ -81,24 +81,6 @@ tap_is "$(api GET /v1/nodes/hpc | jq -r .kind)" slurm "  GET /v1/nodes/hpc says 
 squeue_of() {
 	SLURM_CONF=$SLURM_CONF squeue -h --states=all -j "$1" -o '%T %j' 2>/dev/null
 }
-slurm_id_of() {
-	api GET "/v1/jobs/$1" | jq -r '.slurm_job_id // empty'
-}
-# wait_reason ID RE [SECONDS]: until the job's reason matches RE.
-wait_reason() {
-	local i r=
-	for ((i = 0; i < ${3:-30} * 10; i++)); do
-		r=$(api GET "/v1/jobs/$1" | jq -r .reason)
-		[[ "$r" =~ $2 ]] && return 0
-		sleep 0.1
-	done
-	tap_diag "reason of job $1: $r"
-	return 1
-}
-diag_job() {
-	tap_diag "$(api GET "/v1/jobs/$1" | jq -c '{state, verdict, reason, attempts, slurm_job_id}')"
-	tap_diag "$(grep -E "job $1 |hpc" "$T/serve.log" | tail -8)"
-}
 
 # --- hello ---
 id=$(submit_py 'import os; print("hello from slurm"); print(os.getcwd())')

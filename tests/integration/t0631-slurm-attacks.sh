@@ -188,9 +188,6 @@ disp_serve || tap_bail "the dispatcher does not start"
 disp_wait_node hpc UP 30
 tap_ok $? "the login node is UP" || tap_diag "$(tail -20 "$T/serve.log")"
 
-slurm_id_of() {
-	api GET "/v1/jobs/$1" | jq -r '.slurm_job_id // empty'
-}
 wait_slurm_id() { # ID [SECONDS]
 	local i s
 	for ((i = 0; i < ${2:-30} * 10; i++)); do
@@ -199,20 +196,6 @@ wait_slurm_id() { # ID [SECONDS]
 		sleep 0.1
 	done
 	return 1
-}
-wait_reason() {
-	local i r=
-	for ((i = 0; i < ${3:-30} * 10; i++)); do
-		r=$(api GET "/v1/jobs/$1" | jq -r .reason)
-		[[ "$r" =~ $2 ]] && return 0
-		sleep 0.1
-	done
-	tap_diag "reason of job $1: $r"
-	return 1
-}
-diag_job() {
-	tap_diag "$(api GET "/v1/jobs/$1" | jq -c '{state, verdict, reason, attempts, slurm_job_id}')"
-	tap_diag "$(grep -E "job $1 |hpc" "$T/serve.log" | tail -8)"
 }
 # The account's sluice jobs in the cluster that are not over.
 in_cluster() {

@@ -471,3 +471,25 @@ slurm_teardown() {
 	SLURM_OWN_T=
 	return 0
 }
+
+# For the dispatcher's tests (tests/lib/dispatcher.sh sourced first, the
+# login node named "hpc"): a job's SLURM id, or nothing.
+slurm_id_of() {
+	api GET "/v1/jobs/$1" | jq -r '.slurm_job_id // empty'
+}
+# wait_reason ID RE [SECONDS]: until the job's reason matches RE.
+wait_reason() {
+	local i r=
+	for ((i = 0; i < ${3:-30} * 10; i++)); do
+		r=$(api GET "/v1/jobs/$1" | jq -r .reason)
+		[[ "$r" =~ $2 ]] && return 0
+		sleep 0.1
+	done
+	tap_diag "reason of job $1: $r"
+	return 1
+}
+# diag_job ID: the job and the daemon's last lines of it, as diagnostics.
+diag_job() {
+	tap_diag "$(api GET "/v1/jobs/$1" | jq -c '{state, verdict, reason, attempts, slurm_job_id}')"
+	tap_diag "$(grep -E "job $1 |hpc" "$T/serve.log" | tail -8)"
+}
