@@ -248,11 +248,19 @@ int main(void) { puts("hi from c"); return 0; }')
 	out=$(drive "$ALPHA" execute c 'int main(void) { return nope; }')
 	tap_is "$(jq -c '[(.compile.code != 0), (.run == .compile), (.compile.stderr | test("nope"))]' <<<"$out")" \
 		'[true,true,true]' "c: a compile error is the compile stage, given as the run too (as Piston)"
+	# compileTimeout (compile_timeout, ms) is the compile stage's wall
+	# limit: 1 ms is not enough for gcc.
+	out=$(drive "$ALPHA" execute c 'int main(void) { return 0; }' '{"compileTimeout": 1}')
+	tap_is "$(jq -c '[.compile.status, .compile.signal, (.run == .compile)]' <<<"$out")" \
+		'["TO","SIGKILL",true]' "c: compile_timeout 1 ms stops the compile stage: TO"
+	tap_is "$(api GET "/v1/jobs?limit=1" "" "$TOKEN_A" | jq -c '.jobs[0] | [.verdict, .compile.verdict, .compile.limits.wall_seconds]')" \
+		'["compile_error","wall_limit",0.001]' "... the job's compile stage had that wall limit"
 else
 	tap_diag "the test node offers no runtime 'c' (a compile stage): the compiled cases are skipped"
-	echo "ok $((TAP_N + 1)) # SKIP no compiled-runtime"
-	echo "ok $((TAP_N + 2)) # SKIP no compiled-runtime"
-	TAP_N=$((TAP_N + 2))
+	for n in 1 2 3 4; do
+		echo "ok $((TAP_N + n)) # SKIP no compiled-runtime"
+	done
+	TAP_N=$((TAP_N + 4))
 fi
 
 [ -s "$T/node.err" ] && tap_diag "node: $(head -c 600 "$T/node.err")"
