@@ -64,10 +64,16 @@ struct conns_entry {
 	char line[CONNS_LINE_MAX];
 };
 
-struct conns {
+/* One listening socket: evhttp's listener, and our acceptor on the same
+   socket while evhttp's is off. */
+struct conns_listen {
 	struct evconnlistener *listener; /* evhttp's */
-	evutil_socket_t lfd;
-	struct event *acceptor; /* ours, on lfd, while evhttp's is off */
+	struct event *acceptor;
+};
+
+struct conns {
+	struct conns_listen *l; /* every socket the API listens on */
+	size_t nl;
 	struct event *sweeper;
 	struct conns_conf cf;
 	size_t cap;
@@ -218,16 +224,34 @@ conns_try_pending(struct conns_entry *c)
 static void
 conns_take_listener(struct conns *g, bool ours)
 {
+	size_t i;
+
 	if (ours == g->ours)
 		return;
 	g->ours = ours;
-	if (ours) {
-		evconnlistener_disable(g->listener);
-		if (!g->paused)
-			event_add(g->acceptor, NULL);
-	} else {
-		event_del(g->acceptor);
-		evconnlistener_enable(g->listener);
+	for (i = 0; i < g->nl; i++) {
+		if (ours) {
+			evconnlistener_disable(g->l[i].listener);
+			if (!g->paused)
+				event_add(g->l[i].acceptor, NULL);
+		} else {
+			event_del(g->l[i].acceptor);
+			evconnlistener_enable(g->l[i].listener);
+		}
+	}
+}
+
+/* Our acceptors: on (while they have the sockets) or off. */
+static void
+conns_acceptors(struct conns *g, bool on)
+{
+	size_t i;
+
+	for (i = 0; i < g->nl; i++) {
+		if (on)
+			event_add(g->l[i].acceptor, NULL);
+		else
+			event_del(g->l[i].acceptor);
 	}
 }
 
@@ -286,7 +310,7 @@ conns_sweep(struct conns *g)
 	if (g->paused && g->reserve != -1) {
 		g->paused = false;
 		if (g->ours)
-			event_add(g->acceptor, NULL);
+			conns_acceptors(g, true);
 	}
 	if (g->starved && now >= g->starved_until && conns_have_descriptor()) {
 		if (g->starve_logged)
@@ -354,7 +378,7 @@ conns_pause(struct conns *g, int err)
 {
 	conns_starve(g, err);
 	g->paused = true;
-	event_del(g->acceptor);
+	conns_acceptors(g, false);
 }
 
 /* Our acceptor: every connection it takes is answered 503. */
@@ -698,21 +722,23 @@ conns_bev_cb(struct event_base *base, void *arg)
 /* Guard the connections; see conns.h. */
 struct conns *
 conns_new(struct event_base *base, struct evhttp *http,
-    struct evhttp_bound_socket *bound, const struct conns_conf *cf,
-    struct error *e)
+    struct evhttp_bound_socket *const *bound, size_t nbound,
+    const struct conns_conf *cf, struct error *e)
 {
 	struct timeval tv = { 0, (int)(CONNS_SWEEP_SECONDS * 1e6) };
 	struct rlimit rl;
 	struct conns *g;
-	size_t room;
+	size_t room, i;
+	bool failed = false;
 
-	if ((g = calloc(1, sizeof(*g))) == NULL) {
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->l = calloc(nbound, sizeof(*g->l))) == NULL) {
+		free(g);
 		error_set(e, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	g->cf = *cf;
-	g->listener = evhttp_bound_socket_get_listener(bound);
-	g->lfd = evhttp_bound_socket_get_fd(bound);
+	g->nl = nbound;
 	g->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* The cap, and never so many that the descriptors kept back for
 	   the nodes and the store are taken by clients. */
@@ -725,16 +751,23 @@ conns_new(struct event_base *base, struct evhttp *http,
 		if (room < g->cap)
 			g->cap = room;
 	}
-	g->acceptor = event_new(base, g->lfd, EV_READ | EV_PERSIST,
-	    conns_accept_cb, g);
+	for (i = 0; i < nbound; i++) {
+		g->l[i].listener = evhttp_bound_socket_get_listener(bound[i]);
+		g->l[i].acceptor = event_new(base,
+		    evhttp_bound_socket_get_fd(bound[i]), EV_READ | EV_PERSIST,
+		    conns_accept_cb, g);
+		failed = failed || g->l[i].acceptor == NULL;
+	}
 	g->sweeper = event_new(base, -1, EV_PERSIST, conns_sweep_cb, g);
-	if (g->reserve == -1 || g->acceptor == NULL || g->sweeper == NULL ||
+	if (g->reserve == -1 || failed || g->sweeper == NULL ||
 	    event_add(g->sweeper, &tv) == -1) {
 		error_set(e, ERR_SYS, "cannot set up the connection guard");
 		conns_free(g);
 		return NULL;
 	}
-	evconnlistener_set_error_cb(g->listener, conns_listener_error);
+	for (i = 0; i < nbound; i++)
+		evconnlistener_set_error_cb(g->l[i].listener,
+		    conns_listener_error);
 	evhttp_set_bevcb(http, conns_bev_cb, g);
 	conns_current = g;
 	log_info("up to %zu client connections at once", g->cap);
@@ -745,14 +778,19 @@ conns_new(struct event_base *base, struct evhttp *http,
 void
 conns_free(struct conns *g)
 {
+	size_t i;
+
 	if (g == NULL)
 		return;
 	if (conns_current == g)
 		conns_current = NULL;
-	if (g->ours)
-		evconnlistener_enable(g->listener);
-	if (g->acceptor != NULL)
-		event_free(g->acceptor);
+	for (i = 0; i < g->nl; i++) {
+		if (g->ours)
+			evconnlistener_enable(g->l[i].listener);
+		if (g->l[i].acceptor != NULL)
+			event_free(g->l[i].acceptor);
+	}
+	free(g->l);
 	if (g->sweeper != NULL)
 		event_free(g->sweeper);
 	while (g->n > 0)

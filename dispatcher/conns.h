@@ -49,10 +49,11 @@ struct conns_conf {
  */
 void conns_raise_limit(size_t nnodes);
 
-/* Guard the connections of http, which listens on bound. */
+/* Guard the connections of http, which listens on the nbound sockets of
+   bound (at least one); the cap counts the connections of them all. */
 struct conns *conns_new(struct event_base *base, struct evhttp *http,
-    struct evhttp_bound_socket *bound, const struct conns_conf *cf,
-    struct error *e);
+    struct evhttp_bound_socket *const *bound, size_t nbound,
+    const struct conns_conf *cf, struct error *e);
 
 /* Stop guarding: drop the acceptor and every reference of ours (evhttp
    still holds its own); before evhttp_free(). */

@@ -11,9 +11,12 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include "access.h"
 #include "conns.h"
@@ -34,9 +37,18 @@
 #define SERVER_HEADERS_MAX (64 * 1024)
 #define SERVER_WAIT_DEFAULT 30.0
 
+/* An address of a tenant's own (a token's listen in sluice.conf), as
+   bound: a request that arrives there with no token is the token's. */
+struct server_listen {
+	const struct settings_token *tok;
+	struct sockaddr_storage addr; /* the bound address and port */
+};
+
 struct server {
 	struct core *core;
 	struct evhttp *http;
+	struct server_listen *tl; /* the tenants' addresses */
+	size_t ntl;
 	struct conns *conns;
 	struct waiter_set *waiters;
 	struct ui *ui; /* the dashboard's files (ui.h) */
@@ -119,6 +131,64 @@ server_token(struct core *c, struct evhttp_request *req, bool *given)
 	return NULL;
 }
 
+/* The port of a socket address, and whether its address is the same as
+   another's (any address, INADDR_ANY or ::, is the same as all). */
+static unsigned
+server_port(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)a)->sin_port);
+	if (a->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+	return 0;
+}
+
+static bool
+server_same_address(const struct sockaddr_storage *bound,
+    const struct sockaddr_storage *local)
+{
+	const struct sockaddr_in *b4 = (const void *)bound,
+				 *l4 = (const void *)local;
+	const struct sockaddr_in6 *b6 = (const void *)bound,
+				  *l6 = (const void *)local;
+
+	if (bound->ss_family != local->ss_family)
+		return false;
+	if (bound->ss_family == AF_INET)
+		return b4->sin_addr.s_addr == htonl(INADDR_ANY) ||
+		    b4->sin_addr.s_addr == l4->sin_addr.s_addr;
+	return IN6_IS_ADDR_UNSPECIFIED(&b6->sin6_addr) ||
+	    IN6_ARE_ADDR_EQUAL(&b6->sin6_addr, &l6->sin6_addr);
+}
+
+/*
+ * The token whose own address (its listen) the request arrived at, or
+ * NULL: the connection's local address and port against each tenant's
+ * bound one.  Two listening sockets cannot share an address and port, so
+ * at most one matches.
+ */
+static const struct settings_token *
+server_listen_token(struct server *s, struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	evutil_socket_t fd;
+	size_t i;
+
+	if (s->ntl == 0 || conn == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&local, &len) == -1)
+		return NULL;
+	for (i = 0; i < s->ntl; i++)
+		if (server_port(&s->tl[i].addr) == server_port(&local) &&
+		    server_same_address(&s->tl[i].addr, &local))
+			return s->tl[i].tok;
+	return NULL;
+}
+
 /* The caller's token, or NULL after replying 401. */
 static const struct settings_token *
 server_auth(struct core *c, struct evhttp_request *req)
@@ -182,7 +252,10 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 		}
 		if ((path = strdup(decoded)) == NULL)
 			fatal("out of memory");
-		if ((tok = server_token(c, req, &given)) == NULL && !given)
+		/* No token at all: the tenant whose own address this is,
+		   if it is one (sluice.conf's listen of a token). */
+		if ((tok = server_token(c, req, &given)) == NULL && !given &&
+		    (tok = server_listen_token(s, req)) == NULL)
 			why = "missing token (Authorization: Bearer TOKEN, "
 			      "X-Auth-Token: TOKEN, or /t/TOKEN/ in the path)";
 	}
@@ -1242,9 +1315,12 @@ out:
 struct server *
 server_new(struct core *c, struct error *e)
 {
-	struct evhttp_bound_socket *bound;
+	struct evhttp_bound_socket **bound = NULL;
 	struct conns_conf cc;
 	struct server *s;
+	const struct settings_token *t;
+	socklen_t len;
+	size_t i, nbound = 0;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		error_set(e, ERR_NOMEM, "out of memory");
@@ -1293,24 +1369,56 @@ server_new(struct core *c, struct error *e)
 		EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD |
 		EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(s->http, server_route, s);
-	bound = evhttp_bind_socket_with_handle(s->http, c->set.listen_host,
-	    (ev_uint16_t)c->set.listen_port);
-	if (bound == NULL) {
+	if ((bound = calloc(c->set.ntokens + 1, sizeof(*bound))) == NULL ||
+	    (s->tl = calloc(c->set.ntokens, sizeof(*s->tl))) == NULL) {
+		error_set(e, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	bound[nbound] = evhttp_bind_socket_with_handle(s->http,
+	    c->set.listen_host, (ev_uint16_t)c->set.listen_port);
+	if (bound[nbound] == NULL) {
 		error_set(e, ERR_SYS, "cannot listen on %s:%u: %s",
 		    c->set.listen_host, c->set.listen_port, strerror(errno));
 		goto fail;
+	}
+	nbound++;
+	/* The tenants' own addresses: the same API, where a request that
+	   gives no token is the tenant's (server_compat). */
+	for (i = 0; i < c->set.ntokens; i++) {
+		t = &c->set.tokens[i];
+		if (t->listen_port == 0)
+			continue;
+		bound[nbound] = evhttp_bind_socket_with_handle(s->http,
+		    t->listen_host, (ev_uint16_t)t->listen_port);
+		len = sizeof(s->tl[s->ntl].addr);
+		if (bound[nbound] == NULL ||
+		    getsockname(evhttp_bound_socket_get_fd(bound[nbound]),
+			(struct sockaddr *)&s->tl[s->ntl].addr, &len) == -1) {
+			error_set(e, ERR_SYS,
+			    "cannot listen on %s:%u (token '%s'): %s",
+			    t->listen_host, t->listen_port, t->name,
+			    strerror(errno));
+			goto fail;
+		}
+		s->tl[s->ntl++].tok = t;
+		log_info("listening on %s:%u for tenant '%s'", t->listen_host,
+		    t->listen_port, t->name);
+		nbound++;
 	}
 	cc.max_connections = c->set.max_connections;
 	cc.header_timeout_seconds = c->set.header_timeout_seconds;
 	cc.max_body_bytes = c->set.max_body_bytes * 2 + 65536;
 	cc.metrics = &c->metrics;
 	c->metrics.access.log = c->set.access_log;
-	if ((s->conns = conns_new(c->base, s->http, bound, &cc, e)) == NULL)
+	if ((s->conns = conns_new(c->base, s->http, bound, nbound, &cc, e)) ==
+	    NULL)
 		goto fail;
 	log_info("listening on %s:%u with %zu nodes", c->set.listen_host,
 	    c->set.listen_port, c->nnodes);
+	free(bound);
 	return s;
 fail:
+	free(bound);
 	server_free(s);
 	return NULL;
 }
@@ -1328,5 +1436,6 @@ server_free(struct server *s)
 	follow_set_free(s->follow);
 	waiter_set_free(s->waiters);
 	ui_free(s->ui);
+	free(s->tl);
 	free(s);
 }

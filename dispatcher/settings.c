@@ -33,7 +33,7 @@ static const char *const settings_retention_state_known[] = { "state",
 	"max_age_seconds", "max_jobs", NULL };
 static const char *const settings_token_known[] = { "name", "sha256", "role",
 	"max_pending", "max_running", "path_token", "callback_secret",
-	"callback_url", NULL };
+	"callback_url", "listen", NULL };
 static const char *const settings_language_known[] = { "runtime", "language",
 	"aliases", "judge0_id", "judge0_name", "source_file", "compile", NULL };
 
@@ -255,6 +255,62 @@ settings_token_callback(const config_setting_t *g, struct settings_token *t,
 	return 0;
 }
 
+/* "host:port" into host (of size 128) and *port; false if it is not. */
+static bool
+settings_hostport(const char *v, char *host, unsigned *port)
+{
+	const char *colon;
+	uint64_t n;
+
+	if ((colon = strrchr(v, ':')) == NULL || (size_t)(colon - v) >= 128 ||
+	    colon == v || !util_parse_u64(colon + 1, &n) || n > 65535)
+		return false;
+	memcpy(host, v, (size_t)(colon - v));
+	host[colon - v] = '\0';
+	*port = (unsigned)n;
+	return true;
+}
+
+/*
+ * A token's listen = "host:port" (a port of 1 to 65535; role submit only,
+ * since whoever reaches the address is its tenant), the main listen and
+ * every other token's told apart.  Tokens before t and the main listen
+ * are already read.
+ */
+static int
+settings_token_listen(const config_setting_t *g, struct settings *s,
+    struct settings_token *t, struct error *e)
+{
+	const config_setting_t *m = config_setting_get_member(g, "listen");
+	const char *v;
+	struct settings_token *o;
+
+	if (m == NULL)
+		return 0;
+	if ((v = config_setting_get_string(m)) == NULL ||
+	    !settings_hostport(v, t->listen_host, &t->listen_port) ||
+	    t->listen_port == 0)
+		return error_set_field(e, ERR_INVALID, "tokens",
+		    "token '%s': 'listen' must be \"address:port\" with a "
+		    "port of 1 to 65535",
+		    t->name);
+	if (t->role == ROLE_ADMIN)
+		return error_set_field(e, ERR_INVALID, "tokens",
+		    "token '%s': 'listen' is for tokens of role submit only",
+		    t->name);
+	if (t->listen_port == s->listen_port &&
+	    strcmp(t->listen_host, s->listen_host) == 0)
+		return error_set_field(e, ERR_INVALID, "tokens",
+		    "token '%s': 'listen' is the daemon's own listen", t->name);
+	for (o = s->tokens; o < t; o++)
+		if (o->listen_port == t->listen_port &&
+		    strcmp(o->listen_host, t->listen_host) == 0)
+			return error_set_field(e, ERR_INVALID, "tokens",
+			    "tokens '%s' and '%s' have the same 'listen'",
+			    o->name, t->name);
+	return 0;
+}
+
 /* Read the tokens list. */
 static int
 settings_tokens(const config_t *cf, struct settings *s, struct error *e)
@@ -321,6 +377,8 @@ settings_tokens(const config_t *cf, struct settings *s, struct error *e)
 			    "token '%s': 'path_token' is for tokens of role "
 			    "submit only",
 			    t->name);
+		if (settings_token_listen(g, s, t, e) == -1)
+			return -1;
 		for (k = 0; k < i; k++) {
 			if (strcmp(s->tokens[k].name, t->name) == 0)
 				return error_set_field(e, ERR_INVALID, "tokens",
@@ -594,21 +652,15 @@ settings_nodes(const config_t *cf, struct settings *s, struct error *e)
 static int
 settings_listen(const config_t *cf, struct settings *s, struct error *e)
 {
-	const char *v, *colon;
-	uint64_t port;
+	const char *v;
 
 	strcpy(s->listen_host, "127.0.0.1");
 	s->listen_port = 8750;
 	if (!config_lookup_string(cf, "listen", &v))
 		return 0;
-	if ((colon = strrchr(v, ':')) == NULL ||
-	    (size_t)(colon - v) >= sizeof(s->listen_host) || colon == v ||
-	    !util_parse_u64(colon + 1, &port) || port > 65535)
+	if (!settings_hostport(v, s->listen_host, &s->listen_port))
 		return error_set_field(e, ERR_INVALID, "listen",
 		    "'listen' must be \"address:port\"");
-	memcpy(s->listen_host, v, (size_t)(colon - v));
-	s->listen_host[colon - v] = '\0';
-	s->listen_port = (unsigned)port;
 	return 0;
 }
 

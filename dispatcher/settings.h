@@ -36,6 +36,11 @@ struct settings_token {
 	char callback_url[CALLBACK_URL_MAX + 1];
 	bool path_token; /* may be given in the path (/t/TOKEN/...) to the
 			    Piston and Judge0 APIs; role submit only */
+	/* An address of the tenant's own (listen_port 0: none): the API
+	   listens there too, and a request there that gives no token is
+	   this token's, for the Piston and Judge0 APIs; role submit only. */
+	char listen_host[128];
+	unsigned listen_port;
 };
 
 #define SETTINGS_LANGUAGES_MAX 64

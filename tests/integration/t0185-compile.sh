@@ -178,6 +178,23 @@ fi
 
 go py-hello python3 main.py 'print("hello", 6 * 7)'
 tap_is "$(r .verdict)/$(r .compile)/$(cat "$DIR/stdout")" "ok/null/hello 42" "python3: no compile stage"
+# An interpreted language has no compile stage to fail or to run out of
+# time: a syntax error is the run's (exited, the interpreter's words on
+# stderr), as Judge0 (NZEC) and Piston (its run stage) report it.
+go py-syntax python3 main.py 'print("hello"'
+tap_is "$(r .verdict)/$(r .exit_code)/$(r .compile)" "exited/1/null" "python3: a syntax error is the run's: exited 1"
+tap_like "$(cat "$DIR/stderr")" 'SyntaxError' "python3: with the interpreter's words on stderr"
+go py-crash python3 main.py 'raise RuntimeError("boom")'
+tap_is "$(r .verdict)/$(r .exit_code)" "exited/1" "python3: a runtime error is exited"
+tap_like "$(cat "$DIR/stderr")" 'RuntimeError: boom' "python3: its traceback on stderr"
+go py-spin python3 main.py 'while True: pass' '{"limits": {"cpu_seconds": 1}}'
+tap_is "$(r .verdict)" cpu_limit "python3: a run out of CPU time is cpu_limit"
+if have /usr/bin/node; then
+	go js-syntax javascript main.js 'console.log("hello"'
+	tap_is "$(r .verdict)/$(r .exit_code)/$(r .compile)" "exited/1/null" \
+		"javascript: a syntax error is the run's: exited 1"
+	tap_like "$(cat "$DIR/stderr")" 'SyntaxError' "javascript: with node's words on stderr"
+fi
 
 # --- The stage boundary ----------------------------------------------------
 

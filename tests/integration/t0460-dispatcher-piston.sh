@@ -4,8 +4,9 @@
 # it sends no Authorization header, posts text/plain, and wants an array
 # from GET /api/v2/runtimes.  Its tenant is reached by a token in the path
 # (path_token in sluice.conf); without one it is refused, and every check,
-# limit and quota of /v1 applies.  .ci/run installs the package into
-# tests/npm (SLUICE_NPM_DIR elsewhere).
+# limit and quota of /v1 applies.  Or by an address of its own (listen of
+# a token in sluice.conf), where the client sends nothing at all.  .ci/run
+# installs the package into tests/npm (SLUICE_NPM_DIR elsewhere).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/dispatcher.sh"
 . "$top_srcdir/tests/lib/agent.sh"
@@ -20,10 +21,21 @@ command -v node >/dev/null || tap_skip_all "no node"
 command -v jq >/dev/null || tap_skip_all "no jq"
 
 # One node; alpha and beta may give their tokens in the path, beta has
-# quotas to run into, and a Piston execution is held 4 s at most.
+# quotas to run into and an address of its own (a free port of 27100 to
+# 27199), and a Piston execution is held 4 s at most.
 disp_setup 88000 1 2 'wait_max_seconds = 4;'
+LPORT=$("$NODE_PYTHON" -c 'import socket
+for p in range(27100, 27200):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break')
+[ -n "$LPORT" ] || tap_bail "no free port in 27100-27199"
 sed -i -e 's/\(name = "alpha";.*role = "submit";\) }/\1 path_token = true; }/' \
-	-e 's/\(name = "beta";.*role = "submit";\) }/\1 max_pending = 1; max_running = 1; path_token = true; }/' \
+	-e "s/\\(name = \"beta\";.*role = \"submit\";\\) }/\\1 max_pending = 1; max_running = 1; path_token = true; listen = \"127.0.0.1:$LPORT\"; }/" \
 	"$T/sluice.conf"
 disp_start_nodes
 disp_serve || { tap_ok 1 "daemon starts"; tap_done; exit 1; }
@@ -176,6 +188,24 @@ tap_is "${got##*$'\n'}" 200 "a bearer token in the header works as well"
 n3=$(api GET "/v1/jobs?limit=1000" "" "$TOKEN_ADMIN" | jq '.jobs | length')
 tap_is "$n3" "$n2" "no refused caller submitted a job"
 
+# An address of the tenant's own: the client sends no token at all.
+OWN="http://127.0.0.1:$LPORT"
+out=$(drive "$OWN" runtimes)
+tap_is "$(jq -r 'type' <<<"$out")" array "at beta's own address (listen): runtimes() with no token"
+out=$(drive "$OWN" execute python 'print("hi from", 6 * 7)')
+tap_is "$(jq -c '[.run.stdout, .run.code]' <<<"$out")" '["hi from 42\n",0]' \
+	"... and execute(), with nothing but the server set"
+tap_is "$(api GET "/v1/jobs?limit=1" "" "$TOKEN_B" | jq -c '.jobs[0] | {tenant, state}')" \
+	'{"tenant":"beta","state":"COMPLETED"}' "... a job of that address's tenant"
+got=$(curl -sS -w '\n%{http_code}' "$OWN/v1/jobs")
+tap_is "${got##*$'\n'}" 401 "... whose /v1 still needs a token"
+got=$(curl -sS -w '\n%{http_code}' -H "Authorization: Bearer $TOKEN_A" "$OWN/api/v2/execute" \
+	--data-binary '{"language":"python","files":[{"content":"print(1)"}]}')
+tap_is "${got##*$'\n'}" 200 "... a token given there is the token's"
+tap_is "$(api GET "/v1/jobs?limit=1" "" "$TOKEN_A" | jq -r '.jobs[0].tenant')" alpha "... (alpha's job)"
+got=$(curl -sS -w '\n%{http_code}' -H "Authorization: Bearer nope" "$OWN/api/v2/runtimes")
+tap_is "${got##*$'\n'}" 401 "... and a bad one is refused, not taken as the address's tenant"
+
 # Quotas apply: beta runs one sleeper and queues another (max_pending 1).
 s1=$(submit_py 'import time; time.sleep(30)' '{"limits": {"wall_seconds": 40}}' "$TOKEN_B")
 wait_state "$s1" RUNNING "$TOKEN_B"
@@ -186,6 +216,9 @@ tap_like "$(jq -r .message <<<"$out")" "tenant 'beta' has 1 jobs pending" \
 got=$(curl -sS -D "$T/h" -w '\n%{http_code}' --data-binary '{"language":"python","files":[{"content":"print(1)"}]}' "$BETA/api/v2/execute")
 tap_is "${got##*$'\n'}" 429 "... which is 429"
 tap_like "$(tr -d '\r' <"$T/h")" 'Retry-After: 5' "... with Retry-After"
+out=$(drive "$OWN" execute python 'print(1)')
+tap_like "$(jq -r .message <<<"$out")" "tenant 'beta' has 1 jobs pending" \
+	"... and at its own address as well"
 api DELETE "/v1/jobs/$s2" "" "$TOKEN_B" >/dev/null
 api DELETE "/v1/jobs/$s1" "" "$TOKEN_B" >/dev/null
 
@@ -215,11 +248,19 @@ int main(void) { puts("hi from c"); return 0; }')
 	out=$(drive "$ALPHA" execute c 'int main(void) { return nope; }')
 	tap_is "$(jq -c '[(.compile.code != 0), (.run == .compile), (.compile.stderr | test("nope"))]' <<<"$out")" \
 		'[true,true,true]' "c: a compile error is the compile stage, given as the run too (as Piston)"
+	# compileTimeout (compile_timeout, ms) is the compile stage's wall
+	# limit: 1 ms is not enough for gcc.
+	out=$(drive "$ALPHA" execute c 'int main(void) { return 0; }' '{"compileTimeout": 1}')
+	tap_is "$(jq -c '[.compile.status, .compile.signal, (.run == .compile)]' <<<"$out")" \
+		'["TO","SIGKILL",true]' "c: compile_timeout 1 ms stops the compile stage: TO"
+	tap_is "$(api GET "/v1/jobs?limit=1" "" "$TOKEN_A" | jq -c '.jobs[0] | [.verdict, .compile.verdict, .compile.limits.wall_seconds]')" \
+		'["compile_error","wall_limit",0.001]' "... the job's compile stage had that wall limit"
 else
 	tap_diag "the test node offers no runtime 'c' (a compile stage): the compiled cases are skipped"
-	echo "ok $((TAP_N + 1)) # SKIP no compiled-runtime"
-	echo "ok $((TAP_N + 2)) # SKIP no compiled-runtime"
-	TAP_N=$((TAP_N + 2))
+	for n in 1 2 3 4; do
+		echo "ok $((TAP_N + n)) # SKIP no compiled-runtime"
+	done
+	TAP_N=$((TAP_N + 4))
 fi
 
 [ -s "$T/node.err" ] && tap_diag "node: $(head -c 600 "$T/node.err")"
