@@ -14,6 +14,7 @@
 
 enum {
 	CMD_CANCEL_LABEL = CLI_OPT_VERB,
+	CMD_CANCEL_ME,
 	CMD_CANCEL_ALL
 };
 
@@ -24,7 +25,7 @@ cmd_cancel_usage(FILE *f)
 	fprintf(f,
 	    "usage: sluice cancel ID...\n"
 	    "       sluice cancel [-t STATES] [-n NAMES] [--label L] "
-	    "[-u TENANT]\n"
+	    "[-u TENANT | --me]\n"
 	    "                     [-S TIME] [-E TIME] | --all\n"
 	    "Cancels each job: a queued one ends CANCELLED at once, a "
 	    "running one is\nkilled on its node and ends CANCELLED (verdict "
@@ -43,7 +44,9 @@ cmd_cancel_usage(FILE *f)
 	    "                     COMPLETING (CG)\n"
 	    "  -n, --name N,...   only jobs of these names (submit -J)\n"
 	    "  --label L          only jobs that asked for label L\n"
-	    "  -u, --tenant T     only tenant T's jobs\n"
+	    "  -u, --tenant T     only tenant T's jobs (--user T too)\n"
+	    "  --me               only the token's own tenant's jobs (as "
+	    "scancel --me)\n"
 	    "  -S, --since TIME   only jobs submitted at TIME or later (as "
 	    "sluice list)\n"
 	    "  -E, --until TIME   only jobs submitted before TIME\n"
@@ -163,6 +166,8 @@ cmd_cancel_exec(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "label", required_argument, NULL, CMD_CANCEL_LABEL },
 		{ "tenant", required_argument, NULL, 'u' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "me", no_argument, NULL, CMD_CANCEL_ME },
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'E' },
 		{ "all", no_argument, NULL, CMD_CANCEL_ALL },
@@ -199,6 +204,9 @@ cmd_cancel_exec(int argc, char **argv)
 			(void)jobsel_option(&sel, ch, CMD_CANCEL_LABEL, optarg,
 			    (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &rc,
 			    &e);
+			break;
+		case CMD_CANCEL_ME:
+			rc = jobsel_me(&sel, &e);
 			break;
 		case CMD_CANCEL_ALL:
 			all = true;
@@ -238,7 +246,7 @@ cmd_cancel_exec(int argc, char **argv)
 	if (optind == argc && !filtered && !all) {
 		rc = cli_usage_error(&cli,
 		    "give the ID of a job to cancel, or filters (-t, -n, "
-		    "--label, -u, -S, -E), or --all");
+		    "--label, -u, --me, -S, -E), or --all");
 		goto out;
 	}
 	/* -t all is a filter that filters nothing. */
@@ -264,7 +272,7 @@ cmd_cancel_exec(int argc, char **argv)
 	if (optind < argc)
 		rc = cmd_cancel_ids(&cli, argv + optind,
 		    (size_t)(argc - optind), false);
-	else
+	else if ((rc = jobsel_resolve(&cli, &sel)) == 0)
 		rc = cmd_cancel_selected(&cli, &sel);
 out:
 	jobsel_release(&sel);

@@ -19,6 +19,7 @@
 enum {
 	CMD_LIST_LIMIT = CLI_OPT_VERB,
 	CMD_LIST_LABEL,
+	CMD_LIST_ME,
 	CMD_LIST_HELPFORMAT
 };
 
@@ -28,7 +29,7 @@ cmd_list_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: sluice list [-t STATES] [-j IDS] [-n NAMES] [--label L] "
-	    "[-u TENANT]\n"
+	    "[-u TENANT | --me]\n"
 	    "                   [-S|--since TIME] [-E|--until TIME] "
 	    "[--limit N]\n"
 	    "                   [-o FORMAT] [-i SECONDS] [-h|--noheader]\n"
@@ -51,7 +52,9 @@ cmd_list_usage(FILE *f)
 	    "  --label L          only jobs that asked for label L\n"
 	    "  -u, --tenant T     only tenant T's jobs (another tenant's "
 	    "with the admin\n"
-	    "                     token only)\n"
+	    "                     token only); --user T is the same\n"
+	    "  --me               only the token's own tenant's jobs (as "
+	    "squeue --me)\n"
 	    "  -S, --since TIME   only jobs submitted at TIME or later\n"
 	    "  -E, --until TIME   only jobs submitted before TIME.  A TIME is "
 	    "YYYY-MM-DD,\n"
@@ -169,6 +172,8 @@ cmd_list_exec(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "label", required_argument, NULL, CMD_LIST_LABEL },
 		{ "tenant", required_argument, NULL, 'u' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "me", no_argument, NULL, CMD_LIST_ME },
 		{ "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'E' },
 		{ "format", required_argument, NULL, 'o' },
@@ -215,6 +220,9 @@ cmd_list_exec(int argc, char **argv)
 		case 'E':
 			(void)jobsel_option(&sel, ch, CMD_LIST_LABEL, optarg,
 			    now, &rc, &e);
+			break;
+		case CMD_LIST_ME:
+			rc = jobsel_me(&sel, &e);
 			break;
 		case 'o':
 		case 'O':
@@ -281,7 +289,8 @@ cmd_list_exec(int argc, char **argv)
 		rc = cli_usage_error(&cli, "%s '%s': %s", from, format, e.msg);
 		goto out;
 	}
-	if ((rc = cli_connect(&cli)) != 0)
+	if ((rc = cli_connect(&cli)) != 0 ||
+	    (rc = jobsel_resolve(&cli, &sel)) != 0)
 		goto out;
 	for (;;) {
 		rc = cmd_list_once(&cli, &sel, limit, &fmt, &out,

@@ -151,10 +151,64 @@ jobsel_tenant(struct jobsel *s, const char *arg, struct error *e)
 	if (!util_token_ok(arg, sizeof(s->tenant) - 1))
 		return error_set(e, ERR_USAGE, "'%s' is not a tenant's name",
 		    arg);
-	if (s->tenant[0] != '\0')
-		return error_set(e, ERR_USAGE, "one --tenant only");
+	if (s->tenant[0] != '\0' || s->me)
+		return error_set(e, ERR_USAGE,
+		    "one --tenant only (and not with --me)");
 	snprintf(s->tenant, sizeof(s->tenant), "%s", arg);
 	return 0;
+}
+
+/* Select the token's own tenant. */
+int
+jobsel_me(struct jobsel *s, struct error *e)
+{
+	if (s->tenant[0] != '\0')
+		return error_set(e, ERR_USAGE,
+		    "--me and --tenant exclude each other");
+	s->me = true;
+	return 0;
+}
+
+/* Ask whose the token is, for --me. */
+int
+jobsel_resolve(struct cli *cli, struct jobsel *s)
+{
+	struct client_response r;
+	const char *tenant;
+	json_t *who = NULL;
+	int rc;
+
+	if (!s->me || s->tenant[0] != '\0')
+		return 0;
+	client_response_init(&r);
+	if ((rc = cli_request(cli, "GET", "/v1/whoami", NULL, -1, &r)) != 0)
+		goto out;
+	/* A dispatcher older than --me: say what to do instead. */
+	if (r.status == 404) {
+		cli_warn("the dispatcher does not say whose a token is (no "
+			 "GET /v1/whoami: another version?); give the tenant "
+			 "with -u");
+		rc = EX_PROTOCOL;
+		goto out;
+	}
+	if (r.status / 100 != 2) {
+		rc = cli_http_exit(cli, &r, "the token's tenant");
+		goto out;
+	}
+	who = json_loadb(r.body, r.body_len, JSON_REJECT_DUPLICATES, NULL);
+	tenant = fmt_json_str(who, "tenant");
+	if (tenant == NULL || !util_token_ok(tenant, sizeof(s->tenant) - 1)) {
+		cli_warn("the dispatcher's answer to GET /v1/whoami has no "
+			 "tenant's name");
+		rc = EX_PROTOCOL;
+		goto out;
+	}
+	snprintf(s->tenant, sizeof(s->tenant), "%s", tenant);
+	rc = 0;
+out:
+	json_decref(who);
+	client_response_release(&r);
+	return rc;
 }
 
 /* Set --since or --until. */
@@ -216,7 +270,8 @@ jobsel_empty(const struct jobsel *s)
 {
 	return (s->states == 0 || s->states == JOBSEL_STATES_ALL) &&
 	    s->nids == 0 && s->nnames == 0 && s->label[0] == '\0' &&
-	    s->tenant[0] == '\0' && s->since[0] == '\0' && s->until[0] == '\0';
+	    s->tenant[0] == '\0' && !s->me && s->since[0] == '\0' &&
+	    s->until[0] == '\0';
 }
 
 /* Append text to buf at *len; -1 if it does not fit. */

@@ -1,8 +1,8 @@
 /*
  * Which jobs `sluice list` and `sluice cancel` act on, as squeue and
  * scancel select them: states (-t R,PD), ids (-j 3,4), names (-n), a
- * label, a tenant (-u), and a window of submission times (--since,
- * --until).  The selection becomes the query of GET /v1/jobs, which
+ * label, a tenant (-u, or --me: the token's own), and a window of
+ * submission times (--since, --until).  The selection becomes the query of GET /v1/jobs, which
  * filters on the dispatcher; every job that comes back is checked against
  * it again here (jobsel_match()), so that a dispatcher that ignored a
  * filter (an older one) can never make cancel act on a job it was not
@@ -32,6 +32,7 @@ struct jobsel {
 	size_t nnames;
 	char label[65]; /* "": any */
 	char tenant[65]; /* "": the dispatcher's default */
+	bool me; /* the token's own tenant, asked for by jobsel_resolve() */
 	char since[40]; /* UTC, as the dispatcher writes times; "": none */
 	char until[40];
 };
@@ -52,6 +53,8 @@ int jobsel_ids(struct jobsel *s, const char *arg, struct error *e);
 int jobsel_names(struct jobsel *s, const char *arg, struct error *e);
 int jobsel_label(struct jobsel *s, const char *arg, struct error *e);
 int jobsel_tenant(struct jobsel *s, const char *arg, struct error *e);
+/* --me: the token's own tenant (squeue --me); not with a tenant. */
+int jobsel_me(struct jobsel *s, struct error *e);
 int jobsel_when(struct jobsel *s, bool since, const char *arg, double now,
     struct error *e);
 
@@ -68,6 +71,12 @@ int jobsel_check(const struct jobsel *s, struct error *e);
 
 /* Whether the selection has no filter at all (it selects every job). */
 bool jobsel_empty(const struct jobsel *s);
+
+/*
+ * With --me, ask the dispatcher whose the token is (GET /v1/whoami) and
+ * select that tenant.  0 or an exit status, said on stderr.
+ */
+int jobsel_resolve(struct cli *cli, struct jobsel *s);
 
 /*
  * The selection as GET /v1/jobs parameters ("state=RUNNING,PENDING&

@@ -1282,6 +1282,17 @@ server_route(struct evhttp_request *req, void *arg)
 			server_bad_method(c, req, "GET");
 		goto out;
 	}
+	/* Whose the token is: the CLI's --me (squeue's) asks, to filter by
+	   its own tenant with a token that sees every tenant. */
+	if (strcmp(path, "/v1/whoami") == 0) {
+		if (method == EVHTTP_REQ_GET)
+			reply_json(&c->metrics, req, 200,
+			    json_pack("{s:s, s:s}", "tenant", tok->name, "role",
+				tok->role == ROLE_ADMIN ? "admin" : "submit"));
+		else
+			server_bad_method(c, req, "GET");
+		goto out;
+	}
 	if (strcmp(path, "/metrics") == 0) {
 		if (method == EVHTTP_REQ_GET)
 			server_metrics(c, req, tok);

@@ -48,6 +48,7 @@ token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 cat >"$T/sluice.conf" <<EOC
 listen = "127.0.0.1:$api_port";
 state_dir = "$T/state";
+ui_dir = "$top/ui";   # the dashboard's files, from the clone (make install puts them where the default looks)
 tokens = ( { name = "quickstart"; role = "admin";
              sha256 = "$(printf %s "$token" | sha256sum | cut -d' ' -f1)"; } );
 nodes = ( { name = "node1"; host = "127.0.0.1"; port = $node_port; user = "root";
@@ -94,6 +95,7 @@ if [ "$keep" = yes ]; then
   $top/build/sluice submit --wait examples/hello.py     # any Python file, or a directory
   $top/build/sluice list ; $top/build/sluice nodes ; man ./man/sluice.1
   curl -H "Authorization: Bearer \$SLUICE_TOKEN" \$SLUICE_SERVER/v1/runtimes   # docs/api.md
+  the dashboard: open $SLUICE_SERVER/ in a browser on this machine and type the token
   stop them: kill $daemon \$(cat $T/node-node1/sshd.pid); rm -rf $T
 For a real deployment (accounts, keys, tokens, nodes): README, "A real
 deployment", and examples/deploy.sh.

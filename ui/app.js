@@ -102,12 +102,17 @@ function seconds(n) {
 }
 
 // The run time of a job as a list shows it: 0:00 until it starts.
+// As sluice list's TIME (squeue's): 0:00 while the job waits, requeued or
+// not, and from the current attempt's start (attempt_started_at), not the
+// first attempt's.
 function runTime(j) {
-  if (!j.started_at) return "0:00";
+  if (j.state === "PENDING") return "0:00";
   if (j.wall_seconds !== null && j.wall_seconds !== undefined && FINAL.has(j.state))
     return duration(j.wall_seconds);
+  const start = j.attempt_started_at ?? j.started_at;
+  if (!start) return "0:00";
   const end = j.finished_at ? Date.parse(j.finished_at) : Date.now();
-  return duration((end - Date.parse(j.started_at)) / 1000);
+  return duration((end - Date.parse(start)) / 1000);
 }
 
 function stateSpan(state) {
@@ -186,12 +191,13 @@ async function refreshOverview(g) {
 function renderJobs(jobs) {
   const rows = jobs.map((j) => el("tr", { "data-id": j.id, "data-state": j.state },
     el("td", { class: "num" }, jobLink(j.id)),
+    el("td", {}, j.name ?? ""),
     el("td", {}, stateSpan(j.state)),
     el("td", {}, j.runtime),
     el("td", {}, j.tenant),
     el("td", {}, j.node ?? ""),
     el("td", {}, ago(j.submitted_at)),
-    el("td", { class: "num" }, runTime(j)),
+    el("td", { class: "num time" }, runTime(j)),
     el("td", {}, j.reason ?? "")));
   $("jobs").tBodies[0].replaceChildren(...rows);
   $("jobs-empty").hidden = jobs.length > 0;
@@ -244,6 +250,7 @@ function renderJob(j) {
   $("job-body").hidden = false;
   $("job-state").replaceChildren(stateSpan(j.state));
   const dl = el("dl", { id: "job-fields" });
+  field(dl, "Name", j.name);
   field(dl, "Verdict", j.verdict);
   field(dl, "Judgement", j.judgement);
   field(dl, "Reason", j.reason);

@@ -292,6 +292,7 @@ done
 "$S" cancel "$id_bg" >/dev/null
 wait "$bg"
 tap_is "$?" 130 "submit --wait of a job cancelled meanwhile exits 130"
+tap_like "$(cat "$T/bg.err")" "^sluice: job $id_bg CANCELLED \\(" "  and says so on stderr, without a terminal"
 
 # --- drain and resume.
 run drain node2 --reason "disk swap"

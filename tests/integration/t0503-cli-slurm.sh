@@ -2,14 +2,14 @@
 # SLURM's habits in the sluice CLI, each used as a script uses it (the -h
 # and --parsable output cut into fields), against the real daemon and two
 # real sshd nodes: submit -J and the NAME column; list -t with several
-# states, -j ids, -n names, --label, -u, --since and --until, -o/--format
-# (both of squeue's ways) and SLUICE_FORMAT, -i/--iterate; cancel by
-# state, name and label (--all for everything, never by mistake); nodes
-# with LABELS and LAST_SEEN, and -R; a pending job's TIME of 0:00, after
-# a requeue too; the reason a job waits (busy, quota, drained, down, no
-# node with its labels).  And the boundaries: what the API refuses in a
-# listing's query, and a cancel that never acts on a job its filters do
-# not select, even when the dispatcher ignores them.
+# states, -j ids, -n names, --label, -u, --me, --since and --until,
+# -o/--format (both of squeue's ways) and SLUICE_FORMAT, -i/--iterate;
+# cancel by state, name, label and --me (--all for everything, never by
+# mistake); nodes with LABELS and LAST_SEEN, and -R; a pending job's TIME
+# of 0:00, after a requeue too; the reason a job waits (busy, quota,
+# drained, down, no node with its labels).  And the boundaries: what the
+# API refuses in a listing's query, and a cancel that never acts on a job
+# its filters do not select, even when the dispatcher ignores them.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/dispatcher.sh"
 
@@ -175,6 +175,23 @@ SLUICE_TOKEN=$TOKEN_B run list -u alpha
 tap_is "$rc" 77 "list -u of another tenant with a submit token is 77"
 SLUICE_TOKEN=$TOKEN_ADMIN run list -h --parsable -o %i -u alpha -n train
 tap_is "$(out)" "$h1" "the admin token lists -u alpha"
+SLUICE_TOKEN=$TOKEN_ADMIN run list -h --parsable -o %i --user alpha -n train
+tap_is "$(out)" "$h1" "  --user alpha, as squeue's"
+# --me (squeue --me): the token's own tenant, which the admin token, that
+# sees every tenant's jobs, needs to say.  Its job asks for node1, which
+# the two sweep jobs fill: it waits until it is cancelled below.
+m=$(SLUICE_TOKEN=$TOKEN_ADMIN "$S" submit -J mine --label n1 "$T/hello.py")
+SLUICE_TOKEN=$TOKEN_ADMIN run list -h --parsable -o '%i %u'
+tap_like "$(out)" "\|alpha" "the admin token lists alpha's jobs too (control)"
+SLUICE_TOKEN=$TOKEN_ADMIN run list -h --parsable -o '%i %u' --me
+tap_is "$rc/$(out)" "0/$m|ops" "list --me with the admin token: only its own tenant's (ops)"
+run list -h --parsable -o %i --me -n train
+tap_is "$rc/$(out)" "0/$h1" "list --me with alpha's token: alpha's"
+tap_is "$(api GET /v1/whoami | jq -c .)" '{"tenant":"alpha","role":"submit"}' "GET /v1/whoami says whose the token is"
+run list --me -u alpha
+tap_is "$rc" 64 "--me and -u together are 64"
+run list -u alpha --me
+tap_is "$rc" 64 "  in either order"
 
 # --- list --since, --until (submission times).
 run list -h --parsable -o %i -j "$h1,$h2,$h3" --since "$mid"
@@ -300,6 +317,9 @@ tap_is "$rc" 64 "a bad name is 64"
 tap_is "$(state_of "$p")/$(state_of "$s1")" PENDING/RUNNING "  and nothing was cancelled"
 run cancel -t R -n keep
 tap_is "$rc/$(out)" "0/" "cancel -t R -n keep: the pending one is not selected"
+SLUICE_TOKEN=$TOKEN_ADMIN run cancel --me
+tap_is "$rc/$(cancelled_ids)" "0/$m " "cancel --me with the admin token: its own tenant's job only"
+tap_is "$(state_of "$m" "$TOKEN_ADMIN")/$(state_of "$p")" CANCELLED/PENDING "  alpha's pending job is left alone"
 run cancel -t PD -n keep
 tap_is "$rc/$(cancelled_ids)" "0/$p " "cancel -t PD -n keep: prints the one it cancelled"
 tap_is "$(state_of "$p")" CANCELLED "  which is CANCELLED"
@@ -353,6 +373,10 @@ SLUICE_SERVER=http://127.0.0.1:$FAKE_PORT run cancel -n sweep
 tap_is "$rc/$(out)" "0/" "cancel -n sweep against a dispatcher that ignores name=: nothing cancelled"
 tap_is "$(grep -c '^DELETE' "$T/fake.log")" 0 "  no DELETE was sent"
 tap_like "$(grep '^GET /v1/jobs' "$T/fake.log" | head -1)" 'name=sweep' "  though the filter was asked for"
+SLUICE_SERVER=http://127.0.0.1:$FAKE_PORT run cancel --me
+tap_is "$rc/$(out)" "76/" "cancel --me against a dispatcher that cannot say whose the token is: 76, nothing cancelled"
+tap_like "$(err)" "whoami" "  and says what it asked"
+tap_is "$(grep -c '^DELETE' "$T/fake.log")" 0 "  no DELETE was sent"
 SLUICE_SERVER=http://127.0.0.1:$FAKE_PORT run list -h --parsable -o %i -n sweep
 tap_is "$rc/$(out)" "0/" "list shows none of the jobs it did not ask for either"
 kill "$fake" 2>/dev/null

@@ -69,6 +69,9 @@ with open('/out/<img src=x onerror=window.__pwned=5>.txt', 'w') as f:
 SLOW = ('import time\nprint("hello from the dashboard test", flush=True)\n'
         'time.sleep(4)\nprint("done")\n')
 
+# The job whose node is lost under it.
+LONG = 'import time\nprint("long", flush=True)\ntime.sleep(50)\n'
+
 # What the test watches in every document the tab loads: CSP violations
 # (none may happen: the page keeps to its own policy, and hostile output
 # never becomes markup), reported through a binding of the protocol's.
@@ -166,10 +169,13 @@ def run(b, a, base, downloads):
     check("n1" in node_row, "the nodes table shows the labels", node_row)
 
     # A job submitted through the API appears, then finishes, by itself.
-    slow = submit(base, a.token, SLOW)
+    slow = submit(base, a.token, SLOW, name="dash-slow")
     row = JOB_ROW % slow
     check(b.wait_for(f"{row} !== null", timeout=15),
           f"job {slow} appears on the page without a reload", text_of(b, "#jobs"))
+    check("dash-slow" in (text_of(b, f"#jobs tbody tr[data-id=\"{slow}\"]") or ""),
+          "the queue shows the job's name (submit -J)",
+          text_of(b, f"#jobs tbody tr[data-id=\"{slow}\"]"))
     seen = b.wait_for(f"{row} && ['PENDING', 'RUNNING'].includes({row}.dataset.state)"
                       f" && {row}.dataset.state", timeout=10)
     check(seen in ("PENDING", "RUNNING"),
@@ -277,6 +283,34 @@ def run(b, a, base, downloads):
     b.type_into("#token", a.token)
     b.click("#login-button")
     b.wait_for(visible("#overview"))
+
+    # A job whose node is lost waits again: its TIME is 0:00, as squeue's
+    # for PD, not the time since its first attempt started.  The shell half
+    # stops the node when asked (requeue.want holds the job's id) and says
+    # when the job waits again (requeue.ready).
+    lost = submit(base, a.token, LONG, limits={"wall_seconds": 60})
+    lrow = JOB_ROW % lost
+    ran = b.wait_for(f"{lrow} && {lrow}.dataset.state === 'RUNNING'", timeout=30)
+    b.pump(2.5)  # it has run a while: a TIME from its start is not 0:00
+    tm = text_of(b, f"#jobs tbody tr[data-id=\"{lost}\"] td.time")
+    check(ran and tm not in (None, "", "0:00"),
+          f"job {lost} runs and its TIME counts ({tm})")
+    with open(os.path.join(a.workdir, "requeue.want.new"), "w") as f:
+        f.write(lost)
+    os.rename(os.path.join(a.workdir, "requeue.want.new"),
+              os.path.join(a.workdir, "requeue.want"))
+    ready = os.path.join(a.workdir, "requeue.ready")
+    deadline = time.monotonic() + 90
+    while not os.path.exists(ready) and time.monotonic() < deadline:
+        b.pump(0.2)
+    check(os.path.exists(ready), f"job {lost}'s node is lost and it waits again")
+    pend = b.wait_for(f"{lrow} && {lrow}.dataset.state === 'PENDING'", timeout=15)
+    b.pump(2.5)  # a refresh or two later, still
+    tm = text_of(b, f"#jobs tbody tr[data-id=\"{lost}\"] td.time")
+    check(pend and tm == "0:00",
+          f"the requeued job shows PENDING with TIME 0:00 ({tm}), as sluice list",
+          text_of(b, f"#jobs tbody tr[data-id=\"{lost}\"]"))
+    b.screenshot(os.path.join(a.artefacts, "dashboard-requeued.png"))
     b.click("#logout")
     check(b.wait_for(visible("#login-form"))
           and b.evaluate("sessionStorage.length") == 0,

@@ -7,10 +7,11 @@
 # wrong stops the daemon, and "" turns the dashboard off.  Then in headless
 # Chromium (t0520-dashboard.py, driven over the DevTools protocol): a wrong
 # token says so, the right one shows the queue and the nodes, a job
-# submitted through the API appears and finishes on the page by itself, a
-# job's page shows its output (markup in it stays text and runs nothing),
-# its limits against its usage and its /out downloads; screenshots go to
-# $top_builddir/tests/artefacts/.  Without chromium, that half is skipped.
+# submitted through the API appears (with its name) and finishes on the
+# page by itself, a job's page shows its output (markup in it stays text
+# and runs nothing), its limits against its usage and its /out downloads,
+# and a job whose node is lost shows PENDING with a TIME of 0:00 again;
+# screenshots go to $top_builddir/tests/artefacts/.  Without chromium, that half is skipped.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/dispatcher.sh"
 
@@ -240,7 +241,23 @@ else
 	"$NODE_PYTHON" "$top_srcdir/tests/integration/t0520-dashboard.py" \
 		--url "$DISP_URL" --token "$TOKEN_A" --other-token "$TOKEN_B" \
 		--workdir "$T/browser" --artefacts "$ARTEFACTS" \
-		--chromium "$CHROMIUM" >"$T/browser.out" 2>&1
+		--chromium "$CHROMIUM" >"$T/browser.out" 2>&1 &
+	py=$!
+	# The browser's script asks for its job's node to be lost (the file
+	# requeue.want, with the job's id), and is told once the job waits
+	# again (requeue.ready).
+	for _ in $(seq 1 3000); do
+		[ -e "$T/browser/requeue.want" ] && break
+		kill -0 "$py" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -e "$T/browser/requeue.want" ]; then
+		rid=$(cat "$T/browser/requeue.want")
+		node_stop node1
+		disp_wait_node node1 DOWN 30 && wait_state "$rid" PENDING &&
+			touch "$T/browser/requeue.ready"
+	fi
+	wait "$py"
 	st=$?
 	while IFS= read -r line; do
 		case "$line" in
