@@ -59,6 +59,16 @@ files_copy_bytes(int in, int out, uint64_t len)
 	return 0;
 }
 
+/* size rounded up to whole pages, as tmpfs stores a file. */
+static uint64_t
+files_pages(uint64_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t p = page > 0 ? (uint64_t)page : 4096;
+
+	return (size + p - 1) / p * p;
+}
+
 /* Whether a submitted entry is the staging account's own, and (a file)
    has no second name: a hard link could be to a file it may not read. */
 static int
@@ -159,12 +169,18 @@ files_in_level(int srcfd, int dstfd, uid_t uid, gid_t gid, struct files_walk *w,
 			    (unsigned long long)w->max_files);
 			goto out;
 		}
-		w->bytes += (uint64_t)st.st_size;
+		/* What the copy will take of the job's tmpfs, which spends
+		   whole pages: many small files take more than their sizes
+		   add up to, and a copy that ran out of room would be a
+		   sandbox error, not this refusal. */
+		w->bytes += files_pages((uint64_t)st.st_size);
 		if (w->bytes > w->max_bytes) {
 			error_set(e, ERR_REFUSED,
 			    "the submission is larger "
-			    "than the job's disk (%llu bytes)",
-			    (unsigned long long)w->max_bytes);
+			    "than the job's disk (%llu bytes; each file takes "
+			    "whole pages of %llu bytes)",
+			    (unsigned long long)w->max_bytes,
+			    (unsigned long long)files_pages(1));
 			goto out;
 		}
 		if (dstfd == -1)

@@ -83,6 +83,38 @@ tap_like "$(head -1 "$DIR/stdout")" '^(ENOSPC|EFBIG)$' "6 MiB file on a 4 MiB di
 tap_is "$(tail -1 "$DIR/stdout")" True "6 MiB file on a 4 MiB disk: the file stays within disk_bytes"
 check_clean bigfile
 
+# A submission is measured as the job's tmpfs will store it, in whole
+# pages: 1,100 files of one byte each take 1,100 pages (4.3 MiB with 4 KiB
+# pages), more than a 4 MiB disk, though their sizes add up to 1,100 bytes.
+# They are refused before anything runs (before, the copy ran out of room:
+# a sandbox error).  900 such files fit, and run.
+page=$(getconf PAGESIZE)
+many_files() {
+	DIR=$(job_py "$1" 'import os; print(len(os.listdir("/job/many")))' '{"disk_bytes": 4194304}')
+	mkdir "$DIR/files/many"
+	(cd "$DIR/files/many" && for ((i = 0; i < $2; i++)); do printf x >"$i"; done)
+	run_job "$DIR"
+}
+if [ "$page" = 4096 ]; then
+	many_files manysmall 1100
+	tap_is "$RC" 2 "1,100 one-byte files on a 4 MiB disk: refused (exit 2)"
+	tap_like "$EVENTS" "larger than the job's disk .*whole pages of 4096 bytes" \
+		"1,100 one-byte files: the refusal says they take whole pages"
+	tap_is "$(ls "$DIR" | grep -c '^result.json$')" 0 "1,100 one-byte files: nothing ran"
+	many_files fewsmall 900
+	tap_is "$RC,$(r .verdict)" "0,ok" "900 one-byte files on a 4 MiB disk: they fit, the job runs"
+	tap_is "$(cat "$DIR/stdout")" 900 "900 one-byte files: the job sees them all"
+	check_clean fewsmall
+else
+	tap_skip "1,100 one-byte files on a 4 MiB disk" "pages of $page bytes, not 4096"
+	tap_skip "1,100 one-byte files: the refusal" "pages of $page bytes, not 4096"
+	tap_skip "1,100 one-byte files: nothing ran" "pages of $page bytes, not 4096"
+	tap_skip "900 one-byte files: they fit" "pages of $page bytes, not 4096"
+	tap_skip "900 one-byte files: the job sees them all" "pages of $page bytes, not 4096"
+	tap_skip "fewsmall: no process of a slot uid is left" "pages of $page bytes, not 4096"
+	tap_skip "fewsmall: no cgroup of a slot is left" "pages of $page bytes, not 4096"
+fi
+
 # Read-only places.
 run_py readonly 'import os, errno
 for p in ("/usr/bin/x", "/usr/lib/x", "/bin/x", "/lib/x", "/etc/x", "/x", "/dev/x",
