@@ -155,7 +155,7 @@ cmd_submit_usage(FILE *f)
 	    "  125      OUT_OF_MEMORY\n"
 	    "  130      CANCELLED\n"
 	    "  75       NODE_FAIL: its node was lost on every attempt\n"
-	    "  70       sandbox_error or any other failure\n"
+	    "  70       compile_error, sandbox_error or any other failure\n"
 	    "and the statuses below when the dispatcher itself fails, so a "
 	    "script that\nmust tell them apart uses --wait --json.\n\n%s",
 	    cli_common_help, cli_exit_help);

@@ -6,6 +6,14 @@
 # job, runs it again with the command line (sluice), and stops everything it
 # started.  With --keep it leaves the node and the daemon running and says
 # how to use them, and how to stop them.
+#
+# On a machine shared with other agents, keep out of their way with
+#   SLUICE_QS_UID_BASE  the first of the node's 4 slot uids and gids
+#                       (default: etc/agent.conf's 61000); two agents given
+#                       the same slot ids share their cgroups and limits
+#   SLUICE_QS_PORT, SLUICE_QS_API_PORT
+#                       the node's sshd and the daemon's ports on 127.0.0.1
+#                       (default: free ones the kernel picks)
 set -euo pipefail
 keep=no
 [ "${1:-}" = --keep ] && keep=yes
@@ -37,13 +45,17 @@ trap cleanup EXIT
 
 echo "== a node: sshd on 127.0.0.1 with its own host key, and an agent"
 node_init
-node_port=$(node_free_port)
+node_port=${SLUICE_QS_PORT:-$(node_free_port)}
 node_start node1 "$node_port"
 mkdir -p "$T/node1/jobs"
 sed "s|^base_dir = .*|base_dir = \"$T/node1\";|" etc/agent.conf >"$T/agent.conf"
+if [ -n "${SLUICE_QS_UID_BASE:-}" ]; then
+	sed -i -e "s|^uid_base = .*|uid_base = $SLUICE_QS_UID_BASE;|" \
+		-e "s|^gid_base = .*|gid_base = $SLUICE_QS_UID_BASE;|" "$T/agent.conf"
+fi
 
 echo "== the dispatcher"
-api_port=$(node_free_port)
+api_port=${SLUICE_QS_API_PORT:-$(node_free_port)}
 token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 cat >"$T/sluice.conf" <<EOC
 listen = "127.0.0.1:$api_port";
@@ -96,7 +108,9 @@ if [ "$keep" = yes ]; then
   $top/build/sluice list ; $top/build/sluice nodes ; man ./man/sluice.1
   curl -H "Authorization: Bearer \$SLUICE_TOKEN" \$SLUICE_SERVER/v1/runtimes   # docs/api.md
   the dashboard: open $SLUICE_SERVER/ in a browser on this machine and type the token
-  stop them: kill $daemon \$(cat $T/node-node1/sshd.pid); rm -rf $T
+  the daemon's config: $T/sluice.conf (read once, at start), its log: $T/serve.log;
+  restart it after a change: kill $daemon; $top/build/sluice serve --config $T/sluice.conf 2>>$T/serve.log &
+  stop them: kill the daemon (pid $daemon until a restart) and \$(cat $T/node-node1/sshd.pid); rm -rf $T
 For a real deployment (accounts, keys, tokens, nodes): README, "A real
 deployment", and examples/deploy.sh.
 EON
