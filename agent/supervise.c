@@ -878,6 +878,22 @@ out:
 }
 
 /*
+ * One message from init within timeout_s seconds (0: only one already
+ * queued), as sandbox_recv() reads it; 0, or -1 when none came or init has
+ * gone.
+ */
+static int
+sup_recv(struct sup *s, struct sandbox_msg *m, int *fd, int timeout_s)
+{
+	struct pollfd pfd = { s->sock, POLLIN, 0 };
+
+	*fd = -1;
+	if (poll(&pfd, 1, timeout_s * 1000) != 1)
+		return -1;
+	return sandbox_recv(s->sock, m, fd);
+}
+
+/*
  * init has gone during setup: record what it said before it went (an
  * ERROR waiting on the socket) if it said anything, else what.
  */
@@ -885,16 +901,48 @@ static void
 sup_setup_lost(struct sup *s, const char *what)
 {
 	struct sandbox_msg m;
-	int fd = -1;
+	int fd;
 
-	if (recv(s->sock, &m, sizeof(m), MSG_PEEK | MSG_DONTWAIT) > 0 &&
-	    sandbox_recv(s->sock, &m, &fd) == 0 && m.type == SANDBOX_ERROR) {
-		m.text[sizeof(m.text) - 1] = '\0';
+	if (sup_recv(s, &m, &fd, 0) == 0 && m.type == SANDBOX_ERROR)
 		sup_fail(s, "%s", m.text);
-	} else
+	else
 		sup_fail(s, "%s", what);
 	if (fd != -1)
 		close(fd);
+}
+
+/*
+ * Wait up to SUPERVISE_SETUP_SECONDS for init's READY at the end of its
+ * setup or of a warm start's handoff; at the handoff the job's
+ * notification descriptor, sent while it was parked, comes first and is
+ * watched.  False after recording why not (lost: what to say when init
+ * says nothing).
+ */
+static bool
+sup_expect_ready(struct sup *s, bool handoff, const char *lost)
+{
+	struct sandbox_msg m;
+	int fd;
+
+	for (;;) {
+		if (sup_recv(s, &m, &fd, SUPERVISE_SETUP_SECONDS) == -1) {
+			sup_fail(s, "%s", lost);
+			return false;
+		}
+		if (m.type != SANDBOX_NOTIFY_FD || !handoff)
+			break;
+		sup_notify_fd(s, &fd);
+		if (fd != -1)
+			close(fd);
+	}
+	if (fd != -1)
+		close(fd);
+	if (m.type == SANDBOX_ERROR)
+		sup_fail(s, "%s", m.text);
+	else if (m.type != SANDBOX_READY)
+		sup_fail(s, "unexpected message %u %s", m.type,
+		    handoff ? "at the handoff" : "during setup");
+	return m.type == SANDBOX_READY;
 }
 
 /* Write one /proc/<init>/ file of init's user namespace. */
@@ -953,10 +1001,7 @@ sup_userns_map(struct sup *s)
 static bool
 sup_setup(struct sup *s)
 {
-	struct timeval tv = { SUPERVISE_SETUP_SECONDS, 0 };
-	struct sandbox_msg m;
 	struct error e;
-	int fd;
 
 	if (s->p->userns && sup_userns_map(s) == -1)
 		return false;
@@ -998,20 +1043,8 @@ sup_setup(struct sup *s)
 		sup_setup_lost(s, "cannot send the filter");
 		return false;
 	}
-	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (sandbox_recv(s->sock, &m, &fd) == -1) {
-		sup_fail(s, "the sandbox's init did not finish its setup");
-		return false;
-	}
-	if (fd != -1)
-		close(fd);
-	tv.tv_sec = 0;
-	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (m.type == SANDBOX_ERROR)
-		sup_fail(s, "%s", m.text);
-	else if (m.type != SANDBOX_READY)
-		sup_fail(s, "unexpected message %u during setup", m.type);
-	return m.type == SANDBOX_READY;
+	return sup_expect_ready(s, false,
+	    "the sandbox's init did not finish its setup");
 }
 
 /* Hold the job's /out, start the clocks and let the job go. */
@@ -1075,44 +1108,6 @@ static void __attribute__((noreturn)) sup_discard(struct sup *s)
 }
 
 /*
- * A warm start's init says it has copied the submission in (READY); the
- * job's notification descriptor, sent while it was parked, comes first.
- * False after recording why not.
- */
-static bool
-sup_copied(struct sup *s)
-{
-	struct timeval tv = { SUPERVISE_SETUP_SECONDS, 0 };
-	struct sandbox_msg m;
-	int fd;
-
-	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (;;) {
-		if (sandbox_recv(s->sock, &m, &fd) == -1) {
-			sup_fail(s,
-			    "the sandbox's init did not copy the "
-			    "submission in");
-			return false;
-		}
-		if (m.type != SANDBOX_NOTIFY_FD)
-			break;
-		sup_notify_fd(s, &fd);
-		if (fd != -1)
-			close(fd);
-	}
-	if (fd != -1)
-		close(fd);
-	tv.tv_sec = 0;
-	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (m.type == SANDBOX_ERROR) {
-		m.text[sizeof(m.text) - 1] = '\0';
-		sup_fail(s, "%s", m.text);
-	} else if (m.type != SANDBOX_READY)
-		sup_fail(s, "unexpected message %u at the handoff", m.type);
-	return m.type == SANDBOX_READY;
-}
-
-/*
  * A warm start: wait for the run to hand over its job (park.h), then do
  * what a cold start did before its go: the output files, the cancel watch,
  * the submission copied into /job, and the runner given stdin and argv.
@@ -1168,7 +1163,9 @@ sup_handoff(struct sup *s)
 		sup_fail(s, "the sandbox's init died before the handoff");
 		goto fail;
 	}
-	if (!sup_copied(s))
+	/* init says when it has copied the submission in. */
+	if (!sup_expect_ready(s, true,
+		"the sandbox's init did not copy the submission in"))
 		goto fail;
 	/* A cold start's copy is init's, before the clock: so is this one
 	   (the runner waits meanwhile). */
@@ -1230,7 +1227,6 @@ static void
 sup_loop(struct sup *s)
 {
 	struct epoll_event evs[16];
-	struct sandbox_msg m;
 	int n, i;
 
 	if (sup_watch(s, s->sock, SRC_SOCK) == -1 ||
@@ -1270,11 +1266,9 @@ sup_loop(struct sup *s)
 	}
 	/* init sends the status just before it exits; it may still be
 	   queued behind the SIGCHLD. */
-	while (s->sock != -1 && !s->facts.have_status) {
-		if (recv(s->sock, &m, sizeof(m), MSG_PEEK | MSG_DONTWAIT) <= 0)
-			break;
+	while (s->sock != -1 && !s->facts.have_status &&
+	    poll(&(struct pollfd){ s->sock, POLLIN, 0 }, 1, 0) == 1)
 		sup_message(s);
-	}
 }
 
 /* Times, CPU and memory into r while the cgroup exists, then remove it:
