@@ -85,7 +85,6 @@ struct sup {
 	struct sup_stream cout, cerr; /* a compile stage's output */
 	bool compiling; /* the compile stage runs, or failed */
 	const struct limits *lim; /* the limits of the stage that runs */
-	struct filter_prog cfilter; /* the compile stage's */
 	struct result_stage cres; /* a compile stage that ended ok */
 	int peakfd; /* the run's peak memory (cgroup_restage()), or -1 */
 	uint64_t oom_base; /* OOM kills before the run */
@@ -97,7 +96,6 @@ struct sup {
 			init hides itself) */
 	struct rusage ru;
 	struct verdict_facts facts;
-	struct filter_prog filter;
 	char error[480];
 	uint64_t cpu_base_ns;
 	int ncpu;
@@ -997,6 +995,26 @@ sup_userns_map(struct sup *s)
 	return sup_userns_write(s, "gid_map", map);
 }
 
+/* Compile the seccomp filter for a stage's limits and send it to init. */
+static bool
+sup_send_filter(struct sup *s, const struct limits *lim)
+{
+	struct filter_prog prog;
+	struct error e;
+
+	error_init(&e);
+	if (filter_build(lim->memory_bytes, s->sj->cg->memory, &prog, &e) ==
+	    -1) {
+		sup_fail(s, "%s", e.msg);
+		return false;
+	}
+	if (sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &prog) == -1) {
+		sup_setup_lost(s, "cannot send the filter");
+		return false;
+	}
+	return true;
+}
+
 /* Take init through its setup: cgroup, filter, root; until it is ready. */
 static bool
 sup_setup(struct sup *s)
@@ -1017,32 +1035,12 @@ sup_setup(struct sup *s)
 		sup_setup_lost(s, "the sandbox's init died during setup");
 		return false;
 	}
-	/* Compile the filter while init builds the root on the other CPU. */
-	error_init(&e);
-	if (filter_build(s->p->limits.memory_bytes, s->sj->cg->memory,
-		&s->filter, &e) == -1) {
-		sup_fail(s, "%s", e.msg);
+	/* Compile the filters while init builds the root on the other CPU:
+	   the run's, then a compile stage's, which refuses what its own
+	   memory limit refuses. */
+	if (!sup_send_filter(s, &s->p->limits) ||
+	    (s->p->has_compile && !sup_send_filter(s, &s->p->compile.limits)))
 		return false;
-	}
-	if (sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &s->filter) ==
-	    -1) {
-		sup_setup_lost(s, "cannot send the filter");
-		return false;
-	}
-	/* A compile stage's filter refuses what its own memory limit
-	   refuses. */
-	if (s->p->has_compile &&
-	    filter_build(s->p->compile.limits.memory_bytes, s->sj->cg->memory,
-		&s->cfilter, &e) == -1) {
-		sup_fail(s, "%s", e.msg);
-		return false;
-	}
-	if (s->p->has_compile &&
-	    sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &s->cfilter) ==
-		-1) {
-		sup_setup_lost(s, "cannot send the filter");
-		return false;
-	}
 	return sup_expect_ready(s, false,
 	    "the sandbox's init did not finish its setup");
 }
