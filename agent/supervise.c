@@ -1069,21 +1069,18 @@ sup_go(struct sup *s)
 	   included, warm or cold. */
 	if (s->sj->cg->cpu)
 		(void)cgroup_cpu_ns(s->sj->cg, s->p->uid, &s->cpu_base_ns);
-	if (s->sj->parkfd != -1) {
-		if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) ==
-		    -1) {
-			sup_fail(s, "the sandbox's init died before the start");
-			return false;
-		}
-		return true;
+	/* A warm start's clocks start, and its job's start is told, at the
+	   handoff (sup_handoff()). */
+	if (s->sj->parkfd == -1) {
+		clock_gettime(CLOCK_MONOTONIC, &s->start_mono);
+		util_now_rfc3339(s->started_at, sizeof(s->started_at));
 	}
-	clock_gettime(CLOCK_MONOTONIC, &s->start_mono);
-	util_now_rfc3339(s->started_at, sizeof(s->started_at));
 	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1) {
 		sup_fail(s, "the sandbox's init died before the start");
 		return false;
 	}
-	sup_event(s, json_pack("{s:s}", "event", "started"));
+	if (s->sj->parkfd == -1)
+		sup_event(s, json_pack("{s:s}", "event", "started"));
 	return true;
 }
 
