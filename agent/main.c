@@ -214,33 +214,24 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 		park_discard(&agent_parked);
 		return agent_fail(e);
 	}
-	if (agent_run_check(a, jd, &m, e) == -1) {
-		rc = agent_fail(e);
-		goto out;
-	}
+	if (agent_run_check(a, jd, &m, e) == -1)
+		goto fail;
 	if (jobdir_state(jd) != JOBDIR_STAGED) {
 		error_set(e, ERR_STATE,
 		    "job '%s' has already been started; use wait", jd->name);
-		rc = agent_fail(e);
-		goto out;
+		goto fail;
 	}
 	if (slot_dirs(&a->conf, e) == -1 ||
 	    cgroup_detect(&cs, a->conf.cgroup_root, a->conf.cgroup_parent,
-		a->conf.cgroup, e) == -1) {
-		rc = agent_fail(e);
-		goto out;
-	}
+		a->conf.cgroup, e) == -1)
+		goto fail;
 	slot = agent_parked.slot;
 	if (!(warm = agent_run_parked(a, &m, &cs, &p)) &&
 	    (slot_acquire(&a->conf, &slot, &slotfd, e) == -1 ||
-		plan_build(&p, &m, &a->conf, slot, cs.memory, e) == -1)) {
-		rc = agent_fail(e);
-		goto out;
-	}
-	if (jobdir_claim(jd, &evfd, e) == -1) {
-		rc = agent_fail(e);
-		goto out;
-	}
+		plan_build(&p, &m, &a->conf, slot, cs.memory, e) == -1))
+		goto fail;
+	if (jobdir_claim(jd, &evfd, e) == -1)
+		goto fail;
 	(void)jobdir_event(evfd,
 	    json_pack("{s:s, s:s, s:i, s:b}", "event", "accepted", "job", m.id,
 		"slot", (int)slot, "warm_start", warm));
@@ -297,6 +288,9 @@ follow:
 		goto out;
 	}
 	rc = 0;
+	goto out;
+fail:
+	rc = agent_fail(e);
 out:
 	/* A job refused before it was handed over leaves the parked
 	   sandbox unused. */
