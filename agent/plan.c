@@ -81,8 +81,8 @@ static const struct {
 	{ "/proc/tty", "the host's terminal drivers" },
 };
 
-/* FNV-1a of n bytes at v, continuing from h. */
-static uint64_t
+/* FNV-1a of n bytes at v, continuing from h: see plan.h. */
+uint64_t
 plan_fnv(uint64_t h, const void *v, size_t n)
 {
 	const unsigned char *b = v;
