@@ -792,13 +792,10 @@ sup_spawn(struct sup *s)
 	if (pipe2(&fds[0], O_CLOEXEC) == -1 ||
 	    pipe2(&fds[2], O_CLOEXEC) == -1 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, &fds[4]) ==
-		-1) {
-		sup_fail(s, "cannot make pipes: %s", strerror(errno));
-		goto out;
-	}
-	if (s->p->has_compile &&
-	    (pipe2(&fds[6], O_CLOEXEC) == -1 ||
-		pipe2(&fds[8], O_CLOEXEC) == -1)) {
+		-1 ||
+	    (s->p->has_compile &&
+		(pipe2(&fds[6], O_CLOEXEC) == -1 ||
+		    pipe2(&fds[8], O_CLOEXEC) == -1))) {
 		sup_fail(s, "cannot make pipes: %s", strerror(errno));
 		goto out;
 	}
