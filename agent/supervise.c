@@ -91,9 +91,9 @@ struct sup {
 	double cpu_base_s; /* CPU seconds before the run, without a cgroup */
 	bool reaped;
 	bool attached; /* init was born in its v2 cgroup */
-	ino_t pidns; /* init's PID namespace, once read (mode "user": it
-			tells the job's processes; sup_go() reads it before
-			init hides itself) */
+	ino_t pidns; /* init's PID namespace, or 0 (mode "user": it tells
+			the job's processes; sup_go() reads it before init
+			hides itself, and before that the job has none) */
 	struct rusage ru;
 	struct verdict_facts facts;
 	char error[480];
@@ -197,10 +197,10 @@ sup_proc_ticks(const char *pid)
 /*
  * Whether the process /proc/<name> is one of the job's, init aside: of the
  * slot's uid, or in mode "user" (where on the host every job is the agent's
- * account) in init's PID namespace, whose inode is pidns.
+ * account) in init's PID namespace.
  */
 static bool
-sup_proc_is_job(struct sup *s, int procfd, const char *name, ino_t pidns)
+sup_proc_is_job(struct sup *s, int procfd, const char *name)
 {
 	char path[64];
 	struct stat st;
@@ -211,8 +211,8 @@ sup_proc_is_job(struct sup *s, int procfd, const char *name, ino_t pidns)
 		return fstatat(procfd, name, &st, 0) == 0 &&
 		    st.st_uid == s->p->uid;
 	snprintf(path, sizeof(path), "%s/ns/pid", name);
-	return pidns != 0 && fstatat(procfd, path, &st, 0) == 0 &&
-	    st.st_ino == pidns;
+	return s->pidns != 0 && fstatat(procfd, path, &st, 0) == 0 &&
+	    st.st_ino == s->pidns;
 }
 
 /*
@@ -226,22 +226,14 @@ sup_cpu_fallback(struct sup *s)
 {
 	char pid[32];
 	struct dirent *de;
-	struct stat st;
 	uint64_t ticks;
-	ino_t pidns = 0;
 	DIR *d;
 
 	snprintf(pid, sizeof(pid), "%d", (int)s->init);
 	ticks = sup_proc_ticks(pid);
-	if (s->pidns == 0) {
-		snprintf(pid, sizeof(pid), "/proc/%d/ns/pid", (int)s->init);
-		if (stat(pid, &st) == 0)
-			s->pidns = st.st_ino;
-	}
-	pidns = s->pidns;
 	if ((d = opendir("/proc")) != NULL) {
 		while ((de = readdir(d)) != NULL)
-			if (sup_proc_is_job(s, dirfd(d), de->d_name, pidns))
+			if (sup_proc_is_job(s, dirfd(d), de->d_name))
 				ticks += sup_proc_ticks(de->d_name);
 		closedir(d);
 	}
