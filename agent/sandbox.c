@@ -793,15 +793,6 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 		struct rlimit rl = { st->rlimits[i].soft, st->rlimits[i].hard };
 		struct rlimit now;
 
-		/* Mode "user": RLIMIT_NPROC counts the tasks of the job's
-		   uid in its user namespace (Linux 5.14), and init is one of
-		   them there (under the root agent it is root's): one more,
-		   so that the job itself has all it was given. */
-		if (p->userns && st->rlimits[i].resource == RLIMIT_NPROC &&
-		    rl.rlim_max < RLIM_INFINITY) {
-			rl.rlim_cur++;
-			rl.rlim_max++;
-		}
 		/* Mode "user": the account's own hard limit may be lower
 		   than the plan's, and cannot be raised; keep it (stricter
 		   than asked, never looser). */
