@@ -23,22 +23,11 @@
 
 #define CHECK_ERROR_MAX 400
 
-/* FNV-1a over n bytes. */
-static uint64_t
-check_fnv(uint64_t h, const void *v, size_t n)
-{
-	const unsigned char *p = v;
-
-	while (n-- > 0)
-		h = (h ^ *p++) * 1099511628211ULL;
-	return h;
-}
-
-/* The same over a string and its end. */
+/* FNV-1a (plan_fnv()) over a string and its end. */
 static uint64_t
 check_fnv_str(uint64_t h, const char *s)
 {
-	return check_fnv(h, s != NULL ? s : "", s != NULL ? strlen(s) + 1 : 1);
+	return plan_fnv(h, s != NULL ? s : "", s != NULL ? strlen(s) + 1 : 1);
 }
 
 /* The same over a host file's identity: another file, or the same one
@@ -50,11 +39,11 @@ check_fnv_file(uint64_t h, const char *path)
 
 	memset(&st, 0, sizeof(st));
 	if (stat(path, &st) == -1)
-		return check_fnv(h, "-", 1);
-	h = check_fnv(h, &st.st_dev, sizeof(st.st_dev));
-	h = check_fnv(h, &st.st_ino, sizeof(st.st_ino));
-	h = check_fnv(h, &st.st_size, sizeof(st.st_size));
-	return check_fnv(h, &st.st_mtim, sizeof(st.st_mtim));
+		return plan_fnv(h, "-", 1);
+	h = plan_fnv(h, &st.st_dev, sizeof(st.st_dev));
+	h = plan_fnv(h, &st.st_ino, sizeof(st.st_ino));
+	h = plan_fnv(h, &st.st_size, sizeof(st.st_size));
+	return plan_fnv(h, &st.st_mtim, sizeof(st.st_mtim));
 }
 
 /* What a kept outcome depends on. */
@@ -68,16 +57,16 @@ check_key(const struct agent_conf *c, const struct runtime *rt)
 	h = check_fnv_str(h, rt->name);
 	for (i = 0; i < rt->ncommand; i++)
 		h = check_fnv_str(h, rt->command[i]);
-	h = check_fnv(h, "|", 1);
+	h = plan_fnv(h, "|", 1);
 	for (i = 0; i < rt->ncompile; i++)
 		h = check_fnv_str(h, rt->compile[i]);
-	h = check_fnv(h, "|", 1);
+	h = plan_fnv(h, "|", 1);
 	for (i = 0; i < rt->nbinds; i++)
 		h = check_fnv_str(h, rt->binds[i]);
 	h = check_fnv_str(h, rt->check_entry);
 	h = check_fnv_str(h, rt->check_source);
-	h = check_fnv(h, &c->defaults, sizeof(c->defaults));
-	h = check_fnv(h, &rt->compile_defaults, sizeof(rt->compile_defaults));
+	h = plan_fnv(h, &c->defaults, sizeof(c->defaults));
+	h = plan_fnv(h, &rt->compile_defaults, sizeof(rt->compile_defaults));
 	h = check_fnv_file(h, rt->command[0]);
 	if (rt->compile != NULL)
 		h = check_fnv_file(h, rt->compile[0]);

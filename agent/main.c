@@ -212,35 +212,26 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	memset(&p, 0, sizeof(p));
 	if (jobdir_manifest(jd, &m, e) == -1) {
 		park_discard(&agent_parked);
-		return agent_fail(e);
+		return -1;
 	}
-	if (agent_run_check(a, jd, &m, e) == -1) {
-		rc = agent_fail(e);
-		goto out;
-	}
+	if (agent_run_check(a, jd, &m, e) == -1)
+		goto fail;
 	if (jobdir_state(jd) != JOBDIR_STAGED) {
 		error_set(e, ERR_STATE,
 		    "job '%s' has already been started; use wait", jd->name);
-		rc = agent_fail(e);
-		goto out;
+		goto fail;
 	}
 	if (slot_dirs(&a->conf, e) == -1 ||
 	    cgroup_detect(&cs, a->conf.cgroup_root, a->conf.cgroup_parent,
-		a->conf.cgroup, e) == -1) {
-		rc = agent_fail(e);
-		goto out;
-	}
+		a->conf.cgroup, e) == -1)
+		goto fail;
 	slot = agent_parked.slot;
 	if (!(warm = agent_run_parked(a, &m, &cs, &p)) &&
 	    (slot_acquire(&a->conf, &slot, &slotfd, e) == -1 ||
-		plan_build(&p, &m, &a->conf, slot, cs.memory, e) == -1)) {
-		rc = agent_fail(e);
-		goto out;
-	}
-	if (jobdir_claim(jd, &evfd, e) == -1) {
-		rc = agent_fail(e);
-		goto out;
-	}
+		plan_build(&p, &m, &a->conf, slot, cs.memory, e) == -1))
+		goto fail;
+	if (jobdir_claim(jd, &evfd, e) == -1)
+		goto fail;
 	(void)jobdir_event(evfd,
 	    json_pack("{s:s, s:s, s:i, s:b}", "event", "accepted", "job", m.id,
 		"slot", (int)slot, "warm_start", warm));
@@ -293,10 +284,13 @@ follow:
 		close(wake[1]);
 	evfd = slotfd = wake[1] = -1;
 	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, wake[0], e) == -1) {
-		rc = errno == EPIPE ? 1 : agent_fail(e);
+		rc = errno == EPIPE ? 1 : -1;
 		goto out;
 	}
 	rc = 0;
+	goto out;
+fail:
+	rc = -1;
 out:
 	/* A job refused before it was handed over leaves the parked
 	   sandbox unused. */
@@ -318,13 +312,11 @@ out:
 static int
 agent_wait(struct agent *a, struct jobdir *jd, struct error *e)
 {
-	if (jobdir_state(jd) == JOBDIR_STAGED) {
-		error_set(e, ERR_STATE, "job '%s' has not been started",
+	if (jobdir_state(jd) == JOBDIR_STAGED)
+		return error_set(e, ERR_STATE, "job '%s' has not been started",
 		    jd->name);
-		return agent_fail(e);
-	}
 	if (jobdir_follow(jd, &a->conf, STDOUT_FILENO, -1, e) == -1)
-		return errno == EPIPE ? 1 : agent_fail(e);
+		return errno == EPIPE ? 1 : -1;
 	return 0;
 }
 
@@ -353,7 +345,7 @@ agent_status(struct agent *a, struct jobdir *jd, struct error *e)
 	json_t *obj = agent_status_json(a, jd, e);
 
 	if (obj == NULL)
-		return agent_fail(e);
+		return -1;
 	agent_print(obj);
 	return 0;
 }
@@ -375,10 +367,10 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 			    "cancelled before it started", e);
 			close(evfd);
 			if (rc == -1)
-				return agent_fail(e);
+				return -1;
 			cancelled = true;
 		} else if (e->code != ERR_STATE)
-			return agent_fail(e);
+			return -1;
 	}
 	if (jobdir_state(jd) == JOBDIR_RUNNING) {
 		/* Only created: whatever the account put there already (a
@@ -389,22 +381,20 @@ agent_cancel(struct agent *a, struct jobdir *jd, struct error *e)
 		    0644);
 		if (fd == -1 && errno == EEXIST)
 			fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (fd == -1) {
-			error_set(e, ERR_IO, "cannot request cancel: %s",
+		if (fd == -1)
+			return error_set(e, ERR_IO, "cannot request cancel: %s",
 			    strerror(errno));
-			return agent_fail(e);
-		}
 		close(fd);
 		/* The supervisor sees the file at once; wait for the end. */
 		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		rc = jobdir_follow(jd, &a->conf, devnull, -1, e);
 		close(devnull);
 		if (rc == -1)
-			return agent_fail(e);
+			return -1;
 		cancelled = true;
 	}
 	if ((obj = agent_status_json(a, jd, e)) == NULL)
-		return agent_fail(e);
+		return -1;
 	json_object_set_new(obj, "cancelled", json_boolean(cancelled));
 	agent_print(obj);
 	return 0;
@@ -415,27 +405,21 @@ static int
 agent_clean(struct agent *a, struct jobdir *jd, struct error *e)
 {
 	if (jobdir_state(jd) == JOBDIR_RUNNING) {
-		if (jobdir_supervisor_alive(jd)) {
-			error_set(e, ERR_BUSY,
+		if (jobdir_supervisor_alive(jd))
+			return error_set(e, ERR_BUSY,
 			    "job '%s' is running; cancel it first", jd->name);
-			return agent_fail(e);
-		}
 		if (jobdir_settle_lost(jd, &a->conf, e) == -1)
-			return agent_fail(e);
+			return -1;
 	}
 	if (files_remove_tree(jd->fd, e) == -1)
-		return agent_fail(e);
+		return -1;
 	/* The name goes only if it is still the directory just emptied. */
-	if (!jobdir_in_place(jd)) {
-		error_set(e, ERR_STATE, "job directory '%s' was moved",
+	if (!jobdir_in_place(jd))
+		return error_set(e, ERR_STATE, "job directory '%s' was moved",
 		    jd->name);
-		return agent_fail(e);
-	}
-	if (unlinkat(jd->parentfd, jd->name, AT_REMOVEDIR) == -1) {
-		error_set(e, ERR_IO, "cannot remove '%s': %s", jd->name,
+	if (unlinkat(jd->parentfd, jd->name, AT_REMOVEDIR) == -1)
+		return error_set(e, ERR_IO, "cannot remove '%s': %s", jd->name,
 		    strerror(errno));
-		return agent_fail(e);
-	}
 	agent_print(json_pack("{s:b}", "cleaned", 1));
 	return 0;
 }
@@ -618,6 +602,9 @@ agent_usage(FILE *f)
 	    "The default config is " CONF_DEFAULT_PATH ".\n");
 }
 
+/* A job verb: 0 done; -1 failed, e says why (agent_verb() reports it); 1
+   failed with nothing more to say (its output, or the job's result, says
+   it already, or nobody reads it). */
 typedef int (*agent_job_verb)(struct agent *, struct jobdir *, struct error *);
 
 static const struct {
@@ -962,18 +949,16 @@ agent_verb(const char *verb, int nargs, char **args, void *config_path)
 	}
 	rc = 0;
 	for (k = 0; k < nargs; k++) {
-		int one;
+		int one = -1;
 
 		error_init(&e);
-		if (jobdir_open(&jd, &a.conf, a.jobsfd, args[k], &e) == -1)
-			one = agent_fail(&e);
-		else if (agent_caller_check(&jd, &e) == -1) {
-			one = agent_fail(&e);
-			jobdir_close(&jd);
-		} else {
-			one = agent_verbs[i].fn(&a, &jd, &e);
+		if (jobdir_open(&jd, &a.conf, a.jobsfd, args[k], &e) == 0) {
+			if (agent_caller_check(&jd, &e) == 0)
+				one = agent_verbs[i].fn(&a, &jd, &e);
 			jobdir_close(&jd);
 		}
+		if (one == -1)
+			one = agent_fail(&e);
 		/* The first failure decides the exit status. */
 		if (rc == 0)
 			rc = one;

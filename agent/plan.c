@@ -81,8 +81,8 @@ static const struct {
 	{ "/proc/tty", "the host's terminal drivers" },
 };
 
-/* FNV-1a of n bytes at v, continuing from h. */
-static uint64_t
+/* FNV-1a of n bytes at v, continuing from h: see plan.h. */
+uint64_t
 plan_fnv(uint64_t h, const void *v, size_t n)
 {
 	const unsigned char *b = v;
@@ -356,21 +356,26 @@ plan_rlimit(struct plan_rlimit *rl, size_t *n, int resource, rlim_t soft,
 	r->why = why;
 }
 
-/* The rlimits for limits l; hard equals soft (but for CPU) so the job
-   cannot raise them. */
+/* The rlimits of p for limits l (the run's or a compile stage's); hard
+   equals soft (but for CPU) so the job cannot raise them. */
 static void
-plan_rlimits(const struct limits *l, bool memory_by_cgroup,
+plan_rlimits(const struct plan *p, const struct limits *l,
     struct plan_rlimit *rl, size_t *n)
 {
 	rlim_t cpu = (rlim_t)ceil(l->cpu_seconds) + 1;
 	rlim_t stack = PLAN_STACK_BYTES;
+	/* Mode "user": RLIMIT_NPROC counts the tasks of the job's uid in its
+	   user namespace (Linux 5.14), and init is one of them there (under
+	   the root agent it is root's): one more, so that the job itself has
+	   all it was given. */
+	rlim_t nproc = l->processes + (p->userns ? 1 : 0);
 
 	if (stack > l->memory_bytes)
 		stack = l->memory_bytes;
 	plan_rlimit(rl, n, RLIMIT_CPU, cpu, cpu + 1,
 	    "a backstop per process: the supervisor enforces the CPU time "
 	    "summed over the job, this catches a process if it lags");
-	if (!memory_by_cgroup)
+	if (!p->memory_by_cgroup)
 		plan_rlimit(rl, n, RLIMIT_AS, l->memory_bytes, l->memory_bytes,
 		    "no memory cgroup on this node: cap each process's "
 		    "address space instead");
@@ -378,7 +383,7 @@ plan_rlimits(const struct limits *l, bool memory_by_cgroup,
 	    "no single file larger than the job's disk");
 	plan_rlimit(rl, n, RLIMIT_NOFILE, l->open_files, l->open_files,
 	    "the open_files limit");
-	plan_rlimit(rl, n, RLIMIT_NPROC, l->processes, l->processes,
+	plan_rlimit(rl, n, RLIMIT_NPROC, nproc, nproc,
 	    "the processes limit; it counts per uid, and each slot has its "
 	    "own uid (pids.max backs it where there is a cgroup)");
 	plan_rlimit(rl, n, RLIMIT_STACK, stack, stack, "a bounded stack");
@@ -504,8 +509,8 @@ plan_compile(struct plan *p, const struct runtime *rt, const struct manifest *m,
 	    m->compile_limit_set, &rt->compile_defaults, &rt->compile_ceilings,
 	    &p->compile.clamped);
 	p->compile.limits.disk_bytes = p->limits.disk_bytes;
-	plan_rlimits(&p->compile.limits, p->memory_by_cgroup,
-	    p->compile.rlimits, &p->compile.nrlimits);
+	plan_rlimits(p, &p->compile.limits, p->compile.rlimits,
+	    &p->compile.nrlimits);
 	return 0;
 }
 
@@ -594,7 +599,7 @@ plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
 		return error_set(e, ERR_INVALID,
 		    "too many mounts, or a bind path that is too long");
 	}
-	plan_rlimits(&p->limits, p->memory_by_cgroup, p->rlimits, &p->nrlimits);
+	plan_rlimits(p, &p->limits, p->rlimits, &p->nrlimits);
 	if (plan_compile(p, rt, m, e) == -1) {
 		plan_release(p);
 		return -1;

@@ -116,6 +116,10 @@ int plan_template(struct plan *p, const struct runtime *rt);
  */
 uint64_t plan_template_tag(const struct plan *p);
 
+/* FNV-1a of n bytes at v, continuing from h (the tag's hash; check.c keys
+   its kept outcomes with it too). */
+uint64_t plan_fnv(uint64_t h, const void *v, size_t n);
+
 /*
  * Whether a and b build the same sandbox: every field but argv (ids,
  * limits, mounts, rlimits, environment), compared exactly.  A job may use

@@ -793,15 +793,6 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 		struct rlimit rl = { st->rlimits[i].soft, st->rlimits[i].hard };
 		struct rlimit now;
 
-		/* Mode "user": RLIMIT_NPROC counts the tasks of the job's
-		   uid in its user namespace (Linux 5.14), and init is one of
-		   them there (under the root agent it is root's): one more,
-		   so that the job itself has all it was given. */
-		if (p->userns && st->rlimits[i].resource == RLIMIT_NPROC &&
-		    rl.rlim_max < RLIM_INFINITY) {
-			rl.rlim_cur++;
-			rl.rlim_max++;
-		}
 		/* Mode "user": the account's own hard limit may be lower
 		   than the plan's, and cannot be raised; keep it (stricter
 		   than asked, never looser). */
@@ -1026,6 +1017,29 @@ sandbox_handoff(int sock, const struct plan *p, struct sandbox_io *io,
 }
 
 /*
+ * Reap every child (orphans of the job land here too) until job itself
+ * ends; its wait status.  what names the job in the error when init has
+ * no children left before that.
+ */
+static int
+sandbox_reap_job(int sock, pid_t job, const char *what)
+{
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &status, __WALL);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid == -1)
+			sandbox_die(sock, "init lost %s: %s", what,
+			    strerror(errno));
+		if (pid == job)
+			return status;
+	}
+}
+
+/*
  * The compile stage (sandbox.h): its job, then whatever it left killed, and
  * init alone again.  Its output closes here, so that the supervisor reads
  * it to its end; the STAGE message says how it ended.  Returns once the
@@ -1035,8 +1049,8 @@ static void
 sandbox_compile(const struct plan *p, const struct sandbox_stage *st, int sock)
 {
 	struct sandbox_msg m;
-	int status = 0, s;
-	pid_t job, pid;
+	int status, s;
+	pid_t job;
 
 	if ((job = fork()) == -1)
 		sandbox_die(sock, "fork: %s", strerror(errno));
@@ -1046,20 +1060,9 @@ sandbox_compile(const struct plan *p, const struct sandbox_stage *st, int sock)
 	   PID 1 of the namespace and still holds CAP_KILL, so kill(-1)
 	   reaches every process of the job and no other.  Nothing of the
 	   compile stage may run on into the run. */
-	for (;;) {
-		pid = waitpid(-1, &s, __WALL);
-		if (pid == -1 && errno == EINTR)
-			continue;
-		if (pid == -1)
-			sandbox_die(sock, "init lost the compile stage: %s",
-			    strerror(errno));
-		if (pid == job) {
-			status = s;
-			break;
-		}
-	}
+	status = sandbox_reap_job(sock, job, "the compile stage");
 	(void)kill(-1, SIGKILL);
-	while ((pid = waitpid(-1, &s, __WALL)) != -1 || errno == EINTR)
+	while (waitpid(-1, &s, __WALL) != -1 || errno == EINTR)
 		;
 	if (errno != ECHILD)
 		sandbox_die(sock, "init cannot reap the compile stage: %s",
@@ -1080,7 +1083,7 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	struct sandbox_io mine = *io;
 	struct error e;
 	sigset_t blocked;
-	pid_t job, pid;
+	pid_t job;
 	int fds[SANDBOX_KEEPERS], sock, files, status;
 
 	/* If the supervisor dies, so does init, and with it the namespace. */
@@ -1194,16 +1197,7 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	/* Reap everything; orphans of the job land here.  When the job
 	   itself ends, report and exit: the kernel then kills whatever is
 	   left in the namespace, double-forked daemons included. */
-	for (;;) {
-		pid = waitpid(-1, &status, __WALL);
-		if (pid == -1 && errno == EINTR)
-			continue;
-		if (pid == -1)
-			sandbox_die(sock, "init lost the job: %s",
-			    strerror(errno));
-		if (pid == job)
-			break;
-	}
+	status = sandbox_reap_job(sock, job, "the job");
 	(void)sandbox_send(sock, SANDBOX_STATUS, status, NULL, -1, NULL);
 	_exit(0);
 }

@@ -85,19 +85,17 @@ struct sup {
 	struct sup_stream cout, cerr; /* a compile stage's output */
 	bool compiling; /* the compile stage runs, or failed */
 	const struct limits *lim; /* the limits of the stage that runs */
-	struct filter_prog cfilter; /* the compile stage's */
 	struct result_stage cres; /* a compile stage that ended ok */
 	int peakfd; /* the run's peak memory (cgroup_restage()), or -1 */
 	uint64_t oom_base; /* OOM kills before the run */
 	double cpu_base_s; /* CPU seconds before the run, without a cgroup */
 	bool reaped;
 	bool attached; /* init was born in its v2 cgroup */
-	ino_t pidns; /* init's PID namespace, once read (mode "user": it
-			tells the job's processes; sup_go() reads it before
-			init hides itself) */
+	ino_t pidns; /* init's PID namespace, or 0 (mode "user": it tells
+			the job's processes; sup_go() reads it before init
+			hides itself, and before that the job has none) */
 	struct rusage ru;
 	struct verdict_facts facts;
-	struct filter_prog filter;
 	char error[480];
 	uint64_t cpu_base_ns;
 	int ncpu;
@@ -199,10 +197,10 @@ sup_proc_ticks(const char *pid)
 /*
  * Whether the process /proc/<name> is one of the job's, init aside: of the
  * slot's uid, or in mode "user" (where on the host every job is the agent's
- * account) in init's PID namespace, whose inode is pidns.
+ * account) in init's PID namespace.
  */
 static bool
-sup_proc_is_job(struct sup *s, int procfd, const char *name, ino_t pidns)
+sup_proc_is_job(struct sup *s, int procfd, const char *name)
 {
 	char path[64];
 	struct stat st;
@@ -213,8 +211,8 @@ sup_proc_is_job(struct sup *s, int procfd, const char *name, ino_t pidns)
 		return fstatat(procfd, name, &st, 0) == 0 &&
 		    st.st_uid == s->p->uid;
 	snprintf(path, sizeof(path), "%s/ns/pid", name);
-	return pidns != 0 && fstatat(procfd, path, &st, 0) == 0 &&
-	    st.st_ino == pidns;
+	return s->pidns != 0 && fstatat(procfd, path, &st, 0) == 0 &&
+	    st.st_ino == s->pidns;
 }
 
 /*
@@ -228,22 +226,14 @@ sup_cpu_fallback(struct sup *s)
 {
 	char pid[32];
 	struct dirent *de;
-	struct stat st;
 	uint64_t ticks;
-	ino_t pidns = 0;
 	DIR *d;
 
 	snprintf(pid, sizeof(pid), "%d", (int)s->init);
 	ticks = sup_proc_ticks(pid);
-	if (s->pidns == 0) {
-		snprintf(pid, sizeof(pid), "/proc/%d/ns/pid", (int)s->init);
-		if (stat(pid, &st) == 0)
-			s->pidns = st.st_ino;
-	}
-	pidns = s->pidns;
 	if ((d = opendir("/proc")) != NULL) {
 		while ((de = readdir(d)) != NULL)
-			if (sup_proc_is_job(s, dirfd(d), de->d_name, pidns))
+			if (sup_proc_is_job(s, dirfd(d), de->d_name))
 				ticks += sup_proc_ticks(de->d_name);
 		closedir(d);
 	}
@@ -794,13 +784,10 @@ sup_spawn(struct sup *s)
 	if (pipe2(&fds[0], O_CLOEXEC) == -1 ||
 	    pipe2(&fds[2], O_CLOEXEC) == -1 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, &fds[4]) ==
-		-1) {
-		sup_fail(s, "cannot make pipes: %s", strerror(errno));
-		goto out;
-	}
-	if (s->p->has_compile &&
-	    (pipe2(&fds[6], O_CLOEXEC) == -1 ||
-		pipe2(&fds[8], O_CLOEXEC) == -1)) {
+		-1 ||
+	    (s->p->has_compile &&
+		(pipe2(&fds[6], O_CLOEXEC) == -1 ||
+		    pipe2(&fds[8], O_CLOEXEC) == -1))) {
 		sup_fail(s, "cannot make pipes: %s", strerror(errno));
 		goto out;
 	}
@@ -878,6 +865,22 @@ out:
 }
 
 /*
+ * One message from init within timeout_s seconds (0: only one already
+ * queued), as sandbox_recv() reads it; 0, or -1 when none came or init has
+ * gone.
+ */
+static int
+sup_recv(struct sup *s, struct sandbox_msg *m, int *fd, int timeout_s)
+{
+	struct pollfd pfd = { s->sock, POLLIN, 0 };
+
+	*fd = -1;
+	if (poll(&pfd, 1, timeout_s * 1000) != 1)
+		return -1;
+	return sandbox_recv(s->sock, m, fd);
+}
+
+/*
  * init has gone during setup: record what it said before it went (an
  * ERROR waiting on the socket) if it said anything, else what.
  */
@@ -885,16 +888,48 @@ static void
 sup_setup_lost(struct sup *s, const char *what)
 {
 	struct sandbox_msg m;
-	int fd = -1;
+	int fd;
 
-	if (recv(s->sock, &m, sizeof(m), MSG_PEEK | MSG_DONTWAIT) > 0 &&
-	    sandbox_recv(s->sock, &m, &fd) == 0 && m.type == SANDBOX_ERROR) {
-		m.text[sizeof(m.text) - 1] = '\0';
+	if (sup_recv(s, &m, &fd, 0) == 0 && m.type == SANDBOX_ERROR)
 		sup_fail(s, "%s", m.text);
-	} else
+	else
 		sup_fail(s, "%s", what);
 	if (fd != -1)
 		close(fd);
+}
+
+/*
+ * Wait up to SUPERVISE_SETUP_SECONDS for init's READY at the end of its
+ * setup or of a warm start's handoff; at the handoff the job's
+ * notification descriptor, sent while it was parked, comes first and is
+ * watched.  False after recording why not (lost: what to say when init
+ * says nothing).
+ */
+static bool
+sup_expect_ready(struct sup *s, bool handoff, const char *lost)
+{
+	struct sandbox_msg m;
+	int fd;
+
+	for (;;) {
+		if (sup_recv(s, &m, &fd, SUPERVISE_SETUP_SECONDS) == -1) {
+			sup_fail(s, "%s", lost);
+			return false;
+		}
+		if (m.type != SANDBOX_NOTIFY_FD || !handoff)
+			break;
+		sup_notify_fd(s, &fd);
+		if (fd != -1)
+			close(fd);
+	}
+	if (fd != -1)
+		close(fd);
+	if (m.type == SANDBOX_ERROR)
+		sup_fail(s, "%s", m.text);
+	else if (m.type != SANDBOX_READY)
+		sup_fail(s, "unexpected message %u %s", m.type,
+		    handoff ? "at the handoff" : "during setup");
+	return m.type == SANDBOX_READY;
 }
 
 /* Write one /proc/<init>/ file of init's user namespace. */
@@ -949,14 +984,31 @@ sup_userns_map(struct sup *s)
 	return sup_userns_write(s, "gid_map", map);
 }
 
+/* Compile the seccomp filter for a stage's limits and send it to init. */
+static bool
+sup_send_filter(struct sup *s, const struct limits *lim)
+{
+	struct filter_prog prog;
+	struct error e;
+
+	error_init(&e);
+	if (filter_build(lim->memory_bytes, s->sj->cg->memory, &prog, &e) ==
+	    -1) {
+		sup_fail(s, "%s", e.msg);
+		return false;
+	}
+	if (sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &prog) == -1) {
+		sup_setup_lost(s, "cannot send the filter");
+		return false;
+	}
+	return true;
+}
+
 /* Take init through its setup: cgroup, filter, root; until it is ready. */
 static bool
 sup_setup(struct sup *s)
 {
-	struct timeval tv = { SUPERVISE_SETUP_SECONDS, 0 };
-	struct sandbox_msg m;
 	struct error e;
-	int fd;
 
 	if (s->p->userns && sup_userns_map(s) == -1)
 		return false;
@@ -972,46 +1024,14 @@ sup_setup(struct sup *s)
 		sup_setup_lost(s, "the sandbox's init died during setup");
 		return false;
 	}
-	/* Compile the filter while init builds the root on the other CPU. */
-	error_init(&e);
-	if (filter_build(s->p->limits.memory_bytes, s->sj->cg->memory,
-		&s->filter, &e) == -1) {
-		sup_fail(s, "%s", e.msg);
+	/* Compile the filters while init builds the root on the other CPU:
+	   the run's, then a compile stage's, which refuses what its own
+	   memory limit refuses. */
+	if (!sup_send_filter(s, &s->p->limits) ||
+	    (s->p->has_compile && !sup_send_filter(s, &s->p->compile.limits)))
 		return false;
-	}
-	if (sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &s->filter) ==
-	    -1) {
-		sup_setup_lost(s, "cannot send the filter");
-		return false;
-	}
-	/* A compile stage's filter refuses what its own memory limit
-	   refuses. */
-	if (s->p->has_compile &&
-	    filter_build(s->p->compile.limits.memory_bytes, s->sj->cg->memory,
-		&s->cfilter, &e) == -1) {
-		sup_fail(s, "%s", e.msg);
-		return false;
-	}
-	if (s->p->has_compile &&
-	    sandbox_send(s->sock, SANDBOX_FILTER, 0, NULL, -1, &s->cfilter) ==
-		-1) {
-		sup_setup_lost(s, "cannot send the filter");
-		return false;
-	}
-	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (sandbox_recv(s->sock, &m, &fd) == -1) {
-		sup_fail(s, "the sandbox's init did not finish its setup");
-		return false;
-	}
-	if (fd != -1)
-		close(fd);
-	tv.tv_sec = 0;
-	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (m.type == SANDBOX_ERROR)
-		sup_fail(s, "%s", m.text);
-	else if (m.type != SANDBOX_READY)
-		sup_fail(s, "unexpected message %u during setup", m.type);
-	return m.type == SANDBOX_READY;
+	return sup_expect_ready(s, false,
+	    "the sandbox's init did not finish its setup");
 }
 
 /* Hold the job's /out, start the clocks and let the job go. */
@@ -1038,21 +1058,18 @@ sup_go(struct sup *s)
 	   included, warm or cold. */
 	if (s->sj->cg->cpu)
 		(void)cgroup_cpu_ns(s->sj->cg, s->p->uid, &s->cpu_base_ns);
-	if (s->sj->parkfd != -1) {
-		if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) ==
-		    -1) {
-			sup_fail(s, "the sandbox's init died before the start");
-			return false;
-		}
-		return true;
+	/* A warm start's clocks start, and its job's start is told, at the
+	   handoff (sup_handoff()). */
+	if (s->sj->parkfd == -1) {
+		clock_gettime(CLOCK_MONOTONIC, &s->start_mono);
+		util_now_rfc3339(s->started_at, sizeof(s->started_at));
 	}
-	clock_gettime(CLOCK_MONOTONIC, &s->start_mono);
-	util_now_rfc3339(s->started_at, sizeof(s->started_at));
 	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1) {
 		sup_fail(s, "the sandbox's init died before the start");
 		return false;
 	}
-	sup_event(s, json_pack("{s:s}", "event", "started"));
+	if (s->sj->parkfd == -1)
+		sup_event(s, json_pack("{s:s}", "event", "started"));
 	return true;
 }
 
@@ -1072,44 +1089,6 @@ static void __attribute__((noreturn)) sup_discard(struct sup *s)
 	}
 	(void)cgroup_destroy(s->sj->cg, s->p->uid, &e);
 	_exit(0);
-}
-
-/*
- * A warm start's init says it has copied the submission in (READY); the
- * job's notification descriptor, sent while it was parked, comes first.
- * False after recording why not.
- */
-static bool
-sup_copied(struct sup *s)
-{
-	struct timeval tv = { SUPERVISE_SETUP_SECONDS, 0 };
-	struct sandbox_msg m;
-	int fd;
-
-	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (;;) {
-		if (sandbox_recv(s->sock, &m, &fd) == -1) {
-			sup_fail(s,
-			    "the sandbox's init did not copy the "
-			    "submission in");
-			return false;
-		}
-		if (m.type != SANDBOX_NOTIFY_FD)
-			break;
-		sup_notify_fd(s, &fd);
-		if (fd != -1)
-			close(fd);
-	}
-	if (fd != -1)
-		close(fd);
-	tv.tv_sec = 0;
-	(void)setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (m.type == SANDBOX_ERROR) {
-		m.text[sizeof(m.text) - 1] = '\0';
-		sup_fail(s, "%s", m.text);
-	} else if (m.type != SANDBOX_READY)
-		sup_fail(s, "unexpected message %u at the handoff", m.type);
-	return m.type == SANDBOX_READY;
 }
 
 /*
@@ -1168,7 +1147,9 @@ sup_handoff(struct sup *s)
 		sup_fail(s, "the sandbox's init died before the handoff");
 		goto fail;
 	}
-	if (!sup_copied(s))
+	/* init says when it has copied the submission in. */
+	if (!sup_expect_ready(s, true,
+		"the sandbox's init did not copy the submission in"))
 		goto fail;
 	/* A cold start's copy is init's, before the clock: so is this one
 	   (the runner waits meanwhile). */
@@ -1230,7 +1211,6 @@ static void
 sup_loop(struct sup *s)
 {
 	struct epoll_event evs[16];
-	struct sandbox_msg m;
 	int n, i;
 
 	if (sup_watch(s, s->sock, SRC_SOCK) == -1 ||
@@ -1270,11 +1250,9 @@ sup_loop(struct sup *s)
 	}
 	/* init sends the status just before it exits; it may still be
 	   queued behind the SIGCHLD. */
-	while (s->sock != -1 && !s->facts.have_status) {
-		if (recv(s->sock, &m, sizeof(m), MSG_PEEK | MSG_DONTWAIT) <= 0)
-			break;
+	while (s->sock != -1 && !s->facts.have_status &&
+	    poll(&(struct pollfd){ s->sock, POLLIN, 0 }, 1, 0) == 1)
 		sup_message(s);
-	}
 }
 
 /* Times, CPU and memory into r while the cgroup exists, then remove it:

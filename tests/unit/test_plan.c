@@ -796,6 +796,26 @@ plan_build__rlimits__follow_limits(void **state)
 }
 
 static void
+plan_build__mode_user__nproc_counts_init_too(void **state)
+{
+	struct fixture *f = *state;
+	const struct plan_rlimit *r;
+	struct plan *p;
+
+	f->m.limits.processes = 20;
+	f->m.limit_set = B_PROCESSES;
+	f->conf.mode = CONF_MODE_USER;
+	p = build(f, 0, true);
+	assert_true(p->userns);
+	/* init is the slot's uid in the job's user namespace. */
+	r = must_rlimit(p, RLIMIT_NPROC);
+	assert_int_equal(r->soft, 21);
+	assert_int_equal(r->hard, 21);
+	/* What the job was given stays what it asked for. */
+	assert_int_equal(p->limits.processes, 20);
+}
+
+static void
 plan_build__every_step__has_a_why(void **state)
 {
 	struct fixture *f = *state;
@@ -973,6 +993,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    plan_build__memory_above_ceiling__clamped, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    plan_build__mode_user__nproc_counts_init_too, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    plan_build__host_binds__read_only_nosuid_nodev, setup,
 		    teardown),
