@@ -189,6 +189,24 @@ server_listen_token(struct server *s, struct evhttp_request *req)
 	return NULL;
 }
 
+/*
+ * Whether a browser sent the request for a web page: it has an Origin
+ * (every cross-origin request, and every POST) or a Sec-Fetch-Site other
+ * than "none" (every fetch of today's browsers, a page rebound to the
+ * address by DNS included; "none" is the user's own navigation).  Such a
+ * request must give its token at a tenant's own address: whoever runs the
+ * browser can reach the address, the page's author need not.
+ */
+static bool
+server_from_page(struct evhttp_request *req)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *site = evhttp_find_header(in, "Sec-Fetch-Site");
+
+	return evhttp_find_header(in, "Origin") != NULL ||
+	    (site != NULL && strcmp(site, "none") != 0);
+}
+
 /* The caller's token, or NULL after replying 401. */
 static const struct settings_token *
 server_auth(struct core *c, struct evhttp_request *req)
@@ -221,7 +239,7 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 	char *token = NULL, *path = NULL, *seg;
 	const char *why = "invalid token";
 	size_t n, tlen, plen;
-	bool given = true, done = true, piston;
+	bool given = true, done = true, piston, page = false;
 
 	if (strncmp(raw, "/t/", 3) == 0) {
 		/* The token, then the rest, each decoded on its own: a
@@ -253,18 +271,27 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 		if ((path = strdup(decoded)) == NULL)
 			fatal("out of memory");
 		/* No token at all: the tenant whose own address this is,
-		   if it is one (sluice.conf's listen of a token). */
+		   if it is one (sluice.conf's listen of a token), unless a
+		   web page sent it. */
 		if ((tok = server_token(c, req, &given)) == NULL && !given &&
-		    (tok = server_listen_token(s, req)) == NULL)
+		    (tok = server_listen_token(s, req)) != NULL &&
+		    server_from_page(req)) {
+			tok = NULL;
+			page = true;
+			why = "a web page's request must give its token "
+			      "(X-Auth-Token: TOKEN, Authorization: Bearer "
+			      "TOKEN, or /t/TOKEN/ in the path), even at this "
+			      "address";
+		} else if (tok == NULL && !given)
 			why = "missing token (Authorization: Bearer TOKEN, "
 			      "X-Auth-Token: TOKEN, or /t/TOKEN/ in the path)";
 	}
 	piston = piston_path(path);
 	if (tok == NULL) {
 		if (piston)
-			piston_error(c, req, 401, why);
+			piston_error(c, req, page ? 403 : 401, why);
 		else
-			judge0_error(c, req, 401, why);
+			judge0_error(c, req, page ? 403 : 401, why);
 		goto out;
 	}
 	access_tenant(&c->metrics, req, tok->name);
