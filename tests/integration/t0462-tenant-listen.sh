@@ -144,4 +144,47 @@ tap_is "${got%% *}" 200 "a browser's own navigation (Sec-Fetch-Site: none) to ru
 got=$(req GET "$DISP_URL/api/v2/runtimes" -H "Origin: http://evil.example")
 tap_is "${got%% *}" 401 "at the daemon's own address a page with no token is 401 as before"
 
+# --- One cap for every address, but no tenant's address takes it all:
+# beta holds as many connections as it can (its address's share), and the
+# daemon's own address and alpha's are still answered.
+disp_stop
+LPORT2=$(free_port "$LPORT")
+[ -n "$LPORT2" ] || tap_bail "no second free port in 27300-27399"
+sed -i -e "s/\\(name = \"alpha\";.*path_token = true;\\) }/\\1 listen = \"127.0.0.1:$LPORT2\"; }/" "$T/sluice.conf"
+echo 'max_connections = 12;' >>"$T/sluice.conf"
+disp_serve || tap_bail "the daemon restarts"
+tap_like "$(cat "$T/serve.log")" "listening on 127.0.0.1:$LPORT2 for tenant 'alpha'" \
+	"after a restart both tenants' addresses are there"
+tap_like "$(cat "$T/serve.log")" "up to 12 client connections at once, 4 at most at each tenant's address" \
+	"  the log says the cap and each tenant address's share"
+"$NODE_PYTHON" - "$LPORT" "$DISP_PORT" "$LPORT2" >"$T/cap.out" <<'PY'
+import socket, sys, time
+own, main, other = (int(a) for a in sys.argv[1:])
+def ask(port, path):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(5)
+    s.send(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    ans = b""
+    try:
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            ans += b
+    except OSError:
+        pass
+    s.close()
+    return ans.split(b" ")[1].decode() if ans.startswith(b"HTTP/1.1 ") else "none"
+held = [socket.create_connection(("127.0.0.1", own)) for _ in range(12)]
+time.sleep(0.5)
+print(ask(own, b"/api/v2/runtimes"), ask(main, b"/v1/health"),
+      ask(other, b"/api/v2/runtimes"))
+for s in held:
+    s.close()
+PY
+read -r own main other <"$T/cap.out"
+tap_is "$own" 503 "beta's address, holding 12 idle connections, answers the next 503"
+tap_is "$main" 200 "  the daemon's own address is still answered"
+tap_is "$other" 200 "  and alpha's address too"
+
 tap_done
