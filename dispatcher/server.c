@@ -1292,6 +1292,16 @@ out:
 	free(path);
 }
 
+/* Why evhttp could not bind (errno cleared before): an address that does
+   not resolve leaves errno as it was. */
+static const char *
+server_bind_why(void)
+{
+	return errno != 0 ? strerror(errno)
+			  : "not an address of this machine (the name does "
+			    "not resolve)";
+}
+
 /* A request at the daemon's own listen, and at a tenant's. */
 static void
 server_route(struct evhttp_request *req, void *arg)
@@ -1385,11 +1395,12 @@ server_new(struct core *c, struct error *e)
 		goto fail;
 	}
 	https[nbound] = s->http;
+	errno = 0;
 	bound[nbound] = evhttp_bind_socket_with_handle(s->http,
 	    c->set.listen_host, (ev_uint16_t)c->set.listen_port);
 	if (bound[nbound] == NULL) {
 		error_set(e, ERR_SYS, "cannot listen on %s:%u: %s",
-		    c->set.listen_host, c->set.listen_port, strerror(errno));
+		    c->set.listen_host, c->set.listen_port, server_bind_why());
 		goto fail;
 	}
 	nbound++;
@@ -1410,13 +1421,14 @@ server_new(struct core *c, struct error *e)
 		}
 		s->ntl++;
 		https[nbound] = l->http;
+		errno = 0;
 		bound[nbound] = evhttp_bind_socket_with_handle(l->http,
 		    t->listen_host, (ev_uint16_t)t->listen_port);
 		if (bound[nbound] == NULL) {
 			error_set(e, ERR_SYS,
 			    "cannot listen on %s:%u (token '%s'): %s",
 			    t->listen_host, t->listen_port, t->name,
-			    strerror(errno));
+			    server_bind_why());
 			goto fail;
 		}
 		log_info("listening on %s:%u for tenant '%s'", t->listen_host,

@@ -144,6 +144,48 @@ tap_is "${got%% *}" 200 "a browser's own navigation (Sec-Fetch-Site: none) to ru
 got=$(req GET "$DISP_URL/api/v2/runtimes" -H "Origin: http://evil.example")
 tap_is "${got%% *}" 401 "at the daemon's own address a page with no token is 401 as before"
 
+# --- An operator's slips: every listen that cannot be bound beside the
+# others, or is not what it says, is refused by serve --check and by serve
+# with the reason, and the running daemon is left as it was.
+# bad NAME LISTEN: the config with token NAME's listen set to LISTEN (beta's
+# replaced, or added to another).
+bad() {
+	if [ "$1" = beta ]; then
+		sed -e "s/listen = \"127.0.0.1:$LPORT\"/listen = \"$2\"/" "$T/sluice.conf"
+	else
+		sed -e "s/\\(name = \"$1\";[^}]*\\) }/\\1 listen = \"$2\"; }/" "$T/sluice.conf"
+	fi >"$T/bad.conf"
+}
+while IFS='|' read -r name listen want; do
+	bad "$name" "$listen"
+	grep -qF "listen = \"$listen\"" "$T/bad.conf" || tap_bail "cannot write the case $name $listen"
+	out=$("$SLUICE_BIN" serve --check --config "$T/bad.conf" 2>&1)
+	tap_is "$?" 1 "serve --check refuses $name's listen = \"$listen\""
+	tap_like "$out" "$want" "  saying why"
+done <<EOC
+beta|0.0.0.0:$DISP_PORT|token 'beta': 'listen' takes the port of the daemon's own listen
+beta|[::]:$DISP_PORT|token 'beta': 'listen' takes the port of the daemon's own listen
+beta|127.0.0.1:$DISP_PORT|token 'beta': 'listen' takes the port of the daemon's own listen
+alpha|0.0.0.0:$LPORT|tokens 'alpha' and 'beta' have the same 'listen'
+alpha|127.0.0.1:$LPORT|tokens 'alpha' and 'beta' have the same 'listen'
+beta|localhost:$LPORT|token 'beta': 'listen' must be .* numeric address
+beta|*:$LPORT|token 'beta': 'listen' must be .* numeric address
+beta|rebound.example:$LPORT|token 'beta': 'listen' must be .* numeric address
+beta|[::1:$LPORT|token 'beta': 'listen' must be
+beta|127.0.0.1:0|token 'beta': 'listen' must be .* port of 1 to 65535
+beta|127.0.0.1:65536|token 'beta': 'listen' must be .* port of 1 to 65535
+ops|127.0.0.1:$((LPORT + 1))|token 'ops': 'listen' is for tokens of role submit only
+EOC
+bad beta "0.0.0.0:$DISP_PORT"
+out=$(timeout 20 "$SLUICE_BIN" serve --config "$T/bad.conf" 2>&1)
+tap_is "$?" 1 "serve itself refuses it"
+tap_like "$out" "takes the port of the daemon's own listen" "  with the reason"
+got=$(req GET "$OWN/api/v2/runtimes")
+tap_is "${got%% *}" 200 "  and the running daemon still answers at beta's address"
+bad beta "[::1]:$LPORT"
+"$SLUICE_BIN" serve --check --config "$T/bad.conf" >/dev/null 2>&1
+tap_is "$?" 0 "serve --check takes an IPv6 address in brackets ([::1]:$LPORT)"
+
 # --- One cap for every address, but no tenant's address takes it all:
 # beta holds as many connections as it can (its address's share), and the
 # daemon's own address and alpha's are still answered.
@@ -186,5 +228,21 @@ read -r own main other <"$T/cap.out"
 tap_is "$own" 503 "beta's address, holding 12 idle connections, answers the next 503"
 tap_is "$main" 200 "  the daemon's own address is still answered"
 tap_is "$other" 200 "  and alpha's address too"
+
+# --- An IPv6 address of the tenant's own, in brackets, where the machine
+# has IPv6 loopback.
+disp_stop
+if "$NODE_PYTHON" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	sed -i -e "s/listen = \"127.0.0.1:$LPORT\"/listen = \"[::1]:$LPORT\"/" "$T/sluice.conf"
+	disp_serve || tap_bail "the daemon restarts"
+	disp_wait_nodes UP 20 || tap_bail "the node is back"
+	tap_like "$(cat "$T/serve.log")" "listening on ::1:$LPORT for tenant 'beta'" \
+		"beta's listen = \"[::1]:$LPORT\" is bound"
+	got=$(req POST "http://[::1]:$LPORT/api/v2/execute" -g --data-binary "$EXEC")
+	tap_is "$(jq -r .run.stdout <<<"${got#* }")" 42 "  and a Piston execute with no token there is beta's"
+	tap_is "$(api GET "/v1/jobs?limit=1" "" "$TOKEN_ADMIN" | jq -r '.jobs[0].tenant')" beta "  (beta's job)"
+else
+	for n in 1 2 3; do tap_skip "an IPv6 address of the tenant's own" "no IPv6 loopback"; done
+fi
 
 tap_done
