@@ -128,6 +128,10 @@ tap_is "${got%% *}" 403 "a DNS-rebound page's GET /submissions/ID (Sec-Fetch-Sit
 got=$(req GET "$OWN/submissions/batch?tokens=$BJOB" -H "Sec-Fetch-Site: cross-site" -H "Sec-Fetch-Mode: no-cors")
 tap_is "${got%% *}" 403 "  and a cross-site fetch of a batch"
 tap_is "$(njobs)" "$n0" "no page submitted a job"
+tap_like "$(grep ' access ' "$T/serve.log")" "method=POST path=/api/v2/execute status=403 .*tenant=-" \
+	"the access log shows a page's refusal, with no tenant"
+tap_like "$(grep ' access ' "$T/serve.log")" "method=POST path=/api/v2/execute status=200 .*tenant=beta" \
+	"  and a request at beta's address with no token as beta's"
 # A page that gives its token is the token's, as anywhere (CORS as
 # configured); the preflight needs none.
 got=$(curl -sS -D - -o /dev/null -X OPTIONS -H "Origin: http://app.example" \
