@@ -41,6 +41,7 @@ struct conns_entry {
 	struct bufferevent *bev; /* one reference is ours */
 	struct evbuffer_cb_entry *watch;
 	struct conns *g;
+	struct conns_listen *l; /* the socket it came in at */
 	enum conns_state state;
 	uint64_t added; /* bytes of the stream so far */
 	uint64_t fed; /* bytes of it this parser has gone through */
@@ -65,10 +66,14 @@ struct conns_entry {
 };
 
 /* One listening socket: evhttp's listener, and our acceptor on the same
-   socket while evhttp's is off. */
+   socket while evhttp's is off; its connections, and how many it may
+   hold (0: as many as the cap). */
 struct conns_listen {
+	struct conns *g;
 	struct evconnlistener *listener; /* evhttp's */
 	struct event *acceptor;
+	size_t n, share;
+	bool taken; /* our acceptor has it */
 };
 
 struct conns {
@@ -80,7 +85,7 @@ struct conns {
 	struct conns_entry **v;
 	size_t n, size;
 	int reserve; /* a descriptor to give up when none is left */
-	bool ours; /* our acceptor has the listening socket */
+	bool ours; /* our acceptors have every listening socket */
 	bool paused; /* no descriptor even in reserve: the acceptor waits */
 	bool starved; /* accept() has failed for want of descriptors */
 	bool starve_logged; /* ... and said so */
@@ -178,6 +183,7 @@ conns_drop(struct conns *g, size_t i)
 	evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->watch);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_decref(c->bev);
+	c->l->n--;
 	free(c);
 	g->v[i] = g->v[--g->n];
 	g->cf.metrics->http_open = g->n;
@@ -220,37 +226,53 @@ conns_try_pending(struct conns_entry *c)
 		conns_cut(c, c->pending, c->pending_why);
 }
 
-/* Hand the listening socket to evhttp, or take it for our acceptor. */
+/*
+ * Hand each listening socket to evhttp, or take it for our acceptor: all
+ * of them at the cap (or while descriptors are short), and a tenant's
+ * address (conns_new) while it holds its share, so that one address's
+ * clients cannot take every connection from the others'.
+ */
 static void
-conns_take_listener(struct conns *g, bool ours)
+conns_update_listeners(struct conns *g)
 {
+	struct conns_listen *l;
+	bool take;
 	size_t i;
 
-	if (ours == g->ours)
-		return;
-	g->ours = ours;
 	for (i = 0; i < g->nl; i++) {
-		if (ours) {
-			evconnlistener_disable(g->l[i].listener);
+		l = &g->l[i];
+		take = g->ours || (l->share > 0 && l->n >= l->share);
+		if (take == l->taken)
+			continue;
+		l->taken = take;
+		if (take) {
+			evconnlistener_disable(l->listener);
 			if (!g->paused)
-				event_add(g->l[i].acceptor, NULL);
+				event_add(l->acceptor, NULL);
 		} else {
-			event_del(g->l[i].acceptor);
-			evconnlistener_enable(g->l[i].listener);
+			event_del(l->acceptor);
+			evconnlistener_enable(l->listener);
 		}
 	}
 }
 
-/* Our acceptors: on (while they have the sockets) or off. */
+static void
+conns_take_listener(struct conns *g, bool ours)
+{
+	g->ours = ours;
+	conns_update_listeners(g);
+}
+
+/* Our acceptors: on (on the sockets they have) or off. */
 static void
 conns_acceptors(struct conns *g, bool on)
 {
 	size_t i;
 
 	for (i = 0; i < g->nl; i++) {
-		if (on)
+		if (on && g->l[i].taken)
 			event_add(g->l[i].acceptor, NULL);
-		else
+		else if (!on)
 			event_del(g->l[i].acceptor);
 	}
 }
@@ -309,8 +331,7 @@ conns_sweep(struct conns *g)
 		g->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (g->paused && g->reserve != -1) {
 		g->paused = false;
-		if (g->ours)
-			conns_acceptors(g, true);
+		conns_acceptors(g, true);
 	}
 	if (g->starved && now >= g->starved_until && conns_have_descriptor()) {
 		if (g->starve_logged)
@@ -385,7 +406,8 @@ conns_pause(struct conns *g, int err)
 static void
 conns_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
-	struct conns *g = arg;
+	struct conns_listen *l = arg;
+	struct conns *g = l->g;
 	int fd, i, err;
 
 	(void)what;
@@ -679,7 +701,8 @@ conns_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 static struct bufferevent *
 conns_bev_cb(struct event_base *base, void *arg)
 {
-	struct conns *g = arg;
+	struct conns_listen *l = arg;
+	struct conns *g = l->g;
 	struct conns_entry *c, **v;
 	struct bufferevent *bev;
 
@@ -703,6 +726,7 @@ conns_bev_cb(struct event_base *base, void *arg)
 		return bev;
 	c->bev = bev;
 	c->g = g;
+	c->l = l;
 	c->state = CONNS_HEAD;
 	/* A connection that says nothing is a head not yet finished. */
 	c->head_began = conns_now();
@@ -713,22 +737,25 @@ conns_bev_cb(struct event_base *base, void *arg)
 	}
 	bufferevent_incref(bev);
 	g->v[g->n++] = c;
+	l->n++;
 	g->cf.metrics->http_open = g->n;
 	if (g->n >= g->cap)
 		conns_take_listener(g, true);
+	else if (l->share > 0 && l->n >= l->share)
+		conns_update_listeners(g);
 	return bev;
 }
 
 /* Guard the connections; see conns.h. */
 struct conns *
-conns_new(struct event_base *base, struct evhttp *http,
+conns_new(struct event_base *base, struct evhttp *const *http,
     struct evhttp_bound_socket *const *bound, size_t nbound,
     const struct conns_conf *cf, struct error *e)
 {
 	struct timeval tv = { 0, (int)(CONNS_SWEEP_SECONDS * 1e6) };
 	struct rlimit rl;
 	struct conns *g;
-	size_t room, i;
+	size_t room, share, i;
 	bool failed = false;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL ||
@@ -751,11 +778,16 @@ conns_new(struct event_base *base, struct evhttp *http,
 		if (room < g->cap)
 			g->cap = room;
 	}
+	/* A tenant's address (each after the first) holds a share of the
+	   cap, as the daemon's own and every other one would. */
+	share = g->cap / nbound > 0 ? g->cap / nbound : 1;
 	for (i = 0; i < nbound; i++) {
+		g->l[i].g = g;
+		g->l[i].share = i == 0 || nbound == 1 ? 0 : share;
 		g->l[i].listener = evhttp_bound_socket_get_listener(bound[i]);
 		g->l[i].acceptor = event_new(base,
 		    evhttp_bound_socket_get_fd(bound[i]), EV_READ | EV_PERSIST,
-		    conns_accept_cb, g);
+		    conns_accept_cb, &g->l[i]);
 		failed = failed || g->l[i].acceptor == NULL;
 	}
 	g->sweeper = event_new(base, -1, EV_PERSIST, conns_sweep_cb, g);
@@ -768,9 +800,15 @@ conns_new(struct event_base *base, struct evhttp *http,
 	for (i = 0; i < nbound; i++)
 		evconnlistener_set_error_cb(g->l[i].listener,
 		    conns_listener_error);
-	evhttp_set_bevcb(http, conns_bev_cb, g);
+	for (i = 0; i < nbound; i++)
+		evhttp_set_bevcb(http[i], conns_bev_cb, &g->l[i]);
 	conns_current = g;
-	log_info("up to %zu client connections at once", g->cap);
+	if (nbound > 1)
+		log_info("up to %zu client connections at once, %zu at most "
+			 "at each tenant's address",
+		    g->cap, share);
+	else
+		log_info("up to %zu client connections at once", g->cap);
 	return g;
 }
 
@@ -785,16 +823,16 @@ conns_free(struct conns *g)
 	if (conns_current == g)
 		conns_current = NULL;
 	for (i = 0; i < g->nl; i++) {
-		if (g->ours)
+		if (g->l[i].taken)
 			evconnlistener_enable(g->l[i].listener);
 		if (g->l[i].acceptor != NULL)
 			event_free(g->l[i].acceptor);
 	}
-	free(g->l);
 	if (g->sweeper != NULL)
 		event_free(g->sweeper);
 	while (g->n > 0)
 		conns_drop(g, g->n - 1);
+	free(g->l);
 	free(g->v);
 	if (g->reserve != -1)
 		close(g->reserve);

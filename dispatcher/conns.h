@@ -9,8 +9,9 @@
  * What this adds, all on the loop thread:
  * - each connection evhttp accepts is counted (its bufferevent is ours,
  *   made through evhttp_set_bevcb, with one reference kept, so that its
- *   end is seen); at the cap, the listening socket is served by a small
- *   acceptor of our own that answers 503 with Retry-After and closes;
+ *   end is seen); at the cap, the listening sockets are served by small
+ *   acceptors of our own that answer 503 with Retry-After and close (and
+ *   so is a tenant's address at its share of the cap);
  * - an accept() that fails for want of descriptors switches to that
  *   acceptor too, which answers from a descriptor kept in reserve, logs
  *   one line for the episode and one when it ends;
@@ -49,9 +50,13 @@ struct conns_conf {
  */
 void conns_raise_limit(size_t nnodes);
 
-/* Guard the connections of http, which listens on the nbound sockets of
-   bound (at least one); the cap counts the connections of them all. */
-struct conns *conns_new(struct event_base *base, struct evhttp *http,
+/*
+ * Guard the connections of the nbound sockets of bound (at least one),
+ * each of its own evhttp, http[i]: the cap counts the connections of them
+ * all, and each socket after the first (a tenant's address) holds at most
+ * its share of it (the cap over nbound), the rest being the others'.
+ */
+struct conns *conns_new(struct event_base *base, struct evhttp *const *http,
     struct evhttp_bound_socket *const *bound, size_t nbound,
     const struct conns_conf *cf, struct error *e);
 

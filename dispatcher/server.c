@@ -11,12 +11,9 @@
 #include <string.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <netinet/in.h>
 #include <sys/queue.h>
-#include <sys/socket.h>
 
 #include "access.h"
 #include "conns.h"
@@ -37,11 +34,14 @@
 #define SERVER_HEADERS_MAX (64 * 1024)
 #define SERVER_WAIT_DEFAULT 30.0
 
-/* An address of a tenant's own (a token's listen in sluice.conf), as
-   bound: a request that arrives there with no token is the token's. */
+/* An address of a tenant's own (a token's listen in sluice.conf), served
+   by an evhttp of its own: a request that arrives there with no token is
+   the token's, and the connection guard counts the address's connections
+   apart (conns.h). */
 struct server_listen {
+	struct server *s;
 	const struct settings_token *tok;
-	struct sockaddr_storage addr; /* the bound address and port */
+	struct evhttp *http;
 };
 
 struct server {
@@ -131,62 +131,22 @@ server_token(struct core *c, struct evhttp_request *req, bool *given)
 	return NULL;
 }
 
-/* The port of a socket address, and whether its address is the same as
-   another's (any address, INADDR_ANY or ::, is the same as all). */
-static unsigned
-server_port(const struct sockaddr_storage *a)
-{
-	if (a->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)a)->sin_port);
-	if (a->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
-	return 0;
-}
-
-static bool
-server_same_address(const struct sockaddr_storage *bound,
-    const struct sockaddr_storage *local)
-{
-	const struct sockaddr_in *b4 = (const void *)bound,
-				 *l4 = (const void *)local;
-	const struct sockaddr_in6 *b6 = (const void *)bound,
-				  *l6 = (const void *)local;
-
-	if (bound->ss_family != local->ss_family)
-		return false;
-	if (bound->ss_family == AF_INET)
-		return b4->sin_addr.s_addr == htonl(INADDR_ANY) ||
-		    b4->sin_addr.s_addr == l4->sin_addr.s_addr;
-	return IN6_IS_ADDR_UNSPECIFIED(&b6->sin6_addr) ||
-	    IN6_ARE_ADDR_EQUAL(&b6->sin6_addr, &l6->sin6_addr);
-}
-
 /*
- * The token whose own address (its listen) the request arrived at, or
- * NULL: the connection's local address and port against each tenant's
- * bound one.  Two listening sockets cannot share an address and port, so
- * at most one matches.
+ * Whether a browser sent the request for a web page: it has an Origin
+ * (every cross-origin request, and every POST) or a Sec-Fetch-Site other
+ * than "none" (every fetch of today's browsers, a page rebound to the
+ * address by DNS included; "none" is the user's own navigation).  Such a
+ * request must give its token at a tenant's own address: whoever runs the
+ * browser can reach the address, the page's author need not.
  */
-static const struct settings_token *
-server_listen_token(struct server *s, struct evhttp_request *req)
+static bool
+server_from_page(struct evhttp_request *req)
 {
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	struct bufferevent *bev;
-	struct sockaddr_storage local;
-	socklen_t len = sizeof(local);
-	evutil_socket_t fd;
-	size_t i;
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *site = evhttp_find_header(in, "Sec-Fetch-Site");
 
-	if (s->ntl == 0 || conn == NULL ||
-	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL ||
-	    (fd = bufferevent_getfd(bev)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&local, &len) == -1)
-		return NULL;
-	for (i = 0; i < s->ntl; i++)
-		if (server_port(&s->tl[i].addr) == server_port(&local) &&
-		    server_same_address(&s->tl[i].addr, &local))
-			return s->tl[i].tok;
-	return NULL;
+	return evhttp_find_header(in, "Origin") != NULL ||
+	    (site != NULL && strcmp(site, "none") != 0);
 }
 
 /* The caller's token, or NULL after replying 401. */
@@ -209,19 +169,20 @@ server_auth(struct core *c, struct evhttp_request *req)
  * The Piston and Judge0 APIs (piston.h, judge0.h), which a client may
  * reach with its token in the headers or, for a token with path_token, as
  * the path's first part: /t/TOKEN/api/v2/..., /t/TOKEN/submissions/...
- * (percent-encoded where the token has characters a path cannot hold).
+ * (percent-encoded where the token has characters a path cannot hold),
+ * or with none at the address of a token's own (own, if it came there).
  * raw is the path as sent.  True if the request was answered.
  */
 static bool
 server_compat(struct server *s, struct evhttp_request *req, const char *raw,
-    const char *decoded)
+    const char *decoded, const struct settings_token *own)
 {
 	struct core *c = s->core;
 	const struct settings_token *tok = NULL;
 	char *token = NULL, *path = NULL, *seg;
 	const char *why = "invalid token";
 	size_t n, tlen, plen;
-	bool given = true, done = true, piston;
+	bool given = true, done = true, piston, page = false;
 
 	if (strncmp(raw, "/t/", 3) == 0) {
 		/* The token, then the rest, each decoded on its own: a
@@ -253,18 +214,26 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 		if ((path = strdup(decoded)) == NULL)
 			fatal("out of memory");
 		/* No token at all: the tenant whose own address this is,
-		   if it is one (sluice.conf's listen of a token). */
+		   if it is one (sluice.conf's listen of a token), unless a
+		   web page sent it. */
 		if ((tok = server_token(c, req, &given)) == NULL && !given &&
-		    (tok = server_listen_token(s, req)) == NULL)
+		    (tok = own) != NULL && server_from_page(req)) {
+			tok = NULL;
+			page = true;
+			why = "a web page's request must give its token "
+			      "(X-Auth-Token: TOKEN, Authorization: Bearer "
+			      "TOKEN, or /t/TOKEN/ in the path), even at this "
+			      "address";
+		} else if (tok == NULL && !given)
 			why = "missing token (Authorization: Bearer TOKEN, "
 			      "X-Auth-Token: TOKEN, or /t/TOKEN/ in the path)";
 	}
 	piston = piston_path(path);
 	if (tok == NULL) {
 		if (piston)
-			piston_error(c, req, 401, why);
+			piston_error(c, req, page ? 403 : 401, why);
 		else
-			judge0_error(c, req, 401, why);
+			judge0_error(c, req, page ? 403 : 401, why);
 		goto out;
 	}
 	access_tenant(&c->metrics, req, tok->name);
@@ -1178,11 +1147,12 @@ server_metrics(struct core *c, struct evhttp_request *req,
 	free(text);
 }
 
-/* Route every request. */
+/* Route every request; own is the token whose address it came to, if it
+   came to one (server_route_own). */
 static void
-server_route(struct evhttp_request *req, void *arg)
+server_route_at(struct server *s, struct evhttp_request *req,
+    const struct settings_token *own)
 {
-	struct server *s = arg;
 	struct core *c = s->core;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *raw = evhttp_uri_get_path(uri);
@@ -1205,7 +1175,7 @@ server_route(struct evhttp_request *req, void *arg)
 	/* The dashboard's files: no token (the page asks for one). */
 	if (ui_route(s->ui, &c->metrics, req, path))
 		goto out;
-	if (server_compat(s, req, raw, path))
+	if (server_compat(s, req, raw, path, own))
 		goto out;
 	if (strcmp(path, "/v1/health") == 0) {
 		bool full = core_free_bytes(c) <= c->set.min_free_bytes;
@@ -1322,15 +1292,71 @@ out:
 	free(path);
 }
 
+/* Why evhttp could not bind (errno cleared before): an address that does
+   not resolve leaves errno as it was. */
+static const char *
+server_bind_why(void)
+{
+	return errno != 0 ? strerror(errno)
+			  : "not an address of this machine (the name does "
+			    "not resolve)";
+}
+
+/* A request at the daemon's own listen, and at a tenant's. */
+static void
+server_route(struct evhttp_request *req, void *arg)
+{
+	server_route_at(arg, req, NULL);
+}
+
+static void
+server_route_own(struct evhttp_request *req, void *arg)
+{
+	struct server_listen *l = arg;
+
+	server_route_at(l->s, req, l->tok);
+}
+
+/* An evhttp as the API's, every request to cb with arg; NULL on failure. */
+static struct evhttp *
+server_http_new(struct core *c, void (*cb)(struct evhttp_request *, void *),
+    void *arg)
+{
+	struct evhttp *http;
+
+	if ((http = evhttp_new(c->base)) == NULL)
+		return NULL;
+	/* Bodies up to twice the configured cap reach server_submit, which
+	   answers 413 in JSON; a longer one is answered by conns.c as soon
+	   as its length is read. */
+	evhttp_set_max_body_size(http,
+	    (ev_ssize_t)(c->set.max_body_bytes * 2 + 65536));
+	evhttp_set_max_headers_size(http, SERVER_HEADERS_MAX);
+	/* Idle between requests, or stalled in one (a held long poll is
+	   not idle: evhttp does not read while it holds it). */
+	evhttp_set_timeout(http, (int)c->set.idle_timeout_seconds);
+	/* Read the rest of an oversized body before closing, so the client
+	   sees the 413 instead of a reset. */
+	evhttp_set_flags(http, EVHTTP_SERVER_LINGERING_CLOSE);
+	evhttp_set_default_content_type(http, "application/json");
+	evhttp_set_allowed_methods(http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+		EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD |
+		EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(http, cb, arg);
+	return http;
+}
+
 /* Create the server, bind it, and hold the long polls. */
 struct server *
 server_new(struct core *c, struct error *e)
 {
 	struct evhttp_bound_socket **bound = NULL;
+	struct evhttp **https = NULL;
+	struct server_listen *l;
 	struct conns_conf cc;
 	struct server *s;
 	const struct settings_token *t;
-	socklen_t len;
 	size_t i, nbound = 0;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -1358,60 +1384,53 @@ server_new(struct core *c, struct error *e)
 		error_set(e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	if ((s->http = evhttp_new(c->base)) == NULL) {
-		error_set(e, ERR_SYS, "cannot create the HTTP server");
-		goto fail;
-	}
-	/* Bodies up to twice the configured cap reach server_submit, which
-	   answers 413 in JSON; a longer one is answered by conns.c as soon
-	   as its length is read. */
-	evhttp_set_max_body_size(s->http,
-	    (ev_ssize_t)(c->set.max_body_bytes * 2 + 65536));
-	evhttp_set_max_headers_size(s->http, SERVER_HEADERS_MAX);
-	/* Idle between requests, or stalled in one (a held long poll is
-	   not idle: evhttp does not read while it holds it). */
-	evhttp_set_timeout(s->http, (int)c->set.idle_timeout_seconds);
-	/* Read the rest of an oversized body before closing, so the client
-	   sees the 413 instead of a reset. */
-	evhttp_set_flags(s->http, EVHTTP_SERVER_LINGERING_CLOSE);
-	evhttp_set_default_content_type(s->http, "application/json");
-	evhttp_set_allowed_methods(s->http,
-	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
-		EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD |
-		EVHTTP_REQ_OPTIONS);
-	evhttp_set_gencb(s->http, server_route, s);
 	if ((bound = calloc(c->set.ntokens + 1, sizeof(*bound))) == NULL ||
+	    (https = calloc(c->set.ntokens + 1, sizeof(*https))) == NULL ||
 	    (s->tl = calloc(c->set.ntokens, sizeof(*s->tl))) == NULL) {
 		error_set(e, ERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	if ((s->http = server_http_new(c, server_route, s)) == NULL) {
+		error_set(e, ERR_SYS, "cannot create the HTTP server");
+		goto fail;
+	}
+	https[nbound] = s->http;
+	errno = 0;
 	bound[nbound] = evhttp_bind_socket_with_handle(s->http,
 	    c->set.listen_host, (ev_uint16_t)c->set.listen_port);
 	if (bound[nbound] == NULL) {
 		error_set(e, ERR_SYS, "cannot listen on %s:%u: %s",
-		    c->set.listen_host, c->set.listen_port, strerror(errno));
+		    c->set.listen_host, c->set.listen_port, server_bind_why());
 		goto fail;
 	}
 	nbound++;
-	/* The tenants' own addresses: the same API, where a request that
-	   gives no token is the tenant's (server_compat). */
+	/* The tenants' own addresses: the same API, each on an evhttp of
+	   its own, where a request that gives no token is the tenant's
+	   (server_compat). */
 	for (i = 0; i < c->set.ntokens; i++) {
 		t = &c->set.tokens[i];
 		if (t->listen_port == 0)
 			continue;
-		bound[nbound] = evhttp_bind_socket_with_handle(s->http,
+		l = &s->tl[s->ntl];
+		l->s = s;
+		l->tok = t;
+		if ((l->http = server_http_new(c, server_route_own, l)) ==
+		    NULL) {
+			error_set(e, ERR_SYS, "cannot create the HTTP server");
+			goto fail;
+		}
+		s->ntl++;
+		https[nbound] = l->http;
+		errno = 0;
+		bound[nbound] = evhttp_bind_socket_with_handle(l->http,
 		    t->listen_host, (ev_uint16_t)t->listen_port);
-		len = sizeof(s->tl[s->ntl].addr);
-		if (bound[nbound] == NULL ||
-		    getsockname(evhttp_bound_socket_get_fd(bound[nbound]),
-			(struct sockaddr *)&s->tl[s->ntl].addr, &len) == -1) {
+		if (bound[nbound] == NULL) {
 			error_set(e, ERR_SYS,
 			    "cannot listen on %s:%u (token '%s'): %s",
 			    t->listen_host, t->listen_port, t->name,
-			    strerror(errno));
+			    server_bind_why());
 			goto fail;
 		}
-		s->tl[s->ntl++].tok = t;
 		log_info("listening on %s:%u for tenant '%s'", t->listen_host,
 		    t->listen_port, t->name);
 		nbound++;
@@ -1421,15 +1440,17 @@ server_new(struct core *c, struct error *e)
 	cc.max_body_bytes = c->set.max_body_bytes * 2 + 65536;
 	cc.metrics = &c->metrics;
 	c->metrics.access.log = c->set.access_log;
-	if ((s->conns = conns_new(c->base, s->http, bound, nbound, &cc, e)) ==
+	if ((s->conns = conns_new(c->base, https, bound, nbound, &cc, e)) ==
 	    NULL)
 		goto fail;
 	log_info("listening on %s:%u with %zu nodes", c->set.listen_host,
 	    c->set.listen_port, c->nnodes);
 	free(bound);
+	free(https);
 	return s;
 fail:
 	free(bound);
+	free(https);
 	server_free(s);
 	return NULL;
 }
@@ -1438,12 +1459,16 @@ fail:
 void
 server_free(struct server *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
 	conns_free(s->conns);
 	/* The held long polls go with their connections. */
 	if (s->http != NULL)
 		evhttp_free(s->http);
+	for (i = 0; i < s->ntl; i++)
+		evhttp_free(s->tl[i].http);
 	follow_set_free(s->follow);
 	waiter_set_free(s->waiters);
 	ui_free(s->ui);

@@ -1,11 +1,13 @@
 /* sluice.conf: see settings.h. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <libconfig.h>
 
@@ -255,27 +257,80 @@ settings_token_callback(const config_setting_t *g, struct settings_token *t,
 	return 0;
 }
 
-/* "host:port" into host (of size 128) and *port; false if it is not. */
+/* "host:port", or "[IPv6 address]:port", into host (of size 128, without
+   the brackets) and *port; false if it is not. */
 static bool
 settings_hostport(const char *v, char *host, unsigned *port)
 {
-	const char *colon;
+	const char *colon, *h = v;
 	uint64_t n;
+	size_t len;
 
-	if ((colon = strrchr(v, ':')) == NULL || (size_t)(colon - v) >= 128 ||
-	    colon == v || !util_parse_u64(colon + 1, &n) || n > 65535)
+	if ((colon = strrchr(v, ':')) == NULL || colon == v ||
+	    !util_parse_u64(colon + 1, &n) || n > 65535)
 		return false;
-	memcpy(host, v, (size_t)(colon - v));
-	host[colon - v] = '\0';
+	len = (size_t)(colon - v);
+	if (v[0] == '[') {
+		if (len < 3 || v[len - 1] != ']')
+			return false;
+		h = v + 1;
+		len -= 2;
+	}
+	if (len >= 128)
+		return false;
+	memcpy(host, h, len);
+	host[len] = '\0';
 	*port = (unsigned)n;
 	return true;
 }
 
+/* The family of a numeric address (its bytes into a), or 0 for a name. */
+static int
+settings_inet(const char *host, unsigned char a[16])
+{
+	if (inet_pton(AF_INET, host, a) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, host, a) == 1)
+		return AF_INET6;
+	return 0;
+}
+
 /*
- * A token's listen = "host:port" (a port of 1 to 65535; role submit only,
- * since whoever reaches the address is its tenant), the main listen and
- * every other token's told apart.  Tokens before t and the main listen
- * are already read.
+ * Whether two listens (a numeric address, or a name: the daemon's own may
+ * be one) would take the same port of one address, which cannot be bound
+ * twice: the same port, and the same address, or any address (0.0.0.0,
+ * or ::, which takes IPv4's as well) beside one of its own.
+ */
+static bool
+settings_listen_clash(const char *h1, unsigned p1, const char *h2, unsigned p2)
+{
+	static const unsigned char zero[16];
+	unsigned char a1[16], a2[16];
+	int f1, f2;
+	bool any1, any2;
+
+	if (p1 != p2)
+		return false;
+	if (strcmp(h1, h2) == 0)
+		return true;
+	if ((f1 = settings_inet(h1, a1)) == 0 ||
+	    (f2 = settings_inet(h2, a2)) == 0)
+		return false; /* a name: told apart when it is bound */
+	any1 = memcmp(a1, zero, f1 == AF_INET ? 4 : 16) == 0;
+	any2 = memcmp(a2, zero, f2 == AF_INET ? 4 : 16) == 0;
+	if (f1 == f2)
+		return any1 || any2 ||
+		    memcmp(a1, a2, f1 == AF_INET ? 4 : 16) == 0;
+	return (f1 == AF_INET6 && any1) || (f2 == AF_INET6 && any2);
+}
+
+/*
+ * A token's listen = "address:port" (a numeric address, IPv6's in
+ * brackets or not, and a port of 1 to 65535; role submit only, since
+ * whoever reaches the address is its tenant: a name could resolve to
+ * another, or a wider one), that neither the main listen nor any other
+ * token's can take too.  Tokens before t and the main listen are already
+ * read.
  */
 static int
 settings_token_listen(const config_setting_t *g, struct settings *s,
@@ -284,29 +339,35 @@ settings_token_listen(const config_setting_t *g, struct settings *s,
 	const config_setting_t *m = config_setting_get_member(g, "listen");
 	const char *v;
 	struct settings_token *o;
+	unsigned char a[16];
 
 	if (m == NULL)
 		return 0;
 	if ((v = config_setting_get_string(m)) == NULL ||
 	    !settings_hostport(v, t->listen_host, &t->listen_port) ||
-	    t->listen_port == 0)
+	    t->listen_port == 0 || settings_inet(t->listen_host, a) == 0)
 		return error_set_field(e, ERR_INVALID, "tokens",
 		    "token '%s': 'listen' must be \"address:port\" with a "
-		    "port of 1 to 65535",
+		    "numeric address (such as 127.0.0.1:8751 or [::1]:8751, "
+		    "not a name) and a port of 1 to 65535",
 		    t->name);
 	if (t->role == ROLE_ADMIN)
 		return error_set_field(e, ERR_INVALID, "tokens",
 		    "token '%s': 'listen' is for tokens of role submit only",
 		    t->name);
-	if (t->listen_port == s->listen_port &&
-	    strcmp(t->listen_host, s->listen_host) == 0)
+	if (settings_listen_clash(t->listen_host, t->listen_port,
+		s->listen_host, s->listen_port))
 		return error_set_field(e, ERR_INVALID, "tokens",
-		    "token '%s': 'listen' is the daemon's own listen", t->name);
+		    "token '%s': 'listen' takes the port of the daemon's own "
+		    "listen (the same address, or any address)",
+		    t->name);
 	for (o = s->tokens; o < t; o++)
-		if (o->listen_port == t->listen_port &&
-		    strcmp(o->listen_host, t->listen_host) == 0)
+		if (o->listen_port != 0 &&
+		    settings_listen_clash(o->listen_host, o->listen_port,
+			t->listen_host, t->listen_port))
 			return error_set_field(e, ERR_INVALID, "tokens",
-			    "tokens '%s' and '%s' have the same 'listen'",
+			    "tokens '%s' and '%s' have the same 'listen' (the "
+			    "same port of the same address, or any address)",
 			    o->name, t->name);
 	return 0;
 }

@@ -103,6 +103,21 @@ settings_load__example__read(void **state)
 	settings_release(&s);
 }
 
+/* An IPv6 listen in brackets is the address without them. */
+static void
+settings_load__listen_brackets__stripped(void **state)
+{
+	struct settings s;
+	struct error e;
+
+	write_valid("listen = \"[::1]:9001\";");
+	error_init(&e);
+	assert_int_equal(settings_load(conf_path, &s, &e), 0);
+	assert_string_equal(s.listen_host, "::1");
+	assert_int_equal(s.listen_port, 9001);
+	settings_release(&s);
+}
+
 static void
 settings_load__defaults__applied(void **state)
 {
@@ -146,6 +161,8 @@ settings_load__bad_values__refused(void **state)
 	    "dead_after_seconds");
 	refuse("listen = \"nowhere\";", "listen");
 	refuse("listen = \"127.0.0.1:99999\";", "listen");
+	refuse("listen = \"[::1:8750\";", "listen");
+	refuse("listen = \"[]:8750\";", "listen");
 	/* A typo stops the daemon instead of falling back to a default. */
 	refuse("max_attemps = 3;", "max_attemps");
 	/* An origin is a scheme, a host and a port, nothing more. */
@@ -596,6 +613,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    settings_load__unknown__names_its_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    settings_load__listen_brackets__stripped, setup, teardown),
 		cmocka_unit_test_setup_teardown(settings_load__example__read,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
