@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
 #include <sys/queue.h>
 
 #include "access.h"
@@ -132,21 +134,57 @@ server_token(struct core *c, struct evhttp_request *req, bool *given)
 }
 
 /*
- * Whether a browser sent the request for a web page: it has an Origin
- * (every cross-origin request, and every POST) or a Sec-Fetch-Site other
- * than "none" (every fetch of today's browsers, a page rebound to the
- * address by DNS included; "none" is the user's own navigation).  Such a
- * request must give its token at a tenant's own address: whoever runs the
- * browser can reach the address, the page's author need not.
+ * Whether a Host header names a host rather than an address: anything but
+ * an IPv4 address, a bracketed IPv6 one or localhost, each with an
+ * optional port.  A tenant's listen is an address, so only a page whose
+ * own name was rebound to it by DNS sends a name there.
+ */
+static bool
+server_host_named(const char *host)
+{
+	char name[256];
+	struct in6_addr a6;
+	struct in_addr a4;
+	size_t n;
+
+	if (host[0] == '[') {
+		n = strcspn(host + 1, "]");
+		if (host[1 + n] != ']' || n >= sizeof(name))
+			return true;
+		memcpy(name, host + 1, n);
+		name[n] = '\0';
+		return inet_pton(AF_INET6, name, &a6) != 1 ||
+		    (host[2 + n] != '\0' && host[2 + n] != ':');
+	}
+	n = strcspn(host, ":");
+	if (n >= sizeof(name))
+		return true;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	return inet_pton(AF_INET, name, &a4) != 1 &&
+	    strcasecmp(name, "localhost") != 0;
+}
+
+/*
+ * Whether a browser may have sent the request for a web page: it has an
+ * Origin (every cross-origin request, and every POST), a Sec-Fetch-Site
+ * other than "none" (every fetch of today's browsers, a page rebound to
+ * the address by DNS included; "none" is the user's own navigation), or a
+ * Host that is a name (a rebound page in a browser that sends no
+ * Sec-Fetch-Site).  Such a request must give its token at a tenant's own
+ * address: whoever runs the browser can reach the address, the page's
+ * author need not.
  */
 static bool
 server_from_page(struct evhttp_request *req)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	const char *site = evhttp_find_header(in, "Sec-Fetch-Site");
+	const char *host = evhttp_find_header(in, "Host");
 
 	return evhttp_find_header(in, "Origin") != NULL ||
-	    (site != NULL && strcmp(site, "none") != 0);
+	    (site != NULL && strcmp(site, "none") != 0) ||
+	    (host != NULL && server_host_named(host));
 }
 
 /* The caller's token, or NULL after replying 401. */

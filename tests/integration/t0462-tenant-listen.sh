@@ -127,6 +127,16 @@ got=$(req GET "$OWN/submissions/$BJOB?fields=stdout" -H "Sec-Fetch-Site: same-or
 tap_is "${got%% *}" 403 "a DNS-rebound page's GET /submissions/ID (Sec-Fetch-Site) is refused"
 got=$(req GET "$OWN/submissions/batch?tokens=$BJOB" -H "Sec-Fetch-Site: cross-site" -H "Sec-Fetch-Mode: no-cors")
 tap_is "${got%% *}" 403 "  and a cross-site fetch of a batch"
+# A browser that sends no Sec-Fetch-* (Safari before 16.4) still names the
+# page's host in Host: a name other than localhost is a rebound page's.
+for h in "rebound.example:$LPORT" "rebound.example" "127.0.0.1.rebound.example:$LPORT" "LOCALHOST.example"; do
+	got=$(req GET "$OWN/submissions/$BJOB?fields=stdout" -H "Host: $h")
+	tap_is "${got%% *}" 403 "a GET /submissions/ID with no token and Host: $h (a name, not the address) is refused"
+done
+for h in "127.0.0.1:$LPORT" "127.0.0.1" "localhost:$LPORT" "LocalHost" "[::1]:$LPORT"; do
+	got=$(req GET "$OWN/submissions/$BJOB?fields=stdout" -H "Host: $h")
+	tap_is "${got%% *}" 200 "  Host: $h (an address, or localhost) is answered"
+done
 tap_is "$(njobs)" "$n0" "no page submitted a job"
 tap_like "$(grep ' access ' "$T/serve.log")" "method=POST path=/api/v2/execute status=403 .*tenant=-" \
 	"the access log shows a page's refusal, with no tenant"
@@ -209,7 +219,7 @@ own, main, other = (int(a) for a in sys.argv[1:])
 def ask(port, path):
     s = socket.create_connection(("127.0.0.1", port))
     s.settimeout(5)
-    s.send(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    s.send(b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     ans = b""
     try:
         while True:
