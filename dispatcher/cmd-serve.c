@@ -240,6 +240,18 @@ cmd_serve_check_rest(const char *config, const struct settings *s,
 	       "%s\n",
 	    s->listen_host, s->listen_port, s->ntokens, admins, s->nnodes,
 	    s->access_log ? "on" : "off");
+	/* The tenants' own addresses, where a request without a token is
+	   the tenant's: an operator checks them before they are bound. */
+	for (i = 0; i < s->ntokens; i++) {
+		const struct settings_token *t = &s->tokens[i];
+		bool v6 = strchr(t->listen_host, ':') != NULL;
+
+		if (t->listen_port != 0)
+			printf("listen %s%s%s:%u for tenant '%s' (a Piston or "
+			       "Judge0 request without a token is its)\n",
+			    v6 ? "[" : "", t->listen_host, v6 ? "]" : "",
+			    t->listen_port, t->name);
+	}
 }
 
 /*

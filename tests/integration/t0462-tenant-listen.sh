@@ -197,8 +197,9 @@ tap_like "$out" "takes the port of the daemon's own listen" "  with the reason"
 got=$(req GET "$OWN/api/v2/runtimes")
 tap_is "${got%% *}" 200 "  and the running daemon still answers at beta's address"
 bad beta "[::1]:$LPORT"
-"$SLUICE_BIN" serve --check --config "$T/bad.conf" >/dev/null 2>&1
+out=$("$SLUICE_BIN" serve --check --config "$T/bad.conf" 2>&1)
 tap_is "$?" 0 "serve --check takes an IPv6 address in brackets ([::1]:$LPORT)"
+tap_like "$out" "listen \\[::1\\]:$LPORT for tenant 'beta'" "  and names the tenant's address in its summary"
 
 # --- One cap for every address, but no tenant's address takes it all:
 # beta holds as many connections as it can (its address's share), and the
