@@ -378,12 +378,26 @@ serve_line(struct serve *s, struct serve_child *k)
 {
 	if (k->skipping)
 		serve_error(s, k->tag, "io",
-		    "an answer line too long was dropped");
+		    "an answer line too long (or with no memory left for it) "
+		    "was dropped");
 	else if (k->len == 0 || k->buf[0] != '{')
 		serve_error(s, k->tag, "io",
 		    "an answer line that is not JSON was dropped");
 	else
 		serve_write(s, k->tag, k->buf, k->len);
+}
+
+/* Make room for cap bytes of a child's line; -1 if there is no memory. */
+static int
+serve_grow(struct serve_child *k, size_t cap)
+{
+	char *buf = realloc(k->buf, cap);
+
+	if (buf == NULL)
+		return -1;
+	k->buf = buf;
+	k->cap = cap;
+	return 0;
 }
 
 /* Pass on a child's complete lines; at its end, its exit status. */
@@ -407,12 +421,14 @@ serve_output(struct serve *s, size_t i)
 			k->skipping = true;
 			k->len = 0;
 		}
+		/* No memory for the line: it is dropped as a line too
+		   long is, and said so; the session goes on. */
+		if (!k->skipping && k->len + (n - start) > k->cap &&
+		    serve_grow(k, (k->len + (n - start)) * 2 + 256) == -1) {
+			k->skipping = true;
+			k->len = 0;
+		}
 		if (!k->skipping) {
-			if (k->len + (n - start) > k->cap) {
-				k->cap = (k->len + (n - start)) * 2 + 256;
-				if ((k->buf = realloc(k->buf, k->cap)) == NULL)
-					abort();
-			}
 			memcpy(k->buf + k->len, p, n - start);
 			k->len += n - start;
 		}

@@ -102,6 +102,16 @@ tap_is "$(tail -1 "$T/forge.out")" "g exit 0" "forged: it is the last, after the
 tap_is "$(grep -c '^g {' "$T/forge.out")" "$(grep -c . "$T/forge.out" | awk '{print $1 - 1}')" "forged: every other line under the tag is JSON"
 check_clean "forged"
 
+# --- a line longer than an answer line may be is dropped, and said so -----
+# (the same file: a line of 5 MB, longer than any result the agent writes;
+# wait reads it in pieces, none of them JSON, so each piece is dropped)
+printf '{"event":"x","pad":"%s"}\n' "$(head -c 5000000 /dev/zero | tr '\0' a)" >>"$G/events"
+printf 'h wait %s\nh2 info\n' "$G" | agent serve >"$T/long.out" 2>/dev/null
+tap_is "$(awk '{ if (length($0) > m) m = length($0) } END { print (m < 5000000) }' "$T/long.out")" 1 \
+	"long line: not passed on"
+tap_like "$(grep '^h {"error"' "$T/long.out")" 'answer line .* was dropped' "long line: an error under the tag says it was dropped"
+tap_is "$(lines h2 "$T/long.out" | jq -r '.slots')" 2 "long line: the session still answers after it"
+
 # --- a tag still running is not taken twice --------------------------------
 C=$(job_py serve-c "$SLEEP2")
 {
