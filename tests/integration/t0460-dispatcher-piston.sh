@@ -24,15 +24,7 @@ command -v jq >/dev/null || tap_skip_all "no jq"
 # quotas to run into and an address of its own (a free port of 27100 to
 # 27199), and a Piston execution is held 4 s at most.
 disp_setup 88000 1 2 'wait_max_seconds = 4;'
-LPORT=$("$NODE_PYTHON" -c 'import socket
-for p in range(27100, 27200):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break')
+LPORT=$(node_free_port_in 27100 27199)
 [ -n "$LPORT" ] || tap_bail "no free port in 27100-27199"
 sed -i -e 's/\(name = "alpha";.*role = "submit";\) }/\1 path_token = true; }/' \
 	-e "s/\\(name = \"beta\";.*role = \"submit\";\\) }/\\1 max_pending = 1; max_running = 1; path_token = true; listen = \"127.0.0.1:$LPORT\"; }/" \

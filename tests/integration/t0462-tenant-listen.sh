@@ -12,19 +12,9 @@
 . "$top_srcdir/tests/lib/dispatcher.sh"
 command -v jq >/dev/null || tap_skip_all "no jq"
 
-# free_port: a free port of 27300 to 27399 on 127.0.0.1, past $1.
+# free_port [AFTER]: a free port of 27300 to 27399 on 127.0.0.1, past AFTER.
 free_port() {
-	"$NODE_PYTHON" - "${1:-27299}" <<'PY'
-import socket, sys
-for p in range(int(sys.argv[1]) + 1, 27400):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break
-PY
+	node_free_port_in $((${1:-27299} + 1)) 27399
 }
 
 # One node; beta has quotas and an address of its own, alpha may give its

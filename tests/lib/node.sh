@@ -50,6 +50,22 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
+# node_free_port_in LO HI: the first port of LO to HI on 127.0.0.1 that
+# can be bound now (nothing if none): for a test given a range of its own.
+node_free_port_in() {
+	"$NODE_PYTHON" - "$1" "$2" <<'PY'
+import socket, sys
+for p in range(int(sys.argv[1]), int(sys.argv[2]) + 1):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+PY
+}
+
 # node_dir NAME: the node's directory.
 node_dir() {
 	echo "$T/node-$1"
