@@ -254,17 +254,21 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 		/* No token at all: the tenant whose own address this is,
 		   if it is one (sluice.conf's listen of a token), unless a
 		   web page sent it. */
-		if ((tok = server_token(c, req, &given)) == NULL && !given &&
-		    (tok = own) != NULL && server_from_page(req)) {
-			tok = NULL;
-			page = true;
-			why = "a web page's request must give its token "
-			      "(X-Auth-Token: TOKEN, Authorization: Bearer "
-			      "TOKEN, or /t/TOKEN/ in the path), even at this "
-			      "address";
-		} else if (tok == NULL && !given)
-			why = "missing token (Authorization: Bearer TOKEN, "
-			      "X-Auth-Token: TOKEN, or /t/TOKEN/ in the path)";
+		if ((tok = server_token(c, req, &given)) == NULL && !given) {
+			page = own != NULL && server_from_page(req);
+			if (own != NULL && !page)
+				tok = own;
+			else if (page)
+				why = "a web page's request must give its "
+				      "token (X-Auth-Token: TOKEN, "
+				      "Authorization: Bearer TOKEN, or "
+				      "/t/TOKEN/ in the path), even at this "
+				      "address";
+			else
+				why = "missing token (Authorization: Bearer "
+				      "TOKEN, X-Auth-Token: TOKEN, or "
+				      "/t/TOKEN/ in the path)";
+		}
 	}
 	piston = piston_path(path);
 	if (tok == NULL) {

@@ -257,8 +257,9 @@ settings_token_callback(const config_setting_t *g, struct settings_token *t,
 	return 0;
 }
 
-/* "host:port", or "[IPv6 address]:port", into host (of size 128, without
-   the brackets) and *port; false if it is not. */
+/* "host:port", or "[IPv6 address]:port", into host (of size
+   SETTINGS_HOST_MAX, without the brackets) and *port; false if it is
+   not. */
 static bool
 settings_hostport(const char *v, char *host, unsigned *port)
 {
@@ -276,7 +277,7 @@ settings_hostport(const char *v, char *host, unsigned *port)
 		h = v + 1;
 		len -= 2;
 	}
-	if (len >= 128)
+	if (len >= SETTINGS_HOST_MAX)
 		return false;
 	memcpy(host, h, len);
 	host[len] = '\0';

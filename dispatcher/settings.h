@@ -23,6 +23,9 @@ enum settings_role {
 	ROLE_ADMIN
 };
 
+/* A listen's address, as written (IPv6's without its brackets). */
+#define SETTINGS_HOST_MAX 128
+
 struct settings_token {
 	char name[SETTINGS_NAME_MAX]; /* the tenant */
 	unsigned char sha256[32];
@@ -39,7 +42,7 @@ struct settings_token {
 	/* An address of the tenant's own (listen_port 0: none): the API
 	   listens there too, and a request there that gives no token is
 	   this token's, for the Piston and Judge0 APIs; role submit only. */
-	char listen_host[128];
+	char listen_host[SETTINGS_HOST_MAX];
 	unsigned listen_port;
 };
 
@@ -106,7 +109,7 @@ struct settings_node {
 };
 
 struct settings {
-	char listen_host[128];
+	char listen_host[SETTINGS_HOST_MAX];
 	unsigned listen_port;
 	char state_dir[400];
 	unsigned max_attempts; /* tries before NODE_FAIL */
