@@ -151,9 +151,11 @@ jobsel_tenant(struct jobsel *s, const char *arg, struct error *e)
 	if (!util_token_ok(arg, sizeof(s->tenant) - 1))
 		return error_set(e, ERR_USAGE, "'%s' is not a tenant's name",
 		    arg);
-	if (s->tenant[0] != '\0' || s->me)
+	if (s->me)
 		return error_set(e, ERR_USAGE,
-		    "one --tenant only (and not with --me)");
+		    "--me and --tenant exclude each other");
+	if (s->tenant[0] != '\0')
+		return error_set(e, ERR_USAGE, "one --tenant only");
 	snprintf(s->tenant, sizeof(s->tenant), "%s", arg);
 	return 0;
 }

@@ -2,11 +2,11 @@
  * Which jobs `sluice list` and `sluice cancel` act on, as squeue and
  * scancel select them: states (-t R,PD), ids (-j 3,4), names (-n), a
  * label, a tenant (-u, or --me: the token's own), and a window of
- * submission times (--since, --until).  The selection becomes the query of GET /v1/jobs, which
- * filters on the dispatcher; every job that comes back is checked against
- * it again here (jobsel_match()), so that a dispatcher that ignored a
- * filter (an older one) can never make cancel act on a job it was not
- * asked to.
+ * submission times (--since, --until).  The selection becomes the query
+ * of GET /v1/jobs, which filters on the dispatcher; every job that comes
+ * back is checked against it again here (jobsel_match()), so that a
+ * dispatcher that ignored a filter (an older one) can never make cancel
+ * act on a job it was not asked to.
  */
 #ifndef SLUICE_DISPATCHER_JOBSEL_H
 #define SLUICE_DISPATCHER_JOBSEL_H
