@@ -71,6 +71,24 @@ check_clean bigstdin
 # held several times its limit, and the verdict said ok with a small peak.
 # Now the filter refuses memfd_create, shmget and msgget (ENOSYS) when no
 # memory cgroup holds the job (filter.c; info's enforced and filter say so).
+#
+# held_at_most NAME HELD WHAT SYSCALL CHARGED: the job NAME (128 MiB) held
+# HELD bytes in WHAT: at most its memory_bytes, or its verdict is
+# memory_limit; without a memory cgroup, its stdout's SYSCALL line says
+# ENOSYS (with one, the cgroup charges CHARGED, and the case says SKIP).
+held_at_most() {
+	local name=$1 held=$2 what=$3 sc=$4 charged=$5
+	tap_diag "$name: verdict $(r .verdict), held ${held:-0} bytes, peak $(r .memory_peak_bytes), limit 134217728"
+	tap_ok "$([ "$(r .verdict)" = memory_limit ] || [ "${held:-0}" -le 134217728 ]; echo $?)" \
+		"defended (was a hole): $name: a job cannot hold more than memory_bytes in $what (or its verdict is memory_limit)"
+	if [ -z "$ROOTLESS_CG" ]; then
+		tap_is "$(grep "^$sc" "$DIR/stdout")" "$sc Function not implemented" \
+			"$name: without a memory cgroup $sc is ENOSYS"
+	else
+		tap_skip "$name: without a memory cgroup $sc is ENOSYS" "a memory cgroup is delegated: it charges $charged"
+	fi
+	check_clean "$name"
+}
 run_py memfd 'import os, sys
 chunk = b"\xa5" * (1 << 20)
 fds = []
@@ -85,17 +103,8 @@ for i in range(6):
 held = sum(os.fstat(f).st_size for f in fds)
 print("held", held, all(os.pread(f, 4, 59 << 20) == chunk[:4] for f in fds))' \
 	'{"memory_bytes": 134217728, "processes": 1}'
-held=$(awk '$1 == "held" && $3 == "True" { print $2 }' "$DIR/stdout")
-tap_diag "memfd: verdict $(r .verdict), held ${held:-0} bytes, peak $(r .memory_peak_bytes), limit 134217728"
-tap_ok "$([ "$(r .verdict)" = memory_limit ] || [ "${held:-0}" -le 134217728 ]; echo $?)" \
-	"defended (was a hole): memfd: a job cannot hold more than memory_bytes in memfds (or its verdict is memory_limit)"
-if [ -z "$ROOTLESS_CG" ]; then
-	tap_is "$(cat "$DIR/stdout")" "memfd_create Function not implemented" \
-		"memfd: without a memory cgroup memfd_create is ENOSYS"
-else
-	tap_skip "memfd: without a memory cgroup memfd_create is ENOSYS" "a memory cgroup is delegated: it charges the memfd"
-fi
-check_clean memfd
+held_at_most memfd "$(awk '$1 == "held" && $3 == "True" { print $2 }' "$DIR/stdout")" \
+	memfds memfd_create "the memfd"
 
 run_py sysvshm 'import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
@@ -115,17 +124,8 @@ for i in range(6):
     libc.shmdt(ctypes.c_void_p(a))
     n += 1
 print("held", n * SZ)' '{"memory_bytes": 134217728, "processes": 1}'
-held=$(awk '$1 == "held" { print $2 }' "$DIR/stdout")
-tap_diag "sysvshm: verdict $(r .verdict), held ${held:-0} bytes, peak $(r .memory_peak_bytes), limit 134217728"
-tap_ok "$([ "$(r .verdict)" = memory_limit ] || [ "${held:-0}" -le 134217728 ]; echo $?)" \
-	"defended (was a hole): sysvshm: a job cannot hold more than memory_bytes in detached SysV segments (or its verdict is memory_limit)"
-if [ -z "$ROOTLESS_CG" ]; then
-	tap_is "$(grep '^shmget' "$DIR/stdout")" "shmget Function not implemented" \
-		"sysvshm: without a memory cgroup shmget is ENOSYS"
-else
-	tap_skip "sysvshm: without a memory cgroup shmget is ENOSYS" "a memory cgroup is delegated: it charges the segments"
-fi
-check_clean sysvshm
+held_at_most sysvshm "$(awk '$1 == "held" { print $2 }' "$DIR/stdout")" \
+	"detached SysV segments" shmget "the segments"
 
 # Several processes, each under RLIMIT_AS: the documented weakness (agent/
 # README.md "Rootless"; info's enforced says rlimit), kept here so that it
