@@ -101,10 +101,9 @@ function seconds(n) {
   return `${Number(n).toFixed(n < 10 ? 3 : 1)} s`;
 }
 
-// The run time of a job as a list shows it: 0:00 until it starts.
-// As sluice list's TIME (squeue's): 0:00 while the job waits, requeued or
-// not, and from the current attempt's start (attempt_started_at), not the
-// first attempt's.
+// The run time of a job as sluice list's TIME (squeue's) shows it: 0:00
+// while the job waits, requeued or not, then from the current attempt's
+// start (attempt_started_at), not the first attempt's.
 function runTime(j) {
   if (j.state === "PENDING") return "0:00";
   if (j.wall_seconds !== null && j.wall_seconds !== undefined && FINAL.has(j.state))
