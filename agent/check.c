@@ -242,6 +242,7 @@ check_run(const struct agent_conf *c, const struct runtime *rt,
 	sj.evfd = evfd;
 	sj.slotfd = slotfd;
 	sj.wakefd = sj.template_fd = sj.parkfd = sj.parked_lock = -1;
+	sj.zygotefd = -1;
 	sj.spare_ns[0] = sj.spare_ns[1] = -1;
 	pid = supervise_start(&sj, (const int[2]){ -1, -1 });
 	close(slotfd);

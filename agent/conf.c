@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ static const char *const conf_known[] = { "base_dir", "slots", "uid_base",
 	"gid_base", "defaults", "ceilings", "runtimes", "out_files_max",
 	"cgroup", "cgroup_root", "cgroup_parent", "sftp_server", "mode", NULL };
 static const char *const conf_runtime_known[] = { "name", "command", "binds",
-	"version", "warm_start", "compile", "check", NULL };
+	"version", "warm_start", "zygote", "compile", "check", NULL };
 static const char *const conf_compile_known[] = { "command", "defaults",
 	"ceilings", NULL };
 static const char *const conf_check_known[] = { "entry", "source", NULL };
@@ -144,6 +145,66 @@ conf_warm_start(const config_setting_t *s, struct runtime *rt, struct error *e)
 		    rt->name);
 	rt->warm_start = true;
 	return 0;
+}
+
+/*
+ * zygote: the warm_start runtime's jobs forked from one interpreter started
+ * once (zygote.h), only for the interpreter sluice-zygote embeds, and with
+ * the user's site-packages off (-s or -I): that start runs on the host,
+ * where HOME (/tmp) is not the sandbox's.
+ */
+static int
+conf_zygote(const config_setting_t *s, struct runtime *rt, struct error *e)
+{
+	const config_setting_t *w = config_setting_get_member(s, "zygote");
+	size_t i;
+
+	if (w == NULL)
+		return 0;
+	if (config_setting_type(w) != CONFIG_TYPE_BOOL)
+		return error_set_field(e, ERR_INVALID, "zygote",
+		    "runtime '%s': 'zygote' must be true or false", rt->name);
+	if (!config_setting_get_bool(w))
+		return 0;
+	if (!rt->warm_start)
+		return error_set_field(e, ERR_INVALID, "zygote",
+		    "runtime '%s': zygote needs warm_start = true", rt->name);
+#ifdef ZYGOTE_PYTHON
+	char real[PATH_MAX];
+
+	if (realpath(rt->command[0], real) == NULL ||
+	    strcmp(real, ZYGOTE_PYTHON) != 0)
+		return error_set_field(e, ERR_INVALID, "zygote",
+		    "runtime '%s': zygote needs the interpreter "
+		    "sluice-zygote embeds, %s, not '%s'",
+		    rt->name, ZYGOTE_PYTHON, rt->command[0]);
+	/* The words before "{entry}" are short options (conf_warm_flags()),
+	   -X and -W with a value of their own. */
+	for (i = 1; i + 1 < rt->ncommand; i++) {
+		if (strcmp(rt->command[i], "-X") == 0 ||
+		    strcmp(rt->command[i], "-W") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(rt->command[i], "-X", 2) != 0 &&
+		    strncmp(rt->command[i], "-W", 2) != 0 &&
+		    strpbrk(rt->command[i] + 1, "sI") != NULL)
+			break;
+	}
+	if (i + 1 >= rt->ncommand)
+		return error_set_field(e, ERR_INVALID, "zygote",
+		    "runtime '%s': zygote needs -s or -I in the command (no "
+		    "user site-packages: the interpreter starts on the host)",
+		    rt->name);
+	rt->zygote = true;
+	return 0;
+#else
+	(void)i;
+	return error_set_field(e, ERR_INVALID, "zygote",
+	    "runtime '%s': this agent was built without sluice-zygote "
+	    "(configure found no python3-embed)",
+	    rt->name);
+#endif
 }
 
 /*
@@ -259,7 +320,7 @@ conf_runtime_read(const config_setting_t *s, const struct agent_conf *c,
 	if (config_setting_lookup_string(s, "version", &version) &&
 	    (rt->version = strdup(version)) == NULL)
 		return error_set(e, ERR_NOMEM, "out of memory");
-	if (conf_warm_start(s, rt, e) == -1)
+	if (conf_warm_start(s, rt, e) == -1 || conf_zygote(s, rt, e) == -1)
 		return -1;
 	if (conf_compile(s, c, rt, e) == -1 || conf_check(s, rt, e) == -1)
 		return error_wrap(e, "runtime '%s'", name);

@@ -48,6 +48,8 @@ struct runtime {
 	size_t nbinds;
 	char *version; /* configured version, or NULL to ask */
 	bool warm_start; /* its interpreter may start before the job (park.h) */
+	bool zygote; /* warm_start's jobs forked from one interpreter
+			(zygote.h) */
 	/* A compile stage, run in the job's sandbox before command (with
 	   the same placeholders, and no args); NULL when it has none.  Its
 	   limits are its own, but for disk_bytes: the run's, as the two

@@ -41,6 +41,7 @@
 #include "trust.h"
 #include "util.h"
 #include "warm.h"
+#include "zygote.h"
 
 #define AGENT_VERSION_PROBE_SECONDS 5
 #define AGENT_CLEAN_MAX 1000
@@ -78,6 +79,87 @@ static struct {
 
 /* A session's parked run, in the request child that holds it. */
 static struct park agent_parked;
+
+/*
+ * A session's zygote (zygote.h), for the warm_start runtime with zygote =
+ * true, started for that runtime's parked command and environment, and
+ * again when they change and every WARM_MAX_AGE_SECONDS (a fresh hash
+ * secret and address layout); after one that exited by itself, not before
+ * WARM_MAX_AGE_SECONDS.
+ */
+static struct {
+	struct park_zygote z;
+	pid_t pid;
+	time_t at, not_before;
+} agent_zygote = { { -1, 0 }, -1, 0, 0 };
+
+/* Stop the session's zygote: the jobs it forked go on (their parents are
+   its children, which do not die with it). */
+static void
+agent_zygote_stop(void)
+{
+	if (agent_zygote.pid > 0) {
+		(void)kill(agent_zygote.pid, SIGKILL);
+		while (
+		    waitpid(agent_zygote.pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	if (agent_zygote.z.fd != -1)
+		close(agent_zygote.z.fd);
+	agent_zygote.z.fd = -1;
+	agent_zygote.pid = -1;
+}
+
+/* Keep the zygote the kept policy asks for (agent_keep()). */
+static void
+agent_zygote_keep(void)
+{
+	const struct runtime *rt = NULL;
+	struct manifest m;
+	struct plan p;
+	struct error e;
+	char entry[1] = "";
+	time_t now = time(NULL);
+	uint64_t h;
+	int status;
+
+	/* One that exited by itself (it could not start: say, the runtime's
+	   interpreter is not its own, which it told stderr) is not started
+	   again at once; one killed is. */
+	if (agent_zygote.pid > 0 &&
+	    waitpid(agent_zygote.pid, &status, WNOHANG) == agent_zygote.pid) {
+		agent_zygote.pid = -1;
+		if (WIFEXITED(status))
+			agent_zygote.not_before = now + WARM_MAX_AGE_SECONDS;
+		agent_zygote_stop();
+	}
+	if (agent_kept.valid && geteuid() == 0)
+		rt = conf_warm_runtime(&agent_kept.conf);
+	if (rt == NULL || !rt->zygote) {
+		agent_zygote_stop();
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	snprintf(m.runtime, sizeof(m.runtime), "%s", rt->name);
+	m.entry = entry;
+	error_init(&e);
+	if (plan_build(&p, &m, &agent_kept.conf, 0, false, &e) == -1)
+		return;
+	if (plan_warm_argv(&p, park_runner) == 0) {
+		h = zygote_hash(p.argv, p.envp);
+		if (agent_zygote.z.fd != -1 &&
+		    (h != agent_zygote.z.hash ||
+			now - agent_zygote.at > WARM_MAX_AGE_SECONDS))
+			agent_zygote_stop();
+		if (agent_zygote.z.fd == -1 && now >= agent_zygote.not_before &&
+		    zygote_start(p.argv, p.envp, &agent_zygote.z.fd,
+			&agent_zygote.pid, &e) == 0) {
+			agent_zygote.z.hash = h;
+			agent_zygote.at = now;
+		}
+	}
+	plan_release(&p);
+}
 
 /* Print a JSON object on stdout as one line. */
 static void
@@ -254,7 +336,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	sj.cg = &cs;
 	sj.evfd = evfd;
 	sj.slotfd = slotfd;
-	sj.parkfd = sj.parked_lock = -1;
+	sj.parkfd = sj.parked_lock = sj.zygotefd = -1;
 	/* The namespaces the session made for this run, if any: only this
 	   process has them now (agent_keep() closed its own). */
 	memcpy(sj.spare_ns, agent_kept.ns, sizeof(sj.spare_ns));
@@ -815,10 +897,12 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 out:
 	for (i = 0; i < SERVE_KEEP_FDS; i++)
 		fds[i] = -1;
+	agent_zygote_keep();
 	fds[0] = agent_kept.ns[0];
 	fds[1] = agent_kept.ns[1];
-	for (i = 0; i < agent_kept.warm.n && i + 2 < SERVE_KEEP_FDS; i++)
-		fds[i + 2] = agent_kept.warm.t[i].fd;
+	fds[2] = agent_zygote.z.fd;
+	for (i = 0; i < agent_kept.warm.n && i + 3 < SERVE_KEEP_FDS; i++)
+		fds[i + 3] = agent_kept.warm.t[i].fd;
 	/* A policy that passed, with a runtime to warm: park a run. */
 	return agent_kept.valid && conf_warm_runtime(&agent_kept.conf) != NULL;
 }
@@ -997,7 +1081,8 @@ agent_park(void *config_path)
 	if (agent_load(&a, true, &e) == 0) {
 		close(a.jobsfd);
 		if ((rt = conf_warm_runtime(&a.conf)) != NULL)
-			rc = park_start(&agent_parked, &a.conf, rt, &e);
+			rc = park_start(&agent_parked, &a.conf, rt,
+			    &agent_zygote.z, &e);
 		/* The request reads the policy again, through the kept
 		   copy while the file is unchanged. */
 		if (a.kept) {

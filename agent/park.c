@@ -23,6 +23,7 @@
 #include "park.h"
 #include "slot.h"
 #include "supervise.h"
+#include "zygote.h"
 
 /*
  * The runner, run as `python3 [flags] -c RUNNER` in place of the entry.
@@ -41,7 +42,7 @@
  * cleared are bound as default arguments.
  */
 /* clang-format off */
-static const char park_runner[] =
+const char park_runner[] =
 	"import sys,os,_socket\n"
 	"def _sluice_hook(t,v,tb,h=sys.__excepthook__,bi=isinstance,be=BaseException):\n"
 	"    while tb is not None and tb.tb_frame.f_code.co_filename=='<string>':\n"
@@ -119,10 +120,20 @@ park_send_fds(int sock, const struct iovec *iov, int niov, const int *fds,
 	return r == -1 ? -1 : 0;
 }
 
+/* Whether the zygote at fd (-1: none) is there to take a request. */
+static bool
+park_zygote_alive(int fd)
+{
+	struct pollfd p = { fd, POLLOUT, 0 };
+
+	return fd != -1 && poll(&p, 1, 0) == 1 &&
+	    (p.revents & (POLLHUP | POLLERR)) == 0;
+}
+
 /* See park.h. */
 int
 park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
-    struct error *e)
+    const struct park_zygote *z, struct error *e)
 {
 	struct supervise_job sj;
 	struct manifest m;
@@ -164,6 +175,17 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	sj.template_fd = -1;
 	sj.parkfd = sock[1];
 	sj.parked_lock = parked;
+	/* The session's zygote, if it was started for this very command
+	   and environment and is still there (a dead one's socket hangs
+	   up: park as without one), and the job's CPU time can be read
+	   from its cgroup (the job is not the supervisor's descendant). */
+	sj.zygotefd = -1;
+	if (rt->zygote && z != NULL && park_zygote_alive(z->fd) && k->cs.cpu &&
+	    zygote_hash(k->plan.argv, k->plan.envp) == z->hash &&
+	    (sj.zygotefd = fcntl(z->fd, F_DUPFD_CLOEXEC, 3)) == -1) {
+		error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
+		goto fail;
+	}
 	if ((k->sup = supervise_start(&sj,
 		 (const int[2]){ wake[0], sock[0] })) == -1) {
 		error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
@@ -175,6 +197,8 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	close(parked);
 	close(sock[1]);
 	close(wake[1]);
+	if (sj.zygotefd != -1)
+		close(sj.zygotefd);
 	k->sock = sock[0];
 	k->wake = wake[0];
 	snprintf(k->base_dir, sizeof(k->base_dir), "%s", c->base_dir);

@@ -23,6 +23,7 @@
 #define SLUICE_AGENT_PARK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cgroup.h"
@@ -62,13 +63,25 @@ struct park {
 	unsigned out_files_max; /* of the policy it was built under */
 };
 
+/* The runner's Python source (run with -c). */
+extern const char park_runner[];
+
+/* The session's zygote (zygote.h): its socket (or -1) and what it was
+   started for (zygote_hash()). */
+struct park_zygote {
+	int fd;
+	uint64_t hash;
+};
+
 /*
  * Park: take a slot and start a supervisor that builds runtime rt's sandbox
- * under policy c with its default limits and starts the runner.  0, or -1
- * (no free slot, a failure) with nothing left.
+ * under policy c with its default limits and starts the runner, or, for a
+ * runtime with zygote = true, has z's zygote fork it into the sandbox (if
+ * z was started for the same command; else as without).  0, or -1 (no
+ * free slot, a failure) with nothing left.
  */
 int park_start(struct park *k, const struct agent_conf *c,
-    const struct runtime *rt, struct error *e);
+    const struct runtime *rt, const struct park_zygote *z, struct error *e);
 
 /*
  * Wait for the request the session hands this child ("run JOBDIR"), into

@@ -130,8 +130,8 @@ sandbox_recv(int sock, struct sandbox_msg *m, int *fd)
 	return 0;
 }
 
-/* Report a failure to the supervisor and end this process. */
-static void __attribute__((noreturn, format(printf, 2, 3)))
+/* See sandbox.h. */
+void
 sandbox_die(int sock, const char *fmt, ...)
 {
 	char text[sizeof(((struct sandbox_msg *)0)->text)];
@@ -693,25 +693,10 @@ sandbox_no_caps(void)
 	return true;
 }
 
-/* What one job process of a sandbox runs: the run, or a compile stage. */
-struct sandbox_stage {
-	char *const *argv;
-	char *const *envp;
-	const struct plan_rlimit *rlimits;
-	size_t nrlimits;
-	const struct filter_prog *prog;
-	int runner; /* a warm start's runner socket, or -1 */
-	int out, err; /* a compile stage's output, or -1: the run's, at 1
-			 and 2 already */
-};
-
-/*
- * The job: become the slot's user with nothing left of root, apply limits,
- * load the filter, execute.  Runs as PID 2 of the namespace (a compile
- * stage's job first, when there is one).
- */
-static void __attribute__((noreturn))
-sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
+/* See sandbox.h. */
+void
+sandbox_job_prepare(const struct plan *p, const struct sandbox_stage *st,
+    int sock)
 {
 	struct error e;
 	sigset_t none;
@@ -773,6 +758,12 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 	if (setresuid(0, 0, 0) == 0 || getuid() != p->uid ||
 	    geteuid() != p->uid || getgid() != p->gid)
 		sandbox_die(sock, "privileges were not dropped");
+	/* The change of ids made this process undumpable, which an execve
+	   undoes; a zygote's job (no argv: it runs no execve) undoes it
+	   here, or its own /proc/self files would be refused to it. */
+	if (st->argv == NULL && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == -1)
+		sandbox_die(sock, "cannot make the job dumpable: %s",
+		    strerror(errno));
 	/* The filter comes last: everything above needed calls it refuses.
 	   filter_install sets no_new_privs first. */
 	if (filter_install(st->prog, &nfd, &e) == -1)
@@ -807,6 +798,17 @@ sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
 			sandbox_die(sock, "setrlimit %d: %s",
 			    st->rlimits[i].resource, strerror(errno));
 	}
+}
+
+/*
+ * The job: become the slot's user with nothing left of root, apply limits,
+ * load the filter, execute.  Runs as PID 2 of the namespace (a compile
+ * stage's job first, when there is one).
+ */
+static void __attribute__((noreturn))
+sandbox_job_main(const struct plan *p, const struct sandbox_stage *st, int sock)
+{
+	sandbox_job_prepare(p, st, sock);
 	execve(st->argv[0], st->argv, st->envp);
 	/* A program in /job is the job's own (submitted, or made by its
 	   compile stage): that it cannot be executed is the job's fault,
@@ -992,11 +994,15 @@ sandbox_handoff(int sock, const struct plan *p, struct sandbox_io *io,
 	int rootfd, fd = -1;
 	size_t i;
 
-	if ((pfd[1].fd = (int)syscall(SYS_pidfd_open, job, 0)) == -1)
+	/* A zygote's job (job -1) is not init's child: the supervisor
+	   watches it. */
+	if (job != -1 &&
+	    (pfd[1].fd = (int)syscall(SYS_pidfd_open, job, 0)) == -1)
 		sandbox_die(sock, "pidfd_open: %s", strerror(errno));
 	while (poll(pfd, 2, -1) == -1 && errno == EINTR)
 		;
-	close(pfd[1].fd);
+	if (pfd[1].fd != -1)
+		close(pfd[1].fd);
 	if (pfd[0].revents == 0)
 		return;
 	if (sandbox_recv(sock, &m, &fd) == -1 || m.type != SANDBOX_FILES ||
@@ -1072,6 +1078,35 @@ sandbox_compile(const struct plan *p, const struct sandbox_stage *st, int sock)
 	if (sandbox_send(sock, SANDBOX_STAGE, status, NULL, -1, NULL) == -1)
 		_exit(127);
 	sandbox_expect(sock, SANDBOX_GO, &m);
+}
+
+/*
+ * A warm start whose job a zygote forks into these namespaces (zygote.h):
+ * copy the submission in at the handoff as for any warm start, then hold
+ * the namespace with no privilege left, the kernel reaping what the job
+ * leaves (SIGCHLD ignored), until the supervisor, which has the job's
+ * status from the zygote, kills init or goes.
+ */
+static void __attribute__((noreturn))
+sandbox_zygote_wait(int sock, const struct plan *p, struct sandbox_io *io)
+{
+	struct sandbox_msg m;
+	int fd;
+
+	sandbox_handoff(sock, p, io, -1);
+	close(0);
+	close(1);
+	close(2);
+	if (sandbox_drop_bounding() == -1 || sandbox_drop_caps() == -1)
+		sandbox_die(sock, "init cannot drop capabilities: %s",
+		    strerror(errno));
+	if (signal(SIGCHLD, SIG_IGN) == SIG_ERR)
+		sandbox_die(sock, "init cannot ignore SIGCHLD: %s",
+		    strerror(errno));
+	while (sandbox_recv(sock, &m, &fd) == 0)
+		if (fd != -1)
+			close(fd);
+	_exit(0);
 }
 
 /* The body of init: see sandbox.h. */
@@ -1179,6 +1214,8 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	}
 	run = (struct sandbox_stage){ p->argv, p->envp, p->rlimits, p->nrlimits,
 		&filter.filter, fds[5], -1, -1 };
+	if (io->zygote)
+		sandbox_zygote_wait(sock, p, &mine);
 	if ((job = fork()) == -1)
 		sandbox_die(sock, "fork: %s", strerror(errno));
 	if (job == 0)

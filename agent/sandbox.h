@@ -82,6 +82,9 @@ struct sandbox_io {
 			    for this plan (warm.c), or -1: init builds it */
 	int runner_fd; /* a warm start: the job's descriptor 3, on which its
 			  runner takes the job (park.h); else -1 */
+	bool zygote; /* a warm start whose job a zygote forks into init's
+			namespaces (zygote.h): init forks none, and its
+			runner_fd is -1 */
 	int compile_out_fd; /* the compile stage's stdout and stderr (write */
 	int compile_err_fd; /* ends), or -1 without one */
 };
@@ -114,6 +117,34 @@ void sandbox_spare_close(int ns[2]);
  */
 void sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
     __attribute__((noreturn));
+
+/* What one job process of a sandbox runs: the run, or a compile stage. */
+struct sandbox_stage {
+	char *const *argv;
+	char *const *envp;
+	const struct plan_rlimit *rlimits;
+	size_t nrlimits;
+	const struct filter_prog *prog;
+	int runner; /* a warm start's runner socket, or -1 */
+	int out, err; /* a compile stage's output, or -1: the run's, at 1
+			 and 2 already */
+};
+
+/*
+ * Make this process the job of p's sandbox, all but its execve: a session
+ * of its own, the slot's ids with no capability left (checked), the filter
+ * (its listener sent to sock as SANDBOX_NOTIFY_FD), st's runner at
+ * descriptor 3, st's rlimits last.  Uses of p: uid, gid, workdir, userns.
+ * Any failure goes to sock as SANDBOX_ERROR and ends the process.  init's
+ * job process runs it before its execve; a zygote's (zygote.h) before the
+ * warm interpreter runs the runner.
+ */
+void sandbox_job_prepare(const struct plan *p, const struct sandbox_stage *st,
+    int sock);
+
+/* Report a failure to sock as SANDBOX_ERROR and end this process. */
+void sandbox_die(int sock, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
 
 /*
  * Build the template's steps of p (p->mounts[0..ntemplate)) on root_dir, in

@@ -283,6 +283,9 @@ serve_start(struct serve *s, const char *tag, char **words, size_t n)
 		}
 	if (strcmp(words[0], "run") == 0 && n == 2 &&
 	    serve_hand(s, tag, words[1])) {
+		/* Not "run": the namespaces kept for a cold run are still
+		   unused. */
+		s->want_park = s->keep("hand", s->keep_fds, s->arg);
 		serve_repark(s);
 		return;
 	}

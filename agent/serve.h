@@ -30,15 +30,18 @@ typedef int (
     *serve_verb_fn)(const char *verb, int nargs, char **args, void *arg);
 
 #define SERVE_IDLE_SECONDS 10
-#define SERVE_KEEP_FDS 66 /* two namespaces and a template per runtime */
+#define SERVE_KEEP_FDS \
+	67 /* two namespaces, a zygote and a template per
+			     runtime */
 
 /*
  * Refreshes what the session keeps for its requests (the policy, the
  * namespaces for the next run, the templates), and says whether a run
  * should be parked: run in the serving process
  * at the start and every SERVE_IDLE_SECONDS without a request (verb NULL),
- * and after each request has been handed to its child (its verb), never
- * on a request's own path.  A child inherits what was kept as
+ * and after each request has been handed to its child (its verb, or
+ * "hand" for a run handed to the parked run), never on a request's own
+ * path.  A child inherits what was kept as
  * of its fork; of the descriptors above stderr it keeps only those in fds
  * (-1 for none), and closes the rest.
  */

@@ -42,6 +42,7 @@
 #include "supervise.h"
 #include "util.h"
 #include "verdict.h"
+#include "zygote.h"
 
 /* memfd_create: sealed against ever being made executable (Linux 6.3). */
 #ifndef MFD_NOEXEC_SEAL
@@ -63,7 +64,8 @@ enum sup_source {
 	SRC_CANCEL,
 	SRC_NOTIFY,
 	SRC_CSTDOUT,
-	SRC_CSTDERR
+	SRC_CSTDERR,
+	SRC_ZYGOTE
 };
 
 /* One stream of captured output. */
@@ -81,6 +83,11 @@ struct sup {
 	pid_t init;
 	int sock, epfd, sigfd, wallfd, cpufd, inofd, notifyfd, outdirfd;
 	int runner; /* a warm start's runner socket */
+	/* A zygote's job (zygote.h): what the request hands it until it is
+	   sent (stdout's and stderr's write ends, the runner's end), then
+	   the reply socket its messages and status come on; else -1. */
+	int zout, zerr, zrunner, zreply;
+	struct filter_prog prog; /* the run's filter, for the zygote */
 	struct sup_stream out, err;
 	struct sup_stream cout, cerr; /* a compile stage's output */
 	bool compiling; /* the compile stage runs, or failed */
@@ -90,6 +97,8 @@ struct sup {
 	uint64_t oom_base; /* OOM kills before the run */
 	double cpu_base_s; /* CPU seconds before the run, without a cgroup */
 	bool reaped;
+	bool killed; /* init was sent SIGKILL: as a cold init would then
+			report none, no status of a zygote's counts */
 	bool attached; /* init was born in its v2 cgroup */
 	ino_t pidns; /* init's PID namespace, or 0 (mode "user": it tells
 			the job's processes; sup_go() reads it before init
@@ -254,8 +263,10 @@ sup_kill(struct sup *s, enum verdict_kill why)
 		s->facts.cpu_seconds = cpu;
 	if (s->facts.killed == KILL_NONE && why != KILL_NONE)
 		s->facts.killed = why;
-	if (s->init > 0 && !s->reaped)
+	if (s->init > 0 && !s->reaped) {
 		kill(s->init, SIGKILL);
+		s->killed = true;
+	}
 }
 
 /* The job's CPU seconds in a reading of the cgroup's CPU time. */
@@ -371,21 +382,35 @@ sup_watch_cancel(struct sup *s)
 
 static void sup_stage(struct sup *s, int status);
 
-/* A message from init or the job. */
+/*
+ * A message from init or the job on *sock: init's socket, or a zygote's
+ * reply socket, on which the zygote's child sends the job's status once the
+ * job has ended (init, which holds the namespace, is then killed).
+ */
 static void
-sup_message(struct sup *s)
+sup_message(struct sup *s, int *sock)
 {
 	struct sandbox_msg m;
 	int fd;
 
-	if (sandbox_recv(s->sock, &m, &fd) == -1) {
-		sup_unwatch(s, &s->sock);
+	if (sandbox_recv(*sock, &m, &fd) == -1) {
+		/* The zygote's child ends after the status: without one,
+		   it has lost the job. */
+		if (sock == &s->zreply && !s->facts.have_status && !s->killed) {
+			sup_fail(s, "the zygote lost the job");
+			sup_kill(s, KILL_NONE);
+		}
+		sup_unwatch(s, sock);
 		return;
 	}
 	switch (m.type) {
 	case SANDBOX_STATUS:
+		if (sock == &s->zreply && s->killed)
+			break;
 		s->facts.have_status = true;
 		s->facts.status = m.value;
+		if (sock == &s->zreply && s->init > 0 && !s->reaped)
+			kill(s->init, SIGKILL);
 		break;
 	case SANDBOX_NOTIFY_FD:
 		sup_notify_fd(s, &fd);
@@ -563,7 +588,10 @@ sup_dispatch(struct sup *s, const struct epoll_event *ev)
 		sup_signal(s);
 		break;
 	case SRC_SOCK:
-		sup_message(s);
+		sup_message(s, &s->sock);
+		break;
+	case SRC_ZYGOTE:
+		sup_message(s, &s->zreply);
 		break;
 	case SRC_STDOUT:
 		sup_output(s, &s->out);
@@ -822,6 +850,20 @@ sup_spawn(struct sup *s)
 	io.spare_ns[1] = s->sj->spare_ns[1];
 	io.template_fd = s->sj->template_fd;
 	io.runner_fd = runner[1];
+	io.zygote = s->sj->zygotefd != -1;
+	/* A zygote's job gets the runner's end and the output pipes from
+	   the zygote (sup_zygote()), not from init. */
+	if (io.zygote) {
+		io.runner_fd = -1;
+		s->zrunner = runner[1];
+		runner[1] = -1;
+		if ((s->zout = fcntl(fds[1], F_DUPFD_CLOEXEC, 3)) == -1 ||
+		    (s->zerr = fcntl(fds[3], F_DUPFD_CLOEXEC, 3)) == -1) {
+			sup_fail(s, "cannot keep the output pipes: %s",
+			    strerror(errno));
+			goto out;
+		}
+	}
 	io.compile_out_fd = fds[7];
 	io.compile_err_fd = fds[9];
 	if ((s->init = sup_clone(s, &s->attached)) == -1) {
@@ -1001,6 +1043,8 @@ sup_send_filter(struct sup *s, const struct limits *lim)
 		sup_setup_lost(s, "cannot send the filter");
 		return false;
 	}
+	if (lim == &s->p->limits)
+		s->prog = prog;
 	return true;
 }
 
@@ -1175,11 +1219,85 @@ out:
 	s->runner = -1;
 }
 
+/*
+ * A zygote's warm start (zygote.h): ask the zygote for the job's process
+ * in init's namespaces, with the run's ids, limits, filter and cgroups,
+ * and wait until it is ready (its filter's listener has come).  From here
+ * its messages and its status come on s->zreply.
+ */
+static bool
+sup_zygote(struct sup *s)
+{
+	static struct zygote_req r;
+	struct sandbox_msg m;
+	int pair[2] = { -1, -1 }, fds[ZYGOTE_NFDS], fd = -1, i;
+	bool ok = false;
+
+	memset(&r, 0, sizeof(r));
+	r.uid = s->p->uid;
+	r.gid = s->p->gid;
+	memcpy(r.workdir, s->p->workdir, sizeof(r.workdir));
+	r.cs = *s->sj->cg;
+	r.nrlimits = (uint32_t)s->p->nrlimits;
+	for (i = 0; i < (int)s->p->nrlimits; i++) {
+		r.rlimits[i].resource = s->p->rlimits[i].resource;
+		r.rlimits[i].soft = s->p->rlimits[i].soft;
+		r.rlimits[i].hard = s->p->rlimits[i].hard;
+	}
+	r.prog = s->prog;
+	fds[ZYGOTE_FD_INIT] = (int)syscall(SYS_pidfd_open, s->init, 0);
+	fds[ZYGOTE_FD_STDIN] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fds[ZYGOTE_FD_STDOUT] = s->zout;
+	fds[ZYGOTE_FD_STDERR] = s->zerr;
+	fds[ZYGOTE_FD_RUNNER] = s->zrunner;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0)
+		fds[ZYGOTE_FD_REPLY] = pair[1];
+	else
+		fds[ZYGOTE_FD_REPLY] = -1;
+	for (i = 0; i < ZYGOTE_NFDS; i++)
+		if (fds[i] == -1)
+			break;
+	if (i < ZYGOTE_NFDS)
+		sup_fail(s, "cannot ask the zygote: %s", strerror(errno));
+	else if (zygote_request(s->sj->zygotefd, &r, fds) == -1)
+		sup_fail(s, "the zygote has gone: %s", strerror(errno));
+	else {
+		s->zreply = pair[0];
+		pair[0] = -1;
+	}
+	for (i = 0; i < ZYGOTE_NFDS; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	if (pair[0] != -1)
+		close(pair[0]);
+	close(s->sj->zygotefd);
+	s->sj->zygotefd = s->zout = s->zerr = s->zrunner = -1;
+	if (s->zreply == -1)
+		return false;
+	/* Its ids, limits and filter are set, or it says why not. */
+	if (poll(&(struct pollfd){ s->zreply, POLLIN, 0 }, 1,
+		SUPERVISE_SETUP_SECONDS * 1000) != 1 ||
+	    sandbox_recv(s->zreply, &m, &fd) == -1)
+		sup_fail(s, "the zygote's job did not start");
+	else if (m.type == SANDBOX_ERROR)
+		sup_fail(s, "%s", m.text);
+	else if (m.type != SANDBOX_NOTIFY_FD || fd == -1)
+		sup_fail(s, "unexpected message %u from the zygote", m.type);
+	else {
+		sup_notify_fd(s, &fd);
+		ok = true;
+	}
+	if (fd != -1)
+		close(fd);
+	return ok;
+}
+
 /* Start init and take it through setup; false if it failed. */
 static bool
 sup_start(struct sup *s)
 {
-	return sup_spawn(s) && sup_setup(s) && sup_go(s);
+	return sup_spawn(s) && sup_setup(s) && sup_go(s) &&
+	    (s->sj->zygotefd == -1 || sup_zygote(s));
 }
 
 /* Set up the event sources of the loop. */
@@ -1214,6 +1332,7 @@ sup_loop(struct sup *s)
 	int n, i;
 
 	if (sup_watch(s, s->sock, SRC_SOCK) == -1 ||
+	    (s->zreply != -1 && sup_watch(s, s->zreply, SRC_ZYGOTE) == -1) ||
 	    sup_watch(s, s->out.pipe, SRC_STDOUT) == -1 ||
 	    sup_watch(s, s->err.pipe, SRC_STDERR) == -1 ||
 	    (s->cout.pipe != -1 &&
@@ -1252,7 +1371,7 @@ sup_loop(struct sup *s)
 	   queued behind the SIGCHLD. */
 	while (s->sock != -1 && !s->facts.have_status &&
 	    poll(&(struct pollfd){ s->sock, POLLIN, 0 }, 1, 0) == 1)
-		sup_message(s);
+		sup_message(s, &s->sock);
 }
 
 /* Times, CPU and memory into r while the cgroup exists, then remove it:
@@ -1432,6 +1551,7 @@ supervise_main(struct supervise_job *sj)
 	s.p = sj->plan;
 	s.sock = s.epfd = s.sigfd = s.wallfd = s.cpufd = s.inofd = -1;
 	s.notifyfd = s.outdirfd = s.runner = -1;
+	s.zout = s.zerr = s.zrunner = s.zreply = -1;
 	s.out.name = "stdout";
 	s.err.name = "stderr";
 	s.out.pipe = s.err.pipe = s.out.file = s.err.file = -1;

@@ -29,6 +29,8 @@ struct supervise_job {
 		       else -1 */
 	int parked_lock; /* a warm start's slot_park() mark, closed at the
 			    handoff; else -1 */
+	int zygotefd; /* a warm start whose job the session's zygote forks
+			 (zygote.h): its request socket; else -1 */
 };
 
 /* Run the job to its end in this (already detached) process; never returns. */

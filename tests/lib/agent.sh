@@ -134,7 +134,8 @@ ceilings = { cpu_seconds = 60.0; wall_seconds = 120.0; memory_bytes = 2147483648
 runtimes = (
   { name = "python3";
     command = [ "$PYTHON", "-B", "-s", "{entry}" ];${SLUICE_TEST_WARM:+
-    warm_start = true;}
+    warm_start = true;}${SLUICE_TEST_ZYGOTE:+
+    zygote = true;}
     binds = [ "/usr", "/lib", "/lib64", "/bin", "/etc/python3.11" ]; }${AGENT_RUNTIMES:+,
 $AGENT_RUNTIMES}
 );

@@ -1,0 +1,178 @@
+/* The zygote's protocol and start: see zygote.h (its body: zygote-main.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "zygote.h"
+
+/* See zygote.h. */
+uint64_t
+zygote_hash(char *const argv[], char *const envp[])
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; argv[i] != NULL; i++)
+		h = plan_fnv(h, argv[i], strlen(argv[i]) + 1);
+	h = plan_fnv(h, "", 1);
+	for (i = 0; envp[i] != NULL; i++)
+		h = plan_fnv(h, envp[i], strlen(envp[i]) + 1);
+	return h;
+}
+
+/* See zygote.h. */
+int
+zygote_path(char *buf, size_t size)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		return -1;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	return snprintf(buf, size, "%s/sluice-zygote", self) < (int)size ? 0
+									 : -1;
+}
+
+/* See zygote.h. */
+int
+zygote_start(char *const argv[], char *const envp[], int *sock, pid_t *pid,
+    struct error *e)
+{
+	char path[PATH_MAX], *args[64];
+	int sv[2], null;
+	sigset_t none;
+	size_t n;
+
+	if (zygote_path(path, sizeof(path)) == -1) {
+		error_set(e, ERR_SYS, "zygote: cannot find sluice-zygote");
+		return -1;
+	}
+	args[0] = path;
+	for (n = 0; argv[n] != NULL; n++) {
+		if (n + 2 >= sizeof(args) / sizeof(args[0])) {
+			error_set(e, ERR_INVALID, "zygote: too many words");
+			return -1;
+		}
+		args[n + 1] = argv[n];
+	}
+	args[n + 1] = NULL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		error_set(e, ERR_SYS, "zygote: %s", strerror(errno));
+		return -1;
+	}
+	if ((*pid = fork()) == -1) {
+		error_set(e, ERR_SYS, "zygote: fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (*pid == 0) {
+		/* Its socket at 3, nothing else of the session's but stderr
+		   (the session's stdin and stdout are the dispatcher's). */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if ((null = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
+		    dup2(sv[1], 3) == -1 ||
+		    syscall(SYS_close_range, 4, ~0U, 0) == -1 ||
+		    chdir("/") == -1)
+			_exit(127);
+		execve(path, args, envp);
+		fprintf(stderr, "sluice-agent: cannot execute '%s': %s\n", path,
+		    strerror(errno));
+		_exit(127);
+	}
+	close(sv[1]);
+	*sock = sv[0];
+	return 0;
+}
+
+/* See zygote.h. */
+int
+zygote_request(int sock, const struct zygote_req *r, const int fds[ZYGOTE_NFDS])
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(ZYGOTE_NFDS * sizeof(int))];
+	} u;
+	struct iovec iov = { (void *)r, sizeof(*r) };
+	struct msghdr mh;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&u, 0, sizeof(u));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(ZYGOTE_NFDS * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, ZYGOTE_NFDS * sizeof(int));
+	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+		;
+	return n == (ssize_t)sizeof(*r) ? 0 : -1;
+}
+
+/* See zygote.h. */
+int
+zygote_recv(int sock, struct zygote_req *r, int fds[ZYGOTE_NFDS])
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(ZYGOTE_NFDS * sizeof(int))];
+	} u;
+	struct iovec iov = { r, sizeof(*r) };
+	struct msghdr mh;
+	struct cmsghdr *c;
+	size_t nfds = 0, i;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	while (
+	    (n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR)
+		;
+	if (n == 0)
+		return 1;
+	for (i = 0; i < ZYGOTE_NFDS; i++)
+		fds[i] = -1;
+	c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (c != NULL && c->cmsg_level == SOL_SOCKET &&
+	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(0)) {
+		nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (nfds > ZYGOTE_NFDS)
+			nfds = ZYGOTE_NFDS;
+		memcpy(fds, CMSG_DATA(c), nfds * sizeof(int));
+	}
+	if (n == (ssize_t)sizeof(*r) && nfds == ZYGOTE_NFDS &&
+	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0 &&
+	    r->nrlimits <= PLAN_RLIMITS_MAX && r->prog.len > 0 &&
+	    r->prog.len <= FILTER_INSNS_MAX &&
+	    memchr(r->workdir, '\0', sizeof(r->workdir)) != NULL &&
+	    memchr(r->cs.root, '\0', sizeof(r->cs.root)) != NULL &&
+	    memchr(r->cs.parent, '\0', sizeof(r->cs.parent)) != NULL)
+		return 0;
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	return n == -1 ? 1 : -1;
+}

@@ -1,0 +1,98 @@
+/*
+ * The zygote: a warm Python interpreter forked into each job's sandbox, for
+ * the warm_start runtime that also has zygote = true (conf.h), root mode
+ * only.
+ *
+ *   serve session ── sluice-zygote (root; the interpreter started once,
+ *        │              as `python3 FLAGS -c RUNNER` would start it)
+ *        └─ ... supervisor ── init (a parked sandbox, park.h)
+ *
+ * A warm start's init builds the whole sandbox as always but forks no job.
+ * Its supervisor sends the zygote a request instead: init's pidfd, the
+ * job's ids, workdir, rlimits, filter and cgroups, and its descriptors.
+ * For each request the zygote forks a child, which:
+ *   - joins the slot's cgroup;
+ *   - enters every namespace of init's (setns through the pidfd);
+ *   - forks the job: sandbox_job_prepare(), the cold job's own steps,
+ *     then Py_RunMain() in place of the execve, running park.c's runner;
+ *   - waits for the job and sends its wait status to the supervisor
+ *     (SANDBOX_STATUS on the request's reply socket).
+ * The supervisor then kills init, and with it the namespace.
+ *
+ * The zygote runs no job's code and reads nothing a job can write: its
+ * requests come from the session's processes only, over a socket no
+ * sandbox holds.  Its interpreter starts as root on the host's files, with
+ * the runtime's base environment and flags; conf.c allows it only for the
+ * interpreter sluice-zygote embeds, with user site-packages off (-s or -I,
+ * since HOME is the host's /tmp there).  What every job of one zygote
+ * shares: the interpreter's start (its modules, hash secret and address
+ * layout); the session starts a new zygote when the policy changes and
+ * every WARM_MAX_AGE_SECONDS.
+ */
+#ifndef SLUICE_AGENT_ZYGOTE_H
+#define SLUICE_AGENT_ZYGOTE_H
+
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "error.h"
+#include "filter.h"
+#include "plan.h"
+
+/* The request's descriptors, in this order. */
+enum zygote_fd {
+	ZYGOTE_FD_INIT, /* pidfd of the sandbox's init */
+	ZYGOTE_FD_STDIN,
+	ZYGOTE_FD_STDOUT,
+	ZYGOTE_FD_STDERR,
+	ZYGOTE_FD_RUNNER, /* the job's descriptor 3 (park.h) */
+	ZYGOTE_FD_REPLY, /* the job's and the zygote's messages to the
+			    supervisor */
+	ZYGOTE_NFDS
+};
+
+struct zygote_rlimit {
+	int32_t resource;
+	uint64_t soft, hard;
+};
+
+/* One job (everything but its descriptors). */
+struct zygote_req {
+	uid_t uid;
+	gid_t gid;
+	char workdir[16];
+	struct cgroup_sys cs;
+	uint32_t nrlimits;
+	struct zygote_rlimit rlimits[PLAN_RLIMITS_MAX];
+	struct filter_prog prog;
+};
+
+/* What a zygote was started for (argv and envp, as zygote_start() takes
+   them): a parked plan may use it only if its own are the same. */
+uint64_t zygote_hash(char *const argv[], char *const envp[]);
+
+/* The zygote's path: sluice-zygote beside this program.  0, or -1. */
+int zygote_path(char *buf, size_t size);
+
+/*
+ * Start sluice-zygote for argv (a parked plan's: the interpreter, its
+ * flags, "-c", the runner) and envp; *sock is the session's end of its
+ * socket, *pid its process.  0, or -1 with e set.
+ */
+int zygote_start(char *const argv[], char *const envp[], int *sock, pid_t *pid,
+    struct error *e);
+
+/* Ask the zygote (sock) for one job.  0, or -1 with errno. */
+int zygote_request(int sock, const struct zygote_req *r,
+    const int fds[ZYGOTE_NFDS]);
+
+/*
+ * The zygote's side: receive one request into r and fds (all ZYGOTE_NFDS
+ * of them, close-on-exec).  1 when the session has gone, 0, or -1 for a
+ * malformed request (nothing kept).
+ */
+int zygote_recv(int sock, struct zygote_req *r, int fds[ZYGOTE_NFDS]);
+
+#endif

@@ -1,0 +1,161 @@
+#!/bin/bash
+# The zygote (agent/zygote.h): a warm_start runtime with zygote = true has
+# each parked job forked from one interpreter the session started, into the
+# sandbox the agent built for it, instead of a new interpreter per job.
+# What a script sees and the verdicts are checked against cold starts by
+# t0197-zygote-start.sh (t0197-warm-start.sh through the zygote) and the
+# hostile tests by the other t0197-zygote-*.sh; this file checks the
+# configuration, that the zygote is what runs the job, that a job cannot
+# reach it, and that a zygote that dies costs no job.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/agent.sh"
+[ -x "$top_builddir/sluice-zygote" ] ||
+	tap_skip_all "sluice-zygote was not built (configure found no python3-embed)"
+SLUICE_TEST_WARM=1 SLUICE_TEST_ZYGOTE=1 agent_setup 71970 1
+
+lines() {
+	awk -v t="$1" '$1 == t && $2 != "exit" { sub(/^[^ ]+ /, ""); print }' "$2"
+}
+warm_of() {
+	jq -r 'select(.event == "accepted") | .warm_start' "$1/events"
+}
+# zygote_pid: the zygotes of this test's sessions.
+zygote_pid() {
+	local p
+	for p in $(pgrep -f -x "$top_builddir/sluice-zygote .*"); do
+		case $(ps -o args= -p "$(ps -o ppid= -p "$p")") in
+		*" $CONF "* | *" $CONF") echo "$p" ;;
+		esac
+	done
+}
+# zygotes: how many zygotes this test's sessions run: those whose parent
+# is an agent with this test's config (their children, the jobs' parents,
+# have the same command line; other tests run zygotes too).
+zygotes() {
+	zygote_pid | wc -l
+}
+# session FILE DIR...: one session, its runs one after the other.  Before
+# the second run, $BETWEEN (if set) is run once the first has finished;
+# each run waits $PAUSE seconds (0.4) for the session to park the next.
+session() {
+	local out=$1 d i=0
+	shift
+	{
+		for d in "$@"; do
+			i=$((i + 1))
+			sleep "${PAUSE:-0.4}"
+			[ "$i" -eq 2 ] && [ -n "${BETWEEN:-}" ] && eval "$BETWEEN"
+			echo "r$i run $d"
+			for _ in $(seq 300); do
+				grep -qs "^r$i exit" "$out" && break
+				sleep 0.05
+			done
+		done
+	} | agent serve >"$out" 2>"$out.err"
+}
+
+# --- the configuration ------------------------------------------------------
+GOOD=$(cat "$CONF")
+conf_try() {
+	printf '%s\n' "$GOOD" | sed "$1" >"$CONF"
+	agent info 2>&1 | jq -r '.field // "none"'
+}
+conf_msg() {
+	printf '%s\n' "$GOOD" | sed "$1" >"$CONF"
+	agent info 2>&1 | jq -r '.error // "none"'
+}
+tap_is "$(conf_try 's/zygote = true;/zygote = 1;/')" zygote "config: zygote must be a boolean"
+tap_is "$(conf_try 's/warm_start = true;//')" zygote "config: zygote needs warm_start"
+tap_like "$(conf_msg 's/warm_start = true;//')" "needs warm_start = true" "config: and says so"
+cp "$(realpath "$PYTHON")" "$T/python3"
+chmod 755 "$T/python3"
+tap_is "$(conf_try "s|\"$PYTHON\", \"-B\"|\"$T/python3\", \"-B\"|")" zygote "config: zygote needs the interpreter sluice-zygote embeds"
+tap_like "$(conf_msg "s|\"$PYTHON\", \"-B\"|\"$T/python3\", \"-B\"|")" "not '$T/python3'" "config: and names the one given"
+tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-B", "{entry}"|')" zygote "config: zygote needs user site-packages off (-s or -I)"
+tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-BI", "{entry}"|')" none "config: -I among other flags will do (control)"
+tap_is "$(conf_try 's/zygote = true;/zygote = false;/')" none "config: zygote = false is accepted (control)"
+printf '%s\n' "$GOOD" >"$CONF"
+conf_settle
+
+# --- the zygote runs the job --------------------------------------------------
+# A job forked by the zygote has its parent outside its PID namespace (the
+# zygote's child): getppid() is 0.  A cold job's parent is init, 1.
+PROG='import os, sys
+print(os.getppid(), os.getpid(), sorted(p for p in os.listdir("/proc") if p.isdigit()))
+print(os.getuid(), sorted(os.listdir("/proc/self/fd")), open("/proc/self/status").read().split("CapEff:")[1].split()[0])
+print("site" in sys.modules, sys.flags.no_user_site, sys.flags.dont_write_bytecode)'
+Z1=$(job_py z1 "$PROG")
+Z2=$(job_py z2 "$PROG")
+C1=$(job_py c1 "$PROG")
+agent run "$C1" >/dev/null
+BETWEEN='zygotes >"$T/zygotes.during"'
+session "$T/z.out" "$Z1" "$Z2"
+unset BETWEEN
+tap_is "$(warm_of "$Z1") $(warm_of "$Z2") $(warm_of "$C1")" "true true false" "zygote: both session runs were warm"
+# (At most one: a session whose kept policy lapses, say while another
+# test changes the account files, stops it until the policy is kept again.)
+tap_like "$(cat "$T/zygotes.during")" '^[01]$' "zygote: one sluice-zygote at most per session"
+# (init is root's: hidepid hides it from the job.)
+tap_is "$(sed -n 1p "$Z1/stdout")" "0 2 ['2']" "zygote: the job's parent is outside its PID namespace, where the job is PID 2"
+tap_is "$(sed -n 1p "$C1/stdout")" "1 2 ['2']" "zygote: a cold job's parent is init (control)"
+tap_is "$(sed -n 2p "$Z1/stdout" | cut -d' ' -f2-)" "$(sed -n 2p "$C1/stdout" | cut -d' ' -f2-)" "zygote: descriptors 0-3 only and no capability, as cold"
+tap_is "$(sed -n 2p "$Z1/stdout")" "$((UID_BASE + SLOTS)) ['0', '1', '2', '3'] 0000000000000000" "zygote: (control: the parked slot's uid, what that is)"
+tap_is "$(sed -n 3p "$Z1/stdout")" "$(sed -n 3p "$C1/stdout")" "zygote: site imported and the command's flags, as cold"
+tap_is "$(jq -r .verdict "$Z1/result.json") $(jq -r .verdict "$Z2/result.json")" "ok ok" "zygote: both ran to completion"
+tap_is "$(zygotes)" 0 "zygote: none is left once the session has ended"
+check_clean "zygote"
+
+# --- a job cannot reach the zygote -------------------------------------------
+# It is in no namespace of the job's (no pid of it there), holds no
+# descriptor of its (above), and the job may not make namespaces of its own
+# to look from.
+REACH=$(job_py reach 'import ctypes, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+for name, flags in (("unshare", 0x20000000), ("setns", 0)):
+    r = libc.unshare(flags) if name == "unshare" else libc.setns(0, 0)
+    print(name, r, os.strerror(ctypes.get_errno()))
+try:
+    os.kill(os.getppid() or 1, 0)
+    print("signal ok")
+except OSError as e:
+    print("signal", e.errno)
+print(sorted(os.listdir("/proc/1/fd")) if os.access("/proc/1/fd", os.R_OK) else "init hidden")')
+session "$T/reach.out" "$REACH"
+tap_is "$(warm_of "$REACH")" true "reach: ran through the zygote"
+tap_like "$(sed -n 1p "$REACH/stdout")" "^unshare -1 Operation not permitted$" "reach: no new namespace (the filter)"
+tap_like "$(sed -n 2p "$REACH/stdout")" "^setns -1 Operation not permitted$" "reach: no entering one"
+tap_is "$(sed -n 3p "$REACH/stdout")" "signal 1" "reach: not even init can be signalled (EPERM)"
+tap_is "$(sed -n 4p "$REACH/stdout")" "init hidden" "reach: nor its descriptors read"
+
+# --- a zygote that dies costs no job ------------------------------------------
+# The zygote (not its children) killed between two runs: the run parked
+# meanwhile runs through the child that forked it; the session starts a
+# zygote again for the next.
+D1=$(job_py d1 'print("one")')
+D2=$(job_py d2 'print("two")')
+D3=$(job_py d3 'import os
+print("three", os.getppid())')
+# (This test's zygote only: the oldest process whose parent is this test's
+# session.)
+BETWEEN='kill -KILL "$(zygote_pid)"; sleep 0.5'
+PAUSE=2 session "$T/d.out" "$D1" "$D2" "$D3"
+unset BETWEEN
+tap_is "$(cat "$D1/stdout") $(cat "$D2/stdout") $(cat "$D3/stdout")" "one two three 0" "dead zygote: every run ran, the last through a zygote"
+tap_is "$(jq -r .verdict "$D2/result.json") $(jq -r .verdict "$D3/result.json")" "ok ok" "dead zygote: to completion"
+tap_is "$(grep -c '"sandbox_error"' "$T/d.out")" 0 "dead zygote: and no sandbox error"
+tap_is "$(warm_of "$D3")" true "dead zygote: the session started another (the last run's parent was outside its namespace)"
+check_clean "dead zygote"
+
+# --- a job killed at a limit ---------------------------------------------------
+sed -i 's/wall_seconds = 10.0;/wall_seconds = 1.0;/' "$CONF"
+conf_settle
+W=$(job_py wall 'import time
+print("started", flush=True)
+time.sleep(30)')
+session "$T/w.out" "$W"
+tap_is "$(warm_of "$W")" true "limits: the sleeper ran through the zygote"
+tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" '["wall_limit",null,null]' "limits: its verdict is the wall limit, with no status (as cold)"
+tap_is "$(cat "$W/stdout")" "started" "limits: its output is kept"
+check_clean "limits"
+
+tap_done
