@@ -1541,6 +1541,7 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 void
 supervise_main(struct supervise_job *sj)
 {
+	struct limits cglim;
 	struct sup s;
 	struct error e;
 	cpu_set_t cpus;
@@ -1577,7 +1578,13 @@ supervise_main(struct supervise_job *sj)
 		sup_fail(&s, "signalfd: %s", strerror(errno));
 		sup_finish(&s);
 	}
-	if (cgroup_prepare(sj->cg, s.p->uid, s.lim, &e) == -1) {
+	/* A zygote's job has its parent, the zygote's child, in the cgroup
+	   beside init: one task more than a cold start's, which must not
+	   come off the job's processes. */
+	cglim = *s.lim;
+	if (sj->zygotefd != -1)
+		cglim.processes += 1;
+	if (cgroup_prepare(sj->cg, s.p->uid, &cglim, &e) == -1) {
 		sup_fail(&s, "%s", e.msg);
 		sup_finish(&s);
 	}

@@ -105,6 +105,31 @@ tap_is "$(jq -r .verdict "$Z1/result.json") $(jq -r .verdict "$Z2/result.json")"
 tap_is "$(zygotes)" 0 "zygote: none is left once the session has ended"
 check_clean "zygote"
 
+# --- the processes limit -------------------------------------------------------
+# The zygote's child sits in the slot's cgroup beside init: the job still
+# gets every process its limit gives a cold job.
+FORK='import os, time
+pids = []
+try:
+    while True:
+        p = os.fork()
+        if p == 0:
+            time.sleep(5)
+            os._exit(0)
+        pids.append(p)
+except OSError as e:
+    print(len(pids), e.errno)
+for p in pids:
+    os.kill(p, 9)'
+FZ=$(job_py forkz "$FORK")
+FC=$(job_py forkc "$FORK")
+agent run "$FC" >/dev/null
+session "$T/fork.out" "$FZ"
+tap_is "$(warm_of "$FZ")" true "processes: the forker ran through the zygote"
+tap_is "$(cat "$FZ/stdout")" "$(cat "$FC/stdout")" "processes: it forked as many as cold, and was refused as cold"
+tap_like "$(cat "$FC/stdout")" '^31 11$' "processes: (control: 31 children of the 32, then EAGAIN)"
+check_clean "processes"
+
 # --- a job cannot reach the zygote -------------------------------------------
 # It is in no namespace of the job's (no pid of it there), holds no
 # descriptor of its (above), and the job may not make namespaces of its own
