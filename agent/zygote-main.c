@@ -174,8 +174,10 @@ main(int argc, char **argv)
 			       "del _socket, gc\n") != 0)
 		return 1;
 	for (;;) {
+		/* The session has gone: so does the zygote, without tearing
+		   the interpreter down (nothing of it needs to be). */
 		if ((rc = zygote_recv(ZYGOTE_SOCK, &req, fds)) == 1)
-			return 0;
+			_exit(0);
 		if (rc == -1)
 			continue;
 		if ((pid = fork()) == 0)
