@@ -188,6 +188,7 @@ cmd_serve_check_rest(const char *config, const struct settings *s,
     struct cmd_serve_findings *f)
 {
 	static const unsigned char zero[32];
+	char where[SETTINGS_LISTEN_STR_MAX];
 	struct addrinfo hints, *ai = NULL;
 	struct error e;
 	struct ui *u;
@@ -236,21 +237,21 @@ cmd_serve_check_rest(const char *config, const struct settings *s,
 		cmd_serve_problem(f, "ui_dir: %s", e.msg);
 	else
 		printf("dashboard: none (%s)\n", e.msg);
-	printf("listen %s:%u; %zu tokens (%u admin); %zu nodes; access log "
+	printf("listen %s; %zu tokens (%u admin); %zu nodes; access log "
 	       "%s\n",
-	    s->listen_host, s->listen_port, s->ntokens, admins, s->nnodes,
-	    s->access_log ? "on" : "off");
+	    settings_listen_str(s->listen_host, s->listen_port, where),
+	    s->ntokens, admins, s->nnodes, s->access_log ? "on" : "off");
 	/* The tenants' own addresses, where a request without a token is
 	   the tenant's: an operator checks them before they are bound. */
 	for (i = 0; i < s->ntokens; i++) {
 		const struct settings_token *t = &s->tokens[i];
-		bool v6 = strchr(t->listen_host, ':') != NULL;
 
 		if (t->listen_port != 0)
-			printf("listen %s%s%s:%u for tenant '%s' (a Piston or "
+			printf("listen %s for tenant '%s' (a Piston or "
 			       "Judge0 request without a token is its)\n",
-			    v6 ? "[" : "", t->listen_host, v6 ? "]" : "",
-			    t->listen_port, t->name);
+			    settings_listen_str(t->listen_host, t->listen_port,
+				where),
+			    t->name);
 	}
 }
 

@@ -1399,6 +1399,7 @@ server_new(struct core *c, struct error *e)
 	struct conns_conf cc;
 	struct server *s;
 	const struct settings_token *t;
+	char where[SETTINGS_LISTEN_STR_MAX];
 	size_t i, nbound = 0;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -1441,8 +1442,10 @@ server_new(struct core *c, struct error *e)
 	bound[nbound] = evhttp_bind_socket_with_handle(s->http,
 	    c->set.listen_host, (ev_uint16_t)c->set.listen_port);
 	if (bound[nbound] == NULL) {
-		error_set(e, ERR_SYS, "cannot listen on %s:%u: %s",
-		    c->set.listen_host, c->set.listen_port, server_bind_why());
+		error_set(e, ERR_SYS, "cannot listen on %s: %s",
+		    settings_listen_str(c->set.listen_host, c->set.listen_port,
+			where),
+		    server_bind_why());
 		goto fail;
 	}
 	nbound++;
@@ -1468,13 +1471,15 @@ server_new(struct core *c, struct error *e)
 		    t->listen_host, (ev_uint16_t)t->listen_port);
 		if (bound[nbound] == NULL) {
 			error_set(e, ERR_SYS,
-			    "cannot listen on %s:%u (token '%s'): %s",
-			    t->listen_host, t->listen_port, t->name,
-			    server_bind_why());
+			    "cannot listen on %s (token '%s'): %s",
+			    settings_listen_str(t->listen_host, t->listen_port,
+				where),
+			    t->name, server_bind_why());
 			goto fail;
 		}
-		log_info("listening on %s:%u for tenant '%s'", t->listen_host,
-		    t->listen_port, t->name);
+		log_info("listening on %s for tenant '%s'",
+		    settings_listen_str(t->listen_host, t->listen_port, where),
+		    t->name);
 		nbound++;
 	}
 	cc.max_connections = c->set.max_connections;
@@ -1485,8 +1490,9 @@ server_new(struct core *c, struct error *e)
 	if ((s->conns = conns_new(c->base, https, bound, nbound, &cc, e)) ==
 	    NULL)
 		goto fail;
-	log_info("listening on %s:%u with %zu nodes", c->set.listen_host,
-	    c->set.listen_port, c->nnodes);
+	log_info("listening on %s with %zu nodes",
+	    settings_listen_str(c->set.listen_host, c->set.listen_port, where),
+	    c->nnodes);
 	free(bound);
 	free(https);
 	return s;

@@ -285,6 +285,17 @@ settings_hostport(const char *v, char *host, unsigned *port)
 	return true;
 }
 
+/* See settings.h. */
+const char *
+settings_listen_str(const char *host, unsigned port, char *buf)
+{
+	bool v6 = strchr(host, ':') != NULL;
+
+	snprintf(buf, SETTINGS_LISTEN_STR_MAX, "%s%s%s:%u", v6 ? "[" : "", host,
+	    v6 ? "]" : "", port);
+	return buf;
+}
+
 /* The family of a numeric address (its bytes into a), or 0 for a name. */
 static int
 settings_inet(const char *host, unsigned char a[16])

@@ -78,6 +78,11 @@ check "$T/good2.conf"
 tap_is "$rc" 0 "an existing state_dir: exit 0"
 tap_like "$out" "state_dir $T/state-ok: writable" "  it is writable"
 tap_is "$(ls -A "$T/state-ok")" "" "  and stays empty"
+# An IPv6 address is named in brackets, so that its port is told apart.
+conf "$T/v6.conf" 's|^listen = "127.0.0.1:8750";|listen = "::1:8750";|'
+check "$T/v6.conf"
+tap_is "$rc" 0 "listen = \"::1:8750\": exit 0"
+tap_like "$out" 'listen \[::1\]:8750; 2 tokens' "  the summary names it [::1]:8750"
 
 # --- Warnings: the daemon could start.
 conf "$T/warn.conf" "s|sha256 = \"$SHA\"|sha256 = \"$(printf '0%.0s' $(seq 1 64))\"|"
