@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -189,23 +188,13 @@ cmd_serve_check_rest(const char *config, const struct settings *s,
 {
 	static const unsigned char zero[32];
 	char where[SETTINGS_LISTEN_STR_MAX];
-	struct addrinfo hints, *ai = NULL;
 	struct error e;
 	struct ui *u;
 	unsigned admins = 0;
 	bool secrets = false;
 	struct stat sb;
 	size_t i;
-	int rc;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_PASSIVE;
-	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(s->listen_host, NULL, &hints, &ai)) != 0)
-		cmd_serve_problem(f, "listen: cannot resolve '%s': %s",
-		    s->listen_host, gai_strerror(rc));
-	else
-		freeaddrinfo(ai);
 	for (i = 0; i < s->ntokens; i++) {
 		if (s->tokens[i].role == ROLE_ADMIN)
 			admins++;
