@@ -219,6 +219,7 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 	const struct settings_token *tok = NULL;
 	char *token = NULL, *path = NULL, *seg;
 	const char *why = "invalid token";
+	enum access_auth auth = ACCESS_AUTH_PATH;
 	size_t n, tlen, plen;
 	bool given = true, done = true, piston, page = false;
 
@@ -251,14 +252,16 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 		}
 		if ((path = strdup(decoded)) == NULL)
 			fatal("out of memory");
+		auth = ACCESS_AUTH_HEADER;
 		/* No token at all: the tenant whose own address this is,
 		   if it is one (sluice.conf's listen of a token), unless a
 		   web page sent it. */
 		if ((tok = server_token(c, req, &given)) == NULL && !given) {
 			page = own != NULL && server_from_page(req);
-			if (own != NULL && !page)
+			if (own != NULL && !page) {
 				tok = own;
-			else if (page)
+				auth = ACCESS_AUTH_ADDRESS;
+			} else if (page)
 				why = "a web page's request must give its "
 				      "token (X-Auth-Token: TOKEN, "
 				      "Authorization: Bearer TOKEN, or "
@@ -278,7 +281,7 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 			judge0_error(c, req, page ? 403 : 401, why);
 		goto out;
 	}
-	access_tenant(&c->metrics, req, tok->name);
+	access_tenant(&c->metrics, req, tok->name, auth);
 	/* As for /v1: submissions of this turn are committed together. */
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST)
 		core_batch_flush(c);
@@ -1237,7 +1240,7 @@ server_route_at(struct server *s, struct evhttp_request *req,
 	}
 	if ((tok = server_auth(c, req)) == NULL)
 		goto out;
-	access_tenant(&c->metrics, req, tok->name);
+	access_tenant(&c->metrics, req, tok->name, ACCESS_AUTH_HEADER);
 	/* Submissions of this turn of the loop are committed together; any
 	   other request sees them committed first. */
 	if (strcmp(path, "/v1/jobs") != 0 || method != EVHTTP_REQ_POST)

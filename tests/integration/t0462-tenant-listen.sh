@@ -130,8 +130,12 @@ done
 tap_is "$(njobs)" "$n0" "no page submitted a job"
 tap_like "$(grep ' access ' "$T/serve.log")" "method=POST path=/api/v2/execute status=403 .*tenant=-" \
 	"the access log shows a page's refusal, with no tenant"
-tap_like "$(grep ' access ' "$T/serve.log")" "method=POST path=/api/v2/execute status=200 .*tenant=beta" \
-	"  and a request at beta's address with no token as beta's"
+tap_like "$(grep ' access ' "$T/serve.log")" "method=POST path=/api/v2/execute status=200 .*tenant=beta auth=address$" \
+	"  and a request at beta's address with no token as beta's, told by the address"
+tap_like "$(grep ' access ' "$T/serve.log")" "method=GET path=/t/-/submissions/$AJOB status=200 .*tenant=alpha auth=path$" \
+	"  a path token there as its tenant's, told by the path"
+tap_like "$(grep ' access ' "$T/serve.log")" "method=GET path=/submissions/$AJOB status=404 .*tenant=beta auth=header$" \
+	"  and a token in the header there as its tenant's, told by the header"
 # A page that gives its token is the token's, as anywhere (CORS as
 # configured); the preflight needs none.
 got=$(curl -sS -D - -o /dev/null -X OPTIONS -H "Origin: http://app.example" \
