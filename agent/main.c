@@ -997,7 +997,8 @@ agent_park(void *config_path)
 	if (agent_load(&a, true, &e) == 0) {
 		close(a.jobsfd);
 		if ((rt = conf_warm_runtime(&a.conf)) != NULL)
-			rc = park_start(&agent_parked, &a.conf, rt, &e);
+			rc = park_start(&agent_parked, &a.conf, rt,
+			    &agent_kept.warm, &e);
 		/* The request reads the policy again, through the kept
 		   copy while the file is unchanged. */
 		if (a.kept) {
