@@ -444,7 +444,7 @@ cgroup_remove_dir(const struct cgroup_sys *cs, const char *dir, struct error *e)
 {
 	struct timespec pause = { 0, 2 * 1000 * 1000 };
 	char parent[PATH_MAX], *name;
-	int tries, pfd = -1, fd = -1, kfd, rc = -1;
+	int tries, pfd = -1, fd = -1, kfd, rc = -1, err = 0;
 
 	snprintf(parent, sizeof(parent), "%s", dir);
 	if ((name = strrchr(parent, '/')) == NULL)
@@ -477,18 +477,23 @@ cgroup_remove_dir(const struct cgroup_sys *cs, const char *dir, struct error *e)
 		(void)util_write_all(kfd, "1", 1);
 		close(kfd);
 	}
+	/* The kernel removes a cgroup only once no task is left in it
+	   (EBUSY until then): one that is empty already, as at a job's end
+	   once init has reaped its namespace, goes at once; a crashed job's
+	   tasks are killed first, and given a moment to go. */
 	for (tries = 0; tries < 2500; tries++) {
-		cgroup_kill_listed(fd);
 		if (unlinkat(pfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
 			rc = 0;
 			goto out;
 		}
-		if (errno != EBUSY)
+		if ((err = errno) != EBUSY)
 			break;
-		nanosleep(&pause, NULL);
+		cgroup_kill_listed(fd);
+		if (tries > 0)
+			nanosleep(&pause, NULL);
 	}
 	error_set(e, ERR_SYS, "cannot remove cgroup '%s': %s", dir,
-	    strerror(errno));
+	    strerror(err));
 out:
 	if (fd != -1)
 		close(fd);

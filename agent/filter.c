@@ -25,6 +25,14 @@
 
 #include "filter.h"
 
+/* The filter filter_keep() compiled, with its arguments. */
+static struct {
+	bool valid;
+	uint64_t memory_bytes;
+	bool memcg;
+	struct filter_prog prog;
+} filter_kept;
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -327,6 +335,11 @@ filter_build(uint64_t memory_bytes, bool memcg, struct filter_prog *prog,
 	struct stat st;
 	int rc = -1, r, fd = -1;
 
+	if (filter_kept.valid && filter_kept.memory_bytes == memory_bytes &&
+	    filter_kept.memcg == memcg) {
+		*prog = filter_kept.prog;
+		return 0;
+	}
 	if ((ctx = filter_new(e)) == NULL)
 		return -1;
 	if (filter_rules(ctx, memory_bytes, memcg, NULL, e) == -1)
@@ -356,6 +369,24 @@ out:
 		close(fd);
 	seccomp_release(ctx);
 	return rc;
+}
+
+/* See filter.h. */
+void
+filter_keep(uint64_t memory_bytes, bool memcg)
+{
+	struct error e;
+
+	if (filter_kept.valid && filter_kept.memory_bytes == memory_bytes &&
+	    filter_kept.memcg == memcg)
+		return;
+	filter_kept.valid = false;
+	error_init(&e);
+	if (filter_build(memory_bytes, memcg, &filter_kept.prog, &e) == -1)
+		return;
+	filter_kept.memory_bytes = memory_bytes;
+	filter_kept.memcg = memcg;
+	filter_kept.valid = true;
 }
 
 /* The filter's rules, as info shows them. */

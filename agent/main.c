@@ -813,6 +813,27 @@ agent_take_kept(struct agent *a, int fd, struct error *e)
 }
 
 /*
+ * Compile, once for the session, the seccomp filter of a job of policy c
+ * that gives no limits of its own (each parked run's, and most cold runs'),
+ * so that each supervisor forked after copies it instead of compiling it
+ * (filter_keep()).  Any other job's supervisor compiles its own as before.
+ */
+static void
+agent_keep_filter(const struct agent_conf *c)
+{
+	struct cgroup_sys cs;
+	struct limits l;
+	struct error e;
+
+	error_init(&e);
+	if (cgroup_detect(&cs, c->cgroup_root, c->cgroup_parent, c->cgroup,
+		&e) == -1)
+		return;
+	limit_resolve(&l, &c->defaults, 0, &c->defaults, &c->ceilings, NULL);
+	filter_keep(l.memory_bytes, cs.memory);
+}
+
+/*
  * A session's hook (serve_keep_fn), run in the serving process at its
  * start, after each request has been handed to its child and when idle, so
  * off any job's path.  A run's child took the namespaces made for it: make
@@ -869,6 +890,7 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 		warm_drop(&agent_kept.warm);
 		goto out;
 	}
+	agent_keep_filter(&c);
 	/* Built under base_dir only if it passes the walk a verb makes: its
 	   root and empty directories go into every job. */
 	if (c.mode == CONF_MODE_USER)
@@ -1082,7 +1104,7 @@ agent_park(void *config_path)
 		close(a.jobsfd);
 		if ((rt = conf_warm_runtime(&a.conf)) != NULL)
 			rc = park_start(&agent_parked, &a.conf, rt,
-			    &agent_zygote.z, &e);
+			    &agent_kept.warm, &agent_zygote.z, &e);
 		/* The request reads the policy again, through the kept
 		   copy while the file is unchanged. */
 		if (a.kept) {

@@ -133,13 +133,14 @@ park_zygote_alive(int fd)
 /* See park.h. */
 int
 park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
-    const struct park_zygote *z, struct error *e)
+    const struct warm *w, const struct park_zygote *z, struct error *e)
 {
 	struct supervise_job sj;
 	struct manifest m;
 	char entry[1] = "";
 	int sock[2] = { -1, -1 }, wake[2] = { -1, -1 }, slotfd = -1;
 	int parked = -1;
+	double left;
 
 	memset(k, 0, sizeof(*k));
 	k->sock = k->wake = -1;
@@ -172,7 +173,16 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	sj.slotfd = slotfd;
 	sj.wakefd = wake[1];
 	sj.spare_ns[0] = sj.spare_ns[1] = -1;
-	sj.template_fd = -1;
+	/* The template's copy instead of the mounts it holds, as a cold
+	   run takes it; the sandbox then sees the host's files as of the
+	   template's build, so it waits for its job no longer than a
+	   template is taken (WARM_MAX_AGE_SECONDS), a bound of 30 s on
+	   either path. */
+	sj.template_fd = warm_find(w, rt->name, &k->plan);
+	left = WARM_MAX_AGE_SECONDS - warm_age(w);
+	k->wait_ms = sj.template_fd != -1 && left < PARK_MAX_SECONDS
+	    ? (int)(left * 1000)
+	    : PARK_MAX_SECONDS * 1000;
 	sj.parkfd = sock[1];
 	sj.parked_lock = parked;
 	/* The session's zygote, if it was started for this very command
@@ -225,7 +235,7 @@ park_wait(struct park *k, char *line, size_t size)
 {
 	struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 },
 		{ k->active ? k->sock : -1, POLLIN, 0 } };
-	int timeout = k->active ? PARK_MAX_SECONDS * 1000 : -1;
+	int timeout = k->active ? k->wait_ms : -1;
 	size_t len = 0;
 	ssize_t r;
 	char *nl;

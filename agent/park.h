@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "jobdir.h"
 #include "plan.h"
+#include "warm.h"
 
 /* A parked sandbox waits this long for its job, then is discarded (its
    runtime's binds show the host's files as of its start). */
@@ -61,6 +62,7 @@ struct park {
 	struct cgroup_sys cs;
 	char base_dir[sizeof(((struct agent_conf *)0)->base_dir)];
 	unsigned out_files_max; /* of the policy it was built under */
+	int wait_ms; /* how long it may wait for its job (park_wait()) */
 };
 
 /* The runner's Python source (run with -c). */
@@ -75,18 +77,21 @@ struct park_zygote {
 
 /*
  * Park: take a slot and start a supervisor that builds runtime rt's sandbox
- * under policy c with its default limits and starts the runner, or, for a
- * runtime with zygote = true, has z's zygote fork it into the sandbox (if
- * z was started for the same command; else as without).  0, or -1 (no
- * free slot, a failure) with nothing left.
+ * under policy c with its default limits and starts the runner; its root a
+ * copy of the session's template in w for that plan if there is one (as a
+ * cold run's is).  For a runtime with zygote = true, z's zygote forks the
+ * job process into the sandbox (if z was started for the same command;
+ * else as without).  0, or -1 (no free slot, a failure) with nothing left.
  */
-int park_start(struct park *k, const struct agent_conf *c,
-    const struct runtime *rt, const struct park_zygote *z, struct error *e);
+int
+park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
+    const struct warm *w, const struct park_zygote *z, struct error *e);
 
 /*
  * Wait for the request the session hands this child ("run JOBDIR"), into
  * line (NUL-terminated).  -1 if stdin ends or, while k is active, if none
- * comes within PARK_MAX_SECONDS or the supervisor has gone.
+ * comes within PARK_MAX_SECONDS (less for a sandbox on a template: until
+ * the template is WARM_MAX_AGE_SECONDS old) or the supervisor has gone.
  */
 int park_wait(struct park *k, char *line, size_t size);
 

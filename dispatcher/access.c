@@ -19,6 +19,9 @@ static const char *const access_route_names[ACCESS_ROUTES] = { "health",
 	"submit", "list", "job", "wait", "output", "nodes", "metrics", "piston",
 	"judge0", "other" };
 
+static const char *const access_auth_names[] = { "-", "header", "path",
+	"address" };
+
 /* The name of a route. */
 const char *
 access_route_name(enum access_route r)
@@ -250,15 +253,17 @@ access_begin(struct metrics *m, struct evhttp_request *req)
 	snprintf(x->tenant, sizeof(x->tenant), "-");
 }
 
-/* Note the tenant of a request. */
+/* Note the tenant of a request, and how it was told. */
 void
 access_tenant(struct metrics *m, const struct evhttp_request *req,
-    const char *tenant)
+    const char *tenant, enum access_auth auth)
 {
 	struct access_entry *x = access_find(&m->access, req);
 
-	if (x != NULL)
-		snprintf(x->tenant, sizeof(x->tenant), "%s", tenant);
+	if (x == NULL)
+		return;
+	snprintf(x->tenant, sizeof(x->tenant), "%s", tenant);
+	x->auth = auth;
 }
 
 /* A request answered: time it, log it, forget it. */
@@ -276,9 +281,9 @@ access_end(struct metrics *m, const struct evhttp_request *req, int status,
 	metrics_observe_http(m, (int)x->route, seconds);
 	if (a->log)
 		log_info("access client=%s method=%s path=%s status=%d "
-			 "bytes=%zu seconds=%.6f tenant=%s",
+			 "bytes=%zu seconds=%.6f tenant=%s auth=%s",
 		    x->client, x->method, x->path, status, bytes, seconds,
-		    x->tenant);
+		    x->tenant, access_auth_names[x->auth]);
 	access_drop(a, (size_t)(x - a->v));
 }
 

@@ -1,19 +1,20 @@
 /*
  * The requests the API is answering, for its access log and its latency
  * histogram.  The server notes each request as it arrives (its method, its
- * path with any token in it hidden, its client, the time) and its tenant
- * once its token is known; its answer (reply.h), now or later (a long
- * poll), ends it: the time it took goes into /metrics by route, and, with
- * sluice.conf's access_log on, one line goes to the log:
+ * path with any token in it hidden, its client, the time) and its tenant,
+ * and how it was told, once its token is known; its answer (reply.h), now
+ * or later (a long poll), ends it: the time it took goes into /metrics by
+ * route, and, with sluice.conf's access_log on, one line goes to the log:
  *
  *   access client=127.0.0.1 method=POST path=/v1/jobs status=201
- *   bytes=312 seconds=0.004 tenant=alpha
+ *   bytes=312 seconds=0.004 tenant=alpha auth=header
  *
  * The path is as sent, without its query string (where nothing secret
  * goes, but where clients put what they like), the token of a /t/TOKEN/
  * path replaced by "-", and every byte outside printable ASCII, a space,
  * a quote and a backslash written as %XX, so a line is always one line of
- * fields separated by spaces.  The tenant is "-" until a token is known.
+ * fields separated by spaces.  The tenant is "-" until a token is known;
+ * auth says how it was told (enum access_auth), "-" as long as it is not.
  *
  * On the main thread only.  A request that is never answered (its
  * connection freed at shutdown) is forgotten when the set is released; the
@@ -46,6 +47,14 @@ enum access_route {
 	ACCESS_ROUTES
 };
 
+/* How a request's tenant was told, as the access log's auth= names it. */
+enum access_auth {
+	ACCESS_AUTH_NONE, /* "-": no tenant (yet) */
+	ACCESS_AUTH_HEADER, /* "header": Authorization: Bearer, X-Auth-Token */
+	ACCESS_AUTH_PATH, /* "path": /t/TOKEN/ (path_token) */
+	ACCESS_AUTH_ADDRESS /* "address": no token, at a tenant's listen */
+};
+
 struct access_entry {
 	const struct evhttp_request *req;
 	double start; /* CLOCK_MONOTONIC seconds */
@@ -54,6 +63,7 @@ struct access_entry {
 	char path[ACCESS_PATH_MAX];
 	char client[48];
 	char tenant[64];
+	enum access_auth auth;
 };
 
 /* The requests being answered, oldest first. */
@@ -80,9 +90,9 @@ access_classify(const char *method, const char *raw, char *path, size_t len);
 /* Note a request as it arrives. */
 void access_begin(struct metrics *m, struct evhttp_request *req);
 
-/* Note the tenant of a request, once its token is known. */
+/* Note the tenant of a request, and how it was told, once it is known. */
 void access_tenant(struct metrics *m, const struct evhttp_request *req,
-    const char *tenant);
+    const char *tenant, enum access_auth auth);
 
 /*
  * The request has been answered with status and a body of bytes: its time

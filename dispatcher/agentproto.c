@@ -716,13 +716,30 @@ agentproto_event_line(const char *line, size_t len, void *arg)
 			strcpy(ev->code, code);
 	} else if (strcmp(name, "accepted") == 0)
 		ev->accepted = true;
-	else if (strcmp(name, "finished") == 0)
+	else if (strcmp(name, "finished") == 0) {
 		ev->finished = true;
-	else if (strcmp(name, "started") == 0 &&
+		/* Kept for collect_job(), which checks it as it would check
+		   result.json; one too long for that file is not kept. */
+		if (ev->finished_line == NULL && len <= RESULT_MAX_BYTES) {
+			if ((ev->finished_line = malloc(len + 1)) == NULL)
+				fatal("out of memory");
+			memcpy(ev->finished_line, line, len);
+			ev->finished_line[len] = '\0';
+			ev->finished_len = len;
+		}
+	} else if (strcmp(name, "started") == 0 &&
 	    (at = json_string_value(json_object_get(root, "at"))) != NULL &&
 	    strlen(at) < sizeof(ev->started_at) &&
 	    strspn(at, "0123456789-:.TZ") == strlen(at))
 		strcpy(ev->started_at, at);
 	json_decref(root);
 	return 0;
+}
+
+/* Free what an agentproto_events holds and zero it. */
+void
+agentproto_events_release(struct agentproto_events *ev)
+{
+	free(ev->finished_line);
+	memset(ev, 0, sizeof(*ev));
 }

@@ -94,6 +94,12 @@ struct agentproto_events {
 	char code[16]; /* ... and its code ("busy": a transient refusal) */
 	char garbage[100]; /* the start of the first line that was not
 			      JSON, printable, quoted; "" if none */
+	/* The first finished event line as the node sent it (NUL-terminated,
+	   at most RESULT_MAX_BYTES), NULL if none: its result spares
+	   collect_job() fetching result.json.  Untrusted; freed by
+	   agentproto_events_release(). */
+	char *finished_line;
+	size_t finished_len;
 };
 
 /* Parse an agent's info JSON, as untrusted input. */
@@ -194,5 +200,8 @@ int agentproto_session_poll(struct agentproto *ap, struct remote *r,
  * is not an event is ignored.
  */
 int agentproto_event_line(const char *line, size_t len, void *arg);
+
+/* Free what an agentproto_events holds and zero it. */
+void agentproto_events_release(struct agentproto_events *ev);
 
 #endif

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -188,23 +187,14 @@ cmd_serve_check_rest(const char *config, const struct settings *s,
     struct cmd_serve_findings *f)
 {
 	static const unsigned char zero[32];
-	struct addrinfo hints, *ai = NULL;
+	char where[SETTINGS_LISTEN_STR_MAX];
 	struct error e;
 	struct ui *u;
 	unsigned admins = 0;
 	bool secrets = false;
 	struct stat sb;
 	size_t i;
-	int rc;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_PASSIVE;
-	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(s->listen_host, NULL, &hints, &ai)) != 0)
-		cmd_serve_problem(f, "listen: cannot resolve '%s': %s",
-		    s->listen_host, gai_strerror(rc));
-	else
-		freeaddrinfo(ai);
 	for (i = 0; i < s->ntokens; i++) {
 		if (s->tokens[i].role == ROLE_ADMIN)
 			admins++;
@@ -236,21 +226,21 @@ cmd_serve_check_rest(const char *config, const struct settings *s,
 		cmd_serve_problem(f, "ui_dir: %s", e.msg);
 	else
 		printf("dashboard: none (%s)\n", e.msg);
-	printf("listen %s:%u; %zu tokens (%u admin); %zu nodes; access log "
+	printf("listen %s; %zu tokens (%u admin); %zu nodes; access log "
 	       "%s\n",
-	    s->listen_host, s->listen_port, s->ntokens, admins, s->nnodes,
-	    s->access_log ? "on" : "off");
+	    settings_listen_str(s->listen_host, s->listen_port, where),
+	    s->ntokens, admins, s->nnodes, s->access_log ? "on" : "off");
 	/* The tenants' own addresses, where a request without a token is
 	   the tenant's: an operator checks them before they are bound. */
 	for (i = 0; i < s->ntokens; i++) {
 		const struct settings_token *t = &s->tokens[i];
-		bool v6 = strchr(t->listen_host, ':') != NULL;
 
 		if (t->listen_port != 0)
-			printf("listen %s%s%s:%u for tenant '%s' (a Piston or "
+			printf("listen %s for tenant '%s' (a Piston or "
 			       "Judge0 request without a token is its)\n",
-			    v6 ? "[" : "", t->listen_host, v6 ? "]" : "",
-			    t->listen_port, t->name);
+			    settings_listen_str(t->listen_host, t->listen_port,
+				where),
+			    t->name);
 	}
 }
 

@@ -189,6 +189,7 @@ pool_job_add(struct pool_worker *w, int64_t id, int attempt)
 	if ((j = pool_job_find(w, id)) != NULL) {
 		if (j->proc != NULL)
 			remote_channel_free(j->proc);
+		agentproto_events_release(&j->seen);
 	} else {
 		jobs = realloc(w->jobs, (w->njobs + 1) * sizeof(*jobs));
 		if (jobs == NULL)
@@ -211,6 +212,7 @@ pool_job_drop(struct pool_worker *w, struct pool_job *j)
 
 	if (j->proc != NULL)
 		remote_channel_free(j->proc);
+	agentproto_events_release(&j->seen);
 	memmove(&w->jobs[i], &w->jobs[i + 1], (w->njobs - i - 1) * sizeof(*j));
 	w->njobs--;
 }
@@ -907,8 +909,9 @@ pool_command(struct pool_worker *w, struct remote *r, const struct pool_cmd *c,
 		if ((j = pool_job_find(w, c->job_id)) == NULL)
 			j = pool_job_add(w, c->job_id, c->attempt);
 		t0 = util_now_ms();
-		if (collect_job(r, sp, set, j->id, j->path, &ev->result, e) ==
-		    0) {
+		if (collect_job(r, sp, set, j->id, j->path,
+			j->seen.finished_line, j->seen.finished_len,
+			&ev->result, e) == 0) {
 			log_debug("%s: job %lld collected in %lld ms",
 			    w->conf->name, (long long)j->id,
 			    (long long)(util_now_ms() - t0));
@@ -1015,7 +1018,7 @@ pool_busy_again(struct pool_worker *w, struct pool_job *j)
 	else if ((j->busy_backoff_ms *= 2) > POOL_BUSY_BACKOFF_MAX_MS)
 		j->busy_backoff_ms = POOL_BUSY_BACKOFF_MAX_MS;
 	j->run_at = now + j->busy_backoff_ms;
-	memset(&j->seen, 0, sizeof(j->seen));
+	agentproto_events_release(&j->seen);
 	return true;
 }
 
@@ -1323,9 +1326,11 @@ pool_reset(struct pool_worker *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->njobs; i++)
+	for (i = 0; i < w->njobs; i++) {
 		if (w->jobs[i].proc != NULL)
 			remote_channel_free(w->jobs[i].proc);
+		agentproto_events_release(&w->jobs[i].seen);
+	}
 	free(w->jobs);
 	w->jobs = NULL;
 	w->njobs = 0;

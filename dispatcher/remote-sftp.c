@@ -437,6 +437,11 @@ remote_sftp_get(struct remote *r, const char *path, int dst_dirfd,
 			goto out;
 		}
 		total += (uint64_t)n;
+		/* A short read that ends where the open file ends is its
+		   end: the read that would say so costs a round trip. */
+		if ((size_t)n < want && (fa->flags & SSH_FILEXFER_ATTR_SIZE) &&
+		    total == fa->size)
+			break;
 	}
 	if (close(fd) == -1) {
 		fd = -1;

@@ -254,7 +254,9 @@ int remote_sftp_list(struct remote *r, const char *dir, size_t max,
  * that swaps the file for a link or FIFO, so fetch only from directories
  * the job can no longer write.  dst_name is one component; the local file
  * is created 0600 and removed again on any failure (ERR_STATE if it
- * exists).
+ * exists).  The file is read to its end: a read that comes back short at
+ * the size fstat gave ends it as an empty one would (a file that does not
+ * grow while it is fetched, as such directories hold).
  */
 int remote_sftp_get(struct remote *r, const char *path, int dst_dirfd,
     const char *dst_name, uint64_t cap, uint64_t *bytes, struct error *e);

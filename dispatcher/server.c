@@ -219,6 +219,7 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 	const struct settings_token *tok = NULL;
 	char *token = NULL, *path = NULL, *seg;
 	const char *why = "invalid token";
+	enum access_auth auth = ACCESS_AUTH_PATH;
 	size_t n, tlen, plen;
 	bool given = true, done = true, piston, page = false;
 
@@ -251,14 +252,16 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 		}
 		if ((path = strdup(decoded)) == NULL)
 			fatal("out of memory");
+		auth = ACCESS_AUTH_HEADER;
 		/* No token at all: the tenant whose own address this is,
 		   if it is one (sluice.conf's listen of a token), unless a
 		   web page sent it. */
 		if ((tok = server_token(c, req, &given)) == NULL && !given) {
 			page = own != NULL && server_from_page(req);
-			if (own != NULL && !page)
+			if (own != NULL && !page) {
 				tok = own;
-			else if (page)
+				auth = ACCESS_AUTH_ADDRESS;
+			} else if (page)
 				why = "a web page's request must give its "
 				      "token (X-Auth-Token: TOKEN, "
 				      "Authorization: Bearer TOKEN, or "
@@ -278,7 +281,7 @@ server_compat(struct server *s, struct evhttp_request *req, const char *raw,
 			judge0_error(c, req, page ? 403 : 401, why);
 		goto out;
 	}
-	access_tenant(&c->metrics, req, tok->name);
+	access_tenant(&c->metrics, req, tok->name, auth);
 	/* As for /v1: submissions of this turn are committed together. */
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST)
 		core_batch_flush(c);
@@ -1237,7 +1240,7 @@ server_route_at(struct server *s, struct evhttp_request *req,
 	}
 	if ((tok = server_auth(c, req)) == NULL)
 		goto out;
-	access_tenant(&c->metrics, req, tok->name);
+	access_tenant(&c->metrics, req, tok->name, ACCESS_AUTH_HEADER);
 	/* Submissions of this turn of the loop are committed together; any
 	   other request sees them committed first. */
 	if (strcmp(path, "/v1/jobs") != 0 || method != EVHTTP_REQ_POST)
@@ -1399,6 +1402,7 @@ server_new(struct core *c, struct error *e)
 	struct conns_conf cc;
 	struct server *s;
 	const struct settings_token *t;
+	char where[SETTINGS_LISTEN_STR_MAX];
 	size_t i, nbound = 0;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -1441,8 +1445,10 @@ server_new(struct core *c, struct error *e)
 	bound[nbound] = evhttp_bind_socket_with_handle(s->http,
 	    c->set.listen_host, (ev_uint16_t)c->set.listen_port);
 	if (bound[nbound] == NULL) {
-		error_set(e, ERR_SYS, "cannot listen on %s:%u: %s",
-		    c->set.listen_host, c->set.listen_port, server_bind_why());
+		error_set(e, ERR_SYS, "cannot listen on %s: %s",
+		    settings_listen_str(c->set.listen_host, c->set.listen_port,
+			where),
+		    server_bind_why());
 		goto fail;
 	}
 	nbound++;
@@ -1468,13 +1474,15 @@ server_new(struct core *c, struct error *e)
 		    t->listen_host, (ev_uint16_t)t->listen_port);
 		if (bound[nbound] == NULL) {
 			error_set(e, ERR_SYS,
-			    "cannot listen on %s:%u (token '%s'): %s",
-			    t->listen_host, t->listen_port, t->name,
-			    server_bind_why());
+			    "cannot listen on %s (token '%s'): %s",
+			    settings_listen_str(t->listen_host, t->listen_port,
+				where),
+			    t->name, server_bind_why());
 			goto fail;
 		}
-		log_info("listening on %s:%u for tenant '%s'", t->listen_host,
-		    t->listen_port, t->name);
+		log_info("listening on %s for tenant '%s'",
+		    settings_listen_str(t->listen_host, t->listen_port, where),
+		    t->name);
 		nbound++;
 	}
 	cc.max_connections = c->set.max_connections;
@@ -1485,8 +1493,9 @@ server_new(struct core *c, struct error *e)
 	if ((s->conns = conns_new(c->base, https, bound, nbound, &cc, e)) ==
 	    NULL)
 		goto fail;
-	log_info("listening on %s:%u with %zu nodes", c->set.listen_host,
-	    c->set.listen_port, c->nnodes);
+	log_info("listening on %s with %zu nodes",
+	    settings_listen_str(c->set.listen_host, c->set.listen_port, where),
+	    c->nnodes);
 	free(bound);
 	free(https);
 	return s;

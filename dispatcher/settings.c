@@ -285,6 +285,17 @@ settings_hostport(const char *v, char *host, unsigned *port)
 	return true;
 }
 
+/* See settings.h. */
+const char *
+settings_listen_str(const char *host, unsigned port, char *buf)
+{
+	bool v6 = strchr(host, ':') != NULL;
+
+	snprintf(buf, SETTINGS_LISTEN_STR_MAX, "%s%s%s:%u", v6 ? "[" : "", host,
+	    v6 ? "]" : "", port);
+	return buf;
+}
+
 /* The family of a numeric address (its bytes into a), or 0 for a name. */
 static int
 settings_inet(const char *host, unsigned char a[16])
@@ -297,10 +308,10 @@ settings_inet(const char *host, unsigned char a[16])
 }
 
 /*
- * Whether two listens (a numeric address, or a name: the daemon's own may
- * be one) would take the same port of one address, which cannot be bound
- * twice: the same port, and the same address, or any address (0.0.0.0,
- * or ::, which takes IPv4's as well) beside one of its own.
+ * Whether two listens (numeric addresses) would take the same port of one
+ * address, which cannot be bound twice: the same port, and the same
+ * address, or any address (0.0.0.0, or ::, which takes IPv4's as well)
+ * beside one of its own.
  */
 static bool
 settings_listen_clash(const char *h1, unsigned p1, const char *h2, unsigned p2)
@@ -316,7 +327,7 @@ settings_listen_clash(const char *h1, unsigned p1, const char *h2, unsigned p2)
 		return true;
 	if ((f1 = settings_inet(h1, a1)) == 0 ||
 	    (f2 = settings_inet(h2, a2)) == 0)
-		return false; /* a name: told apart when it is bound */
+		return false; /* not an address: refused before */
 	any1 = memcmp(a1, zero, f1 == AF_INET ? 4 : 16) == 0;
 	any2 = memcmp(a2, zero, f2 == AF_INET ? 4 : 16) == 0;
 	if (f1 == f2)
@@ -710,19 +721,27 @@ settings_nodes(const config_t *cf, struct settings *s, struct error *e)
 	return 0;
 }
 
-/* Read listen = "host:port". */
+/*
+ * Read listen = "address:port": a numeric address, as a token's, since a
+ * name could resolve to several addresses of which one only would be
+ * bound, or to another than meant.
+ */
 static int
 settings_listen(const config_t *cf, struct settings *s, struct error *e)
 {
+	unsigned char a[16];
 	const char *v;
 
 	strcpy(s->listen_host, "127.0.0.1");
 	s->listen_port = 8750;
 	if (!config_lookup_string(cf, "listen", &v))
 		return 0;
-	if (!settings_hostport(v, s->listen_host, &s->listen_port))
+	if (!settings_hostport(v, s->listen_host, &s->listen_port) ||
+	    settings_inet(s->listen_host, a) == 0)
 		return error_set_field(e, ERR_INVALID, "listen",
-		    "'listen' must be \"address:port\"");
+		    "'listen' must be \"address:port\" with a numeric "
+		    "address (such as 127.0.0.1:8750 or [::1]:8750, not a "
+		    "name) and a port of 0 to 65535");
 	return 0;
 }
 

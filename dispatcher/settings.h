@@ -25,6 +25,8 @@ enum settings_role {
 
 /* A listen's address, as written (IPv6's without its brackets). */
 #define SETTINGS_HOST_MAX 128
+/* A listen as settings_listen_str() writes it: "[address]:port". */
+#define SETTINGS_LISTEN_STR_MAX (SETTINGS_HOST_MAX + 8)
 
 struct settings_token {
 	char name[SETTINGS_NAME_MAX]; /* the tenant */
@@ -178,6 +180,14 @@ settings_token_find(const struct settings *s, const unsigned char digest[32]);
  * option sluice sets itself (--time, --mem, --job-name, ...).
  */
 bool settings_slurm_option_ok(const char *o);
+
+/*
+ * A listen's address and port as a user writes them, into buf (of size
+ * SETTINGS_LISTEN_STR_MAX): "127.0.0.1:8750", and an IPv6 address in
+ * brackets, "[::1]:8750", so that its last colon is not read as the
+ * port's.  Returns buf.
+ */
+const char *settings_listen_str(const char *host, unsigned port, char *buf);
 
 /* The node called name, or NULL. */
 const struct settings_node *

@@ -196,6 +196,35 @@ ui_send(struct ui *u, struct metrics *m, struct evhttp_request *req, size_t i)
 	metrics_count_response(m, 200);
 }
 
+/*
+ * Send the browser to location: a 302 whose short body names it as text
+ * (without a type of its own, the API's default, JSON, would be claimed).
+ */
+static void
+ui_redirect(struct metrics *m, struct evhttp_request *req, const char *location)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	bool head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+	struct evbuffer *buf;
+	char len[24];
+
+	if ((buf = evbuffer_new()) == NULL ||
+	    evbuffer_add_printf(buf, "%s\n", location) == -1) {
+		if (buf != NULL)
+			evbuffer_free(buf);
+		reply_error(m, req, 500, "out of memory", NULL);
+		return;
+	}
+	evhttp_add_header(h, "Location", location);
+	evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
+	/* libevent 2.1 would send a body after HEAD, and no length. */
+	snprintf(len, sizeof(len), "%zu", evbuffer_get_length(buf));
+	evhttp_add_header(h, "Content-Length", len);
+	evhttp_send_reply(req, 302, "Found", head ? NULL : buf);
+	evbuffer_free(buf);
+	metrics_count_response(m, 302);
+}
+
 /* Answer a method other than GET and HEAD. */
 static bool
 ui_method_ok(struct metrics *m, struct evhttp_request *req)
@@ -223,12 +252,8 @@ ui_route(struct ui *u, struct metrics *m, struct evhttp_request *req,
 	if (strcmp(path, "/") == 0 || strcmp(path, "/ui") == 0) {
 		if (u == NULL || !u->on)
 			goto off;
-		if (ui_method_ok(m, req)) {
-			evhttp_add_header(evhttp_request_get_output_headers(
-					      req),
-			    "Location", "/ui/");
-			ui_reply_empty(m, req, 302, "Found");
-		}
+		if (ui_method_ok(m, req))
+			ui_redirect(m, req, "/ui/");
 		return true;
 	}
 	if (strncmp(path, "/ui/", 4) != 0)

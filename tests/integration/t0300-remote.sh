@@ -126,6 +126,16 @@ probe get "$R/big" "$T/got" big
 tap_is "$(j .ok),$(j .bytes)" "true,307200" "get 300 KiB: ok"
 tap_ok "$(cmp -s "$T/big" "$T/got/big"; echo $?)" "get 300 KiB: byte-identical"
 tap_is "$(stat -c %a "$T/got/big")" 600 "get: the local file is created 0600"
+# A read that ends short at the size fstat gave ends the file; one of whole
+# 32 KiB reads, or an empty one, ends at the read that says so.
+mkdir -p "$T/remote-sizes"
+head -c 65536 /dev/urandom >"$T/remote-sizes/even"
+: >"$T/remote-sizes/empty"
+for f in even empty; do
+	probe get "$T/remote-sizes/$f" "$T/got" "$f"
+	tap_is "$(j .ok),$(j .bytes)" "true,$(stat -c %s "$T/remote-sizes/$f")" "get $f: ok, every byte"
+	tap_ok "$(cmp -s "$T/remote-sizes/$f" "$T/got/$f"; echo $?)" "get $f: byte-identical"
+done
 
 probe put "$T/big" "$R/big"
 tap_is "$(j .ok),$(j .code)" "false,state" "put refuses an existing file (ERR_STATE)"

@@ -32,27 +32,42 @@ good="{\"version\":1,\"verdict\":\"ok\",\"exit_code\":0,\"signal\":null,\"cpu_se
 echo "{\"event\":\"accepted\",\"job\":\"1\",\"slot\":0,\"at\":\"2026-01-01T00:00:00.000Z\"}"
 echo '{"event":"started","at":"2026-01-01T00:00:00.000Z"}'
 printf 'hi\n' >"$dir/stdout"; : >"$dir/stderr"; mkdir -p "$dir/out"
+# res: the result in the finished event (none if empty); file: what
+# result.json holds when it is not that same object ("none": no file).
+res=$good file=
 case $mode in
-notjson) echo 'this is { not json' >"$dir/result.json" ;;
-badverdict) echo "$good" | sed 's/"ok"/"pwned"/' >"$dir/result.json" ;;
-badname) echo "$good" | sed 's|"out_files":\[\]|"out_files":[{"name":"../../etc/passwd","bytes":1}]|' >"$dir/result.json" ;;
-hugeexit) echo "$good" | sed 's/"exit_code":0/"exit_code":99999999999/' >"$dir/result.json" ;;
-bigstdout) echo "$good" >"$dir/result.json"; head -c 300000 /dev/zero >"$dir/stdout" ;;
-symlinks) echo "$good" >"$dir/result.json"; ln -s /etc/shadow "$dir/out/shadow"; ln -s /etc "$dir/out/etc"
+notjson) res= file='this is { not json' ;;
+badverdict) res=$(echo "$good" | sed 's/"ok"/"pwned"/') ;;
+badname) res=$(echo "$good" | sed 's|"out_files":\[\]|"out_files":[{"name":"../../etc/passwd","bytes":1}]|') ;;
+hugeexit) res=$(echo "$good" | sed 's/"exit_code":0/"exit_code":99999999999/') ;;
+fileonly) res= file=$good ;;
+filelies) file=$(echo "$good" | sed 's/"ok"/"pwned"/') ;;
+eventlies) res=$(echo "$good" | sed 's/"ok"/"pwned"/') file=$good ;;
+bigstdout) head -c 300000 /dev/zero >"$dir/stdout" ;;
+symlinks) ln -s /etc/shadow "$dir/out/shadow"; ln -s /etc "$dir/out/etc"
 	printf 'real' >"$dir/out/real.txt"; mkfifo "$dir/out/fifo" ;;
-linkstdout) echo "$good" >"$dir/result.json"; rm -f "$dir/stdout"; ln -s /etc/shadow "$dir/stdout" ;;
-longpath) echo "$good" >"$dir/result.json"; long="$dir/out/$(printf 'a%.0s' {1..255})/$(printf 'b%.0s' {1..255})"
+linkstdout) rm -f "$dir/stdout"; ln -s /etc/shadow "$dir/stdout" ;;
+longpath) long="$dir/out/$(printf 'a%.0s' {1..255})/$(printf 'b%.0s' {1..255})"
 	long="$long/$(printf 'c%.0s' {1..255})/$(printf 'd%.0s' {1..254})/e"; mkdir -p "$long"
 	printf 'deep' >"$long/f"; printf 'real' >"$dir/out/real.txt" ;;
-emptyclaim) echo "$good" | sed 's/"stdout_bytes":3/"stdout_bytes":0/' >"$dir/result.json"
+emptyclaim) res=$(echo "$good" | sed 's/"stdout_bytes":3/"stdout_bytes":0/')
 	head -c 300000 /dev/zero >"$dir/stdout"; rm -f "$dir/stderr"; ln -s /etc/shadow "$dir/stderr" ;;
 hang) sleep 60 ;;
-garbage) head -c 5000 /dev/urandom; echo ;;
+garbage) head -c 5000 /dev/urandom; echo; res= file=none ;;
 garbageexit) printf 'Traceback (most recent call last):\n\033[31mboom\n'; exit 1 ;;
-longline) head -c 5000000 /dev/zero | tr '\0' 'x'; echo ;;
-*) echo "$good" >"$dir/result.json" ;;
+longline) head -c 5000000 /dev/zero | tr '\0' 'x'; echo; res= file=none ;;
 esac
-echo "{\"event\":\"finished\",\"at\":\"2026-01-01T00:00:01.000Z\",\"result\":$good}"
+# The agent writes one result to both (INTERFACES.md), result.json first.
+case $file in
+none) ;;
+'') echo "$res" >"$dir/result.json" ;;
+*) echo "$file" >"$dir/result.json" ;;
+esac
+if [ -n "$res" ]; then
+	echo "{\"event\":\"finished\",\"at\":\"2026-01-01T00:00:01.000Z\",\"result\":$res}"
+else
+	echo '{"event":"finished","at":"2026-01-01T00:00:01.000Z"}'
+fi
 exit 0
 EOS
 sed -i "s|^#!/bin/bash\$|#!/bin/bash\nAGENT_BIN='$AGENT_BIN'|" "$fake"
@@ -76,6 +91,11 @@ lie() {
 	LAST_JOB=$job
 }
 lie honest COMPLETED "an honest answer"
+# The finished event's result stands for result.json when it passes the
+# same checks; one that does not (or none) sends the dispatcher to the file.
+lie fileonly COMPLETED "no result in the finished event: result.json"
+lie filelies COMPLETED "a result in the finished event: result.json is not read"
+lie eventlies COMPLETED "a bad result in the finished event: result.json decides"
 lie notjson FAILED "result.json that is not JSON"
 lie badverdict FAILED "an unknown verdict"
 tap_like "$(printf '%s' "$LAST_JOB" | jq -r .reason)" 'verdict' "the reason names the bad field"

@@ -130,8 +130,12 @@ done
 tap_is "$(njobs)" "$n0" "no page submitted a job"
 tap_like "$(grep ' access ' "$T/serve.log")" "method=POST path=/api/v2/execute status=403 .*tenant=-" \
 	"the access log shows a page's refusal, with no tenant"
-tap_like "$(grep ' access ' "$T/serve.log")" "method=POST path=/api/v2/execute status=200 .*tenant=beta" \
-	"  and a request at beta's address with no token as beta's"
+tap_like "$(grep ' access ' "$T/serve.log")" "method=POST path=/api/v2/execute status=200 .*tenant=beta auth=address$" \
+	"  and a request at beta's address with no token as beta's, told by the address"
+tap_like "$(grep ' access ' "$T/serve.log")" "method=GET path=/t/-/submissions/$AJOB status=200 .*tenant=alpha auth=path$" \
+	"  a path token there as its tenant's, told by the path"
+tap_like "$(grep ' access ' "$T/serve.log")" "method=GET path=/submissions/$AJOB status=404 .*tenant=beta auth=header$" \
+	"  and a token in the header there as its tenant's, told by the header"
 # A page that gives its token is the token's, as anywhere (CORS as
 # configured); the preflight needs none.
 got=$(curl -sS -D - -o /dev/null -X OPTIONS -H "Origin: http://app.example" \
@@ -235,19 +239,25 @@ tap_is "$main" 200 "  the daemon's own address is still answered"
 tap_is "$other" 200 "  and alpha's address too"
 
 # --- An IPv6 address of the tenant's own, in brackets, where the machine
-# has IPv6 loopback.
+# has IPv6 loopback; the daemon's own listen too.  The log writes each in
+# brackets, so that the port is told apart from the address.
 disp_stop
 if "$NODE_PYTHON" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
-	sed -i -e "s/listen = \"127.0.0.1:$LPORT\"/listen = \"[::1]:$LPORT\"/" "$T/sluice.conf"
+	sed -i -e "s/listen = \"127.0.0.1:$LPORT\"/listen = \"[::1]:$LPORT\"/" \
+		-e "s/^listen = \"127.0.0.1:$DISP_PORT\"/listen = \"[::1]:$DISP_PORT\"/" "$T/sluice.conf"
+	grep -q "^listen = \"\[::1\]:$DISP_PORT\"" "$T/sluice.conf" || tap_bail "cannot set the daemon's listen to [::1]"
+	DISP_URL="http://[::1]:$DISP_PORT"
 	disp_serve || tap_bail "the daemon restarts"
 	disp_wait_nodes UP 20 || tap_bail "the node is back"
-	tap_like "$(cat "$T/serve.log")" "listening on ::1:$LPORT for tenant 'beta'" \
-		"beta's listen = \"[::1]:$LPORT\" is bound"
+	tap_like "$(cat "$T/serve.log")" "listening on \[::1\]:$LPORT for tenant 'beta'" \
+		"beta's listen = \"[::1]:$LPORT\" is bound, and logged as [::1]:$LPORT"
+	tap_like "$(cat "$T/serve.log")" "listening on \[::1\]:$DISP_PORT with 1 nodes" \
+		"  the daemon's own listen = \"[::1]:$DISP_PORT\" is logged as [::1]:$DISP_PORT"
 	got=$(req POST "http://[::1]:$LPORT/api/v2/execute" -g --data-binary "$EXEC")
 	tap_is "$(jq -r .run.stdout <<<"${got#* }")" 42 "  and a Piston execute with no token there is beta's"
 	tap_is "$(api GET "/v1/jobs?limit=1" "" "$TOKEN_ADMIN" | jq -r '.jobs[0].tenant')" beta "  (beta's job)"
 else
-	for n in 1 2 3; do tap_skip "an IPv6 address of the tenant's own" "no IPv6 loopback"; done
+	for n in 1 2 3 4; do tap_skip "an IPv6 address of the tenant's own" "no IPv6 loopback"; done
 fi
 
 tap_done

@@ -177,13 +177,16 @@ tap_like "$(grep -E "job $long placed tenant=alpha runtime=python3 node=$other a
 	"  and the next placement its attempt 2"
 
 # --- The access log.
-tap_like "$(grep -E 'access client=127\.0\.0\.1 method=POST path=/v1/jobs status=201 bytes=[1-9][0-9]* seconds=[0-9.]+ tenant=alpha$' "$T/serve.log")" . \
-	"a submission has its access line: client, method, path, status, bytes, time, tenant"
-tap_like "$(grep -E "access .*method=GET path=/v1/jobs/$ok1/wait status=200 .* tenant=alpha$" "$T/serve.log")" . \
+tap_like "$(grep -E 'access client=127\.0\.0\.1 method=POST path=/v1/jobs status=201 bytes=[1-9][0-9]* seconds=[0-9.]+ tenant=alpha auth=header$' "$T/serve.log")" . \
+	"a submission has its access line: client, method, path, status, bytes, time, tenant, how it was told"
+tap_like "$(grep -E "access .*method=GET path=/v1/jobs/$ok1/wait status=200 .* tenant=alpha auth=header$" "$T/serve.log")" . \
 	"a long poll's line comes with its answer, without its query string"
 curl -s -o /dev/null "$DISP_URL/v1/jobs?state=RUNNING&secret=hunter2"
-tap_like "$(grep -E 'access .*method=GET path=/v1/jobs status=401 .* tenant=-$' "$T/serve.log")" . \
-	"a request without a token is logged with tenant -"
+tap_like "$(grep -E 'access .*method=GET path=/v1/jobs status=401 .* tenant=- auth=-$' "$T/serve.log")" . \
+	"a request without a token is logged with tenant - and auth -"
+curl -s -o /dev/null -H "X-Auth-Token: $TOKEN_B" "$DISP_URL/v1/runtimes"
+tap_like "$(grep -E 'access .*method=GET path=/v1/runtimes status=200 .* tenant=beta auth=header$' "$T/serve.log")" . \
+	"  a token in X-Auth-Token is auth=header too"
 tap_is "$(grep -c hunter2 "$T/serve.log")" 0 "  and nothing of its query string"
 curl -s -o /dev/null "$DISP_URL/t/$TOKEN_A/api/v2/runtimes"
 curl -s -o /dev/null "$DISP_URL/%74/$TOKEN_B/api/v2/runtimes"

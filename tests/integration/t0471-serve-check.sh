@@ -78,6 +78,11 @@ check "$T/good2.conf"
 tap_is "$rc" 0 "an existing state_dir: exit 0"
 tap_like "$out" "state_dir $T/state-ok: writable" "  it is writable"
 tap_is "$(ls -A "$T/state-ok")" "" "  and stays empty"
+# An IPv6 address is named in brackets, so that its port is told apart.
+conf "$T/v6.conf" 's|^listen = "127.0.0.1:8750";|listen = "::1:8750";|'
+check "$T/v6.conf"
+tap_is "$rc" 0 "listen = \"::1:8750\": exit 0"
+tap_like "$out" 'listen \[::1\]:8750; 2 tokens' "  the summary names it [::1]:8750"
 
 # --- Warnings: the daemon could start.
 conf "$T/warn.conf" "s|sha256 = \"$SHA\"|sha256 = \"$(printf '0%.0s' $(seq 1 64))\"|"
@@ -130,8 +135,18 @@ touch "$T/afile"
 bad "a state_dir that is a file" "state_dir '$T/afile' is not a directory" "s|$T/state\"|$T/afile\"|"
 bad "a state_dir whose parent is missing" "state_dir '$T/no/such/state' does not exist, and cannot be created in '$T/no/such'" \
 	"s|$T/state\"|$T/no/such/state\"|"
-# (A listen name that does not resolve is a problem too; it is not tried
-# here: resolving one would ask the machine's name server.)
+# listen is a numeric address: a name is refused before it is resolved
+# (none is asked for), by serve --check and by serve.
+bad "a listen that is a name" "'listen' must be \"address:port\" with a numeric address .*not a name" \
+	's|^listen = "127.0.0.1:8750";|listen = "localhost:8750";|'
+# For serve, a state_dir it cannot create: were the name taken, the daemon
+# would stop there, before it listens or looks up a node.
+conf "$T/bad.conf" 's|^listen = "127.0.0.1:8750";|listen = "localhost:8750";|' \
+	"s|$T/state\"|$T/no/such/state\"|"
+out=$(timeout 20 "$S" serve --config "$T/bad.conf" 2>&1)
+rc=$?
+tap_is "$rc" 1 "  serve itself refuses it too: exit 1"
+tap_like "$out" "'listen' must be \"address:port\" with a numeric address" "  with the same reason"
 bad "a ui_dir that is not there" "ui_dir: .*$T/noui" \
 	"1i ui_dir = \"$T/noui\";"
 bad "a missing callback_ca_file" "callback_ca_file '$T/noca.pem': No such file or directory" \

@@ -188,6 +188,51 @@ tap_is "$rc/$(out)" "0/$m|ops" "list --me with the admin token: only its own ten
 run list -h --parsable -o %i --me -n train
 tap_is "$rc/$(out)" "0/$h1" "list --me with alpha's token: alpha's"
 tap_is "$(api GET /v1/whoami | jq -c .)" '{"tenant":"alpha","role":"submit"}' "GET /v1/whoami says whose the token is"
+# A token that is not one, or not given as one, says nothing of whose any
+# token is: 401 with the API's error shape ({"error": ...} and nothing
+# else) and WWW-Authenticate: Bearer.  The header that is there decides
+# (a bad Authorization is not made good by an X-Auth-Token), and a token
+# in the path, which /v1 does not take, is 404 whether it is one or not.
+# whoami_bad STATUS ERROR NAME [CURL ARGS...]: GET /v1/whoami with ARGS.
+whoami_bad() {
+	local want=$1 error=$2 name=$3 path=/v1/whoami code
+	shift 3
+	case "${1:-}" in /t/*) path=$1/v1/whoami; shift ;; esac
+	code=$(curl -sS -o "$T/wb" -D "$T/wh" -w '%{http_code}' "$@" "$DISP_URL$path")
+	tap_is "$code $(jq -c '[keys, .error]' "$T/wb" 2>&1)" "$want [[\"error\"],\"$error\"]" \
+		"GET /v1/whoami, $name: $want with only an error"
+	if grep -Eq 'alpha|beta|ops|tenant|role' "$T/wb"; then
+		tap_ok 1 "  nothing of a tenant in it"
+		tap_diag "$(cat "$T/wb")"
+	else
+		tap_ok 0 "  nothing of a tenant in it"
+	fi
+	if [ "$want" = 401 ]; then
+		tap_is "$(tr -d '\r' <"$T/wh" | grep -i '^www-authenticate:')" "WWW-Authenticate: Bearer" \
+			"  WWW-Authenticate: Bearer"
+	fi
+}
+whoami_bad 401 "missing bearer token" "no token"
+whoami_bad 401 "invalid token" "a wrong token" -H "Authorization: Bearer not-$TOKEN_A"
+whoami_bad 401 "invalid token" "an empty Bearer" -H "Authorization: Bearer "
+whoami_bad 401 "invalid token" "no scheme" -H "Authorization: $TOKEN_A"
+whoami_bad 401 "invalid token" "another scheme" -H "Authorization: Basic $(printf 'alpha:%s' "$TOKEN_A" | base64 -w0)"
+whoami_bad 401 "invalid token" "a space too many" -H "Authorization: Bearer  $TOKEN_A"
+whoami_bad 401 "invalid token" "a wrong X-Auth-Token" -H "X-Auth-Token: not-$TOKEN_A"
+whoami_bad 401 "invalid token" "a bad Authorization beside a good X-Auth-Token" \
+	-H "Authorization: Basic x" -H "X-Auth-Token: $TOKEN_A"
+whoami_bad 404 "no such resource" "an unknown token in the path" /t/not-$TOKEN_A
+whoami_bad 404 "no such resource" "a real token in the path (the same answer)" /t/$TOKEN_A
+whoami_bad 404 "no such resource" "a real token in the path, and a bad header" /t/$TOKEN_A -H "Authorization: Bearer x"
+# The access log shows no token of these, good or bad.
+if grep -F -e "$TOKEN_A" "$T/serve.log" >/dev/null; then
+	tap_ok 1 "the log shows none of the tokens sent"
+	tap_diag "$(grep -F -e "$TOKEN_A" "$T/serve.log" | head -3)"
+else
+	tap_ok 0 "the log shows none of the tokens sent"
+fi
+tap_like "$(grep -c 'access .*path=/t/-/v1/whoami status=404' "$T/serve.log")" '^[3-9]$' \
+	"  (the path-token requests are logged as /t/-/v1/whoami)"
 run list --me -u alpha
 tap_is "$rc" 64 "--me and -u together are 64"
 run list -u alpha --me

@@ -47,6 +47,9 @@ hdr() {
 # The way in: / and /ui lead to /ui/.
 code=$(get GET /)
 tap_is "$code $(hdr location)" "302 /ui/" "GET / redirects to /ui/, without a token"
+# A redirect carries the type of what it carries (a line naming where to
+# go), not the API's JSON.
+tap_is "$(hdr content-type) $(cat "$T/b")" "text/plain; charset=utf-8 /ui/" "GET /: the redirect's body is text naming /ui/"
 code=$(get GET /ui)
 tap_is "$code $(hdr location)" "302 /ui/" "GET /ui redirects to /ui/"
 
@@ -78,10 +81,13 @@ tap_is "$code $(wc -c <"$T/b")" "304 0" "GET with the file's ETag: 304, no body"
 code=$(get GET /ui/app.js -H 'If-None-Match: "0000000000000000"')
 tap_is "$code $(wc -c <"$T/b")" "200 $(wc -c <"$top_srcdir/ui/app.js")" "GET with another ETag: the file"
 # HEAD, on a raw connection: curl would not show a body sent after it.
-head=$("$NODE_PYTHON" - "$DISP_PORT" <<'EOP'
+# raw_head PATH: the status, the Content-Length and the bytes after the
+# headers.
+raw_head() {
+	"$NODE_PYTHON" - "$DISP_PORT" "$1" <<'EOP'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(b"HEAD /ui/app.js HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+s.sendall(b"HEAD " + sys.argv[2].encode() + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
 data = b""
 while True:
     d = s.recv(65536)
@@ -93,8 +99,11 @@ lines = head.decode().split("\r\n")
 length = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("content-length:")]
 print(lines[0].split()[1], length[0] if length else "none", len(body))
 EOP
-)
+}
+head=$(raw_head /ui/app.js)
 tap_is "$head" "200 $(wc -c <"$top_srcdir/ui/app.js") 0" "HEAD: 200 with the length and no body"
+head=$(raw_head /)
+tap_is "$head" "302 5 0" "HEAD /: 302 with the length of its text and no body"
 
 # The files need no token, and a bad one changes nothing; the API still
 # wants one.

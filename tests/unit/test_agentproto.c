@@ -173,6 +173,18 @@ agentproto_event_line__events__recorded(void **state)
 	assert_string_equal(ev.started_at, "");
 	assert_string_equal(ev.error, "no such runtime");
 	assert_true(ev.finished);
+	/* The finished line is kept as sent, for collect_job(); only the
+	   first one. */
+	assert_non_null(ev.finished_line);
+	assert_string_equal(ev.finished_line, "{\"event\": \"finished\"}");
+	assert_int_equal(ev.finished_len, strlen(ev.finished_line));
+	assert_int_equal(agentproto_event_line("{\"event\":\"finished\"}", 20,
+			     &ev),
+	    0);
+	assert_string_equal(ev.finished_line, "{\"event\": \"finished\"}");
+	agentproto_events_release(&ev);
+	assert_null(ev.finished_line);
+	assert_false(ev.finished);
 }
 
 int

@@ -163,6 +163,9 @@ settings_load__bad_values__refused(void **state)
 	refuse("listen = \"127.0.0.1:99999\";", "listen");
 	refuse("listen = \"[::1:8750\";", "listen");
 	refuse("listen = \"[]:8750\";", "listen");
+	/* A name could resolve to several addresses, or another. */
+	refuse("listen = \"localhost:8750\";", "listen");
+	refuse("listen = \"[localhost]:8750\";", "listen");
 	/* A typo stops the daemon instead of falling back to a default. */
 	refuse("max_attemps = 3;", "max_attemps");
 	/* An origin is a scheme, a host and a port, nothing more. */
