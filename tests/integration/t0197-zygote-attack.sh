@@ -1,0 +1,91 @@
+#!/bin/bash
+# Attacks on the zygote (agent/zygote.h) from a job's code and from the
+# session's side, each checked against what a cold job gets.  The zygote's
+# children (the jobs' parents) are the one part of a job's process tree
+# that is not the supervisor's: they must not share the session's terminal
+# or process group, or a hang-up or stop of the dispatcher's terminal
+# reaches running jobs that a cold job's detached supervisor keeps safe.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/agent.sh"
+[ -x "$top_builddir/sluice-zygote" ] ||
+	tap_skip_all "sluice-zygote was not built (configure found no python3-embed)"
+SLUICE_TEST_WARM=1 SLUICE_TEST_ZYGOTE=1 agent_setup 97200 1
+
+warm_of() {
+	jq -r 'select(.event == "accepted") | .warm_start' "$1/events"
+}
+# wait_result DIR SECONDS: status 0 once DIR has its result.json.
+wait_result() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		[ -s "$1/result.json" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# session_sig SIGNAL DIR: a session of its own process group (as on the
+# dispatcher's terminal) runs DIR; once its job has printed "started",
+# SIGNAL goes to that process group, as a terminal sends ^Z or a hang-up
+# to its foreground group.  Waits (12 s at most) for DIR's result, then
+# continues and ends whatever the signal stopped.  Prints the session's pid.
+session_sig() {
+	local sig=$1 dir=$2 fifo="$T/fifo.$RANDOM" pid i
+	mkfifo "$fifo"
+	setsid "$AGENT_BIN" --config "$CONF" serve <"$fifo" >"$T/sig.out" 2>&1 &
+	pid=$!
+	exec 8>"$fifo"
+	sleep 0.5
+	echo "r1 run $dir" >&8
+	for ((i = 0; i < 200; i++)); do
+		grep -qs started "$dir/stdout" && break
+		sleep 0.05
+	done
+	kill -"$sig" -- -"$pid" 2>/dev/null
+	wait_result "$dir" 12
+	kill -CONT -- -"$pid" 2>/dev/null
+	exec 8>&-
+	rm -f "$fifo"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL -- -"$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+SLEEPER='import time
+print("started", flush=True)
+time.sleep(2)
+print("done")'
+
+# --- a hang-up of the session's terminal --------------------------------------
+# A cold job (its manifest's own limits: no parked plan matches) survives
+# the session's death: its supervisor leads a session of its own.  A
+# zygote's job must too: its parent is the zygote's child, not the
+# supervisor's.
+HC=$(job_py hupc "$SLEEPER" '{"cpu_seconds": 4}')
+session_sig HUP "$HC"
+tap_is "$(warm_of "$HC")" false "hang-up: (control) the cold job ran cold"
+tap_is "$(jq -r .verdict "$HC/result.json" 2>/dev/null) $(tr '\n' ' ' <"$HC/stdout")" "ok started done " "hang-up: (control) the cold job ran to its end"
+check_clean "hang-up cold"
+HZ=$(job_py hupz "$SLEEPER")
+session_sig HUP "$HZ"
+tap_is "$(warm_of "$HZ")" true "hang-up: the job ran through the zygote"
+tap_is "$(jq -r .verdict "$HZ/result.json" 2>/dev/null) $(tr '\n' ' ' <"$HZ/stdout")" "ok started done " "hang-up: the zygote's job ran to its end, as the cold one did"
+check_clean "hang-up"
+
+# --- a stop of the session's process group --------------------------------------
+# (SIGSTOP: a terminal's ^Z, SIGTSTP, is discarded in a group with no
+# parent outside it in the session, as this test's is.)  A stopped zygote's
+# child could not reap its job: init, killed, would wait for that zombie,
+# and the supervisor for init, until the group was continued.
+SC=$(job_py tstpc "$SLEEPER" '{"cpu_seconds": 4}')
+session_sig STOP "$SC"
+tap_is "$(jq -r .verdict "$SC/result.json" 2>/dev/null) $(tr '\n' ' ' <"$SC/stdout")" "ok started done " "stop: (control) the cold job ran to its end while the session was stopped"
+check_clean "stop cold"
+SZ=$(job_py tstpz "$SLEEPER")
+session_sig STOP "$SZ"
+tap_is "$(warm_of "$SZ")" true "stop: the job ran through the zygote"
+tap_is "$(jq -r .verdict "$SZ/result.json" 2>/dev/null) $(tr '\n' ' ' <"$SZ/stdout")" "ok started done " "stop: the zygote's job ran to its end while the session was stopped"
+check_clean "stop"
+
+tap_done
