@@ -81,11 +81,16 @@ zygote_start(char *const argv[], char *const envp[], int *sock, pid_t *pid,
 	}
 	if (*pid == 0) {
 		/* Its socket at 3, nothing else of the session's but stderr
-		   (the session's stdin and stdout are the dispatcher's). */
+		   (the session's stdin and stdout are the dispatcher's).  A
+		   session of its own, as a supervisor leads: its children
+		   are the running jobs' parents, which a hang-up or stop of
+		   the dispatcher's terminal or process group must not
+		   reach (PR_SET_PDEATHSIG still ends it with the session). */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
-		if ((null = open("/dev/null", O_RDWR)) == -1 ||
+		if (setsid() == -1 ||
+		    (null = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
 		    dup2(sv[1], 3) == -1 ||
 		    syscall(SYS_close_range, 4, ~0U, 0) == -1 ||
