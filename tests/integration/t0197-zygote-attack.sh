@@ -23,6 +23,23 @@ wait_result() {
 	done
 	return 1
 }
+# session FILE DIR...: one session (its own stdin), its runs one after the
+# other, each after a pause in which the session parks the next.
+session() {
+	local out=$1 d i=0
+	shift
+	{
+		for d in "$@"; do
+			i=$((i + 1))
+			sleep 0.4
+			echo "r$i run $d"
+			for _ in $(seq 300); do
+				grep -qs "^r$i exit" "$out" && break
+				sleep 0.05
+			done
+		done
+	} | agent serve >"$out" 2>"$out.err"
+}
 # session_sig SIGNAL DIR: a session of its own process group (as on the
 # dispatcher's terminal) runs DIR; once its job has printed "started",
 # SIGNAL goes to that process group, as a terminal sends ^Z or a hang-up
@@ -87,5 +104,24 @@ session_sig STOP "$SZ"
 tap_is "$(warm_of "$SZ")" true "stop: the job ran through the zygote"
 tap_is "$(jq -r .verdict "$SZ/result.json" 2>/dev/null) $(tr '\n' ' ' <"$SZ/stdout")" "ok started done " "stop: the zygote's job ran to its end while the session was stopped"
 check_clean "stop"
+
+# --- the OOM killer's choice -------------------------------------------------------
+# Memory no process maps (the job's tmpfs) filled past the limit by a small
+# process: the OOM killer takes the largest process it may.  init is
+# shielded from it; the zygote's child, the job's root parent with a whole
+# interpreter mapped, must be too, or it is the one killed, and the job,
+# alive, gets "too small to start the job" where a cold one gets
+# "exceeded".  (A memory limit below disk_bytes, for this case only.)
+sed -i 's/memory_bytes = 268435456L;/memory_bytes = 33554432L;/' "$CONF"
+conf_settle
+OOM='import os
+os.execv("/bin/dd", ["dd", "if=/dev/zero", "of=/tmp/x", "bs=64k", "count=900"])'
+OZ=$(job_py oomz "$OOM")
+OC=$(job_py oomc "$OOM" '{"cpu_seconds": 4}')
+session "$T/oom.out" "$OZ" "$OC"
+tap_is "$(warm_of "$OZ") $(warm_of "$OC")" "true false" "oom: one through the zygote, one cold (control)"
+tap_is "$(jq -c '[.verdict, .message]' "$OC/result.json")" '["memory_limit","memory limit of 33554432 bytes exceeded"]' "oom: (control) the cold job passed its memory limit"
+tap_is "$(jq -c '[.verdict, .message]' "$OZ/result.json")" '["memory_limit","memory limit of 33554432 bytes exceeded"]' "oom: so did the zygote's, and its parent was not the one killed"
+check_clean "oom"
 
 tap_done
