@@ -40,6 +40,24 @@ session() {
 		done
 	} | agent serve >"$out" 2>"$out.err"
 }
+# session_between FILE DIR...: session, with $BETWEEN_HOLD run once the
+# first run has finished and the session has parked the next.
+session_between() {
+	local out=$1 d i=0
+	shift
+	{
+		for d in "$@"; do
+			i=$((i + 1))
+			sleep 0.4
+			[ "$i" -eq 2 ] && eval "$BETWEEN_HOLD"
+			echo "r$i run $d"
+			for _ in $(seq 300); do
+				grep -qs "^r$i exit" "$out" && break
+				sleep 0.05
+			done
+		done
+	} | agent serve >"$out" 2>"$out.err"
+}
 # session_sig SIGNAL DIR: a session of its own process group (as on the
 # dispatcher's terminal) runs DIR; once its job has printed "started",
 # SIGNAL goes to that process group, as a terminal sends ^Z or a hang-up
@@ -67,7 +85,7 @@ session_sig() {
 		sleep 0.05
 	done
 	kill -KILL -- -"$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	{ wait "$pid"; } 2>/dev/null
 }
 SLEEPER='import time
 print("started", flush=True)
@@ -104,6 +122,57 @@ session_sig STOP "$SZ"
 tap_is "$(warm_of "$SZ")" true "stop: the job ran through the zygote"
 tap_is "$(jq -r .verdict "$SZ/result.json" 2>/dev/null) $(tr '\n' ' ' <"$SZ/stdout")" "ok started done " "stop: the zygote's job ran to its end while the session was stopped"
 check_clean "stop"
+
+# --- what the job holds of the zygote ------------------------------------------
+# Memory it shares with the zygote is copy-on-write only (no shared
+# mapping a job could write for another to read); the file behind its
+# /proc/self/exe (the zygote's program, on the host) is not its to write;
+# kill(-1) reaches no process outside its namespace; and the zygote's
+# socket is held by root's processes only (the session's), listening
+# nowhere.
+HOLD='import os, signal, errno
+print("shared-writable", sum(1 for l in open("/proc/self/maps") if l.split()[1][1::2] == "ws"))
+for how in (os.O_WRONLY, os.O_RDWR):
+    try:
+        os.close(os.open("/proc/self/exe", how))
+        print("exe-write ok")
+    except OSError as e:
+        print("exe-write", "refused" if e.errno in (errno.EACCES, errno.EROFS, errno.ETXTBSY) else errno.errorcode[e.errno])
+try:
+    os.kill(-1, signal.SIGKILL)
+    print("kill-1 ok")
+except OSError as e:
+    print("kill-1", errno.errorcode[e.errno])'
+HZ1=$(job_py holdz "$HOLD")
+HZ2=$(job_py holdz2 'import os
+print(os.getppid())')
+HC1=$(job_py holdc "$HOLD" '{"cpu_seconds": 4}')
+# zygote_fds: the zygote's (the oldest sluice-zygote whose parent is this
+# test's session) descriptors, and the uids of every process that holds
+# the peer of its socket at 3.
+zygote_fds() {
+	local z peer p
+	z=$(pgrep -o -f -x "$top_builddir/sluice-zygote .*" -P "$(pgrep -d, -f -- "--config $CONF serve")") || return
+	ls /proc/"$z"/fd | sort -n | tr '\n' ' '
+	echo
+	peer=$(ss -xp | awk -v z="pid=$z," '$0 ~ z { print $8 }' | head -1)
+	for p in /proc/[0-9]*; do
+		ls -l "$p/fd" 2>/dev/null | grep -q "socket:\[$peer\]" &&
+			stat -c %u "$p"
+	done | sort -u | tr '\n' ' '
+	echo
+	ss -xlp | grep -c "pid=$z," || true
+}
+BETWEEN_HOLD='zygote_fds >"$T/zfds.1"'
+session_between "$T/hold.out" "$HZ1" "$HZ2" "$HC1"
+tap_is "$(warm_of "$HZ1") $(warm_of "$HZ2") $(warm_of "$HC1")" "true true false" "hold: two through the zygote, one cold (control)"
+tap_is "$(cat "$HZ1/stdout")" "$(cat "$HC1/stdout")" "hold: what the zygote's job holds is what a cold job holds"
+tap_is "$(cat "$HC1/stdout" | tr '\n' ' ')" "shared-writable 0 exe-write refused exe-write refused kill-1 ESRCH " "hold: (control) no shared mapping, its program not writable, kill(-1) reaches nothing"
+tap_is "$(jq -r .verdict "$HZ2/result.json") $(cat "$HZ2/stdout")" "ok 0" "hold: the next job ran through a zygote after kill(-1)"
+tap_is "$(sed -n 1p "$T/zfds.1")" "0 1 2 3 " "hold: the zygote has descriptors 0-3 only"
+tap_is "$(sed -n 2p "$T/zfds.1")" "0 " "hold: its socket's peer is held by root's processes only"
+tap_is "$(sed -n 3p "$T/zfds.1")" "0" "hold: it listens on no socket"
+check_clean "hold"
 
 # --- the OOM killer's choice -------------------------------------------------------
 # Memory no process maps (the job's tmpfs) filled past the limit by a small
