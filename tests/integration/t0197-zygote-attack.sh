@@ -174,6 +174,31 @@ tap_is "$(sed -n 2p "$T/zfds.1")" "0 " "hold: its socket's peer is held by root'
 tap_is "$(sed -n 3p "$T/zfds.1")" "0" "hold: it listens on no socket"
 check_clean "hold"
 
+# --- a zygote planted beside the agent ------------------------------------------
+# The session runs sluice-zygote from the agent's own directory.  Where
+# that directory is the account's (root's agent hard-linked into it, which
+# sudo's rule still matches by name and inode where fs.protected_hardlinks
+# is 0, as a copy here stands for), a sluice-zygote the account put there
+# must not run as root: the session starts none, and its parked runs go on
+# without one.
+EVIL="$T/evil"
+mkdir "$EVIL"
+cp "$AGENT_BIN" "$EVIL/sluice-agent"
+cat >"$EVIL/sluice-zygote" <<EOS
+#!/bin/sh
+id -u >"$T/planted"
+exec "$top_builddir/sluice-zygote" "\$@"
+EOS
+chmod 755 "$EVIL/sluice-zygote" "$EVIL/sluice-agent"
+chown 97250:97250 "$EVIL" "$EVIL/sluice-zygote"
+PL=$(job_py planted 'import os
+print(os.getppid())')
+{ sleep 0.5; echo "r1 run $PL"; for _ in $(seq 200); do [ -s "$PL/result.json" ] && break; sleep 0.05; done; } |
+	"$EVIL/sluice-agent" --config "$CONF" serve >"$T/planted.out" 2>&1
+tap_is "$(cat "$T/planted" 2>/dev/null || echo none)" none "planted: the session ran no sluice-zygote from a directory that is not root's"
+tap_is "$(warm_of "$PL") $(jq -r .verdict "$PL/result.json") $(cat "$PL/stdout")" "true ok 1" "planted: the job ran warm, without a zygote (its parent init)"
+check_clean "planted"
+
 # --- the OOM killer's choice -------------------------------------------------------
 # Memory no process maps (the job's tmpfs) filled past the limit by a small
 # process: the OOM killer takes the largest process it may.  init is
