@@ -1,10 +1,11 @@
 #!/bin/bash
 # Attacks on the zygote (agent/zygote.h) from a job's code and from the
-# session's side, each checked against what a cold job gets.  The zygote's
-# children (the jobs' parents) are the one part of a job's process tree
-# that is not the supervisor's: they must not share the session's terminal
-# or process group, or a hang-up or stop of the dispatcher's terminal
-# reaches running jobs that a cold job's detached supervisor keeps safe.
+# session's side, each checked against what a cold job gets: a hang-up or
+# stop of the session's process group (the zygote's children, the jobs'
+# parents, are the one part of a job's process tree that is not the
+# detached supervisor's); what a job holds of the zygote (mappings, its
+# program, signals, the zygote's socket); a sluice-zygote planted beside
+# the agent; and the OOM killer's choice of the job's root parent.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/agent.sh"
 [ -x "$top_builddir/sluice-zygote" ] ||
@@ -24,7 +25,8 @@ wait_result() {
 	return 1
 }
 # session FILE DIR...: one session (its own stdin), its runs one after the
-# other, each after a pause in which the session parks the next.
+# other, each after a pause in which the session parks the next; before
+# the second, $BETWEEN (if set) is run once the first has finished.
 session() {
 	local out=$1 d i=0
 	shift
@@ -32,24 +34,7 @@ session() {
 		for d in "$@"; do
 			i=$((i + 1))
 			sleep 0.4
-			echo "r$i run $d"
-			for _ in $(seq 300); do
-				grep -qs "^r$i exit" "$out" && break
-				sleep 0.05
-			done
-		done
-	} | agent serve >"$out" 2>"$out.err"
-}
-# session_between FILE DIR...: session, with $BETWEEN_HOLD run once the
-# first run has finished and the session has parked the next.
-session_between() {
-	local out=$1 d i=0
-	shift
-	{
-		for d in "$@"; do
-			i=$((i + 1))
-			sleep 0.4
-			[ "$i" -eq 2 ] && eval "$BETWEEN_HOLD"
+			[ "$i" -eq 2 ] && [ -n "${BETWEEN:-}" ] && eval "$BETWEEN"
 			echo "r$i run $d"
 			for _ in $(seq 300); do
 				grep -qs "^r$i exit" "$out" && break
@@ -163,8 +148,7 @@ zygote_fds() {
 	echo
 	ss -xlp | grep -c "pid=$z," || true
 }
-BETWEEN_HOLD='zygote_fds >"$T/zfds.1"'
-session_between "$T/hold.out" "$HZ1" "$HZ2" "$HC1"
+BETWEEN='zygote_fds >"$T/zfds.1"' session "$T/hold.out" "$HZ1" "$HZ2" "$HC1"
 tap_is "$(warm_of "$HZ1") $(warm_of "$HZ2") $(warm_of "$HC1")" "true true false" "hold: two through the zygote, one cold (control)"
 tap_is "$(cat "$HZ1/stdout")" "$(cat "$HC1/stdout")" "hold: what the zygote's job holds is what a cold job holds"
 tap_is "$(cat "$HC1/stdout" | tr '\n' ' ')" "shared-writable 0 exe-write refused exe-write refused kill-1 ESRCH " "hold: (control) no shared mapping, its program not writable, kill(-1) reaches nothing"
