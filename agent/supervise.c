@@ -382,6 +382,19 @@ sup_watch_cancel(struct sup *s)
 
 static void sup_stage(struct sup *s, int status);
 
+/* Whether the OOM killer has killed in the slot's cgroup since the run
+   started. */
+static bool
+sup_oom_killed(struct sup *s)
+{
+	struct cgroup_stats cst;
+	struct error e;
+
+	error_init(&e);
+	return cgroup_stats(s->sj->cg, s->p->uid, &cst, &e) == 0 &&
+	    cst.oom_kills > s->oom_base;
+}
+
 /*
  * A message from init or the job on *sock: init's socket, or a zygote's
  * reply socket, on which the zygote's child sends the job's status once the
@@ -395,9 +408,12 @@ sup_message(struct sup *s, int *sock)
 
 	if (sandbox_recv(*sock, &m, &fd) == -1) {
 		/* The zygote's child ends after the status: without one,
-		   it has lost the job. */
+		   it has lost the job, unless the OOM killer took it (where
+		   it cannot be shielded, nor can init: both are the job's
+		   memory then, not the sandbox's failure). */
 		if (sock == &s->zreply && !s->facts.have_status && !s->killed) {
-			sup_fail(s, "the zygote lost the job");
+			if (!sup_oom_killed(s))
+				sup_fail(s, "the zygote lost the job");
 			sup_kill(s, KILL_NONE);
 		}
 		sup_unwatch(s, sock);

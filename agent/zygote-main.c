@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -83,11 +84,21 @@ zygote_job(const struct zygote_req *r, const int fds[ZYGOTE_NFDS])
 static void __attribute__((noreturn))
 zygote_child(const struct zygote_req *r, int fds[ZYGOTE_NFDS])
 {
-	int reply = fds[ZYGOTE_FD_REPLY], status;
+	int reply = fds[ZYGOTE_FD_REPLY], status, fd;
 	struct error e;
 	pid_t job;
 
 	close(ZYGOTE_SOCK);
+	/* Shielded from the OOM killer as init is (best effort: it takes
+	   CAP_SYS_RESOURCE), before it joins the slot's cgroup: else the
+	   largest process there may be this one, a whole interpreter
+	   mapped, and the job would lose the parent that reports its
+	   status.  The job sets its own back to 0. */
+	if ((fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)) !=
+	    -1) {
+		(void)!write(fd, "-1000", 5);
+		close(fd);
+	}
 	/* The zygote ignores SIGCHLD (the kernel reaps these children);
 	   this process waits for its own. */
 	signal(SIGCHLD, SIG_DFL);

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "trust.h"
 #include "zygote.h"
 
 /* See zygote.h. */
@@ -52,7 +53,7 @@ zygote_start(char *const argv[], char *const envp[], int *sock, pid_t *pid,
     struct error *e)
 {
 	char path[PATH_MAX], *args[64];
-	int sv[2], null;
+	int sv[2], null, exe, x;
 	sigset_t none;
 	size_t n;
 
@@ -69,33 +70,52 @@ zygote_start(char *const argv[], char *const envp[], int *sock, pid_t *pid,
 		args[n + 1] = argv[n];
 	}
 	args[n + 1] = NULL;
+	/* It runs as root: it and every directory above it must be root's
+	   and writable by root only, as the config file must (trust.h),
+	   not whatever sits beside an agent started from a directory the
+	   account controls (root's agent hard-linked there, which a sudo
+	   rule matches by inode where fs.protected_hardlinks is 0).  The
+	   file checked is the file executed (execveat on its descriptor). */
+	if ((exe = trust_open(path, false, e)) == -1)
+		return error_wrap(e, "zygote");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		error_set(e, ERR_SYS, "zygote: %s", strerror(errno));
+		close(exe);
 		return -1;
 	}
 	if ((*pid = fork()) == -1) {
 		error_set(e, ERR_SYS, "zygote: fork: %s", strerror(errno));
+		close(exe);
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
 	}
 	if (*pid == 0) {
 		/* Its socket at 3, nothing else of the session's but stderr
-		   (the session's stdin and stdout are the dispatcher's). */
+		   (the session's stdin and stdout are the dispatcher's).  A
+		   session of its own, as a supervisor leads: its children
+		   are the running jobs' parents, which a hang-up or stop of
+		   the dispatcher's terminal or process group must not
+		   reach (PR_SET_PDEATHSIG still ends it with the session). */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
-		if ((null = open("/dev/null", O_RDWR)) == -1 ||
+		/* The program's descriptor: above the socket's place
+		   first, then at 4 (close-on-exec), the rest closed. */
+		if (setsid() == -1 ||
+		    (x = fcntl(exe, F_DUPFD_CLOEXEC, 5)) == -1 ||
+		    (null = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
-		    dup2(sv[1], 3) == -1 ||
-		    syscall(SYS_close_range, 4, ~0U, 0) == -1 ||
+		    dup2(sv[1], 3) == -1 || dup3(x, 4, O_CLOEXEC) == -1 ||
+		    syscall(SYS_close_range, 5, ~0U, 0) == -1 ||
 		    chdir("/") == -1)
 			_exit(127);
-		execve(path, args, envp);
+		syscall(SYS_execveat, 4, "", args, envp, AT_EMPTY_PATH);
 		fprintf(stderr, "sluice-agent: cannot execute '%s': %s\n", path,
 		    strerror(errno));
 		_exit(127);
 	}
+	close(exe);
 	close(sv[1]);
 	*sock = sv[0];
 	return 0;

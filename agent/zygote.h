@@ -21,7 +21,13 @@
  *
  * The zygote runs no job's code and reads nothing a job can write: its
  * requests come from the session's processes only, over a socket no
- * sandbox holds.  Its interpreter starts as root on the host's files, with
+ * sandbox holds.  The session executes it only from a path that is root's
+ * all the way down (trust_open(), as for the config file), and it leads a
+ * session of its own, so that nothing of the dispatcher's terminal or
+ * process group (a hang-up, a stop) reaches its children, the running
+ * jobs' parents.  Each child is shielded from the OOM killer as init is
+ * (where the node lets it); one the OOM killer takes anyway is the job's
+ * memory limit to the supervisor, not a sandbox failure.  Its interpreter starts as root on the host's files, with
  * the runtime's base environment and flags; conf.c allows it only for the
  * interpreter sluice-zygote embeds, with user site-packages off (-s or -I,
  * since HOME is the host's /tmp there).  What every job of one zygote
