@@ -151,11 +151,21 @@ agent_zygote_keep(void)
 		    (h != agent_zygote.z.hash ||
 			now - agent_zygote.at > WARM_MAX_AGE_SECONDS))
 			agent_zygote_stop();
-		if (agent_zygote.z.fd == -1 && now >= agent_zygote.not_before &&
-		    zygote_start(p.argv, p.envp, &agent_zygote.z.fd,
-			&agent_zygote.pid, &e) == 0) {
-			agent_zygote.z.hash = h;
-			agent_zygote.at = now;
+		if (agent_zygote.z.fd == -1 && now >= agent_zygote.not_before) {
+			if (zygote_start(p.argv, p.envp, &agent_zygote.z.fd,
+				&agent_zygote.pid, &e) == 0) {
+				agent_zygote.z.hash = h;
+				agent_zygote.at = now;
+			} else {
+				/* Said once a while on the session's stderr:
+				   jobs start as without it meanwhile. */
+				fprintf(stderr,
+				    "sluice-agent: no zygote: %s (again in "
+				    "%d s)\n",
+				    e.msg, WARM_MAX_AGE_SECONDS);
+				agent_zygote.not_before = now +
+				    WARM_MAX_AGE_SECONDS;
+			}
 		}
 	}
 	plan_release(&p);
