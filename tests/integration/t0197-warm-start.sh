@@ -10,8 +10,6 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/agent.sh"
 # t0197-zygote-start.sh runs it all again through the zygote (zygote.h).
-[ -z "${SLUICE_TEST_ZYGOTE:-}" ] || [ -x "$top_builddir/sluice-zygote" ] ||
-	tap_skip_all "sluice-zygote was not built (configure found no python3-embed)"
 SLUICE_TEST_WARM=1 agent_setup 71960 1
 
 # lines TAG FILE: the JSON lines a session printed under TAG (exit excluded).

@@ -8,8 +8,6 @@
 # the agent; and the OOM killer's choice of the job's root parent.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/agent.sh"
-[ -x "$top_builddir/sluice-zygote" ] ||
-	tap_skip_all "sluice-zygote was not built (configure found no python3-embed)"
 SLUICE_TEST_WARM=1 SLUICE_TEST_ZYGOTE=1 agent_setup 97200 1
 
 warm_of() {

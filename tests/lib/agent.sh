@@ -88,12 +88,40 @@ slot_uid_host() {
 	if rootless; then echo "$ROOTLESS_UID"; else echo $((UID_BASE + $1)); fi
 }
 
+# zygote_unusable: why this build's sluice-zygote cannot be a session's
+# zygote, or nothing: it must be built, and it and every directory above it
+# root's and writable by root alone (a directory may be sticky instead), as
+# the agent checks before it starts one (agent/zygote.h).
+zygote_unusable() {
+	local p d u a m
+	p="$top_builddir/sluice-zygote"
+	if [ ! -x "$p" ]; then
+		echo "sluice-zygote was not built (configure found no python3-embed)"
+		return
+	fi
+	d=$(realpath "$p")
+	while :; do
+		read -r u a <<<"$(stat -c '%u %a' "$d")"
+		m=$((8#$a))
+		if [ "$u" != 0 ] || { [ $((m & 8#022)) != 0 ] &&
+			{ [ "$d" = "$(realpath "$p")" ] || [ $((m & 8#1000)) = 0 ]; }; }; then
+			echo "the agent would not start $p: $d is not root's alone"
+			return
+		fi
+		[ "$d" = / ] && return
+		d=$(dirname "$d")
+	done
+}
+
 # agent_setup UID_BASE [SLOTS] [EXTRA_CONFIG_LINES]
 # (AGENT_RUNTIMES, if set, is more entries of the runtimes list)
 agent_setup() {
 	[ "$(id -u)" -eq 0 ] || tap_skip_all "agent tests need root"
 	[ -x "$AGENT_BIN" ] || tap_skip_all "no $AGENT_BIN"
 	[ -x "$PYTHON" ] || tap_skip_all "no $PYTHON"
+	if [ -n "${SLUICE_TEST_ZYGOTE:-}" ] && [ -n "$(zygote_unusable)" ]; then
+		tap_skip_all "$(zygote_unusable)"
+	fi
 	# A test run again through another path shifts its slot uids so
 	# that it may run beside itself.
 	UID_BASE=$(($1 + ${SLUICE_TEST_UID_SHIFT:-0}))
