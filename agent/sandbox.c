@@ -1080,6 +1080,18 @@ sandbox_compile(const struct plan *p, const struct sandbox_stage *st, int sock)
 	sandbox_expect(sock, SANDBOX_GO, &m);
 }
 
+/* init once the job has its own: no stdio, no capability left. */
+static void
+sandbox_init_done(int sock)
+{
+	close(0);
+	close(1);
+	close(2);
+	if (sandbox_drop_bounding() == -1 || sandbox_drop_caps() == -1)
+		sandbox_die(sock, "init cannot drop capabilities: %s",
+		    strerror(errno));
+}
+
 /*
  * A warm start whose job a zygote forks into these namespaces (zygote.h):
  * copy the submission in at the handoff as for any warm start, then hold
@@ -1094,12 +1106,7 @@ sandbox_zygote_wait(int sock, const struct plan *p, struct sandbox_io *io)
 	int fd;
 
 	sandbox_handoff(sock, p, io, -1);
-	close(0);
-	close(1);
-	close(2);
-	if (sandbox_drop_bounding() == -1 || sandbox_drop_caps() == -1)
-		sandbox_die(sock, "init cannot drop capabilities: %s",
-		    strerror(errno));
+	sandbox_init_done(sock);
 	if (signal(SIGCHLD, SIG_IGN) == SIG_ERR)
 		sandbox_die(sock, "init cannot ignore SIGCHLD: %s",
 		    strerror(errno));
@@ -1225,12 +1232,7 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 		sandbox_handoff(sock, p, &mine, job);
 	}
 	/* init needs no privilege from here on: it only reaps. */
-	close(0);
-	close(1);
-	close(2);
-	if (sandbox_drop_bounding() == -1 || sandbox_drop_caps() == -1)
-		sandbox_die(sock, "init cannot drop capabilities: %s",
-		    strerror(errno));
+	sandbox_init_done(sock);
 	/* Reap everything; orphans of the job land here.  When the job
 	   itself ends, report and exit: the kernel then kills whatever is
 	   left in the namespace, double-forked daemons included. */

@@ -16,28 +16,6 @@ SLUICE_TEST_WARM=1 agent_setup 71960 1
 lines() {
 	awk -v t="$1" '$1 == t && $2 != "exit" { sub(/^[^ ]+ /, ""); print }' "$2"
 }
-# warm_of DIR: what the accepted event said of the start ("true": warm).
-warm_of() {
-	jq -r 'select(.event == "accepted") | .warm_start' "$1/events"
-}
-# session FILE DIR...: one session, its runs one after the other (each
-# handed over once the one before has finished and the next is parked).
-session() {
-	local out=$1 d i=0
-	shift
-	{
-		for d in "$@"; do
-			i=$((i + 1))
-			# The sandbox parks once the slot is free.
-			sleep 0.4
-			echo "r$i run $d"
-			for _ in $(seq 300); do
-				grep -qs "^r$i exit" "$out" && break
-				sleep 0.05
-			done
-		done
-	} | agent serve >"$out" 2>"$out.err"
-}
 
 # --- the configuration ------------------------------------------------------
 GOOD=$(cat "$CONF")
@@ -112,7 +90,7 @@ for prog in "${PROGS[@]}"; do
 	printf 'in put\nsecond\n' >"$C/stdin"
 	printf 'in put\nsecond\n' >"$W/stdin"
 	agent run "$C" >/dev/null
-	session "$T/p$i.out" "$W"
+	warm_session "$T/p$i.out" "$W"
 	tap_is "$(warm_of "$W") $(warm_of "$C")" "true false" "parity $i: the session's run was warm, the command line's cold"
 	tap_is "$(cat "$W/stdout")" "$(cat "$C/stdout")" "parity $i: the same stdout"
 	tap_is "$(cat "$W/stderr")" "$(cat "$C/stderr")" "parity $i: the same stderr"
@@ -139,7 +117,7 @@ for entry in app.pyz m.pyc bad.pyc str.pyc nul.py; do
 		jq -n --arg e "$entry" '{version: 1, id: "t", runtime: "python3", entry: $e, args: ["a"]}' >"$d/job.json"
 	done
 	agent run "$BASE/jobs/cold-$entry" >/dev/null
-	session "$T/e.out" "$BASE/jobs/warm-$entry"
+	warm_session "$T/e.out" "$BASE/jobs/warm-$entry"
 	tap_is "$(warm_of "$BASE/jobs/warm-$entry")" true "entry $entry: ran warm"
 	tap_is "$(cat "$BASE/jobs/warm-$entry/stdout"; cat "$BASE/jobs/warm-$entry/stderr")" "$(cat "$BASE/jobs/cold-$entry/stdout"; cat "$BASE/jobs/cold-$entry/stderr")" "entry $entry: the same output as cold"
 	tap_is "$(jq -c '[.verdict, .exit_code]' "$BASE/jobs/warm-$entry/result.json")" "$(jq -c '[.verdict, .exit_code]' "$BASE/jobs/cold-$entry/result.json")" "entry $entry: the same verdict"
@@ -164,7 +142,7 @@ except MemoryError:
     print("caught")')
 OUT=$(job_py out 'import sys
 sys.stdout.write("x" * 3000000)')
-session "$T/lim.out" "$SPIN" "$MEM" "$OUT"
+warm_session "$T/lim.out" "$SPIN" "$MEM" "$OUT"
 tap_is "$(warm_of "$SPIN") $(warm_of "$MEM") $(warm_of "$OUT")" "true true true" "limits: the three jobs ran warm"
 tap_is "$(jq -r .verdict "$SPIN/result.json")" cpu_limit "limits: a spinning job ends at its CPU limit"
 tap_like "$(jq -r .cpu_seconds "$SPIN/result.json")" '^(0\.9|1\.[0-4])' "limits: and reports about a second of CPU"
@@ -182,7 +160,7 @@ head -c 40000000 /dev/zero >"$BIGW/files/pad.bin"
 cp "$BIGW/files/pad.bin" "$BIGC/files/pad.bin"
 TINY=$(job_py tiny 'print("t")')
 head -c 30000000 /dev/zero >"$TINY/files/pad.bin"
-session "$T/big.out" "$BIGW" "$TINY"
+warm_session "$T/big.out" "$BIGW" "$TINY"
 agent run "$BIGC" >/dev/null
 tap_is "$(warm_of "$BIGW") $(warm_of "$TINY")" "true true" "limits: the jobs with a large submission ran warm"
 tap_is "$(jq -r .verdict "$BIGW/result.json")" "$(jq -r .verdict "$BIGC/result.json")" "limits: the submission counts against the memory limit as it does cold"
@@ -197,7 +175,7 @@ for d in "$MANYW" "$MANYC"; do
 	mkdir -p "$d/files/d"
 	(cd "$d/files/d" && seq 1 9000 | xargs touch)
 done
-session "$T/many.out" "$MANYW"
+warm_session "$T/many.out" "$MANYW"
 agent run "$MANYC" >/dev/null
 tap_is "$(warm_of "$MANYW")" true "copy: the job of 9000 files ran warm"
 tap_cmp "$(jq -r .cpu_seconds "$MANYW/result.json")" '<' "$(jq -r '.cpu_seconds + 0.15' "$MANYC/result.json")" "copy: and was not charged the copy's CPU time (cold: $(jq -r .cpu_seconds "$MANYC/result.json"))"
@@ -211,7 +189,7 @@ OTHER=$(job_py other 'print("o")' '{}' '{"runtime": "python3-cold"}')
 LIM=$(job_py lim 'print("l")' '{"wall_seconds": 2}')
 ENV=$(job_py env 'import os; print(os.environ["X"])' '{}' '{"env": {"X": "y"}}')
 AFTER=$(job_py after 'print("a")')
-session "$T/cold.out" "$OTHER" "$LIM" "$ENV" "$AFTER"
+warm_session "$T/cold.out" "$OTHER" "$LIM" "$ENV" "$AFTER"
 tap_is "$(warm_of "$OTHER") $(cat "$OTHER/stdout")" "false o" "cold: a runtime without warm_start starts cold, even with the same command"
 tap_is "$(warm_of "$LIM")" false "cold: a job with a limit of its own starts cold"
 tap_is "$(jq -r '[.verdict, .limits.wall_seconds] | @tsv' "$LIM/result.json")" "ok	2" "cold: and gets that limit"
@@ -248,7 +226,7 @@ print("found", found, "pid", os.getpid())'
 A=$(job_py left "$LEAVE")
 B=$(job_py see "$SEE")
 C=$(job_py see2 "$SEE")
-session "$T/reuse.out" "$A" "$B" "$C"
+warm_session "$T/reuse.out" "$A" "$B" "$C"
 tap_is "$(warm_of "$A") $(warm_of "$B") $(warm_of "$C")" "true true true" "reuse: all three ran warm"
 tap_is "$(jq -r 'select(.event == "accepted") | .slot' "$A/events" "$B/events" "$C/events" | sort -u)" 1 "reuse: on the one parked slot, past the others"
 tap_is "$(cat "$A/stdout")" "True True" "reuse: the first left a segment and a queue (control)"

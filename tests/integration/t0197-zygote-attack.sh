@@ -10,9 +10,6 @@
 . "$top_srcdir/tests/lib/agent.sh"
 SLUICE_TEST_WARM=1 SLUICE_TEST_ZYGOTE=1 agent_setup 97200 1
 
-warm_of() {
-	jq -r 'select(.event == "accepted") | .warm_start' "$1/events"
-}
 # wait_result DIR SECONDS: status 0 once DIR has its result.json.
 wait_result() {
 	local i
@@ -21,25 +18,6 @@ wait_result() {
 		sleep 0.05
 	done
 	return 1
-}
-# session FILE DIR...: one session (its own stdin), its runs one after the
-# other, each after a pause in which the session parks the next; before
-# the second, $BETWEEN (if set) is run once the first has finished.
-session() {
-	local out=$1 d i=0
-	shift
-	{
-		for d in "$@"; do
-			i=$((i + 1))
-			sleep 0.4
-			[ "$i" -eq 2 ] && [ -n "${BETWEEN:-}" ] && eval "$BETWEEN"
-			echo "r$i run $d"
-			for _ in $(seq 300); do
-				grep -qs "^r$i exit" "$out" && break
-				sleep 0.05
-			done
-		done
-	} | agent serve >"$out" 2>"$out.err"
 }
 # session_sig SIGNAL DIR: a session of its own process group (as on the
 # dispatcher's terminal) runs DIR; once its job has printed "started",
@@ -146,7 +124,7 @@ zygote_fds() {
 	echo
 	ss -xlp | grep -c "pid=$z," || true
 }
-BETWEEN='zygote_fds >"$T/zfds.1"' session "$T/hold.out" "$HZ1" "$HZ2" "$HC1"
+BETWEEN='zygote_fds >"$T/zfds.1"' warm_session "$T/hold.out" "$HZ1" "$HZ2" "$HC1"
 tap_is "$(warm_of "$HZ1") $(warm_of "$HZ2") $(warm_of "$HC1")" "true true false" "hold: two through the zygote, one cold (control)"
 tap_is "$(cat "$HZ1/stdout")" "$(cat "$HC1/stdout")" "hold: what the zygote's job holds is what a cold job holds"
 tap_is "$(cat "$HC1/stdout" | tr '\n' ' ')" "shared-writable 0 exe-write refused exe-write refused kill-1 ESRCH " "hold: (control) no shared mapping, its program not writable, kill(-1) reaches nothing"
@@ -194,7 +172,7 @@ OOM='import os
 os.execv("/bin/dd", ["dd", "if=/dev/zero", "of=/tmp/x", "bs=64k", "count=900"])'
 OZ=$(job_py oomz "$OOM")
 OC=$(job_py oomc "$OOM" '{"cpu_seconds": 4}')
-session "$T/oom.out" "$OZ" "$OC"
+warm_session "$T/oom.out" "$OZ" "$OC"
 tap_is "$(warm_of "$OZ") $(warm_of "$OC")" "true false" "oom: one through the zygote, one cold (control)"
 tap_is "$(jq -c '[.verdict, .message]' "$OC/result.json")" '["memory_limit","memory limit of 33554432 bytes exceeded"]' "oom: (control) the cold job passed its memory limit"
 tap_is "$(jq -c '[.verdict, .message]' "$OZ/result.json")" '["memory_limit","memory limit of 33554432 bytes exceeded"]' "oom: so did the zygote's, and its parent was not the one killed"

@@ -11,12 +11,6 @@
 . "$top_srcdir/tests/lib/agent.sh"
 SLUICE_TEST_WARM=1 SLUICE_TEST_ZYGOTE=1 agent_setup 71970 1
 
-lines() {
-	awk -v t="$1" '$1 == t && $2 != "exit" { sub(/^[^ ]+ /, ""); print }' "$2"
-}
-warm_of() {
-	jq -r 'select(.event == "accepted") | .warm_start' "$1/events"
-}
 # zygote_pid: the zygotes of this test's sessions.
 zygote_pid() {
 	local p
@@ -31,25 +25,6 @@ zygote_pid() {
 # have the same command line; other tests run zygotes too).
 zygotes() {
 	zygote_pid | wc -l
-}
-# session FILE DIR...: one session, its runs one after the other.  Before
-# the second run, $BETWEEN (if set) is run once the first has finished;
-# each run waits $PAUSE seconds (0.4) for the session to park the next.
-session() {
-	local out=$1 d i=0
-	shift
-	{
-		for d in "$@"; do
-			i=$((i + 1))
-			sleep "${PAUSE:-0.4}"
-			[ "$i" -eq 2 ] && [ -n "${BETWEEN:-}" ] && eval "$BETWEEN"
-			echo "r$i run $d"
-			for _ in $(seq 300); do
-				grep -qs "^r$i exit" "$out" && break
-				sleep 0.05
-			done
-		done
-	} | agent serve >"$out" 2>"$out.err"
 }
 
 # --- the configuration ------------------------------------------------------
@@ -87,7 +62,7 @@ Z2=$(job_py z2 "$PROG")
 C1=$(job_py c1 "$PROG")
 agent run "$C1" >/dev/null
 BETWEEN='zygotes >"$T/zygotes.during"'
-session "$T/z.out" "$Z1" "$Z2"
+warm_session "$T/z.out" "$Z1" "$Z2"
 unset BETWEEN
 tap_is "$(warm_of "$Z1") $(warm_of "$Z2") $(warm_of "$C1")" "true true false" "zygote: both session runs were warm"
 # (At most one: a session whose kept policy lapses, say while another
@@ -122,7 +97,7 @@ for p in pids:
 FZ=$(job_py forkz "$FORK")
 FC=$(job_py forkc "$FORK")
 agent run "$FC" >/dev/null
-session "$T/fork.out" "$FZ"
+warm_session "$T/fork.out" "$FZ"
 tap_is "$(warm_of "$FZ")" true "processes: the forker ran through the zygote"
 tap_is "$(cat "$FZ/stdout")" "$(cat "$FC/stdout")" "processes: it forked as many as cold, and was refused as cold"
 tap_like "$(cat "$FC/stdout")" '^31 11$' "processes: (control: 31 children of the 32, then EAGAIN)"
@@ -143,7 +118,7 @@ try:
 except OSError as e:
     print("signal", e.errno)
 print(sorted(os.listdir("/proc/1/fd")) if os.access("/proc/1/fd", os.R_OK) else "init hidden")')
-session "$T/reach.out" "$REACH"
+warm_session "$T/reach.out" "$REACH"
 tap_is "$(warm_of "$REACH")" true "reach: ran through the zygote"
 tap_like "$(sed -n 1p "$REACH/stdout")" "^unshare -1 Operation not permitted$" "reach: no new namespace (the filter)"
 tap_like "$(sed -n 2p "$REACH/stdout")" "^setns -1 Operation not permitted$" "reach: no entering one"
@@ -161,7 +136,7 @@ print("three", os.getppid())')
 # (This test's zygote only: the oldest process whose parent is this test's
 # session.)
 BETWEEN='kill -KILL "$(zygote_pid)"; sleep 0.5'
-PAUSE=2 session "$T/d.out" "$D1" "$D2" "$D3"
+PAUSE=2 warm_session "$T/d.out" "$D1" "$D2" "$D3"
 unset BETWEEN
 tap_is "$(cat "$D1/stdout") $(cat "$D2/stdout") $(cat "$D3/stdout")" "one two three 0" "dead zygote: every run ran, the last through a zygote"
 tap_is "$(jq -r .verdict "$D2/result.json") $(jq -r .verdict "$D3/result.json")" "ok ok" "dead zygote: to completion"
@@ -175,7 +150,7 @@ conf_settle
 W=$(job_py wall 'import time
 print("started", flush=True)
 time.sleep(30)')
-session "$T/w.out" "$W"
+warm_session "$T/w.out" "$W"
 tap_is "$(warm_of "$W")" true "limits: the sleeper ran through the zygote"
 tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" '["wall_limit",null,null]' "limits: its verdict is the wall limit, with no status (as cold)"
 tap_is "$(cat "$W/stdout")" "started" "limits: its output is kept"

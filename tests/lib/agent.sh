@@ -380,3 +380,30 @@ supervisor_pid() {
 	ps -o pid=,sid= -p "$pids" | awk '$1 == $2 { print $1; found = 1 }
 		END { exit !found }'
 }
+
+# warm_of DIR: what a job's accepted event said of its start ("true": warm).
+warm_of() {
+	jq -r 'select(.event == "accepted") | .warm_start' "$1/events"
+}
+
+# warm_session FILE DIR...: one `agent serve` session, its runs one after the
+# other (each handed over once the one before has finished, after $PAUSE
+# seconds, 0.4 by default, in which the session parks the next); before the
+# second, $BETWEEN (if set) is evaluated.  The session's lines go to FILE,
+# its stderr to FILE.err.
+warm_session() {
+	local out=$1 d i=0
+	shift
+	{
+		for d in "$@"; do
+			i=$((i + 1))
+			sleep "${PAUSE:-0.4}"
+			[ "$i" -eq 2 ] && [ -n "${BETWEEN:-}" ] && eval "$BETWEEN"
+			echo "r$i run $d"
+			for _ in $(seq 300); do
+				grep -qs "^r$i exit" "$out" && break
+				sleep 0.05
+			done
+		done
+	} | agent serve >"$out" 2>"$out.err"
+}
