@@ -14,7 +14,9 @@
 #include "cfgfile.h"
 #include "conf.h"
 #include "result.h"
+#include "trust.h"
 #include "util.h"
+#include "zygote.h"
 
 /* Built-in defaults and ceilings, as in INTERFACES.md; the file may lower them. */
 static const struct limits conf_builtin_defaults = {
@@ -171,6 +173,8 @@ conf_zygote(const config_setting_t *s, struct runtime *rt, struct error *e)
 		    "runtime '%s': zygote needs warm_start = true", rt->name);
 #ifdef ZYGOTE_PYTHON
 	char real[PATH_MAX];
+	struct error te;
+	int fd;
 
 	if (realpath(rt->command[0], real) == NULL ||
 	    strcmp(real, ZYGOTE_PYTHON) != 0)
@@ -196,6 +200,20 @@ conf_zygote(const config_setting_t *s, struct runtime *rt, struct error *e)
 		    "runtime '%s': zygote needs -s or -I in the command (no "
 		    "user site-packages: the interpreter starts on the host)",
 		    rt->name);
+	/* The program a session would start, there and root's alone, as
+	   zygote_start() checks: said here, where the node's operator sees
+	   it, and not only on a session's stderr. */
+	error_init(&te);
+	if (zygote_path(real, sizeof(real)) == -1)
+		error_set(&te, ERR_NOTFOUND, "not beside this program");
+	else if ((fd = trust_open(real, false, &te)) != -1)
+		close(fd);
+	if (te.code != ERR_NONE)
+		return error_set_field(e, ERR_INVALID, "zygote",
+		    "runtime '%s': zygote = true, but sluice-zygote: %s (it "
+		    "is built with python3-dev installed, and installed "
+		    "beside sluice-agent)",
+		    rt->name, te.msg);
 	rt->zygote = true;
 	return 0;
 #else

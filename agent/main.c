@@ -93,6 +93,26 @@ static struct {
 	time_t at, not_before;
 } agent_zygote = { { -1, 0 }, -1, 0, 0 };
 
+/* Whether this agent has a sluice-zygote a session would start. */
+static bool
+agent_zygote_usable(void)
+{
+#ifdef ZYGOTE_PYTHON
+	char path[PATH_MAX];
+	struct error e;
+	int fd;
+
+	error_init(&e);
+	if (zygote_path(path, sizeof(path)) == -1 ||
+	    (fd = trust_open(path, false, &e)) == -1)
+		return false;
+	close(fd);
+	return true;
+#else
+	return false;
+#endif
+}
+
 /* Stop the session's zygote: the jobs it forked go on (their parents are
    its children, which do not die with it). */
 static void
@@ -325,8 +345,9 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	if (jobdir_claim(jd, &evfd, e) == -1)
 		goto fail;
 	(void)jobdir_event(evfd,
-	    json_pack("{s:s, s:s, s:i, s:b}", "event", "accepted", "job", m.id,
-		"slot", (int)slot, "warm_start", warm));
+	    json_pack("{s:s, s:s, s:i, s:b, s:b}", "event", "accepted", "job",
+		m.id, "slot", (int)slot, "warm_start", warm, "zygote",
+		warm && agent_parked.zygote));
 	fflush(stdout);
 	if (warm) {
 		/* The parked supervisor takes the job; it holds the slot's
@@ -635,6 +656,10 @@ agent_info(struct agent *a, struct error *e)
 	json_object_set_new(features, "cgroup_cpu", json_boolean(cs.cpu));
 	/* Requests over one session: sluice-agent serve. */
 	json_object_set_new(features, "serve", json_true());
+	/* A runtime may have zygote = true: sluice-zygote is beside this
+	   program, root's alone (zygote.h). */
+	json_object_set_new(features, "zygote",
+	    json_boolean(agent_zygote_usable()));
 	runtimes = json_array();
 	missing = json_array();
 	for (i = 0; i < a->conf.nruntimes; i++) {

@@ -207,6 +207,7 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	close(parked);
 	close(sock[1]);
 	close(wake[1]);
+	k->zygote = sj.zygotefd != -1;
 	if (sj.zygotefd != -1)
 		close(sj.zygotefd);
 	k->sock = sock[0];

@@ -63,6 +63,7 @@ struct park {
 	char base_dir[sizeof(((struct agent_conf *)0)->base_dir)];
 	unsigned out_files_max; /* of the policy it was built under */
 	int wait_ms; /* how long it may wait for its job (park_wait()) */
+	bool zygote; /* its job process comes from the session's zygote */
 };
 
 /* The runner's Python source (run with -c). */

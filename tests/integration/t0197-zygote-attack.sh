@@ -139,8 +139,8 @@ check_clean "hold"
 # that directory is the account's (root's agent hard-linked into it, which
 # sudo's rule still matches by name and inode where fs.protected_hardlinks
 # is 0, as a copy here stands for), a sluice-zygote the account put there
-# must not run as root: the session starts none, and its parked runs go on
-# without one.
+# must not run as root: the agent refuses the policy (it names a
+# sluice-zygote that is not root's alone), and its session starts none.
 EVIL="$T/evil"
 mkdir "$EVIL"
 cp "$AGENT_BIN" "$EVIL/sluice-agent"
@@ -153,10 +153,11 @@ chmod 755 "$EVIL/sluice-zygote" "$EVIL/sluice-agent"
 chown 97250:97250 "$EVIL" "$EVIL/sluice-zygote"
 PL=$(job_py planted 'import os
 print(os.getppid())')
-{ sleep 0.5; echo "r1 run $PL"; for _ in $(seq 200); do [ -s "$PL/result.json" ] && break; sleep 0.05; done; } |
+{ sleep 0.5; echo "r1 run $PL"; for _ in $(seq 200); do grep -qs '^r1 exit' "$T/planted.out" && break; sleep 0.05; done; } |
 	"$EVIL/sluice-agent" --config "$CONF" serve >"$T/planted.out" 2>&1
 tap_is "$(cat "$T/planted" 2>/dev/null || echo none)" none "planted: the session ran no sluice-zygote from a directory that is not root's"
-tap_is "$(warm_of "$PL") $(jq -r .verdict "$PL/result.json") $(cat "$PL/stdout")" "true ok 1" "planted: the job ran warm, without a zygote (its parent init)"
+tap_like "$(grep '^r1 ' "$T/planted.out")" '"field":"zygote"' "planted: the run is refused, the policy's zygote named as the reason"
+tap_is "$([ -e "$PL/result.json" ] && echo run || echo none)" none "planted: and nothing ran"
 check_clean "planted"
 
 # --- the OOM killer's choice -------------------------------------------------------

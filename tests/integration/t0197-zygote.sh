@@ -47,6 +47,17 @@ tap_like "$(conf_msg "s|\"$PYTHON\", \"-B\"|\"$T/python3\", \"-B\"|")" "not '$T/
 tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-B", "{entry}"|')" zygote "config: zygote needs user site-packages off (-s or -I)"
 tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-BI", "{entry}"|')" none "config: -I among other flags will do (control)"
 tap_is "$(conf_try 's/zygote = true;/zygote = false;/')" none "config: zygote = false is accepted (control)"
+# An agent with no sluice-zygote beside it (a copy of it elsewhere, in
+# directories that are root's alone) refuses the setting, and says so in
+# info's features.
+mkdir -p "$T/bin"
+cp "$AGENT_BIN" "$T/bin/sluice-agent"
+printf '%s\n' "$GOOD" >"$T/zyg.conf"
+tap_is "$("$T/bin/sluice-agent" --config "$T/zyg.conf" info 2>&1 | jq -r '.field // "none"')" zygote "config: zygote needs sluice-zygote beside the agent"
+tap_like "$("$T/bin/sluice-agent" --config "$T/zyg.conf" info 2>&1 | jq -r '.error // "none"')" "sluice-zygote: cannot open '$T/bin/sluice-zygote'" "config: and says where it looked"
+sed 's/zygote = true;/zygote = false;/' "$T/zyg.conf" >"$T/nozyg.conf"
+tap_is "$("$T/bin/sluice-agent" --config "$T/nozyg.conf" info | jq -r .features.zygote)" false "info: features.zygote is false without one"
+tap_is "$(agent info | jq -r .features.zygote)" true "info: and true with this build's (control)"
 printf '%s\n' "$GOOD" >"$CONF"
 conf_settle
 
@@ -65,6 +76,10 @@ BETWEEN='zygotes >"$T/zygotes.during"'
 warm_session "$T/z.out" "$Z1" "$Z2"
 unset BETWEEN
 tap_is "$(warm_of "$Z1") $(warm_of "$Z2") $(warm_of "$C1")" "true true false" "zygote: both session runs were warm"
+zyg_of() {
+	jq -r 'select(.event == "accepted") | .zygote' "$1/events"
+}
+tap_is "$(zyg_of "$Z1") $(zyg_of "$Z2") $(zyg_of "$C1")" "true true false" "zygote: the accepted events say which were forked"
 # (At most one: a session whose kept policy lapses, say while another
 # test changes the account files, stops it until the policy is kept again.)
 tap_like "$(cat "$T/zygotes.during")" '^[01]$' "zygote: one sluice-zygote at most per session"
