@@ -181,6 +181,17 @@ def sup_start(z, src, flags=ZF_SUP | ZF_INIT):
     return a, jid, out, msg, pid, uid
 
 
+def sup_status(a):
+    """init's status message, past the job's notification-fd message ('n')"""
+    while True:
+        m, anc, _, _ = a.recvmsg(32, socket.CMSG_SPACE(12) + socket.CMSG_SPACE(4))
+        for l, t, d in anc:
+            if t == socket.SCM_RIGHTS:
+                os.close(struct.unpack("<i", d[:4])[0])
+        if not m.startswith(b"n"):
+            return m
+
+
 def nspid(pid):
     return [l.split()[1:] for l in open("/proc/%d/status" % pid) if l.startswith("NSpid")][0]
 
@@ -228,7 +239,7 @@ def sup_demo():
           "pids.current", cg_read(name, "pids", "pids.current"))
     p = select.poll(); p.register(pfd, select.POLLIN)
     t0 = time.perf_counter(); ev = p.poll(10000); t1 = time.perf_counter()
-    st = a.recv(32)
+    st = sup_status(a)
     print("pidfd poll of init: %s after %.2f s; init's message: %r" % (ev, t1 - t0, st))
     print("cpuacct.usage %.3f s, memory.max_usage_in_bytes %.1f MiB, memory.failcnt %s"
           % (int(cg_read(name, "cpuacct", "cpuacct.usage")[0]) / 1e9,
@@ -249,7 +260,7 @@ def sup_demo():
     p = select.poll(); p.register(pfd, select.POLLIN); print("pidfd poll", p.poll(5000))
     print("zygote's reply", z.reply())
     time.sleep(0.1)
-    print("after: procs in the cgroup", cg_read(name, "pids", "cgroup.procs"), "init's socket says", a.recv(32))
+    print("after: procs in the cgroup", cg_read(name, "pids", "cgroup.procs"), "init's socket says", sup_status(a))
     os.close(pfd); a.close()
 
     print("== Q5: the supervisor's end closes (it died): init sees POLLHUP and the namespace dies")
@@ -362,7 +373,7 @@ def sup_tput(n, withsup):
             a, jid, out, msg, pid, uid = sup_start(z, HELLO, fl)
             for c in CG:
                 open("/sys/fs/cgroup/%s/%s/cgroup.procs" % (c, name), "w").write(str(pid))
-            a.send(b"g"); r = z.reply(); st = a.recv(16); a.close()
+            a.send(b"g"); r = z.reply(); st = sup_status(a); a.close()
         else:
             jid, out = z.submit(flags=fl); r = z.reply()
         return r[1] == 0 and open(out).read() == "hello\n"

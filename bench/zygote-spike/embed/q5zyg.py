@@ -20,7 +20,7 @@ allp = desc(z.zpid)
 print("zygote %d has %d descendants: %s" % (z.zpid, len(allp), allp))
 os.kill(z.zpid, signal.SIGKILL); time.sleep(0.2)
 alive = [p for p in allp if os.path.exists("/proc/%d" % p)]
-print("after SIGKILL to the zygote, still alive:", alive, "; inits' sockets say", [s.recv(16) for s in socks])
+print("after SIGKILL to the zygote, still alive:", alive, "; inits' sockets say", [sup_status(s) for s in socks])
 z.s.close(); z.p.wait()
 z = Zygote("c")
 jid, out = z.submit(src=b"import sys; print(sorted(sys.modules))", flags=ZF_INIT); z.reply()
