@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "park.h"
+#include "sandbox.h"
 #include "slot.h"
 #include "supervise.h"
 #include "zygote.h"
@@ -90,35 +91,6 @@ const char park_runner[] =
 
 /* The header of a park_job: all but the tail. */
 #define PARK_HEAD offsetof(struct park_job, tail)
-
-/* Send buf with fds (n of them) as one message. */
-static int
-park_send_fds(int sock, const struct iovec *iov, int niov, const int *fds,
-    int n)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-	} u;
-	struct msghdr mh;
-	struct cmsghdr *c;
-	ssize_t r;
-
-	memset(&mh, 0, sizeof(mh));
-	memset(&u, 0, sizeof(u));
-	mh.msg_iov = (struct iovec *)iov;
-	mh.msg_iovlen = (size_t)niov;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
-	while ((r = sendmsg(sock, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
-		;
-	return r == -1 ? -1 : 0;
-}
 
 /* Whether the zygote at fd (-1: none) is there to take a request. */
 static bool
@@ -328,7 +300,7 @@ park_hand(struct park *k, const struct jobdir *jd, int evfd,
 	iov[0].iov_len = PARK_HEAD;
 	iov[1].iov_base = j.tail;
 	iov[1].iov_len = n < 0 ? 0 : (size_t)n;
-	rc = n < 0 ? -1 : park_send_fds(k->sock, iov, 2, fds, 2);
+	rc = n < 0 ? -1 : sandbox_send_fds(k->sock, iov, 2, fds, 2);
 	if (rc == -1)
 		error_set(e, ERR_SYS,
 		    "sandbox error: the parked sandbox has gone");
@@ -360,35 +332,13 @@ park_discard(struct park *k)
 int
 park_recv(int sock, struct park_job *j, size_t *tail_len, int *jdfd, int *evfd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-	} u;
-	struct iovec iov = { j, sizeof(*j) };
-	struct msghdr mh;
-	struct cmsghdr *c;
 	int fds[2];
 	ssize_t r;
 
-	*jdfd = *evfd = -1;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	while (
-	    (r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR)
-		;
-	c = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (c == NULL || c->cmsg_level != SOL_SOCKET ||
-	    c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(2 * sizeof(int)))
-		return -1;
-	memcpy(fds, CMSG_DATA(c), sizeof(fds));
+	r = sandbox_recv_fds(sock, j, sizeof(*j), fds, 2);
 	*jdfd = fds[0];
 	*evfd = fds[1];
-	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
-	    (size_t)r <= PARK_HEAD ||
+	if (r <= 0 || (size_t)r <= PARK_HEAD ||
 	    memchr(j->name, '\0', sizeof(j->name)) == NULL)
 		return -1;
 	*tail_len = (size_t)r - PARK_HEAD;
@@ -401,5 +351,5 @@ park_to_runner(int sock, int stdin_fd, const char *tail, size_t len)
 {
 	struct iovec iov = { (void *)tail, len };
 
-	return park_send_fds(sock, &iov, 1, &stdin_fd, 1);
+	return sandbox_send_fds(sock, &iov, 1, &stdin_fd, 1);
 }

@@ -131,6 +131,84 @@ sandbox_recv(int sock, struct sandbox_msg *m, int *fd)
 }
 
 /* See sandbox.h. */
+int
+sandbox_send_fds(int sock, const struct iovec *iov, size_t niov, const int *fds,
+    size_t n)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(SANDBOX_FDS_MAX * sizeof(int))];
+	} u;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	ssize_t r;
+
+	if (n == 0 || n > SANDBOX_FDS_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&mh, 0, sizeof(mh));
+	memset(&u, 0, sizeof(u));
+	mh.msg_iov = (struct iovec *)iov;
+	mh.msg_iovlen = niov;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	while ((r = sendmsg(sock, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+		;
+	return r == -1 ? -1 : 0;
+}
+
+/* See sandbox.h. */
+ssize_t
+sandbox_recv_fds(int sock, void *buf, size_t size, int *fds, size_t n)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(SANDBOX_FDS_MAX * sizeof(int))];
+	} u;
+	struct iovec iov = { buf, size };
+	struct msghdr mh;
+	struct cmsghdr *c;
+	int got[SANDBOX_FDS_MAX];
+	size_t ngot = 0, i;
+	ssize_t r;
+
+	for (i = 0; i < n; i++)
+		fds[i] = -1;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	while (
+	    (r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR)
+		;
+	if (r <= 0)
+		return r;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c != NULL && c->cmsg_level == SOL_SOCKET &&
+	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(0)) {
+		ngot = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (ngot > SANDBOX_FDS_MAX)
+			ngot = SANDBOX_FDS_MAX;
+		memcpy(got, CMSG_DATA(c), ngot * sizeof(int));
+	}
+	if (ngot == n && (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0) {
+		memcpy(fds, got, n * sizeof(int));
+		return r;
+	}
+	for (i = 0; i < ngot; i++)
+		close(got[i]);
+	errno = EBADMSG;
+	return -1;
+}
+
+/* See sandbox.h. */
 void
 sandbox_die(int sock, const char *fmt, ...)
 {

@@ -33,6 +33,8 @@
 #define SLUICE_AGENT_SANDBOX_H
 
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 #include "cgroup.h"
 #include "filter.h"
@@ -166,6 +168,25 @@ int sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
  * (else -1).  Returns 0, or -1 on error or when the peer has gone.
  */
 int sandbox_recv(int sock, struct sandbox_msg *m, int *fd);
+
+/* At most this many descriptors in one message of sandbox_send_fds(). */
+#define SANDBOX_FDS_MAX 8
+
+/*
+ * Send iov (niov parts) as one message with n (1 to SANDBOX_FDS_MAX)
+ * descriptors.  0, or -1 with errno.
+ */
+int sandbox_send_fds(int sock, const struct iovec *iov, size_t niov,
+    const int *fds, size_t n);
+
+/*
+ * Receive one message of at most size bytes into buf, with exactly n
+ * descriptors (close-on-exec) into fds.  Its length; 0 when the peer has
+ * gone; -1 with errno, EBADMSG for a message cut short or with another
+ * number of descriptors (those that came are closed).  fds are -1 unless
+ * the length is positive.
+ */
+ssize_t sandbox_recv_fds(int sock, void *buf, size_t size, int *fds, size_t n);
 
 /*
  * Open (creating as needed: directories, or with as_file an empty last

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "trust.h"
 #include "zygote.h"
 
@@ -125,74 +126,30 @@ zygote_start(char *const argv[], char *const envp[], int *sock, pid_t *pid,
 int
 zygote_request(int sock, const struct zygote_req *r, const int fds[ZYGOTE_NFDS])
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(ZYGOTE_NFDS * sizeof(int))];
-	} u;
 	struct iovec iov = { (void *)r, sizeof(*r) };
-	struct msghdr mh;
-	struct cmsghdr *c;
-	ssize_t n;
 
-	memset(&mh, 0, sizeof(mh));
-	memset(&u, 0, sizeof(u));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(ZYGOTE_NFDS * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, ZYGOTE_NFDS * sizeof(int));
-	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
-		;
-	return n == (ssize_t)sizeof(*r) ? 0 : -1;
+	return sandbox_send_fds(sock, &iov, 1, fds, ZYGOTE_NFDS);
 }
 
 /* See zygote.h. */
 int
 zygote_recv(int sock, struct zygote_req *r, int fds[ZYGOTE_NFDS])
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(ZYGOTE_NFDS * sizeof(int))];
-	} u;
-	struct iovec iov = { r, sizeof(*r) };
-	struct msghdr mh;
-	struct cmsghdr *c;
-	size_t nfds = 0, i;
 	ssize_t n;
+	size_t i;
 
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	while (
-	    (n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR)
-		;
-	if (n == 0)
+	n = sandbox_recv_fds(sock, r, sizeof(*r), fds, ZYGOTE_NFDS);
+	/* The session has gone, or its socket no longer works. */
+	if (n == 0 || (n == -1 && errno != EBADMSG))
 		return 1;
-	for (i = 0; i < ZYGOTE_NFDS; i++)
-		fds[i] = -1;
-	c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (c != NULL && c->cmsg_level == SOL_SOCKET &&
-	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(0)) {
-		nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (nfds > ZYGOTE_NFDS)
-			nfds = ZYGOTE_NFDS;
-		memcpy(fds, CMSG_DATA(c), nfds * sizeof(int));
-	}
-	if (n == (ssize_t)sizeof(*r) && nfds == ZYGOTE_NFDS &&
-	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0 &&
-	    r->nrlimits <= PLAN_RLIMITS_MAX && r->prog.len > 0 &&
-	    r->prog.len <= FILTER_INSNS_MAX &&
+	if (n == (ssize_t)sizeof(*r) && r->nrlimits <= PLAN_RLIMITS_MAX &&
+	    r->prog.len > 0 && r->prog.len <= FILTER_INSNS_MAX &&
 	    memchr(r->workdir, '\0', sizeof(r->workdir)) != NULL &&
 	    memchr(r->cs.root, '\0', sizeof(r->cs.root)) != NULL &&
 	    memchr(r->cs.parent, '\0', sizeof(r->cs.parent)) != NULL)
 		return 0;
-	for (i = 0; i < nfds; i++)
-		close(fds[i]);
-	return n == -1 ? 1 : -1;
+	for (i = 0; i < ZYGOTE_NFDS; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	return -1;
 }
