@@ -39,21 +39,105 @@
  * every case python3 treats in its own way is treated so.  An uncaught
  * exception is printed without the runner's frames (the default hook
  * prints the exception's own traceback, so the stripped one is put on it),
- * and exits 1 as it would.  Names it needs after __main__'s globals are
- * cleared are bound as default arguments.
+ * and exits 1 as it would.  Names the runner needs once the job has run
+ * are bound as default arguments, where the job's globals cannot reach.
+ *
+ * The job runs in a new __main__ module of its own, so that nothing of
+ * the runner's (nor, in a zygote, any page of its module) is the job's.
+ *
+ * The end (_sluice_end, entered twice around the job so that its outer
+ * exit runs with no exception being handled): a script that ran to its
+ * end, or raised SystemExit with no code or an int one, ends the way
+ * Py_FinalizeEx() ends it, in its order, as far as a program can see:
+ * the threads joined, the atexit handlers, stdout and stderr flushed, a
+ * collection, sys's special names cleared and its streams restored, then
+ * the modules the job imported and its __main__ taken out of sys.modules
+ * and collected (their objects' finalizers run with their globals whole,
+ * and a file a script left open is closed, so flushed), what is left of
+ * them cleared as the interpreter clears a module, a collection, the
+ * streams flushed again; then _exit with the status.  It does not free
+ * the rest of the interpreter, which in a job forked from the zygote
+ * would copy every page the interpreter wrote before the fork (2.8 ms of
+ * CPU a job: bench/README.md, session 13).  Any other end (an exception,
+ * a SystemExit with another code, a stream that cannot be flushed) is
+ * left to the interpreter's own, whole finalization.  The zygote runs all
+ * but the last lines (ZYGOTE_RUNNER_RUN) once, before its first fork.
  */
 /* clang-format off */
 const char park_runner[] =
-	"import sys,os,_socket\n"
+	"import sys\n"
+	"_sluice_b=set(sys.modules)\n"
+	"import os,_socket,_weakref,gc,atexit\n"
 	"def _sluice_hook(t,v,tb,h=sys.__excepthook__,bi=isinstance,be=BaseException):\n"
 	"    while tb is not None and tb.tb_frame.f_code.co_filename=='<string>':\n"
 	"        tb=tb.tb_next\n"
 	"    h(t,v.with_traceback(tb) if bi(v,be) else v,tb)\n"
-	"def _sluice(g=globals(),hook=_sluice_hook,sys=sys,os=os,_socket=_socket):\n"
+	"class _sluice_end:\n"
+	"    n=0\n"
+	"    c=None\n"
+	"    def __enter__(s):\n"
+	"        pass\n"
+	"    def __exit__(s,t,v,tb,sys=sys,sm=sys.modules,bm=sys.modules['builtins'],os=os,gc=gc,ae=atexit,wr=_weakref.ref,bi=isinstance,se=SystemExit,it=int,mt=type(sys),be=BaseException,ga=getattr,sa=setattr,ty=type,rv=reversed,ls=list):\n"
+	"        if s.n==0:\n"
+	"            s.n=1\n"
+	"            if t is None:\n"
+	"                s.c=0\n"
+	"            elif bi(v,se):\n"
+	"                c=v.code\n"
+	"                if c is None:\n"
+	"                    c=0\n"
+	"                if bi(c,it) and -2147483648<=c<=2147483647:\n"
+	"                    s.c=c\n"
+	"                    return True\n"
+	"            return\n"
+	"        if t is not None or s.c is None:\n"
+	"            return\n"
+	"        try:\n"
+	"            th=sm.get('threading')\n"
+	"            if th is not None:\n"
+	"                th._shutdown()\n"
+	"            ae._run_exitfuncs()\n"
+	"            for f in (sys.stdout,sys.stderr):\n"
+	"                if f is not None and not f.closed:\n"
+	"                    f.flush()\n"
+	"        except be:\n"
+	"            return\n"
+	"        f=th=None\n"
+	"        gc.collect()\n"
+	"        bm._=None\n"
+	"        for n in ('path','argv','ps1','ps2','last_type','last_value','last_traceback','path_hooks','path_importer_cache','meta_path','__interactivehook__'):\n"
+	"            sa(sys,n,None)\n"
+	"        for n in ('stdin','stdout','stderr'):\n"
+	"            sa(sys,n,ga(sys,'__'+n+'__',None))\n"
+	"        w=[wr(m) for m in [sm.pop(k) for k in [k for k in sm if k not in s.b]+['__main__'] if k in sm] if bi(m,mt)]\n"
+	"        m=None\n"
+	"        gc.collect()\n"
+	"        for r in rv(w):\n"
+	"            d=ga(r(),'__dict__',None)\n"
+	"            if ty(d) is dict:\n"
+	"                for k in ls(d):\n"
+	"                    if k[:1]=='_' and k[1:2]!='_':\n"
+	"                        d[k]=None\n"
+	"                for k in ls(d):\n"
+	"                    if k!='__builtins__':\n"
+	"                        d[k]=None\n"
+	"        w=r=d=None\n"
+	"        gc.collect()\n"
+	"        try:\n"
+	"            for f in (sys.stdout,sys.stderr):\n"
+	"                if f is not None and not f.closed:\n"
+	"                    f.flush()\n"
+	"        except be:\n"
+	"            return\n"
+	"        os._exit(s.c)\n"
+	"_sluice_e=_sluice_end()\n"
+	"def _sluice(hook=_sluice_hook,e=_sluice_e,b=_sluice_b,sys=sys,os=os,_socket=_socket,st=set,mt=type(sys)):\n"
+	"    del sys.modules['_socket']\n"
+	"    if 'gc' not in b:\n"
+	"        sys.modules.pop('gc',None)\n"
 	"    s=_socket.socket(_socket.AF_UNIX,_socket.SOCK_SEQPACKET,0,3)\n"
 	"    m,a,_,_=s.recvmsg(1<<20,_socket.CMSG_SPACE(4))\n"
 	"    s.close()\n"
-	"    del sys.modules['_socket']\n"
 	"    if not a or a[0][1]!=_socket.SCM_RIGHTS or len(a[0][2])<4:\n"
 	"        os._exit(127)\n"
 	"    fd=int.from_bytes(a[0][2][:4],sys.byteorder)\n"
@@ -83,10 +167,14 @@ const char park_runner[] =
 	"        sys.path[0]=os.path.dirname(path)\n"
 	"    sys.argv=argv\n"
 	"    sys.excepthook=hook\n"
-	"    g.clear()\n"
-	"    g.update(__name__='__main__',__doc__=None,__package__=None,__loader__=ext.SourceFileLoader('__main__',path),__spec__=None,__annotations__={},__builtins__=sys.modules['builtins'],__file__=path,__cached__=None)\n"
+	"    e.b=st(sys.modules)\n"
+	"    e.o=sys.modules['__main__']\n"
+	"    j=mt('__main__')\n"
+	"    g=j.__dict__\n"
+	"    g.update(__loader__=ext.SourceFileLoader('__main__',path),__annotations__={},__builtins__=sys.modules['builtins'],__file__=path,__cached__=None)\n"
+	"    sys.modules['__main__']=j\n"
 	"    return compile(src,path,'exec',dont_inherit=True),g\n"
-	"exec(*_sluice())\n";
+	ZYGOTE_RUNNER_RUN;
 /* clang-format on */
 
 /* The header of a park_job: all but the tail. */

@@ -139,7 +139,8 @@ int
 main(int argc, char **argv)
 {
 	static struct zygote_req req;
-	char real[PATH_MAX];
+	char real[PATH_MAX], *defs = NULL;
+	size_t n, k;
 	int fds[ZYGOTE_NFDS], i, rc;
 	PyStatus status;
 	PyConfig config;
@@ -166,6 +167,15 @@ main(int argc, char **argv)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 || getppid() == 1 ||
 	    signal(SIGCHLD, SIG_IGN) == SIG_ERR)
 		return 1;
+	/* The runner's definitions run here, once (ZYGOTE_RUNNER_RUN); each
+	   job runs its last lines. */
+	n = strlen(argv[argc - 1]);
+	k = strlen(ZYGOTE_RUNNER_RUN);
+	if (n > k && strcmp(argv[argc - 1] + n - k, ZYGOTE_RUNNER_RUN) == 0) {
+		if ((defs = strndup(argv[argc - 1], n - k)) == NULL)
+			return 1;
+		argv[argc - 1] = (char *)ZYGOTE_RUNNER_RUN;
+	}
 	PyConfig_InitPythonConfig(&config);
 	config.parse_argv = 1;
 	status = PyConfig_SetBytesArgv(&config, argc - 1, argv + 1);
@@ -179,10 +189,16 @@ main(int argc, char **argv)
 	}
 	/* What the runner imports, once; then out of the collector's way,
 	   so that a job's collections do not touch (and copy) these pages.
-	   Only sys.modules keeps them: __main__ is as the start left it. */
-	if (PyRun_SimpleString("import _socket, gc\n"
-			       "gc.freeze()\n"
-			       "del _socket, gc\n") != 0)
+	   __main__ keeps the runner's definitions (each job runs in a
+	   __main__ of its own); gc goes from sys.modules, where a cold
+	   start has none. */
+	if (defs != NULL && PyRun_SimpleString(defs) != 0)
+		return 1;
+	free(defs);
+	if (PyRun_SimpleString(
+		"import _socket, gc, sys\n"
+		"gc.freeze()\n"
+		"del sys.modules['gc'], _socket, gc, sys\n") != 0)
 		return 1;
 	for (;;) {
 		/* The session has gone: so does the zygote, without tearing

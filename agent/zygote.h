@@ -47,6 +47,15 @@
 #include "filter.h"
 #include "plan.h"
 
+/*
+ * The last lines of park.c's runner: what runs the job.  The zygote runs
+ * what precedes them (definitions only: no job is known yet) once, before
+ * its first fork, so that each job compiles and runs only these.
+ */
+#define ZYGOTE_RUNNER_RUN \
+	"with _sluice_e,_sluice_e:\n" \
+	"    exec(*_sluice())\n"
+
 /* The request's descriptors, in this order. */
 enum zygote_fd {
 	ZYGOTE_FD_INIT, /* pidfd of the sandbox's init */
