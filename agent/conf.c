@@ -41,7 +41,8 @@ static const struct limits conf_builtin_ceilings = {
 /* Every setting agent.conf may hold (anything else is a typo). */
 static const char *const conf_known[] = { "base_dir", "slots", "uid_base",
 	"gid_base", "defaults", "ceilings", "runtimes", "out_files_max",
-	"cgroup", "cgroup_root", "cgroup_parent", "sftp_server", "mode", NULL };
+	"cgroup", "cgroup_root", "cgroup_parent", "sftp_server", "mode",
+	"warm_slots", NULL };
 static const char *const conf_runtime_known[] = { "name", "command", "binds",
 	"version", "warm_start", "zygote", "compile", "check", NULL };
 static const char *const conf_compile_known[] = { "command", "defaults",
@@ -430,6 +431,14 @@ conf_scalars(const config_t *cf, struct agent_conf *c, struct error *e)
 	if (cfgfile_integer(cf, "slots", 1, CONF_SLOTS_MAX, &v, e) == -1)
 		return -1;
 	c->slots = (unsigned)v;
+	v = 1;
+	if (cfgfile_integer(cf, "warm_slots", 1, CONF_SLOTS_MAX, &v, e) == -1)
+		return -1;
+	c->warm_slots = (unsigned)v;
+	if (c->warm_slots > c->slots)
+		return error_set_field(e, ERR_INVALID, "warm_slots",
+		    "'warm_slots' (%u) must be at most 'slots' (%u)",
+		    c->warm_slots, c->slots);
 	if (cfgfile_integer(cf, "uid_base", 1, 2000000000LL, &v, e) != 0)
 		return error_set_field(e, ERR_INVALID, "uid_base",
 		    "'uid_base' must be an integer from 1 to 2000000000");
@@ -520,7 +529,16 @@ conf_load_fd(int fd, const char *path, struct agent_conf *out, struct error *e)
 		    conf_warm_runtime(&c)->name);
 		goto out;
 	}
-	c.slots_all = c.slots + (conf_warm_runtime(&c) != NULL ? 1 : 0);
+	/* Set, it must have a use: else a typo of the runtime's switch
+	   would go unnoticed. */
+	if (config_lookup(&cf, "warm_slots") != NULL &&
+	    conf_warm_runtime(&c) == NULL) {
+		error_set_field(e, ERR_INVALID, "warm_slots",
+		    "'warm_slots' needs a runtime with warm_start = true");
+		goto out;
+	}
+	c.slots_all = c.slots +
+	    (conf_warm_runtime(&c) != NULL ? c.warm_slots : 0);
 	*out = c;
 	rc = 0;
 out:

@@ -68,9 +68,12 @@ struct agent_conf {
 	char base_dir[520]; /* at most 512 bytes */
 	char jobs_dir[528]; /* base_dir/jobs, where job directories lie */
 	unsigned slots;
-	unsigned slots_all; /* slots, and one more for a parked sandbox
-			       (park.h) when a runtime has warm_start: its
-			       ids are uid_base + slots, gid_base + slots */
+	unsigned warm_slots; /* how many parked sandboxes a session keeps
+				(park.h) when a runtime has warm_start */
+	unsigned slots_all; /* slots, and warm_slots more for the parked
+			       sandboxes when a runtime has warm_start: their
+			       ids are uid_base + slots on, gid_base + slots
+			       on */
 	uid_t uid_base;
 	gid_t gid_base;
 	struct limits defaults;

@@ -880,10 +880,10 @@ agent_keep_filter(const struct agent_conf *c)
  * policy that fails is not kept and leaves no template: each request then
  * reads it and reports why.  A template needs no trust in this copy: a
  * job takes one only if its own plan's template steps are the same.
- * Whether the session should keep a run parked (park.h): the kept policy
- * has a runtime with warm_start.
+ * How many runs the session should keep parked (park.h): warm_slots, if
+ * the kept policy has a runtime with warm_start.
  */
-static bool
+static unsigned
 agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 {
 	struct agent_conf c;
@@ -960,8 +960,11 @@ out:
 	fds[2] = agent_zygote.z.fd;
 	for (i = 0; i < agent_kept.warm.n && i + 3 < SERVE_KEEP_FDS; i++)
 		fds[i + 3] = agent_kept.warm.t[i].fd;
-	/* A policy that passed, with a runtime to warm: park a run. */
-	return agent_kept.valid && conf_warm_runtime(&agent_kept.conf) != NULL;
+	/* A policy that passed, with a runtime to warm: park warm_slots
+	   runs. */
+	return agent_kept.valid && conf_warm_runtime(&agent_kept.conf) != NULL
+	    ? agent_kept.conf.warm_slots
+	    : 0;
 }
 
 /*

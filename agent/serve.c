@@ -39,7 +39,7 @@ struct serve {
 	serve_verb_fn fn;
 	serve_keep_fn keep;
 	serve_park_fn park;
-	bool want_park; /* what keep last said */
+	unsigned want_park; /* what keep last said */
 	int keep_fds[SERVE_KEEP_FDS]; /* what a child keeps open */
 	void *arg;
 	struct serve_child kids[SERVE_INFLIGHT_MAX];
@@ -202,23 +202,24 @@ serve_fork(struct serve *s, char **words, size_t n)
 }
 
 /*
- * Park a run if keep wants one, requests still come, and no child started
- * as a parked run is alive: one parked, or one running the job it took
- * (its slot, the one slot a parked run takes, is busy until that job
- * ends, and a park then could only fail).
+ * Park runs while requests still come, until as many children started as
+ * parked runs are alive as keep wants: parked, or running the job they
+ * took (the slot a parked run took is busy until that job ends, and a
+ * park then could only fail).
  */
 static void
 serve_repark(struct serve *s)
 {
+	unsigned alive = 0;
 	size_t i;
 
-	if (s->park == NULL || !s->want_park || !s->in_open || s->out_gone ||
-	    s->nkids == SERVE_INFLIGHT_MAX)
+	if (s->park == NULL || !s->in_open || s->out_gone)
 		return;
 	for (i = 0; i < s->nkids; i++)
-		if (s->kids[i].from_park)
-			return;
-	(void)serve_fork(s, NULL, 0);
+		alive += s->kids[i].from_park;
+	for (; alive < s->want_park && s->nkids < SERVE_INFLIGHT_MAX; alive++)
+		if (serve_fork(s, NULL, 0) == NULL)
+			break;
 }
 
 /* Tell a parked run no request will come (its stdin ends): it discards

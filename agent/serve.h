@@ -36,8 +36,8 @@ typedef int (
 
 /*
  * Refreshes what the session keeps for its requests (the policy, the
- * namespaces for the next run, the templates), and says whether a run
- * should be parked: run in the serving process
+ * namespaces for the next run, the templates), and says how many runs
+ * should be parked at once (0: none): run in the serving process
  * at the start and every SERVE_IDLE_SECONDS without a request (verb NULL),
  * and after each request has been handed to its child (its verb, or
  * "hand" for a run handed to the parked run), never on a request's own
@@ -45,12 +45,12 @@ typedef int (
  * of its fork; of the descriptors above stderr it keeps only those in fds
  * (-1 for none), and closes the rest.
  */
-typedef bool (
+typedef unsigned (
     *serve_keep_fn)(const char *verb, int fds[SERVE_KEEP_FDS], void *arg);
 
 /*
  * A parked run (park.h), in a child the loop starts ahead of any request
- * while keep says so and none is parked: it reads one line, "run JOBDIR",
+ * while fewer than keep says are parked or running what they took: it reads one line, "run JOBDIR",
  * from its stdin, which the loop writes when a run request comes (instead
  * of forking for it), and then is that request's child.  If it has no
  * parked sandbox to offer (any more), it prints the line SERVE_PARK_GONE,

@@ -139,11 +139,14 @@ slot_park(const struct agent_conf *c, unsigned *slot, int *fd, int *parked)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	char path[PATH_MAX];
-	unsigned i = c->slots;
+	unsigned i;
 
-	/* The slot past the others, which only a parked sandbox takes: a
-	   cold run never waits for it. */
-	if (c->slots_all == c->slots || (*fd = slot_try(c, i)) == -1)
+	/* The slots past the others, which only a parked sandbox takes: a
+	   cold run never waits for one.  The first free. */
+	for (i = c->slots; i < c->slots_all; i++)
+		if ((*fd = slot_try(c, i)) != -1)
+			break;
+	if (i == c->slots_all)
 		return -1;
 	snprintf(path, sizeof(path), "%s/slots/%u.parked", c->base_dir, i);
 	if ((*parked = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,

@@ -32,9 +32,9 @@ int slot_try(const struct agent_conf *c, unsigned i);
 unsigned slot_busy(const struct agent_conf *c);
 
 /*
- * Take the parked sandbox's slot (park.h; number slots, one past the
- * others, so that it never keeps a cold run waiting) if it is free,
- * without waiting: *fd is its lock, *parked the lock on slots/<i>.parked
+ * Take a parked sandbox's slot (park.h; numbers slots to slots_all - 1,
+ * past the others, so that it never keeps a cold run waiting), the first
+ * that is free, without waiting: *fd is its lock, *parked the lock on slots/<i>.parked
  * that marks it as waiting for a job (slot_busy() does not count it) until
  * closed.  0, or -1.
  */

@@ -35,6 +35,11 @@ tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-h", "{entry}"|')" warm_start "conf
 tap_is "$(conf_try 's|"-B", "-s", "{entry}"|"-Bs", "-X", "utf8", "-Wignore", "{entry}"|')" none "config: short options and -X, -W with values are accepted (control)"
 tap_is "$(conf_try 's/^);$/, { name = "py2"; command = [ "\/usr\/bin\/python3", "{entry}" ]; warm_start = true; } );/')" warm_start "config: one runtime at most has warm_start"
 tap_is "$(conf_try 's/warm_start = true;/warm_start = false;/; s/zygote = true;//')" none "config: warm_start = false is accepted (control)"
+tap_is "$(conf_try 's/^slots = 1;/slots = 1; warm_slots = 2;/')" warm_slots "config: warm_slots at most slots"
+tap_is "$(conf_try 's/^slots = 1;/slots = 1; warm_slots = 0;/')" warm_slots "config: and at least 1"
+tap_is "$(conf_try 's/^slots = 1;/slots = 1; warm_slots = "1";/')" warm_slots "config: an integer"
+tap_is "$(conf_try 's/warm_start = true;/warm_start = false;/; s/zygote = true;//; s/^slots = 1;/slots = 1; warm_slots = 1;/')" warm_slots "config: warm_slots needs a runtime with warm_start"
+tap_is "$(conf_try 's/^slots = 1;/slots = 2; warm_slots = 2;/')" none "config: warm_slots = slots is accepted (control)"
 printf '%s\n' "$GOOD" >"$CONF"
 conf_settle
 
@@ -299,6 +304,40 @@ tap_is "$(cat "$B/stdout")" "found [] pid 2" "reuse: the next job sees no file, 
 # of the job's own starts its numbers again: init 1, the job 2.)
 tap_is "$(cat "$C/stdout")" "found [] pid 2" "reuse: and the one after it too, in a PID namespace of its own"
 check_clean "reuse"
+
+# --- warm_slots: as many parked sandboxes, each on a slot of its own ----------
+sed -i 's/^slots = 1;/slots = 2; warm_slots = 2;/' "$CONF"
+SLOTS_ALL=4
+conf_settle
+PAR='import os, time
+time.sleep(0.5)
+print(os.getuid())'
+P1=$(job_py par1 "$PAR")
+P2=$(job_py par2 "$PAR")
+P3=$(job_py par3 "$PAR")
+P4=$(job_py par4 "$PAR")
+{
+	sleep 1.5
+	echo "r1 run $P1"
+	echo "r2 run $P2"
+	for r in r1 r2; do
+		for _ in $(seq 100); do grep -qs "^$r exit" "$T/par.out" && break; sleep 0.05; done
+	done
+	sleep 1
+	echo "r3 run $P3"
+	echo "r4 run $P4"
+	for r in r3 r4; do
+		for _ in $(seq 100); do grep -qs "^$r exit" "$T/par.out" && break; sleep 0.05; done
+	done
+} | agent serve >"$T/par.out" 2>/dev/null
+tap_is "$(warm_of "$P1") $(warm_of "$P2")" "true true" "warm_slots: two jobs handed over at once both start warm"
+tap_is "$(jq -r 'select(.event == "accepted") | .slot' "$P1/events" "$P2/events" | sort | tr '\n' ' ')" "2 3 " "warm_slots: on the two slots past the others"
+tap_is "$(cat "$P1/stdout" "$P2/stdout" | sort | tr '\n' ' ')" "$((UID_BASE + 2)) $((UID_BASE + 3)) " "warm_slots: as those slots' users"
+tap_is "$(warm_of "$P3") $(warm_of "$P4")" "true true" "warm_slots: and both are parked again once their jobs end"
+check_clean "warm_slots"
+sed -i 's/^slots = 2; warm_slots = 2;/slots = 1;/' "$CONF"
+SLOTS_ALL=2
+conf_settle
 
 # --- a warm job is cancelled as a cold one is (the watch is set at handoff) --
 CAN=$(job_py can 'import time; time.sleep(20)')
