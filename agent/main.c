@@ -208,16 +208,10 @@ agent_print(json_t *obj)
 	json_decref(obj);
 }
 
-/* Report an error as JSON and return the exit status it calls for. */
+/* The exit status an error calls for. */
 static int
-agent_fail(const struct error *e)
+agent_exit_status(const struct error *e)
 {
-	json_t *obj = json_pack("{s:s, s:s}", "error", e->msg, "code",
-	    error_code_name(e->code));
-
-	if (obj != NULL && e->field[0] != '\0')
-		json_object_set_new(obj, "field", json_string(e->field));
-	agent_print(obj);
 	switch (e->code) {
 	case ERR_USAGE:
 	case ERR_INVALID:
@@ -228,6 +222,32 @@ agent_fail(const struct error *e)
 	default:
 		return 1;
 	}
+}
+
+/* Report an error as JSON and return the exit status it calls for. */
+static int
+agent_fail(const struct error *e)
+{
+	json_t *obj = json_pack("{s:s, s:s}", "error", e->msg, "code",
+	    error_code_name(e->code));
+
+	if (obj != NULL && e->field[0] != '\0')
+		json_object_set_new(obj, "field", json_string(e->field));
+	agent_print(obj);
+	return agent_exit_status(e);
+}
+
+/* The same for the sftp verb, whose stdout is the SFTP stream: one line
+   on stderr instead. */
+static int
+agent_fail_text(const struct error *e)
+{
+	if (e->field[0] != '\0')
+		fprintf(stderr, "sluice-agent: %s (setting '%s')\n", e->msg,
+		    e->field);
+	else
+		fprintf(stderr, "sluice-agent: %s\n", e->msg);
+	return agent_exit_status(e);
 }
 
 /* Everything run checks before it touches anything. */
@@ -1056,13 +1076,14 @@ agent_verb(const char *verb, int nargs, char **args, void *config_path)
 	if (strcmp(verb, "run") != 0)
 		sandbox_spare_close(agent_kept.ns);
 	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
-		return agent_fail(&e);
+		return strcmp(verb, "sftp") == 0 ? agent_fail_text(&e)
+						 : agent_fail(&e);
 	if (strcmp(verb, "sftp") == 0) {
 		if (nargs != 0)
 			error_set(&e, ERR_USAGE, "sftp takes no arguments");
 		else
 			(void)sftp_serve(&a.conf, a.jobsfd, &e);
-		rc = agent_fail(&e);
+		rc = agent_fail_text(&e);
 		goto out;
 	}
 	if (strcmp(verb, "info") == 0) {

@@ -264,6 +264,31 @@ agentproto_call(struct agentproto *ap, struct remote *r, const char *verb,
 	return rc;
 }
 
+/* See agentproto.h. */
+void
+agentproto_info_error(int status, const char *out, size_t len, struct error *e)
+{
+	const char *msg, *field;
+	json_t *v;
+
+	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
+		len--;
+	v = out != NULL ? json_loadb(out, len, JSON_REJECT_DUPLICATES, NULL)
+			: NULL;
+	msg = json_string_value(json_object_get(v, "error"));
+	field = json_string_value(json_object_get(v, "field"));
+	if (msg != NULL && field != NULL)
+		error_set(e, ERR_IO, "agent info: %.200s (setting '%.64s')",
+		    msg, field);
+	else if (msg != NULL)
+		error_set(e, ERR_IO, "agent info: %.200s", msg);
+	else
+		error_set(e, ERR_IO, "agent info exited with status %d: %.*s",
+		    status, (int)(len < 200 ? len : 200),
+		    out != NULL ? out : "");
+	json_decref(v);
+}
+
 /* Ask the agent for its info. */
 int
 agentproto_info(struct agentproto *ap, struct remote *r,
@@ -276,8 +301,7 @@ agentproto_info(struct agentproto *ap, struct remote *r,
 	if (agentproto_call(ap, r, "info", NULL, &out, &len, &status, e) == -1)
 		return error_wrap(e, "agent info");
 	if (status != 0) {
-		error_set(e, ERR_IO, "agent info exited with status %d: %.200s",
-		    status, out != NULL ? out : "");
+		agentproto_info_error(status, out, len, e);
 		goto out;
 	}
 	if (agentproto_info_parse(out, len, out_info, e) == -1)

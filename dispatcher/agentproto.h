@@ -106,6 +106,14 @@ struct agentproto_events {
 int agentproto_info_parse(const char *text, size_t len,
     struct agentproto_info *out, struct error *e);
 
+/*
+ * Why info exited with status: the agent's own {"error", "field"} from
+ * out (untrusted), else out itself without its trailing newline; at most
+ * 200 bytes of the node's words.
+ */
+void
+agentproto_info_error(int status, const char *out, size_t len, struct error *e);
+
 /* Start with the node's configuration, and nothing running. */
 void agentproto_init(struct agentproto *ap, const struct settings_node *conf);
 

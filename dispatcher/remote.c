@@ -132,6 +132,29 @@ remote_fail(struct remote *r, struct error *e, enum error_code code,
 	return error_set(e, code, "%s: %s", what, ssh_get_error(r->s));
 }
 
+/*
+ * Fill e for an SFTP subsystem that did not start.  A node whose agent
+ * refuses its agent.conf ends the subsystem at once, and says why only on
+ * its stderr, which sshd discards for a subsystem: point the operator to
+ * the command that says it.
+ */
+static void
+remote_sftp_failed(struct remote *r, struct error *e)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "cannot start SFTP on %s (error %d)",
+	    r->label, sftp_get_error(r->sftp));
+	if (ssh_is_connected(r->s) && !atomic_load(&r->aborted) &&
+	    ssh_channel_is_eof(r->sftp->channel))
+		error_set(e, ERR_IO,
+		    "%s: the node ended it at once (does its agent refuse "
+		    "its agent.conf? 'sluice-agent info' there says)",
+		    what);
+	else
+		remote_fail(r, e, ERR_IO, "%s", what);
+}
+
 /* Fill e for a blocking call that timed out (SSH_AGAIN); returns -1. */
 int
 remote_fail_timeout(struct remote *r, struct error *e, const char *what)
@@ -601,8 +624,7 @@ remote_connect(const struct remote_opts *o, struct error *e)
 		goto out;
 	}
 	if (sftp_init(r->sftp) != SSH_OK) {
-		remote_fail(r, e, ERR_IO, "cannot start SFTP on %s (error %d)",
-		    r->label, sftp_get_error(r->sftp));
+		remote_sftp_failed(r, e);
 		goto out;
 	}
 	dl_running = false;

@@ -187,10 +187,54 @@ agentproto_event_line__events__recorded(void **state)
 	assert_false(ev.finished);
 }
 
+/* An agent that refused its config: its message and setting, no JSON. */
+static void
+agentproto_info_error__agent_error__message_and_setting(void **state)
+{
+	const char *out = "{\"error\":\"'slots' must be an integer\","
+			  "\"code\":\"invalid\",\"field\":\"slots\"}\n";
+	struct error e;
+
+	(void)state;
+	error_init(&e);
+	agentproto_info_error(2, out, strlen(out), &e);
+	assert_string_equal(e.msg,
+	    "agent info: 'slots' must be an integer (setting 'slots')");
+	out = "{\"error\":\"no such file\",\"code\":\"io\"}\n";
+	agentproto_info_error(1, out, strlen(out), &e);
+	assert_string_equal(e.msg, "agent info: no such file");
+}
+
+/* Anything else: the text without its newline, cut at 200 bytes. */
+static void
+agentproto_info_error__other_text__trimmed(void **state)
+{
+	char big[400];
+	struct error e;
+
+	(void)state;
+	error_init(&e);
+	agentproto_info_error(127, "sh: sluice-agent: not found\r\n", 29, &e);
+	assert_string_equal(e.msg,
+	    "agent info exited with status 127: sh: sluice-agent: not found");
+	agentproto_info_error(1, "{\"error\": 5}\n", 13, &e);
+	assert_string_equal(e.msg,
+	    "agent info exited with status 1: {\"error\": 5}");
+	memset(big, 'x', sizeof(big));
+	agentproto_info_error(1, big, sizeof(big), &e);
+	assert_int_equal(strlen(e.msg),
+	    strlen("agent info exited with status 1: ") + 200);
+	agentproto_info_error(1, NULL, 0, &e);
+	assert_string_equal(e.msg, "agent info exited with status 1: ");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    agentproto_info_error__agent_error__message_and_setting),
+		cmocka_unit_test(agentproto_info_error__other_text__trimmed),
 		cmocka_unit_test(agentproto_info_parse__agent_info__fields_set),
 		cmocka_unit_test(
 		    agentproto_info_parse__failed_check__not_offered),
