@@ -44,6 +44,9 @@
  *
  * The job runs in a new __main__ module of its own, so that nothing of
  * the runner's (nor, in a zygote, any page of its module) is the job's.
+ * What the interpreter's start made is frozen out of the collector's way
+ * (gc.freeze()) before the job comes, as the zygote's is: the job's
+ * collections, and the three of its end, walk only its own objects.
  *
  * The end (_sluice_end, entered twice around the job so that its outer
  * exit runs with no exception being handled): a script that ran to its
@@ -131,8 +134,9 @@ const char park_runner[] =
 	"            return\n"
 	"        os._exit(s.c)\n"
 	"_sluice_e=_sluice_end()\n"
-	"def _sluice(hook=_sluice_hook,e=_sluice_e,b=_sluice_b,sys=sys,os=os,_socket=_socket,st=set,mt=type(sys)):\n"
+	"def _sluice(hook=_sluice_hook,e=_sluice_e,b=_sluice_b,sys=sys,os=os,_socket=_socket,st=set,mt=type(sys),gc=gc):\n"
 	"    del sys.modules['_socket']\n"
+	"    gc.freeze()\n"
 	"    if 'gc' not in b:\n"
 	"        sys.modules.pop('gc',None)\n"
 	"    s=_socket.socket(_socket.AF_UNIX,_socket.SOCK_SEQPACKET,0,3)\n"
