@@ -1,0 +1,96 @@
+#!/bin/bash
+# How a warm job ends (agent/park.c, _sluice_end), against a cold run of
+# the same program: what a program can see after its last line (its
+# __main__'s names, sys.modules, daemon threads, signal handlers, odd
+# SystemExit codes) is what python3 gives it.  Each program runs cold
+# (agent run) and warm (a session); stdout, stderr, verdict, status and
+# /out must match.  t0197-zygote-end.sh runs it all through the zygote.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/agent.sh"
+SLUICE_TEST_WARM=1 agent_setup 97100 1
+
+PROGS=(
+# Python deletes __file__ and __cached__ from __main__ once a script has
+# run to its end (not after sys.exit): the atexit handlers see that.
+'import atexit
+atexit.register(lambda: print("at exit", "__file__" in globals(), "__cached__" in globals()))
+print("ran")'
+'import atexit, sys
+atexit.register(lambda: print("at exit", "__file__" in globals(), "__cached__" in globals()))
+sys.exit(0)'
+# The modules the runner imported are not the script'"'"'s.
+'import sys
+print(sorted(sys.modules))'
+# A daemon thread does not run once the atexit handlers have: not while a
+# finalizer of the script'"'"'s waits.
+'import threading, os, time
+ev = threading.Event()
+ns = {"ev": ev, "os": os}
+exec("def watch():\n    ev.wait()\n    os.write(1, b\"daemon ran after the end\\n\")\n    os._exit(3)\n", ns)
+threading.Thread(target=ns["watch"], daemon=True).start()
+class S:
+    def __del__(s, ev=ev, sleep=time.sleep):
+        ev.set()
+        sleep(0.5)
+s = S()
+print("end")'
+# Nor does a Python signal handler: a signal during the teardown has its
+# default action.
+'import signal, os, time
+signal.signal(signal.SIGUSR1, lambda *a: print("handled"))
+class C:
+    def __del__(s, kill=os.kill, pid=os.getpid(), sig=signal.SIGUSR1, sleep=time.sleep):
+        kill(pid, sig)
+        sleep(0.2)
+c = C()
+print("end")'
+# sys.exit with an int of a class of its own: Python takes its value.
+'import sys
+class I(int):
+    def __le__(s, o): raise RuntimeError("compared")
+    __ge__ = __lt__ = __gt__ = __le__
+print("i")
+sys.exit(I(3))'
+# A SystemExit whose code cannot be read: Python prints the exception.
+'import sys
+class E(SystemExit):
+    @property
+    def code(s): raise RuntimeError("no code")
+print("e")
+raise E(3)'
+)
+# noaddr: stdin with objects' addresses (which differ from run to run) masked.
+noaddr() {
+	sed 's/ at 0x[0-9a-f]*>/ at 0x>/g'
+}
+# out_files DIR: the job's out/, each file by name and content.
+out_files() {
+	local f
+	for f in "$1"/out/*; do
+		[ -e "$f" ] || continue
+		printf '%s: %s\n' "${f##*/}" "$(cat "$f")"
+	done
+}
+i=0
+for prog in "${PROGS[@]}"; do
+	i=$((i + 1))
+	C=$(job_py "cold$i" "$prog")
+	W=$(job_py "warm$i" "$prog")
+	agent run "$C" >/dev/null
+	warm_session "$T/p$i.out" "$W"
+	tap_is "$(warm_of "$W") $(warm_of "$C")" "true false" "end $i: the session's run was warm, the command line's cold"
+	tap_is "$(noaddr <"$W/stdout")" "$(noaddr <"$C/stdout")" "end $i: the same stdout"
+	tap_is "$(noaddr <"$W/stderr")" "$(noaddr <"$C/stderr")" "end $i: the same stderr"
+	tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" "$(jq -c '[.verdict, .exit_code, .signal]' "$C/result.json")" "end $i: the same verdict and status"
+	tap_is "$(out_files "$W")" "$(out_files "$C")" "end $i: the same files in /out"
+done
+# Controls: what the cold runs showed is what the cases are about.
+tap_is "$(cat "$BASE/jobs/cold1/stdout")" "ran
+at exit False False" "end: (control) cold, __file__ is gone at exit after a script's end"
+tap_is "$(cat "$BASE/jobs/cold2/stdout")" "at exit True True" "end: (control) but not after sys.exit"
+tap_is "$(cat "$BASE/jobs/cold4/stdout") $(jq -r .exit_code "$BASE/jobs/cold4/result.json")" "end 0" "end: (control) cold, the daemon thread did not run after the end"
+tap_is "$(jq -r .signal "$BASE/jobs/cold5/result.json")" 10 "end: (control) cold, the signal in the teardown had its default action"
+tap_is "$(jq -r .exit_code "$BASE/jobs/cold6/result.json")" 3 "end: (control) cold, sys.exit(I(3)) exits 3"
+check_clean "end"
+
+tap_done
