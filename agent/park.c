@@ -50,9 +50,15 @@
  *
  * The end (_sluice_end, entered twice around the job so that its outer
  * exit runs with no exception being handled): a script that ran to its
- * end, or raised SystemExit with no code or an int one, ends the way
+ * end (its __file__ and __cached__ then deleted, as python3 deletes them
+ * once a script has run, unless it raised SystemExit; after an uncaught
+ * exception python3 deletes them once it is printed, which the runner
+ * does not do: the interpreter prints it), or raised SystemExit itself (not a
+ * subclass, whose code may be a property) with no code or an int one (not
+ * a subclass of int, whose comparisons may be its own), ends the way
  * Py_FinalizeEx() ends it, in its order, as far as a program can see:
- * the threads joined, the atexit handlers, stdout and stderr flushed, a
+ * the threads joined, the atexit handlers, stdout and stderr flushed, the
+ * signals with a Python handler set back to their default action, a
  * collection, sys's special names cleared and its streams restored, then
  * the modules the job imported and its __main__ taken out of sys.modules
  * and collected (their objects' finalizers run with their globals whole,
@@ -63,14 +69,19 @@
  * would copy every page the interpreter wrote before the fork (2.8 ms of
  * CPU a job: bench/README.md, session 13).  Any other end (an exception,
  * a SystemExit with another code, a stream that cannot be flushed) is
- * left to the interpreter's own, whole finalization.  The zygote runs all
+ * left to the interpreter's own, whole finalization, and so is the rest of
+ * an end after which a thread other than the main one is still running (a
+ * daemon thread: Python lets none run once the atexit handlers have, and
+ * Python code, the job's finalizers, is still to run here).  The modules
+ * the runner imported are taken out of sys.modules before the job runs,
+ * so that it finds those of a cold start.  The zygote runs all
  * but the last lines (ZYGOTE_RUNNER_RUN) once, before its first fork.
  */
 /* clang-format off */
 const char park_runner[] =
 	"import sys\n"
 	"_sluice_b=set(sys.modules)\n"
-	"import os,_socket,_weakref,gc,atexit\n"
+	"import os,_socket,_weakref,gc,atexit,_thread,_signal\n"
 	"def _sluice_hook(t,v,tb,h=sys.__excepthook__,bi=isinstance,be=BaseException):\n"
 	"    while tb is not None and tb.tb_frame.f_code.co_filename=='<string>':\n"
 	"        tb=tb.tb_next\n"
@@ -78,18 +89,23 @@ const char park_runner[] =
 	"class _sluice_end:\n"
 	"    n=0\n"
 	"    c=None\n"
+	"    g=None\n"
 	"    def __enter__(s):\n"
 	"        pass\n"
-	"    def __exit__(s,t,v,tb,sys=sys,sm=sys.modules,bm=sys.modules['builtins'],os=os,gc=gc,ae=atexit,wr=_weakref.ref,bi=isinstance,se=SystemExit,it=int,mt=type(sys),be=BaseException,ga=getattr,sa=setattr,ty=type,rv=reversed,ls=list):\n"
+	"    def __exit__(s,t,v,tb,sys=sys,sm=sys.modules,bm=sys.modules['builtins'],os=os,gc=gc,ae=atexit,wr=_weakref.ref,bi=isinstance,se=SystemExit,it=int,bo=bool,mt=type(sys),be=BaseException,ga=getattr,sa=setattr,ty=type,rv=reversed,ls=list,tc=_thread._count,sg=_signal,ca=callable):\n"
 	"        if s.n==0:\n"
 	"            s.n=1\n"
+	"            g=s.g\n"
+	"            s.g=None\n"
 	"            if t is None:\n"
+	"                g.pop('__file__',None)\n"
+	"                g.pop('__cached__',None)\n"
 	"                s.c=0\n"
-	"            elif bi(v,se):\n"
+	"            elif ty(v) is se:\n"
 	"                c=v.code\n"
 	"                if c is None:\n"
 	"                    c=0\n"
-	"                if bi(c,it) and -2147483648<=c<=2147483647:\n"
+	"                if (ty(c) is it or ty(c) is bo) and -2147483648<=c<=2147483647:\n"
 	"                    s.c=c\n"
 	"                    return True\n"
 	"            return\n"
@@ -106,6 +122,14 @@ const char park_runner[] =
 	"        except be:\n"
 	"            return\n"
 	"        f=th=None\n"
+	"        if tc():\n"
+	"            return\n"
+	"        try:\n"
+	"            for n in sg.valid_signals():\n"
+	"                if ca(sg.getsignal(n)):\n"
+	"                    sg.signal(n,sg.SIG_DFL)\n"
+	"        except be:\n"
+	"            return\n"
 	"        gc.collect()\n"
 	"        bm._=None\n"
 	"        for n in ('path','argv','ps1','ps2','last_type','last_value','last_traceback','path_hooks','path_importer_cache','meta_path','__interactivehook__'):\n"
@@ -135,10 +159,7 @@ const char park_runner[] =
 	"        os._exit(s.c)\n"
 	"_sluice_e=_sluice_end()\n"
 	"def _sluice(hook=_sluice_hook,e=_sluice_e,b=_sluice_b,sys=sys,os=os,_socket=_socket,st=set,mt=type(sys),gc=gc):\n"
-	"    del sys.modules['_socket']\n"
 	"    gc.freeze()\n"
-	"    if 'gc' not in b:\n"
-	"        sys.modules.pop('gc',None)\n"
 	"    s=_socket.socket(_socket.AF_UNIX,_socket.SOCK_SEQPACKET,0,3)\n"
 	"    m,a,_,_=s.recvmsg(1<<20,_socket.CMSG_SPACE(4))\n"
 	"    s.close()\n"
@@ -171,10 +192,12 @@ const char park_runner[] =
 	"        sys.path[0]=os.path.dirname(path)\n"
 	"    sys.argv=argv\n"
 	"    sys.excepthook=hook\n"
+	"    for k in st(sys.modules)-b:\n"
+	"        del sys.modules[k]\n"
 	"    e.b=st(sys.modules)\n"
 	"    e.o=sys.modules['__main__']\n"
 	"    j=mt('__main__')\n"
-	"    g=j.__dict__\n"
+	"    g=e.g=j.__dict__\n"
 	"    g.update(__loader__=ext.SourceFileLoader('__main__',path),__annotations__={},__builtins__=sys.modules['builtins'],__file__=path,__cached__=None)\n"
 	"    sys.modules['__main__']=j\n"
 	"    return compile(src,path,'exec',dont_inherit=True),g\n"
