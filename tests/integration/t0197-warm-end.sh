@@ -58,6 +58,48 @@ class E(SystemExit):
     def code(s): raise RuntimeError("no code")
 print("e")
 raise E(3)'
+# With the collector disabled, python3 collects only once the modules are
+# out of sys.modules and sys'"'"'s special names cleared.
+'import gc, sys
+gc.disable()
+class C:
+    def __del__(s): print("del", sys.argv)
+c = C(); c.me = c; del c
+print("end")'
+# The command line as python3 was given it.
+'import sys
+print(sys.orig_argv)'
+# stdin as python3 opened it: the job'"'"'s file.
+'import sys
+print(sys.stdin.seekable(), sys.stdin.buffer.seekable(), repr(sys.stdin.read(3)))
+sys.stdin.seek(0)
+print(repr(sys.stdin.read()))'
+)
+# Differences known and not mended (TODO): each is run as the others, and
+# reported as a TODO (an "ok" says it is mended: move it up).
+TODO_PROGS=(
+# The runner'"'"'s own frame is under the script'"'"'s: one frame less of
+# recursion, and a warning of the script'"'"'s caller names the runner.
+'import sys
+def f(n):
+    try:
+        return f(n + 1)
+    except RecursionError:
+        return n
+print(f(0), sys._getframe().f_back is None)'
+'import warnings
+warnings.warn("w", stacklevel=2)'
+# A warning in the teardown (a file left open) is the runner's frame's,
+# where python3 has none: "sys:1".
+'import warnings
+warnings.simplefilter("default")
+f = open("/job/main.py")
+print("end")'
+# After an uncaught exception, python3 deletes __file__ once it has
+# printed it, before the atexit handlers.
+'import atexit
+atexit.register(lambda: print("at exit", "__file__" in globals()))
+raise ValueError("v")'
 )
 # noaddr: stdin with objects' addresses (which differ from run to run) masked.
 noaddr() {
@@ -76,6 +118,8 @@ for prog in "${PROGS[@]}"; do
 	i=$((i + 1))
 	C=$(job_py "cold$i" "$prog")
 	W=$(job_py "warm$i" "$prog")
+	printf 'in put\nsecond\n' >"$C/stdin"
+	printf 'in put\nsecond\n' >"$W/stdin"
 	agent run "$C" >/dev/null
 	warm_session "$T/p$i.out" "$W"
 	tap_is "$(warm_of "$W") $(warm_of "$C")" "true false" "end $i: the session's run was warm, the command line's cold"
@@ -83,6 +127,28 @@ for prog in "${PROGS[@]}"; do
 	tap_is "$(noaddr <"$W/stderr")" "$(noaddr <"$C/stderr")" "end $i: the same stderr"
 	tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" "$(jq -c '[.verdict, .exit_code, .signal]' "$C/result.json")" "end $i: the same verdict and status"
 	tap_is "$(out_files "$W")" "$(out_files "$C")" "end $i: the same files in /out"
+done
+# seen DIR: what a job showed: stdout, stderr, verdict and status.
+seen() {
+	noaddr <"$1/stdout"
+	noaddr <"$1/stderr"
+	jq -c '[.verdict, .exit_code, .signal]' "$1/result.json"
+}
+i=0
+for prog in "${TODO_PROGS[@]}"; do
+	i=$((i + 1))
+	C=$(job_py "todo-cold$i" "$prog")
+	W=$(job_py "todo-warm$i" "$prog")
+	agent run "$C" >/dev/null
+	warm_session "$T/t$i.out" "$W"
+	TAP_N=$((TAP_N + 1))
+	if [ "$(warm_of "$W")" = true ] && [ "$(seen "$W")" = "$(seen "$C")" ]; then
+		echo "ok $TAP_N - end known $i: the same as cold # TODO mended: make it a PROGS case"
+	else
+		echo "not ok $TAP_N - end known $i: the same as cold # TODO not mended"
+		tap_diag "warm: $(seen "$W")"
+		tap_diag "cold: $(seen "$C")"
+	fi
 done
 # Controls: what the cold runs showed is what the cases are about.
 tap_is "$(cat "$BASE/jobs/cold1/stdout")" "ran
