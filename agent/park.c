@@ -33,7 +33,8 @@
  * that is plain source (not a zip application, not bytecode by name or by
  * its first bytes, no NUL byte, at most 1 MiB) it runs in __main__ made
  * what `python3 [flags] ENTRY ARGS` would make it (its globals, __file__,
- * __loader__, sys.argv, sys.path[0] unless -I/-P left none).  Any other
+ * __loader__, sys.argv, sys.orig_argv, sys.path[0] unless -I/-P left
+ * none).  Any other
  * it hands to the interpreter itself, executing `python3 [flags] ENTRY
  * ARGS` in place (a cold start's own path, in the same sandbox), so that
  * every case python3 treats in its own way is treated so.  An uncaught
@@ -59,7 +60,8 @@
  * Py_FinalizeEx() ends it, in its order, as far as a program can see:
  * the threads joined, the atexit handlers, stdout and stderr flushed, the
  * signals with a Python handler set back to their default action, a
- * collection, sys's special names cleared and its streams restored, then
+ * collection (if the collector is enabled: the later ones are made
+ * whether or not), sys's special names cleared and its streams restored, then
  * the modules the job imported and its __main__ taken out of sys.modules
  * and collected (their objects' finalizers run with their globals whole,
  * and a file a script left open is closed, so flushed), what is left of
@@ -130,7 +132,8 @@ const char park_runner[] =
 	"                    sg.signal(n,sg.SIG_DFL)\n"
 	"        except be:\n"
 	"            return\n"
-	"        gc.collect()\n"
+	"        if gc.isenabled():\n"
+	"            gc.collect()\n"
 	"        bm._=None\n"
 	"        for n in ('path','argv','ps1','ps2','last_type','last_value','last_traceback','path_hooks','path_importer_cache','meta_path','__interactivehook__'):\n"
 	"            sa(sys,n,None)\n"
@@ -185,9 +188,10 @@ const char park_runner[] =
 	"            pass\n"
 	"    except Exception:\n"
 	"        pass\n"
+	"    o=sys.orig_argv\n"
 	"    if src is None or b'\\0' in src or src[:2]==ext.MAGIC_NUMBER[:2]:\n"
-	"        o=sys.orig_argv\n"
 	"        os.execv(sys.executable,[o[0]]+o[1:-2]+argv)\n"
+	"    sys.orig_argv=o[:-2]+argv\n"
 	"    if sys.path and sys.path[0]=='':\n"
 	"        sys.path[0]=os.path.dirname(path)\n"
 	"    sys.argv=argv\n"
