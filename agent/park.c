@@ -74,7 +74,9 @@
  * left to the interpreter's own, whole finalization, and so is the rest of
  * an end after which a thread other than the main one is still running (a
  * daemon thread: Python lets none run once the atexit handlers have, and
- * Python code, the job's finalizers, is still to run here).  The modules
+ * Python code, the job's finalizers, is still to run here), or after the
+ * job loaded ctypes (what C wrote to its stdout is in C's buffer, which
+ * exit() flushes and _exit does not).  The modules
  * the runner imported are taken out of sys.modules before the job runs,
  * so that it finds those of a cold start.  The zygote runs all
  * but the last lines (ZYGOTE_RUNNER_RUN) once, before its first fork.
@@ -124,7 +126,7 @@ const char park_runner[] =
 	"        except be:\n"
 	"            return\n"
 	"        f=th=None\n"
-	"        if tc():\n"
+	"        if tc() or '_ctypes' in sm:\n"
 	"            return\n"
 	"        try:\n"
 	"            for n in sg.valid_signals():\n"

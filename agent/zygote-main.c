@@ -51,6 +51,7 @@ zygote_job(const struct zygote_req *r, const int fds[ZYGOTE_NFDS])
 	struct plan_rlimit rl[PLAN_RLIMITS_MAX];
 	struct sandbox_stage st;
 	uint32_t i;
+	int rc;
 
 	p.uid = r->uid;
 	p.gid = r->gid;
@@ -74,7 +75,12 @@ zygote_job(const struct zygote_req *r, const int fds[ZYGOTE_NFDS])
 	if (syscall(SYS_close_range, 4, ~0U, 0) == -1)
 		_exit(127);
 	PyOS_AfterFork_Child();
-	_exit(Py_RunMain());
+	rc = Py_RunMain();
+	/* What C's stdio holds of the job's (its stdout is buffered: not a
+	   terminal), as exit() would flush it at python3's end; _exit, so
+	   that nothing else of this process's C runs. */
+	fflush(NULL);
+	_exit(rc);
 }
 
 /*
