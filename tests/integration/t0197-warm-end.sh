@@ -75,6 +75,32 @@ print(sys.orig_argv)'
 libc = ctypes.CDLL(None)
 libc.printf(b"from C\n")
 print("from Python")'
+# sys.stdout an object of the script's, whose flush fails: python3 calls
+# it once at its end (and exits 120).
+'import sys
+class W:
+    closed = False
+    def write(s, x): return sys.__stdout__.write(x)
+    def flush(s):
+        sys.__stderr__.write("flush\n")
+        raise OSError("cannot")
+sys.stdout = W()
+print("x")'
+# python3 flushes stderr and stdout as soon as a script has run, before it
+# waits for the script's threads.
+'import threading, os, time
+def t():
+    time.sleep(0.3)
+    os.write(1, b"thread\n")
+threading.Thread(target=t).start()
+print("main")'
+'import sys
+class W:
+    closed = False
+    def write(s, x): return sys.__stdout__.write(x)
+    def flush(s): sys.__stderr__.write("flush\n")
+sys.stdout = W()
+print("x")'
 # stdin as python3 opened it: the job's file.
 'import sys
 print(sys.stdin.seekable(), sys.stdin.buffer.seekable(), repr(sys.stdin.read(3)))
