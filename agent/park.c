@@ -50,7 +50,10 @@
  * collections, and the three of its end, walk only its own objects.
  *
  * The end (_sluice_end, entered twice around the job so that its outer
- * exit runs with no exception being handled): a script that ran to its
+ * exit runs with no exception being handled): however a script ends, its
+ * stderr and stdout are flushed first, failures ignored, as python3 does
+ * after it has run a file (not a -c command: so before its threads are
+ * waited for, or an exception printed).  A script that ran to its
  * end (its __file__ and __cached__ then deleted, as python3 deletes them
  * once a script has run, unless it raised SystemExit; after an uncaught
  * exception python3 deletes them once it is printed, which the runner
@@ -70,7 +73,9 @@
  * the rest of the interpreter, which in a job forked from the zygote
  * would copy every page the interpreter wrote before the fork (2.8 ms of
  * CPU a job: bench/README.md, session 13).  Any other end (an exception,
- * a SystemExit with another code, a stream that cannot be flushed) is
+ * a SystemExit with another code, a stream that cannot be flushed or is
+ * not one of the io module's text files, which only the interpreter
+ * itself flushes, once) is
  * left to the interpreter's own, whole finalization, and so is the rest of
  * an end after which a thread other than the main one is still running (a
  * daemon thread: Python lets none run once the atexit handlers have, and
@@ -85,7 +90,7 @@
 const char park_runner[] =
 	"import sys\n"
 	"_sluice_b=set(sys.modules)\n"
-	"import os,_socket,_weakref,gc,atexit,_thread,_signal\n"
+	"import os,_io,_socket,_weakref,gc,atexit,_thread,_signal\n"
 	"def _sluice_hook(t,v,tb,h=sys.__excepthook__,bi=isinstance,be=BaseException):\n"
 	"    while tb is not None and tb.tb_frame.f_code.co_filename=='<string>':\n"
 	"        tb=tb.tb_next\n"
@@ -96,9 +101,14 @@ const char park_runner[] =
 	"    g=None\n"
 	"    def __enter__(s):\n"
 	"        pass\n"
-	"    def __exit__(s,t,v,tb,sys=sys,sm=sys.modules,bm=sys.modules['builtins'],os=os,gc=gc,ae=atexit,wr=_weakref.ref,bi=isinstance,se=SystemExit,it=int,bo=bool,mt=type(sys),be=BaseException,ga=getattr,sa=setattr,ty=type,rv=reversed,ls=list,tc=_thread._count,sg=_signal,ca=callable):\n"
+	"    def __exit__(s,t,v,tb,sys=sys,sm=sys.modules,bm=sys.modules['builtins'],os=os,gc=gc,ae=atexit,wr=_weakref.ref,bi=isinstance,se=SystemExit,it=int,bo=bool,mt=type(sys),be=BaseException,ga=getattr,sa=setattr,ty=type,rv=reversed,ls=list,tc=_thread._count,sg=_signal,ca=callable,tw=_io.TextIOWrapper):\n"
 	"        if s.n==0:\n"
 	"            s.n=1\n"
+	"            for n in ('stderr','stdout'):\n"
+	"                try:\n"
+	"                    ga(sys,n).flush()\n"
+	"                except be:\n"
+	"                    pass\n"
 	"            g=s.g\n"
 	"            s.g=None\n"
 	"            if t is None:\n"
@@ -121,6 +131,8 @@ const char park_runner[] =
 	"                th._shutdown()\n"
 	"            ae._run_exitfuncs()\n"
 	"            for f in (sys.stdout,sys.stderr):\n"
+	"                if f is not None and ty(f) is not tw:\n"
+	"                    return\n"
 	"                if f is not None and not f.closed:\n"
 	"                    f.flush()\n"
 	"        except be:\n"
