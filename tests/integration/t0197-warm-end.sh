@@ -101,6 +101,49 @@ class W:
     def flush(s): sys.__stderr__.write("flush\n")
 sys.stdout = W()
 print("x")'
+# A forked child that runs off the end of the script, and one that exits.
+'import os, sys
+print("before")
+pid = os.fork()
+print("after", pid == 0)
+if pid == 0 and len(sys.argv) > 5:
+    pass
+if pid:
+    os.waitpid(pid, 0)
+    pid2 = os.fork()
+    if pid2 == 0:
+        print("second child")
+        sys.exit(3)
+    print("second", os.waitstatus_to_exitcode(os.waitpid(pid2, 0)[1]))'
+# multiprocessing (its threads and finalizers), logging to a file,
+# temporary files and an atexit handler registered from a thread.
+'import multiprocessing as mp, logging, tempfile, os, threading, atexit
+def sq(x):
+    return x * x
+logging.basicConfig(filename="/out/log.txt", level=logging.INFO)
+logging.info("hello")
+t = tempfile.NamedTemporaryFile(dir="/out")
+d = tempfile.TemporaryDirectory(dir="/out")
+open(os.path.join(d.name, "x"), "w").write("x")
+th = threading.Thread(target=lambda: atexit.register(print, "from a thread"))
+th.start(); th.join()
+try:
+    with mp.Pool(2) as p:
+        print(p.map(sq, range(5)))
+except OSError as e:
+    print("no pool", e.errno)
+q = mp.Queue()
+q.put("queued")
+print(q.get())'
+# __main__ replaced in sys.modules.
+'import sys, types
+class D:
+    def __del__(s): print("del", s.n)
+m = types.ModuleType("__main__")
+m.d = D(); m.d.n = "in the new __main__"
+keep = D(); keep.n = "in the old __main__"
+sys.modules["__main__"] = m
+print("end")'
 # stdin as python3 opened it: the job's file.
 'import sys
 print(sys.stdin.seekable(), sys.stdin.buffer.seekable(), repr(sys.stdin.read(3)))
