@@ -144,6 +144,18 @@ m.d = D(); m.d.n = "in the new __main__"
 keep = D(); keep.n = "in the old __main__"
 sys.modules["__main__"] = m
 print("end")'
+# After an uncaught exception, python3 deletes __file__ once it has
+# printed it, before the atexit handlers; not when a script calls its
+# excepthook itself.
+'import atexit
+atexit.register(lambda: print("at exit", "__file__" in globals()))
+raise ValueError("v")'
+'import sys
+try:
+    1 / 0
+except ZeroDivisionError:
+    sys.excepthook(*sys.exc_info())
+print("__file__" in globals())'
 # stdin as python3 opened it: the job's file.
 'import sys
 print(sys.stdin.seekable(), sys.stdin.buffer.seekable(), repr(sys.stdin.read(3)))
@@ -170,11 +182,6 @@ warnings.warn("w", stacklevel=2)'
 warnings.simplefilter("default")
 f = open("/job/main.py")
 print("end")'
-# After an uncaught exception, python3 deletes __file__ once it has
-# printed it, before the atexit handlers.
-'import atexit
-atexit.register(lambda: print("at exit", "__file__" in globals()))
-raise ValueError("v")'
 )
 # noaddr: stdin with objects' addresses (which differ from run to run) masked.
 noaddr() {
