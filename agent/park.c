@@ -56,8 +56,8 @@
  * waited for, or an exception printed).  A script that ran to its
  * end (its __file__ and __cached__ then deleted, as python3 deletes them
  * once a script has run, unless it raised SystemExit; after an uncaught
- * exception python3 deletes them once it is printed, which the runner
- * does not do: the interpreter prints it), or raised SystemExit itself (not a
+ * exception, once the runner's hook has printed it: a hook of the
+ * script's own leaves them), or raised SystemExit itself (not a
  * subclass, whose code may be a property) with no code or an int one (not
  * a subclass of int, whose comparisons may be its own), ends the way
  * Py_FinalizeEx() ends it, in its order, as far as a program can see:
@@ -91,17 +91,14 @@ const char park_runner[] =
 	"import sys\n"
 	"_sluice_b=set(sys.modules)\n"
 	"import os,_io,_socket,_weakref,gc,atexit,_thread,_signal\n"
-	"def _sluice_hook(t,v,tb,h=sys.__excepthook__,bi=isinstance,be=BaseException):\n"
-	"    while tb is not None and tb.tb_frame.f_code.co_filename=='<string>':\n"
-	"        tb=tb.tb_next\n"
-	"    h(t,v.with_traceback(tb) if bi(v,be) else v,tb)\n"
 	"class _sluice_end:\n"
 	"    n=0\n"
 	"    c=None\n"
 	"    g=None\n"
+	"    d=None\n"
 	"    def __enter__(s):\n"
 	"        pass\n"
-	"    def __exit__(s,t,v,tb,sys=sys,sm=sys.modules,bm=sys.modules['builtins'],os=os,gc=gc,ae=atexit,wr=_weakref.ref,bi=isinstance,se=SystemExit,it=int,bo=bool,mt=type(sys),be=BaseException,ga=getattr,sa=setattr,ty=type,rv=reversed,ls=list,tc=_thread._count,sg=_signal,ca=callable,tw=_io.TextIOWrapper):\n"
+	"    def __exit__(s,t,v,tb,sys=sys,sm=sys.modules,bm=sys.modules['builtins'],os=os,gc=gc,ae=atexit,wr=_weakref.ref,bi=isinstance,se=SystemExit,it=int,bo=bool,mt=type(sys),be=BaseException,ga=getattr,sa=setattr,ty=type,rv=reversed,ls=list,tc=_thread._count,sg=_signal,ca=callable,tw=_io.TextIOWrapper,isc=issubclass):\n"
 	"        if s.n==0:\n"
 	"            s.n=1\n"
 	"            for n in ('stderr','stdout'):\n"
@@ -111,6 +108,8 @@ const char park_runner[] =
 	"                    pass\n"
 	"            g=s.g\n"
 	"            s.g=None\n"
+	"            if t is not None and not isc(t,se):\n"
+	"                s.d=g\n"
 	"            if t is None:\n"
 	"                g.pop('__file__',None)\n"
 	"                g.pop('__cached__',None)\n"
@@ -175,6 +174,17 @@ const char park_runner[] =
 	"            return\n"
 	"        os._exit(s.c)\n"
 	"_sluice_e=_sluice_end()\n"
+	"def _sluice_hook(t,v,tb,h=sys.__excepthook__,bi=isinstance,be=BaseException,e=_sluice_e):\n"
+	"    while tb is not None and tb.tb_frame.f_code.co_filename=='<string>':\n"
+	"        tb=tb.tb_next\n"
+	"    try:\n"
+	"        h(t,v.with_traceback(tb) if bi(v,be) else v,tb)\n"
+	"    finally:\n"
+	"        d=e.d\n"
+	"        if d is not None:\n"
+	"            e.d=None\n"
+	"            d.pop('__file__',None)\n"
+	"            d.pop('__cached__',None)\n"
 	"def _sluice(hook=_sluice_hook,e=_sluice_e,b=_sluice_b,sys=sys,os=os,_socket=_socket,st=set,mt=type(sys),gc=gc):\n"
 	"    gc.freeze()\n"
 	"    s=_socket.socket(_socket.AF_UNIX,_socket.SOCK_SEQPACKET,0,3)\n"
