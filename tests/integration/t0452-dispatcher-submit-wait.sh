@@ -55,12 +55,13 @@ tap_like "$(http_status)" '^20[12]$' "a fraction of a second is a wait (control)
 
 # End to end on warm sandboxes: jobs of the default limits take the
 # sandbox the node had ready.
-# (a warm job's interpreter was started as "python3 ... -c RUNNER": its
-# sys.orig_argv says so, and nothing else should).
+# (a warm job's script runs under the runner's frame, where a cold one's
+# module frame is the first: agent.conf(5) lists it among what a script
+# can tell; sys.argv and __name__ are the script's either way).
 sleep 0.5
-J=$(post '?wait=30' 'import sys; print(sys.argv[0], __name__, "-c" in sys.orig_argv)')
+J=$(post '?wait=30' 'import sys; print(sys.argv[0], __name__, sys._getframe().f_back is not None)')
 tap_is "$(printf '%s' "$J" | jq -r '[.verdict, .stdout] | @tsv')" "ok	/job/main.py __main__ True\n" "warm: the job ran in a sandbox made before it, and saw its own name"
-ID=$(submit_py 'import sys; print("-c" in sys.orig_argv)' '{"limits": {"wall_seconds": 7}}')
+ID=$(submit_py 'import sys; print(sys._getframe().f_back is not None)' '{"limits": {"wall_seconds": 7}}')
 tap_is "$(wait_job "$ID" | jq -r '[.verdict, .stdout] | @tsv')" "ok	False\n" "warm: a job with a limit of its own ran cold (control)"
 tap_is "$(api GET /v1/nodes "" "$TOKEN_ADMIN" | jq -r '.nodes[0] | [.slots, .state] | @tsv')" "2	UP" "warm: the node has its two slots, not three"
 
