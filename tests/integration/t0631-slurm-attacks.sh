@@ -230,7 +230,9 @@ tap_is "$ok" 5 "  and all 5 COMPLETED"
 # --- sbatch queues the job, then fails (its answer lost). ---
 mk "$liar/orphans"
 touch "$liar/sbatch-timeout"
-id=$(submit_py 'import time; time.sleep(4); print("once")')
+# Long enough that the orphan is still queued or running when the sweep
+# comes, on a loaded machine too.
+id=$(submit_py 'import time; time.sleep(15); print("once")' '{"limits": {"wall_seconds": 60}}')
 job=$(wait_job "$id" 120)
 tap_is "$(jq -r .state <<<"$job")" COMPLETED "sbatch fails after queueing: the job still ends (attempt $(jq -r .attempts <<<"$job"))" ||
 	diag_job "$id"
@@ -289,7 +291,9 @@ tap_is "$(jq -r .attempts <<<"$job")" 2 "  after its attempts"
 rm -f "$liar/hung-id"
 mk "$liar/sbatch-args"
 touch "$liar/sbatch-hang"
-id=$(submit_py 'import time; time.sleep(5); print("restart")')
+# Long enough that the restarted daemon finds it still in the cluster,
+# on a loaded machine too.
+id=$(submit_py 'import time; time.sleep(15); print("restart")' '{"limits": {"wall_seconds": 60}}')
 for ((k = 0; k < 300; k++)); do
 	[ -s "$liar/hung-id" ] && break
 	sleep 0.05
