@@ -183,33 +183,7 @@ warnings.simplefilter("default")
 f = open("/job/main.py")
 print("end")'
 )
-# noaddr: stdin with objects' addresses (which differ from run to run) masked.
-noaddr() {
-	sed 's/ at 0x[0-9a-f]*>/ at 0x>/g'
-}
-# out_files DIR: the job's out/, each file by name and content.
-out_files() {
-	local f
-	for f in "$1"/out/*; do
-		[ -e "$f" ] || continue
-		printf '%s: %s\n' "${f##*/}" "$(cat "$f")"
-	done
-}
-i=0
-for prog in "${PROGS[@]}"; do
-	i=$((i + 1))
-	C=$(job_py "cold$i" "$prog")
-	W=$(job_py "warm$i" "$prog")
-	printf 'in put\nsecond\n' >"$C/stdin"
-	printf 'in put\nsecond\n' >"$W/stdin"
-	agent run "$C" >/dev/null
-	warm_session "$T/p$i.out" "$W"
-	tap_is "$(warm_of "$W") $(warm_of "$C")" "true false" "end $i: the session's run was warm, the command line's cold"
-	tap_is "$(noaddr <"$W/stdout")" "$(noaddr <"$C/stdout")" "end $i: the same stdout"
-	tap_is "$(noaddr <"$W/stderr")" "$(noaddr <"$C/stderr")" "end $i: the same stderr"
-	tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" "$(jq -c '[.verdict, .exit_code, .signal]' "$C/result.json")" "end $i: the same verdict and status"
-	tap_is "$(out_files "$W")" "$(out_files "$C")" "end $i: the same files in /out"
-done
+parity end '{}' "${PROGS[@]}"
 # seen DIR: what a job showed: stdout, stderr, verdict and status.
 seen() {
 	noaddr <"$1/stdout"

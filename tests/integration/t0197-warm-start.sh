@@ -131,39 +131,7 @@ class E(SystemExit): pass
 print("sub")
 raise E(7)'
 )
-# noaddr: stdin with objects' addresses (which differ from run to run) masked.
-noaddr() {
-	sed 's/ at 0x[0-9a-f]*>/ at 0x>/g'
-}
-# out_files DIR: the job's out/, each file by name and content (a gzip
-# file's, uncompressed: its header holds the time).
-out_files() {
-	local f
-	for f in "$1"/out/*; do
-		[ -e "$f" ] || continue
-		printf '%s: ' "${f##*/}"
-		case $f in
-		*.gz) gzip -dc "$f" 2>&1 ;;
-		*) cat "$f" ;;
-		esac
-		echo
-	done
-}
-i=0
-for prog in "${PROGS[@]}"; do
-	i=$((i + 1))
-	C=$(job_py "cold$i" "$prog" '{}' '{"args": ["a", "b c"]}')
-	W=$(job_py "warm$i" "$prog" '{}' '{"args": ["a", "b c"]}')
-	printf 'in put\nsecond\n' >"$C/stdin"
-	printf 'in put\nsecond\n' >"$W/stdin"
-	agent run "$C" >/dev/null
-	warm_session "$T/p$i.out" "$W"
-	tap_is "$(warm_of "$W") $(warm_of "$C")" "true false" "parity $i: the session's run was warm, the command line's cold"
-	tap_is "$(noaddr <"$W/stdout")" "$(noaddr <"$C/stdout")" "parity $i: the same stdout"
-	tap_is "$(noaddr <"$W/stderr")" "$(noaddr <"$C/stderr")" "parity $i: the same stderr"
-	tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" "$(jq -c '[.verdict, .exit_code, .signal]' "$C/result.json")" "parity $i: the same verdict and status"
-	tap_is "$(out_files "$W")" "$(out_files "$C")" "parity $i: the same files in /out"
-done
+parity parity '{"args": ["a", "b c"]}' "${PROGS[@]}"
 # Entries python3 runs other than as source: a zip application and
 # compiled bytecode (by name, and by its first bytes), and a .pyc whose
 # magic number is not this python's.
@@ -320,15 +288,11 @@ P4=$(job_py par4 "$PAR")
 	sleep 1.5
 	echo "r1 run $P1"
 	echo "r2 run $P2"
-	for r in r1 r2; do
-		for _ in $(seq 100); do grep -qs "^$r exit" "$T/par.out" && break; sleep 0.05; done
-	done
+	wait_exits "$T/par.out" r1 r2
 	sleep 1
 	echo "r3 run $P3"
 	echo "r4 run $P4"
-	for r in r3 r4; do
-		for _ in $(seq 100); do grep -qs "^$r exit" "$T/par.out" && break; sleep 0.05; done
-	done
+	wait_exits "$T/par.out" r3 r4
 } | agent serve >"$T/par.out" 2>/dev/null
 tap_is "$(warm_of "$P1") $(warm_of "$P2")" "true true" "warm_slots: two jobs handed over at once both start warm"
 tap_is "$(jq -r 'select(.event == "accepted") | .slot' "$P1/events" "$P2/events" | sort | tr '\n' ' ')" "2 3 " "warm_slots: on the two slots past the others"

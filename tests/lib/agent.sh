@@ -407,3 +407,55 @@ warm_session() {
 		done
 	} | agent serve >"$out" 2>"$out.err"
 }
+
+# noaddr: stdin with objects' addresses (which differ from run to run) masked.
+noaddr() {
+	sed 's/ at 0x[0-9a-f]*>/ at 0x>/g'
+}
+
+# out_files DIR: the job's out/, each file by name and content (a gzip
+# file's, uncompressed: its header holds the time).
+out_files() {
+	local f
+	for f in "$1"/out/*; do
+		[ -e "$f" ] || continue
+		printf '%s: ' "${f##*/}"
+		case $f in
+		*.gz) gzip -dc "$f" 2>&1 ;;
+		*) cat "$f" ;;
+		esac
+		echo
+	done
+}
+
+# parity LABEL EXTRA PROG...: each PROG run cold (agent run, job cold<i>)
+# and warm (a session, job warm<i>), with the same stdin and EXTRA (manifest
+# fields, as job_py's fourth argument); the run must be warm and cold as asked, and stdout,
+# stderr, verdict and status, and the files in /out the same.
+parity() {
+	local label=$1 extra=$2 prog C W i=0
+	shift 2
+	for prog in "$@"; do
+		i=$((i + 1))
+		C=$(job_py "cold$i" "$prog" '{}' "$extra")
+		W=$(job_py "warm$i" "$prog" '{}' "$extra")
+		printf 'in put\nsecond\n' >"$C/stdin"
+		printf 'in put\nsecond\n' >"$W/stdin"
+		agent run "$C" >/dev/null
+		warm_session "$T/p$i.out" "$W"
+		tap_is "$(warm_of "$W") $(warm_of "$C")" "true false" "$label $i: the session's run was warm, the command line's cold"
+		tap_is "$(noaddr <"$W/stdout")" "$(noaddr <"$C/stdout")" "$label $i: the same stdout"
+		tap_is "$(noaddr <"$W/stderr")" "$(noaddr <"$C/stderr")" "$label $i: the same stderr"
+		tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" "$(jq -c '[.verdict, .exit_code, .signal]' "$C/result.json")" "$label $i: the same verdict and status"
+		tap_is "$(out_files "$W")" "$(out_files "$C")" "$label $i: the same files in /out"
+	done
+}
+
+# wait_exits FILE TAG...: wait (5 s each) for a session's "TAG exit" lines.
+wait_exits() {
+	local out=$1 r
+	shift
+	for r in "$@"; do
+		for _ in $(seq 100); do grep -qs "^$r exit" "$out" && break; sleep 0.05; done
+	done
+}
