@@ -113,19 +113,53 @@ agent_zygote_usable(void)
 #endif
 }
 
-/* Stop the session's zygote: the jobs it forked go on (their parents are
-   its children, which do not die with it). */
+/* Zygotes stopped while jobs they forked may still run: each ends once
+   its last job has (zygote.h), and is reaped here. */
+static pid_t agent_zygote_old[8];
+
+/* Reap the stopped zygotes that have ended; with wait, the first one too,
+   however long its jobs take. */
+static void
+agent_zygote_reap(bool wait)
+{
+	size_t i;
+	pid_t r;
+
+	for (i = 0; i < sizeof(agent_zygote_old) / sizeof(*agent_zygote_old);
+	     i++) {
+		if (agent_zygote_old[i] <= 0)
+			continue;
+		while ((r = waitpid(agent_zygote_old[i], NULL,
+			    wait && i == 0 ? 0 : WNOHANG)) == -1 &&
+		    errno == EINTR)
+			;
+		if (r != 0) /* reaped, or not a child of this session's */
+			agent_zygote_old[i] = 0;
+	}
+}
+
+/*
+ * Stop the session's zygote: it takes no more requests (its socket's end),
+ * and the jobs it forked go on, their statuses sent as they end; then it
+ * exits.
+ */
 static void
 agent_zygote_stop(void)
 {
-	if (agent_zygote.pid > 0) {
-		(void)kill(agent_zygote.pid, SIGKILL);
-		while (
-		    waitpid(agent_zygote.pid, NULL, 0) == -1 && errno == EINTR)
-			;
-	}
+	size_t i, n = sizeof(agent_zygote_old) / sizeof(*agent_zygote_old);
+
 	if (agent_zygote.z.fd != -1)
 		close(agent_zygote.z.fd);
+	if (agent_zygote.pid > 0) {
+		agent_zygote_reap(false);
+		for (i = 0; i < n && agent_zygote_old[i] > 0; i++)
+			;
+		if (i == n) {
+			agent_zygote_reap(true);
+			i = 0;
+		}
+		agent_zygote_old[i] = agent_zygote.pid;
+	}
 	agent_zygote.z.fd = -1;
 	agent_zygote.pid = -1;
 }
@@ -143,6 +177,7 @@ agent_zygote_keep(void)
 	uint64_t h;
 	int status;
 
+	agent_zygote_reap(false);
 	/* One that exited by itself (it could not start: say, the runtime's
 	   interpreter is not its own, which it told stderr) is not started
 	   again at once; one killed is. */

@@ -397,8 +397,9 @@ sup_oom_killed(struct sup *s)
 
 /*
  * A message from init or the job on *sock: init's socket, or a zygote's
- * reply socket, on which the zygote's child sends the job's status once the
- * job has ended (init, which holds the namespace, is then killed).
+ * reply socket, on which the zygote, the job's parent, sends the job's
+ * status once the job has ended (init, which holds the namespace, is then
+ * killed).
  */
 static void
 sup_message(struct sup *s, int *sock)
@@ -407,10 +408,11 @@ sup_message(struct sup *s, int *sock)
 	int fd;
 
 	if (sandbox_recv(*sock, &m, &fd) == -1) {
-		/* The zygote's child ends after the status: without one,
-		   it has lost the job, unless the OOM killer took it (where
-		   it cannot be shielded, nor can init: both are the job's
-		   memory then, not the sandbox's failure). */
+		/* The zygote closes the socket after the status: without
+		   one, the zygote was killed and has lost the job.  Should
+		   the OOM killer have been at work in the slot's cgroup
+		   meanwhile, that is the job's memory, not the sandbox's
+		   failure. */
 		if (sock == &s->zreply && !s->facts.have_status && !s->killed) {
 			if (!sup_oom_killed(s))
 				sup_fail(s, "the zygote lost the job");
@@ -1163,14 +1165,18 @@ sup_handoff(struct sup *s)
 {
 	static struct park_job j;
 	static struct jobdir jd;
-	struct pollfd pfd[2] = { { s->sj->parkfd, POLLIN, 0 },
-		{ s->sigfd, POLLIN, 0 } };
+	struct pollfd pfd[3] = { { s->sj->parkfd, POLLIN, 0 },
+		{ s->sigfd, POLLIN, 0 }, { s->zreply, POLLIN, 0 } };
 	uint64_t cpu_copy = 0, now;
 	size_t len;
 	int in = -1, files = -1, evfd;
 
-	if (poll(pfd, 2, (PARK_MAX_SECONDS + 5) * 1000) != 1 ||
-	    pfd[1].revents != 0 ||
+	/* A zygote's job says nothing before its script comes: anything on
+	   its reply socket (its end, as when the zygote was killed: the
+	   job's status would be lost) discards the sandbox, and the
+	   session parks another. */
+	if (poll(pfd, 3, (PARK_MAX_SECONDS + 5) * 1000) != 1 ||
+	    pfd[1].revents != 0 || pfd[2].revents != 0 ||
 	    park_recv(s->sj->parkfd, &j, &len, &jd.fd, &evfd) == -1)
 		sup_discard(s);
 	close(s->sj->parkfd);
@@ -1557,7 +1563,6 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 void
 supervise_main(struct supervise_job *sj)
 {
-	struct limits cglim;
 	struct sup s;
 	struct error e;
 	cpu_set_t cpus;
@@ -1594,13 +1599,7 @@ supervise_main(struct supervise_job *sj)
 		sup_fail(&s, "signalfd: %s", strerror(errno));
 		sup_finish(&s);
 	}
-	/* A zygote's job has its parent, the zygote's child, in the cgroup
-	   beside init: one task more than a cold start's, which must not
-	   come off the job's processes. */
-	cglim = *s.lim;
-	if (sj->zygotefd != -1)
-		cglim.processes += 1;
-	if (cgroup_prepare(sj->cg, s.p->uid, &cglim, &e) == -1) {
+	if (cgroup_prepare(sj->cg, s.p->uid, s.lim, &e) == -1) {
 		sup_fail(&s, "%s", e.msg);
 		sup_finish(&s);
 	}

@@ -19,12 +19,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -84,38 +86,21 @@ zygote_job(const struct zygote_req *r, const int fds[ZYGOTE_NFDS])
 }
 
 /*
- * One request, in a child of the zygote: into the slot's cgroup, into
- * init's namespaces, fork the job, and report how it ended.
+ * One request, in the zygote's child, born in init's PID namespace
+ * (zygote_fork()): into the slot's cgroup, into init's other namespaces,
+ * then the job itself.
  */
 static void __attribute__((noreturn))
 zygote_child(const struct zygote_req *r, int fds[ZYGOTE_NFDS])
 {
-	int reply = fds[ZYGOTE_FD_REPLY], status, fd;
+	int reply = fds[ZYGOTE_FD_REPLY];
 	struct error e;
-	pid_t job;
 
-	close(ZYGOTE_SOCK);
-	/* Shielded from the OOM killer as init is (best effort: it takes
-	   CAP_SYS_RESOURCE), before it joins the slot's cgroup: else the
-	   largest process there may be this one, a whole interpreter
-	   mapped, and the job would lose the parent that reports its
-	   status.  The job sets its own back to 0. */
-	if ((fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)) !=
-	    -1) {
-		(void)!write(fd, "-1000", 5);
-		close(fd);
-	}
-	/* The zygote ignores SIGCHLD (the kernel reaps these children);
-	   this process waits for its own. */
-	signal(SIGCHLD, SIG_DFL);
 	if (dup2(fds[ZYGOTE_FD_STDIN], 0) == -1 ||
 	    dup2(fds[ZYGOTE_FD_STDOUT], 1) == -1 ||
 	    dup2(fds[ZYGOTE_FD_STDERR], 2) == -1)
 		sandbox_die(reply, "zygote: cannot set up the job's stdio: %s",
 		    strerror(errno));
-	close(fds[ZYGOTE_FD_STDIN]);
-	close(fds[ZYGOTE_FD_STDOUT]);
-	close(fds[ZYGOTE_FD_STDERR]);
 	/* Before any setns: the cgroup files are the host's, and the job is
 	   born in the slot's cgroup, as init was. */
 	error_init(&e);
@@ -124,21 +109,78 @@ zygote_child(const struct zygote_req *r, int fds[ZYGOTE_NFDS])
 	if (syscall(SYS_setns, fds[ZYGOTE_FD_INIT], ZYGOTE_NS) == -1)
 		sandbox_die(reply, "zygote: cannot enter the sandbox: %s",
 		    strerror(errno));
-	close(fds[ZYGOTE_FD_INIT]);
-	if ((job = fork()) == -1)
-		sandbox_die(reply, "zygote: fork: %s", strerror(errno));
-	if (job == 0)
-		zygote_job(r, fds);
-	close(fds[ZYGOTE_FD_RUNNER]);
-	close(0);
-	close(1);
-	close(2);
-	while (waitpid(job, &status, __WALL) == -1)
-		if (errno != EINTR)
-			sandbox_die(reply, "zygote: lost the job: %s",
+	zygote_job(r, fds);
+}
+
+/* The jobs forked and not yet reaped: each one's pid and reply socket. */
+struct zygote_running {
+	pid_t pid;
+	int reply;
+};
+static struct zygote_running zygote_jobs[ZYGOTE_JOBS_MAX];
+static size_t zygote_njobs;
+
+/*
+ * Fork the job of one request straight into init's PID namespace: the
+ * zygote's PID namespace for children is init's for the one fork, then
+ * its own again (selfns).  The job is this process's child, so that its
+ * status comes here (zygote_reap()).  0, or -1 if the zygote cannot go on
+ * (it could not return to its own namespace).
+ */
+static int
+zygote_fork(const struct zygote_req *r, int fds[ZYGOTE_NFDS], int selfns)
+{
+	pid_t pid = -1;
+	int i;
+
+	if (zygote_njobs < ZYGOTE_JOBS_MAX &&
+	    syscall(SYS_setns, fds[ZYGOTE_FD_INIT], CLONE_NEWPID) == 0) {
+		pid = fork();
+		if (pid == 0) {
+			close(ZYGOTE_SOCK);
+			zygote_child(r, fds);
+		}
+		if (syscall(SYS_setns, selfns, CLONE_NEWPID) == -1) {
+			fprintf(stderr,
+			    "sluice-zygote: cannot return to its "
+			    "PID namespace: %s\n",
 			    strerror(errno));
-	(void)sandbox_send(reply, SANDBOX_STATUS, status, NULL, -1, NULL);
-	_exit(0);
+			return -1;
+		}
+	}
+	/* Forked: keep its reply socket for its status.  Else the
+	   supervisor sees the socket close with no status, and the job
+	   fails as a sandbox error. */
+	for (i = 0; i < ZYGOTE_NFDS; i++)
+		if (i != ZYGOTE_FD_REPLY || pid <= 0)
+			close(fds[i]);
+	if (pid > 0) {
+		zygote_jobs[zygote_njobs].pid = pid;
+		zygote_jobs[zygote_njobs].reply = fds[ZYGOTE_FD_REPLY];
+		zygote_njobs++;
+	}
+	return 0;
+}
+
+/* Each job that has ended: its wait status to its supervisor. */
+static void
+zygote_reap(void)
+{
+	int status;
+	pid_t pid;
+	size_t i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+		for (i = 0; i < zygote_njobs; i++)
+			if (zygote_jobs[i].pid == pid)
+				break;
+		if (i == zygote_njobs)
+			continue;
+		(void)sandbox_send(zygote_jobs[i].reply, SANDBOX_STATUS, status,
+		    NULL, -1, NULL);
+		close(zygote_jobs[i].reply);
+		zygote_jobs[i] = zygote_jobs[--zygote_njobs];
+	}
 }
 
 int
@@ -146,11 +188,14 @@ main(int argc, char **argv)
 {
 	static struct zygote_req req;
 	char real[PATH_MAX], *defs = NULL;
+	struct signalfd_siginfo si;
+	struct pollfd pfd[2];
 	size_t n, k;
-	int fds[ZYGOTE_NFDS], i, rc;
+	int fds[ZYGOTE_NFDS], rc, selfns, sigfd;
+	bool serving = true;
 	PyStatus status;
 	PyConfig config;
-	pid_t pid;
+	sigset_t chld;
 
 	if (argc < 4 || strcmp(argv[argc - 2], "-c") != 0) {
 		fprintf(stderr,
@@ -168,10 +213,11 @@ main(int argc, char **argv)
 		    argv[1], ZYGOTE_PYTHON);
 		return 2;
 	}
-	/* Gone with the session that started it; its children (the jobs'
-	   parents) end with their sandboxes. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 || getppid() == 1 ||
-	    signal(SIGCHLD, SIG_IGN) == SIG_ERR)
+	/* No PR_SET_PDEATHSIG: the jobs are this process's children, and
+	   their status goes to their supervisors through it, so it outlives
+	   the session that started it until its last job has ended (the end
+	   of its socket tells it the session has gone). */
+	if (getppid() == 1)
 		return 1;
 	/* The runner's definitions run here, once (ZYGOTE_RUNNER_RUN); each
 	   job runs its last lines. */
@@ -206,19 +252,38 @@ main(int argc, char **argv)
 		"gc.freeze()\n"
 		"del sys.modules['gc'], _socket, gc, sys\n") != 0)
 		return 1;
-	for (;;) {
-		/* The session has gone: so does the zygote, without tearing
-		   the interpreter down (nothing of it needs to be). */
-		if ((rc = zygote_recv(ZYGOTE_SOCK, &req, fds)) == 1)
-			_exit(0);
-		if (rc == -1)
+	/* Its own PID namespace, to return to after each job's fork; the
+	   jobs' ends on a signalfd, beside the requests. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if ((selfns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) == -1 ||
+	    sigprocmask(SIG_BLOCK, &chld, NULL) == -1 ||
+	    (sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		return 1;
+	/* Once the session has gone (its socket's end), no more requests:
+	   the zygote ends when its last job has, without tearing the
+	   interpreter down (nothing of it needs to be). */
+	while (serving || zygote_njobs > 0) {
+		pfd[0] = (struct pollfd){ sigfd, POLLIN, 0 };
+		pfd[1] = (struct pollfd){ serving ? ZYGOTE_SOCK : -1, POLLIN,
+			0 };
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if (pfd[0].revents != 0) {
+			while (read(sigfd, &si, sizeof(si)) > 0)
+				;
+			zygote_reap();
+		}
+		if (pfd[1].revents == 0)
 			continue;
-		if ((pid = fork()) == 0)
-			zygote_child(&req, fds);
-		/* A failed fork: the supervisor sees the reply socket close
-		   with no status, and the job fails as a sandbox error. */
-		for (i = 0; i < ZYGOTE_NFDS; i++)
-			close(fds[i]);
-		(void)pid;
+		if ((rc = zygote_recv(ZYGOTE_SOCK, &req, fds)) == 1) {
+			close(ZYGOTE_SOCK);
+			serving = false;
+		} else if (rc == 0 && zygote_fork(&req, fds, selfns) == -1)
+			_exit(1);
 	}
+	_exit(0);
 }

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox.h"
@@ -48,6 +50,36 @@ zygote_path(char *buf, size_t size)
 									 : -1;
 }
 
+/*
+ * The zygote's parent, a child subreaper: should the zygote be killed, the
+ * jobs it forked are reparented here, not to the host's init, and reaped
+ * (until a job is reaped, its sandbox's init cannot end: the last process
+ * of a PID namespace waits for every other to be).  Ends once the zygote
+ * and every such job have, as the zygote ended (the session tells a zygote
+ * that could not start from one killed by that).
+ */
+static void __attribute__((noreturn)) zygote_reaper(pid_t z)
+{
+	int status, zstatus = 0;
+	sigset_t none;
+	pid_t p;
+
+	syscall(SYS_close_range, 0, ~0U, 0);
+	for (;;) {
+		if ((p = waitpid(-1, &status, __WALL)) == z)
+			zstatus = status;
+		else if (p == -1 && errno != EINTR)
+			break;
+	}
+	if (WIFSIGNALED(zstatus)) {
+		signal(WTERMSIG(zstatus), SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		raise(WTERMSIG(zstatus));
+	}
+	_exit(WIFEXITED(zstatus) ? WEXITSTATUS(zstatus) : 1);
+}
+
 /* See zygote.h. */
 int
 zygote_start(char *const argv[], char *const envp[], int *sock, pid_t *pid,
@@ -55,6 +87,7 @@ zygote_start(char *const argv[], char *const envp[], int *sock, pid_t *pid,
 {
 	char path[PATH_MAX], *args[64];
 	int sv[2], null, exe, x;
+	pid_t z;
 	sigset_t none;
 	size_t n;
 
@@ -92,19 +125,28 @@ zygote_start(char *const argv[], char *const envp[], int *sock, pid_t *pid,
 		return -1;
 	}
 	if (*pid == 0) {
-		/* Its socket at 3, nothing else of the session's but stderr
-		   (the session's stdin and stdout are the dispatcher's).  A
-		   session of its own, as a supervisor leads: its children
-		   are the running jobs' parents, which a hang-up or stop of
-		   the dispatcher's terminal or process group must not
-		   reach (PR_SET_PDEATHSIG still ends it with the session). */
+		/* A session of its own, as a supervisor leads: its children
+		   are the running jobs, which a hang-up or stop of the
+		   dispatcher's terminal or process group must not reach.
+		   This process is the zygote's reaper (zygote_reaper()). */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
-		/* The program's descriptor: above the socket's place
-		   first, then at 4 (close-on-exec), the rest closed. */
 		if (setsid() == -1 ||
-		    (x = fcntl(exe, F_DUPFD_CLOEXEC, 5)) == -1 ||
+		    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1 ||
+		    (z = fork()) == -1)
+			_exit(127);
+		if (z != 0) {
+			close(exe);
+			close(sv[0]);
+			close(sv[1]);
+			zygote_reaper(z);
+		}
+		/* Its socket at 3, nothing else of the session's but stderr
+		   (the session's stdin and stdout are the dispatcher's).
+		   The program's descriptor: above the socket's place first,
+		   then at 4 (close-on-exec), the rest closed. */
+		if ((x = fcntl(exe, F_DUPFD_CLOEXEC, 5)) == -1 ||
 		    (null = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
 		    dup2(sv[1], 3) == -1 || dup3(x, 4, O_CLOEXEC) == -1 ||

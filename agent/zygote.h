@@ -3,21 +3,33 @@
  * the warm_start runtime that also has zygote = true (conf.h), root mode
  * only.
  *
- *   serve session ── sluice-zygote (root; the interpreter started once,
- *        │              as `python3 FLAGS -c RUNNER` would start it)
+ *   serve session ── reaper ── sluice-zygote ── the jobs
+ *        │              (root; the interpreter started once, as
+ *        │               `python3 FLAGS -c RUNNER` would start it)
  *        └─ ... supervisor ── init (a parked sandbox, park.h)
  *
  * A warm start's init builds the whole sandbox as always but forks no job.
  * Its supervisor sends the zygote a request instead: init's pidfd, the
  * job's ids, workdir, rlimits, filter and cgroups, and its descriptors.
- * For each request the zygote forks a child, which:
+ * For each request the zygote forks the job itself, straight into init's
+ * PID namespace (its namespace for children is init's for that one fork:
+ * setns through the pidfd, then back to its own).  The job:
  *   - joins the slot's cgroup;
- *   - enters every namespace of init's (setns through the pidfd);
- *   - forks the job: sandbox_job_prepare(), the cold job's own steps,
- *     then Py_RunMain() in place of the execve, running park.c's runner;
- *   - waits for the job and sends its wait status to the supervisor
- *     (SANDBOX_STATUS on the request's reply socket).
- * The supervisor then kills init, and with it the namespace.
+ *   - enters init's other namespaces (setns through the pidfd);
+ *   - runs sandbox_job_prepare(), the cold job's own steps, then
+ *     Py_RunMain() in place of the execve, running park.c's runner.
+ * The zygote reaps it and sends its wait status to the supervisor
+ * (SANDBOX_STATUS on the request's reply socket); the supervisor then
+ * kills init, and with it the namespace.  One fork per job, not two: an
+ * interpreter's page tables copied and torn down once (bench/README.md).
+ * So the zygote outlives its session until its last job has ended (the
+ * session's end, or a new policy, closes its socket; it takes no request
+ * after that).  A zygote killed while a job runs loses that job's status:
+ * the supervisor then fails the run as a sandbox error (a parked one is
+ * discarded, and the session parks another).  Its parent, the reaper, a
+ * child subreaper, reaps the jobs it left: the host's init may not, and a
+ * sandbox's init cannot end before each process of its namespace is
+ * reaped.
  *
  * The zygote runs no job's code and reads nothing a job can write: its
  * requests come from the session's processes only, over a socket no
@@ -25,12 +37,12 @@
  * all the way down (trust_open(), as for the config file), and it leads a
  * session of its own, so that nothing of the dispatcher's terminal or
  * process group (a hang-up, a stop) reaches its children, the running
- * jobs' parents.  Each child is shielded from the OOM killer as init is
- * (where the node lets it); one the OOM killer takes anyway is the job's
- * memory limit to the supervisor, not a sandbox failure.  Its interpreter starts as root on the host's files, with
- * the runtime's base environment and flags; conf.c allows it only for the
- * interpreter sluice-zygote embeds, with user site-packages off (-s or -I,
- * since HOME is the host's /tmp there).  What every job of one zygote
+ * jobs.  It is in no slot's cgroup: a job's processes limit and memory
+ * count the job's processes only, as a cold start's do.  Its interpreter
+ * starts as root on the host's files, with the runtime's base environment
+ * and flags; conf.c allows it only for the interpreter sluice-zygote
+ * embeds, with user site-packages off (-s or -I, since HOME is the host's
+ * /tmp there).  What every job of one zygote
  * shares: the interpreter's start (its modules, hash secret and address
  * layout); the session starts a new zygote when the policy changes and
  * every WARM_MAX_AGE_SECONDS.
@@ -43,6 +55,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "conf.h"
 #include "error.h"
 #include "filter.h"
 #include "plan.h"
@@ -55,6 +68,10 @@
 #define ZYGOTE_RUNNER_RUN \
 	"with _sluice_e,_sluice_e:\n" \
 	"    exec(*_sluice())\n"
+
+/* Jobs of one zygote running at once: a slot runs one, and a node has at
+   most CONF_SLOTS_MAX slots and as many warm ones. */
+#define ZYGOTE_JOBS_MAX (2 * CONF_SLOTS_MAX)
 
 /* The request's descriptors, in this order. */
 enum zygote_fd {

@@ -108,13 +108,20 @@ HZ1=$(job_py holdz "$HOLD")
 HZ2=$(job_py holdz2 'import os
 print(os.getppid())')
 HC1=$(job_py holdc "$HOLD" '{"cpu_seconds": 4}')
-# zygote_fds: the zygote's (the oldest sluice-zygote whose parent is this
-# test's session) descriptors, and the uids of every process that holds
-# the peer of its socket at 3.
+# zygote_fds: the zygote's (the oldest sluice-zygote whose parent is one
+# of this test's session's processes: its reaper) descriptors, and the uids
+# of every process that holds the peer of its socket at 3.
 zygote_fds() {
 	local z peer p
 	z=$(pgrep -o -f -x "$top_builddir/sluice-zygote .*" -P "$(pgrep -d, -f -- "--config $CONF serve")") || return
-	ls /proc/"$z"/fd | sort -n | tr '\n' ' '
+	for p in $(ls /proc/"$z"/fd | sort -n); do
+		case $(readlink /proc/"$z"/fd/"$p") in
+		socket:*) printf '%s:socket ' "$p" ;;
+		pid:*) printf '%s:pidns ' "$p" ;;
+		anon_inode:\[signalfd\]) printf '%s:signalfd ' "$p" ;;
+		*) printf '%s ' "$p" ;;
+		esac
+	done | sed 's/[0-9]*:socket $/reply/'
 	echo
 	peer=$(ss -xp | awk -v z="pid=$z," '$0 ~ z { print $8 }' | head -1)
 	for p in /proc/[0-9]*; do
@@ -129,7 +136,10 @@ tap_is "$(warm_of "$HZ1") $(warm_of "$HZ2") $(warm_of "$HC1")" "true true false"
 tap_is "$(cat "$HZ1/stdout")" "$(cat "$HC1/stdout")" "hold: what the zygote's job holds is what a cold job holds"
 tap_is "$(cat "$HC1/stdout" | tr '\n' ' ')" "shared-writable 0 exe-write refused exe-write refused kill-1 ESRCH " "hold: (control) no shared mapping, its program not writable, kill(-1) reaches nothing"
 tap_is "$(jq -r .verdict "$HZ2/result.json") $(cat "$HZ2/stdout")" "ok 0" "hold: the next job ran through a zygote after kill(-1)"
-tap_is "$(sed -n 1p "$T/zfds.1")" "0 1 2 3 " "hold: the zygote has descriptors 0-3 only"
+# 0-2 /dev/null and the session's stderr, 3 its socket, 4 its own PID
+# namespace (to come back to after each fork), 5 the jobs' ends; and the
+# reply socket of the one job it forked and that has not ended (parked).
+tap_is "$(sed -n 1p "$T/zfds.1")" "0 1 2 3:socket 4:pidns 5:signalfd reply" "hold: the zygote has descriptors 0-5 and a parked job's reply socket only"
 tap_is "$(sed -n 2p "$T/zfds.1")" "0 " "hold: its socket's peer is held by root's processes only"
 tap_is "$(sed -n 3p "$T/zfds.1")" "0" "hold: it listens on no socket"
 check_clean "hold"

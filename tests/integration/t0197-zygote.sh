@@ -21,8 +21,9 @@ zygote_pid() {
 	done
 }
 # zygotes: how many zygotes this test's sessions run: those whose parent
-# is an agent with this test's config (their children, the jobs' parents,
-# have the same command line; other tests run zygotes too).
+# (the zygote's reaper) is an agent with this test's config (their
+# children, the jobs, have the same command line; other tests run zygotes
+# too).
 zygotes() {
 	zygote_pid | wc -l
 }
@@ -141,15 +142,15 @@ tap_is "$(sed -n 3p "$REACH/stdout")" "signal 1" "reach: not even init can be si
 tap_is "$(sed -n 4p "$REACH/stdout")" "init hidden" "reach: nor its descriptors read"
 
 # --- a zygote that dies costs no job ------------------------------------------
-# The zygote (not its children) killed between two runs: the run parked
-# meanwhile runs through the child that forked it; the session starts a
-# zygote again for the next.
+# The zygote (not its children) killed between two runs: the sandbox parked
+# meanwhile, whose job the zygote had forked, is discarded (its reaper
+# reaps that job, so that its init can end), and the session parks
+# another; it starts a zygote again for the next.
 D1=$(job_py d1 'print("one")')
 D2=$(job_py d2 'print("two")')
 D3=$(job_py d3 'import os
 print("three", os.getppid())')
-# (This test's zygote only: the oldest process whose parent is this test's
-# session.)
+# (This test's zygote only.)
 BETWEEN='kill -KILL "$(zygote_pid)"; sleep 0.5'
 PAUSE=2 warm_session "$T/d.out" "$D1" "$D2" "$D3"
 unset BETWEEN
@@ -158,6 +159,68 @@ tap_is "$(jq -r .verdict "$D2/result.json") $(jq -r .verdict "$D3/result.json")"
 tap_is "$(grep -c '"sandbox_error"' "$T/d.out")" 0 "dead zygote: and no sandbox error"
 tap_is "$(warm_of "$D3")" true "dead zygote: the session started another (the last run's parent was outside its namespace)"
 check_clean "dead zygote"
+
+# --- a session killed while a zygote's job runs -------------------------------
+# The job is the zygote's child, and its status goes through the zygote,
+# which has no PR_SET_PDEATHSIG: the session killed (as a dropped SSH
+# channel kills it), the job still ends with its status, and the zygote
+# ends once nothing holds its socket.
+E=$(job_py ends 'import time
+print("a", flush=True)
+time.sleep(2)
+print("b")')
+{
+	sleep 0.4
+	echo "r1 run $E"
+	for _ in $(seq 100); do
+		[ -s "$E/stdout" ] && break
+		sleep 0.05
+	done
+	kill -KILL "$(pgrep -o -f -- "--config $CONF serve")"
+	sleep 0.2
+	[ -e "$E/result.json" ] && echo ended >"$T/e.when" || echo running >"$T/e.when"
+} | agent serve >"$T/e.out" 2>"$T/e.out.err"
+tap_is "$(warm_of "$E") $(cat "$T/e.when")" "true running" "session killed: the job ran through the zygote, and runs on"
+for _ in $(seq 100); do
+	[ -e "$E/result.json" ] && [ "$(zygote_pid | wc -l)" -eq 0 ] && break
+	sleep 0.1
+done
+tap_is "$(jq -r .verdict "$E/result.json") $(cat "$E/stdout" | tr '\n' ' ')" "ok a b " "session killed: the job finished, with its status and output"
+tap_is "$(zygote_pid | wc -l)" 0 "session killed: then the zygote ended too"
+check_clean "session killed"
+
+# --- a zygote killed while its job runs ------------------------------------------
+# The job's status is lost with the zygote: the run fails as a sandbox error,
+# at once (its reaper reaps the job, so its sandbox ends), nothing of it is
+# left, and the session's next run goes on.
+K1=$(job_py k1 'import time
+print("a", flush=True)
+time.sleep(20)')
+K2=$(job_py k2 'print("next")')
+{
+	sleep 0.4
+	echo "r1 run $K1"
+	for _ in $(seq 100); do
+		[ -s "$K1/stdout" ] && break
+		sleep 0.05
+	done
+	kill -KILL $(pgrep -f -x "$top_builddir/sluice-zygote .*" -U 0 -P "$(pgrep -d, -f -- "--config $CONF serve")")
+	for _ in $(seq 100); do
+		grep -qs "^r1 exit" "$T/k.out" && break
+		sleep 0.05
+	done
+	sleep 0.4
+	echo "r2 run $K2"
+	for _ in $(seq 200); do
+		grep -qs "^r2 exit" "$T/k.out" && break
+		sleep 0.05
+	done
+} | agent serve >"$T/k.out" 2>"$T/k.out.err"
+tap_is "$(warm_of "$K1")" true "killed zygote: the job ran through the zygote"
+tap_is "$(jq -r '[.verdict, .message] | @tsv' "$K1/result.json")" "$(printf 'sandbox_error\tsandbox error: the zygote lost the job')" "killed zygote: the run is a sandbox error, said so"
+tap_is "$(jq -r '.wall_seconds < 10' "$K1/result.json")" true "killed zygote: at once, not at the job's end"
+tap_is "$(jq -r .verdict "$K2/result.json") $(cat "$K2/stdout")" "ok next" "killed zygote: the session's next run goes on"
+check_clean "killed zygote"
 
 # --- a job killed at a limit ---------------------------------------------------
 sed -i 's/wall_seconds = 10.0;/wall_seconds = 1.0;/' "$CONF"
