@@ -287,8 +287,13 @@ collect_job(struct remote *r, const struct spool *sp,
 		    strerror(errno));
 		goto out;
 	}
+	/* A node that says its job left no file in out/ is not asked for the
+	   listing (four SFTP round trips fewer for most jobs): as with an
+	   empty stream, trusting that can only lose the node's own files
+	   (and empty directories, which the result does not list). */
 	snprintf(rpath, sizeof(rpath), "%s/" AGENTPROTO_OUT, path);
-	if (collect_tree(r, set, rpath, filesfd, "", 0, &res, e) == -1 ||
+	if (((claimed.n_out_files > 0 || claimed.out_files_truncated) &&
+		collect_tree(r, set, rpath, filesfd, "", 0, &res, e) == -1) ||
 	    collect_judge(sp, set, id, dfd, &res, e) == -1)
 		goto out;
 	/* What the spool keeps is the checked result, re-encoded: nothing

@@ -45,11 +45,14 @@ filelies) file=$(echo "$good" | sed 's/"ok"/"pwned"/') ;;
 eventlies) res=$(echo "$good" | sed 's/"ok"/"pwned"/') file=$good ;;
 bigstdout) head -c 300000 /dev/zero >"$dir/stdout" ;;
 symlinks) ln -s /etc/shadow "$dir/out/shadow"; ln -s /etc "$dir/out/etc"
-	printf 'real' >"$dir/out/real.txt"; mkfifo "$dir/out/fifo" ;;
+	printf 'real' >"$dir/out/real.txt"; mkfifo "$dir/out/fifo"
+	res=$(echo "$good" | sed 's|"out_files":\[\]|"out_files":[{"name":"real.txt","bytes":4}]|') ;;
+outclaimedempty) printf 'secret' >"$dir/out/kept.txt" ;;
 linkstdout) rm -f "$dir/stdout"; ln -s /etc/shadow "$dir/stdout" ;;
 longpath) long="$dir/out/$(printf 'a%.0s' {1..255})/$(printf 'b%.0s' {1..255})"
 	long="$long/$(printf 'c%.0s' {1..255})/$(printf 'd%.0s' {1..254})/e"; mkdir -p "$long"
-	printf 'deep' >"$long/f"; printf 'real' >"$dir/out/real.txt" ;;
+	printf 'deep' >"$long/f"; printf 'real' >"$dir/out/real.txt"
+	res=$(echo "$good" | sed 's|"out_files":\[\]|"out_files":[{"name":"real.txt","bytes":4}]|') ;;
 emptyclaim) res=$(echo "$good" | sed 's/"stdout_bytes":3/"stdout_bytes":0/')
 	head -c 300000 /dev/zero >"$dir/stdout"; rm -f "$dir/stderr"; ln -s /etc/shadow "$dir/stderr" ;;
 hang) sleep 60 ;;
@@ -107,6 +110,9 @@ lie linkstdout FAILED "stdout that is a symbolic link"
 # than the cap or a link, is never read, and the job's output is empty.
 lie emptyclaim COMPLETED "streams claimed empty"
 tap_is "$(printf '%s' "$LAST_JOB" | jq -r '[.stdout, .stderr] | @json')" '["",""]' "streams claimed empty: nothing of them is taken"
+# Nor is out/ listed when the node says its job left no file there.
+lie outclaimedempty COMPLETED "out/ claimed empty"
+tap_is "$(printf '%s' "$LAST_JOB" | jq -c '[.out_files[].name]')" '[]' "out/ claimed empty: nothing of it is taken"
 lie symlinks COMPLETED "links and a FIFO in out/"
 tap_is "$(printf '%s' "$LAST_JOB" | jq -c '[.out_files[].name]')" '["real.txt"]' \
 	"only the regular file comes back"
