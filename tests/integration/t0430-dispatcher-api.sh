@@ -57,12 +57,14 @@ tap_is "$(printf '%s' "$job" | jq -r '[.state, .node // "none", .attempts] | @ts
 
 # --- Cancel while results come back.  The race is taken out: once the job
 # runs, its node's sftp-server is stopped, so the collection (SFTP) cannot
-# end before the DELETE; it is continued well within the I/O timeout.
+# end before the DELETE; it is continued well within the I/O timeout.  The
+# job prints, so that its stdout must come over SFTP (an empty stream and
+# an empty out/ are not fetched).
 api DELETE "/v1/jobs/$b1" >/dev/null
 api DELETE "/v1/jobs/$b2" >/dev/null
 wait_job "$b1" 20 >/dev/null
 wait_job "$b2" 20 >/dev/null
-col=$(submit_py 'import time; time.sleep(2)')
+col=$(submit_py 'import time; time.sleep(2); print("collected")')
 wait_state "$col" RUNNING
 col_node=$(api GET "/v1/jobs/$col" | jq -r .node)
 sftp_bin=$(readlink -f "$NODE_SFTP_SERVER")
