@@ -1,0 +1,132 @@
+#!/bin/bash
+# Attacks on the zygote that forks each job itself and reaps it
+# (agent/zygote.h): what the job starts with of the zygote (its signal mask
+# and dispositions, its descriptors), a job's process that the zygote
+# reaps though it is no job of its (clone with CLONE_PARENT), and the
+# session that stops a zygote while jobs of it run.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/agent.sh"
+SLUICE_TEST_WARM=1 SLUICE_TEST_ZYGOTE=1 agent_setup 86000 10
+
+# --- what the job starts with ---------------------------------------------------
+# The zygote blocks SIGCHLD (its jobs' ends come on a signalfd): its job,
+# and what the job executes, must have a cold job's mask and dispositions,
+# and only a cold job's descriptors.
+SIG='import os, subprocess
+def sig(path):
+    return " ".join(l.split()[0] + l.split()[1] for l in open(path) if l.startswith(("SigBlk", "SigIgn", "SigPnd", "ShdPnd")))
+print("job", sig("/proc/self/status"))
+print("child", subprocess.run(["/bin/grep", "-E", "^(SigBlk|SigIgn|SigPnd|ShdPnd)", "/proc/self/status"], capture_output=True, text=True).stdout.split())
+def fds():
+    for f in os.listdir("/proc/self/fd"):
+        try:
+            yield int(f), os.readlink("/proc/self/fd/" + f).split("[")[0]
+        except OSError:
+            pass
+print("fds", sorted(fds()))
+print("child-fds", subprocess.run(["/bin/ls", "/proc/self/fd"], capture_output=True, text=True).stdout.split())'
+parity "start" '' "$SIG"
+tap_like "$(sed -n 1p "$BASE/jobs/warm1/stdout")" '^job SigPnd:0+ ShdPnd:0+ SigBlk:0000000000000000 SigIgn:[0-9a-f]{8}.1.01...$' "start: nothing blocked; SIGPIPE and SIGXFSZ ignored, as python3 sets them (control)"
+tap_like "$(sed -n 2p "$BASE/jobs/warm1/stdout")" "'SigBlk:', '0000000000000000'" "start: nor in what the job executes (control)"
+tap_like "$(sed -n 3p "$BASE/jobs/warm1/stdout")" "^fds \[\(0, '[^']*'\), \(1, 'pipe:'\), \(2, 'pipe:'\)\]$" "start: its stdio only (control)"
+
+# --- a process of the job's whose parent is the zygote ------------------------------
+# clone(CLONE_PARENT) makes the new process the job's sibling: the zygote's
+# child (a cold job's makes init's).  Its end, first or last, is no job's
+# status.
+CP='import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+first = open("/job/mode").read().strip() == "first"
+pid = libc.syscall(56, 0x00008000 | 17, 0, 0, 0, 0)  # clone(CLONE_PARENT | SIGCHLD)
+if pid == 0:
+    if not first:
+        time.sleep(1.5)
+    os._exit(7)
+print("cloned", pid > 0, flush=True)
+if first:
+    time.sleep(1)
+sys.exit(3)'
+for mode in first last; do
+	C=$(job_py "cpc$mode" "$CP" '{}')
+	W=$(job_py "cpw$mode" "$CP" '{}')
+	echo $mode >"$C/files/mode"
+	echo $mode >"$W/files/mode"
+	agent run "$C" >/dev/null
+	warm_session "$T/cp$mode.out" "$W"
+	tap_is "$(warm_of "$W") $(warm_of "$C")" "true false" "clone-parent $mode: the session's run was warm, the command line's cold"
+	tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json") $(cat "$W/stdout")" '["exited",3,null] cloned True' "clone-parent $mode: the job's own status, not its sibling's"
+	tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" "$(jq -c '[.verdict, .exit_code, .signal]' "$C/result.json")" "clone-parent $mode: as a cold job's"
+	check_clean "clone-parent $mode"
+done
+
+# --- zygotes stopped while jobs run -----------------------------------------------
+# A new policy (or a zygote's age) makes the session stop its zygote: it
+# takes no more requests, and ends once its last job has, reaped by the
+# session then.  Long runs, each begun under another zygote (here cold
+# ones, with limits of their own), must not keep theirs alive (each
+# request's child held its socket, so it never ended: an interpreter each),
+# and the session must go on answering (once eight stopped were alive, it
+# waited for the oldest one's end).
+FIFO="$T/fifo"
+mkfifo "$FIFO"
+agent serve <"$FIFO" >"$T/long.out" 2>"$T/long.err" &
+SESSION=$!
+exec 8>"$FIFO"
+LONG='import time
+print("started", flush=True)
+time.sleep(90)'
+# zygotes: the zygotes (root's, not their jobs) of this test's sessions.
+zygotes() {
+	local p pp n=0
+	for p in $(pgrep -u 0 -f -x "$top_builddir/sluice-zygote .*"); do
+		pp=$(ps -o ppid= -p "$p" | tr -d ' ') && [ -n "$pp" ] || continue
+		case $(ps -o args= -p "$pp") in
+		*" $CONF "*) n=$((n + 1)) ;;
+		esac
+	done
+	echo "$n"
+}
+# flags N: the command's flags in an order of its own for each N (a new
+# policy, so a new zygote), then a request, after which the session keeps
+# the new policy; waits (5 s at most) for its answer.
+flags() {
+	if [ $(($1 % 2)) = 0 ]; then
+		sed -i 's/"-s", "-B", "{entry}"/"-B", "-s", "{entry}"/' "$CONF"
+	else
+		sed -i 's/"-B", "-s", "{entry}"/"-s", "-B", "{entry}"/' "$CONF"
+	fi
+	conf_settle
+	echo "i$1 info" >&8
+	for _ in $(seq 100); do grep -qs "^i$1 exit" "$T/long.out" && break; sleep 0.05; done
+}
+STARTED=0
+MOST=0
+for g in 1 2 3 4 5 6 7 8 9; do
+	flags $g
+	L=$(job_py "long$g" "$LONG" '{"cpu_seconds": 4, "wall_seconds": 100}')
+	echo "r$g run $L" >&8
+	for _ in $(seq 200); do grep -qs started "$L/stdout" && break; sleep 0.05; done
+	grep -qs started "$L/stdout" && STARTED=$((STARTED + 1))
+	n=$(zygotes)
+	[ "$n" -gt "$MOST" ] && MOST=$n
+done
+tap_is "$STARTED" 9 "stopped: nine runs started, each under a zygote of its own"
+flags 10
+tap_is "$(grep -c '^i10 exit 0' "$T/long.out")" 1 "stopped: the session answers while they run"
+tap_is "$(grep -c '^r[0-9] exit' "$T/long.out")" 0 "stopped: (control) while each of them still runs"
+for _ in $(seq 100); do [ "$(zygotes)" -le 2 ] && break; sleep 0.05; done
+n=$(zygotes)
+[ "$n" -gt "$MOST" ] && MOST=$n
+tap_is "$([ "$MOST" -le 2 ] && echo drained || echo "$MOST alive")" drained "stopped: a stopped zygote ends, though runs begun under it go on"
+for g in 1 2 3 4 5 6 7 8 9; do
+	echo "c$g cancel $BASE/jobs/long$g" >&8
+done
+exec 8>&-
+for _ in $(seq 200); do kill -0 "$SESSION" 2>/dev/null || break; sleep 0.05; done
+tap_is "$(grep -c '^r[0-9] .*"verdict":"cancelled"' "$T/long.out")" 9 "stopped: (control) each run cancelled"
+kill "$SESSION" 2>/dev/null
+wait "$SESSION"
+check_clean "stopped"
+
+tap_done
