@@ -2,11 +2,15 @@
 # Attacks on the zygote that forks each job itself and reaps it
 # (agent/zygote.h): what the job starts with of the zygote (its signal mask
 # and dispositions, its descriptors), a job's process that the zygote
-# reaps though it is no job of its (clone with CLONE_PARENT), and the
-# session that stops a zygote while jobs of it run.
+# reaps though it is no job of its (clone with CLONE_PARENT), the job's
+# processes limit and its end with processes left, and the session that
+# stops zygotes while runs begun under them go on.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/agent.sh"
 SLUICE_TEST_WARM=1 SLUICE_TEST_ZYGOTE=1 agent_setup 86000 10
+# Wall time: 3 s, for the case of a job that runs out of it.
+sed -i 's/wall_seconds = 10.0; memory_bytes = 268435456L/wall_seconds = 3.0; memory_bytes = 268435456L/' "$CONF"
+conf_settle
 
 # --- what the job starts with ---------------------------------------------------
 # The zygote blocks SIGCHLD (its jobs' ends come on a signalfd): its job,
@@ -59,6 +63,44 @@ for mode in first last; do
 	tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" "$(jq -c '[.verdict, .exit_code, .signal]' "$C/result.json")" "clone-parent $mode: as a cold job's"
 	check_clean "clone-parent $mode"
 done
+
+# --- its processes limit, and its end with processes left ------------------------
+# The job alone of the zygote's is in the slot's cgroup, as a cold job: it
+# may have as many processes.  A
+# job whose wall time runs out with children left (one that ignores
+# SIGTERM, and a sibling made with CLONE_PARENT, the zygote's child) ends
+# as a cold one does, and leaves nothing.
+NPROC='import os, time
+kids = []
+try:
+    for _ in range(64):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(5)
+            os._exit(0)
+        kids.append(pid)
+except BlockingIOError:
+    pass
+print("forked", len(kids))
+for k in kids:
+    os.kill(k, 9)'
+WALL='import ctypes, os, signal, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+if os.fork() == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(60)
+    os._exit(0)
+if libc.syscall(56, 0x00008000 | 17, 0, 0, 0, 0) == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(60)
+    os._exit(0)
+print("waiting", flush=True)
+time.sleep(60)'
+parity "end" '' "$NPROC" "$WALL"
+tap_is "$(cat "$BASE/jobs/warm1/stdout")" "forked 31" "end: 32 processes, the job among them (control)"
+tap_is "$(jq -r .verdict "$BASE/jobs/warm2/result.json")" "wall_limit" "end: the wall time ran out (control)"
+check_clean "end"
 
 # --- zygotes stopped while jobs run -----------------------------------------------
 # A new policy (or a zygote's age) makes the session stop its zygote: it
