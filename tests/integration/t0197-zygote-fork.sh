@@ -18,9 +18,9 @@ conf_settle
 # and only a cold job's descriptors.
 SIG='import os, subprocess
 def sig(path):
-    return " ".join(l.split()[0] + l.split()[1] for l in open(path) if l.startswith(("SigBlk", "SigIgn", "SigPnd", "ShdPnd")))
+    return " ".join(l.split()[0] + l.split()[1] for l in open(path) if l.startswith(("SigBlk", "SigIgn", "SigPnd", "ShdPnd", "SigCgt")))
 print("job", sig("/proc/self/status"))
-print("child", subprocess.run(["/bin/grep", "-E", "^(SigBlk|SigIgn|SigPnd|ShdPnd)", "/proc/self/status"], capture_output=True, text=True).stdout.split())
+print("child", subprocess.run(["/bin/grep", "-E", "^(SigBlk|SigIgn|SigPnd|ShdPnd|SigCgt)", "/proc/self/status"], capture_output=True, text=True).stdout.split())
 def fds():
     for f in os.listdir("/proc/self/fd"):
         try:
@@ -30,7 +30,7 @@ def fds():
 print("fds", sorted(fds()))
 print("child-fds", subprocess.run(["/bin/ls", "/proc/self/fd"], capture_output=True, text=True).stdout.split())'
 parity "start" '' "$SIG"
-tap_like "$(sed -n 1p "$BASE/jobs/warm1/stdout")" '^job SigPnd:0+ ShdPnd:0+ SigBlk:0000000000000000 SigIgn:[0-9a-f]{8}.1.01...$' "start: nothing blocked; SIGPIPE and SIGXFSZ ignored, as python3 sets them (control)"
+tap_like "$(sed -n 1p "$BASE/jobs/warm1/stdout")" '^job SigPnd:0+ ShdPnd:0+ SigBlk:0000000000000000 SigIgn:[0-9a-f]{8}.1.01... SigCgt:[0-9a-f]{15}2$' "start: nothing blocked; SIGPIPE and SIGXFSZ ignored, SIGINT caught, as python3 sets them (control)"
 tap_like "$(sed -n 2p "$BASE/jobs/warm1/stdout")" "'SigBlk:', '0000000000000000'" "start: nor in what the job executes (control)"
 tap_like "$(sed -n 3p "$BASE/jobs/warm1/stdout")" "^fds \[\(0, '[^']*'\), \(1, 'pipe:'\), \(2, 'pipe:'\)\]$" "start: its stdio only (control)"
 
@@ -63,6 +63,35 @@ for mode in first last; do
 	tap_is "$(jq -c '[.verdict, .exit_code, .signal]' "$W/result.json")" "$(jq -c '[.verdict, .exit_code, .signal]' "$C/result.json")" "clone-parent $mode: as a cold job's"
 	check_clean "clone-parent $mode"
 done
+
+# --- jobs of one zygote at once --------------------------------------------------------
+# Three parked, then three runs at once: each ends at a time of its own,
+# after a CLONE_PARENT sibling (the zygote's child too) that exits with
+# another status.  Each run gets its own job's status.
+echo 'warm_slots = 3;' >>"$CONF"
+conf_settle
+MANY='import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+n = int(open("/job/n").read())
+if libc.syscall(56, 0x00008000 | 17, 0, 0, 0, 0) == 0:
+    os._exit(50 + n)
+time.sleep(0.3 * (3 - n))
+sys.exit(10 + n)'
+for n in 1 2 3; do
+	M=$(job_py "many$n" "$MANY")
+	echo "$n" >"$M/files/n"
+done
+{
+	sleep 2
+	for n in 1 2 3; do echo "m$n run $BASE/jobs/many$n"; done
+	for _ in $(seq 200); do [ "$(grep -c '^m[1-3] exit' "$T/many.out")" = 3 ] && break; sleep 0.05; done
+} | agent serve >"$T/many.out" 2>&1
+tap_is "$(for n in 1 2 3; do jq -r 'select(.event == "accepted") | .zygote' "$BASE/jobs/many$n/events"; done | tr '\n' ' ')" "true true true " "many: three runs at once, each through the zygote"
+tap_is "$(for n in 1 2 3; do jq -r .exit_code "$BASE/jobs/many$n/result.json"; done | tr '\n' ' ')" "11 12 13 " "many: each its own job's status"
+check_clean "many"
+sed -i '/^warm_slots = 3;$/d' "$CONF"
+conf_settle
 
 # --- its processes limit, and its end with processes left ------------------------
 # The job alone of the zygote's is in the slot's cgroup, as a cold job: it
