@@ -8,9 +8,6 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/agent.sh"
 SLUICE_TEST_WARM=1 SLUICE_TEST_ZYGOTE=1 agent_setup 86000 10
-# Wall time: 3 s, for the case of a job that runs out of it.
-sed -i 's/wall_seconds = 10.0; memory_bytes = 268435456L/wall_seconds = 3.0; memory_bytes = 268435456L/' "$CONF"
-conf_settle
 
 # --- what the job starts with ---------------------------------------------------
 # The zygote blocks SIGCHLD (its jobs' ends come on a signalfd): its job,
@@ -126,7 +123,12 @@ if libc.syscall(56, 0x00008000 | 17, 0, 0, 0, 0) == 0:
     os._exit(0)
 print("waiting", flush=True)
 time.sleep(60)'
+# (Wall time: 3 s by default here, so that the parked runs have it.)
+sed -i 's/wall_seconds = 10.0; memory_bytes = 268435456L/wall_seconds = 3.0; memory_bytes = 268435456L/' "$CONF"
+conf_settle
 parity "end" '' "$NPROC" "$WALL"
+sed -i 's/wall_seconds = 3.0; memory_bytes = 268435456L/wall_seconds = 10.0; memory_bytes = 268435456L/' "$CONF"
+conf_settle
 tap_is "$(cat "$BASE/jobs/warm1/stdout")" "forked 31" "end: 32 processes, the job among them (control)"
 tap_is "$(jq -r .verdict "$BASE/jobs/warm2/result.json")" "wall_limit" "end: the wall time ran out (control)"
 check_clean "end"
@@ -171,10 +173,29 @@ flags() {
 	echo "i$1 info" >&8
 	for _ in $(seq 100); do grep -qs "^i$1 exit" "$T/long.out" && break; sleep 0.05; done
 }
+# A run of the zygote's own outlives it: its status still comes, and the
+# stopped zygote then ends and is reaped (no zombie left of it).
+DR=$(job_py drain 'import time, sys
+print("started", flush=True)
+time.sleep(6)
+sys.exit(5)')
+echo "d0 run $DR" >&8
+for _ in $(seq 200); do grep -qs started "$DR/stdout" && break; sleep 0.05; done
+flags 21
+tap_is "$(zygotes)" 2 "drain: the stopped zygote is alive while its job runs"
+for _ in $(seq 200); do grep -qs '^d0 exit' "$T/long.out" && break; sleep 0.05; done
+tap_is "$(warm_of "$DR") $(jq -c '[.verdict, .exit_code]' "$DR/result.json")" 'true ["exited",5]' "drain: its job's own status came"
+echo "i00 info" >&8
+for _ in $(seq 100); do grep -qs "^i00 exit" "$T/long.out" && break; sleep 0.05; done
+for _ in $(seq 100); do
+	[ "$(zygotes)" = 1 ] && [ -z "$(ps -o stat= --ppid "$(pgrep -o -f -- "--config $CONF serve")" | grep Z)" ] && break
+	sleep 0.05
+done
+tap_is "$(zygotes) $(ps -o stat= --ppid "$(pgrep -o -f -- "--config $CONF serve")" | grep -c Z)" "1 0" "drain: then it ended, and the session reaped it"
 STARTED=0
 MOST=0
 for g in 1 2 3 4 5 6 7 8 9; do
-	flags $g
+	flags $((g + 1))
 	L=$(job_py "long$g" "$LONG" '{"cpu_seconds": 4, "wall_seconds": 100}')
 	echo "r$g run $L" >&8
 	for _ in $(seq 200); do grep -qs started "$L/stdout" && break; sleep 0.05; done
@@ -183,8 +204,8 @@ for g in 1 2 3 4 5 6 7 8 9; do
 	[ "$n" -gt "$MOST" ] && MOST=$n
 done
 tap_is "$STARTED" 9 "stopped: nine runs started, each under a zygote of its own"
-flags 10
-tap_is "$(grep -c '^i10 exit 0' "$T/long.out")" 1 "stopped: the session answers while they run"
+flags 11
+tap_is "$(grep -c '^i11 exit 0' "$T/long.out")" 1 "stopped: the session answers while they run"
 tap_is "$(grep -c '^r[0-9] exit' "$T/long.out")" 0 "stopped: (control) while each of them still runs"
 for _ in $(seq 100); do [ "$(zygotes)" -le 2 ] && break; sleep 0.05; done
 n=$(zygotes)
