@@ -133,6 +133,53 @@ tap_is "$(cat "$BASE/jobs/warm1/stdout")" "forked 31" "end: 32 processes, the jo
 tap_is "$(jq -r .verdict "$BASE/jobs/warm2/result.json")" "wall_limit" "end: the wall time ran out (control)"
 check_clean "end"
 
+# --- what the zygote's memory keeps of a job's end ----------------------------------
+# The zygote reaps each job itself: its siginfo and its status pass
+# through the zygote's memory, and so did, into every later job's copy of
+# it, the job's pid on the host, its slot's uid and its status.  A job
+# looks for the pid of the one before it (found here by a file it holds
+# open) in the zygote's stack, heap and data.
+LA=$(job_py leaka 'import sys, time
+f = open("/tmp/zygote-leak-marker", "w")
+print("started", flush=True)
+time.sleep(2)
+sys.exit(77)')
+LB=$(job_py leakb 'import struct
+want = struct.pack("<I", int(open("/job/apid").read()))
+mem = open("/proc/self/mem", "rb")
+hits, exe_end = [], None
+for l in open("/proc/self/maps"):
+    f = l.split()
+    name = f[5] if len(f) > 5 else ""
+    a, b = (int(x, 16) for x in f[0].split("-"))
+    ours = name in ("[stack]", "[heap]") or name.endswith("/sluice-zygote") or (name == "" and a == exe_end)
+    if name.endswith("/sluice-zygote"):
+        exe_end = b
+    if not ours or f[1][:2] != "rw":
+        continue
+    mem.seek(a)
+    d = mem.read(b - a)
+    hits += [name or "data" for i in range(0, len(d) - 3, 4) if d[i:i + 4] == want]
+print("hits", sorted(hits))')
+mkfifo "$T/leak.in"
+agent serve <"$T/leak.in" >"$T/leak.out" 2>&1 &
+exec 8>"$T/leak.in"
+sleep 1
+echo "a run $LA" >&8
+for _ in $(seq 100); do grep -qs started "$LA/stdout" && break; sleep 0.05; done
+for p in $(pgrep -f -x "$top_builddir/sluice-zygote .*"); do
+	ls -l "/proc/$p/fd" 2>/dev/null | grep -q zygote-leak-marker && echo "$p" >"$LB/files/apid"
+done
+for _ in $(seq 100); do grep -qs '^a exit' "$T/leak.out" && break; sleep 0.05; done
+sleep 0.5
+echo "b run $LB" >&8
+for _ in $(seq 100); do grep -qs '^b exit' "$T/leak.out" && break; sleep 0.05; done
+exec 8>&-
+wait
+tap_is "$(warm_of "$LA") $(warm_of "$LB") $(jq -r .exit_code "$LA/result.json") $(test -s "$LB/files/apid" && echo found)" "true true 77 found" "memory: two runs through the zygote, the first one's pid found (control)"
+tap_is "$(cat "$LB/stdout")" "hits []" "memory: nothing of the first one's end in the second one's copy of the zygote"
+check_clean "memory"
+
 # --- zygotes stopped while jobs run -----------------------------------------------
 # A new policy (or a zygote's age) makes the session stop its zygote: it
 # takes no more requests, and ends once its last job has, reaped by the
