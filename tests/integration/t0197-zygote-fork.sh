@@ -161,24 +161,35 @@ for l in open("/proc/self/maps"):
     d = mem.read(b - a)
     hits += [name or "data" for i in range(0, len(d) - 3, 4) if d[i:i + 4] == want]
 print("hits", sorted(hits))')
+# One while it runs (two parked: warm_slots = 2), one once it has ended.
+LC=$(job_py leakc "$(cat "$LB/files/main.py")")
+echo 'warm_slots = 2;' >>"$CONF"
+conf_settle
 mkfifo "$T/leak.in"
 agent serve <"$T/leak.in" >"$T/leak.out" 2>&1 &
 exec 8>"$T/leak.in"
-sleep 1
+sleep 1.5
 echo "a run $LA" >&8
 for _ in $(seq 100); do grep -qs started "$LA/stdout" && break; sleep 0.05; done
 for p in $(pgrep -f -x "$top_builddir/sluice-zygote .*"); do
 	ls -l "/proc/$p/fd" 2>/dev/null | grep -q zygote-leak-marker && echo "$p" >"$LB/files/apid"
 done
+cp "$LB/files/apid" "$LC/files/apid"
+echo "c run $LC" >&8
+for _ in $(seq 100); do grep -qs '^c exit' "$T/leak.out" && break; sleep 0.05; done
 for _ in $(seq 100); do grep -qs '^a exit' "$T/leak.out" && break; sleep 0.05; done
 sleep 0.5
 echo "b run $LB" >&8
 for _ in $(seq 100); do grep -qs '^b exit' "$T/leak.out" && break; sleep 0.05; done
 exec 8>&-
 wait
-tap_is "$(warm_of "$LA") $(warm_of "$LB") $(jq -r .exit_code "$LA/result.json") $(test -s "$LB/files/apid" && echo found)" "true true 77 found" "memory: two runs through the zygote, the first one's pid found (control)"
-tap_is "$(cat "$LB/stdout")" "hits []" "memory: nothing of the first one's end in the second one's copy of the zygote"
+sed -i '/^warm_slots = 2;$/d' "$CONF"
+tap_is "$(warm_of "$LA") $(warm_of "$LC") $(warm_of "$LB") $(jq -r .exit_code "$LA/result.json") $(test -s "$LB/files/apid" && echo found)" "true true true 77 found" "memory: three runs through the zygote, the first one's pid found (control)"
+tap_is "$(cat "$LC/stdout")" "hits []" "memory: nothing of a job running in another one's copy of the zygote"
+tap_is "$(cat "$LB/stdout")" "hits []" "memory: nothing of the first one's end in a later one's copy of the zygote"
 check_clean "memory"
+
+conf_settle
 
 # --- zygotes stopped while jobs run -----------------------------------------------
 # A new policy (or a zygote's age) makes the session stop its zygote: it
