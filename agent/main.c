@@ -114,8 +114,25 @@ agent_zygote_usable(void)
 }
 
 /* Zygotes stopped while jobs they forked may still run: each ends once
-   its last job has (zygote.h), and is reaped here. */
-static pid_t agent_zygote_old[8];
+   its last job has (zygote.h), and is reaped here.  Room for as many as
+   can be alive at once, so that stopping one never waits: each alive has
+   a job, parked or running, that came from a parked run, and no more than
+   warm_slots of those live at once (serve.c parks no more while they do);
+   a request's child holds no zygote's socket (agent_zygote_drop()). */
+static pid_t agent_zygote_old[CONF_SLOTS_MAX + 8];
+
+/* In a request's child: the session's zygote is not its to keep alive
+   (a stopped zygote ends once no process holds its socket's other end
+   and its last job has ended); a park takes its own copy
+   (park_start()). */
+static void
+agent_zygote_drop(void)
+{
+	if (agent_zygote.z.fd != -1)
+		close(agent_zygote.z.fd);
+	agent_zygote.z.fd = -1;
+	agent_zygote.pid = -1;
+}
 
 /* Reap the stopped zygotes that have ended; with wait, the first one too,
    however long its jobs take. */
@@ -1110,6 +1127,7 @@ agent_verb(const char *verb, int nargs, char **args, void *config_path)
 	   after that job. */
 	if (strcmp(verb, "run") != 0)
 		sandbox_spare_close(agent_kept.ns);
+	agent_zygote_drop();
 	if (agent_load(&a, strcmp(verb, "info") != 0, &e) == -1)
 		return strcmp(verb, "sftp") == 0 ? agent_fail_text(&e)
 						 : agent_fail(&e);
@@ -1207,6 +1225,7 @@ agent_park(void *config_path)
 		} else
 			conf_release(&a.conf);
 	}
+	agent_zygote_drop();
 	if (rc == -1 || park_wait(&agent_parked, line, sizeof(line)) == -1) {
 		park_discard(&agent_parked);
 		printf("%s\n", SERVE_PARK_GONE);

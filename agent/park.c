@@ -81,7 +81,10 @@
  * daemon thread: Python lets none run once the atexit handlers have, and
  * Python code, the job's finalizers, is still to run here), or after the
  * job loaded ctypes (what C wrote to its stdout is in C's buffer, which
- * exit() flushes and _exit does not).  The modules
+ * exit() flushes and _exit does not); such an end of a script that ran to
+ * its end or raised SystemExit raises that SystemExit again for the
+ * interpreter to end with (the first exit took it: else the status would
+ * be 0).  The modules
  * the runner imported are taken out of sys.modules before the job runs,
  * so that it finds those of a cold start.  The zygote runs all
  * but the last lines (ZYGOTE_RUNNER_RUN) once, before its first fork.
@@ -131,20 +134,20 @@ const char park_runner[] =
 	"            ae._run_exitfuncs()\n"
 	"            for f in (sys.stdout,sys.stderr):\n"
 	"                if f is not None and ty(f) is not tw:\n"
-	"                    return\n"
+	"                    raise se(s.c)\n"
 	"                if f is not None and not f.closed:\n"
 	"                    f.flush()\n"
 	"        except be:\n"
-	"            return\n"
+	"            raise se(s.c)\n"
 	"        f=th=None\n"
 	"        if tc() or '_ctypes' in sm:\n"
-	"            return\n"
+	"            raise se(s.c)\n"
 	"        try:\n"
 	"            for n in sg.valid_signals():\n"
 	"                if ca(sg.getsignal(n)):\n"
 	"                    sg.signal(n,sg.SIG_DFL)\n"
 	"        except be:\n"
-	"            return\n"
+	"            raise se(s.c)\n"
 	"        if gc.isenabled():\n"
 	"            gc.collect()\n"
 	"        bm._=None\n"
@@ -171,7 +174,7 @@ const char park_runner[] =
 	"                if f is not None and not f.closed:\n"
 	"                    f.flush()\n"
 	"        except be:\n"
-	"            return\n"
+	"            raise se(s.c)\n"
 	"        os._exit(s.c)\n"
 	"_sluice_e=_sluice_end()\n"
 	"def _sluice_hook(t,v,tb,h=sys.__excepthook__,bi=isinstance,be=BaseException,e=_sluice_e):\n"

@@ -137,6 +137,10 @@ zygote_fork(const struct zygote_req *r, int fds[ZYGOTE_NFDS], int selfns)
 	    syscall(SYS_setns, fds[ZYGOTE_FD_INIT], CLONE_NEWPID) == 0) {
 		pid = fork();
 		if (pid == 0) {
+			/* Nor of the other jobs running: their pids on the
+			   host. */
+			explicit_bzero(zygote_jobs,
+			    zygote_njobs * sizeof(*zygote_jobs));
 			close(ZYGOTE_SOCK);
 			zygote_child(r, fds);
 		}
@@ -180,7 +184,21 @@ zygote_reap(void)
 		    NULL, -1, NULL);
 		close(zygote_jobs[i].reply);
 		zygote_jobs[i] = zygote_jobs[--zygote_njobs];
+		zygote_jobs[zygote_njobs] = (struct zygote_running){ 0, -1 };
 	}
+}
+
+/*
+ * Nothing of a job's end may stay in the zygote's memory, which each later
+ * job gets a copy of (its pid on the host, its slot's uid, its status: the
+ * signal's siginfo, and what the reaping left on the stack below main()'s
+ * frame, zeroed here from a frame in the same place).
+ */
+static void __attribute__((noinline)) zygote_burn(void)
+{
+	char stack[16384];
+
+	explicit_bzero(stack, sizeof(stack));
 }
 
 int
@@ -275,7 +293,9 @@ main(int argc, char **argv)
 		if (pfd[0].revents != 0) {
 			while (read(sigfd, &si, sizeof(si)) > 0)
 				;
+			explicit_bzero(&si, sizeof(si));
 			zygote_reap();
+			zygote_burn();
 		}
 		if (pfd[1].revents == 0)
 			continue;

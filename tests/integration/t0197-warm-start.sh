@@ -130,6 +130,14 @@ sys.exit(2 ** 40)'
 class E(SystemExit): pass
 print("sub")
 raise E(7)'
+'import ctypes, sys
+ctypes.CDLL(None).printf(b"from C\n")
+print("ctypes")
+sys.exit(3)'
+'import threading, time, sys
+threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+print("daemon")
+sys.exit(4)'
 )
 parity parity '{"args": ["a", "b c"]}' "${PROGS[@]}"
 # Entries python3 runs other than as source: a zip application and
@@ -165,6 +173,11 @@ tap_like "$(head -1 "$BASE/jobs/warm1/stdout")" "^\['/job/main.py', 'a', 'b c'\]
 tap_like "$(cat "$BASE/jobs/warm2/stderr")" 'File "/job/main.py", line 3, in <module>' "parity: the traceback names the script (control)"
 tap_is "$(grep -c '<string>' "$BASE/jobs/warm2/stderr")" 0 "parity: and none of the runner's frames"
 tap_is "$(sed -n 1p "$BASE/jobs/warm3/stderr")" '  File "/job/main.py", line 1' "parity: a syntax error is reported as python3 reports it (control)"
+# The runner's own end is not taken after ctypes or with a thread left
+# (a daemon's): the interpreter's then ends the job, with the status its
+# SystemExit gave (not 0, as when the runner's first exit had taken it).
+N=${#PROGS[@]}
+tap_is "$(jq -c '[.exit_code]' "$BASE/jobs/warm$((N - 1))/result.json") $(jq -c '[.exit_code]' "$BASE/jobs/warm$N/result.json")" "[3] [4]" "parity: sys.exit's status after ctypes, and with a daemon thread left"
 check_clean "parity"
 
 # --- limits and verdicts, warm -----------------------------------------------
