@@ -7,7 +7,7 @@
 # stops zygotes while runs begun under them go on.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/agent.sh"
-SLUICE_TEST_WARM=1 SLUICE_TEST_ZYGOTE=1 agent_setup 86000 10
+SLUICE_TEST_WARM=1 SLUICE_TEST_ZYGOTE=1 agent_setup 97400 10
 
 # --- what the job starts with ---------------------------------------------------
 # The zygote blocks SIGCHLD (its jobs' ends come on a signalfd): its job,
