@@ -123,12 +123,14 @@ static size_t zygote_njobs;
 /*
  * Fork the job of one request straight into init's PID namespace: the
  * zygote's PID namespace for children is init's for the one fork, then
- * its own again (selfns).  The job is this process's child, so that its
- * status comes here (zygote_reap()).  0, or -1 if the zygote cannot go on
- * (it could not return to its own namespace).
+ * its own again (selfns; sigfd is its signalfd).  The job is this
+ * process's child, so that its status comes here (zygote_reap()).  0, or
+ * -1 if the zygote cannot go on (it could not return to its own
+ * namespace).
  */
 static int
-zygote_fork(const struct zygote_req *r, int fds[ZYGOTE_NFDS], int selfns)
+zygote_fork(const struct zygote_req *r, int fds[ZYGOTE_NFDS], int selfns,
+    int sigfd)
 {
 	pid_t pid = -1;
 	int i;
@@ -137,11 +139,17 @@ zygote_fork(const struct zygote_req *r, int fds[ZYGOTE_NFDS], int selfns)
 	    syscall(SYS_setns, fds[ZYGOTE_FD_INIT], CLONE_NEWPID) == 0) {
 		pid = fork();
 		if (pid == 0) {
-			/* Nor of the other jobs running: their pids on the
-			   host. */
+			/* Nothing of the zygote's own from here: not the
+			   other running jobs' reply sockets, nor their pids
+			   on the host; not its socket, its PID namespace or
+			   its signalfd. */
+			for (i = 0; i < (int)zygote_njobs; i++)
+				close(zygote_jobs[i].reply);
 			explicit_bzero(zygote_jobs,
 			    zygote_njobs * sizeof(*zygote_jobs));
 			close(ZYGOTE_SOCK);
+			close(selfns);
+			close(sigfd);
 			zygote_child(r, fds);
 		}
 		if (syscall(SYS_setns, selfns, CLONE_NEWPID) == -1) {
@@ -302,7 +310,8 @@ main(int argc, char **argv)
 		if ((rc = zygote_recv(ZYGOTE_SOCK, &req, fds)) == 1) {
 			close(ZYGOTE_SOCK);
 			serving = false;
-		} else if (rc == 0 && zygote_fork(&req, fds, selfns) == -1)
+		} else if (rc == 0 &&
+		    zygote_fork(&req, fds, selfns, sigfd) == -1)
 			_exit(1);
 	}
 	_exit(0);
