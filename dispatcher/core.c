@@ -1246,6 +1246,7 @@ core_node_up(struct core *c, struct pool_ev *ev)
 	n->info = ev->info;
 	n->known = true;
 	n->connected = true;
+	n->down_since_ms = 0;
 	n->seen = true;
 	n->epoch = ev->epoch;
 	for (i = 0; i < n->info.nruntimes; i++)
@@ -1299,6 +1300,8 @@ core_node_down(struct core *c, struct pool_ev *ev)
 
 	if (n->connected || !n->seen || strcmp(n->reason, ev->reason) != 0)
 		log_warn("node %s is down: %s", n->conf->name, ev->reason);
+	if (n->connected || !n->seen)
+		n->down_since_ms = util_now_ms();
 	n->connected = false;
 	n->seen = true;
 	n->state = SCHED_DOWN;
@@ -1320,6 +1323,15 @@ core_node_down(struct core *c, struct pool_ev *ev)
 		   (as after a restart). */
 		if (core_node_slurm(c, a->node) && a->in_slurm) {
 			a->recovering = true;
+			i++;
+			continue;
+		}
+		/* Nor is a job not yet found again since a restart lost with
+		   the node's first failed attempts: its supervisor runs on
+		   without the dispatcher, and running it again elsewhere would
+		   run it twice.  core_requeue_unreachable() moves it on once
+		   the node has stayed down for CORE_RECOVER_GRACE(). */
+		if (a->recovering) {
 			i++;
 			continue;
 		}
@@ -1655,10 +1667,21 @@ core_recover(struct core *c, struct error *e)
 	return 0;
 }
 
-/* The first connection to a node failed: its recovering jobs move on. */
+/*
+ * A node down since a restart for this long (ms): a connection attempt
+ * and an exchange, twice over, so that one slow or failed attempt (a node
+ * under load) does not run its jobs a second time elsewhere.
+ */
+#define CORE_RECOVER_GRACE(c) \
+	((int64_t)(2 * 1000 * \
+	    ((c)->set.connect_timeout_seconds + (c)->set.io_timeout_seconds)))
+
+/* A node still down CORE_RECOVER_GRACE() after a restart: its recovering
+   jobs move on. */
 static void
 core_requeue_unreachable(struct core *c)
 {
+	int64_t now = util_now_ms();
 	size_t i;
 
 	for (i = 0; i < c->nactive;) {
@@ -1668,6 +1691,7 @@ core_requeue_unreachable(struct core *c)
 
 		/* A job in a SLURM cluster waits for its login node. */
 		if (!a->recovering || !n->seen || n->connected ||
+		    now - n->down_since_ms < CORE_RECOVER_GRACE(c) ||
 		    (n->conf->kind == NODE_KIND_SLURM && a->in_slurm)) {
 			i++;
 			continue;

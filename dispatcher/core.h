@@ -35,6 +35,7 @@ struct core_node {
 	char reason[256];
 	bool connected; /* the worker reports the node UP */
 	bool seen; /* the first connection attempt has ended */
+	int64_t down_since_ms; /* when it went down (0: up, or never seen) */
 	bool drained; /* an operator drained it (persisted) */
 	bool known; /* info has been received */
 	struct agentproto_info info;

@@ -113,6 +113,40 @@ job=$(wait_job "$id" 30)
 tap_is "$(printf '%s' "$job" | jq -r '[.state, (.stdout | rtrimstr("\n")), .attempts] | @tsv')" \
 	"$(printf 'COMPLETED\tsurvived\t1')" "a job running across the drain completes once"
 
+# --- A restart while a node refuses connections for a moment (its sshd
+# listener gone; its running jobs go on): the jobs on it are found again
+# once it answers, not run a second time elsewhere.
+ids=""
+for i in 1 2 3 4; do
+	ids="$ids $(submit_py "import time; time.sleep(8); print('g$i')")"
+done
+for id in $ids; do wait_state "$id" RUNNING; done
+on1=$(for id in $ids; do api GET "/v1/jobs/$id" | jq -r 'select(.node == "node1") | .id'; done)
+disp_stop KILL
+kill -KILL "$(cat "$(node_dir node1)/listener.pid")"
+# (its sessions end with the daemon's connections)
+for _ in $(seq 100); do
+	[ -z "$(node_pids node1)" ] && break
+	sleep 0.1
+done
+cp "$T/serve.log" "$T/serve.log.before"
+disp_serve
+for _ in $(seq 150); do
+	[ "$(api GET /v1/nodes | jq -r '.nodes[] | select(.name == "node1") | .state')" = DOWN ] && break
+	sleep 0.1
+done
+tap_like "$(diff "$T/serve.log.before" "$T/serve.log" | grep 'node node1 is down' | head -1)" 'node node1 is down' \
+	"a node that refuses connections after a restart is DOWN"
+node_start node1 "$NODE_PORT_node1"
+once=0
+for id in $ids; do
+	job=$(wait_job "$id" 60)
+	[ "$(printf '%s' "$job" | jq -r '[.state, .attempts] | @tsv')" = "$(printf 'COMPLETED\t1')" ] && once=$((once + 1))
+done
+tap_is "$(printf '%s\n' $on1 | grep -c .)/$once" "2/4" "its jobs (2 of 4) are found again when it answers: each completes once"
+[ "$once" -eq 4 ] || tap_diag "$(diff "$T/serve.log.before" "$T/serve.log" | grep -E 'requeued|down|up')"
+disp_wait_node node1 UP 20
+
 # --- The agent session: each node's jobs go as requests over one
 # `sluice-agent serve`, not one SSH command each.  A session killed mid-job
 # (its serving process and the verbs it runs: the SSH channel closes) loses
