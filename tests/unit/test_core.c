@@ -1368,14 +1368,17 @@ core__restart__every_phase_recovered(void **state)
 	assert_job(f, staging, JOB_RUNNING, PHASE_RUNNING);
 }
 
-/* A restart, then the node cannot be reached: its jobs go back to the
-   queue (a cancel asked for before the restart still holds). */
+/* A restart, then the node cannot be reached: its jobs wait for it for
+   twice connect_timeout + io_timeout (its first attempts may only be
+   slow), then go back to the queue (a cancel asked for before the restart
+   still holds). */
 static void
 core__restart_node_unreachable__requeued(void **state)
 {
 	struct fixture *f = *state;
 	struct job j;
 	int64_t a, b;
+	FILE *fp;
 
 	node_up(0, 2);
 	a = running_job(f);
@@ -1383,14 +1386,44 @@ core__restart_node_unreachable__requeued(void **state)
 	cancel(f, b);
 	expect_cmd(0, POOL_CMD_CANCEL, b, 1);
 	core_down(f);
+	/* A grace of 2 x (0.1 + 0.1) s. */
+	assert_non_null(fp = fopen(f->conf, "a"));
+	fprintf(fp,
+	    "connect_timeout_seconds = 0.1;\n"
+	    "io_timeout_seconds = 0.1;\n");
+	fclose(fp);
 	core_up(f);
 	node_down(0, "cannot connect to 127.0.0.1:22: Connection refused");
+	assert_job(f, a, JOB_RUNNING, PHASE_RUNNING);
+	assert_int_equal(f->nfinals, 0);
+	tick(f);
+	tick(f);
 	j = row(f, a);
 	assert_job(f, a, JOB_PENDING, PHASE_QUEUED);
 	assert_int_equal(j.attempts, 1);
 	expect_final(f, b, JOB_CANCELLED, "cancelled");
 	node_up(0, 2);
 	expect_cmd(0, POOL_CMD_START, a, 2);
+}
+
+/* A restart, then the node's first attempt fails, and the next comes
+   within the grace: its job is found again, not run a second time. */
+static void
+core__restart_node_slow__recovered(void **state)
+{
+	struct fixture *f = *state;
+	int64_t a;
+
+	node_up(0, 2);
+	a = running_job(f);
+	core_down(f);
+	core_up(f);
+	node_down(0, "agent info: sent nothing and did not end for 5000 ms");
+	tick(f);
+	assert_job(f, a, JOB_RUNNING, PHASE_RUNNING);
+	node_up(0, 2);
+	expect_cmd(0, POOL_CMD_RECOVER, a, 1);
+	assert_int_equal(row(f, a).attempts, 1);
 }
 
 /* A restart after the job's node left the configuration: it runs again
@@ -1643,6 +1676,7 @@ main(void)
 		T(core__many_classes__oldest_first),
 		T(core__restart__every_phase_recovered),
 		T(core__restart_node_unreachable__requeued),
+		T(core__restart_node_slow__recovered),
 		T(core__restart_node_removed__requeued),
 #undef T
 	};
