@@ -172,10 +172,7 @@ print("b")')
 {
 	sleep 0.4
 	echo "r1 run $E"
-	for _ in $(seq 100); do
-		[ -s "$E/stdout" ] && break
-		sleep 0.05
-	done
+	wait_until 100 test -s "$E/stdout"
 	kill -KILL "$(pgrep -o -f -- "--config $CONF serve")"
 	sleep 0.2
 	[ -e "$E/result.json" ] && echo ended >"$T/e.when" || echo running >"$T/e.when"
@@ -200,21 +197,12 @@ K2=$(job_py k2 'print("next")')
 {
 	sleep 0.4
 	echo "r1 run $K1"
-	for _ in $(seq 100); do
-		[ -s "$K1/stdout" ] && break
-		sleep 0.05
-	done
+	wait_until 100 test -s "$K1/stdout"
 	kill -KILL $(pgrep -f -x "$top_builddir/sluice-zygote .*" -U 0 -P "$(pgrep -d, -f -- "--config $CONF serve")")
-	for _ in $(seq 100); do
-		grep -qs "^r1 exit" "$T/k.out" && break
-		sleep 0.05
-	done
+	wait_until 100 grep -qs "^r1 exit" "$T/k.out"
 	sleep 0.4
 	echo "r2 run $K2"
-	for _ in $(seq 200); do
-		grep -qs "^r2 exit" "$T/k.out" && break
-		sleep 0.05
-	done
+	wait_until 200 grep -qs "^r2 exit" "$T/k.out"
 } | agent serve >"$T/k.out" 2>"$T/k.out.err"
 tap_is "$(warm_of "$K1")" true "killed zygote: the job ran through the zygote"
 tap_is "$(jq -r '[.verdict, .message] | @tsv' "$K1/result.json")" "$(printf 'sandbox_error\tsandbox error: the zygote lost the job')" "killed zygote: the run is a sandbox error, said so"

@@ -381,6 +381,18 @@ supervisor_pid() {
 		END { exit !found }'
 }
 
+# wait_until TRIES CMD...: run CMD every 0.05 s until it succeeds, at most
+# TRIES times; its last status.
+wait_until() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # warm_of DIR: what a job's accepted event said of its start ("true": warm).
 warm_of() {
 	jq -r 'select(.event == "accepted") | .warm_start' "$1/events"
