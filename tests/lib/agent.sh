@@ -382,7 +382,7 @@ supervisor_pid() {
 }
 
 # wait_until TRIES CMD...: run CMD every 0.05 s until it succeeds, at most
-# TRIES times; its last status.
+# TRIES times; 0 once it has, else 1.
 wait_until() {
 	local n=$1 i
 	shift
