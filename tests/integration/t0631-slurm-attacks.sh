@@ -254,7 +254,10 @@ st=$(slurm_wait_state "$orphan" 'CANCELLED|COMPLETED|FAILED|TIMEOUT' 30)
 tap_is "$st" CANCELLED "  its SLURM job $orphan is cancelled, not left to run [HOLE if not: it ended $st]"
 
 # --- An sbatch id that is another followed job's. ---
-a=$(submit_py 'import time; print("A", flush=True); time.sleep(40)' '{"limits": {"wall_seconds": 60}}')
+# A outlives the slowest wait below by far (it is cancelled at the end), so
+# that "A is still RUNNING" says B's cancel left it alone, not that the
+# machine was quick.
+a=$(submit_py 'import time; print("A", flush=True); time.sleep(100)' '{"limits": {"wall_seconds": 120}}')
 sa=$(wait_slurm_id "$a" 60)
 wait_reason "$a" '^running on hpc' 60
 echo "$sa" >"$liar/dup-id"
@@ -262,7 +265,7 @@ chown "$SLURM_USER:" "$liar/dup-id"
 touch "$liar/sbatch-dup"
 b=$(submit_py 'print("B")')
 # Until B has a SLURM id, or its attempt was refused.
-for ((k = 0; k < 300; k++)); do
+for ((k = 0; k < 600; k++)); do
 	sb=$(slurm_id_of "$b")
 	[ -n "$sb" ] && break
 	[[ "$(api GET "/v1/jobs/$b" | jq -r .reason)" =~ "which is job" ]] && break
@@ -271,7 +274,8 @@ done
 api DELETE "/v1/jobs/$b" >/dev/null
 rm -f "$liar/sbatch-dup"
 tap_isnt "$sb" "$sa" "job B is not given job A's SLURM id $sa [HOLE if it is]" || diag_job "$b"
-tap_like "$(api GET "/v1/jobs/$b" | jq -r .reason)" "which is job $a's" "  its attempt is refused, and the reason says why"
+tap_like "$(api GET "/v1/jobs/$b" | jq -r .reason)" "which is job $a's" "  its attempt is refused, and the reason says why" ||
+	diag_job "$b"
 wait_job "$b" 60 >/dev/null
 sleep 2
 tap_is "$(state_of "$a")" RUNNING "  and cancelling B leaves A running [HOLE if not]" || diag_job "$a"
