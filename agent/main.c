@@ -73,6 +73,8 @@ static struct {
 	struct stat ids_st[4]; /* agent_ids_files[], as of the last check */
 	int ns[2]; /* the next run's network and IPC namespaces
 		      (sandbox_spare_ns()), or -1 */
+	struct slot_nets nets; /* the slots' network namespaces (slot.h) */
+	bool nets_all; /* every cold run's slot has one */
 	struct warm warm; /* the runtimes' templates (warm.h) */
 	struct stat warm_st; /* the config file they were built from */
 } agent_kept = { .ns = { -1, -1 } };
@@ -389,7 +391,7 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	struct manifest m;
 	struct plan p;
 	unsigned slot;
-	int evfd = -1, slotfd = -1, rc = 1;
+	int evfd = -1, slotfd = -1, rc = 1, fd;
 	int wake[2] = { -1, -1 };
 	bool warm;
 
@@ -441,9 +443,24 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	sj.slotfd = slotfd;
 	sj.parkfd = sj.parked_lock = sj.zygotefd = -1;
 	/* The namespaces the session made for this run, if any: only this
-	   process has them now (agent_keep() closed its own). */
+	   process has them now (agent_keep() closed its own).  The slot's
+	   own network namespace rather than a new one, if the session keeps
+	   one for it (slot.h): this process holds the slot's lock. */
 	memcpy(sj.spare_ns, agent_kept.ns, sizeof(sj.spare_ns));
 	agent_kept.ns[0] = agent_kept.ns[1] = -1;
+	if (!p.userns &&
+	    (fd = slot_net(&agent_kept.nets, &a->conf, slot)) != -1) {
+		if (sj.spare_ns[0] != -1)
+			close(sj.spare_ns[0]);
+		if ((sj.spare_ns[0] = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
+			(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR,
+			    &p.limits,
+			    "sandbox error: cannot take the slot's network "
+			    "namespace",
+			    e);
+			goto out;
+		}
+	}
 	/* The session's template for this plan, if it kept one. */
 	sj.template_fd = warm_find(&agent_kept.warm, m.runtime, &p);
 	/* The supervisor rings run through this pipe after each event. */
@@ -961,18 +978,19 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 	struct agent_conf c;
 	struct stat st;
 	struct error e;
-	size_t i;
+	size_t i, n;
 	int fd, rc;
 
 	/* At the start and when idle (verb NULL) only if there are none.
 	   Rootless, none: a job's init could not enter them (they would be
 	   its account's user namespace's, not its own). */
 	if (geteuid() == 0 &&
-	    (verb == NULL ? agent_kept.ns[0] == -1
+	    (verb == NULL ? agent_kept.ns[0] == -1 && agent_kept.ns[1] == -1
 			  : strcmp(verb, "run") == 0)) {
 		sandbox_spare_close(agent_kept.ns);
-		/* None made: the next run's clone makes them. */
-		(void)sandbox_spare_ns(agent_kept.ns);
+		/* None made: the next run's clone makes them.  No network
+		   one while every cold run's slot has its own (slot.h). */
+		(void)sandbox_spare_ns(agent_kept.ns, !agent_kept.nets_all);
 	}
 	if (agent_kept.valid && lstat(config_path, &st) == 0 &&
 	    agent_same_file(&st, &agent_kept.st) && agent_ids_fresh() &&
@@ -1024,6 +1042,13 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 	agent_kept.st = st;
 	agent_kept.valid = true;
 out:
+	/* The slots' network namespaces, a few more each time, as root for
+	   the sandboxes of mode "root" (mode "user" makes its own in the
+	   job's user namespace). */
+	if (agent_kept.valid && geteuid() == 0 &&
+	    agent_kept.conf.mode == CONF_MODE_ROOT)
+		agent_kept.nets_all = slot_nets_keep(&agent_kept.nets,
+		    &agent_kept.conf);
 	for (i = 0; i < SERVE_KEEP_FDS; i++)
 		fds[i] = -1;
 	agent_zygote_keep();
@@ -1032,6 +1057,9 @@ out:
 	fds[2] = agent_zygote.z.fd;
 	for (i = 0; i < agent_kept.warm.n && i + 3 < SERVE_KEEP_FDS; i++)
 		fds[i + 3] = agent_kept.warm.t[i].fd;
+	for (n = 0; n < SLOT_NETS_MAX && i + 3 < SERVE_KEEP_FDS; n++)
+		if (agent_kept.nets.fd[n] != -1)
+			fds[3 + i++] = agent_kept.nets.fd[n];
 	/* A policy that passed, with a runtime to warm: park warm_slots
 	   runs. */
 	return agent_kept.valid && conf_warm_runtime(&agent_kept.conf) != NULL
@@ -1216,7 +1244,8 @@ agent_park(void *config_path)
 		close(a.jobsfd);
 		if ((rt = conf_warm_runtime(&a.conf)) != NULL)
 			rc = park_start(&agent_parked, &a.conf, rt,
-			    &agent_kept.warm, &agent_zygote.z, &e);
+			    &agent_kept.warm, &agent_zygote.z, &agent_kept.nets,
+			    &e);
 		/* The request reads the policy again, through the kept
 		   copy while the file is unchanged. */
 		if (a.kept) {
@@ -1323,6 +1352,7 @@ main(int argc, char **argv)
 			error_set(&e, ERR_USAGE, "serve takes no arguments");
 			return agent_fail(&e);
 		}
+		slot_nets_init(&agent_kept.nets);
 		return serve_main(agent_verb, agent_keep, agent_park,
 		    (void *)config_path);
 	}

@@ -251,7 +251,8 @@ park_zygote_alive(int fd)
 /* See park.h. */
 int
 park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
-    const struct warm *w, const struct park_zygote *z, struct error *e)
+    const struct warm *w, const struct park_zygote *z,
+    const struct slot_nets *nets, struct error *e)
 {
 	struct supervise_job sj;
 	struct manifest m;
@@ -290,7 +291,10 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	sj.evfd = -1;
 	sj.slotfd = slotfd;
 	sj.wakefd = wake[1];
-	sj.spare_ns[0] = sj.spare_ns[1] = -1;
+	/* The slot's network namespace if the session keeps one (it holds
+	   the slot's lock now), else a new one; a new IPC namespace. */
+	sj.spare_ns[0] = k->plan.userns ? -1 : slot_net(nets, c, k->slot);
+	sj.spare_ns[1] = -1;
 	/* The template's copy instead of the mounts it holds, as a cold
 	   run takes it; the sandbox then sees the host's files as of the
 	   template's build, so it waits for its job no longer than a

@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "jobdir.h"
 #include "plan.h"
+#include "slot.h"
 #include "warm.h"
 
 /* A parked sandbox waits this long for its job, then is discarded (its
@@ -82,11 +83,12 @@ struct park_zygote {
  * copy of the session's template in w for that plan if there is one (as a
  * cold run's is).  For a runtime with zygote = true, z's zygote forks the
  * job process into the sandbox (if z was started for the same command;
- * else as without).  0, or -1 (no free slot, a failure) with nothing left.
+ * else as without).  Its network namespace is the slot's in nets if there
+ * is one (slot.h).  0, or -1 (no free slot, a failure) with nothing left.
  */
-int
-park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
-    const struct warm *w, const struct park_zygote *z, struct error *e);
+int park_start(struct park *k, const struct agent_conf *c,
+    const struct runtime *rt, const struct warm *w, const struct park_zygote *z,
+    const struct slot_nets *nets, struct error *e);
 
 /*
  * Wait for the request the session hands this child ("run JOBDIR"), into

@@ -949,20 +949,23 @@ sandbox_spare_close(int ns[2])
 
 /* See sandbox.h. */
 int
-sandbox_spare_ns(int ns[2])
+sandbox_spare_ns(int ns[2], bool net)
 {
 	int own[2] = { -1, -1 }, rc = -1;
 
 	ns[0] = ns[1] = -1;
-	own[0] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (net)
+		own[0] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	own[1] = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
-	if (own[0] != -1 && own[1] != -1 && unshare(SANDBOX_SPARE_FLAGS) == 0) {
-		ns[0] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if ((own[0] != -1 || !net) && own[1] != -1 &&
+	    unshare(net ? CLONE_NEWNET | CLONE_NEWIPC : CLONE_NEWIPC) == 0) {
+		if (net)
+			ns[0] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		ns[1] = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
-		if (setns(own[0], CLONE_NEWNET) == -1 ||
+		if ((net && setns(own[0], CLONE_NEWNET) == -1) ||
 		    setns(own[1], CLONE_NEWIPC) == -1)
 			_exit(1);
-		rc = ns[0] != -1 && ns[1] != -1 ? 0 : -1;
+		rc = (ns[0] != -1 || !net) && ns[1] != -1 ? 0 : -1;
 	}
 	if (rc == -1)
 		sandbox_spare_close(ns);
@@ -1025,31 +1028,47 @@ sandbox_lines(const char *path)
 }
 
 /*
- * Whether the namespaces init is now in are as clone would make them: the
- * network one has only its loopback device, still down, and the IPC one no
- * SysV object (each /proc file a header line alone).  Read through the
- * host's /proc, which shows the reader's own namespaces.
+ * Whether the network namespace init is now in holds nothing of anyone's:
+ * no device but loopback, and no socket at all (the count of the
+ * namespace's sockets, of every family, and the list of its AF_UNIX ones,
+ * the only family a job may make, each a header line alone).  So no name a
+ * job bound, no socket a job left in flight (its last reference on a
+ * queue, until the kernel's collector frees it) and no connection reaches
+ * the next job of the slot.  A job cannot change the namespace's devices,
+ * addresses or settings (it has no capability over it) nor make traffic
+ * (no socket that sends any).  Read through the host's /proc, which shows
+ * the reader's own namespace.
  */
 static bool
-sandbox_spare_fresh(void)
+sandbox_net_clean(void)
+{
+	static const char used0[] = "sockets: used 0\n";
+	char buf[sizeof(used0)];
+	ssize_t n;
+	int fd;
+
+	/* Two header lines and lo. */
+	if (sandbox_lines("/proc/self/net/dev") != 3 ||
+	    sandbox_lines("/proc/self/net/unix") != 1)
+		return false;
+	if ((fd = open("/proc/self/net/sockstat", O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n == (ssize_t)sizeof(used0) - 1 &&
+	    memcmp(buf, used0, sizeof(used0) - 1) == 0;
+}
+
+/* Whether the IPC namespace init is now in has no SysV object (each /proc
+   file a header line alone): as clone makes it. */
+static bool
+sandbox_ipc_fresh(void)
 {
 	static const char *const ipc[] = { "/proc/sysvipc/shm",
 		"/proc/sysvipc/msg", "/proc/sysvipc/sem" };
-	struct ifreq ifr;
 	size_t i;
-	int fd, rc, n;
+	int n;
 
-	/* Two header lines and lo. */
-	if (sandbox_lines("/proc/self/net/dev") != 3)
-		return false;
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return false;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	close(fd);
-	if (rc == -1 || (ifr.ifr_flags & IFF_UP) != 0)
-		return false;
 	for (i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
 		if ((n = sandbox_lines(ipc[i])) > 1 || n == -1)
 			return false;
@@ -1057,38 +1076,47 @@ sandbox_spare_fresh(void)
 }
 
 /*
- * Enter the network (fd) and IPC (fd + 1) namespaces made ahead, first of
- * all, so that nothing of init ever uses the host's.  setns() checks each
- * is of its type; one that is the namespace init is already in (the
- * host's) is refused: it is no namespace of the job's own, and so is one
- * that anything has used (sandbox_spare_fresh()).
+ * Enter the network (fd, or -1) and IPC (fd2, or -1) namespaces given,
+ * first of all, so that nothing of init ever uses the host's.  setns()
+ * checks each is of its type; one that is the namespace init is already in
+ * (the host's) is refused: it is no namespace of the job's own.  The IPC
+ * one was made ahead and must be as new (sandbox_ipc_fresh()).  The
+ * network one is new, or its slot's (slot.h), which earlier jobs of the
+ * slot used: if anything of theirs is left in it (sandbox_net_clean()),
+ * init leaves it for a new one.
  */
 static void
-sandbox_enter_spare(int sock, int fd)
+sandbox_enter_spare(int sock, int fd, int fd2)
 {
 	static const struct {
 		int type;
 		const char *path;
 	} ns[] = { { CLONE_NEWNET, "/proc/self/ns/net" },
 		{ CLONE_NEWIPC, "/proc/self/ns/ipc" } };
+	const int fds[2] = { fd, fd2 };
 	struct stat own, spare;
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		if (stat(ns[i].path, &own) == -1 || fstat(fd + i, &spare) == -1)
+		if (fds[i] == -1)
+			continue;
+		if (stat(ns[i].path, &own) == -1 || fstat(fds[i], &spare) == -1)
 			sandbox_die(sock, "cannot stat a namespace: %s",
 			    strerror(errno));
 		if (own.st_dev == spare.st_dev && own.st_ino == spare.st_ino)
 			sandbox_die(sock,
 			    "a namespace made ahead is the "
 			    "host's own");
-		if (setns(fd + i, ns[i].type) == -1)
+		if (setns(fds[i], ns[i].type) == -1)
 			sandbox_die(sock, "cannot enter a namespace: %s",
 			    strerror(errno));
-		close(fd + i);
+		close(fds[i]);
 	}
-	if (!sandbox_spare_fresh())
+	if (fd2 != -1 && !sandbox_ipc_fresh())
 		sandbox_die(sock, "a namespace made ahead has been used");
+	if (fd != -1 && !sandbox_net_clean() && unshare(CLONE_NEWNET) == -1)
+		sandbox_die(sock, "cannot make a network namespace: %s",
+		    strerror(errno));
 }
 
 /*
@@ -1247,10 +1275,7 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 	sandbox_fds(io, fds);
 	sock = fds[0];
 	files = fds[1];
-	if ((fds[2] == -1) != (fds[3] == -1))
-		sandbox_die(sock, "only one of the namespaces made ahead");
-	if (fds[2] != -1)
-		sandbox_enter_spare(sock, fds[2]);
+	sandbox_enter_spare(sock, fds[2], fds[3]);
 	mine.sock = sock;
 	mine.files_dirfd = files;
 	sandbox_expect(sock, SANDBOX_CGROUP_DONE, &m);

@@ -77,9 +77,10 @@ struct sandbox_io {
 	const struct cgroup_sys *cg;
 	bool enter_cgroup; /* init moves itself into the slot's cgroup (v1);
 			      on v2 it is born there */
-	int spare_ns[2]; /* the network and IPC namespaces made ahead of the
-			    job (sandbox_spare_ns()), or both -1: clone
-			    makes them */
+	int spare_ns[2]; /* the network namespace (made ahead of the job by
+			    sandbox_spare_ns(), or its slot's: slot.h) and
+			    the IPC one made ahead, each -1 for one that
+			    clone makes */
 	int template_fd; /* the mount namespace of the session's template
 			    for this plan (warm.c), or -1: init builds it */
 	int runner_fd; /* a warm start: the job's descriptor 3, on which its
@@ -96,11 +97,9 @@ struct sandbox_io {
 	(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | \
 	    CLONE_NEWUTS)
 
-/* What clone leaves out when the session made them ahead. */
-#define SANDBOX_SPARE_FLAGS (CLONE_NEWNET | CLONE_NEWIPC)
-
 /*
- * Make a network and an IPC namespace ahead of a job, off its path (a
+ * Make an IPC namespace and (if net) a network one ahead of a job, off its
+ * path (ns[0] stays -1 without; a
  * session does it after handing a run to its child; a new network
  * namespace is the dearest part of clone): this process enters new ones,
  * keeps a descriptor of each, and goes back to its own.  No process is in
@@ -108,7 +107,7 @@ struct sandbox_io {
  * 0, or -1 with errno; a process that cannot go back to its own namespaces
  * exits rather than go on in the new ones.
  */
-int sandbox_spare_ns(int ns[2]);
+int sandbox_spare_ns(int ns[2], bool net);
 
 /* Close such a pair, if any, and mark it none. */
 void sandbox_spare_close(int ns[2]);

@@ -31,8 +31,9 @@ typedef int (
 
 #define SERVE_IDLE_SECONDS 10
 #define SERVE_KEEP_FDS \
-	67 /* two namespaces, a zygote and a template per
-			     runtime */
+	(67 + 64) /* two namespaces, a zygote, a template per
+				    runtime, and a network namespace for
+				    each of the first SLOT_NETS_MAX slots */
 
 /*
  * Refreshes what the session keeps for its requests (the policy, the

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -159,4 +160,78 @@ slot_park(const struct agent_conf *c, unsigned *slot, int *fd, int *parked)
 	}
 	*slot = i;
 	return 0;
+}
+
+/* See slot.h. */
+void
+slot_nets_init(struct slot_nets *n)
+{
+	size_t i;
+
+	n->base_dir[0] = '\0';
+	for (i = 0; i < SLOT_NETS_MAX; i++)
+		n->fd[i] = -1;
+}
+
+/* See slot.h. */
+void
+slot_nets_close(struct slot_nets *n)
+{
+	size_t i;
+
+	for (i = 0; i < SLOT_NETS_MAX; i++)
+		if (n->fd[i] != -1) {
+			close(n->fd[i]);
+			n->fd[i] = -1;
+		}
+	n->base_dir[0] = '\0';
+}
+
+/* A new network namespace, made in this process and left at once: its
+   descriptor, or -1. */
+static int
+slot_net_make(void)
+{
+	int own, fd = -1;
+
+	if ((own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (unshare(CLONE_NEWNET) == 0) {
+		fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		/* The session must never stay in it. */
+		if (setns(own, CLONE_NEWNET) == -1)
+			_exit(1);
+	}
+	close(own);
+	return fd;
+}
+
+/* See slot.h. */
+bool
+slot_nets_keep(struct slot_nets *n, const struct agent_conf *c)
+{
+	unsigned i, made = 0, all;
+
+	if (strcmp(n->base_dir, c->base_dir) != 0) {
+		slot_nets_close(n);
+		snprintf(n->base_dir, sizeof(n->base_dir), "%s", c->base_dir);
+	}
+	all = c->slots_all < SLOT_NETS_MAX ? c->slots_all : SLOT_NETS_MAX;
+	for (i = 0; i < all && made < SLOT_NETS_PER_KEEP; i++)
+		if (n->fd[i] == -1 && (n->fd[i] = slot_net_make()) != -1)
+			made++;
+	for (i = 0; i < c->slots; i++)
+		if (i >= SLOT_NETS_MAX || n->fd[i] == -1)
+			return false;
+	return true;
+}
+
+/* See slot.h. */
+int
+slot_net(const struct slot_nets *n, const struct agent_conf *c, unsigned i)
+{
+	if (i >= SLOT_NETS_MAX || n->base_dir[0] == '\0' ||
+	    strcmp(n->base_dir, c->base_dir) != 0)
+		return -1;
+	return n->fd[i];
 }

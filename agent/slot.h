@@ -40,4 +40,41 @@ unsigned slot_busy(const struct agent_conf *c);
  */
 int slot_park(const struct agent_conf *c, unsigned *slot, int *fd, int *parked);
 
+/*
+ * A session's network namespaces for the first SLOT_NETS_MAX slots of its
+ * base_dir (serve, as root, not mode "user"): slot i's jobs take
+ * fd[i] in turn instead of a new one each (making one, and the kernel's
+ * teardown of it, cost a trivial job about half its CPU: bench/README.md).
+ * Only the holder of slot i's lock enters fd[i], so no two jobs share it at
+ * once; the sandbox's init takes it only if nothing of the jobs before is
+ * left in it, no socket nor device (sandbox_enter_spare()), and else makes
+ * a new one.  A job reaches no other namespace of the kind (its filter
+ * allows only AF_UNIX sockets, and it never holds these descriptors).
+ */
+#define SLOT_NETS_MAX 64
+#define SLOT_NETS_PER_KEEP 4 /* made at most per slot_nets_keep() */
+struct slot_nets {
+	char base_dir[sizeof(((struct agent_conf *)0)->base_dir)];
+	int fd[SLOT_NETS_MAX]; /* or -1 */
+};
+
+/* No namespace yet (every fd -1). */
+void slot_nets_init(struct slot_nets *n);
+
+/*
+ * Make the namespaces of c's slots that are missing, at most
+ * SLOT_NETS_PER_KEEP of them (a session calls this off any job's path, and
+ * again until it has them all); those of another base_dir are closed first
+ * (its slots' locks are not these).  Whether every cold run's slot (0 to
+ * slots - 1) has one.
+ */
+bool slot_nets_keep(struct slot_nets *n, const struct agent_conf *c);
+
+/* Slot i's namespace for a job under policy c (who holds slot i's lock),
+   or -1. */
+int slot_net(const struct slot_nets *n, const struct agent_conf *c, unsigned i);
+
+/* Close them all. */
+void slot_nets_close(struct slot_nets *n);
+
 #endif

@@ -763,8 +763,11 @@ sup_clone(struct sup *s, bool *attached)
 	pid_t pid;
 	int fd;
 
+	/* init enters those given instead (sandbox_enter_spare()). */
 	if (s->sj->spare_ns[0] != -1)
-		flags &= ~(uint64_t)SANDBOX_SPARE_FLAGS;
+		flags &= ~(uint64_t)CLONE_NEWNET;
+	if (s->sj->spare_ns[1] != -1)
+		flags &= ~(uint64_t)CLONE_NEWIPC;
 	/* Mode "user": a user namespace of the job's own, made with the
 	   others so that it owns them all (a PID namespace that it does not
 	   own could not have its /proc mounted from inside). */

@@ -22,7 +22,8 @@ struct supervise_job {
 	int evfd; /* the locked events file */
 	int slotfd; /* the slot's lock */
 	int wakefd; /* write end of run's wake pipe, or -1 */
-	int spare_ns[2]; /* namespaces a session made ahead, or both -1 */
+	int spare_ns[2]; /* network and IPC namespaces to enter (see
+			    sandbox_io), each or both -1 */
 	int template_fd; /* the session's template for the plan, or -1 */
 	int parkfd; /* a warm start (park.h): jd and evfd are NULL and -1
 		       until the run hands the job over on this socket;
