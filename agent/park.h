@@ -15,7 +15,8 @@
  * other job discards the parked sandbox and starts cold.
  *
  * Each parked sandbox serves one job and is never reused: the job still
- * gets a fresh PID, IPC, network and mount namespace, its own tmpfs, its
+ * gets a fresh PID, IPC and mount namespace, a network namespace with
+ * nothing of anyone's in it (its slot's: slot.h), its own tmpfs, its
  * slot's uid and the filter, and its CPU time and memory count the
  * interpreter's start, as a cold start's do.
  */
