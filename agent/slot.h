@@ -50,6 +50,8 @@ int slot_park(const struct agent_conf *c, unsigned *slot, int *fd, int *parked);
  * left in it, no socket nor device (sandbox_enter_spare()), and else makes
  * a new one.  A job reaches no other namespace of the kind (its filter
  * allows only AF_UNIX sockets, and it never holds these descriptors).
+ * Each kept namespace holds about 170 KB of the kernel's memory (slab and
+ * per-CPU, Linux 6.18), so a session keeps at most about 11 MB so.
  */
 #define SLOT_NETS_MAX 64
 #define SLOT_NETS_PER_KEEP 4 /* made at most per slot_nets_keep() */
