@@ -131,4 +131,48 @@ tap_is "$i2" "$i1" "cold: in the same network namespace"
 tap_is "$u1 $s1 $u2 $s2" "0 0 0 0" "cold: with no socket in it"
 check_clean "cold"
 
+# --- two jobs at once, on two slots: two namespaces --------------------------
+# (the parked slot's job and a cold one on slot 0, in one session.  The
+# first binds a name only after the second's init has looked at its
+# namespace, so the check cannot see it: the second must neither share the
+# first's namespace nor reach the name, as it would if a slot were given
+# another's namespace.)
+HOLD='import os, socket, sys, time
+print(os.readlink("/proc/self/ns/net")); sys.stdout.flush()
+time.sleep(1.5)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0sluice-together"); s.listen(1)
+time.sleep(5)'
+TRY='import errno, os, socket, time
+reached = False
+for _ in range(60):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.setblocking(False)
+    try:
+        c.connect("\0sluice-together"); reached = True
+    except OSError as e:
+        reached = reached or e.errno != errno.ECONNREFUSED
+    c.close()
+    time.sleep(0.05)
+print(os.readlink("/proc/self/ns/net"), reached)'
+H=$(job_py hold "$HOLD")
+W=$(job_py try "$TRY" '{}' '{"env": {"X": "y"}}')
+{
+	sleep 0.4
+	echo "r1 run $H"
+	wait_until 200 test -s "$H/stdout"
+	echo "r2 run $W"
+	wait_until 400 grep -q "^r1 exit" "$T/s5.out"
+	wait_until 100 grep -q "^r2 exit" "$T/s5.out"
+} | agent serve >"$T/s5.out" 2>"$T/s5.out.err"
+read -r ih <"$H/stdout"
+read -r iw rw <"$W/stdout"
+tap_is "$(warm_of "$H") $(warm_of "$W")" "true false" "together: one warm on the parked slot, one cold"
+tap_is "$(jq -r 'select(.event == "accepted") | .slot' "$W/events")" 0 "together: the cold one on slot 0"
+tap_is "$(awk '$2 == "exit" { printf "%s ", $1 }' "$T/s5.out")" "r2 r1 " "together: it ended while the first still held its name (control)"
+tap_like "$iw" '^net:\[[0-9]+\]$' "together: the second reads its namespace (control)"
+tap_isnt "$iw" "$ih" "together: the two jobs are in two namespaces"
+tap_is "$rw" False "together: the second does not reach the first's name"
+check_clean "together"
+
 tap_done
