@@ -450,16 +450,11 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	agent_kept.ns[0] = agent_kept.ns[1] = -1;
 	if (!p.userns &&
 	    (fd = slot_net(&agent_kept.nets, &a->conf, slot)) != -1) {
+		/* This process's copy, closed with the spares below. */
 		if (sj.spare_ns[0] != -1)
 			close(sj.spare_ns[0]);
-		if ((sj.spare_ns[0] = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1) {
-			(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR,
-			    &p.limits,
-			    "sandbox error: cannot take the slot's network "
-			    "namespace",
-			    e);
-			goto out;
-		}
+		sj.spare_ns[0] = fd;
+		agent_kept.nets.fd[slot] = -1;
 	}
 	/* The session's template for this plan, if it kept one. */
 	sj.template_fd = warm_find(&agent_kept.warm, m.runtime, &p);
@@ -1353,6 +1348,10 @@ main(int argc, char **argv)
 			return agent_fail(&e);
 		}
 		slot_nets_init(&agent_kept.nets);
+		/* Room for what agent_keep() hands on. */
+		_Static_assert(SERVE_KEEP_FDS >=
+			3 + CONF_RUNTIMES_MAX + SLOT_NETS_MAX,
+		    "SERVE_KEEP_FDS");
 		return serve_main(agent_verb, agent_keep, agent_park,
 		    (void *)config_path);
 	}

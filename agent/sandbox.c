@@ -949,28 +949,35 @@ sandbox_spare_close(int ns[2])
 
 /* See sandbox.h. */
 int
+sandbox_ns_ahead(int type)
+{
+	const char *path = type == CLONE_NEWNET ? "/proc/self/ns/net"
+						: "/proc/self/ns/ipc";
+	int own, fd = -1;
+
+	if ((own = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (unshare(type) == 0) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* Never go on in the new one. */
+		if (setns(own, type) == -1)
+			_exit(1);
+	}
+	close(own);
+	return fd;
+}
+
+/* See sandbox.h. */
+int
 sandbox_spare_ns(int ns[2], bool net)
 {
-	int own[2] = { -1, -1 }, rc = -1;
-
-	ns[0] = ns[1] = -1;
-	if (net)
-		own[0] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	own[1] = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
-	if ((own[0] != -1 || !net) && own[1] != -1 &&
-	    unshare(net ? CLONE_NEWNET | CLONE_NEWIPC : CLONE_NEWIPC) == 0) {
-		if (net)
-			ns[0] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		ns[1] = open("/proc/self/ns/ipc", O_RDONLY | O_CLOEXEC);
-		if ((net && setns(own[0], CLONE_NEWNET) == -1) ||
-		    setns(own[1], CLONE_NEWIPC) == -1)
-			_exit(1);
-		rc = (ns[0] != -1 || !net) && ns[1] != -1 ? 0 : -1;
-	}
-	if (rc == -1)
+	ns[0] = net ? sandbox_ns_ahead(CLONE_NEWNET) : -1;
+	ns[1] = sandbox_ns_ahead(CLONE_NEWIPC);
+	if ((net && ns[0] == -1) || ns[1] == -1) {
 		sandbox_spare_close(ns);
-	sandbox_spare_close(own);
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 /*

@@ -98,14 +98,20 @@ struct sandbox_io {
 	    CLONE_NEWUTS)
 
 /*
- * Make an IPC namespace and (if net) a network one ahead of a job, off its
- * path (ns[0] stays -1 without; a
- * session does it after handing a run to its child; a new network
- * namespace is the dearest part of clone): this process enters new ones,
- * keeps a descriptor of each, and goes back to its own.  No process is in
- * them until the job's init enters them, so they are as new as clone's.
- * 0, or -1 with errno; a process that cannot go back to its own namespaces
- * exits rather than go on in the new ones.
+ * Make a namespace of type (CLONE_NEWNET or CLONE_NEWIPC) ahead of a job,
+ * off its path: this process enters a new one, keeps a descriptor of it,
+ * and goes back to its own.  No process is in it until a job's init enters
+ * it, so it is as new as clone's.  The descriptor, or -1 with errno; a
+ * process that cannot go back to its own namespace exits rather than go on
+ * in the new one.
+ */
+int sandbox_ns_ahead(int type);
+
+/*
+ * Make an IPC namespace and (if net) a network one ahead of a run
+ * (sandbox_ns_ahead(); ns[0] stays -1 without net): a session does it
+ * after handing a run to its child, since a new network namespace is the
+ * dearest part of clone.  0, or -1 with none left.
  */
 int sandbox_spare_ns(int ns[2], bool net);
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "slot.h"
 
 /* Create a directory owned by the agent (root, or the account of mode
@@ -187,25 +188,6 @@ slot_nets_close(struct slot_nets *n)
 	n->base_dir[0] = '\0';
 }
 
-/* A new network namespace, made in this process and left at once: its
-   descriptor, or -1. */
-static int
-slot_net_make(void)
-{
-	int own, fd = -1;
-
-	if ((own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (unshare(CLONE_NEWNET) == 0) {
-		fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		/* The session must never stay in it. */
-		if (setns(own, CLONE_NEWNET) == -1)
-			_exit(1);
-	}
-	close(own);
-	return fd;
-}
-
 /* See slot.h. */
 bool
 slot_nets_keep(struct slot_nets *n, const struct agent_conf *c)
@@ -218,7 +200,8 @@ slot_nets_keep(struct slot_nets *n, const struct agent_conf *c)
 	}
 	all = c->slots_all < SLOT_NETS_MAX ? c->slots_all : SLOT_NETS_MAX;
 	for (i = 0; i < all && made < SLOT_NETS_PER_KEEP; i++)
-		if (n->fd[i] == -1 && (n->fd[i] = slot_net_make()) != -1)
+		if (n->fd[i] == -1 &&
+		    (n->fd[i] = sandbox_ns_ahead(CLONE_NEWNET)) != -1)
 			made++;
 	for (i = 0; i < c->slots; i++)
 		if (i >= SLOT_NETS_MAX || n->fd[i] == -1)
