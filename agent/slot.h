@@ -44,7 +44,8 @@ int slot_park(const struct agent_conf *c, unsigned *slot, int *fd, int *parked);
  * A session's network namespaces for the first SLOT_NETS_MAX slots of its
  * base_dir (serve, as root, not mode "user"): slot i's jobs take
  * fd[i] in turn instead of a new one each (making one, and the kernel's
- * teardown of it, cost a trivial job about half its CPU: bench/README.md).
+ * teardown of it, cost a trivial job about 1 ms of CPU, 7%:
+ * bench/README.md).
  * Only the holder of slot i's lock enters fd[i], so no two jobs share it at
  * once; the sandbox's init takes it only if nothing of the jobs before is
  * left in it, no socket nor device (sandbox_enter_spare()), and else makes

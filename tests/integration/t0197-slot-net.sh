@@ -42,7 +42,11 @@ if os.fork() == 0:
         time.sleep(30)
     os._exit(0)
 os.wait()
-time.sleep(0.2)
+# Until the background process has bound its name (a loaded machine).
+for _ in range(200):
+    if "@sluice-left" in open("/proc/net/unix").read():
+        break
+    time.sleep(0.05)
 print(len(open("/proc/net/unix").read().splitlines()) - 1)'
 
 # session_holds INO: whether the session holds the namespace net:[INO].
@@ -97,10 +101,14 @@ check_clean "left"
 # --- a socket planted in the slot's namespace: the next job gets a new one ----
 # (planted while the first job runs, before the next sandbox is parked and
 # its init looks)
+# (P stays until the planted socket is there, at most 30 s.)
 P=$(job_py p "${SEE}
 import sys, time
 sys.stdout.flush()
-time.sleep(2)")
+for _ in range(300):
+    if '@sluice-planted' in open('/proc/net/unix').read():
+        break
+    time.sleep(0.1)")
 Q=$(job_py q "$SEE")
 R=$(job_py r "$SEE")
 warm_session "$T/s3.out" "$P" "$Q" "$R" &
@@ -142,7 +150,8 @@ print(os.readlink("/proc/self/ns/net")); sys.stdout.flush()
 time.sleep(1.5)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind("\0sluice-together"); s.listen(1)
-time.sleep(5)'
+# Long enough that the second ends first on a loaded machine too.
+time.sleep(10)'
 TRY='import errno, os, socket, time
 reached = False
 for _ in range(60):
