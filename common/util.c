@@ -186,56 +186,76 @@ util_read_fd(int fd, const char *name, size_t cap, char **out, size_t *len,
     struct error *e)
 {
 	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int rc = -1;
+	size_t got;
 
-	if (fstat(fd, &st) == -1) {
-		error_set(e, ERR_IO, "cannot stat '%s': %s", name,
+	if (fstat(fd, &st) == -1)
+		return error_set(e, ERR_IO, "cannot stat '%s': %s", name,
 		    strerror(errno));
-		goto out;
+	if (!S_ISREG(st.st_mode))
+		return error_set(e, ERR_REFUSED, "'%s' is not a regular file",
+		    name);
+	if ((uint64_t)st.st_size > cap)
+		errno = EFBIG;
+	else if (util_read_grow(fd, (size_t)st.st_size, cap, out, &got) == 0) {
+		if (len != NULL)
+			*len = got;
+		return 0;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		error_set(e, ERR_REFUSED, "'%s' is not a regular file", name);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > cap) {
-		error_set(e, ERR_INVALID, "'%s' is larger than %zu bytes", name,
-		    cap);
-		goto out;
-	}
-	if ((buf = malloc(cap + 1)) == NULL) {
-		error_set(e, ERR_NOMEM, "out of memory reading '%s'", name);
-		goto out;
-	}
+	if (errno == EFBIG)
+		return error_set(e, ERR_INVALID,
+		    "'%s' is larger than %zu bytes", name, cap);
+	if (errno == ENOMEM)
+		return error_set(e, ERR_NOMEM, "out of memory reading '%s'",
+		    name);
+	return error_set(e, ERR_IO, "cannot read '%s': %s", name,
+	    strerror(errno));
+}
+
+/* See util.h. */
+int
+util_read_grow(int fd, size_t hint, size_t cap, char **out, size_t *len)
+{
+	size_t n = 0, size = (hint < cap ? hint : cap) + 1;
+	char *buf, *grown;
+	ssize_t got;
+	int saved;
+
+	if ((buf = malloc(size + 1)) == NULL)
+		return -1;
 	for (;;) {
-		n = read(fd, buf + got, cap + 1 - got);
-		if (n == -1 && errno == EINTR)
+		/* Full: past cap, or room to grow (size stays at most cap
+		   + 1, and size * 2 cannot overflow). */
+		if (n == size) {
+			if (n > cap) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			size = size > cap / 2 ? cap + 1 : size * 2;
+			if ((grown = realloc(buf, size + 1)) == NULL) {
+				free(buf);
+				errno = ENOMEM;
+				return -1;
+			}
+			buf = grown;
+		}
+		got = read(fd, buf + n, size - n);
+		if (got == -1 && errno == EINTR)
 			continue;
-		if (n == -1) {
-			error_set(e, ERR_IO, "cannot read '%s': %s", name,
-			    strerror(errno));
-			goto out;
+		if (got == -1) {
+			saved = errno;
+			free(buf);
+			errno = saved;
+			return -1;
 		}
-		if (n == 0)
+		if (got == 0)
 			break;
-		got += (size_t)n;
-		if (got > cap) {
-			error_set(e, ERR_INVALID,
-			    "'%s' is larger than %zu bytes", name, cap);
-			goto out;
-		}
+		n += (size_t)got;
 	}
-	buf[got] = '\0';
+	buf[n] = '\0';
 	*out = buf;
-	buf = NULL;
-	if (len != NULL)
-		*len = got;
-	rc = 0;
-out:
-	free(buf);
-	return rc;
+	*len = n;
+	return 0;
 }
 
 /* Write all of buf to fd. */

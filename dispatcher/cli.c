@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util.h"
 
 const char cli_common_help[] =
     "  --server URL       the dispatcher (default: $SLUICE_SERVER, or\n"
@@ -554,10 +555,8 @@ int
 cli_file_read(const char *path, size_t cap, unsigned char **out, size_t *len,
     struct error *e)
 {
-	unsigned char *buf = NULL, *nbuf;
-	size_t n = 0, size;
 	struct stat st;
-	ssize_t got;
+	char *buf;
 	int fd, rc = -1;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
@@ -572,50 +571,23 @@ cli_file_read(const char *path, size_t cap, unsigned char **out, size_t *len,
 		error_set(e, ERR_INVALID, "'%s' is not a regular file", path);
 		goto out;
 	}
-	if ((uint64_t)st.st_size > cap) {
+	/* The file may grow while it is read: up to cap, still. */
+	if ((uint64_t)st.st_size > cap)
+		errno = EFBIG;
+	else if (util_read_grow(fd, (size_t)st.st_size, cap, &buf, len) == 0) {
+		*out = (unsigned char *)buf;
+		rc = 0;
+		goto out;
+	}
+	if (errno == EFBIG)
 		error_set(e, ERR_INVALID, "'%s' is larger than %zu bytes", path,
 		    cap);
-		goto out;
-	}
-	size = (size_t)st.st_size + 1;
-	if ((buf = malloc(size + 1)) == NULL) {
+	else if (errno == ENOMEM)
 		error_set(e, ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	/* The file may grow while it is read: up to cap, still. */
-	for (;;) {
-		if (n == size) {
-			if (size > cap) {
-				error_set(e, ERR_INVALID,
-				    "'%s' is larger than %zu bytes", path, cap);
-				goto out;
-			}
-			size = size * 2 > cap + 1 ? cap + 1 : size * 2;
-			if ((nbuf = realloc(buf, size + 1)) == NULL) {
-				error_set(e, ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			buf = nbuf;
-		}
-		got = read(fd, buf + n, size - n);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got == -1) {
-			error_set(e, ERR_IO, "cannot read '%s': %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-	rc = 0;
+	else
+		error_set(e, ERR_IO, "cannot read '%s': %s", path,
+		    strerror(errno));
 out:
-	free(buf);
 	close(fd);
 	return rc;
 }

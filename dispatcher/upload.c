@@ -397,10 +397,8 @@ upload_read(const struct upload *u, const struct upload_file *f,
     unsigned char **out, size_t *len, struct error *e)
 {
 	uint64_t cap = u->caps.max_file_bytes;
-	unsigned char *buf = NULL, *grown;
-	size_t n = 0, size;
 	struct stat st;
-	ssize_t got;
+	char *buf;
 	int fd, rc = -1;
 
 	fd = open(f->path,
@@ -413,47 +411,22 @@ upload_read(const struct upload *u, const struct upload_file *f,
 		    f->path);
 		goto out;
 	}
-	size = (size_t)(f->bytes < cap ? f->bytes : cap) + 1;
-	if ((buf = malloc(size + 1)) == NULL) {
-		error_set(e, ERR_NOMEM, "out of memory");
-		goto out;
-	}
 	/* It may have grown since the walk: up to the cap, still. */
-	for (;;) {
-		if (n == size) {
-			if (n > cap) {
-				error_set(e, ERR_INVALID,
-				    "'%s' grew past %llu bytes (the "
-				    "dispatcher's max_file_bytes)",
-				    f->path, (unsigned long long)cap);
-				goto out;
-			}
-			size = size * 2 > cap + 1 ? (size_t)cap + 1 : size * 2;
-			if ((grown = realloc(buf, size + 1)) == NULL) {
-				error_set(e, ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			buf = grown;
-		}
-		got = read(fd, buf + n, size - n);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got == -1) {
-			error_set(e, ERR_NOTFOUND, "cannot read '%s': %s",
-			    f->path, strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-	rc = 0;
+	if (util_read_grow(fd, (size_t)(f->bytes < cap ? f->bytes : cap),
+		(size_t)cap, &buf, len) == 0) {
+		*out = (unsigned char *)buf;
+		rc = 0;
+	} else if (errno == EFBIG)
+		error_set(e, ERR_INVALID,
+		    "'%s' grew past %llu bytes (the dispatcher's "
+		    "max_file_bytes)",
+		    f->path, (unsigned long long)cap);
+	else if (errno == ENOMEM)
+		error_set(e, ERR_NOMEM, "out of memory");
+	else
+		error_set(e, ERR_NOTFOUND, "cannot read '%s': %s", f->path,
+		    strerror(errno));
 out:
-	free(buf);
 	close(fd);
 	return rc;
 }

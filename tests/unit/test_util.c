@@ -447,6 +447,89 @@ util_read_file_at__missing__not_found(void **state)
 	assert_null(text);
 }
 
+/* A pipe holding n bytes of 'x' and closed for writing; its read end. */
+static int
+pipe_of(size_t n)
+{
+	char buf[4096];
+	int fds[2];
+
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(pipe(fds), 0);
+	assert_true(n <= sizeof(buf));
+	assert_int_equal(write(fds[1], buf, n), (ssize_t)n);
+	close(fds[1]);
+	return fds[0];
+}
+
+static void
+util_read_grow__more_than_hint__grows_to_all(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int fd = pipe_of(3000);
+
+	(void)state;
+	/* A hint far below what comes: the buffer doubles, then stops at
+	   what the descriptor holds. */
+	assert_int_equal(util_read_grow(fd, 1, 4000, &text, &len), 0);
+	assert_int_equal(len, 3000);
+	assert_int_equal(strlen(text), 3000);
+	assert_int_equal(text[2999], 'x');
+	free(text);
+	close(fd);
+}
+
+static void
+util_read_grow__exactly_cap__accepted(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int fd = pipe_of(1000);
+
+	(void)state;
+	assert_int_equal(util_read_grow(fd, 0, 1000, &text, &len), 0);
+	assert_int_equal(len, 1000);
+	assert_int_equal(text[1000], '\0');
+	free(text);
+	close(fd);
+}
+
+static void
+util_read_grow__past_cap__efbig(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int fd = pipe_of(1001);
+
+	(void)state;
+	/* With a hint that says it fits, and without one. */
+	assert_int_equal(util_read_grow(fd, 1000, 1000, &text, &len), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_null(text);
+	close(fd);
+	fd = pipe_of(1001);
+	assert_int_equal(util_read_grow(fd, 0, 1000, &text, &len), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_null(text);
+	close(fd);
+}
+
+static void
+util_read_grow__read_error__its_errno(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	(void)state;
+	assert_true(fd != -1);
+	assert_int_equal(util_read_grow(fd, 0, 16, &text, &len), -1);
+	assert_int_equal(errno, EBADF);
+	assert_null(text);
+	close(fd);
+}
+
 static void
 util_parse_u64__decimal__parsed(void **state)
 {
@@ -593,6 +676,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    util_read_file_at__missing__not_found, tmpdir_setup,
 		    tmpdir_teardown),
+		cmocka_unit_test(util_read_grow__more_than_hint__grows_to_all),
+		cmocka_unit_test(util_read_grow__exactly_cap__accepted),
+		cmocka_unit_test(util_read_grow__past_cap__efbig),
+		cmocka_unit_test(util_read_grow__read_error__its_errno),
 		cmocka_unit_test(util_parse_u64__decimal__parsed),
 		cmocka_unit_test(util_parse_u64__not_a_whole_number__refused),
 		cmocka_unit_test(util_time_rfc3339__epoch__formatted),
