@@ -467,8 +467,6 @@ follow_query(struct core *c, struct evhttp_request *req, uint64_t offset[2],
 {
 	static const char *const names[3] = { "stdout_offset", "stderr_offset",
 		"attempt" };
-	const char *q = evhttp_uri_get_query(
-	    evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq params;
 	struct evkeyval *kv;
 	uint64_t v[3] = { 0, 0, 0 };
@@ -476,11 +474,7 @@ follow_query(struct core *c, struct evhttp_request *req, uint64_t offset[2],
 	char msg[128];
 	bool ok = true;
 
-	TAILQ_INIT(&params);
-	if (q != NULL &&
-	    (evhttp_parse_query_str(q, &params) == -1 ||
-		strstr(q, "%00") != NULL)) {
-		evhttp_clear_headers(&params);
+	if (!reply_query(req, &params)) {
 		reply_error(&c->metrics, req, 400,
 		    "the query string is not NAME=VALUE&...", "query");
 		return false;

@@ -911,27 +911,20 @@ static bool
 judge0_query(struct core *c, struct evhttp_request *req,
     struct judge0_show *show, bool *wait, char **tokens)
 {
-	const char *q = evhttp_uri_get_query(
-	    evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq params;
 	const char *v;
 	char bad[256], msg[300];
 	bool ok = true;
 
-	TAILQ_INIT(&params);
 	show->base64 = false;
 	show->fields = J0_DEFAULT_FIELDS;
 	if (wait != NULL)
 		*wait = false;
 	if (tokens != NULL)
 		*tokens = NULL;
-	/* A NUL (%00) would cut a value short without a word. */
-	if (q != NULL &&
-	    (evhttp_parse_query_str(q, &params) == -1 ||
-		strstr(q, "%00") != NULL)) {
+	if (!reply_query(req, &params)) {
 		judge0_error(c, req, 400,
 		    "the query string is not NAME=VALUE&...");
-		evhttp_clear_headers(&params);
 		return false;
 	}
 	v = evhttp_find_header(&params, "base64_encoded");

@@ -3,8 +3,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
 
 #include "reply.h"
 
@@ -149,4 +151,22 @@ reply_raw(struct metrics *m, struct evhttp_request *req,
 	evhttp_send_reply(req, 200, "OK", buf);
 	evbuffer_free(buf);
 	reply_done(m, req, 200, len);
+}
+
+/* See reply.h. */
+bool
+reply_query(struct evhttp_request *req, struct evkeyvalq *params)
+{
+	const char *q = evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req));
+
+	TAILQ_INIT(params);
+	if (q == NULL)
+		return true;
+	if (evhttp_parse_query_str(q, params) == -1 ||
+	    strstr(q, "%00") != NULL) {
+		evhttp_clear_headers(params);
+		return false;
+	}
+	return true;
 }

@@ -1,12 +1,14 @@
 /*
  * Answers to HTTP requests on libevent's evhttp: JSON documents, the API's
- * error documents, and raw bytes.  Each reply is counted in m for /metrics
+ * error documents, and raw bytes; and the one reading of a request's query
+ * string.  Each reply is counted in m for /metrics
  * (metrics.h), timed and, with access_log on, logged (access.h).  Used on
  * the main thread by the server and the long polls.
  */
 #ifndef SLUICE_DISPATCHER_REPLY_H
 #define SLUICE_DISPATCHER_REPLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <event2/buffer.h>
@@ -41,5 +43,14 @@ void reply_empty(struct metrics *m, struct evhttp_request *req, int status);
 /* Reply 200 with len bytes of data of the given Content-Type. */
 void reply_raw(struct metrics *m, struct evhttp_request *req,
     const char *content_type, const char *data, size_t len);
+
+/*
+ * The request's query string as NAME=VALUE pairs into params (TAILQ_INIT
+ * done here; the caller clears them with evhttp_clear_headers()).  False,
+ * params empty, for a query that is not NAME=VALUE&... or that holds a
+ * NUL (%00), which would cut a value short without a word; the caller
+ * answers 400 in its API's words.
+ */
+bool reply_query(struct evhttp_request *req, struct evkeyvalq *params);
 
 #endif

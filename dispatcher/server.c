@@ -331,8 +331,6 @@ static bool
 server_seconds(struct core *c, struct evhttp_request *req, const char *name,
     double dflt, double *out)
 {
-	const char *q = evhttp_uri_get_query(
-	    evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq params;
 	struct evkeyval *kv;
 	char msg[96];
@@ -341,12 +339,7 @@ server_seconds(struct core *c, struct evhttp_request *req, const char *name,
 	size_t digits;
 	int n = 0;
 
-	TAILQ_INIT(&params);
-	/* A NUL (%00) would cut a value short without a word. */
-	if (q != NULL &&
-	    (evhttp_parse_query_str(q, &params) == -1 ||
-		strstr(q, "%00") != NULL)) {
-		evhttp_clear_headers(&params);
+	if (!reply_query(req, &params)) {
 		reply_error(&c->metrics, req, 400,
 		    "the query string is not NAME=VALUE&...", "query");
 		return false;
@@ -928,8 +921,6 @@ static void
 server_list(struct core *c, struct evhttp_request *req,
     const struct settings_token *tok)
 {
-	const char *q = evhttp_uri_get_query(
-	    evhttp_request_get_evhttp_uri(req));
 	struct server_list_query *lq = NULL;
 	struct evkeyvalq params;
 	const char *field = NULL;
@@ -939,12 +930,11 @@ server_list(struct core *c, struct evhttp_request *req,
 	struct error e;
 	int status, n = 0;
 
-	TAILQ_INIT(&params);
 	if ((lq = calloc(1, sizeof(*lq))) == NULL) {
 		reply_error(&c->metrics, req, 500, "out of memory", NULL);
 		return;
 	}
-	if (q != NULL && evhttp_parse_query_str(q, &params) == -1) {
+	if (!reply_query(req, &params)) {
 		reply_error(&c->metrics, req, 400, "bad query", "query");
 		goto out;
 	}

@@ -114,7 +114,8 @@ tap_cmp "$(api GET '/v1/jobs?limit=1000' "" "$TOKEN_ADMIN" | jq '.jobs | length'
 	"the admin token lists every job"
 tap_is "$(api GET '/v1/jobs?limit=1' | jq 'has("next_before") and (.jobs[0] | has("stdout") | not)')" true \
 	"list entries carry no inline output"
-for bad in 'state=DONE' 'limit=0' 'limit=abc' 'limit=5000' 'before=-1'; do
+for bad in 'state=DONE' 'limit=0' 'limit=abc' 'limit=5000' 'before=-1' \
+	'state=RUNNING%00x'; do
 	api GET "/v1/jobs?$bad" >/dev/null
 	tap_is "$(http_status)" 400 "GET /v1/jobs?$bad answers 400"
 done
