@@ -269,6 +269,26 @@ sup_kill(struct sup *s, enum verdict_kill why)
 	}
 }
 
+/*
+ * If init was started and is not reaped yet, kill it and wait for it (its
+ * end is the end of its PID namespace: the kernel has killed every other
+ * process of it).  Only then may the slot's cgroup be removed or its lock
+ * freed: else the next job could take the slot while this one's processes
+ * still run in it.
+ */
+static void
+sup_reap(struct sup *s)
+{
+	if (s->init <= 0 || s->reaped)
+		return;
+	(void)kill(s->init, SIGKILL);
+	while (waitpid(s->init, NULL, 0) == -1 && errno == EINTR)
+		;
+	s->reaped = true;
+	if (s->end_mono.tv_sec == 0 && s->end_mono.tv_nsec == 0)
+		clock_gettime(CLOCK_MONOTONIC, &s->end_mono);
+}
+
 /* The job's CPU seconds in a reading of the cgroup's CPU time. */
 static double
 sup_cpu_cgroup(const struct sup *s, uint64_t ns)
@@ -1147,11 +1167,7 @@ static void __attribute__((noreturn)) sup_discard(struct sup *s)
 {
 	struct error e;
 
-	if (s->init > 0) {
-		(void)kill(s->init, SIGKILL);
-		while (waitpid(s->init, NULL, 0) == -1 && errno == EINTR)
-			;
-	}
+	sup_reap(s);
 	(void)cgroup_destroy(s->sj->cg, s->p->uid, &e);
 	_exit(0);
 }
@@ -1522,6 +1538,10 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 	struct error e;
 	size_t n;
 
+	/* Whichever way the job ended (a failure in the loop or before it
+	   included), nothing of it runs past here: the cgroup is removed
+	   and the slot's lock freed below. */
+	sup_reap(s);
 	if (s->sj->jd == NULL)
 		sup_discard(s);
 	result_init(&r);
@@ -1619,14 +1639,9 @@ supervise_main(struct supervise_job *sj)
 		    strerror(errno));
 		sup_finish(&s);
 	}
+	/* sup_finish() waits for init, so that nothing of it is left. */
 	if (!sup_start(&s)) {
 		sup_kill(&s, KILL_NONE);
-		/* Wait for init so nothing of it is left. */
-		if (s.init > 0)
-			while (waitpid(s.init, NULL, 0) == -1 && errno == EINTR)
-				;
-		s.reaped = true;
-		clock_gettime(CLOCK_MONOTONIC, &s.end_mono);
 		sup_finish(&s);
 	}
 	if (sj->parkfd != -1)
