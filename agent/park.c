@@ -440,11 +440,8 @@ park_hand(struct park *k, const struct jobdir *jd, int evfd,
 	ssize_t n;
 
 	memset(&j, 0, PARK_HEAD);
-	j.owner = jd->owner;
-	j.group = jd->group;
-	j.dev = jd->dev;
-	j.ino = jd->ino;
-	snprintf(j.name, sizeof(j.name), "%s", jd->name);
+	j.jd = *jd;
+	j.jd.fd = j.jd.parentfd = -1; /* the descriptors go as such */
 	n = park_tail(k, p, j.tail, sizeof(j.tail));
 	iov[0].iov_base = &j;
 	iov[0].iov_len = PARK_HEAD;
@@ -480,16 +477,17 @@ park_discard(struct park *k)
 
 /* See park.h. */
 int
-park_recv(int sock, struct park_job *j, size_t *tail_len, int *jdfd, int *evfd)
+park_recv(int sock, struct park_job *j, size_t *tail_len, int *evfd)
 {
 	int fds[2];
 	ssize_t r;
 
 	r = sandbox_recv_fds(sock, j, sizeof(*j), fds, 2);
-	*jdfd = fds[0];
+	j->jd.fd = fds[0];
+	j->jd.parentfd = -1;
 	*evfd = fds[1];
 	if (r <= 0 || (size_t)r <= PARK_HEAD ||
-	    memchr(j->name, '\0', sizeof(j->name)) == NULL)
+	    memchr(j->jd.name, '\0', sizeof(j->jd.name)) == NULL)
 		return -1;
 	*tail_len = (size_t)r - PARK_HEAD;
 	return 0;

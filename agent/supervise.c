@@ -1183,7 +1183,6 @@ static void
 sup_handoff(struct sup *s)
 {
 	static struct park_job j;
-	static struct jobdir jd;
 	struct pollfd pfd[3] = { { s->sj->parkfd, POLLIN, 0 },
 		{ s->sigfd, POLLIN, 0 }, { s->zreply, POLLIN, 0 } };
 	uint64_t cpu_copy = 0, now;
@@ -1196,18 +1195,12 @@ sup_handoff(struct sup *s)
 	   session parks another. */
 	if (poll(pfd, 3, (PARK_MAX_SECONDS + 5) * 1000) != 1 ||
 	    pfd[1].revents != 0 || pfd[2].revents != 0 ||
-	    park_recv(s->sj->parkfd, &j, &len, &jd.fd, &evfd) == -1)
+	    park_recv(s->sj->parkfd, &j, &len, &evfd) == -1)
 		sup_discard(s);
 	close(s->sj->parkfd);
 	close(s->sj->parked_lock);
 	s->sj->parkfd = s->sj->parked_lock = -1;
-	jd.parentfd = -1;
-	jd.owner = j.owner;
-	jd.group = j.group;
-	jd.dev = j.dev;
-	jd.ino = j.ino;
-	memcpy(jd.name, j.name, sizeof(jd.name));
-	s->sj->jd = &jd;
+	s->sj->jd = &j.jd;
 	s->sj->evfd = evfd;
 	if ((s->out.file = sup_output_file(s, "stdout")) == -1 ||
 	    (s->err.file = sup_output_file(s, "stderr")) == -1)
@@ -1218,7 +1211,7 @@ sup_handoff(struct sup *s)
 	}
 	if ((in = sup_stdin(s)) == -1)
 		goto fail;
-	if ((files = openat(jd.fd, "files",
+	if ((files = openat(j.jd.fd, "files",
 		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		sup_fail(s, "cannot open files/: %s", strerror(errno));
 		goto fail;
@@ -1227,8 +1220,8 @@ sup_handoff(struct sup *s)
 	   job's, as a cold start's are. */
 	if (s->sj->cg->cpu)
 		(void)cgroup_cpu_ns(s->sj->cg, s->p->uid, &cpu_copy);
-	if (sandbox_send(s->sock, SANDBOX_FILES, (int32_t)jd.owner, NULL, files,
-		NULL) == -1) {
+	if (sandbox_send(s->sock, SANDBOX_FILES, (int32_t)j.jd.owner, NULL,
+		files, NULL) == -1) {
 		sup_fail(s, "the sandbox's init died before the handoff");
 		goto fail;
 	}
