@@ -54,27 +54,39 @@
 #define SUPERVISE_SETUP_SECONDS 30
 #define SUPERVISE_CPU_TICK_MIN 0.005
 
+/* What woke the loop; the first four are the streams of captured output,
+   their indexes in struct sup's st[]. */
 enum sup_source {
+	SUP_OUT,
+	SUP_ERR,
+	SUP_COUT, /* a compile stage's */
+	SUP_CERR,
 	SRC_SIGNAL,
 	SRC_SOCK,
-	SRC_STDOUT,
-	SRC_STDERR,
 	SRC_WALL,
 	SRC_CPU,
 	SRC_CANCEL,
 	SRC_NOTIFY,
-	SRC_CSTDOUT,
-	SRC_CSTDERR,
 	SRC_ZYGOTE
 };
+#define SUP_NSTREAMS (SUP_CERR + 1)
 
 /* One stream of captured output. */
 struct sup_stream {
 	const char *name;
+	const char *file_name; /* in the job directory */
 	int pipe; /* read end, -1 once at EOF */
-	int file; /* JOBDIR/stdout or stderr */
+	int file; /* JOBDIR/file_name */
 	uint64_t kept; /* bytes written to the file */
 	uint64_t seen; /* bytes read from the pipe */
+};
+
+/* The streams as the supervisor starts. */
+static const struct sup_stream sup_streams_init[SUP_NSTREAMS] = {
+	{ "stdout", "stdout", -1, -1, 0, 0 },
+	{ "stderr", "stderr", -1, -1, 0, 0 },
+	{ "the compile stage's stdout", "compile.stdout", -1, -1, 0, 0 },
+	{ "the compile stage's stderr", "compile.stderr", -1, -1, 0, 0 },
 };
 
 struct sup {
@@ -88,8 +100,8 @@ struct sup {
 	   the reply socket its messages and status come on; else -1. */
 	int zout, zerr, zrunner, zreply;
 	struct filter_prog prog; /* the run's filter, for the zygote */
-	struct sup_stream out, err;
-	struct sup_stream cout, cerr; /* a compile stage's output */
+	/* The run's stdout and stderr, then a compile stage's. */
+	struct sup_stream st[SUP_NSTREAMS];
 	bool compiling; /* the compile stage runs, or failed */
 	const struct limits *lim; /* the limits of the stage that runs */
 	struct result_stage cres; /* a compile stage that ended ok */
@@ -402,6 +414,27 @@ sup_watch_cancel(struct sup *s)
 
 static void sup_stage(struct sup *s, int status);
 
+/* The compile stage's part of the result, its verdict in c. */
+static struct result_stage
+sup_stage_result(const struct sup *s, const struct result *c,
+    double cpu_seconds, double wall_seconds, uint64_t memory_peak_bytes)
+{
+	const struct sup_stream *out = &s->st[SUP_COUT],
+				*err = &s->st[SUP_CERR];
+
+	return (struct result_stage){ .verdict = c->verdict,
+		.exit_code = c->exit_code,
+		.signal = c->signal,
+		.cpu_seconds = cpu_seconds,
+		.wall_seconds = wall_seconds,
+		.memory_peak_bytes = memory_peak_bytes,
+		.stdout_bytes = out->kept,
+		.stderr_bytes = err->kept,
+		.stdout_truncated = out->seen > out->kept,
+		.stderr_truncated = err->seen > err->kept,
+		.limits = s->p->compile.limits };
+}
+
 /* Whether the OOM killer has killed in the slot's cgroup since the run
    started. */
 static bool
@@ -556,8 +589,8 @@ sup_stage(struct sup *s, int status)
 	}
 	s->facts.have_status = true;
 	s->facts.status = status;
-	sup_drain(s, &s->cout);
-	sup_drain(s, &s->cerr);
+	sup_drain(s, &s->st[SUP_COUT]);
+	sup_drain(s, &s->st[SUP_CERR]);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	cpu = sup_cpu_used(s);
 	if (cgroup_stats(s->sj->cg, s->p->uid, &cst, &e) == -1) {
@@ -577,14 +610,9 @@ sup_stage(struct sup *s, int status)
 		sup_kill(s, KILL_NONE);
 		return;
 	}
-	s->cres.verdict = VERDICT_OK;
-	s->cres.exit_code = 0;
-	s->cres.cpu_seconds = cpu;
-	s->cres.wall_seconds = util_elapsed(&s->start_mono, &now);
-	s->cres.memory_peak_bytes = cst.memory_peak_bytes;
-	s->cres.stdout_bytes = s->cout.kept;
-	s->cres.stderr_bytes = s->cerr.kept;
-	s->cres.limits = s->p->compile.limits;
+	/* Its output is drained and closed: nothing more of it comes. */
+	s->cres = sup_stage_result(s, &tmp, cpu,
+	    util_elapsed(&s->start_mono, &now), cst.memory_peak_bytes);
 	/* The run, from here: its own facts, clocks and listener. */
 	s->oom_base = cst.oom_kills;
 	s->cpu_base_ns = cst.cpu_ns;
@@ -622,6 +650,12 @@ sup_dispatch(struct sup *s, const struct epoll_event *ev)
 	uint64_t ticks;
 
 	switch ((enum sup_source)ev->data.u32) {
+	case SUP_OUT:
+	case SUP_ERR:
+	case SUP_COUT:
+	case SUP_CERR:
+		sup_output(s, &s->st[ev->data.u32]);
+		break;
 	case SRC_SIGNAL:
 		sup_signal(s);
 		break;
@@ -630,18 +664,6 @@ sup_dispatch(struct sup *s, const struct epoll_event *ev)
 		break;
 	case SRC_ZYGOTE:
 		sup_message(s, &s->zreply);
-		break;
-	case SRC_STDOUT:
-		sup_output(s, &s->out);
-		break;
-	case SRC_STDERR:
-		sup_output(s, &s->err);
-		break;
-	case SRC_CSTDOUT:
-		sup_output(s, &s->cout);
-		break;
-	case SRC_CSTDERR:
-		sup_output(s, &s->cerr);
 		break;
 	case SRC_WALL:
 		if (read(s->wallfd, &ticks, sizeof(ticks)) == sizeof(ticks))
@@ -661,16 +683,23 @@ sup_dispatch(struct sup *s, const struct epoll_event *ev)
 	}
 }
 
-/* Create JOBDIR/<name> for captured output. */
-static int
-sup_output_file(struct sup *s, const char *name)
+/* Create the files in JOBDIR of streams from to to - 1, in order. */
+static bool
+sup_output_files(struct sup *s, int from, int to)
 {
-	int fd = openat(s->sj->jd->fd, name,
-	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	const char *name;
 
-	if (fd == -1)
-		sup_fail(s, "cannot create %s: %s", name, strerror(errno));
-	return fd;
+	for (; from < to; from++) {
+		name = s->st[from].file_name;
+		s->st[from].file = openat(s->sj->jd->fd, name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (s->st[from].file == -1) {
+			sup_fail(s, "cannot create %s: %s", name,
+			    strerror(errno));
+			return false;
+		}
+	}
+	return true;
 }
 
 /*
@@ -822,7 +851,7 @@ static bool
 sup_spawn(struct sup *s)
 {
 	char root[PATH_MAX], empty[PATH_MAX];
-	/* out, err, socket, compile out and err pairs */
+	/* the pipes of stream i (enum sup_source) at 2i, the socket at 8 */
 	int fds[10] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	struct sandbox_io io;
 	int runner[2] = { -1, -1 };
@@ -852,11 +881,11 @@ sup_spawn(struct sup *s)
 	}
 	if (pipe2(&fds[0], O_CLOEXEC) == -1 ||
 	    pipe2(&fds[2], O_CLOEXEC) == -1 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, &fds[4]) ==
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, &fds[8]) ==
 		-1 ||
 	    (s->p->has_compile &&
-		(pipe2(&fds[6], O_CLOEXEC) == -1 ||
-		    pipe2(&fds[8], O_CLOEXEC) == -1))) {
+		(pipe2(&fds[4], O_CLOEXEC) == -1 ||
+		    pipe2(&fds[6], O_CLOEXEC) == -1))) {
 		sup_fail(s, "cannot make pipes: %s", strerror(errno));
 		goto out;
 	}
@@ -873,7 +902,7 @@ sup_spawn(struct sup *s)
 	io.stdin_fd = in;
 	io.stdout_fd = fds[1];
 	io.stderr_fd = fds[3];
-	io.sock = fds[5];
+	io.sock = fds[9];
 	io.files_dirfd = files;
 	io.files_owner = s->sj->jd != NULL ? s->sj->jd->owner : 0;
 	/* In the job's user namespace the agent's account, who owns the
@@ -905,8 +934,8 @@ sup_spawn(struct sup *s)
 			goto out;
 		}
 	}
-	io.compile_out_fd = fds[7];
-	io.compile_err_fd = fds[9];
+	io.compile_out_fd = fds[5];
+	io.compile_err_fd = fds[7];
 	if ((s->init = sup_clone(s, &s->attached)) == -1) {
 		sup_fail(s, "cannot create namespaces: %s", strerror(errno));
 		goto out;
@@ -918,17 +947,14 @@ sup_spawn(struct sup *s)
 		signal(SIGHUP, SIG_DFL);
 		sandbox_init_main(s->p, &io);
 	}
-	s->out.pipe = fds[0];
-	s->err.pipe = fds[2];
-	s->sock = fds[4];
-	s->cout.pipe = fds[6];
-	s->cerr.pipe = fds[8];
-	fds[0] = fds[2] = fds[4] = fds[6] = fds[8] = -1;
-	(void)fcntl(s->out.pipe, F_SETFL, O_NONBLOCK);
-	(void)fcntl(s->err.pipe, F_SETFL, O_NONBLOCK);
-	if (s->cout.pipe != -1) {
-		(void)fcntl(s->cout.pipe, F_SETFL, O_NONBLOCK);
-		(void)fcntl(s->cerr.pipe, F_SETFL, O_NONBLOCK);
+	s->sock = fds[8];
+	fds[8] = -1;
+	/* The read ends (a compile stage's -1 without one). */
+	for (i = 0; i < SUP_NSTREAMS; i++) {
+		s->st[i].pipe = fds[2 * i];
+		fds[2 * i] = -1;
+		if (s->st[i].pipe != -1)
+			(void)fcntl(s->st[i].pipe, F_SETFL, O_NONBLOCK);
 	}
 out:
 	for (i = 0; i < 10; i++)
@@ -1202,8 +1228,7 @@ sup_handoff(struct sup *s)
 	s->sj->parkfd = s->sj->parked_lock = -1;
 	s->sj->jd = &j.jd;
 	s->sj->evfd = evfd;
-	if ((s->out.file = sup_output_file(s, "stdout")) == -1 ||
-	    (s->err.file = sup_output_file(s, "stderr")) == -1)
+	if (!sup_output_files(s, SUP_OUT, SUP_COUT))
 		goto fail;
 	if (sup_watch_cancel(s) == -1) {
 		sup_fail(s, "cannot watch for a cancel: %s", strerror(errno));
@@ -1363,15 +1388,17 @@ static void
 sup_loop(struct sup *s)
 {
 	struct epoll_event evs[16];
+	bool bad;
 	int n, i;
 
-	if (sup_watch(s, s->sock, SRC_SOCK) == -1 ||
-	    (s->zreply != -1 && sup_watch(s, s->zreply, SRC_ZYGOTE) == -1) ||
-	    sup_watch(s, s->out.pipe, SRC_STDOUT) == -1 ||
-	    sup_watch(s, s->err.pipe, SRC_STDERR) == -1 ||
-	    (s->cout.pipe != -1 &&
-		(sup_watch(s, s->cout.pipe, SRC_CSTDOUT) == -1 ||
-		    sup_watch(s, s->cerr.pipe, SRC_CSTDERR) == -1))) {
+	/* Every stream's pipe is open here but a compile stage's without
+	   one (sup_spawn()). */
+	bad = sup_watch(s, s->sock, SRC_SOCK) == -1 ||
+	    (s->zreply != -1 && sup_watch(s, s->zreply, SRC_ZYGOTE) == -1);
+	for (i = 0; i < SUP_NSTREAMS && !bad; i++)
+		bad = s->st[i].pipe != -1 &&
+		    sup_watch(s, s->st[i].pipe, (enum sup_source)i) == -1;
+	if (bad) {
 		sup_fail(s, "epoll: %s", strerror(errno));
 		sup_kill(s, KILL_NONE);
 	}
@@ -1380,8 +1407,9 @@ sup_loop(struct sup *s)
 	/* A cancel that came before the watch existed. */
 	if (faccessat(s->sj->jd->fd, "cancel", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		sup_kill(s, KILL_CANCEL);
-	while (!s->reaped || s->out.pipe != -1 || s->err.pipe != -1 ||
-	    s->cout.pipe != -1 || s->cerr.pipe != -1) {
+	while (!s->reaped || s->st[SUP_OUT].pipe != -1 ||
+	    s->st[SUP_ERR].pipe != -1 || s->st[SUP_COUT].pipe != -1 ||
+	    s->st[SUP_CERR].pipe != -1) {
 		n = epoll_wait(s->epfd, evs, 16, -1);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -1394,12 +1422,8 @@ sup_loop(struct sup *s)
 			sup_dispatch(s, &evs[i]);
 		/* init is gone, and with it every process of the namespace:
 		   what they wrote is in the pipes. */
-		if (s->reaped) {
-			sup_drain(s, &s->out);
-			sup_drain(s, &s->err);
-			sup_drain(s, &s->cout);
-			sup_drain(s, &s->cerr);
-		}
+		for (i = 0; i < SUP_NSTREAMS && s->reaped; i++)
+			sup_drain(s, &s->st[i]);
 	}
 	/* init sends the status just before it exits; it may still be
 	   queued behind the SIGCHLD. */
@@ -1496,17 +1520,8 @@ sup_compile_failed(struct sup *s, struct result *r)
 	s->facts.limits = &s->p->compile.limits;
 	s->facts.clamped = s->p->compile.clamped;
 	verdict_decide(&s->facts, &c);
-	r->compile = (struct result_stage){ .verdict = c.verdict,
-		.exit_code = c.exit_code,
-		.signal = c.signal,
-		.cpu_seconds = r->cpu_seconds,
-		.wall_seconds = r->wall_seconds,
-		.memory_peak_bytes = r->memory_peak_bytes,
-		.stdout_bytes = s->cout.kept,
-		.stderr_bytes = s->cerr.kept,
-		.stdout_truncated = s->cout.seen > s->cout.kept,
-		.stderr_truncated = s->cerr.seen > s->cerr.kept,
-		.limits = s->p->compile.limits };
+	r->compile = sup_stage_result(s, &c, r->cpu_seconds, r->wall_seconds,
+	    r->memory_peak_bytes);
 	r->exit_code = -1;
 	r->signal = 0;
 	r->cpu_seconds = r->wall_seconds = 0;
@@ -1541,10 +1556,10 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 	r.limits = s->p->limits;
 	sup_measure(s, &r);
 	skipped = sup_collect(s, &r);
-	r.stdout_bytes = s->out.kept;
-	r.stderr_bytes = s->err.kept;
-	r.stdout_truncated = s->out.seen > s->out.kept;
-	r.stderr_truncated = s->err.seen > s->err.kept;
+	r.stdout_bytes = s->st[SUP_OUT].kept;
+	r.stderr_bytes = s->st[SUP_ERR].kept;
+	r.stdout_truncated = s->st[SUP_OUT].seen > s->st[SUP_OUT].kept;
+	r.stderr_truncated = s->st[SUP_ERR].seen > s->st[SUP_ERR].kept;
 	if (s->facts.cpu_seconds < r.cpu_seconds)
 		s->facts.cpu_seconds = r.cpu_seconds;
 	if (s->compiling)
@@ -1555,8 +1570,6 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 		verdict_decide(&s->facts, &r);
 		r.has_compile = s->p->has_compile;
 		r.compile = s->cres;
-		r.compile.stdout_truncated = s->cout.seen > s->cout.kept;
-		r.compile.stderr_truncated = s->cerr.seen > s->cerr.kept;
 	}
 	if (skipped > 0 && (n = strlen(r.message)) < sizeof(r.message))
 		snprintf(r.message + n, sizeof(r.message) - n,
@@ -1590,12 +1603,7 @@ supervise_main(struct supervise_job *sj)
 	s.sock = s.epfd = s.sigfd = s.wallfd = s.cpufd = s.inofd = -1;
 	s.notifyfd = s.outdirfd = s.runner = -1;
 	s.zout = s.zerr = s.zrunner = s.zreply = -1;
-	s.out.name = "stdout";
-	s.err.name = "stderr";
-	s.out.pipe = s.err.pipe = s.out.file = s.err.file = -1;
-	s.cout.name = "the compile stage's stdout";
-	s.cerr.name = "the compile stage's stderr";
-	s.cout.pipe = s.cerr.pipe = s.cout.file = s.cerr.file = -1;
+	memcpy(s.st, sup_streams_init, sizeof(s.st));
 	s.peakfd = -1;
 	s.compiling = s.p->has_compile;
 	s.lim = s.compiling ? &s.p->compile.limits : &s.p->limits;
@@ -1619,13 +1627,8 @@ supervise_main(struct supervise_job *sj)
 		sup_fail(&s, "%s", e.msg);
 		sup_finish(&s);
 	}
-	if (sj->parkfd == -1 &&
-	    ((s.out.file = sup_output_file(&s, "stdout")) == -1 ||
-		(s.err.file = sup_output_file(&s, "stderr")) == -1))
-		sup_finish(&s);
-	if (s.compiling &&
-	    ((s.cout.file = sup_output_file(&s, "compile.stdout")) == -1 ||
-		(s.cerr.file = sup_output_file(&s, "compile.stderr")) == -1))
+	if ((sj->parkfd == -1 && !sup_output_files(&s, SUP_OUT, SUP_COUT)) ||
+	    (s.compiling && !sup_output_files(&s, SUP_COUT, SUP_NSTREAMS)))
 		sup_finish(&s);
 	if (sup_loop_init(&s) == -1) {
 		sup_fail(&s, "cannot set up the supervisor: %s",
