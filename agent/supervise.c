@@ -856,28 +856,24 @@ sup_spawn(struct sup *s)
 	struct sandbox_io io;
 	int runner[2] = { -1, -1 };
 	sigset_t all;
-	int in, files, i;
+	int in, files = -1, i;
 
 	/* A warm start has no job yet: its stdin and submission come at the
 	   handoff, and its runner gets a socket to take them on. */
 	if (s->sj->parkfd != -1) {
-		files = -1;
 		if ((in = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
 		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 			runner) == -1) {
 			sup_fail(s, "cannot park: %s", strerror(errno));
-			if (in != -1)
-				close(in);
-			return false;
+			goto out;
 		}
 		s->runner = runner[0];
 	} else if ((in = sup_stdin(s)) == -1)
-		return false;
+		goto out;
 	else if ((files = openat(s->sj->jd->fd, "files",
 		      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		sup_fail(s, "cannot open files/: %s", strerror(errno));
-		close(in);
-		return false;
+		goto out;
 	}
 	if (pipe2(&fds[0], O_CLOEXEC) == -1 ||
 	    pipe2(&fds[2], O_CLOEXEC) == -1 ||
@@ -967,26 +963,27 @@ out:
 	s->sj->template_fd = -1;
 	if (runner[1] != -1)
 		close(runner[1]);
-	close(in);
+	if (in != -1)
+		close(in);
 	if (files != -1)
 		close(files);
 	return s->init > 0;
 }
 
 /*
- * One message from init within timeout_s seconds (0: only one already
- * queued), as sandbox_recv() reads it; 0, or -1 when none came or init has
- * gone.
+ * One message on sock (init's, or a zygote's reply socket) within
+ * timeout_s seconds (0: only one already queued), as sandbox_recv() reads
+ * it; 0, or -1 when none came or its sender has gone.
  */
 static int
-sup_recv(struct sup *s, struct sandbox_msg *m, int *fd, int timeout_s)
+sup_recv(int sock, struct sandbox_msg *m, int *fd, int timeout_s)
 {
-	struct pollfd pfd = { s->sock, POLLIN, 0 };
+	struct pollfd pfd = { sock, POLLIN, 0 };
 
 	*fd = -1;
 	if (poll(&pfd, 1, timeout_s * 1000) != 1)
 		return -1;
-	return sandbox_recv(s->sock, m, fd);
+	return sandbox_recv(sock, m, fd);
 }
 
 /*
@@ -999,7 +996,7 @@ sup_setup_lost(struct sup *s, const char *what)
 	struct sandbox_msg m;
 	int fd;
 
-	if (sup_recv(s, &m, &fd, 0) == 0 && m.type == SANDBOX_ERROR)
+	if (sup_recv(s->sock, &m, &fd, 0) == 0 && m.type == SANDBOX_ERROR)
 		sup_fail(s, "%s", m.text);
 	else
 		sup_fail(s, "%s", what);
@@ -1021,7 +1018,7 @@ sup_expect_ready(struct sup *s, bool handoff, const char *lost)
 	int fd;
 
 	for (;;) {
-		if (sup_recv(s, &m, &fd, SUPERVISE_SETUP_SECONDS) == -1) {
+		if (sup_recv(s->sock, &m, &fd, SUPERVISE_SETUP_SECONDS) == -1) {
 			sup_fail(s, "%s", lost);
 			return false;
 		}
@@ -1046,23 +1043,18 @@ static int
 sup_userns_write(struct sup *s, const char *name, const char *val)
 {
 	char path[64];
-	ssize_t n;
+	ssize_t n = -1;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)s->init, name);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
-		sup_fail(s, "cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	n = write(fd, val, strlen(val));
-	if (n != (ssize_t)strlen(val)) {
-		sup_fail(s, "cannot write %s: %s", path,
-		    n == -1 ? strerror(errno) : "short write");
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) != -1)
+		n = write(fd, val, strlen(val));
+	if (n != (ssize_t)strlen(val))
+		sup_fail(s, "cannot %s %s: %s", fd == -1 ? "open" : "write",
+		    path, n == -1 ? strerror(errno) : "short write");
+	if (fd != -1)
 		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
+	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
 /*
@@ -1334,9 +1326,7 @@ sup_zygote(struct sup *s)
 	if (s->zreply == -1)
 		return false;
 	/* Its ids, limits and filter are set, or it says why not. */
-	if (poll(&(struct pollfd){ s->zreply, POLLIN, 0 }, 1,
-		SUPERVISE_SETUP_SECONDS * 1000) != 1 ||
-	    sandbox_recv(s->zreply, &m, &fd) == -1)
+	if (sup_recv(s->zreply, &m, &fd, SUPERVISE_SETUP_SECONDS) == -1)
 		sup_fail(s, "the zygote's job did not start");
 	else if (m.type == SANDBOX_ERROR)
 		sup_fail(s, "%s", m.text);
