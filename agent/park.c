@@ -280,10 +280,8 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	}
 	if (plan_warm_argv(&k->plan, park_runner) == -1 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) == -1 ||
-	    pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1) {
-		error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
+	    pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1)
 		goto fail;
-	}
 	memset(&sj, 0, sizeof(sj));
 	sj.conf = c;
 	sj.plan = &k->plan;
@@ -314,15 +312,11 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	sj.zygotefd = -1;
 	if (rt->zygote && z != NULL && park_zygote_alive(z->fd) && k->cs.cpu &&
 	    zygote_hash(k->plan.argv, k->plan.envp) == z->hash &&
-	    (sj.zygotefd = fcntl(z->fd, F_DUPFD_CLOEXEC, 3)) == -1) {
-		error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
+	    (sj.zygotefd = fcntl(z->fd, F_DUPFD_CLOEXEC, 3)) == -1)
 		goto fail;
-	}
 	if ((k->sup = supervise_start(&sj,
-		 (const int[2]){ wake[0], sock[0] })) == -1) {
-		error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
+		 (const int[2]){ wake[0], sock[0] })) == -1)
 		goto fail;
-	}
 	/* The supervisor holds the slot's locks and the wake pipe's write
 	   end now. */
 	close(slotfd);
@@ -340,6 +334,8 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	k->active = true;
 	return 0;
 fail:
+	/* Every failure after plan_build() is told so, with errno. */
+	error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
 	close(slotfd);
 	close(parked);
 	for (int i = 0; i < 2; i++) {
