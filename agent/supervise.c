@@ -1341,14 +1341,6 @@ sup_zygote(struct sup *s)
 	return ok;
 }
 
-/* Start init and take it through setup; false if it failed. */
-static bool
-sup_start(struct sup *s)
-{
-	return sup_spawn(s) && sup_setup(s) && sup_go(s) &&
-	    (s->sj->zygotefd == -1 || sup_zygote(s));
-}
-
 /* Set up the event sources of the loop. */
 static int
 sup_loop_init(struct sup *s)
@@ -1371,6 +1363,26 @@ sup_loop_init(struct sup *s)
 	    sup_watch(s, s->inofd, SRC_CANCEL) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * Create the output files (a warm start's come at the handoff), set up the
+ * loop, start init and take it through setup; false after recording why
+ * not.
+ */
+static bool
+sup_start(struct sup *s)
+{
+	if (!sup_output_files(s, s->sj->parkfd == -1 ? SUP_OUT : SUP_COUT,
+		s->compiling ? SUP_NSTREAMS : SUP_COUT))
+		return false;
+	if (sup_loop_init(s) == -1) {
+		sup_fail(s, "cannot set up the supervisor: %s",
+		    strerror(errno));
+		return false;
+	}
+	return sup_spawn(s) && sup_setup(s) && sup_go(s) &&
+	    (s->sj->zygotefd == -1 || sup_zygote(s));
 }
 
 /* Run the loop until init is gone and both pipes are closed. */
@@ -1609,30 +1621,19 @@ supervise_main(struct supervise_job *sj)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
-	    (s.sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1) {
+	    (s.sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1)
 		sup_fail(&s, "signalfd: %s", strerror(errno));
-		sup_finish(&s);
-	}
-	if (cgroup_prepare(sj->cg, s.p->uid, s.lim, &e) == -1) {
+	else if (cgroup_prepare(sj->cg, s.p->uid, s.lim, &e) == -1)
 		sup_fail(&s, "%s", e.msg);
-		sup_finish(&s);
+	else if (sup_start(&s)) {
+		if (sj->parkfd != -1)
+			sup_handoff(&s);
+		sup_loop(&s);
 	}
-	if ((sj->parkfd == -1 && !sup_output_files(&s, SUP_OUT, SUP_COUT)) ||
-	    (s.compiling && !sup_output_files(&s, SUP_COUT, SUP_NSTREAMS)))
-		sup_finish(&s);
-	if (sup_loop_init(&s) == -1) {
-		sup_fail(&s, "cannot set up the supervisor: %s",
-		    strerror(errno));
-		sup_finish(&s);
-	}
-	/* sup_finish() waits for init, so that nothing of it is left. */
-	if (!sup_start(&s)) {
-		sup_kill(&s, KILL_NONE);
-		sup_finish(&s);
-	}
-	if (sj->parkfd != -1)
-		sup_handoff(&s);
-	sup_loop(&s);
+	/* An init a failed start left (after the loop init is reaped, or
+	   was killed already): killed here, and waited for by sup_finish(),
+	   so that nothing of it is left. */
+	sup_kill(&s, KILL_NONE);
 	sup_finish(&s);
 }
 
