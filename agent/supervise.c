@@ -139,6 +139,13 @@ sup_fail(struct sup *s, const char *fmt, ...)
 	s->facts.error = s->error;
 }
 
+/* Record a sandbox failure and end the job (sup_kill(), below). */
+#define sup_abort(s, ...) \
+	do { \
+		sup_fail(s, __VA_ARGS__); \
+		sup_kill(s, KILL_NONE); \
+	} while (0)
+
 /* Append an event and wake run's follower. */
 static void
 sup_event(struct sup *s, json_t *ev)
@@ -356,11 +363,9 @@ sup_output(struct sup *s, struct sup_stream *st)
 		keep = limit - st->kept;
 		if (keep > (uint64_t)n)
 			keep = (uint64_t)n;
-		if (util_write_all(st->file, buf, keep) == -1) {
-			sup_fail(s, "cannot save %s: %s", st->name,
+		if (util_write_all(st->file, buf, keep) == -1)
+			sup_abort(s, "cannot save %s: %s", st->name,
 			    strerror(errno));
-			sup_kill(s, KILL_NONE);
-		}
 		st->kept += keep;
 	}
 	if (st->seen > limit && s->facts.killed == KILL_NONE) {
@@ -490,12 +495,10 @@ sup_message(struct sup *s, int *sock)
 		sup_stage(s, m.value);
 		break;
 	case SANDBOX_ERROR:
-		sup_fail(s, "%s", m.text);
-		sup_kill(s, KILL_NONE);
+		sup_abort(s, "%s", m.text);
 		break;
 	default:
-		sup_fail(s, "unexpected message %u from the sandbox", m.type);
-		sup_kill(s, KILL_NONE);
+		sup_abort(s, "unexpected message %u from the sandbox", m.type);
 	}
 	if (fd != -1)
 		close(fd);
@@ -582,9 +585,8 @@ sup_stage(struct sup *s, int status)
 	double cpu;
 
 	if (!s->compiling || s->facts.have_status) {
-		sup_fail(s, "unexpected message %u from the sandbox",
+		sup_abort(s, "unexpected message %u from the sandbox",
 		    SANDBOX_STAGE);
-		sup_kill(s, KILL_NONE);
 		return;
 	}
 	s->facts.have_status = true;
@@ -594,8 +596,7 @@ sup_stage(struct sup *s, int status)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	cpu = sup_cpu_used(s);
 	if (cgroup_stats(s->sj->cg, s->p->uid, &cst, &e) == -1) {
-		sup_fail(s, "%s", e.msg);
-		sup_kill(s, KILL_NONE);
+		sup_abort(s, "%s", e.msg);
 		return;
 	}
 	if (cst.oom_kills > 0)
@@ -629,18 +630,15 @@ sup_stage(struct sup *s, int status)
 	   the job's, as a limit too small to start it is (verdict.h). */
 	if (cgroup_restage(s->sj->cg, s->p->uid, &s->p->compile.limits,
 		&s->p->limits, &s->peakfd, &e) == -1) {
-		sup_fail(s, "%s", e.msg);
 		if (e.code == ERR_BUSY)
 			s->facts.memory_hit = true;
-		sup_kill(s, KILL_NONE);
+		sup_abort(s, "%s", e.msg);
 		return;
 	}
 	sup_arm(s->wallfd, s->lim->wall_seconds);
 	sup_arm(s->cpufd, s->lim->cpu_seconds / s->ncpu);
-	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1) {
-		sup_fail(s, "the sandbox's init died after the compile stage");
-		sup_kill(s, KILL_NONE);
-	}
+	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1)
+		sup_abort(s, "the sandbox's init died after the compile stage");
 }
 
 /* Dispatch one ready descriptor. */
@@ -1400,10 +1398,8 @@ sup_loop(struct sup *s)
 	for (i = 0; i < SUP_NSTREAMS && !bad; i++)
 		bad = s->st[i].pipe != -1 &&
 		    sup_watch(s, s->st[i].pipe, (enum sup_source)i) == -1;
-	if (bad) {
-		sup_fail(s, "epoll: %s", strerror(errno));
-		sup_kill(s, KILL_NONE);
-	}
+	if (bad)
+		sup_abort(s, "epoll: %s", strerror(errno));
 	sup_arm(s->wallfd, s->lim->wall_seconds);
 	sup_arm(s->cpufd, s->lim->cpu_seconds / s->ncpu);
 	/* A cancel that came before the watch existed. */
@@ -1416,8 +1412,7 @@ sup_loop(struct sup *s)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			sup_fail(s, "epoll: %s", strerror(errno));
-			sup_kill(s, KILL_NONE);
+			sup_abort(s, "epoll: %s", strerror(errno));
 			break;
 		}
 		for (i = 0; i < n; i++)
