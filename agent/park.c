@@ -280,10 +280,8 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	}
 	if (plan_warm_argv(&k->plan, park_runner) == -1 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) == -1 ||
-	    pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1) {
-		error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
+	    pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1)
 		goto fail;
-	}
 	memset(&sj, 0, sizeof(sj));
 	sj.conf = c;
 	sj.plan = &k->plan;
@@ -314,15 +312,11 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	sj.zygotefd = -1;
 	if (rt->zygote && z != NULL && park_zygote_alive(z->fd) && k->cs.cpu &&
 	    zygote_hash(k->plan.argv, k->plan.envp) == z->hash &&
-	    (sj.zygotefd = fcntl(z->fd, F_DUPFD_CLOEXEC, 3)) == -1) {
-		error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
+	    (sj.zygotefd = fcntl(z->fd, F_DUPFD_CLOEXEC, 3)) == -1)
 		goto fail;
-	}
 	if ((k->sup = supervise_start(&sj,
-		 (const int[2]){ wake[0], sock[0] })) == -1) {
-		error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
+		 (const int[2]){ wake[0], sock[0] })) == -1)
 		goto fail;
-	}
 	/* The supervisor holds the slot's locks and the wake pipe's write
 	   end now. */
 	close(slotfd);
@@ -340,6 +334,8 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	k->active = true;
 	return 0;
 fail:
+	/* Every failure after plan_build() is told so, with errno. */
+	error_set(e, ERR_SYS, "cannot park: %s", strerror(errno));
 	close(slotfd);
 	close(parked);
 	for (int i = 0; i < 2; i++) {
@@ -440,11 +436,8 @@ park_hand(struct park *k, const struct jobdir *jd, int evfd,
 	ssize_t n;
 
 	memset(&j, 0, PARK_HEAD);
-	j.owner = jd->owner;
-	j.group = jd->group;
-	j.dev = jd->dev;
-	j.ino = jd->ino;
-	snprintf(j.name, sizeof(j.name), "%s", jd->name);
+	j.jd = *jd;
+	j.jd.fd = j.jd.parentfd = -1; /* the descriptors go as such */
 	n = park_tail(k, p, j.tail, sizeof(j.tail));
 	iov[0].iov_base = &j;
 	iov[0].iov_len = PARK_HEAD;
@@ -480,16 +473,17 @@ park_discard(struct park *k)
 
 /* See park.h. */
 int
-park_recv(int sock, struct park_job *j, size_t *tail_len, int *jdfd, int *evfd)
+park_recv(int sock, struct park_job *j, size_t *tail_len, int *evfd)
 {
 	int fds[2];
 	ssize_t r;
 
 	r = sandbox_recv_fds(sock, j, sizeof(*j), fds, 2);
-	*jdfd = fds[0];
+	j->jd.fd = fds[0];
+	j->jd.parentfd = -1;
 	*evfd = fds[1];
 	if (r <= 0 || (size_t)r <= PARK_HEAD ||
-	    memchr(j->name, '\0', sizeof(j->name)) == NULL)
+	    memchr(j->jd.name, '\0', sizeof(j->jd.name)) == NULL)
 		return -1;
 	*tail_len = (size_t)r - PARK_HEAD;
 	return 0;

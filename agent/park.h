@@ -44,11 +44,7 @@
 /* What the run hands the supervisor (with the job directory and the
    events file as descriptors). */
 struct park_job {
-	uid_t owner;
-	gid_t group;
-	dev_t dev;
-	ino_t ino;
-	char name[256];
+	struct jobdir jd; /* its fd and parentfd are the receiver's */
 	char tail[PARK_TAIL_MAX]; /* the runner's argv, NUL-separated */
 };
 
@@ -118,10 +114,10 @@ int park_hand(struct park *k, const struct jobdir *jd, int evfd,
    and slot, and exits; waits for that.  k is spent. */
 void park_discard(struct park *k);
 
-/* The supervisor's side: receive the job (jd's fields, *jdfd, *evfd) on
-   sock; the tail's length in *tail_len.  0, or -1. */
-int
-park_recv(int sock, struct park_job *j, size_t *tail_len, int *jdfd, int *evfd);
+/* The supervisor's side: receive the job (j->jd, its fd a descriptor
+   received, its parentfd -1; *evfd) on sock; the tail's length in
+   *tail_len.  0, or -1. */
+int park_recv(int sock, struct park_job *j, size_t *tail_len, int *evfd);
 
 /* The supervisor's side: give the runner (on sock) its stdin and argv. */
 int park_to_runner(int sock, int stdin_fd, const char *tail, size_t len);

@@ -54,27 +54,39 @@
 #define SUPERVISE_SETUP_SECONDS 30
 #define SUPERVISE_CPU_TICK_MIN 0.005
 
+/* What woke the loop; the first four are the streams of captured output,
+   their indexes in struct sup's st[]. */
 enum sup_source {
+	SUP_OUT,
+	SUP_ERR,
+	SUP_COUT, /* a compile stage's */
+	SUP_CERR,
 	SRC_SIGNAL,
 	SRC_SOCK,
-	SRC_STDOUT,
-	SRC_STDERR,
 	SRC_WALL,
 	SRC_CPU,
 	SRC_CANCEL,
 	SRC_NOTIFY,
-	SRC_CSTDOUT,
-	SRC_CSTDERR,
 	SRC_ZYGOTE
 };
+#define SUP_NSTREAMS (SUP_CERR + 1)
 
 /* One stream of captured output. */
 struct sup_stream {
 	const char *name;
+	const char *file_name; /* in the job directory */
 	int pipe; /* read end, -1 once at EOF */
-	int file; /* JOBDIR/stdout or stderr */
+	int file; /* JOBDIR/file_name */
 	uint64_t kept; /* bytes written to the file */
 	uint64_t seen; /* bytes read from the pipe */
+};
+
+/* The streams as the supervisor starts. */
+static const struct sup_stream sup_streams_init[SUP_NSTREAMS] = {
+	{ "stdout", "stdout", -1, -1, 0, 0 },
+	{ "stderr", "stderr", -1, -1, 0, 0 },
+	{ "the compile stage's stdout", "compile.stdout", -1, -1, 0, 0 },
+	{ "the compile stage's stderr", "compile.stderr", -1, -1, 0, 0 },
 };
 
 struct sup {
@@ -88,8 +100,8 @@ struct sup {
 	   the reply socket its messages and status come on; else -1. */
 	int zout, zerr, zrunner, zreply;
 	struct filter_prog prog; /* the run's filter, for the zygote */
-	struct sup_stream out, err;
-	struct sup_stream cout, cerr; /* a compile stage's output */
+	/* The run's stdout and stderr, then a compile stage's. */
+	struct sup_stream st[SUP_NSTREAMS];
 	bool compiling; /* the compile stage runs, or failed */
 	const struct limits *lim; /* the limits of the stage that runs */
 	struct result_stage cres; /* a compile stage that ended ok */
@@ -126,6 +138,13 @@ sup_fail(struct sup *s, const char *fmt, ...)
 	s->facts.sandbox_failed = true;
 	s->facts.error = s->error;
 }
+
+/* Record a sandbox failure and end the job (sup_kill(), below). */
+#define sup_abort(s, ...) \
+	do { \
+		sup_fail(s, __VA_ARGS__); \
+		sup_kill(s, KILL_NONE); \
+	} while (0)
 
 /* Append an event and wake run's follower. */
 static void
@@ -269,6 +288,26 @@ sup_kill(struct sup *s, enum verdict_kill why)
 	}
 }
 
+/*
+ * If init was started and is not reaped yet, kill it and wait for it (its
+ * end is the end of its PID namespace: the kernel has killed every other
+ * process of it).  Only then may the slot's cgroup be removed or its lock
+ * freed: else the next job could take the slot while this one's processes
+ * still run in it.
+ */
+static void
+sup_reap(struct sup *s)
+{
+	if (s->init <= 0 || s->reaped)
+		return;
+	(void)kill(s->init, SIGKILL);
+	while (waitpid(s->init, NULL, 0) == -1 && errno == EINTR)
+		;
+	s->reaped = true;
+	if (s->end_mono.tv_sec == 0 && s->end_mono.tv_nsec == 0)
+		clock_gettime(CLOCK_MONOTONIC, &s->end_mono);
+}
+
 /* The job's CPU seconds in a reading of the cgroup's CPU time. */
 static double
 sup_cpu_cgroup(const struct sup *s, uint64_t ns)
@@ -324,11 +363,9 @@ sup_output(struct sup *s, struct sup_stream *st)
 		keep = limit - st->kept;
 		if (keep > (uint64_t)n)
 			keep = (uint64_t)n;
-		if (util_write_all(st->file, buf, keep) == -1) {
-			sup_fail(s, "cannot save %s: %s", st->name,
+		if (util_write_all(st->file, buf, keep) == -1)
+			sup_abort(s, "cannot save %s: %s", st->name,
 			    strerror(errno));
-			sup_kill(s, KILL_NONE);
-		}
 		st->kept += keep;
 	}
 	if (st->seen > limit && s->facts.killed == KILL_NONE) {
@@ -381,6 +418,27 @@ sup_watch_cancel(struct sup *s)
 }
 
 static void sup_stage(struct sup *s, int status);
+
+/* The compile stage's part of the result, its verdict in c. */
+static struct result_stage
+sup_stage_result(const struct sup *s, const struct result *c,
+    double cpu_seconds, double wall_seconds, uint64_t memory_peak_bytes)
+{
+	const struct sup_stream *out = &s->st[SUP_COUT],
+				*err = &s->st[SUP_CERR];
+
+	return (struct result_stage){ .verdict = c->verdict,
+		.exit_code = c->exit_code,
+		.signal = c->signal,
+		.cpu_seconds = cpu_seconds,
+		.wall_seconds = wall_seconds,
+		.memory_peak_bytes = memory_peak_bytes,
+		.stdout_bytes = out->kept,
+		.stderr_bytes = err->kept,
+		.stdout_truncated = out->seen > out->kept,
+		.stderr_truncated = err->seen > err->kept,
+		.limits = s->p->compile.limits };
+}
 
 /* Whether the OOM killer has killed in the slot's cgroup since the run
    started. */
@@ -437,12 +495,10 @@ sup_message(struct sup *s, int *sock)
 		sup_stage(s, m.value);
 		break;
 	case SANDBOX_ERROR:
-		sup_fail(s, "%s", m.text);
-		sup_kill(s, KILL_NONE);
+		sup_abort(s, "%s", m.text);
 		break;
 	default:
-		sup_fail(s, "unexpected message %u from the sandbox", m.type);
-		sup_kill(s, KILL_NONE);
+		sup_abort(s, "unexpected message %u from the sandbox", m.type);
 	}
 	if (fd != -1)
 		close(fd);
@@ -529,20 +585,18 @@ sup_stage(struct sup *s, int status)
 	double cpu;
 
 	if (!s->compiling || s->facts.have_status) {
-		sup_fail(s, "unexpected message %u from the sandbox",
+		sup_abort(s, "unexpected message %u from the sandbox",
 		    SANDBOX_STAGE);
-		sup_kill(s, KILL_NONE);
 		return;
 	}
 	s->facts.have_status = true;
 	s->facts.status = status;
-	sup_drain(s, &s->cout);
-	sup_drain(s, &s->cerr);
+	sup_drain(s, &s->st[SUP_COUT]);
+	sup_drain(s, &s->st[SUP_CERR]);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	cpu = sup_cpu_used(s);
 	if (cgroup_stats(s->sj->cg, s->p->uid, &cst, &e) == -1) {
-		sup_fail(s, "%s", e.msg);
-		sup_kill(s, KILL_NONE);
+		sup_abort(s, "%s", e.msg);
 		return;
 	}
 	if (cst.oom_kills > 0)
@@ -557,14 +611,9 @@ sup_stage(struct sup *s, int status)
 		sup_kill(s, KILL_NONE);
 		return;
 	}
-	s->cres.verdict = VERDICT_OK;
-	s->cres.exit_code = 0;
-	s->cres.cpu_seconds = cpu;
-	s->cres.wall_seconds = util_elapsed(&s->start_mono, &now);
-	s->cres.memory_peak_bytes = cst.memory_peak_bytes;
-	s->cres.stdout_bytes = s->cout.kept;
-	s->cres.stderr_bytes = s->cerr.kept;
-	s->cres.limits = s->p->compile.limits;
+	/* Its output is drained and closed: nothing more of it comes. */
+	s->cres = sup_stage_result(s, &tmp, cpu,
+	    util_elapsed(&s->start_mono, &now), cst.memory_peak_bytes);
 	/* The run, from here: its own facts, clocks and listener. */
 	s->oom_base = cst.oom_kills;
 	s->cpu_base_ns = cst.cpu_ns;
@@ -581,18 +630,15 @@ sup_stage(struct sup *s, int status)
 	   the job's, as a limit too small to start it is (verdict.h). */
 	if (cgroup_restage(s->sj->cg, s->p->uid, &s->p->compile.limits,
 		&s->p->limits, &s->peakfd, &e) == -1) {
-		sup_fail(s, "%s", e.msg);
 		if (e.code == ERR_BUSY)
 			s->facts.memory_hit = true;
-		sup_kill(s, KILL_NONE);
+		sup_abort(s, "%s", e.msg);
 		return;
 	}
 	sup_arm(s->wallfd, s->lim->wall_seconds);
 	sup_arm(s->cpufd, s->lim->cpu_seconds / s->ncpu);
-	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1) {
-		sup_fail(s, "the sandbox's init died after the compile stage");
-		sup_kill(s, KILL_NONE);
-	}
+	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1)
+		sup_abort(s, "the sandbox's init died after the compile stage");
 }
 
 /* Dispatch one ready descriptor. */
@@ -602,6 +648,12 @@ sup_dispatch(struct sup *s, const struct epoll_event *ev)
 	uint64_t ticks;
 
 	switch ((enum sup_source)ev->data.u32) {
+	case SUP_OUT:
+	case SUP_ERR:
+	case SUP_COUT:
+	case SUP_CERR:
+		sup_output(s, &s->st[ev->data.u32]);
+		break;
 	case SRC_SIGNAL:
 		sup_signal(s);
 		break;
@@ -610,18 +662,6 @@ sup_dispatch(struct sup *s, const struct epoll_event *ev)
 		break;
 	case SRC_ZYGOTE:
 		sup_message(s, &s->zreply);
-		break;
-	case SRC_STDOUT:
-		sup_output(s, &s->out);
-		break;
-	case SRC_STDERR:
-		sup_output(s, &s->err);
-		break;
-	case SRC_CSTDOUT:
-		sup_output(s, &s->cout);
-		break;
-	case SRC_CSTDERR:
-		sup_output(s, &s->cerr);
 		break;
 	case SRC_WALL:
 		if (read(s->wallfd, &ticks, sizeof(ticks)) == sizeof(ticks))
@@ -641,16 +681,23 @@ sup_dispatch(struct sup *s, const struct epoll_event *ev)
 	}
 }
 
-/* Create JOBDIR/<name> for captured output. */
-static int
-sup_output_file(struct sup *s, const char *name)
+/* Create the files in JOBDIR of streams from to to - 1, in order. */
+static bool
+sup_output_files(struct sup *s, int from, int to)
 {
-	int fd = openat(s->sj->jd->fd, name,
-	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	const char *name;
 
-	if (fd == -1)
-		sup_fail(s, "cannot create %s: %s", name, strerror(errno));
-	return fd;
+	for (; from < to; from++) {
+		name = s->st[from].file_name;
+		s->st[from].file = openat(s->sj->jd->fd, name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (s->st[from].file == -1) {
+			sup_fail(s, "cannot create %s: %s", name,
+			    strerror(errno));
+			return false;
+		}
+	}
+	return true;
 }
 
 /*
@@ -802,41 +849,37 @@ static bool
 sup_spawn(struct sup *s)
 {
 	char root[PATH_MAX], empty[PATH_MAX];
-	/* out, err, socket, compile out and err pairs */
+	/* the pipes of stream i (enum sup_source) at 2i, the socket at 8 */
 	int fds[10] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	struct sandbox_io io;
 	int runner[2] = { -1, -1 };
 	sigset_t all;
-	int in, files, i;
+	int in, files = -1, i;
 
 	/* A warm start has no job yet: its stdin and submission come at the
 	   handoff, and its runner gets a socket to take them on. */
 	if (s->sj->parkfd != -1) {
-		files = -1;
 		if ((in = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
 		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 			runner) == -1) {
 			sup_fail(s, "cannot park: %s", strerror(errno));
-			if (in != -1)
-				close(in);
-			return false;
+			goto out;
 		}
 		s->runner = runner[0];
 	} else if ((in = sup_stdin(s)) == -1)
-		return false;
+		goto out;
 	else if ((files = openat(s->sj->jd->fd, "files",
 		      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		sup_fail(s, "cannot open files/: %s", strerror(errno));
-		close(in);
-		return false;
+		goto out;
 	}
 	if (pipe2(&fds[0], O_CLOEXEC) == -1 ||
 	    pipe2(&fds[2], O_CLOEXEC) == -1 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, &fds[4]) ==
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, &fds[8]) ==
 		-1 ||
 	    (s->p->has_compile &&
-		(pipe2(&fds[6], O_CLOEXEC) == -1 ||
-		    pipe2(&fds[8], O_CLOEXEC) == -1))) {
+		(pipe2(&fds[4], O_CLOEXEC) == -1 ||
+		    pipe2(&fds[6], O_CLOEXEC) == -1))) {
 		sup_fail(s, "cannot make pipes: %s", strerror(errno));
 		goto out;
 	}
@@ -853,7 +896,7 @@ sup_spawn(struct sup *s)
 	io.stdin_fd = in;
 	io.stdout_fd = fds[1];
 	io.stderr_fd = fds[3];
-	io.sock = fds[5];
+	io.sock = fds[9];
 	io.files_dirfd = files;
 	io.files_owner = s->sj->jd != NULL ? s->sj->jd->owner : 0;
 	/* In the job's user namespace the agent's account, who owns the
@@ -885,8 +928,8 @@ sup_spawn(struct sup *s)
 			goto out;
 		}
 	}
-	io.compile_out_fd = fds[7];
-	io.compile_err_fd = fds[9];
+	io.compile_out_fd = fds[5];
+	io.compile_err_fd = fds[7];
 	if ((s->init = sup_clone(s, &s->attached)) == -1) {
 		sup_fail(s, "cannot create namespaces: %s", strerror(errno));
 		goto out;
@@ -898,17 +941,14 @@ sup_spawn(struct sup *s)
 		signal(SIGHUP, SIG_DFL);
 		sandbox_init_main(s->p, &io);
 	}
-	s->out.pipe = fds[0];
-	s->err.pipe = fds[2];
-	s->sock = fds[4];
-	s->cout.pipe = fds[6];
-	s->cerr.pipe = fds[8];
-	fds[0] = fds[2] = fds[4] = fds[6] = fds[8] = -1;
-	(void)fcntl(s->out.pipe, F_SETFL, O_NONBLOCK);
-	(void)fcntl(s->err.pipe, F_SETFL, O_NONBLOCK);
-	if (s->cout.pipe != -1) {
-		(void)fcntl(s->cout.pipe, F_SETFL, O_NONBLOCK);
-		(void)fcntl(s->cerr.pipe, F_SETFL, O_NONBLOCK);
+	s->sock = fds[8];
+	fds[8] = -1;
+	/* The read ends (a compile stage's -1 without one). */
+	for (i = 0; i < SUP_NSTREAMS; i++) {
+		s->st[i].pipe = fds[2 * i];
+		fds[2 * i] = -1;
+		if (s->st[i].pipe != -1)
+			(void)fcntl(s->st[i].pipe, F_SETFL, O_NONBLOCK);
 	}
 out:
 	for (i = 0; i < 10; i++)
@@ -921,26 +961,27 @@ out:
 	s->sj->template_fd = -1;
 	if (runner[1] != -1)
 		close(runner[1]);
-	close(in);
+	if (in != -1)
+		close(in);
 	if (files != -1)
 		close(files);
 	return s->init > 0;
 }
 
 /*
- * One message from init within timeout_s seconds (0: only one already
- * queued), as sandbox_recv() reads it; 0, or -1 when none came or init has
- * gone.
+ * One message on sock (init's, or a zygote's reply socket) within
+ * timeout_s seconds (0: only one already queued), as sandbox_recv() reads
+ * it; 0, or -1 when none came or its sender has gone.
  */
 static int
-sup_recv(struct sup *s, struct sandbox_msg *m, int *fd, int timeout_s)
+sup_recv(int sock, struct sandbox_msg *m, int *fd, int timeout_s)
 {
-	struct pollfd pfd = { s->sock, POLLIN, 0 };
+	struct pollfd pfd = { sock, POLLIN, 0 };
 
 	*fd = -1;
 	if (poll(&pfd, 1, timeout_s * 1000) != 1)
 		return -1;
-	return sandbox_recv(s->sock, m, fd);
+	return sandbox_recv(sock, m, fd);
 }
 
 /*
@@ -953,7 +994,7 @@ sup_setup_lost(struct sup *s, const char *what)
 	struct sandbox_msg m;
 	int fd;
 
-	if (sup_recv(s, &m, &fd, 0) == 0 && m.type == SANDBOX_ERROR)
+	if (sup_recv(s->sock, &m, &fd, 0) == 0 && m.type == SANDBOX_ERROR)
 		sup_fail(s, "%s", m.text);
 	else
 		sup_fail(s, "%s", what);
@@ -975,7 +1016,7 @@ sup_expect_ready(struct sup *s, bool handoff, const char *lost)
 	int fd;
 
 	for (;;) {
-		if (sup_recv(s, &m, &fd, SUPERVISE_SETUP_SECONDS) == -1) {
+		if (sup_recv(s->sock, &m, &fd, SUPERVISE_SETUP_SECONDS) == -1) {
 			sup_fail(s, "%s", lost);
 			return false;
 		}
@@ -1000,23 +1041,18 @@ static int
 sup_userns_write(struct sup *s, const char *name, const char *val)
 {
 	char path[64];
-	ssize_t n;
+	ssize_t n = -1;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)s->init, name);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
-		sup_fail(s, "cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	n = write(fd, val, strlen(val));
-	if (n != (ssize_t)strlen(val)) {
-		sup_fail(s, "cannot write %s: %s", path,
-		    n == -1 ? strerror(errno) : "short write");
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) != -1)
+		n = write(fd, val, strlen(val));
+	if (n != (ssize_t)strlen(val))
+		sup_fail(s, "cannot %s %s: %s", fd == -1 ? "open" : "write",
+		    path, n == -1 ? strerror(errno) : "short write");
+	if (fd != -1)
 		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
+	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
 /*
@@ -1147,11 +1183,7 @@ static void __attribute__((noreturn)) sup_discard(struct sup *s)
 {
 	struct error e;
 
-	if (s->init > 0) {
-		(void)kill(s->init, SIGKILL);
-		while (waitpid(s->init, NULL, 0) == -1 && errno == EINTR)
-			;
-	}
+	sup_reap(s);
 	(void)cgroup_destroy(s->sj->cg, s->p->uid, &e);
 	_exit(0);
 }
@@ -1167,7 +1199,6 @@ static void
 sup_handoff(struct sup *s)
 {
 	static struct park_job j;
-	static struct jobdir jd;
 	struct pollfd pfd[3] = { { s->sj->parkfd, POLLIN, 0 },
 		{ s->sigfd, POLLIN, 0 }, { s->zreply, POLLIN, 0 } };
 	uint64_t cpu_copy = 0, now;
@@ -1180,21 +1211,14 @@ sup_handoff(struct sup *s)
 	   session parks another. */
 	if (poll(pfd, 3, (PARK_MAX_SECONDS + 5) * 1000) != 1 ||
 	    pfd[1].revents != 0 || pfd[2].revents != 0 ||
-	    park_recv(s->sj->parkfd, &j, &len, &jd.fd, &evfd) == -1)
+	    park_recv(s->sj->parkfd, &j, &len, &evfd) == -1)
 		sup_discard(s);
 	close(s->sj->parkfd);
 	close(s->sj->parked_lock);
 	s->sj->parkfd = s->sj->parked_lock = -1;
-	jd.parentfd = -1;
-	jd.owner = j.owner;
-	jd.group = j.group;
-	jd.dev = j.dev;
-	jd.ino = j.ino;
-	memcpy(jd.name, j.name, sizeof(jd.name));
-	s->sj->jd = &jd;
+	s->sj->jd = &j.jd;
 	s->sj->evfd = evfd;
-	if ((s->out.file = sup_output_file(s, "stdout")) == -1 ||
-	    (s->err.file = sup_output_file(s, "stderr")) == -1)
+	if (!sup_output_files(s, SUP_OUT, SUP_COUT))
 		goto fail;
 	if (sup_watch_cancel(s) == -1) {
 		sup_fail(s, "cannot watch for a cancel: %s", strerror(errno));
@@ -1202,7 +1226,7 @@ sup_handoff(struct sup *s)
 	}
 	if ((in = sup_stdin(s)) == -1)
 		goto fail;
-	if ((files = openat(jd.fd, "files",
+	if ((files = openat(j.jd.fd, "files",
 		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		sup_fail(s, "cannot open files/: %s", strerror(errno));
 		goto fail;
@@ -1211,8 +1235,8 @@ sup_handoff(struct sup *s)
 	   job's, as a cold start's are. */
 	if (s->sj->cg->cpu)
 		(void)cgroup_cpu_ns(s->sj->cg, s->p->uid, &cpu_copy);
-	if (sandbox_send(s->sock, SANDBOX_FILES, (int32_t)jd.owner, NULL, files,
-		NULL) == -1) {
+	if (sandbox_send(s->sock, SANDBOX_FILES, (int32_t)j.jd.owner, NULL,
+		files, NULL) == -1) {
 		sup_fail(s, "the sandbox's init died before the handoff");
 		goto fail;
 	}
@@ -1300,9 +1324,7 @@ sup_zygote(struct sup *s)
 	if (s->zreply == -1)
 		return false;
 	/* Its ids, limits and filter are set, or it says why not. */
-	if (poll(&(struct pollfd){ s->zreply, POLLIN, 0 }, 1,
-		SUPERVISE_SETUP_SECONDS * 1000) != 1 ||
-	    sandbox_recv(s->zreply, &m, &fd) == -1)
+	if (sup_recv(s->zreply, &m, &fd, SUPERVISE_SETUP_SECONDS) == -1)
 		sup_fail(s, "the zygote's job did not start");
 	else if (m.type == SANDBOX_ERROR)
 		sup_fail(s, "%s", m.text);
@@ -1315,14 +1337,6 @@ sup_zygote(struct sup *s)
 	if (fd != -1)
 		close(fd);
 	return ok;
-}
-
-/* Start init and take it through setup; false if it failed. */
-static bool
-sup_start(struct sup *s)
-{
-	return sup_spawn(s) && sup_setup(s) && sup_go(s) &&
-	    (s->sj->zygotefd == -1 || sup_zygote(s));
 }
 
 /* Set up the event sources of the loop. */
@@ -1349,48 +1363,64 @@ sup_loop_init(struct sup *s)
 	return 0;
 }
 
+/*
+ * Create the output files (a warm start's come at the handoff), set up the
+ * loop, start init and take it through setup; false after recording why
+ * not.
+ */
+static bool
+sup_start(struct sup *s)
+{
+	if (!sup_output_files(s, s->sj->parkfd == -1 ? SUP_OUT : SUP_COUT,
+		s->compiling ? SUP_NSTREAMS : SUP_COUT))
+		return false;
+	if (sup_loop_init(s) == -1) {
+		sup_fail(s, "cannot set up the supervisor: %s",
+		    strerror(errno));
+		return false;
+	}
+	return sup_spawn(s) && sup_setup(s) && sup_go(s) &&
+	    (s->sj->zygotefd == -1 || sup_zygote(s));
+}
+
 /* Run the loop until init is gone and both pipes are closed. */
 static void
 sup_loop(struct sup *s)
 {
 	struct epoll_event evs[16];
+	bool bad;
 	int n, i;
 
-	if (sup_watch(s, s->sock, SRC_SOCK) == -1 ||
-	    (s->zreply != -1 && sup_watch(s, s->zreply, SRC_ZYGOTE) == -1) ||
-	    sup_watch(s, s->out.pipe, SRC_STDOUT) == -1 ||
-	    sup_watch(s, s->err.pipe, SRC_STDERR) == -1 ||
-	    (s->cout.pipe != -1 &&
-		(sup_watch(s, s->cout.pipe, SRC_CSTDOUT) == -1 ||
-		    sup_watch(s, s->cerr.pipe, SRC_CSTDERR) == -1))) {
-		sup_fail(s, "epoll: %s", strerror(errno));
-		sup_kill(s, KILL_NONE);
-	}
+	/* Every stream's pipe is open here but a compile stage's without
+	   one (sup_spawn()). */
+	bad = sup_watch(s, s->sock, SRC_SOCK) == -1 ||
+	    (s->zreply != -1 && sup_watch(s, s->zreply, SRC_ZYGOTE) == -1);
+	for (i = 0; i < SUP_NSTREAMS && !bad; i++)
+		bad = s->st[i].pipe != -1 &&
+		    sup_watch(s, s->st[i].pipe, (enum sup_source)i) == -1;
+	if (bad)
+		sup_abort(s, "epoll: %s", strerror(errno));
 	sup_arm(s->wallfd, s->lim->wall_seconds);
 	sup_arm(s->cpufd, s->lim->cpu_seconds / s->ncpu);
 	/* A cancel that came before the watch existed. */
 	if (faccessat(s->sj->jd->fd, "cancel", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		sup_kill(s, KILL_CANCEL);
-	while (!s->reaped || s->out.pipe != -1 || s->err.pipe != -1 ||
-	    s->cout.pipe != -1 || s->cerr.pipe != -1) {
+	while (!s->reaped || s->st[SUP_OUT].pipe != -1 ||
+	    s->st[SUP_ERR].pipe != -1 || s->st[SUP_COUT].pipe != -1 ||
+	    s->st[SUP_CERR].pipe != -1) {
 		n = epoll_wait(s->epfd, evs, 16, -1);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			sup_fail(s, "epoll: %s", strerror(errno));
-			sup_kill(s, KILL_NONE);
+			sup_abort(s, "epoll: %s", strerror(errno));
 			break;
 		}
 		for (i = 0; i < n; i++)
 			sup_dispatch(s, &evs[i]);
 		/* init is gone, and with it every process of the namespace:
 		   what they wrote is in the pipes. */
-		if (s->reaped) {
-			sup_drain(s, &s->out);
-			sup_drain(s, &s->err);
-			sup_drain(s, &s->cout);
-			sup_drain(s, &s->cerr);
-		}
+		for (i = 0; i < SUP_NSTREAMS && s->reaped; i++)
+			sup_drain(s, &s->st[i]);
 	}
 	/* init sends the status just before it exits; it may still be
 	   queued behind the SIGCHLD. */
@@ -1487,17 +1517,8 @@ sup_compile_failed(struct sup *s, struct result *r)
 	s->facts.limits = &s->p->compile.limits;
 	s->facts.clamped = s->p->compile.clamped;
 	verdict_decide(&s->facts, &c);
-	r->compile = (struct result_stage){ .verdict = c.verdict,
-		.exit_code = c.exit_code,
-		.signal = c.signal,
-		.cpu_seconds = r->cpu_seconds,
-		.wall_seconds = r->wall_seconds,
-		.memory_peak_bytes = r->memory_peak_bytes,
-		.stdout_bytes = s->cout.kept,
-		.stderr_bytes = s->cerr.kept,
-		.stdout_truncated = s->cout.seen > s->cout.kept,
-		.stderr_truncated = s->cerr.seen > s->cerr.kept,
-		.limits = s->p->compile.limits };
+	r->compile = sup_stage_result(s, &c, r->cpu_seconds, r->wall_seconds,
+	    r->memory_peak_bytes);
 	r->exit_code = -1;
 	r->signal = 0;
 	r->cpu_seconds = r->wall_seconds = 0;
@@ -1522,16 +1543,20 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 	struct error e;
 	size_t n;
 
+	/* Whichever way the job ended (a failure in the loop or before it
+	   included), nothing of it runs past here: the cgroup is removed
+	   and the slot's lock freed below. */
+	sup_reap(s);
 	if (s->sj->jd == NULL)
 		sup_discard(s);
 	result_init(&r);
 	r.limits = s->p->limits;
 	sup_measure(s, &r);
 	skipped = sup_collect(s, &r);
-	r.stdout_bytes = s->out.kept;
-	r.stderr_bytes = s->err.kept;
-	r.stdout_truncated = s->out.seen > s->out.kept;
-	r.stderr_truncated = s->err.seen > s->err.kept;
+	r.stdout_bytes = s->st[SUP_OUT].kept;
+	r.stderr_bytes = s->st[SUP_ERR].kept;
+	r.stdout_truncated = s->st[SUP_OUT].seen > s->st[SUP_OUT].kept;
+	r.stderr_truncated = s->st[SUP_ERR].seen > s->st[SUP_ERR].kept;
 	if (s->facts.cpu_seconds < r.cpu_seconds)
 		s->facts.cpu_seconds = r.cpu_seconds;
 	if (s->compiling)
@@ -1542,8 +1567,6 @@ static void __attribute__((noreturn)) sup_finish(struct sup *s)
 		verdict_decide(&s->facts, &r);
 		r.has_compile = s->p->has_compile;
 		r.compile = s->cres;
-		r.compile.stdout_truncated = s->cout.seen > s->cout.kept;
-		r.compile.stderr_truncated = s->cerr.seen > s->cerr.kept;
 	}
 	if (skipped > 0 && (n = strlen(r.message)) < sizeof(r.message))
 		snprintf(r.message + n, sizeof(r.message) - n,
@@ -1577,12 +1600,7 @@ supervise_main(struct supervise_job *sj)
 	s.sock = s.epfd = s.sigfd = s.wallfd = s.cpufd = s.inofd = -1;
 	s.notifyfd = s.outdirfd = s.runner = -1;
 	s.zout = s.zerr = s.zrunner = s.zreply = -1;
-	s.out.name = "stdout";
-	s.err.name = "stderr";
-	s.out.pipe = s.err.pipe = s.out.file = s.err.file = -1;
-	s.cout.name = "the compile stage's stdout";
-	s.cerr.name = "the compile stage's stderr";
-	s.cout.pipe = s.cerr.pipe = s.cout.file = s.cerr.file = -1;
+	memcpy(s.st, sup_streams_init, sizeof(s.st));
 	s.peakfd = -1;
 	s.compiling = s.p->has_compile;
 	s.lim = s.compiling ? &s.p->compile.limits : &s.p->limits;
@@ -1598,40 +1616,19 @@ supervise_main(struct supervise_job *sj)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
-	    (s.sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1) {
+	    (s.sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1)
 		sup_fail(&s, "signalfd: %s", strerror(errno));
-		sup_finish(&s);
-	}
-	if (cgroup_prepare(sj->cg, s.p->uid, s.lim, &e) == -1) {
+	else if (cgroup_prepare(sj->cg, s.p->uid, s.lim, &e) == -1)
 		sup_fail(&s, "%s", e.msg);
-		sup_finish(&s);
+	else if (sup_start(&s)) {
+		if (sj->parkfd != -1)
+			sup_handoff(&s);
+		sup_loop(&s);
 	}
-	if (sj->parkfd == -1 &&
-	    ((s.out.file = sup_output_file(&s, "stdout")) == -1 ||
-		(s.err.file = sup_output_file(&s, "stderr")) == -1))
-		sup_finish(&s);
-	if (s.compiling &&
-	    ((s.cout.file = sup_output_file(&s, "compile.stdout")) == -1 ||
-		(s.cerr.file = sup_output_file(&s, "compile.stderr")) == -1))
-		sup_finish(&s);
-	if (sup_loop_init(&s) == -1) {
-		sup_fail(&s, "cannot set up the supervisor: %s",
-		    strerror(errno));
-		sup_finish(&s);
-	}
-	if (!sup_start(&s)) {
-		sup_kill(&s, KILL_NONE);
-		/* Wait for init so nothing of it is left. */
-		if (s.init > 0)
-			while (waitpid(s.init, NULL, 0) == -1 && errno == EINTR)
-				;
-		s.reaped = true;
-		clock_gettime(CLOCK_MONOTONIC, &s.end_mono);
-		sup_finish(&s);
-	}
-	if (sj->parkfd != -1)
-		sup_handoff(&s);
-	sup_loop(&s);
+	/* An init a failed start left (after the loop init is reaped, or
+	   was killed already): killed here, and waited for by sup_finish(),
+	   so that nothing of it is left. */
+	sup_kill(&s, KILL_NONE);
 	sup_finish(&s);
 }
 
