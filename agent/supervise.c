@@ -140,7 +140,7 @@ sup_fail(struct sup *s, const char *fmt, ...)
 }
 
 /* Record a sandbox failure and end the job (sup_kill(), below). */
-#define sup_abort(s, ...) \
+#define SUP_ABORT(s, ...) \
 	do { \
 		sup_fail(s, __VA_ARGS__); \
 		sup_kill(s, KILL_NONE); \
@@ -364,7 +364,7 @@ sup_output(struct sup *s, struct sup_stream *st)
 		if (keep > (uint64_t)n)
 			keep = (uint64_t)n;
 		if (util_write_all(st->file, buf, keep) == -1)
-			sup_abort(s, "cannot save %s: %s", st->name,
+			SUP_ABORT(s, "cannot save %s: %s", st->name,
 			    strerror(errno));
 		st->kept += keep;
 	}
@@ -495,10 +495,10 @@ sup_message(struct sup *s, int *sock)
 		sup_stage(s, m.value);
 		break;
 	case SANDBOX_ERROR:
-		sup_abort(s, "%s", m.text);
+		SUP_ABORT(s, "%s", m.text);
 		break;
 	default:
-		sup_abort(s, "unexpected message %u from the sandbox", m.type);
+		SUP_ABORT(s, "unexpected message %u from the sandbox", m.type);
 	}
 	if (fd != -1)
 		close(fd);
@@ -585,7 +585,7 @@ sup_stage(struct sup *s, int status)
 	double cpu;
 
 	if (!s->compiling || s->facts.have_status) {
-		sup_abort(s, "unexpected message %u from the sandbox",
+		SUP_ABORT(s, "unexpected message %u from the sandbox",
 		    SANDBOX_STAGE);
 		return;
 	}
@@ -596,7 +596,7 @@ sup_stage(struct sup *s, int status)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	cpu = sup_cpu_used(s);
 	if (cgroup_stats(s->sj->cg, s->p->uid, &cst, &e) == -1) {
-		sup_abort(s, "%s", e.msg);
+		SUP_ABORT(s, "%s", e.msg);
 		return;
 	}
 	if (cst.oom_kills > 0)
@@ -632,13 +632,13 @@ sup_stage(struct sup *s, int status)
 		&s->p->limits, &s->peakfd, &e) == -1) {
 		if (e.code == ERR_BUSY)
 			s->facts.memory_hit = true;
-		sup_abort(s, "%s", e.msg);
+		SUP_ABORT(s, "%s", e.msg);
 		return;
 	}
 	sup_arm(s->wallfd, s->lim->wall_seconds);
 	sup_arm(s->cpufd, s->lim->cpu_seconds / s->ncpu);
 	if (sandbox_send(s->sock, SANDBOX_GO, 0, NULL, -1, NULL) == -1)
-		sup_abort(s, "the sandbox's init died after the compile stage");
+		SUP_ABORT(s, "the sandbox's init died after the compile stage");
 }
 
 /* Dispatch one ready descriptor. */
@@ -1399,7 +1399,7 @@ sup_loop(struct sup *s)
 		bad = s->st[i].pipe != -1 &&
 		    sup_watch(s, s->st[i].pipe, (enum sup_source)i) == -1;
 	if (bad)
-		sup_abort(s, "epoll: %s", strerror(errno));
+		SUP_ABORT(s, "epoll: %s", strerror(errno));
 	sup_arm(s->wallfd, s->lim->wall_seconds);
 	sup_arm(s->cpufd, s->lim->cpu_seconds / s->ncpu);
 	/* A cancel that came before the watch existed. */
@@ -1412,7 +1412,7 @@ sup_loop(struct sup *s)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			sup_abort(s, "epoll: %s", strerror(errno));
+			SUP_ABORT(s, "epoll: %s", strerror(errno));
 			break;
 		}
 		for (i = 0; i < n; i++)
