@@ -315,8 +315,13 @@ park_start(struct park *k, const struct agent_conf *c, const struct runtime *rt,
 	    (sj.zygotefd = fcntl(z->fd, F_DUPFD_CLOEXEC, 3)) == -1)
 		goto fail;
 	if ((k->sup = supervise_start(&sj,
-		 (const int[2]){ wake[0], sock[0] })) == -1)
+		 (const int[2]){ wake[0], sock[0] })) == -1) {
+		/* Not this child's to keep: a stopped zygote lives on while
+		   any process holds its socket (agent_zygote_drop()). */
+		if (sj.zygotefd != -1)
+			close(sj.zygotefd);
 		goto fail;
+	}
 	/* The supervisor holds the slot's locks and the wake pipe's write
 	   end now. */
 	close(slotfd);
