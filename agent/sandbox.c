@@ -628,6 +628,23 @@ sandbox_dir_empty(int fd)
 }
 
 /*
+ * Carry out the job's steps of p (past the template's) on the root at
+ * rootfd, whose path is root: those of the given kind, or with -1 all.
+ */
+static void
+sandbox_job_steps(int sock, int rootfd, const char *root,
+    const struct sandbox_io *io, const struct plan *p, int kind)
+{
+	size_t i;
+
+	for (i = p->ntemplate; i < p->nmounts; i++)
+		if (kind == -1 ||
+		    p->mounts[i].kind == (enum plan_mount_kind)kind)
+			sandbox_mount_step(sock, rootfd, root, io, -1, p,
+			    &p->mounts[i]);
+}
+
+/*
  * Mode "user": mount the job's procfs (its PLAN_PROC step) while the host's
  * /proc is still in this mount namespace.  In a user namespace the kernel
  * lets a procfs be mounted only where one is already fully visible, which
@@ -637,14 +654,8 @@ static void
 sandbox_proc_early(int sock, int rootfd, const char *root_dir,
     const struct plan *p)
 {
-	size_t i;
-
-	for (i = p->ntemplate; i < p->nmounts; i++)
-		if (p->mounts[i].kind == PLAN_PROC) {
-			sandbox_mount_step(sock, rootfd, root_dir, NULL, -1, p,
-			    &p->mounts[i]);
-			sandbox_proc_done = true;
-		}
+	sandbox_job_steps(sock, rootfd, root_dir, NULL, p, PLAN_PROC);
+	sandbox_proc_done = true;
 }
 
 /* See sandbox.h. */
@@ -702,17 +713,17 @@ sandbox_enter_template(int sock, int fd)
 	close(fd);
 }
 
-/* The job's own steps, on the template's copy that is now the root. */
+/* The job's own steps of the given kind (-1: all), on the template's copy
+   that is now the root. */
 static void
-sandbox_build_job(int sock, const struct plan *p, const struct sandbox_io *io)
+sandbox_build_job(int sock, const struct plan *p, const struct sandbox_io *io,
+    int kind)
 {
 	int rootfd;
-	size_t i;
 
 	if ((rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
-	for (i = p->ntemplate; i < p->nmounts; i++)
-		sandbox_mount_step(sock, rootfd, "", io, -1, p, &p->mounts[i]);
+	sandbox_job_steps(sock, rootfd, "", io, p, kind);
 	close(rootfd);
 }
 
@@ -1129,8 +1140,7 @@ sandbox_handoff(int sock, const struct plan *p, struct sandbox_io *io,
 {
 	struct pollfd pfd[2] = { { sock, POLLIN, 0 }, { -1, POLLIN, 0 } };
 	struct sandbox_msg m;
-	int rootfd, fd = -1;
-	size_t i;
+	int fd = -1;
 
 	/* A zygote's job (job -1) is not init's child: the supervisor
 	   watches it. */
@@ -1148,13 +1158,7 @@ sandbox_handoff(int sock, const struct plan *p, struct sandbox_io *io,
 		sandbox_die(sock, "no submission from the supervisor");
 	io->files_dirfd = fd;
 	io->files_owner = (uid_t)(uint32_t)m.value;
-	if ((rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
-	for (i = p->ntemplate; i < p->nmounts; i++)
-		if (p->mounts[i].kind == PLAN_COPY_IN)
-			sandbox_mount_step(sock, rootfd, "", io, -1, p,
-			    &p->mounts[i]);
-	close(rootfd);
+	sandbox_build_job(sock, p, io, PLAN_COPY_IN);
 	close(fd);
 	if (sandbox_send(sock, SANDBOX_READY, 0, NULL, -1, NULL) == -1)
 		_exit(127);
@@ -1308,7 +1312,7 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 		sandbox_enter_template(sock, fds[4]);
 	else
 		sandbox_build_template(sock, p, io->root_dir, io->empty_dir);
-	sandbox_build_job(sock, p, &mine);
+	sandbox_build_job(sock, p, &mine, -1);
 	close(files);
 	if (sethostname(p->hostname, strlen(p->hostname)) == -1)
 		sandbox_die(sock, "sethostname: %s", strerror(errno));
