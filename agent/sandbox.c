@@ -50,7 +50,7 @@
 static bool sandbox_in_userns;
 
 /* Whether the job's /proc was mounted before pivot_root (mode "user":
-   sandbox_proc_early()), so that its PLAN_PROC step is done. */
+   sandbox_build_template()), so that its PLAN_PROC step is done. */
 static bool sandbox_proc_done;
 
 /* Send iov with fds[0..n) (n may be 0) as one message; sendmsg's result. */
@@ -644,20 +644,6 @@ sandbox_job_steps(int sock, int rootfd, const char *root,
 			    &p->mounts[i]);
 }
 
-/*
- * Mode "user": mount the job's procfs (its PLAN_PROC step) while the host's
- * /proc is still in this mount namespace.  In a user namespace the kernel
- * lets a procfs be mounted only where one is already fully visible, which
- * after pivot_root none is.  The step is then skipped.
- */
-static void
-sandbox_proc_early(int sock, int rootfd, const char *root_dir,
-    const struct plan *p)
-{
-	sandbox_job_steps(sock, rootfd, root_dir, NULL, p, PLAN_PROC);
-	sandbox_proc_done = true;
-}
-
 /* See sandbox.h. */
 void
 sandbox_build_template(int sock, const struct plan *p, const char *root_dir,
@@ -690,8 +676,15 @@ sandbox_build_template(int sock, const struct plan *p, const char *root_dir,
 		    &p->mounts[i]);
 	if (emptyfd != -1)
 		close(emptyfd);
-	if (sandbox_in_userns)
-		sandbox_proc_early(sock, rootfd, root_dir, p);
+	/* Mode "user": mount the job's procfs (its PLAN_PROC step) while
+	   the host's /proc is still in this mount namespace.  In a user
+	   namespace the kernel lets a procfs be mounted only where one is
+	   already fully visible, which after pivot_root none is.  The step
+	   is then skipped. */
+	if (sandbox_in_userns) {
+		sandbox_job_steps(sock, rootfd, root_dir, NULL, p, PLAN_PROC);
+		sandbox_proc_done = true;
+	}
 	close(rootfd);
 	sandbox_pivot(sock, root_dir);
 }
