@@ -317,19 +317,6 @@ plan_template_tag(const struct plan *p)
 	return plan_fnv(h, &p->ntemplate, sizeof(p->ntemplate));
 }
 
-/* Append one rlimit step. */
-static void
-plan_rlimit(struct plan_rlimit *rl, size_t *n, int resource, rlim_t soft,
-    rlim_t hard, const char *why)
-{
-	struct plan_rlimit *r = &rl[(*n)++];
-
-	r->resource = resource;
-	r->soft = soft;
-	r->hard = hard;
-	r->why = why;
-}
-
 /* The rlimits of p for limits l (the run's or a compile stage's); hard
    equals soft (but for CPU) so the job cannot raise them. */
 static void
@@ -337,40 +324,45 @@ plan_rlimits(const struct plan *p, const struct limits *l,
     struct plan_rlimit *rl, size_t *n)
 {
 	rlim_t cpu = (rlim_t)ceil(l->cpu_seconds) + 1;
-	rlim_t stack = PLAN_STACK_BYTES;
+	rlim_t stack = l->memory_bytes < PLAN_STACK_BYTES ? l->memory_bytes
+							  : PLAN_STACK_BYTES;
 	/* Mode "user": RLIMIT_NPROC counts the tasks of the job's uid in its
 	   user namespace (Linux 5.14), and init is one of them there (under
 	   the root agent it is root's): one more, so that the job itself has
 	   all it was given. */
 	rlim_t nproc = l->processes + (p->userns ? 1 : 0);
-
-	if (stack > l->memory_bytes)
-		stack = l->memory_bytes;
-	plan_rlimit(rl, n, RLIMIT_CPU, cpu, cpu + 1,
-	    "a backstop per process: the supervisor enforces the CPU time "
-	    "summed over the job, this catches a process if it lags");
-	if (!p->memory_by_cgroup)
-		plan_rlimit(rl, n, RLIMIT_AS, l->memory_bytes, l->memory_bytes,
+	const struct plan_rlimit all[] = {
+		{ RLIMIT_CPU, cpu, cpu + 1,
+		    "a backstop per process: the supervisor enforces the CPU "
+		    "time summed over the job, this catches a process if it "
+		    "lags" },
+		{ RLIMIT_AS, l->memory_bytes, l->memory_bytes,
 		    "no memory cgroup on this node: cap each process's "
-		    "address space instead");
-	plan_rlimit(rl, n, RLIMIT_FSIZE, l->disk_bytes, l->disk_bytes,
-	    "no single file larger than the job's disk");
-	plan_rlimit(rl, n, RLIMIT_NOFILE, l->open_files, l->open_files,
-	    "the open_files limit");
-	plan_rlimit(rl, n, RLIMIT_NPROC, nproc, nproc,
-	    "the processes limit; it counts per uid, and each slot has its "
-	    "own uid (pids.max backs it where there is a cgroup)");
-	plan_rlimit(rl, n, RLIMIT_STACK, stack, stack, "a bounded stack");
-	plan_rlimit(rl, n, RLIMIT_CORE, 0, 0,
-	    "no core dumps: they would fill the disk and leak memory");
-	plan_rlimit(rl, n, RLIMIT_MEMLOCK, 65536, 65536,
-	    "the kernel's default; locked memory escapes accounting");
-	plan_rlimit(rl, n, RLIMIT_MSGQUEUE, 0, 0,
-	    "no POSIX message queues: nothing in a job needs them");
-	plan_rlimit(rl, n, RLIMIT_NICE, 0, 0, "priority cannot be raised");
-	plan_rlimit(rl, n, RLIMIT_RTPRIO, 0, 0, "no real-time scheduling");
-	plan_rlimit(rl, n, RLIMIT_SIGPENDING, 4096, 4096,
-	    "bounded queued signals");
+		    "address space instead" },
+		{ RLIMIT_FSIZE, l->disk_bytes, l->disk_bytes,
+		    "no single file larger than the job's disk" },
+		{ RLIMIT_NOFILE, l->open_files, l->open_files,
+		    "the open_files limit" },
+		{ RLIMIT_NPROC, nproc, nproc,
+		    "the processes limit; it counts per uid, and each slot has "
+		    "its own uid (pids.max backs it where there is a cgroup)" },
+		{ RLIMIT_STACK, stack, stack, "a bounded stack" },
+		{ RLIMIT_CORE, 0, 0,
+		    "no core dumps: they would fill the disk and leak memory" },
+		{ RLIMIT_MEMLOCK, 65536, 65536,
+		    "the kernel's default; locked memory escapes accounting" },
+		{ RLIMIT_MSGQUEUE, 0, 0,
+		    "no POSIX message queues: nothing in a job needs them" },
+		{ RLIMIT_NICE, 0, 0, "priority cannot be raised" },
+		{ RLIMIT_RTPRIO, 0, 0, "no real-time scheduling" },
+		{ RLIMIT_SIGPENDING, 4096, 4096, "bounded queued signals" },
+	};
+	size_t i;
+
+	/* RLIMIT_AS only where no memory cgroup holds the job's memory. */
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i].resource != RLIMIT_AS || !p->memory_by_cgroup)
+			rl[(*n)++] = all[i];
 }
 
 /* tmpl with every key replaced by value, or NULL out of memory. */
