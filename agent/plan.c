@@ -568,16 +568,14 @@ plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
 	p->memory_by_cgroup = memory_cgroup;
 	strcpy(p->hostname, "sluice");
 	strcpy(p->workdir, "/job");
-	if (plan_template_mounts(p, rt) == -1 || plan_job_mounts(p) == -1) {
-		plan_release(p);
+	/* Nothing is allocated before argv: until then a failure leaves the
+	   plan as empty as the memset above made it. */
+	if (plan_template_mounts(p, rt) == -1 || plan_job_mounts(p) == -1)
 		return error_set(e, ERR_INVALID,
 		    "too many mounts, or a bind path that is too long");
-	}
 	plan_rlimits(p, &p->limits, p->rlimits, &p->nrlimits);
-	if (plan_compile(p, rt, m, e) == -1) {
-		plan_release(p);
+	if (plan_compile(p, rt, m, e) == -1)
 		return -1;
-	}
 	if (plan_argv(p, rt, m) == -1 || plan_env(p, m) == -1) {
 		plan_release(p);
 		return error_set(e, ERR_NOMEM, "out of memory");
