@@ -450,20 +450,15 @@ cgroup_remove_dir(const struct cgroup_sys *cs, const char *dir, struct error *e)
 	if ((name = strrchr(parent, '/')) == NULL)
 		return error_set(e, ERR_SYS, "bad cgroup path '%s'", dir);
 	*name++ = '\0';
-	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		return error_set(e, ERR_SYS, "cannot open cgroup '%s': %s",
-		    parent, strerror(errno));
-	}
-	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1) {
+	/* Either missing: there is nothing to remove. */
+	if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (fd = openat(pfd, name,
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			rc = 0;
 		else
 			error_set(e, ERR_SYS, "cannot open cgroup '%s': %s",
-			    dir, strerror(errno));
+			    pfd == -1 ? parent : dir, strerror(errno));
 		goto out;
 	}
 	if (!cgroup_fd_ok(pfd) || !cgroup_fd_ok(fd)) {
@@ -497,7 +492,8 @@ cgroup_remove_dir(const struct cgroup_sys *cs, const char *dir, struct error *e)
 out:
 	if (fd != -1)
 		close(fd);
-	close(pfd);
+	if (pfd != -1)
+		close(pfd);
 	return rc;
 }
 

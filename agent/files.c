@@ -95,7 +95,7 @@ files_in_level(int srcfd, int dstfd, uid_t uid, gid_t gid, struct files_walk *w,
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int rc = -1, in = -1, out = -1, sub, dsub;
+	int rc = -1, in = -1, out = -1, sub = -1, dsub = -1;
 
 	if (depth > FILES_DEPTH_MAX)
 		return error_set(e, ERR_REFUSED,
@@ -124,16 +124,11 @@ files_in_level(int srcfd, int dstfd, uid_t uid, gid_t gid, struct files_walk *w,
 			if (sub == -1 || fstat(sub, &st) == -1) {
 				error_set(e, ERR_IO, "cannot open '%s': %s",
 				    de->d_name, strerror(errno));
-				if (sub != -1)
-					close(sub);
 				goto out;
 			}
 			/* Checked again on what was opened. */
-			if (files_owned(w, &st, de->d_name, e) == -1) {
-				close(sub);
+			if (files_owned(w, &st, de->d_name, e) == -1)
 				goto out;
-			}
-			dsub = -1;
 			if (dstfd != -1 &&
 			    (mkdirat(dstfd, de->d_name, 0755) == -1 ||
 				fchownat(dstfd, de->d_name, uid, gid,
@@ -141,19 +136,17 @@ files_in_level(int srcfd, int dstfd, uid_t uid, gid_t gid, struct files_walk *w,
 				(dsub = openat(dstfd, de->d_name,
 				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					 O_CLOEXEC)) == -1)) {
-				close(sub);
 				error_set(e, ERR_IO, "cannot create '%s': %s",
 				    de->d_name, strerror(errno));
 				goto out;
 			}
-			rc = files_in_level(sub, dsub, uid, gid, w, depth + 1,
-			    e);
+			if (files_in_level(sub, dsub, uid, gid, w, depth + 1,
+				e) == -1)
+				goto out;
 			close(sub);
 			if (dsub != -1)
 				close(dsub);
-			if (rc == -1)
-				goto out;
-			rc = -1;
+			sub = dsub = -1;
 			continue;
 		}
 		if (!S_ISREG(st.st_mode)) {
@@ -219,6 +212,10 @@ out:
 		close(in);
 	if (out != -1)
 		close(out);
+	if (sub != -1)
+		close(sub);
+	if (dsub != -1)
+		close(dsub);
 	closedir(d);
 	return rc;
 }
@@ -328,17 +325,13 @@ files_out_file(struct files_out *o, int srcdir, const char *name, int dstdir,
 	/* O_NONBLOCK: a FIFO that got here anyway cannot block us. */
 	in = files_out_open(srcdir, name,
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (in == -1 || fstat(in, &st) == -1 || !S_ISREG(st.st_mode)) {
-		o->skipped++;
-		if (in != -1)
-			close(in);
-		return 0;
-	}
-	if (o->r->n_out_files + o->dirs >= o->max_files ||
+	if (in == -1 || fstat(in, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    o->r->n_out_files + o->dirs >= o->max_files ||
 	    o->list_bytes + FILES_OUT_ENTRY_BYTES(relpath) >
 		FILES_OUT_LIST_BYTES) {
 		o->skipped++;
-		close(in);
+		if (in != -1)
+			close(in);
 		return 0;
 	}
 	len = (uint64_t)st.st_size;

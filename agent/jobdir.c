@@ -556,8 +556,6 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 	pfd[1].events = 0;
 	while (!finished) {
 		n = read(fd, buf + len, JOBDIR_LINE_MAX - len);
-		if (n > 0)
-			pos += n;
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -566,6 +564,7 @@ jobdir_follow(struct jobdir *jd, const struct agent_conf *c, int out_fd,
 			goto out;
 		}
 		if (n > 0) {
+			pos += n;
 			len += (size_t)n;
 			if (jobdir_emit(buf, &len, out_fd, &finished) == -1) {
 				error_set(e, ERR_IO, "cannot write events: %s",

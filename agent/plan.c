@@ -15,20 +15,27 @@
 
 #define PLAN_STACK_BYTES (8 * 1024 * 1024)
 
-/* Append a mount step; the fixed array is sized for the worst case. */
+/* Append a mount step, with its source, flags and data (each NULL or 0 if
+   it has none); the fixed array is sized for the worst case. */
 static struct plan_mount *
-plan_mount_add(struct plan *p, enum plan_mount_kind kind, const char *target,
-    const char *why)
+plan_mount_add(struct plan *p, enum plan_mount_kind kind, const char *source,
+    const char *target, unsigned long flags, const char *data, const char *why)
 {
 	struct plan_mount *pm;
 
 	/* Never a prefix of a path: that would be another directory. */
-	if (p->nmounts >= PLAN_MOUNTS_MAX || strlen(target) >= PLAN_PATH_MAX)
+	if (p->nmounts >= PLAN_MOUNTS_MAX || strlen(target) >= PLAN_PATH_MAX ||
+	    (source != NULL && strlen(source) >= PLAN_PATH_MAX))
 		return NULL;
 	pm = &p->mounts[p->nmounts++];
 	memset(pm, 0, sizeof(*pm));
 	pm->kind = kind;
+	if (source != NULL)
+		snprintf(pm->source, sizeof(pm->source), "%s", source);
 	snprintf(pm->target, sizeof(pm->target), "%s", target);
+	pm->flags = flags;
+	if (data != NULL)
+		snprintf(pm->data, sizeof(pm->data), "%s", data);
 	pm->why = why;
 	return pm;
 }
@@ -97,7 +104,8 @@ static int
 plan_dir(struct plan *p, const char *target, mode_t mode, bool slot_owned,
     const char *why)
 {
-	struct plan_mount *pm = plan_mount_add(p, PLAN_DIR, target, why);
+	struct plan_mount *pm = plan_mount_add(p, PLAN_DIR, NULL, target, 0,
+	    NULL, why);
 
 	if (pm == NULL)
 		return -1;
@@ -111,42 +119,13 @@ static int
 plan_bind(struct plan *p, const char *source, const char *target,
     unsigned long flags, bool in_root, bool optional, const char *why)
 {
-	struct plan_mount *pm = plan_mount_add(p, PLAN_BIND, target, why);
+	struct plan_mount *pm = plan_mount_add(p, PLAN_BIND, source, target,
+	    flags, NULL, why);
 
-	if (pm == NULL || strlen(source) >= sizeof(pm->source))
+	if (pm == NULL)
 		return -1;
-	snprintf(pm->source, sizeof(pm->source), "%s", source);
-	pm->flags = flags;
 	pm->in_root = in_root;
 	pm->host_optional = optional;
-	return 0;
-}
-
-/* Add a device step. */
-static int
-plan_device(struct plan *p, const char *node, unsigned long flags)
-{
-	struct plan_mount *pm = plan_mount_add(p, PLAN_DEVICE, node,
-	    "programs expect the standard character devices; each is bound "
-	    "alone so no other host device is reachable");
-
-	if (pm == NULL)
-		return -1;
-	snprintf(pm->source, sizeof(pm->source), "%s", node);
-	pm->flags = flags;
-	return 0;
-}
-
-/* Add a symbolic link step. */
-static int
-plan_symlink(struct plan *p, const char *target, const char *to,
-    const char *why)
-{
-	struct plan_mount *pm = plan_mount_add(p, PLAN_SYMLINK, target, why);
-
-	if (pm == NULL)
-		return -1;
-	snprintf(pm->source, sizeof(pm->source), "%s", to);
 	return 0;
 }
 
@@ -160,17 +139,20 @@ plan_template_mounts(struct plan *p, const struct runtime *rt)
 {
 	const unsigned long rw = MS_NOSUID | MS_NODEV;
 	const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV;
-	struct plan_mount *pm;
+	static const char *const devices[] = { "/dev/null", "/dev/zero",
+		"/dev/full", "/dev/random", "/dev/urandom" };
+	static const char *const links[][2] = { { "/dev/fd", "/proc/self/fd" },
+		{ "/dev/stdin", "/proc/self/fd/0" },
+		{ "/dev/stdout", "/proc/self/fd/1" },
+		{ "/dev/stderr", "/proc/self/fd/2" } };
 	size_t i;
 
-	pm = plan_mount_add(p, PLAN_TMPFS, "/",
-	    "the root: a small tmpfs holding only mount points, the devices "
-	    "and the runtime's binds, read-only once built");
-	if (pm == NULL)
+	if (plan_mount_add(p, PLAN_TMPFS, NULL, "/", rw,
+		"size=1m,nr_inodes=4096,mode=0755",
+		"the root: a small tmpfs holding only mount points, the "
+		"devices and the runtime's binds, read-only once built") ==
+	    NULL)
 		return -1;
-	pm->flags = rw;
-	snprintf(pm->data, sizeof(pm->data),
-	    "size=1m,nr_inodes=4096,mode=0755");
 
 	if (plan_dir(p, "/job", 0755, false,
 		"mount point of the working directory") ||
@@ -188,21 +170,19 @@ plan_template_mounts(struct plan *p, const struct runtime *rt)
 	   for regular files, not devices), but its times and mode, the
 	   host's own node's, cannot be changed: two jobs could signal each
 	   other through /dev/null's mtime. */
-	if (plan_device(p, "/dev/null", MS_RDONLY | MS_NOSUID | MS_NOEXEC) ||
-	    plan_device(p, "/dev/zero", MS_RDONLY | MS_NOSUID | MS_NOEXEC) ||
-	    plan_device(p, "/dev/full", MS_RDONLY | MS_NOSUID | MS_NOEXEC) ||
-	    plan_device(p, "/dev/random", MS_RDONLY | MS_NOSUID | MS_NOEXEC) ||
-	    plan_device(p, "/dev/urandom", MS_RDONLY | MS_NOSUID | MS_NOEXEC))
-		return -1;
-	if (plan_symlink(p, "/dev/fd", "/proc/self/fd",
-		"the usual aliases of the job's own descriptors") ||
-	    plan_symlink(p, "/dev/stdin", "/proc/self/fd/0",
-		"the usual aliases of the job's own descriptors") ||
-	    plan_symlink(p, "/dev/stdout", "/proc/self/fd/1",
-		"the usual aliases of the job's own descriptors") ||
-	    plan_symlink(p, "/dev/stderr", "/proc/self/fd/2",
-		"the usual aliases of the job's own descriptors"))
-		return -1;
+	for (i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+		if (plan_mount_add(p, PLAN_DEVICE, devices[i], devices[i],
+			MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL,
+			"programs expect the standard character devices; each "
+			"is bound alone so no other host device is "
+			"reachable") == NULL)
+			return -1;
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (plan_mount_add(p, PLAN_SYMLINK, links[i][1], links[i][0], 0,
+			NULL,
+			"the usual aliases of the job's own descriptors") ==
+		    NULL)
+			return -1;
 
 	/* The runtime's own files, read-only; no setuid, no devices.  A
 	   path that is a symbolic link on the node is recreated as that
@@ -212,11 +192,10 @@ plan_template_mounts(struct plan *p, const struct runtime *rt)
 			"the runtime's files, read-only"))
 			return -1;
 
-	pm = plan_mount_add(p, PLAN_REMOUNT, "/",
-	    "the skeleton (mount points, /dev) cannot be changed by the job");
-	if (pm == NULL)
+	if (plan_mount_add(p, PLAN_REMOUNT, NULL, "/", ro, NULL,
+		"the skeleton (mount points, /dev) cannot be changed by the "
+		"job") == NULL)
 		return -1;
-	pm->flags = ro;
 	p->ntemplate = p->nmounts;
 	return 0;
 }
@@ -237,18 +216,16 @@ plan_job_mounts(struct plan *p)
 		{ "/proc/sys/out", "/out", 0755 },
 		{ "/proc/sys/tmp", "/tmp", 01777 },
 		{ "/proc/sys/shm", "/dev/shm", 01777 } };
+	char data[sizeof(p->mounts[0].data)];
 	uint64_t inodes;
-	struct plan_mount *pm;
 	size_t i;
 
 	/* First, since every later step mounts through /proc/self/fd. */
-	pm = plan_mount_add(p, PLAN_PROC, "/proc",
-	    "a procfs of the job's own PID namespace: no host process is "
-	    "visible, and hidepid hides other users' processes");
-	if (pm == NULL)
+	if (plan_mount_add(p, PLAN_PROC, NULL, "/proc",
+		MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2",
+		"a procfs of the job's own PID namespace: no host process is "
+		"visible, and hidepid hides other users' processes") == NULL)
 		return -1;
-	pm->flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	snprintf(pm->data, sizeof(pm->data), "hidepid=2");
 
 	/* Enough inodes for many small files, bounded so a job cannot
 	   exhaust kernel memory with empty files. */
@@ -257,18 +234,15 @@ plan_job_mounts(struct plan *p)
 		inodes = 8192;
 	if (inodes > 1048576)
 		inodes = 1048576;
-	pm = plan_mount_add(p, PLAN_TMPFS, "/proc/sys",
-	    "the job's writable space: one fresh tmpfs that dies with the "
-	    "job, so one size caps /job, /out, /tmp and /dev/shm together; "
-	    "on /proc/sys (there on every kernel) only until they are bound");
-	if (pm == NULL)
-		return -1;
-	pm->flags = rw;
-	snprintf(pm->data, sizeof(pm->data),
-	    "size=%llu,nr_inodes=%llu,"
-	    "mode=0755",
+	snprintf(data, sizeof(data), "size=%llu,nr_inodes=%llu,mode=0755",
 	    (unsigned long long)p->limits.disk_bytes,
 	    (unsigned long long)inodes);
+	if (plan_mount_add(p, PLAN_TMPFS, NULL, "/proc/sys", rw, data,
+		"the job's writable space: one fresh tmpfs that dies with the "
+		"job, so one size caps /job, /out, /tmp and /dev/shm together; "
+		"on /proc/sys (there on every kernel) only until they are "
+		"bound") == NULL)
+		return -1;
 	for (i = 0; i < sizeof(space) / sizeof(space[0]); i++)
 		if (plan_dir(p, space[i].dir, space[i].mode, true,
 			"a writable directory of the slot's, on the job's "
@@ -279,11 +253,11 @@ plan_job_mounts(struct plan *p)
 			"the job's writable directory at its place in the "
 			"read-only root"))
 			return -1;
-	if (plan_mount_add(p, PLAN_UNMOUNT, "/proc/sys",
+	if (plan_mount_add(p, PLAN_UNMOUNT, NULL, "/proc/sys", 0, NULL,
 		"the tmpfs's own mount goes: the four binds keep it, and its "
 		"root is reachable from nowhere") == NULL)
 		return -1;
-	if (plan_mount_add(p, PLAN_COPY_IN, "/job",
+	if (plan_mount_add(p, PLAN_COPY_IN, NULL, "/job", 0, NULL,
 		"the submission, a writable copy on the job's tmpfs so it "
 		"counts against disk_bytes") == NULL)
 		return -1;
@@ -300,8 +274,8 @@ plan_job_mounts(struct plan *p)
 		return -1;
 	for (i = 0; i < sizeof(plan_proc_masks) / sizeof(plan_proc_masks[0]);
 	     i++)
-		if (plan_mount_add(p, PLAN_MASK, plan_proc_masks[i].path,
-			plan_proc_masks[i].why) == NULL)
+		if (plan_mount_add(p, PLAN_MASK, NULL, plan_proc_masks[i].path,
+			0, NULL, plan_proc_masks[i].why) == NULL)
 			return -1;
 	return 0;
 }
@@ -343,19 +317,6 @@ plan_template_tag(const struct plan *p)
 	return plan_fnv(h, &p->ntemplate, sizeof(p->ntemplate));
 }
 
-/* Append one rlimit step. */
-static void
-plan_rlimit(struct plan_rlimit *rl, size_t *n, int resource, rlim_t soft,
-    rlim_t hard, const char *why)
-{
-	struct plan_rlimit *r = &rl[(*n)++];
-
-	r->resource = resource;
-	r->soft = soft;
-	r->hard = hard;
-	r->why = why;
-}
-
 /* The rlimits of p for limits l (the run's or a compile stage's); hard
    equals soft (but for CPU) so the job cannot raise them. */
 static void
@@ -363,40 +324,45 @@ plan_rlimits(const struct plan *p, const struct limits *l,
     struct plan_rlimit *rl, size_t *n)
 {
 	rlim_t cpu = (rlim_t)ceil(l->cpu_seconds) + 1;
-	rlim_t stack = PLAN_STACK_BYTES;
+	rlim_t stack = l->memory_bytes < PLAN_STACK_BYTES ? l->memory_bytes
+							  : PLAN_STACK_BYTES;
 	/* Mode "user": RLIMIT_NPROC counts the tasks of the job's uid in its
 	   user namespace (Linux 5.14), and init is one of them there (under
 	   the root agent it is root's): one more, so that the job itself has
 	   all it was given. */
 	rlim_t nproc = l->processes + (p->userns ? 1 : 0);
-
-	if (stack > l->memory_bytes)
-		stack = l->memory_bytes;
-	plan_rlimit(rl, n, RLIMIT_CPU, cpu, cpu + 1,
-	    "a backstop per process: the supervisor enforces the CPU time "
-	    "summed over the job, this catches a process if it lags");
-	if (!p->memory_by_cgroup)
-		plan_rlimit(rl, n, RLIMIT_AS, l->memory_bytes, l->memory_bytes,
+	const struct plan_rlimit all[] = {
+		{ RLIMIT_CPU, cpu, cpu + 1,
+		    "a backstop per process: the supervisor enforces the CPU "
+		    "time summed over the job, this catches a process if it "
+		    "lags" },
+		{ RLIMIT_AS, l->memory_bytes, l->memory_bytes,
 		    "no memory cgroup on this node: cap each process's "
-		    "address space instead");
-	plan_rlimit(rl, n, RLIMIT_FSIZE, l->disk_bytes, l->disk_bytes,
-	    "no single file larger than the job's disk");
-	plan_rlimit(rl, n, RLIMIT_NOFILE, l->open_files, l->open_files,
-	    "the open_files limit");
-	plan_rlimit(rl, n, RLIMIT_NPROC, nproc, nproc,
-	    "the processes limit; it counts per uid, and each slot has its "
-	    "own uid (pids.max backs it where there is a cgroup)");
-	plan_rlimit(rl, n, RLIMIT_STACK, stack, stack, "a bounded stack");
-	plan_rlimit(rl, n, RLIMIT_CORE, 0, 0,
-	    "no core dumps: they would fill the disk and leak memory");
-	plan_rlimit(rl, n, RLIMIT_MEMLOCK, 65536, 65536,
-	    "the kernel's default; locked memory escapes accounting");
-	plan_rlimit(rl, n, RLIMIT_MSGQUEUE, 0, 0,
-	    "no POSIX message queues: nothing in a job needs them");
-	plan_rlimit(rl, n, RLIMIT_NICE, 0, 0, "priority cannot be raised");
-	plan_rlimit(rl, n, RLIMIT_RTPRIO, 0, 0, "no real-time scheduling");
-	plan_rlimit(rl, n, RLIMIT_SIGPENDING, 4096, 4096,
-	    "bounded queued signals");
+		    "address space instead" },
+		{ RLIMIT_FSIZE, l->disk_bytes, l->disk_bytes,
+		    "no single file larger than the job's disk" },
+		{ RLIMIT_NOFILE, l->open_files, l->open_files,
+		    "the open_files limit" },
+		{ RLIMIT_NPROC, nproc, nproc,
+		    "the processes limit; it counts per uid, and each slot has "
+		    "its own uid (pids.max backs it where there is a cgroup)" },
+		{ RLIMIT_STACK, stack, stack, "a bounded stack" },
+		{ RLIMIT_CORE, 0, 0,
+		    "no core dumps: they would fill the disk and leak memory" },
+		{ RLIMIT_MEMLOCK, 65536, 65536,
+		    "the kernel's default; locked memory escapes accounting" },
+		{ RLIMIT_MSGQUEUE, 0, 0,
+		    "no POSIX message queues: nothing in a job needs them" },
+		{ RLIMIT_NICE, 0, 0, "priority cannot be raised" },
+		{ RLIMIT_RTPRIO, 0, 0, "no real-time scheduling" },
+		{ RLIMIT_SIGPENDING, 4096, 4096, "bounded queued signals" },
+	};
+	size_t i;
+
+	/* RLIMIT_AS only where no memory cgroup holds the job's memory. */
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i].resource != RLIMIT_AS || !p->memory_by_cgroup)
+			rl[(*n)++] = all[i];
 }
 
 /* tmpl with every key replaced by value, or NULL out of memory. */
@@ -444,6 +410,17 @@ plan_expand(const char *tmpl, const char *entry)
 	return two;
 }
 
+/* Free a NULL-terminated vector of strings (NULL: nothing). */
+static void
+plan_strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* A command with its placeholders filled in, then extra words; NULL out
    of memory (what was made is freed). */
 static char **
@@ -463,9 +440,8 @@ plan_command(char *const *cmd, size_t ncmd, const char *entry,
 			goto fail;
 	return argv;
 fail:
-	for (i = 0; i < n; i++)
-		free(argv[i]);
-	free(argv);
+	/* argv[n - 1], the one that failed, is NULL, as is all after it. */
+	plan_strv_free(argv);
 	return NULL;
 }
 
@@ -554,9 +530,7 @@ plan_envp(const struct manifest *m)
 	return envp;
 fail:
 	envp[n - 1] = NULL;
-	for (i = 0; envp[i] != NULL; i++)
-		free(envp[i]);
-	free(envp);
+	plan_strv_free(envp);
 	return NULL;
 }
 
@@ -594,16 +568,14 @@ plan_build(struct plan *p, const struct manifest *m, const struct agent_conf *c,
 	p->memory_by_cgroup = memory_cgroup;
 	strcpy(p->hostname, "sluice");
 	strcpy(p->workdir, "/job");
-	if (plan_template_mounts(p, rt) == -1 || plan_job_mounts(p) == -1) {
-		plan_release(p);
+	/* Nothing is allocated before argv: until then a failure leaves the
+	   plan as empty as the memset above made it. */
+	if (plan_template_mounts(p, rt) == -1 || plan_job_mounts(p) == -1)
 		return error_set(e, ERR_INVALID,
 		    "too many mounts, or a bind path that is too long");
-	}
 	plan_rlimits(p, &p->limits, p->rlimits, &p->nrlimits);
-	if (plan_compile(p, rt, m, e) == -1) {
-		plan_release(p);
+	if (plan_compile(p, rt, m, e) == -1)
 		return -1;
-	}
 	if (plan_argv(p, rt, m) == -1 || plan_env(p, m) == -1) {
 		plan_release(p);
 		return error_set(e, ERR_NOMEM, "out of memory");
@@ -696,22 +668,9 @@ plan_warm_tail(const struct plan *job, const struct plan *parked)
 void
 plan_release(struct plan *p)
 {
-	size_t i;
-
-	for (i = 0; p->argv != NULL && p->argv[i] != NULL; i++)
-		free(p->argv[i]);
-	free(p->argv);
-	for (i = 0; p->compile.argv != NULL && p->compile.argv[i] != NULL; i++)
-		free(p->compile.argv[i]);
-	free(p->compile.argv);
-	p->compile.argv = NULL;
-	for (i = 0; p->compile.envp != NULL && p->compile.envp[i] != NULL; i++)
-		free(p->compile.envp[i]);
-	free(p->compile.envp);
-	p->compile.envp = NULL;
-	for (i = 0; p->envp != NULL && p->envp[i] != NULL; i++)
-		free(p->envp[i]);
-	free(p->envp);
-	p->argv = NULL;
-	p->envp = NULL;
+	plan_strv_free(p->argv);
+	plan_strv_free(p->envp);
+	plan_strv_free(p->compile.argv);
+	plan_strv_free(p->compile.envp);
+	p->argv = p->envp = p->compile.argv = p->compile.envp = NULL;
 }

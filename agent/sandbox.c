@@ -50,90 +50,12 @@
 static bool sandbox_in_userns;
 
 /* Whether the job's /proc was mounted before pivot_root (mode "user":
-   sandbox_proc_early()), so that its PLAN_PROC step is done. */
+   sandbox_build_template()), so that its PLAN_PROC step is done. */
 static bool sandbox_proc_done;
 
-/* Send a message, with an optional descriptor or the compiled filter. */
-int
-sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
-    const char *text, int fd, const struct filter_prog *prog)
-{
-	struct sandbox_msg m;
-	struct iovec iov = { &m, sizeof(m) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	memset(&m, 0, sizeof(m));
-	m.type = type;
-	m.value = value;
-	if (text != NULL)
-		snprintf(m.text, sizeof(m.text), "%s", text);
-	if (prog != NULL)
-		m.filter = *prog;
-	if (fd != -1) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n == -1 && errno == EINTR);
-	return n == (ssize_t)sizeof(m) ? 0 : -1;
-}
-
-/* Receive a message and any descriptor that came with it. */
-int
-sandbox_recv(int sock, struct sandbox_msg *m, int *fd)
-{
-	struct iovec iov = { m, sizeof(*m) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct msghdr mh = { .msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctl.buf,
-		.msg_controllen = sizeof(ctl.buf) };
-	struct cmsghdr *cm;
-	bool reset = false;
-	ssize_t n;
-
-	*fd = -1;
-	/* A peer that ended with a message of ours unread leaves the
-	   socket's error ECONNRESET, reported (once) before what it sent
-	   first, still queued: init's ERROR, say, when it died before
-	   reading the filter.  Read on past it, once. */
-	do {
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-		if (n == -1 && errno == ECONNRESET && !reset) {
-			reset = true;
-			errno = EINTR;
-		}
-	} while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*m) || (mh.msg_flags & MSG_CTRUNC))
-		return -1;
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	m->text[sizeof(m->text) - 1] = '\0';
-	return 0;
-}
-
-/* See sandbox.h. */
-int
-sandbox_send_fds(int sock, const struct iovec *iov, size_t niov, const int *fds,
+/* Send iov with fds[0..n) (n may be 0) as one message; sendmsg's result. */
+static ssize_t
+sandbox_sendmsg(int sock, const struct iovec *iov, size_t niov, const int *fds,
     size_t n)
 {
 	union {
@@ -144,29 +66,53 @@ sandbox_send_fds(int sock, const struct iovec *iov, size_t niov, const int *fds,
 	struct cmsghdr *c;
 	ssize_t r;
 
-	if (n == 0 || n > SANDBOX_FDS_MAX) {
-		errno = EINVAL;
-		return -1;
-	}
 	memset(&mh, 0, sizeof(mh));
 	memset(&u, 0, sizeof(u));
 	mh.msg_iov = (struct iovec *)iov;
 	mh.msg_iovlen = niov;
 	mh.msg_control = u.buf;
-	mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(n * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	mh.msg_controllen = n > 0 ? CMSG_SPACE(n * sizeof(int)) : 0;
+	if ((c = CMSG_FIRSTHDR(&mh)) != NULL) {
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	}
 	while ((r = sendmsg(sock, &mh, MSG_NOSIGNAL)) == -1 && errno == EINTR)
 		;
-	return r == -1 ? -1 : 0;
+	return r;
 }
 
-/* See sandbox.h. */
-ssize_t
-sandbox_recv_fds(int sock, void *buf, size_t size, int *fds, size_t n)
+/* Send a message, with an optional descriptor or the compiled filter. */
+int
+sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
+    const char *text, int fd, const struct filter_prog *prog)
+{
+	struct sandbox_msg m;
+	struct iovec iov = { &m, sizeof(m) };
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	m.value = value;
+	if (text != NULL)
+		snprintf(m.text, sizeof(m.text), "%s", text);
+	if (prog != NULL)
+		m.filter = *prog;
+	if (sandbox_sendmsg(sock, &iov, 1, &fd, fd != -1) != (ssize_t)sizeof(m))
+		return -1;
+	return 0;
+}
+
+/*
+ * Receive one message of at most size bytes into buf, with min to max
+ * descriptors (close-on-exec) into fds, -1 past those that came.  With
+ * past_reset an ECONNRESET is read past, once (see sandbox_recv()).
+ * recvmsg's result; -1 with EBADMSG for a message cut short or with
+ * another number of descriptors (those that came are closed).
+ */
+static ssize_t
+sandbox_recvmsg(int sock, void *buf, size_t size, int *fds, size_t min,
+    size_t max, bool past_reset)
 {
 	union {
 		struct cmsghdr h;
@@ -179,16 +125,20 @@ sandbox_recv_fds(int sock, void *buf, size_t size, int *fds, size_t n)
 	size_t ngot = 0, i;
 	ssize_t r;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < max; i++)
 		fds[i] = -1;
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = u.buf;
 	mh.msg_controllen = sizeof(u.buf);
-	while (
-	    (r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR)
-		;
+	do {
+		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (r == -1 && errno == ECONNRESET && past_reset) {
+			past_reset = false;
+			errno = EINTR;
+		}
+	} while (r == -1 && errno == EINTR);
 	if (r <= 0)
 		return r;
 	c = CMSG_FIRSTHDR(&mh);
@@ -199,14 +149,54 @@ sandbox_recv_fds(int sock, void *buf, size_t size, int *fds, size_t n)
 			ngot = SANDBOX_FDS_MAX;
 		memcpy(got, CMSG_DATA(c), ngot * sizeof(int));
 	}
-	if (ngot == n && (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0) {
-		memcpy(fds, got, n * sizeof(int));
+	if (ngot >= min && ngot <= max &&
+	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0) {
+		memcpy(fds, got, ngot * sizeof(int));
 		return r;
 	}
 	for (i = 0; i < ngot; i++)
 		close(got[i]);
 	errno = EBADMSG;
 	return -1;
+}
+
+/* Receive a message and any descriptor that came with it. */
+int
+sandbox_recv(int sock, struct sandbox_msg *m, int *fd)
+{
+	/* A peer that ended with a message of ours unread leaves the
+	   socket's error ECONNRESET, reported (once) before what it sent
+	   first, still queued: init's ERROR, say, when it died before
+	   reading the filter.  Read on past it, once. */
+	if (sandbox_recvmsg(sock, m, sizeof(*m), fd, 0, 1, true) ==
+	    (ssize_t)sizeof(*m)) {
+		m->text[sizeof(m->text) - 1] = '\0';
+		return 0;
+	}
+	/* Only a short message, never sent, can have brought one. */
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+	return -1;
+}
+
+/* See sandbox.h. */
+int
+sandbox_send_fds(int sock, const struct iovec *iov, size_t niov, const int *fds,
+    size_t n)
+{
+	if (n == 0 || n > SANDBOX_FDS_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	return sandbox_sendmsg(sock, iov, niov, fds, n) == -1 ? -1 : 0;
+}
+
+/* See sandbox.h. */
+ssize_t
+sandbox_recv_fds(int sock, void *buf, size_t size, int *fds, size_t n)
+{
+	return sandbox_recvmsg(sock, buf, size, fds, n, n, false);
 }
 
 /* See sandbox.h. */
@@ -638,23 +628,20 @@ sandbox_dir_empty(int fd)
 }
 
 /*
- * Mode "user": mount the job's procfs (its PLAN_PROC step) while the host's
- * /proc is still in this mount namespace.  In a user namespace the kernel
- * lets a procfs be mounted only where one is already fully visible, which
- * after pivot_root none is.  The step is then skipped.
+ * Carry out the job's steps of p (past the template's) on the root at
+ * rootfd, whose path is root: those of the given kind, or with -1 all.
  */
 static void
-sandbox_proc_early(int sock, int rootfd, const char *root_dir,
-    const struct plan *p)
+sandbox_job_steps(int sock, int rootfd, const char *root,
+    const struct sandbox_io *io, const struct plan *p, int kind)
 {
 	size_t i;
 
 	for (i = p->ntemplate; i < p->nmounts; i++)
-		if (p->mounts[i].kind == PLAN_PROC) {
-			sandbox_mount_step(sock, rootfd, root_dir, NULL, -1, p,
+		if (kind == -1 ||
+		    p->mounts[i].kind == (enum plan_mount_kind)kind)
+			sandbox_mount_step(sock, rootfd, root, io, -1, p,
 			    &p->mounts[i]);
-			sandbox_proc_done = true;
-		}
 }
 
 /* See sandbox.h. */
@@ -689,8 +676,15 @@ sandbox_build_template(int sock, const struct plan *p, const char *root_dir,
 		    &p->mounts[i]);
 	if (emptyfd != -1)
 		close(emptyfd);
-	if (sandbox_in_userns)
-		sandbox_proc_early(sock, rootfd, root_dir, p);
+	/* Mode "user": mount the job's procfs (its PLAN_PROC step) while
+	   the host's /proc is still in this mount namespace.  In a user
+	   namespace the kernel lets a procfs be mounted only where one is
+	   already fully visible, which after pivot_root none is.  The step
+	   is then skipped. */
+	if (sandbox_in_userns) {
+		sandbox_job_steps(sock, rootfd, root_dir, NULL, p, PLAN_PROC);
+		sandbox_proc_done = true;
+	}
 	close(rootfd);
 	sandbox_pivot(sock, root_dir);
 }
@@ -712,17 +706,17 @@ sandbox_enter_template(int sock, int fd)
 	close(fd);
 }
 
-/* The job's own steps, on the template's copy that is now the root. */
+/* The job's own steps of the given kind (-1: all), on the template's copy
+   that is now the root. */
 static void
-sandbox_build_job(int sock, const struct plan *p, const struct sandbox_io *io)
+sandbox_build_job(int sock, const struct plan *p, const struct sandbox_io *io,
+    int kind)
 {
 	int rootfd;
-	size_t i;
 
 	if ((rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
-	for (i = p->ntemplate; i < p->nmounts; i++)
-		sandbox_mount_step(sock, rootfd, "", io, -1, p, &p->mounts[i]);
+	sandbox_job_steps(sock, rootfd, "", io, p, kind);
 	close(rootfd);
 }
 
@@ -1139,8 +1133,7 @@ sandbox_handoff(int sock, const struct plan *p, struct sandbox_io *io,
 {
 	struct pollfd pfd[2] = { { sock, POLLIN, 0 }, { -1, POLLIN, 0 } };
 	struct sandbox_msg m;
-	int rootfd, fd = -1;
-	size_t i;
+	int fd = -1;
 
 	/* A zygote's job (job -1) is not init's child: the supervisor
 	   watches it. */
@@ -1158,13 +1151,7 @@ sandbox_handoff(int sock, const struct plan *p, struct sandbox_io *io,
 		sandbox_die(sock, "no submission from the supervisor");
 	io->files_dirfd = fd;
 	io->files_owner = (uid_t)(uint32_t)m.value;
-	if ((rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-		sandbox_die(sock, "cannot open the root: %s", strerror(errno));
-	for (i = p->ntemplate; i < p->nmounts; i++)
-		if (p->mounts[i].kind == PLAN_COPY_IN)
-			sandbox_mount_step(sock, rootfd, "", io, -1, p,
-			    &p->mounts[i]);
-	close(rootfd);
+	sandbox_build_job(sock, p, io, PLAN_COPY_IN);
 	close(fd);
 	if (sandbox_send(sock, SANDBOX_READY, 0, NULL, -1, NULL) == -1)
 		_exit(127);
@@ -1318,7 +1305,7 @@ sandbox_init_main(const struct plan *p, const struct sandbox_io *io)
 		sandbox_enter_template(sock, fds[4]);
 	else
 		sandbox_build_template(sock, p, io->root_dir, io->empty_dir);
-	sandbox_build_job(sock, p, &mine);
+	sandbox_build_job(sock, p, &mine, -1);
 	close(files);
 	if (sethostname(p->hostname, strlen(p->hostname)) == -1)
 		sandbox_die(sock, "sethostname: %s", strerror(errno));
