@@ -107,8 +107,9 @@ sandbox_send(int sock, enum sandbox_msg_type type, int32_t value,
  * Receive one message of at most size bytes into buf, with min to max
  * descriptors (close-on-exec) into fds, -1 past those that came.  With
  * past_reset an ECONNRESET is read past, once (see sandbox_recv()).
- * recvmsg's result; -1 with EBADMSG for a message cut short or with
- * another number of descriptors (those that came are closed).
+ * recvmsg's result (0, the end, with every descriptor that came
+ * closed); -1 with EBADMSG for a message cut short or with another number
+ * of descriptors (those that came are closed).
  */
 static ssize_t
 sandbox_recvmsg(int sock, void *buf, size_t size, int *fds, size_t min,
@@ -139,8 +140,10 @@ sandbox_recvmsg(int sock, void *buf, size_t size, int *fds, size_t min,
 			errno = EINTR;
 		}
 	} while (r == -1 && errno == EINTR);
-	if (r <= 0)
-		return r;
+	if (r == -1)
+		return -1;
+	/* An empty message may bring descriptors too (SOCK_SEQPACKET): it
+	   reads as the end, and what came with it is closed. */
 	c = CMSG_FIRSTHDR(&mh);
 	if (c != NULL && c->cmsg_level == SOL_SOCKET &&
 	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(0)) {
@@ -149,13 +152,15 @@ sandbox_recvmsg(int sock, void *buf, size_t size, int *fds, size_t min,
 			ngot = SANDBOX_FDS_MAX;
 		memcpy(got, CMSG_DATA(c), ngot * sizeof(int));
 	}
-	if (ngot >= min && ngot <= max &&
+	if (r > 0 && ngot >= min && ngot <= max &&
 	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) == 0) {
 		memcpy(fds, got, ngot * sizeof(int));
 		return r;
 	}
 	for (i = 0; i < ngot; i++)
 		close(got[i]);
+	if (r == 0)
+		return 0;
 	errno = EBADMSG;
 	return -1;
 }
