@@ -78,7 +78,7 @@ int util_read_fd(int fd, const char *name, size_t cap, char **out, size_t *len,
  * Read what is left of fd into a new NUL-terminated buffer (*out, the
  * caller's to free; *len bytes), hint bytes expected (fstat's size): the
  * file may grow while it is read, so the buffer grows with it, up to cap
- * (less than SIZE_MAX).  0, or -1 with errno: EFBIG when fd holds more
+ * (at most SIZE_MAX - 2).  0, or -1 with errno: EFBIG when fd holds more
  * than cap bytes, ENOMEM, or read's.  The one read loop under
  * util_read_fd(), the CLI's files and the dispatcher's uploads; each says
  * what went wrong in its own words.
