@@ -168,7 +168,8 @@ check_failed(const struct jobdir *jd, const char *message, const char *stream)
 
 /*
  * Run the check as a job in <dirfd>/<name>.job on the slot whose lock is
- * slotfd (handed to the supervisor), and wait for its end.
+ * slotfd (the supervisor takes its own copy; the caller closes this one),
+ * and wait for its end.
  */
 static json_t *
 check_run(const struct agent_conf *c, const struct runtime *rt,
@@ -210,7 +211,6 @@ check_run(const struct agent_conf *c, const struct runtime *rt,
 		 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) ==
 		-1) {
 		out = check_failed(&jd, "cannot make the check's job", NULL);
-		close(slotfd);
 		goto out;
 	}
 	jd.dev = st.st_dev;
@@ -218,7 +218,6 @@ check_run(const struct agent_conf *c, const struct runtime *rt,
 	if (util_write_all(fd, rt->check_source, strlen(rt->check_source)) ==
 	    -1) {
 		close(fd);
-		close(slotfd);
 		out = check_failed(&jd, "cannot write the check's program",
 		    NULL);
 		goto out;
@@ -230,7 +229,6 @@ check_run(const struct agent_conf *c, const struct runtime *rt,
 	m.entry = (char *)rt->check_entry;
 	if (plan_build(&p, &m, c, slot, cs->memory, &e) == -1 ||
 	    jobdir_claim(&jd, &evfd, &e) == -1) {
-		close(slotfd);
 		out = check_failed(&jd, e.msg, NULL);
 		goto out;
 	}
@@ -245,7 +243,6 @@ check_run(const struct agent_conf *c, const struct runtime *rt,
 	sj.zygotefd = -1;
 	sj.spare_ns[0] = sj.spare_ns[1] = -1;
 	pid = supervise_start(&sj, (const int[2]){ -1, -1 });
-	close(slotfd);
 	close(evfd);
 	if (pid == -1) {
 		out = check_failed(&jd, "cannot start the supervisor", NULL);
@@ -316,6 +313,7 @@ check_runtime(const struct agent_conf *c, const struct runtime *rt,
 		goto out;
 	}
 	out = check_run(c, rt, cs, dirfd, rt->name, i - 1, slotfd);
+	close(slotfd);
 	if (out != NULL)
 		check_keep(dirfd, rt->name, key, out);
 out:

@@ -87,11 +87,12 @@ conf_bind_check(const char *path, struct error *e)
  * ones (-B, -s, -I, -u, ...; -X and -W with their value), none that only
  * means something for a script file or changes what runs (-x skips its
  * first line, -i, -c, -m, -h, -V; long options are not checked, so
- * refused).
+ * refused); with need, also whether one of them has a letter of need.
  */
 static bool
-conf_warm_flags(const struct runtime *rt)
+conf_warm_flags(const struct runtime *rt, const char *need)
 {
+	bool found = need == NULL;
 	const char *w;
 	size_t i;
 
@@ -109,8 +110,25 @@ conf_warm_flags(const struct runtime *rt)
 		if (w[0] != '-' || w[1] == '\0' ||
 		    strspn(w + 1, "bBdEIOPqsSuvR") != strlen(w + 1))
 			return false;
+		found = found || strpbrk(w + 1, need) != NULL;
 	}
-	return i + 1 == rt->ncommand;
+	return i + 1 == rt->ncommand && found;
+}
+
+/* A runtime's switch called name: 1 true, 0 false or absent, -1 not a
+   boolean. */
+static int
+conf_switch(const config_setting_t *s, const char *name,
+    const struct runtime *rt, struct error *e)
+{
+	const config_setting_t *w = config_setting_get_member(s, name);
+
+	if (w == NULL)
+		return 0;
+	if (config_setting_type(w) != CONFIG_TYPE_BOOL)
+		return error_set_field(e, ERR_INVALID, name,
+		    "runtime '%s': '%s' must be true or false", rt->name, name);
+	return config_setting_get_bool(w) ? 1 : 0;
 }
 
 /*
@@ -122,24 +140,19 @@ conf_warm_flags(const struct runtime *rt)
 static int
 conf_warm_start(const config_setting_t *s, struct runtime *rt, struct error *e)
 {
-	const config_setting_t *w = config_setting_get_member(s, "warm_start");
 	const char *base;
 	size_t i;
+	int on;
 
-	if (w == NULL)
-		return 0;
-	if (config_setting_type(w) != CONFIG_TYPE_BOOL)
-		return error_set_field(e, ERR_INVALID, "warm_start",
-		    "runtime '%s': 'warm_start' must be true or false",
-		    rt->name);
-	if (!config_setting_get_bool(w))
-		return 0;
+	if ((on = conf_switch(s, "warm_start", rt, e)) != 1)
+		return on;
 	base = strrchr(rt->command[0], '/') + 1;
 	for (i = 0; i + 1 < rt->ncommand; i++)
 		if (strstr(rt->command[i], "{entry}") != NULL)
 			break;
 	if (strncmp(base, "python", 6) != 0 || i + 1 != rt->ncommand ||
-	    strcmp(rt->command[i], "{entry}") != 0 || !conf_warm_flags(rt))
+	    strcmp(rt->command[i], "{entry}") != 0 ||
+	    !conf_warm_flags(rt, NULL))
 		return error_set_field(e, ERR_INVALID, "warm_start",
 		    "runtime '%s': warm_start needs a Python interpreter "
 		    "whose command ends in \"{entry}\" (and names it nowhere "
@@ -159,16 +172,10 @@ conf_warm_start(const config_setting_t *s, struct runtime *rt, struct error *e)
 static int
 conf_zygote(const config_setting_t *s, struct runtime *rt, struct error *e)
 {
-	const config_setting_t *w = config_setting_get_member(s, "zygote");
-	size_t i;
+	int on;
 
-	if (w == NULL)
-		return 0;
-	if (config_setting_type(w) != CONFIG_TYPE_BOOL)
-		return error_set_field(e, ERR_INVALID, "zygote",
-		    "runtime '%s': 'zygote' must be true or false", rt->name);
-	if (!config_setting_get_bool(w))
-		return 0;
+	if ((on = conf_switch(s, "zygote", rt, e)) != 1)
+		return on;
 	if (!rt->warm_start)
 		return error_set_field(e, ERR_INVALID, "zygote",
 		    "runtime '%s': zygote needs warm_start = true", rt->name);
@@ -183,20 +190,9 @@ conf_zygote(const config_setting_t *s, struct runtime *rt, struct error *e)
 		    "runtime '%s': zygote needs the interpreter "
 		    "sluice-zygote embeds, %s, not '%s'",
 		    rt->name, ZYGOTE_PYTHON, rt->command[0]);
-	/* The words before "{entry}" are short options (conf_warm_flags()),
-	   -X and -W with a value of their own. */
-	for (i = 1; i + 1 < rt->ncommand; i++) {
-		if (strcmp(rt->command[i], "-X") == 0 ||
-		    strcmp(rt->command[i], "-W") == 0) {
-			i++;
-			continue;
-		}
-		if (strncmp(rt->command[i], "-X", 2) != 0 &&
-		    strncmp(rt->command[i], "-W", 2) != 0 &&
-		    strpbrk(rt->command[i] + 1, "sI") != NULL)
-			break;
-	}
-	if (i + 1 >= rt->ncommand)
+	/* The words before "{entry}" are short options (warm_start checked
+	   them), -X and -W with a value of their own: one of them -s or -I. */
+	if (!conf_warm_flags(rt, "sI"))
 		return error_set_field(e, ERR_INVALID, "zygote",
 		    "runtime '%s': zygote needs -s or -I in the command (no "
 		    "user site-packages: the interpreter starts on the host)",
@@ -218,7 +214,6 @@ conf_zygote(const config_setting_t *s, struct runtime *rt, struct error *e)
 	rt->zygote = true;
 	return 0;
 #else
-	(void)i;
 	return error_set_field(e, ERR_INVALID, "zygote",
 	    "runtime '%s': this agent was built without sluice-zygote "
 	    "(configure found no python3-embed)",

@@ -167,8 +167,6 @@ agent_zygote_stop(void)
 {
 	size_t i, n = sizeof(agent_zygote_old) / sizeof(*agent_zygote_old);
 
-	if (agent_zygote.z.fd != -1)
-		close(agent_zygote.z.fd);
 	if (agent_zygote.pid > 0) {
 		agent_zygote_reap(false);
 		for (i = 0; i < n && agent_zygote_old[i] > 0; i++)
@@ -179,8 +177,7 @@ agent_zygote_stop(void)
 		}
 		agent_zygote_old[i] = agent_zygote.pid;
 	}
-	agent_zygote.z.fd = -1;
-	agent_zygote.pid = -1;
+	agent_zygote_drop();
 }
 
 /* Keep the zygote the kept policy asks for (agent_keep()). */
@@ -435,12 +432,17 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 		}
 		goto follow;
 	}
+	/* The supervisor rings run through this pipe after each event;
+	   without it, no supervisor is started (below). */
+	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1)
+		wake[0] = wake[1] = -1;
 	sj.conf = &a->conf;
 	sj.plan = &p;
 	sj.jd = jd;
 	sj.cg = &cs;
 	sj.evfd = evfd;
 	sj.slotfd = slotfd;
+	sj.wakefd = wake[1];
 	sj.parkfd = sj.parked_lock = sj.zygotefd = -1;
 	/* The namespaces the session made for this run, if any: only this
 	   process has them now (agent_keep() closed its own).  The slot's
@@ -458,14 +460,8 @@ agent_run(struct agent *a, struct jobdir *jd, struct error *e)
 	}
 	/* The session's template for this plan, if it kept one. */
 	sj.template_fd = warm_find(&agent_kept.warm, m.runtime, &p);
-	/* The supervisor rings run through this pipe after each event. */
-	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) == -1) {
-		(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
-		    "sandbox error: cannot start the supervisor", e);
-		goto out;
-	}
-	sj.wakefd = wake[1];
-	if (supervise_start(&sj, (const int[2]){ wake[0], -1 }) == -1) {
+	if (wake[1] == -1 ||
+	    supervise_start(&sj, (const int[2]){ wake[0], -1 }) == -1) {
 		(void)jobdir_settle(jd, evfd, VERDICT_SANDBOX_ERROR, &p.limits,
 		    "sandbox error: cannot start the supervisor", e);
 		goto out;
@@ -995,20 +991,15 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 		conf_release(&agent_kept.conf);
 	agent_kept.valid = false;
 	error_init(&e);
-	if ((fd = trust_open(config_path, false, &e)) == -1) {
-		warm_drop(&agent_kept.warm);
-		goto out;
-	}
+	if ((fd = trust_open(config_path, false, &e)) == -1)
+		goto drop;
 	rc = fstat(fd, &st) == -1 ? -1 : conf_load_fd(fd, config_path, &c, &e);
 	close(fd);
-	if (rc == -1) {
-		warm_drop(&agent_kept.warm);
-		goto out;
-	}
+	if (rc == -1)
+		goto drop;
 	if (agent_ids_check(&c, &e) == -1) {
 		conf_release(&c);
-		warm_drop(&agent_kept.warm);
-		goto out;
+		goto drop;
 	}
 	agent_keep_filter(&c);
 	/* Built under base_dir only if it passes the walk a verb makes: its
@@ -1036,6 +1027,9 @@ agent_keep(const char *verb, int fds[SERVE_KEEP_FDS], void *config_path)
 	agent_kept.conf = c;
 	agent_kept.st = st;
 	agent_kept.valid = true;
+	goto out;
+drop:
+	warm_drop(&agent_kept.warm);
 out:
 	/* The slots' network namespaces, a few more each time, as root for
 	   the sandboxes of mode "root" (mode "user" makes its own in the
@@ -1134,15 +1128,12 @@ fail:
 static int
 agent_verb(const char *verb, int nargs, char **args, void *config_path)
 {
-	struct agent a;
+	struct agent a = { .config_path = config_path, .jobsfd = -1 };
 	struct jobdir jd;
 	struct error e;
 	size_t i;
 	int k, rc;
 
-	memset(&a, 0, sizeof(a));
-	a.jobsfd = -1;
-	a.config_path = config_path;
 	error_init(&e);
 	/* The namespaces a session made are for a run alone: any other
 	   verb that held them (a wait can last as long as its job) would
@@ -1225,13 +1216,10 @@ agent_park(void *config_path)
 {
 	char line[64 + SERVE_REQUEST_MAX / 64], *words[3], *rest;
 	const struct runtime *rt;
-	struct agent a;
+	struct agent a = { .config_path = config_path, .jobsfd = -1 };
 	struct error e;
 	int n = 0, rc = -1;
 
-	memset(&a, 0, sizeof(a));
-	a.jobsfd = -1;
-	a.config_path = config_path;
 	error_init(&e);
 	/* The namespaces made ahead are the next cold run's. */
 	sandbox_spare_close(agent_kept.ns);

@@ -114,19 +114,13 @@ nodeshell_jobdir(const char *jobs, const char *path)
 	return true;
 }
 
-/* Whether the command is sshd's for the SFTP subsystem. */
-static bool
-nodeshell_is_sftp(char **words, size_t n)
+/* The last component of path. */
+static const char *
+nodeshell_base(const char *path)
 {
-	const char *base;
+	const char *base = strrchr(path, '/');
 
-	if (n != 1)
-		return false;
-	if (strcmp(words[0], "internal-sftp") == 0)
-		return true;
-	base = strrchr(words[0], '/');
-	base = base != NULL ? base + 1 : words[0];
-	return strcmp(base, "sftp-server") == 0;
+	return base != NULL ? base + 1 : path;
 }
 
 int
@@ -136,7 +130,7 @@ main(int argc, char **argv)
 		"clean", "info", "serve" };
 	char *words[NODESHELL_WORDS_MAX], *cmd,
 	    *out[NODESHELL_AGENT_MAX + NODESHELL_WORDS_MAX];
-	const char *jobs = NULL, *orig, *base;
+	const char *jobs = NULL, *orig;
 	size_t n, i, k, nagent, nout = 0;
 	int a;
 
@@ -161,7 +155,10 @@ main(int argc, char **argv)
 	n = nodeshell_split(cmd, words, NODESHELL_WORDS_MAX);
 	for (i = 0; i < nagent; i++)
 		out[nout++] = argv[a + 1 + i];
-	if (nodeshell_is_sftp(words, n)) {
+	/* sshd's command for the SFTP subsystem. */
+	if (n == 1 &&
+	    (strcmp(words[0], "internal-sftp") == 0 ||
+		strcmp(nodeshell_base(words[0]), "sftp-server") == 0)) {
 		out[nout++] = (char *)"sftp";
 		out[nout] = NULL;
 		execv(out[0], out);
@@ -169,9 +166,7 @@ main(int argc, char **argv)
 	}
 	if (n < 2)
 		nodeshell_refuse("not a sluice-agent command");
-	base = strrchr(words[0], '/');
-	base = base != NULL ? base + 1 : words[0];
-	if (strcmp(base, "sluice-agent") != 0)
+	if (strcmp(nodeshell_base(words[0]), "sluice-agent") != 0)
 		nodeshell_refuse("not a sluice-agent command");
 	for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
 		if (strcmp(words[1], verbs[k]) == 0)

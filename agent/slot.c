@@ -49,30 +49,37 @@ slot_dirs(const struct agent_conf *c, struct error *e)
 	return 0;
 }
 
-/* Open slot i's lock file. */
+/* Open slot i's lock file of kind ext ("lock" or "parked"). */
 static int
-slot_open(const struct agent_conf *c, unsigned i, int flags)
+slot_open(const struct agent_conf *c, unsigned i, const char *ext, int flags)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/slots/%u.lock", c->base_dir, i);
+	snprintf(path, sizeof(path), "%s/slots/%u.%s", c->base_dir, i, ext);
 	return open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
-/* Take slot i if it is free. */
-int
-slot_try(const struct agent_conf *c, unsigned i)
+/* Take slot i's lock of kind ext if it is free. */
+static int
+slot_lock(const struct agent_conf *c, unsigned i, const char *ext)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	int fd;
 
-	if ((fd = slot_open(c, i, O_RDWR | O_CREAT)) == -1)
+	if ((fd = slot_open(c, i, ext, O_RDWR | O_CREAT)) == -1)
 		return -1;
 	if (fcntl(fd, F_OFD_SETLK, &fl) == -1) {
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+/* Take slot i if it is free. */
+int
+slot_try(const struct agent_conf *c, unsigned i)
+{
+	return slot_lock(c, i, "lock");
 }
 
 /* Take a free slot. */
@@ -98,15 +105,16 @@ slot_acquire(const struct agent_conf *c, unsigned *slot, int *fd,
 	return error_set(e, ERR_BUSY, "all %u slots are busy", c->slots);
 }
 
-/* Whether the lock file at path is locked, tested without taking it. */
+/* Whether slot i's lock file of kind ext is locked, tested without taking
+   it. */
 static bool
-slot_locked(const char *path)
+slot_locked(const struct agent_conf *c, unsigned i, const char *ext)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	bool locked;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = slot_open(c, i, ext, O_RDONLY)) == -1)
 		return false;
 	/* F_OFD_GETLK tests without taking the lock, so info never makes a
 	   starting job think a slot is busy. */
@@ -120,18 +128,10 @@ slot_locked(const char *path)
 unsigned
 slot_busy(const struct agent_conf *c)
 {
-	char path[PATH_MAX];
 	unsigned i, n = 0;
 
-	for (i = 0; i < c->slots_all; i++) {
-		snprintf(path, sizeof(path), "%s/slots/%u.lock", c->base_dir,
-		    i);
-		if (!slot_locked(path))
-			continue;
-		snprintf(path, sizeof(path), "%s/slots/%u.parked", c->base_dir,
-		    i);
-		n += !slot_locked(path);
-	}
+	for (i = 0; i < c->slots_all; i++)
+		n += slot_locked(c, i, "lock") && !slot_locked(c, i, "parked");
 	return n < c->slots ? n : c->slots;
 }
 
@@ -139,8 +139,6 @@ slot_busy(const struct agent_conf *c)
 int
 slot_park(const struct agent_conf *c, unsigned *slot, int *fd, int *parked)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char path[PATH_MAX];
 	unsigned i;
 
 	/* The slots past the others, which only a parked sandbox takes: a
@@ -150,12 +148,7 @@ slot_park(const struct agent_conf *c, unsigned *slot, int *fd, int *parked)
 			break;
 	if (i == c->slots_all)
 		return -1;
-	snprintf(path, sizeof(path), "%s/slots/%u.parked", c->base_dir, i);
-	if ((*parked = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		 0600)) == -1 ||
-	    fcntl(*parked, F_OFD_SETLK, &fl) == -1) {
-		if (*parked != -1)
-			close(*parked);
+	if ((*parked = slot_lock(c, i, "parked")) == -1) {
 		close(*fd);
 		return -1;
 	}
