@@ -150,7 +150,9 @@ print(os.readlink("/proc/self/ns/net")); sys.stdout.flush()
 time.sleep(1.5)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind("\0sluice-together"); s.listen(1)
-# Long enough that the second ends first on a loaded machine too.
+# Until the default wall limit (10 s) ends it: long enough that the second
+# ends first on a loaded machine too.  (A limit of its own would not fit
+# the parked sandbox, and the first would run cold.)
 time.sleep(10)'
 TRY='import errno, os, socket, time
 reached = False
