@@ -1,7 +1,9 @@
 # A small TAP emitter for integration tests (sourced by tests/integration/*.sh).
 # Every assertion prints one "ok N - name" or "not ok N - name" line; the plan
 # comes last from tap_done.  A failing assertion prints what it saw as TAP
-# diagnostics ("# ..."), so make check's logs say why.
+# diagnostics ("# ..."), so make check's logs say why, and returns 1, so
+# that "tap_is ... || diag_job ..." adds what the test knows of the failure
+# (a passing one returns 0).
 
 TAP_N=0
 TAP_FAILED=0
@@ -16,6 +18,7 @@ tap_ok() {
 	else
 		echo "not ok $TAP_N - $*"
 		TAP_FAILED=$((TAP_FAILED + 1))
+		return 1
 	fi
 }
 
@@ -29,6 +32,7 @@ tap_is() {
 		tap_ok 1 "$*"
 		tap_diag "got:  '$got'"
 		tap_diag "want: '$want'"
+		return 1
 	fi
 }
 
@@ -41,6 +45,7 @@ tap_isnt() {
 	else
 		tap_ok 1 "$*"
 		tap_diag "got the unwanted value '$got'"
+		return 1
 	fi
 }
 
@@ -54,6 +59,7 @@ tap_like() {
 		tap_ok 1 "$*"
 		tap_diag "got:  '$(printf '%s' "$got" | head -c 400)'"
 		tap_diag "want: /$re/"
+		return 1
 	fi
 }
 
@@ -70,6 +76,7 @@ tap_cmp() {
 	else
 		tap_ok 1 "$*"
 		tap_diag "'$a' $op '$b' is false"
+		return 1
 	fi
 }
 
